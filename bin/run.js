@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Production entry point (also installed as kubectl-vip).
+import {execute} from '@oclif/core'
+
+await execute({dir: import.meta.url})

@@ -1,0 +1,13 @@
+import {InspectCommand} from '../../src/cli/inspect-command.js'
+import {inspectEndpoints} from '../../src/inspect/inspect.js'
+
+export default class InspectEndpoints extends InspectCommand {
+  static override description = 'EndpointSlices (derived from Pods when reading manifests that have none)'
+  static override examples = [
+    '<%= config.bin %> inspect endpoints -f examples/shop',
+    '<%= config.bin %> inspect endpoints -A -o wide',
+    '<%= config.bin %> inspect endpoints -n shop -o json',
+  ]
+
+  protected view = inspectEndpoints
+}

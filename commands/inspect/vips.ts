@@ -1,0 +1,13 @@
+import {InspectCommand} from '../../src/cli/inspect-command.js'
+import {inspectVips} from '../../src/inspect/inspect.js'
+
+export default class InspectVips extends InspectCommand {
+  static override description = 'Each VIP:port with what it serves'
+  static override examples = [
+    '<%= config.bin %> inspect vips -f examples/shop',
+    '<%= config.bin %> inspect vips -A -o wide',
+    '<%= config.bin %> inspect vips -n shop -o json',
+  ]
+
+  protected view = inspectVips
+}

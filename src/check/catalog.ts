@@ -1,0 +1,42 @@
+/**
+ * The message catalog: every diagnostic vipctl emits has a stable code here,
+ * with its severity, title and fix hint. Codes are never reused or renumbered;
+ * retired codes stay listed as retired.
+ *
+ * VIP1xxx: input (manifests, API objects)   VIP2xxx: model (routes, pools, VIPs)
+ */
+import type {Severity} from '../cluster/types.js'
+
+export interface CatalogEntry {
+  code: string
+  severity: Severity
+  title: string
+  hint: string
+}
+
+const entries: CatalogEntry[] = [
+  {code: 'VIP1001', severity: 'error', title: 'Invalid field', hint: 'Fix the field named in the message; the object was left out.'},
+  {code: 'VIP1002', severity: 'error', title: 'Forbidden key', hint: 'Remove prototype keys (__proto__, constructor, prototype) and excessive nesting.'},
+  {code: 'VIP1003', severity: 'error', title: 'Unknown kind', hint: 'vipctl reads Service, EndpointSlice, Ingress, IngressClass, Pod, Node and Secret.'},
+  {code: 'VIP1004', severity: 'error', title: 'Duplicate object', hint: 'Each kind/namespace/name may be defined once across all inputs.'},
+  {code: 'VIP2001', severity: 'error', title: 'Backend Service missing', hint: 'Create the Service or fix backend.service.name.'},
+  {code: 'VIP2002', severity: 'error', title: 'Service port missing', hint: 'Use a port name or number the Service declares.'},
+  {code: 'VIP2003', severity: 'error', title: 'Value not allowed', hint: 'The value has characters this field does not allow; the rule was left out of the config.'},
+  {code: 'VIP2004', severity: 'error', title: 'TLS Secret missing or unusable', hint: 'Create a kubernetes.io/tls Secret with tls.crt and tls.key in the Ingress namespace.'},
+  {code: 'VIP2005', severity: 'error', title: 'No VIP', hint: 'Set the vipctl.io/vip annotation, pass --vip, or pass --vip-pool to allocate one.'},
+  {code: 'VIP2006', severity: 'warning', title: 'Invalid annotation value', hint: 'See the annotation list in the README; the default was used.'},
+  {code: 'VIP2007', severity: 'error', title: 'VIP port conflict', hint: 'Two objects claim the same VIP:port with different protocols or backends; give one another VIP or port.'},
+  {code: 'VIP2008', severity: 'warning', title: 'Default backend conflict', hint: 'Only one default backend per VIP:port is used: the first in namespace/name order.'},
+  {code: 'VIP2009', severity: 'info', title: 'ImplementationSpecific path treated as Prefix', hint: 'Use pathType Prefix or Exact to say what you mean.'},
+  {code: 'VIP2010', severity: 'warning', title: 'Duplicate host and path', hint: 'Two rules claim the same host, path and pathType; the first in namespace/name order wins.'},
+  {code: 'VIP2011', severity: 'warning', title: 'Endpoint address rejected', hint: 'EndpointSlice addresses must be unicast IPs.'},
+  {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
+]
+
+export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map(entries.map((e) => [e.code, e]))
+
+export function catalogEntry(code: string): CatalogEntry {
+  const e = CATALOG.get(code)
+  if (!e) throw new Error(`internal: diagnostic code ${code} is not in the catalog`)
+  return e
+}

@@ -1,0 +1,85 @@
+/**
+ * The base of every vipctl command. It owns the three things commands must not
+ * do themselves: printing (through the one renderer), colour decisions, and
+ * mapping errors to exit codes (typed errors are caught here, once).
+ */
+import {Command, Errors, Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import type {Diagnostic} from '../cluster/types.js'
+import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
+import {makeChalk} from '../output/color.js'
+import {diagnosticLines} from '../output/diagnostics.js'
+import {API_VERSION, render, toDocument, type Format, type Result} from '../output/render.js'
+
+export interface ClassifiedError {
+  exit: ExitCodeValue
+  reason: string
+  message: string
+  hint?: string
+}
+
+/** Maps anything thrown to an exit code and one line. Exported for tests. */
+export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(err.message), hint: err.hint}
+  const e = err as {oclif?: {exit?: number}; message?: string; name?: string}
+  // oclif's parser errors (unknown flag, bad option value, missing argument) carry exit 2.
+  if (e && typeof e === 'object' && e.oclif?.exit === 2)
+    return {exit: ExitCode.Usage, reason: 'Usage', message: oneLine(stripOclifPrefix(e.message ?? 'invalid usage')), hint: 'see --help'}
+  return {exit: ExitCode.Internal, reason: 'Internal', message: `internal error: ${oneLine(String(e?.message ?? err))}`, hint: 'run again with --debug and report it'}
+}
+
+function stripOclifPrefix(m: string): string {
+  return m.replace(/\n\s*See more help with --help\s*$/, '').replace(/^Error:\s*/, '')
+}
+
+export abstract class VipCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    debug: Flags.boolean({description: 'print stack traces and debug details on error', helpGroup: 'GLOBAL'}),
+    color: Flags.boolean({description: 'colour output (default: only on a terminal; NO_COLOR and FORCE_COLOR are honoured)', allowNo: true, helpGroup: 'GLOBAL'}),
+  }
+
+  /** Colour for this invocation; decided once from flags, env and the terminal. */
+  protected get chalk(): ChalkInstance {
+    this.chalkInstance ??= makeChalk({
+      env: process.env,
+      isTTY: Boolean(process.stdout.isTTY),
+      flag: this.argv.includes('--no-color') ? false : this.argv.includes('--color') ? true : undefined,
+    })
+    return this.chalkInstance
+  }
+
+  private chalkInstance?: ChalkInstance
+
+  /** Writes warnings to stderr, then the result to stdout in the chosen format; returns the document for --json. */
+  protected present(result: Result, format: Format, diagnostics: Diagnostic[] = []): Record<string, unknown> {
+    for (const line of diagnosticLines(diagnostics, makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)})))
+      process.stderr.write(`${line}\n`)
+    if (!this.jsonEnabled()) {
+      process.stdout.write(render(result, format, {chalk: this.chalk}))
+      if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))
+        process.stderr.write(`${result.empty}\n`)
+    }
+    return toDocument(result)
+  }
+
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
+  override async catch(err: Error & {exitCode?: number}): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err
+    const c = classifyError(err)
+    if (this.jsonEnabled()) {
+      this.logJson({apiVersion: API_VERSION, kind: 'Status', status: 'Failure', reason: c.reason, message: c.message, hint: c.hint, code: c.exit})
+    } else {
+      const chalk = makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)})
+      process.stderr.write(`${chalk.red('error')}: ${c.message}${c.hint ? chalk.dim(` (${c.hint})`) : ''}\n`)
+    }
+    if (this.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${err.stack ?? String(err)}\n`)
+    process.exitCode = c.exit
+    // ExitError makes oclif exit with our code without printing anything more.
+    throw new Errors.ExitError(c.exit)
+  }
+}

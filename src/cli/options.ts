@@ -1,0 +1,50 @@
+/**
+ * Flags -> typed options (kubectl's Complete/Validate step). Pure except for
+ * reading process streams in ioFromProcess, which commands call once.
+ */
+import {parseSelector} from '../cluster/selector.js'
+import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
+import type {ModelOptions} from '../model/types.js'
+import {parseCidr} from '../model/ip.js'
+import {UsageError} from '../errors.js'
+import {isIP} from 'node:net'
+
+export interface SourceFlagValues {
+  filename?: string[]
+  strict?: boolean
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  'all-namespaces'?: boolean
+  'request-timeout'?: number
+}
+
+export function sourceOptions(f: SourceFlagValues): SourceOptions {
+  if (f.strict && !f.filename?.length) throw new UsageError('--strict applies to -f input only')
+  return {
+    filenames: f.filename,
+    strict: Boolean(f.strict),
+    kubeconfig: f.kubeconfig,
+    context: f.context,
+    namespace: f.namespace,
+    allNamespaces: Boolean(f['all-namespaces']),
+    requestTimeoutMs: (f['request-timeout'] ?? 30) * 1000,
+  }
+}
+
+export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string}): ModelOptions {
+  if (f.vip !== undefined && isIP(f.vip) === 0) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
+  if (f['vip-pool'] !== undefined) parseCidr(f['vip-pool'])
+  if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
+    throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)
+  return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool']}
+}
+
+export function selectorOption(s: string | undefined) {
+  return s === undefined ? undefined : parseSelector(s)
+}
+
+/** The process's real streams and environment, as the ports services take. */
+export function ioFromProcess(): SourceIO {
+  return {readStdin: () => readAll(process.stdin), env: process.env}
+}

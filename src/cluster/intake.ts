@@ -1,0 +1,156 @@
+/**
+ * Intake: raw objects (parsed from manifests or returned by the API server) ->
+ * validated, typed objects in a Snapshot. One bad object is reported with the
+ * field that is wrong and left out; the rest still load.
+ */
+import type {AnyObject, Diagnostic, Origin, SecretMeta, Snapshot} from './types.js'
+import {SecretBytes, objectKey} from './types.js'
+import {IGNORED_KINDS, SCHEMAS, fieldPath, type SchemaKey} from './schema.js'
+
+/** Keys that could pollute prototypes if some later stage merged objects naively. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding'])
+
+export interface IntakeResult {
+  object?: AnyObject
+  diagnostic?: Diagnostic
+}
+
+/** Describes an object for messages even when it is malformed. */
+export function describeRaw(raw: unknown): string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return '(not an object)'
+  const r = raw as Record<string, unknown>
+  const kind = typeof r.kind === 'string' ? safe(r.kind) : '(no kind)'
+  const m = (r.metadata ?? {}) as Record<string, unknown>
+  const name = typeof m.name === 'string' ? safe(m.name) : '(no name)'
+  if (typeof m.namespace === 'string') return `${kind}/${safe(m.namespace)}/${name}`
+  // As the API server would: namespaced kinds without a namespace land in "default".
+  return CLUSTER_SCOPED.has(kind) ? `${kind}/${name}` : `${kind}/default/${name}`
+}
+
+/** Printable, bounded form of untrusted text for error messages (no control chars, no line breaks). */
+export function safe(s: string): string {
+  const cleaned = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '?')
+  return cleaned.length > 80 ? `${cleaned.slice(0, 77)}...` : cleaned
+}
+
+function findForbiddenKey(value: unknown, path: Array<string | number>, depth = 0): Array<string | number> | undefined {
+  if (depth > 64) return path
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findForbiddenKey(value[i], [...path, i], depth + 1)
+      if (hit) return hit
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(k)) return [...path, k]
+      const hit = findForbiddenKey((value as Record<string, unknown>)[k], [...path, k], depth + 1)
+      if (hit) return hit
+    }
+  }
+  return undefined
+}
+
+/** Validates one raw object. Exactly one of object/diagnostic is set, or neither for ignored kinds. */
+export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
+  const bad = (field: string | undefined, message: string, code = 'VIP1001'): IntakeResult => ({
+    diagnostic: {severity: 'error', code, object: describeRaw(raw), field, message, origin},
+  })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad(undefined, 'a manifest document must be a mapping (an object)')
+  const r = raw as Record<string, unknown>
+  const forbidden = findForbiddenKey(r, [])
+  if (forbidden) return bad(fieldPath(forbidden), 'key is not allowed (prototype keys and nesting deeper than 64 are rejected)', 'VIP1002')
+  if (typeof r.apiVersion !== 'string' || r.apiVersion === '') return bad('apiVersion', 'is required')
+  if (typeof r.kind !== 'string' || r.kind === '') return bad('kind', 'is required')
+  const key = `${r.apiVersion}/${r.kind}`
+  if (IGNORED_KINDS.has(key)) return {}
+  if (!(key in SCHEMAS)) return bad('kind', `unknown apiVersion/kind "${safe(key)}" (vipctl reads Service, EndpointSlice, Ingress, IngressClass, Pod, Node, Secret)`, 'VIP1003')
+  const parsed = SCHEMAS[key as SchemaKey].safeParse(r)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    return bad(fieldPath(issue.path), issue.message)
+  }
+  const obj = parsed.data as unknown as AnyObject
+  if (obj.kind === 'Secret') return secretFromRaw(obj, r, origin)
+  return {object: obj}
+}
+
+/** Keeps a Secret's type, key names and sizes; TLS material only for kubernetes.io/tls, redacted. */
+function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Origin): IntakeResult {
+  const keys: Record<string, number> = {}
+  const bytes = new Map<string, Buffer>()
+  const data = raw.data
+  const stringData = raw.stringData
+  const describe = describeRaw(raw)
+  for (const [field, src, decode] of [
+    ['data', data, (v: string) => Buffer.from(v, 'base64')],
+    ['stringData', stringData, (v: string) => Buffer.from(v, 'utf8')],
+  ] as const) {
+    if (src === undefined) continue
+    if (src === null || typeof src !== 'object' || Array.isArray(src))
+      return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field, message: 'must be a map of key to value', origin}}
+    for (const [k, v] of Object.entries(src)) {
+      if (!/^[-._a-zA-Z0-9]{1,253}$/.test(k))
+        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${safe(k)}`, message: 'secret keys are alphanumerics, "-", "_" and "."', origin}}
+      if (typeof v !== 'string')
+        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'must be a string', origin}}
+      if (field === 'data' && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(v))
+        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'is not valid base64', origin}}
+      const b = decode(v)
+      keys[k] = b.length
+      bytes.set(k, b)
+    }
+  }
+  const secret: SecretMeta = {...(meta as SecretMeta), keys}
+  const crt = bytes.get('tls.crt')
+  const key = bytes.get('tls.key')
+  if (secret.type === 'kubernetes.io/tls' && crt && key) secret.tls = {cert: new SecretBytes(crt), key: new SecretBytes(key)}
+  return {object: secret}
+}
+
+/** Adds a validated object to a snapshot, rejecting a second object with the same kind/namespace/name. */
+export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): Diagnostic | undefined {
+  const k = objectKey(obj)
+  if (snap.origins.has(k)) {
+    return {severity: 'error', code: 'VIP1004', object: k, message: 'defined more than once; the first definition is used', origin}
+  }
+  snap.origins.set(k, origin)
+  switch (obj.kind) {
+    case 'Service':
+      snap.services.push(obj)
+      break
+    case 'EndpointSlice':
+      snap.endpointSlices.push(obj)
+      break
+    case 'Ingress':
+      snap.ingresses.push(obj)
+      break
+    case 'IngressClass':
+      snap.ingressClasses.push(obj)
+      break
+    case 'Pod':
+      snap.pods.push(obj)
+      break
+    case 'Node':
+      snap.nodes.push(obj)
+      break
+    case 'Secret':
+      snap.secrets.push(obj)
+      break
+  }
+  return undefined
+}
+
+/** Sorts every list by namespace/name so the same input always gives the same snapshot order. */
+export function sortSnapshot(snap: Snapshot): Snapshot {
+  const by = (a: AnyObject, b: AnyObject) =>
+    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name)
+  snap.services.sort(by)
+  snap.endpointSlices.sort(by)
+  snap.ingresses.sort(by)
+  snap.ingressClasses.sort(by)
+  snap.pods.sort(by)
+  snap.nodes.sort(by)
+  snap.secrets.sort(by)
+  return snap
+}

@@ -1,0 +1,258 @@
+/**
+ * Validation of the objects vipctl reads, with the API server's own name and
+ * port grammars. Offline manifests never went through the API server, so they
+ * are checked here; live objects pass the same schemas (cheap, and it keeps the
+ * model's input one type). Unknown fields are dropped: we keep only what we use.
+ */
+import {isIP} from 'node:net'
+import {z} from 'zod'
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
+const IANA_SVC_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/
+/** Ingress host: a DNS subdomain, optionally with one leading wildcard label. */
+const INGRESS_HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+
+export const dns1123Label = z.string().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label (lower-case alphanumerics and "-", at most 63)')
+export const dns1123Subdomain = z
+  .string()
+  .max(253)
+  .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain (lower-case alphanumerics, "-" and ".", at most 253)')
+export const dns1035Label = z
+  .string()
+  .max(63)
+  .regex(DNS1035_LABEL, 'must be a DNS-1035 label (start with a letter; lower-case alphanumerics and "-", at most 63)')
+export const portName = z
+  .string()
+  .max(15, 'port names are at most 15 characters')
+  .regex(IANA_SVC_NAME, 'must be an IANA service name (lower-case alphanumerics and "-")')
+  .refine((s) => /[a-z]/.test(s) && !s.includes('--'), 'must contain a letter and no "--"')
+export const portNumber = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
+export const ipAddress = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address')
+export const ingressHost = z.string().max(253).regex(INGRESS_HOST, 'must be a DNS name, optionally starting with "*."')
+
+const labels = z.record(
+  z.string().max(316).regex(QUALIFIED_NAME, 'label keys must be qualified names'),
+  z.string().max(63).regex(LABEL_VALUE, 'label values are at most 63 alphanumerics, "-", "_", "."'),
+)
+const annotations = z
+  .record(z.string().max(316).regex(QUALIFIED_NAME, 'annotation keys must be qualified names'), z.string())
+  .refine((a) => Object.entries(a).reduce((n, [k, v]) => n + k.length + v.length, 0) <= 256 * 1024, 'annotations exceed 256 KiB')
+
+function meta(nameSchema: z.ZodString | z.ZodEffects<z.ZodString>, namespaced: boolean) {
+  return z.object({
+    name: nameSchema,
+    namespace: namespaced ? dns1123Label.default('default') : z.undefined({message: 'is not allowed on a cluster-scoped object'}).optional(),
+    uid: z.string().max(128).optional(),
+    resourceVersion: z.string().max(64).optional(),
+    creationTimestamp: z.string().max(64).optional(),
+    labels: labels.optional(),
+    annotations: annotations.optional(),
+  })
+}
+
+const intOrName = z.union([portNumber, portName])
+
+const serviceSchema = z.object({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Service'),
+  metadata: meta(dns1035Label, true),
+  spec: z
+    .object({
+      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
+      clusterIP: z.union([ipAddress, z.literal('None'), z.literal('')]).optional(),
+      clusterIPs: z.array(z.union([ipAddress, z.literal('None')])).optional(),
+      selector: labels.optional(),
+      ports: z
+        .array(
+          z.object({
+            name: portName.optional(),
+            protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+            port: portNumber,
+            targetPort: intOrName.optional(),
+            nodePort: z.number().int().min(1).max(65535).optional(),
+            appProtocol: z.string().max(253).optional(),
+          }),
+        )
+        .optional(),
+      loadBalancerIP: z.union([ipAddress, z.literal('')]).optional(),
+      loadBalancerClass: z.string().max(316).regex(QUALIFIED_NAME).optional(),
+      externalName: z.string().max(253).optional(),
+      publishNotReadyAddresses: z.boolean().optional(),
+      sessionAffinity: z.string().max(32).optional(),
+    })
+    .default({}),
+  status: z
+    .object({loadBalancer: z.object({ingress: z.array(z.object({ip: ipAddress.optional(), hostname: z.string().optional()})).optional()}).optional()})
+    .optional(),
+})
+
+const endpointSliceSchema = z.object({
+  apiVersion: z.literal('discovery.k8s.io/v1'),
+  kind: z.literal('EndpointSlice'),
+  metadata: meta(dns1123Subdomain, true),
+  addressType: z.enum(['IPv4', 'IPv6', 'FQDN']),
+  endpoints: z
+    .array(
+      z.object({
+        addresses: z.array(z.string().max(253)).min(1).max(100),
+        conditions: z.object({ready: z.boolean().optional(), serving: z.boolean().optional(), terminating: z.boolean().optional()}).optional(),
+        nodeName: dns1123Subdomain.optional(),
+        zone: z.string().max(63).optional(),
+        targetRef: z.object({kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional()}).optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  ports: z
+    .array(z.object({name: z.string().max(15).optional(), port: portNumber.optional(), protocol: z.string().optional(), appProtocol: z.string().optional()}))
+    .max(100)
+    .optional(),
+})
+
+const backendSchema = z.object({
+  service: z
+    .object({
+      name: dns1035Label,
+      port: z.object({name: portName.optional(), number: portNumber.optional()}).optional(),
+    })
+    .optional(),
+  resource: z.object({apiGroup: z.string().optional(), kind: z.string(), name: z.string()}).optional(),
+})
+
+const ingressSchema = z.object({
+  apiVersion: z.literal('networking.k8s.io/v1'),
+  kind: z.literal('Ingress'),
+  metadata: meta(dns1123Subdomain, true),
+  spec: z
+    .object({
+      ingressClassName: dns1123Subdomain.optional(),
+      defaultBackend: backendSchema.optional(),
+      tls: z.array(z.object({hosts: z.array(ingressHost).optional(), secretName: dns1123Subdomain.optional()})).optional(),
+      rules: z
+        .array(
+          z.object({
+            host: ingressHost.optional(),
+            http: z
+              .object({
+                paths: z.array(
+                  z.object({
+                    path: z.string().max(2048).optional(),
+                    pathType: z.enum(['Exact', 'Prefix', 'ImplementationSpecific']),
+                    backend: backendSchema,
+                  }),
+                ),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .default({}),
+  status: z
+    .object({loadBalancer: z.object({ingress: z.array(z.object({ip: ipAddress.optional(), hostname: z.string().optional()})).optional()}).optional()})
+    .optional(),
+})
+
+const ingressClassSchema = z.object({
+  apiVersion: z.literal('networking.k8s.io/v1'),
+  kind: z.literal('IngressClass'),
+  metadata: meta(dns1123Subdomain, false),
+  spec: z.object({controller: z.string().max(250).optional(), parameters: z.unknown().optional()}).default({}),
+})
+
+const probeSchema = z.object({
+  httpGet: z.object({path: z.string().max(2048).optional(), port: intOrName, scheme: z.string().optional()}).optional(),
+  tcpSocket: z.object({port: intOrName}).optional(),
+  periodSeconds: z.number().int().min(1).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+  successThreshold: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+})
+
+const podSchema = z.object({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Pod'),
+  metadata: meta(dns1123Subdomain, true),
+  spec: z.object({
+    nodeName: dns1123Subdomain.optional(),
+    containers: z.array(
+      z.object({
+        name: dns1123Label,
+        image: z.string().optional(),
+        ports: z.array(z.object({name: portName.optional(), containerPort: portNumber, protocol: z.string().optional()})).optional(),
+        readinessProbe: probeSchema.optional(),
+      }),
+    ),
+  }),
+  status: z
+    .object({
+      phase: z.string().optional(),
+      podIP: ipAddress.optional(),
+      podIPs: z.array(z.object({ip: ipAddress})).optional(),
+      hostIP: ipAddress.optional(),
+      conditions: z
+        .array(z.object({type: z.string(), status: z.enum(['True', 'False', 'Unknown']), reason: z.string().optional(), message: z.string().optional()}))
+        .optional(),
+    })
+    .optional(),
+})
+
+const nodeSchema = z.object({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Node'),
+  metadata: meta(dns1123Subdomain, false),
+  status: z.object({addresses: z.array(z.object({type: z.string(), address: z.string()})).optional()}).optional(),
+})
+
+/** Secrets are checked on their metadata and type only; data is handled by the caller and never kept raw. */
+const secretSchema = z.object({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Secret'),
+  metadata: meta(dns1123Subdomain, true),
+  type: z.string().max(253).default('Opaque'),
+})
+
+/** apiVersion/kind -> schema for the kinds vipctl reads. */
+export const SCHEMAS = {
+  'v1/Service': serviceSchema,
+  'discovery.k8s.io/v1/EndpointSlice': endpointSliceSchema,
+  'networking.k8s.io/v1/Ingress': ingressSchema,
+  'networking.k8s.io/v1/IngressClass': ingressClassSchema,
+  'v1/Pod': podSchema,
+  'v1/Node': nodeSchema,
+  'v1/Secret': secretSchema,
+} as const
+
+/** Kinds that may appear in a manifest set and that vipctl knowingly ignores. */
+export const IGNORED_KINDS = new Set([
+  'v1/Namespace',
+  'v1/ConfigMap',
+  'v1/ServiceAccount',
+  'v1/Endpoints',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'apps/v1/DaemonSet',
+  'apps/v1/ReplicaSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+  'policy/v1/PodDisruptionBudget',
+  'autoscaling/v2/HorizontalPodAutoscaler',
+  'rbac.authorization.k8s.io/v1/Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'networking.k8s.io/v1/NetworkPolicy',
+])
+
+export type SchemaKey = keyof typeof SCHEMAS
+
+/** Renders a zod issue path as a field path: spec.ports[0].port */
+export function fieldPath(path: ReadonlyArray<string | number>): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
+  return out
+}

@@ -1,0 +1,223 @@
+/**
+ * The subset of Kubernetes objects vipctl reads, shared by the offline and live
+ * sources. These are our own types (not client-node's) so that offline commands
+ * never load the Kubernetes client.
+ */
+
+/** Where an object came from: a manifest (file, document, line) or the API server. */
+export type Origin =
+  | {source: 'file'; file: string; doc: number; line: number}
+  | {source: 'api'; server?: string}
+
+export interface ObjectMeta {
+  name: string
+  namespace?: string
+  uid?: string
+  resourceVersion?: string
+  creationTimestamp?: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+export interface KObject {
+  apiVersion: string
+  kind: string
+  metadata: ObjectMeta
+}
+
+export interface ServicePort {
+  name?: string
+  protocol?: 'TCP' | 'UDP' | 'SCTP'
+  port: number
+  targetPort?: number | string
+  nodePort?: number
+  appProtocol?: string
+}
+
+export interface Service extends KObject {
+  kind: 'Service'
+  spec: {
+    type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName'
+    clusterIP?: string
+    clusterIPs?: string[]
+    selector?: Record<string, string>
+    ports?: ServicePort[]
+    loadBalancerIP?: string
+    loadBalancerClass?: string
+    externalName?: string
+    publishNotReadyAddresses?: boolean
+    sessionAffinity?: string
+  }
+  status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}
+}
+
+export interface EndpointSlice extends KObject {
+  kind: 'EndpointSlice'
+  addressType: 'IPv4' | 'IPv6' | 'FQDN'
+  endpoints?: Array<{
+    addresses: string[]
+    conditions?: {ready?: boolean; serving?: boolean; terminating?: boolean}
+    nodeName?: string
+    zone?: string
+    targetRef?: {kind?: string; name?: string; namespace?: string}
+  }>
+  ports?: Array<{name?: string; port?: number; protocol?: string; appProtocol?: string}>
+}
+
+export interface IngressBackend {
+  service?: {name: string; port?: {name?: string; number?: number}}
+  resource?: {apiGroup?: string; kind: string; name: string}
+}
+
+export interface HTTPIngressPath {
+  path?: string
+  pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific'
+  backend: IngressBackend
+}
+
+export interface Ingress extends KObject {
+  kind: 'Ingress'
+  spec: {
+    ingressClassName?: string
+    defaultBackend?: IngressBackend
+    tls?: Array<{hosts?: string[]; secretName?: string}>
+    rules?: Array<{host?: string; http?: {paths: HTTPIngressPath[]}}>
+  }
+  status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}
+}
+
+export interface IngressClass extends KObject {
+  kind: 'IngressClass'
+  spec: {controller?: string; parameters?: unknown}
+}
+
+export interface Probe {
+  httpGet?: {path?: string; port: number | string; scheme?: string}
+  tcpSocket?: {port: number | string}
+  periodSeconds?: number
+  timeoutSeconds?: number
+  successThreshold?: number
+  failureThreshold?: number
+}
+
+export interface Container {
+  name: string
+  image?: string
+  ports?: Array<{name?: string; containerPort: number; protocol?: string}>
+  readinessProbe?: Probe
+}
+
+export interface PodCondition {
+  type: string
+  status: 'True' | 'False' | 'Unknown'
+  reason?: string
+  message?: string
+}
+
+export interface Pod extends KObject {
+  kind: 'Pod'
+  spec: {nodeName?: string; containers: Container[]}
+  status?: {
+    phase?: string
+    podIP?: string
+    podIPs?: Array<{ip: string}>
+    hostIP?: string
+    conditions?: PodCondition[]
+  }
+}
+
+export interface Node extends KObject {
+  kind: 'Node'
+  status?: {addresses?: Array<{type: string; address: string}>}
+}
+
+/**
+ * Secret material, kept only where a later stage (TLS files for the proxy)
+ * needs it. It redacts itself everywhere it could leak: JSON, util.inspect,
+ * string conversion.
+ */
+export class SecretBytes {
+  readonly #value: Buffer
+  constructor(value: Buffer) {
+    this.#value = value
+  }
+  /** The only way to the bytes; call it where they are written to a key file. */
+  reveal(): Buffer {
+    return this.#value
+  }
+  get length(): number {
+    return this.#value.length
+  }
+  toJSON(): string {
+    return '<redacted>'
+  }
+  toString(): string {
+    return '<redacted>'
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'SecretBytes<redacted>'
+  }
+}
+
+/** A Secret without its data: type, key names and sizes only (plus TLS material held redacted). */
+export interface SecretMeta extends KObject {
+  kind: 'Secret'
+  type: string
+  /** Data key -> length in bytes. Never the values. */
+  keys: Record<string, number>
+  /** For kubernetes.io/tls: the certificate and key, redacted in every output. */
+  tls?: {cert: SecretBytes; key: SecretBytes}
+}
+
+export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta
+
+/** Severity of a diagnostic: error = object left out, warning = used with a caveat. */
+export type Severity = 'error' | 'warning' | 'info'
+
+/** Something the source or the model wants the user to know, pointing at an object and a field. */
+export interface Diagnostic {
+  severity: Severity
+  /** Stable code, e.g. VIP1001. */
+  code: string
+  /** kind/namespace/name of the object, or the file when no object could be read. */
+  object: string
+  /** JSON-path-like field, e.g. spec.rules[0].http.paths[1].path */
+  field?: string
+  message: string
+  origin?: Origin
+}
+
+/** Everything one read of a cluster (live or offline) produced. */
+export interface Snapshot {
+  source: {kind: 'offline'; files: string[]} | {kind: 'live'; context: string; server: string}
+  services: Service[]
+  endpointSlices: EndpointSlice[]
+  ingresses: Ingress[]
+  ingressClasses: IngressClass[]
+  pods: Pod[]
+  nodes: Node[]
+  secrets: SecretMeta[]
+  /** Where each object came from, keyed by objectKey(). */
+  origins: Map<string, Origin>
+  diagnostics: Diagnostic[]
+}
+
+/** kind/namespace/name, the key used in diagnostics and origins. */
+export function objectKey(o: {kind: string; metadata: {name: string; namespace?: string}}): string {
+  return o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`
+}
+
+export function emptySnapshot(source: Snapshot['source']): Snapshot {
+  return {
+    source,
+    services: [],
+    endpointSlices: [],
+    ingresses: [],
+    ingressClasses: [],
+    pods: [],
+    nodes: [],
+    secrets: [],
+    origins: new Map(),
+    diagnostics: [],
+  }
+}

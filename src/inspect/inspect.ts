@@ -1,0 +1,350 @@
+/**
+ * `vipctl inspect ...`: views of a Snapshot and its LbModel as rows. Pure:
+ * everything here takes loaded data and returns a ListResult.
+ */
+import {DERIVED_MANAGER, MANAGED_BY_LABEL, SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import {matchesSelector, type Requirement} from '../cluster/selector.js'
+import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../cluster/types.js'
+import {objectKey} from '../cluster/types.js'
+import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
+import type {LbModel, ModelOptions} from '../model/types.js'
+import type {ListResult} from '../output/render.js'
+
+export interface InspectOptions {
+  /** Namespace to show; undefined = all. */
+  namespace?: string
+  selector?: Requirement[]
+  model: ModelOptions
+}
+
+export interface InspectOutput<T> {
+  result: ListResult<T>
+  diagnostics: Diagnostic[]
+}
+
+function visible(o: {metadata: {namespace?: string; labels?: Record<string, string>}}, opts: InspectOptions): boolean {
+  if (opts.namespace !== undefined && o.metadata.namespace !== opts.namespace) return false
+  return !opts.selector || matchesSelector(opts.selector, o.metadata.labels)
+}
+
+const list = (xs: string[], none = '<none>') => (xs.length ? xs.join(',') : none)
+
+// ---------------------------------------------------------------- services
+
+export interface ServiceEndpoint {
+  address: string
+  ports: number[]
+  ready: boolean
+  pod?: string
+  node?: string
+  derived: boolean
+}
+
+export interface ServiceRow {
+  namespace: string
+  name: string
+  type: string
+  clusterIP: string
+  /** VIPs this Service is reachable on: its own (LoadBalancer) or those of Ingresses routing to it. */
+  vips: string[]
+  ports: Array<{name?: string; port: number; protocol: string; targetPort: string}>
+  endpoints: {ready: number; total: number; addresses: ServiceEndpoint[]}
+  /** Ingresses (namespace/name) that route to this Service. */
+  ingresses: string[]
+  /** Served by vipctl: a LoadBalancer of our class, or a backend of one of our Ingresses. */
+  served: boolean
+}
+
+export function serviceRows(snap: Snapshot, model: LbModel, opts: InspectOptions): ServiceRow[] {
+  const classes = ingressClassesOf(snap, opts.model)
+  return snap.services.filter((s) => visible(s, opts)).map((svc) => serviceRow(svc, snap, model, classes))
+}
+
+function serviceRow(svc: Service, snap: Snapshot, model: LbModel, classes: ReturnType<typeof ingressClassesOf>): ServiceRow {
+  const ns = svc.metadata.namespace ?? 'default'
+  const key = objectKey(svc)
+  const ingresses = snap.ingresses
+    .filter((i) => i.metadata.namespace === ns && backendsOf(i).includes(svc.metadata.name))
+    .map((i) => `${ns}/${i.metadata.name}`)
+  const owners = new Set([key, ...ingresses.map((i) => `Ingress/${i}`)])
+  const vips = model.vips.filter((v) => v.owners.some((o) => owners.has(o))).map((v) => v.address)
+  const byAddr = new Map<string, ServiceEndpoint>()
+  for (const s of slicesOf(svc, snap)) {
+    const ports = (s.ports ?? []).map((p) => p.port).filter((p): p is number => p !== undefined)
+    for (const ep of s.endpoints ?? [])
+      for (const address of ep.addresses) {
+        const prev = byAddr.get(address)
+        const ready = ep.conditions?.ready ?? true
+        byAddr.set(address, {
+          address,
+          ports: [...new Set([...(prev?.ports ?? []), ...ports])].sort((a, b) => a - b),
+          ready: (prev?.ready ?? true) && ready,
+          pod: ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined,
+          node: ep.nodeName,
+          derived: s.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER,
+        })
+      }
+  }
+  const addresses = [...byAddr.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}))
+  return {
+    namespace: ns,
+    name: svc.metadata.name,
+    type: svc.spec.type ?? 'ClusterIP',
+    clusterIP: svc.spec.clusterIP ?? '',
+    vips,
+    ports: (svc.spec.ports ?? []).map((p) => ({
+      ...(p.name ? {name: p.name} : {}),
+      port: p.port,
+      protocol: p.protocol ?? 'TCP',
+      targetPort: String(p.targetPort ?? p.port),
+    })),
+    endpoints: {ready: addresses.filter((a) => a.ready).length, total: addresses.length, addresses},
+    ingresses: ingresses.filter((i) => ingressIsOurs(snap.ingresses.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === i)!, classes)),
+    served: serviceIsOurs(svc) || model.pools.some((p) => p.namespace === ns && p.service === svc.metadata.name),
+  }
+}
+
+function backendsOf(i: Ingress): string[] {
+  const names = (i.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name))
+  if (i.spec.defaultBackend?.service) names.push(i.spec.defaultBackend.service.name)
+  return names.filter((n): n is string => n !== undefined)
+}
+
+function slicesOf(svc: Service, snap: Snapshot): EndpointSlice[] {
+  return snap.endpointSlices.filter(
+    (s) => s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
+  )
+}
+
+export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOutput<ServiceRow> {
+  const model = buildModel(snap, opts.model)
+  const items = serviceRows(snap, model, opts)
+  return {
+    diagnostics: model.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'Service',
+      items,
+      name: (r) => `service/${r.name}`,
+      empty: emptyMessage(opts),
+      columns: [
+        {header: 'NAMESPACE', get: (r) => r.namespace},
+        {header: 'NAME', get: (r) => r.name},
+        {header: 'TYPE', get: (r) => r.type},
+        {header: 'CLUSTER-IP', get: (r) => r.clusterIP || '<none>'},
+        {header: 'VIP', get: (r) => list(r.vips)},
+        {header: 'PORTS', get: (r) => list(r.ports.map((p) => `${p.port}/${p.protocol}`))},
+        {header: 'TARGET-PORTS', wide: true, get: (r) => list(r.ports.map((p) => `${p.port}->${p.targetPort}`))},
+        {
+          header: 'ENDPOINTS',
+          get: (r) => `${r.endpoints.ready}/${r.endpoints.total}`,
+          style: (r, t, c) => (r.endpoints.total === 0 || r.endpoints.ready === 0 ? c.red(t) : r.endpoints.ready < r.endpoints.total ? c.yellow(t) : c.green(t)),
+        },
+        {header: 'ADDRESSES', wide: true, get: (r) => list(r.endpoints.addresses.map((a) => (a.ready ? a.address : `${a.address}(not ready)`)))},
+        {header: 'INGRESSES', get: (r) => list(r.ingresses.map((i) => i.split('/')[1]!))},
+      ],
+    },
+  }
+}
+
+// ---------------------------------------------------------------- ingresses
+
+export interface IngressRow {
+  namespace: string
+  name: string
+  class: string
+  served: boolean
+  hosts: string[]
+  rules: Array<{host: string; path: string; pathType: string; service: string; port: string}>
+  defaultBackend?: string
+  tls: Array<{secretName: string; hosts: string[]}>
+  vips: string[]
+}
+
+export function inspectIngresses(snap: Snapshot, opts: InspectOptions): InspectOutput<IngressRow> {
+  const model = buildModel(snap, opts.model)
+  const classes = ingressClassesOf(snap, opts.model)
+  const items: IngressRow[] = snap.ingresses
+    .filter((i) => visible(i, opts))
+    .map((i) => {
+      const key = objectKey(i)
+      const backend = (b: Ingress['spec']['defaultBackend']) =>
+        b?.service ? `${b.service.name}:${b.service.port?.name ?? b.service.port?.number ?? ''}` : '<resource>'
+      const rules = (i.spec.rules ?? []).flatMap((r) =>
+        (r.http?.paths ?? []).map((p) => ({
+          host: r.host ?? '*',
+          path: p.path ?? '/',
+          pathType: p.pathType,
+          service: p.backend.service?.name ?? '<resource>',
+          port: String(p.backend.service?.port?.name ?? p.backend.service?.port?.number ?? ''),
+        })),
+      )
+      return {
+        namespace: i.metadata.namespace ?? 'default',
+        name: i.metadata.name,
+        class: i.spec.ingressClassName ?? i.metadata.annotations?.['kubernetes.io/ingress.class'] ?? '<default>',
+        served: ingressIsOurs(i, classes),
+        hosts: [...new Set((i.spec.rules ?? []).map((r) => r.host ?? '*'))],
+        rules,
+        ...(i.spec.defaultBackend ? {defaultBackend: backend(i.spec.defaultBackend)} : {}),
+        tls: (i.spec.tls ?? []).map((t) => ({secretName: t.secretName ?? '', hosts: t.hosts ?? []})),
+        vips: model.vips.filter((v) => v.owners.includes(key)).map((v) => v.address),
+      }
+    })
+  return {
+    diagnostics: model.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'Ingress',
+      items,
+      name: (r) => `ingress.networking.k8s.io/${r.name}`,
+      empty: emptyMessage(opts),
+      columns: [
+        {header: 'NAMESPACE', get: (r) => r.namespace},
+        {header: 'NAME', get: (r) => r.name},
+        {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
+        {header: 'HOSTS', get: (r) => r.hosts.join('\n') || '<none>'},
+        {
+          header: 'PATHS',
+          // One path per line: an Ingress with many rules stays readable.
+          get: (r) =>
+            [
+              ...r.rules.map((x) => `${x.host === '*' ? '' : x.host}${x.path}${x.pathType === 'Exact' ? ' (exact)' : ''} -> ${x.service}:${x.port}`),
+              ...(r.defaultBackend ? [`(default) -> ${r.defaultBackend}`] : []),
+            ].join('\n') || '<none>',
+        },
+        {header: 'TLS', get: (r) => list(r.tls.map((t) => t.secretName))},
+        {header: 'TLS-HOSTS', wide: true, get: (r) => list(r.tls.flatMap((t) => t.hosts))},
+        {header: 'VIP', get: (r) => list(r.vips)},
+      ],
+    },
+  }
+}
+
+// ---------------------------------------------------------------- endpoints
+
+export interface EndpointsRow {
+  namespace: string
+  name: string
+  service: string
+  addressType: string
+  ports: Array<{name: string; port?: number; protocol: string}>
+  endpoints: Array<{address: string; ready: boolean; serving: boolean; terminating: boolean; pod?: string; node?: string}>
+  derived: boolean
+}
+
+export function inspectEndpoints(snap: Snapshot, opts: InspectOptions): InspectOutput<EndpointsRow> {
+  const items: EndpointsRow[] = snap.endpointSlices
+    .filter((s) => visible(s, opts))
+    .map((s) => ({
+      namespace: s.metadata.namespace ?? 'default',
+      name: s.metadata.name,
+      service: s.metadata.labels?.[SERVICE_NAME_LABEL] ?? '',
+      addressType: s.addressType,
+      ports: (s.ports ?? []).map((p) => ({name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP'})),
+      endpoints: (s.endpoints ?? []).flatMap((e) =>
+        e.addresses.map((address) => ({
+          address,
+          ready: e.conditions?.ready ?? true,
+          serving: e.conditions?.serving ?? e.conditions?.ready ?? true,
+          terminating: e.conditions?.terminating ?? false,
+          ...(e.targetRef?.kind === 'Pod' && e.targetRef.name ? {pod: e.targetRef.name} : {}),
+          ...(e.nodeName ? {node: e.nodeName} : {}),
+        })),
+      ),
+      derived: s.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER,
+    }))
+  return {
+    diagnostics: snap.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'EndpointSlice',
+      items,
+      name: (r) => `endpointslice.discovery.k8s.io/${r.name}`,
+      empty: emptyMessage(opts),
+      columns: [
+        {header: 'NAMESPACE', get: (r) => r.namespace},
+        {header: 'NAME', get: (r) => r.name},
+        {header: 'SERVICE', get: (r) => r.service || '<none>'},
+        {header: 'ADDRESSTYPE', get: (r) => r.addressType},
+        {header: 'PORTS', get: (r) => list(r.ports.map((p) => String(p.port ?? '*')))},
+        {header: 'ENDPOINTS', get: (r) => list(r.endpoints.map((e) => e.address))},
+        {
+          header: 'READY',
+          get: (r) => `${r.endpoints.filter((e) => e.ready).length}/${r.endpoints.length}`,
+          style: (r, t, c) => (r.endpoints.every((e) => e.ready) && r.endpoints.length ? c.green(t) : c.yellow(t)),
+        },
+        {header: 'PODS', wide: true, get: (r) => list(r.endpoints.map((e) => e.pod ?? '?'))},
+        {header: 'SOURCE', wide: true, get: (r) => (r.derived ? 'derived' : 'slice')},
+      ],
+    },
+  }
+}
+
+// ---------------------------------------------------------------- vips
+
+export interface VipRow {
+  vip: string
+  port: number
+  protocol: string
+  source: string
+  /** host/path -> namespace/service:port, or the Service for L4. */
+  serves: string[]
+  owners: string[]
+  members: {ready: number; total: number}
+}
+
+export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput<VipRow> {
+  const model = buildModel(snap, opts.model)
+  const pools = new Map(model.pools.map((p) => [p.id, p]))
+  const items: VipRow[] = model.frontends
+    .filter((f) => opts.namespace === undefined || f.provenance.some((p) => p.object.split('/')[1] === opts.namespace))
+    .map((f) => {
+      const vip = model.vips.find((v) => v.address === f.address)!
+      const poolIds = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
+      const members = poolIds.flatMap((id) => pools.get(id)?.members ?? [])
+      const showPool = (id: string) => {
+        const [ns, svc, port] = id.split('/')
+        return `${ns}/${svc}:${port}`
+      }
+      return {
+        vip: f.address,
+        port: f.port,
+        protocol: f.protocol,
+        source: vip.source,
+        serves: [
+          ...f.routes.map((r) => `${r.host || '*'}${r.path}${r.pathType === 'Exact' ? '(exact)' : ''}${r.redirectHttps ? '->https' : `->${showPool(r.pool)}`}`),
+          ...(f.defaultPool ? [`default->${showPool(f.defaultPool)}`] : []),
+        ],
+        owners: [...new Set(f.provenance.map((p) => p.object))].sort(),
+        members: {ready: members.filter((m) => m.ready).length, total: members.length},
+      }
+    })
+  return {
+    diagnostics: model.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'Vip',
+      items,
+      name: (r) => `vip/${fmtAddr(r.vip, r.port)}`,
+      empty: 'No VIPs: no Ingress or LoadBalancer Service served by vipctl has a VIP (see vipctl inspect ingresses)',
+      columns: [
+        {header: 'VIP', get: (r) => fmtAddr(r.vip, r.port)},
+        {header: 'PROTOCOL', get: (r) => r.protocol.toUpperCase()},
+        {header: 'SOURCE', get: (r) => r.source},
+        {header: 'ROUTES', get: (r) => String(r.serves.length)},
+        {header: 'SERVES', wide: true, get: (r) => r.serves.join('\n') || '<none>'},
+        {header: 'OWNERS', get: (r) => list(r.owners.map((o) => o.split('/').slice(1).join('/')))},
+        {
+          header: 'MEMBERS',
+          get: (r) => `${r.members.ready}/${r.members.total}`,
+          style: (r, t, c) => (r.members.ready === 0 ? c.red(t) : r.members.ready < r.members.total ? c.yellow(t) : c.green(t)),
+        },
+      ],
+    },
+  }
+}
+
+function emptyMessage(opts: InspectOptions): string {
+  return opts.namespace ? `No resources found in ${opts.namespace} namespace.` : 'No resources found.'
+}

@@ -1,0 +1,418 @@
+/**
+ * Snapshot -> LbModel. Pure and deterministic: the same snapshot and options
+ * give the same model, element for element, in the same order.
+ */
+import {createHash} from 'node:crypto'
+import {isIPv6} from 'node:net'
+import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, resolveTargetPort, selectorMatches} from '../cluster/derive.js'
+import type {Diagnostic, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
+import {objectKey} from '../cluster/types.js'
+import {catalogEntry} from '../check/catalog.js'
+import {ANNOTATIONS, KNOWN_KEYS, PREFIX, type AnnotationName} from './annotations.js'
+import {allow} from './allowlist.js'
+import {cidrContains, intToIpv4, isUnicast, parseCidr, usableRange, type Cidr} from './ip.js'
+import type {Frontend, FrontendProtocol, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
+
+export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
+export const DEFAULT_CLASS = 'vipctl'
+export const LB_CLASS = 'vipctl.io/lb'
+const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class'
+const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class'
+
+/** Builds the model; never throws for bad objects (they become diagnostics). */
+export function buildModel(snap: Snapshot, opts: ModelOptions = {}): LbModel {
+  return new Builder(snap, opts).build()
+}
+
+/** Which Ingresses are ours: see the README ("Which objects vipctl serves"). */
+export function ingressClassesOf(snap: Snapshot, opts: ModelOptions): {ours: Set<string>; defaultIsOurs: boolean} {
+  if (opts.ingressClass) return {ours: new Set([opts.ingressClass]), defaultIsOurs: false}
+  const ourClasses = snap.ingressClasses.filter((c) => c.spec.controller === CONTROLLER_NAME)
+  if (ourClasses.length === 0) return {ours: new Set([DEFAULT_CLASS]), defaultIsOurs: false}
+  const defaults = snap.ingressClasses.filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
+  return {
+    ours: new Set(ourClasses.map((c) => c.metadata.name)),
+    defaultIsOurs: defaults.length === 1 && defaults[0]!.spec.controller === CONTROLLER_NAME,
+  }
+}
+
+export function ingressIsOurs(ing: Ingress, classes: {ours: Set<string>; defaultIsOurs: boolean}): boolean {
+  const cls = ing.spec.ingressClassName ?? ing.metadata.annotations?.[LEGACY_CLASS_ANNOTATION]
+  return cls === undefined ? classes.defaultIsOurs : classes.ours.has(cls)
+}
+
+export function serviceIsOurs(svc: Service): boolean {
+  return svc.spec.type === 'LoadBalancer' && (svc.spec.loadBalancerClass === LB_CLASS || svc.metadata.annotations?.[ANNOTATIONS.vip.key] !== undefined)
+}
+
+/** Sorts routes as the proxy must try them: exact hosts, then wildcards, then any; longest path first; Exact before Prefix. */
+export function sortRoutes(routes: Route[]): Route[] {
+  const hostRank = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0)
+  return routes.sort(
+    (a, b) =>
+      hostRank(a.host) - hostRank(b.host) ||
+      b.host.length - a.host.length ||
+      a.host.localeCompare(b.host) ||
+      b.path.length - a.path.length ||
+      a.path.localeCompare(b.path) ||
+      (a.pathType === b.pathType ? 0 : a.pathType === 'Exact' ? -1 : 1),
+  )
+}
+
+class Builder {
+  private readonly diagnostics: Diagnostic[] = []
+  private readonly pools = new Map<string, Pool>()
+  private readonly frontends = new Map<string, Frontend>()
+  private readonly vips = new Map<string, Vip>()
+  private readonly servicesByKey: Map<string, Service>
+  private readonly pool?: Cidr
+
+  constructor(
+    private readonly snap: Snapshot,
+    private readonly opts: ModelOptions,
+  ) {
+    this.servicesByKey = new Map(snap.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+    if (opts.vipPool) this.pool = parseCidr(opts.vipPool)
+  }
+
+  build(): LbModel {
+    const classes = ingressClassesOf(this.snap, this.opts)
+    const ingresses = this.snap.ingresses.filter((i) => ingressIsOurs(i, classes))
+    const services = this.snap.services.filter(serviceIsOurs)
+    for (const o of [...ingresses, ...services]) this.checkAnnotations(o)
+
+    // Explicit VIPs first, so pool allocation can avoid them.
+    const needVip: Array<Ingress | Service> = []
+    const vipOf = new Map<string, {address: string; source: VipSource}>()
+    for (const o of [...ingresses, ...services]) {
+      const v = this.explicitVip(o)
+      if (v) vipOf.set(objectKey(o), v)
+      else needVip.push(o)
+    }
+    this.allocate(needVip, vipOf)
+
+    for (const ing of ingresses) {
+      const vip = vipOf.get(objectKey(ing))
+      if (vip) this.addIngress(ing, vip)
+    }
+    for (const svc of services) {
+      const vip = vipOf.get(objectKey(svc))
+      if (vip) this.addLoadBalancer(svc, vip)
+    }
+
+    const frontends = [...this.frontends.values()].sort(
+      (a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}) || a.port - b.port || a.protocol.localeCompare(b.protocol),
+    )
+    for (const f of frontends) {
+      sortRoutes(f.routes)
+      f.certificates.sort((a, b) => a.secret.localeCompare(b.secret))
+    }
+    // Only pools something routes to.
+    const used = new Set<string>()
+    for (const f of frontends) {
+      for (const r of f.routes) used.add(r.pool)
+      if (f.defaultPool) used.add(f.defaultPool)
+    }
+    return {
+      vips: [...this.vips.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true})),
+      frontends,
+      pools: [...this.pools.values()].filter((p) => used.has(p.id)).sort((a, b) => a.id.localeCompare(b.id)),
+      diagnostics: [...this.snap.diagnostics, ...this.diagnostics],
+    }
+  }
+
+  private diag(code: string, object: string, field: string | undefined, message: string): void {
+    this.diagnostics.push({severity: catalogEntry(code).severity, code, object, field, message, origin: this.snap.origins.get(object)})
+  }
+
+  private annotation<K extends AnnotationName>(o: Ingress | Service, name: K): ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined {
+    const a = ANNOTATIONS[name]
+    const raw = o.metadata.annotations?.[a.key]
+    if (raw === undefined) return undefined
+    const v = a.parse(raw)
+    if (v === undefined) this.diag('VIP2006', objectKey(o), `metadata.annotations[${a.key}]`, `must be ${a.expect}`)
+    return v as ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined
+  }
+
+  private checkAnnotations(o: Ingress | Service): void {
+    for (const k of Object.keys(o.metadata.annotations ?? {}))
+      if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), `metadata.annotations[${k}]`, `unknown annotation ${k}`)
+  }
+
+  private explicitVip(o: Ingress | Service): {address: string; source: VipSource} | undefined {
+    const ann = this.annotation(o, 'vip')
+    if (ann) return {address: ann, source: 'annotation'}
+    const st = o.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip
+    if (st) return {address: st, source: 'status'}
+    if (o.kind === 'Service' && o.spec.loadBalancerIP) return {address: o.spec.loadBalancerIP, source: 'spec'}
+    if (this.opts.vip) return {address: this.opts.vip, source: 'flag'}
+    return undefined
+  }
+
+  /** Deterministic allocation: hash of kind/ns/name picks a start, linear probing skips addresses in use. */
+  private allocate(need: Array<Ingress | Service>, vipOf: Map<string, {address: string; source: VipSource}>): void {
+    if (need.length === 0) return
+    if (!this.pool) {
+      for (const o of need) this.diag('VIP2005', objectKey(o), undefined, 'no VIP: no vipctl.io/vip annotation, load-balancer status, --vip or --vip-pool')
+      return
+    }
+    const taken = new Set([...vipOf.values()].map((v) => v.address))
+    const {first, count} = usableRange(this.pool)
+    for (const o of [...need].sort((a, b) => objectKey(a).localeCompare(objectKey(b)))) {
+      const start = createHash('sha256').update(objectKey(o)).digest().readUInt32BE(0) % count
+      let chosen: string | undefined
+      for (let i = 0; i < count; i++) {
+        const ip = intToIpv4(first + ((start + i) % count))
+        if (!taken.has(ip)) {
+          chosen = ip
+          break
+        }
+      }
+      if (!chosen) {
+        this.diag('VIP2005', objectKey(o), undefined, `no VIP: --vip-pool ${this.pool.text} is exhausted`)
+        continue
+      }
+      taken.add(chosen)
+      vipOf.set(objectKey(o), {address: chosen, source: 'pool'})
+    }
+  }
+
+  private useVip(address: string, source: VipSource, owner: string): boolean {
+    if (!isUnicast(address)) {
+      this.diag('VIP2003', owner, undefined, `VIP ${address} is not a unicast address`)
+      return false
+    }
+    const v = this.vips.get(address) ?? {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
+    if (!v.owners.includes(owner)) v.owners.push(owner)
+    v.owners.sort()
+    this.vips.set(address, v)
+    return true
+  }
+
+  private frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined {
+    const key = `${address}|${port}`
+    const existing = this.frontends.get(key)
+    if (existing) {
+      if (existing.protocol !== protocol || protocol === 'tcp' || protocol === 'udp') {
+        this.diag('VIP2007', prov.object, prov.field, `${fmtAddr(address, port)} is already served as ${existing.protocol} by ${existing.provenance[0]?.object}`)
+        return undefined
+      }
+      existing.provenance.push(prov)
+      return existing
+    }
+    const f: Frontend = {
+      id: `${protocol}_${address.replace(/[.:]/g, '-')}_${port}`,
+      address,
+      port,
+      protocol,
+      routes: [],
+      certificates: [],
+      provenance: [prov],
+    }
+    this.frontends.set(key, f)
+    return f
+  }
+
+  private addIngress(ing: Ingress, vip: {address: string; source: VipSource}): void {
+    const key = objectKey(ing)
+    const ns = ing.metadata.namespace ?? 'default'
+    if (!this.useVip(vip.address, vip.source, key)) return
+    const httpPort = this.annotation(ing, 'httpPort') ?? 80
+    const httpsPort = this.annotation(ing, 'httpsPort') ?? 443
+    const sslRedirect = this.annotation(ing, 'sslRedirect') ?? true
+
+    // TLS: hosts -> secret.
+    const tlsHosts = new Set<string>()
+    const certs: Frontend['certificates'] = []
+    ;(ing.spec.tls ?? []).forEach((t, i) => {
+      const field = `spec.tls[${i}].secretName`
+      if (!t.secretName) return
+      const secret = this.snap.secrets.find((s) => s.metadata.namespace === ns && s.metadata.name === t.secretName)
+      if (!secret) return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} not found`)
+      if (secret.type !== 'kubernetes.io/tls' || !('tls.crt' in secret.keys) || !('tls.key' in secret.keys))
+        return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} is not a kubernetes.io/tls Secret with tls.crt and tls.key`)
+      for (const h of t.hosts ?? []) tlsHosts.add(h)
+      certs.push({secret: `${ns}/${t.secretName}`, hosts: [...(t.hosts ?? [])].sort(), provenance: {object: key, field}})
+    })
+
+    const routes: Array<Omit<Route, 'redirectHttps'>> = []
+    ;(ing.spec.rules ?? []).forEach((rule, ri) => {
+      const host = rule.host ?? ''
+      if (host !== '' && !allow.host(host)) return this.diag('VIP2003', key, `spec.rules[${ri}].host`, 'host is not allowed')
+      ;(rule.http?.paths ?? []).forEach((p, pi) => {
+        const field = `spec.rules[${ri}].http.paths[${pi}]`
+        let pathType = p.pathType
+        if (pathType === 'ImplementationSpecific') {
+          this.diag('VIP2009', key, `${field}.pathType`, `path ${p.path ?? '/'} is matched as a literal Prefix`)
+          pathType = 'Prefix'
+        }
+        const path = p.path ?? '/'
+        if (!allow.path(path)) return this.diag('VIP2003', key, `${field}.path`, 'path must match ^/[A-Za-z0-9._~-/]*$ without ".." segments')
+        const pool = this.poolFor(ns, p.backend, key, `${field}.backend`)
+        if (pool) routes.push({host, path: normalizePrefix(path, pathType), pathType, pool: pool.id, provenance: {object: key, field}})
+      })
+    })
+
+    const http = this.frontend(vip.address, httpPort, 'http', {object: key, field: 'spec.rules'})
+    const https = certs.length > 0 ? this.frontend(vip.address, httpsPort, 'https', {object: key, field: 'spec.tls'}) : undefined
+    const redirect = (host: string) => sslRedirect && https !== undefined && host !== '' && coveredBy(host, tlsHosts)
+    for (const f of [http, https]) {
+      if (!f) continue
+      for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host)})
+    }
+    if (https) https.certificates.push(...certs)
+    if (ing.spec.defaultBackend) {
+      const pool = this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
+      for (const f of [http, https]) {
+        if (!f || !pool) continue
+        if (f.defaultPool && f.defaultPool !== pool.id) this.diag('VIP2008', key, 'spec.defaultBackend', `${fmtAddr(f.address, f.port)} already has default backend ${f.defaultPool}`)
+        else f.defaultPool = pool.id
+      }
+    }
+  }
+
+  private addRoute(f: Frontend, r: Route): void {
+    const clash = f.routes.find((x) => x.host === r.host && x.path === r.path && x.pathType === r.pathType)
+    if (!clash) return void f.routes.push(r)
+    if (clash.pool !== r.pool)
+      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}`)
+  }
+
+  private addLoadBalancer(svc: Service, vip: {address: string; source: VipSource}): void {
+    const key = objectKey(svc)
+    if (!this.useVip(vip.address, vip.source, key)) return
+    ;(svc.spec.ports ?? []).forEach((sp, i) => {
+      const protocol = sp.protocol === 'UDP' ? 'udp' : sp.protocol === 'SCTP' ? undefined : 'tcp'
+      if (!protocol) return this.diag('VIP2003', key, `spec.ports[${i}].protocol`, 'SCTP is not supported')
+      const f = this.frontend(vip.address, sp.port, protocol, {object: key, field: `spec.ports[${i}]`})
+      if (f) f.defaultPool = this.pool_(svc, sp, {object: key, field: `spec.ports[${i}]`}).id
+    })
+  }
+
+  /** Resolves an Ingress backend to a pool, or reports why it cannot. */
+  private poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined {
+    if (!b.service) {
+      this.diag('VIP2001', owner, field, 'resource backends are not supported; use a Service backend')
+      return undefined
+    }
+    const svc = this.servicesByKey.get(`${ns}/${b.service.name}`)
+    if (!svc) {
+      this.diag('VIP2001', owner, `${field}.service.name`, `Service ${ns}/${b.service.name} not found`)
+      return undefined
+    }
+    const want = b.service.port
+    const sp = (svc.spec.ports ?? []).find((p) => (want?.name !== undefined ? p.name === want.name : p.port === want?.number))
+    if (!sp) {
+      const what = want?.name !== undefined ? `named ${want.name}` : `${want?.number ?? '(none given)'}`
+      this.diag('VIP2002', owner, `${field}.service.port`, `Service ${ns}/${svc.metadata.name} has no port ${what}`)
+      return undefined
+    }
+    return this.pool_(svc, sp, {object: owner, field})
+  }
+
+  private pool_(svc: Service, sp: ServicePort, prov: Provenance): Pool {
+    const ns = svc.metadata.namespace ?? 'default'
+    const id = `${ns}/${svc.metadata.name}/${sp.port}`
+    const existing = this.pools.get(id)
+    if (existing) {
+      if (!existing.provenance.some((p) => p.object === prov.object && p.field === prov.field)) existing.provenance.push(prov)
+      return existing
+    }
+    const pods = this.snap.pods.filter((p) => p.metadata.namespace === ns && selectorMatches(svc.spec.selector, p.metadata.labels))
+    const pool: Pool = {
+      id,
+      namespace: ns,
+      service: svc.metadata.name,
+      port: sp.port,
+      portName: sp.name,
+      protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
+      lbMethod: this.annotation(svc, 'lbMethod') ?? 'roundrobin',
+      monitor: monitorFor(svc, sp, pods),
+      members: this.membersOf(svc, sp),
+      provenance: [prov],
+    }
+    this.pools.set(id, pool)
+    return pool
+  }
+
+  private membersOf(svc: Service, sp: ServicePort): Member[] {
+    const ns = svc.metadata.namespace
+    const byAddr = new Map<string, Member>()
+    for (const slice of this.snap.endpointSlices) {
+      if (slice.metadata.namespace !== ns || slice.metadata.labels?.[SERVICE_NAME_LABEL] !== svc.metadata.name) continue
+      if (slice.addressType === 'FQDN') continue
+      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? ''))?.port
+      if (port === undefined) continue
+      const derived = slice.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER
+      for (const ep of slice.endpoints ?? []) {
+        for (const address of ep.addresses) {
+          if (!isUnicast(address)) {
+            this.diag('VIP2011', objectKey(slice), 'endpoints.addresses', `${address.slice(0, 45)} is not a unicast IP`)
+            continue
+          }
+          const ready = ep.conditions?.ready ?? true
+          byAddr.set(`${address}|${port}`, {
+            address,
+            port,
+            ready,
+            serving: ep.conditions?.serving ?? ready,
+            terminating: ep.conditions?.terminating ?? false,
+            node: ep.nodeName,
+            pod: ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined,
+            derived,
+          })
+        }
+      }
+    }
+    return [...byAddr.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}) || a.port - b.port)
+  }
+}
+
+/** Health monitor from the readiness probe of the container serving the target port; TCP otherwise. */
+export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[]): Monitor {
+  const defaults = {intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3}
+  const key = objectKey(svc)
+  for (const pod of pods) {
+    const target = resolveTargetPort(pod, sp.targetPort, sp.port)
+    if (target === undefined) continue
+    for (const [ci, c] of pod.spec.containers.entries()) {
+      if (!(c.ports ?? []).some((p) => p.containerPort === target) && sp.targetPort !== undefined) continue
+      const probe = c.readinessProbe
+      if (!probe?.httpGet) continue
+      const port = typeof probe.httpGet.port === 'number' ? probe.httpGet.port : (c.ports ?? []).find((p) => p.name === probe.httpGet!.port)?.containerPort
+      const path = probe.httpGet.path ?? '/'
+      if (!allow.probePath(path) || (probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') continue
+      return {
+        kind: 'http',
+        path,
+        port: port === target ? undefined : port,
+        intervalMs: (probe.periodSeconds ?? 2) * 1000,
+        timeoutMs: (probe.timeoutSeconds ?? 1) * 1000,
+        rise: probe.successThreshold && probe.successThreshold > 1 ? probe.successThreshold : defaults.rise,
+        fall: probe.failureThreshold ?? defaults.fall,
+        provenance: {object: objectKey(pod), field: `spec.containers[${ci}].readinessProbe`},
+      }
+    }
+  }
+  return {kind: 'tcp', ...defaults, provenance: {object: key, field: 'spec.ports'}}
+}
+
+function normalizePrefix(path: string, type: 'Exact' | 'Prefix'): string {
+  // Kubernetes: a trailing slash is ignored for Prefix matching ("/foo/" == "/foo").
+  return type === 'Prefix' && path.length > 1 ? path.replace(/\/+$/, '') || '/' : path
+}
+
+function coveredBy(host: string, tlsHosts: Set<string>): boolean {
+  if (tlsHosts.has(host)) return true
+  const dot = host.indexOf('.')
+  return dot > 0 && tlsHosts.has(`*${host.slice(dot)}`)
+}
+
+export function fmtAddr(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+}
+
+/** True when the pool was allocated from --vip-pool and the address is inside it (used by check). */
+export function inPool(cidr: string, ip: string): boolean {
+  return cidrContains(parseCidr(cidr), ip)
+}

@@ -1,0 +1,51 @@
+/** Small IPv4 helpers for VIP pools (IPv6 VIPs are supported, IPv6 pools are not yet). */
+import {isIP, isIPv4} from 'node:net'
+import {UsageError} from '../errors.js'
+
+export function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0)
+}
+
+export function intToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')
+}
+
+export interface Cidr {
+  text: string
+  base: number
+  size: number
+}
+
+export function parseCidr(text: string, flag = '--vip-pool'): Cidr {
+  const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text)
+  if (!m || !isIPv4(m[1]!) || Number(m[2]) > 32) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected an IPv4 CIDR such as 10.96.100.0/24`)
+  const bits = Number(m[2])
+  const size = 2 ** (32 - bits)
+  const base = ipv4ToInt(m[1]!) - (ipv4ToInt(m[1]!) % size)
+  return {text, base, size}
+}
+
+export function cidrContains(c: Cidr, ip: string): boolean {
+  if (!isIPv4(ip)) return false
+  const n = ipv4ToInt(ip)
+  return n >= c.base && n < c.base + c.size
+}
+
+/** Usable host addresses of a pool: all but network and broadcast for prefixes up to /30. */
+export function usableRange(c: Cidr): {first: number; count: number} {
+  return c.size <= 2 ? {first: c.base, count: c.size} : {first: c.base + 1, count: c.size - 2}
+}
+
+/** Rejects addresses no VIP or member may have: unspecified, multicast, broadcast. */
+export function isUnicast(ip: string): boolean {
+  const v = isIP(ip)
+  if (v === 4) {
+    const first = Number(ip.split('.')[0])
+    return ip !== '0.0.0.0' && ip !== '255.255.255.255' && !(first >= 224 && first <= 239)
+  }
+  if (v === 6) {
+    const l = ip.toLowerCase()
+    return l !== '::' && !l.startsWith('ff')
+  }
+  return false
+}

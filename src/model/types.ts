@@ -1,0 +1,106 @@
+/**
+ * LbModel: the target-neutral load-balancer model every target renders from
+ * (HAProxy, NetScaler, nftables, ...). Every element carries provenance: the
+ * object and field that produced it. Strings in here have already passed their
+ * field's allowlist; targets still derive their own names from the parts.
+ */
+import type {Diagnostic} from '../cluster/types.js'
+
+export interface Provenance {
+  /** kind/namespace/name */
+  object: string
+  field: string
+}
+
+export type VipSource = 'annotation' | 'status' | 'spec' | 'flag' | 'pool'
+
+export interface Vip {
+  address: string
+  family: 4 | 6
+  source: VipSource
+  /** Objects served on this VIP (kind/namespace/name), sorted. */
+  owners: string[]
+}
+
+export type FrontendProtocol = 'http' | 'https' | 'tcp' | 'udp'
+
+export interface Route {
+  /** Lower-case host; '*.example.com' for wildcards; '' matches any host. */
+  host: string
+  path: string
+  pathType: 'Exact' | 'Prefix'
+  /** Pool id. */
+  pool: string
+  /** On an HTTP frontend: answer with a redirect to HTTPS instead of proxying. */
+  redirectHttps: boolean
+  provenance: Provenance
+}
+
+export interface TlsCert {
+  /** namespace/name of the kubernetes.io/tls Secret. */
+  secret: string
+  hosts: string[]
+  provenance: Provenance
+}
+
+export interface Frontend {
+  /** Derived id: `<protocol>_<vip>_<port>` with the VIP's separators replaced. */
+  id: string
+  address: string
+  port: number
+  protocol: FrontendProtocol
+  /** Sorted most specific first (see sortRoutes). */
+  routes: Route[]
+  defaultPool?: string
+  certificates: TlsCert[]
+  provenance: Provenance[]
+}
+
+export interface Member {
+  address: string
+  port: number
+  ready: boolean
+  serving: boolean
+  terminating: boolean
+  node?: string
+  pod?: string
+  /** Derived offline from Pods rather than read from an EndpointSlice. */
+  derived: boolean
+}
+
+export type Monitor =
+  | {kind: 'http'; path: string; port?: number; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
+  | {kind: 'tcp'; port?: number; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
+
+export type LbMethod = 'roundrobin' | 'leastconn' | 'source'
+
+export interface Pool {
+  /** Derived id `<namespace>/<service>/<port>`; targets turn it into their own names. */
+  id: string
+  namespace: string
+  service: string
+  /** The Service port number. */
+  port: number
+  portName?: string
+  protocol: 'TCP' | 'UDP'
+  lbMethod: LbMethod
+  monitor: Monitor
+  members: Member[]
+  provenance: Provenance[]
+}
+
+export interface LbModel {
+  vips: Vip[]
+  frontends: Frontend[]
+  pools: Pool[]
+  diagnostics: Diagnostic[]
+}
+
+export interface ModelOptions {
+  /** Only Ingresses of this class are ours (overrides IngressClass discovery). */
+  ingressClass?: string
+  /** VIP for anything that names none itself. */
+  vip?: string
+  /** CIDR to allocate VIPs from, deterministically. */
+  vipPool?: string
+}

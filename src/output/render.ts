@@ -1,0 +1,94 @@
+/**
+ * The one renderer. Commands return a Result; this module alone decides how it
+ * is printed: table | wide | name | json | yaml | jsonl. JSON and YAML carry
+ * apiVersion vipctl.io/v1alpha1 and a kind, like Kubernetes lists.
+ */
+import type {ChalkInstance} from 'chalk'
+import Table from 'cli-table3'
+import {stringify as yamlStringify} from 'yaml'
+
+export const API_VERSION = 'vipctl.io/v1alpha1'
+
+export const FORMATS = ['table', 'wide', 'name', 'json', 'yaml', 'jsonl'] as const
+export type Format = (typeof FORMATS)[number]
+
+export interface Column<T> {
+  header: string
+  get: (row: T) => string
+  /** Only in -o wide. */
+  wide?: boolean
+  /** Colours the cell (after padding is computed; ANSI codes do not count towards width). */
+  style?: (row: T, text: string, c: ChalkInstance) => string
+}
+
+/** A list of rows: kubectl-style table, names, or a List document. */
+export interface ListResult<T> {
+  type: 'list'
+  /** Item kind, e.g. Service; the document kind is `${kind}List`. */
+  kind: string
+  items: T[]
+  columns: Array<Column<T>>
+  name: (row: T) => string
+  /** Said on stderr when the list is empty (kubectl: "No resources found"). */
+  empty?: string
+}
+
+/** A single document with its own human form (version, plans, traces). */
+export interface DocResult<T extends object = object> {
+  type: 'doc'
+  kind: string
+  data: T
+  text: (data: T, c: ChalkInstance) => string
+}
+
+export type Result = ListResult<any> | DocResult<any>
+
+export interface RenderContext {
+  chalk: ChalkInstance
+}
+
+/** The JSON/YAML form of a result: what --json, -o json and -o yaml print. */
+export function toDocument(r: Result): Record<string, unknown> {
+  if (r.type === 'list') return {apiVersion: API_VERSION, kind: `${r.kind}List`, items: r.items}
+  return {apiVersion: API_VERSION, kind: r.kind, ...r.data}
+}
+
+/** Renders a result as text; always ends with a newline unless empty. */
+export function render(r: Result, format: Format, ctx: RenderContext): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toDocument(r), null, 2)}\n`
+    case 'yaml':
+      return yamlStringify(toDocument(r), {lineWidth: 0, aliasDuplicateObjects: false})
+    case 'jsonl':
+      if (r.type === 'list') return r.items.map((i) => `${JSON.stringify({apiVersion: API_VERSION, kind: r.kind, ...i})}\n`).join('')
+      return `${JSON.stringify(toDocument(r))}\n`
+    case 'name':
+      if (r.type === 'list') return r.items.map((i) => `${r.name(i)}\n`).join('')
+      return `${r.kind}\n`
+    case 'table':
+    case 'wide':
+      if (r.type === 'doc') return r.text(r.data, ctx.chalk)
+      return table(r, format === 'wide', ctx.chalk)
+  }
+}
+
+/** kubectl's look: no borders, upper-case headers, two spaces between columns. */
+export function table<T>(r: ListResult<T>, wide: boolean, c: ChalkInstance): string {
+  if (r.items.length === 0) return ''
+  const cols = r.columns.filter((col) => wide || !col.wide)
+  const t = new Table({
+    head: cols.map((col) => col.header),
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    },
+    style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0},
+  })
+  for (const item of r.items) t.push(cols.map((col) => (col.style ? col.style(item, col.get(item), c) : col.get(item))))
+  return `${t
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')}\n`
+}

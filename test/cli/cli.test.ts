@@ -1,0 +1,132 @@
+/** The built binary, as a user runs it: formats, exit codes, one-line errors. */
+import assert from 'node:assert/strict'
+import {parse as parseYaml} from 'yaml'
+import {vipctl} from '../helpers/cli.js'
+import {assertGolden} from '../helpers/golden.js'
+
+const SHOP = ['-f', 'examples/shop']
+
+describe('vipctl CLI (built)', function () {
+  this.timeout(30_000)
+
+  it('--help lists the topics and commands', async () => {
+    const r = await vipctl(['--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /inspect/)
+    assert.match(r.stdout, /version/)
+    const sub = await vipctl(['inspect', 'services', '--help'])
+    assert.equal(sub.code, 0)
+    assert.match(sub.stdout, /-o, --output=<option>/)
+    assert.match(sub.stdout, /-f, --filename=<value>/)
+  })
+
+  it('version prints text and a typed JSON document', async () => {
+    const r = await vipctl(['version'])
+    assert.match(r.stdout, /^vipctl 0\.1\.0 \(node v?\d+/)
+    const j = JSON.parse((await vipctl(['version', '-o', 'json'])).stdout)
+    assert.equal(j.apiVersion, 'vipctl.io/v1alpha1')
+    assert.equal(j.kind, 'Version')
+    assert.deepEqual(JSON.parse((await vipctl(['version', '--json'])).stdout), j)
+  })
+
+  for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
+    for (const fmt of ['table', 'wide', 'name']) {
+      it(`inspect ${what} -o ${fmt} matches the golden file`, async () => {
+        const r = await vipctl(['inspect', what, ...SHOP, '-o', fmt])
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(r.stderr, '')
+        assertGolden(`shop/inspect-${what}.${fmt}.txt`, r.stdout)
+      })
+    }
+    it(`inspect ${what} -o json and -o yaml give the same document`, async () => {
+      const j = await vipctl(['inspect', what, ...SHOP, '-o', 'json'])
+      const y = await vipctl(['inspect', what, ...SHOP, '-o', 'yaml'])
+      assert.equal(j.code, 0)
+      const doc = JSON.parse(j.stdout)
+      assert.deepEqual(parseYaml(y.stdout), doc)
+      assert.equal(doc.apiVersion, 'vipctl.io/v1alpha1')
+      assertGolden(`shop/inspect-${what}.json`, j.stdout)
+    })
+  }
+
+  it('inspect services -o json lists every Service with its endpoints', async () => {
+    const doc = JSON.parse((await vipctl(['inspect', 'services', ...SHOP, '-o', 'json'])).stdout)
+    assert.equal(doc.kind, 'ServiceList')
+    assert.equal(doc.items.length, 11)
+    const cart = doc.items.find((s: any) => s.name === 'cart')
+    assert.deepEqual(cart.endpoints.addresses.map((a: any) => [a.address, a.ready, a.pod]), [['10.244.1.15', true, 'cart-1'], ['10.244.2.16', false, 'cart-2']])
+    assert.deepEqual(doc.items.find((s: any) => s.name === 'legacy-billing').endpoints.addresses.map((a: any) => a.address), ['198.51.100.21', '198.51.100.22'])
+  })
+
+  it('filters by namespace and label selector; says so on stderr when nothing matches', async () => {
+    const r = await vipctl(['inspect', 'services', ...SHOP, '-l', 'tier=web', '-o', 'name'])
+    assert.equal(r.stdout, 'service/admin\nservice/frontend\nservice/images\n')
+    const none = await vipctl(['inspect', 'services', ...SHOP, '-n', 'nowhere'])
+    assert.equal(none.code, 0)
+    assert.equal(none.stdout, '')
+    assert.equal(none.stderr.trim(), 'No resources found in nowhere namespace.')
+  })
+
+  it('reads stdin with -f -', async () => {
+    const r = await vipctl(['inspect', 'services', '-f', '-', '-o', 'name'], {
+      input: 'apiVersion: v1\nkind: Service\nmetadata: {name: piped}\nspec: {ports: [{port: 80}]}\n',
+    })
+    assert.equal(r.stdout, 'service/piped\n')
+  })
+
+  it('malformed YAML exits 65 with one line naming file and line', async () => {
+    const r = await vipctl(['inspect', 'services', '-f', '-'], {input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [oops\n'})
+    assert.equal(r.code, 65)
+    assert.equal(r.stdout, '')
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, /^error: <stdin>:\d+: document 1: malformed YAML/)
+    assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/)
+  })
+
+  it('a bad object is a warning on stderr naming object and field; --strict makes it exit 65', async () => {
+    const input = 'apiVersion: v1\nkind: Service\nmetadata: {name: ok}\nspec: {}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: Bad}\nspec: {}\n'
+    const r = await vipctl(['inspect', 'services', '-f', '-', '-o', 'name'], {input})
+    assert.equal(r.code, 0)
+    assert.equal(r.stdout, 'service/ok\n')
+    assert.match(r.stderr, /^error: <stdin>:6: Service\/default\/Bad metadata\.name: must be a DNS-1035 label .*\[VIP1001\]$/m)
+    const strict = await vipctl(['inspect', 'services', '-f', '-', '--strict'], {input})
+    assert.equal(strict.code, 65)
+  })
+
+  it('unknown flags and bad option values exit 64 with one line', async () => {
+    for (const args of [['inspect', 'services', '--nope'], ['inspect', 'services', '-o', 'xml', ...SHOP], ['inspect', 'services', ...SHOP, '--vip', 'not-an-ip']]) {
+      const r = await vipctl(args)
+      assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(r.stderr, /^error: /)
+    }
+  })
+
+  it('unknown commands exit 64', async () => {
+    const r = await vipctl(['frobnicate'])
+    assert.equal(r.code, 64)
+    assert.match(r.stderr, /unknown command "frobnicate"/)
+  })
+
+  it('--json errors are a Status document on stdout with the exit code', async () => {
+    const r = await vipctl(['inspect', 'services', '-f', '/nonexistent', '--json'])
+    assert.equal(r.code, 65)
+    const s = JSON.parse(r.stdout)
+    assert.deepEqual([s.kind, s.status, s.code, s.reason], ['Status', 'Failure', 65, 'BadInput'])
+  })
+
+  it('--debug adds the stack trace', async () => {
+    const r = await vipctl(['inspect', 'services', '-f', '/nonexistent', '--debug'])
+    assert.equal(r.code, 65)
+    assert.match(r.stderr, /\n\s+at /)
+  })
+
+  it('never prints Secret data', async () => {
+    for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
+      for (const fmt of ['json', 'yaml', 'wide']) {
+        const r = await vipctl(['inspect', what, ...SHOP, '-o', fmt])
+        assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY|LS0tLS1CRUdJTi/, `${what} -o ${fmt}`)
+      }
+    }
+  })
+})
