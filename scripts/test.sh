@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a fresh machine: installs what it
+# needs (npm packages, system packages), builds the CLI and the test control
+# plane (cached), then runs unit, CLI and integration tests. The integration
+# tests start the control plane themselves and stop it at the end.
+# The last line is "N passed, N failed" (printed by test/summary-reporter.cjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+bash scripts/install-deps.sh
+
+step "npm packages"
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.vipctl-lock; then
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.vipctl-lock
+fi
+
+step "build vipctl"
+npm run -s build
+
+step "build the test control plane (cached by its sources)"
+bash scripts/testcluster-build.sh >/dev/null
+
+step "tests"
+npx mocha "$@"
