@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Startup benchmark: medians of vipctl commands against `node -e 0` (and
+// `kubectl version --client` when a kubectl is found) in the same run; prints
+// ratios. Not a test: goals are read by people, not asserted.
+//
+//   node bench/startup.mjs [--runs 30] [--kubectl PATH]
+//
+// Goals (issue 2): --help and version <= 1.5x node -e 0, offline inspect <= 2x,
+// a live command to its first API request <= 3x.
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const runs = Number(opt('--runs', '30'))
+const run = path.join(root, 'bin', 'run.js')
+if (!existsSync(path.join(root, 'oclif.manifest.json'))) {
+  console.error('build first: npm run build')
+  process.exit(1)
+}
+
+function findKubectl() {
+  const given = opt('--kubectl', process.env.KUBECTL)
+  if (given) return given
+  for (const dir of (process.env.PATH ?? '').split(':')) if (existsSync(path.join(dir, 'kubectl'))) return path.join(dir, 'kubectl')
+  const cached = path.join(os.homedir(), '.cache', 'vipctl', 'kubectl', 'kubectl')
+  return existsSync(cached) ? cached : undefined
+}
+
+const env = {...process.env, NO_COLOR: '1'}
+delete env.NODE_OPTIONS
+
+function time(cmd, argv) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(cmd, argv, {cwd: root, env, stdio: ['ignore', 'ignore', 'pipe']})
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return ms
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b)
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
+  return {median: q(0.5), p90: q(0.9)}
+}
+
+function measure(label, cmd, argv) {
+  for (let i = 0; i < 3; i++) time(cmd, argv)
+  const samples = Array.from({length: runs}, () => time(cmd, argv))
+  return {label, ...stats(samples)}
+}
+
+/** Time from spawn to the first request at a loopback "API server" (answers an empty list). */
+async function measureLive() {
+  const hits = []
+  const server = http.createServer((req, res) => {
+    hits.push(process.hrtime.bigint())
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({kind: 'List', apiVersion: 'v1', metadata: {}, items: []}))
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  const {port} = server.address()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-bench-'))
+  const kc = path.join(dir, 'config')
+  writeFileSync(kc, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'b',
+    clusters: [{name: 'b', cluster: {server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true}}],
+    users: [{name: 'b', user: {token: 'bench'}}],
+    contexts: [{name: 'b', context: {cluster: 'b', user: 'b', namespace: 'default'}}],
+  }))
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const before = hits.length
+      const t0 = process.hrtime.bigint()
+      const child = spawn(process.execPath, [run, 'inspect', 'services', '--kubeconfig', kc, '-o', 'name'], {cwd: root, env, stdio: 'ignore'})
+      child.on('error', reject)
+      child.on('exit', () => (hits.length > before ? resolve(Number(hits[before] - t0) / 1e6) : reject(new Error('no request arrived'))))
+    })
+  for (let i = 0; i < 3; i++) await once()
+  const samples = []
+  for (let i = 0; i < runs; i++) samples.push(await once())
+  server.close()
+  return {label: 'vipctl inspect services (live, to first API request)', ...stats(samples)}
+}
+
+const rows = []
+const base = measure('node -e 0', process.execPath, ['-e', '0'])
+rows.push(base)
+const kubectl = findKubectl()
+if (kubectl) rows.push(measure('kubectl version --client', kubectl, ['version', '--client']))
+const goals = new Map()
+for (const [label, argv, goal] of [
+  ['vipctl --help', ['--help'], 1.5],
+  ['vipctl version', ['version'], 1.5],
+  ['vipctl inspect services -f examples/shop', ['inspect', 'services', '-f', 'examples/shop'], 2],
+]) {
+  rows.push(measure(label, process.execPath, [run, ...argv]))
+  goals.set(label, goal)
+}
+rows.push(await measureLive())
+goals.set(rows.at(-1).label, 3)
+
+console.log(`startup, ${runs} runs each after 3 warm-ups (${os.cpus().length} cores, node ${process.version})`)
+console.log(`${'command'.padEnd(58)}${'median'.padStart(9)}${'p90'.padStart(9)}${'x node'.padStart(9)}  goal`)
+for (const r of rows) {
+  const ratio = r.median / base.median
+  const goal = goals.get(r.label)
+  const verdict = goal === undefined ? '' : `<= ${goal}x ${ratio <= goal ? 'met' : 'NOT met'}`
+  console.log(`${r.label.padEnd(58)}${r.median.toFixed(0).padStart(7)}ms${r.p90.toFixed(0).padStart(7)}ms${ratio.toFixed(2).padStart(8)}x  ${verdict}`)
+}
+if (!kubectl) console.log('(no kubectl found: pass --kubectl PATH or put one on PATH for the reference row)')
