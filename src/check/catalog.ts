@@ -30,6 +30,8 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2009', severity: 'info', title: 'ImplementationSpecific path treated as Prefix', hint: 'Use pathType Prefix or Exact to say what you mean.'},
   {code: 'VIP2010', severity: 'warning', title: 'Duplicate host and path', hint: 'Two rules claim the same host, path and pathType; the first in namespace/name order wins.'},
   {code: 'VIP2011', severity: 'warning', title: 'Endpoint address rejected', hint: 'EndpointSlice addresses must be unicast IPs.'},
+  {code: 'VIP3001', severity: 'warning', title: 'Not supported by the target', hint: 'This target cannot serve the frontend (e.g. UDP on HAProxy); it was left out.'},
+  {code: 'VIP3002', severity: 'warning', title: 'Proxy not reachable', hint: 'Start HAProxy or check --stats-socket; the comparison used the files only.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
 ]
 

@@ -39,6 +39,8 @@ export interface DocResult<T extends object = object> {
   kind: string
   data: T
   text: (data: T, c: ChalkInstance) => string
+  /** A verdict exit code (e.g. 2: diff found differences); the command still succeeded. */
+  exit?: number
 }
 
 export type Result = ListResult<any> | DocResult<any>

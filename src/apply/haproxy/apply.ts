@@ -1,0 +1,190 @@
+/**
+ * The HAProxy applier: read what runs, plan, and carry the plan out safely.
+ *
+ * Reload plans: render into a staging directory, `haproxy -c` it, keep the
+ * current files as last-known-good, write the new files atomically, reload
+ * through the master socket, confirm that a new worker generation started
+ * (a reload can be silently dropped: retry once), verify through `show stat`
+ * that every frontend, backend and server exists. On any failure after the
+ * write: restore last-known-good, reload back, and say so.
+ * Runtime plans: admin-socket commands, then haproxy.cfg rewritten to match.
+ */
+import {rm} from 'node:fs/promises'
+import path from 'node:path'
+import {DataError, UnavailableError, oneLine} from '../../errors.js'
+import {readTree, writeTree, type FileSpec} from '../files.js'
+import {generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
+import type {LbModel} from '../../model/types.js'
+import {planHaproxy, type HaproxyPlan} from './plan.js'
+import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from './runtime.js'
+
+export interface ExecResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** The I/O the applier needs; tests and commands pass the real ones. */
+export interface HaproxyIO {
+  send: RuntimeSend
+  exec(cmd: string, args: string[]): Promise<ExecResult>
+  sleep(ms: number): Promise<void>
+}
+
+export interface HaproxyTarget {
+  masterSocket: string
+  statsSocket: string
+  haproxyBin: string
+}
+
+export const OWNED_DIRS = ['maps', 'certs']
+const LKG = '.last-known-good'
+const STAGING = '.staging'
+
+export interface Current {
+  files: FileSpec[]
+  runtime?: ServerState[]
+}
+
+/** Reads the files and, when `needRuntime`, the running server state (a missing socket is then an error). */
+export async function readCurrent(opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO, needRuntime: boolean): Promise<Current> {
+  const files = await readTree(opts.configDir, ['haproxy.cfg'], OWNED_DIRS)
+  try {
+    return {files, runtime: parseServersState(await io.send(target.statsSocket, 'show servers state'))}
+  } catch (error) {
+    if (needRuntime) throw error
+    return {files}
+  }
+}
+
+/** Slot assignment of what runs, so that rendering keeps every member where it is. */
+export function slotsFrom(runtime: ServerState[] | undefined): Map<string, Map<string, string>> {
+  const slots = new Map<string, Map<string, string>>()
+  for (const s of runtime ?? []) {
+    if (s.address === '0.0.0.0' && s.port === 0) continue
+    const m = slots.get(s.backend) ?? new Map<string, string>()
+    m.set(hostPort(s.address, s.port), s.server)
+    slots.set(s.backend, m)
+  }
+  return slots
+}
+
+export interface Planned {
+  plan: HaproxyPlan
+  desired: HaproxyConfig
+}
+
+export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, current: Current): Planned {
+  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime)})
+  return {plan: planHaproxy(current.files, desired.files, desired.servers, current.runtime), desired}
+}
+
+export interface ApplyOutcome {
+  applied: 'none' | 'runtime' | 'reload'
+  /** Master's reload counter after the apply. */
+  reloads?: number
+  workers?: number[]
+  commands: number
+}
+
+export async function execute(planned: Planned, model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<ApplyOutcome> {
+  const {plan: p, desired} = planned
+  if (p.kind === 'none') return {applied: 'none', commands: 0}
+  if (p.kind === 'runtime') {
+    let sent = 0
+    try {
+      for (const s of p.servers)
+        for (const cmd of s.commands) {
+          const answer = (await io.send(target.statsSocket, cmd)).trim()
+          sent++
+          if (answer !== '' && !/^IP changed from|^no need to change|^port changed/.test(answer)) throw new UnavailableError(`HAProxy refused "${cmd}": ${oneLine(answer)}`)
+        }
+    } catch (error) {
+      // The running state is now partly changed: the full config is the truth, so reload it.
+      return {...(await reload(desired, model, secrets, opts, target, io, `runtime update failed (${oneLine((error as Error).message)})`)), commands: sent}
+    }
+    await writeTree(opts.configDir, desired.files, OWNED_DIRS)
+    return {applied: 'runtime', commands: sent}
+  }
+  return reload(desired, model, secrets, opts, target, io)
+}
+
+async function reload(
+  desired: HaproxyConfig,
+  model: LbModel,
+  secrets: SecretLookup,
+  opts: HaproxyOptions,
+  target: HaproxyTarget,
+  io: HaproxyIO,
+  why?: string,
+): Promise<ApplyOutcome> {
+  await validate(model, secrets, opts, target, io)
+  const before = parseShowProc(await io.send(target.masterSocket, 'show proc'))
+  const previous = await readTree(opts.configDir, ['haproxy.cfg'], OWNED_DIRS)
+  const lkg = path.join(opts.configDir, LKG)
+  await rm(lkg, {recursive: true, force: true})
+  await writeTree(lkg, previous)
+  await writeTree(opts.configDir, desired.files, OWNED_DIRS)
+  try {
+    const after = await reloadAndConfirm(target, io, before)
+    await verify(desired, target, io)
+    return {applied: 'reload', reloads: after.reloads, workers: after.workers, commands: 0}
+  } catch (error) {
+    const reason = oneLine((error as Error).message)
+    if (previous.length === 0) throw new UnavailableError(`reload failed: ${reason}; there was no previous configuration to restore`, {cause: error})
+    await writeTree(opts.configDir, previous, OWNED_DIRS)
+    const mid = await io.send(target.masterSocket, 'show proc').then(parseShowProc, () => before)
+    await reloadAndConfirm(target, io, mid).catch(() => undefined)
+    throw new UnavailableError(`reload failed${why ? ` after ${why}` : ''}: ${reason}; restored the previous configuration`, {cause: error})
+  }
+}
+
+/** Renders into a staging directory (with its own paths) and asks HAProxy to check it. */
+async function validate(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
+  const stage = path.join(opts.configDir, STAGING)
+  await rm(stage, {recursive: true, force: true})
+  // Slot assignment does not change validity, so the staged copy needs none.
+  const staged = generateHaproxy(model, secrets, {...opts, configDir: stage, slots: undefined})
+  await writeTree(stage, staged.files)
+  try {
+    const r = await io.exec(target.haproxyBin, ['-c', '-f', path.join(stage, 'haproxy.cfg')])
+    if (r.code !== 0) {
+      const alert = `${r.stderr}\n${r.stdout}`.split('\n').find((l) => l.includes('[ALERT]')) || `haproxy -c exited ${r.code}`
+      throw new DataError(`HAProxy rejected the new configuration: ${oneLine(alert.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, '')).slice(0, 400)}`, {
+        hint: 'nothing was changed; the running configuration is untouched',
+      })
+    }
+  } finally {
+    await rm(stage, {recursive: true, force: true})
+  }
+}
+
+/** Sends `reload` and waits for a new worker generation; retries once when a reload is silently dropped. */
+export async function reloadAndConfirm(target: HaproxyTarget, io: HaproxyIO, before: ProcInfo): Promise<ProcInfo> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await io.send(target.masterSocket, 'reload')
+    for (let waited = 0; waited < 5000; waited += 100) {
+      await io.sleep(100)
+      const now = await io.send(target.masterSocket, 'show proc').then(parseShowProc, () => undefined)
+      if (!now) continue // the master re-executes itself during a reload
+      if (now.failed > before.failed) throw new UnavailableError(`HAProxy could not load the new configuration (reload ${now.reloads}, failed ${now.failed})`)
+      if (now.reloads > before.reloads && now.workers.some((w) => !before.workers.includes(w))) return now
+    }
+  }
+  throw new UnavailableError('HAProxy did not start a new worker after two reload requests')
+}
+
+/** Every frontend, backend and server of the desired config is present in the running one. */
+async function verify(desired: HaproxyConfig, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
+  const want = new Set<string>([...desired.listeners.keys()].map((f) => `${f}/FRONTEND`))
+  for (const s of desired.servers) want.add(`${s.backend}/${s.server}`)
+  let missing: string[] = []
+  for (let i = 0; i < 20; i++) {
+    const rows = await io.send(target.statsSocket, 'show stat').then(parseShowStat, () => [])
+    const have = new Set(rows.map((r) => `${r.pxname}/${r.svname}`))
+    missing = [...want].filter((w) => !have.has(w))
+    if (missing.length === 0) return
+    await io.sleep(100)
+  }
+  throw new UnavailableError(`the running configuration lacks ${missing.length} expected object(s), e.g. ${missing[0]}`)
+}

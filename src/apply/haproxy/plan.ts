@@ -1,0 +1,109 @@
+/**
+ * Planning (pure): what runs (files + runtime server state) against what is
+ * desired. A plan is "runtime" when only server slots differ (address, port,
+ * enabled): those go through the admin socket with no reload, and haproxy.cfg
+ * is rewritten so that a later reload keeps them. Anything else is "reload".
+ */
+import {createTwoFilesPatch} from 'diff'
+import type {FileSpec} from '../files.js'
+import type {DesiredServer, HaproxyFile} from '../../targets/haproxy/generate.js'
+import {command, type ServerState} from './runtime.js'
+
+export interface FileChange {
+  path: string
+  action: 'create' | 'update' | 'delete'
+  secret: boolean
+  /** Unified diff; absent for key material. */
+  diff?: string
+}
+
+export interface ServerChange {
+  backend: string
+  server: string
+  from: {address: string; port: number; enabled: boolean}
+  to: {address: string; port: number; enabled: boolean}
+  commands: string[]
+}
+
+export interface HaproxyPlan {
+  kind: 'none' | 'runtime' | 'reload'
+  reasons: string[]
+  files: FileChange[]
+  servers: ServerChange[]
+}
+
+/** haproxy.cfg with each server line reduced to its slot: equal when only slots differ. */
+export function structure(cfg: string): string {
+  return cfg.replace(/^( {4}server \S+) \S+ (.*?)( disabled)?$/gm, '$1 <slot> $2')
+}
+
+export function planHaproxy(current: FileSpec[], desired: HaproxyFile[], desiredServers: DesiredServer[], runtime: ServerState[] | undefined): HaproxyPlan {
+  const cur = new Map(current.map((f) => [f.path, f]))
+  const want = new Map(desired.map((f) => [f.path, f]))
+  const files: FileChange[] = []
+  for (const f of desired) {
+    const c = cur.get(f.path)
+    if (!c) files.push({path: f.path, action: 'create', secret: f.secret, ...(f.secret ? {} : {diff: patch(f.path, '', f.content)})})
+    else if (c.content !== f.content || c.mode !== f.mode)
+      files.push({path: f.path, action: 'update', secret: f.secret, ...(f.secret ? {} : {diff: patch(f.path, c.content, f.content)})})
+  }
+  for (const c of current) if (!want.has(c.path)) files.push({path: c.path, action: 'delete', secret: c.path.startsWith('certs/') && c.path.endsWith('.pem')})
+
+  const reasons: string[] = []
+  const curCfg = cur.get('haproxy.cfg')?.content
+  const wantCfg = want.get('haproxy.cfg')!.content
+  if (curCfg === undefined) reasons.push('no haproxy.cfg yet')
+  else if (structure(curCfg) !== structure(wantCfg)) reasons.push('haproxy.cfg changes beyond server addresses and states')
+  for (const f of files) if (f.path !== 'haproxy.cfg') reasons.push(`${f.path} ${f.action === 'delete' ? 'removed' : f.action === 'create' ? 'added' : 'changed'}`)
+
+  if (!runtime) {
+    // No running HAProxy to compare with: files alone decide.
+    return {kind: files.length === 0 ? 'none' : 'reload', reasons: files.length === 0 ? [] : reasons.length ? reasons : ['haproxy.cfg changed'], files, servers: []}
+  }
+  const live = new Map(runtime.map((s) => [`${s.backend}/${s.server}`, s]))
+  const missing = desiredServers.filter((d) => !live.has(`${d.backend}/${d.server}`))
+  if (missing.length > 0) reasons.push(`the running config lacks ${missing.length} server slot(s), e.g. ${missing[0]!.backend}/${missing[0]!.server}`)
+  if (reasons.length > 0) return {kind: 'reload', reasons, files, servers: []}
+
+  const servers: ServerChange[] = []
+  for (const d of desiredServers) {
+    const s = live.get(`${d.backend}/${d.server}`)!
+    const from = {address: s.address, port: s.port, enabled: s.enabled}
+    const to = {address: d.address, port: d.port, enabled: d.enabled}
+    const moved = from.address !== to.address || from.port !== to.port
+    if (!moved && from.enabled === to.enabled) continue
+    const target = `${d.backend}/${d.server}`
+    const commands: string[] = []
+    // Take the slot out of rotation before pointing it elsewhere.
+    if (moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
+    if (moved) commands.push(command('set', 'server', target, 'addr', to.address, 'port', String(to.port)))
+    if (to.enabled) commands.push(command('set', 'server', target, 'state', 'ready'))
+    else if (!moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
+    servers.push({backend: d.backend, server: d.server, from, to, commands})
+  }
+  const kind = servers.length > 0 || files.length > 0 ? 'runtime' : 'none'
+  return {kind, reasons: kind === 'runtime' ? ['only server addresses or states differ'] : [], files, servers}
+}
+
+function patch(name: string, a: string, b: string): string {
+  return createTwoFilesPatch(`a/${name}`, `b/${name}`, a, b, '', '', {context: 2})
+    .split('\n')
+    .slice(1) // drop the "====" line
+    .join('\n')
+}
+
+/** Human form of a plan. */
+export function describePlan(p: HaproxyPlan): string {
+  if (p.kind === 'none') return 'HAProxy is up to date: no changes.\n'
+  const out = [`HAProxy plan: ${p.kind === 'reload' ? 'reload' : 'runtime update, no reload'} (${p.reasons.join('; ')})`]
+  for (const f of p.files) {
+    const sign = f.action === 'create' ? '+' : f.action === 'delete' ? '-' : '~'
+    out.push(`${sign} ${f.path}${f.secret ? ' (key material, not shown)' : ''}`)
+    if (f.diff && f.action !== 'delete') out.push(...f.diff.trimEnd().split('\n').map((l) => `    ${l}`))
+  }
+  for (const s of p.servers) {
+    const fmt = (x: ServerChange['from']) => `${x.address}:${x.port} ${x.enabled ? 'enabled' : 'disabled'}`
+    out.push(`runtime ${s.backend}/${s.server}: ${fmt(s.from)} -> ${fmt(s.to)}`)
+  }
+  return `${out.join('\n')}\n`
+}

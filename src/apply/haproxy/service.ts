@@ -1,0 +1,88 @@
+/** `vipctl diff haproxy` and `vipctl apply haproxy`: the same pipeline; diff stops after the plan. */
+import {execFile} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {Diagnostic, Snapshot} from '../../cluster/types.js'
+import {UnavailableError} from '../../errors.js'
+import {secretLookup} from '../../generate/haproxy.js'
+import {buildModel} from '../../model/build.js'
+import type {ModelOptions} from '../../model/types.js'
+import type {DocResult} from '../../output/render.js'
+import type {HaproxyOptions} from '../../targets/haproxy/generate.js'
+import {execute, plan, readCurrent, type ApplyOutcome, type HaproxyIO, type HaproxyTarget, type Planned} from './apply.js'
+import {describePlan, type HaproxyPlan} from './plan.js'
+import {sendRuntime} from './runtime.js'
+
+export function processHaproxyIO(): HaproxyIO {
+  return {
+    send: sendRuntime,
+    sleep: (ms) => sleep(ms),
+    exec: (cmd, args) =>
+      new Promise((resolve, reject) =>
+        execFile(cmd, args, {timeout: 60_000, maxBuffer: 16 * 1024 * 1024}, (err, stdout, stderr) => {
+          const e = err as (NodeJS.ErrnoException & {code?: number | string}) | null
+          if (e && e.code === 'ENOENT') return reject(new UnavailableError(`${cmd}: not found`, {hint: 'install HAProxy or pass --haproxy-bin'}))
+          resolve({code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr})
+        }),
+      ),
+  }
+}
+
+export interface Prepared {
+  planned: Planned
+  diagnostics: Diagnostic[]
+  run: () => Promise<ApplyOutcome>
+}
+
+/** Loads what runs, renders what is desired and plans; `run` carries the plan out. */
+export async function prepareHaproxy(
+  snap: Snapshot,
+  modelOpts: ModelOptions,
+  opts: HaproxyOptions,
+  target: HaproxyTarget,
+  io: HaproxyIO,
+  needRuntime: boolean,
+): Promise<Prepared> {
+  const model = buildModel(snap, modelOpts)
+  const secrets = secretLookup(snap)
+  const current = await readCurrent(opts, target, io, needRuntime)
+  const planned = plan(model, secrets, opts, current)
+  const diagnostics = [...model.diagnostics, ...planned.desired.diagnostics]
+  if (!current.runtime && !needRuntime)
+    diagnostics.push({severity: 'warning', code: 'VIP3002', object: target.statsSocket, message: 'HAProxy is not reachable: compared with the files only'})
+  return {planned, diagnostics, run: () => execute(planned, model, secrets, opts, target, io)}
+}
+
+export interface PlanView {
+  plan: HaproxyPlan
+}
+
+export function planResult(p: HaproxyPlan, exitOnChanges: boolean): DocResult<PlanView> {
+  return {type: 'doc', kind: 'HaproxyPlan', data: {plan: p}, text: (d) => describePlan(d.plan), ...(exitOnChanges && p.kind !== 'none' ? {exit: 2} : {})}
+}
+
+export interface ApplyView {
+  plan: HaproxyPlan
+  outcome: ApplyOutcome | {applied: 'dry-run' | 'declined'}
+}
+
+export function applyResult(p: HaproxyPlan, outcome: ApplyView['outcome']): DocResult<ApplyView> {
+  return {
+    type: 'doc',
+    kind: 'HaproxyApply',
+    data: {plan: p, outcome},
+    text: (d) => {
+      const o = d.outcome
+      const tail =
+        o.applied === 'dry-run'
+          ? 'dry run: nothing was changed.'
+          : o.applied === 'declined'
+            ? 'not applied.'
+            : o.applied === 'none'
+              ? ''
+              : o.applied === 'runtime'
+                ? `applied at runtime: ${o.commands} command(s), no reload.`
+                : `reloaded: HAProxy reload ${(o as ApplyOutcome).reloads}, worker(s) ${(o as ApplyOutcome).workers?.join(', ')}.`
+      return `${describePlan(d.plan)}${tail ? `${tail}\n` : ''}`
+    },
+  }
+}

@@ -1,0 +1,62 @@
+/** `vipctl generate haproxy`: Snapshot -> LbModel -> HAProxy files, printed or written to a directory. */
+import type {Diagnostic, Snapshot} from '../cluster/types.js'
+import {buildModel} from '../model/build.js'
+import type {ModelOptions} from '../model/types.js'
+import type {DocResult} from '../output/render.js'
+import {writeTree} from '../apply/files.js'
+import {generateHaproxy, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
+
+export interface GeneratedFileView {
+  path: string
+  mode: string
+  bytes: number
+  /** Absent for key material, which is never printed. */
+  content?: string
+}
+
+export interface GenerateView {
+  target: 'haproxy'
+  outDir?: string
+  files: GeneratedFileView[]
+}
+
+export function secretLookup(snap: Snapshot): SecretLookup {
+  const byKey = new Map(snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+  return (key) => byKey.get(key)?.tls
+}
+
+export function renderHaproxy(snap: Snapshot, model: ModelOptions, opts: HaproxyOptions): {config: HaproxyConfig; diagnostics: Diagnostic[]} {
+  const m = buildModel(snap, model)
+  const config = generateHaproxy(m, secretLookup(snap), opts)
+  return {config, diagnostics: [...m.diagnostics, ...config.diagnostics]}
+}
+
+export async function generateHaproxyFiles(
+  snap: Snapshot,
+  model: ModelOptions,
+  opts: HaproxyOptions,
+  outDir: string | undefined,
+): Promise<{result: DocResult<GenerateView>; diagnostics: Diagnostic[]}> {
+  const {config, diagnostics} = renderHaproxy(snap, model, opts)
+  if (outDir) await writeTree(outDir, config.files, ['maps', 'certs'])
+  const files = config.files.map((f) => ({
+    path: f.path,
+    mode: `0${f.mode.toString(8)}`,
+    bytes: Buffer.byteLength(f.content),
+    ...(f.secret ? {} : {content: f.content}),
+  }))
+  return {
+    diagnostics,
+    result: {
+      type: 'doc',
+      kind: 'GeneratedConfig',
+      data: {target: 'haproxy', ...(outDir ? {outDir} : {}), files},
+      text: (d) =>
+        d.outDir
+          ? `${d.files.map((f) => `wrote ${d.outDir}/${f.path} (${f.bytes} bytes, mode ${f.mode})`).join('\n')}\n`
+          : d.files
+              .map((f) => (f.content === undefined ? `# ==> ${f.path} (${f.bytes} bytes, mode ${f.mode}: key material, not printed) <==\n` : `# ==> ${f.path} <==\n${f.content}`))
+              .join('\n'),
+    },
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * LbModel -> HAProxy config files: haproxy.cfg, one pair of map files per HTTP
+ * frontend (exact and prefix routes), certificate files and crt-lists. Same
+ * model and options, same bytes.
+ *
+ * Routing: the request's host (lower-cased, port stripped) and path are looked
+ * up in order: exact host (exact map, then longest prefix), the "*.parent"
+ * wildcard of the host, then rules without a host; the default backend, or a
+ * 404, when nothing matches. A Prefix route /p becomes two entries: "host/p" in
+ * the exact map and "host/p/" in the prefix map, so /p matches /p and /p/x but
+ * not /px (Kubernetes path-element semantics).
+ */
+import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
+import {isIPv6} from 'node:net'
+import path from 'node:path'
+import type {Diagnostic, SecretBytes} from '../../cluster/types.js'
+import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
+import {line, renderMap, renderSections, type Line, type Section} from './syntax.js'
+
+export interface HaproxyOptions {
+  /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
+  configDir: string
+  /** Directory of the admin socket. */
+  runDir: string
+  nbthread: number
+  /** Disabled server slots per backend, filled at runtime when endpoints are added. */
+  spareSlots: number
+  /** Prometheus exporter and stats page on loopback. */
+  metricsAddress: string
+  /**
+   * Where frontends listen. 'vip': on the VIP itself (bind mode). Otherwise on
+   * one address with ports from basePort, in frontend order (dnat mode, tests).
+   */
+  listen: {mode: 'vip'} | {mode: 'address'; address: string; basePort: number}
+  /** Existing server slot names per backend and member (addr:port) to keep, so that runtime changes survive a reload. */
+  slots?: Map<string, Map<string, string>>
+}
+
+export interface HaproxyFile {
+  /** Relative to configDir. */
+  path: string
+  content: string
+  /** 0o600 for key material, 0o644 otherwise. */
+  mode: number
+  secret: boolean
+}
+
+export interface HaproxyConfig {
+  files: HaproxyFile[]
+  /** Backend name per pool id. */
+  backends: Map<string, string>
+  /** Frontend name -> where it listens. */
+  listeners: Map<string, {address: string; port: number}>
+  /** Every server slot as rendered: what the runtime state should be. */
+  servers: DesiredServer[]
+  diagnostics: Diagnostic[]
+}
+
+export interface DesiredServer {
+  backend: string
+  server: string
+  address: string
+  port: number
+  enabled: boolean
+}
+
+export type SecretLookup = (nsName: string) => {cert: SecretBytes; key: SecretBytes} | undefined
+
+export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir'> = {
+  nbthread: 1,
+  spareSlots: 4,
+  metricsAddress: '127.0.0.1:8405',
+  listen: {mode: 'vip'},
+}
+
+const REDIRECT = '_redirect_https'
+
+/** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
+export function backendName(pool: Pool): string {
+  const full = `${pool.namespace}_${pool.service}_${pool.port}`
+  return full.length <= 100 ? full : `${full.slice(0, 83)}_${shortHash(full)}`
+}
+
+export function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 16)
+}
+
+export function slotName(i: number): string {
+  return `SRV_${i + 1}`
+}
+
+export function hostPort(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+}
+
+export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions): HaproxyConfig {
+  const diagnostics: Diagnostic[] = []
+  // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
+  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!))
+  const httpPools = new Set(model.frontends.filter((f) => f.protocol !== 'tcp').flatMap((f) => [...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])]))
+  const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
+  const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
+  const listeners = new Map<string, {address: string; port: number}>()
+  const files: HaproxyFile[] = []
+  const sections: Section[] = [globalSection(opts), defaultsSection()]
+  const servers: DesiredServer[] = []
+
+  const certFiles = new Map<string, string>()
+  const frontends = model.frontends.filter((f) => {
+    if (f.protocol === 'udp') {
+      diagnostics.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${hostPort(f.address, f.port)} is not served by the HAProxy target`})
+      return false
+    }
+    return true
+  })
+  frontends.forEach((f, i) => {
+    const listen = opts.listen.mode === 'vip' ? {address: f.address, port: f.port} : {address: opts.listen.address, port: opts.listen.basePort + i}
+    const lines: Line[] = [line('bind', hostPort(listen.address, listen.port))]
+    if (f.protocol === 'https') {
+      const crtList = certificates(f, secrets, certFiles, files, diagnostics, opts)
+      if (!crtList) return
+      lines[0] = line('bind', hostPort(listen.address, listen.port), 'ssl', 'crt-list', path.join(opts.configDir, crtList), 'alpn', 'h2,http/1.1')
+    }
+    listeners.set(f.id, listen)
+    if (f.protocol === 'tcp') {
+      lines.push(line('mode', 'tcp'))
+      if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
+    } else {
+      // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
+      lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model))
+    }
+    sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object))})
+  })
+
+  for (const pool of model.pools) {
+    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers))
+    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers))
+  }
+  sections.push(metricsSection(opts))
+  files.unshift({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644, secret: false})
+  return {files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))), backends, listeners, servers, diagnostics}
+}
+
+function provenanceComment(objects: string[]): string {
+  // Object keys are kind/namespace/name built from validated names: safe to show.
+  return [...new Set(objects)].sort().join(', ')
+}
+
+function globalSection(opts: HaproxyOptions): Section {
+  return {
+    kind: 'global',
+    lines: [
+      line('master-worker'),
+      line('nbthread', String(opts.nbthread)),
+      line('stats', 'socket', path.join(opts.runDir, 'admin.sock'), 'mode', '600', 'level', 'admin', 'expose-fd', 'listeners'),
+      line('stats', 'timeout', '30s'),
+      line('ssl-default-bind-options', 'ssl-min-ver', 'TLSv1.2', 'no-tls-tickets'),
+      line('tune.ssl.default-dh-param', '2048'),
+    ],
+  }
+}
+
+function defaultsSection(): Section {
+  return {
+    kind: 'defaults',
+    lines: [
+      line('mode', 'http'),
+      line('option', 'dontlognull'),
+      line('timeout', 'connect', '5s'),
+      line('timeout', 'client', '60s'),
+      line('timeout', 'server', '60s'),
+      line('timeout', 'http-request', '10s'),
+      line('timeout', 'http-keep-alive', '10s'),
+      line('timeout', 'queue', '30s'),
+      line('timeout', 'tunnel', '1h'),
+      line('timeout', 'client-fin', '10s'),
+    ],
+  }
+}
+
+function metricsSection(opts: HaproxyOptions): Section {
+  return {
+    kind: 'frontend',
+    name: 'vipctl_metrics',
+    lines: [
+      line('bind', opts.metricsAddress),
+      line('mode', 'http'),
+      line('no', 'log'),
+      line('http-request', 'use-service', 'prometheus-exporter', 'if', '{', 'path', '/metrics', '}'),
+      line('stats', 'enable'),
+      line('stats', 'uri', '/stats'),
+      line('stats', 'refresh', '10s'),
+    ],
+  }
+}
+
+function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOptions, files: HaproxyFile[], model: LbModel): Line[] {
+  const exact = new Map<string, string>()
+  const prefix = new Map<string, string>()
+  // Routes are sorted most specific first, so the first claim on a key wins (Exact before Prefix).
+  for (const r of f.routes) {
+    const target = r.redirectHttps ? REDIRECT : backends.get(r.pool)!
+    const key = `${r.host}${r.path}`
+    if (!exact.has(key)) exact.set(key, target)
+    if (r.pathType === 'Prefix') {
+      const pkey = r.path === '/' ? key : `${key}/`
+      if (!prefix.has(pkey)) prefix.set(pkey, target)
+    }
+  }
+  const longestFirst = (m: Map<string, string>) => [...m.entries()].sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]))
+  const exactFile = `maps/${f.id}.exact.map`
+  const prefixFile = `maps/${f.id}.prefix.map`
+  files.push({path: exactFile, content: renderMap(longestFirst(exact)), mode: 0o644, secret: false})
+  files.push({path: prefixFile, content: renderMap(longestFirst(prefix)), mode: 0o644, secret: false})
+  const ex = path.join(opts.configDir, exactFile)
+  const px = path.join(opts.configDir, prefixFile)
+  const unset = ['if', '!{', 'var(txn.be)', '-m', 'found', '}']
+  const lines: Line[] = [
+    line('http-request', 'set-var(txn.host)', 'req.hdr(host),field(1,:),lower'),
+    line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
+    line('http-request', 'set-var-fmt(txn.wp)', {quoted: '*.%[var(txn.host),field(2,.,0)]%[path]'}),
+    line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
+    line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),
+    line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset),
+    line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset),
+    line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset),
+    line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset),
+  ]
+  if (f.routes.some((r) => r.redirectHttps)) {
+    const httpsPort = model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
+    lines.push(
+      httpsPort === 443
+        ? line('http-request', 'redirect', 'scheme', 'https', 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}')
+        : line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]:${httpsPort}%[capture.req.uri]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'),
+    )
+  }
+  if (!f.defaultPool) lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
+  lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
+  if (f.defaultPool) lines.push(line('default_backend', backends.get(f.defaultPool)!))
+  return lines
+}
+
+/** Writes one PEM per Secret (name from a hash of namespace/name) and a crt-list for the frontend; undefined when no certificate is usable. */
+function certificates(
+  f: Frontend,
+  secrets: SecretLookup,
+  certFiles: Map<string, string>,
+  files: HaproxyFile[],
+  diagnostics: Diagnostic[],
+  opts: HaproxyOptions,
+): string | undefined {
+  const lines: string[] = []
+  for (const c of f.certificates) {
+    let file = certFiles.get(c.secret)
+    if (!file) {
+      const material = secrets(c.secret)
+      const problem = material ? checkKeyPair(material.cert.reveal(), material.key.reveal()) : 'not found'
+      if (problem) {
+        diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${problem}; its hosts are not served over TLS`})
+        continue
+      }
+      file = `certs/${shortHash(c.secret)}.pem`
+      certFiles.set(c.secret, file)
+      const pem = `${material!.cert.reveal().toString('utf8').trim()}\n${material!.key.reveal().toString('utf8').trim()}\n`
+      files.push({path: file, content: pem, mode: 0o600, secret: true})
+    }
+    lines.push(`${path.join(opts.configDir, file)}${c.hosts.length ? ` ${c.hosts.join(' ')}` : ''}`)
+  }
+  if (lines.length === 0) {
+    diagnostics.push({severity: 'error', code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${hostPort(f.address, f.port)}; the HTTPS frontend is left out`})
+    return undefined
+  }
+  // The last line without SNI filters doubles as the default certificate.
+  const first = lines[0]!.split(' ')[0]!
+  const crtList = `certs/${f.id}.crtlist`
+  files.push({path: crtList, content: `${[...new Set([...lines, first])].join('\n')}\n`, mode: 0o644, secret: false})
+  return crtList
+}
+
+/** Returns a reason when the pair is not a PEM certificate with its matching private key. */
+export function checkKeyPair(cert: Buffer, key: Buffer): string | undefined {
+  try {
+    const x = new X509Certificate(cert)
+    const k = createPrivateKey(key)
+    if (!x.checkPrivateKey(k)) return 'the key does not match the certificate'
+    if (!/^-----BEGIN CERTIFICATE-----/.test(cert.toString('utf8').trim())) return 'tls.crt is not PEM'
+    if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('utf8').trim())) return 'tls.key is not a PEM private key'
+    return undefined
+  } catch {
+    return 'tls.crt/tls.key are not a valid PEM certificate and private key'
+  }
+}
+
+function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[]): Section {
+  const m = pool.monitor
+  const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
+  if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
+  if (m.kind === 'http') {
+    lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path), line('http-check', 'expect', 'status', '200-399'))
+  }
+  lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
+  const check = ['check', 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
+  for (const s of serverSlots(pool, name, opts)) {
+    const args = [s.name, s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', ...check]
+    if (!s.member || !s.member.ready) args.push('disabled')
+    lines.push(line('server', ...args))
+    servers.push({backend: name, server: s.name, address: s.member?.address ?? '0.0.0.0', port: s.member?.port ?? 0, enabled: Boolean(s.member?.ready)})
+  }
+  return {kind: 'backend', name, lines, comment: `${pool.namespace}/${pool.service}:${pool.port}`}
+}
+
+export interface Slot {
+  name: string
+  member?: Member
+}
+
+/**
+ * Members onto server slots: a member keeps the slot it has (opts.slots), new
+ * members take the lowest free slots, and `spareSlots` free ones remain.
+ */
+export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptions, 'slots' | 'spareSlots'>): Slot[] {
+  const keep = opts.slots?.get(backend) ?? new Map<string, string>()
+  const byName = new Map<string, Member>()
+  const placed = new Set<Member>()
+  for (const m of pool.members) {
+    const s = keep.get(hostPort(m.address, m.port))
+    if (s && !byName.has(s)) {
+      byName.set(s, m)
+      placed.add(m)
+    }
+  }
+  const total = Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
+  const slots: Slot[] = []
+  const rest = pool.members.filter((m) => !placed.has(m))
+  for (let i = 0; i < total; i++) {
+    const name = slotName(i)
+    slots.push({name, member: byName.get(name)})
+  }
+  for (const s of slots) if (!s.member && rest.length > 0) s.member = rest.shift()
+  return slots
+}

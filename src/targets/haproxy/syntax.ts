@@ -1,0 +1,61 @@
+/**
+ * HAProxy config as typed lines, and the one serializer. Every argument is a
+ * token checked against a strict grammar here, whatever its origin: strings
+ * from Kubernetes already passed their field allowlist in the model, and this
+ * is the second lock. A token that fails is a bug (it throws), never output.
+ */
+
+/** A bare word: names, addresses, numbers, fetch expressions without spaces or quotes. */
+const BARE = /^[A-Za-z0-9_.:\/@%\[\]()*,=!+<>{}-]+$/
+/** Inside double quotes: no quote, backslash, dollar (env expansion), hash or control characters. */
+const QUOTED = /^[A-Za-z0-9_.:\/@%\[\]()*,=!+<>{} -]*$/
+
+export type Arg = string | {quoted: string}
+
+export interface Line {
+  keyword: string
+  args: Arg[]
+}
+
+export interface Section {
+  kind: 'global' | 'defaults' | 'frontend' | 'backend'
+  name?: string
+  lines: Line[]
+  /** Rendered as "# ..." above the section: provenance for humans, from derived ids only. */
+  comment?: string
+}
+
+export function line(keyword: string, ...args: Arg[]): Line {
+  return {keyword, args}
+}
+
+function token(a: Arg): string {
+  if (typeof a === 'string') {
+    if (!BARE.test(a)) throw new Error(`internal: unsafe HAProxy token ${JSON.stringify(a)}`)
+    return a
+  }
+  if (!QUOTED.test(a.quoted)) throw new Error(`internal: unsafe quoted HAProxy string ${JSON.stringify(a.quoted)}`)
+  return `"${a.quoted}"`
+}
+
+export function renderSections(sections: Section[]): string {
+  const out: string[] = []
+  for (const s of sections) {
+    if (s.comment) {
+      if (!QUOTED.test(s.comment)) throw new Error(`internal: unsafe comment ${JSON.stringify(s.comment)}`)
+      out.push(`# ${s.comment}`)
+    }
+    out.push(s.name ? `${s.kind} ${token(s.name)}` : s.kind)
+    for (const l of s.lines) {
+      if (!/^[a-z][a-z0-9_.-]*$/.test(l.keyword)) throw new Error(`internal: unsafe keyword ${l.keyword}`)
+      out.push(`    ${[l.keyword, ...l.args.map(token)].join(' ')}`)
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}
+
+/** Map files: one "key value" per line; keys and values are bare tokens. */
+export function renderMap(entries: Array<[string, string]>): string {
+  return entries.map(([k, v]) => `${token(k)} ${token(v)}\n`).join('')
+}
