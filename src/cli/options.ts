@@ -33,7 +33,7 @@ export function sourceOptions(f: SourceFlagValues): SourceOptions {
 }
 
 export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string}): ModelOptions {
-  if (f.vip !== undefined && isIP(f.vip) === 0) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
+  if (f.vip !== undefined && (isIP(f.vip) === 0 || f.vip.includes('%'))) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
   if (f['vip-pool'] !== undefined) parseCidr(f['vip-pool'])
   if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
     throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)

@@ -31,7 +31,8 @@ export const portName = z
   .regex(IANA_SVC_NAME, 'must be an IANA service name (lower-case alphanumerics and "-")')
   .refine((s) => /[a-z]/.test(s) && !s.includes('--'), 'must contain a letter and no "--"')
 export const portNumber = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
-export const ipAddress = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address')
+/** A plain IP address; IPv6 zone ids ("%eth0") are refused: node's isIP accepts any text after "%". */
+export const ipAddress = z.string().refine((s) => isIP(s) !== 0 && !s.includes('%'), 'must be an IPv4 or IPv6 address (no zone id)')
 export const ingressHost = z.string().max(253).regex(INGRESS_HOST, 'must be a DNS name, optionally starting with "*."')
 
 const labels = z.record(

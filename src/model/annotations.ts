@@ -15,7 +15,7 @@ const bool: Parser<boolean> = (s) => (s === 'true' ? true : s === 'false' ? fals
 
 export const ANNOTATIONS = {
   /** The VIP an Ingress or LoadBalancer Service is served on. */
-  vip: {key: 'vipctl.io/vip', parse: ((s) => (isIP(s) ? s : undefined)) as Parser<string>, expect: 'an IPv4 or IPv6 address'},
+  vip: {key: 'vipctl.io/vip', parse: ((s) => (isIP(s) && !s.includes('%') ? s : undefined)) as Parser<string>, expect: 'an IPv4 or IPv6 address'},
   /** Load-balancing method of a Service's pools. */
   lbMethod: {
     key: 'vipctl.io/lb-method',

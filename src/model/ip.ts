@@ -38,6 +38,8 @@ export function usableRange(c: Cidr): {first: number; count: number} {
 
 /** Rejects addresses no VIP or member may have: unspecified, multicast, broadcast. */
 export function isUnicast(ip: string): boolean {
+  // node's isIP accepts IPv6 zone ids with any text after "%": never let one through.
+  if (ip.includes('%')) return false
   const v = isIP(ip)
   if (v === 4) {
     const first = Number(ip.split('.')[0])

@@ -97,7 +97,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const diagnostics: Diagnostic[] = []
   // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
   const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!))
-  const httpPools = new Set(model.frontends.filter((f) => f.protocol !== 'tcp').flatMap((f) => [...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])]))
+  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])]))
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
   const listeners = new Map<string, {address: string; port: number}>()

@@ -44,7 +44,7 @@ export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
   const m = /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(f['metrics-address'])
   if (!m || isIP(m[1]!.replace(/[[\]]/g, '')) === 0 || Number(m[2]) > 65535)
     throw new UsageError(`--metrics-address ${JSON.stringify(f['metrics-address'])}: expected IP:PORT, e.g. 127.0.0.1:8405`)
-  if (f['listen-address'] !== undefined && isIP(f['listen-address']) === 0) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
+  if (f['listen-address'] !== undefined && (isIP(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
   for (const [flag, dir] of [['--config-dir', f['config-dir']], ['--run-dir', f['run-dir']]] as const)
     if (!/^[A-Za-z0-9_.\/-]+$/.test(dir)) throw new UsageError(`${flag} ${JSON.stringify(dir)}: only letters, digits, "_", ".", "-" and "/" are allowed`)
   return {
