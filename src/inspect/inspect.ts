@@ -8,6 +8,7 @@ import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../clu
 import {objectKey} from '../cluster/types.js'
 import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
 import type {LbModel, ModelOptions} from '../model/types.js'
+import {sortByAddress} from '../model/ip.js'
 import type {ListResult} from '../output/render.js'
 
 export interface InspectOptions {
@@ -85,7 +86,7 @@ function serviceRow(svc: Service, snap: Snapshot, model: LbModel, classes: Retur
         })
       }
   }
-  const addresses = [...byAddr.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}))
+  const addresses = sortByAddress([...byAddr.values()], (a) => a.address)
   return {
     namespace: ns,
     name: svc.metadata.name,

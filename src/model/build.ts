@@ -5,12 +5,12 @@
 import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, resolveTargetPort, selectorMatches} from '../cluster/derive.js'
-import type {Diagnostic, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../check/catalog.js'
 import {ANNOTATIONS, KNOWN_KEYS, PREFIX, type AnnotationName} from './annotations.js'
 import {allow} from './allowlist.js'
-import {cidrContains, intToIpv4, isUnicast, parseCidr, usableRange, type Cidr} from './ip.js'
+import {cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
@@ -65,6 +65,12 @@ class Builder {
   private readonly frontends = new Map<string, Frontend>()
   private readonly vips = new Map<string, Vip>()
   private readonly servicesByKey: Map<string, Service>
+  /** namespace/service -> its EndpointSlices; namespace -> Pods; namespace/name -> Secret: no scans per pool. */
+  private readonly slicesByService = new Map<string, EndpointSlice[]>()
+  private readonly podsByNamespace = new Map<string, Pod[]>()
+  private readonly secretsByKey: Map<string, Snapshot['secrets'][number]>
+  /** frontend key -> host|path|pathType -> route, for duplicate detection in O(1). */
+  private readonly routeIndex = new Map<Frontend, Map<string, Route>>()
   private readonly pool?: Cidr
 
   constructor(
@@ -72,6 +78,18 @@ class Builder {
     private readonly opts: ModelOptions,
   ) {
     this.servicesByKey = new Map(snap.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+    this.secretsByKey = new Map(snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+    for (const slice of snap.endpointSlices) {
+      const key = `${slice.metadata.namespace}/${slice.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`
+      const list = this.slicesByService.get(key) ?? []
+      list.push(slice)
+      this.slicesByService.set(key, list)
+    }
+    for (const pod of snap.pods) {
+      const list = this.podsByNamespace.get(pod.metadata.namespace ?? 'default') ?? []
+      list.push(pod)
+      this.podsByNamespace.set(pod.metadata.namespace ?? 'default', list)
+    }
     if (opts.vipPool) this.pool = parseCidr(opts.vipPool)
   }
 
@@ -100,9 +118,7 @@ class Builder {
       if (vip) this.addLoadBalancer(svc, vip)
     }
 
-    const frontends = [...this.frontends.values()].sort(
-      (a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}) || a.port - b.port || a.protocol.localeCompare(b.protocol),
-    )
+    const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
       sortRoutes(f.routes)
       f.certificates.sort((a, b) => a.secret.localeCompare(b.secret))
@@ -114,7 +130,7 @@ class Builder {
       if (f.defaultPool) used.add(f.defaultPool)
     }
     return {
-      vips: [...this.vips.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true})),
+      vips: sortByAddress([...this.vips.values()], (v) => v.address),
       frontends,
       pools: [...this.pools.values()].filter((p) => used.has(p.id)).sort((a, b) => a.id.localeCompare(b.id)),
       diagnostics: [...this.snap.diagnostics, ...this.diagnostics],
@@ -227,7 +243,7 @@ class Builder {
     ;(ing.spec.tls ?? []).forEach((t, i) => {
       const field = `spec.tls[${i}].secretName`
       if (!t.secretName) return
-      const secret = this.snap.secrets.find((s) => s.metadata.namespace === ns && s.metadata.name === t.secretName)
+      const secret = this.secretsByKey.get(`${ns}/${t.secretName}`)
       if (!secret) return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} not found`)
       if (secret.type !== 'kubernetes.io/tls' || !('tls.crt' in secret.keys) || !('tls.key' in secret.keys))
         return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} is not a kubernetes.io/tls Secret with tls.crt and tls.key`)
@@ -272,8 +288,15 @@ class Builder {
   }
 
   private addRoute(f: Frontend, r: Route): void {
-    const clash = f.routes.find((x) => x.host === r.host && x.path === r.path && x.pathType === r.pathType)
-    if (!clash) return void f.routes.push(r)
+    const index = this.routeIndex.get(f) ?? new Map<string, Route>()
+    this.routeIndex.set(f, index)
+    const key = `${r.host}|${r.path}|${r.pathType}`
+    const clash = index.get(key)
+    if (!clash) {
+      index.set(key, r)
+      f.routes.push(r)
+      return
+    }
     if (clash.pool !== r.pool)
       this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}`)
   }
@@ -318,7 +341,7 @@ class Builder {
       if (!existing.provenance.some((p) => p.object === prov.object && p.field === prov.field)) existing.provenance.push(prov)
       return existing
     }
-    const pods = this.snap.pods.filter((p) => p.metadata.namespace === ns && selectorMatches(svc.spec.selector, p.metadata.labels))
+    const pods = (this.podsByNamespace.get(ns) ?? []).filter((p) => selectorMatches(svc.spec.selector, p.metadata.labels))
     const pool: Pool = {
       id,
       namespace: ns,
@@ -338,8 +361,7 @@ class Builder {
   private membersOf(svc: Service, sp: ServicePort): Member[] {
     const ns = svc.metadata.namespace
     const byAddr = new Map<string, Member>()
-    for (const slice of this.snap.endpointSlices) {
-      if (slice.metadata.namespace !== ns || slice.metadata.labels?.[SERVICE_NAME_LABEL] !== svc.metadata.name) continue
+    for (const slice of this.slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []) {
       if (slice.addressType === 'FQDN') continue
       const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? ''))?.port
       if (port === undefined) continue
@@ -364,7 +386,7 @@ class Builder {
         }
       }
     }
-    return [...byAddr.values()].sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}) || a.port - b.port)
+    return sortByAddress([...byAddr.values()], (m) => m.address, (a, b) => a.port - b.port)
   }
 }
 
