@@ -19,8 +19,9 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   cp package-lock.json node_modules/.vipctl-lock
 fi
 
-step "build vipctl"
+step "build vipctl and typecheck the tests"
 npm run -s build
+npx tsc -p test --noEmit
 
 step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null

@@ -117,7 +117,8 @@ export async function loadLive(opts: SourceOptions, io: SourceIO): Promise<Loade
 export async function readCluster(client: RestClient, namespace: string | undefined, context: string): Promise<Snapshot> {
   const snap = emptySnapshot({kind: 'live', context, server: client.server})
   const origin = {source: 'api' as const, server: client.server}
-  const lists = await Promise.all(
+  // In parallel, but a failure is reported for the first resource in RESOURCES order, so the message is stable.
+  const settled = await Promise.allSettled(
     RESOURCES.map(async (r) => {
       try {
         return {r, items: await listAll(client, r, namespace)}
@@ -130,6 +131,9 @@ export async function readCluster(client: RestClient, namespace: string | undefi
       }
     }),
   )
+  const failed = settled.find((x) => x.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  const lists = settled.map((x) => (x as PromiseFulfilledResult<{r: Resource; items: unknown[]}>).value)
   let total = 0
   for (const {r, items} of lists) {
     total += items.length

@@ -54,7 +54,7 @@ const CERT = (() => {
 function objects(v: Record<string, string>): unknown[] {
   const ns = v.namespace
   return [
-    {apiVersion: 'v1', kind: 'Service', metadata: {name: v.serviceName, namespace: ns, labels: {app: v.labelValue}, annotations: {[v.annotationKey]: v.lbMethod}},
+    {apiVersion: 'v1', kind: 'Service', metadata: {name: v.serviceName, namespace: ns, labels: {app: v.labelValue}, annotations: {[v.annotationKey!]: v.lbMethod!}},
       spec: {selector: {app: 'web'}, ports: [{name: v.portName, port: 80, targetPort: 8080}]}},
     {apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: {name: 'web-1', namespace: ns, labels: {'kubernetes.io/service-name': v.serviceName}},
       addressType: 'IPv4', ports: [{name: v.portName, port: 8080}], endpoints: [{addresses: [v.endpoint]}, {addresses: ['10.5.0.2']}]},
