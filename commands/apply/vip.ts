@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+import {VipCommand} from '../../src/cli/base.js'
+import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
+import {loadSnapshot} from '../../src/cluster/source.js'
+import {vipFlags} from '../../src/apply/vip/flags.js'
+import {applyVipResult, describeVipPlan, processVipIO, rulesFor} from '../../src/apply/vip/service.js'
+import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
+import {haproxyFlags, haproxyOptions} from '../../src/targets/haproxy/options.js'
+
+export default class ApplyVip extends VipCommand {
+  static override description = 'Put the VIP rules (and, in bind mode, the VIP addresses) in place atomically; rolls back on failure; needs CAP_NET_ADMIN'
+  static override examples = ['<%= config.bin %> apply vip -f examples/shop --mode bind --netns node']
+  static override flags = {...sourceFlags, ...modelFlags, ...haproxyFlags, ...vipFlags, 'dry-run': Flags.boolean({description: 'show the plan and change nothing'}), yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}), ...outputFlag()}
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(ApplyVip)
+    const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    const {rules, diagnostics} = rulesFor(snapshot, modelOptions(flags), haproxyOptions(flags), flags.mode)
+    const target = {netns: flags.netns, mode: flags.mode}
+    if (!flags['dry-run'] && !flags.yes) {
+      const preview = await applyVipResult(rules, target, processVipIO(), true)
+      if (!preview.data.plan.changes) return this.present(preview, flags.output, diagnostics)
+      process.stderr.write(describeVipPlan(preview.data.plan))
+      if (!(await confirmChange('Apply these VIP rules?', false, processPromptIO()))) return this.present(preview, flags.output, diagnostics)
+    }
+    return this.present(await applyVipResult(rules, target, processVipIO(), flags['dry-run']), flags.output, diagnostics)
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * VIP rules on a node (or inside a network namespace): plan, apply atomically,
+ * roll back, delete only what is ours. nftables only; iptables output is for
+ * reading and for hosts where an operator loads it by hand.
+ */
+import {DataError, PermissionError, UnavailableError, oneLine} from '../../errors.js'
+import {TABLE, renderNft, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
+
+export interface ExecResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface VipIO {
+  exec(cmd: string, args: string[], input?: string): Promise<ExecResult>
+}
+
+export interface VipTarget {
+  netns?: string
+  mode: VipMode
+}
+
+export interface VipState {
+  /** "vip:port/proto -> addr:port" in dnat mode. */
+  rules: string[]
+  /** Addresses in our `vips` set (ours to add to and remove from lo in bind mode). */
+  vips: string[]
+  /** Addresses on lo (bind mode). */
+  local: string[]
+  families: Array<4 | 6>
+}
+
+export interface VipPlan {
+  changes: boolean
+  add: string[]
+  remove: string[]
+  addAddresses: string[]
+  removeAddresses: string[]
+}
+
+const NETNS = /^[A-Za-z0-9_.-]{1,64}$/
+
+function run(t: VipTarget, io: VipIO, cmd: string, args: string[], input?: string): Promise<ExecResult> {
+  if (t.netns !== undefined && !NETNS.test(t.netns)) throw new DataError(`--netns ${JSON.stringify(t.netns)}: not a network namespace name`)
+  return t.netns ? io.exec('ip', ['netns', 'exec', t.netns, cmd, ...args], input) : io.exec(cmd, args, input)
+}
+
+function failure(what: string, r: ExecResult): Error {
+  const msg = oneLine(r.stderr || r.stdout).slice(0, 300)
+  if (/Operation not permitted|Permission denied/i.test(msg)) return new PermissionError(`${what}: permission denied: needs CAP_NET_ADMIN (run as root or grant the capability)`)
+  const ns = /Cannot open network namespace "([^"]*)"/.exec(msg)
+  if (ns) return new DataError(`network namespace "${ns[1]}" does not exist`, {hint: 'see ip netns list'})
+  return new UnavailableError(`${what}: ${msg}`)
+}
+
+export function ruleKey(r: VipRule): string {
+  return `${r.vip}:${r.port}/${r.protocol}${r.to ? ` -> ${r.to.address}:${r.to.port}` : ''}`
+}
+
+/** Reads our tables (missing = empty) and, for bind mode, the addresses on lo. */
+export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
+  const state: VipState = {rules: [], vips: [], local: [], families: []}
+  for (const family of [4, 6] as const) {
+    const r = await run(t, io, 'nft', ['-j', 'list', 'table', family === 4 ? 'ip' : 'ip6', TABLE])
+    if (r.code !== 0) {
+      if (!/network namespace/i.test(r.stderr) && /No such file or directory|does not exist/i.test(r.stderr)) continue
+      throw failure('nft list', r)
+    }
+    state.families.push(family)
+    const items = (JSON.parse(r.stdout) as {nftables?: Array<Record<string, any>>}).nftables ?? []
+    for (const it of items) {
+      if (it.set?.name === 'vips') for (const e of it.set.elem ?? []) if (typeof e === 'string') state.vips.push(e)
+      if (it.map && /^(tcp|udp)_vips$/.test(it.map.name)) {
+        const proto = it.map.name.slice(0, 3)
+        for (const [k, v] of it.map.elem ?? []) {
+          const [vip, port] = k?.concat ?? []
+          const [to, toPort] = v?.concat ?? []
+          if (vip !== undefined) state.rules.push(`${vip}:${port}/${proto} -> ${to}:${toPort}`)
+        }
+      }
+    }
+  }
+  const a = await run(t, io, 'ip', ['-j', 'addr', 'show', 'dev', 'lo'])
+  if (a.code !== 0) throw failure('ip addr show', a)
+  for (const l of JSON.parse(a.stdout || '[]') as Array<{addr_info?: Array<{local: string; prefixlen: number}>}>)
+    for (const i of l.addr_info ?? []) if (i.prefixlen === 32 || i.prefixlen === 128) state.local.push(i.local)
+  state.rules.sort()
+  state.vips.sort()
+  return state
+}
+
+export function planVip(rules: VipRule[], mode: VipMode, current: VipState): VipPlan {
+  const want = mode === 'dnat' ? rules.map(ruleKey).sort() : []
+  const wantVips = [...new Set(rules.map((r) => r.vip))].sort()
+  const add = want.filter((w) => !current.rules.includes(w))
+  const remove = current.rules.filter((c) => !want.includes(c))
+  const addAddresses = mode === 'bind' ? wantVips.filter((v) => !current.local.includes(v)) : []
+  // Only addresses our table lists are ours to remove.
+  const removeAddresses = current.vips.filter((v) => current.local.includes(v) && !(mode === 'bind' && wantVips.includes(v)))
+  const setChanged = wantVips.join() !== current.vips.join()
+  return {changes: add.length + remove.length + addAddresses.length + removeAddresses.length > 0 || setChanged, add, remove, addAddresses, removeAddresses}
+}
+
+/** Replaces our tables in one transaction each, then the addresses; rolls both back on failure. */
+export async function applyVip(rules: VipRule[], t: VipTarget, io: VipIO): Promise<VipPlan> {
+  const current = await readVipState(t, io)
+  const plan = planVip(rules, t.mode, current)
+  if (!plan.changes) return plan
+  const previous: Partial<Record<4 | 6, string>> = {}
+  for (const family of current.families) {
+    const r = await run(t, io, 'nft', ['list', 'table', family === 4 ? 'ip' : 'ip6', TABLE])
+    if (r.code === 0) previous[family] = r.stdout
+  }
+  const families = [...new Set<4 | 6>([4, ...rules.map((r) => r.family), ...current.families])]
+  const scripts = families.map((f) => renderNft(rules, t.mode, f))
+  for (const s of scripts) {
+    const check = await run(t, io, 'nft', ['-c', '-f', '-'], s)
+    if (check.code !== 0) throw failure('nft rejected the rules (nothing changed)', check)
+  }
+  const added: string[] = []
+  try {
+    for (const s of scripts) {
+      const r = await run(t, io, 'nft', ['-f', '-'], s)
+      if (r.code !== 0) throw failure('nft -f', r)
+    }
+    for (const a of plan.addAddresses) {
+      const r = await run(t, io, 'ip', ['addr', 'add', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
+      if (r.code !== 0) throw failure(`ip addr add ${a}`, r)
+      added.push(a)
+    }
+    for (const a of plan.removeAddresses) await run(t, io, 'ip', ['addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
+  } catch (error) {
+    for (const a of added) await run(t, io, 'ip', ['addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
+    for (const f of families) {
+      const fam = f === 4 ? 'ip' : 'ip6'
+      const restore = previous[f] ? `table ${fam} ${TABLE}\ndelete table ${fam} ${TABLE}\n${previous[f]}` : `table ${fam} ${TABLE}\ndelete table ${fam} ${TABLE}\n`
+      await run(t, io, 'nft', ['-f', '-'], restore)
+    }
+    throw new UnavailableError(`${oneLine((error as Error).message)}; the previous rules and addresses were restored`, {cause: error})
+  }
+  return plan
+}
+
+/** Removes our tables and the addresses they list; nothing else. */
+export async function deleteVip(t: VipTarget, io: VipIO): Promise<{tables: number; addresses: string[]}> {
+  const current = await readVipState(t, io)
+  for (const f of current.families) {
+    const r = await run(t, io, 'nft', ['delete', 'table', f === 4 ? 'ip' : 'ip6', TABLE])
+    if (r.code !== 0) throw failure('nft delete table', r)
+  }
+  const addresses = current.vips.filter((v) => current.local.includes(v))
+  for (const a of addresses) await run(t, io, 'ip', ['addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
+  return {tables: current.families.length, addresses}
+}

@@ -1,0 +1,60 @@
+/** Services behind `generate nftables|iptables` and `apply|diff|delete vip`. */
+import {execFile} from 'node:child_process'
+import type {Diagnostic, Snapshot} from '../../cluster/types.js'
+import {UnavailableError} from '../../errors.js'
+import {buildModel} from '../../model/build.js'
+import type {ModelOptions} from '../../model/types.js'
+import type {DocResult} from '../../output/render.js'
+import {generateHaproxy, type HaproxyOptions} from '../../targets/haproxy/generate.js'
+import {secretLookup} from '../../generate/haproxy.js'
+import {renderIptables, renderNft, vipRules, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
+import {applyVip, deleteVip, planVip, readVipState, ruleKey, type VipIO, type VipPlan, type VipTarget} from './apply.js'
+
+export function processVipIO(): VipIO {
+  return {
+    exec: (cmd, args, input) =>
+      new Promise((resolve, reject) => {
+        const child = execFile(cmd, args, {timeout: 30_000}, (err, stdout, stderr) => {
+          const e = err as (NodeJS.ErrnoException & {code?: number | string}) | null
+          if (e && e.code === 'ENOENT') return reject(new UnavailableError(`${cmd}: not found`, {hint: 'install nftables and iproute2'}))
+          resolve({code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr})
+        })
+        // The command may exit before reading its input (a bad namespace): its result says why, not an EPIPE.
+        child.stdin?.on('error', () => {})
+        child.stdin?.end(input ?? '')
+      }),
+  }
+}
+
+/** The rules for a mode; dnat targets are where the HAProxy target listens (--listen-address). */
+export function rulesFor(snap: Snapshot, modelOpts: ModelOptions, hopts: HaproxyOptions, mode: VipMode): {rules: VipRule[]; diagnostics: Diagnostic[]} {
+  const model = buildModel(snap, modelOpts)
+  const listeners = mode === 'dnat' ? generateHaproxy(model, secretLookup(snap), hopts).listeners : new Map()
+  return {rules: vipRules(model, mode, listeners), diagnostics: model.diagnostics}
+}
+
+export function rulesText(rules: VipRule[], mode: VipMode, format: 'nftables' | 'iptables'): DocResult<{format: string; mode: VipMode; rules: string[]; text: string}> {
+  const families = [...new Set<4 | 6>([4, ...rules.map((r) => r.family)])]
+  const text = format === 'nftables' ? families.map((f) => renderNft(rules, mode, f)).join('\n') : families.map((f) => `# ${f === 4 ? 'iptables' : 'ip6tables'}-restore --noflush\n${renderIptables(rules, f)}`).join('\n')
+  return {type: 'doc', kind: 'VipRules', data: {format, mode, rules: rules.map(ruleKey), text}, text: (d) => d.text}
+}
+
+export function describeVipPlan(p: VipPlan): string {
+  if (!p.changes) return 'VIP rules are up to date: no changes.\n'
+  return `${[...p.add.map((r) => `+ ${r}`), ...p.remove.map((r) => `- ${r}`), ...p.addAddresses.map((a) => `+ address ${a} on lo`), ...p.removeAddresses.map((a) => `- address ${a} on lo`)].join('\n') || '~ the set of VIPs changes'}\n`
+}
+
+export async function diffVip(rules: VipRule[], t: VipTarget, io: VipIO): Promise<DocResult<{plan: VipPlan}>> {
+  const plan = planVip(rules, t.mode, await readVipState(t, io))
+  return {type: 'doc', kind: 'VipPlan', data: {plan}, text: (d) => describeVipPlan(d.plan), ...(plan.changes ? {exit: 2} : {})}
+}
+
+export async function applyVipResult(rules: VipRule[], t: VipTarget, io: VipIO, dryRun: boolean): Promise<DocResult<{plan: VipPlan; applied: boolean}>> {
+  const plan = dryRun ? planVip(rules, t.mode, await readVipState(t, io)) : await applyVip(rules, t, io)
+  return {type: 'doc', kind: 'VipApply', data: {plan, applied: !dryRun && plan.changes}, text: (d) => `${describeVipPlan(d.plan)}${dryRun ? 'dry run: nothing was changed.\n' : ''}`}
+}
+
+export async function deleteVipResult(t: VipTarget, io: VipIO): Promise<DocResult<{tables: number; addresses: string[]}>> {
+  const r = await deleteVip(t, io)
+  return {type: 'doc', kind: 'VipDelete', data: r, text: (d) => `removed ${d.tables} vipctl table(s)${d.addresses.length ? ` and address(es) ${d.addresses.join(', ')}` : ''}.\n`}
+}
