@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {vipctl} from '../helpers/cli.js'
+import {spawnSync} from 'node:child_process'
+import {ROOT, vipctl} from '../helpers/cli.js'
 import {freePort} from '../helpers/haproxy.js'
 import {haproxyInNode, labUp, type Lab} from '../helpers/netlab.js'
 
@@ -114,6 +115,14 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (network name
     assert.deepEqual(JSON.parse(del.stdout).addresses, ['192.0.2.10'])
     assert.doesNotMatch(lab.exec(lab.node, ['ip', '-br', 'addr', 'show', 'dev', 'lo']), /192\.0\.2\.10/)
     assert.equal(lab.curl('http://192.0.2.10/', 'shop.test').status, 0)
+  })
+
+  it('without CAP_NET_ADMIN: exit 77, naming the capability, nothing changed', () => {
+    // setpriv empties the capability bounding set, so the root process running vipctl has no capabilities.
+    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'apply', 'vip', '-f', m, '--netns', lab.node, ...haFlags, '--yes'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    assert.equal(r.status, 77, r.stderr)
+    assert.equal(r.stderr.trim(), 'error: nft list: permission denied: needs CAP_NET_ADMIN (run as root or grant the capability)')
+    assert.equal(lab.exec(lab.node, ['nft', 'list', 'tables']).trim(), '')
   })
 
   it('a namespace that does not exist is a one-line error', async () => {
