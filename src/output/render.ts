@@ -4,8 +4,12 @@
  * apiVersion vipctl.io/v1alpha1 and a kind, like Kubernetes lists.
  */
 import type {ChalkInstance} from 'chalk'
-import Table from 'cli-table3'
-import {stringify as yamlStringify} from 'yaml'
+import {createRequire} from 'node:module'
+
+// yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
+const load = createRequire(import.meta.url)
+const yamlStringify = (doc: unknown): string => (load('yaml') as typeof import('yaml')).stringify(doc, {lineWidth: 0, aliasDuplicateObjects: false})
+const Table = (): typeof import('cli-table3') => load('cli-table3') as typeof import('cli-table3')
 
 export const API_VERSION = 'vipctl.io/v1alpha1'
 
@@ -61,7 +65,7 @@ export function render(r: Result, format: Format, ctx: RenderContext): string {
     case 'json':
       return `${JSON.stringify(toDocument(r), null, 2)}\n`
     case 'yaml':
-      return yamlStringify(toDocument(r), {lineWidth: 0, aliasDuplicateObjects: false})
+      return yamlStringify(toDocument(r))
     case 'jsonl':
       if (r.type === 'list') return r.items.map((i) => `${JSON.stringify({apiVersion: API_VERSION, kind: r.kind, ...i})}\n`).join('')
       return `${JSON.stringify(toDocument(r))}\n`
@@ -79,7 +83,8 @@ export function render(r: Result, format: Format, ctx: RenderContext): string {
 export function table<T>(r: ListResult<T>, wide: boolean, c: ChalkInstance): string {
   if (r.items.length === 0) return ''
   const cols = r.columns.filter((col) => wide || !col.wide)
-  const t = new Table({
+  const TableClass = Table()
+  const t = new TableClass({
     head: cols.map((col) => col.header),
     chars: {
       top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
