@@ -4,31 +4,15 @@
  * can meet, each with its exit code and a one-line message.
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {parseAllDocuments, stringify} from 'yaml'
 import {loadKubeConfig, listAll} from '../../src/cluster/live.js'
 import {restClient, type RestClient} from '../../src/cluster/rest.js'
 import {ROOT, vipctl} from '../helpers/cli.js'
-import {cluster, create, createNamespace, endpointCount, waitForEndpointSlices, type Cluster} from '../helpers/cluster.js'
-
-/** examples/shop with its namespace renamed, as objects, and written to a temp dir for the offline run. */
-function shopIn(namespace: string): {objects: any[]; dir: string} {
-  const src = path.join(ROOT, 'examples', 'shop')
-  const objects: any[] = []
-  for (const f of readdirSync(src).filter((x) => x.endsWith('.yaml')).sort())
-    for (const d of parseAllDocuments(readFileSync(path.join(src, f), 'utf8'))) {
-      const o = d.toJS()
-      if (!o || o.kind === 'Namespace') continue
-      if (o.metadata.namespace) o.metadata.namespace = namespace
-      objects.push(o)
-    }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-shop-'))
-  writeFileSync(path.join(dir, 'shop.yaml'), objects.map((o) => stringify(o)).join('---\n'))
-  return {objects, dir}
-}
+import {cluster, create, createNamespace, type Cluster} from '../helpers/cluster.js'
+import {applyShop, shopIn} from '../helpers/shop.js'
 
 function kubeconfigFile(doc: object): string {
   const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-kc-')), 'config')
@@ -77,13 +61,7 @@ describe('live source (real API server)', function () {
       ns = await createNamespace(c, 'shop')
       const {objects, dir} = shopIn(ns)
       offlineDir = dir
-      const order = ['Node', 'IngressClass', 'Secret', 'Service', 'EndpointSlice', 'Pod', 'Ingress']
-      for (const kind of order) await Promise.all(objects.filter((o) => o.kind === kind).map((o) => create(c, o)))
-      // Wait for the controller: every selector Service has as many endpoints as it has Pods.
-      for (const svc of objects.filter((o) => o.kind === 'Service' && o.spec.selector)) {
-        const pods = objects.filter((p) => p.kind === 'Pod' && Object.entries(svc.spec.selector).every(([k, v]) => p.metadata.labels?.[k] === v))
-        await waitForEndpointSlices(c, ns, svc.metadata.name, (s) => endpointCount(s) === pods.length)
-      }
+      await applyShop(c, ns, objects)
     })
 
     for (const what of ['services', 'ingresses', 'vips']) {
