@@ -12,7 +12,7 @@ import {execFileSync, spawn} from 'node:child_process'
 import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {api, collectionPath, createNamespace, readyStatus, writePodStatus, type Cluster} from '../test/helpers/cluster.js'
+import {api, collectionPath, create, readyStatus, writePodStatus, type Cluster} from '../test/helpers/cluster.js'
 import {haproxyInNode, labUp} from '../test/helpers/netlab.js'
 import {applyShop, shopIn} from '../test/helpers/shop.js'
 
@@ -51,7 +51,8 @@ async function up(): Promise<void> {
     else await new Promise((r) => setTimeout(r, 200))
   }
   if (!cluster) throw new Error(`the control plane did not start; see ${home}/cluster.log`)
-  const namespace = await createNamespace(cluster, 'shop')
+  const namespace = 'shop'
+  await create(cluster, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace}})
   const {objects} = shopIn(namespace)
   await applyShop(cluster, namespace, objects)
   const pods = objects.filter((o) => o.kind === 'Pod').map((p) => ({name: p.metadata.name, ip: p.status.podIP, ports: p.spec.containers.flatMap((x: any) => (x.ports ?? []).map((q: any) => q.containerPort))}))
@@ -88,7 +89,16 @@ async function ready(pod: string, value: string): Promise<void> {
   process.stdout.write(vipctl(['apply', 'haproxy', ...s.flags, '--yes']))
 }
 
-function down(): void {
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function down(): Promise<void> {
   if (existsSync(stateFile)) {
     const s = JSON.parse(readFileSync(stateFile, 'utf8')) as State
     for (const pid of [...s.pids, s.clusterPid]) {
@@ -98,6 +108,9 @@ function down(): void {
         // gone
       }
     }
+    // The control plane shuts down gracefully (apiserver, then etcd): wait for it, bounded.
+    for (let i = 0; i < 100 && alive(s.clusterPid); i++) await new Promise((r) => setTimeout(r, 200))
+    if (alive(s.clusterPid)) process.kill(s.clusterPid, 'SIGKILL')
     try {
       execFileSync('pkill', ['-f', s.haproxyCfg])
     } catch {
@@ -113,7 +126,7 @@ function down(): void {
 const [cmd = 'up', ...rest] = process.argv.slice(2)
 try {
   if (cmd === 'up') await up()
-  else if (cmd === 'down') down()
+  else if (cmd === 'down') await down()
   else if (cmd === 'ready' && rest.length === 2) await ready(rest[0]!, rest[1]!)
   else throw new Error('usage: lab.ts up | down | ready POD true|false')
 } catch (error) {

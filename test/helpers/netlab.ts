@@ -38,7 +38,7 @@ const POD_SERVER = `const [name, ...ports] = process.argv.slice(1);
 const h = require('http');
 for (const p of ports) h.createServer((q, s) => { s.setHeader('Content-Type', 'text/plain'); s.end(name + '\\n') }).listen(Number(p), '0.0.0.0');`
 
-export function labUp(pods: LabPod[], opts: {prefix?: string; detached?: boolean} = {}): Lab {
+export function labUp(pods: LabPod[], opts: {prefix?: string; detached?: boolean; serve?: boolean} = {}): Lab {
   const prefix = opts.prefix ?? `vl${process.pid % 100000}`
   const client = `${prefix}-client`
   const node = `${prefix}-node`
@@ -85,9 +85,11 @@ export function labUp(pods: LabPod[], opts: {prefix?: string; detached?: boolean
       sh(['ip', '-n', ns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0'])
       sh(['ip', '-n', node, 'route', 'add', `${p.ip}/32`, 'dev', ifn])
       sh(['ip', 'netns', 'exec', node, 'sysctl', '-qw', `net.ipv4.conf.${ifn}.proxy_arp=1`])
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', POD_SERVER, p.name, ...p.ports.map(String)], {stdio: 'ignore', detached: opts.detached})
-      if (opts.detached) child.unref()
-      children.set(p.name, child)
+      if (opts.serve !== false) {
+        const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', POD_SERVER, p.name, ...p.ports.map(String)], {stdio: 'ignore', detached: opts.detached})
+        if (opts.detached) child.unref()
+        children.set(p.name, child)
+      }
       list.push({...p, ns})
     })
     const lab: Lab = {
@@ -112,7 +114,7 @@ export function labUp(pods: LabPod[], opts: {prefix?: string; detached?: boolean
       namespaces: created,
     }
     // Wait for the pod servers (bounded).
-    for (const p of list)
+    for (const p of opts.serve === false ? [] : list)
       for (let i = 0; i < 50; i++) {
         try {
           sh(['ip', 'netns', 'exec', node, 'curl', '-s', '--max-time', '1', `http://${p.ip}:${p.ports[0]}/`])
