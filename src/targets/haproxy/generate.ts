@@ -15,7 +15,7 @@ import {isIPv6} from 'node:net'
 import path from 'node:path'
 import type {Diagnostic, SecretBytes} from '../../cluster/types.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {line, renderMap, renderSections, type Line, type Section} from './syntax.js'
+import {line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 
 export interface HaproxyOptions {
   /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
@@ -300,12 +300,12 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   }
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
   const check = ['check', 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
+  const rendered: Array<{name: string; address: string; disabled: boolean}> = []
   for (const s of serverSlots(pool, name, opts)) {
-    const args = [s.name, s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', ...check]
-    if (!s.member || !s.member.ready) args.push('disabled')
-    lines.push(line('server', ...args))
+    rendered.push({name: s.name, address: s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', disabled: !s.member || !s.member.ready})
     servers.push({backend: name, server: s.name, address: s.member?.address ?? '0.0.0.0', port: s.member?.port ?? 0, enabled: Boolean(s.member?.ready)})
   }
+  lines.push(serverLines(rendered, check))
   return {kind: 'backend', name, lines, comment: `${pool.namespace}/${pool.service}:${pool.port}`}
 }
 
