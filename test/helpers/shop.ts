@@ -6,8 +6,15 @@ import {parseAllDocuments, stringify} from 'yaml'
 import {ROOT} from './cli.js'
 import {api, collectionPath, create, endpointCount, readyStatus, waitForEndpointSlices, writePodStatus, type Cluster} from './cluster.js'
 
-/** examples/shop with its namespace renamed, as objects, and written to a temp dir for offline runs. */
+let copies = 0
+
+/**
+ * examples/shop with its namespace renamed, as objects, and written to a temp dir
+ * for offline runs. The example pins cluster IPs (10.0.0.x); each copy gets its own
+ * third octet so that several copies fit in one cluster.
+ */
 export function shopIn(namespace: string): {objects: any[]; dir: string} {
+  const copy = ++copies
   const src = path.join(ROOT, 'examples', 'shop')
   const objects: any[] = []
   for (const f of readdirSync(src).filter((x) => x.endsWith('.yaml')).sort())
@@ -15,6 +22,7 @@ export function shopIn(namespace: string): {objects: any[]; dir: string} {
       const o = d.toJS()
       if (!o || o.kind === 'Namespace') continue
       if (o.metadata.namespace) o.metadata.namespace = namespace
+      if (o.kind === 'Service' && o.spec.clusterIP) o.spec.clusterIP = o.spec.clusterIP.replace(/^10\.0\.0\./, `10.0.${copy}.`)
       objects.push(o)
     }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-shop-'))
