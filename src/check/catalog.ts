@@ -4,6 +4,7 @@
  * retired codes stay listed as retired.
  *
  * VIP1xxx: input (manifests, API objects)   VIP2xxx: model (routes, pools, VIPs)
+ * VIP3xxx: targets                           VIP4xxx: check analyzers
  */
 import type {Severity} from '../cluster/types.js'
 
@@ -32,6 +33,15 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2011', severity: 'warning', title: 'Endpoint address rejected', hint: 'EndpointSlice addresses must be unicast IPs.'},
   {code: 'VIP3001', severity: 'warning', title: 'Not supported by the target', hint: 'This target cannot serve the frontend (e.g. UDP on HAProxy); it was left out.'},
   {code: 'VIP3002', severity: 'warning', title: 'Proxy not reachable', hint: 'Start HAProxy or check --stats-socket; the comparison used the files only.'},
+  {code: 'VIP4001', severity: 'warning', title: 'No controller owns the Ingress', hint: 'Set spec.ingressClassName to an IngressClass whose controller is vipctl.io/ingress-controller (or another existing class).'},
+  {code: 'VIP4010', severity: 'error', title: 'Selector matches no Pod', hint: 'Fix spec.selector or the Pod labels; the Service has no endpoints.'},
+  {code: 'VIP4011', severity: 'error', title: 'No ready Pod', hint: 'Pods match but none is ready; see each Pod\'s Ready condition.'},
+  {code: 'VIP4012', severity: 'warning', title: 'Service without selector or endpoints', hint: 'A Service without a selector needs EndpointSlices written by someone.'},
+  {code: 'VIP4013', severity: 'error', title: 'Named targetPort not declared', hint: 'Declare the port name in a container of the selected Pods, or use a number.'},
+  {code: 'VIP4020', severity: 'error', title: 'Certificate does not cover the host', hint: 'Add the host (or a matching *. wildcard) to the certificate\'s subjectAltName.'},
+  {code: 'VIP4021', severity: 'warning', title: 'Certificate expired or expiring', hint: 'Renew the certificate; see --cert-warn-days.'},
+  {code: 'VIP4022', severity: 'error', title: 'Key does not match certificate', hint: 'tls.key must be the private key of tls.crt.'},
+  {code: 'VIP4030', severity: 'error', title: 'VIP outside the pool', hint: 'Use an address inside --vip-pool or change the pool.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
 ]
 

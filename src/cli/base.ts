@@ -61,7 +61,7 @@ export abstract class VipCommand extends Command {
       if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))
         process.stderr.write(`${result.empty}\n`)
     }
-    if (result.type === 'doc' && result.exit !== undefined) process.exitCode = result.exit
+    if (result.exit !== undefined) process.exitCode = result.exit
     return toDocument(result)
   }
 

@@ -35,6 +35,8 @@ export interface ListResult<T> {
   name: (row: T) => string
   /** Said on stderr when the list is empty (kubectl: "No resources found"). */
   empty?: string
+  /** A verdict exit code (e.g. 1: check found problems); the command still succeeded. */
+  exit?: number
 }
 
 /** A single document with its own human form (version, plans, traces). */

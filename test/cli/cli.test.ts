@@ -121,6 +121,22 @@ describe('vipctl CLI (built)', function () {
     assert.match(r.stderr, /\n\s+at /)
   })
 
+  it('check: exit 0 on examples/shop, 1 with an error, --fail-on decides, JSON lists findings with file and line', async () => {
+    const clean = await vipctl(['check', ...SHOP])
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr)
+    const input = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: b}\nspec: {selector: {app: nope}, ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: b, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n'
+    const r = await vipctl(['check', '-f', '-', '-o', 'json'], {input})
+    assert.equal(r.code, 1)
+    const doc = JSON.parse(r.stdout)
+    assert.equal(doc.kind, 'FindingList')
+    assert.deepEqual(doc.items.map((f: any) => [f.code, f.object, f.field, f.file, f.line]), [['VIP4010', 'Service/b/web', 'spec.selector', '<stdin>', 1]])
+    assert.equal((await vipctl(['check', '-f', '-', '--fail-on', 'never'], {input})).code, 0)
+    assert.equal((await vipctl(['check', '-f', '-', '--disable', 'VIP4010'], {input})).code, 0)
+    assert.equal((await vipctl(['check', '-f', '-', '--disable', 'VIP9999'], {input})).code, 64)
+    const list = await vipctl(['check', '--list-checks', '-o', 'name'])
+    assert.match(list.stdout, /^VIP4010$/m)
+  })
+
   it('never prints Secret data', async () => {
     for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
       for (const fmt of ['json', 'yaml', 'wide']) {

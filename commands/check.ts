@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+import {VipCommand} from '../src/cli/base.js'
+import {modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
+import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
+import {loadSnapshot} from '../src/cluster/source.js'
+import {catalogResult, checkResult, runChecks} from '../src/check/check.js'
+
+export default class Check extends VipCommand {
+  static override description = 'Check ingress wiring: classes, backends, endpoints, TLS and VIPs, with stable codes (exit 1 when a finding reaches --fail-on)'
+  static override examples = ['<%= config.bin %> check -f examples/shop', '<%= config.bin %> check -A -o json --fail-on warning', '<%= config.bin %> check --list-checks']
+  static override flags = {
+    ...sourceFlags,
+    ...modelFlags,
+    'fail-on': Flags.option({options: ['error', 'warning', 'never'] as const, default: 'error', description: 'lowest severity that makes the exit code 1'})(),
+    disable: Flags.string({description: 'codes to leave out, comma-separated (e.g. VIP4021,VIP2009)'}),
+    'cert-warn-days': Flags.integer({description: 'warn about certificates expiring within this many days', default: 21, min: 0}),
+    'list-checks': Flags.boolean({description: 'print the catalog of codes and exit'}),
+    ...outputFlag(),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(Check)
+    if (flags['list-checks']) return this.present(catalogResult(), flags.output)
+    const model = modelOptions(flags)
+    const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    return this.present(checkResult(findings, flags['fail-on']), flags.output)
+  }
+}

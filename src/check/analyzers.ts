@@ -1,0 +1,135 @@
+/**
+ * Analyzers: small pure functions over a Snapshot and its LbModel, each with
+ * the codes it may emit (all in the catalog). The model's own diagnostics
+ * (VIP1xxx/VIP2xxx) are findings too; analyzers add what needs more context.
+ */
+import {X509Certificate, createPrivateKey} from 'node:crypto'
+import {podReady, resolveTargetPort, selectorMatches, SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import type {Diagnostic, Snapshot} from '../cluster/types.js'
+import {objectKey} from '../cluster/types.js'
+import {ingressClassesOf, inPool} from '../model/build.js'
+import type {LbModel, ModelOptions} from '../model/types.js'
+import {catalogEntry} from './catalog.js'
+
+export interface CheckOptions {
+  model: ModelOptions
+  certWarnDays: number
+  now: Date
+}
+
+export interface CheckContext {
+  snap: Snapshot
+  model: LbModel
+  opts: CheckOptions
+}
+
+export interface Analyzer {
+  name: string
+  codes: string[]
+  run(ctx: CheckContext): Diagnostic[]
+}
+
+function finding(ctx: CheckContext, code: string, object: string, field: string | undefined, message: string): Diagnostic {
+  return {severity: catalogEntry(code).severity, code, object, field, message, origin: ctx.snap.origins.get(object)}
+}
+
+const ingressClass: Analyzer = {
+  name: 'ingress-class',
+  codes: ['VIP4001'],
+  run(ctx) {
+    const known = new Set(ctx.snap.ingressClasses.map((c) => c.metadata.name))
+    const ours = ingressClassesOf(ctx.snap, ctx.opts.model).ours
+    return ctx.snap.ingresses
+      .filter((i) => i.spec.ingressClassName !== undefined && !known.has(i.spec.ingressClassName) && !ours.has(i.spec.ingressClassName))
+      .map((i) => finding(ctx, 'VIP4001', objectKey(i), 'spec.ingressClassName', `IngressClass ${i.spec.ingressClassName} does not exist`))
+  },
+}
+
+const backends: Analyzer = {
+  name: 'backends',
+  codes: ['VIP4010', 'VIP4011', 'VIP4012', 'VIP4013'],
+  run(ctx) {
+    const out: Diagnostic[] = []
+    const used = new Set(ctx.model.pools.map((p) => `${p.namespace}/${p.service}`))
+    for (const svc of ctx.snap.services) {
+      const key = `${svc.metadata.namespace}/${svc.metadata.name}`
+      if (!used.has(key) || svc.spec.type === 'ExternalName') continue
+      const obj = objectKey(svc)
+      if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0) {
+        const slices = ctx.snap.endpointSlices.filter((s) => s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name)
+        if (slices.length === 0) out.push(finding(ctx, 'VIP4012', obj, 'spec.selector', 'no selector and no EndpointSlices: the Service has no endpoints'))
+        continue
+      }
+      const pods = ctx.snap.pods.filter((p) => p.metadata.namespace === svc.metadata.namespace && selectorMatches(svc.spec.selector, p.metadata.labels))
+      if (pods.length === 0) {
+        out.push(finding(ctx, 'VIP4010', obj, 'spec.selector', `selector ${Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')} matches no Pod`))
+        continue
+      }
+      if (!pods.some(podReady)) {
+        const reasons = pods.map((p) => `${p.metadata.name}: ${p.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? p.status?.phase ?? 'no status'}`)
+        out.push(finding(ctx, 'VIP4011', obj, undefined, `${pods.length} Pod(s) match, none ready (${reasons.join('; ')})`))
+      }
+      ;(svc.spec.ports ?? []).forEach((sp, i) => {
+        if (typeof sp.targetPort !== 'string') return
+        if (!pods.some((p) => resolveTargetPort(p, sp.targetPort, sp.port) !== undefined))
+          out.push(finding(ctx, 'VIP4013', obj, `spec.ports[${i}].targetPort`, `no selected Pod declares a container port named ${sp.targetPort}`))
+      })
+    }
+    return out
+  },
+}
+
+/** Whether a certificate's DNS names cover a host: equal, or a "*." name matching exactly one leading label. */
+export function certCovers(names: string[], host: string): boolean {
+  const dot = host.indexOf('.')
+  const parent = dot > 0 ? host.slice(dot + 1) : undefined
+  return names.some((n) => n === host || (n.startsWith('*.') && !host.startsWith('*.') && parent === n.slice(2)))
+}
+
+const tls: Analyzer = {
+  name: 'tls',
+  codes: ['VIP4020', 'VIP4021', 'VIP4022'],
+  run(ctx) {
+    const out: Diagnostic[] = []
+    const secrets = new Map(ctx.snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+    for (const ing of ctx.snap.ingresses)
+      (ing.spec.tls ?? []).forEach((t, i) => {
+        const s = t.secretName ? secrets.get(`${ing.metadata.namespace}/${t.secretName}`) : undefined
+        if (!s?.tls) return // missing or wrong type: the model reports it (VIP2004)
+        const obj = objectKey(ing)
+        let cert: X509Certificate
+        try {
+          cert = new X509Certificate(s.tls.cert.reveal())
+        } catch {
+          return // unusable material: the target reports it
+        }
+        const names = (cert.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+        for (const host of t.hosts ?? [])
+          if (!certCovers(names, host)) out.push(finding(ctx, 'VIP4020', obj, `spec.tls[${i}].hosts`, `Secret ${t.secretName}'s certificate does not cover ${host} (it covers ${names.join(', ') || 'no DNS names'})`))
+        const expires = new Date(cert.validTo)
+        const days = Math.floor((expires.getTime() - ctx.opts.now.getTime()) / 86_400_000)
+        if (days < 0) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expired on ${expires.toISOString().slice(0, 10)}`))
+        else if (days < ctx.opts.certWarnDays) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expires in ${days} day(s)`))
+        try {
+          if (!cert.checkPrivateKey(createPrivateKey(s.tls.key.reveal()))) out.push(finding(ctx, 'VIP4022', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}: tls.key is not the key of tls.crt`))
+        } catch {
+          out.push(finding(ctx, 'VIP4022', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}: tls.key is not a private key`))
+        }
+      })
+    return out
+  },
+}
+
+const vips: Analyzer = {
+  name: 'vips',
+  codes: ['VIP4030'],
+  run(ctx) {
+    const pool = ctx.opts.model.vipPool
+    if (!pool) return []
+    return ctx.model.vips
+      .filter((v) => v.source !== 'pool' && !inPool(pool, v.address))
+      .flatMap((v) => v.owners.map((o) => finding(ctx, 'VIP4030', o, undefined, `VIP ${v.address} is outside --vip-pool ${pool}`)))
+  },
+}
+
+export const ANALYZERS: readonly Analyzer[] = [ingressClass, backends, tls, vips]

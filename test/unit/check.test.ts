@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import {generateKeyPairSync} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {loadOffline, parseInto} from '../../src/cluster/offline.js'
+import {deriveEndpointSlices} from '../../src/cluster/derive.js'
+import {sortSnapshot} from '../../src/cluster/intake.js'
+import {emptySnapshot} from '../../src/cluster/types.js'
+import {certCovers} from '../../src/check/analyzers.js'
+import {checkResult, runChecks} from '../../src/check/check.js'
+import {ANALYZERS} from '../../src/check/analyzers.js'
+import {CATALOG} from '../../src/check/catalog.js'
+
+const now = new Date('2027-01-01T00:00:00Z')
+const opts = (extra = {}) => ({model: {ingressClass: undefined, ...extra}, certWarnDays: 21, now})
+const shopTls = readFileSync('examples/shop/50-secret-tls.yaml', 'utf8')
+const crt = /tls\.crt: (\S+)/.exec(shopTls)![1]!
+const key = /tls\.key: (\S+)/.exec(shopTls)![1]!
+const otherKey = Buffer.from(generateKeyPairSync('rsa', {modulusLength: 2048}).privateKey.export({type: 'pkcs8', format: 'pem'}) as string).toString('base64')
+
+const svc = (sel = 'app: web', tp = '8080') => `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: c}\nspec: {${sel ? `selector: {${sel}}, ` : ''}ports: [{port: 80, targetPort: ${tp}}]}\n---\n`
+const pod = (ready: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: c, labels: {app: web}}\nspec: {containers: [{name: c, ports: [{name: web, containerPort: 8080}]}]}\nstatus: {phase: Running, podIP: 10.1.0.1, conditions: [{type: Ready, status: "${ready}", reason: ContainersNotReady}]}\n---\n`
+const secret = (k = key) => `apiVersion: v1\nkind: Secret\nmetadata: {name: tls, namespace: c}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${crt}, tls.key: ${k}}\n---\n`
+const ing = (extra = '', cls = 'vipctl', vip = '192.0.2.1') =>
+  `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: c, annotations: {vipctl.io/vip: ${vip}}}\nspec:\n  ingressClassName: ${cls}\n${extra}  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
+
+function codes(text: string, o = opts(), disable: string[] = []): string[] {
+  const s = emptySnapshot({kind: 'offline', files: []})
+  parseInto(s, text, 'c.yaml')
+  deriveEndpointSlices(s)
+  sortSnapshot(s)
+  return runChecks(s, o, disable).map((d) => d.code)
+}
+
+describe('check', () => {
+  it('examples/shop is clean', async () => {
+    const snap = await loadOffline({filenames: ['examples/shop'], strict: false}, {readStdin: async () => ''})
+    assert.deepEqual(runChecks(snap, opts(), []), [])
+  })
+
+  const grid: Array<[string, string, string]> = [
+    ['VIP4001', ing('', 'nginx'), 'an Ingress naming a class that does not exist'],
+    ['VIP4010', svc('app: nope') + pod('True') + ing(), 'a selector matching no Pod'],
+    ['VIP4011', svc() + pod('False') + ing(), 'Pods matching, none ready'],
+    ['VIP4012', svc('') + ing(), 'no selector and no EndpointSlices'],
+    ['VIP4013', svc('app: web', 'metrics') + pod('True') + ing(), 'a named targetPort no Pod declares'],
+    ['VIP4020', svc() + pod('True') + secret() + ing('  tls: [{hosts: [shop.example.org], secretName: tls}]\n'), 'a TLS host the certificate does not cover'],
+    ['VIP4022', svc() + pod('True') + secret(otherKey) + ing('  tls: [{hosts: [shop.example.com], secretName: tls}]\n'), 'a key that is not the certificate\'s'],
+  ]
+  for (const [code, text, what] of grid) {
+    it(`${code} fires for ${what}; --disable removes it`, () => {
+      assert.ok(codes(text).includes(code), `${code} not in ${codes(text)}`)
+      assert.ok(!codes(text, opts(), [code]).includes(code), '--disable removes it')
+    })
+  }
+
+  it('VIP4021 fires for an expired or soon-expiring certificate (clock injected)', () => {
+    const text = svc() + pod('True') + secret() + ing('  tls: [{hosts: [shop.example.com], secretName: tls}]\n')
+    assert.ok(!codes(text).includes('VIP4021'))
+    assert.ok(codes(text, {...opts(), now: new Date('2040-01-01')}).includes('VIP4021'))
+  })
+
+  it('VIP4030 fires for an explicit VIP outside --vip-pool', () => {
+    const text = svc() + pod('True') + ing()
+    assert.ok(codes(text, opts({vipPool: '10.9.0.0/24'})).includes('VIP4030'))
+    assert.ok(!codes(text, opts({vipPool: '192.0.2.0/24'})).includes('VIP4030'))
+  })
+
+  it('certificate host matching follows Kubernetes wildcard rules', () => {
+    assert.ok(certCovers(['*.example.com'], 'a.example.com'))
+    assert.ok(!certCovers(['*.example.com'], 'a.b.example.com'))
+    assert.ok(!certCovers(['*.example.com'], 'example.com'))
+    assert.ok(certCovers(['*.example.com'], '*.example.com'))
+    assert.ok(certCovers(['a.example.com'], 'a.example.com'))
+  })
+
+  it('the verdict follows --fail-on; every analyzer code is in the catalog', () => {
+    const findings = [{severity: 'warning' as const, code: 'VIP4001', object: 'Ingress/c/i', message: 'm'}]
+    assert.equal(checkResult(findings, 'error').exit, undefined)
+    assert.equal(checkResult(findings, 'warning').exit, 1)
+    assert.equal(checkResult(findings, 'never').exit, undefined)
+    for (const a of ANALYZERS) for (const c of a.codes) assert.ok(CATALOG.has(c), c)
+  })
+})
