@@ -137,6 +137,14 @@ describe('vipctl CLI (built)', function () {
     assert.match(list.stdout, /^VIP4010$/m)
   })
 
+  it('check on examples/broken finds the known faults (golden), with and without --vip-pool', async () => {
+    const r = await vipctl(['check', '-f', 'examples/broken', '--vip-pool', '192.0.2.0/28', '-o', 'wide'])
+    assert.equal(r.code, 1)
+    assertGolden('check/broken.wide.txt', r.stdout)
+    const noPool = JSON.parse((await vipctl(['check', '-f', 'examples/broken', '-o', 'json'])).stdout)
+    assert.ok(noPool.items.some((f: any) => f.code === 'VIP2005' && f.object === 'Ingress/broken/novip'))
+  })
+
   it('never prints Secret data', async () => {
     for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
       for (const fmt of ['json', 'yaml', 'wide']) {
