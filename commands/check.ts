@@ -7,7 +7,7 @@ import {catalogResult, checkResult, runChecks} from '../src/check/check.js'
 
 export default class Check extends VipCommand {
   static override description = 'Check ingress wiring: classes, backends, endpoints, TLS and VIPs, with stable codes (exit 1 when a finding reaches --fail-on)'
-  static override examples = ['<%= config.bin %> check -f examples/shop', '<%= config.bin %> check -A -o json --fail-on warning', '<%= config.bin %> check --list-checks']
+  static override examples = ['<%= config.bin %> check -f examples/shop', '<%= config.bin %> check -f manifests/ -o sarif > vipctl.sarif', '<%= config.bin %> check -A -o json --fail-on warning', '<%= config.bin %> check --list-checks']
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
@@ -15,7 +15,7 @@ export default class Check extends VipCommand {
     disable: Flags.string({description: 'codes to leave out, comma-separated (e.g. VIP4021,VIP2009)'}),
     'cert-warn-days': Flags.integer({description: 'warn about certificates expiring within this many days', default: 21, min: 0}),
     'list-checks': Flags.boolean({description: 'print the catalog of codes and exit'}),
-    ...outputFlag(),
+    ...outputFlag('table', ['junit', 'sarif']),
   }
 
   async run(): Promise<Record<string, unknown>> {
@@ -24,6 +24,6 @@ export default class Check extends VipCommand {
     const model = modelOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-    return this.present(checkResult(findings, flags['fail-on']), flags.output)
+    return this.present(checkResult(findings, flags['fail-on'], this.config.version), flags.output)
   }
 }

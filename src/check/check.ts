@@ -6,6 +6,7 @@ import type {ListResult} from '../output/render.js'
 import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
 import {CATALOG, catalogEntry, type CatalogEntry} from './catalog.js'
+import {junit, sarif} from './report.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
 
@@ -37,7 +38,7 @@ export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[])
     .sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.object.localeCompare(b.object) || a.code.localeCompare(b.code) || (a.field ?? '').localeCompare(b.field ?? ''))
 }
 
-export function checkResult(findings: Diagnostic[], failOn: FailOn): ListResult<Finding> {
+export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0.0.0'): ListResult<Finding> {
   const items: Finding[] = findings.map((d) => ({
     code: d.code,
     severity: d.severity,
@@ -56,6 +57,7 @@ export function checkResult(findings: Diagnostic[], failOn: FailOn): ListResult<
     name: (f) => `${f.code}/${f.object}`,
     empty: 'No problems found.',
     ...(failing.length > 0 ? {exit: 1} : {}),
+    formats: {junit: (xs) => junit(xs, failOn), sarif: (xs) => sarif(xs, version)},
     columns: [
       {header: 'SEVERITY', get: (f) => f.severity, style: (f, t, c) => (f.severity === 'error' ? c.red(t) : f.severity === 'warning' ? c.yellow(t) : c.cyan(t))},
       {header: 'CODE', get: (f) => f.code},

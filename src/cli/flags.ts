@@ -3,7 +3,7 @@
  * (kubectl's names and short forms where kubectl has them).
  */
 import {Flags} from '@oclif/core'
-import {FORMATS} from '../output/render.js'
+import {EXTRA_FORMATS, FORMATS} from '../output/render.js'
 
 /** Where objects come from: manifests (-f) or a cluster (kubeconfig). */
 export const sourceFlags = {
@@ -32,11 +32,11 @@ export const selectorFlag = {
   selector: Flags.string({char: 'l', description: 'label selector (k=v, k!=v, k, !k; comma-separated)'}),
 }
 
-export function outputFlag(defaultFormat: (typeof FORMATS)[number] = 'table') {
+export function outputFlag(defaultFormat: (typeof FORMATS)[number] = 'table', extra: ReadonlyArray<(typeof EXTRA_FORMATS)[number]> = []) {
   return {
     output: Flags.option({
       char: 'o',
-      options: FORMATS,
+      options: [...FORMATS, ...extra] as Array<(typeof FORMATS)[number] | (typeof EXTRA_FORMATS)[number]>,
       default: defaultFormat,
       description: 'output format',
     })(),

@@ -5,6 +5,7 @@
  */
 import type {ChalkInstance} from 'chalk'
 import {createRequire} from 'node:module'
+import {UsageError} from '../errors.js'
 
 // yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
 const load = createRequire(import.meta.url)
@@ -14,7 +15,9 @@ const Table = (): typeof import('cli-table3') => load('cli-table3') as typeof im
 export const API_VERSION = 'vipctl.io/v1alpha1'
 
 export const FORMATS = ['table', 'wide', 'name', 'json', 'yaml', 'jsonl'] as const
-export type Format = (typeof FORMATS)[number]
+/** Formats only some results offer (check: junit, sarif). */
+export const EXTRA_FORMATS = ['junit', 'sarif'] as const
+export type Format = (typeof FORMATS)[number] | (typeof EXTRA_FORMATS)[number]
 
 export interface Column<T> {
   header: string
@@ -37,6 +40,8 @@ export interface ListResult<T> {
   empty?: string
   /** A verdict exit code (e.g. 1: check found problems); the command still succeeded. */
   exit?: number
+  /** Serializers for the extra formats this result offers. */
+  formats?: Partial<Record<(typeof EXTRA_FORMATS)[number], (items: T[]) => string>>
 }
 
 /** A single document with its own human form (version, plans, traces). */
@@ -64,6 +69,12 @@ export function toDocument(r: Result): Record<string, unknown> {
 /** Renders a result as text; always ends with a newline unless empty. */
 export function render(r: Result, format: Format, ctx: RenderContext): string {
   switch (format) {
+    case 'junit':
+    case 'sarif': {
+      const f = r.type === 'list' ? r.formats?.[format] : undefined
+      if (!f || r.type !== 'list') throw new UsageError(`-o ${format} is not available for this command`)
+      return f(r.items)
+    }
     case 'json':
       return `${JSON.stringify(toDocument(r), null, 2)}\n`
     case 'yaml':

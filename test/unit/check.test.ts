@@ -81,3 +81,52 @@ describe('check', () => {
     for (const a of ANALYZERS) for (const c of a.codes) assert.ok(CATALOG.has(c), c)
   })
 })
+
+describe('check reports for CI', () => {
+  async function brokenFindings() {
+    const snap = await loadOffline({filenames: ['examples/broken'], strict: false}, {readStdin: async () => ''})
+    const result = checkResult(runChecks(snap, opts({vipPool: '192.0.2.0/28'}), []), 'error', '0.1.0')
+    return result
+  }
+
+  it('JUnit XML parses back with one testcase per finding and failures at or above --fail-on', async () => {
+    const {XMLParser, XMLValidator} = await import('fast-xml-parser')
+    const result = await brokenFindings()
+    const xml = result.formats!.junit!(result.items)
+    assert.equal(XMLValidator.validate(xml), true)
+    const doc = new XMLParser({ignoreAttributes: false, attributeNamePrefix: ''}).parse(xml)
+    const suite = doc.testsuites.testsuite
+    const cases = [suite.testcase].flat()
+    assert.equal(cases.length, result.items.length)
+    const failing = result.items.filter((f) => f.severity === 'error').length
+    assert.equal(Number(suite.failures), failing)
+    assert.equal(cases.filter((c: any) => c.failure).length, failing)
+    const c = cases.find((x: any) => x.classname === 'VIP4010')
+    assert.deepEqual([c.name, c.file, c.line], ['Service/broken/web spec.selector', 'examples/broken/broken.yaml', '9'])
+  })
+
+  it('SARIF validates against the SARIF 2.1.0 schema and points at file, line and object', async () => {
+    // Both are CommonJS with a default export; unwrap it whichever way the loader presents it.
+    const ajvMod: any = await import('ajv-draft-04')
+    const formatsMod: any = await import('ajv-formats')
+    const Ajv = ajvMod.default?.default ?? ajvMod.default
+    const addFormats = formatsMod.default?.default ?? formatsMod.default
+    const schema = JSON.parse(readFileSync('node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json', 'utf8'))
+    const ajv = new Ajv({strict: false, allErrors: true, unicodeRegExp: false})
+    addFormats(ajv)
+    const validate = ajv.compile(schema)
+    const result = await brokenFindings()
+    const doc = JSON.parse(result.formats!.sarif!(result.items))
+    assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 3)))
+    const r = doc.runs[0].results.find((x: any) => x.ruleId === 'VIP4010')
+    assert.equal(r.level, 'error')
+    assert.deepEqual(r.locations[0].physicalLocation, {artifactLocation: {uri: 'examples/broken/broken.yaml'}, region: {startLine: 9}})
+    assert.equal(r.locations[0].logicalLocations[0].fullyQualifiedName, 'Service/broken/web#spec.selector')
+    assert.equal(doc.runs[0].tool.driver.rules[r.ruleIndex].id, 'VIP4010')
+    // A live finding (no file) is still valid SARIF with only a logical location.
+    const live = JSON.parse(checkResult([{severity: 'warning', code: 'VIP4001', object: 'Ingress/a/b', message: 'm'}], 'error').formats!.sarif!([
+      {code: 'VIP4001', severity: 'warning', title: 't', object: 'Ingress/a/b', message: 'm', hint: 'h'},
+    ]))
+    assert.ok(validate(live), JSON.stringify(validate.errors?.slice(0, 3)))
+  })
+})
