@@ -145,6 +145,19 @@ describe('vipctl CLI (built)', function () {
     assert.ok(noPool.items.some((f: any) => f.code === 'VIP2005' && f.object === 'Ingress/broken/novip'))
   })
 
+  it('check trace: JSON without a terminal, a tree with -o table, exit 1 when a hop fails', async () => {
+    const ok = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP])
+    assert.equal(ok.code, 0, ok.stderr)
+    const doc = JSON.parse(ok.stdout)
+    assert.equal(doc.kind, 'Trace')
+    assert.equal(doc.traces[0].ok, true)
+    const tree = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP, '-o', 'table'])
+    assert.match(tree.stdout, /^api\.shop\.example\.com\/v1\/search {2}reachable\n├─ ✓ ingress class/)
+    const bad = await vipctl(['check', 'trace', 'ingress/storefront', '-f', 'examples/broken'])
+    assert.equal(bad.code, 1)
+    assert.equal((await vipctl(['check', 'trace', 'bad host!', ...SHOP])).code, 64)
+  })
+
   it('never prints Secret data', async () => {
     for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
       for (const fmt of ['json', 'yaml', 'wide']) {

@@ -9,6 +9,8 @@ import {certCovers} from '../../src/check/analyzers.js'
 import {checkResult, runChecks} from '../../src/check/check.js'
 import {ANALYZERS} from '../../src/check/analyzers.js'
 import {CATALOG} from '../../src/check/catalog.js'
+import {matchRoute, traceRequest} from '../../src/check/trace.js'
+import {buildModel} from '../../src/model/build.js'
 
 const now = new Date('2027-01-01T00:00:00Z')
 const opts = (extra = {}) => ({model: {ingressClass: undefined, ...extra}, certWarnDays: 21, now})
@@ -128,5 +130,41 @@ describe('check reports for CI', () => {
       {code: 'VIP4001', severity: 'warning', title: 't', object: 'Ingress/a/b', message: 'm', hint: 'h'},
     ]))
     assert.ok(validate(live), JSON.stringify(validate.errors?.slice(0, 3)))
+  })
+})
+
+describe('check trace', () => {
+  async function load(dir: string) {
+    const snap = await loadOffline({filenames: [dir], strict: false}, {readStdin: async () => ''})
+    return {snap, model: buildModel(snap)}
+  }
+
+  it('explains a reachable request hop by hop, warning about the not-ready Pod', async () => {
+    const {snap, model} = await load('examples/shop')
+    const t = traceRequest(snap, model, 'shop.example.com/api/cart/items', now)
+    assert.equal(t.ok, true)
+    const by = (h: string) => t.hops.filter((x) => x.hop === h)
+    assert.match(by('route')[0]!.detail, /Prefix \/api\/cart; beats Prefix \//)
+    assert.equal(by('tls')[0]!.status, 'ok')
+    assert.equal(by('endpoints')[0]!.status, 'warn')
+    assert.match(by('pods')[0]!.detail, /not ready: cart-2 \(ContainersNotReady\)/)
+  })
+
+  it('Exact beats Prefix, prefixes match whole path elements, wildcards one label', async () => {
+    const {snap, model} = await load('examples/shop')
+    const https = model.frontends.find((f) => f.protocol === 'https')!
+    assert.match(matchRoute(https, 'api.shop.example.com', '/v1/payments/webhook').why, /Exact \/v1\/payments\/webhook/)
+    assert.equal(matchRoute(https, 'api.shop.example.com', '/v1/payments/webhookx').route, undefined)
+    assert.match(matchRoute(https, 'shop.example.com', '/imagesx').route!.path, /^\/$/)
+    assert.equal(traceRequest(snap, model, 'nothing.example.com/').ok, false)
+  })
+
+  it('a broken request fails at each hop that is wrong, with fixes', async () => {
+    const {snap, model} = await load('examples/broken')
+    const t = traceRequest(snap, model, 'shop.example.org/', now)
+    assert.equal(t.ok, false)
+    assert.deepEqual(t.hops.filter((h) => h.status === 'fail').map((h) => h.hop), ['tls', 'pods', 'endpoints'])
+    assert.ok(t.hops.filter((h) => h.status === 'fail').every((h) => h.fix))
+    assert.ok(t.hops.some((h) => h.status === 'warn' && /HTTP and HTTPS differ/.test(h.detail)))
   })
 })

@@ -1,0 +1,164 @@
+/**
+ * `vipctl check trace HOST[/PATH]` and `check trace ingress/NAME`: the path of a
+ * request, hop by hop, with the same matching rules the proxy config uses (exact
+ * host, then the one-label wildcard, then rules without a host; exact path, then
+ * the longest prefix on whole path elements). Each hop passes or fails with a fix.
+ */
+import {X509Certificate} from 'node:crypto'
+import {podReady, selectorMatches} from '../cluster/derive.js'
+import type {Snapshot} from '../cluster/types.js'
+import {fmtAddr} from '../model/build.js'
+import type {Frontend, LbModel, Route} from '../model/types.js'
+import type {DocResult} from '../output/render.js'
+import {UsageError} from '../errors.js'
+import {certCovers} from './analyzers.js'
+
+export type HopStatus = 'ok' | 'fail' | 'warn' | 'info'
+
+export interface Hop {
+  hop: string
+  status: HopStatus
+  detail: string
+  fix?: string
+}
+
+export interface Trace {
+  request: string
+  hops: Hop[]
+  ok: boolean
+}
+
+function pathMatches(r: Route, path: string): boolean {
+  if (r.pathType === 'Exact') return r.path === path
+  return r.path === '/' || path === r.path || path.startsWith(`${r.path}/`)
+}
+
+/** The winning route on a frontend, as the generated maps choose it. */
+export function matchRoute(f: Frontend, host: string, path: string): {route?: Route; why: string} {
+  const wildcard = host.includes('.') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
+  for (const [h, label] of [[host, 'exact host'], [wildcard, 'wildcard host'], ['', 'rule without host']] as const) {
+    if (h === undefined) continue
+    const candidates = f.routes.filter((r) => r.host === h && pathMatches(r, path))
+    if (candidates.length === 0) continue
+    // Routes are sorted most specific first: the first candidate is the longest match, Exact before Prefix.
+    const route = candidates[0]!
+    const others = candidates.length > 1 ? `; beats ${candidates.slice(1).map((c) => `${c.pathType} ${c.path}`).join(', ')}` : ''
+    return {route, why: `${label} ${h || '*'}, ${route.pathType} ${route.path}${others}`}
+  }
+  return {why: 'no rule matches'}
+}
+
+export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date()): Trace {
+  const m = /^([a-z0-9.*-]+)(\/.*)?$/.exec(request.toLowerCase())
+  if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
+  const host = m[1]!
+  const path = m[2] ?? '/'
+  const hops: Hop[] = []
+  const http = model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https')
+  const matches = http.map((f) => ({f, ...matchRoute(f, host, path)})).filter((x) => x.route)
+  if (matches.length === 0) {
+    const defaults = http.filter((f) => f.defaultPool)
+    hops.push({
+      hop: 'route',
+      status: 'fail',
+      detail: `no Ingress rule of ours matches ${host}${path}${defaults.length ? ` (default backends exist on ${defaults.map((f) => fmtAddr(f.address, f.port)).join(', ')})` : ''}`,
+      fix: 'add a rule for this host and path to an Ingress of class vipctl; vipctl inspect ingresses shows what is served; vipctl check lists rules left out',
+    })
+    return {request: `${host}${path}`, hops, ok: false}
+  }
+  const plain = matches.find((x) => x.f.protocol === 'http')
+  const tls = matches.find((x) => x.f.protocol === 'https')
+  const main = tls ?? plain!
+  const route = main.route!
+  const [kind, ns, ingName] = route.provenance.object.split('/')
+  const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
+  hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
+  hops.push({hop: 'route', status: 'ok', detail: `${route.provenance.object} ${route.provenance.field}: ${main.why}`})
+  if (plain && tls && plain.route!.pool !== tls.route!.pool && !plain.route!.redirectHttps)
+    hops.push({
+      hop: 'route',
+      status: 'warn',
+      detail: `HTTP and HTTPS differ: http goes to ${plain.route!.pool} (${plain.route!.provenance.object}), https to ${tls.route!.pool} (${tls.route!.provenance.object})`,
+      fix: 'two Ingresses claim this host and path on one VIP; see vipctl check (VIP2010)',
+    })
+  for (const x of [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)))
+    hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${x.route!.redirectHttps ? ', redirects to HTTPS' : ''}`})
+  if (tls) {
+    const certs = tls.f.certificates.filter((c) => c.hosts.length === 0 || certCovers(c.hosts, host))
+    const secret = certs[0] ? snap.secrets.find((s) => `${s.metadata.namespace}/${s.metadata.name}` === certs[0]!.secret) : undefined
+    let names: string[] = []
+    let expires: Date | undefined
+    try {
+      const x = secret?.tls ? new X509Certificate(secret.tls.cert.reveal()) : undefined
+      names = (x?.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase())
+      expires = x ? new Date(x.validTo) : undefined
+    } catch {
+      names = []
+    }
+    if (!secret) hops.push({hop: 'tls', status: 'fail', detail: `no certificate for ${host} on ${fmtAddr(tls.f.address, tls.f.port)}`, fix: 'add the host to spec.tls[].hosts with a kubernetes.io/tls Secret'})
+    else if (!certCovers(names, host)) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate covers ${names.join(', ')}, not ${host}`, fix: 'issue a certificate whose subjectAltName covers the host'})
+    else if (expires && expires < now) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate expired on ${expires.toISOString().slice(0, 10)}`, fix: 'renew the certificate'})
+    else hops.push({hop: 'tls', status: 'ok', detail: `Secret ${certs[0]!.secret} covers ${host}${expires ? `, valid until ${expires.toISOString().slice(0, 10)}` : ''}`})
+  } else hops.push({hop: 'tls', status: 'info', detail: 'no TLS for this host (HTTP only)'})
+
+  const pool = model.pools.find((p) => p.id === route.pool)!
+  const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
+  const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
+  hops.push({hop: 'service', status: 'ok', detail: `Service ${pool.namespace}/${pool.service} port ${pool.port}${sp?.name ? ` (${sp.name})` : ''} -> targetPort ${sp?.targetPort ?? pool.port}`})
+  if (svc.spec.selector && Object.keys(svc.spec.selector).length > 0) {
+    const pods = snap.pods.filter((p) => p.metadata.namespace === pool.namespace && selectorMatches(svc.spec.selector, p.metadata.labels))
+    const sel = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')
+    if (pods.length === 0 && snap.source.kind === 'offline' && snap.pods.length === 0) hops.push({hop: 'pods', status: 'info', detail: `selector ${sel} (no Pods in the input to check it against)`})
+    else if (pods.length === 0) hops.push({hop: 'pods', status: 'fail', detail: `selector ${sel} matches no Pod`, fix: 'fix spec.selector or the Pod labels'})
+    else {
+      const notReady = pods.filter((p) => !podReady(p))
+      hops.push({
+        hop: 'pods',
+        status: notReady.length === pods.length ? 'fail' : notReady.length ? 'warn' : 'ok',
+        detail: `selector ${sel} matches ${pods.length} Pod(s)${notReady.length ? `; not ready: ${notReady.map((p) => `${p.metadata.name} (${p.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? p.status?.phase ?? 'no status'})`).join(', ')}` : ', all ready'}`,
+        ...(notReady.length === pods.length ? {fix: 'see why the Pods are not ready (readiness probe, crash loop)'} : {}),
+      })
+    }
+  } else hops.push({hop: 'pods', status: 'info', detail: 'no selector: endpoints come from EndpointSlices written by someone else'})
+  const ready = pool.members.filter((x) => x.ready)
+  hops.push({
+    hop: 'endpoints',
+    status: ready.length === 0 ? 'fail' : ready.length < pool.members.length ? 'warn' : 'ok',
+    detail: pool.members.length === 0 ? 'no endpoints: requests get 503' : `${ready.length}/${pool.members.length} ready: ${pool.members.map((x) => `${fmtAddr(x.address, x.port)}${x.pod ? ` (${x.pod})` : ''}${x.ready ? '' : ' not ready'}`).join(', ')}`,
+    ...(ready.length === 0 ? {fix: 'no ready endpoint: the proxy answers 503 until one is ready'} : {}),
+  })
+  hops.push({hop: 'health check', status: 'info', detail: pool.monitor.kind === 'http' ? `HTTP GET ${pool.monitor.path}${pool.monitor.port ? ` on port ${pool.monitor.port}` : ''} every ${pool.monitor.intervalMs} ms` : `TCP connect every ${pool.monitor.intervalMs} ms`})
+  return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+}
+
+/** Every rule of one Ingress. */
+export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string): Trace[] {
+  const ing = snap.ingresses.find((i) => i.metadata.name === name && (ns === undefined || i.metadata.namespace === ns))
+  if (!ing) throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
+  const reqs = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${r.host ?? 'any.host'}${p.path ?? '/'}`))
+  return reqs.map((r) => traceRequest(snap, model, r))
+}
+
+const MARK: Record<HopStatus, string> = {ok: '✓', fail: '✗', warn: '!', info: '·'}
+
+export function traceResult(traces: Trace[]): DocResult<{traces: Trace[]}> {
+  return {
+    type: 'doc',
+    kind: 'Trace',
+    data: {traces},
+    ...(traces.some((t) => !t.ok) ? {exit: 1} : {}),
+    text: (d, c) =>
+      d.traces
+        .map((t) => {
+          const lines = [`${c.bold(t.request)}  ${t.ok ? c.green('reachable') : c.red('broken')}`]
+          t.hops.forEach((h, i) => {
+            const branch = i === t.hops.length - 1 ? '└─' : '├─'
+            const color = h.status === 'ok' ? c.green : h.status === 'fail' ? c.red : h.status === 'warn' ? c.yellow : c.dim
+            lines.push(`${branch} ${color(MARK[h.status])} ${h.hop}: ${h.detail}`)
+            if (h.fix) lines.push(`${i === t.hops.length - 1 ? '  ' : '│ '}    fix: ${h.fix}`)
+          })
+          return lines.join('\n')
+        })
+        .join('\n\n') + '\n',
+  }
+}
