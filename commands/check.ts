@@ -4,10 +4,13 @@ import {modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
 import {loadSnapshot} from '../src/cluster/source.js'
 import {catalogResult, checkResult, runChecks} from '../src/check/check.js'
+import {readProxyState} from '../src/check/proxy.js'
+import {processHaproxyIO} from '../src/apply/haproxy/service.js'
+import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../src/targets/haproxy/options.js'
 
 export default class Check extends VipCommand {
   static override description = 'Check ingress wiring: classes, backends, endpoints, TLS and VIPs, with stable codes (exit 1 when a finding reaches --fail-on)'
-  static override examples = ['<%= config.bin %> check -f examples/shop', '<%= config.bin %> check -f manifests/ -o sarif > vipctl.sarif', '<%= config.bin %> check -A -o json --fail-on warning', '<%= config.bin %> check --list-checks']
+  static override examples = ['<%= config.bin %> check -f examples/shop', '<%= config.bin %> check -f manifests/ -o sarif > vipctl.sarif', '<%= config.bin %> check -A -o json --fail-on warning', '<%= config.bin %> check --list-checks', '<%= config.bin %> check --stats-socket /run/vipctl/admin.sock --config-dir /etc/haproxy/vipctl']
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
@@ -15,6 +18,8 @@ export default class Check extends VipCommand {
     disable: Flags.string({description: 'codes to leave out, comma-separated (e.g. VIP4021,VIP2009)'}),
     'cert-warn-days': Flags.integer({description: 'warn about certificates expiring within this many days', default: 21, min: 0}),
     'list-checks': Flags.boolean({description: 'print the catalog of codes and exit'}),
+    ...haproxyFlags,
+    ...haproxyTargetFlags,
     ...outputFlag('table', ['junit', 'sarif']),
   }
 
@@ -23,7 +28,10 @@ export default class Check extends VipCommand {
     if (flags['list-checks']) return this.present(catalogResult(), flags.output)
     const model = modelOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    // With --stats-socket, the running HAProxy is checked too (frontends, backends, servers DOWN, stale config).
+    const hopts = haproxyOptions(flags)
+    const proxy = flags['stats-socket'] ? await readProxyState(snapshot, model, hopts, haproxyTarget(flags, hopts), processHaproxyIO()) : undefined
+    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy)
     return this.present(checkResult(findings, flags['fail-on'], this.config.version), flags.output)
   }
 }

@@ -42,6 +42,10 @@ const entries: CatalogEntry[] = [
   {code: 'VIP4021', severity: 'warning', title: 'Certificate expired or expiring', hint: 'Renew the certificate; see --cert-warn-days.'},
   {code: 'VIP4022', severity: 'error', title: 'Key does not match certificate', hint: 'tls.key must be the private key of tls.crt.'},
   {code: 'VIP4030', severity: 'error', title: 'VIP outside the pool', hint: 'Use an address inside --vip-pool or change the pool.'},
+  {code: 'VIP4050', severity: 'error', title: 'Frontend missing from the running proxy', hint: 'Run vipctl apply haproxy; the running config predates this VIP:port.'},
+  {code: 'VIP4051', severity: 'error', title: 'Backend missing from the running proxy', hint: 'Run vipctl apply haproxy; the running config predates this Service port.'},
+  {code: 'VIP4052', severity: 'error', title: 'Server down by health check', hint: 'The endpoint is ready in Kubernetes but fails HAProxy\'s check: compare the readiness probe with the check, and the network path from the node.'},
+  {code: 'VIP4053', severity: 'warning', title: 'Running config older than desired', hint: 'vipctl diff haproxy shows what changed; vipctl apply haproxy brings it in line.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
 ]
 

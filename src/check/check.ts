@@ -7,6 +7,7 @@ import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
 import {CATALOG, catalogEntry, type CatalogEntry} from './catalog.js'
 import {junit, sarif} from './report.js'
+import {proxyFindings, type ProxyState} from './proxy.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
 
@@ -24,10 +25,10 @@ export interface Finding {
 
 const RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 
-export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[]): Diagnostic[] {
+export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[], proxy?: ProxyState): Diagnostic[] {
   for (const code of disable) if (!CATALOG.has(code)) throw new UsageError(`--disable ${code}: unknown code`, 'see vipctl check --list-checks')
   const model = buildModel(snap, opts.model)
-  const all = [...model.diagnostics, ...ANALYZERS.flatMap((a) => a.run({snap, model, opts}))]
+  const all = [...model.diagnostics, ...ANALYZERS.flatMap((a) => a.run({snap, model, opts})), ...(proxy ? proxyFindings(snap, model, proxy) : [])]
   const seen = new Set<string>()
   return all
     .filter((d) => !disable.includes(d.code))
@@ -73,7 +74,10 @@ export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0
 export function catalogResult(): ListResult<CatalogEntry & {analyzer: string}> {
   const owner = new Map<string, string>()
   for (const a of ANALYZERS) for (const c of a.codes) owner.set(c, a.name)
-  const items = [...CATALOG.values()].map((e) => ({...e, analyzer: owner.get(e.code) ?? (e.code.startsWith('VIP1') ? 'input' : e.code.startsWith('VIP2') ? 'model' : 'target')}))
+  const items = [...CATALOG.values()].map((e) => ({
+    ...e,
+    analyzer: owner.get(e.code) ?? (e.code.startsWith('VIP1') ? 'input' : e.code.startsWith('VIP2') ? 'model' : e.code.startsWith('VIP405') ? 'proxy (--stats-socket)' : 'target'),
+  }))
   return {
     type: 'list',
     kind: 'Check',

@@ -101,6 +101,10 @@ export interface StatRow {
   pxname: string
   svname: string
   status: string
+  /** HAProxy's last check result, e.g. L4CON, L7STS, L4OK. */
+  checkStatus: string
+  /** addr column: the server's address:port. */
+  addr: string
 }
 
 /** Parses `show stat` CSV into proxy/server names and status (enough to verify a config is live). */
@@ -108,6 +112,6 @@ export function parseShowStat(text: string): StatRow[] {
   const lines = text.split('\n').filter((l) => l && !l.startsWith('#'))
   return lines.map((l) => {
     const f = l.split(',')
-    return {pxname: f[0] ?? '', svname: f[1] ?? '', status: f[17] ?? ''}
+    return {pxname: f[0] ?? '', svname: f[1] ?? '', status: f[17] ?? '', checkStatus: (f[36] ?? '').replace(/^\* ?/, ''), addr: f[73] ?? ''}
   })
 }
