@@ -132,4 +132,30 @@ const vips: Analyzer = {
   },
 }
 
-export const ANALYZERS: readonly Analyzer[] = [ingressClass, backends, tls, vips]
+const paths: Analyzer = {
+  name: 'paths',
+  codes: ['VIP4014', 'VIP4041', 'VIP4042'],
+  run(ctx) {
+    const out: Diagnostic[] = []
+    for (const f of ctx.model.frontends) {
+      if (f.protocol !== 'http' && f.protocol !== 'https') continue
+      const byHost = new Map<string, typeof f.routes>()
+      for (const r of f.routes) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r])
+      for (const [host, routes] of byHost) {
+        if (f.protocol === 'http' && !f.defaultPool && host !== '' && !routes.some((r) => r.pathType === 'Prefix' && r.path === '/') && !(byHost.get('') ?? []).some((r) => r.path === '/'))
+          out.push(finding(ctx, 'VIP4014', routes[0]!.provenance.object, 'spec.rules', `${host}: no rule covers / and there is no default backend`))
+        for (const e of routes.filter((r) => r.pathType === 'Exact')) {
+          const p = routes.find((r) => r.pathType === 'Prefix' && r.path === e.path && r.pool !== e.pool)
+          if (p && f.protocol === 'http') out.push(finding(ctx, 'VIP4041', e.provenance.object, e.provenance.field, `${host}${e.path}: Exact goes to ${e.pool}, Prefix (${p.provenance.object}) to ${p.pool}`))
+        }
+        if (host.startsWith('*.') && f.protocol === 'http') {
+          const shadowing = [...byHost.keys()].filter((h) => !h.startsWith('*.') && h.slice(h.indexOf('.') + 1) === host.slice(2) && h.indexOf('.') > 0)
+          for (const h of shadowing) out.push(finding(ctx, 'VIP4042', routes[0]!.provenance.object, routes[0]!.provenance.field, `${host} does not receive requests for ${h}: rules for ${h} take them`))
+        }
+      }
+    }
+    return out
+  },
+}
+
+export const ANALYZERS: readonly Analyzer[] = [ingressClass, backends, paths, tls, vips]
