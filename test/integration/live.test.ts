@@ -104,6 +104,24 @@ describe('live source (real API server)', function () {
       assert.ok(all.items.some((s: any) => s.namespace === 'default' && s.name === 'kubernetes'))
     })
 
+    it('check reads the cluster live: clean, then a Service whose selector matches no Pod', async () => {
+      const clean = await vipctl(['check', '-n', ns, '--kubeconfig', c.kubeconfig, '-o', 'json'])
+      assert.equal(clean.code, 0, clean.stderr)
+      assert.deepEqual(JSON.parse(clean.stdout).items.map((f: any) => f.code), ['VIP4014'])
+      await create(c, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'orphan', namespace: ns}, spec: {selector: {app: 'nobody'}, ports: [{port: 80}]}})
+      await create(c, {
+        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: 'orphan', namespace: ns, annotations: {'vipctl.io/vip': '192.0.2.77'}},
+        spec: {ingressClassName: 'vipctl', rules: [{host: 'orphan.example.com', http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'orphan', port: {number: 80}}}}]}}]},
+      })
+      const r = await vipctl(['check', '-n', ns, '--kubeconfig', c.kubeconfig, '-o', 'json'])
+      assert.equal(r.code, 1)
+      const f = JSON.parse(r.stdout).items.find((x: any) => x.code === 'VIP4010')
+      assert.equal(f.object, `Service/${ns}/orphan`)
+      assert.equal(f.file, undefined) // live objects have no file
+      const trace = JSON.parse((await vipctl(['check', 'trace', 'orphan.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig])).stdout)
+      assert.equal(trace.traces[0].ok, false)
+    })
+
     it('merges $KUBECONFIG files as kubectl does (first file wins)', async () => {
       const broken = kubeconfigFor(`https://127.0.0.1:${await closedPort()}`, {token: 'x'})
       const kc = JSON.parse(readFileSync(c.kubeconfig, 'utf8'))
