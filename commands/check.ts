@@ -5,6 +5,10 @@ import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
 import {loadSnapshot} from '../src/cluster/source.js'
 import {catalogResult, checkResult, runChecks} from '../src/check/check.js'
 import {readProxyState} from '../src/check/proxy.js'
+import {vipFindings} from '../src/check/vip.js'
+import {vipFlags} from '../src/apply/vip/flags.js'
+import {processVipIO, rulesFor} from '../src/apply/vip/service.js'
+import {readVipState} from '../src/apply/vip/apply.js'
 import {processHaproxyIO} from '../src/apply/haproxy/service.js'
 import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../src/targets/haproxy/options.js'
 
@@ -20,6 +24,8 @@ export default class Check extends VipCommand {
     'list-checks': Flags.boolean({description: 'print the catalog of codes and exit'}),
     ...haproxyFlags,
     ...haproxyTargetFlags,
+    ...vipFlags,
+    'vip-rules': Flags.boolean({description: 'check the VIP rules and addresses on this node (implied by --netns)'}),
     ...outputFlag('table', ['junit', 'sarif']),
   }
 
@@ -31,7 +37,10 @@ export default class Check extends VipCommand {
     // With --stats-socket, the running HAProxy is checked too (frontends, backends, servers DOWN, stale config).
     const hopts = haproxyOptions(flags)
     const proxy = flags['stats-socket'] ? await readProxyState(snapshot, model, hopts, haproxyTarget(flags, hopts), processHaproxyIO()) : undefined
-    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy)
+    // With --netns or --vip-rules, our nftables table and the VIP addresses are checked too.
+    const vipTarget = {netns: flags.netns, mode: flags.mode}
+    const vip = flags.netns || flags['vip-rules'] ? vipFindings(rulesFor(snapshot, model, hopts, flags.mode).rules, flags.mode, await readVipState(vipTarget, processVipIO()), flags.netns ? `netns ${flags.netns}` : 'this node') : []
+    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
     return this.present(checkResult(findings, flags['fail-on'], this.config.version), flags.output)
   }
 }

@@ -49,6 +49,8 @@ const entries: CatalogEntry[] = [
   {code: 'VIP4051', severity: 'error', title: 'Backend missing from the running proxy', hint: 'Run vipctl apply haproxy; the running config predates this Service port.'},
   {code: 'VIP4052', severity: 'error', title: 'Server down by health check', hint: 'The endpoint is ready in Kubernetes but fails HAProxy\'s check: compare the readiness probe with the check, and the network path from the node.'},
   {code: 'VIP4053', severity: 'warning', title: 'Running config older than desired', hint: 'vipctl diff haproxy shows what changed; vipctl apply haproxy brings it in line.'},
+  {code: 'VIP4060', severity: 'error', title: 'VIP rule or address missing on the node', hint: 'Run vipctl apply vip (with the same --mode and --netns).'},
+  {code: 'VIP4061', severity: 'warning', title: 'Stale VIP rule or address on the node', hint: 'Our table has a VIP nothing serves any more; vipctl apply vip removes it.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
 ]
 

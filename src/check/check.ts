@@ -25,10 +25,10 @@ export interface Finding {
 
 const RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 
-export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[], proxy?: ProxyState): Diagnostic[] {
+export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[], proxy?: ProxyState, extra: Diagnostic[] = []): Diagnostic[] {
   for (const code of disable) if (!CATALOG.has(code)) throw new UsageError(`--disable ${code}: unknown code`, 'see vipctl check --list-checks')
   const model = buildModel(snap, opts.model)
-  const all = [...model.diagnostics, ...ANALYZERS.flatMap((a) => a.run({snap, model, opts})), ...(proxy ? proxyFindings(snap, model, proxy) : [])]
+  const all = [...model.diagnostics, ...ANALYZERS.flatMap((a) => a.run({snap, model, opts})), ...(proxy ? proxyFindings(snap, model, proxy) : []), ...extra]
   const seen = new Set<string>()
   return all
     .filter((d) => !disable.includes(d.code))
@@ -76,7 +76,7 @@ export function catalogResult(): ListResult<CatalogEntry & {analyzer: string}> {
   for (const a of ANALYZERS) for (const c of a.codes) owner.set(c, a.name)
   const items = [...CATALOG.values()].map((e) => ({
     ...e,
-    analyzer: owner.get(e.code) ?? (e.code.startsWith('VIP1') ? 'input' : e.code.startsWith('VIP2') ? 'model' : e.code.startsWith('VIP405') ? 'proxy (--stats-socket)' : 'target'),
+    analyzer: owner.get(e.code) ?? (e.code.startsWith('VIP1') ? 'input' : e.code.startsWith('VIP2') ? 'model' : e.code.startsWith('VIP405') ? 'proxy (--stats-socket)' : e.code.startsWith('VIP406') ? 'vip rules (--netns, --vip-rules)' : 'target'),
   }))
   return {
     type: 'list',

@@ -92,6 +92,8 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     assert.equal(a.code, 0, a.stderr)
     assert.match(lab.exec(lab.node, ['nft', 'list', 'table', 'ip', 'vipctl']), /192\.0\.2\.10 \. 443 : 10\.200\.1\.1 \. 20081/)
     assert.equal((await vipctl(['diff', 'vip', ...dnat, '--mode', 'dnat', '--netns', lab.node])).code, 0)
+    const rulesOk = JSON.parse((await vipctl(['check', ...dnat, '--mode', 'dnat', '--netns', lab.node, '-o', 'json', '--fail-on', 'never'])).stdout)
+    assert.deepEqual(rulesOk.items.filter((f: any) => f.code.startsWith('VIP406')), [])
     await new Promise((r) => setTimeout(r, 500)) // first health checks
     assertRoutes()
     // Only our table exists: nothing else was touched or created.
@@ -115,6 +117,13 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     assert.equal(r.code, 0, r.stderr)
     assert.equal(lab.exec(lab.node, ['nft', 'list', 'tables']).trim(), '')
     assert.equal(request('admin.shop.example.com', 'http', '/').status, 0)
+    // check sees what is missing, per VIP:port, naming the object each one serves.
+    const dnat = [...live, ...haFlags, '--listen-address', lab.nodeIP, '--listen-base-port', '20080']
+    const c2 = await vipctl(['check', ...dnat, '--mode', 'dnat', '--netns', lab.node, '-o', 'json'])
+    assert.equal(c2.code, 1)
+    const missing = JSON.parse(c2.stdout).items.filter((f: any) => f.code === 'VIP4060')
+    assert.equal(missing.length, 4)
+    assert.ok(missing.some((f: any) => f.object === `Service/${ns}/redis` && /192\.0\.2\.20:6379\/tcp -> 10\.200\.1\.1:20083/.test(f.message)))
   })
 
   it('bind mode: VIPs become local addresses HAProxy binds; the same routes work; delete takes them away', async () => {
