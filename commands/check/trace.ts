@@ -6,6 +6,12 @@ import {loadSnapshot} from '../../src/cluster/source.js'
 import {buildModel} from '../../src/model/build.js'
 import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
 import {FORMATS, type Format} from '../../src/output/render.js'
+import {readProxyState} from '../../src/check/proxy.js'
+import {processHaproxyIO} from '../../src/apply/haproxy/service.js'
+import {vipFlags} from '../../src/apply/vip/flags.js'
+import {processVipIO, rulesFor} from '../../src/apply/vip/service.js'
+import {readVipState} from '../../src/apply/vip/apply.js'
+import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../../src/targets/haproxy/options.js'
 
 export default class CheckTrace extends VipCommand {
   static override description = 'Explain one request hop by hop: route, IngressClass, VIP, TLS, Service, Pods, endpoints (exit 1 when a hop fails)'
@@ -17,6 +23,10 @@ export default class CheckTrace extends VipCommand {
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
+    ...haproxyFlags,
+    ...haproxyTargetFlags,
+    ...vipFlags,
+    'vip-rules': Flags.boolean({description: 'follow the request into this node\'s VIP rules (implied by --netns)'}),
     output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
   }
 
@@ -26,7 +36,15 @@ export default class CheckTrace extends VipCommand {
     const {snapshot, namespace} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     const lb = buildModel(snapshot, model)
     const ing = /^ingress\/(.+)$/.exec(args.target)
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!) : [traceRequest(snapshot, lb, args.target)]
+    // Live hops: the node's VIP rules (--netns, --vip-rules) and the running HAProxy (--stats-socket).
+    const hopts = haproxyOptions(flags)
+    const live = {
+      ...(flags.netns || flags['vip-rules']
+        ? {vip: {state: await readVipState({netns: flags.netns, mode: flags.mode}, processVipIO()), rules: rulesFor(snapshot, model, hopts, flags.mode).rules, mode: flags.mode, where: flags.netns ? `netns ${flags.netns}` : 'this node'}}
+        : {}),
+      ...(flags['stats-socket'] ? {proxy: await readProxyState(snapshot, model, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
+    }
+    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live) : [traceRequest(snapshot, lb, args.target, new Date(), live)]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)
   }

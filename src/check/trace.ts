@@ -12,6 +12,9 @@ import type {Frontend, LbModel, Route} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
 import {UsageError} from '../errors.js'
 import {certCovers} from './analyzers.js'
+import type {ProxyState} from './proxy.js'
+import {ruleKey, type VipState} from '../apply/vip/apply.js'
+import type {VipMode, VipRule} from '../targets/nftables/generate.js'
 
 export type HopStatus = 'ok' | 'fail' | 'warn' | 'info'
 
@@ -48,7 +51,13 @@ export function matchRoute(f: Frontend, host: string, path: string): {route?: Ro
   return {why: 'no rule matches'}
 }
 
-export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date()): Trace {
+/** Live state the trace can follow into: the node's VIP rules and the running HAProxy. */
+export interface TraceLive {
+  vip?: {state: VipState; rules: VipRule[]; mode: VipMode; where: string}
+  proxy?: ProxyState
+}
+
+export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}): Trace {
   const m = /^([a-z0-9.*-]+)(\/.*)?$/.exec(request.toLowerCase())
   if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
   const host = m[1]!
@@ -128,15 +137,43 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     ...(ready.length === 0 ? {fix: 'no ready endpoint: the proxy answers 503 until one is ready'} : {}),
   })
   hops.push({hop: 'health check', status: 'info', detail: pool.monitor.kind === 'http' ? `HTTP GET ${pool.monitor.path}${pool.monitor.port ? ` on port ${pool.monitor.port}` : ''} every ${pool.monitor.intervalMs} ms` : `TCP connect every ${pool.monitor.intervalMs} ms`})
+  const fronts = [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)).map((y) => y.f)
+  if (live.vip) {
+    const v = live.vip
+    for (const f of fronts) {
+      const rule = v.rules.find((r) => r.vip === f.address && r.port === f.port)
+      const present = v.mode === 'dnat' ? rule !== undefined && v.state.rules.includes(ruleKey(rule)) : v.state.local.includes(f.address)
+      const what = v.mode === 'dnat' ? `nftables rule ${rule ? ruleKey(rule) : fmtAddr(f.address, f.port)}` : `VIP ${f.address} on lo`
+      hops.push(present ? {hop: 'netfilter', status: 'ok', detail: `${what} in ${v.where}`} : {hop: 'netfilter', status: 'fail', detail: `${what} is missing in ${v.where}`, fix: 'run vipctl apply vip with the same --mode and --netns'})
+    }
+  }
+  if (live.proxy) {
+    const px = live.proxy
+    for (const f of fronts) {
+      const up = px.stats.some((r) => r.pxname === f.id && r.svname === 'FRONTEND')
+      hops.push(up ? {hop: 'proxy frontend', status: 'ok', detail: `${f.id} runs in HAProxy (${px.socket})`} : {hop: 'proxy frontend', status: 'fail', detail: `${f.id} is not in the running HAProxy`, fix: 'run vipctl apply haproxy'})
+    }
+    const name = px.desired.backends.get(pool.id)
+    const rows = px.stats.filter((r) => r.pxname === name && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND' && !r.status.startsWith('MAINT'))
+    const upRows = rows.filter((r) => r.status.startsWith('UP'))
+    if (!name || !px.stats.some((r) => r.pxname === name)) hops.push({hop: 'servers', status: 'fail', detail: `backend ${name} is not in the running HAProxy`, fix: 'run vipctl apply haproxy'})
+    else
+      hops.push({
+        hop: 'servers',
+        status: upRows.length === 0 ? 'fail' : upRows.length < rows.length ? 'warn' : 'ok',
+        detail: `${name}: ${upRows.length}/${rows.length} in rotation UP${rows.length > upRows.length ? `; ${rows.filter((r) => !r.status.startsWith('UP')).map((r) => `${r.svname} ${r.addr} ${r.status} (${r.checkStatus || 'no check'})`).join(', ')}` : ''}`,
+        ...(upRows.length === 0 ? {fix: 'no server is UP: the proxy answers 503; see the check status'} : {}),
+      })
+  }
   return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
 }
 
 /** Every rule of one Ingress. */
-export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string): Trace[] {
+export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string, live: TraceLive = {}): Trace[] {
   const ing = snap.ingresses.find((i) => i.metadata.name === name && (ns === undefined || i.metadata.namespace === ns))
   if (!ing) throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
   const reqs = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${r.host ?? 'any.host'}${p.path ?? '/'}`))
-  return reqs.map((r) => traceRequest(snap, model, r))
+  return reqs.map((r) => traceRequest(snap, model, r, new Date(), live))
 }
 
 const MARK: Record<HopStatus, string> = {ok: '✓', fail: '✗', warn: '!', info: '·'}

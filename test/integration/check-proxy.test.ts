@@ -71,6 +71,16 @@ describe('check against the running HAProxy (--stats-socket)', function () {
     assert.equal(f[0].object, 'Service/p/web')
   })
 
+  it('check trace follows the request into the running proxy: frontend up, one server DOWN (L4CON)', async () => {
+    const r = await vipctl(['check', 'trace', 'web.test/', '-f', m, ...flags, '--stats-socket', proxy.admin])
+    assert.equal(r.code, 0, r.stderr)
+    const hops = JSON.parse(r.stdout).traces[0].hops
+    assert.equal(hops.find((h: any) => h.hop === 'proxy frontend').status, 'ok')
+    const servers = hops.find((h: any) => h.hop === 'servers')
+    assert.equal(servers.status, 'warn')
+    assert.match(servers.detail, /p_web_80: 1\/2 in rotation UP; SRV_2 127\.0\.0\.32:\d+ DOWN \(L4CON\)/)
+  })
+
   it('a change not yet applied: missing backend and a stale config', async () => {
     const api = `---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: p}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: api, namespace: p, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: api.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]\n`
     writeFileSync(m, manifests(backend.port, api))

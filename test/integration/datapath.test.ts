@@ -94,6 +94,11 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     assert.equal((await vipctl(['diff', 'vip', ...dnat, '--mode', 'dnat', '--netns', lab.node])).code, 0)
     const rulesOk = JSON.parse((await vipctl(['check', ...dnat, '--mode', 'dnat', '--netns', lab.node, '-o', 'json', '--fail-on', 'never'])).stdout)
     assert.deepEqual(rulesOk.items.filter((f: any) => f.code.startsWith('VIP406')), [])
+    const trace = JSON.parse((await vipctl(['check', 'trace', 'shop.example.com/', ...dnat, '--mode', 'dnat', '--netns', lab.node, '--stats-socket', path.join(dir, 'run', 'admin.sock')])).stdout).traces[0]
+    assert.equal(trace.ok, true, JSON.stringify(trace.hops))
+    assert.deepEqual(trace.hops.filter((h: any) => ['netfilter', 'proxy frontend', 'servers'].includes(h.hop)).map((h: any) => `${h.hop}:${h.status}`), [
+      'netfilter:ok', 'netfilter:ok', 'proxy frontend:ok', 'proxy frontend:ok', 'servers:ok',
+    ])
     await new Promise((r) => setTimeout(r, 500)) // first health checks
     assertRoutes()
     // Only our table exists: nothing else was touched or created.
