@@ -6,7 +6,7 @@
  */
 import {createTwoFilesPatch} from 'diff'
 import type {FileSpec} from '../files.js'
-import type {DesiredServer, HaproxyFile} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, type DesiredServer, type HaproxyFile} from '../../targets/haproxy/generate.js'
 import {command, type ServerState} from './runtime.js'
 
 export interface FileChange {
@@ -54,7 +54,8 @@ export function planHaproxy(current: FileSpec[], desired: HaproxyFile[], desired
   const wantCfg = want.get('haproxy.cfg')!.content
   if (curCfg === undefined) reasons.push('no haproxy.cfg yet')
   else if (structure(curCfg) !== structure(wantCfg)) reasons.push('haproxy.cfg changes beyond server addresses and states')
-  for (const f of files) if (f.path !== 'haproxy.cfg') reasons.push(`${f.path} ${f.action === 'delete' ? 'removed' : f.action === 'create' ? 'added' : 'changed'}`)
+  // The index is our metadata (HAProxy never reads it): it follows runtime changes without a reload.
+  for (const f of files) if (f.path !== 'haproxy.cfg' && f.path !== INDEX_FILE) reasons.push(`${f.path} ${f.action === 'delete' ? 'removed' : f.action === 'create' ? 'added' : 'changed'}`)
 
   if (!runtime) {
     // No running HAProxy to compare with: files alone decide.

@@ -53,7 +53,19 @@ export interface HaproxyConfig {
   listeners: Map<string, {address: string; port: number}>
   /** Every server slot as rendered: what the runtime state should be. */
   servers: DesiredServer[]
+  /** HAProxy names back to Kubernetes (also written as INDEX_FILE for `vipctl stats`). */
+  index: HaproxyIndex
   diagnostics: Diagnostic[]
+}
+
+/** Metadata next to haproxy.cfg: never read by HAProxy, so changing it alone needs no reload. */
+export const INDEX_FILE = 'vipctl-index.json'
+
+export interface HaproxyIndex {
+  apiVersion: 'vipctl.io/v1alpha1'
+  kind: 'HaproxyIndex'
+  frontends: Record<string, {vip: string; port: number; protocol: string; listen: string; hosts: string[]; objects: string[]; backends: string[]}>
+  backends: Record<string, {namespace: string; service: string; port: number; servers: Record<string, {address: string; port: number; pod?: string; node?: string}>}>
 }
 
 export interface DesiredServer {
@@ -104,6 +116,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const files: HaproxyFile[] = []
   const sections: Section[] = [globalSection(opts), defaultsSection()]
   const servers: DesiredServer[] = []
+  const index: HaproxyIndex = {apiVersion: 'vipctl.io/v1alpha1', kind: 'HaproxyIndex', frontends: {}, backends: {}}
 
   const certFiles = new Map<string, string>()
   const frontends = model.frontends.filter((f) => {
@@ -130,15 +143,26 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model))
     }
     sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object))})
+    const pools = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
+    index.frontends[f.id] = {
+      vip: f.address,
+      port: f.port,
+      protocol: f.protocol,
+      listen: hostPort(listen.address, listen.port),
+      hosts: [...new Set(f.routes.map((r) => r.host).filter((h) => h !== ''))].sort(),
+      objects: [...new Set(f.provenance.map((p) => p.object))].sort(),
+      backends: pools.map((p) => (f.protocol === 'tcp' ? tcpBackend(p) : backends.get(p)!)).sort(),
+    }
   })
 
   for (const pool of model.pools) {
-    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers))
-    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers))
+    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers, index))
+    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers, index))
   }
   sections.push(metricsSection(opts))
   files.unshift({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644, secret: false})
-  return {files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))), backends, listeners, servers, diagnostics}
+  files.push({path: INDEX_FILE, content: `${JSON.stringify(index, null, 1)}\n`, mode: 0o644, secret: false})
+  return {files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))), backends, listeners, servers, index, diagnostics}
 }
 
 function provenanceComment(objects: string[]): string {
@@ -291,7 +315,7 @@ export function checkKeyPair(cert: Buffer, key: Buffer): string | undefined {
   }
 }
 
-function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[]): Section {
+function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[], index: HaproxyIndex): Section {
   const m = pool.monitor
   const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
@@ -301,7 +325,10 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
   const check = ['check', 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
   const rendered: Array<{name: string; address: string; disabled: boolean}> = []
+  const entry: HaproxyIndex['backends'][string] = {namespace: pool.namespace, service: pool.service, port: pool.port, servers: {}}
+  index.backends[name] = entry
   for (const s of serverSlots(pool, name, opts)) {
+    if (s.member) entry.servers[s.name] = {address: s.member.address, port: s.member.port, ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
     rendered.push({name: s.name, address: s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', disabled: !s.member || !s.member.ready})
     servers.push({backend: name, server: s.name, address: s.member?.address ?? '0.0.0.0', port: s.member?.port ?? 0, enabled: Boolean(s.member?.ready)})
   }
