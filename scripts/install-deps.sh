@@ -6,7 +6,7 @@ export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { echo "Go is required to build the test control plane (go 1.26+)" >&2; exit 1; }
 command -v node >/dev/null || { echo "Node.js 20.19+ is required" >&2; exit 1; }
 pkgs=()
-for p in openssl haproxy wrk nftables iproute2 curl; do
+for p in openssl haproxy wrk nftables iproute2 curl tmux socat; do
   dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then

@@ -15,8 +15,8 @@ const Table = (): typeof import('cli-table3') => load('cli-table3') as typeof im
 export const API_VERSION = 'vipctl.io/v1alpha1'
 
 export const FORMATS = ['table', 'wide', 'name', 'json', 'yaml', 'jsonl'] as const
-/** Formats only some results offer (check: junit, sarif). */
-export const EXTRA_FORMATS = ['junit', 'sarif'] as const
+/** Formats only some results offer (check: junit, sarif; stats: prometheus). */
+export const EXTRA_FORMATS = ['junit', 'sarif', 'prometheus'] as const
 export type Format = (typeof FORMATS)[number] | (typeof EXTRA_FORMATS)[number]
 
 export interface Column<T> {
@@ -70,7 +70,8 @@ export function toDocument(r: Result): Record<string, unknown> {
 export function render(r: Result, format: Format, ctx: RenderContext): string {
   switch (format) {
     case 'junit':
-    case 'sarif': {
+    case 'sarif':
+    case 'prometheus': {
       const f = r.type === 'list' ? r.formats?.[format] : undefined
       if (!f || r.type !== 'list') throw new UsageError(`-o ${format} is not available for this command`)
       return f(r.items)

@@ -60,7 +60,15 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the data directory on exit")
 	dirFlag := flag.String("dir", "", "data directory (default: a new temp dir)")
 	readyTimeout := flag.Duration("ready-timeout", 90*time.Second, "how long to wait for the API server to become ready")
+	promCheck := flag.Bool("check-prometheus", false, "parse stdin as Prometheus text exposition, print its families as JSON, exit 1 if invalid")
 	flag.Parse()
+	if *promCheck {
+		if err := checkPrometheus(); err != nil {
+			fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*stdinEOF, *keep, *dirFlag, *readyTimeout); err != nil {
 		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
 		os.Exit(1)

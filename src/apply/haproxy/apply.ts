@@ -13,7 +13,7 @@ import {rm} from 'node:fs/promises'
 import path from 'node:path'
 import {DataError, UnavailableError, oneLine} from '../../errors.js'
 import {readTree, writeTree, type FileSpec} from '../files.js'
-import {generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
 import {planHaproxy, type HaproxyPlan} from './plan.js'
 import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from './runtime.js'
@@ -38,6 +38,8 @@ export interface HaproxyTarget {
 }
 
 export const OWNED_DIRS = ['maps', 'certs']
+/** Files at the top of the config directory that vipctl owns. */
+export const TOP_FILES = ['haproxy.cfg', INDEX_FILE]
 const LKG = '.last-known-good'
 const STAGING = '.staging'
 
@@ -48,7 +50,7 @@ export interface Current {
 
 /** Reads the files and, when `needRuntime`, the running server state (a missing socket is then an error). */
 export async function readCurrent(opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO, needRuntime: boolean): Promise<Current> {
-  const files = await readTree(opts.configDir, ['haproxy.cfg'], OWNED_DIRS)
+  const files = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS)
   try {
     return {files, runtime: parseServersState(await io.send(target.statsSocket, 'show servers state'))}
   } catch (error) {
@@ -120,7 +122,7 @@ async function reload(
 ): Promise<ApplyOutcome> {
   await validate(model, secrets, opts, target, io)
   const before = parseShowProc(await io.send(target.masterSocket, 'show proc'))
-  const previous = await readTree(opts.configDir, ['haproxy.cfg'], OWNED_DIRS)
+  const previous = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS)
   const lkg = path.join(opts.configDir, LKG)
   await rm(lkg, {recursive: true, force: true})
   await writeTree(lkg, previous)

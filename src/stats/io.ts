@@ -1,0 +1,67 @@
+/** The stats service's I/O for a real process: socket or HTTP reader, the index file, timers. */
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {sendRuntime} from '../apply/haproxy/runtime.js'
+import {UsageError} from '../errors.js'
+import {INDEX_FILE} from '../targets/haproxy/generate.js'
+import {HaproxySocketReader} from './haproxy.js'
+import {HaproxyPrometheusReader, httpGet} from './prometheus.js'
+import type {StatsIO, StatsOptions} from './tail.js'
+import type {StatsReader} from './types.js'
+import {parseFilter, type SortKey} from './kube.js'
+
+export interface StatsFlagValues {
+  'stats-socket'?: string
+  url?: string
+  'run-dir': string
+  'config-dir': string
+  interval: string
+  count?: number
+  sort: SortKey
+  filter?: string
+  'all-slots': boolean
+}
+
+/** "2s", "500ms", "1m", "1.5s" -> milliseconds (100 ms .. 1 h). */
+export function parseInterval(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text)
+  if (!m) throw new UsageError(`--interval ${JSON.stringify(text)}: expected a duration such as 1s, 500ms or 1m`)
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000)
+  if (ms < 100 || ms > 3_600_000) throw new UsageError(`--interval ${text}: must be between 100ms and 1h`)
+  return ms
+}
+
+export function statsOptions(f: StatsFlagValues): StatsOptions {
+  return {intervalMs: parseInterval(f.interval), count: f.count, sort: f.sort, filter: f.filter === undefined ? undefined : parseFilter(f.filter), allSlots: f['all-slots']}
+}
+
+export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date()): StatsReader {
+  if (f.url !== undefined) {
+    let u: URL
+    try {
+      u = new URL(f.url)
+    } catch {
+      throw new UsageError(`--url ${JSON.stringify(f.url)}: not a URL (e.g. http://127.0.0.1:8405/metrics)`)
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--url ${f.url}: only http and https are supported`)
+    return new HaproxyPrometheusReader(u.toString(), httpGet, now)
+  }
+  const socket = f['stats-socket'] ?? path.join(f['run-dir'], 'admin.sock')
+  return new HaproxySocketReader(socket, sendRuntime, now)
+}
+
+export function processStatsIO(reader: StatsReader, configDir: string, warn: (line: string) => void): StatsIO {
+  return {
+    reader,
+    readIndex: () => readFile(path.join(configDir, INDEX_FILE), 'utf8').catch(() => undefined),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve()
+        const onAbort = () => (clearTimeout(t), resolve())
+        const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
+        signal?.addEventListener('abort', onAbort, {once: true})
+      }),
+    now: () => Date.now(),
+    warn,
+  }
+}

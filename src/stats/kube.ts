@@ -1,0 +1,117 @@
+/**
+ * Rows back to Kubernetes through the index vipctl writes next to haproxy.cfg
+ * (vipctl-index.json): frontend -> VIP:port and Ingress hosts, backend ->
+ * namespace/Service:port, server -> Pod. Filtering and sorting live here too.
+ */
+import {z} from 'zod'
+import type {HaproxyIndex} from '../targets/haproxy/generate.js'
+import {UsageError} from '../errors.js'
+import {health, type StatSample} from './types.js'
+
+const indexSchema = z.object({
+  apiVersion: z.literal('vipctl.io/v1alpha1'),
+  kind: z.literal('HaproxyIndex'),
+  frontends: z.record(z.object({vip: z.string(), port: z.number(), protocol: z.string(), listen: z.string(), hosts: z.array(z.string()), objects: z.array(z.string()), backends: z.array(z.string())})),
+  backends: z.record(
+    z.object({
+      namespace: z.string(),
+      service: z.string(),
+      port: z.number(),
+      servers: z.record(z.object({address: z.string(), port: z.number(), pod: z.string().optional(), node: z.string().optional()})),
+    }),
+  ),
+})
+
+/** Parses the index; undefined when it is not one of ours (then rows keep their HAProxy names). */
+export function parseIndex(text: string): HaproxyIndex | undefined {
+  try {
+    const r = indexSchema.safeParse(JSON.parse(text))
+    return r.success ? (r.data as HaproxyIndex) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function annotate(samples: StatSample[], index: HaproxyIndex | undefined): StatSample[] {
+  if (!index) return samples
+  return samples.map((s) => {
+    if (s.type === 'frontend') {
+      const f = index.frontends[s.proxy]
+      return f ? {...s, kube: {vip: f.vip, port: f.port, hosts: f.hosts, objects: f.objects}} : s
+    }
+    const b = index.backends[s.proxy]
+    if (!b) return s
+    if (s.type === 'backend') return {...s, kube: {namespace: b.namespace, service: b.service, port: b.port}}
+    const m = b.servers[s.server ?? ''] ?? Object.values(b.servers).find((x) => s.address === `${x.address.includes(':') ? `[${x.address}]` : x.address}:${x.port}`)
+    return {...s, kube: {namespace: b.namespace, service: b.service, port: b.port, ...(m?.pod ? {pod: m.pod} : {}), ...(m?.node ? {node: m.node} : {})}}
+  })
+}
+
+export interface Filter {
+  namespace: RegExp
+  service: RegExp
+}
+
+/** `NS/SVC`, `NS/*`, `NS` (globs with * allowed). */
+export function parseFilter(text: string): Filter {
+  const m = /^([a-z0-9*]([-a-z0-9*]*[a-z0-9*])?)(?:\/([a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?))?$/.exec(text)
+  if (!m) throw new UsageError(`--filter ${JSON.stringify(text)}: expected NAMESPACE[/SERVICE], * allowed, e.g. shop/web or shop/*`)
+  const glob = (g: string) => new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`)
+  return {namespace: glob(m[1]!), service: glob(m[3] ?? '*')}
+}
+
+/** Keeps the Service's backends and servers, and the frontends that route to it. */
+export function applyFilter(samples: StatSample[], f: Filter | undefined, index: HaproxyIndex | undefined): StatSample[] {
+  if (!f) return samples
+  const hit = (ns?: string, svc?: string) => ns !== undefined && svc !== undefined && f.namespace.test(ns) && f.service.test(svc)
+  const backends = new Set(samples.filter((s) => s.type === 'backend' && hit(s.kube?.namespace, s.kube?.service)).map((s) => s.proxy))
+  return samples.filter((s) => {
+    if (s.type === 'frontend') return (index?.frontends[s.proxy]?.backends ?? []).some((b) => backends.has(b))
+    return backends.has(s.proxy)
+  })
+}
+
+export type SortKey = 'rate' | 'errors' | 'latency' | 'name'
+const TYPE_ORDER = {frontend: 0, backend: 1, server: 2}
+
+export const errorCount = (s: StatSample): number => s.errors.request + s.errors.connect + s.errors.response + s.responses['5xx']
+
+/** Frontends, then backends, then servers; within each by the key (descending for numbers), then by name. */
+export function sortSamples(samples: StatSample[], key: SortKey): StatSample[] {
+  const val = (s: StatSample): number => (key === 'rate' ? (s.requests.rate ?? -1) : key === 'errors' ? errorCount(s) : key === 'latency' ? s.timesMs.total : 0)
+  return [...samples].sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || val(b) - val(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/** What the KUBE column says. */
+export function kubeText(s: StatSample): string {
+  const k = s.kube
+  if (!k) return ''
+  if (s.type === 'frontend') {
+    const vip = k.vip ? `${k.vip.includes(':') ? `[${k.vip}]` : k.vip}:${k.port}` : ''
+    return [vip, ...(k.hosts ?? []).slice(0, 2)].join(' ') + ((k.hosts?.length ?? 0) > 2 ? ` +${k.hosts!.length - 2}` : '')
+  }
+  if (s.type === 'backend') return `${k.namespace}/${k.service}:${k.port}`
+  return k.pod ? `${k.namespace}/${k.pod}` : `${k.namespace}/${k.service}`
+}
+
+export interface Totals {
+  rate: number | null
+  sessions: number
+  errors: number
+  serversUp: number
+  servers: number
+}
+
+/** Totals over frontends (what enters the proxy) and servers (how many serve). */
+export function totals(samples: StatSample[]): Totals {
+  const fe = samples.filter((s) => s.type === 'frontend')
+  const sv = samples.filter((s) => s.type === 'server' && !/MAINT/.test(s.status))
+  const rates = fe.map((s) => s.requests.rate)
+  return {
+    rate: rates.some((r) => r === null) ? null : Math.round(rates.reduce<number>((a, b) => a + (b ?? 0), 0) * 100) / 100,
+    sessions: fe.reduce((a, s) => a + s.sessions.current, 0),
+    errors: fe.reduce((a, s) => a + errorCount(s), 0),
+    serversUp: sv.filter((s) => health(s) === 'up').length,
+    servers: sv.length,
+  }
+}
