@@ -16,7 +16,7 @@ import {emptySnapshot} from './types.js'
 /** Items per page: big lists arrive in pieces, never as one giant response. */
 export const PAGE_SIZE = 500
 
-interface Resource {
+export interface Resource {
   resource: string
   /** Path prefix: /api/v1 or /apis/<group>/<version> */
   prefix: string
@@ -25,7 +25,7 @@ interface Resource {
   optional?: boolean
 }
 
-const RESOURCES: Resource[] = [
+export const RESOURCES: Resource[] = [
   {resource: 'services', prefix: '/api/v1', namespaced: true},
   {resource: 'endpointslices', prefix: '/apis/discovery.k8s.io/v1', namespaced: true},
   {resource: 'ingresses', prefix: '/apis/networking.k8s.io/v1', namespaced: true},
@@ -144,7 +144,7 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   return sortSnapshot(snap)
 }
 
-function ingest(snap: Snapshot, raw: unknown, origin: {source: 'api'; server: string}): void {
+export function ingest(snap: Snapshot, raw: unknown, origin: {source: 'api'; server: string}): void {
   const res = intakeObject(raw, origin)
   if (res.diagnostic) snap.diagnostics.push(res.diagnostic)
   if (res.object) {
@@ -154,7 +154,7 @@ function ingest(snap: Snapshot, raw: unknown, origin: {source: 'api'; server: st
 }
 
 /** List items carry no apiVersion/kind; put them back so intake can check them like manifests. */
-function withKind(raw: unknown, resource: string): unknown {
+export function withKind(raw: unknown, resource: string): unknown {
   const [apiVersion, kind] = KIND_OF[resource]!
   return raw !== null && typeof raw === 'object' ? {...(raw as object), apiVersion, kind} : raw
 }
@@ -183,7 +183,7 @@ export async function listAll(client: RestClient, r: Resource, namespace: string
 }
 
 /** GETs each TLS Secret an Ingress names; a missing one is left for the model to report. */
-async function referencedSecrets(client: RestClient, snap: Snapshot): Promise<unknown[]> {
+export async function referencedSecrets(client: RestClient, snap: Snapshot): Promise<unknown[]> {
   const wanted = new Set<string>()
   for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
   const out: unknown[] = []

@@ -22,11 +22,20 @@ export interface RestClient {
   readonly server: string
   readonly user: string
   get(path: string, query?: Record<string, string | number | undefined>): Promise<RestResponse>
+  /** Any verb with a JSON body (server-side apply: PATCH with application/apply-patch+yaml). */
+  send?(method: string, path: string, query: Record<string, string | number | undefined>, body: unknown, contentType: string): Promise<RestResponse>
+  /**
+   * A streaming GET (watch): calls onLine for every newline-terminated line as it
+   * arrives; resolves with the status when the server ends the response (a non-200
+   * answer resolves with its parsed body, no lines), rejects on transport errors or
+   * abort. `onData` sees every chunk (for watchdogs).
+   */
+  stream?(path: string, query: Record<string, string | number | undefined>, onLine: (line: string) => void, signal: AbortSignal): Promise<RestResponse>
 }
 
 /** What a request was for, so that errors can name the verb, resource and namespace. */
 export interface RequestIntent {
-  verb: 'list' | 'get' | 'watch'
+  verb: 'list' | 'get' | 'watch' | 'patch'
   resource: string
   namespace?: string
   name?: string
@@ -134,9 +143,81 @@ export async function restClient(kc: KubeConfig, timeoutMs: number): Promise<Res
       req.end()
     })
 
+  const url = (path: string, query?: Record<string, string | number | undefined>) => {
+    const u = new URL(base.pathname.replace(/\/$/, '') + path, base)
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v))
+    return u
+  }
+  const headers = (extra: Record<string, string>) => ({...(opts.headers as Record<string, string>), 'User-Agent': 'vipctl', ...extra})
+
   return {
     server,
     user,
+    send: (method, path, query, body, contentType) =>
+      new Promise<RestResponse>((resolve, reject) => {
+        const payload = Buffer.from(JSON.stringify(body))
+        const req = mod.request(url(path, query), {...opts, method, headers: headers({Accept: 'application/json', 'Content-Type': contentType, 'Content-Length': String(payload.length)})}, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('error', reject)
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown
+            try {
+              parsed = text ? JSON.parse(text) : undefined
+            } catch {
+              parsed = {message: text.slice(0, 200)}
+            }
+            resolve({status: res.statusCode ?? 0, headers: res.headers, body: parsed})
+          })
+        })
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
+        req.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
+        req.end(payload)
+      }),
+    stream: (path, query, onLine, signal) =>
+      new Promise<RestResponse>((resolve, reject) => {
+        if (signal.aborted) return reject(Object.assign(new Error('aborted'), {code: 'ABORT_ERR'}))
+        const req = mod.request(url(path, query), {...opts, method: 'GET', headers: headers({Accept: 'application/json'}), signal}, (res) => {
+          if (res.statusCode !== 200) {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('error', reject)
+            res.on('end', () => {
+              let body: unknown
+              try {
+                body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+              } catch {
+                body = undefined
+              }
+              resolve({status: res.statusCode ?? 0, headers: res.headers, body})
+            })
+            return
+          }
+          let buf = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => {
+            buf += c
+            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+              const l = buf.slice(0, i)
+              buf = buf.slice(i + 1)
+              if (!l.trim()) continue
+              try {
+                onLine(l)
+              } catch (e) {
+                req.destroy()
+                reject(e)
+                return
+              }
+            }
+          })
+          res.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
+          res.on('aborted', () => reject(transportError(Object.assign(new Error('stream cut'), {code: 'ECONNRESET'}), server)))
+          res.on('end', () => resolve({status: 200, headers: res.headers, body: undefined}))
+        })
+        req.on('error', (e) => reject((e as NodeJS.ErrnoException).name === 'AbortError' ? e : transportError(e as NodeJS.ErrnoException, server)))
+        req.end()
+      }),
     async get(path, query) {
       // 429: honour Retry-After (bounded), as client-go does.
       for (let attempt = 0; ; attempt++) {

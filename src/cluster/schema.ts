@@ -91,12 +91,15 @@ const serviceSchema = z.object({
     .optional(),
 })
 
+const nullToUndefined = (v: unknown) => (v === null ? undefined : v)
+
 const endpointSliceSchema = z.object({
   apiVersion: z.literal('discovery.k8s.io/v1'),
   kind: z.literal('EndpointSlice'),
   metadata: meta(dns1123Subdomain, true),
   addressType: z.enum(['IPv4', 'IPv6', 'FQDN']),
-  endpoints: z
+  // The API server sends null (not []) for a slice with no endpoints yet, and for no ports.
+  endpoints: z.preprocess(nullToUndefined, z
     .array(
       z.object({
         addresses: z.array(z.string().max(253)).min(1).max(100),
@@ -107,11 +110,11 @@ const endpointSliceSchema = z.object({
       }),
     )
     .max(1000)
-    .optional(),
-  ports: z
+    .optional()),
+  ports: z.preprocess(nullToUndefined, z
     .array(z.object({name: z.string().max(15).optional(), port: portNumber.optional(), protocol: z.string().optional(), appProtocol: z.string().optional()}))
     .max(100)
-    .optional(),
+    .optional()),
 })
 
 const backendSchema = z.object({

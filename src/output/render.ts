@@ -52,6 +52,8 @@ export interface DocResult<T extends object = object> {
   text: (data: T, c: ChalkInstance) => string
   /** A verdict exit code (e.g. 2: diff found differences); the command still succeeded. */
   exit?: number
+  /** Formats this document prints its own way (install: plain Kubernetes YAML/JSON that kubectl applies). */
+  own?: Partial<Record<Format, (data: T) => string>>
 }
 
 export type Result = ListResult<any> | DocResult<any>
@@ -68,6 +70,7 @@ export function toDocument(r: Result): Record<string, unknown> {
 
 /** Renders a result as text; always ends with a newline unless empty. */
 export function render(r: Result, format: Format, ctx: RenderContext): string {
+  if (r.type === 'doc' && r.own?.[format]) return r.own[format]!(r.data)
   switch (format) {
     case 'junit':
     case 'sarif':

@@ -71,13 +71,20 @@ export function slotsFrom(runtime: ServerState[] | undefined): Map<string, Map<s
   return slots
 }
 
+/** Server slots per backend in the running HAProxy (filled or not). */
+export function slotCountsFrom(runtime: ServerState[] | undefined): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const s of runtime ?? []) if (/^SRV_\d+$/.test(s.server)) counts.set(s.backend, (counts.get(s.backend) ?? 0) + 1)
+  return counts
+}
+
 export interface Planned {
   plan: HaproxyPlan
   desired: HaproxyConfig
 }
 
 export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, current: Current): Planned {
-  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime)})
+  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime)})
   return {plan: planHaproxy(current.files, desired.files, desired.servers, current.runtime), desired}
 }
 

@@ -34,6 +34,12 @@ export interface HaproxyOptions {
   listen: {mode: 'vip'} | {mode: 'address'; address: string; basePort: number}
   /** Existing server slot names per backend and member (addr:port) to keep, so that runtime changes survive a reload. */
   slots?: Map<string, Map<string, string>>
+  /**
+   * Server slots each backend has in the running HAProxy. While the members fit,
+   * the count stays (scaling up into spare slots or down needs no reload); only
+   * outgrowing it adds slots (members + spareSlots), which needs a reload.
+   */
+  slotCounts?: Map<string, number>
 }
 
 export interface HaproxyFile {
@@ -345,7 +351,7 @@ export interface Slot {
  * Members onto server slots: a member keeps the slot it has (opts.slots), new
  * members take the lowest free slots, and `spareSlots` free ones remain.
  */
-export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptions, 'slots' | 'spareSlots'>): Slot[] {
+export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptions, 'slots' | 'spareSlots' | 'slotCounts'>): Slot[] {
   const keep = opts.slots?.get(backend) ?? new Map<string, string>()
   const byName = new Map<string, Member>()
   const placed = new Set<Member>()
@@ -356,7 +362,8 @@ export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptio
       placed.add(m)
     }
   }
-  const total = Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
+  const running = opts.slotCounts?.get(backend) ?? 0
+  const total = pool.members.length <= running ? running : Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
   const slots: Slot[] = []
   const rest = pool.members.filter((m) => !placed.has(m))
   for (let i = 0; i < total; i++) {

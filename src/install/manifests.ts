@@ -1,0 +1,130 @@
+/**
+ * `vipctl install`: the per-node deployment as typed objects. A DaemonSet runs
+ * HAProxy and `vipctl sync` side by side (shared emptyDirs for the config and
+ * the sockets, host networking; NET_ADMIN only on sync and only when it keeps
+ * VIP rules), with a ServiceAccount and least-privilege RBAC: get/list/watch on
+ * what sync reads, Secrets by `get` only (never list or watch), cluster-wide or
+ * in the namespaces given; and the IngressClass `vipctl`.
+ */
+import {UsageError} from '../errors.js'
+import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
+
+export interface InstallOptions {
+  namespace: string
+  image: string
+  haproxyImage: string
+  /** Namespaces whose TLS Secrets sync may get by name; empty: every namespace (get only). */
+  secretNamespaces: string[]
+  vipRules: boolean
+  vipMode: 'bind' | 'dnat'
+  metricsPort: number
+  version: string
+}
+
+export type K8sObject = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>}} & Record<string, unknown>
+
+const NAME = 'vipctl'
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/
+
+export function validateInstall(o: InstallOptions): void {
+  if (!DNS1123.test(o.namespace) || o.namespace.length > 63) throw new UsageError(`--namespace ${JSON.stringify(o.namespace)}: not a valid namespace name`)
+  for (const ns of o.secretNamespaces) if (!DNS1123.test(ns) || ns.length > 63) throw new UsageError(`--secret-namespaces: ${JSON.stringify(ns)} is not a valid namespace name`)
+  for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
+}
+
+/** The rules sync needs, and nothing more (reads only). */
+export const READ_RULES = [
+  {apiGroups: [''], resources: ['services', 'pods', 'nodes'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch']},
+]
+export const SECRET_RULE = {apiGroups: [''], resources: ['secrets'], verbs: ['get']}
+
+export function installObjects(o: InstallOptions): K8sObject[] {
+  validateInstall(o)
+  const labels = {'app.kubernetes.io/name': NAME, 'app.kubernetes.io/version': o.version, 'app.kubernetes.io/managed-by': 'vipctl'}
+  const meta = (name: string, namespaced = true) => ({name, ...(namespaced ? {namespace: o.namespace} : {}), labels})
+  const sa = {kind: 'ServiceAccount', name: NAME, namespace: o.namespace}
+  const objects: K8sObject[] = [
+    {apiVersion: 'v1', kind: 'Namespace', metadata: meta(o.namespace, false)},
+    {apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(NAME), automountServiceAccountToken: true},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-sync`, false), rules: READ_RULES},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-sync`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-sync`}, subjects: [sa]},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-tls-secrets`, false), rules: [SECRET_RULE]},
+  ]
+  if (o.secretNamespaces.length === 0)
+    objects.push({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-tls-secrets`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-tls-secrets`}, subjects: [sa]})
+  else
+    for (const ns of [...o.secretNamespaces].sort())
+      objects.push({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: `${NAME}-tls-secrets`, namespace: ns, labels}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-tls-secrets`}, subjects: [sa]})
+  objects.push({apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: meta(DEFAULT_CLASS, false), spec: {controller: CONTROLLER_NAME}})
+  objects.push(daemonSet(o, labels))
+  return objects
+}
+
+function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject {
+  const volumes = [
+    {name: 'config', emptyDir: {}},
+    {name: 'run', emptyDir: {medium: 'Memory'}},
+  ]
+  const mounts = [
+    {name: 'config', mountPath: '/etc/haproxy/vipctl'},
+    {name: 'run', mountPath: '/run/vipctl'},
+  ]
+  const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl']
+  const dropAll = {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}}
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {name: NAME, namespace: o.namespace, labels},
+    spec: {
+      selector: {matchLabels: {'app.kubernetes.io/name': NAME}},
+      updateStrategy: {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}},
+      template: {
+        metadata: {labels: {'app.kubernetes.io/name': NAME}},
+        spec: {
+          serviceAccountName: NAME,
+          hostNetwork: true,
+          dnsPolicy: 'ClusterFirstWithHostNet',
+          priorityClassName: 'system-node-critical',
+          tolerations: [{operator: 'Exists'}],
+          volumes,
+          // The first config comes from the cluster before HAProxy starts; sync keeps it current.
+          initContainers: [
+            {name: 'first-config', image: o.image, args: ['generate', 'haproxy', ...dirs, '--out', '/etc/haproxy/vipctl', '-A'], volumeMounts: mounts, securityContext: dropAll},
+          ],
+          containers: [
+            {
+              name: 'haproxy',
+              image: o.haproxyImage,
+              command: ['haproxy', '-W', '-S', '/run/vipctl/master.sock,mode,600', '-f', '/etc/haproxy/vipctl/haproxy.cfg'],
+              volumeMounts: mounts,
+              securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_BIND_SERVICE']}},
+              resources: {requests: {cpu: '100m', memory: '128Mi'}},
+            },
+            {
+              name: 'sync',
+              image: o.image,
+              args: ['sync', ...dirs, '--metrics-addr', `127.0.0.1:${o.metricsPort}`, '--log-format', 'json', '-A', ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
+              volumeMounts: mounts,
+              securityContext: o.vipRules ? {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}} : dropAll,
+              readinessProbe: {httpGet: {host: '127.0.0.1', path: '/readyz', port: o.metricsPort}, periodSeconds: 5},
+              livenessProbe: {httpGet: {host: '127.0.0.1', path: '/healthz', port: o.metricsPort}, periodSeconds: 10, failureThreshold: 6},
+              resources: {requests: {cpu: '50m', memory: '96Mi'}},
+            },
+          ],
+        },
+      },
+    },
+  }
+}
+
+/** The REST path of an object (for server-side apply). */
+export function objectPath(o: K8sObject): string {
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion]
+  const plural: Record<string, string> = {Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', RoleBinding: 'rolebindings', IngressClass: 'ingressclasses', DaemonSet: 'daemonsets'}
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`
+  const ns = o.metadata.namespace && o.kind !== 'Namespace' ? `/namespaces/${o.metadata.namespace}` : ''
+  return `${base}${ns}/${plural[o.kind]}/${o.metadata.name}`
+}

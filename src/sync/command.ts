@@ -1,0 +1,131 @@
+/** Flags of `vipctl sync` and the wiring of the loop to a real process (kubeconfig, logs, metrics, signals). */
+import {Flags} from '@oclif/core'
+import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
+import type {VipIO} from '../apply/vip/apply.js'
+import {loadKubeConfig} from '../cluster/live.js'
+import {restClient} from '../cluster/rest.js'
+import {UsageError} from '../errors.js'
+import type {ModelOptions} from '../model/types.js'
+import type {DocResult} from '../output/render.js'
+import type {HaproxyOptions} from '../targets/haproxy/generate.js'
+import {makeLogger, makeMetrics, systemClock} from './runtime.js'
+import {parseListenAddress, serveMetrics} from './server.js'
+import {SyncLoop, type ReconcileSummary} from './sync.js'
+
+export const syncFlags = {
+  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)', helpGroup: 'SOURCE'}),
+  context: Flags.string({description: 'kubeconfig context to use', helpGroup: 'SOURCE'}),
+  namespace: Flags.string({char: 'n', description: 'watch one namespace (default: all namespaces)', helpGroup: 'SOURCE'}),
+  'request-timeout': Flags.integer({description: 'seconds to wait for each API request', default: 30, min: 1, helpGroup: 'SOURCE'}),
+  once: Flags.boolean({description: 'one reconcile from a fresh list, then exit'}),
+  debounce: Flags.string({description: 'gather a burst of changes this long before reconciling', default: '50ms', helpGroup: 'SYNC'}),
+  'min-reload-interval': Flags.string({description: 'at most one HAProxy reload per this interval (runtime updates are not limited)', default: '5s', helpGroup: 'SYNC'}),
+  'resync-period': Flags.string({description: 'full reconcile this often: re-reads TLS Secrets and repairs drift in HAProxy and the VIP rules', default: '5m', helpGroup: 'SYNC'}),
+  'watch-timeout': Flags.string({description: 'cut and resume a watch that sent nothing (not even a bookmark) for this long', default: '90s', helpGroup: 'SYNC'}),
+  'metrics-addr': Flags.string({description: 'serve /healthz, /readyz and /metrics here ("" to disable)', default: '127.0.0.1:9842', helpGroup: 'SYNC'}),
+  'log-format': Flags.option({options: ['auto', 'json', 'text'] as const, default: 'auto', description: 'logs on stderr: JSON lines, or text on a terminal (auto)', helpGroup: 'SYNC'})(),
+  'vip-rules': Flags.boolean({description: 'also keep the VIP rules (--mode, --netns) in step', helpGroup: 'VIP'}),
+}
+
+export interface SyncFlagValues {
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  'request-timeout': number
+  once: boolean
+  debounce: string
+  'min-reload-interval': string
+  'resync-period': string
+  'watch-timeout': string
+  'metrics-addr': string
+  'log-format': 'auto' | 'json' | 'text'
+  'vip-rules': boolean
+  mode: 'bind' | 'dnat'
+  netns?: string
+}
+
+const duration = (flag: string, text: string, minMs = 0) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text)
+  if (!m) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration such as 50ms, 5s, 5m`)
+  const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms']
+  if (ms < minMs) throw new UsageError(`--${flag} ${text}: at least ${minMs}ms`)
+  return ms
+}
+
+export interface ProcessSyncIO {
+  haproxy: HaproxyIO
+  vip: VipIO
+  env?: NodeJS.ProcessEnv
+  write?: (line: string) => void
+  isTTY?: boolean
+  /** Stops the loop (SIGINT/SIGTERM by default). */
+  signal?: AbortSignal
+}
+
+/** Runs the loop (until a signal) or, with --once, one reconcile whose summary is returned. */
+export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: HaproxyOptions, target: HaproxyTarget, pio: ProcessSyncIO): Promise<ReconcileSummary | undefined> {
+  const opts = {
+    debounceMs: duration('debounce', f.debounce),
+    minReloadIntervalMs: duration('min-reload-interval', f['min-reload-interval']),
+    resyncMs: duration('resync-period', f['resync-period'], 1000),
+    watchdogMs: duration('watch-timeout', f['watch-timeout'], 100),
+  }
+  const metricsAddr = f['metrics-addr'] === '' ? undefined : parseListenAddress('--metrics-addr', f['metrics-addr'])
+  const env = pio.env ?? process.env
+  const kc = loadKubeConfig({kubeconfig: f.kubeconfig, context: f.context}, env)
+  const client = await restClient(kc, f['request-timeout'] * 1000)
+  const write = pio.write ?? ((l: string) => void process.stderr.write(l))
+  const log = makeLogger(write, f['log-format'] === 'auto' ? ((pio.isTTY ?? process.stderr.isTTY) ? 'text' : 'json') : f['log-format'])
+  const metrics = makeMetrics()
+  const loop = new SyncLoop(
+    {
+      namespace: f.namespace,
+      context: kc.getCurrentContext(),
+      model,
+      haproxy: hopts,
+      target,
+      debounceMs: opts.debounceMs,
+      minReloadIntervalMs: opts.minReloadIntervalMs,
+      resyncMs: opts.resyncMs,
+      ...(f['vip-rules'] || f.netns ? {vip: {mode: f.mode, netns: f.netns}} : {}),
+      reflector: {watchdogMs: opts.watchdogMs, backoffInitialMs: 200, backoffMaxMs: 30_000, watchTimeoutSec: 300, pageSize: 500},
+    },
+    {client, haproxy: pio.haproxy, vip: pio.vip, clock: systemClock, log, metrics},
+  )
+  if (f.once) {
+    const s = await loop.once()
+    if (s.result === 'failed') throw loop.lastFailure
+    return s
+  }
+
+  const ctrl = new AbortController()
+  const stop = () => ctrl.abort()
+  if (pio.signal) pio.signal.addEventListener('abort', stop, {once: true})
+  else {
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  }
+  const server = metricsAddr ? await serveMetrics(metricsAddr, () => ({ready: loop.ready, lastError: loop.lastError}), metrics) : undefined
+  log.info('sync started', {server: client.server, namespace: f.namespace ?? '(all)', metrics: server ? `${metricsAddr!.host}:${server.port}` : 'off'})
+  try {
+    await loop.run(ctrl.signal)
+  } finally {
+    await server?.close()
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    log.info('sync stopped', {reconciles: loop.reconciles})
+  }
+  return undefined
+}
+
+export function syncResult(s: ReconcileSummary): DocResult<Omit<ReconcileSummary, 'diagnostics'>> {
+  const {diagnostics: _d, ...data} = s
+  return {
+    type: 'doc',
+    kind: 'SyncResult',
+    data,
+    text: (d) =>
+      `${d.result === 'failed' ? `reconcile failed: ${d.error}` : d.result === 'none' ? 'HAProxy is up to date: nothing to do.' : d.result === 'runtime' ? `updated HAProxy at runtime: ${d.commands} command(s), no reload.` : d.result === 'reload' ? 'reloaded HAProxy.' : 'reload deferred.'}${d.vipChanged ? ' VIP rules updated.' : ''}${d.quarantined.length ? `\nquarantined (left out): ${d.quarantined.join(', ')}` : ''}\n`,
+    ...(s.result === 'failed' ? {exit: 69} : {}),
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The sync loop: reflectors keep a cache of what the API server says; changes
+ * are batched (debounce), the model rebuilt from the cache and planned against
+ * the running HAProxy; endpoint-only plans go through the runtime API,
+ * structural ones reload at most once per --min-reload-interval; VIP rules
+ * follow; a periodic resync repairs drift (server state changed by hand, our
+ * nft table flushed). Invalid objects are quarantined (left out and logged),
+ * never blocking the others.
+ */
+import {intakeObject, addToSnapshot, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
+import {RESOURCES, withKind} from '../cluster/live.js'
+import type {RestClient} from '../cluster/rest.js'
+import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
+import {oneLine} from '../errors.js'
+import {prepareHaproxy} from '../apply/haproxy/service.js'
+import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
+import {applyVip, type VipIO, type VipTarget} from '../apply/vip/apply.js'
+import {rulesFor} from '../apply/vip/service.js'
+import type {ModelOptions} from '../model/types.js'
+import type {HaproxyOptions} from '../targets/haproxy/generate.js'
+import {backoffDelay, Reflector, type ReflectorOptions, type RawObject} from './reflector.js'
+import type {Clock, Logger, SyncMetrics} from './runtime.js'
+
+export interface SyncOptions {
+  namespace?: string
+  context: string
+  model: ModelOptions
+  haproxy: HaproxyOptions
+  target: HaproxyTarget
+  debounceMs: number
+  minReloadIntervalMs: number
+  resyncMs: number
+  vip?: VipTarget
+  reflector: Omit<ReflectorOptions, 'namespace'>
+}
+
+export interface SyncIO {
+  client: RestClient
+  haproxy: HaproxyIO
+  vip: VipIO
+  clock: Clock
+  log: Logger
+  metrics: SyncMetrics
+}
+
+export type ReconcileResult = 'none' | 'runtime' | 'reload' | 'deferred' | 'failed'
+
+export interface ReconcileSummary {
+  result: ReconcileResult
+  commands: number
+  vipChanged: boolean
+  quarantined: string[]
+  diagnostics: Diagnostic[]
+  error?: string
+}
+
+export class SyncLoop {
+  readonly reflectors: Reflector[]
+  /** A reconcile succeeded and the last one did not fail. */
+  ready = false
+  lastError?: string
+  /** The error behind the last failed reconcile (for --once to exit with its code). */
+  lastFailure?: unknown
+  reconciles = 0
+  private pendingSince?: number
+  private dirty = false
+  private wakeUp?: () => void
+  private lastReload = -Infinity
+  private readonly memo = new Map<string, {rv: string; res: IntakeResult}>()
+  private readonly secrets = new Map<string, RawObject>()
+  private quarantined = new Set<string>()
+
+  constructor(
+    private readonly opts: SyncOptions,
+    private readonly io: SyncIO,
+  ) {
+    this.reflectors = RESOURCES.map((r) => new Reflector(r, io.client, {...opts.reflector, namespace: opts.namespace}, io, (_res, kind) => this.changed(kind)))
+  }
+
+  private changed(_kind: string): void {
+    this.pendingSince ??= this.io.clock.now()
+    this.dirty = true
+    this.wakeUp?.()
+  }
+
+  /** Sleeps until ms pass, a change arrives or the loop stops (no timer or listener is left behind). */
+  private async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.dirty || signal.aborted) return
+    const ctrl = new AbortController()
+    const onAbort = () => ctrl.abort()
+    signal.addEventListener('abort', onAbort, {once: true})
+    this.wakeUp = () => ctrl.abort()
+    try {
+      await this.io.clock.sleep(ms, ctrl.signal)
+    } finally {
+      this.wakeUp = undefined
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** The cache as a Snapshot; invalid objects become diagnostics (memoised per resourceVersion). */
+  async snapshot(refreshSecrets: boolean): Promise<Snapshot> {
+    const origin = {source: 'api' as const, server: this.io.client.server}
+    const snap = emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server})
+    const seen = new Set<string>()
+    const take = (resource: string, key: string, raw: RawObject) => {
+      const mk = `${resource}/${key}`
+      seen.add(mk)
+      const rv = raw.metadata?.resourceVersion ?? ''
+      let hit = this.memo.get(mk)
+      if (!hit || hit.rv !== rv || rv === '') {
+        hit = {rv, res: intakeObject(withKind(raw, resource), origin)}
+        this.memo.set(mk, hit)
+      }
+      if (hit.res.diagnostic) snap.diagnostics.push(hit.res.diagnostic)
+      if (hit.res.object) {
+        const dup = addToSnapshot(snap, hit.res.object, origin)
+        if (dup) snap.diagnostics.push(dup)
+      }
+    }
+    for (const r of this.reflectors) for (const [key, raw] of r.store) take(r.resource.resource, key, raw)
+    // TLS Secrets: read by name (never listed or watched), when first referenced and at every resync.
+    const wanted = new Set<string>()
+    for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
+    for (const key of [...this.secrets.keys()]) if (!wanted.has(key)) this.secrets.delete(key)
+    for (const key of [...wanted].sort()) {
+      if (this.secrets.has(key) && !refreshSecrets) continue
+      const [ns, name] = key.split('/') as [string, string]
+      const res = await this.io.client.get(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`)
+      if (res.status === 200) this.secrets.set(key, res.body as RawObject)
+      else {
+        this.secrets.delete(key)
+        if (res.status === 403) snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: `Secret/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this Secret`})
+      }
+    }
+    for (const [key, raw] of this.secrets) take('secrets', key, raw)
+    for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)
+    return sortSnapshot(snap)
+  }
+
+  /** One reconcile: cache -> model -> plan -> runtime update, reload (rate-limited) or nothing; then VIP rules. */
+  async reconcile(full: boolean): Promise<ReconcileSummary> {
+    const {clock, log, metrics} = this.io
+    const since = this.pendingSince
+    this.pendingSince = undefined
+    this.dirty = false
+    const started = clock.now()
+    let snap: Snapshot
+    try {
+      snap = await this.snapshot(full)
+    } catch (error) {
+      return this.failed('snapshot', error, since)
+    }
+    const prepared = await prepareHaproxy(snap, this.opts.model, this.opts.haproxy, this.opts.target, this.io.haproxy, true).catch((e: unknown) => e as Error)
+    if (prepared instanceof Error) return this.failed('plan', prepared, since)
+    const diagnostics = prepared.diagnostics
+    const quarantined = this.quarantine(diagnostics)
+    const plan = prepared.planned.plan
+    if (plan.kind === 'reload' && started - this.lastReload < this.opts.minReloadIntervalMs) {
+      // Too soon after the last reload: keep the change pending and come back when allowed.
+      this.pendingSince = since ?? started
+      this.dirty = false
+      metrics.reconciles.inc({result: 'deferred'})
+      return {result: 'deferred', commands: 0, vipChanged: false, quarantined, diagnostics}
+    }
+    let result: ReconcileResult
+    let commands = 0
+    try {
+      const outcome = await prepared.run()
+      result = outcome.applied
+      commands = outcome.commands
+      if (outcome.applied === 'reload') {
+        this.lastReload = clock.now()
+        metrics.reloads.inc()
+        log.info('reloaded HAProxy', {reasons: plan.reasons.join('; '), reload: outcome.reloads})
+      }
+      if (outcome.applied === 'runtime') {
+        metrics.runtimeUpdates.inc({}, commands)
+        log.info('updated HAProxy at runtime', {servers: plan.servers.length, commands})
+      }
+    } catch (error) {
+      return this.failed('apply', error, since)
+    }
+    let vipChanged = false
+    if (this.opts.vip) {
+      try {
+        const rules = rulesFor(snap, this.opts.model, this.opts.haproxy, this.opts.vip.mode).rules
+        const vp = await applyVip(rules, this.opts.vip, this.io.vip)
+        vipChanged = vp.changes
+        if (vp.changes) {
+          metrics.vipUpdates.inc()
+          log.info('updated VIP rules', {add: vp.add.length, remove: vp.remove.length})
+        }
+      } catch (error) {
+        return this.failed('vip', error, since)
+      }
+    }
+    if ((result !== 'none' || vipChanged) && since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
+    metrics.reconciles.inc({result})
+    this.reconciles++
+    this.ready = true
+    this.lastError = undefined
+    return {result, commands, vipChanged, quarantined, diagnostics}
+  }
+
+  private failed(stage: string, error: unknown, since: number | undefined): ReconcileSummary {
+    const msg = oneLine((error as Error)?.message ?? String(error))
+    this.io.metrics.failures.inc({stage})
+    this.io.metrics.reconciles.inc({result: 'failed'})
+    this.io.log.error('reconcile failed: the proxy keeps its previous state', {stage, error: msg})
+    this.pendingSince = since ?? this.pendingSince
+    this.ready = false
+    this.lastError = msg
+    this.lastFailure = error
+    return {result: 'failed', commands: 0, vipChanged: false, quarantined: [...this.quarantined], diagnostics: [], error: msg}
+  }
+
+  /** Objects with an error diagnostic are left out; say so once per object (again if it changes back and forth). */
+  private quarantine(diagnostics: Diagnostic[]): string[] {
+    const now = new Map<string, Diagnostic>()
+    for (const d of diagnostics) if (d.severity === 'error' && d.object) now.set(d.object, d)
+    for (const [obj, d] of now)
+      if (!this.quarantined.has(obj)) this.io.log.warn('object quarantined: left out until fixed', {object: obj, code: d.code, field: d.field, reason: d.message})
+    for (const obj of this.quarantined) if (!now.has(obj)) this.io.log.info('object released from quarantine', {object: obj})
+    this.quarantined = new Set(now.keys())
+    this.io.metrics.quarantined.set(this.quarantined.size)
+    return [...this.quarantined].sort()
+  }
+
+  /** --once: list everything, reconcile once. */
+  async once(): Promise<ReconcileSummary> {
+    await Promise.all(this.reflectors.map((r) => r.list().catch((e: unknown) => {
+      if (r.resource.optional) return
+      throw e
+    })))
+    return this.reconcile(true)
+  }
+
+  /** Runs until aborted. */
+  async run(signal: AbortSignal): Promise<void> {
+    const {clock, log} = this.io
+    const running = this.reflectors.map((r) => r.run(signal))
+    while (!signal.aborted && !this.reflectors.every((r) => r.synced)) await clock.sleep(50, signal)
+    if (signal.aborted) return void (await Promise.all(running))
+    log.info('caches synced', {objects: this.reflectors.reduce((a, r) => a + r.store.size, 0)})
+    let nextResync = clock.now() + this.opts.resyncMs
+    let failures = 0
+    let full = true
+    this.dirty = true
+    while (!signal.aborted) {
+      const now = clock.now()
+      if (!this.dirty && now < nextResync) {
+        await this.wait(Math.min(nextResync - now, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
+        if (signal.aborted) break
+      }
+      if (this.dirty) await clock.sleep(this.opts.debounceMs, signal) // gather the rest of the burst
+      if (signal.aborted) break
+      if (clock.now() >= nextResync) {
+        full = true
+        nextResync = clock.now() + this.opts.resyncMs
+      }
+      const r = await this.reconcile(full)
+      full = false
+      failures = r.result === 'failed' ? failures + 1 : 0
+    }
+    await Promise.all(running)
+  }
+
+  /** When a pending change is retried: after a failure with backoff, or when a deferred reload is allowed. */
+  private retryIn(failures: number): number {
+    if (failures > 0) return backoffDelay(failures, 200, 10_000, this.io.clock.random)
+    return Math.max(10, this.lastReload + this.opts.minReloadIntervalMs - this.io.clock.now())
+  }
+}
