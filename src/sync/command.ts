@@ -88,7 +88,7 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
       minReloadIntervalMs: opts.minReloadIntervalMs,
       resyncMs: opts.resyncMs,
       ...(f['vip-rules'] || f.netns ? {vip: {mode: f.mode, netns: f.netns}} : {}),
-      reflector: {watchdogMs: opts.watchdogMs, backoffInitialMs: 200, backoffMaxMs: 30_000, watchTimeoutSec: 300, pageSize: 500},
+      reflector: {watchdogMs: opts.watchdogMs, backoffInitialMs: 200, backoffMaxMs: 5_000, watchTimeoutSec: 300, pageSize: 500},
     },
     {client, haproxy: pio.haproxy, vip: pio.vip, clock: systemClock, log, metrics},
   )

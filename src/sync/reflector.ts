@@ -163,7 +163,8 @@ export class Reflector {
         },
         ctrl.signal,
       )
-      if (res.status === 410) return 'gone'
+      if (gone || res.status === 410) return 'gone'
+      if (silent) return 'silent'
       if (res.status !== 200) throw this.fail(res, 'watch')
       return 'ended'
     } catch (error) {
@@ -185,6 +186,7 @@ export class Reflector {
         if (needList) {
           await this.list()
           needList = false
+          this.failures = 0
         }
         const why = await this.watch(signal)
         if (signal.aborted) break
