@@ -70,7 +70,8 @@ export class Counter {
     return [...this.values.values()].reduce((a, b) => a + b, 0)
   }
   render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.values].sort().map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`)]
+    const rows = this.values.size === 0 ? [`${this.name} 0`] : [...this.values].sort().map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`)
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...rows]
   }
 }
 
