@@ -66,8 +66,9 @@ describe('HAProxy server slots keep their count while members fit (no reload to 
   const member = (i: number): Member => ({address: `10.0.0.${i}`, port: 80, ready: true, serving: true, terminating: false, derived: false})
   const pool = (n: number): Pool => ({id: 'a/web/80', namespace: 'a', service: 'web', port: 80, protocol: 'TCP', lbMethod: 'roundrobin', monitor: {kind: 'tcp', intervalMs: 1000, timeoutMs: 1000, rise: 1, fall: 1}, members: Array.from({length: n}, (_, i) => member(i + 1)), provenance: []})
 
-  it('fresh: members + spare slots', () => {
+  it('fresh (or a backend HAProxy does not run yet): members + spare slots', () => {
     assert.equal(serverSlots(pool(2), 'a_web_80', {spareSlots: 4}).length, 6)
+    assert.equal(serverSlots(pool(0), 'a_web_80', {spareSlots: 4, slotCounts: new Map()}).length, 4)
   })
   it('running with 6 slots: 1..6 members keep 6; 7 grows to 7 + spare', () => {
     for (const n of [1, 3, 6]) assert.equal(serverSlots(pool(n), 'a_web_80', {spareSlots: 4, slotCounts: new Map([['a_web_80', 6]])}).length, 6)

@@ -363,7 +363,7 @@ export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptio
     }
   }
   const running = opts.slotCounts?.get(backend) ?? 0
-  const total = pool.members.length <= running ? running : Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
+  const total = running > 0 && pool.members.length <= running ? running : Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
   const slots: Slot[] = []
   const rest = pool.members.filter((m) => !placed.has(m))
   for (let i = 0; i < total; i++) {
