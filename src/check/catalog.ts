@@ -33,6 +33,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2011', severity: 'warning', title: 'Endpoint address rejected', hint: 'EndpointSlice addresses must be unicast IPs.'},
   {code: 'VIP3001', severity: 'warning', title: 'Not supported by the target', hint: 'This target cannot serve the frontend (e.g. UDP on HAProxy); it was left out.'},
   {code: 'VIP3002', severity: 'warning', title: 'Proxy not reachable', hint: 'Start HAProxy or check --stats-socket; the comparison used the files only.'},
+  {code: 'VIP3003', severity: 'error', title: 'Target limit exceeded', hint: 'The target cannot express this route within its limits (e.g. NetScaler expressions of at most 1,499 characters); it was left out.'},
   {code: 'VIP4001', severity: 'warning', title: 'No controller owns the Ingress', hint: 'Set spec.ingressClassName to an IngressClass whose controller is vipctl.io/ingress-controller (or another existing class).'},
   {code: 'VIP4010', severity: 'error', title: 'Selector matches no Pod', hint: 'Fix spec.selector or the Pod labels; the Service has no endpoints.'},
   {code: 'VIP4011', severity: 'error', title: 'No ready Pod', hint: 'Pods match but none is ready; see each Pod\'s Ready condition.'},

@@ -1,0 +1,39 @@
+/** `vipctl generate netscaler`: Snapshot -> LbModel -> ns.conf batch and NITRO requests, printed or written with the certificate files. */
+import type {Diagnostic, Snapshot} from '../cluster/types.js'
+import {writeTree} from '../apply/files.js'
+import {UsageError} from '../errors.js'
+import {buildModel} from '../model/build.js'
+import type {ModelOptions} from '../model/types.js'
+import type {DocResult} from '../output/render.js'
+import {generateNetscaler, renderBatch, renderNitro, type NetscalerOptions} from '../targets/netscaler/generate.js'
+import {secretLookup, type GenerateView} from './haproxy.js'
+
+export function netscalerOptions(f: {prefix: string; 'cert-dir': string}): NetscalerOptions {
+  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(f.prefix)) throw new UsageError(`--prefix ${JSON.stringify(f.prefix)}: 1-16 lower-case letters, digits and "-" (NetScaler entity names start with it)`)
+  if (!/^\/[A-Za-z0-9_.\/-]*$/.test(f['cert-dir'])) throw new UsageError(`--cert-dir ${JSON.stringify(f['cert-dir'])}: an absolute path of letters, digits, "_", ".", "-" and "/"`)
+  return {prefix: f.prefix, certDir: f['cert-dir'].replace(/\/+$/, '') || '/'}
+}
+
+export async function generateNetscalerFiles(snap: Snapshot, model: ModelOptions, opts: NetscalerOptions, outDir: string | undefined): Promise<{result: DocResult<Omit<GenerateView, 'target'> & {target: 'netscaler'}>; diagnostics: Diagnostic[]}> {
+  const m = buildModel(snap, model)
+  const cfg = generateNetscaler(m, secretLookup(snap), opts)
+  const files = [
+    {path: 'ns.conf', content: renderBatch(cfg), mode: 0o644, secret: false},
+    {path: 'nitro.json', content: renderNitro(cfg), mode: 0o644, secret: false},
+    ...cfg.files.map((f) => ({...f, path: `ssl/${f.path}`})),
+  ]
+  if (outDir) await writeTree(outDir, files, ['ssl'])
+  const view = files.map((f) => ({path: f.path, mode: `0${f.mode.toString(8)}`, bytes: Buffer.byteLength(f.content), ...(f.secret ? {} : {content: f.content})}))
+  return {
+    diagnostics: [...m.diagnostics, ...cfg.diagnostics],
+    result: {
+      type: 'doc',
+      kind: 'GeneratedConfig',
+      data: {target: 'netscaler', ...(outDir ? {outDir} : {}), files: view},
+      text: (d) =>
+        d.outDir
+          ? `${d.files.map((f) => `wrote ${d.outDir}/${f.path} (${f.bytes} bytes, mode ${f.mode})`).join('\n')}\n`
+          : d.files.map((f) => (f.content === undefined ? `# ==> ${f.path} (${f.bytes} bytes, mode ${f.mode}: key material, not printed) <==\n` : `# ==> ${f.path} <==\n${f.content}`)).join('\n'),
+    },
+  }
+}

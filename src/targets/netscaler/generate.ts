@@ -1,0 +1,351 @@
+/**
+ * LbModel -> typed NetScaler entities -> an ns.conf batch (dependency order)
+ * and the same as NITRO payloads. Names and order follow NetScaler's own
+ * ingress controller, so admins recognise every object:
+ *   serviceGroup  <prefix>-<svc>_<port>_sgp_<hash>   (members: ready endpoints)
+ *   lb monitor    <prefix>-<svc>_<port>_mon_<hash>
+ *   lb vserver    <prefix>-<svc>_<port>_lbv_<hash>   (non-addressable, behind content switching)
+ *   cs action/policy <prefix>-<svc>_<port>_csp_<hash of the route>
+ *   cs vserver    <prefix>-<VIP>_<port>_<http|ssl>   (Ingress), <prefix>-<svc>_<port>_<ns>_svc (LoadBalancer)
+ * lbvservers and serviceGroups carry `-comment` with their Kubernetes provenance.
+ *
+ * Routing has the HAProxy target's semantics: per host tier (exact host, the
+ * one-label wildcard "*.parent", no host), the longest path first and Exact
+ * before Prefix at equal length; a Prefix /p matches /p and /p/..., never /px.
+ * Policies get explicit priorities in that order. Same model, same bytes.
+ */
+import {createHash} from 'node:crypto'
+import type {Diagnostic, SecretBytes} from '../../cluster/types.js'
+import type {Frontend, LbModel, Pool, Route} from '../../model/types.js'
+import {checkKeyPair} from '../haproxy/generate.js'
+
+export interface NetscalerOptions {
+  /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
+  prefix: string
+  /** Where certificate files live on the appliance. */
+  certDir: string
+}
+
+export const DEFAULT_NETSCALER_OPTIONS: NetscalerOptions = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
+
+export type SecretLookup = (nsName: string) => {cert: SecretBytes; key: SecretBytes} | undefined
+
+/** One NetScaler entity or binding, in the order it must be created. */
+export type NsEntity =
+  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP'; comment: string}
+  | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip: string; port: number}
+  | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; interval: number; resptimeout: number; retries: number; successretries: number}
+  | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
+  | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string}
+  | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
+  | {type: 'sslcertkey'; certkey: string; cert: string; key: string}
+  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string}
+  | {type: 'csaction'; name: string; targetlbvserver: string}
+  | {type: 'cspolicy'; policyname: string; rule: string; action: string; match: RouteMatch}
+  | {type: 'csvserver_cspolicy_binding'; name: string; policyname: string; priority: number}
+  | {type: 'csvserver_lbvserver_binding'; name: string; lbvserver: string}
+  | {type: 'sslvserver_sslcertkey_binding'; vservername: string; certkeyname: string; snicert: boolean}
+  | {type: 'responderaction'; name: string; responderType: 'redirect'; target: string; responsestatuscode: number}
+  | {type: 'responderpolicy'; name: string; rule: string; action: string; match: RouteMatch}
+  | {type: 'csvserver_responderpolicy_binding'; name: string; policyname: string; priority: number}
+
+/** What a content-switching policy matches, as data (tests evaluate it; the rule is its rendering). */
+export interface RouteMatch {
+  host: string
+  path: string
+  pathType: 'Exact' | 'Prefix'
+}
+
+export interface NetscalerConfig {
+  entities: NsEntity[]
+  /** Certificate and key files to put in certDir (keys are secret). */
+  files: Array<{path: string; content: string; mode: number; secret: boolean}>
+  diagnostics: Diagnostic[]
+}
+
+// NetScaler names: [A-Za-z0-9_#. :@=-], starting with an alphanumeric or "_", at most 127 characters.
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_#.:@=-]{0,126}$/
+function name(n: string): string {
+  if (!NAME.test(n)) throw new Error(`internal: unsafe NetScaler name ${JSON.stringify(n)}`)
+  return n
+}
+
+/** 32 lowercase base32 characters over the parts (NetScaler's controller uses a 32-character hash the same way). */
+export function nsHash(...parts: Array<string | number>): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest()
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
+  let bits = 0
+  let value = 0
+  let out = ''
+  for (const byte of digest) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5 && out.length < 32) {
+      out += alphabet[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  return out
+}
+
+const LB_METHOD: Record<Pool['lbMethod'], string> = {roundrobin: 'ROUNDROBIN', leastconn: 'LEASTCONNECTION', source: 'SOURCEIPHASH'}
+
+export function poolNames(pool: Pool, prefix: string) {
+  const h = nsHash(pool.namespace, pool.service, pool.port)
+  const base = `${prefix}-${pool.service}_${pool.port}${pool.protocol === 'UDP' ? '-udp' : ''}`
+  return {sgp: name(`${base}_sgp_${h}`), lbv: name(`${base}_lbv_${h}`), mon: name(`${base}_mon_${h}`)}
+}
+
+export function csvserverName(f: Frontend, prefix: string, model: LbModel): string {
+  if (f.protocol === 'tcp' || f.protocol === 'udp') {
+    const pool = model.pools.find((p) => p.id === f.defaultPool)
+    if (pool) return name(`${prefix}-${pool.service}_${f.port}_${pool.namespace}_svc`)
+  }
+  return name(`${prefix}-${f.address}_${f.port}_${f.protocol === 'https' ? 'ssl' : f.protocol}`)
+}
+
+/** A NetScaler string literal: our strings are allowlisted, but quote and backslash are escaped anyway. */
+const lit = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+
+/** The policy expression for a route (host tier + path semantics). */
+export function routeRule(r: RouteMatch): string {
+  const host = 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE)'
+  const parts: string[] = []
+  if (r.host.startsWith('*.')) parts.push(`${host}.AFTER_STR(".").EQ(${lit(r.host.slice(2))})`)
+  else if (r.host !== '') parts.push(`${host}.EQ(${lit(r.host)})`)
+  if (r.pathType === 'Exact') parts.push(`HTTP.REQ.URL.PATH.EQ(${lit(r.path)})`)
+  else if (r.path !== '/') parts.push(`(HTTP.REQ.URL.PATH.EQ(${lit(r.path)}) || HTTP.REQ.URL.PATH.STARTSWITH(${lit(`${r.path}/`)}))`)
+  return parts.length === 0 ? 'true' : parts.join(' && ')
+}
+
+/** Policy order: exact hosts, then wildcards, then no host; longest path first; Exact before Prefix. */
+export function routeOrder(routes: Route[]): Route[] {
+  const tier = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0)
+  return [...routes].sort((a, b) => tier(a.host) - tier(b.host) || b.path.length - a.path.length || (a.pathType === b.pathType ? 0 : a.pathType === 'Exact' ? -1 : 1) || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+function comment(pool: Pool, model: LbModel): string {
+  const owner = pool.provenance.map((p) => p.object).find((o) => o.startsWith('Ingress/'))
+  if (owner) {
+    const ing = owner.split('/')[2]!
+    const port = model.frontends.find((f) => f.routes.some((r) => r.pool === pool.id) || f.defaultPool === pool.id)?.port ?? 80
+    return `ing:${ing},ingport:${port},ns:${pool.namespace},svc:${pool.service},svcport:${pool.port}`
+  }
+  return `lbsvc:${pool.service},svcport:${pool.port},ns:${pool.namespace}`
+}
+
+export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: NetscalerOptions): NetscalerConfig {
+  const P = opts.prefix
+  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(P)) throw new Error(`internal: prefix ${JSON.stringify(P)} was not validated`)
+  const diagnostics: Diagnostic[] = []
+  const entities: NsEntity[] = []
+  const files: NetscalerConfig['files'] = []
+  const used = new Set<string>()
+  for (const f of model.frontends) {
+    for (const r of f.routes) if (!r.redirectHttps) used.add(r.pool)
+    if (f.defaultPool) used.add(f.defaultPool)
+  }
+  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp').map((f) => f.defaultPool))
+
+  // 1-5: service groups with members and monitors, and the lb vservers behind content switching.
+  for (const pool of model.pools) {
+    if (!used.has(pool.id) || pool.protocol === 'UDP') continue
+    const n = poolNames(pool, P)
+    const st = tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
+    const c = comment(pool, model)
+    entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c})
+    for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
+    const mon = pool.monitor
+    entities.push({
+      type: 'lbmonitor',
+      monitorname: n.mon,
+      monitorType: mon.kind === 'http' && st === 'HTTP' ? 'HTTP' : 'TCP',
+      ...(mon.kind === 'http' && st === 'HTTP' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399'} : {}),
+      ...(mon.port ? {destPort: mon.port} : {}),
+      interval: Math.max(1, Math.round(mon.intervalMs / 1000)),
+      resptimeout: Math.max(1, Math.round(mon.timeoutMs / 1000)),
+      retries: mon.fall,
+      successretries: mon.rise,
+    })
+    entities.push({type: 'servicegroup_lbmonitor_binding', servicegroupname: n.sgp, monitor_name: n.mon})
+    entities.push({type: 'lbvserver', name: n.lbv, serviceType: st, lbMethod: LB_METHOD[pool.lbMethod], comment: c})
+    entities.push({type: 'lbvserver_servicegroup_binding', name: n.lbv, servicegroupname: n.sgp})
+  }
+
+  // 6-9: certificates, content-switching vservers, actions, policies with explicit priorities.
+  const certkeys = new Map<string, string>()
+  for (const f of model.frontends) {
+    if (f.protocol === 'udp') {
+      diagnostics.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
+      continue
+    }
+    const csv = csvserverName(f, P, model)
+    const ck: string[] = []
+    if (f.protocol === 'https') {
+      for (const c of f.certificates) {
+        let certkey = certkeys.get(c.secret)
+        if (!certkey) {
+          const m = secrets(c.secret)
+          const problem = m ? checkKeyPair(m.cert.reveal(), m.key.reveal()) : 'not found'
+          if (problem) {
+            diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${problem}; its hosts are not served over TLS`})
+            continue
+          }
+          certkey = name(`${P}-${nsHash(c.secret).slice(0, 16)}_ck`)
+          certkeys.set(c.secret, certkey)
+          files.push({path: `${certkey}.crt`, content: `${m!.cert.reveal().toString('utf8').trim()}\n`, mode: 0o644, secret: false})
+          files.push({path: `${certkey}.key`, content: `${m!.key.reveal().toString('utf8').trim()}\n`, mode: 0o600, secret: true})
+          entities.push({type: 'sslcertkey', certkey, cert: `${opts.certDir}/${certkey}.crt`, key: `${opts.certDir}/${certkey}.key`})
+        }
+        ck.push(certkey)
+      }
+      if (ck.length === 0) {
+        diagnostics.push({severity: 'error', code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${f.address}:${f.port}; the SSL vserver is left out`})
+        continue
+      }
+    }
+    const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
+    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects})
+    ck.forEach((certkey, i) => entities.push({type: 'sslvserver_sslcertkey_binding', vservername: csv, certkeyname: certkey, snicert: i > 0 || ck.length > 1}))
+    let priority = 100
+    const ordered = routeOrder(f.routes)
+    if (ordered.some((r) => r.redirectHttps)) {
+      const act = name(`${P}-${f.address}_${f.port}_redirect_https`)
+      const httpsPort = model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
+      entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${httpsPort === 443 ? '' : ` + ":${httpsPort}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: 308})
+      ordered.forEach((r, i) => {
+        if (!r.redirectHttps) return
+        // Responder policies run before content switching: a more specific route that proxies must still win, as in HAProxy.
+        const before = ordered.slice(0, i).filter((x) => !x.redirectHttps)
+        const rule = [routeRule(r), ...before.map((x) => `!(${routeRule(x)})`)].join(' && ')
+        if (rule.length > 1499) {
+          diagnostics.push({severity: 'error', code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: `the HTTPS redirect for ${r.host}${r.path} needs a NetScaler expression longer than 1,499 characters; left out`})
+          return
+        }
+        const pol = name(`${P}-${f.address}_${f.port}_rsp_${nsHash(f.id, r.host, r.path, r.pathType)}`)
+        entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: {host: r.host, path: r.path, pathType: r.pathType}})
+        entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
+      })
+    }
+    priority = 100
+    for (const r of routeOrder(f.routes.filter((x) => !x.redirectHttps))) {
+      const pool = model.pools.find((p) => p.id === r.pool)!
+      const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, r.host, r.path, r.pathType)}`)
+      entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
+      entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(r), action: csp, match: {host: r.host, path: r.path, pathType: r.pathType}})
+      entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
+    }
+    if (f.defaultPool) {
+      const pool = model.pools.find((p) => p.id === f.defaultPool)
+      if (pool) entities.push({type: 'csvserver_lbvserver_binding', name: csv, lbvserver: poolNames(pool, P).lbv})
+    }
+  }
+  return {entities, files, diagnostics}
+}
+
+// ---- ns.conf batch ---------------------------------------------------------
+
+/** One entity as a NetScaler CLI command. */
+export function toCli(e: NsEntity): string {
+  switch (e.type) {
+    case 'servicegroup':
+      return `add serviceGroup ${e.name} ${e.serviceType} -comment ${lit(e.comment)}`
+    case 'servicegroup_servicegroupmember_binding':
+      return `bind serviceGroup ${e.servicegroupname} ${e.ip} ${e.port}`
+    case 'lbmonitor':
+      return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
+    case 'servicegroup_lbmonitor_binding':
+      return `bind serviceGroup ${e.servicegroupname} -monitorName ${e.monitor_name}`
+    case 'lbvserver':
+      return `add lb vserver ${e.name} ${e.serviceType} 0.0.0.0 0 -lbMethod ${e.lbMethod} -persistenceType NONE -cltTimeout 180 -comment ${lit(e.comment)}`
+    case 'lbvserver_servicegroup_binding':
+      return `bind lb vserver ${e.name} ${e.servicegroupname}`
+    case 'sslcertkey':
+      return `add ssl certKey ${e.certkey} -cert ${lit(e.cert)} -key ${lit(e.key)}`
+    case 'csvserver':
+      return `add cs vserver ${e.name} ${e.serviceType} ${e.ipv46} ${e.port} -cltTimeout 180 -comment ${lit(e.comment)}`
+    case 'csaction':
+      return `add cs action ${e.name} -targetLBVserver ${e.targetlbvserver}`
+    case 'cspolicy':
+      return `add cs policy ${e.policyname} -rule ${lit(e.rule)} -action ${e.action}`
+    case 'csvserver_cspolicy_binding':
+      return `bind cs vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority}`
+    case 'csvserver_lbvserver_binding':
+      return `bind cs vserver ${e.name} -lbvserver ${e.lbvserver}`
+    case 'sslvserver_sslcertkey_binding':
+      return `bind ssl vserver ${e.vservername} -certkeyName ${e.certkeyname}${e.snicert ? ' -SNICert' : ''}`
+    case 'responderaction':
+      return `add responder action ${e.name} redirect ${lit(e.target)} -responseStatusCode ${e.responsestatuscode}`
+    case 'responderpolicy':
+      return `add responder policy ${e.name} ${lit(e.rule)} ${e.action}`
+    case 'csvserver_responderpolicy_binding':
+      return `bind cs vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression END -type REQUEST`
+  }
+}
+
+export function renderBatch(cfg: NetscalerConfig): string {
+  const out = ['# vipctl: NetScaler batch (ns.conf commands in dependency order); apply with `batch -fileName <file>`']
+  const sni = new Set(cfg.entities.filter((e): e is Extract<NsEntity, {type: 'sslvserver_sslcertkey_binding'}> => e.type === 'sslvserver_sslcertkey_binding' && e.snicert).map((e) => e.vservername))
+  for (const e of cfg.entities) {
+    out.push(toCli(e))
+    if (e.type === 'csvserver' && sni.has(e.name)) out.push(`set ssl vserver ${e.name} -SNIEnable ENABLED`)
+  }
+  return `${out.join('\n')}\n`
+}
+
+// ---- NITRO -------------------------------------------------------------------
+
+export interface NitroRequest {
+  method: 'POST' | 'PUT'
+  resource: string
+  body: Record<string, Record<string, unknown>>
+}
+
+/** One entity as the NITRO request that creates it (POST /nitro/v1/config/<resource>). */
+export function toNitro(e: NsEntity): NitroRequest {
+  const post = (resource: string, fields: Record<string, unknown>): NitroRequest => ({method: 'POST', resource, body: {[resource]: fields}})
+  switch (e.type) {
+    case 'servicegroup':
+      return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, comment: e.comment})
+    case 'servicegroup_servicegroupmember_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, ip: e.ip, port: e.port}}}
+    case 'lbmonitor':
+      return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.destPort ? {destport: e.destPort} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
+    case 'servicegroup_lbmonitor_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, monitor_name: e.monitor_name}}}
+    case 'lbvserver':
+      return post('lbvserver', {name: e.name, servicetype: e.serviceType, ipv46: '0.0.0.0', port: 0, lbmethod: e.lbMethod, persistencetype: 'NONE', clttimeout: 180, comment: e.comment})
+    case 'lbvserver_servicegroup_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, servicegroupname: e.servicegroupname}}}
+    case 'sslcertkey':
+      return post('sslcertkey', {certkey: e.certkey, cert: e.cert, key: e.key})
+    case 'csvserver':
+      return post('csvserver', {name: e.name, servicetype: e.serviceType, ipv46: e.ipv46, port: e.port, clttimeout: 180, comment: e.comment})
+    case 'csaction':
+      return post('csaction', {name: e.name, targetlbvserver: e.targetlbvserver})
+    case 'cspolicy':
+      return post('cspolicy', {policyname: e.policyname, rule: e.rule, action: e.action})
+    case 'csvserver_cspolicy_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, policyname: e.policyname, priority: e.priority}}}
+    case 'csvserver_lbvserver_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, lbvserver: e.lbvserver}}}
+    case 'sslvserver_sslcertkey_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {vservername: e.vservername, certkeyname: e.certkeyname, ...(e.snicert ? {snicert: true} : {})}}}
+    case 'responderaction':
+      return post('responderaction', {name: e.name, type: 'redirect', target: e.target, responsestatuscode: e.responsestatuscode})
+    case 'responderpolicy':
+      return post('responderpolicy', {name: e.name, rule: e.rule, action: e.action})
+    case 'csvserver_responderpolicy_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, policyname: e.policyname, priority: e.priority, gotopriorityexpression: 'END', bindpoint: 'REQUEST'}}}
+  }
+}
+
+export function renderNitro(cfg: NetscalerConfig): string {
+  const sni = new Set(cfg.entities.filter((e) => e.type === 'sslvserver_sslcertkey_binding' && e.snicert).map((e) => (e as {vservername: string}).vservername))
+  const reqs: NitroRequest[] = []
+  for (const e of cfg.entities) {
+    reqs.push(toNitro(e))
+    if (e.type === 'csvserver' && sni.has(e.name)) reqs.push({method: 'PUT', resource: 'sslvserver', body: {sslvserver: {vservername: e.name, snienable: 'ENABLED'}}})
+  }
+  return `${JSON.stringify({apiVersion: 'vipctl.io/v1alpha1', kind: 'NitroRequests', requests: reqs}, null, 2)}\n`
+}
