@@ -52,6 +52,9 @@ const entries: CatalogEntry[] = [
   {code: 'VIP4053', severity: 'warning', title: 'Running config older than desired', hint: 'vipctl diff haproxy shows what changed; vipctl apply haproxy brings it in line.'},
   {code: 'VIP4060', severity: 'error', title: 'VIP rule or address missing on the node', hint: 'Run vipctl apply vip (with the same --mode and --netns).'},
   {code: 'VIP4061', severity: 'warning', title: 'Stale VIP rule or address on the node', hint: 'Our table has a VIP nothing serves any more; vipctl apply vip removes it.'},
+  {code: 'VIP5001', severity: 'warning', title: 'Not carried over by migrate', hint: 'The ns.conf or haproxy.cfg line has no Kubernetes or vipctl equivalent; recreate it by hand if you need it.'},
+  {code: 'VIP5002', severity: 'warning', title: 'Carried over approximately', hint: 'The Kubernetes form matches a little more or less than the original; read the message and check the route.'},
+  {code: 'VIP5003', severity: 'warning', title: 'Manual step after migrate', hint: 'Something migrate cannot infer (a readiness probe, a TLS Secret, a Pod selector): do it by hand.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
 ]
 

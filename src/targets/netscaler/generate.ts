@@ -191,13 +191,16 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
             diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${problem}; its hosts are not served over TLS`})
             continue
           }
-          certkey = name(`${P}-${nsHash(c.secret).slice(0, 16)}_ck`)
+          // <prefix>-<namespace>_<secret>_ck keeps the Secret recognisable (migrate reads it back); a hash when too long.
+          const [sns, sname] = c.secret.split('/') as [string, string]
+          const readable = `${P}-${sns}_${sname}_ck`
+          certkey = name(readable.length <= 127 && NAME.test(readable) ? readable : `${P}-${nsHash(c.secret).slice(0, 16)}_ck`)
           certkeys.set(c.secret, certkey)
           files.push({path: `${certkey}.crt`, content: `${m!.cert.reveal().toString('utf8').trim()}\n`, mode: 0o644, secret: false})
           files.push({path: `${certkey}.key`, content: `${m!.key.reveal().toString('utf8').trim()}\n`, mode: 0o600, secret: true})
           entities.push({type: 'sslcertkey', certkey, cert: `${opts.certDir}/${certkey}.crt`, key: `${opts.certDir}/${certkey}.key`})
         }
-        ck.push(certkey)
+        if (!ck.includes(certkey)) ck.push(certkey)
       }
       if (ck.length === 0) {
         diagnostics.push({severity: 'error', code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${f.address}:${f.port}; the SSL vserver is left out`})

@@ -1,0 +1,547 @@
+/**
+ * `vipctl migrate netscaler`: an on-prem ns.conf -> Kubernetes objects.
+ *   lb vservers (with their serviceGroups, services and servers) -> Services,
+ *     selectorless with EndpointSlices of the members, or with a Pod selector given;
+ *   cs vservers with host/path policies -> Ingresses (class vipctl, VIP annotation);
+ *   the default lb vserver -> defaultBackend; SSL certKeys -> TLS Secrets (from --cert-dir);
+ *   a responder redirect to https -> vipctl.io/ssl-redirect; addressable TCP lb vservers
+ *     -> Services of type LoadBalancer.
+ * Everything it cannot carry over, or carries over approximately, is reported
+ * with its ns.conf line; nothing is dropped silently.
+ */
+import {X509Certificate} from 'node:crypto'
+import {isIP} from 'node:net'
+import type {Diagnostic} from '../cluster/types.js'
+import type {NsCommand} from './nsconf.js'
+import {certCovers} from '../check/analyzers.js'
+
+export interface MigrateOptions {
+  /** Namespace for everything (default: the one in -comment provenance, else "default"). */
+  namespace?: string
+  /** lbvserver, serviceGroup or Service name -> Pod selector (k=v pairs). */
+  selectors: Map<string, Record<string, string>>
+  /** Reads a certificate or key file named in ns.conf; undefined when absent. */
+  readCert?: (file: string) => string | undefined
+  file: string
+}
+
+export type K8s = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>}} & Record<string, unknown>
+
+export interface MigrateResult {
+  objects: K8s[]
+  /** TLS Secrets built from --cert-dir: written to files only, never printed. */
+  secrets: K8s[]
+  report: Diagnostic[]
+}
+
+interface Member {ip: string; port: number; line: number}
+interface Group {name: string; type: string; line: number; members: Member[]; monitors: string[]; comment?: string}
+interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: string[]; comment?: string}
+interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: string; certkeys: string[]}
+
+const LB_METHODS: Record<string, string> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
+
+/** A DNS-1035 label from any NetScaler name. */
+export function k8sName(n: string, taken: Set<string>, lead = 'x'): string {
+  let s = n.toLowerCase().replace(/^k8s-/, '').replace(/_(lbv|sgp|csp)_[a-z2-7]{32}$/, '').replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '')
+  if (s === '') s = 'migrated'
+  if (!/^[a-z]/.test(s)) s = `${lead}-${s}`
+  s = s.slice(0, 55).replace(/-$/, '')
+  let out = s
+  for (let i = 2; taken.has(out); i++) out = `${s}-${i}`
+  taken.add(out)
+  return out
+}
+
+/** What a content-switching rule matches, when vipctl can say it exactly or approximately. */
+export interface RuleMatch {
+  host: string
+  path: string
+  pathType: 'Exact' | 'Prefix'
+  /** Why the Kubernetes form matches a little more or less than the NetScaler rule. */
+  approximate?: string
+}
+
+const HOST = String.raw`HTTP\.REQ\.HOSTNAME(?:\.SERVER)?(?:\.SET_TEXT_MODE\(IGNORECASE\))?`
+const URLP = String.raw`HTTP\.REQ\.URL(?:\.PATH)?(?:\.SET_TEXT_MODE\(IGNORECASE\))?`
+const STR = String.raw`"((?:[^"\\]|\\.)*)"`
+
+/** Splits on a top-level operator (outside parentheses and quotes). */
+function splitTop(expr: string, op: '&&' | '||'): string[] {
+  const out: string[] = []
+  let depth = 0
+  let quoted = false
+  let start = 0
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i]
+    if (c === '\\' && quoted) {
+      i++
+      continue
+    }
+    if (c === '"') quoted = !quoted
+    else if (!quoted && c === '(') depth++
+    else if (!quoted && c === ')') depth--
+    else if (!quoted && depth === 0 && expr.startsWith(op, i)) {
+      out.push(expr.slice(start, i).trim())
+      start = i + op.length
+      i += op.length - 1
+    }
+  }
+  out.push(expr.slice(start).trim())
+  return out
+}
+
+/** Strips parentheses that wrap the whole expression (quote-aware). */
+function unparen(s: string): string {
+  let t = s.trim()
+  for (;;) {
+    if (!t.startsWith('(') || !t.endsWith(')')) return t
+    let depth = 0
+    let quoted = false
+    let closesAt = -1
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i]
+      if (quoted && c === '\\') {
+        i++
+        continue
+      }
+      if (c === '"') quoted = !quoted
+      else if (!quoted && c === '(') depth++
+      else if (!quoted && c === ')' && --depth === 0) {
+        closesAt = i
+        break
+      }
+    }
+    if (closesAt !== t.length - 1) return t
+    t = t.slice(1, -1).trim()
+  }
+}
+
+/** Parses the rule forms NetScaler admins (and NetScaler's controller) write for host and path routing. */
+export function parseRule(rule: string): RuleMatch | {unsupported: string} {
+  let host = ''
+  let path: {path: string; pathType: 'Exact' | 'Prefix'} | undefined
+  let approximate: string | undefined
+  const dq = (s: string) => s.replace(/\\(.)/g, '$1')
+  for (const raw of splitTop(unparen(rule), '&&')) {
+    const term = unparen(raw)
+    if (term === 'true') continue
+    let m: RegExpExecArray | null
+    if ((m = new RegExp(`^${HOST}\\.EQ\\(${STR}\\)$`, 'i').exec(term))) host = dq(m[1]!).toLowerCase()
+    else if ((m = new RegExp(`^${HOST}\\.AFTER_STR\\("\\."\\)\\.EQ\\(${STR}\\)$`, 'i').exec(term))) host = `*.${dq(m[1]!).toLowerCase()}`
+    else if ((m = new RegExp(`^${HOST}\\.ENDSWITH\\(${STR}\\)$`, 'i').exec(term)) && dq(m[1]!).startsWith('.')) {
+      host = `*${dq(m[1]!).toLowerCase()}`
+      approximate = 'ENDSWITH matches deeper subdomains too; a Kubernetes wildcard matches exactly one label'
+    } else if ((m = new RegExp(`^${URLP}\\.EQ\\(${STR}\\)$`, 'i').exec(term))) path = {path: dq(m[1]!), pathType: 'Exact'}
+    else if ((m = new RegExp(`^${URLP}\\.STARTSWITH\\(${STR}\\)$`, 'i').exec(term))) {
+      const p = dq(m[1]!)
+      if (p === '/') path = {path: '/', pathType: 'Prefix'}
+      else if (p.endsWith('/')) {
+        path = {path: p.replace(/\/+$/, ''), pathType: 'Prefix'}
+        approximate = `STARTSWITH("${p}") does not match ${p.replace(/\/+$/, '')} itself; the Kubernetes Prefix does`
+      } else {
+        path = {path: p, pathType: 'Prefix'}
+        approximate = `STARTSWITH("${p}") also matches ${p}x...; a Kubernetes Prefix matches whole path elements`
+      }
+    } else {
+      // (PATH.EQ("/p") || PATH.STARTSWITH("/p/")): exactly a Kubernetes Prefix /p.
+      const alts = splitTop(term, '||').map(unparen)
+      const eq = alts.length === 2 ? new RegExp(`^${URLP}\\.EQ\\(${STR}\\)$`, 'i').exec(alts[0]!) : null
+      const sw = alts.length === 2 ? new RegExp(`^${URLP}\\.STARTSWITH\\(${STR}\\)$`, 'i').exec(alts[1]!) : null
+      if (eq && sw && `${dq(eq[1]!)}/` === dq(sw[1]!)) path = {path: dq(eq[1]!), pathType: 'Prefix'}
+      else return {unsupported: `expression ${JSON.stringify(term.length > 80 ? `${term.slice(0, 77)}...` : term)} has no Ingress equivalent (host EQ/AFTER_STR, path EQ/STARTSWITH are supported)`}
+    }
+  }
+  return {host, path: path?.path ?? '/', pathType: path?.pathType ?? 'Prefix', ...(approximate ? {approximate} : {})}
+}
+
+export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): MigrateResult {
+  const report: Diagnostic[] = []
+  const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
+  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) =>
+    report.push({severity: 'warning', code, object, message, origin: at(line)})
+
+  const servers = new Map<string, string>()
+  const services = new Map<string, {ip: string; port: number; type: string; line: number; monitors: string[]}>()
+  const groups = new Map<string, Group>()
+  const monitors = new Map<string, NsCommand>()
+  const lbvs = new Map<string, Lbv>()
+  const csvs = new Map<string, Csv>()
+  const actions = new Map<string, string>()
+  const policies = new Map<string, {rule: string; action?: string; line: number}>()
+  const certkeys = new Map<string, {cert: string; key: string; line: number}>()
+  const respActions = new Map<string, {type: string; target: string; line: number}>()
+  const respPolicies = new Map<string, {rule: string; action: string; line: number}>()
+  const respBindings: Array<{csv: string; policy: string; line: number}> = []
+  const rewritePolicies = new Set<string>()
+  const ipOf = (s: string) => (isIP(s) ? s : servers.get(s))
+
+  for (const c of cmds) {
+    const key = `${c.verb} ${c.entity}`
+    const name = c.args[0] ?? ''
+    const used = () => true
+    const handled = ((): boolean => {
+      switch (key) {
+        case 'add server':
+          if (c.args[1] && isIP(c.args[1])) return used(), servers.set(name, c.args[1]), true
+          return false
+        case 'add service': {
+          const ip = ipOf(c.args[1] ?? '')
+          if (!ip) return false
+          services.set(name, {ip, port: Number(c.args[3]), type: (c.args[2] ?? '').toUpperCase(), line: c.line, monitors: []})
+          return true
+        }
+        case 'add servicegroup':
+          groups.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), line: c.line, members: [], monitors: [], ...(c.opts.comment ? {comment: c.opts.comment} : {})})
+          for (const o of Object.keys(c.opts).filter((o) => o !== 'comment')) say('VIP5001', c.line, `serviceGroup ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
+          return true
+        case 'bind servicegroup': {
+          const g = groups.get(name)
+          if (!g) return false
+          if (c.opts.monitorname !== undefined) return g.monitors.push(c.opts.monitorname), true
+          const ip = ipOf(c.args[1] ?? '')
+          if (!ip || !/^\d+$/.test(c.args[2] ?? '')) return false
+          g.members.push({ip, port: Number(c.args[2]), line: c.line})
+          return true
+        }
+        case 'bind service': {
+          const s = services.get(name)
+          if (!s || c.opts.monitorname === undefined) return false
+          s.monitors.push(c.opts.monitorname)
+          return true
+        }
+        case 'add lb monitor':
+          monitors.set(name, c)
+          return true
+        case 'add lb vserver': {
+          const v: Lbv = {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '0.0.0.0', port: Number(c.args[3] ?? 0), line: c.line, bound: []}
+          if (c.opts.lbmethod) v.lbMethod = c.opts.lbmethod.toUpperCase()
+          if (c.opts.persistencetype) v.persistence = c.opts.persistencetype.toUpperCase()
+          if (c.opts.comment) v.comment = c.opts.comment
+          lbvs.set(name, v)
+          for (const o of Object.keys(c.opts).filter((o) => !['lbmethod', 'persistencetype', 'comment', 'clttimeout'].includes(o)))
+            say('VIP5001', c.line, `lb vserver ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
+          return true
+        }
+        case 'bind lb vserver': {
+          const v = lbvs.get(name)
+          if (!v || c.args.length < 2) return false
+          v.bound.push(c.args[1]!)
+          return true
+        }
+        case 'add cs vserver':
+          csvs.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '', port: Number(c.args[3] ?? 0), line: c.line, policies: [], certkeys: []})
+          return true
+        case 'add cs action':
+          if (!c.opts.targetlbvserver) return false
+          actions.set(name, c.opts.targetlbvserver)
+          return true
+        case 'add cs policy':
+          if (c.opts.rule === undefined) return false
+          policies.set(name, {rule: c.opts.rule, action: c.opts.action, line: c.line})
+          return true
+        case 'bind cs vserver': {
+          const v = csvs.get(name)
+          if (!v) return false
+          if (c.opts.lbvserver) return (v.defaultLbv = c.opts.lbvserver), true
+          if (!c.opts.policyname) return false
+          if ((c.opts.type ?? '').toUpperCase() === 'REQUEST' && respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
+          if (respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
+          v.policies.push({name: c.opts.policyname, priority: Number(c.opts.priority ?? 0), line: c.line, ...(c.opts.targetlbvserver ? {target: c.opts.targetlbvserver} : {})})
+          return true
+        }
+        case 'add ssl certkey':
+          if (!c.opts.cert || !c.opts.key) return false
+          certkeys.set(name, {cert: c.opts.cert, key: c.opts.key, line: c.line})
+          return true
+        case 'bind ssl vserver': {
+          const v = csvs.get(name)
+          if (!v || !c.opts.certkeyname) return false
+          v.certkeys.push(c.opts.certkeyname)
+          return true
+        }
+        case 'set ssl vserver':
+          // SNI is implied by several certificates on one listener.
+          return Object.keys(c.opts).every((o) => o === 'snienable')
+        case 'add responder action':
+          respActions.set(name, {type: (c.args[1] ?? '').toLowerCase(), target: c.args[2] ?? '', line: c.line})
+          return true
+        case 'add rewrite policy':
+          rewritePolicies.add(name)
+          return false
+        case 'add responder policy':
+          respPolicies.set(name, {rule: c.args[1] ?? '', action: c.args[2] ?? '', line: c.line})
+          return true
+        default:
+          return false
+      }
+    })()
+    if (!handled) say('VIP5001', c.line, `${c.verb} ${c.entity}${name ? ` ${name}` : ''}`, `not carried over: ${c.text.length > 100 ? `${c.text.slice(0, 97)}...` : c.text}`)
+  }
+
+  const taken = new Set<string>()
+  const objects: K8s[] = []
+  const secrets: K8s[] = []
+  const nsOf = (comment?: string) => opts.namespace ?? /(?:^|,)ns:([a-z0-9-]+)/.exec(comment ?? '')?.[1] ?? 'default'
+
+  // Services: one per lb vserver that something uses.
+  const svcOf = new Map<string, {name: string; namespace: string; port: number}>()
+  const serviceFor = (lbvName: string, line: number): {name: string; namespace: string; port: number} | undefined => {
+    if (svcOf.has(lbvName)) return svcOf.get(lbvName)
+    const v = lbvs.get(lbvName)
+    if (!v) {
+      say('VIP5001', line, `lb vserver ${lbvName}`, 'not defined in this file: the route is not carried over')
+      return undefined
+    }
+    const comment = v.comment ?? [...v.bound].map((b) => groups.get(b)?.comment).find(Boolean)
+    const fromComment = /(?:^|,)(?:lb)?svc:([a-z0-9-]+)/.exec(comment ?? '')?.[1]
+    const svcPort = Number(/(?:^|,)svcport:(\d+)/.exec(comment ?? '')?.[1] ?? 0)
+    const name = fromComment && !taken.has(fromComment) ? (taken.add(fromComment), fromComment) : k8sName(v.name, taken)
+    const namespace = nsOf(comment)
+    const members: Member[] = []
+    const monitorNames: string[] = []
+    for (const b of v.bound) {
+      const g = groups.get(b)
+      const s = services.get(b)
+      if (g) members.push(...g.members), monitorNames.push(...g.monitors)
+      else if (s) members.push({ip: s.ip, port: s.port, line: s.line}), monitorNames.push(...s.monitors)
+      else say('VIP5001', v.line, `lb vserver ${v.name}`, `bound to ${b}, which is not a serviceGroup or service in this file`)
+    }
+    const targetPorts = [...new Set(members.map((m) => m.port))]
+    const port = svcPort || (v.port > 0 ? v.port : targetPorts.length === 1 ? targetPorts[0]! : 80)
+    const selector = opts.selectors.get(v.name) ?? opts.selectors.get(name) ?? v.bound.map((b) => opts.selectors.get(b)).find(Boolean)
+    const annotations: Record<string, string> = {}
+    if (v.lbMethod) {
+      if (LB_METHODS[v.lbMethod]) {
+        if (v.lbMethod !== 'ROUNDROBIN') annotations['vipctl.io/lb-method'] = LB_METHODS[v.lbMethod]!
+      } else say('VIP5001', v.line, `lb vserver ${v.name}`, `-lbMethod ${v.lbMethod} has no vipctl equivalent (roundrobin, leastconn, source); round robin is used`)
+    }
+    if (v.persistence && v.persistence !== 'NONE') say('VIP5001', v.line, `lb vserver ${v.name}`, `-persistenceType ${v.persistence} is not carried over (vipctl has no session persistence)`)
+    for (const m of new Set(monitorNames)) {
+      const mc = monitors.get(m)
+      say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${mc.opts.httprequest ? ` "${mc.opts.httprequest}"` : ''}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe (vipctl derives health checks from readiness probes)`)
+    }
+    const svc: K8s = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'migrate.vipctl.io/source': `ns.conf:${v.line} lb vserver ${v.name}`, ...annotations}},
+      spec: {
+        ...(selector ? {selector} : {}),
+        ports: [{name: 'p', port, protocol: 'TCP', ...(targetPorts.length === 1 && targetPorts[0] !== port ? {targetPort: targetPorts[0]} : {})}],
+      },
+    }
+    objects.push(svc)
+    if (!selector) {
+      if (members.length === 0) say('VIP5003', v.line, `lb vserver ${v.name}`, `no members: give Service ${namespace}/${name} a selector (--selector ${v.name}=app=NAME) or endpoints`)
+      if (targetPorts.length > 1) say('VIP5002', v.line, `lb vserver ${v.name}`, `members listen on several ports (${targetPorts.join(', ')}): one EndpointSlice per port`)
+      for (const p of targetPorts) {
+        const ms = members.filter((m) => m.port === p)
+        for (const fam of [4, 6] as const) {
+          const addrs = ms.filter((m) => isIP(m.ip) === fam)
+          if (addrs.length === 0) continue
+          objects.push({
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: {name: `${name}-migrated-${p}${fam === 6 ? '-v6' : ''}`, namespace, labels: {'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'vipctl-migrate'}},
+            addressType: fam === 4 ? 'IPv4' : 'IPv6',
+            ports: [{name: 'p', port: p, protocol: 'TCP'}],
+            endpoints: addrs.map((m) => ({addresses: [m.ip], conditions: {ready: true}})),
+          })
+        }
+      }
+    }
+    const out = {name, namespace, port}
+    svcOf.set(lbvName, out)
+    return out
+  }
+
+  // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
+  for (const v of lbvs.values()) {
+    if (v.ip === '0.0.0.0' || v.ip === '') continue
+    if (v.type === 'TCP') {
+      const s = serviceFor(v.name, v.line)
+      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
+      if (svc) {
+        const spec = svc.spec as Record<string, unknown>
+        spec.type = 'LoadBalancer'
+        spec.loadBalancerClass = 'vipctl.io/lb'
+        ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = v.port
+        svc.metadata.annotations!['vipctl.io/vip'] = v.ip
+      }
+    } else if (v.type === 'HTTP') {
+      const s = serviceFor(v.name, v.line)
+      if (s)
+        objects.push(ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', {defaultBackend: {service: {name: s.name, port: {number: s.port}}}}, `ns.conf:${v.line} lb vserver ${v.name}`))
+    } else say('VIP5001', v.line, `lb vserver ${v.name}`, `an addressable ${v.type} lb vserver is not carried over (TCP and HTTP are)`)
+  }
+
+  // Content switching -> Ingresses.
+  const ingresses = new Map<string, {obj: K8s; rules: Map<string, Array<{path: string; pathType: string; backend: {service: {name: string; port: {number: number}}}}>>; tls: Map<string, string[]>}>()
+  const reportedCk = new Set<string>()
+  const certPem = new Map<string, string>()
+  const redirectIps = new Set<string>()
+  for (const b of respBindings) {
+    const p = respPolicies.get(b.policy)
+    const a = p ? respActions.get(p.action) : undefined
+    const csv = csvs.get(b.csv)
+    if (p && a && a.type === 'redirect' && /^"?https:\/\//.test(a.target.replace(/\\"/g, '"')) && csv) redirectIps.add(csv.ip)
+    else say('VIP5001', b.line, `responder policy ${b.policy}`, 'only redirects to https:// are carried over (as vipctl.io/ssl-redirect)')
+  }
+  for (const v of csvs.values()) {
+    if (!['HTTP', 'SSL', 'TCP'].includes(v.type)) {
+      say('VIP5001', v.line, `cs vserver ${v.name}`, `service type ${v.type} is not carried over (HTTP, SSL and TCP are)`)
+      continue
+    }
+    if (v.type === 'TCP') {
+      const target = v.defaultLbv ?? v.policies.map((p) => actions.get(policies.get(p.name)?.action ?? '') ?? p.target).find(Boolean)
+      const s = target ? serviceFor(target, v.line) : undefined
+      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
+      if (!svc) {
+        say('VIP5001', v.line, `cs vserver ${v.name}`, 'a TCP cs vserver without a default lb vserver is not carried over')
+        continue
+      }
+      const spec = svc.spec as Record<string, unknown>
+      spec.type = 'LoadBalancer'
+      spec.loadBalancerClass = 'vipctl.io/lb'
+      ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = v.port
+      svc.metadata.annotations!['vipctl.io/vip'] = v.ip
+      continue
+    }
+    if (v.type === 'HTTP' && v.policies.length === 0 && !v.defaultLbv && redirectIps.has(v.ip)) {
+      say('VIP5002', v.line, `cs vserver ${v.name}`, 'an HTTP listener that only redirects to HTTPS: carried over as vipctl.io/ssl-redirect on the HTTPS Ingress')
+      continue
+    }
+    // One Ingress per `ing:` provenance of the target lb vservers (vipctl's own output), else one per cs vserver.
+    const csvIng = k8sName(v.name, new Set(), 'cs')
+    const ingOf = (lbvName: string) => {
+      const l = lbvs.get(lbvName)
+      const c = l?.comment ?? l?.bound.map((x) => groups.get(x)?.comment).find(Boolean)
+      return /(?:^|,)ing:([a-z0-9-]+)/.exec(c ?? '')?.[1] ?? csvIng
+    }
+    const sorted = [...v.policies].sort((a, b) => a.priority - b.priority)
+    const seen: Array<{m: RuleMatch; name: string; line: number}> = []
+    const touched: Array<{key: string; hosts: Set<string>}> = []
+    const touch = (ingName: string, namespace: string) => {
+      const key = `${namespace}/${ingName}`
+      let e = ingresses.get(key)
+      if (!e) {
+        e = {obj: ingress(ingName, namespace, v.ip, v.port, v.type === 'SSL' ? 'https' : 'http', {ingressClassName: 'vipctl'}, `ns.conf:${v.line} cs vserver ${v.name}`), rules: new Map(), tls: new Map()}
+        ingresses.set(key, e)
+        taken.add(ingName)
+      } else {
+        const ann = e.obj.metadata.annotations!
+        if (ann['vipctl.io/vip'] !== v.ip) say('VIP5002', v.line, `cs vserver ${v.name}`, `Ingress ${key} is served on ${ann['vipctl.io/vip']} already; ${v.ip} is not carried over for it`)
+        if (v.type === 'SSL' && v.port !== 443) ann['vipctl.io/https-port'] = String(v.port)
+        if (v.type === 'HTTP' && v.port !== 80) ann['vipctl.io/http-port'] = String(v.port)
+      }
+      let t = touched.find((x) => x.key === key)
+      if (!t) touched.push((t = {key, hosts: new Set()}))
+      return {e, t}
+    }
+    for (const p of sorted) {
+      const pol = policies.get(p.name)
+      if (!pol) {
+        say('VIP5001', p.line, `cs vserver ${v.name}`, rewritePolicies.has(p.name) ? `the binding of rewrite policy ${p.name} is not carried over` : `policy ${p.name} is not defined in this file`)
+        continue
+      }
+      const lbvName = (pol.action ? actions.get(pol.action) : undefined) ?? p.target
+      if (!lbvName) {
+        say('VIP5001', pol.line, `cs policy ${p.name}`, 'no action with -targetLBVserver: not carried over')
+        continue
+      }
+      const m = parseRule(pol.rule)
+      if ('unsupported' in m) {
+        say('VIP5001', pol.line, `cs policy ${p.name}`, m.unsupported)
+        continue
+      }
+      if (m.approximate) say('VIP5002', pol.line, `cs policy ${p.name}`, m.approximate)
+      // NetScaler takes the first match by priority; Kubernetes the most specific. Say where that differs.
+      const shadow = seen.find((x) => x.m.host === m.host && x.m.pathType === 'Prefix' && (x.m.path === '/' || m.path === x.m.path || m.path.startsWith(`${x.m.path}/`)) && !(x.m.path === m.path && m.pathType === 'Exact'))
+      if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `never matches on NetScaler (policy ${shadow.name} at ns.conf:${shadow.line} comes first); in Kubernetes the longer path wins`)
+      seen.push({m, name: p.name, line: pol.line})
+      const s = serviceFor(lbvName, pol.line)
+      if (!s) continue
+      const {e, t} = touch(ingOf(lbvName), s.namespace)
+      const list = e.rules.get(m.host) ?? []
+      if (!list.some((r) => r.path === m.path && r.pathType === m.pathType)) list.push({path: m.path, pathType: m.pathType, backend: {service: {name: s.name, port: {number: s.port}}}})
+      e.rules.set(m.host, list)
+      t.hosts.add(m.host)
+    }
+    if (v.defaultLbv) {
+      const d = serviceFor(v.defaultLbv, v.line)
+      if (d) {
+        const {e} = touch(ingOf(v.defaultLbv), d.namespace)
+        ;(e.obj.spec as Record<string, unknown>).defaultBackend = {service: {name: d.name, port: {number: d.port}}}
+      }
+    }
+    if (touched.length === 0) {
+      say('VIP5001', v.line, `cs vserver ${v.name}`, 'no policy or default lb vserver could be carried over: no Ingress')
+      continue
+    }
+    const secretsHere: string[] = []
+    for (const ck of v.certkeys) {
+      const c = certkeys.get(ck)
+      if (!c) {
+        say('VIP5001', v.line, `cs vserver ${v.name}`, `certKey ${ck} is not defined in this file`)
+        continue
+      }
+      // vipctl names certKeys <prefix>-<namespace>_<secret>_ck: take the Secret's name back.
+      const secretName = /^[a-z0-9-]+_([a-z0-9][a-z0-9.-]*)_ck$/.exec(ck)?.[1] ?? k8sName(ck, new Set(), 'tls')
+      secretsHere.push(secretName)
+      const namespace = touched[0]!.key.split('/')[0]!
+      const cert = opts.readCert?.(c.cert)
+      const key = opts.readCert?.(c.key)
+      if (cert && key) {
+        certPem.set(secretName, cert)
+        if (!secrets.some((x) => x.metadata.name === secretName && x.metadata.namespace === namespace))
+          secrets.push({apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: {name: secretName, namespace}, data: {'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64')}})
+      } else if (!reportedCk.has(ck)) {
+        reportedCk.add(ck)
+        say('VIP5003', c.line, `ssl certKey ${ck}`, `create the TLS Secret yourself: kubectl create secret tls ${secretName} -n ${namespace} --cert=${c.cert} --key=${c.key} (or pass --cert-dir and --out)`)
+      }
+    }
+    if (v.type === 'SSL' && secretsHere.length === 0) say('VIP5003', v.line, `cs vserver ${v.name}`, 'an SSL listener without a certKey binding: add spec.tls to the Ingress')
+    for (const t of touched) {
+      const e = ingresses.get(t.key)!
+      for (const secretName of secretsHere) {
+        const pem = certPem.get(secretName)
+        const hosts = [...t.hosts].filter((h) => {
+          if (h === '' || !pem) return h !== ''
+          if (certCovers(pemNames(pem), h)) return true
+          say('VIP5002', v.line, `cs vserver ${v.name}`, `certificate ${secretName} does not cover ${h}: left out of spec.tls (NetScaler served it with that certificate anyway; vipctl serves it with the default certificate, without the HTTPS redirect)`)
+          return false
+        })
+        const prev = e.tls.get(secretName) ?? []
+        e.tls.set(secretName, [...new Set([...prev, ...hosts])].sort())
+      }
+      if (v.type === 'SSL') e.obj.metadata.annotations!['vipctl.io/ssl-redirect'] = redirectIps.has(v.ip) ? 'true' : 'false'
+    }
+    if (v.type === 'SSL' && ![...csvs.values()].some((x) => x.ip === v.ip && x.type === 'HTTP'))
+      say('VIP5002', v.line, `cs vserver ${v.name}`, 'vipctl also listens on HTTP for an Ingress with TLS (with vipctl.io/ssl-redirect "false" the routes are served there too)')
+  }
+  for (const e of ingresses.values()) {
+    const spec = e.obj.spec as Record<string, unknown>
+    if (e.tls.size) spec.tls = [...e.tls.entries()].map(([secretName, hosts]) => ({...(hosts.length ? {hosts} : {}), secretName}))
+    if (e.rules.size) spec.rules = [...e.rules.entries()].map(([host, paths]) => ({...(host ? {host} : {}), http: {paths}}))
+    objects.push(e.obj)
+  }
+
+  const lineOf = (d: Diagnostic) => (d.origin && 'line' in d.origin ? d.origin.line : 0)
+  return {objects, secrets, report: report.map((d, i) => ({d, i})).sort((a, b) => lineOf(a.d) - lineOf(b.d) || a.i - b.i).map((x) => x.d)}
+}
+
+/** DNS names a PEM certificate covers ([] when it does not parse). */
+function pemNames(pem: string): string[] {
+  try {
+    return (new X509Certificate(pem).subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+  } catch {
+    return []
+  }
+}
+
+function ingress(name: string, namespace: string, vip: string, port: number, scheme: 'http' | 'https', spec: Record<string, unknown>, from: string): K8s {
+  const annotations: Record<string, string> = {'vipctl.io/vip': vip, 'migrate.vipctl.io/source': from}
+  if (scheme === 'http' && port !== 80) annotations['vipctl.io/http-port'] = String(port)
+  if (scheme === 'https' && port !== 443) annotations['vipctl.io/https-port'] = String(port)
+  return {apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations}, spec}
+}

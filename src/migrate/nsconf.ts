@@ -1,0 +1,94 @@
+/**
+ * ns.conf as commands: one command per line (a trailing backslash continues it),
+ * words split on blanks, double-quoted strings with backslash escapes, `#`
+ * comments. Each command keeps its line number so that whatever migrate cannot
+ * carry over is reported where it is.
+ */
+import {DataError} from '../errors.js'
+
+export interface NsCommand {
+  line: number
+  /** add, bind, set, unset, enable, disable, ... */
+  verb: string
+  /** The entity words: "lb vserver", "cs policy", "serviceGroup", ... (lower-cased). */
+  entity: string
+  /** Positional arguments after the entity words. */
+  args: string[]
+  /** -flag values (flag names lower-cased); a flag without value is "". */
+  opts: Record<string, string>
+  text: string
+}
+
+/** Entities with two words; everything else is one word (server, service, serviceGroup, ...). */
+const TWO_WORD = new Set(['lb vserver', 'lb monitor', 'cs vserver', 'cs action', 'cs policy', 'ssl certkey', 'ssl vserver', 'responder action', 'responder policy', 'rewrite action', 'rewrite policy', 'ns ip', 'ns config', 'ns feature', 'ns mode', 'ns tcpprofile', 'ns httpprofile', 'lb group', 'gslb vserver', 'appfw policy', 'system user'])
+
+/** Splits one logical line into words (quotes removed, escapes resolved). */
+export function words(text: string, line: number): string[] {
+  const out: string[] = []
+  let i = 0
+  while (i < text.length) {
+    while (text[i] === ' ' || text[i] === '\t') i++
+    if (i >= text.length) break
+    if (text[i] === '"') {
+      i++
+      let w = ''
+      for (;;) {
+        if (i >= text.length) throw new DataError(`ns.conf:${line}: unterminated quoted string`)
+        const c = text[i]!
+        if (c === '\\' && i + 1 < text.length) {
+          w += text[i + 1]
+          i += 2
+          continue
+        }
+        if (c === '"') {
+          i++
+          break
+        }
+        w += c
+        i++
+      }
+      out.push(w)
+    } else {
+      let w = ''
+      while (i < text.length && text[i] !== ' ' && text[i] !== '\t') w += text[i++]
+      out.push(w)
+    }
+  }
+  return out
+}
+
+export function parseNsConf(text: string): NsCommand[] {
+  if (text.length > 32 * 1024 * 1024) throw new DataError('ns.conf: larger than 32 MiB')
+  const out: NsCommand[] = []
+  const lines = text.split(/\r?\n/)
+  for (let n = 0; n < lines.length; n++) {
+    const start = n + 1
+    let l = lines[n]!
+    while (l.endsWith('\\') && n + 1 < lines.length) l = `${l.slice(0, -1)} ${lines[++n]!}`
+    const trimmed = l.trim()
+    if (trimmed === '' || trimmed.startsWith('#')) continue
+    const w = words(trimmed, start)
+    const verb = w[0]!.toLowerCase()
+    let rest = w.slice(1)
+    let entity = (rest[0] ?? '').toLowerCase()
+    const two = `${entity} ${(rest[1] ?? '').toLowerCase()}`
+    if (TWO_WORD.has(two)) {
+      entity = two
+      rest = rest.slice(2)
+    } else rest = rest.slice(1)
+    const args: string[] = []
+    const opts: Record<string, string> = {}
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!
+      if (/^-[A-Za-z]/.test(a)) {
+        const next = rest[i + 1]
+        if (next !== undefined && !/^-[A-Za-z]/.test(next)) {
+          opts[a.slice(1).toLowerCase()] = next
+          i++
+        } else opts[a.slice(1).toLowerCase()] = ''
+      } else args.push(a)
+    }
+    out.push({line: start, verb, entity, args, opts, text: trimmed})
+  }
+  return out
+}

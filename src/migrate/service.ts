@@ -1,0 +1,107 @@
+/** `vipctl migrate netscaler`: read ns.conf, ask (on a terminal) or take (flags) what cannot be inferred, convert, print or write. */
+import {readFileSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {stringify} from 'yaml'
+import {writeTree} from '../apply/files.js'
+import {DataError, UsageError} from '../errors.js'
+import type {DocResult} from '../output/render.js'
+import {interactive, type PromptIO} from '../cli/prompt.js'
+import {migrateNetscaler, type K8s, type MigrateResult} from './netscaler.js'
+import {parseNsConf} from './nsconf.js'
+
+export interface MigrateFlags {
+  namespace?: string
+  selector?: string[]
+  'cert-dir'?: string
+  out?: string
+  'no-prompt': boolean
+}
+
+const LABEL = /^([a-z0-9A-Z]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/
+const VALUE = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?)?$/
+
+/** "k=v,k2=v2" -> labels (Kubernetes label grammar). */
+export function parseLabels(text: string, flag: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of text.split(',')) {
+    const [k, v, extra] = part.split('=')
+    if (!k || v === undefined || extra !== undefined || !LABEL.test(k) || !VALUE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected k=v[,k=v] with Kubernetes label keys and values`)
+    out[k] = v
+  }
+  return out
+}
+
+/** --selector NAME=k=v[,k=v] (NAME: an lb vserver, serviceGroup or the Service name). */
+export function parseSelectors(list: string[] = []): Map<string, Record<string, string>> {
+  const m = new Map<string, Record<string, string>>()
+  for (const s of list) {
+    const i = s.indexOf('=')
+    if (i <= 0) throw new UsageError(`--selector ${JSON.stringify(s)}: expected NAME=k=v[,k=v], e.g. web_lbv=app=web`)
+    m.set(s.slice(0, i), parseLabels(s.slice(i + 1), '--selector'))
+  }
+  return m
+}
+
+export interface MigrateIO {
+  prompt: PromptIO & {input(message: string): Promise<string>}
+}
+
+export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
+  if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+  }
+  const cmds = parseNsConf(text)
+  const selectors = parseSelectors(f.selector)
+  if (!f['no-prompt'] && interactive(io.prompt)) {
+    // Ask for what cannot be inferred: the Pods behind each lb vserver (empty keeps its members as endpoints).
+    for (const c of cmds.filter((x) => x.verb === 'add' && x.entity === 'lb vserver')) {
+      const name = c.args[0]!
+      if (selectors.has(name)) continue
+      const answer = (await io.prompt.input(`Pod selector for lb vserver ${name} (k=v,...; empty: keep its members as endpoints)`)).trim()
+      if (answer) selectors.set(name, parseLabels(answer, 'selector'))
+    }
+  }
+  const certDir = f['cert-dir']
+  const readCert = certDir
+    ? (p: string) => {
+        const base = path.basename(p)
+        if (!/^[A-Za-z0-9_.-]+$/.test(base)) return undefined
+        try {
+          return readFileSync(path.join(certDir, base), 'utf8')
+        } catch {
+          return undefined
+        }
+      }
+    : undefined
+  const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
+  if (r.secrets.length && !f.out) {
+    for (const s of r.secrets) r.report.push({severity: 'warning', code: 'VIP5003', object: `Secret/${s.metadata.namespace}/${s.metadata.name}`, message: 'built from --cert-dir but not printed (key material): pass --out DIR to write it (mode 0600)'})
+  }
+  const yaml = r.objects.map((o) => `---\n${stringify(o, {lineWidth: 0})}`).join('')
+  if (f.out) {
+    await writeTree(
+      f.out,
+      [
+        {path: 'migrated.yaml', content: yaml, mode: 0o644},
+        ...r.secrets.map((s) => ({path: `secrets/${s.metadata.namespace}-${s.metadata.name}.yaml`, content: stringify(s), mode: 0o600})),
+      ],
+      ['secrets'],
+    )
+  }
+  const data = {items: r.objects, secrets: r.secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)}
+  return {
+    report: r.report,
+    result: {
+      type: 'doc',
+      kind: 'MigrateResult',
+      data,
+      text: (d) => (f.out ? `wrote ${f.out}/migrated.yaml (${d.items.length} objects)${d.secrets.length ? ` and ${d.secrets.length} Secret(s) under ${f.out}/secrets (mode 0600)` : ''}\n` : yaml),
+      own: {yaml: () => yaml, json: (d) => `${JSON.stringify({apiVersion: 'v1', kind: 'List', items: d.items}, null, 2)}\n`},
+    },
+  }
+}
