@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+import {VipCommand} from '../../src/cli/base.js'
+import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
+import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
+import {loadSnapshot} from '../../src/cluster/source.js'
+import {netscalerOptions} from '../../src/generate/netscaler.js'
+import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
+import {applyNetscaler, netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+
+export default class ApplyNetscaler extends VipCommand {
+  static override description = 'Bring a NetScaler in line through NITRO: add and update in dependency order, undo this run on failure, then remove what is no longer wanted'
+  static override examples = ['NITRO_USER=vipctl NITRO_PASSWORD=... <%= config.bin %> apply netscaler -f examples/shop --nitro-url https://10.0.0.5 --yes']
+  static override flags = {
+    ...sourceFlags,
+    ...modelFlags,
+    ...nitroFlags,
+    prefix: Flags.string({description: 'entity name prefix', default: 'k8s', helpGroup: 'NETSCALER'}),
+    'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+    'dry-run': Flags.boolean({description: 'show the plan and change nothing'}),
+    yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}),
+    ...outputFlag(),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(ApplyNetscaler)
+    const opts = netscalerOptions(flags)
+    const client = nitroClient(flags, process.env)
+    const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    await client.login()
+    try {
+      const {plan, desired, diagnostics} = await planAgainstAppliance(snapshot, modelOptions(flags), opts, client)
+      if (flags['dry-run']) return this.present(netscalerPlanResult(plan, {applied: 'dry-run'}), flags.output, diagnostics)
+      if (plan.changes.length > 0 && !flags.yes) {
+        process.stderr.write(describeNetscalerPlan(plan))
+        if (!(await confirmChange('Apply this plan?', false, processPromptIO()))) return this.present(netscalerPlanResult(plan, {applied: 'declined'}), flags.output, diagnostics)
+      }
+      const outcome = await applyNetscaler(client, plan, desired.files, opts.certDir)
+      return this.present(netscalerPlanResult(plan, outcome), flags.output, diagnostics)
+    } finally {
+      await client.logout()
+    }
+  }
+}

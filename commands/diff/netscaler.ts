@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {VipCommand} from '../../src/cli/base.js'
+import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
+import {loadSnapshot} from '../../src/cluster/source.js'
+import {netscalerOptions} from '../../src/generate/netscaler.js'
+import {netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+
+export default class DiffNetscaler extends VipCommand {
+  static override description = 'What apply netscaler would change on the appliance, read through NITRO (exit 2 when something would)'
+  static override examples = ['NITRO_USER=vipctl NITRO_PASSWORD=... <%= config.bin %> diff netscaler -f examples/shop --nitro-url https://10.0.0.5']
+  static override flags = {
+    ...sourceFlags,
+    ...modelFlags,
+    ...nitroFlags,
+    prefix: Flags.string({description: 'entity name prefix', default: 'k8s', helpGroup: 'NETSCALER'}),
+    'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+    ...outputFlag(),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(DiffNetscaler)
+    const opts = netscalerOptions(flags)
+    const client = nitroClient(flags, process.env)
+    const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    await client.login()
+    try {
+      const {plan, diagnostics} = await planAgainstAppliance(snapshot, modelOptions(flags), opts, client)
+      return this.present(netscalerPlanResult(plan), flags.output, diagnostics)
+    } finally {
+      await client.logout()
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * diff/apply netscaler against our NITRO protocol double (no NetScaler can run
+ * here): the plan from what the appliance reports, apply in dependency order,
+ * nothing to do afterwards, a changed model updated and cleaned up, a failure
+ * mid-apply undone, wrong credentials, TLS verified by default, not-NITRO URLs,
+ * and the password never printed.
+ */
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import {vipctl} from '../helpers/cli.js'
+import {startNitroDouble, type NitroDouble} from '../helpers/nitro-double.js'
+
+const PASSWORD = 'n1tro-Secret-do-not-print'
+
+describe('apply netscaler through NITRO (protocol double)', function () {
+  this.timeout(60_000)
+  let ns: NitroDouble
+  let env: NodeJS.ProcessEnv
+  let dir: string
+
+  before(async () => {
+    ns = await startNitroDouble({username: 'vipctl', password: PASSWORD})
+    env = {NITRO_USER: 'vipctl', NITRO_PASSWORD: PASSWORD}
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-nitro-'))
+  })
+  after(() => ns?.close())
+
+  const run = (cmd: 'diff' | 'apply', extra: string[] = [], input = ['-f', 'examples/shop']) => vipctl([cmd, 'netscaler', ...input, '--nitro-url', ns.url, ...(cmd === 'apply' ? ['--yes'] : []), ...extra], {env})
+
+  it('diff against an empty appliance lists every entity to add (exit 2)', async () => {
+    const r = await run('diff')
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stdout, /^\+ servicegroup\/k8s-frontend_80_sgp_/m)
+    assert.match(r.stdout, /^\+ csvserver\/k8s-192\.0\.2\.10_443_ssl/m)
+    assert.match(r.stdout, /^\+ csvserver_cspolicy_binding\/k8s-192\.0\.2\.10_443_ssl\//m)
+    assert.match(r.stdout, /^\+ csvserver_responderpolicy_binding\/k8s-192\.0\.2\.10_80_http\//m)
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD))
+  })
+
+  it('apply creates everything in dependency order; then diff has nothing to do', async () => {
+    const r = await run('apply', ['-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout)
+    assert.ok(out.outcome.added > 50)
+    assert.equal(ns.entities.get('csvserver')!.size, 4)
+    assert.ok(ns.files.has('k8s-shop_shop-tls_ck.key'), 'the certificate files were uploaded')
+    // Order: nothing was referenced before it existed (the double refuses that with 404/258).
+    const posts = ns.log.filter((l) => l.method === 'POST' || l.method === 'PUT').map((l) => l.path)
+    assert.ok(posts.indexOf('/nitro/v1/config/lbvserver') < posts.indexOf('/nitro/v1/config/csaction'))
+    assert.ok(posts.indexOf('/nitro/v1/config/systemfile') < posts.indexOf('/nitro/v1/config/sslcertkey'))
+    const again = await run('diff')
+    assert.equal(again.code, 0, again.stdout)
+    assert.match(again.stdout, /up to date/)
+    assert.doesNotMatch(JSON.stringify(ns.log) + r.stdout, /PRIVATE KEY/, 'key material travels base64-encoded, is never printed')
+  })
+
+  it('a changed model: lb method updated, the admin Ingress removed, others untouched', async () => {
+    const m = path.join(dir, 'changed')
+    mkdirSync(m)
+    for (const f of readdirSync('examples/shop')) {
+      let t = readFileSync(path.join('examples/shop', f), 'utf8')
+      if (f === '20-services.yaml') t = t.replace('  name: frontend\n  namespace: shop\n', '  name: frontend\n  namespace: shop\n  annotations:\n    vipctl.io/lb-method: leastconn\n')
+      if (f === '40-ingresses.yaml') t = t.split(/^---$/m).filter((doc) => !/^  name: admin$/m.test(doc)).join('---')
+      writeFileSync(path.join(m, f), t)
+    }
+    const before = ns.snapshot()
+    const d = await run('diff', [], ['-f', m])
+    assert.equal(d.code, 2, d.stderr)
+    assert.match(d.stdout, /^~ lbvserver\/k8s-frontend_80_lbv_\S+ \(lbmethod: "ROUNDROBIN" -> "LEASTCONNECTION"\)/m)
+    assert.match(d.stdout, /^- csvserver\/k8s-192\.0\.2\.11_80_http$/m)
+    assert.match(d.stdout, /^- csvserver_cspolicy_binding\/k8s-192\.0\.2\.11_80_http\//m)
+    assert.doesNotMatch(d.stdout, /^[+~-] .*catalog/m, 'untouched entities are not in the plan')
+    const r = await run('apply', ['-o', 'json'], ['-f', m])
+    assert.equal(r.code, 0, r.stderr)
+    assert.notEqual(ns.snapshot(), before)
+    assert.equal(ns.entities.get('lbvserver')!.get([...ns.entities.get('lbvserver')!.keys()].find((k) => k.startsWith('k8s-frontend_80_lbv_'))!)!.lbmethod, 'LEASTCONNECTION')
+    assert.ok(![...ns.entities.get('csvserver')!.keys()].some((k) => k.startsWith('k8s-192.0.2.11_')))
+    assert.equal((await run('diff', [], ['-f', m])).code, 0)
+    // Back to the example.
+    assert.equal((await run('apply')).code, 0)
+    assert.equal((await run('diff')).code, 0)
+  })
+
+  it('a failure mid-apply undoes what the run did: the appliance is as it was', async () => {
+    const other = await startNitroDouble({username: 'vipctl', password: PASSWORD})
+    try {
+      let posts = 0
+      other.failWhen((method) => method === 'POST' && ++posts === 25, 409, 273, 'Resource already exists')
+      const before = other.snapshot()
+      const r = await vipctl(['apply', 'netscaler', '-f', 'examples/shop', '--nitro-url', other.url, '--yes'], {env})
+      assert.equal(r.code, 69, r.stderr)
+      assert.match(r.stderr, /^error: NITRO add \S+ \S+: 409 Resource already exists \(errorcode 273\); undid \d+ change\(s\) of this run, the appliance is as it was/)
+      assert.equal(r.stderr.trim().split('\n').length, 1)
+      assert.equal(other.snapshot(), before)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('wrong credentials: exit 77, one line, the password never printed', async () => {
+    const r = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', ns.url], {env: {NITRO_USER: 'vipctl', NITRO_PASSWORD: 'wrong-password-xyz'}})
+    assert.equal(r.code, 77)
+    assert.match(r.stderr, /NITRO login: 401 Invalid username or password \(errorcode 354\)/)
+    assert.doesNotMatch(r.stdout + r.stderr, /wrong-password-xyz/)
+    const none = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', ns.url], {env: {NITRO_USER: 'vipctl'}})
+    assert.equal(none.code, 64)
+    assert.match(none.stderr, /no NITRO password/)
+  })
+
+  it('TLS is verified by default; a URL that is not NITRO is a clear error', async () => {
+    const tls = await startNitroDouble({
+      username: 'vipctl',
+      password: PASSWORD,
+      tls: {cert: readFileSync('test/fixtures/migrate/ssl/shop.crt', 'utf8'), key: readFileSync('test/fixtures/migrate/ssl/shop.key', 'utf8')},
+    })
+    try {
+      const r = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', tls.url], {env})
+      assert.equal(r.code, 69)
+      assert.match(r.stderr, /NITRO https:\/\/127\.0\.0\.1:\d+: (DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/)
+      const ok = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', tls.url, '--insecure-skip-tls-verify'], {env})
+      assert.equal(ok.code, 2, ok.stderr)
+    } finally {
+      await tls.close()
+    }
+    const html = http.createServer((_, res) => res.end('<html>hello</html>'))
+    await new Promise<void>((r) => html.listen(0, '127.0.0.1', r))
+    try {
+      const r = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', `http://127.0.0.1:${(html.address() as {port: number}).port}`], {env})
+      assert.equal(r.code, 69)
+      assert.match(r.stderr, /not JSON: is this a NetScaler management address\?/)
+    } finally {
+      html.close()
+    }
+  })
+})
