@@ -15,9 +15,14 @@ export default class Stats extends VipCommand {
     '<%= config.bin %> stats --follow --interval 5s -o jsonl | your-log-shipper',
     '<%= config.bin %> stats --url http://127.0.0.1:8405/metrics -o prometheus',
     '<%= config.bin %> stats --filter shop/web --sort errors',
+    'NITRO_USER=... NITRO_PASSWORD=... <%= config.bin %> stats --nitro-url https://10.0.0.5',
   ]
   static override flags = {
-    'stats-socket': Flags.string({description: 'HAProxy admin socket (unix path or 127.0.0.1:PORT); default <run-dir>/admin.sock', exclusive: ['url'], helpGroup: 'HAPROXY'}),
+    'stats-socket': Flags.string({description: 'HAProxy admin socket (unix path or 127.0.0.1:PORT); default <run-dir>/admin.sock', exclusive: ['url', 'nitro-url'], helpGroup: 'HAPROXY'}),
+    'nitro-url': Flags.string({description: 'read a NetScaler through NITRO instead (credentials: $NITRO_USER, $NITRO_PASSWORD or --nitro-password-file)', exclusive: ['url'], helpGroup: 'NETSCALER'}),
+    'nitro-user': Flags.string({description: 'NITRO user (default: $NITRO_USER)', helpGroup: 'NETSCALER'}),
+    'nitro-password-file': Flags.string({description: 'file holding the NITRO password', helpGroup: 'NETSCALER'}),
+    'insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the NetScaler\'s TLS certificate', helpGroup: 'NETSCALER'}),
     url: Flags.string({description: "HAProxy's Prometheus exporter instead of the socket, e.g. http://127.0.0.1:8405/metrics", helpGroup: 'HAPROXY'}),
     'run-dir': Flags.string({description: 'directory of the admin socket', default: '/run/vipctl', helpGroup: 'HAPROXY'}),
     'config-dir': Flags.string({description: 'where haproxy.cfg and vipctl-index.json are (maps rows to Kubernetes)', default: '/etc/haproxy/vipctl', helpGroup: 'HAPROXY'}),

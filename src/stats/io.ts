@@ -9,6 +9,8 @@ import {HaproxyPrometheusReader, httpGet} from './prometheus.js'
 import type {StatsIO, StatsOptions} from './tail.js'
 import type {StatsReader} from './types.js'
 import {parseFilter, type SortKey} from './kube.js'
+import {nitroClient} from '../apply/netscaler/service.js'
+import {NitroStatsReader} from './nitro.js'
 
 export interface StatsFlagValues {
   'stats-socket'?: string
@@ -20,6 +22,10 @@ export interface StatsFlagValues {
   sort: SortKey
   filter?: string
   'all-slots': boolean
+  'nitro-url'?: string
+  'nitro-user'?: string
+  'nitro-password-file'?: string
+  'insecure-skip-tls-verify'?: boolean
 }
 
 /** "2s", "500ms", "1m", "1.5s" -> milliseconds (100 ms .. 1 h). */
@@ -35,7 +41,11 @@ export function statsOptions(f: StatsFlagValues): StatsOptions {
   return {intervalMs: parseInterval(f.interval), count: f.count, sort: f.sort, filter: f.filter === undefined ? undefined : parseFilter(f.filter), allSlots: f['all-slots']}
 }
 
-export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date()): StatsReader {
+export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date(), env: NodeJS.ProcessEnv = process.env): StatsReader {
+  if (f['nitro-url'] !== undefined) {
+    const client = nitroClient({'nitro-url': f['nitro-url'], 'nitro-user': f['nitro-user'], 'nitro-password-file': f['nitro-password-file'], 'insecure-skip-tls-verify': Boolean(f['insecure-skip-tls-verify'])}, env)
+    return new NitroStatsReader(client, undefined, now)
+  }
   if (f.url !== undefined) {
     let u: URL
     try {

@@ -102,7 +102,7 @@ export async function startNitroDouble(opts: {username: string; password: string
       if (kind === 'config' && type === 'logout') return send(201)
       if (kind === 'stat') {
         const rows = d.stats.get(type) ?? []
-        const out = name ? rows.filter((r) => r.name === name) : rows
+        const out = name ? rows.filter((r) => (r.name ?? r.servicegroupname) === name) : rows
         return send(200, out.length ? {[type]: out} : {})
       }
       const nameField = NAME_FIELD[type]

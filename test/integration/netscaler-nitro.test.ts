@@ -84,6 +84,29 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.equal((await run('diff')).code, 0)
   })
 
+  it('stats --nitro-url reads cs vservers, lb vservers and serviceGroup members into the same rows as HAProxy', async () => {
+    const lbv = [...ns.entities.get('lbvserver')!.keys()].find((k) => k.startsWith('k8s-frontend_80_lbv_'))!
+    const sgp = lbv.replace('_lbv_', '_sgp_')
+    ns.stats.set('csvserver', [{name: 'k8s-192.0.2.10_443_ssl', state: 'UP', curclntconnections: '3', totalrequests: '1200', requestsrate: 12, totalrequestbytes: '5000', totalresponsebytes: '90000'}])
+    ns.stats.set('lbvserver', [{name: lbv, state: 'UP', curclntconnections: '2', totalrequests: '800', requestsrate: 8}])
+    ns.stats.set('servicegroup', [{servicegroupname: sgp, state: 'ENABLED', servicegroupmember: [
+      {primaryipaddress: '10.244.1.10', primaryport: 8080, state: 'UP', totalrequests: '400', requestsrate: 4, avgsvrttfb: '7'},
+      {primaryipaddress: '10.244.2.11', primaryport: 8080, state: 'DOWN', totalrequests: '0', requestsrate: 0},
+    ]}])
+    const r = await vipctl(['stats', '--nitro-url', ns.url, '-o', 'json', '--config-dir', dir], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const items = JSON.parse(r.stdout).items as Array<any>
+    const fe = items.find((x) => x.type === 'frontend')
+    assert.deepEqual([fe.name, fe.status, fe.requests, fe.kube], ['k8s-192.0.2.10_443_ssl', 'OPEN', {total: 1200, rate: 12}, {vip: '192.0.2.10', port: 443}])
+    const be = items.find((x) => x.type === 'backend')
+    assert.deepEqual(be.kube, {namespace: 'shop', service: 'frontend', port: 80})
+    const servers = items.filter((x) => x.type === 'server').map((x) => `${x.address} ${x.status} ${x.kube.service}`)
+    assert.deepEqual(servers.sort(), ['10.244.1.10:8080 UP frontend', '10.244.2.11:8080 DOWN frontend'])
+    const table = await vipctl(['stats', '--nitro-url', ns.url, '--config-dir', dir], {env})
+    assert.match(table.stdout, /server\s+\S+\/10\.244\.2\.11:8080\s+shop\/frontend\s+DOWN/)
+    assert.doesNotMatch(table.stdout + table.stderr + r.stdout, new RegExp(PASSWORD))
+  })
+
   it('a failure mid-apply undoes what the run did: the appliance is as it was', async () => {
     const other = await startNitroDouble({username: 'vipctl', password: PASSWORD})
     try {
