@@ -33,3 +33,24 @@ export const ANNOTATIONS = {
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(ANNOTATIONS).map((a) => a.key))
 
 export type AnnotationName = keyof typeof ANNOTATIONS
+
+/**
+ * NetScaler ingress controller annotations read for compatibility, so that
+ * Ingresses written for it work unchanged (vipctl.io/* wins when both are set).
+ * Any other ingress.citrix.com/* or service.citrix.com/* key is reported (VIP2013).
+ */
+export const CITRIX = {
+  frontendIp: 'ingress.citrix.com/frontend-ip',
+  serviceFrontendIp: 'service.citrix.com/frontend-ip',
+  securePort: 'ingress.citrix.com/secure-port',
+  insecurePort: 'ingress.citrix.com/insecure-port',
+  insecureTermination: 'ingress.citrix.com/insecure-termination',
+  lbvserver: 'ingress.citrix.com/lbvserver',
+} as const
+
+export const CITRIX_KEYS: ReadonlySet<string> = new Set(Object.values(CITRIX))
+
+export const CITRIX_LB_METHODS: Record<string, LbMethod> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
+
+export const parseIp: Parser<string> = (s) => (isIP(s) && !s.includes('%') ? s : undefined)
+export const parsePort = port

@@ -8,10 +8,10 @@ import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, resolveTargetPort
 import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../check/catalog.js'
-import {ANNOTATIONS, KNOWN_KEYS, PREFIX, type AnnotationName} from './annotations.js'
+import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
 import {allow} from './allowlist.js'
 import {cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
-import type {Frontend, FrontendProtocol, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
+import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
 export const DEFAULT_CLASS = 'vipctl'
@@ -42,7 +42,7 @@ export function ingressIsOurs(ing: Ingress, classes: {ours: Set<string>; default
 }
 
 export function serviceIsOurs(svc: Service): boolean {
-  return svc.spec.type === 'LoadBalancer' && (svc.spec.loadBalancerClass === LB_CLASS || svc.metadata.annotations?.[ANNOTATIONS.vip.key] !== undefined)
+  return svc.spec.type === 'LoadBalancer' && (svc.spec.loadBalancerClass === LB_CLASS || svc.metadata.annotations?.[ANNOTATIONS.vip.key] !== undefined || svc.metadata.annotations?.[CITRIX.serviceFrontendIp] !== undefined)
 }
 
 /** Sorts routes as the proxy must try them: exact hosts, then wildcards, then any; longest path first; Exact before Prefix. */
@@ -151,12 +151,24 @@ class Builder {
   }
 
   private checkAnnotations(o: Ingress | Service): void {
-    for (const k of Object.keys(o.metadata.annotations ?? {}))
+    for (const k of Object.keys(o.metadata.annotations ?? {})) {
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), `metadata.annotations[${k}]`, `unknown annotation ${k}`)
+      if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
+        this.diag('VIP2013', objectKey(o), `metadata.annotations[${k}]`, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
+    }
+  }
+
+  /** A NetScaler controller annotation, checked like ours; undefined when absent or invalid (then reported). */
+  private citrix<T>(o: Ingress | Service, key: string, parse: (raw: string) => T | undefined, expect: string): T | undefined {
+    const raw = o.metadata.annotations?.[key]
+    if (raw === undefined) return undefined
+    const v = parse(raw)
+    if (v === undefined) this.diag('VIP2006', objectKey(o), `metadata.annotations[${key}]`, `must be ${expect}`)
+    return v
   }
 
   private explicitVip(o: Ingress | Service): {address: string; source: VipSource} | undefined {
-    const ann = this.annotation(o, 'vip')
+    const ann = this.annotation(o, 'vip') ?? this.citrix(o, o.kind === 'Service' ? CITRIX.serviceFrontendIp : CITRIX.frontendIp, parseIp, 'an IPv4 or IPv6 address')
     if (ann) return {address: ann, source: 'annotation'}
     const st = o.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip
     if (st) return {address: st, source: 'status'}
@@ -233,9 +245,12 @@ class Builder {
     const key = objectKey(ing)
     const ns = ing.metadata.namespace ?? 'default'
     if (!this.useVip(vip.address, vip.source, key)) return
-    const httpPort = this.annotation(ing, 'httpPort') ?? 80
-    const httpsPort = this.annotation(ing, 'httpsPort') ?? 443
-    const sslRedirect = this.annotation(ing, 'sslRedirect') ?? true
+    const httpPort = this.annotation(ing, 'httpPort') ?? this.citrix(ing, CITRIX.insecurePort, parsePort, 'a port number 1-65535') ?? 80
+    const httpsPort = this.annotation(ing, 'httpsPort') ?? this.citrix(ing, CITRIX.securePort, parsePort, 'a port number 1-65535') ?? 443
+    const termination = this.citrix(ing, CITRIX.insecureTermination, (s) => (['allow', 'redirect', 'disallow'].includes(s) ? s : undefined), 'allow, redirect or disallow')
+    if (termination === 'disallow') this.diag('VIP2013', key, `metadata.annotations[${CITRIX.insecureTermination}]`, 'disallow is not supported: vipctl redirects plain HTTP to HTTPS instead')
+    const sslRedirect = this.annotation(ing, 'sslRedirect') ?? (termination === undefined ? true : termination !== 'allow')
+    this.citrixLbMethods(ing)
 
     // TLS: hosts -> secret.
     const tlsHosts = new Set<string>()
@@ -333,6 +348,46 @@ class Builder {
     return this.pool_(svc, sp, {object: owner, field})
   }
 
+  /** ingress.citrix.com/lbvserver: '{"<service>": {"lbmethod": "LEASTCONNECTION"}}' for this Ingress's Services (vipctl.io/lb-method on the Service wins). */
+  private citrixLbMethods(ing: Ingress): void {
+    const field = `metadata.annotations[${CITRIX.lbvserver}]`
+    const parsed = this.citrix(
+      ing,
+      CITRIX.lbvserver,
+      (raw) => {
+        try {
+          const v = JSON.parse(raw) as unknown
+          return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
+        } catch {
+          return undefined
+        }
+      },
+      'JSON keyed by Service name, e.g. {"web":{"lbmethod":"LEASTCONNECTION"}}',
+    )
+    if (!parsed) return
+    const ns = ing.metadata.namespace ?? 'default'
+    for (const [svcName, conf] of Object.entries(parsed)) {
+      const opts = (conf && typeof conf === 'object' ? conf : {}) as Record<string, unknown>
+      for (const [k, v] of Object.entries(opts)) {
+        if (k.toLowerCase() !== 'lbmethod') {
+          this.diag('VIP2013', objectKey(ing), field, `${svcName}.${k} is not supported; only lbmethod is`)
+          continue
+        }
+        const m = CITRIX_LB_METHODS[String(v).toUpperCase()]
+        if (!m) {
+          this.diag('VIP2013', objectKey(ing), field, `${svcName}.lbmethod ${JSON.stringify(v)} is not supported (ROUNDROBIN, LEASTCONNECTION, SOURCEIPHASH)`)
+          continue
+        }
+        this.citrixLb.set(`${ns}/${svcName}`, m)
+        // Pools made before this Ingress was read (another Ingress routes to the Service too).
+        const svc = this.servicesByKey.get(`${ns}/${svcName}`)
+        if (svc && svc.metadata.annotations?.[ANNOTATIONS.lbMethod.key] === undefined) for (const p of this.pools.values()) if (p.namespace === ns && p.service === svcName) p.lbMethod = m
+      }
+    }
+  }
+
+  private readonly citrixLb = new Map<string, LbMethod>()
+
   private pool_(svc: Service, sp: ServicePort, prov: Provenance): Pool {
     const ns = svc.metadata.namespace ?? 'default'
     const id = `${ns}/${svc.metadata.name}/${sp.port}`
@@ -349,7 +404,7 @@ class Builder {
       port: sp.port,
       portName: sp.name,
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
-      lbMethod: this.annotation(svc, 'lbMethod') ?? 'roundrobin',
+      lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
       monitor: monitorFor(svc, sp, pods),
       members: this.membersOf(svc, sp),
       provenance: [prov],
