@@ -531,7 +531,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
 }
 
 /** DNS names a PEM certificate covers ([] when it does not parse). */
-function pemNames(pem: string): string[] {
+export function pemNames(pem: string): string[] {
   try {
     return (new X509Certificate(pem).subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
   } catch {

@@ -9,6 +9,7 @@ import type {DocResult} from '../output/render.js'
 import {interactive, type PromptIO} from '../cli/prompt.js'
 import {migrateNetscaler, type K8s, type MigrateResult} from './netscaler.js'
 import {parseNsConf} from './nsconf.js'
+import {migrateHaproxy, parseHaproxyCfg} from './haproxy.js'
 
 export interface MigrateFlags {
   namespace?: string
@@ -66,8 +67,13 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
       if (answer) selectors.set(name, parseLabels(answer, 'selector'))
     }
   }
-  const certDir = f['cert-dir']
-  const readCert = certDir
+  const readCert = certReader(f['cert-dir'])
+  const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
+  return finish(r, f)
+}
+
+function certReader(certDir: string | undefined) {
+  return certDir
     ? (p: string) => {
         const base = path.basename(p)
         if (!/^[A-Za-z0-9_.-]+$/.test(base)) return undefined
@@ -78,7 +84,28 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
         }
       }
     : undefined
-  const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
+}
+
+export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
+  if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+  }
+  const sections = parseHaproxyCfg(text)
+  const selectors = parseSelectors(f.selector)
+  if (!f['no-prompt'] && interactive(io.prompt))
+    for (const sec of sections.filter((x) => x.kind === 'backend' || x.kind === 'listen')) {
+      if (selectors.has(sec.name)) continue
+      const answer = (await io.prompt.input(`Pod selector for backend ${sec.name} (k=v,...; empty: keep its servers as endpoints)`)).trim()
+      if (answer) selectors.set(sec.name, parseLabels(answer, 'selector'))
+    }
+  return finish(migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file}), f)
+}
+
+async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
   if (r.secrets.length && !f.out) {
     for (const s of r.secrets) r.report.push({severity: 'warning', code: 'VIP5003', object: `Secret/${s.metadata.namespace}/${s.metadata.name}`, message: 'built from --cert-dir but not printed (key material): pass --out DIR to write it (mode 0600)'})
   }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import {haproxyRoute, normHost} from '../helpers/routing.js'
 import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
@@ -98,26 +99,6 @@ function parseManifests(text: string): Snapshot {
   return sortSnapshot(snap)
 }
 
-function normHost(h: string): string {
-  return h.split(':')[0]!.toLowerCase()
-}
-
-// ---- HAProxy: the maps as the generated http-request rules read them --------------------
-
-function haproxyRoute(files: Map<string, string>, backendToService: Map<string, string>, frontend: string, defaultBackend: string | undefined, host: string, path: string): string {
-  const parse = (f: string) => (files.get(f) ?? '').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string])
-  const exact = parse(`maps/${frontend}.exact.map`)
-  const prefix = parse(`maps/${frontend}.prefix.map`)
-  const mapStr = (k: string) => exact.find(([key]) => key === k)?.[1]
-  const mapBeg = (k: string) => prefix.find(([key]) => k.startsWith(key))?.[1] // first match in file order (longest first)
-  const h = normHost(host)
-  const hp = `${h}${path}`
-  const wp = `*.${h.split('.').slice(1).join('.')}${path}`
-  const be = mapStr(hp) ?? mapBeg(hp) ?? mapStr(wp) ?? mapBeg(wp) ?? mapStr(path) ?? mapBeg(path)
-  if (be === '_redirect_https') return 'redirect'
-  if (be) return backendToService.get(be)!
-  return defaultBackend ? backendToService.get(defaultBackend)! : '404'
-}
 
 // ---- NetScaler: an interpreter of the expression subset the target writes -----------------
 

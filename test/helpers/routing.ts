@@ -1,0 +1,22 @@
+/** Evaluates vipctl's generated HAProxy routing (the map files, as its http-request rules read them). Shared by tests. */
+export function normHost(h: string): string {
+  return h.split(':')[0]!.toLowerCase()
+}
+
+// ---- HAProxy: the maps as the generated http-request rules read them --------------------
+
+export function haproxyRoute(files: Map<string, string>, backendToService: Map<string, string>, frontend: string, defaultBackend: string | undefined, host: string, path: string): string {
+  const parse = (f: string) => (files.get(f) ?? '').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string])
+  const exact = parse(`maps/${frontend}.exact.map`)
+  const prefix = parse(`maps/${frontend}.prefix.map`)
+  const mapStr = (k: string) => exact.find(([key]) => key === k)?.[1]
+  const mapBeg = (k: string) => prefix.find(([key]) => k.startsWith(key))?.[1] // first match in file order (longest first)
+  const h = normHost(host)
+  const hp = `${h}${path}`
+  const wp = `*.${h.split('.').slice(1).join('.')}${path}`
+  const be = mapStr(hp) ?? mapBeg(hp) ?? mapStr(wp) ?? mapBeg(wp) ?? mapStr(path) ?? mapBeg(path)
+  if (be === '_redirect_https') return 'redirect'
+  if (be) return backendToService.get(be)!
+  return defaultBackend ? backendToService.get(defaultBackend)! : '404'
+}
+
