@@ -27,4 +27,8 @@ step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null
 
 step "tests"
-npx mocha "$@"
+# Everything the tests write under the temp directory goes into one directory of
+# this run, removed at the end (concurrent runs do not touch each other's files).
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/vipctl-run-XXXXXX")"
+trap 'rm -rf "$run_tmp"' EXIT
+TMPDIR="$run_tmp" npx mocha "$@"

@@ -1,0 +1,57 @@
+/** migrate and generate netscaler as a user runs them: output, exit codes, one-line errors, no key material printed. */
+import assert from 'node:assert/strict'
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {parseAllDocuments} from 'yaml'
+import {vipctl} from '../helpers/cli.js'
+
+describe('vipctl migrate and generate netscaler (CLI)', function () {
+  this.timeout(30_000)
+
+  it('migrate netscaler prints Kubernetes documents and the report on stderr with file:line', async () => {
+    const r = await vipctl(['migrate', 'netscaler', 'test/fixtures/migrate/onprem.conf', '-n', 'shop', '--no-prompt'])
+    assert.equal(r.code, 0, r.stderr)
+    const kinds = parseAllDocuments(r.stdout).map((d) => d.toJS()?.kind)
+    assert.ok(kinds.includes('Ingress') && kinds.includes('Service') && kinds.includes('EndpointSlice'))
+    assert.match(r.stderr, /^warning: test\/fixtures\/migrate\/onprem\.conf:36: cs policy beta-pol: .* \[VIP5001\]$/m)
+    assert.match(r.stderr, /create the TLS Secret yourself/)
+  })
+
+  it('--cert-dir without --out never prints key material; with --out the Secret file is 0600', async () => {
+    const r = await vipctl(['migrate', 'netscaler', 'test/fixtures/migrate/onprem.conf', '-n', 'shop', '--no-prompt', '--cert-dir', 'test/fixtures/migrate/ssl'])
+    assert.equal(r.code, 0)
+    assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY|tls\.key:/)
+    assert.match(r.stderr, /not printed \(key material\): pass --out DIR/)
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vipctl-mig-'))
+    const w = await vipctl(['migrate', 'netscaler', 'test/fixtures/migrate/onprem.conf', '-n', 'shop', '--no-prompt', '--cert-dir', 'test/fixtures/migrate/ssl', '--out', out])
+    assert.equal(w.code, 0, w.stderr)
+    assert.equal(statSync(path.join(out, 'secrets', 'shop-shop-cert.yaml')).mode & 0o777, 0o600)
+    assert.ok(readFileSync(path.join(out, 'migrated.yaml'), 'utf8').includes('kind: Ingress'))
+  })
+
+  it('bad input: missing file 65, bad --selector 64, malformed ns.conf 65 with its line, each one line', async () => {
+    const missing = await vipctl(['migrate', 'netscaler', 'nope.conf'])
+    assert.equal(missing.code, 65)
+    assert.match(missing.stderr, /^error: nope\.conf: no such file$/m)
+    const sel = await vipctl(['migrate', 'haproxy', 'test/fixtures/migrate/onprem-haproxy.cfg', '--selector', 'be_web=not a label'])
+    assert.equal(sel.code, 64)
+    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-mig-')), 'ns.conf')
+    writeFileSync(f, 'add server a 10.0.0.1\nadd cs policy p -rule "unterminated\n')
+    const bad = await vipctl(['migrate', 'netscaler', f])
+    assert.equal(bad.code, 65)
+    assert.match(bad.stderr, /^error: ns\.conf:2: unterminated quoted string$/m)
+    for (const r of [missing, sel, bad]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  })
+
+  it('generate netscaler prints ns.conf and NITRO JSON; key files are never printed', async () => {
+    const r = await vipctl(['generate', 'netscaler', '-f', 'examples/shop'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^# ==> ns\.conf <==$/m)
+    assert.match(r.stdout, /^add cs vserver k8s-192\.0\.2\.10_443_ssl SSL 192\.0\.2\.10 443/m)
+    assert.match(r.stdout, /key material, not printed/)
+    assert.doesNotMatch(r.stdout, /PRIVATE KEY/)
+    const bad = await vipctl(['generate', 'netscaler', '-f', 'examples/shop', '--prefix', 'BAD PREFIX'])
+    assert.equal(bad.code, 64)
+  })
+})
