@@ -4,7 +4,7 @@ import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {netscalerOptions} from '../../src/generate/netscaler.js'
+import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
 import {applyNetscaler, netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
 
@@ -15,8 +15,7 @@ export default class ApplyNetscaler extends VipCommand {
     ...sourceFlags,
     ...modelFlags,
     ...nitroFlags,
-    prefix: Flags.string({description: 'entity name prefix', default: 'k8s', helpGroup: 'NETSCALER'}),
-    'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+    ...netscalerFlags,
     'dry-run': Flags.boolean({description: 'show the plan and change nothing'}),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}),
     ...outputFlag(),

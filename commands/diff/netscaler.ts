@@ -1,9 +1,8 @@
-import {Flags} from '@oclif/core'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {netscalerOptions} from '../../src/generate/netscaler.js'
+import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
 
 export default class DiffNetscaler extends VipCommand {
@@ -13,8 +12,7 @@ export default class DiffNetscaler extends VipCommand {
     ...sourceFlags,
     ...modelFlags,
     ...nitroFlags,
-    prefix: Flags.string({description: 'entity name prefix', default: 'k8s', helpGroup: 'NETSCALER'}),
-    'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+    ...netscalerFlags,
     ...outputFlag(),
   }
 

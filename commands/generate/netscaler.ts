@@ -3,7 +3,7 @@ import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {generateNetscalerFiles, netscalerOptions} from '../../src/generate/netscaler.js'
+import {generateNetscalerFiles, netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 
 export default class GenerateNetscaler extends VipCommand {
   static override description = 'Render the same model for NetScaler: an ns.conf batch in dependency order and the NITRO requests, named as NetScaler\'s ingress controller names them'
@@ -11,8 +11,7 @@ export default class GenerateNetscaler extends VipCommand {
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
-    prefix: Flags.string({description: 'entity name prefix, separating clusters that share one ADC', default: 'k8s', helpGroup: 'NETSCALER'}),
-    'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+    ...netscalerFlags,
     out: Flags.string({description: 'write ns.conf, nitro.json and ssl/ here (default: print them; key material is never printed)'}),
     ...outputFlag(),
   }

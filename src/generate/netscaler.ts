@@ -1,4 +1,5 @@
 /** `vipctl generate netscaler`: Snapshot -> LbModel -> ns.conf batch and NITRO requests, printed or written with the certificate files. */
+import {Flags} from '@oclif/core'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {writeTree} from '../apply/files.js'
 import {UsageError} from '../errors.js'
@@ -7,6 +8,12 @@ import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
 import {generateNetscaler, renderBatch, renderNitro, type NetscalerOptions} from '../targets/netscaler/generate.js'
 import {secretLookup, type GenerateView} from './haproxy.js'
+
+/** Flags of the NetScaler target, shared by generate, diff and apply. */
+export const netscalerFlags = {
+  prefix: Flags.string({description: 'entity name prefix, separating clusters that share one ADC', default: 'k8s', helpGroup: 'NETSCALER'}),
+  'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+}
 
 export function netscalerOptions(f: {prefix: string; 'cert-dir': string}): NetscalerOptions {
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(f.prefix)) throw new UsageError(`--prefix ${JSON.stringify(f.prefix)}: 1-16 lower-case letters, digits and "-" (NetScaler entity names start with it)`)

@@ -13,7 +13,7 @@ import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../check/analyzers.js'
-import {k8sName, pemNames, type K8s, type MigrateResult} from './netscaler.js'
+import {endpointSlices, k8sName, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 
 export interface CfgLine {
   line: number
@@ -182,19 +182,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     })
     if (!selector) {
       if (members.length === 0) say('VIP5003', be.line, `backend ${beName}`, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
-      for (const p of ports)
-        for (const fam of [4, 6] as const) {
-          const ms = members.filter((m) => m.port === p && isIP(m.ip) === fam)
-          if (ms.length)
-            objects.push({
-              apiVersion: 'discovery.k8s.io/v1',
-              kind: 'EndpointSlice',
-              metadata: {name: `${name}-migrated-${p}${fam === 6 ? '-v6' : ''}`, namespace, labels: {'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'vipctl-migrate'}},
-              addressType: fam === 4 ? 'IPv4' : 'IPv6',
-              ports: [{name: 'p', port: p, protocol: 'TCP'}],
-              endpoints: ms.map((m) => ({addresses: [m.ip], conditions: {ready: true}})),
-            })
-        }
+      objects.push(...endpointSlices(name, namespace, members))
     }
     const out = {name, port}
     services.set(beName, out)

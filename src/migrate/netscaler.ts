@@ -334,21 +334,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     if (!selector) {
       if (members.length === 0) say('VIP5003', v.line, `lb vserver ${v.name}`, `no members: give Service ${namespace}/${name} a selector (--selector ${v.name}=app=NAME) or endpoints`)
       if (targetPorts.length > 1) say('VIP5002', v.line, `lb vserver ${v.name}`, `members listen on several ports (${targetPorts.join(', ')}): one EndpointSlice per port`)
-      for (const p of targetPorts) {
-        const ms = members.filter((m) => m.port === p)
-        for (const fam of [4, 6] as const) {
-          const addrs = ms.filter((m) => isIP(m.ip) === fam)
-          if (addrs.length === 0) continue
-          objects.push({
-            apiVersion: 'discovery.k8s.io/v1',
-            kind: 'EndpointSlice',
-            metadata: {name: `${name}-migrated-${p}${fam === 6 ? '-v6' : ''}`, namespace, labels: {'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'vipctl-migrate'}},
-            addressType: fam === 4 ? 'IPv4' : 'IPv6',
-            ports: [{name: 'p', port: p, protocol: 'TCP'}],
-            endpoints: addrs.map((m) => ({addresses: [m.ip], conditions: {ready: true}})),
-          })
-        }
-      }
+      objects.push(...endpointSlices(name, namespace, members))
     }
     const out = {name, namespace, port}
     svcOf.set(lbvName, out)
@@ -528,6 +514,25 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
 
   const lineOf = (d: Diagnostic) => (d.origin && 'line' in d.origin ? d.origin.line : 0)
   return {objects, secrets, report: report.map((d, i) => ({d, i})).sort((a, b) => lineOf(a.d) - lineOf(b.d) || a.i - b.i).map((x) => x.d)}
+}
+
+/** Selectorless Service endpoints: one EndpointSlice per port and address family, every member ready. */
+export function endpointSlices(service: string, namespace: string, members: Array<{ip: string; port: number}>): K8s[] {
+  const out: K8s[] = []
+  for (const p of [...new Set(members.map((m) => m.port))])
+    for (const fam of [4, 6] as const) {
+      const ms = members.filter((m) => m.port === p && isIP(m.ip) === fam)
+      if (ms.length)
+        out.push({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: {name: `${service}-migrated-${p}${fam === 6 ? '-v6' : ''}`, namespace, labels: {'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'vipctl-migrate'}},
+          addressType: fam === 4 ? 'IPv4' : 'IPv6',
+          ports: [{name: 'p', port: p, protocol: 'TCP'}],
+          endpoints: ms.map((m) => ({addresses: [m.ip], conditions: {ready: true}})),
+        })
+    }
+  return out
 }
 
 /** DNS names a PEM certificate covers ([] when it does not parse). */

@@ -49,13 +49,7 @@ export interface MigrateIO {
 }
 
 export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
-  if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
-  }
+  const text = await readInput(file, f)
   const cmds = parseNsConf(text)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt)) {
@@ -70,6 +64,16 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
   const readCert = certReader(f['cert-dir'])
   const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
   return finish(r, f)
+}
+
+/** Checks --namespace and reads the file to migrate (one-line errors). */
+async function readInput(file: string, f: MigrateFlags): Promise<string> {
+  if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+  }
 }
 
 function certReader(certDir: string | undefined) {
@@ -87,13 +91,7 @@ function certReader(certDir: string | undefined) {
 }
 
 export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
-  if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
-  }
+  const text = await readInput(file, f)
   const sections = parseHaproxyCfg(text)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt))

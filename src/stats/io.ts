@@ -11,6 +11,7 @@ import type {StatsReader} from './types.js'
 import {parseFilter, type SortKey} from './kube.js'
 import {nitroClient} from '../apply/netscaler/service.js'
 import {NitroStatsReader} from './nitro.js'
+import {systemClock} from '../sync/runtime.js'
 
 export interface StatsFlagValues {
   'stats-socket'?: string
@@ -64,13 +65,7 @@ export function processStatsIO(reader: StatsReader, configDir: string, warn: (li
   return {
     reader,
     readIndex: () => readFile(path.join(configDir, INDEX_FILE), 'utf8').catch(() => undefined),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal?.aborted) return resolve()
-        const onAbort = () => (clearTimeout(t), resolve())
-        const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
-        signal?.addEventListener('abort', onAbort, {once: true})
-      }),
+    sleep: systemClock.sleep,
     now: () => Date.now(),
     warn,
   }

@@ -15,7 +15,7 @@ import {api, cluster, collectionPath, create, createNamespace, createNode, ready
 import {ROOT, vipctl} from '../helpers/cli.js'
 import {freePort, tempDirs} from '../helpers/haproxy.js'
 import {haproxyInNode, labUp, type Lab} from '../helpers/netlab.js'
-import {parseShowProc, sendRuntime} from '../../src/apply/haproxy/runtime.js'
+import {parseServersState, parseShowProc, sendRuntime} from '../../src/apply/haproxy/runtime.js'
 import {startRelay, type Relay} from '../helpers/relay.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -117,7 +117,7 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     metricsUrl = `http://127.0.0.1:${mport}`
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
     delete env.NODE_OPTIONS
-    sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(relay.url, c.token, true), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '1s', '--watch-timeout', '2s', '--resync-period', '20s', '--metrics-addr', `127.0.0.1:${mport}`, '--log-format', 'json'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(relay.url, c.token, true), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '1s', '--watch-timeout', '2s', '--resync-period', '4s', '--metrics-addr', `127.0.0.1:${mport}`, '--log-format', 'json'], {env, stdio: ['ignore', 'pipe', 'pipe']})
     sync.stdout!.on('data', (d) => (logs += d))
     sync.stderr!.on('data', (d) => (logs += d))
     for (let i = 0; i < 100; i++) {
@@ -194,6 +194,18 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     assert.equal((await showProc()).reloads, before.reloads + 1, 'exactly one reload')
   })
 
+  it('repairs drift without any API change: a server put in maintenance by hand is back after the periodic resync', async () => {
+    const admin = path.join(path.dirname(master), 'admin.sock')
+    const state = async () => parseServersState(await sendRuntime(admin, 'show servers state')).find((x) => x.address === IP(1))!
+    const s = await state()
+    assert.equal(s.enabled, true)
+    await sendRuntime(admin, `set server ${s.backend}/${s.server} state maint`)
+    assert.equal((await state()).enabled, false, 'drifted by hand')
+    const start = Date.now()
+    while (!(await state()).enabled && Date.now() - start < 10_000) await sleep(200)
+    assert.equal((await state()).enabled, true, 'the resync (every 4 s here) put it back')
+  })
+
   const faults: Array<[string, () => void | Promise<void>]> = [
     ['connections cut mid-stream', () => relay.cut()],
     ['410 Gone on the next watches (compaction)', () => (relay.expire(6), relay.cut())],
@@ -245,6 +257,7 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     await setReady('web-3', true)
     const ms = await converged(10_000)
     assert.ok(ms <= 10_000, `converged in ${ms} ms`)
+    console.log(`      100 injected faults: converged to a fresh render ${ms} ms after the last one`)
     assert.ok((await relists()) > relists0, `some faults forced a relist (relay: ${relay.requests} requests, ${relay.watches} watches)\n${logs.split('\n').slice(-15).join('\n')}`)
   })
 
