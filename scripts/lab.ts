@@ -76,6 +76,9 @@ HAProxy in ${lab.node}, VIPs 192.0.2.10, 192.0.2.11 and 192.0.2.20 bound there; 
   ip netns exec ${lab.client} curl -s http://192.0.2.20:6379/            # the TCP LoadBalancer (redis)
   npm run lab -- ready frontend-2 false                                  # a pod turns not ready; vipctl applies it at runtime
   HAProxy stats: ip netns exec ${lab.node} curl -s http://127.0.0.1:8405/stats;csv
+  ${v} stats --follow --interval 1s --stats-socket ${path.join(home, 'run', 'admin.sock')} --config-dir ${path.join(home, 'etc')}   # live view, q quits
+  ip netns exec ${lab.client} sh -c 'for i in $(seq 1 3000); do curl -sk --resolve shop.example.com:443:192.0.2.10 https://shop.example.com/ >/dev/null; done'   # bounded load
+  ${v} sync ${flags.slice(2).join(' ')} --metrics-addr 127.0.0.1:9842   # keep HAProxy in step continuously (Ctrl-C stops)
   npm run lab:down                                                       # removes everything
 `)
 }
