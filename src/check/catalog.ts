@@ -56,6 +56,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP5002', severity: 'warning', title: 'Carried over approximately', hint: 'The Kubernetes form matches a little more or less than the original; read the message and check the route.'},
   {code: 'VIP5003', severity: 'warning', title: 'Manual step after migrate', hint: 'Something migrate cannot infer (a readiness probe, a TLS Secret, a Pod selector): do it by hand.'},
   {code: 'VIP2012', severity: 'warning', title: 'Unknown vipctl.io annotation', hint: 'Check the spelling against the annotation list in the README.'},
+  {code: 'VIP2014', severity: 'warning', title: 'TLS Secret content dropped', hint: 'The Secret holds something the proxy does not need (e.g. the private key inside tls.crt); it was left out. Keep tls.crt to certificates only.'},
   {code: 'VIP2013', severity: 'warning', title: 'NetScaler annotation not supported', hint: 'vipctl reads ingress.citrix.com/frontend-ip, secure-port, insecure-port, insecure-termination (allow, redirect) and lbvserver (lbmethod); others are ignored.'},
 ]
 

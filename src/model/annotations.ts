@@ -3,7 +3,7 @@
  * else under vipctl.io/ is read; an unknown key is reported. There are no
  * snippet annotations, on purpose (see the security notes in the README).
  */
-import {isIP} from 'node:net'
+import {canonicalIp} from './ip.js'
 import type {LbMethod} from './types.js'
 
 export const PREFIX = 'vipctl.io/'
@@ -15,7 +15,7 @@ const bool: Parser<boolean> = (s) => (s === 'true' ? true : s === 'false' ? fals
 
 export const ANNOTATIONS = {
   /** The VIP an Ingress or LoadBalancer Service is served on. */
-  vip: {key: 'vipctl.io/vip', parse: ((s) => (isIP(s) && !s.includes('%') ? s : undefined)) as Parser<string>, expect: 'an IPv4 or IPv6 address'},
+  vip: {key: 'vipctl.io/vip', parse: ((s) => canonicalIp(s)) as Parser<string>, expect: 'an IPv4 or IPv6 address'},
   /** Load-balancing method of a Service's pools. */
   lbMethod: {
     key: 'vipctl.io/lb-method',
@@ -52,5 +52,6 @@ export const CITRIX_KEYS: ReadonlySet<string> = new Set(Object.values(CITRIX))
 
 export const CITRIX_LB_METHODS: Record<string, LbMethod> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
 
-export const parseIp: Parser<string> = (s) => (isIP(s) && !s.includes('%') ? s : undefined)
+/** An IP address in canonical form (see canonicalIp). */
+export const parseIp: Parser<string> = (s) => canonicalIp(s)
 export const parsePort = port

@@ -9,8 +9,9 @@ import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, S
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../check/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {allow} from './allowlist.js'
-import {cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
+import {allow, canonicalHost} from './grammar.js'
+import {validateTls, type TlsResult} from './tls.js'
+import {canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
@@ -137,6 +138,18 @@ class Builder {
     }
   }
 
+  /** Each TLS Secret is validated once per build, however many Ingresses use it. */
+  private readonly tlsChecked = new Map<string, TlsResult>()
+
+  private tls(secretKey: string, material: {cert: {reveal(): Buffer}; key: {reveal(): Buffer}}): TlsResult {
+    let v = this.tlsChecked.get(secretKey)
+    if (!v) {
+      v = validateTls(material.cert.reveal(), material.key.reveal())
+      this.tlsChecked.set(secretKey, v)
+    }
+    return v
+  }
+
   private diag(code: string, object: string, field: string | undefined, message: string): void {
     this.diagnostics.push({severity: catalogEntry(code).severity, code, object, field, message, origin: this.snap.origins.get(object)})
   }
@@ -170,10 +183,16 @@ class Builder {
   private explicitVip(o: Ingress | Service): {address: string; source: VipSource} | undefined {
     const ann = this.annotation(o, 'vip') ?? this.citrix(o, o.kind === 'Service' ? CITRIX.serviceFrontendIp : CITRIX.frontendIp, parseIp, 'an IPv4 or IPv6 address')
     if (ann) return {address: ann, source: 'annotation'}
+    // Every address in canonical form: two spellings of one address are one VIP.
+    const canonical = (raw: string, source: VipSource, field: string) => {
+      const address = canonicalIp(raw)
+      if (address === undefined) this.diag('VIP2003', objectKey(o), field, `${raw.slice(0, 45)} is not an IP address`)
+      return address === undefined ? undefined : {address, source}
+    }
     const st = o.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip
-    if (st) return {address: st, source: 'status'}
-    if (o.kind === 'Service' && o.spec.loadBalancerIP) return {address: o.spec.loadBalancerIP, source: 'spec'}
-    if (this.opts.vip) return {address: this.opts.vip, source: 'flag'}
+    if (st) return canonical(st, 'status', 'status.loadBalancer.ingress[].ip')
+    if (o.kind === 'Service' && o.spec.loadBalancerIP) return canonical(o.spec.loadBalancerIP, 'spec', 'spec.loadBalancerIP')
+    if (this.opts.vip) return canonical(this.opts.vip, 'flag', '--vip')
     return undefined
   }
 
@@ -262,13 +281,28 @@ class Builder {
       if (!secret) return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} not found`)
       if (secret.type !== 'kubernetes.io/tls' || !('tls.crt' in secret.keys) || !('tls.key' in secret.keys))
         return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} is not a kubernetes.io/tls Secret with tls.crt and tls.key`)
-      for (const h of t.hosts ?? []) tlsHosts.add(h)
-      certs.push({secret: `${ns}/${t.secretName}`, hosts: [...(t.hosts ?? [])].sort(), provenance: {object: key, field}})
+      // Checked as the proxy will load it, so one tenant's Secret can never make a target refuse the whole config.
+      if (secret.tls) {
+        const v = this.tls(`${ns}/${t.secretName}`, secret.tls)
+        if (!v.ok) return this.diag('VIP2004', key, field, `Secret ${ns}/${t.secretName} is unusable: ${v.problem}; its hosts are not served over TLS`)
+        for (const note of v.material.notes) this.diag('VIP2014', key, field, `Secret ${ns}/${t.secretName}: ${note}`)
+      }
+      const hosts: string[] = []
+      for (const [hi, raw] of (t.hosts ?? []).entries()) {
+        const h = canonicalHost(raw)
+        if (!allow.host(h)) {
+          this.diag('VIP2003', key, `spec.tls[${i}].hosts[${hi}]`, 'host is not allowed')
+          continue
+        }
+        if (!hosts.includes(h)) hosts.push(h)
+        tlsHosts.add(h)
+      }
+      certs.push({secret: `${ns}/${t.secretName}`, hosts: hosts.sort(), provenance: {object: key, field}})
     })
 
     const routes: Array<Omit<Route, 'redirectHttps'>> = []
     ;(ing.spec.rules ?? []).forEach((rule, ri) => {
-      const host = rule.host ?? ''
+      const host = canonicalHost(rule.host ?? '')
       if (host !== '' && !allow.host(host)) return this.diag('VIP2003', key, `spec.rules[${ri}].host`, 'host is not allowed')
       ;(rule.http?.paths ?? []).forEach((p, pi) => {
         const field = `spec.rules[${ri}].http.paths[${pi}]`
@@ -422,9 +456,10 @@ class Builder {
       if (port === undefined) continue
       const derived = slice.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER
       for (const ep of slice.endpoints ?? []) {
-        for (const address of ep.addresses) {
-          if (!isUnicast(address)) {
-            this.diag('VIP2011', objectKey(slice), 'endpoints.addresses', `${address.slice(0, 45)} is not a unicast IP`)
+        for (const raw of ep.addresses) {
+          const address = canonicalIp(raw)
+          if (address === undefined || !isUnicast(address)) {
+            this.diag('VIP2011', objectKey(slice), 'endpoints.addresses', `${raw.slice(0, 45)} is not a unicast IP`)
             continue
           }
           const ready = ep.conditions?.ready ?? true

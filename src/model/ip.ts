@@ -79,3 +79,61 @@ export function sortByAddress<T>(items: T[], address: (t: T) => string, tie: (a:
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : tie(a.item, b.item)))
     .map((x) => x.item)
 }
+
+/**
+ * The canonical text of an IP address, or undefined when it is not one.
+ * Addresses are keyed and compared only in this form:
+ *  - IPv4: dotted decimal without leading zeros (others are not addresses);
+ *  - IPv4-mapped IPv6 (::ffff:a.b.c.d, ::ffff:XXXX:XXXX): the IPv4 address,
+ *    since a socket bound to either receives the same traffic;
+ *  - IPv6: RFC 5952 (lower case, no leading zeros, the longest run of two or
+ *    more zero groups, the first on a tie, as "::").
+ * Zone ids ("%eth0") are refused: a VIP is never link-scoped text.
+ */
+export function canonicalIp(text: string): string | undefined {
+  if (text.includes('%')) return undefined
+  const v = isIP(text)
+  if (v === 4) return text
+  if (v !== 6) return undefined
+  const groups = ipv6Groups(text)
+  if (!groups) return undefined
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`
+  let best = -1
+  let bestLen = 1
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
+    i = j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (best < 0) return hex.join(':')
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+}
+
+/** The eight 16-bit groups of an IPv6 address already accepted by isIP. */
+function ipv6Groups(text: string): number[] | undefined {
+  let s = text.toLowerCase()
+  const tail: number[] = []
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s)
+  if (v4) {
+    const o = v4.slice(1).map(Number)
+    tail.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!)
+    s = `${s.slice(0, v4.index)}0:0`
+  }
+  const [head = '', rest] = s.split('::') as [string, string | undefined]
+  const h = head ? head.split(':') : []
+  const r = rest === undefined ? [] : rest ? rest.split(':') : []
+  const fill = rest === undefined ? 0 : 8 - h.length - r.length
+  const all = [...h, ...Array<string>(fill).fill('0'), ...r].map((g) => parseInt(g, 16))
+  if (all.length !== 8 || all.some((g) => !(g >= 0 && g <= 0xffff))) return undefined
+  if (tail.length) all.splice(6, 2, ...tail)
+  return all
+}

@@ -1,6 +1,7 @@
 /** Evaluates vipctl's generated HAProxy routing (the map files, as its http-request rules read them). Shared by tests. */
+/** The Host header as the generated HAProxy normalises it: lower case, port and one trailing dot removed. */
 export function normHost(h: string): string {
-  return h.split(':')[0]!.toLowerCase()
+  return h.toLowerCase().replace(/:[0-9]+$/, '').replace(/[.]$/, '')
 }
 
 // ---- HAProxy: the maps as the generated http-request rules read them --------------------

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {certFileName} from '../../src/targets/haproxy/generate.js'
 import {Chalk} from 'chalk'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
@@ -65,11 +66,14 @@ describe('HAProxy target', () => {
     assert.deepEqual(a.config.files, b.config.files)
   })
 
-  it('writes certificates with mode 0600 under a name derived from a hash, never the Secret name', async () => {
+  it('writes certificates with mode 0600 under a name derived injectively from namespace/name', async () => {
     const {config} = renderHaproxy(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}, GOLDEN_OPTS)
     const pem = config.files.filter((f) => f.path.endsWith('.pem'))
     assert.equal(pem.length, 1)
-    assert.match(pem[0]!.path, /^certs\/[0-9a-f]{16}\.pem$/)
+    assert.equal(pem[0]!.path, 'certs/shop_shop-tls.pem')
+    // Names too long for a file name become a hash in a form no readable name can take (namespaces hold no "_").
+    assert.match(certFileName(`a/${'b'.repeat(250)}`), /^certs\/_[0-9a-f]{64}\.pem$/)
+    assert.notEqual(certFileName('a-b/c'), certFileName('a/b-c'))
     assert.equal(pem[0]!.mode, 0o600)
     assert.ok(pem[0]!.secret)
   })

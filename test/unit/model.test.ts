@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {deriveEndpointSlices} from '../../src/cluster/derive.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
@@ -131,7 +132,8 @@ describe('model', () => {
   })
 
   it('TLS Ingresses get an HTTPS frontend and HTTP redirects for their TLS hosts unless ssl-redirect is false', () => {
-    const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: tls, namespace: app}\ntype: kubernetes.io/tls\ndata: {tls.crt: Q0VSVA==, tls.key: S0VZ}\n---\n`
+    const y = readFileSync('examples/shop/50-secret-tls.yaml', 'utf8')
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: tls, namespace: app}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${/tls\.crt: (\S+)/.exec(y)![1]}, tls.key: ${/tls\.key: (\S+)/.exec(y)![1]}}\n---\n`
     const body = `  tls: [{hosts: ["*.x.com"], secretName: tls}]\n  rules:\n${rule('a.x.com', '/', 'Prefix', 'web')}${rule('b.y.com', '/', 'Prefix', 'web')}`
     const m = buildModel(snap(svc('web') + secret + ingress('i', body)), {ingressClass: 'vipctl'})
     const http = m.frontends.find((f) => f.protocol === 'http')!

@@ -10,12 +10,13 @@
  * the exact map and "host/p/" in the prefix map, so /p matches /p and /p/x but
  * not /px (Kubernetes path-element semantics).
  */
-import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import path from 'node:path'
-import type {Diagnostic, SecretBytes} from '../../cluster/types.js'
+import type {Diagnostic} from '../../cluster/types.js'
+import type {TlsResult} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
+import {HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 
 export interface HaproxyOptions {
   /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
@@ -82,7 +83,8 @@ export interface DesiredServer {
   enabled: boolean
 }
 
-export type SecretLookup = (nsName: string) => {cert: SecretBytes; key: SecretBytes} | undefined
+/** namespace/name -> the Secret's TLS pair as validateTls() read it (src/model/tls.ts); undefined when there is none. */
+export type SecretLookup = (nsName: string) => TlsResult | undefined
 
 export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir'> = {
   nbthread: 1,
@@ -146,7 +148,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
     } else {
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
-      lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model))
+      lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
     }
     sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object))})
     const pools = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
@@ -224,13 +226,19 @@ function metricsSection(opts: HaproxyOptions): Section {
   }
 }
 
-function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOptions, files: HaproxyFile[], model: LbModel): Line[] {
+function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOptions, files: HaproxyFile[], model: LbModel, diagnostics: Diagnostic[]): Line[] {
   const exact = new Map<string, string>()
   const prefix = new Map<string, string>()
   // Routes are sorted most specific first, so the first claim on a key wins (Exact before Prefix).
   for (const r of f.routes) {
     const target = r.redirectHttps ? REDIRECT : backends.get(r.pool)!
     const key = `${r.host}${r.path}`
+    // The model's grammar is a subset of the token grammar (test/unit/grammar.test.ts); should they ever
+    // disagree, the one route is left out with a finding on its object, never the render for everyone.
+    if (!isToken(key)) {
+      diagnostics.push({severity: 'error', code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
+      continue
+    }
     if (!exact.has(key)) exact.set(key, target)
     if (r.pathType === 'Prefix') {
       const pkey = r.path === '/' ? key : `${key}/`
@@ -245,24 +253,26 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const ex = path.join(opts.configDir, exactFile)
   const px = path.join(opts.configDir, prefixFile)
   const unset = ['if', '!{', 'var(txn.be)', '-m', 'found', '}']
+  // The Host header selects a host, never a path: it is normalised (case, port,
+  // trailing dot) and must be a host name or an IPv6 literal, else 400. A host
+  // holds no "/", so "<host><path>" keys cannot be forged by the client.
   // Cheapest first: most requests hit on the exact host, so the wildcard key is built only when that missed.
   const lines: Line[] = [
-    line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[req.hdr(host),field(1,:),lower]%[path]'}),
+    line('http-request', 'set-var(txn.host)', {fetch: 'normalizedHost'}),
+    line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid Host header'}, 'if', '!{', 'var(txn.host)', '-m', 'len', '0', '}', '!{', 'var(txn.host)', '-m', 'reg', {regex: HOST_HEADER_REGEXES.name}, '}', '!{', 'var(txn.host)', '-m', 'reg', {regex: HOST_HEADER_REGEXES.ipv6}, '}', '{', 'var(txn.host)', '-m', 'found', '}'),
+    line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),
-    line('http-request', 'set-var-fmt(txn.wp)', {quoted: '*.%[req.hdr(host),field(1,:),lower,field(2,.,0)]%[path]'}, ...unset),
+    line('http-request', 'set-var-fmt(txn.wp)', {quoted: '*.%[var(txn.host),field(2,.,0)]%[path]'}, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset),
     line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset),
   ]
   if (f.routes.some((r) => r.redirectHttps)) {
+    // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
     const httpsPort = model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
-    lines.push(
-      httpsPort === 443
-        ? line('http-request', 'redirect', 'scheme', 'https', 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}')
-        : line('http-request', 'redirect', 'location', {quoted: `https://%[req.hdr(host),field(1,:),lower]:${httpsPort}%[capture.req.uri]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'),
-    )
+    lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${httpsPort === 443 ? '' : `:${httpsPort}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
   if (!f.defaultPool) lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
@@ -283,15 +293,15 @@ function certificates(
   for (const c of f.certificates) {
     let file = certFiles.get(c.secret)
     if (!file) {
-      const material = secrets(c.secret)
-      const problem = material ? checkKeyPair(material.cert.reveal(), material.key.reveal()) : 'not found'
-      if (problem) {
-        diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${problem}; its hosts are not served over TLS`})
+      const v = secrets(c.secret)
+      if (!v?.ok) {
+        diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${v ? v.problem : 'not found'}; its hosts are not served over TLS`})
         continue
       }
-      file = `certs/${shortHash(c.secret)}.pem`
+      file = certFileName(c.secret)
       certFiles.set(c.secret, file)
-      const pem = `${material!.cert.reveal().toString('utf8').trim()}\n${material!.key.reveal().toString('utf8').trim()}\n`
+      // Only what validateTls parsed and re-encoded: the certificates, then the key (the file is secret, 0600 from creation).
+      const pem = `${v.material.chain}${v.material.key.reveal().toString('utf8')}`
       files.push({path: file, content: pem, mode: 0o600, secret: true})
     }
     lines.push(`${path.join(opts.configDir, file)}${c.hosts.length ? ` ${c.hosts.join(' ')}` : ''}`)
@@ -307,18 +317,15 @@ function certificates(
   return crtList
 }
 
-/** Returns a reason when the pair is not a PEM certificate with its matching private key. */
-export function checkKeyPair(cert: Buffer, key: Buffer): string | undefined {
-  try {
-    const x = new X509Certificate(cert)
-    const k = createPrivateKey(key)
-    if (!x.checkPrivateKey(k)) return 'the key does not match the certificate'
-    if (!/^-----BEGIN CERTIFICATE-----/.test(cert.toString('utf8').trim())) return 'tls.crt is not PEM'
-    if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('utf8').trim())) return 'tls.key is not a PEM private key'
-    return undefined
-  } catch {
-    return 'tls.crt/tls.key are not a valid PEM certificate and private key'
-  }
+/**
+ * certs/<namespace>_<name>.pem; names longer than a file name allows become
+ * certs/_<sha256>.pem. A Kubernetes namespace holds no "_" and cannot start
+ * with one, so the two forms never meet: unique by construction.
+ */
+export function certFileName(secret: string): string {
+  const [ns, name] = secret.split('/') as [string, string]
+  const readable = `${ns}_${name}`
+  return readable.length <= 200 ? `certs/${readable}.pem` : `certs/_${createHash('sha256').update(secret).digest('hex')}.pem`
 }
 
 function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[], index: HaproxyIndex): Section {

@@ -5,12 +5,45 @@
  * is the second lock. A token that fails is a bug (it throws), never output.
  */
 
-/** A bare word: names, addresses, numbers, fetch expressions without spaces or quotes. */
-const BARE = /^[A-Za-z0-9_.:\/@%\[\]()*,=!+<>{}-]+$/
-/** Inside double quotes: no quote, backslash, dollar (env expansion), hash or control characters. */
-const QUOTED = /^[A-Za-z0-9_.:\/@%\[\]()*,=!+<>{} -]*$/
+import {FIELD_CHARS} from '../../model/grammar.js'
 
-export type Arg = string | {quoted: string}
+/**
+ * The characters of HAProxy's own syntax we write (fetches, converters,
+ * addresses), plus every character any model field may hold (FIELD_CHARS):
+ * a value the model accepts is always a valid token, so the two cannot disagree.
+ * Never: white space, '#', quotes, backslash, '$' or control characters.
+ */
+const SYNTAX_CHARS = 'A-Za-z0-9_.:/@%\\[\\]()*,=!+<>{}\\-'
+const TOKEN_CHARS = `${SYNTAX_CHARS}${Object.values(FIELD_CHARS).join('')}`
+/** A bare word: names, addresses, numbers, fetch expressions without spaces or quotes. */
+const BARE = new RegExp(`^[${TOKEN_CHARS}]+$`)
+/** Inside double quotes: no quote, backslash, dollar (env expansion), hash or control characters. */
+const QUOTED = new RegExp(`^[${TOKEN_CHARS} ]*$`)
+/** Regular expressions we write ourselves (constants, never from objects), single-quoted: HAProxy expands nothing inside. */
+const REGEX = /^[A-Za-z0-9_.:\/\[\]()*+?^$|{},-]+$/
+
+/**
+ * Fetch expressions of our own that need characters no bare token may hold
+ * (quotes inside converter arguments). Only these constants can be written
+ * this way; nothing from an object ever is.
+ */
+export const FETCHES = {
+  /** The request's host, normalised: lower case, port and one trailing dot removed. Unset without a Host header. */
+  normalizedHost: "req.hdr(host),lower,regsub(':[0-9]+$',),regsub('[.]$',)",
+} as const
+
+/** Host names as the routing accepts them in a Host header (after normalizedHost). */
+export const HOST_HEADER_REGEXES = {
+  name: '^([a-z0-9_-]+[.])*[a-z0-9_-]+$',
+  ipv6: '^[[][0-9a-f:.]+[]]$',
+} as const
+
+export type Arg = string | {quoted: string} | {regex: string} | {fetch: keyof typeof FETCHES}
+
+/** True when `s` can be written as one bare token (for targets that leave out what they cannot express). */
+export function isToken(s: string): boolean {
+  return BARE.test(s)
+}
 
 export interface Line {
   keyword: string
@@ -49,6 +82,11 @@ function token(a: Arg): string {
   if (typeof a === 'string') {
     if (!BARE.test(a)) throw new Error(`internal: unsafe HAProxy token ${JSON.stringify(a)}`)
     return a
+  }
+  if ('fetch' in a) return FETCHES[a.fetch]
+  if ('regex' in a) {
+    if (!REGEX.test(a.regex)) throw new Error(`internal: unsafe HAProxy regex ${JSON.stringify(a.regex)}`)
+    return `'${a.regex}'`
   }
   if (!QUOTED.test(a.quoted)) throw new Error(`internal: unsafe quoted HAProxy string ${JSON.stringify(a.quoted)}`)
   return `"${a.quoted}"`

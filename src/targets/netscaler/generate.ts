@@ -15,9 +15,8 @@
  * Policies get explicit priorities in that order. Same model, same bytes.
  */
 import {createHash} from 'node:crypto'
-import type {Diagnostic, SecretBytes} from '../../cluster/types.js'
+import type {Diagnostic} from '../../cluster/types.js'
 import type {Frontend, LbModel, Pool, Route} from '../../model/types.js'
-import {checkKeyPair} from '../haproxy/generate.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -28,7 +27,8 @@ export interface NetscalerOptions {
 
 export const DEFAULT_NETSCALER_OPTIONS: NetscalerOptions = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
 
-export type SecretLookup = (nsName: string) => {cert: SecretBytes; key: SecretBytes} | undefined
+export type {SecretLookup} from '../haproxy/generate.js'
+import type {SecretLookup} from '../haproxy/generate.js'
 
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =
@@ -90,16 +90,31 @@ export function nsHash(...parts: Array<string | number>): string {
 
 const LB_METHOD: Record<Pool['lbMethod'], string> = {roundrobin: 'ROUNDROBIN', leastconn: 'LEASTCONNECTION', source: 'SOURCEIPHASH'}
 
+/**
+ * Pool entity names. Unique by construction: the 32-character hash covers the
+ * pool's whole identity; the readable part is only cut (never the hash) to stay
+ * within the 127-character limit.
+ */
 export function poolNames(pool: Pool, prefix: string) {
   const h = nsHash(pool.namespace, pool.service, pool.port)
-  const base = `${prefix}-${pool.service}_${pool.port}${pool.protocol === 'UDP' ? '-udp' : ''}`
+  const base = `${prefix}-${pool.service}_${pool.port}${pool.protocol === 'UDP' ? '-udp' : ''}`.slice(0, 127 - 37)
   return {sgp: name(`${base}_sgp_${h}`), lbv: name(`${base}_lbv_${h}`), mon: name(`${base}_mon_${h}`)}
 }
 
+/**
+ * Content-switching vserver names: `<prefix>-<VIP>_<port>_<http|ssl>` (VIPs are
+ * canonical, so one address has one name) or, for a LoadBalancer Service,
+ * `<prefix>-<svc>_<port>_<ns>_svc` (`_udp` added for UDP). Service and
+ * namespace names hold no "_", so the readable form is injective; beyond 127
+ * characters it becomes `<prefix>-<hash>_svc`, which has no other "_".
+ */
 export function csvserverName(f: Frontend, prefix: string, model: LbModel): string {
   if (f.protocol === 'tcp' || f.protocol === 'udp') {
     const pool = model.pools.find((p) => p.id === f.defaultPool)
-    if (pool) return name(`${prefix}-${pool.service}_${f.port}_${pool.namespace}_svc`)
+    if (pool) {
+      const readable = `${prefix}-${pool.service}_${f.port}_${pool.namespace}_svc${f.protocol === 'udp' ? '_udp' : ''}`
+      return name(NAME.test(readable) ? readable : `${prefix}-${nsHash(f.protocol, pool.namespace, pool.service, f.port)}_svc`)
+    }
   }
   return name(`${prefix}-${f.address}_${f.port}_${f.protocol === 'https' ? 'ssl' : f.protocol}`)
 }
@@ -186,9 +201,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         let certkey = certkeys.get(c.secret)
         if (!certkey) {
           const m = secrets(c.secret)
-          const problem = m ? checkKeyPair(m.cert.reveal(), m.key.reveal()) : 'not found'
-          if (problem) {
-            diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${problem}; its hosts are not served over TLS`})
+          if (!m?.ok) {
+            diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${m ? m.problem : 'not found'}; its hosts are not served over TLS`})
             continue
           }
           // <prefix>-<namespace>_<secret>_ck keeps the Secret recognisable (migrate reads it back); a hash when too long.
@@ -196,8 +210,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           const readable = `${P}-${sns}_${sname}_ck`
           certkey = name(readable.length <= 127 && NAME.test(readable) ? readable : `${P}-${nsHash(c.secret).slice(0, 16)}_ck`)
           certkeys.set(c.secret, certkey)
-          files.push({path: `${certkey}.crt`, content: `${m!.cert.reveal().toString('utf8').trim()}\n`, mode: 0o644, secret: false})
-          files.push({path: `${certkey}.key`, content: `${m!.key.reveal().toString('utf8').trim()}\n`, mode: 0o600, secret: true})
+          // The .crt file gets the parsed certificates only (never a key block that came inside tls.crt).
+          files.push({path: `${certkey}.crt`, content: m.material.chain, mode: 0o644, secret: false})
+          files.push({path: `${certkey}.key`, content: m.material.key.reveal().toString('utf8'), mode: 0o600, secret: true})
           entities.push({type: 'sslcertkey', certkey, cert: `${opts.certDir}/${certkey}.crt`, key: `${opts.certDir}/${certkey}.key`})
         }
         if (!ck.includes(certkey)) ck.push(certkey)

@@ -1,0 +1,55 @@
+/**
+ * One grammar per field. Every string that reaches a proxy config, a netfilter
+ * rule or a runtime-API command is checked against its field's grammar here,
+ * once, in the model; each target's serializer builds its own token grammar
+ * from the same character sets (see TOKEN_CHARS), so a value the model accepts
+ * can always be written by every target. test/unit/grammar.test.ts proves it
+ * character by character.
+ *
+ * Sets are written as the inside of a RegExp character class.
+ */
+
+/** Path characters: the set ingress-nginx settled on after CVE-2021-25745, plus "~". */
+export const PATH_CHARS = 'A-Za-z0-9._~\\-/'
+/** Query-string characters allowed after "?" in a health-check path. */
+export const QUERY_CHARS = 'A-Za-z0-9._~\\-=&'
+/** Canonical host names: lower case; "*" only as the whole first label. */
+export const HOST_CHARS = 'a-z0-9.\\-*'
+/** Kubernetes object names (DNS subdomains, lower case). */
+export const NAME_CHARS = 'a-z0-9.\\-'
+
+const PATH = new RegExp(`^/[${PATH_CHARS}]*$`)
+const PROBE_PATH = new RegExp(`^/[${PATH_CHARS}]*(\\?[${QUERY_CHARS}]*)?$`)
+const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?'
+const HOST = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*$`)
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
+
+/** Field name -> the characters its values may contain (for the serializers' grammar test). */
+export const FIELD_CHARS: Readonly<Record<string, string>> = {
+  path: PATH_CHARS,
+  probePath: `${PATH_CHARS}?${QUERY_CHARS}`,
+  host: HOST_CHARS,
+  name: NAME_CHARS,
+}
+
+export const allow = {
+  /** An Ingress path: at most 1,024 characters, no ".." segment. */
+  path: (s: string): boolean => s.length <= 1024 && PATH.test(s) && !s.split('/').some((seg) => seg === '..'),
+  /** A canonical host (see canonicalHost): at most 253 characters, labels of at most 63. */
+  host: (s: string): boolean => s.length <= 253 && HOST.test(s) && s.split('.').every((l) => l.length <= 63),
+  name: (s: string): boolean => s.length <= 253 && K8S_NAME.test(s),
+  /** Probe paths go into `http-check send`: same grammar as routes, plus a query string of safe characters. */
+  probePath: (s: string): boolean => s.length <= 1024 && PROBE_PATH.test(s) && !s.split('?')[0]!.split('/').some((seg) => seg === '..'),
+} as const
+
+/**
+ * The canonical spelling of a host name: lower case, without one trailing dot.
+ * Hosts are compared and keyed only in this form (a request's Host header is
+ * normalised the same way by every target). Returns the input unchanged when
+ * it is not a host at all; the allowlist then rejects it.
+ */
+export function canonicalHost(host: string): string {
+  // ASCII only: toLowerCase() would turn the Kelvin sign into "k" and make a look-alike valid.
+  const h = host.replace(/[A-Z]/g, (c) => c.toLowerCase())
+  return h.length > 1 && h.endsWith('.') && !h.endsWith('..') ? h.slice(0, -1) : h
+}
