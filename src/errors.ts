@@ -3,6 +3,7 @@
  * command catches them once and maps them to an exit code and one line on
  * stderr (or a JSON Status under --json).
  */
+import {printable} from './output/printable.js'
 
 /** Documented exit codes (sysexits-style where one exists). */
 export const ExitCode = {
@@ -84,7 +85,12 @@ export class VerdictError extends VipError {
   }
 }
 
-/** Flattens any thrown value to one line: no stack, no newlines. */
+/**
+ * Flattens any thrown value to one printable line: line breaks (with the space
+ * around them) become one space, and every other control or invisible character
+ * (ESC, C1, bidi, zero-width; from an object, a file or a reply quoted in the
+ * message) a visible escape such as \x1b.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim()
+  return printable(text.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, ' ').trim())
 }

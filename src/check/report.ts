@@ -6,18 +6,35 @@
 import type {Severity} from '../cluster/types.js'
 import {CATALOG} from './catalog.js'
 import type {FailOn, Finding} from './check.js'
+import {escapeChar, jsonText} from '../output/printable.js'
 
 const RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 
-/** XML 1.0 text: escaped, and without the control characters XML cannot carry. */
-function xml(s: string): string {
+/**
+ * XML 1.0 text and attribute values, with no raw control or invisible character:
+ * - characters XML 1.0 cannot carry at all, not even as a reference (C0 controls
+ *   but tab, LF, CR; lone surrogates; U+FFFE/FFFF) become visible escapes (`\x1b`),
+ *   as on a terminal;
+ * - the ones it can (DEL, C1 such as U+009B and U+0085, U+2028/2029, bidi and
+ *   zero-width characters, BOM) become character references, so a parser gets the
+ *   original value and the file shows no raw control character;
+ * - tab, LF and CR become references too: the value keeps them (a parser would
+ *   normalize them away in attributes), and no line of the file starts with
+ *   text from an object.
+ */
+export function xml(s: string): string {
   return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '?')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\ufffe\uffff]/gu, (ch) => {
+      const cp = ch.codePointAt(0)!
+      if (cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x100 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000)
+        return `&#x${cp.toString(16)};`
+      return escapeChar(ch)
+    })
 }
 
 export function junit(findings: Finding[], failOn: FailOn): string {
@@ -25,10 +42,10 @@ export function junit(findings: Finding[], failOn: FailOn): string {
   const failures = findings.filter(failing).length
   const cases = findings.map((f) => {
     const attrs = `classname="${xml(f.code)}" name="${xml(`${f.object}${f.field ? ` ${f.field}` : ''}`)}"${f.file ? ` file="${xml(f.file)}" line="${f.line}"` : ''}`
-    const text = `${f.message}\nfix: ${f.hint}`
+    const text = `${xml(f.message)}\nfix: ${xml(f.hint)}`
     return failing(f)
-      ? `    <testcase ${attrs}>\n      <failure type="${f.severity}" message="${xml(`${f.code} ${f.title}: ${f.message}`)}">${xml(text)}</failure>\n    </testcase>`
-      : `    <testcase ${attrs}>\n      <system-out>${xml(`${f.severity}: ${text}`)}</system-out>\n    </testcase>`
+      ? `    <testcase ${attrs}>\n      <failure type="${xml(f.severity)}" message="${xml(`${f.code} ${f.title}: ${f.message}`)}">${text}</failure>\n    </testcase>`
+      : `    <testcase ${attrs}>\n      <system-out>${xml(f.severity)}: ${text}</system-out>\n    </testcase>`
   })
   if (cases.length === 0) cases.push('    <testcase classname="vipctl" name="no findings"/>')
   const n = Math.max(findings.length, 1)
@@ -72,5 +89,5 @@ export function sarif(findings: Finding[], version: string): string {
       },
     ],
   }
-  return `${JSON.stringify(doc, null, 2)}\n`
+  return `${jsonText(doc, 2)}\n`
 }

@@ -10,6 +10,7 @@ import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr} from '../model/build.js'
 import type {Frontend, LbModel, Route} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
+import {printable} from '../output/printable.js'
 import {UsageError} from '../errors.js'
 import {certCovers} from './analyzers.js'
 import type {ProxyState} from './proxy.js'
@@ -187,12 +188,13 @@ export function traceResult(traces: Trace[]): DocResult<{traces: Trace[]}> {
     text: (d, c) =>
       d.traces
         .map((t) => {
-          const lines = [`${c.bold(t.request)}  ${t.ok ? c.green('reachable') : c.red('broken')}`]
+          // Hosts, paths, Pod names and reasons, proxy answers: each field one printable line.
+          const lines = [`${c.bold(printable(t.request))}  ${t.ok ? c.green('reachable') : c.red('broken')}`]
           t.hops.forEach((h, i) => {
             const branch = i === t.hops.length - 1 ? '└─' : '├─'
             const color = h.status === 'ok' ? c.green : h.status === 'fail' ? c.red : h.status === 'warn' ? c.yellow : c.dim
-            lines.push(`${branch} ${color(MARK[h.status])} ${h.hop}: ${h.detail}`)
-            if (h.fix) lines.push(`${i === t.hops.length - 1 ? '  ' : '│ '}    fix: ${h.fix}`)
+            lines.push(`${branch} ${color(MARK[h.status])} ${printable(h.hop)}: ${printable(h.detail)}`)
+            if (h.fix) lines.push(`${i === t.hops.length - 1 ? '  ' : '│ '}    fix: ${printable(h.fix)}`)
           })
           return lines.join('\n')
         })

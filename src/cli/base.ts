@@ -9,6 +9,7 @@ import type {Diagnostic} from '../cluster/types.js'
 import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
+import {jsonText, printable, terminalText} from '../output/printable.js'
 import {API_VERSION, render, toDocument, type Format, type Result} from '../output/render.js'
 
 export interface ClassifiedError {
@@ -20,7 +21,7 @@ export interface ClassifiedError {
 
 /** Maps anything thrown to an exit code and one line. Exported for tests. */
 export function classifyError(err: unknown): ClassifiedError {
-  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(err.message), hint: err.hint}
+  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(err.message), hint: err.hint === undefined ? undefined : oneLine(err.hint)}
   const e = err as {oclif?: {exit?: number}; message?: string; name?: string}
   // oclif's parser errors (unknown flag, bad option value, missing argument) carry exit 2.
   if (e && typeof e === 'object' && e.oclif?.exit === 2)
@@ -59,14 +60,14 @@ export abstract class VipCommand extends Command {
     if (!this.jsonEnabled()) {
       process.stdout.write(render(result, format, {chalk: this.chalk}))
       if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))
-        process.stderr.write(`${result.empty}\n`)
+        process.stderr.write(`${printable(result.empty)}\n`)
     }
     if (result.exit !== undefined) process.exitCode = result.exit
     return toDocument(result)
   }
 
   override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    process.stdout.write(`${jsonText(json, 2)}\n`)
   }
 
   override async catch(err: Error & {exitCode?: number}): Promise<never> {
@@ -76,9 +77,10 @@ export abstract class VipCommand extends Command {
       this.logJson({apiVersion: API_VERSION, kind: 'Status', status: 'Failure', reason: c.reason, message: c.message, hint: c.hint, code: c.exit})
     } else {
       const chalk = makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)})
-      process.stderr.write(`${chalk.red('error')}: ${c.message}${c.hint ? chalk.dim(` (${c.hint})`) : ''}\n`)
+      // classifyError made message and hint one printable line each; printable again costs nothing and keeps it so.
+      process.stderr.write(`${chalk.red('error')}: ${printable(c.message)}${c.hint ? chalk.dim(` (${printable(c.hint)})`) : ''}\n`)
     }
-    if (this.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${err.stack ?? String(err)}\n`)
+    if (this.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${terminalText(err.stack ?? String(err))}\n`)
     process.exitCode = c.exit
     // ExitError makes oclif exit with our code without printing anything more.
     throw new Errors.ExitError(c.exit)

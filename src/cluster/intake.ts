@@ -5,7 +5,8 @@
  */
 import type {AnyObject, Diagnostic, Origin, SecretMeta, Snapshot} from './types.js'
 import {SecretBytes, objectKey} from './types.js'
-import {IGNORED_KINDS, SCHEMAS, fieldPath, type SchemaKey} from './schema.js'
+import {IGNORED_KINDS, SCHEMAS, fieldPath, issueMessage, type SchemaKey} from './schema.js'
+import {printableShort} from '../output/printable.js'
 
 /** Keys that could pollute prototypes if some later stage merged objects naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -28,10 +29,12 @@ export function describeRaw(raw: unknown): string {
   return CLUSTER_SCOPED.has(kind) ? `${kind}/${name}` : `${kind}/default/${name}`
 }
 
-/** Printable, bounded form of untrusted text for error messages (no control chars, no line breaks). */
+/**
+ * Printable, bounded form of untrusted text for messages (no control chars, no
+ * line breaks): the one printable function (src/output/printable.ts), cut at 80.
+ */
 export function safe(s: string): string {
-  const cleaned = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '?')
-  return cleaned.length > 80 ? `${cleaned.slice(0, 77)}...` : cleaned
+  return printableShort(s, 80)
 }
 
 function findForbiddenKey(value: unknown, path: Array<string | number>, depth = 0): Array<string | number> | undefined {
@@ -68,7 +71,7 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   const parsed = SCHEMAS[key as SchemaKey].safeParse(r)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    return bad(fieldPath(issue.path), issue.message)
+    return bad(fieldPath(issue.path), issueMessage(issue))
   }
   const obj = parsed.data as unknown as AnyObject
   if (obj.kind === 'Secret') return secretFromRaw(obj, r, origin)

@@ -6,6 +6,7 @@
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
+import {printable, printableShort} from '../output/printable.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -254,9 +255,25 @@ export const IGNORED_KINDS = new Set([
 
 export type SchemaKey = keyof typeof SCHEMAS
 
-/** Renders a zod issue path as a field path: spec.ports[0].port */
+/**
+ * Renders a zod issue path as a field path: spec.ports[0].port. Map keys in it
+ * (label and annotation keys) come from the object: made printable and bounded.
+ */
 export function fieldPath(path: ReadonlyArray<string | number>): string {
   let out = ''
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
+  for (const p of path) {
+    const seg = typeof p === 'number' ? p : printableShort(p, 100)
+    out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`
+  }
   return out
+}
+
+/**
+ * A zod issue as a message. zod's own enum message echoes the value it got
+ * ("received '...'"): here the value is quoted printable and bounded.
+ */
+export function issueMessage(issue: z.ZodIssue): string {
+  if (issue.code === 'invalid_enum_value')
+    return `must be one of ${issue.options.map(String).join(', ')} (got "${printableShort(String(issue.received), 60)}")`
+  return printable(issue.message)
 }

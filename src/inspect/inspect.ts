@@ -29,6 +29,8 @@ function visible(o: {metadata: {namespace?: string; labels?: Record<string, stri
 }
 
 const list = (xs: string[], none = '<none>') => (xs.length ? xs.join(',') : none)
+/** A cell of one line per entry (the renderer makes each printable, so an entry cannot add lines). */
+const lines = (xs: string[], none = '<none>'): string | string[] => (xs.length ? xs : none)
 
 // ---------------------------------------------------------------- services
 
@@ -204,15 +206,15 @@ export function inspectIngresses(snap: Snapshot, opts: InspectOptions): InspectO
         {header: 'NAMESPACE', get: (r) => r.namespace},
         {header: 'NAME', get: (r) => r.name},
         {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
-        {header: 'HOSTS', get: (r) => r.hosts.join('\n') || '<none>'},
+        {header: 'HOSTS', get: (r) => lines(r.hosts)},
         {
           header: 'PATHS',
           // One path per line: an Ingress with many rules stays readable.
           get: (r) =>
-            [
+            lines([
               ...r.rules.map((x) => `${x.host === '*' ? '' : x.host}${x.path}${x.pathType === 'Exact' ? ' (exact)' : ''} -> ${x.service}:${x.port}`),
               ...(r.defaultBackend ? [`(default) -> ${r.defaultBackend}`] : []),
-            ].join('\n') || '<none>',
+            ]),
         },
         {header: 'TLS', get: (r) => list(r.tls.map((t) => t.secretName))},
         {header: 'TLS-HOSTS', wide: true, get: (r) => list(r.tls.flatMap((t) => t.hosts))},
@@ -334,7 +336,7 @@ export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput
         {header: 'PROTOCOL', get: (r) => r.protocol.toUpperCase()},
         {header: 'SOURCE', get: (r) => r.source},
         {header: 'ROUTES', get: (r) => String(r.serves.length)},
-        {header: 'SERVES', wide: true, get: (r) => r.serves.join('\n') || '<none>'},
+        {header: 'SERVES', wide: true, get: (r) => lines(r.serves)},
         {header: 'OWNERS', get: (r) => list(r.owners.map((o) => o.split('/').slice(1).join('/')))},
         {
           header: 'MEMBERS',

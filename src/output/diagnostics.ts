@@ -1,12 +1,18 @@
 /** One-line forms of diagnostics for stderr (warnings) and error messages. */
 import type {ChalkInstance} from 'chalk'
 import type {Diagnostic} from '../cluster/types.js'
+import {printable} from './printable.js'
 
-/** `file:line: kind/ns/name field: message [CODE]`, no colour. */
+/**
+ * `file:line: kind/ns/name field: message [CODE]`, no colour. Every part may
+ * carry text from an object (names, field paths with label keys, messages that
+ * quote a path or a value): each is made printable, so the line stays one line
+ * and carries no control or invisible characters.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.origin?.source === 'file' ? `${d.origin.file}:${d.origin.line}: ` : ''
-  const field = d.field ? ` ${d.field}:` : ':'
-  return `${where}${d.object}${field} ${d.message} [${d.code}]`
+  const where = d.origin?.source === 'file' ? `${printable(d.origin.file)}:${d.origin.line}: ` : ''
+  const field = d.field ? ` ${printable(d.field)}:` : ':'
+  return `${where}${printable(d.object)}${field} ${printable(d.message)} [${printable(d.code)}]`
 }
 
 /** Lines for stderr: errors and warnings (info only when verbose), at most `max` of them plus a count. */

@@ -8,6 +8,12 @@ import type {ChalkInstance} from 'chalk'
 import {errorCount, kubeText, totals} from '../stats/kube.js'
 import {fmtRate, styleStatus} from '../stats/result.js'
 import {health, sampleKey, type StatSample, type StatsFrame} from '../stats/types.js'
+import {printable, terminalText} from './printable.js'
+
+// Names, statuses and the Kubernetes column come from the proxy's answers and the
+// index (a Pod name is free text in an EndpointSlice): one printable line each.
+const nameText = (s: StatSample) => printable(s.name)
+const kubeCell = (s: StatSample) => printable(kubeText(s))
 
 const BARS = '▁▂▃▄▅▆▇█'
 const HISTORY = 20
@@ -61,7 +67,7 @@ export class LiveView {
     const proc = frame.process
     const up = proc.uptimeSec === undefined ? '' : ` up ${uptime(proc.uptimeSec)}`
     const lines: string[] = []
-    const head = `vipctl stats  ${frame.source}  ${proc.version ? `HAProxy ${proc.version.split('-')[0]} ` : ''}${proc.pid !== undefined ? `pid ${proc.pid}` : ''}${up}  every ${meta.intervalMs / 1000}s  ${frame.time.slice(11, 19)}Z`
+    const head = `vipctl stats  ${printable(frame.source)}  ${proc.version ? `HAProxy ${printable(proc.version.split('-')[0]!)} ` : ''}${proc.pid !== undefined ? `pid ${proc.pid}` : ''}${up}  every ${meta.intervalMs / 1000}s  ${frame.time.slice(11, 19)}Z`
     const keys = 'q: quit'
     lines.push(c.bold(fit(head, W - keys.length - 1)) + ' ' + c.dim(keys))
     const down = t.servers - t.serversUp
@@ -69,7 +75,7 @@ export class LiveView {
       `${c.bold('TOTAL')}  req/s ${c.bold(fmtRate(t.rate))}  sessions ${t.sessions}  errors ${t.errors === 0 ? '0' : c.red(String(t.errors))}  servers up ${down === 0 ? c.green(`${t.serversUp}/${t.servers}`) : c.red(`${t.serversUp}/${t.servers}`)}  sort: ${meta.sort}`,
       W,
     ))
-    lines.push(meta.notice ? c.yellow(fit(meta.notice, W)) : '')
+    lines.push(meta.notice ? c.yellow(fit(printable(meta.notice), W)) : '')
 
     const sections: Array<{title: string; rows: StatSample[]; spark: boolean}> = [
       {title: 'FRONTEND', rows: frame.samples.filter((s) => s.type === 'frontend'), spark: true},
@@ -80,15 +86,15 @@ export class LiveView {
     const all = sections.flatMap((s) => s.rows)
     // Name and Kubernetes columns share what the numbers leave (about 60 characters).
     const flexible = Math.max(20, W - 60)
-    const nameW = Math.min(40, Math.floor(flexible * 0.45), Math.max(8, ...all.map((s) => s.name.length)))
-    const kubeW = Math.min(36, flexible - nameW, Math.max(10, ...all.map((s) => kubeText(s).length)))
+    const nameW = Math.min(40, Math.floor(flexible * 0.45), Math.max(8, ...all.map((s) => nameText(s).length)))
+    const kubeW = Math.min(36, flexible - nameW, Math.max(10, ...all.map((s) => kubeCell(s).length)))
     const statusW = Math.max(6, ...all.map((s) => statusText(s).length))
     const num = (v: string, w: number) => v.padStart(w)
     const rowText = (s: StatSample, spark: boolean): string => {
       const status = statusText(s)
       const parts = [
-        fit(s.name, nameW),
-        fit(kubeText(s), kubeW),
+        fit(nameText(s), nameW),
+        fit(kubeCell(s), kubeW),
         styleStatus(s, fit(status, statusW), c),
         num(fmtRate(s.requests.rate), 8),
         num(String(s.sessions.current), 6),
@@ -118,12 +124,12 @@ export class LiveView {
         budget--
       }
     }
-    return lines.slice(0, size.rows).join('\n')
+    return terminalText(lines.slice(0, size.rows).join('\n'), {colour: c.level > 0})
   }
 }
 
 function statusText(s: StatSample): string {
-  return s.status + (s.checkStatus && health(s) !== 'up' && s.type === 'server' ? ` ${s.checkStatus}` : '')
+  return printable(s.status + (s.checkStatus && health(s) !== 'up' && s.type === 'server' ? ` ${s.checkStatus}` : ''))
 }
 
 /** Cuts a coloured line to `width` visible characters. */

@@ -6,10 +6,36 @@
 import type {ChalkInstance} from 'chalk'
 import {createRequire} from 'node:module'
 import {UsageError} from '../errors.js'
+import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalText} from './printable.js'
 
 // yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
 const load = createRequire(import.meta.url)
-const yamlStringify = (doc: unknown): string => (load('yaml') as typeof import('yaml')).stringify(doc, {lineWidth: 0, aliasDuplicateObjects: false})
+/** What YAML must not carry raw (\n and \t it writes as block scalars and plain text). */
+const YAML_UNSAFE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+
+/**
+ * YAML with the original values, but no raw control or invisible characters:
+ * the yaml library writes ESC as \e but leaves DEL, C1 (U+009B CSI, U+0085),
+ * U+2028/2029, bidi and zero-width characters raw, even in plain scalars. A
+ * string (or key) holding any of them is written double-quoted in JSON style,
+ * and those characters as \u escapes (valid only there, which is where they are).
+ */
+export function yamlText(doc: unknown): string {
+  const Y = load('yaml') as typeof import('yaml')
+  const d = new Y.Document(doc, {aliasDuplicateObjects: false})
+  let forced = false
+  Y.visit(d, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML_UNSAFE.test(node.value)) {
+        node.type = 'QUOTE_DOUBLE'
+        forced = true
+      }
+    },
+  })
+  const text = d.toString({lineWidth: 0, ...(forced ? {doubleQuotedAsJSON: true} : {})})
+  // jsonText's treatment of what JSON leaves raw, applied to the JSON-style scalars.
+  return forced && UNPRINTABLE.test(text) ? text.replace(/[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) => jsonText(ch).slice(1, -1)) : text
+}
 const Table = (): typeof import('cli-table3') => load('cli-table3') as typeof import('cli-table3')
 
 export const API_VERSION = 'vipctl.io/v1alpha1'
@@ -21,7 +47,11 @@ export type Format = (typeof FORMATS)[number] | (typeof EXTRA_FORMATS)[number]
 
 export interface Column<T> {
   header: string
-  get: (row: T) => string
+  /**
+   * The cell's text. Text from objects is made printable by the renderer (line
+   * breaks included); a cell of several lines returns them as an array.
+   */
+  get: (row: T) => string | readonly string[]
   /** Only in -o wide. */
   wide?: boolean
   /** Colours the cell (after padding is computed; ANSI codes do not count towards width). */
@@ -49,6 +79,7 @@ export interface DocResult<T extends object = object> {
   type: 'doc'
   kind: string
   data: T
+  /** The human form; gets the data with its strings made printable (\n and \t kept). */
   text: (data: T, c: ChalkInstance) => string
   /** A verdict exit code (e.g. 2: diff found differences); the command still succeeded. */
   exit?: number
@@ -80,18 +111,19 @@ export function render(r: Result, format: Format, ctx: RenderContext): string {
       return f(r.items)
     }
     case 'json':
-      return `${JSON.stringify(toDocument(r), null, 2)}\n`
+      return `${jsonText(toDocument(r), 2)}\n`
     case 'yaml':
-      return yamlStringify(toDocument(r))
+      return yamlText(toDocument(r))
     case 'jsonl':
-      if (r.type === 'list') return r.items.map((i) => `${JSON.stringify({apiVersion: API_VERSION, kind: r.kind, ...i})}\n`).join('')
-      return `${JSON.stringify(toDocument(r))}\n`
+      if (r.type === 'list') return r.items.map((i) => `${jsonText({apiVersion: API_VERSION, kind: r.kind, ...i})}\n`).join('')
+      return `${jsonText(toDocument(r))}\n`
     case 'name':
-      if (r.type === 'list') return r.items.map((i) => `${r.name(i)}\n`).join('')
-      return `${r.kind}\n`
+      if (r.type === 'list') return r.items.map((i) => `${printable(r.name(i))}\n`).join('')
+      return `${printable(r.kind)}\n`
     case 'table':
     case 'wide':
-      if (r.type === 'doc') return r.text(r.data, ctx.chalk)
+      // Human forms: strings from objects made printable, then the whole text checked once more.
+      if (r.type === 'doc') return terminalText(r.text(mapStrings(r.data, printableText), ctx.chalk), {colour: ctx.chalk.level > 0})
       return table(r, format === 'wide', ctx.chalk)
   }
 }
@@ -109,10 +141,20 @@ export function table<T>(r: ListResult<T>, wide: boolean, c: ChalkInstance): str
     },
     style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0},
   })
-  for (const item of r.items) t.push(cols.map((col) => (col.style ? col.style(item, col.get(item), c) : col.get(item))))
-  return `${t
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')}\n`
+  for (const item of r.items)
+    t.push(
+      cols.map((col) => {
+        const v = col.get(item)
+        const text = typeof v === 'string' ? printable(v) : v.map(printable).join('\n')
+        return col.style ? col.style(item, text, c) : text
+      }),
+    )
+  return terminalText(
+    `${t
+      .toString()
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n')}\n`,
+    {colour: c.level > 0},
+  )
 }

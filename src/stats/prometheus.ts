@@ -4,6 +4,7 @@
  * samples as `-o prometheus` (vipctl_* families with Kubernetes labels).
  */
 import {UnavailableError} from '../errors.js'
+import {printableText} from '../output/printable.js'
 import {emptySample, sampleKey, type StatSample, type StatsFrame, type StatsReader} from './types.js'
 
 export interface PromSample {
@@ -205,7 +206,12 @@ function labelsOf(s: StatSample): Record<string, string> {
   return l
 }
 
-const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+/**
+ * A label value. Names come from the proxy and the index (a Pod name is free text
+ * in an EndpointSlice's targetRef): control and invisible characters are written
+ * as visible escapes (the format can only escape \\, " and \n; those keep its escaping).
+ */
+const escapeLabel = (v: string) => printableText(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
 /** Samples as Prometheus text exposition (format 0.0.4). Rows without a value (first-frame rates) are left out. */
 export function renderPrometheus(samples: StatSample[]): string {

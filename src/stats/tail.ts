@@ -4,6 +4,7 @@
  * (restart) is said once and retried; the first read failing is an error.
  */
 import type {HaproxyIndex} from '../targets/haproxy/generate.js'
+import {oneLine} from '../errors.js'
 import {annotate, applyFilter, parseIndex, sortSamples, type Filter, type SortKey} from './kube.js'
 import {withRates, type RateState} from './rates.js'
 import type {StatSample, StatsFrame, StatsReader} from './types.js'
@@ -64,6 +65,8 @@ export async function* tailStats(io: StatsIO, opts: StatsOptions, signal?: Abort
   // The index changes only on apply: parse (and validate) it again only when its text changed.
   let indexText: string | undefined
   let index: HaproxyIndex | undefined
+  // Notices quote the source and the proxy's or the system's words: one printable line each.
+  const warn = (line: string) => io.warn(oneLine(line))
   while (!signal?.aborted && (opts.count === undefined || produced < opts.count)) {
     const started = io.now()
     try {
@@ -73,8 +76,8 @@ export async function* tailStats(io: StatsIO, opts: StatsOptions, signal?: Abort
         index = text === undefined ? undefined : parseIndex(text)
       }
       const r = withRates(raw, state)
-      if (failing) io.warn(`${io.reader.source} answers again${r.frame.reset ? ' (new process: counters restarted, rates continue)' : ''}`)
-      else if (r.frame.reset) io.warn(`${io.reader.source}: HAProxy reloaded (worker ${state?.pid ?? '?'} -> ${raw.process.pid ?? '?'}): counters restarted, rates continue`)
+      if (failing) warn(`${io.reader.source} answers again${r.frame.reset ? ' (new process: counters restarted, rates continue)' : ''}`)
+      else if (r.frame.reset) warn(`${io.reader.source}: HAProxy reloaded (worker ${state?.pid ?? '?'} -> ${raw.process.pid ?? '?'}): counters restarted, rates continue`)
       failing = false
       first = false
       state = r.state
@@ -82,7 +85,7 @@ export async function* tailStats(io: StatsIO, opts: StatsOptions, signal?: Abort
       yield shape(r.frame, index, opts)
     } catch (e) {
       if (first) throw e
-      if (!failing) io.warn(`${io.reader.source} is not answering (${(e as Error).message}); still trying every ${opts.intervalMs / 1000}s`)
+      if (!failing) warn(`${io.reader.source} is not answering (${(e as Error).message}); still trying every ${opts.intervalMs / 1000}s`)
       failing = true
       // A restart loses the counters: the next good frame starts a new baseline.
       if (opts.count !== undefined) produced++
