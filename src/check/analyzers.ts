@@ -3,7 +3,8 @@
  * the codes it may emit (all in the catalog). The model's own diagnostics
  * (VIP1xxx/VIP2xxx) are findings too; analyzers add what needs more context.
  */
-import {X509Certificate, createPrivateKey} from 'node:crypto'
+import {canonicalHost} from '../model/grammar.js'
+import {validateTls} from '../model/tls.js'
 import {podReady, resolveTargetPort, selectorMatches, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -88,7 +89,7 @@ export function certCovers(names: string[], host: string): boolean {
 
 const tls: Analyzer = {
   name: 'tls',
-  codes: ['VIP4020', 'VIP4021', 'VIP4022'],
+  codes: ['VIP4020', 'VIP4021'],
   run(ctx) {
     const out: Diagnostic[] = []
     const secrets = new Map(ctx.snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
@@ -97,24 +98,17 @@ const tls: Analyzer = {
         const s = t.secretName ? secrets.get(`${ing.metadata.namespace}/${t.secretName}`) : undefined
         if (!s?.tls) return // missing or wrong type: the model reports it (VIP2004)
         const obj = objectKey(ing)
-        let cert: X509Certificate
-        try {
-          cert = new X509Certificate(s.tls.cert.reveal())
-        } catch {
-          return // unusable material: the target reports it
-        }
+        // Parsed as the proxy loads it; an unusable pair is the model's VIP2004 (with the reason), not reported twice.
+        const v = validateTls(s.tls.cert.reveal(), s.tls.key.reveal())
+        if (!v.ok) return
+        const cert = v.material.leaf
         const names = (cert.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
-        for (const host of t.hosts ?? [])
+        for (const host of (t.hosts ?? []).map(canonicalHost))
           if (!certCovers(names, host)) out.push(finding(ctx, 'VIP4020', obj, `spec.tls[${i}].hosts`, `Secret ${t.secretName}'s certificate does not cover ${host} (it covers ${names.join(', ') || 'no DNS names'})`))
         const expires = new Date(cert.validTo)
         const days = Math.floor((expires.getTime() - ctx.opts.now.getTime()) / 86_400_000)
         if (days < 0) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expired on ${expires.toISOString().slice(0, 10)}`))
         else if (days < ctx.opts.certWarnDays) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expires in ${days} day(s)`))
-        try {
-          if (!cert.checkPrivateKey(createPrivateKey(s.tls.key.reveal()))) out.push(finding(ctx, 'VIP4022', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}: tls.key is not the key of tls.crt`))
-        } catch {
-          out.push(finding(ctx, 'VIP4022', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}: tls.key is not a private key`))
-        }
       })
     return out
   },

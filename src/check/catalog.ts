@@ -44,7 +44,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP4042', severity: 'info', title: 'Wildcard host shadowed', hint: 'A rule for the exact host takes its requests; the wildcard rule never sees them.'},
   {code: 'VIP4020', severity: 'error', title: 'Certificate does not cover the host', hint: 'Add the host (or a matching *. wildcard) to the certificate\'s subjectAltName.'},
   {code: 'VIP4021', severity: 'warning', title: 'Certificate expired or expiring', hint: 'Renew the certificate; see --cert-warn-days.'},
-  {code: 'VIP4022', severity: 'error', title: 'Key does not match certificate', hint: 'tls.key must be the private key of tls.crt.'},
+  {code: 'VIP4022', severity: 'error', title: 'Key does not match certificate (retired)', hint: 'Retired: the model now checks every TLS Secret as the proxy loads it and reports an unusable one, key mismatch included, as VIP2004.'},
   {code: 'VIP4030', severity: 'error', title: 'VIP outside the pool', hint: 'Use an address inside --vip-pool or change the pool.'},
   {code: 'VIP4050', severity: 'error', title: 'Frontend missing from the running proxy', hint: 'Run vipctl apply haproxy; the running config predates this VIP:port.'},
   {code: 'VIP4051', severity: 'error', title: 'Backend missing from the running proxy', hint: 'Run vipctl apply haproxy; the running config predates this Service port.'},

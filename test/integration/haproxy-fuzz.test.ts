@@ -36,7 +36,7 @@ const ATTACKS = [
   '../../etc/passwd', '..%2F', '/var/run/secrets/kubernetes.io/serviceaccount/token', 'ns/../name',
   'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(254), 'a'.repeat(10_000),
   '\u202E', '\u200B', '\uFEFF', '\uFF0F', '\uD800', 'xn--', 'UPPER', 'trailing.', '*', '*.', '[::1]', 'fe80::1%eth0',
-  ' ', '', 'on', '0x10', '__proto__', 'constructor',
+  ' ', '', 'on', '0x10', '__proto__', 'constructor', '~', '~x', '?', '&', '=', '!', '^', '$', '[', ']',
 ]
 
 /** The fields that can reach a config, with the valid value each attack is combined with. */
@@ -105,11 +105,12 @@ const CFG_LINES = [
   '    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets', '    tune.ssl.default-dh-param 2048',
   '    mode (http|tcp)', '    option (dontlognull|idle-close-on-response|httpchk)', '    timeout [a-z-]+ \\d+(s|h|ms)',
   `    bind ${IP}:\\d+`, `    bind ${IP}:\\d+ ssl crt-list ${PATHS} alpn h2,http/1.1`,
-  '    http-request set-var-fmt\\(txn.hp\\) "%\\[req.hdr\\(host\\),field\\(1,:\\),lower\\]%\\[path\\]"',
-  '    http-request set-var-fmt\\(txn.wp\\) "\\*\\.%\\[req.hdr\\(host\\),field\\(1,:\\),lower,field\\(2,\\.,0\\)\\]%\\[path\\]" if !\\{ var\\(txn.be\\) -m found \\}',
+  `    http-request set-var\\(txn.host\\) req.hdr\\(host\\),lower,regsub\\(':\\[0-9\\]\\+\\$',\\),regsub\\('\\[\\.\\]\\$',\\)`,
+  `    http-request return status 400 content-type text/plain string "invalid Host header" if !\\{ var\\(txn.host\\) -m len 0 \\} !\\{ var\\(txn.host\\) -m reg '\\^\\(\\[a-z0-9_-\\]\\+\\[\\.\\]\\)\\*\\[a-z0-9_-\\]\\+\\$' \\} !\\{ var\\(txn.host\\) -m reg '\\^\\[\\[\\]\\[0-9a-f:\\.\\]\\+\\[\\]\\]\\$' \\} \\{ var\\(txn.host\\) -m found \\}`,
+  '    http-request set-var-fmt\\(txn.hp\\) "%\\[var\\(txn.host\\)\\]%\\[path\\]"',
+  '    http-request set-var-fmt\\(txn.wp\\) "\\*\\.%\\[var\\(txn.host\\),field\\(2,\\.,0\\)\\]%\\[path\\]" if !\\{ var\\(txn.be\\) -m found \\}',
   `    http-request set-var\\(txn.be\\) (var\\(txn.(hp|wp)\\),|path,)map_(str|beg)\\(${PATHS}\\)( if !\\{ var\\(txn.be\\) -m found \\})?`,
-  '    http-request redirect scheme https code 308 if \\{ var\\(txn.be\\) -m str _redirect_https \\}',
-  '    http-request redirect location "https://%\\[req.hdr\\(host\\),field\\(1,:\\),lower\\]:\\d+%\\[capture.req.uri\\]" code 308 if \\{ var\\(txn.be\\) -m str _redirect_https \\}',
+  '    http-request redirect location "https://%\\[var\\(txn.host\\)\\](:\\d+)?%\\[pathq\\]" code 308 if \\{ var\\(txn.be\\) -m str _redirect_https \\}',
   '    http-request return status 404 content-type text/plain string "no route" if !\\{ var\\(txn.be\\) -m found \\}',
   '    use_backend %\\[var\\(txn.be\\)\\] if \\{ var\\(txn.be\\) -m found \\}', `    default_backend ${NAME}`,
   '    balance (roundrobin|leastconn|source)', '    hash-type consistent',

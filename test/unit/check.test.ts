@@ -48,7 +48,7 @@ describe('check', () => {
     ['VIP4012', svc('') + ing(), 'no selector and no EndpointSlices'],
     ['VIP4013', svc('app: web', 'metrics') + pod('True') + ing(), 'a named targetPort no Pod declares'],
     ['VIP4020', svc() + pod('True') + secret() + ing('  tls: [{hosts: [shop.example.org], secretName: tls}]\n'), 'a TLS host the certificate does not cover'],
-    ['VIP4022', svc() + pod('True') + secret(otherKey) + ing('  tls: [{hosts: [shop.example.com], secretName: tls}]\n'), 'a key that is not the certificate\'s'],
+    ['VIP2004', svc() + pod('True') + secret(otherKey) + ing('  tls: [{hosts: [shop.example.com], secretName: tls}]\n'), 'a key that is not the certificate\'s'],
     ['VIP4014', svc() + pod('True') + ing().replace('path: /,', 'path: /app,'), 'rules that do not cover / and no default backend'],
     ['VIP4041', svc() + pod('True') + svc().replace('name: web,', 'name: web2,') + ing().replace("rules: [{host: shop.example.com, http: {paths: [", "rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Exact, backend: {service: {name: web2, port: {number: 80}}}}, "), 'Exact and Prefix on one path to different Services'],
     ['VIP4042', svc() + pod('True') + ing().replace("rules: [{host: shop.example.com,", "rules: [{host: '*.example.com', http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}, {host: shop.example.com,"), 'a wildcard host shadowed by an exact one'],
