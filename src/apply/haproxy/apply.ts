@@ -9,10 +9,10 @@
  * write: restore last-known-good, reload back, and say so.
  * Runtime plans: admin-socket commands, then haproxy.cfg rewritten to match.
  */
-import {rm} from 'node:fs/promises'
 import path from 'node:path'
-import {DataError, UnavailableError, oneLine} from '../../errors.js'
-import {readTree, writeTree, type FileSpec} from '../files.js'
+import {DataError, PermissionError, UnavailableError, UsageError, VipError, oneLine} from '../../errors.js'
+import {FILES_RESTORED, NOTHING_CHANGED, readTree, treeStateOf, removeOwnedDir, writeTree, type FileSpec, type TreeChange, type TreeFs} from '../files.js'
+import {checkListeners} from '../../targets/haproxy/options.js'
 import {INDEX_FILE, generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
 import {planHaproxy, type HaproxyPlan} from './plan.js'
@@ -29,6 +29,8 @@ export interface HaproxyIO {
   send: RuntimeSend
   exec(cmd: string, args: string[]): Promise<ExecResult>
   sleep(ms: number): Promise<void>
+  /** File-system calls for the config directory (default: the real ones); tests inject failures. */
+  fs?: TreeFs
 }
 
 export interface HaproxyTarget {
@@ -50,7 +52,7 @@ export interface Current {
 
 /** Reads the files and, when `needRuntime`, the running server state (a missing socket is then an error). */
 export async function readCurrent(opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO, needRuntime: boolean): Promise<Current> {
-  const files = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS)
+  const files = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
   try {
     return {files, runtime: parseServersState(await io.send(target.statsSocket, 'show servers state'))}
   } catch (error) {
@@ -85,6 +87,7 @@ export interface Planned {
 
 export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, current: Current): Planned {
   const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime)})
+  checkListeners(desired, opts)
   return {plan: planHaproxy(current.files, desired.files, desired.servers, current.runtime), desired}
 }
 
@@ -112,10 +115,38 @@ export async function execute(planned: Planned, model: LbModel, secrets: SecretL
       // The running state is now partly changed: the full config is the truth, so reload it.
       return {...(await reload(desired, model, secrets, opts, target, io, `runtime update failed (${oneLine((error as Error).message)})`)), commands: sent}
     }
-    await writeTree(opts.configDir, desired.files, OWNED_DIRS)
+    try {
+      await writeTree(opts.configDir, desired.files, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
+    } catch (error) {
+      // HAProxy now runs the new server state while the files still say the old one (writeTree put them back):
+      // reload so that what runs is what the files say, as after any failed apply.
+      // A half-restored tree must not be loaded.
+      if (treeStateOf(error) === 'partial') throw retell(error, `the runtime update was applied but writing the files failed: ${oneLine((error as Error).message)}; HAProxy was not reloaded`)
+      const reason = `the runtime update was applied but writing the files failed: ${detail(error)}`
+      const before = await io.send(target.masterSocket, 'show proc').then(parseShowProc, () => undefined)
+      const back = before ? await reloadAndConfirm(target, io, before).then(() => undefined, (e: Error) => e) : new Error('the master socket did not answer')
+      if (back) throw new UnavailableError(`${reason}; the previous files were kept but reloading them failed (${oneLine(back.message)}): HAProxy runs servers its files do not list`, {cause: error})
+      throw retell(error, `${reason}; the previous files were kept and HAProxy reloaded them (the runtime update is undone)`)
+    }
     return {applied: 'runtime', commands: sent}
   }
   return reload(desired, model, secrets, opts, target, io)
+}
+
+/** A writeTree error without its "nothing was changed" tail, for callers that changed something else. */
+function detail(error: unknown): string {
+  const m = oneLine((error as Error).message)
+  for (const tail of [NOTHING_CHANGED, FILES_RESTORED]) if (m.endsWith(tail)) return m.slice(0, -tail.length)
+  return m
+}
+
+/** The same kind of error (so the same exit code) with another message. */
+function retell(error: unknown, message: string): Error {
+  if (error instanceof UsageError) return new UsageError(message, error.hint)
+  if (error instanceof PermissionError) return new PermissionError(message, {hint: error.hint, cause: error})
+  if (error instanceof DataError) return new DataError(message, {hint: error.hint, cause: error})
+  if (error instanceof VipError) return new UnavailableError(message, {hint: error.hint, cause: error})
+  return error as Error // a bug stays a bug
 }
 
 async function reload(
@@ -129,33 +160,45 @@ async function reload(
 ): Promise<ApplyOutcome> {
   await validate(model, secrets, opts, target, io)
   const before = parseShowProc(await io.send(target.masterSocket, 'show proc'))
-  const previous = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS)
-  const lkg = path.join(opts.configDir, LKG)
-  await rm(lkg, {recursive: true, force: true})
-  await writeTree(lkg, previous)
-  await writeTree(opts.configDir, desired.files, OWNED_DIRS)
+  const previous = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
   try {
+    await removeOwnedDir(opts.configDir, LKG, {fs: io.fs})
+    await writeTree(path.join(opts.configDir, LKG), previous, OWNED_DIRS, {fs: io.fs})
+  } catch (error) {
+    throw retell(error, `keeping the current files in ${LKG} failed: ${detail(error)}${NOTHING_CHANGED}`)
+  }
+  let change: TreeChange | undefined
+  try {
+    change = await writeTree(opts.configDir, desired.files, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
     const after = await reloadAndConfirm(target, io, before)
     await verify(desired, target, io)
     return {applied: 'reload', reloads: after.reloads, workers: after.workers, commands: 0}
   } catch (error) {
     const reason = oneLine((error as Error).message)
-    if (previous.length === 0) throw new UnavailableError(`reload failed: ${reason}; there was no previous configuration to restore`, {cause: error})
-    await writeTree(opts.configDir, previous, OWNED_DIRS)
+    const after = why ? ` after ${why}` : ''
+    // The write itself failed: writeTree changed nothing or put everything back, and HAProxy was not reloaded.
+    if (!change) {
+      if (treeStateOf(error) === 'partial') throw retell(error, `writing the new configuration failed${after}: ${reason}; HAProxy was not reloaded; the previous files are in ${path.join(opts.configDir, LKG)}`)
+      throw retell(error, `writing the new configuration failed${after}: ${detail(error)}; the previous files are in place and HAProxy still runs them (not reloaded)`)
+    }
+    if (previous.length === 0) throw new UnavailableError(`reload failed${after}: ${reason}; there was no previous configuration to restore`, {cause: error})
+    const restored = await change.restore().then(() => undefined, (e: Error) => e)
+    if (restored) throw new UnavailableError(`reload failed${after}: ${reason}; ${oneLine(restored.message)}; the previous files are in ${path.join(opts.configDir, LKG)}`, {cause: error})
     const mid = await io.send(target.masterSocket, 'show proc').then(parseShowProc, () => before)
-    await reloadAndConfirm(target, io, mid).catch(() => undefined)
-    throw new UnavailableError(`reload failed${why ? ` after ${why}` : ''}: ${reason}; restored the previous configuration`, {cause: error})
+    const back = await reloadAndConfirm(target, io, mid).then(() => undefined, (e: Error) => e)
+    if (back) throw new UnavailableError(`reload failed${after}: ${reason}; restored the previous configuration files, but reloading them failed too: ${oneLine(back.message)}`, {cause: error})
+    throw new UnavailableError(`reload failed${after}: ${reason}; restored the previous configuration and reloaded it`, {cause: error})
   }
 }
 
 /** Renders into a staging directory (with its own paths) and asks HAProxy to check it. */
 async function validate(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
   const stage = path.join(opts.configDir, STAGING)
-  await rm(stage, {recursive: true, force: true})
+  await removeOwnedDir(opts.configDir, STAGING, {fs: io.fs})
   // Slot assignment does not change validity, so the staged copy needs none.
   const staged = generateHaproxy(model, secrets, {...opts, configDir: stage, slots: undefined})
-  await writeTree(stage, staged.files)
   try {
+    await writeTree(stage, staged.files, [], {fs: io.fs})
     const r = await io.exec(target.haproxyBin, ['-c', '-f', path.join(stage, 'haproxy.cfg')])
     if (r.code !== 0) {
       const alert = `${r.stderr}\n${r.stdout}`.split('\n').find((l) => l.includes('[ALERT]')) || `haproxy -c exited ${r.code}`
@@ -164,7 +207,7 @@ async function validate(model: LbModel, secrets: SecretLookup, opts: HaproxyOpti
       })
     }
   } finally {
-    await rm(stage, {recursive: true, force: true})
+    await removeOwnedDir(opts.configDir, STAGING, {fs: io.fs}).catch(() => undefined)
   }
 }
 
