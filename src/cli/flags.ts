@@ -18,7 +18,7 @@ export const sourceFlags = {
   context: Flags.string({description: 'kubeconfig context to use', helpGroup: 'SOURCE'}),
   namespace: Flags.string({char: 'n', description: 'namespace (default: the context namespace live, all namespaces with -f)', helpGroup: 'SOURCE'}),
   'all-namespaces': Flags.boolean({char: 'A', description: 'all namespaces', helpGroup: 'SOURCE', exclusive: ['namespace']}),
-  'request-timeout': Flags.integer({description: 'seconds to wait for each API request', default: 30, min: 1, helpGroup: 'SOURCE'}),
+  'request-timeout': Flags.integer({description: 'seconds to wait for each API request (1-86400)', default: 30, min: 1, max: 86_400, helpGroup: 'SOURCE'}),
 }
 
 /** How objects become a load-balancer model. */

@@ -1,10 +1,12 @@
 /** `vipctl generate haproxy`: Snapshot -> LbModel -> HAProxy files, printed or written to a directory. */
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {buildModel} from '../model/build.js'
+import {validateTls} from '../model/tls.js'
 import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
 import {writeTree} from '../apply/files.js'
 import {generateHaproxy, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
+import {checkListeners} from '../targets/haproxy/options.js'
 
 export interface GeneratedFileView {
   path: string
@@ -22,12 +24,16 @@ export interface GenerateView {
 
 export function secretLookup(snap: Snapshot): SecretLookup {
   const byKey = new Map(snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
-  return (key) => byKey.get(key)?.tls
+  return (key) => {
+    const tls = byKey.get(key)?.tls
+    return tls ? validateTls(tls.cert.reveal(), tls.key.reveal()) : undefined
+  }
 }
 
 export function renderHaproxy(snap: Snapshot, model: ModelOptions, opts: HaproxyOptions): {config: HaproxyConfig; diagnostics: Diagnostic[]} {
   const m = buildModel(snap, model)
   const config = generateHaproxy(m, secretLookup(snap), opts)
+  checkListeners(config, opts)
   return {config, diagnostics: [...m.diagnostics, ...config.diagnostics]}
 }
 
@@ -38,7 +44,7 @@ export async function generateHaproxyFiles(
   outDir: string | undefined,
 ): Promise<{result: DocResult<GenerateView>; diagnostics: Diagnostic[]}> {
   const {config, diagnostics} = renderHaproxy(snap, model, opts)
-  if (outDir) await writeTree(outDir, config.files, ['maps', 'certs'])
+  if (outDir) await writeTree(outDir, config.files, ['maps', 'certs'], {flag: '--out'})
   const files = config.files.map((f) => ({
     path: f.path,
     mode: `0${f.mode.toString(8)}`,

@@ -29,7 +29,7 @@ export async function generateNetscalerFiles(snap: Snapshot, model: ModelOptions
     {path: 'nitro.json', content: renderNitro(cfg), mode: 0o644, secret: false},
     ...cfg.files.map((f) => ({...f, path: `ssl/${f.path}`})),
   ]
-  if (outDir) await writeTree(outDir, files, ['ssl'])
+  if (outDir) await writeTree(outDir, files, ['ssl'], {flag: '--out'})
   const view = files.map((f) => ({path: f.path, mode: `0${f.mode.toString(8)}`, bytes: Buffer.byteLength(f.content), ...(f.secret ? {} : {content: f.content})}))
   return {
     diagnostics: [...m.diagnostics, ...cfg.diagnostics],

@@ -1,12 +1,13 @@
 /** Services behind `generate nftables|iptables` and `apply|diff|delete vip`. */
 import {execFile} from 'node:child_process'
 import type {Diagnostic, Snapshot} from '../../cluster/types.js'
-import {UnavailableError} from '../../errors.js'
+import {UnavailableError, UsageError} from '../../errors.js'
 import {buildModel} from '../../model/build.js'
 import type {ModelOptions} from '../../model/types.js'
 import type {DocResult} from '../../output/render.js'
 import {generateHaproxy, type HaproxyOptions} from '../../targets/haproxy/generate.js'
 import {secretLookup} from '../../generate/haproxy.js'
+import {checkListeners} from '../../targets/haproxy/options.js'
 import {renderIptables, renderNft, vipRules, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
 import {applyVip, deleteVip, planVip, readVipState, ruleKey, type VipIO, type VipPlan, type VipTarget} from './apply.js'
 
@@ -29,7 +30,14 @@ export function processVipIO(): VipIO {
 /** The rules for a mode; dnat targets are where the HAProxy target listens (--listen-address). */
 export function rulesFor(snap: Snapshot, modelOpts: ModelOptions, hopts: HaproxyOptions, mode: VipMode): {rules: VipRule[]; diagnostics: Diagnostic[]} {
   const model = buildModel(snap, modelOpts)
-  const listeners = mode === 'dnat' ? generateHaproxy(model, secretLookup(snap), hopts).listeners : new Map()
+  let listeners = new Map<string, {address: string; port: number}>()
+  if (mode === 'dnat') {
+    // DNAT to the VIP itself would be a loop: the rules need the address HAProxy listens on.
+    if (hopts.listen.mode !== 'address') throw new UsageError('--mode dnat needs --listen-address (where HAProxy listens; ports from --listen-base-port)')
+    const config = generateHaproxy(model, secretLookup(snap), hopts)
+    checkListeners(config, hopts)
+    listeners = config.listeners
+  }
   return {rules: vipRules(model, mode, listeners), diagnostics: model.diagnostics}
 }
 

@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 import {isIP} from 'node:net'
 import {UsageError} from '../../errors.js'
-import {DEFAULT_HAPROXY_OPTIONS, type HaproxyOptions} from './generate.js'
+import {hostPortOption} from '../../cli/options.js'
+import {DEFAULT_HAPROXY_OPTIONS, type HaproxyConfig, type HaproxyOptions} from './generate.js'
 
 export const haproxyFlags = {
   'config-dir': Flags.string({description: 'directory HAProxy reads haproxy.cfg, maps/ and certs/ from', default: '/etc/haproxy/vipctl', helpGroup: 'HAPROXY'}),
@@ -22,7 +23,17 @@ export const haproxyTargetFlags = {
   'haproxy-bin': Flags.string({description: 'haproxy binary used to check configs', default: 'haproxy', helpGroup: 'HAPROXY'}),
 }
 
+/** A runtime socket flag: a unix socket path, or a loopback IPv4 address:port (admin commands travel in clear text). */
+function socketOption(flag: string, text: string | undefined): void {
+  if (text === undefined) return
+  if (text === '') throw new UsageError(`${flag} "": expected a unix socket path or 127.0.0.1:PORT`)
+  if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(text)) hostPortOption(flag, text, {loopback: true, example: '127.0.0.1:9999'})
+  else if (/^\[.*\]:\d+$/.test(text) || /^[A-Za-z0-9.-]+:\d+$/.test(text)) throw new UsageError(`${flag} ${text}: expected a unix socket path or 127.0.0.1:PORT (no host names or IPv6)`)
+}
+
 export function haproxyTarget(f: {'master-socket'?: string; 'stats-socket'?: string; 'haproxy-bin': string}, opts: {runDir: string}) {
+  socketOption('--master-socket', f['master-socket'])
+  socketOption('--stats-socket', f['stats-socket'])
   return {
     masterSocket: f['master-socket'] ?? path.join(opts.runDir, 'master.sock'),
     statsSocket: f['stats-socket'] ?? path.join(opts.runDir, 'admin.sock'),
@@ -40,19 +51,65 @@ export interface HaproxyFlagValues {
   'listen-base-port': number
 }
 
+/** Characters HAProxy takes in a bare path token inside converters and crt-list (no quoting needed, no "," or ")"). */
+const SAFE_PATH = /^[A-Za-z0-9_.\/-]+$/
+/** Longest admin socket path HAProxy 2.6 accepts ("socket path ... too long (max 97)"). */
+const MAX_SOCKET_PATH = 97
+
+/** A directory flag as the absolute path HAProxy will be given, checked as HAProxy and the kernel will see it. */
+function dirOption(flag: string, dir: string): string {
+  if (dir === '') throw new UsageError(`${flag} "": expected a directory`)
+  const abs = path.resolve(dir)
+  const shown = abs === dir ? JSON.stringify(dir) : `${JSON.stringify(dir)} (resolved: ${JSON.stringify(abs)})`
+  if (!SAFE_PATH.test(abs)) throw new UsageError(`${flag} ${shown}: HAProxy needs a path of letters, digits, "_", ".", "-" and "/" only`)
+  const under = ['/proc', '/sys'].find((p) => abs === p || abs.startsWith(`${p}/`))
+  if (under) throw new UsageError(`${flag} ${shown}: is under ${under}, where no configuration or socket belongs`)
+  return abs
+}
+
 export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
-  const m = /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(f['metrics-address'])
-  if (!m || isIP(m[1]!.replace(/[[\]]/g, '')) === 0 || Number(m[2]) > 65535)
-    throw new UsageError(`--metrics-address ${JSON.stringify(f['metrics-address'])}: expected IP:PORT, e.g. 127.0.0.1:8405`)
+  hostPortOption('--metrics-address', f['metrics-address'], {loopback: true})
   if (f['listen-address'] !== undefined && (isIP(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
-  for (const [flag, dir] of [['--config-dir', f['config-dir']], ['--run-dir', f['run-dir']]] as const)
-    if (!/^[A-Za-z0-9_.\/-]+$/.test(dir)) throw new UsageError(`${flag} ${JSON.stringify(dir)}: only letters, digits, "_", ".", "-" and "/" are allowed`)
+  const configDir = dirOption('--config-dir', f['config-dir'])
+  const runDir = dirOption('--run-dir', f['run-dir'])
+  const admin = path.join(runDir, 'admin.sock')
+  if (Buffer.byteLength(admin) > MAX_SOCKET_PATH)
+    throw new UsageError(`--run-dir ${JSON.stringify(f['run-dir'])}: the admin socket ${admin} would be ${Buffer.byteLength(admin)} bytes long; HAProxy takes at most ${MAX_SOCKET_PATH}`)
   return {
-    configDir: path.resolve(f['config-dir']),
-    runDir: path.resolve(f['run-dir']),
+    configDir,
+    runDir,
     nbthread: f.nbthread,
     spareSlots: f['spare-slots'],
     metricsAddress: f['metrics-address'],
     listen: f['listen-address'] ? {mode: 'address', address: f['listen-address'], basePort: f['listen-base-port']} : {mode: 'vip'},
   }
+}
+
+/**
+ * Flags checked against what they produced: with --listen-address, every
+ * frontend's port (--listen-base-port + its index) must exist, and none may be
+ * the --metrics-address port on the same address.
+ */
+export function checkListeners(config: Pick<HaproxyConfig, 'listeners'>, opts: HaproxyOptions): void {
+  if (opts.listen.mode !== 'address') return
+  const ports = [...config.listeners.values()].map((l) => l.port)
+  if (ports.length === 0) return
+  const base = opts.listen.basePort
+  const last = Math.max(...ports)
+  if (last > 65535)
+    throw new UsageError(`--listen-base-port ${base}: the ${ports.length} frontends need ports ${base}-${last}, but the last port is 65535 (use --listen-base-port ${Math.max(1, 65535 - (last - base))} or lower)`)
+  const metrics = hostPortOption('--metrics-address', opts.metricsAddress, {loopback: true})
+  const listen = opts.listen.address
+  const same = listen === metrics.host || (isIP(listen) === 4 && listen === '0.0.0.0') || (isIP(listen) === 6 && /^[0:]+$/.test(listen)) || normalIPv6(listen) === normalIPv6(metrics.host)
+  if (same && ports.includes(metrics.port))
+    throw new UsageError(`--metrics-address ${opts.metricsAddress}: port ${metrics.port} is also a frontend port (--listen-address ${listen} --listen-base-port ${base} gives ports ${base}-${last})`)
+}
+
+function normalIPv6(ip: string): string | undefined {
+  if (isIP(ip) !== 6) return undefined
+  const [head, tail] = ip.toLowerCase().split('::') as [string, string | undefined]
+  const h = head ? head.split(':') : []
+  const t = tail ? tail.split(':') : []
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+  return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')
 }
