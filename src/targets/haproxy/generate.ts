@@ -164,8 +164,8 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   })
 
   for (const pool of model.pools) {
-    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers, index))
-    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers, index))
+    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers, index, diagnostics))
+    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers, index, diagnostics))
   }
   sections.push(metricsSection(opts))
   files.unshift({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644, secret: false})
@@ -328,11 +328,14 @@ export function certFileName(secret: string): string {
   return readable.length <= 200 ? `certs/${readable}.pem` : `certs/_${createHash('sha256').update(secret).digest('hex')}.pem`
 }
 
-function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[], index: HaproxyIndex): Section {
+function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[], index: HaproxyIndex, diagnostics: Diagnostic[]): Section {
   const m = pool.monitor
   const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
-  if (m.kind === 'http') {
+  if (m.kind === 'http' && !isToken(m.path)) {
+    // Cannot happen while probePath's grammar is inside the token grammar; if it ever does, this pool falls back to a TCP check.
+    diagnostics.push({severity: 'error', code: 'VIP3003', object: m.provenance?.object ?? pool.provenance[0]!.object, field: m.provenance?.field, message: 'the HAProxy target cannot write this probe path; a TCP check is used'})
+  } else if (m.kind === 'http') {
     lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path), line('http-check', 'expect', 'status', '200-399'))
   }
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
