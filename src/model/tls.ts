@@ -89,7 +89,8 @@ export function signatureOid(der: Buffer): string | undefined {
     if (der[p++] !== 0x30) return undefined
     len()
     if (der[p++] !== 0x30) return undefined
-    p += len() // skip tbsCertificate
+    const tbs = len()
+    p += tbs // skip tbsCertificate
     if (der[p++] !== 0x30) return undefined
     len()
     if (der[p++] !== 0x06) return undefined
@@ -192,8 +193,8 @@ export function validateTls(certPem: Buffer, keyPem: Buffer): TlsResult {
   }
   for (const [i, der] of ders.entries()) {
     const weak = WEAK_SIGNATURES.get(signatureOid(der) ?? '')
-    // A self-signed root's own signature is never checked; the rest must not use MD5 or SHA-1.
-    if (weak && !(i === ders.length - 1 && i > 0 && certs[i]!.checkIssued(certs[i]!))) return fail(`tls.crt: certificate ${i + 1} is signed with ${weak}, which the proxy's TLS library refuses`)
+    // OpenSSL does not judge a self-signed certificate by its own signature; the rest must not use MD5 or SHA-1.
+    if (weak && !certs[i]!.checkIssued(certs[i]!)) return fail(`tls.crt: certificate ${i + 1} is signed with ${weak}, which the proxy's TLS library refuses`)
   }
   return {
     ok: true,
