@@ -87,10 +87,10 @@ export class VerdictError extends VipError {
 
 /**
  * Flattens any thrown value to one printable line: line breaks (with the space
- * around them) become one space, and every other control or invisible character
+ * around them) and tabs become one space, and every other control or invisible character
  * (ESC, C1, bidi, zero-width; from an object, a file or a reply quoted in the
  * message) a visible escape such as \x1b.
  */
 export function oneLine(text: string): string {
-  return printable(text.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, ' ').trim())
+  return printable(text.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, ' ').replace(/\t/g, ' ').trim())
 }
