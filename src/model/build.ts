@@ -9,7 +9,7 @@ import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, S
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../check/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {allow, canonicalHost} from './grammar.js'
+import {MONITOR_LIMITS, allow, canonicalHost} from './grammar.js'
 import {validateTls, type TlsResult} from './tls.js'
 import {canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
@@ -439,7 +439,7 @@ class Builder {
       portName: sp.name,
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
-      monitor: monitorFor(svc, sp, pods),
+      monitor: monitorFor(svc, sp, pods, (code, object, field, message) => this.diag(code, object, field, message)),
       members: this.membersOf(svc, sp),
       provenance: [prov],
     }
@@ -481,7 +481,13 @@ class Builder {
 }
 
 /** Health monitor from the readiness probe of the container serving the target port; TCP otherwise. */
-export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[]): Monitor {
+/**
+ * Health monitor from the readiness probe of the container serving the target
+ * port; TCP otherwise. Timing values outside MONITOR_LIMITS (what every target
+ * can express) are clamped and reported; a probe path outside the grammar or a
+ * non-HTTP scheme falls back to a TCP check and is reported.
+ */
+export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[], report: (code: string, object: string, field: string, message: string) => void = () => {}): Monitor {
   const defaults = {intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3}
   const key = objectKey(svc)
   for (const pod of pods) {
@@ -491,18 +497,30 @@ export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[]): Monitor 
       if (!(c.ports ?? []).some((p) => p.containerPort === target) && sp.targetPort !== undefined) continue
       const probe = c.readinessProbe
       if (!probe?.httpGet) continue
+      const field = `spec.containers[${ci}].readinessProbe`
       const port = typeof probe.httpGet.port === 'number' ? probe.httpGet.port : (c.ports ?? []).find((p) => p.name === probe.httpGet!.port)?.containerPort
       const path = probe.httpGet.path ?? '/'
-      if (!allow.probePath(path) || (probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') continue
+      if (!allow.probePath(path)) {
+        report('VIP2003', objectKey(pod), `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
+        continue
+      }
+      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') continue
+      const clamp = (what: keyof typeof MONITOR_LIMITS, value: number, from: string) => {
+        const [lo, hi] = MONITOR_LIMITS[what]
+        if (value >= lo && value <= hi) return value
+        const used = Math.min(hi, Math.max(lo, value))
+        report('VIP2015', objectKey(pod), `${field}.${from}`, `${value} is outside what the proxies accept (${lo}-${hi}${what.endsWith('Ms') ? ' ms' : ''}); ${used} is used`)
+        return used
+      }
       return {
         kind: 'http',
         path,
         port: port === target ? undefined : port,
-        intervalMs: (probe.periodSeconds ?? 2) * 1000,
-        timeoutMs: (probe.timeoutSeconds ?? 1) * 1000,
-        rise: probe.successThreshold && probe.successThreshold > 1 ? probe.successThreshold : defaults.rise,
-        fall: probe.failureThreshold ?? defaults.fall,
-        provenance: {object: objectKey(pod), field: `spec.containers[${ci}].readinessProbe`},
+        intervalMs: clamp('intervalMs', (probe.periodSeconds ?? 2) * 1000, 'periodSeconds'),
+        timeoutMs: clamp('timeoutMs', (probe.timeoutSeconds ?? 1) * 1000, 'timeoutSeconds'),
+        rise: clamp('rise', probe.successThreshold && probe.successThreshold > 1 ? probe.successThreshold : defaults.rise, 'successThreshold'),
+        fall: clamp('fall', probe.failureThreshold ?? defaults.fall, 'failureThreshold'),
+        provenance: {object: objectKey(pod), field},
       }
     }
   }

@@ -32,6 +32,18 @@ export const FIELD_CHARS: Readonly<Record<string, string>> = {
   name: NAME_CHARS,
 }
 
+/**
+ * Health-check timing every target can express: HAProxy's timers stop at
+ * 2^31-1 ms; NetScaler monitors take intervals of at most 20,940 s, retries
+ * 1-127 and success retries 1-32. Values are [min, max], inclusive.
+ */
+export const MONITOR_LIMITS = {
+  intervalMs: [1000, 3_600_000],
+  timeoutMs: [1000, 3_600_000],
+  rise: [1, 32],
+  fall: [1, 127],
+} as const satisfies Record<string, readonly [number, number]>
+
 export const allow = {
   /** An Ingress path: at most 1,024 characters, no ".." segment. */
   path: (s: string): boolean => s.length <= 1024 && PATH.test(s) && !s.split('/').some((seg) => seg === '..'),

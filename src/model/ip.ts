@@ -36,7 +36,7 @@ export function usableRange(c: Cidr): {first: number; count: number} {
   return c.size <= 2 ? {first: c.base, count: c.size} : {first: c.base + 1, count: c.size - 2}
 }
 
-/** Rejects addresses no VIP or member may have: unspecified, multicast, broadcast. */
+/** Rejects addresses no VIP or member may have: unspecified (0.0.0.0/8, ::), multicast, broadcast, IPv6 link-local. */
 const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
 
 export function isUnicast(ip: string): boolean {
@@ -45,18 +45,19 @@ export function isUnicast(ip: string): boolean {
   if (d) {
     const o = [Number(d[1]), Number(d[2]), Number(d[3]), Number(d[4])]
     if (o.some((x) => x > 255) || d.slice(1).some((x) => x.length > 1 && x.startsWith('0'))) return false
-    return ip !== '0.0.0.0' && ip !== '255.255.255.255' && !(o[0]! >= 224 && o[0]! <= 239)
+    return o[0] !== 0 && ip !== '255.255.255.255' && !(o[0]! >= 224 && o[0]! <= 239)
   }
   // node's isIP accepts IPv6 zone ids with any text after "%": never let one through.
   if (ip.includes('%')) return false
   const v = isIP(ip)
   if (v === 4) {
     const first = Number(ip.split('.')[0])
-    return ip !== '0.0.0.0' && ip !== '255.255.255.255' && !(first >= 224 && first <= 239)
+    return first !== 0 && ip !== '255.255.255.255' && !(first >= 224 && first <= 239)
   }
   if (v === 6) {
-    const l = ip.toLowerCase()
-    return l !== '::' && !l.startsWith('ff')
+    // Link-local (fe80::/10) needs a zone to be bound or reached: never a VIP or a member.
+    const l = canonicalIp(ip) ?? ''
+    return l !== '' && l !== '::' && !l.startsWith('ff') && !/^fe[89ab][0-9a-f]:/.test(l)
   }
   return false
 }

@@ -13,7 +13,7 @@ import {loadOffline} from '../../src/cluster/offline.js'
 import {renderHaproxy, secretLookup} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {FIELD_CHARS, allow, canonicalHost} from '../../src/model/grammar.js'
-import {canonicalIp} from '../../src/model/ip.js'
+import {canonicalIp, isUnicast} from '../../src/model/ip.js'
 import {parsePem, validateTls} from '../../src/model/tls.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
 import {isToken} from '../../src/targets/haproxy/syntax.js'
@@ -184,5 +184,66 @@ describe('trust: TLS Secrets as the proxy loads them', () => {
       assert.match(config.files[0]!.content, /frontend tcp_192-0-2-20_/, file)
       assert.equal(config.files.filter((f) => f.path.endsWith('.pem')).length, 0, file)
     }
+  })
+})
+
+describe('trust: numbers the model accepts are numbers every target can write', () => {
+  const manifest = (probe: Record<string, unknown>) => `
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: t1}
+spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: t1, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{containerPort: 8080}], readinessProbe: ${JSON.stringify({httpGet: {path: '/healthz', port: 8080}, ...probe})}}]}
+status: {phase: Running, podIP: 10.9.0.1, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing, namespace: t1, annotations: {vipctl.io/vip: 192.0.2.10}}
+spec: {ingressClassName: vipctl, rules: [{host: a.example.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]}
+`
+  const snapOf = async (text: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-num-'))
+    writeFileSync(path.join(dir, 'm.yaml'), text)
+    try {
+      return await loadOffline({filenames: [dir], strict: false}, noStdin)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  }
+
+  it('probe timings past what HAProxy and NetScaler accept are clamped and reported (VIP2015), never written', async () => {
+    const snap = await snapOf(manifest({periodSeconds: 3_000_000, timeoutSeconds: 3_000_000, failureThreshold: 100_000, successThreshold: 1000}))
+    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    assert.deepEqual(diagnostics.filter((d) => d.code === 'VIP2015').map((d) => d.field).sort(), [
+      'spec.containers[0].readinessProbe.failureThreshold', 'spec.containers[0].readinessProbe.periodSeconds',
+      'spec.containers[0].readinessProbe.successThreshold', 'spec.containers[0].readinessProbe.timeoutSeconds',
+    ])
+    assert.match(config.files[0]!.content, /check inter 3600000ms fall 127 rise 32/)
+    assert.match(config.files[0]!.content, /timeout check 3600000ms/)
+  })
+
+  it('NetScaler gets a response timeout below the interval (VIP3004) where Kubernetes allowed timeout >= period', async () => {
+    const snap = await snapOf(manifest({periodSeconds: 1, timeoutSeconds: 5}))
+    const model = buildModel(snap, {})
+    const cfg = generateNetscaler(model, secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    const mon = cfg.entities.find((e) => e.type === 'lbmonitor') as {interval: number; resptimeout: number}
+    assert.deepEqual([mon.resptimeout, mon.interval], [5, 6])
+    assert.ok(cfg.diagnostics.some((d) => d.code === 'VIP3004' && d.object === 'Pod/t1/web-1'))
+  })
+
+  it('a probe path outside the grammar is reported and the pool gets a TCP check', async () => {
+    const snap = await snapOf(manifest({httpGet: {path: '/health z', port: 8080}}))
+    const model = buildModel(snap, {})
+    assert.equal(model.pools[0]!.monitor.kind, 'tcp')
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP2003' && d.field === 'spec.containers[0].readinessProbe.httpGet.path'))
+  })
+
+  it('link-local and "this network" addresses are never VIPs or members', () => {
+    for (const a of ['fe80::1', 'FEBF::1', '0.1.2.3', '0.0.0.0', '::', 'ff02::1', '224.0.0.1']) assert.equal(isUnicast(a), false, a)
+    for (const a of ['fe8::1', 'fec0::1', '::1', '10.0.0.1', '::ffff:10.0.0.1']) assert.equal(isUnicast(a), true, a)
   })
 })

@@ -171,14 +171,21 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c})
     for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
     const mon = pool.monitor
+    // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
+    const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
+    let interval = Math.max(1, Math.round(mon.intervalMs / 1000))
+    if (resptimeout >= interval) {
+      interval = resptimeout + 1
+      diagnostics.push({severity: 'warning', code: 'VIP3004', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field, message: `NetScaler needs the monitor's response timeout (${resptimeout} s) below its interval; the interval is ${interval} s`})
+    }
     entities.push({
       type: 'lbmonitor',
       monitorname: n.mon,
       monitorType: mon.kind === 'http' && st === 'HTTP' ? 'HTTP' : 'TCP',
       ...(mon.kind === 'http' && st === 'HTTP' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399'} : {}),
       ...(mon.port ? {destPort: mon.port} : {}),
-      interval: Math.max(1, Math.round(mon.intervalMs / 1000)),
-      resptimeout: Math.max(1, Math.round(mon.timeoutMs / 1000)),
+      interval,
+      resptimeout,
       retries: mon.fall,
       successretries: mon.rise,
     })
