@@ -91,7 +91,8 @@ function fsError(err: unknown, what: string, tail = ''): Error {
   if (err instanceof VipError) return tail ? retell(err, `${err.message}${tail}`) : err
   const c = code(err)
   if (c === 'EACCES' || c === 'EPERM') return new PermissionError(`${what}: permission denied${tail}`, {cause: err})
-  if (c === 'ENOSPC' || c === 'EROFS' || c === 'EIO' || c === 'EDQUOT') return new UnavailableError(`${what}: ${c === 'ENOSPC' ? 'no space left on the device' : c === 'EROFS' ? 'read-only file system' : c === 'EDQUOT' ? 'disk quota exceeded' : 'I/O error'}${tail}`, {cause: err})
+  const unavailable: Record<string, string> = {ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded', EIO: 'I/O error', EFBIG: 'file too large (a file-size limit?)'}
+  if (c && unavailable[c]) return new UnavailableError(`${what}: ${unavailable[c]}${tail}`, {cause: err})
   return new DataError(`${what}: ${(c && PLAIN[c]) ?? c ?? oneLine((err as Error)?.message ?? String(err))}${tail}`, {cause: err})
 }
 
