@@ -89,12 +89,14 @@ describe('flag edges (built CLI)', function () {
   })
 
   describe('--out', () => {
-    it('an existing regular file is "--out FILE is not a directory" (haproxy and netscaler), and it is left alone', async () => {
+    it('an existing regular file is "--out FILE is not a directory" (haproxy and netscaler; --config-dir for diff and apply), and it is left alone', async () => {
       const file = path.join(tmp(), 'FILE')
       writeFileSync(file, 'mine\n')
       refused(await vipctl(['generate', 'haproxy', '-f', M, '--out', file]), 64, new RegExp(`^error: --out ${file} is not a directory$`))
       refused(await vipctl(['generate', 'netscaler', '-f', M, '--out', file]), 64, new RegExp(`^error: --out ${file} is not a directory$`))
       refused(await vipctl(['generate', 'netscaler', '-f', M, '--out', `${file}/x`]), 64, new RegExp(`^error: --out ${file}/x: ${file} is not a directory$`))
+      refused(await vipctl(['diff', 'haproxy', '-f', M, '--config-dir', file]), 64, new RegExp(`^error: --config-dir ${file} is not a directory$`))
+      refused(await vipctl(['apply', 'haproxy', '-f', M, '--config-dir', file, '--yes']), 64, new RegExp(`^error: --config-dir ${file} is not a directory$`))
       assert.equal(readFileSync(file, 'utf8'), 'mine\n')
     })
     it('into /proc (also through a symlink) is refused', async () => {
