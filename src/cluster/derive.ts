@@ -40,7 +40,7 @@ export function deriveEndpointSlices(snap: Snapshot): void {
   for (const svc of snap.services) {
     if (svc.spec.type === 'ExternalName' || !svc.spec.selector) continue
     if (hasSlice.has(`${svc.metadata.namespace}/${svc.metadata.name}`)) continue
-    snap.endpointSlices.push(...deriveForService(svc, snap.pods))
+    for (const slice of deriveForService(svc, snap.pods)) snap.endpointSlices.push(slice)
   }
 }
 

@@ -3,12 +3,10 @@
  * offline source builds. Secrets are never listed: only the TLS Secrets that
  * Ingresses reference are read, by name (least privilege).
  */
-import {existsSync} from 'node:fs'
-import path from 'node:path'
-import {KubeConfig} from '@kubernetes/client-node'
-import {DataError, PermissionError, UsageError, oneLine} from '../errors.js'
-import {addToSnapshot, intakeObject, sortSnapshot} from './intake.js'
-import {restClient, statusError, type RestClient, type RequestIntent} from './rest.js'
+import {PermissionError} from '../errors.js'
+import {addToSnapshot, intakeObject, safe, sortSnapshot} from './intake.js'
+import {loadKubeConfig} from './kubeconfig.js'
+import {BadReplyError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from './rest.js'
 import type {Loaded, SourceIO, SourceOptions} from './source.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
@@ -44,65 +42,7 @@ const KIND_OF: Record<string, [string, string]> = {
   secrets: ['v1', 'Secret'],
 }
 
-/** Loads and checks the kubeconfig as kubectl would: --kubeconfig, $KUBECONFIG (merged), ~/.kube/config, in-cluster. */
-export function loadKubeConfig(opts: Pick<SourceOptions, 'kubeconfig' | 'context'>, env: NodeJS.ProcessEnv): KubeConfig {
-  const kc = new KubeConfig()
-  const file = opts.kubeconfig
-  try {
-    if (file) {
-      if (!existsSync(file)) throw new DataError(`kubeconfig ${file}: no such file`)
-      kc.loadFromFile(file)
-    } else {
-      loadDefault(kc, env)
-    }
-  } catch (error) {
-    if (error instanceof DataError) throw error
-    const where = file ?? env.KUBECONFIG ?? '~/.kube/config'
-    throw new DataError(`kubeconfig ${where}: malformed: ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
-  }
-  if (opts.context) {
-    const names = kc.getContexts().map((c) => c.name)
-    if (!names.includes(opts.context))
-      throw new UsageError(`context "${opts.context}" not found in kubeconfig`, names.length ? `available: ${names.join(', ')}` : 'the kubeconfig has no contexts')
-    kc.setCurrentContext(opts.context)
-  }
-  if (!kc.getCurrentContext() || !kc.getCurrentCluster())
-    throw new UsageError('no current context in kubeconfig', 'pass --context, set current-context, or use -f to read manifests')
-  return kc
-}
-
-/**
- * $KUBECONFIG (a list, merged with the first file winning for each cluster, user
- * and context name, as kubectl does), then ~/.kube/config, then in-cluster.
- */
-function loadDefault(kc: KubeConfig, env: NodeJS.ProcessEnv): void {
-  const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
-  if (files.length === 0) {
-    const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined
-    if (home && existsSync(home)) files.push(home)
-  }
-  if (files.length === 0) {
-    if (env.KUBERNETES_SERVICE_HOST) return kc.loadFromCluster()
-    throw new UsageError('no kubeconfig found ($KUBECONFIG, ~/.kube/config, in-cluster)', 'pass --kubeconfig, or -f to read manifests')
-  }
-  const parts = files.map((f) => {
-    if (!existsSync(f)) throw new DataError(`kubeconfig ${f}: no such file`)
-    const k = new KubeConfig()
-    k.loadFromFile(f)
-    return k
-  })
-  const firstWins = <T extends {name: string}>(lists: T[][]): T[] => {
-    const seen = new Map<string, T>()
-    for (const l of lists) for (const x of l) if (!seen.has(x.name)) seen.set(x.name, x)
-    return [...seen.values()]
-  }
-  kc.loadFromOptions({
-    clusters: firstWins(parts.map((p) => p.clusters)),
-    users: firstWins(parts.map((p) => p.users)),
-    contexts: firstWins(parts.map((p) => p.contexts)),
-    currentContext: parts.map((p) => p.currentContext).find(Boolean) ?? '',
-  })
-}
+export {loadKubeConfig} from './kubeconfig.js'
 
 export async function loadLive(opts: SourceOptions, io: SourceIO): Promise<Loaded> {
   const kc = loadKubeConfig(opts, io.env)
@@ -159,27 +99,126 @@ export function withKind(raw: unknown, resource: string): unknown {
   return raw !== null && typeof raw === 'object' ? {...(raw as object), apiVersion, kind} : raw
 }
 
-/** Follows `continue` tokens; restarts once if a token expires (410). */
-export async function listAll(client: RestClient, r: Resource, namespace: string | undefined): Promise<unknown[]> {
-  const path = r.namespaced && namespace !== undefined ? `${r.prefix}/namespaces/${encodeURIComponent(namespace)}/${r.resource}` : `${r.prefix}/${r.resource}`
+/** Bounds on one list: a server that keeps sending continue tokens, or more objects than any cluster has, is an error. */
+export const LIST_LIMITS = {
+  /** 10,000 pages of 500 is 5 million objects. */
+  pages: 10_000,
+  objects: 2_000_000,
+  /** Restarts from the first page after an expired continue token (410). */
+  restarts: 3,
+}
+
+export interface ListResult {
+  items: Record<string, unknown>[]
+  /** The list's resourceVersion (to watch from). */
+  resourceVersion: string
+}
+
+/** The path of a resource's collection, in one namespace or across all. */
+export function collectionPath(r: Resource, namespace: string | undefined): string {
+  return r.namespaced && namespace !== undefined ? `${r.prefix}/namespaces/${encodeURIComponent(namespace)}/${r.resource}` : `${r.prefix}/${r.resource}`
+}
+
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`)
+
+/**
+ * Checks one page of a list reply: a JSON object whose kind ends in List, with
+ * an items array of objects and well-formed metadata. Anything else is a
+ * BadReplyError naming the URL and what was wrong: an HTML login page, a
+ * captive portal or a misrouted load balancer must never read as "no objects".
+ */
+export function parseListPage(res: RestResponse, what: string, kind?: string): {items: Record<string, unknown>[]; continue?: string; resourceVersion?: string} {
+  const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`, {hint: 'is the kubeconfig server the API server itself, not a proxy or a login page?'})
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${JSON.stringify(res.notJson.slice(0, 40))})` : 'the reply is empty')
+  const body = res.body
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(`the reply is ${describe(body)}, not a list object`)
+  const b = body as {kind?: unknown; items?: unknown; metadata?: unknown}
+  if (typeof b.kind !== 'string' || !b.kind.endsWith('List'))
+    throw bad(`the reply is not a list (kind ${typeof b.kind === 'string' ? JSON.stringify(safe(b.kind)) : b.kind === undefined ? 'missing' : describe(b.kind)})`)
+  // A list of something else (a proxy that answers every path alike) is as wrong as no list: its items must not stand in for ours.
+  if (kind !== undefined && b.kind !== `${kind}List`) throw bad(`the reply is a ${JSON.stringify(safe(b.kind))}, not a "${kind}List"`)
+  if (!Array.isArray(b.items)) throw bad(b.items === undefined ? '"items" is missing' : `"items" is ${describe(b.items)}, not an array`)
+  const items = b.items as unknown[]
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]
+    if (it === null || typeof it !== 'object' || Array.isArray(it)) throw bad(`items[${i}] is ${describe(it)}, not an object`)
+    // List items normally carry no kind; one that does must be of the kind listed.
+    const k = (it as {kind?: unknown}).kind
+    if (kind !== undefined && k !== undefined && k !== kind) throw bad(`items[${i}] is ${typeof k === 'string' ? `a ${JSON.stringify(safe(k))}` : `a kind that is ${describe(k)}`}, not a "${kind}"`)
+  }
+  let cont: string | undefined
+  let rv: string | undefined
+  if (b.metadata !== undefined && b.metadata !== null) {
+    if (typeof b.metadata !== 'object' || Array.isArray(b.metadata)) throw bad(`"metadata" is ${describe(b.metadata)}, not an object`)
+    const m = b.metadata as {continue?: unknown; resourceVersion?: unknown}
+    if (m.continue !== undefined && m.continue !== null && typeof m.continue !== 'string') throw bad(`"metadata.continue" is ${describe(m.continue)}, not a string`)
+    if (m.resourceVersion !== undefined && m.resourceVersion !== null && typeof m.resourceVersion !== 'string') throw bad(`"metadata.resourceVersion" is ${describe(m.resourceVersion)}, not a string`)
+    cont = (m.continue as string | undefined) || undefined
+    rv = (m.resourceVersion as string | undefined) || undefined
+  }
+  return {items: items as Record<string, unknown>[], continue: cont, resourceVersion: rv}
+}
+
+/**
+ * A whole list, page by page (`limit`, `continue`), checked and bounded: a
+ * repeated continue token, more than LIST_LIMITS.pages pages or more than
+ * LIST_LIMITS.objects objects is an error; an expired token (410) restarts
+ * from the first page (at most LIST_LIMITS.restarts times). Items are appended
+ * one by one: a page of 200,000 never becomes 200,000 call arguments.
+ */
+export async function listPages(
+  client: RestClient,
+  r: Resource,
+  namespace: string | undefined,
+  pageSize: number,
+  opts: {limits?: typeof LIST_LIMITS; statusError?: (res: RestResponse, intent: RequestIntent) => Error} = {},
+): Promise<ListResult> {
+  const limits = opts.limits ?? LIST_LIMITS
+  const failed = opts.statusError ?? ((res: RestResponse, intent: RequestIntent) => statusError(res, intent, client.server, client.user))
+  const path = collectionPath(r, namespace)
   const intent: RequestIntent = {verb: 'list', resource: r.resource, namespace: r.namespaced ? namespace : undefined}
+  const what = `list of ${r.resource} from ${client.server}${path}`
   for (let restart = 0; ; restart++) {
-    const items: unknown[] = []
+    const items: Record<string, unknown>[] = []
+    const tokens = new Set<string>()
     let cont: string | undefined
+    let rv = ''
     let expired = false
-    do {
-      const res = await client.get(path, {limit: PAGE_SIZE, continue: cont})
-      if (res.status === 410 && cont && restart === 0) {
+    for (let page = 1; ; page++) {
+      if (page > limits.pages) throw new BadReplyError(`${what} failed: more than ${limits.pages} pages (the server keeps sending continue tokens)`)
+      const res = await client.get(path, {limit: pageSize, continue: cont})
+      if (res.status === 410 && cont) {
         expired = true
         break
       }
-      if (res.status !== 200) throw statusError(res, intent, client.server, client.user)
-      const body = res.body as {items?: unknown[]; metadata?: {continue?: string}}
-      items.push(...(body.items ?? []))
-      cont = body.metadata?.continue || undefined
-    } while (cont)
-    if (!expired) return items
+      if (res.status !== 200) throw failed(res, intent)
+      const p = parseListPage(res, page === 1 ? what : `${what} (page ${page})`, KIND_OF[r.resource]?.[1])
+      if (items.length + p.items.length > limits.objects) throw new BadReplyError(`${what} failed: more than ${limits.objects} objects`)
+      for (const it of p.items) items.push(it)
+      rv = p.resourceVersion ?? rv
+      if (!p.continue) return {items, resourceVersion: rv}
+      if (tokens.has(p.continue)) throw new BadReplyError(`${what} failed: the server sent the same continue token twice (page ${page})`)
+      tokens.add(p.continue)
+      cont = p.continue
+    }
+    if (expired && restart >= limits.restarts) throw new BadReplyError(`${what} failed: the continue token expired ${restart + 1} times (410 Gone); the list changes faster than it can be read`)
   }
+}
+
+/** All items of one resource (see listPages). */
+export async function listAll(client: RestClient, r: Resource, namespace: string | undefined): Promise<unknown[]> {
+  return (await listPages(client, r, namespace, PAGE_SIZE)).items
+}
+
+/** A single object read by GET: a JSON object of the kind asked for, or a BadReplyError naming the URL. */
+export function parseObject(res: RestResponse, kind: string, what: string): Record<string, unknown> {
+  const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`)
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${JSON.stringify(res.notJson.slice(0, 40))})` : 'the reply is empty')
+  const b = res.body
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw bad(`the reply is ${describe(b)}, not an object`)
+  const k = (b as {kind?: unknown}).kind
+  if (k !== kind) throw bad(`the reply is not a ${kind} (kind ${typeof k === 'string' ? JSON.stringify(safe(k)) : k === undefined ? 'missing' : describe(k)})`)
+  return b as Record<string, unknown>
 }
 
 /** GETs each TLS Secret an Ingress names; a missing one is left for the model to report. */
@@ -189,8 +228,9 @@ export async function referencedSecrets(client: RestClient, snap: Snapshot): Pro
   const out: unknown[] = []
   for (const key of [...wanted].sort()) {
     const [ns, name] = key.split('/') as [string, string]
-    const res = await client.get(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`)
-    if (res.status === 200) out.push(res.body)
+    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`
+    const res = await client.get(path)
+    if (res.status === 200) out.push(parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${client.server}${path}`))
     else if (res.status === 403)
       snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: `Secret/${key}`, message: `not readable (403): ${client.user} needs "get" on this Secret`})
     else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'secrets', namespace: ns, name}, client.server, client.user)

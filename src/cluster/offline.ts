@@ -5,7 +5,8 @@
  * expansion and input size bounded. A bad document or object is reported with
  * file, document index and line, and the rest still load.
  */
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {createReadStream} from 'node:fs'
+import {open, readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {LineCounter, parseAllDocuments} from 'yaml'
 import {DataError, UsageError} from '../errors.js'
@@ -35,25 +36,44 @@ export interface OfflineOptions {
   strict: boolean
 }
 
-/** Reads every input into one Snapshot. Throws DataError for unreadable inputs, or any bad object with strict. */
+/**
+ * Reads every input into one Snapshot. Throws DataError for unreadable inputs,
+ * or any bad object with strict.
+ *
+ * Every input named with -f must hold at least one document: an empty file or
+ * stdin (nothing at all, or only blank lines, comments and `---`), or a
+ * directory without any such document, is `<input>: no objects` (exit 65), so
+ * that the end of a failed pipe (`-f - </dev/null`) never reads as "nothing to
+ * serve". An explicit empty list (`kind: List` with `items: []`) is a document
+ * and is accepted. Files inside a directory may be empty when another has a document.
+ */
 export async function loadOffline(opts: OfflineOptions, io: OfflineIO): Promise<Snapshot> {
-  const files = await expandInputs(opts.filenames)
+  const groups = await expandInputGroups(opts.filenames)
   const snap = emptySnapshot({kind: 'offline', files: opts.filenames})
-  let total = 0
+  const budget = {total: 0}
   let stdinUsed = false
-  for (const file of files) {
-    let text: string
-    if (file === '-') {
-      if (stdinUsed) throw new UsageError('"-" (stdin) was given more than once')
-      stdinUsed = true
-      text = await io.readStdin()
-    } else {
-      text = await readInput(file)
+  for (const {input, files, directory} of groups) {
+    let documents = 0
+    for (const file of files) {
+      let text: string
+      if (file === '-') {
+        if (stdinUsed) throw new UsageError('"-" (stdin) was given more than once')
+        stdinUsed = true
+        text = await io.readStdin()
+        const bytes = Buffer.byteLength(text)
+        if (bytes > LIMITS.fileBytes) throw new DataError(`<stdin>: larger than ${LIMITS.fileBytes / 1024 / 1024} MiB`)
+        budget.total += bytes
+        if (budget.total > LIMITS.totalBytes) throw new DataError(`inputs exceed ${LIMITS.totalBytes / 1024 / 1024} MiB in total`)
+      } else {
+        text = await readInput(file, budget)
+      }
+      documents += parseInto(snap, text, label(file))
     }
-    total += text.length
-    if (text.length > LIMITS.fileBytes) throw new DataError(`${label(file)}: larger than ${LIMITS.fileBytes / 1024 / 1024} MiB`)
-    if (total > LIMITS.totalBytes) throw new DataError(`inputs exceed ${LIMITS.totalBytes / 1024 / 1024} MiB in total`)
-    parseInto(snap, text, label(file))
+    if (documents === 0)
+      throw new DataError(
+        directory ? `${input}: no objects (no document in any .yaml, .yml or .json file under it)` : `${label(input)}: no objects (the input is empty or holds only comments)`,
+        {hint: 'nothing was changed; an empty input is refused so that a failed pipe never reads as "no objects"'},
+      )
   }
   if (opts.strict) {
     const first = snap.diagnostics.find((d) => d.severity === 'error')
@@ -67,21 +87,81 @@ function label(file: string): string {
   return file === '-' ? '<stdin>' : file
 }
 
-async function readInput(file: string): Promise<string> {
+/**
+ * One file, bounded: a regular file is refused by its size before a byte is
+ * read; anything else (a pipe, a device such as /dev/zero) is read as a stream
+ * and cut past the limit. `budget.total` counts bytes across all inputs.
+ */
+async function readInput(file: string, budget: {total: number}): Promise<string> {
+  const max = LIMITS.fileBytes
+  const tooBig = () => new DataError(`${file}: larger than ${max / 1024 / 1024} MiB`)
+  const overTotal = () => new DataError(`inputs exceed ${LIMITS.totalBytes / 1024 / 1024} MiB in total`)
+  let handle
   try {
-    return await readFile(file, 'utf8')
+    handle = await open(file, 'r')
   } catch (error) {
-    throw new DataError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read'}`, {cause: error})
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DataError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'cannot read'}`, {cause: error})
   }
+  try {
+    const st = await handle.stat()
+    if (st.isFile()) {
+      if (st.size > max) throw tooBig()
+      if (budget.total + st.size > LIMITS.totalBytes) throw overTotal()
+    }
+    let text: string
+    try {
+      text = await readStreamBounded(createReadStream('', {fd: handle.fd, autoClose: false}), max, file)
+    } catch (error) {
+      if (error instanceof DataError) throw error
+      throw new DataError(`${file}: cannot read`, {cause: error})
+    }
+    budget.total += Buffer.byteLength(text)
+    if (budget.total > LIMITS.totalBytes) throw overTotal()
+    return text
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+/**
+ * Reads a stream whole, bounded: past `maxBytes` it stops reading (leaving the
+ * loop destroys the stream, so an endless producer gets EPIPE) and throws
+ * `<label>: larger than N MiB`; nothing more is buffered.
+ */
+export async function readStreamBounded(stream: NodeJS.ReadableStream, maxBytes: number, name: string): Promise<string> {
+  const chunks: Buffer[] = []
+  let total = 0
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer)
+    total += b.length
+    if (total > maxBytes) throw new DataError(`${name}: larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`)
+    chunks.push(b)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export interface InputGroup {
+  /** As given with -f. */
+  input: string
+  /** The files it stands for ("-" for stdin). */
+  files: string[]
+  directory: boolean
 }
 
 /** Files and directories (recursive, sorted, .yaml/.yml/.json) to a flat list of files. */
 export async function expandInputs(inputs: string[]): Promise<string[]> {
+  return (await expandInputGroups(inputs)).flatMap((g) => g.files)
+}
+
+/** Each -f input with the files it stands for. */
+export async function expandInputGroups(inputs: string[]): Promise<InputGroup[]> {
   if (inputs.length === 0) throw new UsageError('no input: pass -f FILE|DIR|- (or omit -f to read the cluster)')
-  const out: string[] = []
+  const out: InputGroup[] = []
+  let count = 0
   for (const input of inputs) {
     if (input === '-') {
-      out.push('-')
+      out.push({input, files: ['-'], directory: false})
       continue
     }
     let st
@@ -90,27 +170,29 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
     } catch (error) {
       throw new DataError(`${input}: no such file or directory`, {cause: error})
     }
-    if (st.isDirectory()) out.push(...(await walk(input)))
-    else out.push(input)
-    if (out.length > LIMITS.files) throw new DataError(`more than ${LIMITS.files} manifest files`)
+    const files: string[] = []
+    if (st.isDirectory()) await walk(input, files)
+    else files.push(input)
+    count += files.length
+    if (count > LIMITS.files) throw new DataError(`more than ${LIMITS.files} manifest files`)
+    out.push({input, files, directory: st.isDirectory()})
   }
   return out
 }
 
-async function walk(dir: string): Promise<string[]> {
+async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, {withFileTypes: true})
   entries.sort((a, b) => a.name.localeCompare(b.name))
-  const out: string[] = []
   for (const e of entries) {
     const p = path.join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await walk(p)))
+    if (e.isDirectory()) await walk(p, out)
     else if (e.isFile() && /\.(ya?ml|json)$/i.test(e.name)) out.push(p)
+    if (out.length > LIMITS.files) throw new DataError(`more than ${LIMITS.files} manifest files`)
   }
-  return out
 }
 
-/** Parses one file's text (multi-document YAML or JSON) into the snapshot. */
-export function parseInto(snap: Snapshot, text: string, file: string): void {
+/** Parses one file's text (multi-document YAML or JSON) into the snapshot; returns how many documents had content. */
+export function parseInto(snap: Snapshot, text: string, file: string): number {
   const lc = new LineCounter()
   let docs
   try {
@@ -120,6 +202,7 @@ export function parseInto(snap: Snapshot, text: string, file: string): void {
   }
   if (!Array.isArray(docs)) docs = [docs]
   if (docs.length > LIMITS.documentsPerFile) throw new DataError(`${file}: more than ${LIMITS.documentsPerFile} documents`)
+  let documents = 0
   docs.forEach((doc, index) => {
     // The first line of content, not the '---' before it.
     const line = lc.linePos(doc.contents?.range[0] ?? doc.range[0]).line
@@ -136,6 +219,7 @@ export function parseInto(snap: Snapshot, text: string, file: string): void {
       throw new DataError(`${file}:${line}: document ${index + 1}: ${(error as Error).message.split('\n')[0]}`)
     }
     if (value === null || value === undefined) return // empty document
+    documents++
     const origin = {source: 'file' as const, file, doc: index + 1, line}
     const items = isList(value) ? (value as {items: unknown[]}).items : [value]
     for (const item of items) {
@@ -147,6 +231,7 @@ export function parseInto(snap: Snapshot, text: string, file: string): void {
       }
     }
   })
+  return documents
 }
 
 function isList(v: unknown): boolean {

@@ -15,7 +15,38 @@ import {safe} from './intake.js'
 export interface RestResponse {
   status: number
   headers: http.IncomingHttpHeaders
+  /** The parsed JSON body; undefined when the body was empty or not JSON (see notJson). */
   body: unknown
+  /** Set when the body was not JSON: its first characters, printable, for error messages. */
+  notJson?: string
+}
+
+/** Bounds on what one reply may make us hold: a server or proxy that never stops sending gets an error, not our memory. */
+export const REPLY_LIMITS = {
+  /** One non-streaming reply (a list page of 200,000 Services is about 20 MB). */
+  bodyBytes: 256 * 1024 * 1024,
+  /** One watch event line (an object is at most about 1.5 MiB in etcd). */
+  lineBytes: 16 * 1024 * 1024,
+  /** A whole non-streaming reply must arrive within this many --request-timeout periods. */
+  wholeReplyTimeouts: 5,
+}
+
+/**
+ * An API server reply that is not what was asked for (not JSON, not a list, a
+ * malformed watch event, too large). Exit 69 like any unavailable server, but
+ * distinguishable: the sync loop relists after one instead of resuming.
+ */
+export class BadReplyError extends UnavailableError {}
+
+/** Parses a reply body: JSON, or undefined plus a printable snippet of what came instead. */
+export function parseBody(buf: Buffer): {body: unknown; notJson?: string} {
+  if (buf.length === 0) return {body: undefined}
+  const text = buf.toString('utf8')
+  try {
+    return {body: JSON.parse(text)}
+  } catch {
+    return {body: undefined, notJson: safe(text.slice(0, 120))}
+  }
 }
 
 export interface RestClient {
@@ -79,8 +110,9 @@ export function transportError(err: NodeJS.ErrnoException, server: string): Erro
 
 /** Maps an HTTP error response to a typed error naming what was asked. */
 export function statusError(res: RestResponse, intent: RequestIntent, server: string, user: string): Error {
-  const body = (res.body ?? {}) as {message?: unknown}
-  const msg = typeof body.message === 'string' ? safe(oneLine(body.message)).slice(0, 300) : ''
+  const body = (res.body !== null && typeof res.body === 'object' ? res.body : {}) as {message?: unknown}
+  const text = typeof body.message === 'string' ? body.message : (res.notJson ?? '')
+  const msg = text ? safe(oneLine(text)).slice(0, 300) : ''
   const where = intent.namespace ? ` in namespace "${intent.namespace}"` : ' at cluster scope'
   const target = intent.name ? `${intent.resource} "${intent.name}"` : intent.resource
   switch (res.status) {
@@ -100,48 +132,49 @@ export function statusError(res: RestResponse, intent: RequestIntent, server: st
   }
 }
 
+/** Reads a whole reply body, bounded: past `max` bytes the request is cut and the promise rejects. */
+function readBody(req: http.ClientRequest, res: http.IncomingMessage, max: number, what: () => string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    res.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > max) {
+        req.destroy()
+        reject(new BadReplyError(`${what()}: the reply is larger than ${Math.round(max / 1024 / 1024)} MiB`))
+        return
+      }
+      chunks.push(c)
+    })
+    const cut = () => reject(new UnavailableError(`${what()}: the reply was cut off`))
+    res.on('error', cut)
+    res.on('aborted', cut)
+    res.on('end', () => resolve(Buffer.concat(chunks)))
+  })
+}
+
 /** A client for the KubeConfig's current context. */
-export async function restClient(kc: KubeConfig, timeoutMs: number): Promise<RestClient> {
+export async function restClient(kc: KubeConfig, timeoutMs: number, limits: typeof REPLY_LIMITS = REPLY_LIMITS): Promise<RestClient> {
+  const origin = (kc as {origin?: string}).origin ?? 'kubeconfig'
   const cluster = kc.getCurrentCluster()
-  if (!cluster) throw new DataError('kubeconfig: the current context names no cluster')
+  if (!cluster) throw new DataError(`${origin}: the current context names no cluster`)
   const server = cluster.server.replace(/\/+$/, '')
   const user = kc.getCurrentUser()?.name ?? '(none)'
-  const base = new URL(server)
+  let base: URL
+  try {
+    base = new URL(server)
+  } catch (error) {
+    throw new DataError(`${origin}: cluster "${safe(cluster.name)}": server ${JSON.stringify(safe(server))} is not a URL`, {cause: error})
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new DataError(`${origin}: cluster "${safe(cluster.name)}": server ${JSON.stringify(safe(server))}: scheme ${JSON.stringify(safe(base.protocol))} is not http: or https:`)
   const opts: https.RequestOptions = {headers: {}}
   try {
     await kc.applyToHTTPSOptions(opts)
   } catch (error) {
-    throw new DataError(`kubeconfig: cannot set up credentials for user "${user}": ${oneLine((error as Error).message)}`, {cause: error})
+    throw new DataError(`${origin}: cannot set up credentials for user "${safe(user)}": ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
   }
   const mod = base.protocol === 'http:' ? http : https
-
-  const once = (path: string, query?: Record<string, string | number | undefined>) =>
-    new Promise<RestResponse>((resolve, reject) => {
-      const u = new URL(base.pathname.replace(/\/$/, '') + path, base)
-      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v))
-      const req = mod.request(
-        u,
-        {...opts, method: 'GET', headers: {...(opts.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': 'vipctl'}},
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('error', reject)
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            let body: unknown
-            try {
-              body = text ? JSON.parse(text) : undefined
-            } catch {
-              body = {message: text.slice(0, 200)}
-            }
-            resolve({status: res.statusCode ?? 0, headers: res.headers, body})
-          })
-        },
-      )
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
-      req.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
-      req.end()
-    })
 
   const url = (path: string, query?: Record<string, string | number | undefined>) => {
     const u = new URL(base.pathname.replace(/\/$/, '') + path, base)
@@ -149,66 +182,69 @@ export async function restClient(kc: KubeConfig, timeoutMs: number): Promise<Res
     return u
   }
   const headers = (extra: Record<string, string>) => ({...(opts.headers as Record<string, string>), 'User-Agent': 'vipctl', ...extra})
+  /** Where a request went, for messages: the server and path, without the query (continue tokens are long and opaque). */
+  const where = (method: string, path: string) => `${method} ${server}${path}`
+
+  const request = (method: string, path: string, query: Record<string, string | number | undefined> | undefined, payload?: {body: Buffer; contentType: string}) =>
+    new Promise<RestResponse>((resolve, reject) => {
+      const h = payload
+        ? headers({Accept: 'application/json', 'Content-Type': payload.contentType, 'Content-Length': String(payload.body.length)})
+        : headers({Accept: 'application/json'})
+      const req = mod.request(url(path, query), {...opts, method, headers: h}, (res) => {
+        readBody(req, res, limits.bodyBytes, () => where(method, path)).then(
+          (buf) => resolve({status: res.statusCode ?? 0, headers: res.headers, ...parseBody(buf)}),
+          reject,
+        )
+      })
+      // Idle timeout, plus a bound on the whole exchange: a server that drips a byte now and then is cut too.
+      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})), timeoutMs * limits.wholeReplyTimeouts)
+      deadline.unref()
+      req.on('close', () => clearTimeout(deadline))
+      req.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
+      req.end(payload?.body)
+    })
 
   return {
     server,
     user,
-    send: (method, path, query, body, contentType) =>
-      new Promise<RestResponse>((resolve, reject) => {
-        const payload = Buffer.from(JSON.stringify(body))
-        const req = mod.request(url(path, query), {...opts, method, headers: headers({Accept: 'application/json', 'Content-Type': contentType, 'Content-Length': String(payload.length)})}, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('error', reject)
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            let parsed: unknown
-            try {
-              parsed = text ? JSON.parse(text) : undefined
-            } catch {
-              parsed = {message: text.slice(0, 200)}
-            }
-            resolve({status: res.statusCode ?? 0, headers: res.headers, body: parsed})
-          })
-        })
-        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
-        req.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
-        req.end(payload)
-      }),
+    send: (method, path, query, body, contentType) => request(method, path, query, {body: Buffer.from(JSON.stringify(body)), contentType}),
     stream: (path, query, onLine, signal) =>
       new Promise<RestResponse>((resolve, reject) => {
         if (signal.aborted) return reject(Object.assign(new Error('aborted'), {code: 'ABORT_ERR'}))
         const req = mod.request(url(path, query), {...opts, method: 'GET', headers: headers({Accept: 'application/json'}), signal}, (res) => {
           if (res.statusCode !== 200) {
-            const chunks: Buffer[] = []
-            res.on('data', (c: Buffer) => chunks.push(c))
-            res.on('error', reject)
-            res.on('end', () => {
-              let body: unknown
-              try {
-                body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-              } catch {
-                body = undefined
-              }
-              resolve({status: res.statusCode ?? 0, headers: res.headers, body})
-            })
+            readBody(req, res, limits.lineBytes, () => where('GET', path)).then((buf) => resolve({status: res.statusCode ?? 0, headers: res.headers, ...parseBody(buf)}), reject)
             return
           }
-          let buf = ''
-          res.setEncoding('utf8')
-          res.on('data', (c: string) => {
-            buf += c
-            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-              const l = buf.slice(0, i)
-              buf = buf.slice(i + 1)
-              if (!l.trim()) continue
+          // Lines are split on bytes (a UTF-8 sequence never contains \n), so a long line costs one scan, not one per chunk.
+          let pending: Buffer[] = []
+          let pendingBytes = 0
+          let failed = false
+          const fail = (e: unknown) => {
+            failed = true
+            req.destroy()
+            reject(e)
+          }
+          res.on('data', (c: Buffer) => {
+            if (failed) return
+            let from = 0
+            for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, from)) {
+              const line = Buffer.concat([...pending, c.subarray(from, i)]).toString('utf8')
+              pending = []
+              pendingBytes = 0
+              from = i + 1
+              if (!line.trim()) continue
               try {
-                onLine(l)
+                onLine(line)
               } catch (e) {
-                req.destroy()
-                reject(e)
-                return
+                return fail(e)
               }
+            }
+            if (from < c.length) {
+              pending.push(c.subarray(from))
+              pendingBytes += c.length - from
+              if (pendingBytes > limits.lineBytes) fail(new BadReplyError(`watch ${where('GET', path)}: an event line is longer than ${Math.round(limits.lineBytes / 1024 / 1024)} MiB`))
             }
           })
           res.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
@@ -221,7 +257,7 @@ export async function restClient(kc: KubeConfig, timeoutMs: number): Promise<Res
     async get(path, query) {
       // 429: honour Retry-After (bounded), as client-go does.
       for (let attempt = 0; ; attempt++) {
-        const res = await once(path, query)
+        const res = await request('GET', path, query)
         if (res.status !== 429 || attempt >= 3) return res
         const after = Math.min(Number(res.headers['retry-after'] ?? 1) || 1, 10)
         await sleep(after * 1000)

@@ -3,7 +3,7 @@
  * cluster otherwise. The live source (and @kubernetes/client-node with it) is
  * imported only when a command really talks to a cluster.
  */
-import {loadOffline} from './offline.js'
+import {LIMITS, loadOffline, readStreamBounded} from './offline.js'
 import type {Snapshot} from './types.js'
 
 export interface SourceOptions {
@@ -36,9 +36,7 @@ export async function loadSnapshot(opts: SourceOptions, io: SourceIO): Promise<L
   return loadLive(opts, io)
 }
 
-/** Reads all of stdin (for -f -). */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
+/** Reads all of stdin (for -f -), bounded like a file: past 32 MiB it stops reading and throws `<stdin>: larger than 32 MiB`. */
+export function readAll(stream: NodeJS.ReadableStream, maxBytes: number = LIMITS.fileBytes): Promise<string> {
+  return readStreamBounded(stream, maxBytes, '<stdin>')
 }

@@ -105,7 +105,7 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   }
-  const server = metricsAddr ? await serveMetrics(metricsAddr, () => ({ready: loop.ready, lastError: loop.lastError}), metrics) : undefined
+  const server = metricsAddr ? await serveMetrics(metricsAddr, () => loop.health(), metrics) : undefined
   log.info('sync started', {server: client.server, namespace: f.namespace ?? '(all)', metrics: server ? `${metricsAddr!.host}:${server.port}` : 'off'})
   try {
     await loop.run(ctrl.signal)

@@ -6,10 +6,10 @@
  * off (capped, jittered, Retry-After honoured) and resume the watch from the
  * last version; a stream that goes silent past the watchdog is cut and resumed.
  */
-import type {Resource} from '../cluster/live.js'
+import {collectionPath, listPages, type Resource} from '../cluster/live.js'
 import type {RestClient, RestResponse} from '../cluster/rest.js'
-import {statusError} from '../cluster/rest.js'
-import {PermissionError, UnavailableError} from '../errors.js'
+import {BadReplyError, statusError} from '../cluster/rest.js'
+import {PermissionError, UnavailableError, oneLine} from '../errors.js'
 import type {Clock, Logger, SyncMetrics} from './runtime.js'
 
 export interface ReflectorOptions {
@@ -37,6 +37,33 @@ class HttpStatusError extends Error {
   }
 }
 
+/** The typed error behind a reflector failure (what a command exits with). */
+export function typedError(error: unknown): unknown {
+  return error instanceof HttpStatusError ? error.typed : error
+}
+
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'])
+type WatchEvent = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: RawObject & {code?: unknown; message?: unknown}}
+
+/** One line of a watch stream: a JSON object {type, object} with a known type and an object, or a BadReplyError. */
+export function parseWatchEvent(line: string, what: string): WatchEvent {
+  const bad = (why: string) => new BadReplyError(`${what}: ${why}`)
+  let ev: unknown
+  try {
+    ev = JSON.parse(line)
+  } catch {
+    throw bad('an event line is not JSON')
+  }
+  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw bad('an event is not a JSON object')
+  const {type, object} = ev as {type?: unknown; object?: unknown}
+  if (typeof type !== 'string') throw bad('an event has no "type"')
+  if (!WATCH_TYPES.has(type)) throw bad(`an event has the unknown type ${JSON.stringify(oneLine(type).slice(0, 40))}`)
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) throw bad(`a ${type} event has no "object"`)
+  const meta = (object as {metadata?: unknown}).metadata
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw bad(`a ${type} event's object has a "metadata" that is not an object`)
+  return ev as WatchEvent
+}
+
 const keyOf = (o: RawObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`
 
 /** 2^n backoff from initial to max, with full jitter in [50%, 100%]. */
@@ -58,6 +85,12 @@ export class Reflector {
   /** The store reflects a complete list (at least once). */
   synced = false
   resourceVersion = ''
+  /**
+   * Why the store may not be the API server's truth right now (a list failed,
+   * or the watch sent something malformed and a relist is pending), for
+   * /readyz and for the sync loop, which programs nothing while it is set.
+   */
+  error?: string
   private failures = 0
 
   constructor(
@@ -69,37 +102,35 @@ export class Reflector {
   ) {}
 
   private path(): string {
-    const r = this.resource
-    return r.namespaced && this.opts.namespace !== undefined ? `${r.prefix}/namespaces/${encodeURIComponent(this.opts.namespace)}/${r.resource}` : `${r.prefix}/${r.resource}`
+    return collectionPath(this.resource, this.opts.namespace)
   }
 
   private fail(res: RestResponse, verb: 'list' | 'watch'): HttpStatusError {
     return new HttpStatusError(res.status, retryAfterMs(res), statusError(res, {verb, resource: this.resource.resource, namespace: this.resource.namespaced ? this.opts.namespace : undefined}, this.client.server, this.client.user))
   }
 
-  /** A full list: replaces the store and the resourceVersion. */
+  /**
+   * A full list: replaces the store and the resourceVersion, only once the
+   * whole list has arrived and checked out. A failed, malformed or partial list
+   * leaves the store as it was (and says why in `error`).
+   */
   async list(): Promise<void> {
-    const items: RawObject[] = []
-    let cont: string | undefined
-    let rv = ''
-    do {
-      const res = await this.client.get(this.path(), {limit: this.opts.pageSize, continue: cont})
-      if (res.status === 410 && cont) {
-        // The continue token expired mid-list: start over.
-        items.length = 0
-        cont = undefined
-        continue
-      }
-      if (res.status !== 200) throw this.fail(res, 'list')
-      const body = res.body as {items?: RawObject[]; metadata?: {continue?: string; resourceVersion?: string}}
-      items.push(...(body.items ?? []))
-      cont = body.metadata?.continue || undefined
-      rv = body.metadata?.resourceVersion ?? rv
-    } while (cont)
+    let result
+    try {
+      // listPages restarts after an expired continue token and bounds pages, tokens and objects.
+      result = await listPages(this.client, this.resource, this.opts.namespace, this.opts.pageSize, {statusError: (res) => this.fail(res, 'list')})
+    } catch (error) {
+      const typed = error as Error & {status?: number}
+      this.error = `list of ${this.resource.resource} from ${this.client.server}${this.path()} failed: ${oneLine(typed.message).replace(/^list of \S+ from \S+ failed: /, '')}`
+      throw error
+    }
+    const store = new Map<string, RawObject>()
+    for (const o of result.items) store.set(keyOf(o as RawObject), o as RawObject)
     this.store.clear()
-    for (const o of items) this.store.set(keyOf(o), o)
-    this.resourceVersion = rv
+    for (const [k, o] of store) this.store.set(k, o)
+    this.resourceVersion = result.resourceVersion
     this.synced = true
+    this.error = undefined
     this.deps.metrics.relists.inc({resource: this.resource.resource})
     this.onChange(this.resource.resource, 'list')
   }
@@ -126,15 +157,10 @@ export class Reflector {
         {watch: 1, resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: this.opts.watchTimeoutSec},
         (line) => {
           arm()
+          // Checked before anything is applied: a malformed event changes nothing (the stream is cut and the store relisted).
+          const ev = parseWatchEvent(line, `watch of ${this.resource.resource} from ${this.client.server}${this.path()}`)
           this.failures = 0
-          let ev: {type?: string; object?: RawObject & {code?: number}}
-          try {
-            ev = JSON.parse(line)
-          } catch {
-            throw new UnavailableError(`watch ${this.resource.resource}: the API server sent a line that is not JSON`)
-          }
           const o = ev.object
-          if (!o) return
           switch (ev.type) {
             case 'ADDED':
             case 'MODIFIED':
@@ -153,9 +179,7 @@ export class Reflector {
                 ctrl.abort()
                 return
               }
-              throw new UnavailableError(`watch ${this.resource.resource}: ${typeof (o as {message?: unknown}).message === 'string' ? (o as {message: string}).message : `error ${o.code}`}`)
-            default:
-              return
+              throw new UnavailableError(`watch ${this.resource.resource}: ${typeof o.message === 'string' ? oneLine(o.message).slice(0, 300) : `error ${typeof o.code === 'number' ? o.code : '(no code)'}`}`)
           }
           if (o.metadata?.resourceVersion) this.resourceVersion = o.metadata.resourceVersion
           this.deps.metrics.events.inc({resource: this.resource.resource, type: ev.type})
@@ -181,12 +205,18 @@ export class Reflector {
   async run(signal: AbortSignal): Promise<void> {
     const {clock, log, metrics} = this.deps
     let needList = !this.synced
+    /** The relist is because the watch sent something malformed: keep backing off if it happens again. */
+    let afterBadReply = false
     while (!signal.aborted) {
+      let listing = false
       try {
         if (needList) {
+          listing = true
           await this.list()
+          listing = false
           needList = false
-          this.failures = 0
+          if (!afterBadReply) this.failures = 0
+          afterBadReply = false
         }
         const why = await this.watch(signal)
         if (signal.aborted) break
@@ -198,7 +228,8 @@ export class Reflector {
       } catch (error) {
         if (signal.aborted) break
         const e = error as Error
-        if (error instanceof HttpStatusError && error.status === 410) {
+        // A watch that expired relists at once; a list answered with 410 backs off like any failure.
+        if (error instanceof HttpStatusError && error.status === 410 && !listing) {
           needList = true
           continue
         }
@@ -207,8 +238,15 @@ export class Reflector {
         if (this.resource.optional && typed instanceof PermissionError) {
           if (!this.synced) log.warn('not readable, continuing without', {resource: this.resource.resource, error: typed.message})
           this.synced = true
+          this.error = undefined
           await clock.sleep(this.opts.backoffMaxMs, signal)
           continue
+        }
+        if (typed instanceof BadReplyError && !listing) {
+          // The watch sent something malformed: the store may have missed a change, so relist (after the backoff).
+          this.error = `${oneLine(typed.message)}; relisting`
+          needList = true
+          afterBadReply = true
         }
         this.failures++
         metrics.watchRestarts.inc({resource: this.resource.resource, reason: 'error'})

@@ -7,18 +7,18 @@
  * nft table flushed). Invalid objects are quarantined (left out and logged),
  * never blocking the others.
  */
-import {intakeObject, addToSnapshot, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
-import {RESOURCES, withKind} from '../cluster/live.js'
+import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
+import {parseObject, RESOURCES, withKind} from '../cluster/live.js'
 import type {RestClient} from '../cluster/rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
-import {oneLine} from '../errors.js'
+import {oneLine, PermissionError, UnavailableError} from '../errors.js'
 import {prepareHaproxy} from '../apply/haproxy/service.js'
 import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
 import {applyVip, type VipIO, type VipTarget} from '../apply/vip/apply.js'
 import {rulesFor} from '../apply/vip/service.js'
 import type {ModelOptions} from '../model/types.js'
 import type {HaproxyOptions} from '../targets/haproxy/generate.js'
-import {backoffDelay, Reflector, type ReflectorOptions, type RawObject} from './reflector.js'
+import {backoffDelay, Reflector, typedError, type ReflectorOptions, type RawObject} from './reflector.js'
 import type {Clock, Logger, SyncMetrics} from './runtime.js'
 
 export interface SyncOptions {
@@ -126,8 +126,10 @@ export class SyncLoop {
     for (const key of [...wanted].sort()) {
       if (this.secrets.has(key) && !refreshSecrets) continue
       const [ns, name] = key.split('/') as [string, string]
-      const res = await this.io.client.get(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`)
-      if (res.status === 200) this.secrets.set(key, res.body as RawObject)
+      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`
+      const res = await this.io.client.get(path)
+      // A reply that is not a Secret fails the reconcile (the proxy keeps its state), never reads as "no Secret".
+      if (res.status === 200) this.secrets.set(key, parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
       else {
         this.secrets.delete(key)
         if (res.status === 403) snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: `Secret/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this Secret`})
@@ -145,6 +147,9 @@ export class SyncLoop {
     this.pendingSince = undefined
     this.dirty = false
     const started = clock.now()
+    // Never program a state built from a failed or malformed list: the proxy keeps what it has until the lists are whole again.
+    const stale = this.reflectors.find((r) => r.error !== undefined)
+    if (stale) return this.failed('list', new UnavailableError(stale.error!), since)
     let snap: Snapshot
     try {
       snap = await this.snapshot(full)
@@ -208,7 +213,8 @@ export class SyncLoop {
     this.io.metrics.failures.inc({stage})
     this.io.metrics.reconciles.inc({result: 'failed'})
     this.io.log.error('reconcile failed: the proxy keeps its previous state', {stage, error: msg})
-    this.pendingSince = since ?? this.pendingSince
+    // Pending again, so that the loop retries with backoff (a failed resync too).
+    this.pendingSince = since ?? this.pendingSince ?? this.io.clock.now()
     this.ready = false
     this.lastError = msg
     this.lastFailure = error
@@ -227,12 +233,30 @@ export class SyncLoop {
     return [...this.quarantined].sort()
   }
 
-  /** --once: list everything, reconcile once. */
+  /** What /readyz reports: not ready while a list is failing (and why), or until a reconcile succeeded. */
+  health(): {ready: boolean; lastError?: string} {
+    const stale = this.reflectors.find((r) => r.error !== undefined)
+    if (stale) return {ready: false, lastError: stale.error}
+    return {ready: this.ready, lastError: this.lastError}
+  }
+
+  /**
+   * --once: list everything, reconcile once. Any failed list (an optional
+   * resource only when it is not readable, as in `inspect`) fails the run
+   * before anything is programmed.
+   */
   async once(): Promise<ReconcileSummary> {
-    await Promise.all(this.reflectors.map((r) => r.list().catch((e: unknown) => {
-      if (r.resource.optional) return
-      throw e
-    })))
+    const settled = await Promise.allSettled(this.reflectors.map((r) => r.list()))
+    settled.forEach((x, i) => {
+      if (x.status === 'fulfilled') return
+      const r = this.reflectors[i]!
+      const typed = typedError(x.reason)
+      if (r.resource.optional && typed instanceof PermissionError) {
+        r.error = undefined
+        return
+      }
+      throw typed
+    })
     return this.reconcile(true)
   }
 

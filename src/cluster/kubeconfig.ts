@@ -1,0 +1,321 @@
+/**
+ * Loading a kubeconfig as kubectl does (--kubeconfig, $KUBECONFIG merged with
+ * the first file winning per name, ~/.kube/config, in-cluster), checked before
+ * anything is used: every problem is one line naming the file and the field,
+ * exit 65 (an unknown --context stays a usage error, 64; an unreadable file is
+ * 77). Nothing from the file reaches @kubernetes/client-node before it has the
+ * shape client-node expects, so none of its raw JavaScript errors can surface.
+ */
+import {X509Certificate, createPrivateKey} from 'node:crypto'
+import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
+import path from 'node:path'
+import {KubeConfig} from '@kubernetes/client-node'
+import {parseDocument} from 'yaml'
+import {DataError, PermissionError, UsageError, oneLine} from '../errors.js'
+import {safe} from './intake.js'
+
+/** A kubeconfig, a CA bundle or a client certificate is never this large. */
+export const KUBECONFIG_MAX_BYTES = 16 * 1024 * 1024
+const PEM_MAX_BYTES = 4 * 1024 * 1024
+
+/** A KubeConfig that knows where it was read from (for messages further on, e.g. credentials set-up). */
+export class SourcedKubeConfig extends KubeConfig {
+  /** e.g. `kubeconfig /home/me/.kube/config` */
+  origin = 'kubeconfig'
+}
+
+export interface KubeConfigChoice {
+  kubeconfig?: string
+  context?: string
+}
+
+type Entry = Record<string, unknown>
+/** Where each cluster, user and context came from (`kubeconfig FILE` of the first file that named it, or `in-cluster config`). */
+interface Origins {
+  clusters: Map<string, string>
+  users: Map<string, string>
+  contexts: Map<string, string>
+  currentContext?: string
+}
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`)
+const q = (s: string) => JSON.stringify(safe(s))
+
+/** Loads and checks the kubeconfig as kubectl would: --kubeconfig, $KUBECONFIG (merged), ~/.kube/config, in-cluster. */
+export function loadKubeConfig(opts: KubeConfigChoice, env: NodeJS.ProcessEnv): SourcedKubeConfig {
+  const kc = new SourcedKubeConfig()
+  let origins: Origins
+  if (opts.kubeconfig) {
+    origins = loadFiles(kc, [opts.kubeconfig])
+  } else {
+    const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
+    if (files.length === 0) {
+      const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined
+      if (home && exists(home)) files.push(home)
+    }
+    if (files.length === 0) {
+      if (!env.KUBERNETES_SERVICE_HOST) throw new UsageError('no kubeconfig found ($KUBECONFIG, ~/.kube/config, in-cluster)', 'pass --kubeconfig, or -f to read manifests')
+      kc.loadFromCluster()
+      const label = 'in-cluster config'
+      kc.origin = label
+      origins = {clusters: new Map(kc.clusters.map((c) => [c.name, label])), users: new Map(kc.users.map((u) => [u.name, label])), contexts: new Map(kc.contexts.map((c) => [c.name, label])), currentContext: label}
+    } else origins = loadFiles(kc, files)
+  }
+  if (opts.context) {
+    const names = kc.getContexts().map((c) => c.name)
+    if (!names.includes(opts.context))
+      throw new UsageError(`context "${safe(opts.context)}" not found in kubeconfig`, names.length ? `available: ${names.map(safe).join(', ')}` : 'the kubeconfig has no contexts')
+    kc.setCurrentContext(opts.context)
+  }
+  if (!kc.getCurrentContext()) throw new UsageError('no current context in kubeconfig', 'pass --context, set current-context, or use -f to read manifests')
+  checkCurrent(kc, origins, opts.context !== undefined)
+  return kc
+}
+
+function exists(file: string): boolean {
+  try {
+    statSync(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Reads a small file whole, bounded (regular files by their size first; pipes such as <(...) by counting). */
+export function readBounded(file: string, max: number, label: string): Buffer {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') throw new PermissionError(`${label}: permission denied`, {cause: error})
+    throw new DataError(`${label}: ${code === 'ENOENT' ? 'no such file' : code === 'ENOTDIR' ? 'no such file (a parent is not a directory)' : `cannot open (${code ?? 'error'})`}`, {cause: error})
+  }
+  try {
+    const st = fstatSync(fd)
+    if (st.isDirectory()) throw new DataError(`${label}: is a directory`)
+    if (st.isFile() && st.size > max) throw new DataError(`${label}: larger than ${Math.round(max / 1024 / 1024)} MiB`)
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024)
+      let n: number
+      try {
+        n = readSync(fd, buf, 0, buf.length, null)
+      } catch (error) {
+        throw new DataError(`${label}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {cause: error})
+      }
+      if (n === 0) break
+      total += n
+      if (total > max) throw new DataError(`${label}: larger than ${Math.round(max / 1024 / 1024)} MiB`)
+      chunks.push(buf.subarray(0, n))
+    }
+    return Buffer.concat(chunks)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Parses and checks each file, then merges them (first file wins per name) into kc. */
+function loadFiles(kc: SourcedKubeConfig, files: string[]): Origins {
+  const origins: Origins = {clusters: new Map(), users: new Map(), contexts: new Map()}
+  const merged: {clusters: Entry[]; users: Entry[]; contexts: Entry[]; current?: string} = {clusters: [], users: [], contexts: []}
+  const dirOf = {clusters: new Map<string, string>(), users: new Map<string, string>()}
+  for (const file of files) {
+    const label = `kubeconfig ${file}`
+    const doc = parseFile(file, label)
+    for (const [key, what] of [['clusters', 'cluster'], ['users', 'user'], ['contexts', 'context']] as const) {
+      for (const e of entries(doc, key, what, label, file)) {
+        const name = e.name as string
+        if (origins[key].has(name)) continue
+        origins[key].set(name, label)
+        if (key !== 'contexts') dirOf[key].set(name, path.dirname(file))
+        merged[key].push(e)
+      }
+    }
+    const cur = doc['current-context']
+    if (cur !== undefined && cur !== null && typeof cur !== 'string') throw new DataError(`${label}: current-context: expected a string, found ${kindOf(cur)}`)
+    if (cur && merged.current === undefined) {
+      merged.current = cur
+      origins.currentContext = label
+    }
+  }
+  const text = JSON.stringify({apiVersion: 'v1', kind: 'Config', clusters: merged.clusters, users: merged.users, contexts: merged.contexts, 'current-context': merged.current ?? ''})
+  try {
+    kc.loadFromString(text)
+  } catch (error) {
+    // Not expected after the checks above; still one line naming the file.
+    throw new DataError(`kubeconfig ${files.join(path.delimiter)}: malformed: ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
+  }
+  // Relative certificate and key paths are relative to the file that names them.
+  for (const c of kc.clusters) if (c.caFile && !path.isAbsolute(c.caFile)) c.caFile = path.join(dirOf.clusters.get(c.name)!, c.caFile)
+  for (const u of kc.users) {
+    const dir = dirOf.users.get(u.name)!
+    if (u.certFile && !path.isAbsolute(u.certFile)) (u as {certFile?: string}).certFile = path.join(dir, u.certFile)
+    if (u.keyFile && !path.isAbsolute(u.keyFile)) (u as {keyFile?: string}).keyFile = path.join(dir, u.keyFile)
+  }
+  kc.origin = origins.currentContext ?? `kubeconfig ${files[0]}`
+  return origins
+}
+
+/** The file as a YAML mapping, or an error naming what it is instead. */
+function parseFile(file: string, label: string): Entry {
+  const text = readBounded(file, KUBECONFIG_MAX_BYTES, label).toString('utf8')
+  if (text.includes('\0')) throw new DataError(`${label}: not a kubeconfig (binary data)`)
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {uniqueKeys: true, schema: 'core', prettyErrors: false})
+  const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED')
+  if (problem) {
+    const line = text.slice(0, problem.pos[0]).split('\n').length
+    throw new DataError(`${label}: malformed YAML at line ${line}: ${problem.code === 'TAG_RESOLVE_FAILED' ? 'custom tags are not allowed' : oneLine(problem.message.split(/ at line|\n/)[0]!)}`)
+  }
+  let value: unknown
+  try {
+    value = doc.toJS({maxAliasCount: 100})
+  } catch (error) {
+    throw new DataError(`${label}: malformed YAML: ${oneLine((error as Error).message.split('\n')[0]!)}`)
+  }
+  if (value === null || value === undefined) throw new DataError(`${label}: empty file (no clusters, users or contexts)`)
+  if (typeof value !== 'object' || Array.isArray(value)) throw new DataError(`${label}: not a kubeconfig (the top level is ${kindOf(value)}, not a mapping)`)
+  const kind = (value as Entry).kind
+  if (kind !== undefined && kind !== 'Config') throw new DataError(`${label}: kind: expected "Config", found ${typeof kind === 'string' ? q(kind) : kindOf(kind)}`)
+  return value as Entry
+}
+
+/** The entries of clusters, users or contexts, each a mapping with a name and the right shape. */
+function entries(doc: Entry, key: 'clusters' | 'users' | 'contexts', what: 'cluster' | 'user' | 'context', label: string, file: string): Entry[] {
+  const list = doc[key]
+  if (list === undefined || list === null) return []
+  if (!Array.isArray(list)) throw new DataError(`${label}: ${key}: expected a list, found ${kindOf(list)}`)
+  return list.map((e: unknown, i) => {
+    const at = `${label}: ${key}[${i}]`
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new DataError(`${at}: expected a mapping, found ${kindOf(e)}`)
+    const entry = e as Entry
+    if (typeof entry.name !== 'string' || entry.name === '') throw new DataError(`${at}.name: ${entry.name === undefined ? 'missing' : `expected a non-empty string, found ${kindOf(entry.name)}`}`)
+    const named = `${label}: ${key}[${q(entry.name)}].${what}`
+    const body = entry[what]
+    if (body === undefined || body === null) {
+      if (what === 'user') return entry // a user with no credentials: anonymous
+      throw new DataError(`${named}: missing`)
+    }
+    if (typeof body !== 'object' || Array.isArray(body)) throw new DataError(`${named}: expected a mapping, found ${kindOf(body)}`)
+    const b = body as Entry
+    const str = (field: string, required = false) => {
+      const v = b[field]
+      if (v === undefined || v === null) {
+        if (required) throw new DataError(`${named}.${field}: missing`)
+        return
+      }
+      if (typeof v !== 'string') throw new DataError(`${named}.${field}: expected a string, found ${kindOf(v)}`)
+      if (required && v === '') throw new DataError(`${named}.${field}: empty`)
+    }
+    const bool = (field: string) => {
+      const v = b[field]
+      if (v !== undefined && v !== null && typeof v !== 'boolean') throw new DataError(`${named}.${field}: expected true or false, found ${typeof v === 'string' ? q(v) : kindOf(v)}`)
+    }
+    if (what === 'cluster') {
+      str('server', true)
+      for (const f of ['certificate-authority', 'certificate-authority-data', 'tls-server-name', 'proxy-url']) str(f)
+      bool('insecure-skip-tls-verify')
+    } else if (what === 'user') {
+      for (const f of ['token', 'token-file', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password', 'as']) str(f)
+      for (const f of ['exec', 'auth-provider']) {
+        const v = b[f]
+        if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new DataError(`${named}.${f}: expected a mapping, found ${kindOf(v)}`)
+      }
+      // client-node reads a token file while loading: check it first, so that a missing one is named.
+      if (typeof b['token-file'] === 'string' && b['token-file'] !== '' && !b.token) {
+        const tf = path.isAbsolute(b['token-file']) ? b['token-file'] : path.join(path.dirname(file), b['token-file'])
+        readBounded(tf, PEM_MAX_BYTES, `${named}.token-file ${tf}`)
+        b['token-file'] = tf
+      }
+    } else {
+      str('cluster', true)
+      str('user')
+      str('namespace')
+    }
+    return entry
+  })
+}
+
+/** The current context, its cluster and its user are there and usable: server URL, CA, client certificate and key. */
+function checkCurrent(kc: SourcedKubeConfig, origins: Origins, fromFlag: boolean): void {
+  const name = kc.getCurrentContext()
+  const ctx = kc.getContextObject(name)
+  if (!ctx) {
+    // --context was checked already: this is the file's own current-context.
+    const where = origins.currentContext ?? kc.origin
+    throw new DataError(`${where}: current-context ${q(name)}: no such context`, {hint: fromFlag ? undefined : 'pass --context, or fix current-context'})
+  }
+  const ctxAt = `${origins.contexts.get(ctx.name) ?? kc.origin}: contexts[${q(ctx.name)}].context`
+  const cluster = kc.getCluster(ctx.cluster)
+  if (!cluster) throw new DataError(`${ctxAt}.cluster ${q(ctx.cluster)}: no such cluster`)
+  if (ctx.user && !kc.getUser(ctx.user)) throw new DataError(`${ctxAt}.user ${q(ctx.user)}: no such user`)
+  const cAt = `${origins.clusters.get(cluster.name) ?? kc.origin}: clusters[${q(cluster.name)}].cluster`
+  let url: URL
+  try {
+    url = new URL(cluster.server)
+  } catch {
+    throw new DataError(`${cAt}.server ${q(cluster.server)}: not a URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new DataError(`${cAt}.server ${q(cluster.server)}: scheme ${q(url.protocol.replace(/:$/, ''))} is not supported (https or http)`)
+  if (!url.hostname) throw new DataError(`${cAt}.server ${q(cluster.server)}: no host`)
+  if (url.protocol === 'http:' && !cluster.skipTLSVerify)
+    throw new DataError(`${cAt}.server ${q(cluster.server)}: plain http needs insecure-skip-tls-verify: true (credentials would travel unencrypted)`)
+  if (cluster.proxyUrl) {
+    let p: URL | undefined
+    try {
+      p = new URL(cluster.proxyUrl)
+    } catch {
+      /* reported below */
+    }
+    if (!p || !/^(https?|socks[45]?h?):$/.test(p.protocol)) throw new DataError(`${cAt}.proxy-url ${q(cluster.proxyUrl)}: not an http(s) or socks URL`)
+  }
+  // client-node hands the CA to TLS even with insecure-skip-tls-verify: check it either way.
+  if (cluster.caFile) checkCerts(readBounded(cluster.caFile, PEM_MAX_BYTES, `${cAt}.certificate-authority ${cluster.caFile}`), `${cAt}.certificate-authority ${cluster.caFile}`)
+  else if (cluster.caData) checkCerts(base64(cluster.caData, `${cAt}.certificate-authority-data`), `${cAt}.certificate-authority-data`)
+  const user = ctx.user ? kc.getUser(ctx.user) : null
+  if (user) {
+    const uAt = `${origins.users.get(user.name) ?? kc.origin}: users[${q(user.name)}].user`
+    const cert = user.certFile
+      ? {bytes: readBounded(user.certFile, PEM_MAX_BYTES, `${uAt}.client-certificate ${user.certFile}`), field: `${uAt}.client-certificate ${user.certFile}`}
+      : user.certData
+        ? {bytes: base64(user.certData, `${uAt}.client-certificate-data`), field: `${uAt}.client-certificate-data`}
+        : undefined
+    const key = user.keyFile
+      ? {bytes: readBounded(user.keyFile, PEM_MAX_BYTES, `${uAt}.client-key ${user.keyFile}`), field: `${uAt}.client-key ${user.keyFile}`}
+      : user.keyData
+        ? {bytes: base64(user.keyData, `${uAt}.client-key-data`), field: `${uAt}.client-key-data`}
+        : undefined
+    if (cert && !key) throw new DataError(`${uAt}: a client certificate without client-key or client-key-data`)
+    if (key && !cert) throw new DataError(`${uAt}: a client key without client-certificate or client-certificate-data`)
+    if (cert) checkCerts(cert.bytes, cert.field)
+    if (key) {
+      try {
+        createPrivateKey({key: key.bytes, format: 'pem'})
+      } catch {
+        throw new DataError(`${key.field}: not a PEM private key (or one protected by a passphrase)`)
+      }
+    }
+  }
+}
+
+/** Strict base64 (whitespace allowed), or an error naming the field. */
+function base64(data: string, field: string): Buffer {
+  const compact = data.replace(/\s+/g, '')
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0 || compact.length === 0) throw new DataError(`${field}: not base64`)
+  return Buffer.from(compact, 'base64')
+}
+
+/** At least one PEM certificate, and every PEM certificate in the bundle parses. */
+function checkCerts(bytes: Buffer, field: string): void {
+  const text = bytes.toString('latin1')
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+  if (blocks.length === 0) throw new DataError(`${field}: no PEM certificate (expected -----BEGIN CERTIFICATE-----)`)
+  blocks.forEach((b, i) => {
+    try {
+      new X509Certificate(b)
+    } catch {
+      throw new DataError(`${field}: certificate ${i + 1} of ${blocks.length} does not parse`)
+    }
+  })
+}
