@@ -58,10 +58,12 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   const snap = emptySnapshot({kind: 'live', context, server: client.server})
   const origin = {source: 'api' as const, server: client.server}
   // In parallel, but a failure is reported for the first resource in RESOURCES order, so the message is stable.
+  // The lists share one page budget: a server that sends continue tokens forever costs LIST_LIMITS.pages requests, not six times that.
+  const budget = pageBudget()
   const settled = await Promise.allSettled(
     RESOURCES.map(async (r) => {
       try {
-        return {r, items: await listAll(client, r, namespace)}
+        return {r, items: await listAll(client, r, namespace, budget)}
       } catch (error) {
         if (r.optional && error instanceof PermissionError) {
           snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: r.resource, message: `not readable, continuing without: ${error.message}`})
@@ -107,6 +109,14 @@ export const LIST_LIMITS = {
   /** Restarts from the first page after an expired continue token (410). */
   restarts: 3,
 }
+
+/** A page count shared by the lists one command reads in parallel. */
+export interface PageBudget {
+  readonly total: number
+  pages: number
+}
+
+export const pageBudget = (total: number = LIST_LIMITS.pages): PageBudget => ({total, pages: total})
 
 export interface ListResult {
   items: Record<string, unknown>[]
@@ -171,7 +181,12 @@ export async function listPages(
   r: Resource,
   namespace: string | undefined,
   pageSize: number,
-  opts: {limits?: typeof LIST_LIMITS; statusError?: (res: RestResponse, intent: RequestIntent) => Error} = {},
+  opts: {
+    limits?: typeof LIST_LIMITS
+    statusError?: (res: RestResponse, intent: RequestIntent) => Error
+    /** Pages left for several lists read together (one command's lists share LIST_LIMITS.pages). */
+    budget?: PageBudget
+  } = {},
 ): Promise<ListResult> {
   const limits = opts.limits ?? LIST_LIMITS
   const failed = opts.statusError ?? ((res: RestResponse, intent: RequestIntent) => statusError(res, intent, client.server, client.user))
@@ -186,6 +201,8 @@ export async function listPages(
     let expired = false
     for (let page = 1; ; page++) {
       if (page > limits.pages) throw new BadReplyError(`${what} failed: more than ${limits.pages} pages (the server keeps sending continue tokens)`)
+      if (opts.budget && opts.budget.pages-- <= 0)
+        throw new BadReplyError(`${what} failed: more than ${opts.budget.total} pages in all lists together (the server keeps sending continue tokens)`)
       const res = await client.get(path, {limit: pageSize, continue: cont})
       if (res.status === 410 && cont) {
         expired = true
@@ -206,8 +223,8 @@ export async function listPages(
 }
 
 /** All items of one resource (see listPages). */
-export async function listAll(client: RestClient, r: Resource, namespace: string | undefined): Promise<unknown[]> {
-  return (await listPages(client, r, namespace, PAGE_SIZE)).items
+export async function listAll(client: RestClient, r: Resource, namespace: string | undefined, budget?: PageBudget): Promise<unknown[]> {
+  return (await listPages(client, r, namespace, PAGE_SIZE, {budget})).items
 }
 
 /** A single object read by GET: a JSON object of the kind asked for, or a BadReplyError naming the URL. */

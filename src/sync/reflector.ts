@@ -6,7 +6,7 @@
  * off (capped, jittered, Retry-After honoured) and resume the watch from the
  * last version; a stream that goes silent past the watchdog is cut and resumed.
  */
-import {collectionPath, listPages, type Resource} from '../cluster/live.js'
+import {collectionPath, listPages, type PageBudget, type Resource} from '../cluster/live.js'
 import type {RestClient, RestResponse} from '../cluster/rest.js'
 import {BadReplyError, statusError} from '../cluster/rest.js'
 import {PermissionError, UnavailableError, oneLine} from '../errors.js'
@@ -114,11 +114,11 @@ export class Reflector {
    * whole list has arrived and checked out. A failed, malformed or partial list
    * leaves the store as it was (and says why in `error`).
    */
-  async list(): Promise<void> {
+  async list(budget?: PageBudget): Promise<void> {
     let result
     try {
       // listPages restarts after an expired continue token and bounds pages, tokens and objects.
-      result = await listPages(this.client, this.resource, this.opts.namespace, this.opts.pageSize, {statusError: (res) => this.fail(res, 'list')})
+      result = await listPages(this.client, this.resource, this.opts.namespace, this.opts.pageSize, {statusError: (res) => this.fail(res, 'list'), budget})
     } catch (error) {
       const typed = error as Error & {status?: number}
       this.error = `list of ${this.resource.resource} from ${this.client.server}${this.path()} failed: ${oneLine(typed.message).replace(/^list of \S+ from \S+ failed: /, '')}`

@@ -8,7 +8,7 @@
  * never blocking the others.
  */
 import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
-import {parseObject, RESOURCES, withKind} from '../cluster/live.js'
+import {pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
 import type {RestClient} from '../cluster/rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
 import {oneLine, PermissionError, UnavailableError} from '../errors.js'
@@ -246,7 +246,8 @@ export class SyncLoop {
    * before anything is programmed.
    */
   async once(): Promise<ReconcileSummary> {
-    const settled = await Promise.allSettled(this.reflectors.map((r) => r.list()))
+    const budget = pageBudget()
+    const settled = await Promise.allSettled(this.reflectors.map((r) => r.list(budget)))
     settled.forEach((x, i) => {
       if (x.status === 'fulfilled') return
       const r = this.reflectors[i]!
