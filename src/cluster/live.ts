@@ -146,7 +146,7 @@ export function parseListPage(res: RestResponse, what: string, kind?: string): {
   if (typeof b.kind !== 'string' || !b.kind.endsWith('List'))
     throw bad(`the reply is not a list (kind ${typeof b.kind === 'string' ? JSON.stringify(safe(b.kind)) : b.kind === undefined ? 'missing' : describe(b.kind)})`)
   // A list of something else (a proxy that answers every path alike) is as wrong as no list: its items must not stand in for ours.
-  if (kind !== undefined && b.kind !== `${kind}List`) throw bad(`the reply is a ${JSON.stringify(safe(b.kind))}, not a "${kind}List"`)
+  if (kind !== undefined && b.kind !== `${kind}List`) throw bad(`the reply is kind ${JSON.stringify(safe(b.kind))}, not "${kind}List"`)
   if (!Array.isArray(b.items)) throw bad(b.items === undefined ? '"items" is missing' : `"items" is ${describe(b.items)}, not an array`)
   const items = b.items as unknown[]
   for (let i = 0; i < items.length; i++) {
@@ -154,7 +154,7 @@ export function parseListPage(res: RestResponse, what: string, kind?: string): {
     if (it === null || typeof it !== 'object' || Array.isArray(it)) throw bad(`items[${i}] is ${describe(it)}, not an object`)
     // List items normally carry no kind; one that does must be of the kind listed.
     const k = (it as {kind?: unknown}).kind
-    if (kind !== undefined && k !== undefined && k !== kind) throw bad(`items[${i}] is ${typeof k === 'string' ? `a ${JSON.stringify(safe(k))}` : `a kind that is ${describe(k)}`}, not a "${kind}"`)
+    if (kind !== undefined && k !== undefined && k !== kind) throw bad(`items[${i}] is ${typeof k === 'string' ? `kind ${JSON.stringify(safe(k))}` : `of a kind that is ${describe(k)}`}, not "${kind}"`)
   }
   let cont: string | undefined
   let rv: string | undefined

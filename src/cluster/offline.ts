@@ -70,10 +70,9 @@ export async function loadOffline(opts: OfflineOptions, io: OfflineIO): Promise<
       documents += parseInto(snap, text, label(file))
     }
     if (documents === 0)
-      throw new DataError(
-        directory ? `${input}: no objects (no document in any .yaml, .yml or .json file under it)` : `${label(input)}: no objects (the input is empty or holds only comments)`,
-        {hint: 'nothing was changed; an empty input is refused so that a failed pipe never reads as "no objects"'},
-      )
+      throw new DataError(`${label(input)}: no objects`, {
+        hint: `${directory ? 'no .yaml, .yml or .json file under it holds a document' : 'the input is empty or holds only comments'}; nothing was changed`,
+      })
   }
   if (opts.strict) {
     const first = snap.diagnostics.find((d) => d.severity === 'error')

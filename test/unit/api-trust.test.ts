@@ -124,8 +124,8 @@ describe('API replies that are not the list asked for are errors naming the URL'
     ['an item that is a number', '{"kind":"ServiceList","items":[1]}', /items\[0\] is a number, not an object/],
     ['an item that is null', '{"kind":"ServiceList","items":[{"metadata":{"name":"a","namespace":"shop"},"spec":{}},null]}', /items\[1\] is null, not an object/],
     ['an item that is an array', '{"kind":"ServiceList","items":[[]]}', /items\[0\] is an array, not an object/],
-    ['a list of something else', '{"kind":"EndpointSliceList","items":[]}', /the reply is a "EndpointSliceList", not a "ServiceList"/],
-    ['an item of another kind', '{"kind":"ServiceList","items":[{"kind":"Secret","metadata":{"name":"s"}}]}', /items\[0\] is a "Secret", not a "Service"/],
+    ['a list of something else', '{"kind":"EndpointSliceList","items":[]}', /the reply is kind "EndpointSliceList", not "ServiceList"/],
+    ['an item of another kind', '{"kind":"ServiceList","items":[{"kind":"Secret","metadata":{"name":"s"}}]}', /items\[0\] is kind "Secret", not "Service"/],
     ['a continue token that is a number', '{"kind":"ServiceList","items":[],"metadata":{"continue":5}}', /"metadata.continue" is a number/],
     ['metadata an array', '{"kind":"ServiceList","items":[],"metadata":[]}', /"metadata" is an array/],
   ]
@@ -574,6 +574,15 @@ describe('sync never programs a state built from a failed or partial list', func
       w.expireWatches()
       await until('the new Service in the config', () => /6380/.test(s.cfg()) && s.loop.health().ready)
       assert.ok(s.logs.some((l) => JSON.parse(l).msg === 'reconcile failed: the proxy keeps its previous state'))
+      // A malformed watch event is not applied: the stream is cut and the store relisted (after a backoff).
+      const store = s.loop.reflectors.find((r) => r.resource.resource === 'services')!.store
+      await until('a services watch', () => w.state.watchers.size > 0)
+      const lists = s.api.hits.get('/api/v1/services') ?? 0
+      for (const res of w.state.watchers) res.write(`${JSON.stringify({type: 'DELETED', object: null})}\n`)
+      await until('the relist after the malformed event', () => (s.api.hits.get('/api/v1/services') ?? 0) > lists)
+      await until('ready after the relist', () => s.loop.health().ready)
+      assert.equal(store.size, 2)
+      assert.ok(s.logs.some((l) => /a DELETED event has no \\"object\\"/.test(l)), 'the malformed event is logged')
     } finally {
       ctrl.abort()
       await running
