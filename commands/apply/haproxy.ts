@@ -7,6 +7,7 @@ import {loadSnapshot} from '../../src/cluster/source.js'
 import {applyResult, prepareHaproxy, processHaproxyIO} from '../../src/apply/haproxy/service.js'
 import {describePlan} from '../../src/apply/haproxy/plan.js'
 import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../../src/targets/haproxy/options.js'
+import {terminalText} from '../../src/output/printable.js'
 
 export default class ApplyHaproxy extends VipCommand {
   static override description = 'Bring the running HAProxy in line: endpoint-only changes at runtime, anything else by a checked, verified reload with rollback'
@@ -32,7 +33,7 @@ export default class ApplyHaproxy extends VipCommand {
     const p = prepared.planned.plan
     if (flags['dry-run']) return this.present(applyResult(p, {applied: 'dry-run'}), flags.output, prepared.diagnostics)
     if (p.kind !== 'none' && !flags.yes) {
-      process.stderr.write(describePlan(p))
+      process.stderr.write(terminalText(describePlan(p), {colour: false}))
       if (!(await confirmChange('Apply this plan?', false, processPromptIO()))) return this.present(applyResult(p, {applied: 'declined'}), flags.output, prepared.diagnostics)
     }
     return this.present(applyResult(p, await prepared.run()), flags.output, prepared.diagnostics)

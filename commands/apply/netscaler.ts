@@ -7,6 +7,7 @@ import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
 import {applyNetscaler, netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {terminalText} from '../../src/output/printable.js'
 
 export default class ApplyNetscaler extends VipCommand {
   static override description = 'Bring a NetScaler in line through NITRO: add and update in dependency order, undo this run on failure, then remove what is no longer wanted'
@@ -31,7 +32,7 @@ export default class ApplyNetscaler extends VipCommand {
       const {plan, desired, diagnostics} = await planAgainstAppliance(snapshot, modelOptions(flags), opts, client)
       if (flags['dry-run']) return this.present(netscalerPlanResult(plan, {applied: 'dry-run'}), flags.output, diagnostics)
       if (plan.changes.length > 0 && !flags.yes) {
-        process.stderr.write(describeNetscalerPlan(plan))
+        process.stderr.write(terminalText(describeNetscalerPlan(plan), {colour: false}))
         if (!(await confirmChange('Apply this plan?', false, processPromptIO()))) return this.present(netscalerPlanResult(plan, {applied: 'declined'}), flags.output, diagnostics)
       }
       const outcome = await applyNetscaler(client, plan, desired.files, opts.certDir)

@@ -7,6 +7,7 @@ import {vipFlags} from '../../src/apply/vip/flags.js'
 import {applyVipResult, describeVipPlan, processVipIO, rulesFor} from '../../src/apply/vip/service.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {haproxyFlags, haproxyOptions} from '../../src/targets/haproxy/options.js'
+import {terminalText} from '../../src/output/printable.js'
 
 export default class ApplyVip extends VipCommand {
   static override description = 'Put the VIP rules (and, in bind mode, the VIP addresses) in place atomically; rolls back on failure; needs CAP_NET_ADMIN'
@@ -21,7 +22,7 @@ export default class ApplyVip extends VipCommand {
     if (!flags['dry-run'] && !flags.yes) {
       const preview = await applyVipResult(rules, target, processVipIO(), true)
       if (!preview.data.plan.changes) return this.present(preview, flags.output, diagnostics)
-      process.stderr.write(describeVipPlan(preview.data.plan))
+      process.stderr.write(terminalText(describeVipPlan(preview.data.plan), {colour: false}))
       if (!(await confirmChange('Apply these VIP rules?', false, processPromptIO()))) return this.present(preview, flags.output, diagnostics)
     }
     return this.present(await applyVipResult(rules, target, processVipIO(), flags['dry-run']), flags.output, diagnostics)

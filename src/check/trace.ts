@@ -5,6 +5,7 @@
  * the longest prefix on whole path elements). Each hop passes or fails with a fix.
  */
 import {X509Certificate} from 'node:crypto'
+import {canonicalHost} from '../model/grammar.js'
 import {podReady, selectorMatches} from '../cluster/derive.js'
 import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr} from '../model/build.js'
@@ -59,10 +60,11 @@ export interface TraceLive {
 }
 
 export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}): Trace {
-  const m = /^([a-z0-9.*-]+)(\/.*)?$/.exec(request.toLowerCase())
+  // The host as the generated proxy normalises a Host header (case, port, one trailing dot); the path keeps its case.
+  const m = /^([A-Za-z0-9.*-]+)(:[0-9]{1,5})?(\/.*)?$/.exec(request)
   if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
-  const host = m[1]!
-  const path = m[2] ?? '/'
+  const host = canonicalHost(m[1]!)
+  const path = m[3] ?? '/'
   const hops: Hop[] = []
   const http = model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https')
   const matches = http.map((f) => ({f, ...matchRoute(f, host, path)})).filter((x) => x.route)

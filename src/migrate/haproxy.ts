@@ -182,7 +182,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     })
     if (!selector) {
       if (members.length === 0) say('VIP5003', be.line, `backend ${beName}`, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
-      objects.push(...endpointSlices(name, namespace, members))
+      for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }
     const out = {name, port}
     services.set(beName, out)

@@ -303,9 +303,13 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     for (const b of v.bound) {
       const g = groups.get(b)
       const s = services.get(b)
-      if (g) members.push(...g.members), monitorNames.push(...g.monitors)
-      else if (s) members.push({ip: s.ip, port: s.port, line: s.line}), monitorNames.push(...s.monitors)
-      else say('VIP5001', v.line, `lb vserver ${v.name}`, `bound to ${b}, which is not a serviceGroup or service in this file`)
+      if (g) {
+        for (const m of g.members) members.push(m)
+        for (const m of g.monitors) monitorNames.push(m)
+      } else if (s) {
+        members.push({ip: s.ip, port: s.port, line: s.line})
+        for (const m of s.monitors) monitorNames.push(m)
+      } else say('VIP5001', v.line, `lb vserver ${v.name}`, `bound to ${b}, which is not a serviceGroup or service in this file`)
     }
     const targetPorts = [...new Set(members.map((m) => m.port))]
     const port = svcPort || (v.port > 0 ? v.port : targetPorts.length === 1 ? targetPorts[0]! : 80)
@@ -334,7 +338,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     if (!selector) {
       if (members.length === 0) say('VIP5003', v.line, `lb vserver ${v.name}`, `no members: give Service ${namespace}/${name} a selector (--selector ${v.name}=app=NAME) or endpoints`)
       if (targetPorts.length > 1) say('VIP5002', v.line, `lb vserver ${v.name}`, `members listen on several ports (${targetPorts.join(', ')}): one EndpointSlice per port`)
-      objects.push(...endpointSlices(name, namespace, members))
+      for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }
     const out = {name, namespace, port}
     svcOf.set(lbvName, out)

@@ -1,4 +1,5 @@
 /** `vipctl migrate netscaler`: read ns.conf, ask (on a terminal) or take (flags) what cannot be inferred, convert, print or write. */
+import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
@@ -113,7 +114,8 @@ async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocRe
       f.out,
       [
         {path: 'migrated.yaml', content: yaml, mode: 0o644},
-        ...r.secrets.map((s) => ({path: `secrets/${s.metadata.namespace}-${s.metadata.name}.yaml`, content: stringify(s), mode: 0o600})),
+        // <namespace>_<name> (a namespace holds no "_", so two Secrets never share a file); a hash past file-name length.
+        ...r.secrets.map((s) => ({path: `secrets/${secretFileName(`${s.metadata.namespace}/${s.metadata.name}`)}.yaml`, content: stringify(s), mode: 0o600})),
       ],
       ['secrets'],
     )
@@ -129,4 +131,10 @@ async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocRe
       own: {yaml: () => yaml, json: (d) => `${JSON.stringify({apiVersion: 'v1', kind: 'List', items: d.items}, null, 2)}\n`},
     },
   }
+}
+
+/** `<namespace>_<name>`, or `_<sha256>` when that is too long for a file name: injective, as the two forms never meet. */
+export function secretFileName(key: string): string {
+  const readable = key.replace('/', '_')
+  return readable.length <= 200 ? readable : `_${createHash('sha256').update(key).digest('hex')}`
 }

@@ -325,7 +325,7 @@ class Builder {
       if (!f) continue
       for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host)})
     }
-    if (https) https.certificates.push(...certs)
+    if (https) for (const c of certs) https.certificates.push(c)
     if (ing.spec.defaultBackend) {
       const pool = this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       for (const f of [http, https]) {

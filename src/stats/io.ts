@@ -1,5 +1,6 @@
 /** The stats service's I/O for a real process: socket or HTTP reader, the index file, timers. */
-import {readFile} from 'node:fs/promises'
+import {readTree} from '../apply/files.js'
+import {socketOption} from '../targets/haproxy/options.js'
 import path from 'node:path'
 import {sendRuntime} from '../apply/haproxy/runtime.js'
 import {UsageError} from '../errors.js'
@@ -57,6 +58,8 @@ export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--url ${f.url}: only http and https are supported`)
     return new HaproxyPrometheusReader(u.toString(), httpGet, now)
   }
+  // A unix path or a loopback address: the admin socket is never reached over the network.
+  socketOption('--stats-socket', f['stats-socket'])
   const socket = f['stats-socket'] ?? path.join(f['run-dir'], 'admin.sock')
   return new HaproxySocketReader(socket, sendRuntime, now)
 }
@@ -64,7 +67,8 @@ export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date
 export function processStatsIO(reader: StatsReader, configDir: string, warn: (line: string) => void): StatsIO {
   return {
     reader,
-    readIndex: () => readFile(path.join(configDir, INDEX_FILE), 'utf8').catch(() => undefined),
+    // Never through a symlink (an error naming it, exit 65); absent is fine (no Kubernetes names).
+    readIndex: async () => (await readTree(configDir, [INDEX_FILE], []))[0]?.content,
     sleep: systemClock.sleep,
     now: () => Date.now(),
     warn,

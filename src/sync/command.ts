@@ -49,6 +49,8 @@ const duration = (flag: string, text: string, minMs = 0) => {
   if (!m) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration such as 50ms, 5s, 5m`)
   const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms']
   if (ms < minMs) throw new UsageError(`--${flag} ${text}: at least ${minMs}ms`)
+  // Node's timers take at most 2^31-1 ms; past that they fire at once (a resync loop).
+  if (ms > 2_147_483_647) throw new UsageError(`--${flag} ${text}: at most 24d (596h)`)
   return ms
 }
 

@@ -2,6 +2,7 @@
  * What the sync loop needs from the world, passed in (clock, logger) and what
  * it exposes (metrics). No module-level state: each loop owns its instances.
  */
+import {jsonText, printable} from '../output/printable.js'
 
 export interface Clock {
   now(): number
@@ -34,12 +35,14 @@ export interface Logger {
 export function makeLogger(write: (line: string) => void, format: 'json' | 'text', now: () => Date = () => new Date()): Logger {
   const emit = (level: string, msg: string, fields: Fields = {}) => {
     const time = now().toISOString()
-    if (format === 'json') write(`${JSON.stringify({time, level, msg, ...fields})}\n`)
+    // Values can carry text from objects (paths, reasons): JSON escapes every control and format character,
+    // text lines make them printable, so a log line is always one line and never drives the terminal.
+    if (format === 'json') write(`${jsonText({time, level, msg, ...fields})}\n`)
     else
       write(
-        `${time} ${level.toUpperCase().padEnd(5)} ${msg}${Object.entries(fields)
+        `${time} ${level.toUpperCase().padEnd(5)} ${printable(msg)}${Object.entries(fields)
           .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => ` ${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : v}`)
+          .map(([k, v]) => ` ${printable(k)}=${typeof v === 'string' && /\s/.test(v) ? jsonText(v) : printable(String(v))}`)
           .join('')}\n`,
       )
   }

@@ -1,6 +1,7 @@
 /** /healthz, /readyz and /metrics of the sync loop, on a loopback address by default. */
 import http from 'node:http'
-import {UsageError, UnavailableError} from '../errors.js'
+import {UnavailableError} from '../errors.js'
+import {hostPortOption} from '../cli/options.js'
 import {renderMetrics, type SyncMetrics} from './runtime.js'
 
 export interface Health {
@@ -9,9 +10,8 @@ export interface Health {
 }
 
 export function parseListenAddress(flag: string, text: string): {host: string; port: number} {
-  const m = /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text)
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected IP:PORT, e.g. 127.0.0.1:9842`)
-  return {host: m[1]!.replace(/[[\]]/g, ''), port: Number(m[2])}
+  // A real IP and a port 1-65535 (the same checks as every other address flag).
+  return hostPortOption(flag, text, {example: '127.0.0.1:9842'})
 }
 
 export async function serveMetrics(addr: {host: string; port: number}, health: () => Health, metrics: SyncMetrics): Promise<{port: number; close: () => Promise<void>}> {

@@ -100,7 +100,7 @@ export function describePlan(p: HaproxyPlan): string {
   for (const f of p.files) {
     const sign = f.action === 'create' ? '+' : f.action === 'delete' ? '-' : '~'
     out.push(`${sign} ${f.path}${f.secret ? ' (key material, not shown)' : ''}`)
-    if (f.diff && f.action !== 'delete') out.push(...f.diff.trimEnd().split('\n').map((l) => `    ${l}`))
+    if (f.diff && f.action !== 'delete') for (const l of f.diff.trimEnd().split('\n')) out.push(`    ${l}`)
   }
   for (const s of p.servers) {
     const fmt = (x: ServerChange['from']) => `${x.address}:${x.port} ${x.enabled ? 'enabled' : 'disabled'}`

@@ -24,7 +24,8 @@ export const haproxyTargetFlags = {
 }
 
 /** A runtime socket flag: a unix socket path, or a loopback IPv4 address:port (admin commands travel in clear text). */
-function socketOption(flag: string, text: string | undefined): void {
+/** A unix socket path or a loopback IPv4:port; anything else is a usage error naming the flag. */
+export function socketOption(flag: string, text: string | undefined): void {
   if (text === undefined) return
   if (text === '') throw new UsageError(`${flag} "": expected a unix socket path or 127.0.0.1:PORT`)
   if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(text)) hostPortOption(flag, text, {loopback: true, example: '127.0.0.1:9999'})
