@@ -23,7 +23,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2001', severity: 'error', title: 'Backend Service missing', hint: 'Create the Service or fix backend.service.name.'},
   {code: 'VIP2002', severity: 'error', title: 'Service port missing', hint: 'Use a port name or number the Service declares.'},
   {code: 'VIP2003', severity: 'error', title: 'Value not allowed', hint: 'The value has characters this field does not allow; the rule was left out of the config.'},
-  {code: 'VIP2004', severity: 'error', title: 'TLS Secret missing or unusable', hint: 'Create a kubernetes.io/tls Secret with tls.crt and tls.key in the Ingress namespace.'},
+  {code: 'VIP2004', severity: 'error', title: 'TLS Secret missing or unusable', hint: 'Create a kubernetes.io/tls Secret in the Ingress namespace: tls.crt the certificates (leaf first, then its issuers), tls.key the leaf key; the message says what is wrong.'},
   {code: 'VIP2005', severity: 'error', title: 'No VIP', hint: 'Set the vipctl.io/vip annotation, pass --vip, or pass --vip-pool to allocate one.'},
   {code: 'VIP2006', severity: 'warning', title: 'Invalid annotation value', hint: 'See the annotation list in the README; the default was used.'},
   {code: 'VIP2007', severity: 'error', title: 'VIP port conflict', hint: 'Two objects claim the same VIP:port with different protocols or backends; give one another VIP or port.'},

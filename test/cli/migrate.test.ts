@@ -26,7 +26,7 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     const out = mkdtempSync(path.join(os.tmpdir(), 'vipctl-mig-'))
     const w = await vipctl(['migrate', 'netscaler', 'test/fixtures/migrate/onprem.conf', '-n', 'shop', '--no-prompt', '--cert-dir', 'test/fixtures/migrate/ssl', '--out', out])
     assert.equal(w.code, 0, w.stderr)
-    assert.equal(statSync(path.join(out, 'secrets', 'shop-shop-cert.yaml')).mode & 0o777, 0o600)
+    assert.equal(statSync(path.join(out, 'secrets', 'shop_shop-cert.yaml')).mode & 0o777, 0o600)
     assert.ok(readFileSync(path.join(out, 'migrated.yaml'), 'utf8').includes('kind: Ingress'))
   })
 
