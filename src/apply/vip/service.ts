@@ -38,7 +38,8 @@ export function rulesFor(snap: Snapshot, modelOpts: ModelOptions, hopts: Haproxy
     checkListeners(config, hopts)
     listeners = config.listeners
   }
-  return {rules: vipRules(model, mode, listeners), diagnostics: model.diagnostics}
+  const diagnostics = [...model.diagnostics]
+  return {rules: vipRules(model, mode, listeners, diagnostics), diagnostics}
 }
 
 export function rulesText(rules: VipRule[], mode: VipMode, format: 'nftables' | 'iptables'): DocResult<{format: string; mode: VipMode; rules: string[]; text: string}> {

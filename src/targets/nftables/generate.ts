@@ -9,6 +9,7 @@
  * Same model, same bytes.
  */
 import {isIPv6} from 'node:net'
+import type {Diagnostic} from '../../cluster/types.js'
 import type {Frontend, LbModel} from '../../model/types.js'
 import {sortByAddress} from '../../model/ip.js'
 
@@ -29,13 +30,30 @@ export const TABLE = 'vipctl'
 
 const IP = /^[0-9a-f.:]+$/
 
-/** The rules the model asks for; in dnat mode each frontend needs a listener (see the HAProxy target's listeners). */
-export function vipRules(model: LbModel, mode: VipMode, listeners: Map<string, {address: string; port: number}>): VipRule[] {
+/**
+ * The rules the model asks for; in dnat mode each frontend needs a listener
+ * (see the HAProxy target's listeners). A VIP of one family cannot be
+ * translated to a listen address of the other (an ip6 table cannot DNAT to
+ * IPv4): that frontend's rule is left out with a finding on its object
+ * (pushed to `diagnostics`), and every other rule is still written.
+ */
+export function vipRules(model: LbModel, mode: VipMode, listeners: Map<string, {address: string; port: number}>, diagnostics?: Diagnostic[]): VipRule[] {
   const rules: VipRule[] = []
   for (const f of model.frontends) {
     const protocol = f.protocol === 'udp' ? 'udp' : 'tcp'
     const to = listeners.get(f.id)
     if (mode === 'dnat' && !to) continue
+    if (to && isIPv6(to.address) !== isIPv6(f.address)) {
+      const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
+      diagnostics?.push({
+        severity: 'warning',
+        code: 'VIP3001',
+        object: f.provenance[0]?.object ?? f.id,
+        field: f.provenance[0]?.field,
+        message: `${protocol.toUpperCase()} ${vip} cannot be translated to --listen-address ${to.address} (IPv${isIPv6(f.address) ? 6 : 4} VIP, IPv${isIPv6(to.address) ? 6 : 4} listen address); its VIP rule is left out`,
+      })
+      continue
+    }
     rules.push({family: isIPv6(f.address) ? 6 : 4, vip: f.address, port: f.port, protocol, ...(mode === 'dnat' ? {to} : {}), owners: owners(f)})
   }
   for (const r of rules) if (!IP.test(r.vip) || (r.to && !IP.test(r.to.address))) throw new Error(`internal: unsafe address in VIP rule ${r.vip}`)
