@@ -46,6 +46,22 @@ export function serviceIsOurs(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer' && (svc.spec.loadBalancerClass === LB_CLASS || svc.metadata.annotations?.[ANNOTATIONS.vip.key] !== undefined || svc.metadata.annotations?.[CITRIX.serviceFrontendIp] !== undefined)
 }
 
+/**
+ * Objects in the order their claims are decided: oldest creationTimestamp
+ * first; objects without one (offline manifests) after those with one; then
+ * namespace/name. Stable and total, so the same input always decides alike.
+ */
+export function claimOrder<T extends Ingress | Service>(objects: T[]): T[] {
+  const time = (o: T) => {
+    const t = o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : NaN
+    return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY
+  }
+  return objects
+    .map((o) => ({o, t: time(o), k: `${o.metadata.namespace ?? ''}/${o.metadata.name}`}))
+    .sort((a, b) => (a.t === b.t ? 0 : a.t < b.t ? -1 : 1) || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.o)
+}
+
 /** Sorts routes as the proxy must try them: exact hosts, then wildcards, then any; longest path first; Exact before Prefix. */
 export function sortRoutes(routes: Route[]): Route[] {
   const hostRank = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0)
@@ -96,8 +112,10 @@ class Builder {
 
   build(): LbModel {
     const classes = ingressClassesOf(this.snap, this.opts)
-    const ingresses = this.snap.ingresses.filter((i) => ingressIsOurs(i, classes))
-    const services = this.snap.services.filter(serviceIsOurs)
+    // Claims are made oldest first (creationTimestamp, then namespace/name), as Gateway API decides conflicts:
+    // a later object never takes a host, path, default backend or VIP:port that an older one serves.
+    const ingresses = claimOrder(this.snap.ingresses.filter((i) => ingressIsOurs(i, classes)))
+    const services = claimOrder(this.snap.services.filter(serviceIsOurs))
     for (const o of [...ingresses, ...services]) this.checkAnnotations(o)
 
     // Explicit VIPs first, so pool allocation can avoid them.
@@ -237,7 +255,8 @@ class Builder {
   }
 
   private frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined {
-    const key = `${address}|${port}`
+    // TCP and UDP ports are separate on an address: only claims of the same transport can conflict.
+    const key = `${address}|${port}|${protocol === 'udp' ? 'udp' : 'tcp'}`
     const existing = this.frontends.get(key)
     if (existing) {
       if (existing.protocol !== protocol || protocol === 'tcp' || protocol === 'udp') {
@@ -347,7 +366,7 @@ class Builder {
       return
     }
     if (clash.pool !== r.pool)
-      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}`)
+      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which is older and keeps it`)
   }
 
   private addLoadBalancer(svc: Service, vip: {address: string; source: VipSource}): void {
@@ -424,7 +443,7 @@ class Builder {
 
   private pool_(svc: Service, sp: ServicePort, prov: Provenance): Pool {
     const ns = svc.metadata.namespace ?? 'default'
-    const id = `${ns}/${svc.metadata.name}/${sp.port}`
+    const id = `${ns}/${svc.metadata.name}/${sp.port}${sp.protocol === 'UDP' ? '/UDP' : ''}`
     const existing = this.pools.get(id)
     if (existing) {
       if (!existing.provenance.some((p) => p.object === prov.object && p.field === prov.field)) existing.provenance.push(prov)

@@ -75,7 +75,7 @@ export type Monitor =
 export type LbMethod = 'roundrobin' | 'leastconn' | 'source'
 
 export interface Pool {
-  /** Derived id `<namespace>/<service>/<port>`; targets turn it into their own names. */
+  /** Derived id `<namespace>/<service>/<port>` (`/UDP` appended for UDP ports); targets turn it into their own names. */
   id: string
   namespace: string
   service: string

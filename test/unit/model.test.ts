@@ -89,7 +89,7 @@ describe('model', () => {
     )
     assert.deepEqual(
       m.frontends.map((f) => `${f.address}:${f.port}/${f.protocol}->${f.defaultPool}`),
-      ['192.0.2.8:5432/tcp->app/by-class/5432', '192.0.2.8:5433/udp->app/by-class/5433', '192.0.2.9:5432/tcp->app/by-ann/5432', '192.0.2.9:5433/udp->app/by-ann/5433'],
+      ['192.0.2.8:5432/tcp->app/by-class/5432', '192.0.2.8:5433/udp->app/by-class/5433/UDP', '192.0.2.9:5432/tcp->app/by-ann/5432', '192.0.2.9:5433/udp->app/by-ann/5433/UDP'],
     )
   })
 

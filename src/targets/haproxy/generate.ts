@@ -97,7 +97,7 @@ const REDIRECT = '_redirect_https'
 
 /** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
 export function backendName(pool: Pool): string {
-  const full = `${pool.namespace}_${pool.service}_${pool.port}`
+  const full = `${pool.namespace}_${pool.service}_${pool.port}${pool.protocol === 'UDP' ? '_udp' : ''}`
   return full.length <= 100 ? full : `${full.slice(0, 83)}_${shortHash(full)}`
 }
 

@@ -42,7 +42,12 @@ export function vipRules(model: LbModel, mode: VipMode, listeners: Map<string, {
   for (const f of model.frontends) {
     const protocol = f.protocol === 'udp' ? 'udp' : 'tcp'
     const to = listeners.get(f.id)
-    if (mode === 'dnat' && !to) continue
+    if (mode === 'dnat' && !to) {
+      // No listener for it (UDP: HAProxy serves none; or the HTTPS frontend was left out): said, never dropped silently.
+      const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
+      diagnostics?.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]?.object ?? f.id, field: f.provenance[0]?.field, message: `${protocol.toUpperCase()} ${vip} has no proxy listener to translate to; its VIP rule is left out`})
+      continue
+    }
     if (to && isIPv6(to.address) !== isIPv6(f.address)) {
       const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
       diagnostics?.push({

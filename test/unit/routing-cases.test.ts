@@ -1,0 +1,64 @@
+/**
+ * Routing cases (test/fixtures/cases): conflicts decided oldest first, and TCP
+ * and UDP on one VIP and port number as two frontends, with every target
+ * saying what it cannot serve.
+ */
+import assert from 'node:assert/strict'
+import {loadOffline} from '../../src/cluster/offline.js'
+import {renderHaproxy, secretLookup} from '../../src/generate/haproxy.js'
+import {buildModel, claimOrder} from '../../src/model/build.js'
+import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
+import {generateNetscaler} from '../../src/targets/netscaler/generate.js'
+import {vipRules} from '../../src/targets/nftables/generate.js'
+import type {Diagnostic, Ingress} from '../../src/cluster/types.js'
+import {haproxyRoute} from '../helpers/routing.js'
+
+const noStdin = {readStdin: async () => ''}
+const OPTS = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}
+const load = (f: string) => loadOffline({filenames: [`test/fixtures/cases/${f}`], strict: false}, noStdin)
+
+describe('routing cases', () => {
+  it('conflict-oldest-wins: the oldest Ingress keeps a host/path; the finding sits on the newcomer and names the winner', async () => {
+    const snap = await load('conflict-oldest-wins/manifests.yaml')
+    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    const clash = diagnostics.filter((d) => d.code === 'VIP2010')
+    assert.deepEqual(clash.map((d) => d.object), ['Ingress/aaa/intruder'])
+    assert.match(clash[0]!.message, /Ingress\/team-b\/z-old/)
+    const files = new Map(config.files.map((f) => [f.path, f.content]))
+    const be = new Map([...config.backends].map(([id, name]) => [name, id.split('/')[1]!]))
+    const fe = [...config.listeners.keys()].find((k) => k.startsWith('http_'))!
+    const want: Array<[string, string]> = [
+      ['/', 'site'], ['/home', 'site'], ['/api/1/route1', 'api'], ['/api/1/route1/x', 'api'], ['/api/1/route2', 'site'],
+      ['/bar', 'bar-exact'], ['/bar/', 'bar-prefix'], ['/bar/x', 'bar-prefix'], ['/dup', 'dup-old'], ['/dup/x', 'dup-old'],
+    ]
+    for (const [p, svc] of want) assert.equal(haproxyRoute(files, be, fe, undefined, 'shop.example.test', p), svc, p)
+  })
+
+  it('claim order: creationTimestamp first, objects without one after, then namespace/name', () => {
+    const ing = (ns: string, name: string, t?: string) => ({kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: {namespace: ns, name, ...(t ? {creationTimestamp: t} : {})}, spec: {}}) as Ingress
+    const order = claimOrder([ing('a', 'x'), ing('z', 'old', '2020-01-01T00:00:00Z'), ing('b', 'y', 'garbage'), ing('a', 'new', '2026-01-01T00:00:00Z'), ing('a', 'w')])
+    assert.deepEqual(order.map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ['z/old', 'a/new', 'a/w', 'a/x', 'b/y'])
+  })
+
+  it('mixed-protocol-vip: TCP and UDP on one VIP:port are two frontends, no conflict; UDP is VIP3001 where a target cannot serve it', async () => {
+    const snap = await load('mixed-protocol-vip/manifests.yaml')
+    const model = buildModel(snap, {})
+    assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP2007'), [])
+    assert.deepEqual(model.frontends.map((f) => `${f.protocol} ${f.address}:${f.port}`), ['tcp 192.0.2.90:53', 'udp 192.0.2.90:53', 'tcp 192.0.2.91:514', 'udp 192.0.2.91:514'])
+    const udp = model.frontends.filter((f) => f.protocol === 'udp')
+    for (const f of udp) assert.match(f.defaultPool!, /\/UDP$/)
+    assert.notEqual(model.frontends[0]!.defaultPool, model.frontends[1]!.defaultPool)
+    const h = renderHaproxy(snap, {}, OPTS)
+    const unsupported = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'VIP3001').map((d) => d.message.match(/UDP \S+/)![0]).sort()
+    assert.deepEqual(unsupported(h.config.diagnostics), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
+    assert.match(h.config.files[0]!.content, /frontend tcp_192-0-2-90_53/)
+    assert.match(h.config.files[0]!.content, /frontend tcp_192-0-2-91_514/)
+    const ns = generateNetscaler(model, secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.deepEqual(unsupported(ns.diagnostics), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
+    const diags: Diagnostic[] = []
+    const rules = vipRules(model, 'dnat', h.config.listeners, diags)
+    assert.equal(rules.length, 2)
+    assert.deepEqual(unsupported(diags), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
+    assert.equal(vipRules(model, 'bind', h.config.listeners).length, 4)
+  })
+})
