@@ -115,8 +115,8 @@ export class Harness {
   readonly base: Rendered
   readonly targets: readonly TargetName[]
   readonly stats: RunStats
-  /** Findings per target/kind/field, counted. */
-  readonly counts = new Map<string, number>()
+  /** Findings per "target kind", counted, with how often each changed field took part. */
+  readonly counts = new Map<string, {n: number; fields: Record<string, number>}>()
   /** Distinct outputs per target (by hash), whether or not an external checker saw them. */
   readonly distinct: Record<TargetName, Set<string>> = {haproxy: new Set(), netscaler: new Set(), nftables: new Set(), iptables: new Set()}
 
@@ -152,11 +152,13 @@ export class Harness {
     this.stats.ms.checks += performance.now() - t
   }
 
-  private record(label: string, field: string, v: Violation): void {
-    const key = `${v.target} ${v.kind} [${field}]`
-    const n = this.counts.get(key) ?? 0
-    this.counts.set(key, n + 1)
-    if (n < (this.opts.keepPerKind ?? 3)) this.stats.findings.push({...v, label})
+  private record(label: string, fields: string[], v: Violation): void {
+    const key = `${v.target} ${v.kind}`
+    const c = this.counts.get(key) ?? {n: 0, fields: {}}
+    this.counts.set(key, c)
+    if (c.n < (this.opts.keepPerKind ?? 3)) this.stats.findings.push({...v, label})
+    c.n++
+    for (const f of fields) c.fields[f] = (c.fields[f] ?? 0) + 1
   }
 
   run(c: Case): Violation[] {
@@ -174,8 +176,8 @@ export class Harness {
       v.push(...silentDrops(this.base, r, p, {ingressExempt: 'className' in c.changes, lbService: `Service/${values.namespace}/${values.lbName}`, ingressService: `Service/${values.namespace}/${values.serviceName}`}))
     }
     if (r.haproxy && Object.values(r.haproxy.index.frontends).some((f) => f.backends.some((b) => r.haproxy!.index.backends[b]?.namespace === values.namespace))) this.stats.served++
-    const field = Object.keys(c.changes).sort().join('+')
-    for (const x of v) this.record(c.label, field, x)
+    const fields = Object.keys(c.changes)
+    for (const x of v) this.record(c.label, fields, x)
     this.external(r, c.label)
     return v
   }

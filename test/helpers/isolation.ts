@@ -95,8 +95,13 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
       continue
     }
     if (q.lines.join('\n') !== s.lines.join('\n')) {
-      const diff = q.lines.find((l) => !s.lines.includes(l)) ?? s.lines.find((l) => !q.lines.includes(l)) ?? '(order)'
-      add('section-changed', `${h}: ${diff.trim().slice(0, 160)}`)
+      // The poison's first redirect route adds the frontend's redirect rule (it acts only on the poison's own map entries).
+      const f = withPoison.model.frontends.find((x) => h === `frontend ${x.id}`)
+      const poisonRedirects = f?.routes.some((r) => r.redirectHttps && p.keys.has(r.provenance.object)) ?? false
+      const extra = q.lines.filter((l) => !s.lines.includes(l))
+      const lost = missingInOrder(s.lines, q.lines)
+      if (lost !== undefined || !extra.every((l) => poisonRedirects && l.startsWith('    http-request redirect ')))
+        add('section-changed', `${h}: ${(lost !== undefined ? `- ${lost}` : `+ ${extra[0]}`).trim().slice(0, 160)}`)
     }
     if (h.startsWith('frontend ')) {
       const extra = [...objectsOf(q.comment)].filter((o) => !objectsOf(s.comment).has(o) && !p.keys.has(o))

@@ -15,7 +15,7 @@ export interface ShardStats {
   cases: number
   ms: Record<TargetName | 'model' | 'checks', number>
   served: number
-  counts: Array<[string, number]>
+  counts: Array<[string, {n: number; fields: Record<string, number>}]>
   findings: Finding[]
   observations: Array<[string, number]>
   distinct: Record<TargetName, string[]>
@@ -25,7 +25,8 @@ export interface Merged {
   cases: number
   ms: Record<TargetName | 'model' | 'checks', number>
   served: number
-  counts: Map<string, number>
+  /** "target kind" -> how many violations, and how often each changed field took part. */
+  counts: Map<string, {n: number; fields: Record<string, number>}>
   findings: Finding[]
   observations: Map<string, number>
   distinct: Record<TargetName, Set<string>>
@@ -83,7 +84,12 @@ export async function runShards(job: Job, opts: {shards?: number; sink?: CheckSi
     merged.cases += r.cases
     merged.served += r.served
     for (const [k, v] of Object.entries(r.ms)) merged.ms[k as keyof Merged['ms']] += v
-    for (const [k, v] of r.counts) merged.counts.set(k, (merged.counts.get(k) ?? 0) + v)
+    for (const [k, v] of r.counts) {
+      const c = merged.counts.get(k) ?? {n: 0, fields: {}}
+      c.n += v.n
+      for (const [f, n] of Object.entries(v.fields)) c.fields[f] = (c.fields[f] ?? 0) + n
+      merged.counts.set(k, c)
+    }
     for (const [k, v] of r.observations) merged.observations.set(k, (merged.observations.get(k) ?? 0) + v)
     merged.findings.push(...r.findings)
     for (const t of Object.keys(r.distinct) as TargetName[]) for (const k of r.distinct[t]) merged.distinct[t].add(k)
@@ -94,7 +100,9 @@ export async function runShards(job: Job, opts: {shards?: number; sink?: CheckSi
 
 /** Findings grouped by target, kind and field (most frequent first), then examples with their cases. */
 export function report(m: Pick<Merged, 'counts' | 'findings'>, examples = 40): string {
-  const lines = [...m.counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${n} x ${k}`)
+  const lines = [...m.counts.entries()]
+    .sort((a, b) => b[1].n - a[1].n)
+    .map(([k, c]) => `  ${c.n} x ${k} (fields: ${Object.entries(c.fields).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([f, n]) => `${f} ${n}`).join(', ')})`)
   const shown = new Map<string, number>()
   const ex: string[] = []
   for (const f of m.findings) {
