@@ -5,6 +5,7 @@
  */
 import {canonicalHost} from '../model/grammar.js'
 import {validateTls} from '../model/tls.js'
+import {routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
 import {podReady, resolveTargetPort, selectorMatches, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -129,27 +130,38 @@ const vips: Analyzer = {
 const paths: Analyzer = {
   name: 'paths',
   codes: ['VIP4014', 'VIP4041', 'VIP4042'],
+  // Every message says what the proxy does: each is read from the routing module's decision table.
   run(ctx) {
     const out: Diagnostic[] = []
     for (const f of ctx.model.frontends) {
-      if (f.protocol !== 'http' && f.protocol !== 'https') continue
-      const byHost = new Map<string, typeof f.routes>()
-      for (const r of f.routes) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r])
-      for (const [host, routes] of byHost) {
-        if (f.protocol === 'http' && !f.defaultPool && host !== '' && !routes.some((r) => r.pathType === 'Prefix' && r.path === '/') && !(byHost.get('') ?? []).some((r) => r.path === '/'))
-          out.push(finding(ctx, 'VIP4014', routes[0]!.provenance.object, 'spec.rules', `${host}: no rule covers / and there is no default backend`))
-        for (const e of routes.filter((r) => r.pathType === 'Exact')) {
-          const p = routes.find((r) => r.pathType === 'Prefix' && r.path === e.path && r.pool !== e.pool)
-          if (p && f.protocol === 'http') out.push(finding(ctx, 'VIP4041', e.provenance.object, e.provenance.field, `${host}${e.path}: Exact goes to ${e.pool}, Prefix (${p.provenance.object}) to ${p.pool}`))
+      if (f.protocol !== 'http') continue
+      const table = routingTable(f, ctx.model)
+      const byHost = new Map<string, Decision[]>()
+      for (const d of table.decisions) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d])
+      for (const [host, decisions] of byHost) {
+        if (host === '' || host.startsWith('*.')) continue
+        // Where a request for this host goes when its path matches none of the host's own rules.
+        const rest = uncoveredPathsGo(table, host)
+        if (rest.outcome.kind === 'status' && !decisions.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/'))
+          out.push(finding(ctx, 'VIP4014', decisions[0]!.provenance.object, 'spec.rules', `${host}: requests outside ${decisions.map((d) => `${d.match.pathType} ${d.match.path}`).join(', ')} get 404 (no catch-all rule for the host, its wildcard or any host, and no default backend)`))
+      }
+      for (const [host, decisions] of byHost) {
+        for (const e of decisions.filter((d) => d.match.pathType === 'Exact')) {
+          const p = decisions.find((d) => d.match.pathType === 'Prefix' && d.match.path === e.match.path && JSON.stringify(d.action) !== JSON.stringify(e.action))
+          if (p) out.push(finding(ctx, 'VIP4041', e.provenance.object, e.provenance.field, `${host}${e.match.path}: Exact goes to ${describe(e)}, Prefix (${p.provenance.object}) to ${describe(p)}`))
         }
-        if (host.startsWith('*.') && f.protocol === 'http') {
-          const shadowing = [...byHost.keys()].filter((h) => !h.startsWith('*.') && h.slice(h.indexOf('.') + 1) === host.slice(2) && h.indexOf('.') > 0)
-          for (const h of shadowing) out.push(finding(ctx, 'VIP4042', routes[0]!.provenance.object, routes[0]!.provenance.field, `${host} does not receive requests for ${h}: rules for ${h} take them`))
-        }
+        if (!host.startsWith('*.')) continue
+        // A wildcard never sees a host only when that host's own rules take every path (a Prefix / catch-all).
+        const shadowing = [...byHost.entries()].filter(([h, ds]) => tierOf(h) === 'exact' && h.slice(h.indexOf('.') + 1) === host.slice(2) && h.indexOf('.') > 0 && ds.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/'))
+        for (const [h] of shadowing) out.push(finding(ctx, 'VIP4042', decisions[0]!.provenance.object, decisions[0]!.provenance.field, `${host} never receives requests for ${h}: a Prefix / rule for ${h} takes every path`))
       }
     }
     return out
   },
+}
+
+function describe(d: Decision): string {
+  return d.action.kind === 'pool' ? d.action.pool : `a ${d.action.code} redirect to HTTPS`
 }
 
 export const ANALYZERS: readonly Analyzer[] = [ingressClass, backends, paths, tls, vips]

@@ -4,12 +4,13 @@
  * host, then the one-label wildcard, then rules without a host; exact path, then
  * the longest prefix on whole path elements). Each hop passes or fails with a fix.
  */
-import {X509Certificate} from 'node:crypto'
 import {canonicalHost} from '../model/grammar.js'
 import {podReady, selectorMatches} from '../cluster/derive.js'
 import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr} from '../model/build.js'
-import type {Frontend, LbModel, Route} from '../model/types.js'
+import type {Frontend, LbModel} from '../model/types.js'
+import {decide, routingTable, type Verdict} from '../model/routing.js'
+import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../output/printable.js'
 import {UsageError} from '../errors.js'
@@ -33,24 +34,15 @@ export interface Trace {
   ok: boolean
 }
 
-function pathMatches(r: Route, path: string): boolean {
-  if (r.pathType === 'Exact') return r.path === path
-  return r.path === '/' || path === r.path || path.startsWith(`${r.path}/`)
+/** The verdict of the routing module on one frontend: exactly what the generated proxies do. */
+export function matchRoute(f: Frontend, model: Pick<LbModel, 'frontends'>, host: string, path: string): Verdict {
+  return decide(routingTable(f, model), {host, path})
 }
 
-/** The winning route on a frontend, as the generated maps choose it. */
-export function matchRoute(f: Frontend, host: string, path: string): {route?: Route; why: string} {
-  const wildcard = host.includes('.') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
-  for (const [h, label] of [[host, 'exact host'], [wildcard, 'wildcard host'], ['', 'rule without host']] as const) {
-    if (h === undefined) continue
-    const candidates = f.routes.filter((r) => r.host === h && pathMatches(r, path))
-    if (candidates.length === 0) continue
-    // Routes are sorted most specific first: the first candidate is the longest match, Exact before Prefix.
-    const route = candidates[0]!
-    const others = candidates.length > 1 ? `; beats ${candidates.slice(1).map((c) => `${c.pathType} ${c.path}`).join(', ')}` : ''
-    return {route, why: `${label} ${h || '*'}, ${route.pathType} ${route.path}${others}`}
-  }
-  return {why: 'no rule matches'}
+/** How strongly a verdict speaks for the VIP: a rule for the exact host beats a wildcard, a host-less rule, the default backend, 404. */
+function strength(v: Verdict): number {
+  if (v.decision) return v.decision.tier === 'exact' ? 0 : v.decision.tier === 'wildcard' ? 1 : 2
+  return v.outcome.kind === 'pool' ? 3 : 4
 }
 
 /** Live state the trace can follow into: the node's VIP rules and the running HAProxy. */
@@ -65,55 +57,77 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
   const host = canonicalHost(m[1]!)
   const path = m[3] ?? '/'
+  const port = m[2] ? Number(m[2].slice(1)) : undefined
   const hops: Hop[] = []
-  const http = model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https')
-  const matches = http.map((f) => ({f, ...matchRoute(f, host, path)})).filter((x) => x.route)
-  if (matches.length === 0) {
-    const defaults = http.filter((f) => f.defaultPool)
+  // The VIP the Host selects: every HTTP(S) frontend asks the routing module; the VIP whose answer is most
+  // specific (exact host, wildcard, host-less rule, default backend) wins, then address order.
+  const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port))
+  const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path)}))
+  const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
+  if (!best) {
     hops.push({
       hop: 'route',
       status: 'fail',
-      detail: `no Ingress rule of ours matches ${host}${path}${defaults.length ? ` (default backends exist on ${defaults.map((f) => fmtAddr(f.address, f.port)).join(', ')})` : ''}`,
-      fix: 'add a rule for this host and path to an Ingress of class vipctl; vipctl inspect ingresses shows what is served; vipctl check lists rules left out',
+      detail: `no Ingress rule of ours matches ${host}${path} and no default backend takes it: ${http.length ? 'the proxy answers 404' : 'nothing of ours listens for HTTP'}${port ? ` on port ${port}` : ''}`,
+      fix: 'add a rule for this host and path (or a spec.defaultBackend) to an Ingress of class vipctl; vipctl inspect ingresses shows what is served; vipctl check lists rules left out',
     })
     return {request: `${host}${path}`, hops, ok: false}
   }
-  const plain = matches.find((x) => x.f.protocol === 'http')
-  const tls = matches.find((x) => x.f.protocol === 'https')
-  const main = tls ?? plain!
-  const route = main.route!
-  const [kind, ns, ingName] = route.provenance.object.split('/')
-  const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
-  hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
-  hops.push({hop: 'route', status: 'ok', detail: `${route.provenance.object} ${route.provenance.field}: ${main.why}`})
-  if (plain && tls && plain.route!.pool !== tls.route!.pool && !plain.route!.redirectHttps)
+  const onVip = verdicts.filter((x) => x.f.address === best.f.address)
+  const plain = onVip.find((x) => x.f.protocol === 'http' && x.v.outcome.kind !== 'status')
+  const tls = onVip.find((x) => x.f.protocol === 'https' && x.v.outcome.kind !== 'status')
+  const main = tls ?? plain ?? best
+  const poolId = main.v.outcome.kind === 'pool' ? main.v.outcome.pool : undefined
+  if (main.v.decision) {
+    const d = main.v.decision
+    const [kind, ns, ingName] = d.provenance.object.split('/')
+    const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
+    hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
+    hops.push({hop: 'route', status: 'ok', detail: `${d.provenance.object} ${d.provenance.field}: ${main.v.why}`})
+  } else {
+    const owner = model.pools.find((p) => p.id === poolId)?.provenance.find((p) => p.field === 'spec.defaultBackend')
+    hops.push({hop: 'route', status: 'ok', detail: `no rule matches ${host}${path}: the default backend${owner ? ` of ${owner.object} (spec.defaultBackend)` : ''} takes it`})
+  }
+  const poolOf = (x: {v: Verdict}) => (x.v.outcome.kind === 'pool' ? x.v.outcome.pool : undefined)
+  if (plain && tls && plain.v.outcome.kind === 'pool' && poolOf(plain) !== poolOf(tls))
     hops.push({
       hop: 'route',
       status: 'warn',
-      detail: `HTTP and HTTPS differ: http goes to ${plain.route!.pool} (${plain.route!.provenance.object}), https to ${tls.route!.pool} (${tls.route!.provenance.object})`,
+      detail: `HTTP and HTTPS differ: http goes to ${poolOf(plain)} (${plain.v.decision?.provenance.object ?? 'default backend'}), https to ${poolOf(tls) ?? 'nowhere'} (${tls.v.decision?.provenance.object ?? 'default backend'})`,
       fix: 'two Ingresses claim this host and path on one VIP; see vipctl check (VIP2010)',
     })
   for (const x of [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)))
-    hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${x.route!.redirectHttps ? ', redirects to HTTPS' : ''}`})
+    hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${x.v.outcome.kind === 'redirect' ? `, redirects to HTTPS (${x.v.outcome.code}, port ${x.v.outcome.port})` : ''}`})
+  // TLS: what the proxy will load. An Ingress that asks for TLS on this host whose Secret is missing or unusable fails this hop.
+  const tlsWanted = snap.ingresses.flatMap((i) =>
+    (i.spec.tls ?? [])
+      .filter((t) => (t.hosts ?? []).map(canonicalHost).some((h) => certCovers([h], host)))
+      .map((t) => ({ing: i, secret: `${i.metadata.namespace}/${t.secretName ?? ''}`, named: t.secretName})),
+  ).filter((w) => main.v.decision?.provenance.object === `Ingress/${w.ing.metadata.namespace}/${w.ing.metadata.name}`)
   if (tls) {
     const certs = tls.f.certificates.filter((c) => c.hosts.length === 0 || certCovers(c.hosts, host))
     const secret = certs[0] ? snap.secrets.find((s) => `${s.metadata.namespace}/${s.metadata.name}` === certs[0]!.secret) : undefined
-    let names: string[] = []
-    let expires: Date | undefined
-    try {
-      const x = secret?.tls ? new X509Certificate(secret.tls.cert.reveal()) : undefined
-      names = (x?.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase())
-      expires = x ? new Date(x.validTo) : undefined
-    } catch {
-      names = []
-    }
+    const checked = secret?.tls ? validateTls(secret.tls.cert.reveal(), secret.tls.key.reveal()) : undefined
+    const leaf = checked?.ok ? checked.material.leaf : undefined
+    const names = (leaf?.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase())
+    const expires = leaf ? new Date(leaf.validTo) : undefined
     if (!secret) hops.push({hop: 'tls', status: 'fail', detail: `no certificate for ${host} on ${fmtAddr(tls.f.address, tls.f.port)}`, fix: 'add the host to spec.tls[].hosts with a kubernetes.io/tls Secret'})
+    else if (checked && !checked.ok) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret} is unusable: ${checked.problem}`, fix: 'fix the Secret (see vipctl check, VIP2004)'})
     else if (!certCovers(names, host)) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate covers ${names.join(', ')}, not ${host}`, fix: 'issue a certificate whose subjectAltName covers the host'})
     else if (expires && expires < now) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate expired on ${expires.toISOString().slice(0, 10)}`, fix: 'renew the certificate'})
     else hops.push({hop: 'tls', status: 'ok', detail: `Secret ${certs[0]!.secret} covers ${host}${expires ? `, valid until ${expires.toISOString().slice(0, 10)}` : ''}`})
+  } else if (tlsWanted.length > 0) {
+    const w = tlsWanted[0]!
+    const s = w.named ? snap.secrets.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === w.secret) : undefined
+    const why = !w.named ? 'names no Secret' : !s ? `names Secret ${w.secret}, which is not found` : !s.tls ? `names Secret ${w.secret}, which is not a kubernetes.io/tls Secret with tls.crt and tls.key` : (() => {
+      const v = validateTls(s.tls!.cert.reveal(), s.tls!.key.reveal())
+      return v.ok ? `names Secret ${w.secret}, but no HTTPS frontend could be made` : `names Secret ${w.secret}, which is unusable: ${v.problem}`
+    })()
+    hops.push({hop: 'tls', status: 'fail', detail: `Ingress ${w.ing.metadata.namespace}/${w.ing.metadata.name} asks for TLS on ${host} but ${why}; HTTPS is not served`, fix: 'fix the Secret (see vipctl check, VIP2004)'})
   } else hops.push({hop: 'tls', status: 'info', detail: 'no TLS for this host (HTTP only)'})
 
-  const pool = model.pools.find((p) => p.id === route.pool)!
+  if (!poolId) return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+  const pool = model.pools.find((p) => p.id === poolId)!
   const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
   const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
   hops.push({hop: 'service', status: 'ok', detail: `Service ${pool.namespace}/${pool.service} port ${pool.port}${sp?.name ? ` (${sp.name})` : ''} -> targetPort ${sp?.targetPort ?? pool.port}`})

@@ -14,6 +14,7 @@ import {isIP} from 'node:net'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../check/analyzers.js'
+import {pathMatches} from '../model/routing.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -446,7 +447,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       }
       if (m.approximate) say('VIP5002', pol.line, `cs policy ${p.name}`, m.approximate)
       // NetScaler takes the first match by priority; Kubernetes the most specific. Say where that differs.
-      const shadow = seen.find((x) => x.m.host === m.host && x.m.pathType === 'Prefix' && (x.m.path === '/' || m.path === x.m.path || m.path.startsWith(`${x.m.path}/`)) && !(x.m.path === m.path && m.pathType === 'Exact'))
+      // Path matching is the routing module's (src/model/routing.ts), the same that every target and trace use.
+      const shadow = seen.find((x) => x.m.host === m.host && x.m.pathType === 'Prefix' && pathMatches({path: x.m.path, pathType: 'Prefix'}, m.path) && !(x.m.path === m.path && m.pathType === 'Exact'))
       if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `never matches on NetScaler (policy ${shadow.name} at ns.conf:${shadow.line} comes first); in Kubernetes the longer path wins`)
       seen.push({m, name: p.name, line: pol.line})
       const s = serviceFor(lbvName, pol.line)

@@ -366,7 +366,7 @@ class Builder {
       return
     }
     if (clash.pool !== r.pool)
-      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which is older and keeps it`)
+      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which keeps it (the oldest claim wins, then namespace/name order)`)
   }
 
   private addLoadBalancer(svc: Service, vip: {address: string; source: VipSource}): void {

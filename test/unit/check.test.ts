@@ -158,9 +158,9 @@ describe('check trace', () => {
   it('Exact beats Prefix, prefixes match whole path elements, wildcards one label', async () => {
     const {snap, model} = await load('examples/shop')
     const https = model.frontends.find((f) => f.protocol === 'https')!
-    assert.match(matchRoute(https, 'api.shop.example.com', '/v1/payments/webhook').why, /Exact \/v1\/payments\/webhook/)
-    assert.equal(matchRoute(https, 'api.shop.example.com', '/v1/payments/webhookx').route, undefined)
-    assert.match(matchRoute(https, 'shop.example.com', '/imagesx').route!.path, /^\/$/)
+    assert.match(matchRoute(https, model, 'api.shop.example.com', '/v1/payments/webhook').why, /Exact \/v1\/payments\/webhook/)
+    assert.equal(matchRoute(https, model, 'api.shop.example.com', '/v1/payments/webhookx').decision, undefined)
+    assert.match(matchRoute(https, model, 'shop.example.com', '/imagesx').decision!.match.path, /^\/$/)
     assert.equal(traceRequest(snap, model, 'nothing.example.com/').ok, false)
   })
 

@@ -6,99 +6,15 @@
  * Both must send every request to the same place.
  */
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
 import {haproxyRoute, normHost} from '../helpers/routing.js'
-import {parseInto} from '../../src/cluster/offline.js'
-import {sortSnapshot} from '../../src/cluster/intake.js'
-import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
+import {MANIFESTS, TABLE, parseManifests} from '../helpers/semantics.js'
+import {decide, routingTable, uncoveredPathsGo} from '../../src/model/routing.js'
+import {traceRequest} from '../../src/check/trace.js'
+import {runChecks} from '../../src/check/check.js'
 import {buildModel} from '../../src/model/build.js'
 import {secretLookup} from '../../src/generate/haproxy.js'
 import {generateHaproxy} from '../../src/targets/haproxy/generate.js'
 import {generateNetscaler, poolNames, type NsEntity} from '../../src/targets/netscaler/generate.js'
-
-const MANIFESTS = `
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: vipctl}
-spec: {controller: vipctl.io/ingress-controller}
-${['a', 'b', 'c', 'd', 'e', 'f', 'w', 'dflt', 'any', 'r'].map((s) => `---
-apiVersion: v1
-kind: Service
-metadata: {name: ${s}, namespace: t}
-spec: {ports: [{port: 80}]}`).join('\n')}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: main, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}
-spec:
-  ingressClassName: vipctl
-  defaultBackend: {service: {name: dflt, port: {number: 80}}}
-  rules:
-    - host: shop.test
-      http:
-        paths:
-          - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}
-          - {path: /api, pathType: Prefix, backend: {service: {name: b, port: {number: 80}}}}
-          - {path: /api, pathType: Exact, backend: {service: {name: c, port: {number: 80}}}}
-          - {path: /api/v2, pathType: Prefix, backend: {service: {name: d, port: {number: 80}}}}
-          - {path: /api/v2/exact, pathType: Exact, backend: {service: {name: e, port: {number: 80}}}}
-          - {path: /static/img, pathType: Prefix, backend: {service: {name: f, port: {number: 80}}}}
-    - host: "*.wild.test"
-      http:
-        paths:
-          - {path: /, pathType: Prefix, backend: {service: {name: w, port: {number: 80}}}}
-    - http:
-        paths:
-          - {path: /health, pathType: Exact, backend: {service: {name: any, port: {number: 80}}}}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: redirect, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1, vipctl.io/ssl-redirect: "true"}}
-spec:
-  ingressClassName: vipctl
-  tls: [{hosts: [secure.shop.example.com], secretName: shop-tls}]
-  rules:
-    - host: secure.shop.example.com
-      http:
-        paths:
-          - {path: /, pathType: Prefix, backend: {service: {name: r, port: {number: 80}}}}
-`
-
-/** [host header, path, expected: a Service name, "redirect", or "404"] */
-const TABLE: Array<[string, string, string]> = [
-  ['shop.test', '/', 'a'],
-  ['shop.test', '/x', 'a'],
-  ['SHOP.TEST:8080', '/api', 'c'],
-  ['shop.test', '/api/', 'b'],
-  ['shop.test', '/api/x', 'b'],
-  ['shop.test', '/apix', 'a'],
-  ['shop.test', '/api/v2', 'd'],
-  ['shop.test', '/api/v2/x', 'd'],
-  ['shop.test', '/api/v2/exact', 'e'],
-  ['shop.test', '/api/v2/exact/more', 'd'],
-  ['shop.test', '/static', 'a'],
-  ['shop.test', '/static/img', 'f'],
-  ['shop.test', '/static/imgs', 'a'],
-  ['x.wild.test', '/anything', 'w'],
-  ['X.Wild.Test', '/', 'w'],
-  ['a.b.wild.test', '/', 'dflt'],
-  ['wild.test', '/', 'dflt'],
-  ['other.test', '/health', 'any'],
-  ['shop.test', '/health', 'a'],
-  ['other.test', '/health/x', 'dflt'],
-  ['other.test', '/', 'dflt'],
-  ['secure.shop.example.com', '/', 'redirect'],
-  ['Secure.Shop.Example.Com', '/deep/path', 'redirect'],
-]
-
-function parseManifests(text: string): Snapshot {
-  const snap = emptySnapshot({kind: 'offline', files: ['semantics.yaml']})
-  parseInto(snap, text, 'semantics.yaml')
-  // The example's real certificate (for *.shop.example.com), so that the HTTPS redirect applies.
-  parseInto(snap, readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: t'), 'secret.yaml')
-  return sortSnapshot(snap)
-}
-
 
 // ---- NetScaler: an interpreter of the expression subset the target writes -----------------
 
@@ -213,7 +129,7 @@ function netscalerRoute(entities: NsEntity[], csv: string, lbvToService: Map<str
   return dflt ? lbvToService.get(dflt.lbvserver)! : '404'
 }
 
-describe('routing semantics: one table, both targets', () => {
+describe('routing semantics: one table for the routing module, both targets, trace and check', () => {
   const snap = parseManifests(MANIFESTS)
   const model = buildModel(snap, {})
   const fe = model.frontends.find((f) => f.protocol === 'http' && f.port === 80)!
@@ -236,6 +152,40 @@ describe('routing semantics: one table, both targets', () => {
     const cfg = generateNetscaler(model, secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
     const lbvToService = new Map(model.pools.map((p) => [poolNames(p, 'k8s').lbv, p.service]))
     for (const [host, path, want] of TABLE) assert.equal(netscalerRoute(cfg.entities, 'k8s-192.0.2.1_80_http', lbvToService, host, path), want, `${host}${path}`)
+  })
+
+  it('the routing module itself: decide() gives every answer of the table', () => {
+    const table = routingTable(fe, model)
+    const serviceOf = (pool: string) => model.pools.find((p) => p.id === pool)!.service
+    for (const [host, path, want] of TABLE) {
+      const v = decide(table, {host, path})
+      const got = v.outcome.kind === 'pool' ? serviceOf(v.outcome.pool) : v.outcome.kind === 'redirect' ? 'redirect' : String(v.outcome.code)
+      assert.equal(got, want, `${host}${path}: ${v.why}`)
+    }
+  })
+
+  it('check trace follows the same decisions (default backend, redirect and 404 included)', () => {
+    for (const [host, path, want] of TABLE) {
+      const t = traceRequest(snap, model, `${host.replace(/:[0-9]+$/, '')}${path}`, new Date('2026-11-29T00:00:00Z'))
+      const label = `${host}${path}`
+      const vipHop = t.hops.find((h) => h.hop === 'vip' && h.detail.startsWith('HTTP '))
+      if (want === '404') {
+        assert.equal(t.ok, false, label)
+        assert.match(t.hops[0]!.detail, /404/, label)
+      } else if (want === 'redirect') assert.match(vipHop?.detail ?? '', /redirects to HTTPS \(308, port 443\)/, label)
+      else {
+        assert.doesNotMatch(vipHop?.detail ?? '', /redirects/, label)
+        assert.match(t.hops.find((h) => h.hop === 'service')?.detail ?? '', new RegExp(`^Service t/${want} port`), label)
+      }
+    }
+  })
+
+  it('check says what the routing module does: no false 404 or shadowing where a wildcard, host-less rule or default takes the request', () => {
+    const found = runChecks(snap, {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
+    // shop.test has a Prefix / rule; x.wild.test has none of its own; the default backend takes every other request.
+    assert.deepEqual(found.filter((d) => d.code === 'VIP4014' || d.code === 'VIP4042'), [])
+    const table = routingTable(fe, model)
+    for (const host of ['shop.test', 'x.wild.test', 'other.test']) assert.notEqual(uncoveredPathsGo(table, host).outcome.kind, 'status', host)
   })
 
   it('the interpreter is strict: it refuses expressions the target does not write', () => {

@@ -16,6 +16,7 @@ import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {TlsResult} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
+import {routingTable} from '../../model/routing.js'
 import {HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 
 export interface HaproxyOptions {
@@ -229,19 +230,22 @@ function metricsSection(opts: HaproxyOptions): Section {
 function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOptions, files: HaproxyFile[], model: LbModel, diagnostics: Diagnostic[]): Line[] {
   const exact = new Map<string, string>()
   const prefix = new Map<string, string>()
-  // Routes are sorted most specific first, so the first claim on a key wins (Exact before Prefix).
-  for (const r of f.routes) {
-    const target = r.redirectHttps ? REDIRECT : backends.get(r.pool)!
-    const key = `${r.host}${r.path}`
-    // The model's grammar is a subset of the token grammar (test/unit/grammar.test.ts); should they ever
+  // The routing module's table, in decision order: the first claim on a key wins (Exact before Prefix).
+  // Each tier is one pair of lookups (exact key, then the longest prefix key), which is the table's
+  // "longest path first, Exact before Prefix" within a tier; tiers are tried exact, wildcard, any.
+  const table = routingTable(f, model)
+  for (const d of table.decisions) {
+    const target = d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!
+    const key = `${d.host}${d.match.path}`
+    // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
     // disagree, the one route is left out with a finding on its object, never the render for everyone.
     if (!isToken(key)) {
-      diagnostics.push({severity: 'error', code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
+      diagnostics.push({severity: 'error', code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
       continue
     }
     if (!exact.has(key)) exact.set(key, target)
-    if (r.pathType === 'Prefix') {
-      const pkey = r.path === '/' ? key : `${key}/`
+    if (d.match.pathType === 'Prefix') {
+      const pkey = d.match.path === '/' ? key : `${key}/`
       if (!prefix.has(pkey)) prefix.set(pkey, target)
     }
   }
@@ -269,14 +273,15 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset),
   ]
-  if (f.routes.some((r) => r.redirectHttps)) {
+  const redirect = table.decisions.find((d) => d.action.kind === 'redirect')?.action
+  if (redirect?.kind === 'redirect') {
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
-    const httpsPort = model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
+    const httpsPort = redirect.port
     lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${httpsPort === 443 ? '' : `:${httpsPort}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
-  if (!f.defaultPool) lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
+  if (table.fallback.kind === 'status') lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
-  if (f.defaultPool) lines.push(line('default_backend', backends.get(f.defaultPool)!))
+  if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
   return lines
 }
 

@@ -16,7 +16,8 @@
  */
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
-import type {Frontend, LbModel, Pool, Route} from '../../model/types.js'
+import type {Frontend, LbModel, Pool} from '../../model/types.js'
+import {routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -133,12 +134,6 @@ export function routeRule(r: RouteMatch): string {
   return parts.length === 0 ? 'true' : parts.join(' && ')
 }
 
-/** Policy order: exact hosts, then wildcards, then no host; longest path first; Exact before Prefix. */
-export function routeOrder(routes: Route[]): Route[] {
-  const tier = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0)
-  return [...routes].sort((a, b) => tier(a.host) - tier(b.host) || b.path.length - a.path.length || (a.pathType === b.pathType ? 0 : a.pathType === 'Exact' ? -1 : 1) || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-}
-
 function comment(pool: Pool, model: LbModel): string {
   const owner = pool.provenance.map((p) => p.object).find((o) => o.startsWith('Ingress/'))
   if (owner) {
@@ -233,31 +228,37 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects})
     ck.forEach((certkey, i) => entities.push({type: 'sslvserver_sslcertkey_binding', vservername: csv, certkeyname: certkey, snicert: i > 0 || ck.length > 1}))
     let priority = 100
-    const ordered = routeOrder(f.routes)
-    if (ordered.some((r) => r.redirectHttps)) {
+    // The routing module's decision table, in order: its order is the priority order.
+    const table = routingTable(f, model)
+    const ordered = table.decisions
+    const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
+    const redirect = ordered.find((d) => d.action.kind === 'redirect')?.action
+    if (redirect?.kind === 'redirect') {
       const act = name(`${P}-${f.address}_${f.port}_redirect_https`)
-      const httpsPort = model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
-      entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${httpsPort === 443 ? '' : ` + ":${httpsPort}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: 308})
-      ordered.forEach((r, i) => {
-        if (!r.redirectHttps) return
-        // Responder policies run before content switching: a more specific route that proxies must still win, as in HAProxy.
-        const before = ordered.slice(0, i).filter((x) => !x.redirectHttps)
-        const rule = [routeRule(r), ...before.map((x) => `!(${routeRule(x)})`)].join(' && ')
+      const httpsPort = redirect.port
+      entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${httpsPort === 443 ? '' : ` + ":${httpsPort}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: redirect.code})
+      ordered.forEach((d, i) => {
+        if (d.action.kind !== 'redirect') return
+        // Responder policies run before content switching: a decision earlier in the table that proxies must still win, as in HAProxy.
+        const before = ordered.slice(0, i).filter((x) => x.action.kind !== 'redirect')
+        const rule = [routeRule(matchOf(d)), ...before.map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
         if (rule.length > 1499) {
-          diagnostics.push({severity: 'error', code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: `the HTTPS redirect for ${r.host}${r.path} needs a NetScaler expression longer than 1,499 characters; left out`})
+          diagnostics.push({severity: 'error', code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the HTTPS redirect for ${d.host}${d.match.path} needs a NetScaler expression longer than 1,499 characters; left out`})
           return
         }
-        const pol = name(`${P}-${f.address}_${f.port}_rsp_${nsHash(f.id, r.host, r.path, r.pathType)}`)
-        entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: {host: r.host, path: r.path, pathType: r.pathType}})
+        const pol = name(`${P}-${f.address}_${f.port}_rsp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
+        entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
         entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
       })
     }
     priority = 100
-    for (const r of routeOrder(f.routes.filter((x) => !x.redirectHttps))) {
-      const pool = model.pools.find((p) => p.id === r.pool)!
-      const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, r.host, r.path, r.pathType)}`)
+    for (const d of ordered) {
+      if (d.action.kind !== 'pool') continue
+      const poolId = d.action.pool
+      const pool = model.pools.find((p) => p.id === poolId)!
+      const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
       entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
-      entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(r), action: csp, match: {host: r.host, path: r.path, pathType: r.pathType}})
+      entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(matchOf(d)), action: csp, match: matchOf(d)})
       entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
     }
     if (f.defaultPool) {

@@ -1,0 +1,156 @@
+/**
+ * The routing module: the one place that decides where an HTTP request goes.
+ * For an HTTP(S) frontend (a VIP:port) it builds the ordered decision table
+ * that every consumer derives from: the HAProxy maps, the NetScaler policies
+ * and their priorities, `check trace`, the path analyzers and migrate's
+ * equivalence check. test/unit/routing-semantics.test.ts drives all of them
+ * with one table of requests; a real HAProxy answers the same table in
+ * test/integration/routing-haproxy.test.ts.
+ *
+ * Semantics (Kubernetes Ingress, with Gateway API's precedence rules):
+ *  - The Host header is normalised (ASCII lower case, port and one trailing dot
+ *    removed) and must then be a host name or an IPv6 literal; otherwise 400.
+ *    Without a Host header only the rules without a host apply.
+ *  - Host tiers, tried in order: the exact host, then the one-label wildcard
+ *    "*.parent" of the host, then rules without a host. A tier with no
+ *    matching path falls through to the next.
+ *  - Within a tier: the longest matching path wins; at equal length Exact
+ *    before Prefix. Prefix /p matches /p and /p/..., never /px.
+ *  - A decision either proxies to a pool or redirects to HTTPS (308, the
+ *    normalised host, the HTTPS port unless 443, the path and query kept).
+ *  - Nothing matches: the frontend's default backend, else 404.
+ * Decisions are ordered globally (tier, longer path, Exact before Prefix, host,
+ * path), so the first one in table order that matches a request wins: that
+ * order is NetScaler's priority order. The matches later issues add (headers,
+ * query parameters, methods) go into `Decision.match`, weights into `action`.
+ */
+import type {Frontend, LbModel, Provenance, Route} from './types.js'
+
+export type HostTier = 'exact' | 'wildcard' | 'any'
+
+export type Action = {kind: 'pool'; pool: string} | {kind: 'redirect'; scheme: 'https'; port: number; code: 308}
+
+export type Outcome = Action | {kind: 'status'; code: 400 | 404}
+
+export interface Decision {
+  tier: HostTier
+  /** Canonical host: exact name, "*.parent", or '' for any host. */
+  host: string
+  match: {path: string; pathType: 'Exact' | 'Prefix'}
+  action: Action
+  provenance: Provenance
+}
+
+export interface RoutingTable {
+  /** The frontend's id (`http_<vip>_<port>`, `https_...`). */
+  frontend: string
+  decisions: Decision[]
+  /** When no decision matches. */
+  fallback: {kind: 'pool'; pool: string} | {kind: 'status'; code: 404}
+}
+
+export interface RoutedRequest {
+  /** The Host header as sent (any case, with a port, a trailing dot); undefined when there is none. */
+  host?: string
+  path: string
+}
+
+export interface Verdict {
+  outcome: Outcome
+  /** The decision that matched (none for 400, the fallback). */
+  decision?: Decision
+  /** Normalised host, '' when the request had none. */
+  host: string
+  /** One line: which tier and rule decided, or why nothing did. */
+  why: string
+}
+
+const HOST_NAME = /^([a-z0-9_-]+[.])*[a-z0-9_-]+$/
+const IPV6_LITERAL = /^\[[0-9a-f:.]+\]$/
+
+/** The Host header as every target normalises it; undefined when it is not a host (answered 400). */
+export function normalizeHost(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return ''
+  const h = raw
+    .replace(/[A-Z]/g, (c) => c.toLowerCase())
+    .replace(/:[0-9]+$/, '')
+    .replace(/[.]$/, '')
+  return HOST_NAME.test(h) || IPV6_LITERAL.test(h) ? h : undefined
+}
+
+export function tierOf(host: string): HostTier {
+  return host === '' ? 'any' : host.startsWith('*.') ? 'wildcard' : 'exact'
+}
+
+const TIER_RANK: Record<HostTier, number> = {exact: 0, wildcard: 1, any: 2}
+
+/** The global decision order: tier, longer path first, Exact before Prefix, then host and path for a total order. */
+export function compareDecisions(a: Pick<Decision, 'host' | 'match'>, b: Pick<Decision, 'host' | 'match'>): number {
+  return (
+    TIER_RANK[tierOf(a.host)] - TIER_RANK[tierOf(b.host)] ||
+    b.match.path.length - a.match.path.length ||
+    (a.match.pathType === b.match.pathType ? 0 : a.match.pathType === 'Exact' ? -1 : 1) ||
+    (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) ||
+    (a.match.path < b.match.path ? -1 : a.match.path > b.match.path ? 1 : 0)
+  )
+}
+
+export function pathMatches(m: Decision['match'], path: string): boolean {
+  if (m.pathType === 'Exact') return m.path === path
+  return m.path === '/' || path === m.path || path.startsWith(`${m.path}/`)
+}
+
+/** The HTTPS port a redirect on this frontend's VIP sends clients to. */
+export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): number {
+  return model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
+}
+
+function decisionOf(r: Route, httpsPort: number): Decision {
+  return {
+    tier: tierOf(r.host),
+    host: r.host,
+    match: {path: r.path, pathType: r.pathType},
+    action: r.redirectHttps ? {kind: 'redirect', scheme: 'https', port: httpsPort, code: 308} : {kind: 'pool', pool: r.pool},
+    provenance: r.provenance,
+  }
+}
+
+/** The ordered decision table of an HTTP(S) frontend. Pure: the same frontend gives the same table. */
+export function routingTable(f: Frontend, model: Pick<LbModel, 'frontends'>): RoutingTable {
+  const port = httpsPortFor(f, model)
+  return {
+    frontend: f.id,
+    decisions: f.routes.map((r) => decisionOf(r, port)).sort(compareDecisions),
+    fallback: f.defaultPool ? {kind: 'pool', pool: f.defaultPool} : {kind: 'status', code: 404},
+  }
+}
+
+/** Where one request goes, and why. */
+export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
+  const host = normalizeHost(req.host)
+  if (host === undefined) return {outcome: {kind: 'status', code: 400}, host: req.host ?? '', why: 'the Host header is not a host name (400)'}
+  const wildcard = host.includes('.') && !host.startsWith('[') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
+  const candidates: Array<[string | undefined, HostTier]> = [[host === '' ? undefined : host, 'exact'], [wildcard, 'wildcard'], ['', 'any']]
+  for (const [h, tier] of candidates) {
+    if (h === undefined) continue
+    const matching = table.decisions.filter((x) => x.tier === tier && x.host === h && pathMatches(x.match, req.path))
+    const d = matching[0]
+    if (d) {
+      const beats = matching.length > 1 ? `; beats ${matching.slice(1).map((x) => `${x.match.pathType} ${x.match.path}`).join(', ')}` : ''
+      return {outcome: d.action, decision: d, host, why: `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${beats}`}
+    }
+  }
+  return table.fallback.kind === 'pool'
+    ? {outcome: table.fallback, host, why: 'no rule matches: the default backend'}
+    : {outcome: table.fallback, host, why: 'no rule matches and there is no default backend (404)'}
+}
+
+/**
+ * Where requests for `host` go when their path matches none of that host's own
+ * rules: the first catch-all (Prefix /) in the host's wildcard or host-less
+ * tier, else the fallback. Used by the coverage analyzer (VIP4014).
+ */
+export function uncoveredPathsGo(table: RoutingTable, host: string): Verdict {
+  // A path no rule can list: it only matches a Prefix "/" catch-all.
+  return decide(table, {host, path: '/\u0000'})
+}
