@@ -128,14 +128,9 @@ class Builder {
     }
     this.allocate(needVip, vipOf)
 
-    for (const ing of ingresses) {
-      const vip = vipOf.get(objectKey(ing))
-      if (vip) this.addIngress(ing, vip)
-    }
-    for (const svc of services) {
-      const vip = vipOf.get(objectKey(svc))
-      if (vip) this.addLoadBalancer(svc, vip)
-    }
+    // An object without a usable VIP is still read whole: every other finding of it is reported too.
+    for (const ing of ingresses) this.addIngress(ing, vipOf.get(objectKey(ing)))
+    for (const svc of services) this.addLoadBalancer(svc, vipOf.get(objectKey(svc)))
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
@@ -279,10 +274,10 @@ class Builder {
     return f
   }
 
-  private addIngress(ing: Ingress, vip: {address: string; source: VipSource}): void {
+  private addIngress(ing: Ingress, vipGiven: {address: string; source: VipSource} | undefined): void {
     const key = objectKey(ing)
     const ns = ing.metadata.namespace ?? 'default'
-    if (!this.useVip(vip.address, vip.source, key)) return
+    const vip = vipGiven && this.useVip(vipGiven.address, vipGiven.source, key) ? vipGiven : undefined
     const httpPort = this.annotation(ing, 'httpPort') ?? this.citrix(ing, CITRIX.insecurePort, parsePort, 'a port number 1-65535') ?? 80
     const httpsPort = this.annotation(ing, 'httpsPort') ?? this.citrix(ing, CITRIX.securePort, parsePort, 'a port number 1-65535') ?? 443
     const termination = this.citrix(ing, CITRIX.insecureTermination, (s) => (['allow', 'redirect', 'disallow'].includes(s) ? s : undefined), 'allow, redirect or disallow')
@@ -337,6 +332,11 @@ class Builder {
       })
     })
 
+    if (!vip) {
+      // Not served (VIP2005/VIP2003 said why); its default backend is still checked.
+      if (ing.spec.defaultBackend) this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
+      return
+    }
     const http = this.frontend(vip.address, httpPort, 'http', {object: key, field: 'spec.rules'})
     const https = certs.length > 0 ? this.frontend(vip.address, httpsPort, 'https', {object: key, field: 'spec.tls'}) : undefined
     const redirect = (host: string) => sslRedirect && https !== undefined && host !== '' && coveredBy(host, tlsHosts)
@@ -369,12 +369,13 @@ class Builder {
       this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which keeps it (the oldest claim wins, then namespace/name order)`)
   }
 
-  private addLoadBalancer(svc: Service, vip: {address: string; source: VipSource}): void {
+  private addLoadBalancer(svc: Service, vipGiven: {address: string; source: VipSource} | undefined): void {
     const key = objectKey(svc)
-    if (!this.useVip(vip.address, vip.source, key)) return
+    const vip = vipGiven && this.useVip(vipGiven.address, vipGiven.source, key) ? vipGiven : undefined
     ;(svc.spec.ports ?? []).forEach((sp, i) => {
       const protocol = sp.protocol === 'UDP' ? 'udp' : sp.protocol === 'SCTP' ? undefined : 'tcp'
       if (!protocol) return this.diag('VIP2003', key, `spec.ports[${i}].protocol`, 'SCTP is not supported')
+      if (!vip) return
       const f = this.frontend(vip.address, sp.port, protocol, {object: key, field: `spec.ports[${i}]`})
       if (f) f.defaultPool = this.pool_(svc, sp, {object: key, field: `spec.ports[${i}]`}).id
     })

@@ -62,3 +62,38 @@ describe('routing cases', () => {
     assert.equal(vipRules(model, 'bind', h.config.listeners).length, 4)
   })
 })
+
+describe('an object that cannot be served is still read whole', () => {
+  it('without a VIP, an Ingress still gets its backend, path and TLS findings (and a Service its port findings)', async () => {
+    const {parseInto} = await import('../../src/cluster/offline.js')
+    const {sortSnapshot} = await import('../../src/cluster/intake.js')
+    const {emptySnapshot} = await import('../../src/cluster/types.js')
+    const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(snap, `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: novip, namespace: t}
+spec:
+  ingressClassName: vipctl
+  tls: [{hosts: [a.test], secretName: gone}]
+  defaultBackend: {service: {name: nothere, port: {number: 80}}}
+  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: missing, port: {number: 80}}}}, {path: "/x y", pathType: Prefix, backend: {service: {name: missing, port: {number: 80}}}}]}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: t}
+spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 5000, protocol: SCTP}]}
+`, 'm.yaml')
+    const m = buildModel(sortSnapshot(snap), {})
+    const got = m.diagnostics.map((d) => `${d.code} ${d.object} ${d.field ?? ''}`).sort()
+    assert.deepEqual(got, [
+      'VIP2001 Ingress/t/novip spec.defaultBackend.service.name',
+      'VIP2001 Ingress/t/novip spec.rules[0].http.paths[0].backend.service.name',
+      'VIP2003 Ingress/t/novip spec.rules[0].http.paths[1].path',
+      'VIP2003 Service/t/lb spec.ports[0].protocol',
+      'VIP2004 Ingress/t/novip spec.tls[0].secretName',
+      'VIP2005 Ingress/t/novip ',
+      'VIP2005 Service/t/lb ',
+    ])
+    assert.deepEqual(m.frontends, [])
+  })
+})
