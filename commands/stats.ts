@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
 import {UsageError} from '../src/errors.js'
-import {LiveView, runLive, type ViewMeta} from '../src/output/live.js'
+import {LiveView, runLive, type ViewMeta} from '../src/stats/live.js'
 import {render, FORMATS, type Format} from '../src/output/render.js'
 import {processStatsIO, statsOptions, statsReader} from '../src/stats/io.js'
 import {statsResult} from '../src/stats/result.js'

@@ -3,7 +3,7 @@
  * command catches them once and maps them to an exit code and one line on
  * stderr (or a JSON Status under --json).
  */
-import {printable} from './output/printable.js'
+import {printable} from './core/printable.js'
 
 /** Documented exit codes (sysexits-style where one exists). */
 export const ExitCode = {

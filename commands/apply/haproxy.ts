@@ -7,7 +7,7 @@ import {loadSnapshot} from '../../src/cluster/source.js'
 import {applyResult, prepareHaproxy, processHaproxyIO} from '../../src/apply/haproxy/service.js'
 import {describePlan} from '../../src/apply/haproxy/plan.js'
 import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../../src/targets/haproxy/options.js'
-import {terminalText} from '../../src/output/printable.js'
+import {terminalText} from '../../src/core/printable.js'
 
 export default class ApplyHaproxy extends VipCommand {
   static override description = 'Bring the running HAProxy in line: endpoint-only changes at runtime, anything else by a checked, verified reload with rollback'

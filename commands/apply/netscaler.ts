@@ -7,7 +7,7 @@ import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
 import {applyNetscaler, netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
-import {terminalText} from '../../src/output/printable.js'
+import {terminalText} from '../../src/core/printable.js'
 
 export default class ApplyNetscaler extends VipCommand {
   static override description = 'Bring a NetScaler in line through NITRO: add and update in dependency order, undo this run on failure, then remove what is no longer wanted'

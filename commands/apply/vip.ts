@@ -7,7 +7,7 @@ import {vipFlags} from '../../src/apply/vip/flags.js'
 import {applyVipResult, describeVipPlan, processVipIO, rulesFor} from '../../src/apply/vip/service.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {haproxyFlags, haproxyOptions} from '../../src/targets/haproxy/options.js'
-import {terminalText} from '../../src/output/printable.js'
+import {terminalText} from '../../src/core/printable.js'
 
 export default class ApplyVip extends VipCommand {
   static override description = 'Put the VIP rules (and, in bind mode, the VIP addresses) in place atomically; rolls back on failure; needs CAP_NET_ADMIN'

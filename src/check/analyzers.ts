@@ -11,7 +11,8 @@ import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {ingressClassesOf, inPool} from '../model/build.js'
 import type {LbModel, ModelOptions} from '../model/types.js'
-import {catalogEntry} from './catalog.js'
+import {catalogEntry} from '../core/catalog.js'
+import {certCovers} from '../model/grammar.js'
 
 export interface CheckOptions {
   model: ModelOptions
@@ -81,12 +82,8 @@ const backends: Analyzer = {
   },
 }
 
-/** Whether a certificate's DNS names cover a host: equal, or a "*." name matching exactly one leading label. */
-export function certCovers(names: string[], host: string): boolean {
-  const dot = host.indexOf('.')
-  const parent = dot > 0 ? host.slice(dot + 1) : undefined
-  return names.some((n) => n === host || (n.startsWith('*.') && !host.startsWith('*.') && parent === n.slice(2)))
-}
+/** Certificate host matching lives with the host grammar (src/model/grammar.ts). */
+export {certCovers} from '../model/grammar.js'
 
 const tls: Analyzer = {
   name: 'tls',

@@ -5,7 +5,7 @@ import {buildModel} from '../model/build.js'
 import type {ListResult} from '../output/render.js'
 import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
-import {CATALOG, catalogEntry, type CatalogEntry} from './catalog.js'
+import {CATALOG, catalogEntry, type CatalogEntry} from '../core/catalog.js'
 import {junit, sarif} from './report.js'
 import {proxyFindings, type ProxyState} from './proxy.js'
 

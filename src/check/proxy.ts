@@ -8,7 +8,7 @@ import type {LbModel} from '../model/types.js'
 import type {HaproxyConfig} from '../targets/haproxy/generate.js'
 import type {StatRow} from '../apply/haproxy/runtime.js'
 import type {HaproxyPlan} from '../apply/haproxy/plan.js'
-import {catalogEntry} from './catalog.js'
+import {catalogEntry} from '../core/catalog.js'
 
 export interface ProxyState {
   socket: string

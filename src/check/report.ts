@@ -4,9 +4,9 @@
  * file/line where the finding came from a manifest, and the object as a logical location).
  */
 import type {Severity} from '../cluster/types.js'
-import {CATALOG} from './catalog.js'
+import {CATALOG} from '../core/catalog.js'
 import type {FailOn, Finding} from './check.js'
-import {escapeChar, jsonText} from '../output/printable.js'
+import {escapeChar, jsonText} from '../core/printable.js'
 
 const RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 

@@ -2,7 +2,7 @@
 import type {Diagnostic} from '../cluster/types.js'
 import {planVip, ruleKey, type VipState} from '../apply/vip/apply.js'
 import type {VipMode, VipRule} from '../targets/nftables/generate.js'
-import {catalogEntry} from './catalog.js'
+import {catalogEntry} from '../core/catalog.js'
 
 export function vipFindings(rules: VipRule[], mode: VipMode, state: VipState, where: string): Diagnostic[] {
   const plan = planVip(rules, mode, state)

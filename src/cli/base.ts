@@ -9,7 +9,7 @@ import type {Diagnostic} from '../cluster/types.js'
 import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
-import {jsonText, printable, terminalText} from '../output/printable.js'
+import {jsonText, printable, terminalText} from '../core/printable.js'
 import {API_VERSION, render, toDocument, type Format, type Result} from '../output/render.js'
 
 export interface ClassifiedError {

@@ -6,7 +6,7 @@
 import type {AnyObject, Diagnostic, Origin, SecretMeta, Snapshot} from './types.js'
 import {SecretBytes, objectKey} from './types.js'
 import {IGNORED_KINDS, SCHEMAS, fieldPath, issueMessage, type SchemaKey} from './schema.js'
-import {printableShort} from '../output/printable.js'
+import {printableShort} from '../core/printable.js'
 
 /** Keys that could pollute prototypes if some later stage merged objects naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])

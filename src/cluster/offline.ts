@@ -14,7 +14,7 @@ import {addToSnapshot, intakeObject, sortSnapshot} from './intake.js'
 import {deriveEndpointSlices} from './derive.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
-import {formatDiagnostic} from '../output/diagnostics.js'
+import {formatDiagnostic} from '../core/diagnostic.js'
 
 /** Limits that keep a hostile manifest from exhausting memory or time. */
 export const LIMITS = {

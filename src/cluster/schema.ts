@@ -6,7 +6,7 @@
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
-import {printable, printableShort} from '../output/printable.js'
+import {printable, printableShort} from '../core/printable.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/

@@ -5,9 +5,8 @@
  */
 
 /** Where an object came from: a manifest (file, document, line) or the API server. */
-export type Origin =
-  | {source: 'file'; file: string; doc: number; line: number}
-  | {source: 'api'; server?: string}
+import type {Diagnostic, Origin} from '../core/diagnostic.js'
+export type {Origin} from '../core/diagnostic.js'
 
 export interface ObjectMeta {
   name: string
@@ -171,21 +170,7 @@ export interface SecretMeta extends KObject {
 
 export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta
 
-/** Severity of a diagnostic: error = object left out, warning = used with a caveat. */
-export type Severity = 'error' | 'warning' | 'info'
-
-/** Something the source or the model wants the user to know, pointing at an object and a field. */
-export interface Diagnostic {
-  severity: Severity
-  /** Stable code, e.g. VIP1001. */
-  code: string
-  /** kind/namespace/name of the object, or the file when no object could be read. */
-  object: string
-  /** JSON-path-like field, e.g. spec.rules[0].http.paths[1].path */
-  field?: string
-  message: string
-  origin?: Origin
-}
+export type {Diagnostic, Severity} from '../core/diagnostic.js'
 
 /** Everything one read of a cluster (live or offline) produced. */
 export interface Snapshot {

@@ -12,7 +12,7 @@ import {isIP} from 'node:net'
 import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
-import {certCovers} from '../check/analyzers.js'
+import {certCovers} from '../model/grammar.js'
 import {endpointSlices, k8sName, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 
 export interface CfgLine {

@@ -13,7 +13,7 @@ import {X509Certificate} from 'node:crypto'
 import {isIP} from 'node:net'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
-import {certCovers} from '../check/analyzers.js'
+import {certCovers} from '../model/grammar.js'
 import {pathMatches} from '../model/routing.js'
 
 export interface MigrateOptions {

@@ -65,3 +65,10 @@ export function canonicalHost(host: string): string {
   const h = host.replace(/[A-Z]/g, (c) => c.toLowerCase())
   return h.length > 1 && h.endsWith('.') && !h.endsWith('..') ? h.slice(0, -1) : h
 }
+
+/** True when a certificate's DNS names (or TLS hosts) cover `host`: equal, or a "*." name matching exactly one label. */
+export function certCovers(names: string[], host: string): boolean {
+  const dot = host.indexOf('.')
+  const parent = dot > 0 ? host.slice(dot + 1) : undefined
+  return names.some((n) => n === host || (n.startsWith('*.') && !host.startsWith('*.') && parent === n.slice(2)))
+}

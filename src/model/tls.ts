@@ -32,6 +32,9 @@ export interface TlsMaterial {
 
 export type TlsResult = {ok: true; material: TlsMaterial} | {ok: false; problem: string}
 
+/** namespace/name -> the Secret's TLS pair as validateTls() read it; undefined when there is none. Every target takes one. */
+export type SecretLookup = (nsName: string) => TlsResult | undefined
+
 const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n([\s\S]*?)-----END \1-----/g
 const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'])
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

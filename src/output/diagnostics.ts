@@ -1,19 +1,10 @@
 /** One-line forms of diagnostics for stderr (warnings) and error messages. */
 import type {ChalkInstance} from 'chalk'
 import type {Diagnostic} from '../cluster/types.js'
-import {printable} from './printable.js'
+import {printable} from '../core/printable.js'
+import {formatDiagnostic} from '../core/diagnostic.js'
 
-/**
- * `file:line: kind/ns/name field: message [CODE]`, no colour. Every part may
- * carry text from an object (names, field paths with label keys, messages that
- * quote a path or a value): each is made printable, so the line stays one line
- * and carries no control or invisible characters.
- */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.origin?.source === 'file' ? `${printable(d.origin.file)}:${d.origin.line}: ` : ''
-  const field = d.field ? ` ${printable(d.field)}:` : ':'
-  return `${where}${printable(d.object)}${field} ${printable(d.message)} [${printable(d.code)}]`
-}
+export {formatDiagnostic}
 
 /** Lines for stderr: errors and warnings (info only when verbose), at most `max` of them plus a count. */
 export function diagnosticLines(ds: Diagnostic[], c: ChalkInstance, opts: {verbose?: boolean; max?: number} = {}): string[] {

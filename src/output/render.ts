@@ -6,7 +6,7 @@
 import type {ChalkInstance} from 'chalk'
 import {createRequire} from 'node:module'
 import {UsageError} from '../errors.js'
-import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalText} from './printable.js'
+import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalText} from '../core/printable.js'
 
 // yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
 const load = createRequire(import.meta.url)

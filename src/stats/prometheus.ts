@@ -4,7 +4,7 @@
  * samples as `-o prometheus` (vipctl_* families with Kubernetes labels).
  */
 import {UnavailableError} from '../errors.js'
-import {printableText} from '../output/printable.js'
+import {printableText} from '../core/printable.js'
 import {emptySample, sampleKey, type StatSample, type StatsFrame, type StatsReader} from './types.js'
 
 export interface PromSample {

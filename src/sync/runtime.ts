@@ -2,7 +2,7 @@
  * What the sync loop needs from the world, passed in (clock, logger) and what
  * it exposes (metrics). No module-level state: each loop owns its instances.
  */
-import {jsonText, printable} from '../output/printable.js'
+import {jsonText, printable} from '../core/printable.js'
 
 export interface Clock {
   now(): number

@@ -1,7 +1,7 @@
 /** /healthz, /readyz and /metrics of the sync loop, on a loopback address by default. */
 import http from 'node:http'
 import {UnavailableError} from '../errors.js'
-import {hostPortOption} from '../cli/options.js'
+import {hostPortOption} from '../core/address.js'
 import {renderMetrics, type SyncMetrics} from './runtime.js'
 
 export interface Health {

@@ -8,7 +8,7 @@ import {emptySnapshot} from '../../src/cluster/types.js'
 import {certCovers} from '../../src/check/analyzers.js'
 import {checkResult, runChecks} from '../../src/check/check.js'
 import {ANALYZERS} from '../../src/check/analyzers.js'
-import {CATALOG} from '../../src/check/catalog.js'
+import {CATALOG} from '../../src/core/catalog.js'
 import {matchRoute, traceRequest} from '../../src/check/trace.js'
 import {buildModel} from '../../src/model/build.js'
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {Chalk} from 'chalk'
-import {LiveView, sparkline} from '../../src/output/live.js'
+import {LiveView, sparkline} from '../../src/stats/live.js'
 import {render} from '../../src/output/render.js'
 import {parseShowInfo, parseStatCsv} from '../../src/stats/haproxy.js'
 import {parseInterval as parseStatsInterval} from '../../src/stats/io.js'

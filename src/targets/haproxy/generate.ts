@@ -14,7 +14,7 @@ import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
-import type {TlsResult} from '../../model/tls.js'
+import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
 import {HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
@@ -84,8 +84,7 @@ export interface DesiredServer {
   enabled: boolean
 }
 
-/** namespace/name -> the Secret's TLS pair as validateTls() read it (src/model/tls.ts); undefined when there is none. */
-export type SecretLookup = (nsName: string) => TlsResult | undefined
+export type {SecretLookup} from '../../model/tls.js'
 
 export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir'> = {
   nbthread: 1,

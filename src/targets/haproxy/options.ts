@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 import {isIP} from 'node:net'
 import {UsageError} from '../../errors.js'
-import {hostPortOption} from '../../cli/options.js'
+import {hostPortOption} from '../../core/address.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyConfig, type HaproxyOptions} from './generate.js'
 
 export const haproxyFlags = {

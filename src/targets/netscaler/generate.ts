@@ -28,8 +28,8 @@ export interface NetscalerOptions {
 
 export const DEFAULT_NETSCALER_OPTIONS: NetscalerOptions = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
 
-export type {SecretLookup} from '../haproxy/generate.js'
-import type {SecretLookup} from '../haproxy/generate.js'
+export type {SecretLookup} from '../../model/tls.js'
+import type {SecretLookup} from '../../model/tls.js'
 
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =

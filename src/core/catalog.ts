@@ -6,7 +6,7 @@
  * VIP1xxx: input (manifests, API objects)   VIP2xxx: model (routes, pools, VIPs)
  * VIP3xxx: targets                           VIP4xxx: check analyzers
  */
-import type {Severity} from '../cluster/types.js'
+import type {Severity} from './diagnostic.js'
 
 export interface CatalogEntry {
   code: string

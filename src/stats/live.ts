@@ -5,10 +5,10 @@
  * Frames are pure strings (frameText) so they are tested without a terminal.
  */
 import type {ChalkInstance} from 'chalk'
-import {errorCount, kubeText, totals} from '../stats/kube.js'
-import {fmtRate, styleStatus} from '../stats/result.js'
-import {health, sampleKey, type StatSample, type StatsFrame} from '../stats/types.js'
-import {printable, terminalText} from './printable.js'
+import {errorCount, kubeText, totals} from './kube.js'
+import {fmtRate, styleStatus} from './result.js'
+import {health, sampleKey, type StatSample, type StatsFrame} from './types.js'
+import {printable, terminalText} from '../core/printable.js'
 
 // Names, statuses and the Kubernetes column come from the proxy's answers and the
 // index (a Pod name is free text in an EndpointSlice): one printable line each.
