@@ -7,6 +7,7 @@ import type {AnyObject, Diagnostic, Origin, SecretMeta, Snapshot} from './types.
 import {SecretBytes, objectKey} from './types.js'
 import {IGNORED_KINDS, SCHEMAS, fieldPath, issueMessage, type SchemaKey} from './schema.js'
 import {printableShort} from '../core/printable.js'
+import {severityOf} from '../core/catalog.js'
 
 /** Keys that could pollute prototypes if some later stage merged objects naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -57,7 +58,7 @@ function findForbiddenKey(value: unknown, path: Array<string | number>, depth = 
 /** Validates one raw object. Exactly one of object/diagnostic is set, or neither for ignored kinds. */
 export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   const bad = (field: string | undefined, message: string, code = 'VIP1001'): IntakeResult => ({
-    diagnostic: {severity: 'error', code, object: describeRaw(raw), field, message, origin},
+    diagnostic: {severity: severityOf(code), code, object: describeRaw(raw), field, message, origin},
   })
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad(undefined, 'a manifest document must be a mapping (an object)')
   const r = raw as Record<string, unknown>
@@ -91,14 +92,14 @@ function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Or
   ] as const) {
     if (src === undefined) continue
     if (src === null || typeof src !== 'object' || Array.isArray(src))
-      return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field, message: 'must be a map of key to value', origin}}
+      return {diagnostic: {severity: severityOf('VIP1001'), code: 'VIP1001', object: describe, field, message: 'must be a map of key to value', origin}}
     for (const [k, v] of Object.entries(src)) {
       if (!/^[-._a-zA-Z0-9]{1,253}$/.test(k))
-        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${safe(k)}`, message: 'secret keys are alphanumerics, "-", "_" and "."', origin}}
+        return {diagnostic: {severity: severityOf('VIP1001'), code: 'VIP1001', object: describe, field: `${field}.${safe(k)}`, message: 'secret keys are alphanumerics, "-", "_" and "."', origin}}
       if (typeof v !== 'string')
-        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'must be a string', origin}}
+        return {diagnostic: {severity: severityOf('VIP1001'), code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'must be a string', origin}}
       if (field === 'data' && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(v))
-        return {diagnostic: {severity: 'error', code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'is not valid base64', origin}}
+        return {diagnostic: {severity: severityOf('VIP1001'), code: 'VIP1001', object: describe, field: `${field}.${k}`, message: 'is not valid base64', origin}}
       const b = decode(v)
       keys[k] = b.length
       bytes.set(k, b)
@@ -115,7 +116,7 @@ function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Or
 export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): Diagnostic | undefined {
   const k = objectKey(obj)
   if (snap.origins.has(k)) {
-    return {severity: 'error', code: 'VIP1004', object: k, message: 'defined more than once; the first definition is used', origin}
+    return {severity: severityOf('VIP1004'), code: 'VIP1004', object: k, message: 'defined more than once; the first definition is used', origin}
   }
   snap.origins.set(k, origin)
   switch (obj.kind) {

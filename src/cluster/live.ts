@@ -10,6 +10,7 @@ import {BadReplyError, restClient, statusError, type RestClient, type RestRespon
 import type {Loaded, SourceIO, SourceOptions} from './source.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
+import {severityOf} from '../core/catalog.js'
 
 /** Items per page: big lists arrive in pieces, never as one giant response. */
 export const PAGE_SIZE = 500
@@ -66,7 +67,7 @@ export async function readCluster(client: RestClient, namespace: string | undefi
         return {r, items: await listAll(client, r, namespace, budget)}
       } catch (error) {
         if (r.optional && error instanceof PermissionError) {
-          snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: r.resource, message: `not readable, continuing without: ${error.message}`})
+          snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: r.resource, message: `not readable, continuing without: ${error.message}`})
           return {r, items: []}
         }
         throw error
@@ -249,7 +250,7 @@ export async function referencedSecrets(client: RestClient, snap: Snapshot): Pro
     const res = await client.get(path)
     if (res.status === 200) out.push(parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${client.server}${path}`))
     else if (res.status === 403)
-      snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: `Secret/${key}`, message: `not readable (403): ${client.user} needs "get" on this Secret`})
+      snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `Secret/${key}`, message: `not readable (403): ${client.user} needs "get" on this Secret`})
     else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'secrets', namespace: ns, name}, client.server, client.user)
   }
   return out

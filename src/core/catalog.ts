@@ -19,6 +19,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP1001', severity: 'error', title: 'Invalid field', hint: 'Fix the field named in the message; the object was left out.'},
   {code: 'VIP1002', severity: 'error', title: 'Forbidden key', hint: 'Remove prototype keys (__proto__, constructor, prototype) and excessive nesting.'},
   {code: 'VIP1003', severity: 'error', title: 'Unknown kind', hint: 'vipctl reads Service, EndpointSlice, Ingress, IngressClass, Pod, Node and Secret.'},
+  {code: 'VIP1005', severity: 'warning', title: 'Object not readable', hint: 'The account vipctl runs as cannot read this (403); grant it get (Secrets: by name) or list/watch, or run without it.'},
   {code: 'VIP1004', severity: 'error', title: 'Duplicate object', hint: 'Each kind/namespace/name may be defined once across all inputs.'},
   {code: 'VIP2001', severity: 'error', title: 'Backend Service missing', hint: 'Create the Service or fix backend.service.name.'},
   {code: 'VIP2002', severity: 'error', title: 'Service port missing', hint: 'Use a port name or number the Service declares.'},
@@ -68,4 +69,9 @@ export function catalogEntry(code: string): CatalogEntry {
   const e = CATALOG.get(code)
   if (!e) throw new Error(`internal: diagnostic code ${code} is not in the catalog`)
   return e
+}
+
+/** A diagnostic's severity: only ever the catalog's (test/unit/catalog.test.ts keeps literals out of src/). */
+export function severityOf(code: string): Severity {
+  return catalogEntry(code).severity
 }

@@ -14,6 +14,7 @@ import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../model/grammar.js'
 import {endpointSlices, k8sName, pemNames, type K8s, type MigrateResult} from './netscaler.js'
+import {severityOf} from '../core/catalog.js'
 
 export interface CfgLine {
   line: number
@@ -124,7 +125,7 @@ export interface HaproxyMigrateOptions {
 export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptions): MigrateResult {
   const report: Diagnostic[] = []
   const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
-  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) => report.push({severity: 'warning', code, object, message, origin: at(line)})
+  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) => report.push({severity: severityOf(code), code, object, message, origin: at(line)})
   const namespace = opts.namespace ?? 'default'
   const taken = new Set<string>()
   const objects: K8s[] = []

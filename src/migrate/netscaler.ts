@@ -15,6 +15,7 @@ import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
 import {pathMatches} from '../model/routing.js'
+import {severityOf} from '../core/catalog.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -160,7 +161,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   const report: Diagnostic[] = []
   const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
   const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) =>
-    report.push({severity: 'warning', code, object, message, origin: at(line)})
+    report.push({severity: severityOf(code), code, object, message, origin: at(line)})
 
   const servers = new Map<string, string>()
   const services = new Map<string, {ip: string; port: number; type: string; line: number; monitors: string[]}>()

@@ -11,6 +11,7 @@ import {interactive, type PromptIO} from '../cli/prompt.js'
 import {migrateNetscaler, type K8s, type MigrateResult} from './netscaler.js'
 import {parseNsConf} from './nsconf.js'
 import {migrateHaproxy, parseHaproxyCfg} from './haproxy.js'
+import {severityOf} from '../core/catalog.js'
 
 export interface MigrateFlags {
   namespace?: string
@@ -106,7 +107,7 @@ export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: Migr
 
 async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
   if (r.secrets.length && !f.out) {
-    for (const s of r.secrets) r.report.push({severity: 'warning', code: 'VIP5003', object: `Secret/${s.metadata.namespace}/${s.metadata.name}`, message: 'built from --cert-dir but not printed (key material): pass --out DIR to write it (mode 0600)'})
+    for (const s of r.secrets) r.report.push({severity: severityOf('VIP5003'), code: 'VIP5003', object: `Secret/${s.metadata.namespace}/${s.metadata.name}`, message: 'built from --cert-dir but not printed (key material): pass --out DIR to write it (mode 0600)'})
   }
   const yaml = r.objects.map((o) => `---\n${stringify(o, {lineWidth: 0})}`).join('')
   if (f.out) {

@@ -20,6 +20,7 @@ import type {ModelOptions} from '../model/types.js'
 import type {HaproxyOptions} from '../targets/haproxy/generate.js'
 import {backoffDelay, Reflector, typedError, type ReflectorOptions, type RawObject} from './reflector.js'
 import type {Clock, Logger, SyncMetrics} from './runtime.js'
+import {severityOf} from '../core/catalog.js'
 
 export interface SyncOptions {
   namespace?: string
@@ -132,7 +133,7 @@ export class SyncLoop {
       if (res.status === 200) this.secrets.set(key, parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
       else {
         this.secrets.delete(key)
-        if (res.status === 403) snap.diagnostics.push({severity: 'warning', code: 'VIP1001', object: `Secret/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this Secret`})
+        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `Secret/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this Secret`})
       }
     }
     for (const [key, raw] of this.secrets) take('secrets', key, raw)

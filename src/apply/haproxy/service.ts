@@ -11,6 +11,7 @@ import type {HaproxyOptions} from '../../targets/haproxy/generate.js'
 import {execute, plan, readCurrent, type ApplyOutcome, type HaproxyIO, type HaproxyTarget, type Planned} from './apply.js'
 import {describePlan, type HaproxyPlan} from './plan.js'
 import {sendRuntime} from './runtime.js'
+import {severityOf} from '../../core/catalog.js'
 
 export function processHaproxyIO(): HaproxyIO {
   return {
@@ -48,7 +49,7 @@ export async function prepareHaproxy(
   const planned = plan(model, secrets, opts, current)
   const diagnostics = [...model.diagnostics, ...planned.desired.diagnostics]
   if (!current.runtime && !needRuntime)
-    diagnostics.push({severity: 'warning', code: 'VIP3002', object: target.statsSocket, message: 'HAProxy is not reachable: compared with the files only'})
+    diagnostics.push({severity: severityOf('VIP3002'), code: 'VIP3002', object: target.statsSocket, message: 'HAProxy is not reachable: compared with the files only'})
   return {planned, diagnostics, run: () => execute(planned, model, secrets, opts, target, io)}
 }
 

@@ -18,6 +18,7 @@ import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
 import {HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
+import {severityOf} from '../../core/catalog.js'
 
 export interface HaproxyOptions {
   /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
@@ -129,7 +130,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const certFiles = new Map<string, string>()
   const frontends = model.frontends.filter((f) => {
     if (f.protocol === 'udp') {
-      diagnostics.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${hostPort(f.address, f.port)} is not served by the HAProxy target`})
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${hostPort(f.address, f.port)} is not served by the HAProxy target`})
       return false
     }
     return true
@@ -239,7 +240,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
     // disagree, the one route is left out with a finding on its object, never the render for everyone.
     if (!isToken(key)) {
-      diagnostics.push({severity: 'error', code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
+      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
       continue
     }
     if (!exact.has(key)) exact.set(key, target)
@@ -299,7 +300,7 @@ function certificates(
     if (!file) {
       const v = secrets(c.secret)
       if (!v?.ok) {
-        diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${v ? v.problem : 'not found'}; its hosts are not served over TLS`})
+        diagnostics.push({severity: severityOf('VIP2004'), code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${v ? v.problem : 'not found'}; its hosts are not served over TLS`})
         continue
       }
       file = certFileName(c.secret)
@@ -311,7 +312,7 @@ function certificates(
     lines.push(`${path.join(opts.configDir, file)}${c.hosts.length ? ` ${c.hosts.join(' ')}` : ''}`)
   }
   if (lines.length === 0) {
-    diagnostics.push({severity: 'error', code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${hostPort(f.address, f.port)}; the HTTPS frontend is left out`})
+    diagnostics.push({severity: severityOf('VIP2004'), code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${hostPort(f.address, f.port)}; the HTTPS frontend is left out`})
     return undefined
   }
   // The last line without SNI filters doubles as the default certificate.
@@ -338,7 +339,7 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
   if (m.kind === 'http' && !isToken(m.path)) {
     // Cannot happen while probePath's grammar is inside the token grammar; if it ever does, this pool falls back to a TCP check.
-    diagnostics.push({severity: 'error', code: 'VIP3003', object: m.provenance?.object ?? pool.provenance[0]!.object, field: m.provenance?.field, message: 'the HAProxy target cannot write this probe path; a TCP check is used'})
+    diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: m.provenance?.object ?? pool.provenance[0]!.object, field: m.provenance?.field, message: 'the HAProxy target cannot write this probe path; a TCP check is used'})
   } else if (m.kind === 'http') {
     lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path), line('http-check', 'expect', 'status', '200-399'))
   }

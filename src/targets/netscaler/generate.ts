@@ -30,6 +30,7 @@ export const DEFAULT_NETSCALER_OPTIONS: NetscalerOptions = {prefix: 'k8s', certD
 
 export type {SecretLookup} from '../../model/tls.js'
 import type {SecretLookup} from '../../model/tls.js'
+import {severityOf} from '../../core/catalog.js'
 
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =
@@ -171,7 +172,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     let interval = Math.max(1, Math.round(mon.intervalMs / 1000))
     if (resptimeout >= interval) {
       interval = resptimeout + 1
-      diagnostics.push({severity: 'warning', code: 'VIP3004', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field, message: `NetScaler needs the monitor's response timeout (${resptimeout} s) below its interval; the interval is ${interval} s`})
+      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field, message: `NetScaler needs the monitor's response timeout (${resptimeout} s) below its interval; the interval is ${interval} s`})
     }
     entities.push({
       type: 'lbmonitor',
@@ -193,7 +194,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   const certkeys = new Map<string, string>()
   for (const f of model.frontends) {
     if (f.protocol === 'udp') {
-      diagnostics.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
       continue
     }
     const csv = csvserverName(f, P, model)
@@ -204,7 +205,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         if (!certkey) {
           const m = secrets(c.secret)
           if (!m?.ok) {
-            diagnostics.push({severity: 'error', code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${m ? m.problem : 'not found'}; its hosts are not served over TLS`})
+            diagnostics.push({severity: severityOf('VIP2004'), code: 'VIP2004', object: c.provenance.object, field: c.provenance.field, message: `Secret ${c.secret}: ${m ? m.problem : 'not found'}; its hosts are not served over TLS`})
             continue
           }
           // <prefix>-<namespace>_<secret>_ck keeps the Secret recognisable (migrate reads it back); a hash when too long.
@@ -220,7 +221,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         if (!ck.includes(certkey)) ck.push(certkey)
       }
       if (ck.length === 0) {
-        diagnostics.push({severity: 'error', code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${f.address}:${f.port}; the SSL vserver is left out`})
+        diagnostics.push({severity: severityOf('VIP2004'), code: 'VIP2004', object: f.provenance[0]!.object, field: 'spec.tls', message: `no usable certificate for ${f.address}:${f.port}; the SSL vserver is left out`})
         continue
       }
     }
@@ -243,7 +244,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const before = ordered.slice(0, i).filter((x) => x.action.kind !== 'redirect')
         const rule = [routeRule(matchOf(d)), ...before.map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
         if (rule.length > 1499) {
-          diagnostics.push({severity: 'error', code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the HTTPS redirect for ${d.host}${d.match.path} needs a NetScaler expression longer than 1,499 characters; left out`})
+          diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the HTTPS redirect for ${d.host}${d.match.path} needs a NetScaler expression longer than 1,499 characters; left out`})
           return
         }
         const pol = name(`${P}-${f.address}_${f.port}_rsp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)

@@ -12,6 +12,7 @@ import {isIPv6} from 'node:net'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {Frontend, LbModel} from '../../model/types.js'
 import {sortByAddress} from '../../model/ip.js'
+import {severityOf} from '../../core/catalog.js'
 
 export type VipMode = 'dnat' | 'bind'
 
@@ -45,13 +46,13 @@ export function vipRules(model: LbModel, mode: VipMode, listeners: Map<string, {
     if (mode === 'dnat' && !to) {
       // No listener for it (UDP: HAProxy serves none; or the HTTPS frontend was left out): said, never dropped silently.
       const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
-      diagnostics?.push({severity: 'warning', code: 'VIP3001', object: f.provenance[0]?.object ?? f.id, field: f.provenance[0]?.field, message: `${protocol.toUpperCase()} ${vip} has no proxy listener to translate to; its VIP rule is left out`})
+      diagnostics?.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]?.object ?? f.id, field: f.provenance[0]?.field, message: `${protocol.toUpperCase()} ${vip} has no proxy listener to translate to; its VIP rule is left out`})
       continue
     }
     if (to && isIPv6(to.address) !== isIPv6(f.address)) {
       const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
       diagnostics?.push({
-        severity: 'warning',
+        severity: severityOf('VIP3001'),
         code: 'VIP3001',
         object: f.provenance[0]?.object ?? f.id,
         field: f.provenance[0]?.field,
