@@ -61,8 +61,8 @@ interface Run {
 
 /** What a terminal acts on, each placed after a field's valid value. */
 const TERMINAL_ATTACKS = [
-  '\u001b[2J\u001b[H', '\u001b]8;;http://evil.example/\u0007click\u001b]8;;\u0007', '\u001b[31mRED\u001b[0m', '\r', '\n', '\r\nerror: forged', '\u2028', '\u2029',
-  '\u202e', '\u2066', '\u0007', '\u0008', '\u0000', '\u007f', '\u009b31m', '\u0085', '\t', '\u000b', '\u000c', '\ud800',
+  '\u001b[2J\u001b[H', '\u001b]8;;http://evil.example/\u0007click\u001b]8;;\u0007', '\u001b[31mRED\u001b[0m', '\r', '\r\nerror: forged', '\u2028',
+  '\u202e', '\u0007', '\u0000', '\u007f', '\u009b31m', '\ud800',
 ]
 
 /** Good tenants plus, per string field and terminal attack, one tenant (its own namespace) with that attack in that field. */

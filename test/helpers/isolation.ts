@@ -121,6 +121,8 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
     routeKeys.add(`${r.host}${r.path}`)
     if (r.pathType === 'Prefix') routeKeys.add(r.path === '/' ? `${r.host}${r.path}` : `${r.host}${r.path}/`)
   }
+  const baseExact = new Set(base.model.frontends.flatMap((f) => f.routes.filter((r) => r.pathType === 'Exact').map((r) => `${r.host}${r.path}`)))
+  const exactOverPrefix = new Set(poisonRoutes(withPoison.model, p).filter((r) => r.pathType === 'Exact' && !baseExact.has(`${r.host}${r.path}`)).map((r) => `${r.host}${r.path}`))
   const files = new Map(P.files.map((f) => [f.path, f]))
   const baseFiles = new Map(B.files.map((f) => [f.path, f]))
   const lines = (s: string) => s.split('\n').filter(Boolean)
@@ -136,7 +138,10 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
     }
     if (f.path.endsWith('.pem') && q.content !== f.content) add('certificate-changed', f.path)
     if (f.path.endsWith('.map')) {
-      const miss = missingInOrder(lines(f.content), lines(q.content))
+      // Kubernetes merge semantics (case conflict-oldest-wins): an Exact route wins over another object's Prefix route
+      // on the same host and path for that one path, so the poison's Exact route may take the exact-map key of a Prefix route.
+      const mine = f.path.endsWith('.exact.map') ? exactOverPrefix : new Set<string>()
+      const miss = missingInOrder(lines(f.content).filter((l) => !mine.has(l.split(' ')[0]!)), lines(q.content))
       if (miss !== undefined) add('map-entry-changed', `${f.path}: ${miss.slice(0, 160)}`)
     }
     if (f.path.endsWith('.crtlist')) {

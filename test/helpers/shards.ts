@@ -41,6 +41,8 @@ export type WorkerMessage =
   | {t: 'done'; stats: ShardStats}
 
 const WORKER = new URL('./shard-worker.ts', import.meta.url).href
+/** tsx's loader API, resolved from here so the worker finds it whatever the working directory. */
+const TSX_API = import.meta.resolve('tsx/esm/api')
 
 export async function runShards(job: Job, opts: {shards?: number; sink?: CheckSink; keepPerKind?: number; onProgress?: (cases: number) => void} = {}): Promise<Merged> {
   const shards = opts.shards ?? 2
@@ -52,7 +54,7 @@ export async function runShards(job: Job, opts: {shards?: number; sink?: CheckSi
       (_, shard) =>
         new Promise<ShardStats>((resolve, reject) => {
           // The worker registers the TypeScript loader first: workers do not inherit the --import hooks for their entry.
-          const w = new Worker(`import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(WORKER)}) })`, {
+          const w = new Worker(`import(${JSON.stringify(TSX_API)}).then(({register}) => { register(); return import(${JSON.stringify(WORKER)}) })`, {
             eval: true,
             workerData: {job, shard, shards, keepPerKind: opts.keepPerKind ?? 3},
           })

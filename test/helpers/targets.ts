@@ -238,6 +238,9 @@ const NS_COMMANDS = [
   'add cs policy', 'bind cs vserver', 'bind ssl vserver', 'set ssl vserver', 'add responder action', 'add responder policy',
 ]
 const NS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_#.:@=-]{0,126}$/
+/** NetScaler's limits: expressions 1,499 characters; -comment strings 256 (the generator itself cuts cs vserver comments at 200). */
+const NS_EXPRESSION_MAX = 1499
+const NS_COMMENT_MAX = 256
 
 /**
  * Splits one ns.conf line into arguments as the NetScaler CLI does: bare
@@ -309,8 +312,8 @@ export function netscalerGrammar(batch: string, nitro?: string): string[] {
     for (const [i, w] of words.entries()) {
       const flag = words[i - 1]?.text
       if (!w.quoted && w.text.length > 127) errors.push(`${at}: word longer than 127 characters`)
-      if (w.quoted && w.text.length > 1499) errors.push(`${at}: quoted argument longer than 1,499 characters (${w.text.length})`)
-      if (w.quoted && flag === '-comment' && w.text.length > 256) errors.push(`${at}: comment longer than 256 characters`)
+      if (w.quoted && w.text.length > NS_EXPRESSION_MAX) errors.push(`${at}: quoted argument longer than ${NS_EXPRESSION_MAX} characters (${w.text.length})`)
+      if (w.quoted && flag === '-comment' && w.text.length > NS_COMMENT_MAX) errors.push(`${at}: comment longer than ${NS_COMMENT_MAX} characters (${w.text.length})`)
       if (!w.quoted && /^(-policyName|-lbvserver|-targetLBVserver|-monitorName|-certkeyName|-action)$/.test(flag ?? '') && !NS_NAME.test(w.text)) errors.push(`${at}: ${flag} ${JSON.stringify(w.text.slice(0, 80))} is not a NetScaler name`)
     }
   }
