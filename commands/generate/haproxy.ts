@@ -1,28 +1,36 @@
+import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {generateHaproxyFiles} from '../../src/generate/haproxy.js'
+import {checkTopDir} from '../../src/apply/files.js'
 import {haproxyFlags, haproxyOptions} from '../../src/targets/haproxy/options.js'
 
 export default class GenerateHaproxy extends VipCommand {
   static override description = 'Render haproxy.cfg, route maps and certificates from the cluster or manifests'
   static override examples = [
     '<%= config.bin %> generate haproxy -f examples/shop',
-    '<%= config.bin %> generate haproxy -f examples/shop --out /tmp/haproxy --config-dir /tmp/haproxy',
+    '<%= config.bin %> generate haproxy -f examples/shop --out /tmp/haproxy            # haproxy -c -f /tmp/haproxy/haproxy.cfg works',
+    '<%= config.bin %> generate haproxy -f examples/shop --out ./staging --config-dir /etc/haproxy/vipctl   # files that will live elsewhere',
   ]
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
     ...haproxyFlags,
-    out: Flags.string({description: 'write the files to this directory (default: print them; key material is never printed)'}),
+    out: Flags.string({description: 'write the files to this directory (default: print them; key material is never printed); --config-dir defaults to it'}),
     ...outputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {
-    const {flags} = await this.parse(GenerateHaproxy)
-    const opts = haproxyOptions(flags)
+    const {flags, metadata} = await this.parse(GenerateHaproxy)
+    // The config names its maps and certificates by absolute path: written with --out, it must name where they are,
+    // so --config-dir defaults to the --out directory (an explicit --config-dir still wins: deploy elsewhere).
+    const fromOut = flags.out !== undefined && metadata.flags['config-dir']?.setFromDefault !== false
+    if (fromOut) await checkTopDir(flags.out!, {flag: '--out', write: true}) // problems with the directory are named after --out
+    const configDir = fromOut ? path.resolve(flags.out!) : flags['config-dir']
+    const opts = haproxyOptions({...flags, 'config-dir': configDir})
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     const {result, diagnostics} = await generateHaproxyFiles(snapshot, modelOptions(flags), opts, flags.out)
     return this.present(result, flags.output, diagnostics)

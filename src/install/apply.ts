@@ -75,6 +75,7 @@ export function manifestsResult(objects: K8sObject[]): DocResult<{items: K8sObje
     data: {items: objects},
     text: yaml,
     // Plain Kubernetes documents, so that `vipctl install -o yaml | kubectl apply -f -` works.
-    own: {yaml, json: (d) => `${JSON.stringify({apiVersion: 'v1', kind: 'List', items: d.items}, null, 2)}\n`},
+    own: {yaml},
+    document: (d) => ({apiVersion: 'v1', kind: 'List', items: d.items}),
   }
 }

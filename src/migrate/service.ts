@@ -129,7 +129,8 @@ async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocRe
       kind: 'MigrateResult',
       data,
       text: (d) => (f.out ? `wrote ${f.out}/migrated.yaml (${d.items.length} objects)${d.secrets.length ? ` and ${d.secrets.length} Secret(s) under ${f.out}/secrets (mode 0600)` : ''}\n` : yaml),
-      own: {yaml: () => yaml, json: (d) => `${JSON.stringify({apiVersion: 'v1', kind: 'List', items: d.items}, null, 2)}\n`},
+      own: {yaml: () => yaml},
+      document: (d) => ({apiVersion: 'v1', kind: 'List', items: d.items}),
     },
   }
 }

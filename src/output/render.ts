@@ -83,8 +83,10 @@ export interface DocResult<T extends object = object> {
   text: (data: T, c: ChalkInstance) => string
   /** A verdict exit code (e.g. 2: diff found differences); the command still succeeded. */
   exit?: number
-  /** Formats this document prints its own way (install: plain Kubernetes YAML/JSON that kubectl applies). */
-  own?: Partial<Record<Format, (data: T) => string>>
+  /** Human formats this document prints its own way (install: plain Kubernetes YAML that kubectl applies). */
+  own?: Partial<Record<Exclude<Format, 'json' | 'jsonl'>, (data: T) => string>>
+  /** The JSON document when it is not the default envelope; -o json and --json both print it. */
+  document?: (data: T) => Record<string, unknown>
 }
 
 export type Result = ListResult<any> | DocResult<any>
@@ -96,12 +98,13 @@ export interface RenderContext {
 /** The JSON/YAML form of a result: what --json, -o json and -o yaml print. */
 export function toDocument(r: Result): Record<string, unknown> {
   if (r.type === 'list') return {apiVersion: API_VERSION, kind: `${r.kind}List`, items: r.items}
+  if (r.document) return r.document(r.data)
   return {apiVersion: API_VERSION, kind: r.kind, ...r.data}
 }
 
 /** Renders a result as text; always ends with a newline unless empty. */
 export function render(r: Result, format: Format, ctx: RenderContext): string {
-  if (r.type === 'doc' && r.own?.[format]) return r.own[format]!(r.data)
+  if (r.type === 'doc' && format !== 'json' && format !== 'jsonl' && r.own?.[format]) return r.own[format]!(r.data)
   switch (format) {
     case 'junit':
     case 'sarif':
