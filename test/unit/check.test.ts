@@ -25,6 +25,14 @@ const secret = (k = key) => `apiVersion: v1\nkind: Secret\nmetadata: {name: tls,
 const ing = (extra = '', cls = 'vipctl', vip = '192.0.2.1') =>
   `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: c, annotations: {vipctl.io/vip: ${vip}}}\nspec:\n  ingressClassName: ${cls}\n${extra}  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
 
+function findings(text: string, o = opts(), disable: string[] = []) {
+  const s = emptySnapshot({kind: 'offline', files: []})
+  parseInto(s, text, 'c.yaml')
+  deriveEndpointSlices(s)
+  sortSnapshot(s)
+  return runChecks(s, o, disable)
+}
+
 function codes(text: string, o = opts(), disable: string[] = []): string[] {
   const s = emptySnapshot({kind: 'offline', files: []})
   parseInto(s, text, 'c.yaml')
@@ -41,6 +49,7 @@ describe('check', () => {
     assert.deepEqual(found.map((d) => `${d.code} ${d.object}`), ['VIP4014 Ingress/shop/api'])
   })
 
+  // (code, input, what) -> the finding's object and field are asserted too, not just the code.
   const grid: Array<[string, string, string]> = [
     ['VIP4001', ing('', 'nginx'), 'an Ingress naming a class that does not exist'],
     ['VIP4010', svc('app: nope') + pod('True') + ing(), 'a selector matching no Pod'],
@@ -53,9 +62,23 @@ describe('check', () => {
     ['VIP4041', svc() + pod('True') + svc().replace('name: web,', 'name: web2,') + ing().replace("rules: [{host: shop.example.com, http: {paths: [", "rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Exact, backend: {service: {name: web2, port: {number: 80}}}}, "), 'Exact and Prefix on one path to different Services'],
     ['VIP4042', svc() + pod('True') + ing().replace("rules: [{host: shop.example.com,", "rules: [{host: '*.example.com', http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}, {host: shop.example.com,"), 'a wildcard host shadowed by an exact one'],
   ]
+  const WHERE: Record<string, [string, string | undefined]> = {
+    VIP4001: ['Ingress/c/i', 'spec.ingressClassName'],
+    VIP4010: ['Service/c/web', 'spec.selector'],
+    VIP4011: ['Service/c/web', undefined],
+    VIP4012: ['Service/c/web', 'spec.selector'],
+    VIP4013: ['Service/c/web', 'spec.ports[0].targetPort'],
+    VIP4020: ['Ingress/c/i', 'spec.tls[0].hosts'],
+    VIP2004: ['Ingress/c/i', 'spec.tls[0].secretName'],
+    VIP4014: ['Ingress/c/i', 'spec.rules'],
+    VIP4041: ['Ingress/c/i', 'spec.rules[0].http.paths[0]'],
+    VIP4042: ['Ingress/c/i', 'spec.rules[0].http.paths[0]'],
+  }
   for (const [code, text, what] of grid) {
-    it(`${code} fires for ${what}; --disable removes it`, () => {
+    it(`${code} fires for ${what} on the right object and field; --disable removes it`, () => {
       assert.ok(codes(text).includes(code), `${code} not in ${codes(text)}`)
+      const f = findings(text).filter((d) => d.code === code)
+      assert.deepEqual(f.map((d) => [d.object, d.field]), [WHERE[code]], code)
       assert.ok(!codes(text, opts(), [code]).includes(code), '--disable removes it')
     })
   }
