@@ -134,22 +134,33 @@ export class Harness {
     this.external(this.base, 'good tenants only')
   }
 
-  private external(r: Rendered, label: string): void {
+  /**
+   * Records the outputs by hash and hands each new one to the sink; returns
+   * the targets whose output is new (a grammar is a function of the text: an
+   * output already checked needs no second check).
+   */
+  private external(r: Rendered, label: string): Set<TargetName> {
     const t = performance.now()
     const h = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64')
     const fresh = (set: Set<string>, key: string) => !set.has(key) && Boolean(set.add(key))
     const sink = this.opts.sink
+    const out = new Set<TargetName>()
     // HAProxy never reads vipctl-index.json: configs that differ only there are one config to it.
-    if (r.haproxy && fresh(this.distinct.haproxy, h(...r.haproxy.files.filter((f) => f.path !== 'vipctl-index.json').flatMap((f) => [f.path, f.content])))) sink?.haproxy?.(r.haproxy, label)
-    if (r.netscaler) this.distinct.netscaler.add(h(r.netscaler.batch))
+    if (r.haproxy && fresh(this.distinct.haproxy, h(...r.haproxy.files.filter((f) => f.path !== 'vipctl-index.json').flatMap((f) => [f.path, f.content])))) {
+      out.add('haproxy')
+      sink?.haproxy?.(r.haproxy, label)
+    }
+    if (r.netscaler && fresh(this.distinct.netscaler, h(r.netscaler.batch, r.netscaler.nitro))) out.add('netscaler')
     if (r.vip) {
       if (fresh(this.distinct.nftables, h(r.vip.nftBind, r.vip.nftDnat))) {
+        out.add('nftables')
         sink?.nft?.(r.vip.nftBind, `${label} (bind)`)
         sink?.nft?.(r.vip.nftDnat, `${label} (dnat)`)
       }
-      if (r.vip.iptables) this.distinct.iptables.add(h(r.vip.iptables))
+      if (r.vip.iptables && fresh(this.distinct.iptables, h(r.vip.iptables))) out.add('iptables')
     }
     this.stats.ms.checks += performance.now() - t
+    return out
   }
 
   private record(label: string, fields: string[], v: Violation): void {
@@ -170,7 +181,7 @@ export class Harness {
     const p = {keys: poisonKeys(values), namespace: values.namespace!}
     const v: Violation[] = []
     for (const [stage, e] of Object.entries(r.throws)) v.push({target: stage as TargetName, kind: 'throw', detail: e!.split('\n').slice(0, 3).join(' | ')})
-    for (const [t, errs] of Object.entries(grammarViolations(r))) for (const e of errs) v.push({target: t as TargetName, kind: 'grammar', detail: e})
+    for (const [t, errs] of Object.entries(grammarViolations(r, this.external(r, c.label)))) for (const e of errs) v.push({target: t as TargetName, kind: 'grammar', detail: e})
     if (Object.keys(r.throws).length === 0) {
       v.push(...isolationViolations(this.base, r, p, this.stats.observations))
       v.push(...silentDrops(this.base, r, p, {ingressExempt: 'className' in c.changes, lbService: `Service/${values.namespace}/${values.lbName}`, ingressService: `Service/${values.namespace}/${values.serviceName}`}))
@@ -178,7 +189,6 @@ export class Harness {
     if (r.haproxy && Object.values(r.haproxy.index.frontends).some((f) => f.backends.some((b) => r.haproxy!.index.backends[b]?.namespace === values.namespace))) this.stats.served++
     const fields = Object.keys(c.changes)
     for (const x of v) this.record(c.label, fields, x)
-    this.external(r, c.label)
     return v
   }
 }

@@ -184,6 +184,7 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
 // ---- NetScaler ---------------------------------------------------------------
 
 type Binding = Extract<NsEntity, {priority: number}>
+const baseNormal = new WeakMap<object, string[]>()
 
 function entityName(e: NsEntity): string {
   switch (e.type) {
@@ -256,16 +257,20 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.targetlbvserver)) mine.add(e.name)
 
   const have = new Map<string, number>()
-  for (const e of P.entities) have.set(normal(e), (have.get(normal(e)) ?? 0) + 1)
-  const baseSet = new Set(B.entities.map(normal))
-  for (const e of B.entities) {
-    const k = normal(e)
+  const after = P.entities.map(normal)
+  for (const k of after) have.set(k, (have.get(k) ?? 0) + 1)
+  // The baseline holds no poison route, so its normal form does not depend on the poison: computed once.
+  let before = baseNormal.get(B)
+  if (!before) baseNormal.set(B, (before = B.entities.map(normal)))
+  const baseSet = new Set(before)
+  for (const [i, e] of B.entities.entries()) {
+    const k = before[i]!
     const n = have.get(k) ?? 0
     if (n === 0) add('entity-changed', `${e.type} ${entityName(e) || refs(e).join(' ')}`.slice(0, 200))
     else have.set(k, n - 1)
   }
-  for (const e of P.entities) {
-    if (baseSet.has(normal(e))) continue
+  for (const [i, e] of P.entities.entries()) {
+    if (baseSet.has(after[i]!)) continue
     if (refs(e).some((r) => mine.has(r))) continue
     add('foreign-entity', `${e.type} ${refs(e).join(' ')}`.slice(0, 200))
   }

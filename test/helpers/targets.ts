@@ -404,14 +404,15 @@ export function iptablesGrammar(text: string): string[] {
   return errors
 }
 
-/** All grammar violations of a rendering, by target. */
-export function grammarViolations(r: Rendered): Partial<Record<TargetName, string[]>> {
+/** All grammar violations of a rendering, by target (only the targets in `only`, when given). */
+export function grammarViolations(r: Rendered, only?: ReadonlySet<TargetName>): Partial<Record<TargetName, string[]>> {
   const out: Partial<Record<TargetName, string[]>> = {}
-  if (r.haproxy) out.haproxy = haproxyGrammar(r.haproxy)
-  if (r.netscaler) out.netscaler = netscalerGrammar(r.netscaler.batch, r.netscaler.nitro)
+  const want = (t: TargetName) => !only || only.has(t)
+  if (r.haproxy && want('haproxy')) out.haproxy = haproxyGrammar(r.haproxy)
+  if (r.netscaler && want('netscaler')) out.netscaler = netscalerGrammar(r.netscaler.batch, r.netscaler.nitro)
   if (r.vip) {
-    out.nftables = [...nftGrammar(r.vip.nftBind, 'bind'), ...nftGrammar(r.vip.nftDnat, 'dnat')]
-    if (r.vip.iptables) out.iptables = iptablesGrammar(r.vip.iptables)
+    if (want('nftables')) out.nftables = [...nftGrammar(r.vip.nftBind, 'bind'), ...nftGrammar(r.vip.nftDnat, 'dnat')]
+    if (r.vip.iptables && want('iptables')) out.iptables = iptablesGrammar(r.vip.iptables)
   }
   return out
 }
