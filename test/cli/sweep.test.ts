@@ -7,7 +7,9 @@
  *  - no stack trace (that needs --debug);
  *  - no control character on stdout or stderr other than "\n" and "\t"
  *    (no ESC, CR, BEL, C1 controls, line or paragraph separators, bidi
- *    overrides), whatever the objects hold.
+ *    overrides), whatever the objects hold;
+ *  - no private key material of any input (a PEM key line, in any letter
+ *    case) on stdout or stderr: key data is never printed.
  * Besides the fixtures, one generated input puts terminal attacks (escape
  * sequences, CR, BEL, C1 controls, separators, bidi overrides) into every
  * string field of a tenant's objects (test/helpers/tenants.ts).
@@ -97,7 +99,7 @@ function plan(generated: string): {runs: Run[]; inputs: number} {
     else if (file.endsWith('.conf')) runs.push({args: ['migrate', 'netscaler', rel]}, {args: ['migrate', 'netscaler', rel, '-o', 'table']}, {args: ['check', '-f', rel]})
     else if (file.endsWith('.cfg')) runs.push({args: ['migrate', 'haproxy', rel]}, {args: ['migrate', 'haproxy', rel, '-o', 'table']}, {args: ['check', '-f', rel]})
     // Not a manifest at all (scripts, certificates, stats dumps): read as one, it must be refused cleanly.
-    else runs.push({args: ['check', '-f', rel]}, {args: ['migrate', 'netscaler', rel]})
+    else runs.push({args: ['check', '-f', rel]}, {args: ['migrate', 'netscaler', rel]}, {args: ['migrate', 'haproxy', rel]})
   }
   for (const c of COMMANDS) runs.push({args: [...c, '-f', generated]})
   inputs++
@@ -107,6 +109,25 @@ function plan(generated: string): {runs: Run[]; inputs: number} {
   return {runs, inputs}
 }
 
+/**
+ * The body lines of every private key in the fixtures, lower-cased: in PEM
+ * files, and inside base64 values (a Secret's tls.key, a tls.crt holding a key).
+ */
+function keyLines(): Set<string> {
+  const out = new Set<string>()
+  const scan = (text: string) => {
+    for (const m of text.matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END/g))
+      for (const l of m[1]!.split(/\r?\n/)) if (l.trim().length >= 40) out.add(l.trim().toLowerCase())
+  }
+  for (const file of files(FIXTURES)) {
+    const text = readFileSync(file, 'utf8')
+    scan(text)
+    for (const b of text.match(/[A-Za-z0-9+/]{200,}={0,2}/g) ?? []) scan(Buffer.from(b, 'base64').toString('latin1'))
+  }
+  return out
+}
+const KEY_LINES = keyLines()
+
 function problems(r: Run, res: CliResult): string[] {
   const cmd = `vipctl ${r.args.join(' ')}`
   const out: string[] = []
@@ -114,6 +135,8 @@ function problems(r: Run, res: CliResult): string[] {
   else if (!DOCUMENTED.has(res.code)) out.push(`${cmd}: exit ${res.code} (killed or undocumented)`)
   if (STACK.test(res.stderr) || STACK.test(res.stdout)) out.push(`${cmd}: stack trace without --debug`)
   for (const [name, text] of [['stdout', res.stdout], ['stderr', res.stderr]] as const) {
+    const lower = text.toLowerCase()
+    if (/private key-----/.test(lower) || [...KEY_LINES].some((l) => lower.includes(l))) out.push(`${cmd}: private key material on ${name}`)
     const m = UNSAFE.exec(text)
     if (m) {
       const end = text.indexOf('\n', m.index)
@@ -127,7 +150,7 @@ function problems(r: Run, res: CliResult): string[] {
 describe('sweep: every command over every fixture input (built CLI)', function () {
   this.timeout(240_000)
 
-  it('never exit 70, no stack trace, no control character in human output', async () => {
+  it('never exit 70, no stack trace, no control character and no key material in human output', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-sweep-'))
     const {runs, inputs} = plan(corpusInput(dir))
     const t0 = performance.now()
@@ -147,6 +170,7 @@ describe('sweep: every command over every fixture input (built CLI)', function (
     console.log(`      ${runs.length} runs over ${inputs} distinct inputs in ${secs.toFixed(1)} s; exit codes ${[...codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}: ${n}`).join(', ')}`)
     // The sweep exercises both outcomes: inputs that render and inputs that are refused.
     assert.ok((codes.get(0) ?? 0) > 0 && (codes.get(65) ?? 0) > 0, 'some runs succeed and some inputs are refused')
+    assert.ok(KEY_LINES.size > 50, `the fixtures' private keys were found (${KEY_LINES.size} lines)`)
     assert.deepEqual(found, [])
   })
 })
