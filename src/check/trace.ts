@@ -129,6 +129,11 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (!poolId) return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
   const pool = model.pools.find((p) => p.id === poolId)!
   const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
+  if (pool.external) {
+    hops.push({hop: 'service', status: 'ok', detail: `ExternalName Service ${pool.namespace}/${pool.service} -> ${pool.external.name}:${pool.external.port}`})
+    hops.push({hop: 'endpoints', status: 'info', detail: `resolved by the proxy through DNS at run time (HAProxy resolvers; not served by the NetScaler target yet)${pool.external.port === 443 ? '; TLS to the backend, certificate verified for that name' : ''}`})
+    return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+  }
   const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
   hops.push({hop: 'service', status: 'ok', detail: `Service ${pool.namespace}/${pool.service} port ${pool.port}${sp?.name ? ` (${sp.name})` : ''} -> targetPort ${sp?.targetPort ?? pool.port}`})
   if (svc.spec.selector && Object.keys(svc.spec.selector).length > 0) {

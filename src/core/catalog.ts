@@ -60,6 +60,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2014', severity: 'warning', title: 'TLS Secret content dropped', hint: 'The Secret holds something the proxy does not need (e.g. the private key inside tls.crt); it was left out. Keep tls.crt to certificates only.'},
   {code: 'VIP2015', severity: 'warning', title: 'Value out of range', hint: 'The value is outside what the proxies can express; the nearest allowed value was used. See the README (health checks).'},
   {code: 'VIP3004', severity: 'warning', title: 'Value adjusted for the target', hint: 'The target needs the value changed to express it (e.g. NetScaler wants a monitor response timeout below its interval); the message says what was used.'},
+  {code: 'VIP2016', severity: 'info', title: 'ExternalName backend', hint: 'HAProxy resolves the name through DNS at run time: make sure the node can resolve it (its resolv.conf). The NetScaler target does not serve ExternalName backends yet.'},
   {code: 'VIP2013', severity: 'warning', title: 'NetScaler annotation not supported', hint: 'vipctl reads ingress.citrix.com/frontend-ip, secure-port, insecure-port, insecure-termination (allow, redirect) and lbvserver (lbmethod); others are ignored.'},
 ]
 

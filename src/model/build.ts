@@ -393,6 +393,7 @@ class Builder {
       return undefined
     }
     const want = b.service.port
+    if (svc.spec.type === 'ExternalName') return this.externalPool(svc, want, owner, field)
     const sp = (svc.spec.ports ?? []).find((p) => (want?.name !== undefined ? p.name === want.name : p.port === want?.number))
     if (!sp) {
       const what = want?.name !== undefined ? `named ${want.name}` : `${want?.number ?? '(none given)'}`
@@ -400,6 +401,47 @@ class Builder {
       return undefined
     }
     return this.pool_(svc, sp, {object: owner, field})
+  }
+
+  /**
+   * An ExternalName Service as a backend: the proxy resolves spec.externalName
+   * itself (HAProxy resolvers, NetScaler domain-based servers). The port is the
+   * backend's port number, or the Service port it names (a CNAME keeps the port).
+   */
+  private externalPool(svc: Service, want: {name?: string; number?: number} | undefined, owner: string, field: string): Pool | undefined {
+    const ns = svc.metadata.namespace ?? 'default'
+    const key = objectKey(svc)
+    const name = canonicalHost(svc.spec.externalName ?? '')
+    if (!allow.host(name) || name.startsWith('*.')) {
+      this.diag('VIP2003', key, 'spec.externalName', 'an ExternalName backend needs a DNS name (no wildcard) the proxy can resolve; the routes to it are left out')
+      return undefined
+    }
+    const port = want?.name !== undefined ? (svc.spec.ports ?? []).find((p) => p.name === want.name)?.port : want?.number
+    if (port === undefined) {
+      this.diag('VIP2002', owner, `${field}.service.port`, `Service ${ns}/${svc.metadata.name} is an ExternalName Service with no port ${want?.name !== undefined ? `named ${want.name}` : '(none given)'}; give the backend a port number`)
+      return undefined
+    }
+    const id = `${ns}/${svc.metadata.name}/${port}`
+    const existing = this.pools.get(id)
+    if (existing) {
+      if (!existing.provenance.some((p) => p.object === owner && p.field === field)) existing.provenance.push({object: owner, field})
+      return existing
+    }
+    const pool: Pool = {
+      id,
+      namespace: ns,
+      service: svc.metadata.name,
+      port,
+      protocol: 'TCP',
+      lbMethod: 'roundrobin',
+      monitor: {kind: 'tcp', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, provenance: {object: key, field: 'spec.externalName'}},
+      members: [],
+      external: {name, port},
+      provenance: [{object: owner, field}],
+    }
+    this.diag('VIP2016', key, 'spec.externalName', `backend ${name}:${port} is resolved by HAProxy through DNS at run time (the node's resolv.conf)${port === 443 ? ', spoken to with TLS, its certificate verified against the system CAs for that name' : ''}; the NetScaler target does not serve it yet (VIP3001 there)`)
+    this.pools.set(id, pool)
+    return pool
   }
 
   /** ingress.citrix.com/lbvserver: '{"<service>": {"lbmethod": "LEASTCONNECTION"}}' for this Ingress's Services (vipctl.io/lb-method on the Service wins). */

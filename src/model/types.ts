@@ -86,6 +86,8 @@ export interface Pool {
   lbMethod: LbMethod
   monitor: Monitor
   members: Member[]
+  /** An ExternalName Service: the proxy resolves `name` itself and connects to `port`; no members. */
+  external?: {name: string; port: number}
   provenance: Provenance[]
 }
 

@@ -164,10 +164,12 @@ async function haproxyCheck(config: HaproxyConfig, dir: string): Promise<void> {
 describe('HAProxy output is accepted by HAProxy and cannot be injected', function () {
   this.timeout(600_000)
 
-  it('every golden case passes haproxy -c', async () => {
+  it('every golden case and every case fixture (test/fixtures/cases) passes haproxy -c', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-golden-'))
     const opts: HaproxyOptions = {...GOLDEN_OPTS, configDir: dir, runDir: dir}
-    for (const input of HAPROXY_CASES) {
+    const caseInputs = ['externalname-backend/manifests.yaml', 'conflict-oldest-wins/manifests.yaml', 'mixed-protocol-vip/manifests.yaml', 'one-object-stops-render/manifest.json', 'vip-spelling-hijack/manifest.json',
+      'tls-secret-blocks-everyone/manifest-bad-chain.json', 'tls-secret-blocks-everyone/manifest-crt-plus-otherkey.json', 'private-key-in-tls-crt/manifest.json', 'host-header-route-bypass/manifests.yaml'].map((f) => `test/fixtures/cases/${f}`)
+    for (const input of [...HAPROXY_CASES, ...caseInputs]) {
       const {config} = renderHaproxy(await loadOffline({filenames: [input], strict: false}, {readStdin: async () => ''}), {}, opts)
       await haproxyCheck(config, dir)
     }

@@ -97,3 +97,65 @@ spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 5000,
     assert.deepEqual(m.frontends, [])
   })
 })
+
+describe('case externalname-backend', () => {
+  it('HAProxy resolves the name itself (resolvers, no resolution at start), TLS to 443; NetScaler says it cannot; check and trace name it', async () => {
+    const snap = await load('externalname-backend/manifests.yaml')
+    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), [])
+    assert.deepEqual(diagnostics.filter((d) => d.code === 'VIP2016').map((d) => d.object).sort(), ['Service/ext/docs', 'Service/ext/legacy'])
+    const cfg = config.files[0]!.content
+    assert.match(cfg, /^resolvers vipctl\n {4}parse-resolv-conf$/m)
+    assert.match(cfg, /server SRV_1 legacy\.backend\.example\.test:443 resolvers vipctl init-addr none resolve-prefer ipv4 ssl verify required ca-file @system-ca sni str\(legacy\.backend\.example\.test\) verifyhost legacy\.backend\.example\.test check /)
+    assert.match(cfg, /server SRV_1 docs\.backend\.example\.test:80 resolvers vipctl init-addr none resolve-prefer ipv4 check /)
+    assert.match(cfg, /default_backend ext_legacy_443/)
+    // No slots: the runtime planner never points a resolved server elsewhere.
+    assert.equal(config.servers.filter((s) => s.backend.startsWith('ext_')).length, 0)
+    const ns = generateNetscaler(buildModel(snap, {}), secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3001').map((d) => d.field).sort(), ['spec.defaultBackend', 'spec.rules[0].http.paths[0].backend'])
+    assert.ok(!ns.entities.some((e) => e.type === 'servicegroup' && e.name.includes('legacy')))
+    const {traceRequest} = await import('../../src/check/trace.js')
+    const t = traceRequest(snap, buildModel(snap, {}), 'ext.example.test/anything')
+    assert.equal(t.ok, true)
+    assert.match(t.hops.find((h) => h.hop === 'route')!.detail, /default backend of Ingress\/ext\/ext/)
+    assert.match(t.hops.find((h) => h.hop === 'service')!.detail, /ExternalName Service ext\/legacy -> legacy\.backend\.example\.test:443/)
+  })
+
+  it('a changed external name is a reload, never a runtime address change', async () => {
+    const {structure} = await import('../../src/apply/haproxy/plan.js')
+    const a = '    server SRV_1 a.example.test:443 resolvers vipctl check\n    server SRV_2 10.0.0.1:80 check\n'
+    const b = '    server SRV_1 b.example.test:443 resolvers vipctl check\n    server SRV_2 10.0.0.9:80 check\n'
+    assert.notEqual(structure(a), structure(b))
+    assert.equal(structure(a.replace('a.example', 'b.example')), structure(b))
+  })
+
+  it('an ExternalName that is not a DNS name, or a backend port it cannot know, is a finding and the route is left out', async () => {
+    const {parseInto} = await import('../../src/cluster/offline.js')
+    const {sortSnapshot} = await import('../../src/cluster/intake.js')
+    const {emptySnapshot} = await import('../../src/cluster/types.js')
+    const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(snap, `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}
+spec:
+  ingressClassName: vipctl
+  rules: [{host: a.test, http: {paths: [{path: /a, pathType: Prefix, backend: {service: {name: bad, port: {number: 80}}}}, {path: /b, pathType: Prefix, backend: {service: {name: noport, port: {name: web}}}}]}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bad, namespace: t}
+spec: {type: ExternalName, externalName: "*.example.test"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: noport, namespace: t}
+spec: {type: ExternalName, externalName: ok.example.test}
+`, 'm.yaml')
+    const m = buildModel(sortSnapshot(snap), {})
+    assert.deepEqual(m.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.object} ${d.field}`).sort(), [
+      'VIP2002 Ingress/t/i spec.rules[0].http.paths[1].backend.service.port',
+      'VIP2003 Service/t/bad spec.externalName',
+    ])
+    assert.deepEqual(m.frontends[0]?.routes ?? [], [])
+  })
+})

@@ -34,7 +34,8 @@ export interface HaproxyPlan {
 
 /** haproxy.cfg with each server line reduced to its slot: equal when only slots differ. */
 export function structure(cfg: string): string {
-  return cfg.replace(/^( {4}server \S+) \S+ (.*?)( disabled)?$/gm, '$1 <slot> $2')
+  // Only IP addresses are slots: a server that HAProxy resolves by name (ExternalName) is structure.
+  return cfg.replace(/^( {4}server \S+) (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):[0-9]+ (.*?)( disabled)?$/gm, '$1 <slot> $2')
 }
 
 export function planHaproxy(current: FileSpec[], desired: HaproxyFile[], desiredServers: DesiredServer[], runtime: ServerState[] | undefined): HaproxyPlan {

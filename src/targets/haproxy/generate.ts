@@ -95,6 +95,7 @@ export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir
 }
 
 const REDIRECT = '_redirect_https'
+const RESOLVERS = 'vipctl'
 
 /** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
 export function backendName(pool: Pool): string {
@@ -124,6 +125,8 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const listeners = new Map<string, {address: string; port: number}>()
   const files: HaproxyFile[] = []
   const sections: Section[] = [globalSection(opts), defaultsSection()]
+  // ExternalName backends: HAProxy resolves their names with the node's resolv.conf, never at start-up (init-addr none).
+  if (model.pools.some((p) => p.external)) sections.push({kind: 'resolvers', name: RESOLVERS, lines: [line('parse-resolv-conf'), line('hold', 'valid', '10s'), line('resolve_retries', '3'), line('timeout', 'resolve', '1s'), line('timeout', 'retry', '1s')]})
   const servers: DesiredServer[] = []
   const index: HaproxyIndex = {apiVersion: 'vipctl.io/v1alpha1', kind: 'HaproxyIndex', frontends: {}, backends: {}}
 
@@ -348,6 +351,15 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   const rendered: Array<{name: string; address: string; disabled: boolean}> = []
   const entry: HaproxyIndex['backends'][string] = {namespace: pool.namespace, service: pool.service, port: pool.port, servers: {}}
   index.backends[name] = entry
+  if (pool.external) {
+    // One server that HAProxy resolves itself; no slots, so the runtime planner never moves it. Port 443: TLS, the
+    // certificate verified against the system CAs for that name (SNI and host name check).
+    const {name: host, port} = pool.external
+    const tls = port === 443 ? ['ssl', 'verify', 'required', 'ca-file', '@system-ca', 'sni', `str(${host})`, 'verifyhost', host] : []
+    entry.servers[slotName(0)] = {address: host, port}
+    lines.push(serverLines([{name: slotName(0), address: `${host}:${port}`, disabled: false}], ['resolvers', RESOLVERS, 'init-addr', 'none', 'resolve-prefer', 'ipv4', ...tls, ...check]))
+    return {kind: 'backend', name, lines, comment: `${pool.namespace}/${pool.service}:${pool.port} (ExternalName ${host})`}
+  }
   for (const s of serverSlots(pool, name, opts)) {
     if (s.member) entry.servers[s.name] = {address: s.member.address, port: s.member.port, ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
     rendered.push({name: s.name, address: s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', disabled: !s.member || !s.member.ready})

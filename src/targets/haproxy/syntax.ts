@@ -53,7 +53,7 @@ export interface Line {
 }
 
 export interface Section {
-  kind: 'global' | 'defaults' | 'frontend' | 'backend'
+  kind: 'global' | 'defaults' | 'resolvers' | 'frontend' | 'backend'
   name?: string
   lines: Line[]
   /** Rendered as "# ..." above the section: provenance for humans, from derived ids only. */

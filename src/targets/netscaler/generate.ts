@@ -159,8 +159,16 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp').map((f) => f.defaultPool))
 
   // 1-5: service groups with members and monitors, and the lb vservers behind content switching.
+  // ExternalName backends need NetScaler domain-based servers, which this target does not write yet: said once per
+  // pool, and every route to one is left out (never an empty service group that answers 503).
+  const external = new Set<string>()
   for (const pool of model.pools) {
-    if (!used.has(pool.id) || pool.protocol === 'UDP') continue
+    if (!used.has(pool.id) || !pool.external) continue
+    external.add(pool.id)
+    diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.provenance[0]!.object, field: pool.provenance[0]!.field, message: `the backend ExternalName Service ${pool.namespace}/${pool.service} (${pool.external.name}:${pool.external.port}) is not rendered for NetScaler yet (it needs a domain-based server); its routes are left out`})
+  }
+  for (const pool of model.pools) {
+    if (!used.has(pool.id) || pool.protocol === 'UDP' || external.has(pool.id)) continue
     const n = poolNames(pool, P)
     const st = tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
     const c = comment(pool, model)
@@ -254,7 +262,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     priority = 100
     for (const d of ordered) {
-      if (d.action.kind !== 'pool') continue
+      if (d.action.kind !== 'pool' || external.has(d.action.pool)) continue
       const poolId = d.action.pool
       const pool = model.pools.find((p) => p.id === poolId)!
       const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
@@ -262,7 +270,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(matchOf(d)), action: csp, match: matchOf(d)})
       entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
     }
-    if (f.defaultPool) {
+    if (f.defaultPool && !external.has(f.defaultPool)) {
       const pool = model.pools.find((p) => p.id === f.defaultPool)
       if (pool) entities.push({type: 'csvserver_lbvserver_binding', name: csv, lbvserver: poolNames(pool, P).lbv})
     }
