@@ -222,7 +222,9 @@ function entries(doc: Entry, key: 'clusters' | 'users' | 'contexts', what: 'clus
         const v = b[f]
         if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new DataError(`${named}.${f}: expected a mapping, found ${kindOf(v)}`)
       }
-      // client-node reads a token file while loading: check it first, so that a missing one is named.
+      // kubectl's field is tokenFile; client-node reads token-file: take either, check the file first so a missing one is named.
+      str('tokenFile')
+      if (typeof b.tokenFile === 'string' && b.tokenFile !== '' && b['token-file'] === undefined) b['token-file'] = b.tokenFile
       if (typeof b['token-file'] === 'string' && b['token-file'] !== '' && !b.token) {
         const tf = path.isAbsolute(b['token-file']) ? b['token-file'] : path.join(path.dirname(file), b['token-file'])
         readBounded(tf, PEM_MAX_BYTES, `${named}.token-file ${tf}`)
@@ -255,8 +257,10 @@ function checkCurrent(kc: SourcedKubeConfig, origins: Origins, fromFlag: boolean
   try {
     url = new URL(cluster.server)
   } catch {
-    throw new DataError(`${cAt}.server ${q(cluster.server)}: not a URL`)
+    throw new DataError(`${cAt}.server ${q(cluster.server.replace(/\/\/[^/@]*@/, '//***@'))}: not a URL`)
   }
+  // Credentials in the URL would be printed in every error that names the server: refused, and never echoed.
+  if (url.username || url.password) throw new DataError(`${cAt}.server: the URL carries credentials (user:password@); put them in the user entry instead`)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new DataError(`${cAt}.server ${q(cluster.server)}: scheme ${q(url.protocol.replace(/:$/, ''))} is not supported (https or http)`)
   if (!url.hostname) throw new DataError(`${cAt}.server ${q(cluster.server)}: no host`)
   if (url.protocol === 'http:' && !cluster.skipTLSVerify)

@@ -40,15 +40,17 @@ const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /**
- * Parses PEM text into blocks. Throws Error(reason) on text outside blocks
- * that is not white space, on an unterminated block, on PEM headers
+ * Parses PEM text into blocks (text between them is skipped). Throws
+ * Error(reason) on an unterminated block, on PEM headers
  * (Proc-Type: encrypted legacy keys) and on malformed base64.
  */
 export function parsePem(text: string): PemBlock[] {
   const blocks: PemBlock[] = []
   let last = 0
+  // Text between blocks (openssl pkcs12's "Bag Attributes", comments) is skipped, as OpenSSL's PEM reader does;
+  // only the parsed blocks are ever written back.
   for (const m of text.matchAll(BLOCK)) {
-    if (text.slice(last, m.index).trim() !== '') throw new Error('text outside PEM blocks')
+    if (text.slice(last, m.index).includes('-----BEGIN')) throw new Error('unterminated PEM block')
     last = m.index! + m[0].length
     const body = m[2]!
     if (body.includes(':')) throw new Error(`${m[1]} block has PEM headers (an encrypted key?)`)
@@ -56,7 +58,7 @@ export function parsePem(text: string): PemBlock[] {
     if (b64.length === 0 || b64.length % 4 !== 0 || !BASE64.test(b64)) throw new Error(`${m[1]} block is not valid base64`)
     blocks.push({label: m[1]!, der: Buffer.from(b64, 'base64')})
   }
-  if (text.slice(last).trim() !== '') throw new Error(text.slice(last).includes('-----BEGIN') ? 'unterminated PEM block' : 'text outside PEM blocks')
+  if (text.slice(last).includes('-----BEGIN')) throw new Error('unterminated PEM block')
   return blocks
 }
 
