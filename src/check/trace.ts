@@ -64,6 +64,11 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port))
   const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
+  const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
+  if (!best && refused) {
+    hops.push({hop: 'route', status: 'fail', detail: `${host}${path}: ${refused.v.why}`, fix: 'send the path without dot segments or encoded dots and backslashes'})
+    return {request: `${host}${path}`, hops, ok: false}
+  }
   if (!best) {
     hops.push({
       hop: 'route',

@@ -16,6 +16,7 @@ import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
 import {pathMatches} from '../model/routing.js'
 import {severityOf} from '../core/catalog.js'
+import {INVALID_PATH_RULE} from '../targets/netscaler/generate.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -377,6 +378,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     const a = p ? respActions.get(p.action) : undefined
     const csv = csvs.get(b.csv)
     if (p && a && a.type === 'redirect' && /^"?https:\/\//.test(a.target.replace(/\\"/g, '"')) && csv) redirectIps.add(csv.ip)
+    // The 400 for dot-segment paths that vipctl adds to every HTTP vserver: carried over exactly (vipctl always adds it).
+    else if (p && p.rule === INVALID_PATH_RULE) continue
     else say('VIP5001', b.line, `responder policy ${b.policy}`, 'only redirects to https:// are carried over (as vipctl.io/ssl-redirect)')
   }
   for (const v of csvs.values()) {

@@ -11,6 +11,9 @@
  *  - The Host header is normalised (ASCII lower case, port and one trailing dot
  *    removed) and must then be a host name or an IPv6 literal; otherwise 400.
  *    Without a Host header only the rules without a host apply.
+ *  - A path with a dot segment ("/a/../b", "/./") or an encoded dot or
+ *    backslash (%2e, %5c) is answered 400: a backend that resolves it would
+ *    otherwise serve a path that another rule (an authenticating one) owns.
  *  - Host tiers, tried in order: the exact host, then the one-label wildcard
  *    "*.parent" of the host, then rules without a host. A tier with no
  *    matching path falls through to the next.
@@ -78,6 +81,11 @@ export function normalizeHost(raw: string | undefined): string | undefined {
   return HOST_NAME.test(h) || IPV6_LITERAL.test(h) ? h : undefined
 }
 
+/** A dot segment, or an encoded dot or backslash: the forms a backend may resolve into another rule's path. */
+export function unsafePath(path: string): boolean {
+  return /(^|\/)\.\.?(\/|$)/.test(path) || /%2e|%5c/i.test(path)
+}
+
 export function tierOf(host: string): HostTier {
   return host === '' ? 'any' : host.startsWith('*.') ? 'wildcard' : 'exact'
 }
@@ -129,6 +137,7 @@ export function routingTable(f: Frontend, model: Pick<LbModel, 'frontends'>): Ro
 export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
   const host = normalizeHost(req.host)
   if (host === undefined) return {outcome: {kind: 'status', code: 400}, host: req.host ?? '', why: 'the Host header is not a host name (400)'}
+  if (unsafePath(req.path)) return {outcome: {kind: 'status', code: 400}, host, why: 'the path has a dot segment or an encoded dot or backslash (400)'}
   const wildcard = host.includes('.') && !host.startsWith('[') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
   const candidates: Array<[string | undefined, HostTier]> = [[host === '' ? undefined : host, 'exact'], [wildcard, 'wildcard'], ['', 'any']]
   for (const [h, tier] of candidates) {

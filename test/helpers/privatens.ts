@@ -53,7 +53,7 @@ export async function serveInNetns(snap: Snapshot, ready: string[]): Promise<Net
     sh(['mkdir', '-p', opts.runDir])
     children.push(spawn('ip', ['netns', 'exec', name, 'haproxy', '-W', '-db', '-f', path.join(opts.configDir, 'haproxy.cfg')], {stdio: 'ignore'}))
     const curl = (args: string[]) => {
-      const out = sh(['ip', 'netns', 'exec', name, 'curl', '-s', '-m', '3', '-o', '-', '-w', '\n%{http_code} %{redirect_url}', ...args])
+      const out = sh(['ip', 'netns', 'exec', name, 'curl', '-s', '--path-as-is', '-m', '3', '-o', '-', '-w', '\n%{http_code} %{redirect_url}', ...args])
       const i = out.lastIndexOf('\n')
       const [status, location = ''] = out.slice(i + 1).split(' ')
       return {status: Number(status), body: out.slice(0, i).trim(), location}

@@ -12,6 +12,8 @@ export function haproxyRoute(files: Map<string, string>, backendToService: Map<s
   const prefix = parse(`maps/${frontend}.prefix.map`)
   const mapStr = (k: string) => exact.find(([key]) => key === k)?.[1]
   const mapBeg = (k: string) => prefix.find(([key]) => k.startsWith(key))?.[1] // first match in file order (longest first)
+  // The generated 400 rules for dot segments and encoded dots or backslashes (src/model/routing.ts unsafePath).
+  if (/(^|\/)\.\.?(\/|$)/.test(path) || /%2e|%5c/i.test(path)) return '400'
   const h = normHost(host)
   const hp = `${h}${path}`
   const wp = `*.${h.split('.').slice(1).join('.')}${path}`

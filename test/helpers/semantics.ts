@@ -81,6 +81,15 @@ export const TABLE: Array<[string, string, string]> = [
   ['other.test', '/', 'dflt'],
   ['secure.shop.example.com', '/', 'redirect'],
   ['Secure.Shop.Example.Com', '/deep/path', 'redirect'],
+  // Paths a backend could resolve into another rule's path: 400 everywhere.
+  ['shop.test', '/static/img/../../api/x', '400'],
+  ['shop.test', '/static/img/%2e%2e/x', '400'],
+  ['shop.test', '/static/img/%2E%2e/x', '400'],
+  ['shop.test', '/api/./v2', '400'],
+  ['shop.test', '/api/v2/..', '400'],
+  ['shop.test', '/static/img%5c..%5cx', '400'],
+  ['shop.test', '/static/img...x', 'a'],
+  ['shop.test', '/api/v2/.well-known', 'd'],
 ]
 
 export function parseManifests(text: string): Snapshot {

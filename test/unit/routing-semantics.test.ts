@@ -53,6 +53,20 @@ function evalRule(rule: string, host: string, path: string): boolean {
       return v
     }
     if (peek('true')) return eat('true'), true
+    if (peek('HTTP.REQ.URL.PATH.REGEX_MATCH(re#')) {
+      eat('HTTP.REQ.URL.PATH.REGEX_MATCH(re#')
+      const end = rule.indexOf('#)', i)
+      const re = rule.slice(i, end)
+      i = end
+      eat('#)')
+      return new RegExp(re).test(path)
+    }
+    if (peek('HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS(')) {
+      eat('HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS(')
+      const v = str()
+      eat(')')
+      return path.toLowerCase().includes(v.toLowerCase())
+    }
     const H = 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE)'
     if (peek(`${H}.AFTER_STR(".").EQ(`)) {
       eat(`${H}.AFTER_STR(".").EQ(`)
@@ -115,7 +129,7 @@ function netscalerRoute(entities: NsEntity[], csv: string, lbvToService: Map<str
   const responders = byType('csvserver_responderpolicy_binding').filter((b) => b.name === csv).sort((a, b) => a.priority - b.priority)
   for (const b of responders) {
     const p = byType('responderpolicy').find((x) => x.name === b.policyname)!
-    if (evalRule(p.rule, host, path)) return 'redirect'
+    if (evalRule(p.rule, host, path)) return byType('responderaction').find((a) => a.name === p.action)!.responderType === 'respondwith' ? '400' : 'redirect'
   }
   const bindings = byType('csvserver_cspolicy_binding').filter((b) => b.name === csv).sort((a, b) => a.priority - b.priority)
   for (const b of bindings) {
@@ -137,7 +151,7 @@ describe('routing semantics: one table for the routing module, both targets, tra
   it('the table itself is well-formed (every case names an existing outcome)', () => {
     assert.ok(fe, 'an HTTP frontend on 192.0.2.1:80')
     const services = new Set(model.pools.map((p) => p.service))
-    for (const [, , want] of TABLE) assert.ok(want === 'redirect' || want === '404' || services.has(want), want)
+    for (const [, , want] of TABLE) assert.ok(want === 'redirect' || want === '404' || want === '400' || services.has(want), want)
   })
 
   it('HAProxy: every request goes where the table says', () => {
@@ -169,9 +183,9 @@ describe('routing semantics: one table for the routing module, both targets, tra
       const t = traceRequest(snap, model, `${host.replace(/:[0-9]+$/, '')}${path}`, new Date('2026-11-29T00:00:00Z'))
       const label = `${host}${path}`
       const vipHop = t.hops.find((h) => h.hop === 'vip' && h.detail.startsWith('HTTP '))
-      if (want === '404') {
+      if (want === '404' || want === '400') {
         assert.equal(t.ok, false, label)
-        assert.match(t.hops[0]!.detail, /404/, label)
+        assert.match(t.hops[0]!.detail, new RegExp(want), label)
       } else if (want === 'redirect') assert.match(vipHop?.detail ?? '', /redirects to HTTPS \(308, port 443\)/, label)
       else {
         assert.doesNotMatch(vipHop?.detail ?? '', /redirects/, label)

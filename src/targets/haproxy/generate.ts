@@ -17,7 +17,7 @@ import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
-import {HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
+import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
 export interface HaproxyOptions {
@@ -267,6 +267,9 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const lines: Line[] = [
     line('http-request', 'set-var(txn.host)', {fetch: 'normalizedHost'}),
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid Host header'}, 'if', '!{', 'var(txn.host)', '-m', 'len', '0', '}', '!{', 'var(txn.host)', '-m', 'reg', {regex: HOST_HEADER_REGEXES.name}, '}', '!{', 'var(txn.host)', '-m', 'reg', {regex: HOST_HEADER_REGEXES.ipv6}, '}', '{', 'var(txn.host)', '-m', 'found', '}'),
+    // A dot segment or an encoded dot or backslash could reach another rule's path once a backend resolves it: 400.
+    line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path', '-m', 'reg', {regex: DOT_SEGMENT_REGEX}, '}'),
+    line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path,lower', '-m', 'sub', '%2e', '%5c', '}'),
     line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),

@@ -38,6 +38,9 @@ export const HOST_HEADER_REGEXES = {
   ipv6: '^[[][0-9a-f:.]+[]]$',
 } as const
 
+/** Paths the routing module answers 400 (src/model/routing.ts unsafePath): a dot segment; %2e and %5c are matched separately. */
+export const DOT_SEGMENT_REGEX = '(^|/)[.][.]?(/|$)'
+
 export type Arg = string | {quoted: string} | {regex: string} | {fetch: keyof typeof FETCHES}
 
 /** True when `s` can be written as one bare token (for targets that leave out what they cannot express). */

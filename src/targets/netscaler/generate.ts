@@ -47,7 +47,7 @@ export type NsEntity =
   | {type: 'csvserver_cspolicy_binding'; name: string; policyname: string; priority: number}
   | {type: 'csvserver_lbvserver_binding'; name: string; lbvserver: string}
   | {type: 'sslvserver_sslcertkey_binding'; vservername: string; certkeyname: string; snicert: boolean}
-  | {type: 'responderaction'; name: string; responderType: 'redirect'; target: string; responsestatuscode: number}
+  | {type: 'responderaction'; name: string; responderType: 'redirect' | 'respondwith'; target: string; responsestatuscode?: number}
   | {type: 'responderpolicy'; name: string; rule: string; action: string; match: RouteMatch}
   | {type: 'csvserver_responderpolicy_binding'; name: string; policyname: string; priority: number}
 
@@ -123,6 +123,9 @@ export function csvserverName(f: Frontend, prefix: string, model: LbModel): stri
 
 /** A NetScaler string literal: our strings are allowlisted, but quote and backslash are escaped anyway. */
 const lit = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+
+/** Paths the routing module answers 400 (src/model/routing.ts unsafePath), as a NetScaler expression. */
+export const INVALID_PATH_RULE = 'HTTP.REQ.URL.PATH.REGEX_MATCH(re#(^|/)\\.\\.?(/|$)#) || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%2e") || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%5c")'
 
 /** The policy expression for a route (host tier + path semantics). */
 export function routeRule(r: RouteMatch): string {
@@ -236,6 +239,15 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
     entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects})
     ck.forEach((certkey, i) => entities.push({type: 'sslvserver_sslcertkey_binding', vservername: csv, certkeyname: certkey, snicert: i > 0 || ck.length > 1}))
+    // Paths the routing module answers 400 (dot segments, encoded dots or backslashes): first, before any redirect or switch.
+    if (f.protocol === 'http' || f.protocol === 'https') {
+      const act = name(`${P}-invalid_path_400`)
+      if (!entities.some((e) => e.type === 'responderaction' && e.name === act)) {
+        entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: '"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 13\\r\\nConnection: close\\r\\n\\r\\ninvalid path\\n"'})
+        entities.push({type: 'responderpolicy', name: name(`${P}-invalid_path`), rule: INVALID_PATH_RULE, action: act, match: {host: '', path: '', pathType: 'Exact'}})
+      }
+      entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: name(`${P}-invalid_path`), priority: 100})
+    }
     let priority = 100
     // The routing module's decision table, in order: its order is the priority order.
     const table = routingTable(f, model)
@@ -310,7 +322,7 @@ export function toCli(e: NsEntity): string {
     case 'sslvserver_sslcertkey_binding':
       return `bind ssl vserver ${e.vservername} -certkeyName ${e.certkeyname}${e.snicert ? ' -SNICert' : ''}`
     case 'responderaction':
-      return `add responder action ${e.name} redirect ${lit(e.target)} -responseStatusCode ${e.responsestatuscode}`
+      return e.responderType === 'redirect' ? `add responder action ${e.name} redirect ${lit(e.target)} -responseStatusCode ${e.responsestatuscode}` : `add responder action ${e.name} respondwith ${lit(e.target)}`
     case 'responderpolicy':
       return `add responder policy ${e.name} ${lit(e.rule)} ${e.action}`
     case 'csvserver_responderpolicy_binding':
@@ -367,7 +379,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'sslvserver_sslcertkey_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {vservername: e.vservername, certkeyname: e.certkeyname, ...(e.snicert ? {snicert: true} : {})}}}
     case 'responderaction':
-      return post('responderaction', {name: e.name, type: 'redirect', target: e.target, responsestatuscode: e.responsestatuscode})
+      return post('responderaction', {name: e.name, type: e.responderType, target: e.target, ...(e.responsestatuscode ? {responsestatuscode: e.responsestatuscode} : {})})
     case 'responderpolicy':
       return post('responderpolicy', {name: e.name, rule: e.rule, action: e.action})
     case 'csvserver_responderpolicy_binding':
