@@ -4,8 +4,8 @@ import {buildModel} from '../model/build.js'
 import {validateTls} from '../model/tls.js'
 import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
-import {writeTree} from '../apply/files.js'
-import {generateHaproxy, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
+import {readTree, writeTree} from '../apply/files.js'
+import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
 import {checkListeners} from '../targets/haproxy/options.js'
 
 export interface GeneratedFileView {
@@ -43,7 +43,9 @@ export async function generateHaproxyFiles(
   opts: HaproxyOptions,
   outDir: string | undefined,
 ): Promise<{result: DocResult<GenerateView>; diagnostics: Diagnostic[]}> {
-  const {config, diagnostics} = renderHaproxy(snap, model, opts)
+  // Writing over a config vipctl wrote: its frontends keep their listen ports (dnat layout).
+  const previous = outDir && opts.listen.mode === 'address' ? (await readTree(outDir, [INDEX_FILE], [], {flag: '--out'}))[0]?.content : undefined
+  const {config, diagnostics} = renderHaproxy(snap, model, previous && opts.listen.mode === 'address' ? {...opts, listenPorts: listenPortsFrom(previous, opts.listen.address)} : opts)
   if (outDir) await writeTree(outDir, config.files, ['maps', 'certs'], {flag: '--out'})
   const files = config.files.map((f) => ({
     path: f.path,

@@ -51,7 +51,7 @@ export interface MigrateIO {
 }
 
 export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
-  const text = await readInput(file, f)
+  const {text, blocks} = withoutPem(await readInput(file, f))
   const cmds = parseNsConf(text)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt)) {
@@ -65,7 +65,7 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
   }
   const readCert = certReader(f['cert-dir'])
   const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
-  return finish(r, f)
+  return finish(reportPem(r, blocks, file), f)
 }
 
 /** Checks --namespace and reads the file to migrate (one-line errors). */
@@ -93,7 +93,7 @@ function certReader(certDir: string | undefined) {
 }
 
 export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
-  const text = await readInput(file, f)
+  const {text, blocks} = withoutPem(await readInput(file, f))
   const sections = parseHaproxyCfg(text)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt))
@@ -102,7 +102,7 @@ export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: Migr
       const answer = (await io.prompt.input(`Pod selector for backend ${sec.name} (k=v,...; empty: keep its servers as endpoints)`)).trim()
       if (answer) selectors.set(sec.name, parseLabels(answer, 'selector'))
     }
-  return finish(migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file}), f)
+  return finish(reportPem(migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file}), blocks, file), f)
 }
 
 async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
@@ -139,4 +139,30 @@ async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocRe
 export function secretFileName(key: string): string {
   const readable = key.replace('/', '_')
   return readable.length <= 200 ? readable : `_${createHash('sha256').update(key).digest('hex')}`
+}
+
+/**
+ * PEM blocks (keys, certificates) in a file given to migrate: their lines are
+ * blanked before parsing (line numbers kept) so that no report line can quote
+ * key material; each block is reported once, by line range, without content.
+ */
+export function withoutPem(text: string): {text: string; blocks: Array<{first: number; last: number; label: string}>} {
+  const lines = text.split('\n')
+  const blocks: Array<{first: number; last: number; label: string}> = []
+  for (let i = 0; i < lines.length; i++) {
+    const m = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(lines[i]!)
+    if (!m) continue
+    let j = i
+    while (j < lines.length - 1 && !lines[j]!.includes('-----END')) j++
+    blocks.push({first: i + 1, last: j + 1, label: m[1]!})
+    for (let k = i; k <= j; k++) lines[k] = ''
+    i = j
+  }
+  return {text: lines.join('\n'), blocks}
+}
+
+function reportPem(r: MigrateResult, blocks: Array<{first: number; last: number; label: string}>, file: string): MigrateResult {
+  for (const b of blocks)
+    r.report.push({severity: severityOf('VIP5001'), code: 'VIP5001', object: `${b.label} block`, message: `lines ${b.first}-${b.last}: PEM material in the file itself is not carried over (never shown); give certificates with --cert-dir`, origin: {source: 'file', file, doc: 0, line: b.first}})
+  return r
 }

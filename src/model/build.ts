@@ -129,13 +129,15 @@ class Builder {
     this.allocate(needVip, vipOf)
 
     // An object without a usable VIP is still read whole: every other finding of it is reported too.
-    for (const ing of ingresses) this.addIngress(ing, vipOf.get(objectKey(ing)))
-    for (const svc of services) this.addLoadBalancer(svc, vipOf.get(objectKey(svc)))
+    // One claim order across kinds: an older LoadBalancer Service keeps its VIP:port against a newer Ingress, and the reverse.
+    for (const o of claimOrder<Ingress | Service>([...ingresses, ...services]))
+      if (o.kind === 'Ingress') this.addIngress(o, vipOf.get(objectKey(o)))
+      else this.addLoadBalancer(o, vipOf.get(objectKey(o)))
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
       sortRoutes(f.routes)
-      f.certificates.sort((a, b) => a.secret.localeCompare(b.secret))
+      // Certificates stay in claim order (oldest first): the first crt-list line is the default certificate.
     }
     // Only pools something routes to.
     const used = new Set<string>()
@@ -150,6 +152,9 @@ class Builder {
       diagnostics: [...this.snap.diagnostics, ...this.diagnostics],
     }
   }
+
+  /** HTTPS frontend -> TLS host -> the object (kind/ns/name) whose certificate serves it. */
+  private readonly tlsHostOwners = new Map<Frontend, Map<string, string>>()
 
   /** Each TLS Secret is validated once per build, however many Ingresses use it. */
   private readonly tlsChecked = new Map<string, TlsResult>()
@@ -344,7 +349,25 @@ class Builder {
       if (!f) continue
       for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host)})
     }
-    if (https) for (const c of certs) https.certificates.push(c)
+    if (https) {
+      // A TLS host belongs to the oldest object that claims it on this frontend: a newer object's Secret is never
+      // served for it (a proxy picks the first certificate listed for a name).
+      const owners = this.tlsHostOwners.get(https) ?? new Map<string, string>()
+      this.tlsHostOwners.set(https, owners)
+      for (const c of certs) {
+        const mine = c.hosts.filter((h) => {
+          const owner = owners.get(h)
+          if (owner && owner !== key) {
+            this.diag('VIP2017', key, c.provenance.field, `TLS host ${h} on ${fmtAddr(https.address, https.port)} is already served with the Secret of ${owner}, which keeps it (the oldest claim wins, then namespace/name order)`)
+            return false
+          }
+          owners.set(h, key)
+          return true
+        })
+        if (c.hosts.length > 0 && mine.length === 0) continue
+        https.certificates.push({...c, hosts: mine})
+      }
+    }
     if (ing.spec.defaultBackend) {
       const pool = this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       for (const f of [http, https]) {
@@ -472,6 +495,10 @@ class Builder {
         const m = CITRIX_LB_METHODS[String(v).toUpperCase()]
         if (!m) {
           this.diag('VIP2013', objectKey(ing), field, `${svcName}.lbmethod ${JSON.stringify(v)} is not supported (ROUNDROBIN, LEASTCONNECTION, SOURCEIPHASH)`)
+          continue
+        }
+        if (!this.servicesByKey.has(`${ns}/${svcName}`)) {
+          this.diag('VIP2013', objectKey(ing), field, `${svcName}: no Service of that name in namespace ${ns}; this entry has no effect`)
           continue
         }
         this.citrixLb.set(`${ns}/${svcName}`, m)

@@ -108,6 +108,21 @@ export function pathMatches(m: Decision['match'], path: string): boolean {
   return m.path === '/' || path === m.path || path.startsWith(`${m.path}/`)
 }
 
+/**
+ * Whether some request could match both decisions (hosts only; paths are not
+ * compared). A target that must exclude earlier decisions from a later one
+ * (NetScaler's responder policies run before content switching) excludes only
+ * these, so one tenant's routes never lengthen another host's expressions.
+ */
+export function hostsOverlap(a: Pick<Decision, 'host'>, b: Pick<Decision, 'host'>): boolean {
+  if (a.host === '' || b.host === '') return true
+  const parent = (h: string) => (h.startsWith('*.') ? h.slice(2) : h.indexOf('.') > 0 ? h.slice(h.indexOf('.') + 1) : undefined)
+  if (a.host.startsWith('*.') && b.host.startsWith('*.')) return a.host === b.host
+  if (a.host.startsWith('*.')) return parent(b.host) === a.host.slice(2)
+  if (b.host.startsWith('*.')) return parent(a.host) === b.host.slice(2)
+  return a.host === b.host
+}
+
 /** The HTTPS port a redirect on this frontend's VIP sends clients to. */
 export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): number {
   return model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443

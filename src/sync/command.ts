@@ -84,7 +84,8 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
       namespace: f.namespace,
       context: kc.getCurrentContext(),
       model,
-      haproxy: hopts,
+      // sync's own listener is never a frontend: a tenant VIP on that address and port is left out (VIP2007).
+      haproxy: metricsAddr ? {...hopts, reserved: [...(hopts.reserved ?? []), {address: metricsAddr.host, port: metricsAddr.port, what: 'vipctl sync\'s --metrics-addr'}]} : hopts,
       target,
       debounceMs: opts.debounceMs,
       minReloadIntervalMs: opts.minReloadIntervalMs,

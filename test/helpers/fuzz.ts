@@ -175,7 +175,7 @@ export class Harness {
   run(c: Case): Violation[] {
     const values = {...POISON_BASE, ...c.changes}
     const snap = this.factory.snapshot(poisonObjects(values, c.tls))
-    const r = renderAll(snap, this.targets)
+    const r = renderAll(snap, this.targets, {}, this.base)
     for (const [k, ms] of Object.entries(r.ms)) this.stats.ms[k as TargetName] += ms
     this.stats.cases++
     const p = {keys: poisonKeys(values), namespace: values.namespace!}

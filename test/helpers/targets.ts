@@ -36,6 +36,8 @@ export interface Rendered {
   throws: Partial<Record<TargetName | 'model', string>>
   /** Milliseconds per stage. */
   ms: Partial<Record<TargetName | 'model', number>>
+  /** The DNAT layout's listen port per frontend id: what a later render keeps, as the running config's index gives it. */
+  dnatPorts?: Map<string, number>
 }
 
 /** validateTls once per Secret object: the good tenants' Secrets are shared by every case. */
@@ -67,7 +69,7 @@ function timed<T>(ms: Rendered['ms'], throws: Rendered['throws'], stage: TargetN
 }
 
 /** Renders the targets asked for; never throws (a throw is recorded per stage). */
-export function renderAll(snap: Snapshot, targets: readonly TargetName[] = TARGETS, modelOpts: ModelOptions = {}): Rendered {
+export function renderAll(snap: Snapshot, targets: readonly TargetName[] = TARGETS, modelOpts: ModelOptions = {}, running?: Rendered): Rendered {
   const throws: Rendered['throws'] = {}
   const ms: Rendered['ms'] = {}
   const model = timed(ms, throws, 'model', () => buildModel(snap, modelOpts))
@@ -91,7 +93,10 @@ export function renderAll(snap: Snapshot, targets: readonly TargetName[] = TARGE
     const vipDiagnostics: Diagnostic[] = []
     out.vip = timed(ms, throws, stage, () => {
       const bind = vipRules(model, 'bind', new Map(), vipDiagnostics)
-      const dnat = vipRules(model, 'dnat', generateHaproxy(model, secrets, HAPROXY_DNAT_OPTS).listeners, vipDiagnostics)
+      // A render after another (the poison arriving while the good tenants run) keeps the running listen ports.
+      const listeners = generateHaproxy(model, secrets, {...HAPROXY_DNAT_OPTS, ...(running?.dnatPorts ? {listenPorts: running.dnatPorts} : {})}).listeners
+      out.dnatPorts = new Map([...listeners].map(([id, l]) => [id, l.port]))
+      const dnat = vipRules(model, 'dnat', listeners, vipDiagnostics)
       return {bind, dnat, nftBind: rulesText(bind, 'bind', 'nftables').data.text, nftDnat: rulesText(dnat, 'dnat', 'nftables').data.text, iptables: ''}
     })
     out.diagnostics.push(...vipDiagnostics)

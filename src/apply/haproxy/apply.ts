@@ -13,7 +13,7 @@ import path from 'node:path'
 import {DataError, PermissionError, UnavailableError, UsageError, VipError, oneLine} from '../../errors.js'
 import {FILES_RESTORED, NOTHING_CHANGED, readTree, treeStateOf, removeOwnedDir, writeTree, type FileSpec, type TreeChange, type TreeFs} from '../files.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
-import {INDEX_FILE, generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, generateHaproxy, hostPort, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
 import {planHaproxy, type HaproxyPlan} from './plan.js'
 import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from './runtime.js'
@@ -86,7 +86,9 @@ export interface Planned {
 }
 
 export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, current: Current): Planned {
-  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime)})
+  const index = current.files.find((f) => f.path === INDEX_FILE)?.content
+  const listenPorts = opts.listen.mode === 'address' ? listenPortsFrom(index, opts.listen.address) : undefined
+  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime), listenPorts})
   checkListeners(desired, opts)
   return {plan: planHaproxy(current.files, desired.files, desired.servers, current.runtime), desired}
 }

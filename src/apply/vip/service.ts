@@ -1,11 +1,13 @@
 /** Services behind `generate nftables|iptables` and `apply|diff|delete vip`. */
 import {execFile} from 'node:child_process'
+import {lstatSync, readFileSync} from 'node:fs'
+import path from 'node:path'
 import type {Diagnostic, Snapshot} from '../../cluster/types.js'
 import {UnavailableError, UsageError} from '../../errors.js'
 import {buildModel} from '../../model/build.js'
 import type {ModelOptions} from '../../model/types.js'
 import type {DocResult} from '../../output/render.js'
-import {generateHaproxy, type HaproxyOptions} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyOptions} from '../../targets/haproxy/generate.js'
 import {secretLookup} from '../../generate/haproxy.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
 import {renderIptables, renderNft, vipRules, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
@@ -34,12 +36,25 @@ export function rulesFor(snap: Snapshot, modelOpts: ModelOptions, hopts: Haproxy
   if (mode === 'dnat') {
     // DNAT to the VIP itself would be a loop: the rules need the address HAProxy listens on.
     if (hopts.listen.mode !== 'address') throw new UsageError('--mode dnat needs --listen-address (where HAProxy listens; ports from --listen-base-port)')
-    const config = generateHaproxy(model, secretLookup(snap), hopts)
+    // The ports HAProxy listens on now (its index in --config-dir), so the rules and the running config agree.
+    const config = generateHaproxy(model, secretLookup(snap), {...hopts, listenPorts: hopts.listenPorts ?? listenPortsFrom(readIndex(hopts.configDir), hopts.listen.address)})
     checkListeners(config, hopts)
     listeners = config.listeners
   }
   const diagnostics = [...model.diagnostics]
   return {rules: vipRules(model, mode, listeners, diagnostics), diagnostics}
+}
+
+/** The index vipctl wrote in the config directory, read as a regular file only (never through a symlink), bounded. */
+function readIndex(configDir: string): string | undefined {
+  try {
+    const file = path.join(configDir, INDEX_FILE)
+    const st = lstatSync(file)
+    if (!st.isFile() || st.size > 64 * 1024 * 1024) return undefined
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 export function rulesText(rules: VipRule[], mode: VipMode, format: 'nftables' | 'iptables'): DocResult<{format: string; mode: VipMode; rules: string[]; text: string}> {

@@ -17,6 +17,7 @@ import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
+import {canonicalIp} from '../../model/ip.js'
 import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
@@ -35,6 +36,14 @@ export interface HaproxyOptions {
    * one address with ports from basePort, in frontend order (dnat mode, tests).
    */
   listen: {mode: 'vip'} | {mode: 'address'; address: string; basePort: number}
+  /**
+   * With a listen address (dnat layout): the port each frontend id has now (from the running config's index,
+   * see listenPortsFrom). A frontend keeps its port; a new one takes the lowest free port from basePort; so
+   * one object coming or going never moves another's port (the VIP rules and HAProxy agree between steps).
+   */
+  listenPorts?: Map<string, number>
+  /** Addresses vipctl itself listens on (besides metricsAddress): a frontend there is left out with a finding. */
+  reserved?: Array<{address: string; port: number; what: string}>
   /** Existing server slot names per backend and member (addr:port) to keep, so that runtime changes survive a reload. */
   slots?: Map<string, Map<string, string>>
   /**
@@ -138,8 +147,17 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     }
     return true
   })
-  frontends.forEach((f, i) => {
-    const listen = opts.listen.mode === 'vip' ? {address: f.address, port: f.port} : {address: opts.listen.address, port: opts.listen.basePort + i}
+  const ports = listenPortsFor(frontends, opts)
+  const mcut = opts.metricsAddress.lastIndexOf(':')
+  const reserved = [{address: opts.metricsAddress.slice(0, mcut).replace(/^\[|\]$/g, ''), port: Number(opts.metricsAddress.slice(mcut + 1)), what: 'vipctl\'s metrics and stats (--metrics-address)'}, ...(opts.reserved ?? [])]
+  frontends.forEach((f) => {
+    const listen = opts.listen.mode === 'vip' ? {address: f.address, port: f.port} : {address: opts.listen.address, port: ports.get(f.id)!}
+    // A tenant's VIP:port on an address and port vipctl itself listens on would share (or take) that listener.
+    const clash = opts.listen.mode === 'vip' ? reserved.find((r) => r.port === listen.port && (r.address === listen.address || canonicalIp(r.address) === listen.address || ['0.0.0.0', '::'].includes(r.address))) : undefined
+    if (clash) {
+      for (const p of f.provenance) diagnostics.push({severity: severityOf('VIP2007'), code: 'VIP2007', object: p.object, field: p.field, message: `${hostPort(listen.address, listen.port)} is where ${clash.what} listens; this frontend is left out`})
+      return
+    }
     const lines: Line[] = [line('bind', hostPort(listen.address, listen.port))]
     if (f.protocol === 'https') {
       const crtList = certificates(f, secrets, certFiles, files, diagnostics, opts)
@@ -175,6 +193,55 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   files.unshift({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644, secret: false})
   files.push({path: INDEX_FILE, content: `${JSON.stringify(index, null, 1)}\n`, mode: 0o644, secret: false})
   return {files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))), backends, listeners, servers, index, diagnostics}
+}
+
+/** Listen ports in the dnat layout: kept ones first (valid, not the metrics port, not taken twice), then the lowest free ones. */
+function listenPortsFor(frontends: Frontend[], opts: HaproxyOptions): Map<string, number> {
+  const out = new Map<string, number>()
+  if (opts.listen.mode !== 'address') return out
+  const base = opts.listen.basePort
+  const metricsPort = Number(opts.metricsAddress.slice(opts.metricsAddress.lastIndexOf(':') + 1))
+  const taken = new Set<number>([metricsPort])
+  for (const f of frontends) {
+    const p = opts.listenPorts?.get(f.id)
+    if (p !== undefined && Number.isInteger(p) && p >= base && p <= 65535 && !taken.has(p)) {
+      out.set(f.id, p)
+      taken.add(p)
+    }
+  }
+  let next = base
+  for (const f of frontends) {
+    if (out.has(f.id)) continue
+    while (taken.has(next)) next++
+    out.set(f.id, next)
+    taken.add(next)
+  }
+  return out
+}
+
+/**
+ * The listen port of each frontend in a config vipctl wrote, read from its
+ * index (vipctl-index.json) as untrusted input: anything malformed is ignored
+ * (those frontends then take fresh ports), never an error.
+ */
+export function listenPortsFrom(indexText: string | undefined, listenAddress: string): Map<string, number> {
+  const out = new Map<string, number>()
+  if (!indexText) return out
+  try {
+    const doc = JSON.parse(indexText) as {frontends?: unknown}
+    if (!doc || typeof doc.frontends !== 'object' || doc.frontends === null) return out
+    for (const [id, fe] of Object.entries(doc.frontends as Record<string, unknown>)) {
+      const listen = (fe as {listen?: unknown})?.listen
+      if (typeof listen !== 'string') continue
+      const cut = listen.lastIndexOf(':')
+      const addr = listen.slice(0, cut).replace(/^\[|\]$/g, '')
+      const port = Number(listen.slice(cut + 1))
+      if (addr === listenAddress && Number.isInteger(port) && port > 0 && port <= 65535) out.set(id, port)
+    }
+  } catch {
+    return new Map()
+  }
+  return out
 }
 
 function provenanceComment(objects: string[]): string {

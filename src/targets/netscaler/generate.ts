@@ -17,7 +17,7 @@
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {Frontend, LbModel, Pool} from '../../model/types.js'
-import {routingTable, type Decision} from '../../model/routing.js'
+import {hostsOverlap, routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -174,7 +174,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     if (!used.has(pool.id) || pool.protocol === 'UDP' || external.has(pool.id)) continue
     const n = poolNames(pool, P)
     const st = tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
-    const c = comment(pool, model)
+    // NetScaler comments hold at most 256 characters: cut like the cs vserver's.
+    const full = comment(pool, model)
+    const c = full.length > 200 ? `${full.slice(0, 197)}...` : full
     entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c})
     for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
     const mon = pool.monitor
@@ -253,6 +255,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const table = routingTable(f, model)
     const ordered = table.decisions
     const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
+    // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
+    const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && !external.has(d.action.pool) && routeRule(matchOf(d)).length <= 1499))
     const redirect = ordered.find((d) => d.action.kind === 'redirect')?.action
     if (redirect?.kind === 'redirect') {
       const act = name(`${P}-${f.address}_${f.port}_redirect_https`)
@@ -261,7 +265,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       ordered.forEach((d, i) => {
         if (d.action.kind !== 'redirect') return
         // Responder policies run before content switching: a decision earlier in the table that proxies must still win, as in HAProxy.
-        const before = ordered.slice(0, i).filter((x) => x.action.kind !== 'redirect')
+        const before = ordered.slice(0, i).filter((x) => switched.has(x) && hostsOverlap(x, d))
         const rule = [routeRule(matchOf(d)), ...before.map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
         if (rule.length > 1499) {
           diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the HTTPS redirect for ${d.host}${d.match.path} needs a NetScaler expression longer than 1,499 characters; left out`})
@@ -277,9 +281,14 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (d.action.kind !== 'pool' || external.has(d.action.pool)) continue
       const poolId = d.action.pool
       const pool = model.pools.find((p) => p.id === poolId)!
+      const rule = routeRule(matchOf(d))
+      if (rule.length > 1499) {
+        diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the route ${d.host}${d.match.path.slice(0, 60)}... needs a NetScaler expression of ${rule.length} characters (at most 1,499); left out`})
+        continue
+      }
       const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
       entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
-      entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(matchOf(d)), action: csp, match: matchOf(d)})
+      entities.push({type: 'cspolicy', policyname: csp, rule, action: csp, match: matchOf(d)})
       entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
     }
     if (f.defaultPool && !external.has(f.defaultPool)) {
