@@ -4,7 +4,9 @@
  * saying what it cannot serve.
  */
 import assert from 'node:assert/strict'
-import {loadOffline} from '../../src/cluster/offline.js'
+import {loadOffline, parseInto} from '../../src/cluster/offline.js'
+import {sortSnapshot} from '../../src/cluster/intake.js'
+import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
 import {renderHaproxy, secretLookup} from '../../src/generate/haproxy.js'
 import {buildModel, claimOrder} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
@@ -16,6 +18,13 @@ import {haproxyRoute} from '../helpers/routing.js'
 const noStdin = {readStdin: async () => ''}
 const OPTS = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}
 const load = (f: string) => loadOffline({filenames: [`test/fixtures/cases/${f}`], strict: false}, noStdin)
+
+/** A snapshot from manifest text, as offline input reads it. */
+function fromText(text: string): Snapshot {
+  const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+  parseInto(snap, text, 'm.yaml')
+  return sortSnapshot(snap)
+}
 
 describe('routing cases', () => {
   it('conflict-oldest-wins: the oldest Ingress keeps a host/path; the finding sits on the newcomer and names the winner', async () => {
@@ -65,11 +74,7 @@ describe('routing cases', () => {
 
 describe('an object that cannot be served is still read whole', () => {
   it('without a VIP, an Ingress still gets its backend, path and TLS findings (and a Service its port findings)', async () => {
-    const {parseInto} = await import('../../src/cluster/offline.js')
-    const {sortSnapshot} = await import('../../src/cluster/intake.js')
-    const {emptySnapshot} = await import('../../src/cluster/types.js')
-    const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
-    parseInto(snap, `apiVersion: networking.k8s.io/v1
+    const snap = fromText(`apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: novip, namespace: t}
 spec:
@@ -82,8 +87,8 @@ apiVersion: v1
 kind: Service
 metadata: {name: lb, namespace: t}
 spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 5000, protocol: SCTP}]}
-`, 'm.yaml')
-    const m = buildModel(sortSnapshot(snap), {})
+`)
+    const m = buildModel(snap, {})
     const got = m.diagnostics.map((d) => `${d.code} ${d.object} ${d.field ?? ''}`).sort()
     assert.deepEqual(got, [
       'VIP2001 Ingress/t/novip spec.defaultBackend.service.name',
@@ -130,11 +135,7 @@ describe('case externalname-backend', () => {
   })
 
   it('an ExternalName that is not a DNS name, or a backend port it cannot know, is a finding and the route is left out', async () => {
-    const {parseInto} = await import('../../src/cluster/offline.js')
-    const {sortSnapshot} = await import('../../src/cluster/intake.js')
-    const {emptySnapshot} = await import('../../src/cluster/types.js')
-    const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
-    parseInto(snap, `apiVersion: networking.k8s.io/v1
+    const snap = fromText(`apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}
 spec:
@@ -150,8 +151,8 @@ apiVersion: v1
 kind: Service
 metadata: {name: noport, namespace: t}
 spec: {type: ExternalName, externalName: ok.example.test}
-`, 'm.yaml')
-    const m = buildModel(sortSnapshot(snap), {})
+`)
+    const m = buildModel(snap, {})
     assert.deepEqual(m.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.object} ${d.field}`).sort(), [
       'VIP2002 Ingress/t/i spec.rules[0].http.paths[1].backend.service.port',
       'VIP2003 Service/t/bad spec.externalName',
