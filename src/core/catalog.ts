@@ -62,6 +62,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP3004', severity: 'warning', title: 'Value adjusted for the target', hint: 'The target needs the value changed to express it (e.g. NetScaler wants a monitor response timeout below its interval); the message says what was used.'},
   {code: 'VIP2016', severity: 'info', title: 'ExternalName backend', hint: 'HAProxy resolves the name through DNS at run time: make sure the node can resolve it (its resolv.conf). The NetScaler target does not serve ExternalName backends yet.'},
   {code: 'VIP2017', severity: 'warning', title: 'TLS host already served', hint: 'Another (older) object serves this TLS host on the same VIP:port with its own Secret; this Secret is not used for it. Remove the host from spec.tls, or use one Secret.'},
+  {code: 'VIP2018', severity: 'info', title: 'Readiness probe not carried into the health check', hint: 'The proxy cannot check what this probe checks; the message says what it checks instead.'},
   {code: 'VIP2013', severity: 'warning', title: 'NetScaler annotation not supported', hint: 'vipctl reads ingress.citrix.com/frontend-ip, secure-port, insecure-port, insecure-termination (allow, redirect) and lbvserver (lbmethod); others are ignored.'},
 ]
 

@@ -585,15 +585,26 @@ export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[], report: (
     for (const [ci, c] of pod.spec.containers.entries()) {
       if (!(c.ports ?? []).some((p) => p.containerPort === target) && sp.targetPort !== undefined) continue
       const probe = c.readinessProbe
-      if (!probe?.httpGet) continue
       const field = `spec.containers[${ci}].readinessProbe`
+      if (probe?.tcpSocket && !probe.httpGet) {
+        const tport = typeof probe.tcpSocket.port === 'number' ? probe.tcpSocket.port : (c.ports ?? []).find((p) => p.name === probe.tcpSocket!.port)?.containerPort
+        if (tport !== target) report('VIP2018', objectKey(pod), `${field}.tcpSocket.port`, `the probe connects to port ${tport ?? String(probe.tcpSocket.port)}; the proxy checks the serving port ${target} with a TCP connect`)
+      }
+      if (!probe?.httpGet) continue
       const port = typeof probe.httpGet.port === 'number' ? probe.httpGet.port : (c.ports ?? []).find((p) => p.name === probe.httpGet!.port)?.containerPort
+      if (port === undefined) {
+        report('VIP2018', objectKey(pod), `${field}.httpGet.port`, `no container port is named ${String(probe.httpGet.port)}; the proxy checks the serving port ${target} with a TCP connect`)
+        continue
+      }
       const path = probe.httpGet.path ?? '/'
       if (!allow.probePath(path)) {
         report('VIP2003', objectKey(pod), `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
         continue
       }
-      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') continue
+      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') {
+        report('VIP2018', objectKey(pod), `${field}.httpGet.scheme`, `scheme ${String(probe.httpGet.scheme).slice(0, 20)}: the proxy checks the serving port with a TCP connect (HTTPS health checks come with backend TLS)`)
+        continue
+      }
       const clamp = (what: keyof typeof MONITOR_LIMITS, value: number, from: string) => {
         const [lo, hi] = MONITOR_LIMITS[what]
         if (value >= lo && value <= hi) return value

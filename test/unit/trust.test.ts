@@ -245,6 +245,17 @@ spec: {ingressClassName: vipctl, rules: [{host: a.example.test, http: {paths: [{
     assert.ok(model.diagnostics.some((d) => d.code === 'VIP2003' && d.field === 'spec.containers[0].readinessProbe.httpGet.path'))
   })
 
+  it('a probe the proxy cannot check as written is said (VIP2018), never silently turned into a TCP check', async () => {
+    for (const [probe, field] of [
+      [{httpGet: {path: '/healthz', port: 8080, scheme: 'HTTPS'}}, 'spec.containers[0].readinessProbe.httpGet.scheme'],
+      [{httpGet: {path: '/healthz', port: 'nope'}}, 'spec.containers[0].readinessProbe.httpGet.port'],
+    ] as const) {
+      const model = buildModel(await snapOf(manifest(probe)), {})
+      assert.equal(model.pools[0]!.monitor.kind, 'tcp')
+      assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP2018').map((d) => d.field), [field])
+    }
+  })
+
   it('link-local and "this network" addresses are never VIPs or members', () => {
     for (const a of ['fe80::1', 'FEBF::1', '0.1.2.3', '0.0.0.0', '::', 'ff02::1', '224.0.0.1']) assert.equal(isUnicast(a), false, a)
     for (const a of ['fe8::1', 'fec0::1', '::1', '10.0.0.1', '::ffff:10.0.0.1']) assert.equal(isUnicast(a), true, a)
