@@ -107,6 +107,8 @@ const CFG_LINES = [
   `    bind ${IP}:\\d+`, `    bind ${IP}:\\d+ ssl crt-list ${PATHS} alpn h2,http/1.1`,
   `    http-request set-var\\(txn.host\\) req.hdr\\(host\\),lower,regsub\\(':\\[0-9\\]\\+\\$',\\),regsub\\('\\[\\.\\]\\$',\\)`,
   `    http-request return status 400 content-type text/plain string "invalid Host header" if !\\{ var\\(txn.host\\) -m len 0 \\} !\\{ var\\(txn.host\\) -m reg '\\^\\(\\[a-z0-9_-\\]\\+\\[\\.\\]\\)\\*\\[a-z0-9_-\\]\\+\\$' \\} !\\{ var\\(txn.host\\) -m reg '\\^\\[\\[\\]\\[0-9a-f:\\.\\]\\+\\[\\]\\]\\$' \\} \\{ var\\(txn.host\\) -m found \\}`,
+  `    http-request return status 400 content-type text/plain string "invalid path" if \\{ path -m reg '\\(\\^\\|/\\)\\[\\.\\]\\[\\.\\]\\?\\(/\\|\\$\\)' \\}`,
+  '    http-request return status 400 content-type text/plain string "invalid path" if \\{ path,lower -m sub %2e %5c \\}',
   '    http-request set-var-fmt\\(txn.hp\\) "%\\[var\\(txn.host\\)\\]%\\[path\\]"',
   '    http-request set-var-fmt\\(txn.wp\\) "\\*\\.%\\[var\\(txn.host\\),field\\(2,\\.,0\\)\\]%\\[path\\]" if !\\{ var\\(txn.be\\) -m found \\}',
   `    http-request set-var\\(txn.be\\) (var\\(txn.(hp|wp)\\),|path,)map_(str|beg)\\(${PATHS}\\)( if !\\{ var\\(txn.be\\) -m found \\})?`,

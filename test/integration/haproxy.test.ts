@@ -165,7 +165,7 @@ describe('HAProxy data plane (real HAProxy)', function () {
     write({web: [backends[1]!, backends[2]!], api: backends.slice(3), extraHosts: ['b.test'], extraDocs: `${secret}---\n${tlsIngress}`})
     const r = await vipctl(['apply', 'haproxy', '-f', manifestFile, ...flags, '--yes'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.match(r.stderr, /Ingress\/t\/tls.*VIP2004.*RSA key of 512 bits/)
+    assert.match(r.stderr, /Ingress\/t\/tls spec\.tls\[0\]\.secretName: .*RSA key of 512 bits.*\[VIP2004\]/)
     assert.doesNotMatch(readFileSync(cfg, 'utf8'), /ssl crt-list/)
     assert.equal((await get(port, 'b.test', '/')).body, 'api-1')
     write({web: [backends[1]!, backends[2]!], api: backends.slice(3), extraHosts: ['b.test']})
