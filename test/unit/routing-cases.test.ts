@@ -69,6 +69,10 @@ describe('routing cases', () => {
     assert.equal(rules.length, 2)
     assert.deepEqual(unsupported(diags), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
     assert.equal(vipRules(model, 'bind', h.config.listeners).length, 4)
+    // check says it too: never "No problems found" about what a target leaves out.
+    const {runChecks} = await import('../../src/check/check.js')
+    const found = runChecks(snap, {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
+    assert.deepEqual(unsupported(found), ['UDP 192.0.2.90:53', 'UDP 192.0.2.90:53', 'UDP 192.0.2.91:514', 'UDP 192.0.2.91:514'])
   })
 })
 
