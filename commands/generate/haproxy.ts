@@ -1,11 +1,9 @@
-import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {generateHaproxyFiles} from '../../src/generate/haproxy.js'
-import {checkTopDir} from '../../src/apply/files.js'
+import {configDirFor, generateHaproxyFiles} from '../../src/generate/haproxy.js'
 import {haproxyFlags, haproxyOptions} from '../../src/targets/haproxy/options.js'
 
 export default class GenerateHaproxy extends VipCommand {
@@ -25,11 +23,7 @@ export default class GenerateHaproxy extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags, metadata} = await this.parse(GenerateHaproxy)
-    // The config names its maps and certificates by absolute path: written with --out, it must name where they are,
-    // so --config-dir defaults to the --out directory (an explicit --config-dir still wins: deploy elsewhere).
-    const fromOut = flags.out !== undefined && metadata.flags['config-dir']?.setFromDefault !== false
-    if (fromOut) await checkTopDir(flags.out!, {flag: '--out', write: true}) // problems with the directory are named after --out
-    const configDir = fromOut ? path.resolve(flags.out!) : flags['config-dir']
+    const configDir = await configDirFor(flags.out, flags['config-dir'], metadata.flags['config-dir']?.setFromDefault !== false)
     const opts = haproxyOptions({...flags, 'config-dir': configDir})
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     const {result, diagnostics} = await generateHaproxyFiles(snapshot, modelOptions(flags), opts, flags.out)

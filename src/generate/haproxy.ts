@@ -4,7 +4,8 @@ import {buildModel} from '../model/build.js'
 import {validateTls} from '../model/tls.js'
 import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
-import {readTree, writeTree} from '../apply/files.js'
+import path from 'node:path'
+import {checkTopDir, readTree, writeTree} from '../apply/files.js'
 import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
 import {checkListeners} from '../targets/haproxy/options.js'
 
@@ -20,6 +21,17 @@ export interface GenerateView {
   target: 'haproxy'
   outDir?: string
   files: GeneratedFileView[]
+}
+
+/**
+ * The config names its maps and certificates by absolute path: written with --out, it must name where they
+ * are, so --config-dir defaults to the --out directory (an explicit --config-dir still wins: files that will
+ * live elsewhere). Problems with the directory are then named after --out (exit 64).
+ */
+export async function configDirFor(out: string | undefined, configDir: string, configDirDefaulted: boolean): Promise<string> {
+  if (out === undefined || !configDirDefaulted) return configDir
+  await checkTopDir(out, {flag: '--out', write: true})
+  return path.resolve(out)
 }
 
 export function secretLookup(snap: Snapshot): SecretLookup {

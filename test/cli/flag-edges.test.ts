@@ -8,6 +8,7 @@ import {lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSyn
 import os from 'node:os'
 import path from 'node:path'
 import {ROOT, vipctl, type CliResult} from '../helpers/cli.js'
+import {treeOf} from '../helpers/tree.js'
 
 const M = path.join(ROOT, 'test/fixtures/files/flag-edges.json')
 const BASE = path.join(ROOT, 'test/fixtures/files/m-base.json')
@@ -25,19 +26,7 @@ function refused(r: CliResult, code: number, re: RegExp): void {
   assert.doesNotMatch(r.stderr, /internal error|EEXIST|EISDIR|ENOTDIR|    at /)
 }
 
-/** Paths and bytes of every regular file below `dir` (symlinks listed, not followed). */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (rel: string) => {
-    const full = path.join(dir, rel)
-    const st = lstatSync(full)
-    if (st.isSymbolicLink()) out[rel] = 'symlink'
-    else if (st.isDirectory()) for (const e of readdirSync(full)) walk(rel ? `${rel}/${e}` : e)
-    else out[rel] = readFileSync(full, 'base64')
-  }
-  walk('')
-  return out
-}
+const tree = (dir: string) => treeOf(dir)
 
 describe('flag edges (built CLI)', function () {
   this.timeout(60_000)

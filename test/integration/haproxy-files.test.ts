@@ -11,23 +11,11 @@ import {lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync
 import path from 'node:path'
 import {ROOT, vipctl} from '../helpers/cli.js'
 import {freePort, showProc, startHaproxy, tempDirs, type Proxy} from '../helpers/haproxy.js'
+import {treeOf} from '../helpers/tree.js'
 
 const fixture = (name: string) => path.join(ROOT, 'test/fixtures/files', name)
 
-/** Every entry below `dir` but the last-known-good copy: type and bytes, symlinks not followed. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (rel: string) => {
-    const full = path.join(dir, rel)
-    const st = lstatSync(full)
-    if (st.isSymbolicLink()) out[rel] = 'symlink'
-    else if (st.isDirectory()) {
-      for (const e of readdirSync(full)) if (!(rel === '' && e === '.last-known-good')) walk(rel ? `${rel}/${e}` : e)
-    } else out[rel] = `${(st.mode & 0o777).toString(8)} ${readFileSync(full, 'base64')}`
-  }
-  walk('')
-  return out
-}
+const tree = (dir: string) => treeOf(dir, {modes: true, skip: ['.last-known-good']})
 
 describe('apply haproxy: symlinks and failures part-way in the config directory (real HAProxy)', function () {
   this.timeout(60_000)

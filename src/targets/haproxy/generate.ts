@@ -18,6 +18,7 @@ import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
 import {canonicalIp} from '../../model/ip.js'
+import {hostPortOption} from '../../core/address.js'
 import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
@@ -148,8 +149,8 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     return true
   })
   const ports = listenPortsFor(frontends, opts)
-  const mcut = opts.metricsAddress.lastIndexOf(':')
-  const reserved = [{address: opts.metricsAddress.slice(0, mcut).replace(/^\[|\]$/g, ''), port: Number(opts.metricsAddress.slice(mcut + 1)), what: 'vipctl\'s metrics and stats (--metrics-address)'}, ...(opts.reserved ?? [])]
+  const metrics = hostPortOption('--metrics-address', opts.metricsAddress)
+  const reserved = [{address: metrics.host, port: metrics.port, what: 'vipctl\'s metrics and stats (--metrics-address)'}, ...(opts.reserved ?? [])]
   frontends.forEach((f) => {
     const listen = opts.listen.mode === 'vip' ? {address: f.address, port: f.port} : {address: opts.listen.address, port: ports.get(f.id)!}
     // A tenant's VIP:port on an address and port vipctl itself listens on would share (or take) that listener.
@@ -200,7 +201,7 @@ function listenPortsFor(frontends: Frontend[], opts: HaproxyOptions): Map<string
   const out = new Map<string, number>()
   if (opts.listen.mode !== 'address') return out
   const base = opts.listen.basePort
-  const metricsPort = Number(opts.metricsAddress.slice(opts.metricsAddress.lastIndexOf(':') + 1))
+  const metricsPort = hostPortOption('--metrics-address', opts.metricsAddress).port
   const taken = new Set<number>([metricsPort])
   for (const f of frontends) {
     const p = opts.listenPorts?.get(f.id)

@@ -88,8 +88,8 @@ export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
 
 /**
  * Flags checked against what they produced: with --listen-address, every
- * frontend's port (--listen-base-port + its index) must exist, and none may be
- * the --metrics-address port on the same address.
+ * frontend's port must exist (the metrics port is never handed out: see the
+ * HAProxy target's listen ports).
  */
 export function checkListeners(config: Pick<HaproxyConfig, 'listeners'>, opts: HaproxyOptions): void {
   if (opts.listen.mode !== 'address') return
@@ -99,18 +99,5 @@ export function checkListeners(config: Pick<HaproxyConfig, 'listeners'>, opts: H
   const last = Math.max(...ports)
   if (last > 65535)
     throw new UsageError(`--listen-base-port ${base}: the ${ports.length} frontends need ports ${base}-${last}, but the last port is 65535 (use --listen-base-port ${Math.max(1, 65535 - (last - base))} or lower)`)
-  const metrics = hostPortOption('--metrics-address', opts.metricsAddress, {loopback: true})
-  const listen = opts.listen.address
-  const same = listen === metrics.host || (isIP(listen) === 4 && listen === '0.0.0.0') || (isIP(listen) === 6 && /^[0:]+$/.test(listen)) || normalIPv6(listen) === normalIPv6(metrics.host)
-  if (same && ports.includes(metrics.port))
-    throw new UsageError(`--metrics-address ${opts.metricsAddress}: port ${metrics.port} is also a frontend port (--listen-address ${listen} --listen-base-port ${base} gives ports ${base}-${last})`)
 }
 
-function normalIPv6(ip: string): string | undefined {
-  if (isIP(ip) !== 6) return undefined
-  const [head, tail] = ip.toLowerCase().split('::') as [string, string | undefined]
-  const h = head ? head.split(':') : []
-  const t = tail ? tail.split(':') : []
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
-  return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')
-}
