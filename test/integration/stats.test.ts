@@ -235,7 +235,8 @@ describe('vipctl stats against a real HAProxy', function () {
         for (let i = 0; i < 60; i++) {
           await sleep(200)
           screen = pane()
-          if (/[▂▃▄▅▆▇█]/.test(screen) && /TOTAL/.test(screen)) break
+          // Wait for traffic in the sparkline and for both servers to have passed their first checks (rise 2).
+          if (/[▂▃▄▅▆▇█]/.test(screen) && /servers up 2\/2/.test(screen)) break
         }
       } finally {
         clearInterval(load)
