@@ -11,7 +11,7 @@ import path from 'node:path'
 import {api, cluster, collectionPath, create, createNamespace, createNode, readyStatus, stopCluster, waitForEndpointSlices, writePodStatus} from '../test/helpers/cluster.js'
 import {freePort, startHaproxy, tempDirs} from '../test/helpers/haproxy.js'
 import {ROOT, vipctl} from '../test/helpers/cli.js'
-import {parseServersState, parseShowProc, sendRuntime} from '../src/apply/haproxy/runtime.js'
+import {parseServersState, parseShowProc, sendRuntime} from '../src/core/haproxy-runtime.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d)

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../src/model/compile.js'
 import {VipCommand} from '../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
@@ -36,11 +37,13 @@ export default class Check extends VipCommand {
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     // With --stats-socket, the running HAProxy is checked too (frontends, backends, servers DOWN, stale config).
     const hopts = haproxyOptions(flags)
-    const proxy = flags['stats-socket'] ? await readProxyState(snapshot, model, hopts, haproxyTarget(flags, hopts), processHaproxyIO()) : undefined
+    // The model is built once; the proxy check, the VIP rules and the analyzers all read it.
+    const compiled = compile(snapshot, model)
+    const proxy = flags['stats-socket'] ? await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO()) : undefined
     // With --netns or --vip-rules, our nftables table and the VIP addresses are checked too.
     const vipTarget = {netns: flags.netns, mode: flags.mode}
-    const vip = flags.netns || flags['vip-rules'] ? vipFindings(rulesFor(snapshot, model, hopts, flags.mode).rules, flags.mode, await readVipState(vipTarget, processVipIO()), flags.netns ? `netns ${flags.netns}` : 'this node') : []
-    const findings = runChecks(snapshot, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
+    const vip = flags.netns || flags['vip-rules'] ? vipFindings(rulesFor(compiled, hopts, flags.mode).rules, flags.mode, await readVipState(vipTarget, processVipIO()), flags.netns ? `netns ${flags.netns}` : 'this node') : []
+    const findings = runChecks(compiled, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
     return this.present(checkResult(findings, flags['fail-on'], this.config.version), flags.output)
   }
 }

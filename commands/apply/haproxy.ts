@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
@@ -29,7 +30,7 @@ export default class ApplyHaproxy extends VipCommand {
     const {flags} = await this.parse(ApplyHaproxy)
     const opts = haproxyOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const prepared = await prepareHaproxy(snapshot, modelOptions(flags), opts, haproxyTarget(flags, opts), processHaproxyIO(), !flags['dry-run'])
+    const prepared = await prepareHaproxy(compile(snapshot, modelOptions(flags)), opts, haproxyTarget(flags, opts), processHaproxyIO(), !flags['dry-run'])
     const p = prepared.planned.plan
     if (flags['dry-run']) return this.present(applyResult(p, {applied: 'dry-run'}), flags.output, prepared.diagnostics)
     if (p.kind !== 'none' && !flags.yes) {

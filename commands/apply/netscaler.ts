@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
@@ -6,7 +7,8 @@ import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
-import {applyNetscaler, netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {applyNetscaler, netscalerPlanResult, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {nitroClient} from '../../src/core/nitro.js'
 import {terminalText} from '../../src/core/printable.js'
 
 export default class ApplyNetscaler extends VipCommand {
@@ -29,7 +31,7 @@ export default class ApplyNetscaler extends VipCommand {
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     await client.login()
     try {
-      const {plan, desired, diagnostics} = await planAgainstAppliance(snapshot, modelOptions(flags), opts, client)
+      const {plan, desired, diagnostics} = await planAgainstAppliance(compile(snapshot, modelOptions(flags)), opts, client)
       if (flags['dry-run']) return this.present(netscalerPlanResult(plan, {applied: 'dry-run'}), flags.output, diagnostics)
       if (plan.changes.length > 0 && !flags.yes) {
         process.stderr.write(terminalText(describeNetscalerPlan(plan), {colour: false}))

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
@@ -17,7 +18,7 @@ export default class ApplyVip extends VipCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(ApplyVip)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const {rules, diagnostics} = rulesFor(snapshot, modelOptions(flags), haproxyOptions(flags), flags.mode)
+    const {rules, diagnostics} = rulesFor(compile(snapshot, modelOptions(flags)), haproxyOptions(flags), flags.mode)
     const target = {netns: flags.netns, mode: flags.mode}
     if (!flags['dry-run'] && !flags.yes) {
       const preview = await applyVipResult(rules, target, processVipIO(), true)

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {buildModel} from '../../src/model/build.js'
 import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
 import {FORMATS, type Format} from '../../src/output/render.js'
 import {readProxyState} from '../../src/check/proxy.js'
@@ -34,15 +34,16 @@ export default class CheckTrace extends VipCommand {
     const {args, flags} = await this.parse(CheckTrace)
     const model = modelOptions(flags)
     const {snapshot, namespace} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const lb = buildModel(snapshot, model)
+    const compiled = compile(snapshot, model)
+    const lb = compiled.model
     const ing = /^ingress\/(.+)$/.exec(args.target)
     // Live hops: the node's VIP rules (--netns, --vip-rules) and the running HAProxy (--stats-socket).
     const hopts = haproxyOptions(flags)
     const live = {
       ...(flags.netns || flags['vip-rules']
-        ? {vip: {state: await readVipState({netns: flags.netns, mode: flags.mode}, processVipIO()), rules: rulesFor(snapshot, model, hopts, flags.mode).rules, mode: flags.mode, where: flags.netns ? `netns ${flags.netns}` : 'this node'}}
+        ? {vip: {state: await readVipState({netns: flags.netns, mode: flags.mode}, processVipIO()), rules: rulesFor(compiled, hopts, flags.mode).rules, mode: flags.mode, where: flags.netns ? `netns ${flags.netns}` : 'this node'}}
         : {}),
-      ...(flags['stats-socket'] ? {proxy: await readProxyState(snapshot, model, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
+      ...(flags['stats-socket'] ? {proxy: await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
     }
     const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live) : [traceRequest(snapshot, lb, args.target, new Date(), live)]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')

@@ -1,4 +1,5 @@
 import {VipCommand} from '../../src/cli/base.js'
+import {compile} from '../../src/model/compile.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
@@ -14,7 +15,7 @@ export default class DiffHaproxy extends VipCommand {
     const {flags} = await this.parse(DiffHaproxy)
     const opts = haproxyOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const prepared = await prepareHaproxy(snapshot, modelOptions(flags), opts, haproxyTarget(flags, opts), processHaproxyIO(), false)
+    const prepared = await prepareHaproxy(compile(snapshot, modelOptions(flags)), opts, haproxyTarget(flags, opts), processHaproxyIO(), false)
     return this.present(planResult(prepared.planned.plan, true), flags.output, prepared.diagnostics)
   }
 }

@@ -1,9 +1,11 @@
 import {VipCommand} from '../../src/cli/base.js'
+import {compile} from '../../src/model/compile.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
-import {netscalerPlanResult, nitroClient, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {netscalerPlanResult, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {nitroClient} from '../../src/core/nitro.js'
 
 export default class DiffNetscaler extends VipCommand {
   static override description = 'What apply netscaler would change on the appliance, read through NITRO (exit 2 when something would)'
@@ -23,7 +25,7 @@ export default class DiffNetscaler extends VipCommand {
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     await client.login()
     try {
-      const {plan, diagnostics} = await planAgainstAppliance(snapshot, modelOptions(flags), opts, client)
+      const {plan, diagnostics} = await planAgainstAppliance(compile(snapshot, modelOptions(flags)), opts, client)
       return this.present(netscalerPlanResult(plan), flags.output, diagnostics)
     } finally {
       await client.logout()

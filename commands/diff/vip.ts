@@ -1,4 +1,5 @@
 import {VipCommand} from '../../src/cli/base.js'
+import {compile} from '../../src/model/compile.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
@@ -14,7 +15,7 @@ export default class DiffVip extends VipCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DiffVip)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const {rules, diagnostics} = rulesFor(snapshot, modelOptions(flags), haproxyOptions(flags), flags.mode)
+    const {rules, diagnostics} = rulesFor(compile(snapshot, modelOptions(flags)), haproxyOptions(flags), flags.mode)
     return this.present(await diffVip(rules, {netns: flags.netns, mode: flags.mode}, processVipIO()), flags.output, diagnostics)
   }
 }

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
@@ -26,7 +27,7 @@ export default class GenerateHaproxy extends VipCommand {
     const configDir = await configDirFor(flags.out, flags['config-dir'], metadata.flags['config-dir']?.setFromDefault !== false)
     const opts = haproxyOptions({...flags, 'config-dir': configDir})
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const {result, diagnostics} = await generateHaproxyFiles(snapshot, modelOptions(flags), opts, flags.out)
+    const {result, diagnostics} = await generateHaproxyFiles(compile(snapshot, modelOptions(flags)), opts, flags.out)
     return this.present(result, flags.output, diagnostics)
   }
 }

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
@@ -20,7 +21,7 @@ export default class GenerateNetscaler extends VipCommand {
     const {flags} = await this.parse(GenerateNetscaler)
     const opts = netscalerOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const {result, diagnostics} = await generateNetscalerFiles(snapshot, modelOptions(flags), opts, flags.out)
+    const {result, diagnostics} = await generateNetscalerFiles(compile(snapshot, modelOptions(flags)), opts, flags.out)
     return this.present(result, flags.output, diagnostics)
   }
 }

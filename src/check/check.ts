@@ -1,9 +1,7 @@
 /** `vipctl check`: the model's diagnostics plus every analyzer's findings, filtered, sorted, with a verdict. */
-import type {Diagnostic, Severity, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, Severity} from '../cluster/types.js'
 import {UsageError} from '../errors.js'
-import {buildModel} from '../model/build.js'
-import type {LbModel} from '../model/types.js'
-import {secretLookup} from '../generate/haproxy.js'
+import type {Compiled} from '../model/compile.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy} from '../targets/haproxy/generate.js'
 import {DEFAULT_NETSCALER_OPTIONS, generateNetscaler} from '../targets/netscaler/generate.js'
 import type {ListResult} from '../output/render.js'
@@ -34,18 +32,17 @@ const RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
  * tenant VIP on vipctl's own listener, an over-long NetScaler expression): check never says "no
  * problems" about something a target ignores. Rendered in memory with the default options.
  */
-function targetFindings(snap: Snapshot, model: LbModel): Diagnostic[] {
-  const secrets = secretLookup(snap)
+function targetFindings({model, secrets}: Compiled): Diagnostic[] {
   return [
     ...generateHaproxy(model, secrets, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).diagnostics,
     ...generateNetscaler(model, secrets, DEFAULT_NETSCALER_OPTIONS).diagnostics,
   ]
 }
 
-export function runChecks(snap: Snapshot, opts: CheckOptions, disable: string[], proxy?: ProxyState, extra: Diagnostic[] = []): Diagnostic[] {
+export function runChecks(c: Compiled, opts: CheckOptions, disable: string[], proxy?: ProxyState, extra: Diagnostic[] = []): Diagnostic[] {
   for (const code of disable) if (!CATALOG.has(code)) throw new UsageError(`--disable ${code}: unknown code`, 'see vipctl check --list-checks')
-  const model = buildModel(snap, opts.model)
-  const all = [...model.diagnostics, ...targetFindings(snap, model), ...ANALYZERS.flatMap((a) => a.run({snap, model, opts})), ...(proxy ? proxyFindings(snap, model, proxy) : []), ...extra]
+  const {snapshot: snap, model} = c
+  const all = [...model.diagnostics, ...targetFindings(c), ...ANALYZERS.flatMap((a) => a.run({snap, model, opts})), ...(proxy ? proxyFindings(snap, model, proxy) : []), ...extra]
   const seen = new Set<string>()
   return all
     .filter((d) => !disable.includes(d.code))

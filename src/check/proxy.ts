@@ -6,7 +6,7 @@
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import type {LbModel} from '../model/types.js'
 import type {HaproxyConfig} from '../targets/haproxy/generate.js'
-import type {StatRow} from '../apply/haproxy/runtime.js'
+import type {StatRow} from '../core/haproxy-runtime.js'
 import type {HaproxyPlan} from '../apply/haproxy/plan.js'
 import {catalogEntry} from '../core/catalog.js'
 
@@ -52,15 +52,14 @@ export function proxyFindings(snap: Snapshot, model: LbModel, p: ProxyState): Di
 
 /** Reads what the running HAProxy reports and what apply would change (needs the admin socket). */
 export async function readProxyState(
-  snap: Snapshot,
-  modelOpts: import('../model/types.js').ModelOptions,
+  c: import('../model/compile.js').Compiled,
   hopts: import('../targets/haproxy/generate.js').HaproxyOptions,
   target: import('../apply/haproxy/apply.js').HaproxyTarget,
   io: import('../apply/haproxy/apply.js').HaproxyIO,
 ): Promise<ProxyState> {
   const {prepareHaproxy} = await import('../apply/haproxy/service.js')
-  const {parseShowStat} = await import('../apply/haproxy/runtime.js')
-  const prepared = await prepareHaproxy(snap, modelOpts, hopts, target, io, true)
+  const {parseShowStat} = await import('../core/haproxy-runtime.js')
+  const prepared = await prepareHaproxy(c, hopts, target, io, true)
   const stats = parseShowStat(await io.send(target.statsSocket, 'show stat'))
   return {socket: target.statsSocket, stats, desired: prepared.planned.desired, plan: prepared.planned.plan}
 }

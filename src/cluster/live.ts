@@ -6,7 +6,7 @@
 import {PermissionError} from '../errors.js'
 import {addToSnapshot, intakeObject, safe, sortSnapshot} from './intake.js'
 import {loadKubeConfig} from './kubeconfig.js'
-import {BadReplyError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from './rest.js'
+import {BadReplyError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
 import type {Loaded, SourceIO, SourceOptions} from './source.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'

@@ -1,12 +1,10 @@
 /** `vipctl generate haproxy`: Snapshot -> LbModel -> HAProxy files, printed or written to a directory. */
-import type {Diagnostic, Snapshot} from '../cluster/types.js'
-import {buildModel} from '../model/build.js'
-import {validateTls} from '../model/tls.js'
-import type {ModelOptions} from '../model/types.js'
+import type {Diagnostic} from '../cluster/types.js'
+import type {Compiled} from '../model/compile.js'
 import type {DocResult} from '../output/render.js'
 import path from 'node:path'
-import {checkTopDir, readTree, writeTree} from '../apply/files.js'
-import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../targets/haproxy/generate.js'
+import {checkTopDir, readTree, writeTree} from '../core/files.js'
+import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions} from '../targets/haproxy/generate.js'
 import {checkListeners} from '../targets/haproxy/options.js'
 
 export interface GeneratedFileView {
@@ -34,30 +32,21 @@ export async function configDirFor(out: string | undefined, configDir: string, c
   return path.resolve(out)
 }
 
-export function secretLookup(snap: Snapshot): SecretLookup {
-  const byKey = new Map(snap.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
-  return (key) => {
-    const tls = byKey.get(key)?.tls
-    return tls ? validateTls(tls.cert.reveal(), tls.key.reveal()) : undefined
-  }
-}
-
-export function renderHaproxy(snap: Snapshot, model: ModelOptions, opts: HaproxyOptions): {config: HaproxyConfig; diagnostics: Diagnostic[]} {
-  const m = buildModel(snap, model)
-  const config = generateHaproxy(m, secretLookup(snap), opts)
+/** The model's findings and the HAProxy target's, with the files. Errors: UsageError when a listener clashes with --metrics-address. */
+export function renderHaproxy(c: Compiled, opts: HaproxyOptions): {config: HaproxyConfig; diagnostics: Diagnostic[]} {
+  const config = generateHaproxy(c.model, c.secrets, opts)
   checkListeners(config, opts)
-  return {config, diagnostics: [...m.diagnostics, ...config.diagnostics]}
+  return {config, diagnostics: [...c.model.diagnostics, ...config.diagnostics]}
 }
 
 export async function generateHaproxyFiles(
-  snap: Snapshot,
-  model: ModelOptions,
+  c: Compiled,
   opts: HaproxyOptions,
   outDir: string | undefined,
 ): Promise<{result: DocResult<GenerateView>; diagnostics: Diagnostic[]}> {
   // Writing over a config vipctl wrote: its frontends keep their listen ports (dnat layout).
   const previous = outDir && opts.listen.mode === 'address' ? (await readTree(outDir, [INDEX_FILE], [], {flag: '--out'}))[0]?.content : undefined
-  const {config, diagnostics} = renderHaproxy(snap, model, previous && opts.listen.mode === 'address' ? {...opts, listenPorts: listenPortsFrom(previous, opts.listen.address)} : opts)
+  const {config, diagnostics} = renderHaproxy(c, previous && opts.listen.mode === 'address' ? {...opts, listenPorts: listenPortsFrom(previous, opts.listen.address)} : opts)
   if (outDir) await writeTree(outDir, config.files, ['maps', 'certs'], {flag: '--out'})
   const files = config.files.map((f) => ({
     path: f.path,

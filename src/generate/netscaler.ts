@@ -1,13 +1,12 @@
 /** `vipctl generate netscaler`: Snapshot -> LbModel -> ns.conf batch and NITRO requests, printed or written with the certificate files. */
 import {Flags} from '@oclif/core'
-import type {Diagnostic, Snapshot} from '../cluster/types.js'
-import {writeTree} from '../apply/files.js'
+import type {Diagnostic} from '../cluster/types.js'
+import {writeTree} from '../core/files.js'
 import {UsageError} from '../errors.js'
-import {buildModel} from '../model/build.js'
-import type {ModelOptions} from '../model/types.js'
+import type {Compiled} from '../model/compile.js'
 import type {DocResult} from '../output/render.js'
 import {generateNetscaler, renderBatch, renderNitro, type NetscalerOptions} from '../targets/netscaler/generate.js'
-import {secretLookup, type GenerateView} from './haproxy.js'
+import type {GenerateView} from './haproxy.js'
 
 /** Flags of the NetScaler target, shared by generate, diff and apply. */
 export const netscalerFlags = {
@@ -21,9 +20,8 @@ export function netscalerOptions(f: {prefix: string; 'cert-dir': string}): Netsc
   return {prefix: f.prefix, certDir: f['cert-dir'].replace(/\/+$/, '') || '/'}
 }
 
-export async function generateNetscalerFiles(snap: Snapshot, model: ModelOptions, opts: NetscalerOptions, outDir: string | undefined): Promise<{result: DocResult<Omit<GenerateView, 'target'> & {target: 'netscaler'}>; diagnostics: Diagnostic[]}> {
-  const m = buildModel(snap, model)
-  const cfg = generateNetscaler(m, secretLookup(snap), opts)
+export async function generateNetscalerFiles(c: Compiled, opts: NetscalerOptions, outDir: string | undefined): Promise<{result: DocResult<Omit<GenerateView, 'target'> & {target: 'netscaler'}>; diagnostics: Diagnostic[]}> {
+  const cfg = generateNetscaler(c.model, c.secrets, opts)
   const files = [
     {path: 'ns.conf', content: renderBatch(cfg), mode: 0o644, secret: false},
     {path: 'nitro.json', content: renderNitro(cfg), mode: 0o644, secret: false},
@@ -32,7 +30,7 @@ export async function generateNetscalerFiles(snap: Snapshot, model: ModelOptions
   if (outDir) await writeTree(outDir, files, ['ssl'], {flag: '--out'})
   const view = files.map((f) => ({path: f.path, mode: `0${f.mode.toString(8)}`, bytes: Buffer.byteLength(f.content), ...(f.secret ? {} : {content: f.content})}))
   return {
-    diagnostics: [...m.diagnostics, ...cfg.diagnostics],
+    diagnostics: [...c.model.diagnostics, ...cfg.diagnostics],
     result: {
       type: 'doc',
       kind: 'GeneratedConfig',

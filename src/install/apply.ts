@@ -1,7 +1,7 @@
 /** Server-side apply of the install objects (field manager vipctl), or a server-side dry run diffed against the cluster. */
 import {createTwoFilesPatch} from 'diff'
 import {stringify} from 'yaml'
-import {statusError, type RestClient} from '../cluster/rest.js'
+import {statusError, type RestClient} from '../core/kube-rest.js'
 import {oneLine} from '../errors.js'
 import type {DocResult} from '../output/render.js'
 import {objectPath, type K8sObject} from './manifests.js'

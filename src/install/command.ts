@@ -1,7 +1,7 @@
 /** Flags of `vipctl install` and the service behind them. */
 import {Flags} from '@oclif/core'
 import {loadKubeConfig} from '../cluster/live.js'
-import {restClient} from '../cluster/rest.js'
+import {restClient} from '../core/kube-rest.js'
 import {UsageError} from '../errors.js'
 import type {Result} from '../output/render.js'
 import {applyInstall, installResult, manifestsResult} from './apply.js'

@@ -3,7 +3,7 @@
  * and `show stat` (CSV, columns found by their header names, so a newer
  * HAProxy with more columns still parses).
  */
-import type {RuntimeSend} from '../apply/haproxy/runtime.js'
+import type {RuntimeSend} from '../core/haproxy-runtime.js'
 import {UnavailableError} from '../errors.js'
 import {type ProcessInfo, type StatSample, type StatsFrame, type StatsReader} from './types.js'
 

@@ -1,8 +1,8 @@
 /** The stats service's I/O for a real process: socket or HTTP reader, the index file, timers. */
-import {readTree} from '../apply/files.js'
+import {readTree} from '../core/files.js'
 import {socketOption} from '../targets/haproxy/options.js'
 import path from 'node:path'
-import {sendRuntime} from '../apply/haproxy/runtime.js'
+import {sendRuntime} from '../core/haproxy-runtime.js'
 import {UsageError} from '../errors.js'
 import {INDEX_FILE} from '../targets/haproxy/generate.js'
 import {HaproxySocketReader} from './haproxy.js'
@@ -10,9 +10,9 @@ import {HaproxyPrometheusReader, httpGet} from './prometheus.js'
 import type {StatsIO, StatsOptions} from './tail.js'
 import type {StatsReader} from './types.js'
 import {parseFilter, type SortKey} from './kube.js'
-import {nitroClient} from '../apply/netscaler/service.js'
+import {nitroClient} from '../core/nitro.js'
 import {NitroStatsReader} from './nitro.js'
-import {systemClock} from '../sync/runtime.js'
+import {systemClock} from '../core/clock.js'
 
 export interface StatsFlagValues {
   'stats-socket'?: string

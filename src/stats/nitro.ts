@@ -4,7 +4,7 @@
  * servers. Kubernetes comes from the names vipctl gives (<prefix>-<VIP>_<port>_…)
  * and the -comment provenance of lb vservers.
  */
-import type {NitroClient} from '../apply/netscaler/nitro.js'
+import type {NitroClient} from '../core/nitro.js'
 import {emptySample, type StatSample, type StatsFrame, type StatsReader} from './types.js'
 
 const num = (v: unknown): number => {

@@ -7,10 +7,11 @@
  * last version; a stream that goes silent past the watchdog is cut and resumed.
  */
 import {collectionPath, listPages, type PageBudget, type Resource} from '../cluster/live.js'
-import type {RestClient, RestResponse} from '../cluster/rest.js'
-import {BadReplyError, statusError} from '../cluster/rest.js'
+import type {RestClient, RestResponse} from '../core/kube-rest.js'
+import {BadReplyError, statusError} from '../core/kube-rest.js'
 import {PermissionError, UnavailableError, oneLine} from '../errors.js'
-import type {Clock, Logger, SyncMetrics} from './runtime.js'
+import type {Logger, SyncMetrics} from './runtime.js'
+import type {Clock} from '../core/clock.js'
 
 export interface ReflectorOptions {
   namespace?: string

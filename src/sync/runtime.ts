@@ -4,25 +4,6 @@
  */
 import {jsonText, printable} from '../core/printable.js'
 
-export interface Clock {
-  now(): number
-  /** Resolves after ms, or at once when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
-  random(): number
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve()
-      const onAbort = () => (clearTimeout(t), resolve())
-      const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
-      signal?.addEventListener('abort', onAbort, {once: true})
-    }),
-  random: () => Math.random(),
-}
-
 export type Fields = Record<string, string | number | boolean | undefined>
 
 export interface Logger {

@@ -7,9 +7,10 @@
  * nft table flushed). Invalid objects are quarantined (left out and logged),
  * never blocking the others.
  */
+import {compile, type Compiled} from '../model/compile.js'
 import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
 import {pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
-import type {RestClient} from '../cluster/rest.js'
+import type {RestClient} from '../core/kube-rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
 import {oneLine, PermissionError, UnavailableError} from '../errors.js'
 import {prepareHaproxy} from '../apply/haproxy/service.js'
@@ -19,7 +20,8 @@ import {rulesFor} from '../apply/vip/service.js'
 import type {ModelOptions} from '../model/types.js'
 import type {HaproxyOptions} from '../targets/haproxy/generate.js'
 import {backoffDelay, Reflector, typedError, type ReflectorOptions, type RawObject} from './reflector.js'
-import type {Clock, Logger, SyncMetrics} from './runtime.js'
+import type {Logger, SyncMetrics} from './runtime.js'
+import type {Clock} from '../core/clock.js'
 import {severityOf} from '../core/catalog.js'
 
 export interface SyncOptions {
@@ -157,7 +159,14 @@ export class SyncLoop {
     } catch (error) {
       return this.failed('snapshot', error, since)
     }
-    const prepared = await prepareHaproxy(snap, this.opts.model, this.opts.haproxy, this.opts.target, this.io.haproxy, true).catch((e: unknown) => e as Error)
+    // The model is built once per reconcile: the HAProxy plan and the VIP rules derive from it.
+    let compiled: Compiled
+    try {
+      compiled = compile(snap, this.opts.model)
+    } catch (error) {
+      return this.failed('model', error, since)
+    }
+    const prepared = await prepareHaproxy(compiled, this.opts.haproxy, this.opts.target, this.io.haproxy, true).catch((e: unknown) => e as Error)
     if (prepared instanceof Error) return this.failed('plan', prepared, since)
     const diagnostics = prepared.diagnostics
     const quarantined = this.quarantine(diagnostics)
@@ -190,7 +199,7 @@ export class SyncLoop {
     let vipChanged = false
     if (this.opts.vip) {
       try {
-        const rules = rulesFor(snap, this.opts.model, this.opts.haproxy, this.opts.vip.mode).rules
+        const rules = rulesFor(compiled, this.opts.haproxy, this.opts.vip.mode, prepared.planned.desired).rules
         const vp = await applyVip(rules, this.opts.vip, this.io.vip)
         vipChanged = vp.changes
         if (vp.changes) {

@@ -9,7 +9,7 @@ import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {parseShowProc, sendRuntime} from '../../src/apply/haproxy/runtime.js'
+import {parseShowProc, sendRuntime} from '../../src/core/haproxy-runtime.js'
 
 export interface Proxy {
   dir: string

@@ -4,11 +4,12 @@
  * server address answers `be=<address> path=<url>`, and curl runs inside the
  * namespace. stop() removes the namespace and every process.
  */
+import {compile} from '../../src/model/compile.js'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {writeTree} from '../../src/apply/files.js'
+import {writeTree} from '../../src/core/files.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import type {Snapshot} from '../../src/cluster/types.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
@@ -28,7 +29,7 @@ export interface Netns {
 export async function serveInNetns(snap: Snapshot, ready: string[]): Promise<Netns> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-hosthdr-'))
   const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: path.join(dir, 'cfg'), runDir: path.join(dir, 'run'), metricsAddress: '127.0.0.1:18405'}
-  const {config} = renderHaproxy(snap, {}, opts)
+  const {config} = renderHaproxy(compile(snap, {}), opts)
   await writeTree(opts.configDir, config.files, ['maps', 'certs'])
   const cfg = config.files[0]!.content
   const binds = [...cfg.matchAll(/^\s+bind (\d[\d.]+):/gm)].map((m) => m[1]!)

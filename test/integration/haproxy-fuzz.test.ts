@@ -6,6 +6,7 @@
  * those the model asked for, and HAProxy accepts the result (`haproxy -c` on
  * every distinct output).
  */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
 import {execFile} from 'node:child_process'
@@ -17,8 +18,8 @@ import {deriveEndpointSlices} from '../../src/cluster/derive.js'
 import {addToSnapshot, intakeObject, sortSnapshot} from '../../src/cluster/intake.js'
 import {loadOffline} from '../../src/cluster/offline.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
-import {writeTree} from '../../src/apply/files.js'
-import {secretLookup, renderHaproxy} from '../../src/generate/haproxy.js'
+import {writeTree} from '../../src/core/files.js'
+import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy, type HaproxyConfig, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
 import type {LbModel} from '../../src/model/types.js'
@@ -172,10 +173,10 @@ describe('HAProxy output is accepted by HAProxy and cannot be injected', functio
     const caseInputs = ['externalname-backend/manifests.yaml', 'conflict-oldest-wins/manifests.yaml', 'mixed-protocol-vip/manifests.yaml', 'one-object-stops-render/manifest.json', 'vip-spelling-hijack/manifest.json',
       'tls-secret-blocks-everyone/manifest-bad-chain.json', 'tls-secret-blocks-everyone/manifest-crt-plus-otherkey.json', 'private-key-in-tls-crt/manifest.json', 'host-header-route-bypass/manifests.yaml'].map((f) => `test/fixtures/cases/${f}`)
     for (const input of [...HAPROXY_CASES, ...caseInputs]) {
-      const {config} = renderHaproxy(await loadOffline({filenames: [input], strict: false}, {readStdin: async () => ''}), {}, opts)
+      const {config} = renderHaproxy(compile(await loadOffline({filenames: [input], strict: false}, {readStdin: async () => ''}), {}), opts)
       await haproxyCheck(config, dir)
     }
-    await haproxyCheck(renderHaproxy(manyRoutes(1000), {}, opts).config, dir)
+    await haproxyCheck(renderHaproxy(compile(manyRoutes(1000), {}), opts).config, dir)
   })
 
   it('10,000+ adversarial objects: only allowed lines, exactly the model\'s sections, servers and routes; haproxy -c passes', async () => {

@@ -15,7 +15,7 @@ import {api, cluster, collectionPath, create, createNamespace, createNode, ready
 import {ROOT, vipctl} from '../helpers/cli.js'
 import {freePort, tempDirs} from '../helpers/haproxy.js'
 import {haproxyInNode, labUp, type Lab} from '../helpers/netlab.js'
-import {parseServersState, parseShowProc, sendRuntime} from '../../src/apply/haproxy/runtime.js'
+import {parseServersState, parseShowProc, sendRuntime} from '../../src/core/haproxy-runtime.js'
 import {startRelay, type Relay} from '../helpers/relay.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

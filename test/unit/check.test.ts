@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {compile} from '../../src/model/compile.js'
 import {generateKeyPairSync} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
@@ -30,7 +31,7 @@ function findings(text: string, o = opts(), disable: string[] = []) {
   parseInto(s, text, 'c.yaml')
   deriveEndpointSlices(s)
   sortSnapshot(s)
-  return runChecks(s, o, disable)
+  return runChecks(compile(s, o.model), o, disable)
 }
 
 function codes(text: string, o = opts(), disable: string[] = []): string[] {
@@ -38,13 +39,13 @@ function codes(text: string, o = opts(), disable: string[] = []): string[] {
   parseInto(s, text, 'c.yaml')
   deriveEndpointSlices(s)
   sortSnapshot(s)
-  return runChecks(s, o, disable).map((d) => d.code)
+  return runChecks(compile(s, o.model), o, disable).map((d) => d.code)
 }
 
 describe('check', () => {
   it('examples/shop has no errors or warnings (one info: api.shop.example.com has no / rule)', async () => {
     const snap = await loadOffline({filenames: ['examples/shop'], strict: false}, {readStdin: async () => ''})
-    const found = runChecks(snap, opts(), [])
+    const found = runChecks(compile(snap, opts().model), opts(), [])
     assert.deepEqual(found.filter((d) => d.severity !== 'info'), [])
     assert.deepEqual(found.map((d) => `${d.code} ${d.object}`), ['VIP4014 Ingress/shop/api'])
   })
@@ -115,7 +116,7 @@ describe('check', () => {
 describe('check reports for CI', () => {
   async function brokenFindings() {
     const snap = await loadOffline({filenames: ['examples/broken'], strict: false}, {readStdin: async () => ''})
-    const result = checkResult(runChecks(snap, opts({vipPool: '192.0.2.0/28'}), []), 'error', '0.1.0')
+    const result = checkResult(runChecks(compile(snap, opts({vipPool: '192.0.2.0/28'}).model), opts({vipPool: '192.0.2.0/28'}), []), 'error', '0.1.0')
     return result
   }
 

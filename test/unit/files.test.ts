@@ -5,6 +5,7 @@
  * changes, and a failure injected part-way leaves the tree byte-identical with
  * no temp file left behind.
  */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {unlinkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -12,11 +13,10 @@ import path from 'node:path'
 import {ExitCode, VipError} from '../../src/errors.js'
 import {loadOffline} from '../../src/cluster/offline.js'
 import {buildModel} from '../../src/model/build.js'
-import {secretLookup} from '../../src/generate/haproxy.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy} from '../../src/targets/haproxy/generate.js'
 import {prepareHaproxy} from '../../src/apply/haproxy/service.js'
 import type {HaproxyIO} from '../../src/apply/haproxy/apply.js'
-import {checkTopDir, readTree, realFs, removeOwnedDir, treeStateOf, writeTree, type FileSpec, type TreeFs} from '../../src/apply/files.js'
+import {checkTopDir, readTree, realFs, removeOwnedDir, treeStateOf, writeTree, type FileSpec, type TreeFs} from '../../src/core/files.js'
 
 const OWNED = ['maps', 'certs']
 
@@ -330,7 +330,7 @@ describe('apply haproxy: a failure part-way leaves the previous files (injected 
       const {opts, fake, config} = await setup()
       const before = config()
       const m3 = await load('m3.json') // the VIP changes: a reload plan
-      const prepared = await prepareHaproxy(m3, {}, opts, target, {...fake.io, fs: failRename(opts.configDir, n)}, true)
+      const prepared = await prepareHaproxy(compile(m3, {}), opts, target, {...fake.io, fs: failRename(opts.configDir, n)}, true)
       assert.equal(prepared.planned.plan.kind, 'reload')
       const e = await rejects(prepared.run(), ExitCode.Unavailable, /^writing the new configuration failed: .*I\/O error; the previous files are in place and HAProxy still runs them \(not reloaded\)$/)
       assert.doesNotMatch(e.message, /192\.0\.2\.99/)
@@ -343,7 +343,7 @@ describe('apply haproxy: a failure part-way leaves the previous files (injected 
   it('a reload HAProxy fails after the write restores the previous files byte for byte and reloads them', async () => {
     const {opts, fake, config} = await setup([1])
     const before = config()
-    const prepared = await prepareHaproxy(await load('m3.json'), {}, opts, target, fake.io, true)
+    const prepared = await prepareHaproxy(compile(await load('m3.json'), {}), opts, target, fake.io, true)
     await rejects(prepared.run(), ExitCode.Unavailable, /^reload failed: HAProxy could not load the new configuration .*; restored the previous configuration and reloaded it$/)
     assert.deepEqual(config(), before)
     assert.equal(fake.state.sent.filter((s) => s.endsWith(': reload')).length, 2) // the new files, then the previous ones
@@ -353,7 +353,7 @@ describe('apply haproxy: a failure part-way leaves the previous files (injected 
     const {opts, fake, config} = await setup()
     const before = config()
     const moved = await load('m-base.json', (s) => s.replaceAll('10.244.1.5', '10.244.1.6'))
-    const prepared = await prepareHaproxy(moved, {}, opts, target, {...fake.io, fs: failRename(opts.configDir, 1)}, true)
+    const prepared = await prepareHaproxy(compile(moved, {}), opts, target, {...fake.io, fs: failRename(opts.configDir, 1)}, true)
     assert.equal(prepared.planned.plan.kind, 'runtime')
     await rejects(prepared.run(), ExitCode.Unavailable, /^the runtime update was applied but writing the files failed: .*; the previous files were kept and HAProxy reloaded them \(the runtime update is undone\)$/)
     assert.deepEqual(config(), before)
@@ -368,7 +368,7 @@ describe('apply haproxy: a failure part-way leaves the previous files (injected 
     unlinkSync(path.join(opts.configDir, 'vipctl-index.json'))
     symlinkSync(victim, path.join(opts.configDir, 'vipctl-index.json'))
     const before = config()
-    await rejects(prepareHaproxy(await load('m3.json'), {}, opts, target, fake.io, true), ExitCode.DataErr, /C\/vipctl-index\.json is a symlink/)
+    await rejects(prepareHaproxy(compile(await load('m3.json'), {}), opts, target, fake.io, true), ExitCode.DataErr, /C\/vipctl-index\.json is a symlink/)
     assert.deepEqual(config(), before)
     assert.equal(readFileSync(victim, 'utf8'), 'precious\n')
     assert.equal(fake.state.sent.filter((s) => s.endsWith(': reload')).length, 0)

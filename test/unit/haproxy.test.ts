@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
+import {compile} from '../../src/model/compile.js'
 import {certFileName} from '../../src/targets/haproxy/generate.js'
 import {Chalk} from 'chalk'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
 import {generateHaproxyFiles, renderHaproxy} from '../../src/generate/haproxy.js'
 import {planHaproxy, structure} from '../../src/apply/haproxy/plan.js'
-import {command, parseServersState, parseShowProc} from '../../src/apply/haproxy/runtime.js'
+import {command, parseServersState, parseShowProc} from '../../src/core/haproxy-runtime.js'
 import {slotsFrom} from '../../src/apply/haproxy/apply.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
 import {line, renderSections} from '../../src/targets/haproxy/syntax.js'
@@ -41,7 +42,7 @@ describe('HAProxy target', () => {
   for (const input of HAPROXY_CASES) {
     it(`renders ${input} as in the golden file`, async () => {
       const snap = await loadOffline({filenames: [input], strict: false}, noStdin)
-      const {result, diagnostics} = await generateHaproxyFiles(snap, {}, GOLDEN_OPTS, undefined)
+      const {result, diagnostics} = await generateHaproxyFiles(compile(snap, {}), GOLDEN_OPTS, undefined)
       const text = render(result, 'table', plain)
       const diag = diagnostics.map((d) => `# ${d.severity} ${d.code} ${d.object} ${d.field ?? ''}: ${d.message}`).join('\n')
       assertGolden(`haproxy/${caseName(input)}.txt`, `${diag ? `${diag}\n\n` : ''}${text}`)
@@ -50,7 +51,7 @@ describe('HAProxy target', () => {
   }
 
   it('renders 1,000 routes through two map files per frontend, not one rule each', () => {
-    const {config} = renderHaproxy(manyRoutes(1000), {}, GOLDEN_OPTS)
+    const {config} = renderHaproxy(compile(manyRoutes(1000), {}), GOLDEN_OPTS)
     const cfg = config.files.find((f) => f.path === 'haproxy.cfg')!.content
     assert.equal((cfg.match(/map_(str|beg)\(/g) ?? []).length, 6)
     const exact = config.files.find((f) => f.path.endsWith('.exact.map'))!.content.trim().split('\n')
@@ -61,13 +62,13 @@ describe('HAProxy target', () => {
   })
 
   it('is deterministic: the same model gives the same bytes', async () => {
-    const a = renderHaproxy(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}, GOLDEN_OPTS)
-    const b = renderHaproxy(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}, GOLDEN_OPTS)
+    const a = renderHaproxy(compile(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}), GOLDEN_OPTS)
+    const b = renderHaproxy(compile(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}), GOLDEN_OPTS)
     assert.deepEqual(a.config.files, b.config.files)
   })
 
   it('writes certificates with mode 0600 under a name derived injectively from namespace/name', async () => {
-    const {config} = renderHaproxy(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}, GOLDEN_OPTS)
+    const {config} = renderHaproxy(compile(await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), {}), GOLDEN_OPTS)
     const pem = config.files.filter((f) => f.path.endsWith('.pem'))
     assert.equal(pem.length, 1)
     assert.equal(pem[0]!.path, 'certs/shop_shop-tls.pem')
@@ -85,7 +86,7 @@ describe('HAProxy target', () => {
         '5 shop_catalog_80 1 SRV_1 10.244.2.13 2 0 1 1 0 6 3 4 6 0 0 0 - 8080 - 0 0 - - 0\n' +
         '5 shop_catalog_80 3 SRV_3 10.244.1.12 2 0 1 1 0 6 3 4 6 0 0 0 - 8080 - 0 0 - - 0\n',
     )
-    const {config} = renderHaproxy(snap, {}, {...GOLDEN_OPTS, slots: slotsFrom(running)})
+    const {config} = renderHaproxy(compile(snap, {}), {...GOLDEN_OPTS, slots: slotsFrom(running)})
     const servers = config.servers.filter((s) => s.backend === 'shop_catalog_80').map((s) => `${s.server}=${s.address}`)
     assert.deepEqual(servers, ['SRV_1=10.244.2.13', 'SRV_2=10.244.1.14', 'SRV_3=10.244.1.12', 'SRV_4=0.0.0.0', 'SRV_5=0.0.0.0', 'SRV_6=0.0.0.0', 'SRV_7=0.0.0.0'])
   })

@@ -1,4 +1,5 @@
 /** migrate haproxy: the haproxy.cfg reader, an on-prem fixture (golden objects + report), check, and the same routing after migrate -> generate haproxy. */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {stringify} from 'yaml'
@@ -6,7 +7,6 @@ import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
 import {runChecks} from '../../src/check/check.js'
-import {secretLookup} from '../../src/generate/haproxy.js'
 import {migrateHaproxy, parseHaproxyCfg} from '../../src/migrate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {generateHaproxy} from '../../src/targets/haproxy/generate.js'
@@ -74,7 +74,7 @@ describe('migrate haproxy', () => {
     const r = run()
     const snap = emptySnapshot({kind: 'offline', files: []})
     parseInto(snap, [...r.objects, ...r.secrets].map((o) => stringify(o)).join('---\n'), 'migrated.yaml')
-    assert.deepEqual(runChecks(sortSnapshot(snap), {model: {}, now: new Date('2026-11-25T00:00:00Z'), certWarnDays: 21}, []).filter((f) => f.severity === 'error'), [])
+    assert.deepEqual(runChecks(compile(sortSnapshot(snap), {}), {model: {}, now: new Date('2026-11-25T00:00:00Z'), certWarnDays: 21}, []).filter((f) => f.severity === 'error'), [])
   })
 
   it('generate haproxy from the migrated objects routes every request of the table as the original config did', () => {

@@ -1,11 +1,11 @@
 /** migrate netscaler: the ns.conf reader, rule forms, an on-prem fixture (golden objects + report), and the round trip through generate netscaler. */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {stringify} from 'yaml'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
-import {secretLookup} from '../../src/generate/haproxy.js'
 import {runChecks} from '../../src/check/check.js'
 import {buildModel} from '../../src/model/build.js'
 import {migrateNetscaler, parseRule} from '../../src/migrate/netscaler.js'
@@ -74,7 +74,7 @@ describe('migrate netscaler: an on-prem ns.conf', () => {
     const r = run()
     const snap = emptySnapshot({kind: 'offline', files: []})
     parseInto(snap, [...r.objects, ...r.secrets].map((o) => stringify(o)).join('---\n'), 'migrated.yaml')
-    const findings = runChecks(sortSnapshot(snap), {model: {}, now: new Date('2026-11-25T00:00:00Z'), certWarnDays: 21}, [])
+    const findings = runChecks(compile(sortSnapshot(snap), {}), {model: {}, now: new Date('2026-11-25T00:00:00Z'), certWarnDays: 21}, [])
     assert.deepEqual(findings.filter((f) => f.severity === 'error'), [])
   })
 

@@ -1,9 +1,9 @@
 /** NetScaler target: goldens (ns.conf batch + NITRO), names NetScaler accepts, dependency order, the same bytes twice, no key material printed. */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {Chalk} from 'chalk'
 import {loadOffline} from '../../src/cluster/offline.js'
 import {generateNetscalerFiles, netscalerOptions} from '../../src/generate/netscaler.js'
-import {secretLookup} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {render} from '../../src/output/render.js'
 import {generateNetscaler, nsHash, renderBatch, renderNitro, toCli, type NsEntity} from '../../src/targets/netscaler/generate.js'
@@ -19,7 +19,7 @@ describe('NetScaler target', () => {
   for (const input of HAPROXY_CASES) {
     it(`renders ${input} as in the golden files (ns.conf batch and NITRO)`, async () => {
       const snap = await loadOffline({filenames: [input], strict: false}, noStdin)
-      const {result, diagnostics} = await generateNetscalerFiles(snap, {}, OPTS, undefined)
+      const {result, diagnostics} = await generateNetscalerFiles(compile(snap, {}), OPTS, undefined)
       const text = render(result, 'table', plain)
       assert.doesNotMatch(text, /PRIVATE KEY/)
       const files = result.data.files

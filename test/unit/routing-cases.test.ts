@@ -3,11 +3,12 @@
  * and UDP on one VIP and port number as two frontends, with every target
  * saying what it cannot serve.
  */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
-import {renderHaproxy, secretLookup} from '../../src/generate/haproxy.js'
+import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel, claimOrder} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
 import {generateNetscaler} from '../../src/targets/netscaler/generate.js'
@@ -29,7 +30,7 @@ function fromText(text: string): Snapshot {
 describe('routing cases', () => {
   it('conflict-oldest-wins: the oldest Ingress keeps a host/path; the finding sits on the newcomer and names the winner', async () => {
     const snap = await load('conflict-oldest-wins/manifests.yaml')
-    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
     const clash = diagnostics.filter((d) => d.code === 'VIP2010')
     assert.deepEqual(clash.map((d) => d.object), ['Ingress/aaa/intruder'])
     assert.match(clash[0]!.message, /Ingress\/team-b\/z-old/)
@@ -57,7 +58,7 @@ describe('routing cases', () => {
     const udp = model.frontends.filter((f) => f.protocol === 'udp')
     for (const f of udp) assert.match(f.defaultPool!, /\/UDP$/)
     assert.notEqual(model.frontends[0]!.defaultPool, model.frontends[1]!.defaultPool)
-    const h = renderHaproxy(snap, {}, OPTS)
+    const h = renderHaproxy(compile(snap, {}), OPTS)
     const unsupported = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'VIP3001').map((d) => d.message.match(/UDP \S+/)![0]).sort()
     assert.deepEqual(unsupported(h.config.diagnostics), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
     assert.match(h.config.files[0]!.content, /frontend tcp_192-0-2-90_53/)
@@ -71,7 +72,7 @@ describe('routing cases', () => {
     assert.equal(vipRules(model, 'bind', h.config.listeners).length, 4)
     // check says it too: never "No problems found" about what a target leaves out.
     const {runChecks} = await import('../../src/check/check.js')
-    const found = runChecks(snap, {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
+    const found = runChecks(compile(snap, {}), {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
     assert.deepEqual(unsupported(found), ['UDP 192.0.2.90:53', 'UDP 192.0.2.90:53', 'UDP 192.0.2.91:514', 'UDP 192.0.2.91:514'])
   })
 })
@@ -110,7 +111,7 @@ spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 5000,
 describe('case externalname-backend', () => {
   it('HAProxy resolves the name itself (resolvers, no resolution at start), TLS to 443; NetScaler says it cannot; check and trace name it', async () => {
     const snap = await load('externalname-backend/manifests.yaml')
-    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
     assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), [])
     assert.deepEqual(diagnostics.filter((d) => d.code === 'VIP2016').map((d) => d.object).sort(), ['Service/ext/docs', 'Service/ext/legacy'])
     const cfg = config.files[0]!.content

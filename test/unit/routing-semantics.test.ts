@@ -5,6 +5,7 @@
  * the expression subset it writes (the rule text itself, in priority order).
  * Both must send every request to the same place.
  */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {haproxyRoute, normHost} from '../helpers/routing.js'
 import {MANIFESTS, TABLE, parseManifests} from '../helpers/semantics.js'
@@ -12,7 +13,6 @@ import {decide, routingTable, uncoveredPathsGo} from '../../src/model/routing.js
 import {traceRequest} from '../../src/check/trace.js'
 import {runChecks} from '../../src/check/check.js'
 import {buildModel} from '../../src/model/build.js'
-import {secretLookup} from '../../src/generate/haproxy.js'
 import {generateHaproxy} from '../../src/targets/haproxy/generate.js'
 import {generateNetscaler, poolNames, type NsEntity} from '../../src/targets/netscaler/generate.js'
 
@@ -195,7 +195,7 @@ describe('routing semantics: one table for the routing module, both targets, tra
   })
 
   it('check says what the routing module does: no false 404 or shadowing where a wildcard, host-less rule or default takes the request', () => {
-    const found = runChecks(snap, {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
+    const found = runChecks(compile(snap, {}), {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
     // shop.test has a Prefix / rule; x.wild.test has none of its own; the default backend takes every other request.
     assert.deepEqual(found.filter((d) => d.code === 'VIP4014' || d.code === 'VIP4042'), [])
     const table = routingTable(fe, model)

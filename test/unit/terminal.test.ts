@@ -4,6 +4,7 @@
  * breaks, C1, separators, bidi, zero-width, BOM, lone surrogates), while JSON and
  * YAML keep the exact original values.
  */
+import {compile} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {Chalk} from 'chalk'
@@ -212,7 +213,7 @@ describe('terminal safety: every result type in table and wide', () => {
     })
 
     it(`check (${name}): findings table, wide, junit, sarif; one printable line per diagnostic`, () => {
-      const found = runChecks(snap, {model: {}, certWarnDays: 21, now: new Date('2027-01-01T00:00:00Z')}, [])
+      const found = runChecks(compile(snap, {}), {model: {}, certWarnDays: 21, now: new Date('2027-01-01T00:00:00Z')}, [])
       assertRenders(checkResult(found, 'warning'), 'check')
       for (const d of found) assertClean(formatDiagnostic(d), `${d.code} ${d.object}`, FORBIDDEN)
     })
@@ -226,7 +227,7 @@ describe('terminal safety: every result type in table and wide', () => {
     assert.ok(wide.includes(printable(path)), wide)
     // One table row per rule: the path cannot add rows of its own.
     assert.equal(wide.trimEnd().split('\n').length, 3)
-    const found = runChecks(snaps.case, {model: {}, certWarnDays: 21, now: new Date('2027-01-01T00:00:00Z')}, [])
+    const found = runChecks(compile(snaps.case, {}), {model: {}, certWarnDays: 21, now: new Date('2027-01-01T00:00:00Z')}, [])
     const vip2009 = found.find((d) => d.code === 'VIP2009')!
     assert.ok(vip2009.message.includes(path), 'the finding keeps the raw value for JSON')
     const line = diagnosticLines([vip2009], plain.chalk, {verbose: true})[0]!

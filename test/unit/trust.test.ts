@@ -4,13 +4,14 @@
  * spelling, key material in certificate files), each as a property over the
  * whole kind, plus its case with the right value.
  */
+import {compile, secretLookup} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {loadOffline} from '../../src/cluster/offline.js'
-import {renderHaproxy, secretLookup} from '../../src/generate/haproxy.js'
+import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {FIELD_CHARS, allow, canonicalHost} from '../../src/model/grammar.js'
 import {canonicalIp, isUnicast} from '../../src/model/ip.js'
@@ -41,7 +42,7 @@ describe('trust: one grammar per field', () => {
 
   it('case one-object-stops-render: a "~" path renders for HAProxy and NetScaler, with everything else', async () => {
     const snap = await load('one-object-stops-render/manifest.json')
-    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
     assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), [])
     const maps = config.files.filter((f) => f.path.endsWith('.map')).map((f) => f.content).join('')
     assert.match(maps, /a\.example\.com\/~alice /)
@@ -84,7 +85,7 @@ describe('trust: canonical identity', () => {
     assert.deepEqual(tcp[0]!.provenance.map((p) => p.object), ['Service/t1/tcp'])
     const clash = m.diagnostics.find((d) => d.code === 'VIP2007')
     assert.equal(clash?.object, 'Service/t2/tcp')
-    const {config} = renderHaproxy(snap, {}, OPTS)
+    const {config} = renderHaproxy(compile(snap, {}), OPTS)
     assert.equal(config.files[0]!.content.match(/bind \[::1\]:16379/g)?.length, 1)
     assert.doesNotMatch(config.files[0]!.content, /0:0:0:0:0:0:0:1/)
   })
@@ -179,7 +180,7 @@ describe('trust: TLS Secrets as the proxy loads them', () => {
   it('case tls-secret-blocks-everyone: the tenant gets VIP2004 and loses TLS; every other route and frontend still renders', async () => {
     for (const file of ['manifest-bad-chain.json', 'manifest-crt-plus-otherkey.json']) {
       const snap = await load(`tls-secret-blocks-everyone/${file}`)
-      const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+      const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
       const errors = diagnostics.filter((d) => d.severity === 'error')
       assert.deepEqual(errors.map((d) => [d.code, d.object, d.field]), [['VIP2004', 'Ingress/t1/ing', 'spec.tls[0].secretName']], file)
       assert.doesNotMatch(config.files[0]!.content, /ssl crt-list/, file)
@@ -220,7 +221,7 @@ spec: {ingressClassName: vipctl, rules: [{host: a.example.test, http: {paths: [{
 
   it('probe timings past what HAProxy and NetScaler accept are clamped and reported (VIP2015), never written', async () => {
     const snap = await snapOf(manifest({periodSeconds: 3_000_000, timeoutSeconds: 3_000_000, failureThreshold: 100_000, successThreshold: 1000}))
-    const {config, diagnostics} = renderHaproxy(snap, {}, OPTS)
+    const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
     assert.deepEqual(diagnostics.filter((d) => d.code === 'VIP2015').map((d) => d.field).sort(), [
       'spec.containers[0].readinessProbe.failureThreshold', 'spec.containers[0].readinessProbe.periodSeconds',
       'spec.containers[0].readinessProbe.successThreshold', 'spec.containers[0].readinessProbe.timeoutSeconds',

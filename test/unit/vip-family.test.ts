@@ -5,6 +5,7 @@
  * map, `nft -f` refused the whole script, and `apply vip` failed for every
  * tenant. Now that one rule is left out with a VIP3001 finding on its object.
  */
+import {compile} from '../../src/model/compile.js'
 import assert from 'node:assert/strict'
 import {rulesFor, rulesText} from '../../src/apply/vip/service.js'
 import {SnapshotFactory, service, slice} from '../helpers/tenants.js'
@@ -23,7 +24,7 @@ describe('VIP rules across address families (dnat)', () => {
     ['fd00::5', '2001:db8::7|6379', 'Service/t4/db'],
   ] as const) {
     it(`--listen-address ${listen}: the other family's VIP is left out with a finding, the rest is written`, () => {
-      const {rules, diagnostics} = rulesFor(snap, {}, {...GOLDEN_OPTS, listen: {mode: 'address', address: listen, basePort: 20080}}, 'dnat')
+      const {rules, diagnostics} = rulesFor(compile(snap, {}), {...GOLDEN_OPTS, listen: {mode: 'address', address: listen, basePort: 20080}}, 'dnat')
       assert.deepEqual(rules.map((r) => `${r.vip}|${r.port}`), [kept])
       const d = diagnostics.filter((x) => x.code === 'VIP3001')
       assert.equal(d.length, 1)
@@ -37,7 +38,7 @@ describe('VIP rules across address families (dnat)', () => {
   }
 
   it('bind mode keeps both families', () => {
-    const {rules, diagnostics} = rulesFor(snap, {}, GOLDEN_OPTS, 'bind')
+    const {rules, diagnostics} = rulesFor(compile(snap, {}), GOLDEN_OPTS, 'bind')
     assert.equal(rules.length, 2)
     assert.equal(diagnostics.filter((x) => x.code === 'VIP3001').length, 0)
   })

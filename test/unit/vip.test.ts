@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {compile} from '../../src/model/compile.js'
 import {loadOffline} from '../../src/cluster/offline.js'
 import {rulesFor, rulesText} from '../../src/apply/vip/service.js'
 import {planVip} from '../../src/apply/vip/apply.js'
@@ -14,7 +15,7 @@ describe('VIP rules (nftables, iptables)', () => {
   for (const [format, mode] of [['nftables', 'dnat'], ['nftables', 'bind'], ['iptables', 'dnat']] as const) {
     it(`renders examples/shop as ${format} (${mode}) as in the golden file`, async () => {
       const snap = await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin)
-      const {rules} = rulesFor(snap, {}, {...GOLDEN_OPTS, listen: mode === 'dnat' ? {mode: 'address', address: '10.200.1.1', basePort: 20080} : {mode: 'vip'}}, mode)
+      const {rules} = rulesFor(compile(snap, {}), {...GOLDEN_OPTS, listen: mode === 'dnat' ? {mode: 'address', address: '10.200.1.1', basePort: 20080} : {mode: 'vip'}}, mode)
       assertGolden(`vip/shop.${format}.${mode}.txt`, render(rulesText(rules, mode, format), 'table', plain))
     })
   }

@@ -10,24 +10,20 @@
  * Runtime plans: admin-socket commands, then haproxy.cfg rewritten to match.
  */
 import path from 'node:path'
+import type {Exec} from '../../core/exec.js'
 import {DataError, PermissionError, UnavailableError, UsageError, VipError, oneLine} from '../../errors.js'
-import {FILES_RESTORED, NOTHING_CHANGED, readTree, treeStateOf, removeOwnedDir, writeTree, type FileSpec, type TreeChange, type TreeFs} from '../files.js'
+import {FILES_RESTORED, NOTHING_CHANGED, readTree, treeStateOf, removeOwnedDir, writeTree, type FileSpec, type TreeChange, type TreeFs} from '../../core/files.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
 import {INDEX_FILE, generateHaproxy, hostPort, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
 import {planHaproxy, type HaproxyPlan} from './plan.js'
-import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from './runtime.js'
+import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from '../../core/haproxy-runtime.js'
 
-export interface ExecResult {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 /** The I/O the applier needs; tests and commands pass the real ones. */
 export interface HaproxyIO {
   send: RuntimeSend
-  exec(cmd: string, args: string[]): Promise<ExecResult>
+  exec: Exec
   sleep(ms: number): Promise<void>
   /** File-system calls for the config directory (default: the real ones); tests inject failures. */
   fs?: TreeFs

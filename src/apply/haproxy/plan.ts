@@ -5,9 +5,9 @@
  * is rewritten so that a later reload keeps them. Anything else is "reload".
  */
 import {createTwoFilesPatch} from 'diff'
-import type {FileSpec} from '../files.js'
+import type {FileSpec} from '../../core/files.js'
 import {INDEX_FILE, type DesiredServer, type HaproxyFile} from '../../targets/haproxy/generate.js'
-import {command, type ServerState} from './runtime.js'
+import {command, type ServerState} from '../../core/haproxy-runtime.js'
 
 export interface FileChange {
   path: string

@@ -1,30 +1,20 @@
 /** `vipctl diff haproxy` and `vipctl apply haproxy`: the same pipeline; diff stops after the plan. */
-import {execFile} from 'node:child_process'
+import {processExec} from '../../core/exec.js'
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {Diagnostic, Snapshot} from '../../cluster/types.js'
-import {UnavailableError} from '../../errors.js'
-import {secretLookup} from '../../generate/haproxy.js'
-import {buildModel} from '../../model/build.js'
-import type {ModelOptions} from '../../model/types.js'
+import type {Diagnostic} from '../../cluster/types.js'
+import type {Compiled} from '../../model/compile.js'
 import type {DocResult} from '../../output/render.js'
 import type {HaproxyOptions} from '../../targets/haproxy/generate.js'
 import {execute, plan, readCurrent, type ApplyOutcome, type HaproxyIO, type HaproxyTarget, type Planned} from './apply.js'
 import {describePlan, type HaproxyPlan} from './plan.js'
-import {sendRuntime} from './runtime.js'
+import {sendRuntime} from '../../core/haproxy-runtime.js'
 import {severityOf} from '../../core/catalog.js'
 
 export function processHaproxyIO(): HaproxyIO {
   return {
     send: sendRuntime,
     sleep: (ms) => sleep(ms),
-    exec: (cmd, args) =>
-      new Promise((resolve, reject) =>
-        execFile(cmd, args, {timeout: 60_000, maxBuffer: 16 * 1024 * 1024}, (err, stdout, stderr) => {
-          const e = err as (NodeJS.ErrnoException & {code?: number | string}) | null
-          if (e && e.code === 'ENOENT') return reject(new UnavailableError(`${cmd}: not found`, {hint: 'install HAProxy or pass --haproxy-bin'}))
-          resolve({code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr})
-        }),
-      ),
+    exec: processExec({timeoutMs: 60_000, hint: 'install HAProxy or pass --haproxy-bin'}),
   }
 }
 
@@ -36,15 +26,13 @@ export interface Prepared {
 
 /** Loads what runs, renders what is desired and plans; `run` carries the plan out. */
 export async function prepareHaproxy(
-  snap: Snapshot,
-  modelOpts: ModelOptions,
+  c: Compiled,
   opts: HaproxyOptions,
   target: HaproxyTarget,
   io: HaproxyIO,
   needRuntime: boolean,
 ): Promise<Prepared> {
-  const model = buildModel(snap, modelOpts)
-  const secrets = secretLookup(snap)
+  const {model, secrets} = c
   const current = await readCurrent(opts, target, io, needRuntime)
   const planned = plan(model, secrets, opts, current)
   const diagnostics = [...model.diagnostics, ...planned.desired.diagnostics]

@@ -8,7 +8,7 @@
  */
 import {oneLine} from '../../errors.js'
 import {toNitro, type NetscalerConfig, type NsEntity} from '../../targets/netscaler/generate.js'
-import {NitroError, type NitroClient} from './nitro.js'
+import {NitroError, type NitroClient} from '../../core/nitro.js'
 
 /** Entity types we own (prefix-named) and their name field. */
 const ENTITIES: Record<string, string> = {

@@ -1,15 +1,11 @@
 /** `vipctl diff|apply netscaler`: credentials, the NITRO session, plan and apply; results for the renderer. */
-import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import type {Diagnostic, Snapshot} from '../../cluster/types.js'
-import {UsageError} from '../../errors.js'
-import {secretLookup} from '../../generate/haproxy.js'
-import {buildModel} from '../../model/build.js'
-import type {ModelOptions} from '../../model/types.js'
+import type {Diagnostic} from '../../cluster/types.js'
+import type {Compiled} from '../../model/compile.js'
 import type {DocResult} from '../../output/render.js'
 import {generateNetscaler, type NetscalerOptions} from '../../targets/netscaler/generate.js'
 import {applyNetscaler, describeNetscalerPlan, planNetscaler, readAppliance, type NetscalerOutcome, type NetscalerPlan} from './apply.js'
-import {httpTransport, NitroClient, type NitroTransport} from './nitro.js'
+import type {NitroClient} from '../../core/nitro.js'
 
 export const nitroFlags = {
   'nitro-url': Flags.string({description: 'NetScaler management address, e.g. https://10.0.0.5', required: true, helpGroup: 'NITRO'}),
@@ -18,37 +14,9 @@ export const nitroFlags = {
   'insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the appliance\'s TLS certificate (verified by default)', helpGroup: 'NITRO'}),
 }
 
-export interface NitroFlagValues {
-  'nitro-url': string
-  'nitro-user'?: string
-  'nitro-password-file'?: string
-  'insecure-skip-tls-verify': boolean
-}
-
-export function nitroClient(f: NitroFlagValues, env: NodeJS.ProcessEnv, transport?: NitroTransport): NitroClient {
-  const username = f['nitro-user'] ?? env.NITRO_USER
-  if (!username) throw new UsageError('no NITRO user: pass --nitro-user or set NITRO_USER')
-  let password = env.NITRO_PASSWORD
-  if (f['nitro-password-file']) {
-    try {
-      password = readFileSync(f['nitro-password-file'], 'utf8').replace(/\r?\n$/, '')
-    } catch (e) {
-      throw new UsageError(`--nitro-password-file ${f['nitro-password-file']}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`)
-    }
-  }
-  if (!password) throw new UsageError('no NITRO password: set NITRO_PASSWORD or pass --nitro-password-file')
-  let url: URL
-  try {
-    url = new URL(f['nitro-url'])
-  } catch {
-    throw new UsageError(`--nitro-url ${JSON.stringify(f['nitro-url'])}: not a URL`)
-  }
-  return new NitroClient(url.origin, {username, password}, transport ?? httpTransport(f['insecure-skip-tls-verify']))
-}
-
-export async function planAgainstAppliance(snap: Snapshot, model: ModelOptions, opts: NetscalerOptions, client: NitroClient) {
-  const m = buildModel(snap, model)
-  const desired = generateNetscaler(m, secretLookup(snap), opts)
+export async function planAgainstAppliance(c: Compiled, opts: NetscalerOptions, client: NitroClient) {
+  const m = c.model
+  const desired = generateNetscaler(m, c.secrets, opts)
   const observed = await readAppliance(client, opts.prefix)
   return {desired, plan: planNetscaler(desired, observed), diagnostics: [...m.diagnostics, ...desired.diagnostics] as Diagnostic[]}
 }

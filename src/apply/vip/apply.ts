@@ -3,17 +3,12 @@
  * roll back, delete only what is ours. nftables only; iptables output is for
  * reading and for hosts where an operator loads it by hand.
  */
+import type {Exec, ExecResult} from '../../core/exec.js'
 import {DataError, PermissionError, UnavailableError, oneLine} from '../../errors.js'
 import {TABLE, renderNft, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
 
-export interface ExecResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
 export interface VipIO {
-  exec(cmd: string, args: string[], input?: string): Promise<ExecResult>
+  exec: Exec
 }
 
 export interface VipTarget {

@@ -1,45 +1,38 @@
 /** Services behind `generate nftables|iptables` and `apply|diff|delete vip`. */
-import {execFile} from 'node:child_process'
+import {processExec} from '../../core/exec.js'
 import {lstatSync, readFileSync} from 'node:fs'
 import path from 'node:path'
-import type {Diagnostic, Snapshot} from '../../cluster/types.js'
-import {UnavailableError, UsageError} from '../../errors.js'
-import {buildModel} from '../../model/build.js'
-import type {ModelOptions} from '../../model/types.js'
+import type {Diagnostic} from '../../cluster/types.js'
+import {UsageError} from '../../errors.js'
+import type {Compiled} from '../../model/compile.js'
 import type {DocResult} from '../../output/render.js'
-import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyOptions} from '../../targets/haproxy/generate.js'
-import {secretLookup} from '../../generate/haproxy.js'
+import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions} from '../../targets/haproxy/generate.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
 import {renderIptables, renderNft, vipRules, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
 import {applyVip, deleteVip, planVip, readVipState, ruleKey, type VipIO, type VipPlan, type VipTarget} from './apply.js'
 
 export function processVipIO(): VipIO {
-  return {
-    exec: (cmd, args, input) =>
-      new Promise((resolve, reject) => {
-        const child = execFile(cmd, args, {timeout: 30_000}, (err, stdout, stderr) => {
-          const e = err as (NodeJS.ErrnoException & {code?: number | string}) | null
-          if (e && e.code === 'ENOENT') return reject(new UnavailableError(`${cmd}: not found`, {hint: 'install nftables and iproute2'}))
-          resolve({code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr})
-        })
-        // The command may exit before reading its input (a bad namespace): its result says why, not an EPIPE.
-        child.stdin?.on('error', () => {})
-        child.stdin?.end(input ?? '')
-      }),
-  }
+  return {exec: processExec({timeoutMs: 30_000, hint: 'install nftables and iproute2'})}
 }
 
-/** The rules for a mode; dnat targets are where the HAProxy target listens (--listen-address). */
-export function rulesFor(snap: Snapshot, modelOpts: ModelOptions, hopts: HaproxyOptions, mode: VipMode): {rules: VipRule[]; diagnostics: Diagnostic[]} {
-  const model = buildModel(snap, modelOpts)
+/**
+ * The rules for a mode; dnat targets are where the HAProxy target listens (--listen-address): the listeners
+ * of `rendered` (the config just planned from the same model) or, without it, of a config rendered here with
+ * the ports of the index in --config-dir. Errors: UsageError for dnat without --listen-address.
+ */
+export function rulesFor(c: Compiled, hopts: HaproxyOptions, mode: VipMode, rendered?: Pick<HaproxyConfig, 'listeners'>): {rules: VipRule[]; diagnostics: Diagnostic[]} {
+  const model = c.model
   let listeners = new Map<string, {address: string; port: number}>()
   if (mode === 'dnat') {
     // DNAT to the VIP itself would be a loop: the rules need the address HAProxy listens on.
     if (hopts.listen.mode !== 'address') throw new UsageError('--mode dnat needs --listen-address (where HAProxy listens; ports from --listen-base-port)')
     // The ports HAProxy listens on now (its index in --config-dir), so the rules and the running config agree.
-    const config = generateHaproxy(model, secretLookup(snap), {...hopts, listenPorts: hopts.listenPorts ?? listenPortsFrom(readIndex(hopts.configDir), hopts.listen.address)})
-    checkListeners(config, hopts)
-    listeners = config.listeners
+    if (rendered) listeners = rendered.listeners
+    else {
+      const config = generateHaproxy(model, c.secrets, {...hopts, listenPorts: hopts.listenPorts ?? listenPortsFrom(readIndex(hopts.configDir), hopts.listen.address)})
+      checkListeners(config, hopts)
+      listeners = config.listeners
+    }
   }
   const diagnostics = [...model.diagnostics]
   return {rules: vipRules(model, mode, listeners, diagnostics), diagnostics}

@@ -10,7 +10,7 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {PermissionError, UnavailableError, DataError, oneLine} from '../errors.js'
-import {safe} from './intake.js'
+import {printableShort} from './printable.js'
 
 export interface RestResponse {
   status: number
@@ -45,7 +45,7 @@ export function parseBody(buf: Buffer): {body: unknown; notJson?: string} {
   try {
     return {body: JSON.parse(text)}
   } catch {
-    return {body: undefined, notJson: safe(text.slice(0, 120))}
+    return {body: undefined, notJson: printableShort(text.slice(0, 120))}
   }
 }
 
@@ -112,7 +112,7 @@ export function transportError(err: NodeJS.ErrnoException, server: string): Erro
 export function statusError(res: RestResponse, intent: RequestIntent, server: string, user: string): Error {
   const body = (res.body !== null && typeof res.body === 'object' ? res.body : {}) as {message?: unknown}
   const text = typeof body.message === 'string' ? body.message : (res.notJson ?? '')
-  const msg = text ? safe(oneLine(text)).slice(0, 300) : ''
+  const msg = text ? printableShort(oneLine(text)).slice(0, 300) : ''
   const where = intent.namespace ? ` in namespace "${intent.namespace}"` : ' at cluster scope'
   const target = intent.name ? `${intent.resource} "${intent.name}"` : intent.resource
   switch (res.status) {
@@ -164,15 +164,15 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
   try {
     base = new URL(server)
   } catch (error) {
-    throw new DataError(`${origin}: cluster "${safe(cluster.name)}": server ${JSON.stringify(safe(server))} is not a URL`, {cause: error})
+    throw new DataError(`${origin}: cluster "${printableShort(cluster.name)}": server ${JSON.stringify(printableShort(server))} is not a URL`, {cause: error})
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
-    throw new DataError(`${origin}: cluster "${safe(cluster.name)}": server ${JSON.stringify(safe(server))}: scheme ${JSON.stringify(safe(base.protocol))} is not http: or https:`)
+    throw new DataError(`${origin}: cluster "${printableShort(cluster.name)}": server ${JSON.stringify(printableShort(server))}: scheme ${JSON.stringify(printableShort(base.protocol))} is not http: or https:`)
   const opts: https.RequestOptions = {headers: {}}
   try {
     await kc.applyToHTTPSOptions(opts)
   } catch (error) {
-    throw new DataError(`${origin}: cannot set up credentials for user "${safe(user)}": ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
+    throw new DataError(`${origin}: cannot set up credentials for user "${printableShort(user)}": ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
   }
   const mod = base.protocol === 'http:' ? http : https
 

@@ -5,7 +5,7 @@
  * (";" separates commands on this socket).
  */
 import net from 'node:net'
-import {PermissionError, UnavailableError} from '../../errors.js'
+import {PermissionError, UnavailableError} from '../errors.js'
 
 const TOKEN = /^[A-Za-z0-9_.:\-/]+$/
 

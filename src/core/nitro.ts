@@ -4,9 +4,10 @@
  * into typed errors. Credentials are never printed; TLS is verified unless the
  * user turns it off.
  */
+import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import {DataError, PermissionError, UnavailableError, UsageError} from '../../errors.js'
+import {DataError, PermissionError, UnavailableError, UsageError} from '../errors.js'
 
 export interface NitroCredentials {
   username: string
@@ -145,4 +146,34 @@ export function httpTransport(insecure: boolean, timeoutMs = 30_000): NitroTrans
       r.on('error', (e) => reject(Object.assign(e, {cause: {code: (e as NodeJS.ErrnoException).code ?? e.message}})))
       r.end(req.body)
     })
+}
+
+/** The NITRO user and password, from flags or NITRO_USER / NITRO_PASSWORD (a password is never a flag value). */
+export interface NitroFlagValues {
+  'nitro-url': string
+  'nitro-user'?: string
+  'nitro-password-file'?: string
+  'insecure-skip-tls-verify': boolean
+}
+
+/** A session with the appliance. Errors: UsageError (exit 64) for a missing user or password, an unreadable password file, or a bad URL. */
+export function nitroClient(f: NitroFlagValues, env: NodeJS.ProcessEnv, transport?: NitroTransport): NitroClient {
+  const username = f['nitro-user'] ?? env.NITRO_USER
+  if (!username) throw new UsageError('no NITRO user: pass --nitro-user or set NITRO_USER')
+  let password = env.NITRO_PASSWORD
+  if (f['nitro-password-file']) {
+    try {
+      password = readFileSync(f['nitro-password-file'], 'utf8').replace(/\r?\n$/, '')
+    } catch (e) {
+      throw new UsageError(`--nitro-password-file ${f['nitro-password-file']}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+    }
+  }
+  if (!password) throw new UsageError('no NITRO password: set NITRO_PASSWORD or pass --nitro-password-file')
+  let url: URL
+  try {
+    url = new URL(f['nitro-url'])
+  } catch {
+    throw new UsageError(`--nitro-url ${JSON.stringify(f['nitro-url'])}: not a URL`)
+  }
+  return new NitroClient(url.origin, {username, password}, transport ?? httpTransport(f['insecure-skip-tls-verify']))
 }
