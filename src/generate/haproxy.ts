@@ -4,7 +4,8 @@ import type {Compiled} from '../model/compile.js'
 import type {DocResult} from '../output/render.js'
 import path from 'node:path'
 import {checkTopDir, readTree, writeTree} from '../core/files.js'
-import {INDEX_FILE, generateHaproxy, listenPortsFrom, type HaproxyConfig, type HaproxyOptions} from '../targets/haproxy/generate.js'
+import {INDEX_FILE, generateHaproxy, type HaproxyConfig, type HaproxyOptions} from '../targets/haproxy/generate.js'
+import {listenPortsFrom} from '../targets/haproxy/read.js'
 import {checkListeners} from '../targets/haproxy/options.js'
 
 export interface GeneratedFileView {

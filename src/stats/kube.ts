@@ -3,34 +3,9 @@
  * (vipctl-index.json): frontend -> VIP:port and Ingress hosts, backend ->
  * namespace/Service:port, server -> Pod. Filtering and sorting live here too.
  */
-import {z} from 'zod'
 import type {HaproxyIndex} from '../targets/haproxy/generate.js'
 import {UsageError} from '../errors.js'
 import {health, type StatSample} from './types.js'
-
-const indexSchema = z.object({
-  apiVersion: z.literal('vipctl.io/v1alpha1'),
-  kind: z.literal('HaproxyIndex'),
-  frontends: z.record(z.object({vip: z.string(), port: z.number(), protocol: z.string(), listen: z.string(), hosts: z.array(z.string()), objects: z.array(z.string()), backends: z.array(z.string())})),
-  backends: z.record(
-    z.object({
-      namespace: z.string(),
-      service: z.string(),
-      port: z.number(),
-      servers: z.record(z.object({address: z.string(), port: z.number(), pod: z.string().optional(), node: z.string().optional()})),
-    }),
-  ),
-})
-
-/** Parses the index; undefined when it is not one of ours (then rows keep their HAProxy names). */
-export function parseIndex(text: string): HaproxyIndex | undefined {
-  try {
-    const r = indexSchema.safeParse(JSON.parse(text))
-    return r.success ? (r.data as HaproxyIndex) : undefined
-  } catch {
-    return undefined
-  }
-}
 
 export function annotate(samples: StatSample[], index: HaproxyIndex | undefined): StatSample[] {
   if (!index) return samples

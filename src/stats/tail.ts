@@ -5,7 +5,8 @@
  */
 import type {HaproxyIndex} from '../targets/haproxy/generate.js'
 import {oneLine} from '../errors.js'
-import {annotate, applyFilter, parseIndex, sortSamples, type Filter, type SortKey} from './kube.js'
+import {annotate, applyFilter, sortSamples, type Filter, type SortKey} from './kube.js'
+import {readIndex} from '../targets/haproxy/read.js'
 import {withRates, type RateState} from './rates.js'
 import type {StatSample, StatsFrame, StatsReader} from './types.js'
 
@@ -53,7 +54,7 @@ function shape(frame: StatsFrame, index: HaproxyIndex | undefined, opts: StatsOp
 /** One frame (one-shot `vipctl stats`). */
 export async function statsOnce(io: StatsIO, opts: StatsOptions): Promise<StatsFrame> {
   const [raw, indexText] = await Promise.all([io.reader.read(), io.readIndex()])
-  return shape(withRates(raw, undefined).frame, indexText === undefined ? undefined : parseIndex(indexText), opts)
+  return shape(withRates(raw, undefined).frame, indexText === undefined ? undefined : readIndex(indexText), opts)
 }
 
 /** Frames every interval until count or abort. */
@@ -73,7 +74,7 @@ export async function* tailStats(io: StatsIO, opts: StatsOptions, signal?: Abort
       const [raw, text] = await Promise.all([io.reader.read(), io.readIndex()])
       if (text !== indexText) {
         indexText = text
-        index = text === undefined ? undefined : parseIndex(text)
+        index = text === undefined ? undefined : readIndex(text)
       }
       const r = withRates(raw, state)
       if (failing) warn(`${io.reader.source} answers again${r.frame.reset ? ' (new process: counters restarted, rates continue)' : ''}`)

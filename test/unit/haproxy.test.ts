@@ -5,11 +5,12 @@ import {Chalk} from 'chalk'
 import {loadOffline, parseInto} from '../../src/cluster/offline.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
 import {generateHaproxyFiles, renderHaproxy} from '../../src/generate/haproxy.js'
-import {planHaproxy, structure} from '../../src/apply/haproxy/plan.js'
+import {planHaproxy, structuralChanges} from '../../src/apply/haproxy/plan.js'
+import {readShape, shapeOf} from '../../src/targets/haproxy/read.js'
 import {command, parseServersState, parseShowProc} from '../../src/core/haproxy-runtime.js'
 import {slotsFrom} from '../../src/apply/haproxy/apply.js'
-import {DEFAULT_HAPROXY_OPTIONS, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
-import {line, renderSections} from '../../src/targets/haproxy/syntax.js'
+import {DEFAULT_HAPROXY_OPTIONS, indexOf, slotsOf, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
+import {line, renderSections, type Section, type Server} from '../../src/targets/haproxy/syntax.js'
 import {render} from '../../src/output/render.js'
 import {assertGolden} from '../helpers/golden.js'
 
@@ -99,38 +100,79 @@ describe('HAProxy target', () => {
   })
 })
 
-describe('HAProxy plans', () => {
-  const cfgA = 'backend b\n    server SRV_1 10.0.0.1:80 check inter 2000ms fall 3 rise 2\n    server SRV_2 0.0.0.0:0 check inter 2000ms fall 3 rise 2 disabled\n'
-  const cfgB = 'backend b\n    server SRV_1 10.0.0.1:80 check inter 2000ms fall 3 rise 2\n    server SRV_2 10.0.0.2:80 check inter 2000ms fall 3 rise 2\n'
+describe('HAProxy plans (typed structure)', () => {
+  const CHECK = ['check', 'inter', '2000ms', 'fall', '3', 'rise', '2']
+  const backend = (servers: Server[], opts: {options?: string[]; balance?: string} = {}): Section[] => [
+    {kind: 'backend', name: 'b', lines: [line('mode', 'http'), line('balance', opts.balance ?? 'roundrobin')], servers: {list: servers, options: opts.options ?? CHECK, resolved: false}},
+  ]
+  const spare = (name: string): Server => ({name, address: '0.0.0.0', port: 0, disabled: true})
+  const srv = (name: string, address: string, port = 80): Server => ({name, address, port, disabled: false})
+  const A = backend([srv('SRV_1', '10.0.0.1'), spare('SRV_2')])
+  const B = backend([srv('SRV_1', '10.0.0.1'), srv('SRV_2', '10.0.0.2')])
   const state = (rows: Array<[string, string, number, number]>) =>
     parseServersState(rows.map(([srv, addr, port, admin]) => `1 b 1 ${srv} ${addr} 2 ${admin} 1 1 0 6 3 4 6 0 0 0 - ${port} - 0 0 - - 0`).join('\n'))
-  const file = (content: string) => ({path: 'haproxy.cfg', content, mode: 0o644})
-  const desired = (content: string) => [{...file(content), secret: false}]
+  const file = (sections: Section[]) => ({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644})
+  const desired = (sections: Section[], extra: Array<{path: string; content: string}> = []) => ({
+    sections,
+    files: [{...file(sections), secret: false}, ...extra.map((e) => ({...e, mode: 0o644, secret: false}))],
+    servers: slotsOf(sections),
+  })
 
   it('only server slots differ: runtime, with the commands to move and enable a slot', () => {
-    assert.equal(structure(cfgA), structure(cfgB))
-    const p = planHaproxy([file(cfgA)], desired(cfgB), [
-      {backend: 'b', server: 'SRV_1', address: '10.0.0.1', port: 80, enabled: true},
-      {backend: 'b', server: 'SRV_2', address: '10.0.0.2', port: 80, enabled: true},
-    ], state([['SRV_1', '10.0.0.1', 80, 0], ['SRV_2', '0.0.0.0', 0, 5]]))
+    assert.deepEqual(structuralChanges(readShape(renderSections(A)), shapeOf(B)), [])
+    const p = planHaproxy([file(A)], desired(B), state([['SRV_1', '10.0.0.1', 80, 0], ['SRV_2', '0.0.0.0', 0, 5]]))
     assert.equal(p.kind, 'runtime')
     assert.deepEqual(p.servers.map((s) => s.commands), [['set server b/SRV_2 addr 10.0.0.2 port 80', 'set server b/SRV_2 state ready']])
   })
 
   it('an enabled slot is taken out of rotation before it moves', () => {
-    const p = planHaproxy([file(cfgB)], desired(cfgB), [{backend: 'b', server: 'SRV_1', address: '10.0.0.9', port: 81, enabled: true}], state([['SRV_1', '10.0.0.1', 80, 0]]))
+    const moved = backend([srv('SRV_1', '10.0.0.9', 81), srv('SRV_2', '10.0.0.2')])
+    const p = planHaproxy([file(B)], desired(moved), state([['SRV_1', '10.0.0.1', 80, 0], ['SRV_2', '10.0.0.2', 80, 0]]))
     assert.deepEqual(p.servers[0]!.commands, ['set server b/SRV_1 state maint', 'set server b/SRV_1 addr 10.0.0.9 port 81', 'set server b/SRV_1 state ready'])
   })
 
-  it('anything structural, a missing slot or a map change is a reload', () => {
-    const more = `${cfgB}    server SRV_3 0.0.0.0:0 check inter 2000ms fall 3 rise 2 disabled\n`
-    assert.equal(planHaproxy([file(cfgB)], desired(more), [], state([['SRV_1', '10.0.0.1', 80, 0]])).kind, 'reload')
-    assert.equal(planHaproxy([file(cfgB)], desired(cfgB.replace('inter 2000ms', 'inter 1000ms')), [], state([])).kind, 'reload')
-    const withMap = [...desired(cfgB), {path: 'maps/f.exact.map', content: 'a.test/ b\n', mode: 0o644, secret: false}]
-    assert.equal(planHaproxy([file(cfgB)], withMap, [], state([])).kind, 'reload')
-    assert.equal(planHaproxy([file(cfgB)], desired(cfgB), [], state([])).kind, 'none')
+  it('anything structural is a reload, and the plan names what changed', () => {
+    const run = state([['SRV_1', '10.0.0.1', 80, 0], ['SRV_2', '10.0.0.2', 80, 0]])
+    const more = planHaproxy([file(B)], desired(backend([...B[0]!.servers!.list, spare('SRV_3')])), run)
+    assert.equal(more.kind, 'reload')
+    assert.deepEqual(more.reasons, ['backend b: server slots 2 -> 3', 'the running config lacks 1 server slot(s), e.g. b/SRV_3'])
+    const checks = planHaproxy([file(B)], desired(backend(B[0]!.servers!.list, {options: CHECK.map((o) => (o === '2000ms' ? '1000ms' : o))})), run)
+    assert.deepEqual(checks.reasons, ['backend b: server options "check inter 2000ms fall 3 rise 2" -> "check inter 1000ms fall 3 rise 2"'])
+    const balance = planHaproxy([file(B)], desired(backend(B[0]!.servers!.list, {balance: 'leastconn'})), run)
+    assert.deepEqual(balance.reasons, ['backend b: "balance roundrobin" -> "balance leastconn"'])
+    const added = planHaproxy([file(B)], desired([...B, {kind: 'frontend', name: 'f', lines: [line('bind', '127.0.0.1:8080')]}]), run)
+    assert.deepEqual(added.reasons, ['frontend f added'])
+    const map = planHaproxy([file(B)], desired(B, [{path: 'maps/f.exact.map', content: 'a.test/ b\n'}]), run)
+    assert.deepEqual([map.kind, map.reasons], ['reload', ['maps/f.exact.map added']])
+    assert.equal(planHaproxy([file(B)], desired(B), run).kind, 'none')
   })
 
+  it('a hand-edited or foreign haproxy.cfg is read without error, and differs', () => {
+    for (const junk of ['listen x\n    bind :1\n', '    orphan directive\n', 'backend b\n    server\n', 'backend b\n    server SRV_1 [zz]:80\n', '\u0000\u001b[31m\n', 'backend b\n    mode http\n    balance roundrobin\n    server SRV_1 10.0.0.1:80 check\n    server SRV_2 10.0.0.2:80 other\n']) {
+      const changes = structuralChanges(readShape(junk), shapeOf(B))
+      assert.ok(changes.length > 0, JSON.stringify(junk))
+    }
+  })
+
+  it('a changed external name is a reload, never a runtime address change', () => {
+    const ext = (host: string): Section[] => [{kind: 'backend', name: 'e', lines: [line('mode', 'http')], servers: {list: [srv('SRV_1', host, 443)], options: ['resolvers', 'vipctl', ...CHECK], resolved: true}}]
+    assert.deepEqual(structuralChanges(readShape(renderSections(ext('a.example.test'))), shapeOf(ext('b.example.test'))), ['backend e: server SRV_1 now b.example.test:443'])
+    assert.deepEqual(structuralChanges(readShape(renderSections(ext('a.example.test'))), shapeOf(ext('a.example.test'))), [])
+    assert.equal(slotsOf(ext('a.example.test')).length, 0)
+  })
+
+  it('reads back exactly the shape of what it wrote (examples, 1000 routes, ExternalName, TLS)', async () => {
+    const inputs = [await loadOffline({filenames: ['examples/shop'], strict: false}, noStdin), manyRoutes(1000)]
+    for (const dir of ['externalname-backend', 'conflict-oldest-wins', 'mixed-protocol-vip']) inputs.push(await loadOffline({filenames: [`test/fixtures/cases/${dir}`], strict: false}, noStdin))
+    for (const snap of inputs) {
+      const {config} = renderHaproxy(compile(snap, {}), GOLDEN_OPTS)
+      assert.deepEqual(readShape(config.files[0]!.content), shapeOf(config.sections))
+      assert.deepEqual(config.index, indexOf(config.sections))
+    }
+  })
+})
+
+describe('HAProxy runtime replies', () => {
   it('parses the master socket\'s show proc', () => {
     const p = parseShowProc('#<PID>          <type>          <reloads>       <uptime>        <version>\n100   master   3 [failed: 1]   0d00h01m   2.6.12\n# workers\n201   worker   0   0d00h00m   2.6.12\n# old workers\n150   worker   2   0d00h01m   2.6.12\n')
     assert.deepEqual(p, {masterPid: 100, reloads: 3, failed: 1, workers: [201]})

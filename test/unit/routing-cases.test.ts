@@ -131,14 +131,6 @@ describe('case externalname-backend', () => {
     assert.match(t.hops.find((h) => h.hop === 'service')!.detail, /ExternalName Service ext\/legacy -> legacy\.backend\.example\.test:443/)
   })
 
-  it('a changed external name is a reload, never a runtime address change', async () => {
-    const {structure} = await import('../../src/apply/haproxy/plan.js')
-    const a = '    server SRV_1 a.example.test:443 resolvers vipctl check\n    server SRV_2 10.0.0.1:80 check\n'
-    const b = '    server SRV_1 b.example.test:443 resolvers vipctl check\n    server SRV_2 10.0.0.9:80 check\n'
-    assert.notEqual(structure(a), structure(b))
-    assert.equal(structure(a.replace('a.example', 'b.example')), structure(b))
-  })
-
   it('an ExternalName that is not a DNS name, or a backend port it cannot know, is a finding and the route is left out', async () => {
     const snap = fromText(`apiVersion: networking.k8s.io/v1
 kind: Ingress

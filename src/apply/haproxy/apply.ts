@@ -14,7 +14,8 @@ import type {Exec} from '../../core/exec.js'
 import {DataError, PermissionError, UnavailableError, UsageError, VipError, oneLine} from '../../errors.js'
 import {FILES_RESTORED, NOTHING_CHANGED, readTree, treeStateOf, removeOwnedDir, writeTree, type FileSpec, type TreeChange, type TreeFs} from '../../core/files.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
-import {INDEX_FILE, generateHaproxy, hostPort, listenPortsFrom, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
+import {listenPortsFrom} from '../../targets/haproxy/read.js'
+import {INDEX_FILE, generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
 import {planHaproxy, type HaproxyPlan} from './plan.js'
 import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from '../../core/haproxy-runtime.js'
@@ -86,7 +87,7 @@ export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions
   const listenPorts = opts.listen.mode === 'address' ? listenPortsFrom(index, opts.listen.address) : undefined
   const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime), listenPorts})
   checkListeners(desired, opts)
-  return {plan: planHaproxy(current.files, desired.files, desired.servers, current.runtime), desired}
+  return {plan: planHaproxy(current.files, desired, current.runtime), desired}
 }
 
 export interface ApplyOutcome {

@@ -1,12 +1,17 @@
 /**
  * Planning (pure): what runs (files + runtime server state) against what is
- * desired. A plan is "runtime" when only server slots differ (address, port,
- * enabled): those go through the admin socket with no reload, and haproxy.cfg
- * is rewritten so that a later reload keeps them. Anything else is "reload".
+ * desired. The running haproxy.cfg is read back into the typed config's shape
+ * (targets/haproxy/read.ts) and compared section by section with the desired
+ * typed config: a plan is "runtime" when only server slots differ (address,
+ * port, enabled): those go through the admin socket with no reload, and
+ * haproxy.cfg is rewritten so that a later reload keeps them. Any structural
+ * change (a section, a directive, a slot added or removed, server options, a
+ * name HAProxy resolves) is "reload", and the plan says which.
  */
 import {createTwoFilesPatch} from 'diff'
 import type {FileSpec} from '../../core/files.js'
-import {INDEX_FILE, type DesiredServer, type HaproxyFile} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, type HaproxyConfig} from '../../targets/haproxy/generate.js'
+import {readShape, shapeOf, type ConfigShape, type ShapeSection} from '../../targets/haproxy/read.js'
 import {command, type ServerState} from '../../core/haproxy-runtime.js'
 
 export interface FileChange {
@@ -32,13 +37,50 @@ export interface HaproxyPlan {
   servers: ServerChange[]
 }
 
-/** haproxy.cfg with each server line reduced to its slot: equal when only slots differ. */
-export function structure(cfg: string): string {
-  // Only IP addresses are slots: a server that HAProxy resolves by name (ExternalName) is structure.
-  return cfg.replace(/^( {4}server \S+) (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):[0-9]+ (.*?)( disabled)?$/gm, '$1 <slot> $2')
+/** At most this many structural differences are named in a plan's reasons (then "and N more"). */
+const MAX_REASONS = 8
+
+/**
+ * What differs between two configs beyond server slots, one line each ("backend x: ..."); empty when a
+ * runtime update is enough. Section order matters (HAProxy reads defaults before what follows them).
+ */
+export function structuralChanges(current: ConfigShape, desired: ConfigShape): string[] {
+  const out: string[] = []
+  const cur = new Map(current.map((c) => [c.key, c]))
+  const want = new Map(desired.map((d) => [d.key, d]))
+  for (const d of desired) if (!cur.has(d.key)) out.push(`${d.key} added`)
+  for (const c of current) if (!want.has(c.key)) out.push(`${c.key} removed`)
+  const common = (xs: ConfigShape, other: Map<string, ShapeSection>) => xs.map((x) => x.key).filter((k) => other.has(k))
+  if (common(current, want).join('\n') !== common(desired, cur).join('\n')) out.push('sections reordered')
+  for (const d of desired) {
+    const c = cur.get(d.key)
+    if (!c) continue
+    const n = Math.max(c.lines.length, d.lines.length)
+    for (let i = 0; i < n; i++) {
+      if (c.lines[i] === d.lines[i]) continue
+      out.push(c.lines[i] === undefined ? `${d.key}: "${d.lines[i]}" added` : d.lines[i] === undefined ? `${d.key}: "${c.lines[i]}" removed` : `${d.key}: "${c.lines[i]}" -> "${d.lines[i]}"`)
+      break // one line per section is enough to say why
+    }
+    const cn = c.servers.map((v) => v.name)
+    const dn = d.servers.map((v) => v.name)
+    if (cn.join(' ') !== dn.join(' ')) out.push(`${d.key}: server slots ${cn.length} -> ${dn.length}`)
+    else if (c.servers.length > 0 && c.serverOptions !== d.serverOptions) out.push(`${d.key}: server options "${c.serverOptions}" -> "${d.serverOptions}"`)
+    else if (d.resolved || c.resolved) {
+      // A server HAProxy resolves by name is structure: the runtime API never moves it.
+      const moved = d.servers.find((v, i) => v.address !== c.servers[i]!.address || v.port !== c.servers[i]!.port || v.disabled !== c.servers[i]!.disabled)
+      if (moved || c.resolved !== d.resolved) out.push(`${d.key}: server ${moved?.name ?? dn[0] ?? ''} now ${moved ? `${moved.address}:${moved.port}` : 'resolved by name'}`)
+    }
+  }
+  return out.length > MAX_REASONS ? [...out.slice(0, MAX_REASONS), `and ${out.length - MAX_REASONS} more`] : out
 }
 
-export function planHaproxy(current: FileSpec[], desired: HaproxyFile[], desiredServers: DesiredServer[], runtime: ServerState[] | undefined): HaproxyPlan {
+/**
+ * The plan from what is on disk (`current`, read by readTree), the desired typed config and, when HAProxy
+ * runs, its server state (`show servers state`). Pure; never throws.
+ */
+export function planHaproxy(current: FileSpec[], config: Pick<HaproxyConfig, 'sections' | 'files' | 'servers'>, runtime: ServerState[] | undefined): HaproxyPlan {
+  const desired = config.files
+  const desiredServers = config.servers
   const cur = new Map(current.map((f) => [f.path, f]))
   const want = new Map(desired.map((f) => [f.path, f]))
   const files: FileChange[] = []
@@ -52,9 +94,8 @@ export function planHaproxy(current: FileSpec[], desired: HaproxyFile[], desired
 
   const reasons: string[] = []
   const curCfg = cur.get('haproxy.cfg')?.content
-  const wantCfg = want.get('haproxy.cfg')!.content
   if (curCfg === undefined) reasons.push('no haproxy.cfg yet')
-  else if (structure(curCfg) !== structure(wantCfg)) reasons.push('haproxy.cfg changes beyond server addresses and states')
+  else reasons.push(...structuralChanges(readShape(curCfg), shapeOf(config.sections)))
   // The index is our metadata (HAProxy never reads it): it follows runtime changes without a reload.
   for (const f of files) if (f.path !== 'haproxy.cfg' && f.path !== INDEX_FILE) reasons.push(`${f.path} ${f.action === 'delete' ? 'removed' : f.action === 'create' ? 'added' : 'changed'}`)
 

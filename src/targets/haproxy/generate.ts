@@ -11,7 +11,6 @@
  * not /px (Kubernetes path-element semantics).
  */
 import {createHash} from 'node:crypto'
-import {isIPv6} from 'node:net'
 import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
@@ -19,7 +18,7 @@ import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
-import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, isToken, line, renderMap, renderSections, serverLines, type Line, type Section} from './syntax.js'
+import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
 export interface HaproxyOptions {
@@ -65,6 +64,8 @@ export interface HaproxyFile {
 }
 
 export interface HaproxyConfig {
+  /** The typed configuration haproxy.cfg is rendered from (and the planner compares). */
+  sections: Section[]
   files: HaproxyFile[]
   /** Backend name per pool id. */
   backends: Map<string, string>
@@ -121,9 +122,10 @@ export function slotName(i: number): string {
   return `SRV_${i + 1}`
 }
 
-export function hostPort(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
-}
+export {hostPort}
+
+/** An empty slot: where HAProxy's runtime API puts a server no member fills. */
+const SPARE = {address: '0.0.0.0', port: 0}
 
 export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions): HaproxyConfig {
   const diagnostics: Diagnostic[] = []
@@ -132,13 +134,10 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])]))
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
-  const listeners = new Map<string, {address: string; port: number}>()
   const files: HaproxyFile[] = []
   const sections: Section[] = [globalSection(opts), defaultsSection()]
   // ExternalName backends: HAProxy resolves their names with the node's resolv.conf, never at start-up (init-addr none).
   if (model.pools.some((p) => p.external)) sections.push({kind: 'resolvers', name: RESOLVERS, lines: [line('parse-resolv-conf'), line('hold', 'valid', '10s'), line('resolve_retries', '3'), line('timeout', 'resolve', '1s'), line('timeout', 'retry', '1s')]})
-  const servers: DesiredServer[] = []
-  const index: HaproxyIndex = {apiVersion: 'vipctl.io/v1alpha1', kind: 'HaproxyIndex', frontends: {}, backends: {}}
 
   const certFiles = new Map<string, string>()
   const frontends = model.frontends.filter((f) => {
@@ -165,7 +164,6 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       if (!crtList) return
       lines[0] = line('bind', hostPort(listen.address, listen.port), 'ssl', 'crt-list', path.join(opts.configDir, crtList), 'alpn', 'h2,http/1.1')
     }
-    listeners.set(f.id, listen)
     if (f.protocol === 'tcp') {
       lines.push(line('mode', 'tcp'))
       if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
@@ -173,27 +171,83 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
     }
-    sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object))})
     const pools = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
-    index.frontends[f.id] = {
+    const meta: FrontendMeta = {
       vip: f.address,
       port: f.port,
       protocol: f.protocol,
-      listen: hostPort(listen.address, listen.port),
+      listen,
       hosts: [...new Set(f.routes.map((r) => r.host).filter((h) => h !== ''))].sort(),
       objects: [...new Set(f.provenance.map((p) => p.object))].sort(),
       backends: pools.map((p) => (f.protocol === 'tcp' ? tcpBackend(p) : backends.get(p)!)).sort(),
     }
+    sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object)), meta})
   })
 
   for (const pool of model.pools) {
-    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, servers, index, diagnostics))
-    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, servers, index, diagnostics))
+    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, diagnostics))
+    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, diagnostics))
   }
   sections.push(metricsSection(opts))
+  // haproxy.cfg, the index, the listeners and the runtime slots all derive from the one typed config.
+  const index = indexOf(sections)
   files.unshift({path: 'haproxy.cfg', content: renderSections(sections), mode: 0o644, secret: false})
   files.push({path: INDEX_FILE, content: `${JSON.stringify(index, null, 1)}\n`, mode: 0o644, secret: false})
-  return {files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))), backends, listeners, servers, index, diagnostics}
+  return {
+    sections,
+    files: files.sort((a, b) => (a.path === 'haproxy.cfg' ? -1 : b.path === 'haproxy.cfg' ? 1 : a.path.localeCompare(b.path))),
+    backends,
+    listeners: listenersOf(sections),
+    servers: slotsOf(sections),
+    index,
+    diagnostics,
+  }
+}
+
+function frontendMeta(s: Section): FrontendMeta | undefined {
+  return s.kind === 'frontend' && s.meta && 'vip' in s.meta ? s.meta : undefined
+}
+
+function backendMeta(s: Section): BackendMeta | undefined {
+  return s.kind === 'backend' && s.meta && 'service' in s.meta ? s.meta : undefined
+}
+
+/** The index of a typed config: HAProxy names back to Kubernetes objects (frontends, backends, filled slots). */
+export function indexOf(sections: Section[]): HaproxyIndex {
+  const index: HaproxyIndex = {apiVersion: 'vipctl.io/v1alpha1', kind: 'HaproxyIndex', frontends: {}, backends: {}}
+  for (const s of sections) {
+    const fm = frontendMeta(s)
+    if (fm) index.frontends[s.name!] = {vip: fm.vip, port: fm.port, protocol: fm.protocol, listen: hostPort(fm.listen.address, fm.listen.port), hosts: fm.hosts, objects: fm.objects, backends: fm.backends}
+    const bm = backendMeta(s)
+    if (!bm) continue
+    const servers: HaproxyIndex['backends'][string]['servers'] = {}
+    for (const v of s.servers?.list ?? []) {
+      if (v.address === SPARE.address && v.port === SPARE.port) continue
+      servers[v.name] = {address: v.address, port: v.port, ...(v.pod ? {pod: v.pod} : {}), ...(v.node ? {node: v.node} : {})}
+    }
+    index.backends[s.name!] = {namespace: bm.namespace, service: bm.service, port: bm.port, servers}
+  }
+  return index
+}
+
+/** Frontend name -> where it listens, for the frontends of a typed config. */
+export function listenersOf(sections: Section[]): Map<string, {address: string; port: number}> {
+  const out = new Map<string, {address: string; port: number}>()
+  for (const s of sections) {
+    const fm = frontendMeta(s)
+    if (fm) out.set(s.name!, fm.listen)
+  }
+  return out
+}
+
+/** Every server slot the runtime API may move (not those HAProxy resolves by name), as the runtime state should be. */
+export function slotsOf(sections: Section[]): DesiredServer[] {
+  const out: DesiredServer[] = []
+  for (const s of sections) {
+    if (s.kind !== 'backend' || !s.servers || s.servers.resolved) continue
+    for (const v of s.servers.list) out.push({backend: s.name!, server: v.name, address: v.address, port: v.port, enabled: !v.disabled})
+  }
+  return out
 }
 
 /** Listen ports in the dnat layout: kept ones first (valid, not the metrics port, not taken twice), then the lowest free ones. */
@@ -216,31 +270,6 @@ function listenPortsFor(frontends: Frontend[], opts: HaproxyOptions): Map<string
     while (taken.has(next)) next++
     out.set(f.id, next)
     taken.add(next)
-  }
-  return out
-}
-
-/**
- * The listen port of each frontend in a config vipctl wrote, read from its
- * index (vipctl-index.json) as untrusted input: anything malformed is ignored
- * (those frontends then take fresh ports), never an error.
- */
-export function listenPortsFrom(indexText: string | undefined, listenAddress: string): Map<string, number> {
-  const out = new Map<string, number>()
-  if (!indexText) return out
-  try {
-    const doc = JSON.parse(indexText) as {frontends?: unknown}
-    if (!doc || typeof doc.frontends !== 'object' || doc.frontends === null) return out
-    for (const [id, fe] of Object.entries(doc.frontends as Record<string, unknown>)) {
-      const listen = (fe as {listen?: unknown})?.listen
-      if (typeof listen !== 'string') continue
-      const cut = listen.lastIndexOf(':')
-      const addr = listen.slice(0, cut).replace(/^\[|\]$/g, '')
-      const port = Number(listen.slice(cut + 1))
-      if (addr === listenAddress && Number.isInteger(port) && port > 0 && port <= 65535) out.set(id, port)
-    }
-  } catch {
-    return new Map()
   }
   return out
 }
@@ -407,7 +436,7 @@ export function certFileName(secret: string): string {
   return readable.length <= 200 ? `certs/${readable}.pem` : `certs/_${createHash('sha256').update(secret).digest('hex')}.pem`
 }
 
-function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, servers: DesiredServer[], index: HaproxyIndex, diagnostics: Diagnostic[]): Section {
+function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, diagnostics: Diagnostic[]): Section {
   const m = pool.monitor
   const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
@@ -419,25 +448,21 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   }
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
   const check = ['check', 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
-  const rendered: Array<{name: string; address: string; disabled: boolean}> = []
-  const entry: HaproxyIndex['backends'][string] = {namespace: pool.namespace, service: pool.service, port: pool.port, servers: {}}
-  index.backends[name] = entry
+  const meta: BackendMeta = {namespace: pool.namespace, service: pool.service, port: pool.port}
   if (pool.external) {
     // One server that HAProxy resolves itself; no slots, so the runtime planner never moves it. Port 443: TLS, the
     // certificate verified against the system CAs for that name (SNI and host name check).
     const {name: host, port} = pool.external
     const tls = port === 443 ? ['ssl', 'verify', 'required', 'ca-file', '@system-ca', 'sni', `str(${host})`, 'verifyhost', host] : []
-    entry.servers[slotName(0)] = {address: host, port}
-    lines.push(serverLines([{name: slotName(0), address: `${host}:${port}`, disabled: false}], ['resolvers', RESOLVERS, 'init-addr', 'none', 'resolve-prefer', 'ipv4', ...tls, ...check]))
-    return {kind: 'backend', name, lines, comment: `${pool.namespace}/${pool.service}:${pool.port} (ExternalName ${host})`}
+    const servers = {list: [{name: slotName(0), address: host, port, disabled: false}], options: ['resolvers', RESOLVERS, 'init-addr', 'none', 'resolve-prefer', 'ipv4', ...tls, ...check], resolved: true}
+    return {kind: 'backend', name, lines, servers, comment: `${pool.namespace}/${pool.service}:${pool.port} (ExternalName ${host})`, meta}
   }
-  for (const s of serverSlots(pool, name, opts)) {
-    if (s.member) entry.servers[s.name] = {address: s.member.address, port: s.member.port, ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
-    rendered.push({name: s.name, address: s.member ? hostPort(s.member.address, s.member.port) : '0.0.0.0:0', disabled: !s.member || !s.member.ready})
-    servers.push({backend: name, server: s.name, address: s.member?.address ?? '0.0.0.0', port: s.member?.port ?? 0, enabled: Boolean(s.member?.ready)})
-  }
-  lines.push(serverLines(rendered, check))
-  return {kind: 'backend', name, lines, comment: `${pool.namespace}/${pool.service}:${pool.port}`}
+  const list: Server[] = serverSlots(pool, name, opts).map((s) =>
+    s.member
+      ? {name: s.name, address: s.member.address, port: s.member.port, disabled: !s.member.ready, ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
+      : {name: s.name, ...SPARE, disabled: true},
+  )
+  return {kind: 'backend', name, lines, servers: {list, options: check, resolved: false}, comment: `${pool.namespace}/${pool.service}:${pool.port}`, meta}
 }
 
 export interface Slot {

@@ -5,6 +5,7 @@
  * is the second lock. A token that fails is a bug (it throws), never output.
  */
 
+import {isIPv6} from 'node:net'
 import {FIELD_CHARS} from '../../model/grammar.js'
 
 /**
@@ -51,34 +52,56 @@ export function isToken(s: string): boolean {
 export interface Line {
   keyword: string
   args: Arg[]
-  /** Lines already serialized (and checked) by serverLines(): many servers share one checked suffix. */
-  rendered?: string[]
 }
 
+/** One `server` line. address is an IP (a slot the runtime API can move) or, with `resolved`, a DNS name HAProxy resolves. */
+export interface Server {
+  name: string
+  address: string
+  port: number
+  disabled: boolean
+  /** Where the member comes from (the index only; never written into haproxy.cfg). */
+  pod?: string
+  node?: string
+}
+
+/** What the index (vipctl-index.json) says about a frontend: never written into haproxy.cfg. */
+export interface FrontendMeta {
+  vip: string
+  port: number
+  protocol: string
+  /** Where HAProxy listens (the VIP itself, or --listen-address and a port). */
+  listen: {address: string; port: number}
+  hosts: string[]
+  objects: string[]
+  backends: string[]
+}
+
+/** What the index says about a backend. */
+export interface BackendMeta {
+  namespace: string
+  service: string
+  port: number
+}
+
+/**
+ * A section of the typed configuration: the generator builds these, renderSections is the one
+ * serializer, and the planner compares them (src/targets/haproxy/read.ts reads what was written
+ * back into the same shape).
+ */
 export interface Section {
   kind: 'global' | 'defaults' | 'resolvers' | 'frontend' | 'backend'
   name?: string
   lines: Line[]
+  /** A backend's servers, written after its lines; `options` are shared by all of them (checked once). */
+  servers?: {list: Server[]; options: string[]; resolved: boolean}
   /** Rendered as "# ..." above the section: provenance for humans, from derived ids only. */
   comment?: string
+  meta?: FrontendMeta | BackendMeta
 }
 
 export function line(keyword: string, ...args: Arg[]): Line {
   return {keyword, args}
-}
-
-/**
- * Server lines of one backend. The shared options are checked once, the
- * per-server tokens (slot name, address) each time: the same guarantee as
- * line(), without an array per server (100k servers render in one pass).
- */
-export function serverLines(servers: Array<{name: string; address: string; disabled: boolean}>, options: string[]): Line {
-  const suffix = options.map((o) => token(o)).join(' ')
-  return {
-    keyword: 'server',
-    args: [],
-    rendered: servers.map((s) => `    server ${token(s.name)} ${token(s.address)} ${suffix}${s.disabled ? ' disabled' : ''}`),
-  }
 }
 
 function token(a: Arg): string {
@@ -95,6 +118,17 @@ function token(a: Arg): string {
   return `"${a.quoted}"`
 }
 
+/** One directive, without indentation: the keyword and its checked tokens. */
+export function renderLine(l: Line): string {
+  if (!/^[a-z][a-z0-9_.-]*$/.test(l.keyword)) throw new Error(`internal: unsafe keyword ${l.keyword}`)
+  return [l.keyword, ...l.args.map(token)].join(' ')
+}
+
+/** "a.b.c.d:port", "[v6]:port" or "name:port". */
+export function hostPort(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+}
+
 export function renderSections(sections: Section[]): string {
   const out: string[] = []
   for (const s of sections) {
@@ -103,13 +137,11 @@ export function renderSections(sections: Section[]): string {
       out.push(`# ${s.comment}`)
     }
     out.push(s.name ? `${s.kind} ${token(s.name)}` : s.kind)
-    for (const l of s.lines) {
-      if (l.rendered) {
-        for (const r of l.rendered) out.push(r)
-        continue
-      }
-      if (!/^[a-z][a-z0-9_.-]*$/.test(l.keyword)) throw new Error(`internal: unsafe keyword ${l.keyword}`)
-      out.push(`    ${[l.keyword, ...l.args.map(token)].join(' ')}`)
+    for (const l of s.lines) out.push(`    ${renderLine(l)}`)
+    if (s.servers) {
+      // Many servers share one checked suffix; the per-server tokens (slot name, address) are checked each time.
+      const suffix = s.servers.options.map((o) => token(o)).join(' ')
+      for (const v of s.servers.list) out.push(`    server ${token(v.name)} ${token(hostPort(v.address, v.port))}${suffix ? ` ${suffix}` : ''}${v.disabled ? ' disabled' : ''}`)
     }
     out.push('')
   }
