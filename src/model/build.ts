@@ -462,7 +462,7 @@ class Builder {
       external: {name, port},
       provenance: [{object: owner, field}],
     }
-    this.diag('VIP2016', key, 'spec.externalName', `backend ${name}:${port} is resolved by HAProxy through DNS at run time (the node's resolv.conf)${port === 443 ? ', spoken to with TLS, its certificate verified against the system CAs for that name' : ''}; the NetScaler target does not serve it yet (VIP3001 there)`)
+    this.diag('VIP2016', key, 'spec.externalName', `backend ${name}:${port} is resolved by HAProxy through DNS at run time (the node's resolv.conf)${port === 443 ? ', spoken to with TLS, its certificate verified against the system CAs for that name' : ''}; NetScaler resolves it with a domain-based server (VIP3005 says what the appliance needs)`)
     this.pools.set(id, pool)
     return pool
   }

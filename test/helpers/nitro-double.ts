@@ -42,6 +42,11 @@ const NAME_FIELD: Record<string, string> = {
   responderaction: 'name',
   responderpolicy: 'name',
   systemfile: 'filename',
+  server: 'name',
+}
+/** Settings of another entity: PUT creates or merges them while the owner exists; GET by the owner's name. */
+const SETTINGS_OWNER: Record<string, [string, string]> = {
+  sslservicegroup: ['servicegroupname', 'servicegroup'],
 }
 const BINDING_OWNER: Record<string, [string, string]> = {
   servicegroup_servicegroupmember_binding: ['servicegroupname', 'servicegroup'],
@@ -105,6 +110,20 @@ export async function startNitroDouble(opts: {username: string; password: string
         const out = name ? rows.filter((r) => (r.name ?? r.servicegroupname) === name) : rows
         return send(200, out.length ? {[type]: out} : {})
       }
+      const setting = SETTINGS_OWNER[type]
+      if (setting) {
+        const [ownerField, ownerType] = setting
+        const fields = body[type] ?? {}
+        if (req.method === 'GET') {
+          const e = name === undefined ? undefined : table(type).get(name)
+          return send(200, e ? {[type]: [e]} : {})
+        }
+        if (req.method !== 'PUT') return send(405, {errorcode: 1092, message: 'Operation not supported'})
+        const o = String(fields[ownerField] ?? '')
+        if (!table(ownerType).has(o)) return send(404, {errorcode: 258, message: `No such resource [${ownerField}, ${o}]`})
+        table(type).set(o, {...(table(type).get(o) ?? {}), ...fields})
+        return send(200)
+      }
       const nameField = NAME_FIELD[type]
       const owner = BINDING_OWNER[type]
       if (!nameField && !owner) return send(404, {errorcode: 258, message: `No such resource [type, ${type}]`})
@@ -148,6 +167,7 @@ export async function startNitroDouble(opts: {username: string; password: string
           const args = Object.fromEntries((u.searchParams.get('args') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf(':')), decodeURIComponent(kv.slice(kv.indexOf(':') + 1))]))
           if (nameField) {
             if (!name || !table(type).delete(name)) return send(404, {errorcode: 258, message: `No such resource [${nameField}, ${name}]`})
+            for (const [st, [, ownerType]] of Object.entries(SETTINGS_OWNER)) if (ownerType === type) table(st).delete(name)
             if (type === 'systemfile') d.files.delete(name)
             return send(200)
           }

@@ -84,6 +84,35 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.equal((await run('diff')).code, 0)
   })
 
+  it('ExternalName backends: a domain-based server bound as the member, SSL with SNI for 443; applied, then nothing to do, then removed cleanly', async () => {
+    const input = ['-f', 'test/fixtures/cases/externalname-backend']
+    const d = await run('diff', [], input)
+    assert.equal(d.code, 2, d.stderr)
+    assert.match(d.stdout, /^\+ server\/k8s-legacy_443_srv_\S+$/m)
+    assert.match(d.stdout, /^\+ servicegroup_servicegroupmember_binding\/k8s-legacy_443_sgp_\S+\/k8s-legacy_443_srv_\S+\/443$/m)
+    assert.match(d.stdout, /^\+ sslservicegroup\/k8s-legacy_443_sgp_\S+$/m)
+    assert.match(d.stderr, /VIP3005/)
+    const r = await run('apply', ['-o', 'json'], input)
+    assert.equal(r.code, 0, r.stderr)
+    // The shop's certKey went, and its files with it (a later upload of that name must not meet a stale file).
+    assert.deepEqual([...ns.files.keys()].filter((f) => f.startsWith('k8s-shop_shop-tls_ck')), [])
+    const servers = [...ns.entities.get('server')!.values()]
+    assert.deepEqual(servers.map((x) => x.domain).sort(), ['docs.backend.example.test', 'legacy.backend.example.test'])
+    const members = ns.bindings.get('servicegroup_servicegroupmember_binding')!.filter((b) => String(b.servicegroupname).startsWith('k8s-legacy_443_sgp_'))
+    assert.deepEqual(members.map((b) => [String(b.servername).replace(/_srv_\w+$/, ''), b.port]), [['k8s-legacy_443', 443]])
+    assert.deepEqual([...ns.entities.get('sslservicegroup')!.values()].map((x) => [x.snienable, x.commonname]), [['ENABLED', 'legacy.backend.example.test']])
+    assert.equal((await run('diff', [], input)).code, 0)
+    // Back to the example: the servers and their bindings go, bindings first (the double refuses nothing, the log shows the order).
+    assert.equal((await run('apply')).code, 0)
+    assert.equal(ns.entities.get('server')!.size, 0)
+    const deletes = ns.log.filter((l) => l.method === 'DELETE').map((l) => l.path)
+    const lastMember = Math.max(...deletes.map((p, i) => (p.includes('servicegroupmember_binding/k8s-legacy') ? i : -1)))
+    const server = deletes.findIndex((p) => p.startsWith('/nitro/v1/config/server/k8s-legacy'))
+    assert.ok(lastMember >= 0 && server > lastMember, deletes.join('\n'))
+    assert.ok(deletes.some((p) => /servicegroupmember_binding\/k8s-legacy_443_sgp_\w+\?args=servername:k8s-legacy_443_srv_\w+,port:443/.test(p)), deletes.join('\n'))
+    assert.equal((await run('diff')).code, 0)
+  })
+
   it('stats --nitro-url reads cs vservers, lb vservers and serviceGroup members into the same rows as HAProxy', async () => {
     const lbv = [...ns.entities.get('lbvserver')!.keys()].find((k) => k.startsWith('k8s-frontend_80_lbv_'))!
     const sgp = lbv.replace('_lbv_', '_sgp_')

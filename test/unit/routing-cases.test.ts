@@ -11,7 +11,8 @@ import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel, claimOrder} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
-import {generateNetscaler} from '../../src/targets/netscaler/generate.js'
+import {generateNetscaler, poolNames, renderBatch} from '../../src/targets/netscaler/generate.js'
+import type {Pool} from '../../src/model/types.js'
 import {vipRules} from '../../src/targets/nftables/generate.js'
 import type {Diagnostic, Ingress} from '../../src/cluster/types.js'
 import {haproxyRoute} from '../helpers/routing.js'
@@ -109,7 +110,7 @@ spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 5000,
 })
 
 describe('case externalname-backend', () => {
-  it('HAProxy resolves the name itself (resolvers, no resolution at start), TLS to 443; NetScaler says it cannot; check and trace name it', async () => {
+  it('HAProxy resolves the name itself (resolvers, no resolution at start), TLS to 443; NetScaler uses domain-based servers; check and trace name it', async () => {
     const snap = await load('externalname-backend/manifests.yaml')
     const {config, diagnostics} = renderHaproxy(compile(snap, {}), OPTS)
     assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), [])
@@ -121,9 +122,22 @@ describe('case externalname-backend', () => {
     assert.match(cfg, /default_backend ext_legacy_443/)
     // No slots: the runtime planner never points a resolved server elsewhere.
     assert.equal(config.servers.filter((s) => s.backend.startsWith('ext_')).length, 0)
+    // NetScaler: a domain-based server per ExternalName, bound as the service group's one member; 443 speaks TLS with SNI.
     const ns = generateNetscaler(buildModel(snap, {}), secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
-    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3001').map((d) => d.field).sort(), ['spec.defaultBackend', 'spec.rules[0].http.paths[0].backend'])
-    assert.ok(!ns.entities.some((e) => e.type === 'servicegroup' && e.name.includes('legacy')))
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3001'), [])
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3005').map((d) => d.object).sort(), ['Service/ext/docs', 'Service/ext/legacy'])
+    const batch = renderBatch(ns)
+    const srv = (svc: string, port: number) => poolNames({namespace: 'ext', service: svc, port} as Pool, 'k8s')
+    const legacy = srv('legacy', 443)
+    const docs = srv('docs', 80)
+    assert.match(batch, new RegExp(`^add serviceGroup ${legacy.sgp} SSL `, 'm'))
+    assert.match(batch, new RegExp(`^add server ${legacy.srv} legacy\\.backend\\.example\\.test$`, 'm'))
+    assert.match(batch, new RegExp(`^bind serviceGroup ${legacy.sgp} ${legacy.srv} 443$`, 'm'))
+    assert.match(batch, new RegExp(`^set ssl serviceGroup ${legacy.sgp} -SNIEnable ENABLED -commonName legacy\\.backend\\.example\\.test$`, 'm'))
+    assert.match(batch, new RegExp(`^add lb vserver ${legacy.lbv} HTTP `, 'm'))
+    assert.match(batch, new RegExp(`^bind serviceGroup ${docs.sgp} ${docs.srv} 80$`, 'm'))
+    assert.match(batch, new RegExp(`^bind cs vserver k8s-192\\.0\\.2\\.80_80_http -lbvserver ${legacy.lbv}$`, 'm'))
+    assert.ok(batch.indexOf(`add server ${legacy.srv}`) < batch.indexOf(`bind serviceGroup ${legacy.sgp} ${legacy.srv}`))
     const {traceRequest} = await import('../../src/check/trace.js')
     const t = traceRequest(snap, buildModel(snap, {}), 'ext.example.test/anything')
     assert.equal(t.ok, true)

@@ -6,9 +6,10 @@
  * updated gets its previous values back. Removals of entities we no longer want
  * run last, after everything new is in place.
  */
+import {isIP} from 'node:net'
 import {oneLine} from '../../errors.js'
 import {toNitro, type NetscalerConfig, type NsEntity} from '../../targets/netscaler/generate.js'
-import {NitroError, type NitroClient} from '../../core/nitro.js'
+import {NITRO, NitroError, type NitroClient} from '../../core/nitro.js'
 
 /** Entity types we own (prefix-named) and their name field. */
 const ENTITIES: Record<string, string> = {
@@ -21,6 +22,12 @@ const ENTITIES: Record<string, string> = {
   cspolicy: 'policyname',
   responderaction: 'name',
   responderpolicy: 'name',
+  server: 'name',
+}
+
+/** Settings of an entity we own (PUT only, never deleted: they go with their owner), keyed by the owner's name. */
+const SETTINGS: Record<string, {owner: string; ownerType: string; when: (owner: Record<string, unknown>) => boolean}> = {
+  sslservicegroup: {owner: 'servicegroupname', ownerType: 'servicegroup', when: (o) => o.servicetype === 'SSL'},
 }
 
 /** Binding types: the field naming the owner, and the fields that identify one binding (DELETE args). */
@@ -35,7 +42,16 @@ const BINDINGS: Record<string, {owner: string; ownerType: string; args: string[]
 }
 
 /** Delete order: bindings first, then what references others, then what is referenced. */
-const REMOVE_ORDER = [...Object.keys(BINDINGS), 'cspolicy', 'responderpolicy', 'csaction', 'responderaction', 'csvserver', 'lbvserver', 'lbmonitor', 'servicegroup', 'sslcertkey']
+const REMOVE_ORDER = [...Object.keys(BINDINGS), 'cspolicy', 'responderpolicy', 'csaction', 'responderaction', 'csvserver', 'lbvserver', 'lbmonitor', 'servicegroup', 'server', 'sslcertkey']
+
+/**
+ * The fields that identify one binding (its DELETE args): a service group member is an IP or, for a
+ * domain-based server, the server's name (NITRO reports an IP member's servername as the IP itself).
+ */
+function bindingArgs(type: string, f: Record<string, unknown>): string[] {
+  if (type === 'servicegroup_servicegroupmember_binding' && typeof f.servername === 'string' && isIP(f.servername) === 0) return ['servername', 'port']
+  return BINDINGS[type]!.args
+}
 
 export interface Observed {
   entities: Map<string, Record<string, unknown>>
@@ -58,8 +74,9 @@ export interface NetscalerPlan {
 
 function keyOf(type: string, f: Record<string, unknown>): string {
   if (ENTITIES[type]) return `${type}/${String(f[ENTITIES[type]!])}`
+  if (SETTINGS[type]) return `${type}/${String(f[SETTINGS[type]!.owner])}`
   const b = BINDINGS[type]!
-  return `${type}/${String(f[b.owner])}/${b.args.map((a) => String(f[a])).join('/')}`
+  return `${type}/${String(f[b.owner])}/${bindingArgs(type, f).map((a) => String(f[a])).join('/')}`
 }
 
 /** Reads every prefix-named entity and its bindings from the appliance. */
@@ -70,6 +87,10 @@ export async function readAppliance(client: NitroClient, prefix: string): Promis
   for (const [type, b] of Object.entries(BINDINGS)) {
     const owners = [...entities.entries()].filter(([k]) => k.startsWith(`${b.ownerType}/`)).map(([, e]) => String(e[ENTITIES[b.ownerType]!]))
     for (const owner of owners) for (const e of await client.list(type, owner)) entities.set(keyOf(type, {...e, [b.owner]: e[b.owner] ?? owner}), e)
+  }
+  for (const [type, st] of Object.entries(SETTINGS)) {
+    const owners = [...entities.entries()].filter(([k, e]) => k.startsWith(`${st.ownerType}/`) && st.when(e)).map(([, e]) => String(e[ENTITIES[st.ownerType]!]))
+    for (const owner of owners) for (const e of await client.list(type, owner)) entities.set(keyOf(type, {...e, [st.owner]: e[st.owner] ?? owner}), e)
   }
   return {entities}
 }
@@ -86,12 +107,12 @@ export function planNetscaler(desired: NetscalerConfig, observed: Observed): Net
     wanted.add(key)
     const have = observed.entities.get(key)
     if (!have) changes.push({action: 'add', type: req.resource, key, fields})
-    else if (ENTITIES[req.resource]) {
+    else if (ENTITIES[req.resource] || SETTINGS[req.resource]) {
       const diff = Object.entries(fields).filter(([k, v]) => !same(have[k], v))
       if (diff.length) changes.push({action: 'update', type: req.resource, key, fields, before: have, detail: diff.map(([k, v]) => `${k}: ${JSON.stringify(have[k] ?? null)} -> ${JSON.stringify(v)}`).join(', ')})
     }
   }
-  const removals = [...observed.entities.entries()].filter(([k]) => !wanted.has(k))
+  const removals = [...observed.entities.entries()].filter(([k]) => !wanted.has(k) && !SETTINGS[k.split('/')[0]!])
   const rank = (type: string) => REMOVE_ORDER.indexOf(type)
   for (const [key, fields] of removals.sort((a, b) => rank(a[0].split('/')[0]!) - rank(b[0].split('/')[0]!) || (a[0] < b[0] ? -1 : 1))) changes.push({action: 'remove', type: key.split('/')[0]!, key, fields})
   return {changes}
@@ -118,7 +139,15 @@ export async function applyNetscaler(client: NitroClient, plan: NetscalerPlan, f
     for (const f of files) {
       const name = f.path.replace(/^.*\//, '')
       if (!plan.changes.some((c) => c.action === 'add' && c.type === 'sslcertkey' && String(c.fields.cert).endsWith(`/${name.replace(/\.key$/, '.crt')}`))) continue
-      await client.add('systemfile', {filename: name, filelocation: certDir, filecontent: Buffer.from(f.content).toString('base64'), fileencoding: 'BASE64'})
+      const file = {filename: name, filelocation: certDir, filecontent: Buffer.from(f.content).toString('base64'), fileencoding: 'BASE64'}
+      try {
+        await client.add('systemfile', file)
+      } catch (error) {
+        // A file of that name left on the appliance (an earlier certKey of ours, removed): replaced, never trusted.
+        if (!(error instanceof NitroError && error.errorcode === NITRO.ALREADY_EXISTS)) throw error
+        await client.remove('systemfile', name, {filelocation: certDir})
+        await client.add('systemfile', file)
+      }
       uploaded.push(name)
     }
     for (const c of plan.changes) {
@@ -139,12 +168,19 @@ export async function applyNetscaler(client: NitroClient, plan: NetscalerPlan, f
   }
   let removed = 0
   for (const c of plan.changes.filter((x) => x.action === 'remove')) {
-    const b = BINDINGS[c.type]
-    if (b) await client.remove(c.type, String(c.fields[b.owner]), Object.fromEntries(b.args.map((a) => [a, String(c.fields[a])])))
-    else await client.remove(c.type, String(c.fields[ENTITIES[c.type]!]), c.type === 'lbmonitor' ? {type: String(c.fields.type)} : {})
+    await removeOne(client, c)
+    // A certKey's files are ours too (<certkey>.crt and .key in certDir): they go with it, the key first.
+    if (c.type === 'sslcertkey') for (const ext of ['key', 'crt']) await client.remove('systemfile', `${String(c.fields.certkey)}.${ext}`, {filelocation: certDir})
     removed++
   }
   return {added: done.filter((c) => c.action === 'add').length, updated: done.filter((c) => c.action === 'update').length, removed}
+}
+
+/** DELETE of one entity or binding (a binding by its identifying args, a monitor with its type). */
+async function removeOne(client: NitroClient, c: PlannedChange): Promise<void> {
+  const b = BINDINGS[c.type]
+  if (b) await client.remove(c.type, String(c.fields[b.owner]), Object.fromEntries(bindingArgs(c.type, c.fields).map((a) => [a, String(c.fields[a])])))
+  else await client.remove(c.type, String(c.fields[ENTITIES[c.type]!]), c.type === 'lbmonitor' ? {type: String(c.fields.type)} : {})
 }
 
 async function undo(client: NitroClient, done: PlannedChange[], uploaded: string[], certDir: string): Promise<number> {
@@ -152,11 +188,8 @@ async function undo(client: NitroClient, done: PlannedChange[], uploaded: string
   for (const c of [...done].reverse()) {
     try {
       if (c.action === 'update' && c.before) await client.put(c.type, Object.fromEntries(Object.keys(c.fields).map((k) => [k, c.before![k]])))
-      else if (c.action === 'add') {
-        const b = BINDINGS[c.type]
-        if (b) await client.remove(c.type, String(c.fields[b.owner]), Object.fromEntries(b.args.map((a) => [a, String(c.fields[a])])))
-        else await client.remove(c.type, String(c.fields[ENTITIES[c.type]!]), c.type === 'lbmonitor' ? {type: String(c.fields.type)} : {})
-      }
+      // Settings added with their owner go when the owner is removed.
+      else if (c.action === 'add' && !SETTINGS[c.type]) await removeOne(client, c)
       n++
     } catch {
       // Keep undoing the rest; what could not be undone stays visible to the next diff.

@@ -34,8 +34,13 @@ import {severityOf} from '../../core/catalog.js'
 
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =
-  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP'; comment: string}
-  | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip: string; port: number}
+  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string}
+  /** A domain-based server (an ExternalName backend): the appliance resolves `domain` with its DNS name servers. */
+  | {type: 'server'; name: string; domain: string}
+  /** A member: an IP, or a domain-based server by name. */
+  | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip?: string; servername?: string; port: number}
+  /** Backend TLS settings of an SSL service group: SNI and the name its certificate should carry. */
+  | {type: 'sslservicegroup'; servicegroupname: string; snienable: 'ENABLED'; commonname: string}
   | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; interval: number; resptimeout: number; retries: number; successretries: number}
   | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
   | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string}
@@ -100,7 +105,7 @@ const LB_METHOD: Record<Pool['lbMethod'], string> = {roundrobin: 'ROUNDROBIN', l
 export function poolNames(pool: Pool, prefix: string) {
   const h = nsHash(pool.namespace, pool.service, pool.port)
   const base = `${prefix}-${pool.service}_${pool.port}${pool.protocol === 'UDP' ? '-udp' : ''}`.slice(0, 127 - 37)
-  return {sgp: name(`${base}_sgp_${h}`), lbv: name(`${base}_lbv_${h}`), mon: name(`${base}_mon_${h}`)}
+  return {sgp: name(`${base}_sgp_${h}`), lbv: name(`${base}_lbv_${h}`), mon: name(`${base}_mon_${h}`), srv: name(`${base}_srv_${h}`)}
 }
 
 /**
@@ -162,23 +167,31 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp').map((f) => f.defaultPool))
 
   // 1-5: service groups with members and monitors, and the lb vservers behind content switching.
-  // ExternalName backends need NetScaler domain-based servers, which this target does not write yet: said once per
-  // pool, and every route to one is left out (never an empty service group that answers 503).
-  const external = new Set<string>()
+  // An ExternalName backend is one domain-based server the appliance resolves (port 443: the service group speaks TLS,
+  // with SNI and that name); what the appliance needs for it that vipctl does not configure is said (VIP3005).
   for (const pool of model.pools) {
-    if (!used.has(pool.id) || !pool.external) continue
-    external.add(pool.id)
-    diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.provenance[0]!.object, field: pool.provenance[0]!.field, message: `the backend ExternalName Service ${pool.namespace}/${pool.service} (${pool.external.name}:${pool.external.port}) is not rendered for NetScaler yet (it needs a domain-based server); its routes are left out`})
-  }
-  for (const pool of model.pools) {
-    if (!used.has(pool.id) || pool.protocol === 'UDP' || external.has(pool.id)) continue
+    if (!used.has(pool.id) || pool.protocol === 'UDP') continue
     const n = poolNames(pool, P)
-    const st = tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
+    const tls = pool.external?.port === 443
+    const st = tls ? 'SSL' : tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
     // NetScaler comments hold at most 256 characters: cut like the cs vserver's.
     const full = comment(pool, model)
     const c = full.length > 200 ? `${full.slice(0, 197)}...` : full
     entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c})
-    for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
+    if (pool.external) {
+      const {name: domain, port} = pool.external
+      if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(domain)) throw new Error(`internal: unsafe domain ${JSON.stringify(domain)}`)
+      entities.push({type: 'server', name: n.srv, domain})
+      entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, servername: n.srv, port})
+      if (tls) entities.push({type: 'sslservicegroup', servicegroupname: n.sgp, snienable: 'ENABLED', commonname: domain})
+      diagnostics.push({
+        severity: severityOf('VIP3005'),
+        code: 'VIP3005',
+        object: pool.monitor.provenance?.object ?? pool.provenance[0]!.object,
+        field: pool.monitor.provenance?.field ?? pool.provenance[0]!.field,
+        message: `NetScaler resolves ${domain} with the appliance's DNS name servers (add dns nameServer)${tls ? `; to verify its certificate, bind a CA certKey to service group ${n.sgp} and enable -serverAuth (NetScaler does not verify backend certificates by default)` : ''}`,
+      })
+    } else for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
     const mon = pool.monitor
     // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
     const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
@@ -199,7 +212,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       successretries: mon.rise,
     })
     entities.push({type: 'servicegroup_lbmonitor_binding', servicegroupname: n.sgp, monitor_name: n.mon})
-    entities.push({type: 'lbvserver', name: n.lbv, serviceType: st, lbMethod: LB_METHOD[pool.lbMethod], comment: c})
+    entities.push({type: 'lbvserver', name: n.lbv, serviceType: st === 'SSL' ? 'HTTP' : st, lbMethod: LB_METHOD[pool.lbMethod], comment: c})
     entities.push({type: 'lbvserver_servicegroup_binding', name: n.lbv, servicegroupname: n.sgp})
   }
 
@@ -256,7 +269,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const ordered = table.decisions
     const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
     // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
-    const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && !external.has(d.action.pool) && routeRule(matchOf(d)).length <= 1499))
+    const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && routeRule(matchOf(d)).length <= 1499))
     const redirect = ordered.find((d) => d.action.kind === 'redirect')?.action
     if (redirect?.kind === 'redirect') {
       const act = name(`${P}-${f.address}_${f.port}_redirect_https`)
@@ -278,7 +291,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     priority = 100
     for (const d of ordered) {
-      if (d.action.kind !== 'pool' || external.has(d.action.pool)) continue
+      if (d.action.kind !== 'pool') continue
       const poolId = d.action.pool
       const pool = model.pools.find((p) => p.id === poolId)!
       const rule = routeRule(matchOf(d))
@@ -291,7 +304,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       entities.push({type: 'cspolicy', policyname: csp, rule, action: csp, match: matchOf(d)})
       entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
     }
-    if (f.defaultPool && !external.has(f.defaultPool)) {
+    if (f.defaultPool) {
       const pool = model.pools.find((p) => p.id === f.defaultPool)
       if (pool) entities.push({type: 'csvserver_lbvserver_binding', name: csv, lbvserver: poolNames(pool, P).lbv})
     }
@@ -306,8 +319,12 @@ export function toCli(e: NsEntity): string {
   switch (e.type) {
     case 'servicegroup':
       return `add serviceGroup ${e.name} ${e.serviceType} -comment ${lit(e.comment)}`
+    case 'server':
+      return `add server ${e.name} ${e.domain}`
     case 'servicegroup_servicegroupmember_binding':
-      return `bind serviceGroup ${e.servicegroupname} ${e.ip} ${e.port}`
+      return `bind serviceGroup ${e.servicegroupname} ${e.servername ?? e.ip} ${e.port}`
+    case 'sslservicegroup':
+      return `set ssl serviceGroup ${e.servicegroupname} -SNIEnable ENABLED -commonName ${e.commonname}`
     case 'lbmonitor':
       return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
     case 'servicegroup_lbmonitor_binding':
@@ -363,8 +380,12 @@ export function toNitro(e: NsEntity): NitroRequest {
   switch (e.type) {
     case 'servicegroup':
       return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, comment: e.comment})
+    case 'server':
+      return post('server', {name: e.name, domain: e.domain})
     case 'servicegroup_servicegroupmember_binding':
-      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, ip: e.ip, port: e.port}}}
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, ...(e.servername ? {servername: e.servername} : {ip: e.ip}), port: e.port}}}
+    case 'sslservicegroup':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, snienable: e.snienable, commonname: e.commonname}}}
     case 'lbmonitor':
       return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.destPort ? {destport: e.destPort} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
     case 'servicegroup_lbmonitor_binding':
