@@ -80,14 +80,17 @@ export function slotCountsFrom(runtime: ServerState[] | undefined): Map<string, 
 export interface Planned {
   plan: HaproxyPlan
   desired: HaproxyConfig
+  /** The options `desired` was rendered with (slots, listen ports): validation renders the same config into staging. */
+  options: HaproxyOptions
 }
 
 export function plan(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, current: Current): Planned {
   const index = current.files.find((f) => f.path === INDEX_FILE)?.content
   const listenPorts = opts.listen.mode === 'address' ? listenPortsFrom(index, opts.listen.address) : undefined
-  const desired = generateHaproxy(model, secrets, {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime), listenPorts})
+  const options = {...opts, slots: slotsFrom(current.runtime), slotCounts: slotCountsFrom(current.runtime), listenPorts}
+  const desired = generateHaproxy(model, secrets, options)
   checkListeners(desired, opts)
-  return {plan: planHaproxy(current.files, desired, current.runtime), desired}
+  return {plan: planHaproxy(current.files, desired, current.runtime), desired, options}
 }
 
 export interface ApplyOutcome {
@@ -112,7 +115,7 @@ export async function execute(planned: Planned, model: LbModel, secrets: SecretL
         }
     } catch (error) {
       // The running state is now partly changed: the full config is the truth, so reload it.
-      return {...(await reload(desired, model, secrets, opts, target, io, `runtime update failed (${oneLine((error as Error).message)})`)), commands: sent}
+      return {...(await reload(desired, model, secrets, opts, planned.options, target, io, `runtime update failed (${oneLine((error as Error).message)})`)), commands: sent}
     }
     try {
       await writeTree(opts.configDir, desired.files, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
@@ -129,7 +132,7 @@ export async function execute(planned: Planned, model: LbModel, secrets: SecretL
     }
     return {applied: 'runtime', commands: sent}
   }
-  return reload(desired, model, secrets, opts, target, io)
+  return reload(desired, model, secrets, opts, planned.options, target, io)
 }
 
 /** A writeTree error without its "nothing was changed" tail, for callers that changed something else. */
@@ -153,11 +156,12 @@ async function reload(
   model: LbModel,
   secrets: SecretLookup,
   opts: HaproxyOptions,
+  rendered: HaproxyOptions,
   target: HaproxyTarget,
   io: HaproxyIO,
   why?: string,
 ): Promise<ApplyOutcome> {
-  await validate(model, secrets, opts, target, io)
+  await validate(model, secrets, rendered, target, io)
   const before = parseShowProc(await io.send(target.masterSocket, 'show proc'))
   const previous = await readTree(opts.configDir, TOP_FILES, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
   try {
@@ -190,12 +194,14 @@ async function reload(
   }
 }
 
-/** Renders into a staging directory (with its own paths) and asks HAProxy to check it. */
-async function validate(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
-  const stage = path.join(opts.configDir, STAGING)
-  await removeOwnedDir(opts.configDir, STAGING, {fs: io.fs})
-  // Slot assignment does not change validity, so the staged copy needs none.
-  const staged = generateHaproxy(model, secrets, {...opts, configDir: stage, slots: undefined})
+/**
+ * Renders the same config (the options the plan used: slots, listen ports) into a staging directory, with
+ * paths of its own, and asks HAProxy to check it: what is checked is what will be written, bar the directory.
+ */
+async function validate(model: LbModel, secrets: SecretLookup, rendered: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
+  const stage = path.join(rendered.configDir, STAGING)
+  await removeOwnedDir(rendered.configDir, STAGING, {fs: io.fs})
+  const staged = generateHaproxy(model, secrets, {...rendered, configDir: stage})
   try {
     await writeTree(stage, staged.files, [], {fs: io.fs})
     const r = await io.exec(target.haproxyBin, ['-c', '-f', path.join(stage, 'haproxy.cfg')])
@@ -206,7 +212,7 @@ async function validate(model: LbModel, secrets: SecretLookup, opts: HaproxyOpti
       })
     }
   } finally {
-    await removeOwnedDir(opts.configDir, STAGING, {fs: io.fs}).catch(() => undefined)
+    await removeOwnedDir(rendered.configDir, STAGING, {fs: io.fs}).catch(() => undefined)
   }
 }
 
