@@ -4,7 +4,7 @@ import {VipCommand} from '../src/cli/base.js'
 import {modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
 import {loadSnapshot} from '../src/cluster/source.js'
-import {catalogResult, checkResult, runChecks} from '../src/check/check.js'
+import {catalogResult, checkResult, checkSummary, runChecks} from '../src/check/check.js'
 import {readProxyState} from '../src/check/proxy.js'
 import {vipFindings} from '../src/check/vip.js'
 import {vipFlags} from '../src/apply/vip/flags.js'
@@ -43,7 +43,8 @@ export default class Check extends VipCommand {
     // With --netns or --vip-rules, our nftables table and the VIP addresses are checked too.
     const vipTarget = {netns: flags.netns, mode: flags.mode}
     const vip = flags.netns || flags['vip-rules'] ? vipFindings(rulesFor(compiled, hopts, flags.mode).rules, flags.mode, await readVipState(vipTarget, processVipIO()), flags.netns ? `netns ${flags.netns}` : 'this node') : []
-    const findings = runChecks(compiled, {model, certWarnDays: flags['cert-warn-days'], now: new Date()}, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
-    return this.present(checkResult(findings, flags['fail-on'], this.config.version), flags.output)
+    const checkOpts = {model, certWarnDays: flags['cert-warn-days'], now: new Date()}
+    const findings = runChecks(compiled, checkOpts, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
+    return this.present(checkResult(findings, flags['fail-on'], this.config.version, checkSummary(compiled, checkOpts)), flags.output)
   }
 }

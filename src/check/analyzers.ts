@@ -6,10 +6,10 @@
 import {canonicalHost} from '../model/grammar.js'
 import {validateTls} from '../model/tls.js'
 import {routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
-import {podReady, resolveTargetPort, selectorMatches, SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import {podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
-import {ingressClassesOf, inPool} from '../model/build.js'
+import {ingressClassesOf, ingressIsOurs, inPool, whyNotOurs} from '../model/build.js'
 import type {LbModel, ModelOptions} from '../model/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {certCovers} from '../model/grammar.js'
@@ -38,19 +38,25 @@ function finding(ctx: CheckContext, code: string, object: string, field: string 
 
 const ingressClass: Analyzer = {
   name: 'ingress-class',
-  codes: ['VIP4001'],
+  codes: ['VIP4001', 'VIP4002'],
   run(ctx) {
     const known = new Set(ctx.snap.ingressClasses.map((c) => c.metadata.name))
-    const ours = ingressClassesOf(ctx.snap, ctx.opts.model).ours
-    return ctx.snap.ingresses
-      .filter((i) => i.spec.ingressClassName !== undefined && !known.has(i.spec.ingressClassName) && !ours.has(i.spec.ingressClassName))
-      .map((i) => finding(ctx, 'VIP4001', objectKey(i), 'spec.ingressClassName', `IngressClass ${i.spec.ingressClassName} does not exist`))
+    const classes = ingressClassesOf(ctx.snap, ctx.opts.model)
+    const out: Diagnostic[] = []
+    for (const i of ctx.snap.ingresses) {
+      if (ingressIsOurs(i, classes)) continue
+      if (i.spec.ingressClassName !== undefined && !known.has(i.spec.ingressClassName))
+        out.push(finding(ctx, 'VIP4001', objectKey(i), 'spec.ingressClassName', `IngressClass ${i.spec.ingressClassName} does not exist; no controller serves this Ingress`))
+      // Never silence about what was read and not served: check says why, once per Ingress.
+      else out.push(finding(ctx, 'VIP4002', objectKey(i), i.spec.ingressClassName !== undefined ? 'spec.ingressClassName' : undefined, `not served by vipctl: ${whyNotOurs(i, ctx.snap, ctx.opts.model)}`))
+    }
+    return out
   },
 }
 
 const backends: Analyzer = {
   name: 'backends',
-  codes: ['VIP4010', 'VIP4011', 'VIP4012', 'VIP4013'],
+  codes: ['VIP4010', 'VIP4011', 'VIP4012', 'VIP4013', 'VIP4015', 'VIP4016'],
   run(ctx) {
     const out: Diagnostic[] = []
     const used = new Set(ctx.model.pools.map((p) => `${p.namespace}/${p.service}`))
@@ -64,18 +70,30 @@ const backends: Analyzer = {
         continue
       }
       const pods = ctx.snap.pods.filter((p) => p.metadata.namespace === svc.metadata.namespace && selectorMatches(svc.spec.selector, p.metadata.labels))
-      if (pods.length === 0) {
-        out.push(finding(ctx, 'VIP4010', obj, 'spec.selector', `selector ${Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')} matches no Pod`))
+      const selector = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')
+      // Without Pods, the workloads whose template the selector matches say which Pods there will be.
+      const workloads = pods.length === 0 ? workloadsFor(svc, ctx.snap.workloads) : []
+      if (pods.length === 0 && workloads.length === 0) {
+        out.push(finding(ctx, 'VIP4010', obj, 'spec.selector', `selector ${selector} matches no Pod and no workload's pod template`))
         continue
       }
-      if (!pods.some(podReady)) {
+      if (pods.length === 0) {
+        const asks = workloads.map((w) => `${objectKey(w)} (${w.replicas === undefined ? `one per Node${ctx.snap.nodes.length ? `, ${ctx.snap.nodes.length} in the input` : ''}` : `${w.replicas} replica${w.replicas === 1 ? '' : 's'}`})`)
+        const scaled = workloads.filter((w) => w.replicas !== undefined)
+        if (scaled.length === workloads.length && scaled.every((w) => w.replicas === 0))
+          for (const w of workloads) out.push(finding(ctx, 'VIP4015', objectKey(w), w.kind === 'Job' || w.kind === 'CronJob' ? 'spec.parallelism' : 'spec.replicas', `scaled to 0: Service ${svc.metadata.namespace}/${svc.metadata.name} selects only this workload and has no endpoints`))
+        else if (ctx.snap.source.kind === 'offline') out.push(finding(ctx, 'VIP4016', obj, 'spec.selector', `no Pod in this input; its endpoints will be the Pods of ${asks.join(', ')}`))
+        else out.push(finding(ctx, 'VIP4010', obj, 'spec.selector', `selector ${selector} matches no running Pod; ${asks.join(', ')} ask for Pods (see their status and events)`))
+      }
+      if (pods.length > 0 && !pods.some(podReady)) {
         const reasons = pods.map((p) => `${p.metadata.name}: ${p.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? p.status?.phase ?? 'no status'}`)
         out.push(finding(ctx, 'VIP4011', obj, undefined, `${pods.length} Pod(s) match, none ready (${reasons.join('; ')})`))
       }
+      const sources = pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
       ;(svc.spec.ports ?? []).forEach((sp, i) => {
         if (typeof sp.targetPort !== 'string') return
-        if (!pods.some((p) => resolveTargetPort(p, sp.targetPort, sp.port) !== undefined))
-          out.push(finding(ctx, 'VIP4013', obj, `spec.ports[${i}].targetPort`, `no selected Pod declares a container port named ${sp.targetPort}`))
+        if (!sources.some((s) => resolveIn(s.containers, sp.targetPort, sp.port) !== undefined))
+          out.push(finding(ctx, 'VIP4013', obj, `spec.ports[${i}].targetPort`, `no container port named ${sp.targetPort} in ${pods.length > 0 ? 'the selected Pods' : sources.map((s) => `${s.object}'s pod template`).join(', ')}`))
       })
     }
     return out

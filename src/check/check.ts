@@ -7,6 +7,8 @@ import {DEFAULT_NETSCALER_OPTIONS, generateNetscaler} from '../targets/netscaler
 import type {ListResult} from '../output/render.js'
 import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
+import {ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
+import {objectKey} from '../cluster/types.js'
 import {CATALOG, catalogEntry, type CatalogEntry} from '../core/catalog.js'
 import {junit, sarif} from './report.js'
 import {proxyFindings, type ProxyState} from './proxy.js'
@@ -53,7 +55,56 @@ export function runChecks(c: Compiled, opts: CheckOptions, disable: string[], pr
     .sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.object.localeCompare(b.object) || a.code.localeCompare(b.code) || (a.field ?? '').localeCompare(b.field ?? ''))
 }
 
-export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0.0.0'): ListResult<Finding> {
+/** What check read and what vipctl serves of it: the line check ends with, and `summary` in its JSON. */
+export interface CheckSummary {
+  /** Objects of the kinds vipctl reads. */
+  read: number
+  /** Objects of other kinds, skipped without a finding: "apiVersion/kind" -> count. */
+  skipped: Record<string, number>
+  served: {ingresses: number; loadBalancers: number}
+  /** Ingresses and LoadBalancer Services read but not served, by reason -> count. */
+  notServed: Record<string, number>
+}
+
+export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
+  const snap = c.snapshot
+  const inModel = new Set([...c.model.vips.flatMap((v) => v.owners), ...c.model.frontends.flatMap((f) => f.provenance.map((p) => p.object))])
+  const refused = new Set(c.model.diagnostics.filter((d) => d.code === 'VIP2021' || d.code === 'VIP2022').map((d) => d.object))
+  const classes = ingressClassesOf(snap, opts.model)
+  const notServed: Record<string, number> = {}
+  const count = (reason: string) => (notServed[reason] = (notServed[reason] ?? 0) + 1)
+  let ingresses = 0
+  for (const i of snap.ingresses) {
+    const k = objectKey(i)
+    if (!ingressIsOurs(i, classes)) count('Ingress: another ingress class')
+    else if (refused.has(k)) count('Ingress: refused for access or snippet annotations')
+    else if (inModel.has(k)) ingresses++
+    else count('Ingress: left out by its errors')
+  }
+  let loadBalancers = 0
+  for (const s of snap.services.filter((x) => x.spec.type === 'LoadBalancer')) {
+    if (!serviceIsOurs(s)) count('LoadBalancer Service: another load-balancer class')
+    else if (inModel.has(objectKey(s))) loadBalancers++
+    else count('LoadBalancer Service: left out by its errors')
+  }
+  const read = snap.services.length + snap.endpointSlices.length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length
+  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers}, notServed}
+}
+
+/** The summary as one line. */
+export function summaryLine(s: CheckSummary): string {
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+  const skipped = Object.entries(s.skipped)
+  const total = skipped.reduce((n, [, v]) => n + v, 0)
+  const kinds = skipped.map(([k, v]) => `${k.slice(k.lastIndexOf('/') + 1)} ${v}`).join(', ')
+  const not = Object.entries(s.notServed).map(([key, n]) => {
+    const [kind, reason] = key.split(': ') as [string, string]
+    return `${plural(n, kind, kind === 'Ingress' ? 'Ingresses' : `${kind}s`)} (${reason})`
+  })
+  return `Read ${plural(s.read, 'object')}${total ? ` (skipped ${total} of kinds vipctl does not read: ${kinds})` : ''}; vipctl serves ${plural(s.served.ingresses, 'Ingress', 'Ingresses')} and ${plural(s.served.loadBalancers, 'LoadBalancer Service')}${not.length ? `; not served: ${not.join(', ')}` : ''}.`
+}
+
+export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0.0.0', summary?: CheckSummary): ListResult<Finding> {
   const items: Finding[] = findings.map((d) => ({
     code: d.code,
     severity: d.severity,
@@ -71,6 +122,7 @@ export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0
     items,
     name: (f) => `${f.code}/${f.object}`,
     empty: 'No problems found.',
+    ...(summary ? {summary: {text: summaryLine(summary), data: summary as unknown as Record<string, unknown>}} : {}),
     ...(failing.length > 0 ? {exit: 1} : {}),
     formats: {junit: (xs) => junit(xs, failOn), sarif: (xs) => sarif(xs, version)},
     columns: [

@@ -136,7 +136,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
   if (pool.external) {
     hops.push({hop: 'service', status: 'ok', detail: `ExternalName Service ${pool.namespace}/${pool.service} -> ${pool.external.name}:${pool.external.port}`})
-    hops.push({hop: 'endpoints', status: 'info', detail: `resolved by the proxy through DNS at run time (HAProxy resolvers; not served by the NetScaler target yet)${pool.external.port === 443 ? '; TLS to the backend, certificate verified for that name' : ''}`})
+    hops.push({hop: 'endpoints', status: 'info', detail: `resolved by the proxy through DNS at run time (HAProxy resolvers; a NetScaler domain-based server)${pool.external.port === 443 ? '; TLS to the backend, certificate verified for that name' : ''}`})
     return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
   }
   const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
@@ -144,7 +144,13 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (svc.spec.selector && Object.keys(svc.spec.selector).length > 0) {
     const pods = snap.pods.filter((p) => p.metadata.namespace === pool.namespace && selectorMatches(svc.spec.selector, p.metadata.labels))
     const sel = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')
-    if (pods.length === 0 && snap.source.kind === 'offline' && snap.pods.length === 0) hops.push({hop: 'pods', status: 'info', detail: `selector ${sel} (no Pods in the input to check it against)`})
+    const expected = pool.expected.map((e) => `${e.workload} (${e.replicas !== undefined ? `${e.replicas} replica${e.replicas === 1 ? '' : 's'}` : e.nodes !== undefined ? `one per Node, ${e.nodes} in the input` : 'one per Node'}${e.targetPort !== undefined ? `, container port ${e.targetPort}` : ''})`)
+    const asked = pool.expected.some((e) => e.replicas !== 0)
+    if (pods.length === 0 && expected.length > 0 && snap.source.kind === 'offline' && asked)
+      hops.push({hop: 'pods', status: 'info', detail: `selector ${sel} matches no Pod in this input; the Pods of ${expected.join(', ')} will serve`})
+    else if (pods.length === 0 && expected.length > 0)
+      hops.push({hop: 'pods', status: 'fail', detail: `selector ${sel} matches no ${snap.source.kind === 'offline' ? '' : 'running '}Pod; ${expected.join(', ')}${asked ? ' asks for Pods' : ' is scaled to 0'}`, fix: asked ? 'see the workload\'s status and events' : 'scale the workload up'})
+    else if (pods.length === 0 && snap.source.kind === 'offline' && snap.pods.length === 0) hops.push({hop: 'pods', status: 'info', detail: `selector ${sel} (no Pods or workloads in the input to check it against)`})
     else if (pods.length === 0) hops.push({hop: 'pods', status: 'fail', detail: `selector ${sel} matches no Pod`, fix: 'fix spec.selector or the Pod labels'})
     else {
       const notReady = pods.filter((p) => !podReady(p))
@@ -157,7 +163,9 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     }
   } else hops.push({hop: 'pods', status: 'info', detail: 'no selector: endpoints come from EndpointSlices written by someone else'})
   const ready = pool.members.filter((x) => x.ready)
-  hops.push({
+  if (pool.members.length === 0 && snap.source.kind === 'offline' && pool.expected.some((e) => e.replicas !== 0))
+    hops.push({hop: 'endpoints', status: 'info', detail: `none in this input: the servers will be the Pods of ${pool.expected.map((e) => e.workload).join(', ')}`})
+  else hops.push({
     hop: 'endpoints',
     status: ready.length === 0 ? 'fail' : ready.length < pool.members.length ? 'warn' : 'ok',
     detail: pool.members.length === 0 ? 'no endpoints: requests get 503' : `${ready.length}/${pool.members.length} ready: ${pool.members.map((x) => `${fmtAddr(x.address, x.port)}${x.pod ? ` (${x.pod})` : ''}${x.ready ? '' : ' not ready'}`).join(', ')}`,

@@ -61,6 +61,7 @@ export abstract class VipCommand extends Command {
       process.stdout.write(render(result, format, {chalk: this.chalk}))
       if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))
         process.stderr.write(`${printable(result.empty)}\n`)
+      if (result.type === 'list' && result.summary && (format === 'table' || format === 'wide')) process.stderr.write(`${printable(result.summary.text)}\n`)
     }
     if (result.exit !== undefined) process.exitCode = result.exit
     return toDocument(result)

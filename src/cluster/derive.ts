@@ -4,7 +4,8 @@
  * would, and mark the result as derived.
  */
 import {isIPv6} from 'node:net'
-import type {EndpointSlice, Pod, Service, Snapshot} from './types.js'
+import type {Container, EndpointSlice, Pod, Service, Snapshot, Workload} from './types.js'
+import {objectKey} from './types.js'
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by'
@@ -29,10 +30,38 @@ export function podTerminal(pod: Pod): boolean {
 
 /** Resolves a Service port's targetPort on one Pod: a number, or a named container port. */
 export function resolveTargetPort(pod: Pod, target: number | string | undefined, port: number): number | undefined {
+  return resolveIn(pod.spec.containers, target, port)
+}
+
+/** Resolves a targetPort against containers (a Pod's or a pod template's). */
+export function resolveIn(containers: Container[], target: number | string | undefined, port: number): number | undefined {
   if (target === undefined) return port
   if (typeof target === 'number') return target
-  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === target) return p.containerPort
+  for (const c of containers) for (const p of c.ports ?? []) if (p.name === target) return p.containerPort
   return undefined
+}
+
+/** Containers that serve, or will serve, a Service: a Pod's, or a workload's pod template; findings name `field` under `object`. */
+export interface ContainerSource {
+  /** kind/namespace/name */
+  object: string
+  /** Where the containers are in that object: spec.containers, spec.template.spec.containers, ... */
+  field: string
+  containers: Container[]
+}
+
+export const podSource = (p: Pod): ContainerSource => ({object: objectKey(p), field: 'spec.containers', containers: p.spec.containers})
+export const templateSource = (w: Workload): ContainerSource => ({object: objectKey(w), field: w.containersField, containers: w.template.containers})
+
+/**
+ * The workloads whose pod template a Service selects, in its namespace. A workload owned by another one that
+ * also matches (a Deployment's ReplicaSet, a CronJob's Job) is left out: its Pods are the owner's.
+ */
+export function workloadsFor(svc: Service, workloads: Workload[]): Workload[] {
+  const ns = svc.metadata.namespace
+  const matching = workloads.filter((w) => w.metadata.namespace === ns && selectorMatches(svc.spec.selector, w.template.labels))
+  const names = new Set(matching.map((w) => `${w.kind}/${w.metadata.name}`))
+  return matching.filter((w) => !w.owner || !names.has(`${w.owner.kind}/${w.owner.name}`))
 }
 
 export function deriveEndpointSlices(snap: Snapshot): void {

@@ -5,7 +5,7 @@
  */
 import type {AnyObject, Diagnostic, Origin, SecretMeta, Snapshot} from './types.js'
 import {SecretBytes, objectKey} from './types.js'
-import {IGNORED_KINDS, SCHEMAS, fieldPath, issueMessage, type SchemaKey} from './schema.js'
+import {READ_KINDS, REMOVED_VERSIONS, SCHEMAS, fieldPath, issueMessage, type SchemaKey} from './schema.js'
 import {printableShort} from '../core/printable.js'
 import {severityOf} from '../core/catalog.js'
 
@@ -16,6 +16,8 @@ const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRol
 export interface IntakeResult {
   object?: AnyObject
   diagnostic?: Diagnostic
+  /** "apiVersion/kind" of an object of a kind vipctl does not read: skipped, counted, no finding. */
+  skipped?: string
 }
 
 /** Describes an object for messages even when it is malformed. */
@@ -55,7 +57,12 @@ function findForbiddenKey(value: unknown, path: Array<string | number>, depth = 
   return undefined
 }
 
-/** Validates one raw object. Exactly one of object/diagnostic is set, or neither for ignored kinds. */
+/**
+ * Validates one raw object. Exactly one of object, diagnostic or skipped is set: a kind vipctl does not read
+ * (a ConfigMap, RBAC of any version, a custom resource) is skipped; a kind it reads in a removed apiVersion
+ * (extensions/v1beta1 Ingress) is VIP1006 naming the replacement; another version of a kind it reads in the
+ * same API group (a typo such as apps/v2) is VIP1003.
+ */
 export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   const bad = (field: string | undefined, message: string, code = 'VIP1001'): IntakeResult => ({
     diagnostic: {severity: severityOf(code), code, object: describeRaw(raw), field, message, origin},
@@ -67,8 +74,14 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   if (typeof r.apiVersion !== 'string' || r.apiVersion === '') return bad('apiVersion', 'is required')
   if (typeof r.kind !== 'string' || r.kind === '') return bad('kind', 'is required')
   const key = `${r.apiVersion}/${r.kind}`
-  if (IGNORED_KINDS.has(key)) return {}
-  if (!(key in SCHEMAS)) return bad('kind', `unknown apiVersion/kind "${safe(key)}" (vipctl reads Service, EndpointSlice, Ingress, IngressClass, Pod, Node, Secret)`, 'VIP1003')
+  if (!(key in SCHEMAS)) {
+    const removed = REMOVED_VERSIONS[key]
+    if (removed) return bad('apiVersion', `${safe(r.apiVersion)} ${safe(r.kind)} was removed in Kubernetes ${removed.removedIn}; use ${removed.use} (the object is not read)`, 'VIP1006')
+    const group = (v: string) => (v.includes('/') ? v.slice(0, v.lastIndexOf('/')) : '')
+    const ours = Object.keys(SCHEMAS).find((k) => k.endsWith(`/${r.kind}`) && group(k.slice(0, k.lastIndexOf('/'))) === group(r.apiVersion as string))
+    if (READ_KINDS.has(r.kind) && ours) return bad('apiVersion', `${safe(r.apiVersion)} is not an apiVersion of ${safe(r.kind)} vipctl reads (${ours.slice(0, ours.lastIndexOf('/'))}); the object is not read`, 'VIP1003')
+    return {skipped: printableShort(key, 120)}
+  }
   const parsed = SCHEMAS[key as SchemaKey].safeParse(r)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -141,6 +154,8 @@ export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): D
     case 'Secret':
       snap.secrets.push(obj)
       break
+    default:
+      snap.workloads.push(obj)
   }
   return undefined
 }
@@ -156,5 +171,6 @@ export function sortSnapshot(snap: Snapshot): Snapshot {
   snap.pods.sort(by)
   snap.nodes.sort(by)
   snap.secrets.sort(by)
+  snap.workloads.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
   return snap
 }

@@ -6,10 +6,11 @@
 import {PermissionError} from '../errors.js'
 import {addToSnapshot, intakeObject, safe, sortSnapshot} from './intake.js'
 import {loadKubeConfig} from './kubeconfig.js'
-import {BadReplyError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
+import {BadReplyError, NotFoundError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
 import type {Loaded, SourceIO, SourceOptions} from './source.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
+import {selectorMatches} from './derive.js'
 import {severityOf} from '../core/catalog.js'
 
 /** Items per page: big lists arrive in pieces, never as one giant response. */
@@ -33,7 +34,29 @@ export const RESOURCES: Resource[] = [
   {resource: 'nodes', prefix: '/api/v1', namespaced: false, optional: true},
 ]
 
+/**
+ * Workloads, read by check, inspect and trace (never by sync, which serves what the EndpointSlices say): their
+ * pod templates explain a Service whose Pods are missing. Optional: without the right, the analyzers go on
+ * without them (VIP1005).
+ */
+export const WORKLOAD_RESOURCES: Resource[] = [
+  {resource: 'deployments', prefix: '/apis/apps/v1', namespaced: true, optional: true},
+  {resource: 'statefulsets', prefix: '/apis/apps/v1', namespaced: true, optional: true},
+  {resource: 'daemonsets', prefix: '/apis/apps/v1', namespaced: true, optional: true},
+  {resource: 'replicasets', prefix: '/apis/apps/v1', namespaced: true, optional: true},
+  {resource: 'replicationcontrollers', prefix: '/api/v1', namespaced: true, optional: true},
+  {resource: 'jobs', prefix: '/apis/batch/v1', namespaced: true, optional: true},
+  {resource: 'cronjobs', prefix: '/apis/batch/v1', namespaced: true, optional: true},
+]
+
 const KIND_OF: Record<string, [string, string]> = {
+  deployments: ['apps/v1', 'Deployment'],
+  statefulsets: ['apps/v1', 'StatefulSet'],
+  daemonsets: ['apps/v1', 'DaemonSet'],
+  replicasets: ['apps/v1', 'ReplicaSet'],
+  replicationcontrollers: ['v1', 'ReplicationController'],
+  jobs: ['batch/v1', 'Job'],
+  cronjobs: ['batch/v1', 'CronJob'],
   services: ['v1', 'Service'],
   endpointslices: ['discovery.k8s.io/v1', 'EndpointSlice'],
   ingresses: ['networking.k8s.io/v1', 'Ingress'],
@@ -61,11 +84,33 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   // In parallel, but a failure is reported for the first resource in RESOURCES order, so the message is stable.
   // The lists share one page budget: a server that sends continue tokens forever costs LIST_LIMITS.pages requests, not six times that.
   const budget = pageBudget()
+  const lists = await listEach(client, RESOURCES, namespace, budget, snap)
+  let total = 0
+  for (const {r, items} of lists) {
+    total += items.length
+    for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+  }
+  // Workloads only when a Service's selector matches no Pod: their templates say which Pods should be there.
+  const podless = snap.services.some((s) => s.spec.type !== 'ExternalName' && s.spec.selector && Object.keys(s.spec.selector).length > 0 && !snap.pods.some((p) => p.metadata.namespace === s.metadata.namespace && selectorMatches(s.spec.selector, p.metadata.labels)))
+  if (podless) for (const {r, items} of await listEach(client, WORKLOAD_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+  for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
+  if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
+  return sortSnapshot(snap)
+}
+
+/**
+ * Lists resources in parallel; a failure is reported for the first resource in the given order, so the message
+ * is stable. An optional resource the user may not read is VIP1005 and an empty list; a workload resource the
+ * server does not serve (404) is an empty list.
+ */
+async function listEach(client: RestClient, resources: Resource[], namespace: string | undefined, budget: PageBudget, snap: Snapshot): Promise<Array<{r: Resource; items: unknown[]}>> {
   const settled = await Promise.allSettled(
-    RESOURCES.map(async (r) => {
+    resources.map(async (r) => {
       try {
         return {r, items: await listAll(client, r, namespace, budget)}
       } catch (error) {
+        // An API group the server does not serve (404) has no workloads of that kind to read.
+        if (WORKLOAD_RESOURCES.includes(r) && error instanceof NotFoundError) return {r, items: []}
         if (r.optional && error instanceof PermissionError) {
           snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: r.resource, message: `not readable, continuing without: ${error.message}`})
           return {r, items: []}
@@ -76,15 +121,7 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   )
   const failed = settled.find((x) => x.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
-  const lists = settled.map((x) => (x as PromiseFulfilledResult<{r: Resource; items: unknown[]}>).value)
-  let total = 0
-  for (const {r, items} of lists) {
-    total += items.length
-    for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
-  }
-  for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
-  if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
-  return sortSnapshot(snap)
+  return settled.map((x) => (x as PromiseFulfilledResult<{r: Resource; items: unknown[]}>).value)
 }
 
 export function ingest(snap: Snapshot, raw: unknown, origin: {source: 'api'; server: string}): void {

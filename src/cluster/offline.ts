@@ -223,6 +223,7 @@ export function parseInto(snap: Snapshot, text: string, file: string): number {
     const items = isList(value) ? (value as {items: unknown[]}).items : [value]
     for (const item of items) {
       const res = intakeObject(item, origin)
+      if (res.skipped) snap.skipped.set(res.skipped, (snap.skipped.get(res.skipped) ?? 0) + 1)
       if (res.diagnostic) snap.diagnostics.push(res.diagnostic)
       if (res.object) {
         const dup = addToSnapshot(snap, res.object, origin)

@@ -7,6 +7,7 @@
 import {isIP} from 'node:net'
 import {z} from 'zod'
 import {printable, printableShort} from '../core/printable.js'
+import type {Workload} from './types.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -178,20 +179,22 @@ const probeSchema = z.object({
   failureThreshold: z.number().int().min(1).optional(),
 })
 
+const containersSchema = z.array(
+  z.object({
+    name: dns1123Label,
+    image: z.string().optional(),
+    ports: z.array(z.object({name: portName.optional(), containerPort: portNumber, protocol: z.string().optional()})).optional(),
+    readinessProbe: probeSchema.optional(),
+  }),
+)
+
 const podSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('Pod'),
   metadata: meta(dns1123Subdomain, true),
   spec: z.object({
     nodeName: dns1123Subdomain.optional(),
-    containers: z.array(
-      z.object({
-        name: dns1123Label,
-        image: z.string().optional(),
-        ports: z.array(z.object({name: portName.optional(), containerPort: portNumber, protocol: z.string().optional()})).optional(),
-        readinessProbe: probeSchema.optional(),
-      }),
-    ),
+    containers: containersSchema,
   }),
   status: z
     .object({
@@ -221,6 +224,39 @@ const secretSchema = z.object({
   type: z.string().max(253).default('Opaque'),
 })
 
+const templateSchema = z.object({metadata: z.object({labels: labels.optional()}).default({}), spec: z.object({containers: containersSchema})})
+const replicas = z.number().int().min(0).max(1_000_000)
+const owners = z.array(z.object({kind: z.string().max(63), name: z.string().max(253), controller: z.boolean().optional()})).optional()
+
+/**
+ * A workload schema: metadata, the count field and the pod template at `path` (below spec), turned into a
+ * Workload. `count` names the field holding the number of Pods (undefined: one per Node).
+ */
+function workloadSchema(apiVersion: string, kind: Workload['kind'], count: 'replicas' | 'parallelism' | undefined, cron = false) {
+  const body = z.object({...(count ? {[count]: replicas.optional()} : {}), template: templateSchema})
+  return z
+    .object({
+      apiVersion: z.literal(apiVersion),
+      kind: z.literal(kind),
+      metadata: meta(dns1123Subdomain, true).extend({ownerReferences: owners}),
+      spec: cron ? z.object({jobTemplate: z.object({spec: body})}) : body,
+    })
+    .transform((w): Workload => {
+      const spec = (cron ? (w.spec as {jobTemplate: {spec: z.infer<typeof body>}}).jobTemplate.spec : w.spec) as Record<string, unknown> & {template: z.infer<typeof templateSchema>}
+      const {ownerReferences, ...metadata} = w.metadata
+      const owner = ownerReferences?.find((o) => o.controller) ?? ownerReferences?.[0]
+      return {
+        apiVersion,
+        kind,
+        metadata,
+        ...(count ? {replicas: (spec[count] as number | undefined) ?? 1} : {}),
+        template: {labels: spec.template.metadata.labels ?? {}, containers: spec.template.spec.containers},
+        containersField: `spec.${cron ? 'jobTemplate.spec.' : ''}template.spec.containers`,
+        ...(owner ? {owner: {kind: owner.kind, name: owner.name}} : {}),
+      }
+    })
+}
+
 /** apiVersion/kind -> schema for the kinds vipctl reads. */
 export const SCHEMAS = {
   'v1/Service': serviceSchema,
@@ -230,28 +266,37 @@ export const SCHEMAS = {
   'v1/Pod': podSchema,
   'v1/Node': nodeSchema,
   'v1/Secret': secretSchema,
+  'apps/v1/Deployment': workloadSchema('apps/v1', 'Deployment', 'replicas'),
+  'apps/v1/StatefulSet': workloadSchema('apps/v1', 'StatefulSet', 'replicas'),
+  'apps/v1/DaemonSet': workloadSchema('apps/v1', 'DaemonSet', undefined),
+  'apps/v1/ReplicaSet': workloadSchema('apps/v1', 'ReplicaSet', 'replicas'),
+  'v1/ReplicationController': workloadSchema('v1', 'ReplicationController', 'replicas'),
+  'batch/v1/Job': workloadSchema('batch/v1', 'Job', 'parallelism'),
+  'batch/v1/CronJob': workloadSchema('batch/v1', 'CronJob', 'parallelism', true),
 } as const
 
-/** Kinds that may appear in a manifest set and that vipctl knowingly ignores. */
-export const IGNORED_KINDS = new Set([
-  'v1/Namespace',
-  'v1/ConfigMap',
-  'v1/ServiceAccount',
-  'v1/Endpoints',
-  'apps/v1/Deployment',
-  'apps/v1/StatefulSet',
-  'apps/v1/DaemonSet',
-  'apps/v1/ReplicaSet',
-  'batch/v1/Job',
-  'batch/v1/CronJob',
-  'policy/v1/PodDisruptionBudget',
-  'autoscaling/v2/HorizontalPodAutoscaler',
-  'rbac.authorization.k8s.io/v1/Role',
-  'rbac.authorization.k8s.io/v1/RoleBinding',
-  'rbac.authorization.k8s.io/v1/ClusterRole',
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
-  'networking.k8s.io/v1/NetworkPolicy',
-])
+/** Kinds vipctl reads, in apiVersions the API server no longer serves: the version to use instead (and since when). */
+export const REMOVED_VERSIONS: Record<string, {use: string; removedIn: string}> = {
+  'extensions/v1beta1/Ingress': {use: 'networking.k8s.io/v1', removedIn: '1.22'},
+  'networking.k8s.io/v1beta1/Ingress': {use: 'networking.k8s.io/v1', removedIn: '1.22'},
+  'networking.k8s.io/v1beta1/IngressClass': {use: 'networking.k8s.io/v1', removedIn: '1.22'},
+  'discovery.k8s.io/v1beta1/EndpointSlice': {use: 'discovery.k8s.io/v1', removedIn: '1.25'},
+  'extensions/v1beta1/Deployment': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta1/Deployment': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta2/Deployment': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta1/StatefulSet': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta2/StatefulSet': {use: 'apps/v1', removedIn: '1.16'},
+  'extensions/v1beta1/DaemonSet': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta2/DaemonSet': {use: 'apps/v1', removedIn: '1.16'},
+  'extensions/v1beta1/ReplicaSet': {use: 'apps/v1', removedIn: '1.16'},
+  'apps/v1beta2/ReplicaSet': {use: 'apps/v1', removedIn: '1.16'},
+  'batch/v1beta1/CronJob': {use: 'batch/v1', removedIn: '1.25'},
+  'batch/v2alpha1/CronJob': {use: 'batch/v1', removedIn: '1.21'},
+}
+
+/** The kinds vipctl reads (in any apiVersion): another apiVersion of one of these is a finding, never a silent skip. */
+export const READ_KINDS = new Set(Object.keys(SCHEMAS).map((k) => k.slice(k.lastIndexOf('/') + 1)))
+
 
 export type SchemaKey = keyof typeof SCHEMAS
 

@@ -125,6 +125,28 @@ export interface Pod extends KObject {
   }
 }
 
+/** Kinds whose pod template says which Pods will exist (the expected endpoints of a Service selecting them). */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]
+
+/**
+ * A workload as vipctl reads it: its pod template (labels, containers with ports and readiness probes) and how
+ * many Pods it asks for. Read from manifests and, live, from the API; only these fields are kept.
+ */
+export interface Workload extends KObject {
+  kind: WorkloadKind
+  /**
+   * Pods asked for: spec.replicas (default 1) for Deployment, StatefulSet, ReplicaSet and ReplicationController;
+   * spec.parallelism (default 1) for Job and CronJob; undefined for DaemonSet (one per Node that runs it).
+   */
+  replicas?: number
+  template: {labels: Record<string, string>; containers: Container[]}
+  /** Where the template's containers are, e.g. spec.template.spec.containers (findings name fields under it). */
+  containersField: string
+  /** The owning workload (a Deployment's ReplicaSet, a CronJob's Job): its Pods are counted once, under the owner. */
+  owner?: {kind: string; name: string}
+}
+
 export interface Node extends KObject {
   kind: 'Node'
   status?: {addresses?: Array<{type: string; address: string}>}
@@ -168,7 +190,7 @@ export interface SecretMeta extends KObject {
   tls?: {cert: SecretBytes; key: SecretBytes}
 }
 
-export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta
+export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload
 
 export type {Diagnostic, Severity} from '../core/diagnostic.js'
 
@@ -182,6 +204,9 @@ export interface Snapshot {
   pods: Pod[]
   nodes: Node[]
   secrets: SecretMeta[]
+  workloads: Workload[]
+  /** Objects of kinds vipctl does not read, skipped without a finding: "apiVersion/kind" -> count. */
+  skipped: Map<string, number>
   /** Where each object came from, keyed by objectKey(). */
   origins: Map<string, Origin>
   diagnostics: Diagnostic[]
@@ -202,6 +227,8 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     pods: [],
     nodes: [],
     secrets: [],
+    workloads: [],
+    skipped: new Map(),
     origins: new Map(),
     diagnostics: [],
   }

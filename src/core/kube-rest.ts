@@ -38,6 +38,9 @@ export const REPLY_LIMITS = {
  */
 export class BadReplyError extends UnavailableError {}
 
+/** 404 from the API server: the object, or the resource (an API group the server does not serve), is not there. */
+export class NotFoundError extends DataError {}
+
 /** Parses a reply body: JSON, or undefined plus a printable snippet of what came instead. */
 export function parseBody(buf: Buffer): {body: unknown; notJson?: string} {
   if (buf.length === 0) return {body: undefined}
@@ -126,7 +129,7 @@ export function statusError(res: RestResponse, intent: RequestIntent, server: st
       })
     case 404:
       if (intent.resource === 'namespaces') return new DataError(`namespace "${intent.name}" not found`)
-      return new DataError(`${target}${where} not found${msg ? `: ${msg}` : ''}`)
+      return new NotFoundError(`${target}${where} not found${msg ? `: ${msg}` : ''}`)
     default:
       return new UnavailableError(`the API server answered ${res.status} to ${intent.verb} ${target}${where}${msg ? `: ${msg}` : ''}`)
   }

@@ -2,7 +2,7 @@
  * `vipctl inspect ...`: views of a Snapshot and its LbModel as rows. Pure:
  * everything here takes loaded data and returns a ListResult.
  */
-import {DERIVED_MANAGER, MANAGED_BY_LABEL, SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import {DERIVED_MANAGER, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, workloadsFor} from '../cluster/derive.js'
 import {matchesSelector, type Requirement} from '../cluster/selector.js'
 import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -56,6 +56,8 @@ export interface ServiceRow {
   ingresses: string[]
   /** Served by vipctl: a LoadBalancer of our class, or a backend of one of our Ingresses. */
   served: boolean
+  /** Workloads whose pod template the selector matches: the endpoints to expect (e.g. offline input without Pods). */
+  expected: Array<{workload: string; replicas?: number}>
 }
 
 export function serviceRows(snap: Snapshot, model: LbModel, opts: InspectOptions): ServiceRow[] {
@@ -104,6 +106,7 @@ function serviceRow(svc: Service, snap: Snapshot, model: LbModel, classes: Retur
     endpoints: {ready: addresses.filter((a) => a.ready).length, total: addresses.length, addresses},
     ingresses: ingresses.filter((i) => ingressIsOurs(snap.ingresses.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === i)!, classes)),
     served: serviceIsOurs(svc) || model.pools.some((p) => p.namespace === ns && p.service === svc.metadata.name),
+    expected: svc.spec.selector ? workloadsFor(svc, snap.workloads).map((w) => ({workload: objectKey(w), ...(w.replicas !== undefined ? {replicas: w.replicas} : {})})) : [],
   }
 }
 
@@ -140,9 +143,11 @@ export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOu
         {header: 'TARGET-PORTS', wide: true, get: (r) => list(r.ports.map((p) => `${p.port}->${p.targetPort}`))},
         {
           header: 'ENDPOINTS',
-          get: (r) => `${r.endpoints.ready}/${r.endpoints.total}`,
-          style: (r, t, c) => (r.endpoints.total === 0 || r.endpoints.ready === 0 ? c.red(t) : r.endpoints.ready < r.endpoints.total ? c.yellow(t) : c.green(t)),
+          // Endpoints still to come are shown as such ("0/0, expect 3"), never as a plain 0/0.
+          get: (r) => `${r.endpoints.ready}/${r.endpoints.total}${r.endpoints.total === 0 && r.expected.length > 0 ? `, expect ${r.expected.some((e) => e.replicas === undefined) ? 'one per Node' : r.expected.reduce((n, e) => n + (e.replicas ?? 0), 0)}` : ''}`,
+          style: (r, t, c) => (r.endpoints.total === 0 && r.expected.some((e) => e.replicas !== 0) ? c.yellow(t) : r.endpoints.total === 0 || r.endpoints.ready === 0 ? c.red(t) : r.endpoints.ready < r.endpoints.total ? c.yellow(t) : c.green(t)),
         },
+        {header: 'WORKLOADS', wide: true, get: (r) => list(r.expected.map((e) => `${e.workload.split('/')[0]!.toLowerCase()}/${e.workload.split('/')[2]!}${e.replicas !== undefined ? `(${e.replicas})` : ''}`))},
         {header: 'ADDRESSES', wide: true, get: (r) => list(r.endpoints.addresses.map((a) => (a.ready ? a.address : `${a.address}(not ready)`)))},
         {header: 'INGRESSES', get: (r) => list(r.ingresses.map((i) => i.split('/')[1]!))},
       ],

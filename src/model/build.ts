@@ -4,12 +4,13 @@
  */
 import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
-import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, resolveTargetPort, selectorMatches} from '../cluster/derive.js'
+import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, type ContainerSource} from '../cluster/derive.js'
 import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
 import {MONITOR_LIMITS, allow, canonicalHost} from './grammar.js'
+import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateTls, type TlsResult} from './tls.js'
 import {canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
@@ -26,19 +27,48 @@ export function buildModel(snap: Snapshot, opts: ModelOptions = {}): LbModel {
 }
 
 /** Which Ingresses are ours: see the README ("Which objects vipctl serves"). */
+/**
+ * The Ingress classes vipctl serves: --ingress-class (and then the class-less Ingresses too when that class is
+ * the input's default class), else the IngressClasses whose controller is vipctl's (class-less ones when one of
+ * them is the only default), else the class "vipctl".
+ */
 export function ingressClassesOf(snap: Snapshot, opts: ModelOptions): {ours: Set<string>; defaultIsOurs: boolean} {
-  if (opts.ingressClass) return {ours: new Set([opts.ingressClass]), defaultIsOurs: false}
+  const defaults = defaultClasses(snap)
+  if (opts.ingressClass) return {ours: new Set([opts.ingressClass]), defaultIsOurs: defaults.length === 1 && defaults[0]!.metadata.name === opts.ingressClass}
   const ourClasses = snap.ingressClasses.filter((c) => c.spec.controller === CONTROLLER_NAME)
   if (ourClasses.length === 0) return {ours: new Set([DEFAULT_CLASS]), defaultIsOurs: false}
-  const defaults = snap.ingressClasses.filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
   return {
     ours: new Set(ourClasses.map((c) => c.metadata.name)),
     defaultIsOurs: defaults.length === 1 && defaults[0]!.spec.controller === CONTROLLER_NAME,
   }
 }
 
+/** IngressClasses marked default (ingressclass.kubernetes.io/is-default-class: "true"). */
+export function defaultClasses(snap: Snapshot): Snapshot['ingressClasses'] {
+  return snap.ingressClasses.filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
+}
+
+/** The class an Ingress names (spec.ingressClassName, else the legacy kubernetes.io/ingress.class annotation). */
+export function classOf(ing: Ingress): string | undefined {
+  return ing.spec.ingressClassName ?? ing.metadata.annotations?.[LEGACY_CLASS_ANNOTATION]
+}
+
+/** Why vipctl does not serve an Ingress (for one not ours), in words. */
+export function whyNotOurs(ing: Ingress, snap: Snapshot, opts: ModelOptions): string {
+  const cls = classOf(ing)
+  const ours = [...ingressClassesOf(snap, opts).ours].join(', ')
+  if (cls !== undefined) {
+    const c = snap.ingressClasses.find((x) => x.metadata.name === cls)
+    return `class ${cls}${c?.spec.controller ? ` belongs to controller ${c.spec.controller}` : ''}; vipctl serves ${ours}`
+  }
+  const defaults = defaultClasses(snap)
+  if (defaults.length === 0) return `no ingress class, and the input marks no IngressClass as default; vipctl serves ${ours} (pass --ingress-class to serve another)`
+  if (defaults.length > 1) return `no ingress class, and ${defaults.length} IngressClasses are marked default (${defaults.map((d) => d.metadata.name).join(', ')}): none applies`
+  return `no ingress class, and the default class is ${defaults[0]!.metadata.name} (controller ${defaults[0]!.spec.controller ?? 'unknown'}); vipctl serves ${ours}`
+}
+
 export function ingressIsOurs(ing: Ingress, classes: {ours: Set<string>; defaultIsOurs: boolean}): boolean {
-  const cls = ing.spec.ingressClassName ?? ing.metadata.annotations?.[LEGACY_CLASS_ANNOTATION]
+  const cls = classOf(ing)
   return cls === undefined ? classes.defaultIsOurs : classes.ours.has(cls)
 }
 
@@ -114,9 +144,10 @@ class Builder {
     const classes = ingressClassesOf(this.snap, this.opts)
     // Claims are made oldest first (creationTimestamp, then namespace/name), as Gateway API decides conflicts:
     // a later object never takes a host, path, default backend or VIP:port that an older one serves.
-    const ingresses = claimOrder(this.snap.ingresses.filter((i) => ingressIsOurs(i, classes)))
     const services = claimOrder(this.snap.services.filter(serviceIsOurs))
-    for (const o of [...ingresses, ...services]) this.checkAnnotations(o)
+    for (const o of services) this.checkAnnotations(o)
+    // An Ingress whose annotations ask another controller for access control or raw configuration is not served.
+    const ingresses = claimOrder(this.snap.ingresses.filter((i) => ingressIsOurs(i, classes))).filter((i) => this.checkAnnotations(i))
 
     // Explicit VIPs first, so pool allocation can avoid them.
     const needVip: Array<Ingress | Service> = []
@@ -181,12 +212,29 @@ class Builder {
     return v as ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined
   }
 
-  private checkAnnotations(o: Ingress | Service): void {
-    for (const k of Object.keys(o.metadata.annotations ?? {})) {
-      if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), `metadata.annotations[${k}]`, `unknown annotation ${k}`)
+  /** Reports annotations vipctl does not read as written; false when the object must not be served (VIP2021, VIP2022). */
+  private checkAnnotations(o: Ingress | Service): boolean {
+    let serve = true
+    for (const [k, value] of Object.entries(o.metadata.annotations ?? {})) {
+      const field = `metadata.annotations[${k}]`
+      if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
-        this.diag('VIP2013', objectKey(o), `metadata.annotations[${k}]`, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
+        this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
+      if (o.kind !== 'Ingress') continue
+      const v = foreignVerdict(k, value)
+      if (!v) continue
+      const who = `${k} (${foreignController(k)})`
+      if (v.kind === 'honoured') this.diag('VIP2019', objectKey(o), field, `${who}: ${v.by}`)
+      else if (v.kind === 'not-honoured') this.diag('VIP2020', objectKey(o), field, `${who}: not honoured by vipctl; the Ingress is served without it${v.hint ? ` (${v.hint})` : ''}`)
+      else if (v.kind === 'access') {
+        this.diag('VIP2021', objectKey(o), field, `${who}: ${v.what}, which vipctl cannot apply; serving the Ingress without it would open its routes, so it is not served`)
+        serve = false
+      } else {
+        this.diag('VIP2022', objectKey(o), field, `${who}: raw proxy configuration, which vipctl never pastes; the Ingress is not served`)
+        serve = false
+      }
     }
+    return serve
   }
 
   /** A NetScaler controller annotation, checked like ours; undefined when absent or invalid (then reported). */
@@ -287,7 +335,7 @@ class Builder {
     const httpsPort = this.annotation(ing, 'httpsPort') ?? this.citrix(ing, CITRIX.securePort, parsePort, 'a port number 1-65535') ?? 443
     const termination = this.citrix(ing, CITRIX.insecureTermination, (s) => (['allow', 'redirect', 'disallow'].includes(s) ? s : undefined), 'allow, redirect or disallow')
     if (termination === 'disallow') this.diag('VIP2013', key, `metadata.annotations[${CITRIX.insecureTermination}]`, 'disallow is not supported: vipctl redirects plain HTTP to HTTPS instead')
-    const sslRedirect = this.annotation(ing, 'sslRedirect') ?? (termination === undefined ? true : termination !== 'allow')
+    const sslRedirect = this.annotation(ing, 'sslRedirect') ?? foreignSslRedirect(ing.metadata.annotations) ?? (termination === undefined ? true : termination !== 'allow')
     this.citrixLbMethods(ing)
 
     // TLS: hosts -> secret.
@@ -459,6 +507,7 @@ class Builder {
       lbMethod: 'roundrobin',
       monitor: {kind: 'tcp', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, provenance: {object: key, field: 'spec.externalName'}},
       members: [],
+      expected: [],
       external: {name, port},
       provenance: [{object: owner, field}],
     }
@@ -520,6 +569,9 @@ class Builder {
       return existing
     }
     const pods = (this.podsByNamespace.get(ns) ?? []).filter((p) => selectorMatches(svc.spec.selector, p.metadata.labels))
+    const workloads = workloadsFor(svc, this.snap.workloads)
+    // Health checks come from the Pods when the input has them, else from the templates that will make them.
+    const sources = pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
     const pool: Pool = {
       id,
       namespace: ns,
@@ -528,8 +580,13 @@ class Builder {
       portName: sp.name,
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
-      monitor: monitorFor(svc, sp, pods, (code, object, field, message) => this.diag(code, object, field, message)),
+      monitor: monitorFor(svc, sp, sources, (code, object, field, message) => this.diag(code, object, field, message)),
       members: this.membersOf(svc, sp),
+      expected: workloads.map((w) => ({
+        workload: objectKey(w),
+        ...(w.replicas !== undefined ? {replicas: w.replicas} : this.snap.nodes.length > 0 ? {nodes: this.snap.nodes.length} : {}),
+        ...(resolveIn(w.template.containers, sp.targetPort, sp.port) !== undefined ? {targetPort: resolveIn(w.template.containers, sp.targetPort, sp.port)} : {}),
+      })),
       provenance: [prov],
     }
     this.pools.set(id, pool)
@@ -576,52 +633,57 @@ class Builder {
  * can express) are clamped and reported; a probe path outside the grammar or a
  * non-HTTP scheme falls back to a TCP check and is reported.
  */
-export function monitorFor(svc: Service, sp: ServicePort, pods: Pod[], report: (code: string, object: string, field: string, message: string) => void = () => {}): Monitor {
+export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSource[], report: (code: string, object: string, field: string, message: string) => void = () => {}): Monitor {
   const defaults = {intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3}
   const key = objectKey(svc)
-  for (const pod of pods) {
-    const target = resolveTargetPort(pod, sp.targetPort, sp.port)
+  for (const src of sources) {
+    const target = resolveIn(src.containers, sp.targetPort, sp.port)
     if (target === undefined) continue
-    for (const [ci, c] of pod.spec.containers.entries()) {
+    const at = src.object
+    for (const [ci, c] of src.containers.entries()) {
       if (!(c.ports ?? []).some((p) => p.containerPort === target) && sp.targetPort !== undefined) continue
       const probe = c.readinessProbe
-      const field = `spec.containers[${ci}].readinessProbe`
-      if (probe?.tcpSocket && !probe.httpGet) {
-        const tport = typeof probe.tcpSocket.port === 'number' ? probe.tcpSocket.port : (c.ports ?? []).find((p) => p.name === probe.tcpSocket!.port)?.containerPort
-        if (tport !== target) report('VIP2018', objectKey(pod), `${field}.tcpSocket.port`, `the probe connects to port ${tport ?? String(probe.tcpSocket.port)}; the proxy checks the serving port ${target} with a TCP connect`)
-      }
-      if (!probe?.httpGet) continue
-      const port = typeof probe.httpGet.port === 'number' ? probe.httpGet.port : (c.ports ?? []).find((p) => p.name === probe.httpGet!.port)?.containerPort
-      if (port === undefined) {
-        report('VIP2018', objectKey(pod), `${field}.httpGet.port`, `no container port is named ${String(probe.httpGet.port)}; the proxy checks the serving port ${target} with a TCP connect`)
-        continue
-      }
-      const path = probe.httpGet.path ?? '/'
-      if (!allow.probePath(path)) {
-        report('VIP2003', objectKey(pod), `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
-        continue
-      }
-      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') {
-        report('VIP2018', objectKey(pod), `${field}.httpGet.scheme`, `scheme ${String(probe.httpGet.scheme).slice(0, 20)}: the proxy checks the serving port with a TCP connect (HTTPS health checks come with backend TLS)`)
-        continue
-      }
+      const field = `${src.field}[${ci}].readinessProbe`
       const clamp = (what: keyof typeof MONITOR_LIMITS, value: number, from: string) => {
         const [lo, hi] = MONITOR_LIMITS[what]
         if (value >= lo && value <= hi) return value
         const used = Math.min(hi, Math.max(lo, value))
-        report('VIP2015', objectKey(pod), `${field}.${from}`, `${value} is outside what the proxies accept (${lo}-${hi}${what.endsWith('Ms') ? ' ms' : ''}); ${used} is used`)
+        report('VIP2015', at, `${field}.${from}`, `${value} is outside what the proxies accept (${lo}-${hi}${what.endsWith('Ms') ? ' ms' : ''}); ${used} is used`)
         return used
       }
-      return {
-        kind: 'http',
-        path,
-        port: port === target ? undefined : port,
-        intervalMs: clamp('intervalMs', (probe.periodSeconds ?? 2) * 1000, 'periodSeconds'),
-        timeoutMs: clamp('timeoutMs', (probe.timeoutSeconds ?? 1) * 1000, 'timeoutSeconds'),
-        rise: clamp('rise', probe.successThreshold && probe.successThreshold > 1 ? probe.successThreshold : defaults.rise, 'successThreshold'),
-        fall: clamp('fall', probe.failureThreshold ?? defaults.fall, 'failureThreshold'),
-        provenance: {object: objectKey(pod), field},
+      // The probe's timing: Kubernetes' own defaults where it says nothing, except that the proxy checks every 2 s
+      // (faster than the kubelet's 10 s), and always more slowly than one check may take.
+      const timing = (p: NonNullable<typeof probe>) => {
+        const timeoutMs = clamp('timeoutMs', (p.timeoutSeconds ?? 1) * 1000, 'timeoutSeconds')
+        return {
+          intervalMs: clamp('intervalMs', p.periodSeconds !== undefined ? p.periodSeconds * 1000 : Math.max(defaults.intervalMs, timeoutMs + 1000), 'periodSeconds'),
+          timeoutMs,
+          rise: clamp('rise', p.successThreshold && p.successThreshold > 1 ? p.successThreshold : defaults.rise, 'successThreshold'),
+          fall: clamp('fall', p.failureThreshold ?? defaults.fall, 'failureThreshold'),
+        }
       }
+      if (probe?.tcpSocket && !probe.httpGet) {
+        const tport = typeof probe.tcpSocket.port === 'number' ? probe.tcpSocket.port : (c.ports ?? []).find((p) => p.name === probe.tcpSocket!.port)?.containerPort
+        if (tport !== target) report('VIP2018', at, `${field}.tcpSocket.port`, `the probe connects to port ${tport ?? String(probe.tcpSocket.port)}; the proxy checks the serving port ${target} with a TCP connect`)
+        // A TCP probe of the serving port is the proxy's own check: its timing carries over.
+        else return {kind: 'tcp', ...timing(probe), provenance: {object: at, field}}
+      }
+      if (!probe?.httpGet) continue
+      const port = typeof probe.httpGet.port === 'number' ? probe.httpGet.port : (c.ports ?? []).find((p) => p.name === probe.httpGet!.port)?.containerPort
+      if (port === undefined) {
+        report('VIP2018', at, `${field}.httpGet.port`, `no container port is named ${String(probe.httpGet.port)}; the proxy checks the serving port ${target} with a TCP connect`)
+        continue
+      }
+      const path = probe.httpGet.path ?? '/'
+      if (!allow.probePath(path)) {
+        report('VIP2003', at, `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
+        continue
+      }
+      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') {
+        report('VIP2018', at, `${field}.httpGet.scheme`, `scheme ${String(probe.httpGet.scheme).slice(0, 20)}: the proxy checks the serving port with a TCP connect (HTTPS health checks come with backend TLS)`)
+        continue
+      }
+      return {kind: 'http', path, port: port === target ? undefined : port, ...timing(probe), provenance: {object: at, field}}
     }
   }
   return {kind: 'tcp', ...defaults, provenance: {object: key, field: 'spec.ports'}}

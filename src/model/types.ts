@@ -86,9 +86,26 @@ export interface Pool {
   lbMethod: LbMethod
   monitor: Monitor
   members: Member[]
+  /**
+   * Workloads whose pod template the Service selects: the endpoints to expect (offline input holds Deployments,
+   * not Pods; live, Pods may not be running yet). Never rendered as servers: they have no address.
+   */
+  expected: ExpectedMembers[]
   /** An ExternalName Service: the proxy resolves `name` itself and connects to `port`; no members. */
   external?: {name: string; port: number}
   provenance: Provenance[]
+}
+
+/** Pods a workload asks for that would serve a pool. */
+export interface ExpectedMembers {
+  /** kind/namespace/name of the workload. */
+  workload: string
+  /** Pods it asks for (spec.replicas or parallelism); undefined for a DaemonSet: one per Node. */
+  replicas?: number
+  /** Nodes in the input (a DaemonSet's count when known). */
+  nodes?: number
+  /** The container port the Service port resolves to in the template; undefined when it does not resolve. */
+  targetPort?: number
 }
 
 export interface LbModel {

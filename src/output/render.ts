@@ -72,6 +72,8 @@ export interface ListResult<T> {
   exit?: number
   /** Serializers for the extra formats this result offers. */
   formats?: Partial<Record<(typeof EXTRA_FORMATS)[number], (items: T[]) => string>>
+  /** One line said on stderr after a table (what was read, what was left aside), and its data in the JSON/YAML document. */
+  summary?: {text: string; data: Record<string, unknown>}
 }
 
 /** A single document with its own human form (version, plans, traces). */
@@ -97,7 +99,7 @@ export interface RenderContext {
 
 /** The JSON/YAML form of a result: what --json, -o json and -o yaml print. */
 export function toDocument(r: Result): Record<string, unknown> {
-  if (r.type === 'list') return {apiVersion: API_VERSION, kind: `${r.kind}List`, items: r.items}
+  if (r.type === 'list') return {apiVersion: API_VERSION, kind: `${r.kind}List`, items: r.items, ...(r.summary ? {summary: r.summary.data} : {})}
   if (r.document) return r.document(r.data)
   return {apiVersion: API_VERSION, kind: r.kind, ...r.data}
 }

@@ -105,10 +105,69 @@ describe('offline source', () => {
     assert.equal(s.diagnostics[1]?.field, 'spec.ports[0].port')
   })
 
-  it('reports unknown kinds and ignores known unused ones', () => {
-    const s = parse('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n')
-    assert.equal(s.diagnostics.length, 1)
-    assert.equal(s.diagnostics[0]?.code, 'VIP1003')
+  it('skips kinds it does not read (any group, any version) and counts them; never an error', () => {
+    const docs = [
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n',
+      'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: RoleBinding\nmetadata: {name: r}\n',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: c}\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n',
+      // A Knative Service is another group's Service: skipped, not a typo of ours.
+      'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\n',
+    ]
+    const s = parse(docs.join('---\n'))
+    assert.deepEqual(s.diagnostics, [])
+    assert.deepEqual([...s.skipped.entries()].sort(), [['example.com/v1/Widget', 1], ['rbac.authorization.k8s.io/v1/ClusterRole', 1], ['rbac.authorization.k8s.io/v1beta1/RoleBinding', 1], ['serving.knative.dev/v1/Service', 1], ['v1/ConfigMap', 2]])
+  })
+
+  it('reads workloads: templates, replicas (defaults), owners; CronJob templates under jobTemplate', () => {
+    const s = parse(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: n}
+spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: d-1, namespace: n, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: d, uid: u, controller: true}]}
+spec: {replicas: 4, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ds, namespace: n}
+spec: {template: {metadata: {labels: {x: y}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cj, namespace: n}
+spec: {schedule: "* * * * *", jobTemplate: {spec: {parallelism: 2, template: {metadata: {labels: {j: k}}, spec: {containers: [{name: c}]}}}}}
+`)
+    assert.deepEqual(s.diagnostics, [])
+    const by = new Map(s.workloads.map((w) => [w.kind, w]))
+    assert.equal(by.get('Deployment')!.replicas, 1)
+    assert.equal(by.get('ReplicaSet')!.replicas, 4)
+    assert.deepEqual(by.get('ReplicaSet')!.owner, {kind: 'Deployment', name: 'd'})
+    assert.equal(by.get('DaemonSet')!.replicas, undefined)
+    assert.equal(by.get('CronJob')!.replicas, 2)
+    assert.equal(by.get('CronJob')!.containersField, 'spec.jobTemplate.spec.template.spec.containers')
+    assert.deepEqual(by.get('Deployment')!.template.containers[0]!.ports, [{name: 'http', containerPort: 8080}])
+  })
+
+  it('a kind it reads in a removed apiVersion names the replacement (VIP1006); an unknown version of one is VIP1003', () => {
+    const s = parse('apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: i, namespace: n}\n---\napiVersion: apps/v1beta2\nkind: Deployment\nmetadata: {name: d}\n---\napiVersion: v2\nkind: Service\nmetadata: {name: s}\n')
+    assert.deepEqual(s.diagnostics.map((d) => [d.code, d.object, d.field]), [
+      ['VIP1006', 'Ingress/n/i', 'apiVersion'],
+      ['VIP1006', 'Deployment/default/d', 'apiVersion'],
+      ['VIP1003', 'Service/default/s', 'apiVersion'],
+    ])
+    assert.match(s.diagnostics[0]!.message, /removed in Kubernetes 1\.22; use networking\.k8s\.io\/v1/)
+    assert.equal(s.skipped.size, 0)
+  })
+
+  it('loads helm template output: "# Source:" comments, empty documents, CRDs and custom resources', () => {
+    const s = parse('---\n# Source: chart/templates/a.yaml\n---\n# Source: chart/templates/b.yaml\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: ws.example.com}\n---\n# Source: chart/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n---\n')
+    assert.deepEqual(s.diagnostics, [])
+    assert.equal(s.services.length, 1)
+    assert.deepEqual([...s.skipped.keys()], ['apiextensions.k8s.io/v1/CustomResourceDefinition'])
   })
 
   it('reports duplicates across files once', () => {

@@ -64,7 +64,7 @@ describe('sync: metrics and logs', () => {
 
 describe('HAProxy server slots keep their count while members fit (no reload to scale)', () => {
   const member = (i: number): Member => ({address: `10.0.0.${i}`, port: 80, ready: true, serving: true, terminating: false, derived: false})
-  const pool = (n: number): Pool => ({id: 'a/web/80', namespace: 'a', service: 'web', port: 80, protocol: 'TCP', lbMethod: 'roundrobin', monitor: {kind: 'tcp', intervalMs: 1000, timeoutMs: 1000, rise: 1, fall: 1}, members: Array.from({length: n}, (_, i) => member(i + 1)), provenance: []})
+  const pool = (n: number): Pool => ({id: 'a/web/80', namespace: 'a', service: 'web', port: 80, protocol: 'TCP', lbMethod: 'roundrobin', monitor: {kind: 'tcp', intervalMs: 1000, timeoutMs: 1000, rise: 1, fall: 1}, members: Array.from({length: n}, (_, i) => member(i + 1)), expected: [], provenance: []})
 
   it('fresh (or a backend HAProxy does not run yet): members + spare slots', () => {
     assert.equal(serverSlots(pool(2), 'a_web_80', {spareSlots: 4}).length, 6)

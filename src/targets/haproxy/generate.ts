@@ -465,6 +465,9 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   return {kind: 'backend', name, lines, servers: {list, options: check, resolved: false}, comment: `${pool.namespace}/${pool.service}:${pool.port}`, meta}
 }
 
+/** At most this many server slots are made for Pods a workload asks for but the input does not hold. */
+export const EXPECTED_SLOTS_MAX = 64
+
 export interface Slot {
   name: string
   member?: Member
@@ -486,7 +489,11 @@ export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptio
     }
   }
   const running = opts.slotCounts?.get(backend) ?? 0
-  const total = running > 0 && pool.members.length <= running ? running : Math.max(pool.members.length + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
+  // Pods a workload asks for but the input does not hold yet get slots now, so that their arrival needs no
+  // reload; bounded (EXPECTED_SLOTS_MAX), since replicas comes from the object.
+  const expected = Math.min(EXPECTED_SLOTS_MAX, pool.expected.reduce((n, e) => n + (e.replicas ?? e.nodes ?? 0), 0))
+  const wanted = Math.max(pool.members.length, expected)
+  const total = running > 0 && wanted <= running ? running : Math.max(wanted + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
   const slots: Slot[] = []
   const rest = pool.members.filter((m) => !placed.has(m))
   for (let i = 0; i < total; i++) {
