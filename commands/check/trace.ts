@@ -1,4 +1,6 @@
 import {Args, Flags} from '@oclif/core'
+import {canonicalIp} from '../../src/model/ip.js'
+import {UsageError} from '../../src/errors.js'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
@@ -27,6 +29,7 @@ export default class CheckTrace extends VipCommand {
     ...haproxyTargetFlags,
     ...vipFlags,
     'vip-rules': Flags.boolean({description: 'follow the request into this node\'s VIP rules (implied by --netns)'}),
+    address: Flags.string({description: 'trace the request on this VIP (default: the VIP whose rules match the host most specifically)'}),
     output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
   }
 
@@ -45,7 +48,9 @@ export default class CheckTrace extends VipCommand {
         : {}),
       ...(flags['stats-socket'] ? {proxy: await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
     }
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live) : [traceRequest(snapshot, lb, args.target, new Date(), live)]
+    const address = flags.address === undefined ? undefined : canonicalIp(flags.address)
+    if (flags.address !== undefined && address === undefined) throw new UsageError(`--address ${JSON.stringify(flags.address)}: not an IP address`)
+    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)
   }

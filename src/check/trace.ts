@@ -7,8 +7,9 @@
 import {canonicalHost} from '../model/grammar.js'
 import {podReady, selectorMatches} from '../cluster/derive.js'
 import type {Snapshot} from '../cluster/types.js'
-import {fmtAddr} from '../model/build.js'
-import type {Frontend, LbModel} from '../model/types.js'
+import {fmtAddr, ingressClassesOf, ingressIsOurs, whyNotOurs} from '../model/build.js'
+import type {Frontend, LbModel, ModelOptions} from '../model/types.js'
+import {objectKey} from '../cluster/types.js'
 import {decide, routingTable, type Verdict} from '../model/routing.js'
 import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
@@ -51,22 +52,29 @@ export interface TraceLive {
   proxy?: ProxyState
 }
 
-export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}): Trace {
-  // The host as the generated proxy normalises a Host header (case, port, one trailing dot); the path keeps its case.
-  const m = /^([A-Za-z0-9.*-]+)(:[0-9]{1,5})?(\/.*)?$/.exec(request)
+/** Where a traced request is sent: one VIP (--address), else the VIP the Host selects. */
+export interface TraceOptions {
+  address?: string
+}
+
+export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}, opts: TraceOptions = {}): Trace {
+  // The host as the generated proxy normalises a Host header (case, port, one trailing dot); the path keeps its
+  // case and loses its query string and fragment, which no rule matches on (the proxies route on the path alone).
+  const m = /^([A-Za-z0-9._*-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/.*)?$/.exec(request)
   if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
   const host = canonicalHost(m[1]!)
-  const path = m[3] ?? '/'
+  const path = (m[3] ?? '/').replace(/[?#].*$/, '') || '/'
   const port = m[2] ? Number(m[2].slice(1)) : undefined
   const hops: Hop[] = []
   // The VIP the Host selects: every HTTP(S) frontend asks the routing module; the VIP whose answer is most
   // specific (exact host, wildcard, host-less rule, default backend) wins, then address order.
-  const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port))
+  const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port) && (opts.address === undefined || f.address === opts.address))
   const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
   if (!best && refused) {
-    hops.push({hop: 'route', status: 'fail', detail: `${host}${path}: ${refused.v.why}`, fix: 'send the path without dot segments or encoded dots and backslashes'})
+    const badHost = refused.v.why.includes('Host header')
+    hops.push({hop: 'route', status: 'fail', detail: `${host}${path}: ${refused.v.why}`, fix: badHost ? 'send a Host header that is a host name or an IPv6 literal' : 'send the path without dot segments or encoded dots and backslashes'})
     return {request: `${host}${path}`, hops, ok: false}
   }
   if (!best) {
@@ -79,6 +87,10 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     return {request: `${host}${path}`, hops, ok: false}
   }
   const onVip = verdicts.filter((x) => x.f.address === best.f.address)
+  // Another VIP may serve the same host differently: said, so that the trace never silently picks one.
+  const others = [...new Set(verdicts.filter((x) => x.f.address !== best.f.address && x.v.decision && x.v.decision.tier !== 'any').map((x) => x.f.address))]
+  if (others.length > 0)
+    hops.push({hop: 'vip', status: 'warn', detail: `${host} is also served on ${others.join(', ')}; this trace follows ${best.f.address}, where its rules match most specifically`, fix: 'pass --address to trace the request on another VIP'})
   const plain = onVip.find((x) => x.f.protocol === 'http' && x.v.outcome.kind !== 'status')
   const tls = onVip.find((x) => x.f.protocol === 'https' && x.v.outcome.kind !== 'status')
   const main = tls ?? plain ?? best
@@ -110,7 +122,10 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
       .map((t) => ({ing: i, secret: `${i.metadata.namespace}/${t.secretName ?? ''}`, named: t.secretName})),
   ).filter((w) => main.v.decision?.provenance.object === `Ingress/${w.ing.metadata.namespace}/${w.ing.metadata.name}`)
   if (tls) {
-    const certs = tls.f.certificates.filter((c) => c.hosts.length === 0 || certCovers(c.hosts, host))
+    // The certificate the proxy presents for this SNI name: an exact name first, then a wildcard, then the default (the first).
+    const exact = tls.f.certificates.filter((c) => c.hosts.includes(host))
+    const wild = tls.f.certificates.filter((c) => certCovers(c.hosts.filter((h) => h.startsWith('*.')), host))
+    const certs = exact.length ? exact : wild.length ? wild : tls.f.certificates.slice(0, 1)
     const secret = certs[0] ? snap.secrets.find((s) => `${s.metadata.namespace}/${s.metadata.name}` === certs[0]!.secret) : undefined
     const checked = secret?.tls ? validateTls(secret.tls.cert.reveal(), secret.tls.key.reveal()) : undefined
     const leaf = checked?.ok ? checked.material.leaf : undefined
@@ -121,6 +136,9 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     else if (!certCovers(names, host)) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate covers ${names.join(', ')}, not ${host}`, fix: 'issue a certificate whose subjectAltName covers the host'})
     else if (expires && expires < now) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret}'s certificate expired on ${expires.toISOString().slice(0, 10)}`, fix: 'renew the certificate'})
     else hops.push({hop: 'tls', status: 'ok', detail: `Secret ${certs[0]!.secret} covers ${host}${expires ? `, valid until ${expires.toISOString().slice(0, 10)}` : ''}`})
+  } else if (onVip.some((x) => x.f.protocol === 'https' && x.v.outcome.kind === 'status' && x.f.certificates.some((c) => certCovers(c.hosts, host)))) {
+    const x = onVip.find((y) => y.f.protocol === 'https' && y.v.outcome.kind === 'status')!
+    hops.push({hop: 'tls', status: 'warn', detail: `HTTPS on ${fmtAddr(x.f.address, x.f.port)} has a certificate for ${host} but no rule there takes ${path}: over HTTPS it gets ${x.v.why}`, fix: 'add the path (or a catch-all) to the Ingress that serves the host over TLS'})
   } else if (tlsWanted.length > 0) {
     const w = tlsWanted[0]!
     const s = w.named ? snap.secrets.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === w.secret) : undefined
@@ -203,12 +221,34 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
 }
 
-/** Every rule of one Ingress. */
-export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string, live: TraceLive = {}): Trace[] {
+/**
+ * Every rule of one Ingress (and its default backend), each traced on the Ingress's own VIP. A wildcard rule is
+ * traced with a host it covers, a host-less rule with a host no rule names. An Ingress vipctl does not serve is
+ * one failed trace saying why (its class, its annotations, no VIP, ...).
+ */
+export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string, live: TraceLive = {}, modelOpts: ModelOptions = {}): Trace[] {
   const ing = snap.ingresses.find((i) => i.metadata.name === name && (ns === undefined || i.metadata.namespace === ns))
   if (!ing) throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
-  const reqs = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${r.host ?? 'any.host'}${p.path ?? '/'}`))
-  return reqs.map((r) => traceRequest(snap, model, r, new Date(), live))
+  const key = objectKey(ing)
+  const request = `ingress/${ing.metadata.namespace}/${ing.metadata.name}`
+  if (!ingressIsOurs(ing, ingressClassesOf(snap, modelOpts))) return [{request, hops: [{hop: 'ingress class', status: 'fail', detail: whyNotOurs(ing, snap, modelOpts), fix: 'serve its class with --ingress-class, or set spec.ingressClassName to a class of vipctl'}], ok: false}]
+  const vip = model.vips.find((v) => v.owners.includes(key))
+  if (!vip) {
+    const errors = model.diagnostics.filter((d) => d.object === key && d.severity === 'error')
+    return [{request, hops: [{hop: 'vip', status: 'fail', detail: `not served: ${errors.length ? errors.map((d) => `${d.code} ${d.message}`).join('; ') : 'it has no VIP'}`, fix: 'see vipctl check for this Ingress'}], ok: false}]
+  }
+  const named = new Set(model.frontends.flatMap((f) => f.routes.map((r) => r.host)))
+  const concrete = (host: string): string => {
+    if (host !== '' && !host.startsWith('*.')) return host
+    const parent = host === '' ? 'invalid' : host.slice(2)
+    for (let i = 0; ; i++) {
+      const h = `trace${i || ''}.${parent}`
+      if (!named.has(h)) return h
+    }
+  }
+  const reqs = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${concrete(canonicalHost(r.host ?? ''))}${p.path ?? '/'}`))
+  if (ing.spec.defaultBackend) reqs.push(`${concrete('')}/`)
+  return reqs.map((r) => traceRequest(snap, model, r, new Date(), live, {address: vip.address}))
 }
 
 const MARK: Record<HopStatus, string> = {ok: '✓', fail: '✗', warn: '!', info: '·'}

@@ -35,7 +35,23 @@ export const portName = z
 export const portNumber = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
 /** A plain IP address; IPv6 zone ids ("%eth0") are refused: node's isIP accepts any text after "%". */
 export const ipAddress = z.string().refine((s) => isIP(s) !== 0 && !s.includes('%'), 'must be an IPv4 or IPv6 address (no zone id)')
-export const ingressHost = z.string().max(253).regex(INGRESS_HOST, 'must be a DNS name, optionally starting with "*."')
+export const ingressHost = z
+  .string()
+  .max(253)
+  .regex(INGRESS_HOST, 'must be a DNS name, optionally starting with "*."')
+  .refine((h) => isIP(h) === 0, 'must be a DNS name, not an IP address')
+
+/** RFC 3339 as the API server writes it (UTC "Z" or an offset), and a real date: claims are decided by it. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+export const timestamp = z
+  .string()
+  .max(64)
+  .refine((s) => {
+    const m = RFC3339.exec(s)
+    if (!m) return false
+    const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!))
+    return d.getUTCMonth() === +m[2]! - 1 && d.getUTCDate() === +m[3]! && +m[4]! < 24 && +m[5]! < 60 && +m[6]! < 61
+  }, 'must be an RFC 3339 time with a zone, e.g. 2026-01-02T03:04:05Z')
 
 const labels = z.record(
   z.string().max(316).regex(QUALIFIED_NAME, 'label keys must be qualified names'),
@@ -51,7 +67,7 @@ function meta(nameSchema: z.ZodString | z.ZodEffects<z.ZodString>, namespaced: b
     namespace: namespaced ? dns1123Label.default('default') : z.undefined({message: 'is not allowed on a cluster-scoped object'}).optional(),
     uid: z.string().max(128).optional(),
     resourceVersion: z.string().max(64).optional(),
-    creationTimestamp: z.string().max(64).optional(),
+    creationTimestamp: timestamp.optional(),
     labels: labels.optional(),
     annotations: annotations.optional(),
   })
@@ -80,6 +96,18 @@ const serviceSchema = z.object({
             appProtocol: z.string().max(253).optional(),
           }),
         )
+        // As the API server: port names are unique, and so is each port number per protocol.
+        .superRefine((ports, ctx) => {
+          const names = new Set<string>()
+          const numbers = new Set<string>()
+          ports.forEach((p, i) => {
+            if (p.name !== undefined && names.has(p.name)) ctx.addIssue({code: 'custom', path: [i, 'name'], message: `duplicate port name ${p.name}`})
+            if (p.name !== undefined) names.add(p.name)
+            const k = `${p.port}/${p.protocol ?? 'TCP'}`
+            if (numbers.has(k)) ctx.addIssue({code: 'custom', path: [i, 'port'], message: `duplicate port ${k}`})
+            numbers.add(k)
+          })
+        })
         .optional(),
       loadBalancerIP: z.union([ipAddress, z.literal('')]).optional(),
       loadBalancerClass: z.string().max(316).regex(QUALIFIED_NAME).optional(),

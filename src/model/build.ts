@@ -12,7 +12,8 @@ import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX,
 import {MONITOR_LIMITS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateTls, type TlsResult} from './tls.js'
-import {canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
+import {isIP} from 'node:net'
+import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
@@ -218,6 +219,7 @@ class Builder {
     for (const [k, value] of Object.entries(o.metadata.annotations ?? {})) {
       const field = `metadata.annotations[${k}]`
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
+      if (o.kind === 'Ingress' && k === ANNOTATIONS.lbMethod.key) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
         this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
       if (o.kind !== 'Ingress') continue
@@ -293,6 +295,10 @@ class Builder {
   private useVip(address: string, source: VipSource, owner: string): boolean {
     if (!isUnicast(address)) {
       this.diag('VIP2003', owner, undefined, `VIP ${address} is not a unicast address`)
+      return false
+    }
+    if (isLinkLocal4(address)) {
+      this.diag('VIP2003', owner, undefined, `VIP ${address} is a link-local address (169.254.0.0/16, where cloud metadata services answer); the object is not served`)
       return false
     }
     const v = this.vips.get(address) ?? {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
@@ -379,7 +385,8 @@ class Builder {
           pathType = 'Prefix'
         }
         const path = p.path ?? '/'
-        if (!allow.path(path)) return this.diag('VIP2003', key, `${field}.path`, 'path must match ^/[A-Za-z0-9._~-/]*$ without ".." segments')
+        if (!allow.path(path))
+          return this.diag('VIP2003', key, `${field}.path`, path.length > 1024 ? `path is ${path.length} characters; at most 1,024` : 'path must match ^/[A-Za-z0-9._~-/]*$ without "." or ".." segments (requests for those are refused with 400: the rule could never match)')
         const pool = this.poolFor(ns, p.backend, key, `${field}.backend`)
         if (pool) routes.push({host, path: normalizePrefix(path, pathType), pathType, pool: pool.id, provenance: {object: key, field}})
       })
@@ -485,6 +492,11 @@ class Builder {
     const name = canonicalHost(svc.spec.externalName ?? '')
     if (!allow.host(name) || name.startsWith('*.')) {
       this.diag('VIP2003', key, 'spec.externalName', 'an ExternalName backend needs a DNS name (no wildcard) the proxy can resolve; the routes to it are left out')
+      return undefined
+    }
+    // The proxy would connect to itself or to an address no Service vouches for (169.254.169.254 is a cloud's metadata service).
+    if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost')) {
+      this.diag('VIP2003', key, 'spec.externalName', `${name} is an IP address or localhost, not a DNS name: the proxy would connect to whatever that is from the node; the routes to it are left out (for an IP, use a Service without selector and an EndpointSlice)`)
       return undefined
     }
     const port = want?.name !== undefined ? (svc.spec.ports ?? []).find((p) => p.name === want.name)?.port : want?.number

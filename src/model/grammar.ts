@@ -45,8 +45,8 @@ export const MONITOR_LIMITS = {
 } as const satisfies Record<string, readonly [number, number]>
 
 export const allow = {
-  /** An Ingress path: at most 1,024 characters, no ".." segment. */
-  path: (s: string): boolean => s.length <= 1024 && PATH.test(s) && !s.split('/').some((seg) => seg === '..'),
+  /** An Ingress path: at most 1,024 characters, no "." or ".." segment (requests for one are refused with 400, so a rule for it could never match). */
+  path: (s: string): boolean => s.length <= 1024 && PATH.test(s) && !s.split('/').some((seg) => seg === '..' || seg === '.'),
   /** A canonical host (see canonicalHost): at most 253 characters, labels of at most 63. */
   host: (s: string): boolean => s.length <= 253 && HOST.test(s) && s.split('.').every((l) => l.length <= 63),
   name: (s: string): boolean => s.length <= 253 && K8S_NAME.test(s),

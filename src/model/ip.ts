@@ -62,6 +62,16 @@ export function isUnicast(ip: string): boolean {
   return false
 }
 
+/**
+ * IPv4 link-local (169.254.0.0/16, where cloud metadata services answer), also IPv4-mapped: never a VIP (IPv6
+ * link-local is refused by isUnicast). Loopback stays allowed: a loopback VIP reaches only the node itself,
+ * which is how vipctl is tried on one machine.
+ */
+export function isLinkLocal4(ip: string): boolean {
+  if (isIPv4(ip)) return ip.startsWith('169.254.')
+  return (canonicalIp(ip) ?? '').startsWith('::ffff:169.254.')
+}
+
 /** A string that sorts like the address: IPv4 (numerically) before IPv6 (by expanded value). */
 export function ipSortKey(ip: string): string {
   if (isIPv4(ip)) return `4${ipv4ToInt(ip).toString(16).padStart(8, '0')}`

@@ -81,9 +81,13 @@ export function normalizeHost(raw: string | undefined): string | undefined {
   return HOST_NAME.test(h) || IPV6_LITERAL.test(h) ? h : undefined
 }
 
-/** A dot segment, or an encoded dot or backslash: the forms a backend may resolve into another rule's path. */
+/**
+ * The paths every target answers 400, before any rule: a "." or ".." segment, also when it ends in ";" (path
+ * parameters), "%2f" (an encoded slash) or "\\"; an encoded dot or backslash anywhere; a raw backslash anywhere.
+ * These are the forms a backend may resolve into another rule's path (../admin behind /public).
+ */
 export function unsafePath(path: string): boolean {
-  return /(^|\/)\.\.?(\/|$)/.test(path) || /%2e|%5c/i.test(path)
+  return /(^|\/)\.\.?(\/|;|$|%2f)/i.test(path) || /%2e|%5c/i.test(path) || path.includes('\\')
 }
 
 export function tierOf(host: string): HostTier {
@@ -152,7 +156,7 @@ export function routingTable(f: Frontend, model: Pick<LbModel, 'frontends'>): Ro
 export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
   const host = normalizeHost(req.host)
   if (host === undefined) return {outcome: {kind: 'status', code: 400}, host: req.host ?? '', why: 'the Host header is not a host name (400)'}
-  if (unsafePath(req.path)) return {outcome: {kind: 'status', code: 400}, host, why: 'the path has a dot segment or an encoded dot or backslash (400)'}
+  if (unsafePath(req.path)) return {outcome: {kind: 'status', code: 400}, host, why: 'the path has a dot segment, or an encoded dot, slash after a dot segment, or backslash (400)'}
   const wildcard = host.includes('.') && !host.startsWith('[') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
   const candidates: Array<[string | undefined, HostTier]> = [[host === '' ? undefined : host, 'exact'], [wildcard, 'wildcard'], ['', 'any']]
   for (const [h, tier] of candidates) {

@@ -138,6 +138,7 @@ const COLLECTIONS: Record<string, {prefix: string; plural: string; namespaced: b
   EndpointSlice: {prefix: '/apis/discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true},
   Ingress: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true},
   IngressClass: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingressclasses', namespaced: false},
+  Deployment: {prefix: '/apis/apps/v1', plural: 'deployments', namespaced: true},
 }
 
 export function collectionPath(kind: string, namespace?: string): string {

@@ -1,4 +1,5 @@
 /** Evaluates vipctl's generated HAProxy routing (the map files, as its http-request rules read them). Shared by tests. */
+import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX} from '../../src/targets/haproxy/syntax.js'
 /** The Host header as the generated HAProxy normalises it: lower case, port and one trailing dot removed. */
 export function normHost(h: string): string {
   return h.toLowerCase().replace(/:[0-9]+$/, '').replace(/[.]$/, '')
@@ -12,8 +13,8 @@ export function haproxyRoute(files: Map<string, string>, backendToService: Map<s
   const prefix = parse(`maps/${frontend}.prefix.map`)
   const mapStr = (k: string) => exact.find(([key]) => key === k)?.[1]
   const mapBeg = (k: string) => prefix.find(([key]) => k.startsWith(key))?.[1] // first match in file order (longest first)
-  // The generated 400 rules for dot segments and encoded dots or backslashes (src/model/routing.ts unsafePath).
-  if (/(^|\/)\.\.?(\/|$)/.test(path) || /%2e|%5c/i.test(path)) return '400'
+  // The generated 400 rules, from the expressions the generator writes (src/targets/haproxy/syntax.ts).
+  if (new RegExp(DOT_SEGMENT_REGEX).test(path) || /%2e|%5c/.test(path.toLowerCase()) || new RegExp(BACKSLASH_HEX_REGEX).test(Buffer.from(path).toString('hex').toUpperCase())) return '400'
   const h = normHost(host)
   const hp = `${h}${path}`
   const wp = `*.${h.split('.').slice(1).join('.')}${path}`

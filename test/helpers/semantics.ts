@@ -88,6 +88,15 @@ export const TABLE: Array<[string, string, string]> = [
   ['shop.test', '/api/./v2', '400'],
   ['shop.test', '/api/v2/..', '400'],
   ['shop.test', '/static/img%5c..%5cx', '400'],
+  // The same with what ends a dot segment for some backends: path parameters, an encoded slash, a raw backslash.
+  ['shop.test', '/static/..;/api/x', '400'],
+  ['shop.test', '/static/..%2fapi/x', '400'],
+  ['shop.test', '/static/..%2Fapi/x', '400'],
+  ['shop.test', '/static/..\\api/x', '400'],
+  ['shop.test', '/static/a\\b', '400'],
+  // Not dot segments: served as usual.
+  ['shop.test', '/static/..x', 'a'],
+  ['shop.test', '/static/a;b', 'a'],
   ['shop.test', '/static/img...x', 'a'],
   ['shop.test', '/api/v2/.well-known', 'd'],
 ]

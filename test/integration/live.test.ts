@@ -122,6 +122,33 @@ describe('live source (real API server)', function () {
       assert.equal(trace.traces[0].ok, false)
     })
 
+    it('without Pods, check reads the workloads live: the Deployment is named, replicas 0 is its own finding', async () => {
+      // The test control plane runs no Deployment controller: these Deployments never get Pods, as when a scheduler is stuck.
+      const deployment = (name: string, replicas: number) => ({
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name, namespace: ns},
+        spec: {replicas, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'registry.example.com/x:1', ports: [{name: 'http', containerPort: 8080}]}]}}},
+      })
+      for (const [name, replicas] of [['stuck', 2], ['scaled', 0]] as const) {
+        await create(c, deployment(name, replicas))
+        await create(c, {apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: ns}, spec: {selector: {app: name}, ports: [{port: 80, targetPort: 'http'}]}})
+        await create(c, {
+          apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name, namespace: ns, annotations: {'vipctl.io/vip': '192.0.2.78'}},
+          spec: {ingressClassName: 'vipctl', rules: [{host: `${name}.example.com`, http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name, port: {number: 80}}}}]}}]},
+        })
+      }
+      const r = await vipctl(['check', '-n', ns, '--kubeconfig', c.kubeconfig, '-o', 'json'])
+      assert.equal(r.code, 1, r.stderr)
+      const items = JSON.parse(r.stdout).items as Array<{code: string; object: string; field?: string; message: string}>
+      const stuck = items.find((f) => f.object === `Service/${ns}/stuck`)!
+      assert.equal(stuck.code, 'VIP4010')
+      assert.match(stuck.message, new RegExp(`matches no running Pod; Deployment/${ns}/stuck \\(2 replicas\\) ask for Pods`))
+      assert.deepEqual(items.filter((f) => f.code === 'VIP4015').map((f) => [f.object, f.field]), [[`Deployment/${ns}/scaled`, 'spec.replicas']])
+      // The named targetPort resolves in the template: no VIP4013.
+      assert.ok(!items.some((f) => f.code === 'VIP4013'))
+      const trace = JSON.parse((await vipctl(['check', 'trace', 'stuck.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig])).stdout)
+      assert.match(trace.traces[0].hops.find((h: {hop: string}) => h.hop === 'pods').detail, new RegExp(`Deployment/${ns}/stuck`))
+    })
+
     it('merges $KUBECONFIG files as kubectl does (first file wins)', async () => {
       const broken = kubeconfigFor(`https://127.0.0.1:${await closedPort()}`, {token: 'x'})
       const kc = JSON.parse(readFileSync(c.kubeconfig, 'utf8'))

@@ -67,6 +67,12 @@ function evalRule(rule: string, host: string, path: string): boolean {
       eat(')')
       return path.toLowerCase().includes(v.toLowerCase())
     }
+    if (peek('HTTP.REQ.URL.PATH.CONTAINS(')) {
+      eat('HTTP.REQ.URL.PATH.CONTAINS(')
+      const v = str()
+      eat(')')
+      return path.includes(v)
+    }
     const H = 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE)'
     if (peek(`${H}.AFTER_STR(".").EQ(`)) {
       eat(`${H}.AFTER_STR(".").EQ(`)

@@ -18,7 +18,7 @@ import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {routingTable} from '../../model/routing.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
-import {DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
+import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
 export interface HaproxyOptions {
@@ -367,6 +367,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     // A dot segment or an encoded dot or backslash could reach another rule's path once a backend resolves it: 400.
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path', '-m', 'reg', {regex: DOT_SEGMENT_REGEX}, '}'),
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path,lower', '-m', 'sub', '%2e', '%5c', '}'),
+    line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path,hex', '-m', 'reg', {regex: BACKSLASH_HEX_REGEX}, '}'),
     line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),

@@ -13,7 +13,7 @@ export const haproxyFlags = {
   'spare-slots': Flags.integer({description: 'disabled server slots per backend for endpoints added at runtime', default: DEFAULT_HAPROXY_OPTIONS.spareSlots, min: 0, max: 1000, helpGroup: 'HAPROXY'}),
   'metrics-address': Flags.string({description: 'loopback address:port of the Prometheus exporter and stats page', default: DEFAULT_HAPROXY_OPTIONS.metricsAddress, helpGroup: 'HAPROXY'}),
   'listen-address': Flags.string({description: 'listen on this address instead of each VIP (dnat mode); ports from --listen-base-port', helpGroup: 'HAPROXY'}),
-  'listen-base-port': Flags.integer({description: 'first port with --listen-address, one per frontend in order', default: 20080, min: 1, max: 65535, helpGroup: 'HAPROXY'}),
+  'listen-base-port': Flags.integer({description: 'first port with --listen-address: each VIP:port keeps its port (read from the index in --config-dir); new ones take the lowest free port from here', default: 20080, min: 1, max: 65535, helpGroup: 'HAPROXY'}),
 }
 
 /** Where the running HAProxy is: used by diff and apply. */

@@ -21,7 +21,7 @@ const BARE = new RegExp(`^[${TOKEN_CHARS}]+$`)
 /** Inside double quotes: no quote, backslash, dollar (env expansion), hash or control characters. */
 const QUOTED = new RegExp(`^[${TOKEN_CHARS} ]*$`)
 /** Regular expressions we write ourselves (constants, never from objects), single-quoted: HAProxy expands nothing inside. */
-const REGEX = /^[A-Za-z0-9_.:\/\[\]()*+?^$|{},-]+$/
+const REGEX = /^[A-Za-z0-9_.:\/\[\]()*+?^$|{},;%-]+$/
 
 /**
  * Fetch expressions of our own that need characters no bare token may hold
@@ -39,8 +39,10 @@ export const HOST_HEADER_REGEXES = {
   ipv6: '^[[][0-9a-f:.]+[]]$',
 } as const
 
-/** Paths the routing module answers 400 (src/model/routing.ts unsafePath): a dot segment; %2e and %5c are matched separately. */
-export const DOT_SEGMENT_REGEX = '(^|/)[.][.]?(/|$)'
+/** Paths the routing module answers 400 (src/model/routing.ts unsafePath): a dot segment ending in "/", ";", "%2f" or the end; %2e, %5c and a raw backslash are matched separately. */
+export const DOT_SEGMENT_REGEX = '(^|/)[.][.]?(/|;|$|%2[fF])'
+/** A raw backslash in the path, found in its hex form at a byte boundary (the token grammar has no backslash). */
+export const BACKSLASH_HEX_REGEX = '^(..)*5C'
 
 export type Arg = string | {quoted: string} | {regex: string} | {fetch: keyof typeof FETCHES}
 

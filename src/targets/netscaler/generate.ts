@@ -130,7 +130,8 @@ export function csvserverName(f: Frontend, prefix: string, model: LbModel): stri
 const lit = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 
 /** Paths the routing module answers 400 (src/model/routing.ts unsafePath), as a NetScaler expression. */
-export const INVALID_PATH_RULE = 'HTTP.REQ.URL.PATH.REGEX_MATCH(re#(^|/)\\.\\.?(/|$)#) || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%2e") || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%5c")'
+export const INVALID_PATH_RULE =
+  'HTTP.REQ.URL.PATH.REGEX_MATCH(re#(^|/)\\.\\.?(/|;|$|%2[fF])#) || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%2e") || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%5c") || HTTP.REQ.URL.PATH.CONTAINS("\\\\")'
 
 /** The policy expression for a route (host tier + path semantics). */
 export function routeRule(r: RouteMatch): string {
