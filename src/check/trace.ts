@@ -190,6 +190,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     ...(ready.length === 0 ? {fix: 'no ready endpoint: the proxy answers 503 until one is ready'} : {}),
   })
   hops.push({hop: 'health check', status: 'info', detail: pool.monitor.kind === 'http' ? `HTTP GET ${pool.monitor.path}${pool.monitor.port ? ` on port ${pool.monitor.port}` : ''} every ${pool.monitor.intervalMs} ms` : `TCP connect every ${pool.monitor.intervalMs} ms`})
+  if (pool.persistence) hops.push({hop: 'persistence', status: 'info', detail: `by source address: a client stays on one member until idle ${pool.persistence.timeoutSeconds} s (${pool.persistence.provenance.object} ${pool.persistence.provenance.field}: ClientIP)`})
   const fronts = [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)).map((y) => y.f)
   if (live.vip) {
     const v = live.vip

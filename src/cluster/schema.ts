@@ -113,7 +113,9 @@ const serviceSchema = z.object({
       loadBalancerClass: z.string().max(316).regex(QUALIFIED_NAME).optional(),
       externalName: z.string().max(253).optional(),
       publishNotReadyAddresses: z.boolean().optional(),
-      sessionAffinity: z.string().max(32).optional(),
+      sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
+      // Kubernetes: 1-86400 seconds, default 10800 (3 h).
+      sessionAffinityConfig: z.object({clientIP: z.object({timeoutSeconds: z.number().int().min(1).max(86400).optional()}).optional()}).optional(),
     })
     .default({}),
   status: z

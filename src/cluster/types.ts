@@ -45,7 +45,8 @@ export interface Service extends KObject {
     loadBalancerClass?: string
     externalName?: string
     publishNotReadyAddresses?: boolean
-    sessionAffinity?: string
+    sessionAffinity?: 'None' | 'ClientIP'
+    sessionAffinityConfig?: {clientIP?: {timeoutSeconds?: number}}
   }
   status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}
 }

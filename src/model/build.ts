@@ -592,6 +592,10 @@ class Builder {
       portName: sp.name,
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
+      // Core Kubernetes, honoured as kube-proxy does: the same client stays on one member until it is idle this long.
+      ...(svc.spec.sessionAffinity === 'ClientIP'
+        ? {persistence: {kind: 'source' as const, timeoutSeconds: svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800, provenance: {object: objectKey(svc), field: 'spec.sessionAffinity'}}}
+        : {}),
       monitor: monitorFor(svc, sp, sources, (code, object, field, message) => this.diag(code, object, field, message)),
       members: this.membersOf(svc, sp),
       expected: workloads.map((w) => ({

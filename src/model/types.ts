@@ -87,6 +87,11 @@ export interface Pool {
   monitor: Monitor
   members: Member[]
   /**
+   * Keeps a client on one member: by source address (Service spec.sessionAffinity: ClientIP) for
+   * `timeoutSeconds` after its last connection. Undefined: every connection is balanced anew.
+   */
+  persistence?: {kind: 'source'; timeoutSeconds: number; provenance: Provenance}
+  /**
    * Workloads whose pod template the Service selects: the endpoints to expect (offline input holds Deployments,
    * not Pods; live, Pods may not be running yet). Never rendered as servers: they have no address.
    */

@@ -1,0 +1,67 @@
+/**
+ * L7 policy in the model, rendered by both targets. Persistence: Service
+ * `sessionAffinity: ClientIP` (case service-session-affinity) is honoured as
+ * kube-proxy does, with its timeout; traffic through a real HAProxy is in
+ * test/integration/persistence.test.ts.
+ */
+import assert from 'node:assert/strict'
+import {loadOffline, parseInto} from '../../src/cluster/offline.js'
+import {sortSnapshot} from '../../src/cluster/intake.js'
+import {emptySnapshot} from '../../src/cluster/types.js'
+import {renderHaproxy} from '../../src/generate/haproxy.js'
+import {compile} from '../../src/model/compile.js'
+import {traceRequest} from '../../src/check/trace.js'
+import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
+import {generateNetscaler, renderBatch, renderNitro} from '../../src/targets/netscaler/generate.js'
+
+const OPTS = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}
+const NS = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
+
+describe('persistence: Service sessionAffinity', () => {
+  it('case service-session-affinity: ClientIP with 10800 s becomes HAProxy source stickiness and NetScaler SOURCEIP for 180 min', async () => {
+    const snap = await loadOffline({filenames: ['test/fixtures/cases/service-session-affinity'], strict: false}, {readStdin: async () => ''})
+    const c = compile(snap, {})
+    const pool = c.model.pools.find((p) => p.service === 'game')!
+    assert.deepEqual(pool.persistence, {kind: 'source', timeoutSeconds: 10800, provenance: {object: 'Service/sticky/game', field: 'spec.sessionAffinity'}})
+    const cfg = renderHaproxy(c, OPTS).config.files[0]!.content
+    const backend = cfg.split('\n\n').find((s) => s.includes('backend sticky_game_7777\n'))!
+    assert.match(backend, /\n {4}stick-table type ipv6 size 1m expire 10800s\n {4}stick on src\n/)
+    const ns = generateNetscaler(c.model, c.secrets, NS)
+    assert.match(renderBatch(ns), /^add lb vserver k8s-game_7777_lbv_\w+ TCP 0\.0\.0\.0 0 -lbMethod ROUNDROBIN -persistenceType SOURCEIP -timeout 180 /m)
+    assert.match(renderNitro(ns), /"persistencetype": "SOURCEIP",\s+"timeout": 180,/)
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3004'), [])
+  })
+
+  const svc = (affinity: string) => {
+    const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(s, `apiVersion: v1\nkind: Service\nmetadata: {name: g, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec: {type: LoadBalancer, ${affinity} ports: [{port: 80}]}\n`, 'm.yaml')
+    return sortSnapshot(s)
+  }
+
+  it('the default timeout is Kubernetes\' (10800 s); None or absent means no persistence', () => {
+    assert.equal(compile(svc('sessionAffinity: ClientIP,'), {}).model.pools[0]!.persistence?.timeoutSeconds, 10800)
+    assert.equal(compile(svc('sessionAffinity: None,'), {}).model.pools[0]!.persistence, undefined)
+    assert.equal(compile(svc(''), {}).model.pools[0]!.persistence, undefined)
+  })
+
+  it('a timeout NetScaler cannot keep in whole minutes is rounded up and said (VIP3004); HAProxy keeps the seconds', () => {
+    const c = compile(svc('sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 90}},'), {})
+    const ns = generateNetscaler(c.model, c.secrets, NS)
+    assert.match(renderBatch(ns), /-persistenceType SOURCEIP -timeout 2 /)
+    assert.deepEqual(ns.diagnostics.map((d) => [d.code, d.field]), [['VIP3004', 'spec.sessionAffinityConfig.clientIP.timeoutSeconds']])
+    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /expire 90s/)
+  })
+
+  it('values Kubernetes refuses are refused with the field (an unknown affinity, a timeout past 86400 s)', () => {
+    assert.equal(svc('sessionAffinity: Cookie,').diagnostics[0]?.field, 'spec.sessionAffinity')
+    assert.equal(svc('sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 86401}},').diagnostics[0]?.field, 'spec.sessionAffinityConfig.clientIP.timeoutSeconds')
+  })
+
+  it('trace says a client stays on one member, and for how long', () => {
+    const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(s, `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t}\nspec: {sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}, ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`, 'm.yaml')
+    const snap = sortSnapshot(s)
+    const t = traceRequest(snap, compile(snap, {}).model, 'a.test/')
+    assert.match(t.hops.find((h) => h.hop === 'persistence')!.detail, /until idle 600 s \(Service\/t\/web spec\.sessionAffinity: ClientIP\)/)
+  })
+})
