@@ -201,7 +201,7 @@ const ingressClassSchema = z.object({
 })
 
 const probeSchema = z.object({
-  httpGet: z.object({path: z.string().max(2048).optional(), port: intOrName, scheme: z.string().optional()}).optional(),
+  httpGet: z.object({path: z.string().max(2048).optional(), port: intOrName, scheme: z.enum(['HTTP', 'HTTPS']).optional()}).optional(),
   tcpSocket: z.object({port: intOrName}).optional(),
   periodSeconds: z.number().int().min(1).optional(),
   timeoutSeconds: z.number().int().min(1).optional(),

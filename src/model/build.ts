@@ -695,10 +695,8 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
         report('VIP2003', at, `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
         continue
       }
-      if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') {
-        report('VIP2018', at, `${field}.httpGet.scheme`, `scheme ${String(probe.httpGet.scheme).slice(0, 20)}: the proxy checks the serving port with a TCP connect (HTTPS health checks come with backend TLS)`)
-        continue
-      }
+      // HTTPS probes are checked over TLS, the certificate not verified: what the kubelet does.
+      if (probe.httpGet.scheme === 'HTTPS') return {kind: 'http', path, port: port === target ? undefined : port, tls: true, ...timing(probe), provenance: {object: at, field}}
       return {kind: 'http', path, port: port === target ? undefined : port, ...timing(probe), provenance: {object: at, field}}
     }
   }

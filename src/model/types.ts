@@ -69,7 +69,8 @@ export interface Member {
 }
 
 export type Monitor =
-  | {kind: 'http'; path: string; port?: number; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
+  /** tls: the check speaks HTTPS, without verifying the certificate (as the kubelet's HTTPS probes do). */
+  | {kind: 'http'; path: string; port?: number; tls?: boolean; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
   | {kind: 'tcp'; port?: number; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
 
 export type LbMethod = 'roundrobin' | 'leastconn' | 'source'

@@ -248,13 +248,21 @@ spec: {ingressClassName: vipctl, rules: [{host: a.example.test, http: {paths: [{
 
   it('a probe the proxy cannot check as written is said (VIP2018), never silently turned into a TCP check', async () => {
     for (const [probe, field] of [
-      [{httpGet: {path: '/healthz', port: 8080, scheme: 'HTTPS'}}, 'spec.containers[0].readinessProbe.httpGet.scheme'],
+      [{httpGet: undefined, tcpSocket: {port: 9090}}, 'spec.containers[0].readinessProbe.tcpSocket.port'],
       [{httpGet: {path: '/healthz', port: 'nope'}}, 'spec.containers[0].readinessProbe.httpGet.port'],
     ] as const) {
       const model = buildModel(await snapOf(manifest(probe)), {})
       assert.equal(model.pools[0]!.monitor.kind, 'tcp')
       assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP2018').map((d) => d.field), [field])
     }
+  })
+
+  it('an HTTPS probe is checked over TLS without verifying the certificate, as the kubelet does (HAProxy check-ssl, NetScaler -secure YES)', async () => {
+    const snap = await snapOf(manifest({httpGet: {path: '/healthz', port: 8080, scheme: 'HTTPS'}}))
+    const c = compile(snap, {})
+    assert.deepEqual(c.model.pools[0]!.monitor, {kind: 'http', path: '/healthz', port: undefined, tls: true, intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, provenance: {object: c.model.pools[0]!.monitor.provenance!.object, field: 'spec.containers[0].readinessProbe'}})
+    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, / check check-ssl verify none inter 2000ms /)
+    assert.match(renderBatch(generateNetscaler(c.model, c.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})), / -secure YES -interval /)
   })
 
   it('link-local and "this network" addresses are never VIPs or members', () => {

@@ -452,7 +452,7 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     // Source affinity: a client's member is remembered (IPv4 clients as mapped addresses) until idle this long.
     lines.push(line('stick-table', 'type', 'ipv6', 'size', '1m', 'expire', `${pool.persistence.timeoutSeconds}s`), line('stick', 'on', 'src'))
   }
-  const check = ['check', 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
+  const check = ['check', ...(m.kind === 'http' && m.tls ? ['check-ssl', 'verify', 'none'] : []), 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
   const meta: BackendMeta = {namespace: pool.namespace, service: pool.service, port: pool.port}
   if (pool.external) {
     // One server that HAProxy resolves itself; no slots, so the runtime planner never moves it. Port 443: TLS, the

@@ -41,7 +41,7 @@ export type NsEntity =
   | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip?: string; servername?: string; port: number}
   /** Backend TLS settings of an SSL service group: SNI and the name its certificate should carry. */
   | {type: 'sslservicegroup'; servicegroupname: string; snienable: 'ENABLED'; commonname: string}
-  | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; interval: number; resptimeout: number; retries: number; successretries: number}
+  | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; secure?: boolean; interval: number; resptimeout: number; retries: number; successretries: number}
   | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
   | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number}}
   | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
@@ -205,7 +205,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       type: 'lbmonitor',
       monitorname: n.mon,
       monitorType: mon.kind === 'http' && st === 'HTTP' ? 'HTTP' : 'TCP',
-      ...(mon.kind === 'http' && st === 'HTTP' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399'} : {}),
+      ...(mon.kind === 'http' && st === 'HTTP' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399', ...(mon.tls ? {secure: true} : {})} : {}),
       ...(mon.port ? {destPort: mon.port} : {}),
       interval,
       resptimeout,
@@ -331,7 +331,7 @@ export function toCli(e: NsEntity): string {
     case 'sslservicegroup':
       return `set ssl serviceGroup ${e.servicegroupname} -SNIEnable ENABLED -commonName ${e.commonname}`
     case 'lbmonitor':
-      return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
+      return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''}${e.secure ? ' -secure YES' : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
     case 'servicegroup_lbmonitor_binding':
       return `bind serviceGroup ${e.servicegroupname} -monitorName ${e.monitor_name}`
     case 'lbvserver':
@@ -392,7 +392,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'sslservicegroup':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, snienable: e.snienable, commonname: e.commonname}}}
     case 'lbmonitor':
-      return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.destPort ? {destport: e.destPort} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
+      return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.destPort ? {destport: e.destPort} : {}), ...(e.secure ? {secure: 'YES'} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
     case 'servicegroup_lbmonitor_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, monitor_name: e.monitor_name}}}
     case 'lbvserver':
