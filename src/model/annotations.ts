@@ -12,6 +12,13 @@ type Parser<T> = (raw: string) => T | undefined
 
 const port: Parser<number> = (s) => (/^[0-9]{1,5}$/.test(s) && +s >= 1 && +s <= 65535 ? +s : undefined)
 const bool: Parser<boolean> = (s) => (s === 'true' ? true : s === 'false' ? false : undefined)
+/** A duration: "500ms", "5s", "2m", "1h" -> milliseconds, 1 ms to 24 h (what both targets can write). */
+const duration: Parser<number> = (s) => {
+  const m = /^([0-9]{1,8})(ms|s|m|h)$/.exec(s)
+  if (!m) return undefined
+  const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms' | 's' | 'm' | 'h']
+  return ms >= 1 && ms <= 86_400_000 ? ms : undefined
+}
 
 export const ANNOTATIONS = {
   /** The VIP an Ingress or LoadBalancer Service is served on. */
@@ -28,6 +35,12 @@ export const ANNOTATIONS = {
   httpsPort: {key: 'vipctl.io/https-port', parse: port, expect: 'a port number 1-65535'},
   /** Redirect HTTP to HTTPS for the Ingress's TLS hosts (default true). */
   sslRedirect: {key: 'vipctl.io/ssl-redirect', parse: bool, expect: 'true or false'},
+  /** Service: how long the proxy waits to connect to a member (default 5s). */
+  timeoutConnect: {key: 'vipctl.io/timeout-connect', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 500ms, 5s, 2m'},
+  /** Service: how long a member may stay silent in a response (default 60s). */
+  timeoutServer: {key: 'vipctl.io/timeout-server', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 30s, 5m'},
+  /** Service: how long an upgraded connection (WebSocket) or a TCP stream may stay idle (default 1h). */
+  timeoutTunnel: {key: 'vipctl.io/timeout-tunnel', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 10m, 1h'},
 } as const
 
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(ANNOTATIONS).map((a) => a.key))

@@ -16,6 +16,9 @@ import {isIP} from 'node:net'
 import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
+/** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
+const SERVICE_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.lbMethod.key, ANNOTATIONS.timeoutConnect.key, ANNOTATIONS.timeoutServer.key, ANNOTATIONS.timeoutTunnel.key])
+
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
 export const DEFAULT_CLASS = 'vipctl'
 export const LB_CLASS = 'vipctl.io/lb'
@@ -219,7 +222,7 @@ class Builder {
     for (const [k, value] of Object.entries(o.metadata.annotations ?? {})) {
       const field = `metadata.annotations[${k}]`
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
-      if (o.kind === 'Ingress' && k === ANNOTATIONS.lbMethod.key) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
+      if (o.kind === 'Ingress' && SERVICE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
         this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
       if (o.kind !== 'Ingress') continue
@@ -571,6 +574,7 @@ class Builder {
   }
 
   private readonly citrixLb = new Map<string, LbMethod>()
+  private readonly annotationsChecked = new Set<Service>()
 
   private pool_(svc: Service, sp: ServicePort, prov: Provenance): Pool {
     const ns = svc.metadata.namespace ?? 'default'
@@ -584,6 +588,11 @@ class Builder {
     const workloads = workloadsFor(svc, this.snap.workloads)
     // Health checks come from the Pods when the input has them, else from the templates that will make them.
     const sources = pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
+    // A backend Service's own vipctl.io/* keys are checked once (LoadBalancer Services of ours already were).
+    if (!serviceIsOurs(svc) && !this.annotationsChecked.has(svc)) {
+      this.annotationsChecked.add(svc)
+      this.checkAnnotations(svc)
+    }
     const pool: Pool = {
       id,
       namespace: ns,
@@ -592,6 +601,7 @@ class Builder {
       portName: sp.name,
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
+      ...this.timeoutsOf(svc),
       // Core Kubernetes, honoured as kube-proxy does: the same client stays on one member until it is idle this long.
       ...(svc.spec.sessionAffinity === 'ClientIP'
         ? {persistence: {kind: 'source' as const, timeoutSeconds: svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800, provenance: {object: objectKey(svc), field: 'spec.sessionAffinity'}}}
@@ -607,6 +617,14 @@ class Builder {
     }
     this.pools.set(id, pool)
     return pool
+  }
+
+  private timeoutsOf(svc: Service): Pick<Pool, 'timeouts'> {
+    const connectMs = this.annotation(svc, 'timeoutConnect')
+    const serverMs = this.annotation(svc, 'timeoutServer')
+    const tunnelMs = this.annotation(svc, 'timeoutTunnel')
+    if (connectMs === undefined && serverMs === undefined && tunnelMs === undefined) return {}
+    return {timeouts: {...(connectMs !== undefined ? {connectMs} : {}), ...(serverMs !== undefined ? {serverMs} : {}), ...(tunnelMs !== undefined ? {tunnelMs} : {}), provenance: {object: objectKey(svc), field: 'metadata.annotations'}}}
   }
 
   private membersOf(svc: Service, sp: ServicePort): Member[] {

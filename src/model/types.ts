@@ -93,6 +93,11 @@ export interface Pool {
    */
   persistence?: {kind: 'source'; timeoutSeconds: number; provenance: Provenance}
   /**
+   * Backend timeouts in ms from vipctl.io/timeout-* on the Service; each absent one is the default
+   * (connect 5 s, server 60 s, tunnel 1 h: haproxy.cfg's defaults section, NetScaler's -svrTimeout 60).
+   */
+  timeouts?: {connectMs?: number; serverMs?: number; tunnelMs?: number; provenance: Provenance}
+  /**
    * Workloads whose pod template the Service selects: the endpoints to expect (offline input holds Deployments,
    * not Pods; live, Pods may not be running yet). Never rendered as servers: they have no address.
    */

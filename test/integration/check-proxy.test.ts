@@ -63,7 +63,8 @@ describe('check against the running HAProxy (--stats-socket)', function () {
   })
 
   it('a ready endpoint that fails the health check is an error with HAProxy\'s check status', async () => {
-    const r = await vipctl(['check', '-f', m, ...flags, '--stats-socket', proxy.admin, '-o', 'json'])
+    // VIP3004: NetScaler cannot check every 1 s with a 1 s timeout (this test's fast probe); not what is tested here.
+    const r = await vipctl(['check', '-f', m, ...flags, '--stats-socket', proxy.admin, '-o', 'json', '--disable', 'VIP3004'])
     assert.equal(r.code, 1, r.stderr)
     const f = JSON.parse(r.stdout).items
     assert.deepEqual(f.map((x: any) => x.code), ['VIP4052'])
@@ -84,7 +85,7 @@ describe('check against the running HAProxy (--stats-socket)', function () {
   it('a change not yet applied: missing backend and a stale config', async () => {
     const api = `---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: p}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: api, namespace: p, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: api.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]\n`
     writeFileSync(m, manifests(backend.port, api))
-    const r = await vipctl(['check', '-f', m, ...flags, '--stats-socket', proxy.admin, '-o', 'json', '--disable', 'VIP4052,VIP4012'])
+    const r = await vipctl(['check', '-f', m, ...flags, '--stats-socket', proxy.admin, '-o', 'json', '--disable', 'VIP4052,VIP4012,VIP3004'])
     assert.equal(r.code, 1, r.stderr)
     const codes = JSON.parse(r.stdout).items.map((x: any) => `${x.code} ${x.object}`)
     assert.deepEqual(codes.sort(), ['VIP4051 Service/p/api', `VIP4053 ${proxy.admin}`])

@@ -22,6 +22,7 @@ import {writeTree} from '../../src/core/files.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy, type HaproxyConfig, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
+import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX} from '../../src/targets/haproxy/syntax.js'
 import type {LbModel} from '../../src/model/types.js'
 import {GOLDEN_OPTS, HAPROXY_CASES, manyRoutes} from '../unit/haproxy.test.js'
 
@@ -98,6 +99,7 @@ function cases(min: number): Array<Record<string, string>> {
 
 // The generator's whole line grammar. Names are derived ids; anything else fails.
 const NAME = '[a-z0-9][a-z0-9_.-]*'
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const IP = '(?:\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[0-9a-f:]+\\])'
 const PATHS = '/[A-Za-z0-9_./-]+'
 const CFG_LINES = [
@@ -108,7 +110,9 @@ const CFG_LINES = [
   `    bind ${IP}:\\d+`, `    bind ${IP}:\\d+ ssl crt-list ${PATHS} alpn h2,http/1.1`,
   `    http-request set-var\\(txn.host\\) req.hdr\\(host\\),lower,regsub\\(':\\[0-9\\]\\+\\$',\\),regsub\\('\\[\\.\\]\\$',\\)`,
   `    http-request return status 400 content-type text/plain string "invalid Host header" if !\\{ var\\(txn.host\\) -m len 0 \\} !\\{ var\\(txn.host\\) -m reg '\\^\\(\\[a-z0-9_-\\]\\+\\[\\.\\]\\)\\*\\[a-z0-9_-\\]\\+\\$' \\} !\\{ var\\(txn.host\\) -m reg '\\^\\[\\[\\]\\[0-9a-f:\\.\\]\\+\\[\\]\\]\\$' \\} \\{ var\\(txn.host\\) -m found \\}`,
-  `    http-request return status 400 content-type text/plain string "invalid path" if \\{ path -m reg '\\(\\^\\|/\\)\\[\\.\\]\\[\\.\\]\\?\\(/\\|\\$\\)' \\}`,
+  // The 400 rules, from the expressions the generator writes (escaped for this line grammar).
+  `    http-request return status 400 content-type text/plain string "invalid path" if \\{ path -m reg '${esc(DOT_SEGMENT_REGEX)}' \\}`,
+  `    http-request return status 400 content-type text/plain string "invalid path" if \\{ path,hex -m reg '${esc(BACKSLASH_HEX_REGEX)}' \\}`,
   '    http-request return status 400 content-type text/plain string "invalid path" if \\{ path,lower -m sub %2e %5c \\}',
   '    http-request set-var-fmt\\(txn.hp\\) "%\\[var\\(txn.host\\)\\]%\\[path\\]"',
   '    http-request set-var-fmt\\(txn.wp\\) "\\*\\.%\\[var\\(txn.host\\),field\\(2,\\.,0\\)\\]%\\[path\\]" if !\\{ var\\(txn.be\\) -m found \\}',
@@ -118,7 +122,8 @@ const CFG_LINES = [
   '    use_backend %\\[var\\(txn.be\\)\\] if \\{ var\\(txn.be\\) -m found \\}', `    default_backend ${NAME}`,
   '    balance (roundrobin|leastconn|source)', '    hash-type consistent',
   '    http-check send meth GET uri /[A-Za-z0-9._~/-]*(\\?[A-Za-z0-9._~=&-]*)?', '    http-check expect status 200-399',
-  `    server SRV_\\d+ (${IP}:\\d+|0\\.0\\.0\\.0:0) check inter \\d+ms fall \\d+ rise \\d+( port \\d+)?( disabled)?`,
+  `    server SRV_\\d+ (${IP}:\\d+|0\\.0\\.0\\.0:0) check( check-ssl verify none)? inter \\d+ms fall \\d+ rise \\d+( port \\d+)?( disabled)?`,
+  '    stick-table type ipv6 size 1m expire \\d+s', '    stick on src',
   `    bind 127\\.0\\.0\\.1:\\d+`, '    no log', '    http-request use-service prometheus-exporter if \\{ path /metrics \\}',
   '    stats enable', '    stats uri /stats', '    stats refresh 10s',
 ].map((l) => new RegExp(`^${l}$`))

@@ -65,3 +65,35 @@ describe('persistence: Service sessionAffinity', () => {
     assert.match(t.hops.find((h) => h.hop === 'persistence')!.detail, /until idle 600 s \(Service\/t\/web spec\.sessionAffinity: ClientIP\)/)
   })
 })
+
+describe('timeouts: vipctl.io/timeout-* on the Service', () => {
+  const snap = (ann: string) => {
+    const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(s, `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t, annotations: {${ann}}}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`, 'm.yaml')
+    return sortSnapshot(s)
+  }
+
+  it('become the backend\'s timeouts in HAProxy, -svrTimeout in NetScaler, and what NetScaler cannot hold is said', () => {
+    const c = compile(snap('vipctl.io/timeout-connect: 500ms, vipctl.io/timeout-server: 90s, vipctl.io/timeout-tunnel: 2h'), {})
+    const backend = renderHaproxy(c, OPTS).config.files[0]!.content.split('\n\n').find((x) => x.includes('backend t_web_80\n'))!
+    assert.match(backend, /\n {4}timeout connect 500ms\n {4}timeout server 90000ms\n {4}timeout tunnel 7200000ms\n/)
+    const ns = generateNetscaler(c.model, c.secrets, NS)
+    assert.match(renderBatch(ns), /^add serviceGroup k8s-web_80_sgp_\w+ HTTP -svrTimeout 90 -comment /m)
+    assert.deepEqual(ns.diagnostics.map((d) => [d.code, d.field]), [['VIP3001', 'metadata.annotations[vipctl.io/timeout-connect]']])
+  })
+
+  it('a bad value is VIP2006 with the field and the default is used; on an Ingress the keys are said to do nothing', () => {
+    for (const bad of ['5', '0s', '25h', '1.5s', '-1s', '5 s']) {
+      const c = compile(snap(`vipctl.io/timeout-server: "${bad}"`), {})
+      assert.deepEqual(c.model.diagnostics.map((d) => [d.code, d.field]), [['VIP2006', 'metadata.annotations[vipctl.io/timeout-server]']], bad)
+      assert.equal(c.model.pools[0]!.timeouts, undefined, bad)
+    }
+    const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(s, 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1, vipctl.io/timeout-server: 5s}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n', 'm.yaml')
+    assert.ok(compile(sortSnapshot(s), {}).model.diagnostics.some((d) => d.code === 'VIP2012' && /applies to Services/.test(d.message)))
+  })
+
+  it('a misspelt vipctl.io key on a backend Service is reported too (not only on LoadBalancers)', () => {
+    assert.ok(compile(snap('vipctl.io/timeout-sever: 5s'), {}).model.diagnostics.some((d) => d.code === 'VIP2012' && d.object === 'Service/t/web'))
+  })
+})

@@ -448,6 +448,10 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path), line('http-check', 'expect', 'status', '200-399'))
   }
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
+  const t = pool.timeouts
+  if (t?.connectMs !== undefined) lines.push(line('timeout', 'connect', `${t.connectMs}ms`))
+  if (t?.serverMs !== undefined) lines.push(line('timeout', 'server', `${t.serverMs}ms`))
+  if (t?.tunnelMs !== undefined) lines.push(line('timeout', 'tunnel', `${t.tunnelMs}ms`))
   if (pool.persistence?.kind === 'source') {
     // Source affinity: a client's member is remembered (IPv4 clients as mapped addresses) until idle this long.
     lines.push(line('stick-table', 'type', 'ipv6', 'size', '1m', 'expire', `${pool.persistence.timeoutSeconds}s`), line('stick', 'on', 'src'))

@@ -34,7 +34,8 @@ import {severityOf} from '../../core/catalog.js'
 
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =
-  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string}
+  /** svrTimeout: seconds a member may stay idle (NetScaler's default 360 when absent). */
+  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string; svrTimeout?: number}
   /** A domain-based server (an ExternalName backend): the appliance resolves `domain` with its DNS name servers. */
   | {type: 'server'; name: string; domain: string}
   /** A member: an IP, or a domain-based server by name. */
@@ -178,7 +179,14 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     // NetScaler comments hold at most 256 characters: cut like the cs vserver's.
     const full = comment(pool, model)
     const c = full.length > 200 ? `${full.slice(0, 197)}...` : full
-    entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c})
+    // Backend timeouts: the server (idle) timeout in whole seconds; NetScaler has no per-service-group connect or tunnel timeout.
+    const t = pool.timeouts
+    const svrTimeout = t?.serverMs !== undefined ? Math.max(1, Math.ceil(t.serverMs / 1000)) : undefined
+    if (t && (t.connectMs !== undefined || t.tunnelMs !== undefined))
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: t.provenance.object, field: `metadata.annotations[${t.connectMs !== undefined ? 'vipctl.io/timeout-connect' : 'vipctl.io/timeout-tunnel'}]`, message: 'NetScaler has no per-service-group connect or tunnel timeout (they live in TCP profiles vipctl does not write); the appliance default applies'})
+    if (t?.serverMs !== undefined && t.serverMs % 1000 !== 0)
+      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: t.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-server]', message: `NetScaler keeps timeouts in whole seconds: ${svrTimeout} s for ${t.serverMs} ms`})
+    entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c, ...(svrTimeout !== undefined ? {svrTimeout} : {})})
     if (pool.external) {
       const {name: domain, port} = pool.external
       if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(domain)) throw new Error(`internal: unsafe domain ${JSON.stringify(domain)}`)
@@ -323,7 +331,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
 export function toCli(e: NsEntity): string {
   switch (e.type) {
     case 'servicegroup':
-      return `add serviceGroup ${e.name} ${e.serviceType} -comment ${lit(e.comment)}`
+      return `add serviceGroup ${e.name} ${e.serviceType}${e.svrTimeout !== undefined ? ` -svrTimeout ${e.svrTimeout}` : ''} -comment ${lit(e.comment)}`
     case 'server':
       return `add server ${e.name} ${e.domain}`
     case 'servicegroup_servicegroupmember_binding':
@@ -384,7 +392,7 @@ export function toNitro(e: NsEntity): NitroRequest {
   const post = (resource: string, fields: Record<string, unknown>): NitroRequest => ({method: 'POST', resource, body: {[resource]: fields}})
   switch (e.type) {
     case 'servicegroup':
-      return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, comment: e.comment})
+      return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, ...(e.svrTimeout !== undefined ? {svrtimeout: e.svrTimeout} : {}), comment: e.comment})
     case 'server':
       return post('server', {name: e.name, domain: e.domain})
     case 'servicegroup_servicegroupmember_binding':
