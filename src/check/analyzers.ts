@@ -81,7 +81,7 @@ const backends: Analyzer = {
         const asks = workloads.map((w) => `${objectKey(w)} (${w.replicas === undefined ? `one per Node${ctx.snap.nodes.length ? `, ${ctx.snap.nodes.length} in the input` : ''}` : `${w.replicas} replica${w.replicas === 1 ? '' : 's'}`})`)
         const scaled = workloads.filter((w) => w.replicas !== undefined)
         if (scaled.length === workloads.length && scaled.every((w) => w.replicas === 0))
-          for (const w of workloads) out.push(finding(ctx, 'VIP4015', objectKey(w), w.kind === 'Job' || w.kind === 'CronJob' ? 'spec.parallelism' : 'spec.replicas', `scaled to 0: Service ${svc.metadata.namespace}/${svc.metadata.name} selects only this workload and has no endpoints`))
+          for (const w of workloads) out.push(finding(ctx, 'VIP4015', objectKey(w), w.kind === 'CronJob' ? 'spec.jobTemplate.spec.parallelism' : w.kind === 'Job' ? 'spec.parallelism' : 'spec.replicas', `scaled to 0: Service ${svc.metadata.namespace}/${svc.metadata.name} selects only this workload and has no endpoints`))
         else if (ctx.snap.source.kind === 'offline') out.push(finding(ctx, 'VIP4016', obj, 'spec.selector', `no Pod in this input; its endpoints will be the Pods of ${asks.join(', ')}`))
         else out.push(finding(ctx, 'VIP4010', obj, 'spec.selector', `selector ${selector} matches no running Pod; ${asks.join(', ')} ask for Pods (see their status and events)`))
       }

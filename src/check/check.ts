@@ -7,7 +7,7 @@ import {DEFAULT_NETSCALER_OPTIONS, generateNetscaler} from '../targets/netscaler
 import type {ListResult} from '../output/render.js'
 import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
-import {ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
+import {classOf, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
 import {objectKey} from '../cluster/types.js'
 import {CATALOG, catalogEntry, type CatalogEntry} from '../core/catalog.js'
 import {junit, sarif} from './report.js'
@@ -68,25 +68,36 @@ export interface CheckSummary {
 
 export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   const snap = c.snapshot
-  const inModel = new Set([...c.model.vips.flatMap((v) => v.owners), ...c.model.frontends.flatMap((f) => f.provenance.map((p) => p.object))])
-  const refused = new Set(c.model.diagnostics.filter((d) => d.code === 'VIP2021' || d.code === 'VIP2022').map((d) => d.object))
+  // Served: an object with a route, a default backend or a frontend of its own in the model (a VIP alone is not enough).
+  const inModel = new Set<string>()
+  for (const f of c.model.frontends) {
+    for (const r of f.routes) inModel.add(r.provenance.object)
+    if (f.protocol === 'tcp' || f.protocol === 'udp') for (const p of f.provenance) inModel.add(p.object)
+    const dflt = f.defaultPool ? c.model.pools.find((p) => p.id === f.defaultPool) : undefined
+    for (const p of dflt?.provenance ?? []) if (p.field === 'spec.defaultBackend') inModel.add(p.object)
+  }
+  const refused = new Set(c.model.diagnostics.filter((d) => ['VIP2021', 'VIP2022', 'VIP2023'].includes(d.code)).map((d) => d.object))
   const classes = ingressClassesOf(snap, opts.model)
   const notServed: Record<string, number> = {}
   const count = (reason: string) => (notServed[reason] = (notServed[reason] ?? 0) + 1)
   let ingresses = 0
   for (const i of snap.ingresses) {
     const k = objectKey(i)
-    if (!ingressIsOurs(i, classes)) count('Ingress: another ingress class')
-    else if (refused.has(k)) count('Ingress: refused for access or snippet annotations')
+    if (!ingressIsOurs(i, classes)) count(classOf(i) === undefined ? 'Ingress: no ingress class, and the default class is not vipctl\'s' : 'Ingress: another ingress class')
+    else if (refused.has(k)) count('Ingress: left out for another controller\'s annotations')
     else if (inModel.has(k)) ingresses++
     else count('Ingress: left out by its errors')
   }
   let loadBalancers = 0
   for (const s of snap.services.filter((x) => x.spec.type === 'LoadBalancer')) {
-    if (!serviceIsOurs(s)) count('LoadBalancer Service: another load-balancer class')
+    if (serviceIsOurs(s) && c.model.diagnostics.some((d) => d.code === 'VIP2024' && d.object === objectKey(s))) count('LoadBalancer Service: left out for its source ranges')
+    else if (!serviceIsOurs(s)) count('LoadBalancer Service: not of vipctl\'s load-balancer class (vipctl.io/lb) and no vipctl.io/vip')
     else if (inModel.has(objectKey(s))) loadBalancers++
     else count('LoadBalancer Service: left out by its errors')
   }
+  // Objects that were in the input but could not be read (invalid, removed apiVersion, duplicates).
+  const unread = snap.diagnostics.filter((d) => d.code.startsWith('VIP100') && d.severity === 'error').length
+  if (unread > 0) notServed['Object: unreadable, see the errors'] = unread
   const read = snap.services.length + snap.endpointSlices.length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length
   return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers}, notServed}
 }

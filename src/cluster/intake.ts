@@ -74,6 +74,9 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   if (typeof r.apiVersion !== 'string' || r.apiVersion === '') return bad('apiVersion', 'is required')
   if (typeof r.kind !== 'string' || r.kind === '') return bad('kind', 'is required')
   const key = `${r.apiVersion}/${r.kind}`
+  // A Pod helm runs as a test hook (helm template includes them) never serves a Service.
+  if (key === 'v1/Pod' && typeof (r.metadata as Record<string, unknown> | undefined)?.annotations === 'object' && (r.metadata as {annotations: Record<string, unknown> | null}).annotations?.['helm.sh/hook'] !== undefined)
+    return {skipped: 'v1/Pod (helm hook)'}
   if (!(key in SCHEMAS)) {
     const removed = REMOVED_VERSIONS[key]
     if (removed) return bad('apiVersion', `${safe(r.apiVersion)} ${safe(r.kind)} was removed in Kubernetes ${removed.removedIn}; use ${removed.use} (the object is not read)`, 'VIP1006')
@@ -82,7 +85,8 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
     if (READ_KINDS.has(r.kind) && ours) return bad('apiVersion', `${safe(r.apiVersion)} is not an apiVersion of ${safe(r.kind)} vipctl reads (${ours.slice(0, ours.lastIndexOf('/'))}); the object is not read`, 'VIP1003')
     return {skipped: printableShort(key, 120)}
   }
-  const parsed = SCHEMAS[key as SchemaKey].safeParse(r)
+  // The API server treats an explicit null as an absent field (kubectl's dry-run output has creationTimestamp: null).
+  const parsed = SCHEMAS[key as SchemaKey].safeParse(withoutNulls(r))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     return bad(fieldPath(issue.path), issueMessage(issue))
@@ -90,6 +94,15 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   const obj = parsed.data as unknown as AnyObject
   if (obj.kind === 'Secret') return secretFromRaw(obj, r, origin)
   return {object: obj}
+}
+
+/** The object with every null-valued property left out, recursively (array items are kept as they are). */
+function withoutNulls(v: unknown, depth = 0): unknown {
+  if (depth > 64 || v === null || typeof v !== 'object') return v
+  if (Array.isArray(v)) return v.map((x) => (x !== null && typeof x === 'object' ? withoutNulls(x, depth + 1) : x))
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x, depth + 1)
+  return out
 }
 
 /** Keeps a Secret's type, key names and sizes; TLS material only for kubernetes.io/tls, redacted. */
@@ -103,7 +116,7 @@ function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Or
     ['data', data, (v: string) => Buffer.from(v, 'base64')],
     ['stringData', stringData, (v: string) => Buffer.from(v, 'utf8')],
   ] as const) {
-    if (src === undefined) continue
+    if (src === undefined || src === null) continue
     if (src === null || typeof src !== 'object' || Array.isArray(src))
       return {diagnostic: {severity: severityOf('VIP1001'), code: 'VIP1001', object: describe, field, message: 'must be a map of key to value', origin}}
     for (const [k, v] of Object.entries(src)) {

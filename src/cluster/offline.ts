@@ -15,6 +15,7 @@ import {deriveEndpointSlices} from './derive.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
 import {formatDiagnostic} from '../core/diagnostic.js'
+import {severityOf} from '../core/catalog.js'
 
 /** Limits that keep a hostile manifest from exhausting memory or time. */
 export const LIMITS = {
@@ -220,6 +221,11 @@ export function parseInto(snap: Snapshot, text: string, file: string): number {
     if (value === null || value === undefined) return // empty document
     documents++
     const origin = {source: 'file' as const, file, doc: index + 1, line}
+    // kustomize's input is not what gets applied: its patches and generators would be missed, so say so.
+    if (/(^|\/)kustomization\.ya?ml$/.test(file) || (value as {kind?: unknown})?.kind === 'Kustomization') {
+      snap.diagnostics.push({severity: severityOf('VIP1007'), code: 'VIP1007', object: 'Kustomization', message: `${file} is a kustomization: vipctl reads the manifests as they are, without its patches and generators; check what kustomize builds (kubectl kustomize DIR | vipctl check -f -)`, origin})
+      return
+    }
     const items = isList(value) ? (value as {items: unknown[]}).items : [value]
     for (const item of items) {
       const res = intakeObject(item, origin)

@@ -111,6 +111,7 @@ const serviceSchema = z.object({
         .optional(),
       loadBalancerIP: z.union([ipAddress, z.literal('')]).optional(),
       loadBalancerClass: z.string().max(316).regex(QUALIFIED_NAME).optional(),
+      loadBalancerSourceRanges: z.array(z.string().max(64)).max(1000).optional(),
       externalName: z.string().max(253).optional(),
       publishNotReadyAddresses: z.boolean().optional(),
       sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
@@ -201,7 +202,18 @@ const ingressClassSchema = z.object({
 })
 
 const probeSchema = z.object({
-  httpGet: z.object({path: z.string().max(2048).optional(), port: intOrName, scheme: z.enum(['HTTP', 'HTTPS']).optional()}).optional(),
+  httpGet: z
+    .object({
+      path: z.string().max(2048).optional(),
+      port: intOrName,
+      scheme: z.enum(['HTTP', 'HTTPS']).optional(),
+      host: z.string().max(253).optional(),
+      httpHeaders: z.array(z.object({name: z.string().max(256), value: z.string().max(4096)})).max(64).optional(),
+    })
+    .optional(),
+  // Kept only to say what the proxy checks instead (it cannot run a command or speak gRPC health).
+  exec: z.object({}).passthrough().optional(),
+  grpc: z.object({port: portNumber, service: z.string().max(253).optional()}).optional(),
   tcpSocket: z.object({port: intOrName}).optional(),
   periodSeconds: z.number().int().min(1).optional(),
   timeoutSeconds: z.number().int().min(1).optional(),
@@ -254,8 +266,8 @@ const secretSchema = z.object({
   type: z.string().max(253).default('Opaque'),
 })
 
-const templateSchema = z.object({metadata: z.object({labels: labels.optional()}).default({}), spec: z.object({containers: containersSchema})})
-const replicas = z.number().int().min(0).max(1_000_000)
+const templateSchema = z.object({metadata: z.object({labels: labels.optional()}).default({}), spec: z.object({containers: containersSchema.min(1, 'a pod template needs at least one container')})})
+const replicas = z.number().int().min(0).max(2_147_483_647)
 const owners = z.array(z.object({kind: z.string().max(63), name: z.string().max(253), controller: z.boolean().optional()})).optional()
 
 /**

@@ -43,6 +43,7 @@ export interface Service extends KObject {
     ports?: ServicePort[]
     loadBalancerIP?: string
     loadBalancerClass?: string
+    loadBalancerSourceRanges?: string[]
     externalName?: string
     publishNotReadyAddresses?: boolean
     sessionAffinity?: 'None' | 'ClientIP'
@@ -92,7 +93,9 @@ export interface IngressClass extends KObject {
 }
 
 export interface Probe {
-  httpGet?: {path?: string; port: number | string; scheme?: string}
+  httpGet?: {path?: string; port: number | string; scheme?: 'HTTP' | 'HTTPS'; host?: string; httpHeaders?: Array<{name: string; value: string}>}
+  exec?: Record<string, unknown>
+  grpc?: {port: number; service?: string}
   tcpSocket?: {port: number | string}
   periodSeconds?: number
   timeoutSeconds?: number

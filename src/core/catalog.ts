@@ -20,6 +20,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP1002', severity: 'error', title: 'Forbidden key', hint: 'Remove prototype keys (__proto__, constructor, prototype) and excessive nesting.'},
   {code: 'VIP1003', severity: 'error', title: 'Unknown apiVersion', hint: 'An apiVersion of a kind vipctl reads that neither Kubernetes nor vipctl knows (a typo?); the object is not read. Other kinds are skipped without a finding.'},
   {code: 'VIP1006', severity: 'error', title: 'Removed apiVersion', hint: 'The API server no longer serves this apiVersion; rewrite the object in the one the message names.'},
+  {code: 'VIP1007', severity: 'warning', title: 'Kustomization not built', hint: 'vipctl reads manifests as they are; a kustomization\'s patches and generators are not applied. Check what kustomize builds: kubectl kustomize DIR | vipctl check -f -.'},
   {code: 'VIP1005', severity: 'warning', title: 'Object not readable', hint: 'The account vipctl runs as cannot read this (403); grant it get (Secrets: by name) or list/watch, or run without it.'},
   {code: 'VIP1004', severity: 'error', title: 'Duplicate object', hint: 'Each kind/namespace/name may be defined once across all inputs.'},
   {code: 'VIP2001', severity: 'error', title: 'Backend Service missing', hint: 'Create the Service or fix backend.service.name.'},
@@ -69,9 +70,11 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2017', severity: 'warning', title: 'TLS host already served', hint: 'Another (older) object serves this TLS host on the same VIP:port with its own Secret; this Secret is not used for it. Remove the host from spec.tls, or use one Secret.'},
   {code: 'VIP2018', severity: 'info', title: 'Readiness probe not carried into the health check', hint: 'The proxy cannot check what this probe checks; the message says what it checks instead.'},
   {code: 'VIP2019', severity: 'info', title: 'Annotation of another controller honoured', hint: 'vipctl does what the key asks; the message names the vipctl setting that does it (prefer that setting in new manifests).'},
-  {code: 'VIP2020', severity: 'warning', title: 'Annotation of another controller not honoured', hint: 'The Ingress is served without what the key asks; the message says what vipctl does instead, or which vipctl setting comes closest.'},
+  {code: 'VIP2020', severity: 'warning', title: 'Annotation of another controller not honoured', hint: 'The Ingress is served without what the key asks (unless another finding leaves it out); the message says what vipctl does instead, or which vipctl setting comes closest.'},
   {code: 'VIP2021', severity: 'error', title: 'Access restriction not honoured: Ingress not served', hint: 'The key restricts access (authentication, IP lists, client certificates, rate limits, WAF) and vipctl cannot apply it; serving without it would open the routes, so the Ingress is left out. Put the restriction in the application, or remove the key if the routes may be open.'},
   {code: 'VIP2022', severity: 'error', title: 'Configuration snippet refused: Ingress not served', hint: 'vipctl never pastes raw proxy configuration from an object into the shared proxy; remove the snippet key (and express what it did with vipctl settings).'},
+  {code: 'VIP2023', severity: 'warning', title: 'Ingress left out: another controller\'s feature', hint: 'The Ingress asks for something vipctl does not do (a canary share of another Ingress\'s traffic); served as a normal Ingress it would take that traffic, so it is left out.'},
+  {code: 'VIP2024', severity: 'error', title: 'Source ranges not applied: Service not served', hint: 'spec.loadBalancerSourceRanges (or the load-balancer-source-ranges annotation) restricts who may connect; vipctl does not apply it yet, so the Service is left out rather than opened. Remove the ranges if the Service may be open, or restrict access elsewhere.'},
   {code: 'VIP2013', severity: 'warning', title: 'NetScaler annotation not supported', hint: 'vipctl reads ingress.citrix.com/frontend-ip, secure-port, insecure-port, insecure-termination (allow, redirect) and lbvserver (lbmethod); others are ignored.'},
 ]
 

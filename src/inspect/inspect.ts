@@ -144,7 +144,7 @@ export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOu
         {
           header: 'ENDPOINTS',
           // Endpoints still to come are shown as such ("0/0, expect 3"), never as a plain 0/0.
-          get: (r) => `${r.endpoints.ready}/${r.endpoints.total}${r.endpoints.total === 0 && r.expected.length > 0 ? `, expect ${r.expected.some((e) => e.replicas === undefined) ? 'one per Node' : r.expected.reduce((n, e) => n + (e.replicas ?? 0), 0)}` : ''}`,
+          get: (r) => `${r.endpoints.ready}/${r.endpoints.total}${r.endpoints.total === 0 && r.expected.length > 0 ? `, expect ${r.expected.some((e) => e.replicas === undefined) && snap.nodes.length === 0 ? 'one per Node' : r.expected.reduce((n, e) => n + (e.replicas ?? snap.nodes.length), 0)}` : ''}`,
           style: (r, t, c) => (r.endpoints.total === 0 && r.expected.some((e) => e.replicas !== 0) ? c.yellow(t) : r.endpoints.total === 0 || r.endpoints.ready === 0 ? c.red(t) : r.endpoints.ready < r.endpoints.total ? c.yellow(t) : c.green(t)),
         },
         {header: 'WORKLOADS', wide: true, get: (r) => list(r.expected.map((e) => `${e.workload.split('/')[0]!.toLowerCase()}/${e.workload.split('/')[2]!}${e.replicas !== undefined ? `(${e.replicas})` : ''}`))},

@@ -60,13 +60,15 @@ export function classOf(ing: Ingress): string | undefined {
 /** Why vipctl does not serve an Ingress (for one not ours), in words. */
 export function whyNotOurs(ing: Ingress, snap: Snapshot, opts: ModelOptions): string {
   const cls = classOf(ing)
-  const ours = [...ingressClassesOf(snap, opts).ours].join(', ')
+  const names = [...ingressClassesOf(snap, opts).ours]
+  const ours = `${names.length === 1 ? 'class' : 'classes'} ${names.join(', ')}`
+  const hint = opts.ingressClass ? '' : ' (pass --ingress-class to serve another)'
   if (cls !== undefined) {
     const c = snap.ingressClasses.find((x) => x.metadata.name === cls)
     return `class ${cls}${c?.spec.controller ? ` belongs to controller ${c.spec.controller}` : ''}; vipctl serves ${ours}`
   }
   const defaults = defaultClasses(snap)
-  if (defaults.length === 0) return `no ingress class, and the input marks no IngressClass as default; vipctl serves ${ours} (pass --ingress-class to serve another)`
+  if (defaults.length === 0) return `no ingress class, and the input marks no IngressClass as default; vipctl serves ${ours}${hint}`
   if (defaults.length > 1) return `no ingress class, and ${defaults.length} IngressClasses are marked default (${defaults.map((d) => d.metadata.name).join(', ')}): none applies`
   return `no ingress class, and the default class is ${defaults[0]!.metadata.name} (controller ${defaults[0]!.spec.controller ?? 'unknown'}); vipctl serves ${ours}`
 }
@@ -148,8 +150,8 @@ class Builder {
     const classes = ingressClassesOf(this.snap, this.opts)
     // Claims are made oldest first (creationTimestamp, then namespace/name), as Gateway API decides conflicts:
     // a later object never takes a host, path, default backend or VIP:port that an older one serves.
-    const services = claimOrder(this.snap.services.filter(serviceIsOurs))
-    for (const o of services) this.checkAnnotations(o)
+    // A LoadBalancer restricted to source ranges is not served open: vipctl does not apply the ranges yet.
+    const services = claimOrder(this.snap.services.filter(serviceIsOurs)).filter((s) => this.checkAnnotations(s) && this.sourceRangesServable(s))
     // An Ingress whose annotations ask another controller for access control or raw configuration is not served.
     const ingresses = claimOrder(this.snap.ingresses.filter((i) => ingressIsOurs(i, classes))).filter((i) => this.checkAnnotations(i))
 
@@ -216,6 +218,13 @@ class Builder {
     return v as ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined
   }
 
+  private sourceRangesServable(svc: Service): boolean {
+    const ann = svc.metadata.annotations?.['service.beta.kubernetes.io/load-balancer-source-ranges']
+    if (!svc.spec.loadBalancerSourceRanges?.length && !ann) return true
+    this.diag('VIP2024', objectKey(svc), svc.spec.loadBalancerSourceRanges?.length ? 'spec.loadBalancerSourceRanges' : 'metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]', 'source ranges restrict who may connect, and vipctl does not apply them yet; serving the Service without them would open it, so it is not served')
+    return false
+  }
+
   /** Reports annotations vipctl does not read as written; false when the object must not be served (VIP2021, VIP2022). */
   private checkAnnotations(o: Ingress | Service): boolean {
     let serve = true
@@ -230,9 +239,12 @@ class Builder {
       if (!v) continue
       const who = `${k} (${foreignController(k)})`
       if (v.kind === 'honoured') this.diag('VIP2019', objectKey(o), field, `${who}: ${v.by}`)
-      else if (v.kind === 'not-honoured') this.diag('VIP2020', objectKey(o), field, `${who}: not honoured by vipctl; the Ingress is served without it${v.hint ? ` (${v.hint})` : ''}`)
+      else if (v.kind === 'not-honoured') this.diag('VIP2020', objectKey(o), field, `${who}: not honoured by vipctl${v.hint ? ` (${v.hint})` : ''}`)
       else if (v.kind === 'access') {
         this.diag('VIP2021', objectKey(o), field, `${who}: ${v.what}, which vipctl cannot apply; serving the Ingress without it would open its routes, so it is not served`)
+        serve = false
+      } else if (v.kind === 'leave-out') {
+        this.diag('VIP2023', objectKey(o), field, `${who}: ${v.why}`)
         serve = false
       } else {
         this.diag('VIP2022', objectKey(o), field, `${who}: raw proxy configuration, which vipctl never pastes; the Ingress is not served`)
@@ -674,8 +686,11 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
     const target = resolveIn(src.containers, sp.targetPort, sp.port)
     if (target === undefined) continue
     const at = src.object
+    // The container serving the port: the one declaring it; when none does (ports are optional), one declaring none.
+    const declared = src.containers.some((c) => (c.ports ?? []).some((p) => p.containerPort === target))
     for (const [ci, c] of src.containers.entries()) {
-      if (!(c.ports ?? []).some((p) => p.containerPort === target) && sp.targetPort !== undefined) continue
+      const serves = declared ? (c.ports ?? []).some((p) => p.containerPort === target) : (c.ports ?? []).length === 0
+      if (!serves && sp.targetPort !== undefined) continue
       const probe = c.readinessProbe
       const field = `${src.field}[${ci}].readinessProbe`
       const clamp = (what: keyof typeof MONITOR_LIMITS, value: number, from: string) => {
@@ -696,6 +711,10 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
           fall: clamp('fall', p.failureThreshold ?? defaults.fall, 'failureThreshold'),
         }
       }
+      if (probe?.exec || probe?.grpc) {
+        report('VIP2018', at, `${field}.${probe.exec ? 'exec' : 'grpc'}`, `${probe.exec ? 'a command run in the container' : 'a gRPC health check'} cannot be run by the proxy; it checks the serving port ${target} with a TCP connect`)
+        continue
+      }
       if (probe?.tcpSocket && !probe.httpGet) {
         const tport = typeof probe.tcpSocket.port === 'number' ? probe.tcpSocket.port : (c.ports ?? []).find((p) => p.name === probe.tcpSocket!.port)?.containerPort
         if (tport !== target) report('VIP2018', at, `${field}.tcpSocket.port`, `the probe connects to port ${tport ?? String(probe.tcpSocket.port)}; the proxy checks the serving port ${target} with a TCP connect`)
@@ -713,6 +732,8 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
         report('VIP2003', at, `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
         continue
       }
+      if (probe.httpGet.httpHeaders?.length || probe.httpGet.host)
+        report('VIP2018', at, `${field}.httpGet.${probe.httpGet.host ? 'host' : 'httpHeaders'}`, `the proxy's HTTP check sends GET ${path} without the probe's ${probe.httpGet.host ? 'host' : 'headers'}`)
       // HTTPS probes are checked over TLS, the certificate not verified: what the kubelet does.
       if (probe.httpGet.scheme === 'HTTPS') return {kind: 'http', path, port: port === target ? undefined : port, tls: true, ...timing(probe), provenance: {object: at, field}}
       return {kind: 'http', path, port: port === target ? undefined : port, ...timing(probe), provenance: {object: at, field}}

@@ -20,6 +20,8 @@ export type ForeignVerdict =
   | {kind: 'not-honoured'; hint?: string}
   | {kind: 'access'; what: string}
   | {kind: 'snippet'}
+  /** The Ingress is meant for something vipctl does not do, and serving it would take another Ingress's traffic (a canary). */
+  | {kind: 'leave-out'; why: string}
 
 interface Controller {
   name: string
@@ -27,6 +29,8 @@ interface Controller {
   /** Keys (or key prefixes ending in "*") that restrict access, with what they restrict. */
   access: Array<[string, string]>
   snippets: string[]
+  /** Keys whose value makes the Ingress something vipctl must not serve as a normal one. */
+  leaveOut?: Record<string, (value: string) => string | undefined>
   /** Keys vipctl honours: the verdict for a value (undefined when the value is not one vipctl can honour). */
   honoured: Record<string, (value: string) => ForeignVerdict | undefined>
   /** A vipctl setting that does what a key does, for the not-honoured message. */
@@ -60,6 +64,7 @@ const CONTROLLERS: Controller[] = [
       ['satisfy', 'an authentication policy'],
     ],
     snippets: ['configuration-snippet', 'server-snippet', 'auth-snippet', 'stream-snippet', 'modsecurity-snippet'],
+    leaveOut: {canary: (v) => (v.trim() === 'true' ? 'a canary Ingress takes a share of another Ingress\'s traffic, which vipctl does not split; served as a normal Ingress it would compete for the same hosts and paths, so it is left out' : undefined)},
     honoured: {
       'ssl-redirect': sslRedirect,
       'force-ssl-redirect': (v) => (v === 'true' ? {kind: 'honoured', by: 'vipctl redirects HTTP to HTTPS for the TLS hosts (vipctl.io/ssl-redirect: "true")'} : v === 'false' ? {kind: 'honoured', by: 'no forced redirect (the default)'} : undefined),
@@ -73,8 +78,12 @@ const CONTROLLERS: Controller[] = [
       'rewrite-target': REWRITE_HINT,
       'use-regex': 'paths are matched as Kubernetes defines them (Prefix or Exact), never as regular expressions',
       'backend-protocol': 'vipctl speaks HTTP to the backend; HTTPS and gRPC backends come with the L7 policy work',
-      canary: 'the canary Ingress gets no share of the traffic: the older Ingress keeps its hosts and paths',
+
       'server-alias': 'only the hosts in spec.rules are served; list the aliases there',
+      'canary-weight': 'part of a canary, left out with it (VIP2023)',
+      'canary-by-header': 'part of a canary, left out with it (VIP2023)',
+      'canary-by-header-value': 'part of a canary, left out with it (VIP2023)',
+      'canary-by-cookie': 'part of a canary, left out with it (VIP2023)',
       'ssl-passthrough': 'vipctl terminates TLS with the Ingress\'s Secret; for passthrough use a LoadBalancer Service (TCP)',
     },
   },
@@ -112,10 +121,51 @@ const CONTROLLERS: Controller[] = [
     hints: {'balance-algorithm': LB_HINT, affinity: AFFINITY_HINT, 'rewrite-target': REWRITE_HINT},
   },
   {
+    name: 'HAProxy Kubernetes Ingress Controller',
+    prefix: 'haproxy.com/',
+    access: [
+      ['auth-*', 'authentication'],
+      ['allow-list', 'an IP allow list'],
+      ['whitelist', 'an IP allow list'],
+      ['deny-list', 'an IP deny list'],
+      ['blacklist', 'an IP deny list'],
+      ['rate-limit-*', 'a rate limit'],
+      ['client-ca', 'client-certificate verification'],
+      ['client-crt-optional', 'client-certificate verification'],
+    ],
+    snippets: ['backend-config-snippet', 'frontend-config-snippet', 'global-config-snippet', 'route-acl'],
+    honoured: {'ssl-redirect': sslRedirect},
+    hints: {'load-balance': LB_HINT, 'cookie-persistence': AFFINITY_HINT, 'path-rewrite': REWRITE_HINT},
+  },
+  {
+    // The generic prefix HAProxy Technologies' controller, Traefik 1.x and others read.
+    name: 'ingress.kubernetes.io (HAProxy, Traefik 1.x)',
+    prefix: 'ingress.kubernetes.io/',
+    access: [
+      ['auth-*', 'authentication'],
+      ['whitelist*', 'an IP allow list'],
+      ['allow-list', 'an IP allow list'],
+      ['deny-list', 'an IP deny list'],
+      ['blacklist', 'an IP deny list'],
+      ['rate-limit*', 'a rate limit'],
+      ['limit-*', 'a rate or connection limit'],
+      ['client-ca', 'client-certificate verification'],
+    ],
+    snippets: ['config-snippet', 'backend-config-snippet', 'frontend-config-snippet'],
+    honoured: {'ssl-redirect': sslRedirect},
+    hints: {'rewrite-target': REWRITE_HINT, 'load-balance': LB_HINT},
+  },
+  {
     name: 'Traefik',
     prefix: 'traefik.ingress.kubernetes.io/',
     // A middleware may be anything: basic or forward authentication, an IP allow list, a rate limit.
-    access: [['router.middlewares', 'Traefik middlewares (authentication, IP allow lists and rate limits among them)']],
+    access: [
+      ['router.middlewares', 'Traefik middlewares (authentication, IP allow lists and rate limits among them)'],
+      ['router.tls.options', 'Traefik TLS options (they may require client certificates)'],
+      ['whitelist-source-range', 'an IP allow list (Traefik 1.x)'],
+      ['rate-limit', 'a rate limit (Traefik 1.x)'],
+      ['auth-*', 'authentication (Traefik 1.x)'],
+    ],
     snippets: [],
     honoured: {},
     hints: {
@@ -123,6 +173,50 @@ const CONTROLLERS: Controller[] = [
       'router.tls': 'vipctl serves HTTPS for the hosts in spec.tls, with their Secret',
       'router.entrypoints': 'vipctl serves HTTP on vipctl.io/http-port (80) and HTTPS on vipctl.io/https-port (443)',
     },
+  },
+  {
+    name: 'NGINX Ingress Controller (nginx.org)',
+    prefix: 'nginx.org/',
+    access: [
+      ['basic-auth-*', 'authentication'],
+      ['jwt-*', 'JWT authentication'],
+      ['ssl-services', 'TLS to the backends'],
+    ],
+    snippets: ['server-snippets', 'location-snippets'],
+    honoured: {},
+    hints: {'lb-method': LB_HINT, 'rewrites': REWRITE_HINT},
+  },
+  {
+    name: 'NGINX Plus (nginx.com)',
+    prefix: 'nginx.com/',
+    access: [['jwt-*', 'JWT authentication'], ['limit-*', 'a rate limit']],
+    snippets: [],
+    honoured: {},
+    hints: {'sticky-cookie-services': AFFINITY_HINT},
+  },
+  {
+    name: 'AWS Load Balancer Controller',
+    prefix: 'alb.ingress.kubernetes.io/',
+    access: [
+      ['auth-*', 'authentication'],
+      ['inbound-cidrs', 'an IP allow list'],
+      ['waf-acl-id', 'a web application firewall'],
+      ['wafv2-acl-arn', 'a web application firewall'],
+      ['shield-advanced-protection', 'DDoS protection'],
+      ['mutual-authentication', 'client-certificate verification'],
+    ],
+    snippets: [],
+    honoured: {},
+    hints: {},
+  },
+  {
+    name: 'Kong',
+    prefix: 'konghq.com/',
+    // Kong plugins include authentication, IP restriction and rate limiting.
+    access: [['plugins', 'Kong plugins (authentication, IP restriction and rate limiting among them)']],
+    snippets: [],
+    honoured: {},
+    hints: {},
   },
 ]
 
@@ -141,6 +235,8 @@ export function foreignVerdict(key: string, value: string): ForeignVerdict | und
   if (!c) return undefined
   const k = key.slice(c.prefix.length)
   if (c.snippets.includes(k)) return {kind: 'snippet'}
+  const leave = c.leaveOut?.[k]?.(value)
+  if (leave) return {kind: 'leave-out', why: leave}
   const access = c.access.find(([p]) => matches(p, k))
   if (access) return {kind: 'access', what: access[1]}
   const honoured = c.honoured[k]?.(value.trim())
@@ -155,7 +251,7 @@ export function foreignVerdict(key: string, value: string): ForeignVerdict | und
 export function foreignSslRedirect(annotations: Record<string, string> | undefined): boolean | undefined {
   const a = annotations ?? {}
   if (a['nginx.ingress.kubernetes.io/force-ssl-redirect'] === 'true') return true
-  for (const k of ['nginx.ingress.kubernetes.io/ssl-redirect', 'haproxy.org/ssl-redirect', 'haproxy-ingress.github.io/ssl-redirect']) {
+  for (const k of ['nginx.ingress.kubernetes.io/ssl-redirect', 'haproxy.org/ssl-redirect', 'haproxy.com/ssl-redirect', 'ingress.kubernetes.io/ssl-redirect', 'haproxy-ingress.github.io/ssl-redirect']) {
     const v = a[k]?.trim()
     if (v === 'true' || v === 'false') return v === 'true'
   }

@@ -43,6 +43,9 @@ describe('real manifests', () => {
       'VIP2021 Ingress/web/admin metadata.annotations[nginx.ingress.kubernetes.io/auth-signin]',
       'VIP2021 Ingress/web/admin metadata.annotations[nginx.ingress.kubernetes.io/auth-url]',
       'VIP2021 Ingress/web/internal metadata.annotations[nginx.ingress.kubernetes.io/whitelist-source-range]',
+      'VIP2021 Ingress/web/partners metadata.annotations[haproxy.com/auth-type]',
+      'VIP2021 Ingress/web/partners metadata.annotations[ingress.kubernetes.io/whitelist-source-range]',
+      'VIP2021 Ingress/web/partners metadata.annotations[traefik.ingress.kubernetes.io/router.middlewares]',
       'VIP2022 Ingress/web/legacy metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]',
       'VIP4013 Service/boutique/ads spec.ports[0].targetPort',
     ])
@@ -71,6 +74,24 @@ describe('real manifests', () => {
     const scaled = traceRequest(snap, c.model, 'shop.example.test/checkout')
     assert.equal(scaled.ok, false)
     assert.match(scaled.hops.find((h) => h.hop === 'pods')!.detail, /Deployment\/boutique\/checkout \(0 replicas, container port 5050\) is scaled to 0/)
+  })
+
+  it('a helm test Pod is not a serving Pod; YAML nulls are absent fields; a canary is left out and the main Ingress keeps the host', async () => {
+    const helm = await load('helm-rendered')
+    assert.deepEqual(helm.pods, [])
+    assert.equal(helm.skipped.get('v1/Pod (helm hook)'), 1)
+    assert.ok(helm.services.some((s) => s.metadata.name === 'release-webapp'), 'creationTimestamp: null and an empty annotations: block read as absent')
+    const c = compile(await load('nginx-annotations'), {ingressClass: 'nginx'})
+    const www = c.model.frontends.flatMap((f) => f.routes).filter((r) => r.host === 'www.example.test')
+    assert.deepEqual([...new Set(www.map((r) => r.provenance.object))], ['Ingress/web/public'])
+  })
+
+  it('a probe of a container that declares no ports still becomes the check; exec probes are said', async () => {
+    const c = compile(await load('shop-deployments'), {})
+    const currency = c.model.pools.find((p) => p.service === 'currency')!
+    assert.equal(currency.monitor.kind, 'http')
+    assert.equal((currency.monitor as {path: string}).path, '/ready')
+    assert.equal(c.model.pools.find((p) => p.service === 'redis')!.monitor.kind, 'tcp')
   })
 
   it('--ingress-class serves the class-less Ingresses when that class is the input\'s default', async () => {

@@ -130,4 +130,13 @@ describe('one tenant against the node and the others', () => {
   it('vipctl.io/lb-method on an Ingress is said to have no effect', () => {
     assert.ok(codes(snap(`${svc('a')}${ing('x', rule('x.test', '/', 'a'), ', vipctl.io/lb-method: leastconn')}`)).includes('VIP2012 Ingress/t/x metadata.annotations[vipctl.io/lb-method]'))
   })
+  it('a LoadBalancer restricted to source ranges is never served open (VIP2024), by field or annotation', () => {
+    for (const extra of ['loadBalancerSourceRanges: [10.0.0.0/8], ', '']) {
+      const ann = extra ? '' : ', service.beta.kubernetes.io/load-balancer-source-ranges: "10.0.0.0/8"'
+      const s = snap(`apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: t, annotations: {vipctl.io/vip: 192.0.2.9${ann}}}\nspec: {type: LoadBalancer, ${extra}ports: [{port: 5432}]}\n`)
+      const m = compile(s, {}).model
+      assert.deepEqual(m.frontends, [], extra)
+      assert.ok(m.diagnostics.some((d) => d.code === 'VIP2024' && d.object === 'Service/t/db'), extra)
+    }
+  })
 })

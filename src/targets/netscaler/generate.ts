@@ -212,8 +212,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     entities.push({
       type: 'lbmonitor',
       monitorname: n.mon,
-      monitorType: mon.kind === 'http' && st === 'HTTP' ? 'HTTP' : 'TCP',
-      ...(mon.kind === 'http' && st === 'HTTP' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399', ...(mon.tls ? {secure: true} : {})} : {}),
+      // An HTTP check works on a TCP service group too (the monitor is its own connection), as HAProxy's does.
+      monitorType: mon.kind === 'http' && st !== 'SSL' ? 'HTTP' : 'TCP',
+      ...(mon.kind === 'http' && st !== 'SSL' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399', ...(mon.tls ? {secure: true} : {})} : {}),
       ...(mon.port ? {destPort: mon.port} : {}),
       interval,
       resptimeout,
