@@ -48,6 +48,26 @@ const LB_HINT = 'set vipctl.io/lb-method (roundrobin, leastconn, source) on the 
 const AFFINITY_HINT = 'session persistence comes with the L7 policy work; until then requests are balanced per connection'
 const REWRITE_HINT = 'the backend receives the path as the client sent it'
 
+function haproxyTech(prefix: string): Controller {
+  return {
+    name: 'HAProxy Kubernetes Ingress Controller',
+    prefix,
+    access: [
+      ['auth-*', 'authentication'],
+      ['allow-list', 'an IP allow list'],
+      ['whitelist', 'an IP allow list'],
+      ['deny-list', 'an IP deny list'],
+      ['blacklist', 'an IP deny list'],
+      ['rate-limit-*', 'a rate limit'],
+      ['client-ca', 'client-certificate verification'],
+      ['client-crt-optional', 'client-certificate verification'],
+    ],
+    snippets: ['backend-config-snippet', 'frontend-config-snippet', 'global-config-snippet', 'route-acl'],
+    honoured: {'ssl-redirect': sslRedirect},
+    hints: {'load-balance': LB_HINT, 'cookie-persistence': AFFINITY_HINT, 'path-rewrite': REWRITE_HINT},
+  }
+}
+
 const CONTROLLERS: Controller[] = [
   {
     name: 'ingress-nginx',
@@ -87,23 +107,9 @@ const CONTROLLERS: Controller[] = [
       'ssl-passthrough': 'vipctl terminates TLS with the Ingress\'s Secret; for passthrough use a LoadBalancer Service (TCP)',
     },
   },
-  {
-    name: 'HAProxy Kubernetes Ingress Controller',
-    prefix: 'haproxy.org/',
-    access: [
-      ['auth-*', 'authentication'],
-      ['allow-list', 'an IP allow list'],
-      ['whitelist', 'an IP allow list'],
-      ['deny-list', 'an IP deny list'],
-      ['blacklist', 'an IP deny list'],
-      ['rate-limit-*', 'a rate limit'],
-      ['client-ca', 'client-certificate verification'],
-      ['client-crt-optional', 'client-certificate verification'],
-    ],
-    snippets: ['backend-config-snippet', 'frontend-config-snippet', 'global-config-snippet', 'route-acl'],
-    honoured: {'ssl-redirect': sslRedirect},
-    hints: {'load-balance': LB_HINT, 'cookie-persistence': AFFINITY_HINT, 'path-rewrite': REWRITE_HINT},
-  },
+  haproxyTech('haproxy.org/'),
+  // The same controller reads haproxy.com/ as an alias.
+  haproxyTech('haproxy.com/'),
   {
     name: 'HAProxy Ingress',
     prefix: 'haproxy-ingress.github.io/',
@@ -119,23 +125,6 @@ const CONTROLLERS: Controller[] = [
     snippets: ['config-backend', 'config-frontend', 'config-defaults', 'config-global', 'config-sections', 'config-tcp', 'config-tcp-service', 'config-proxy'],
     honoured: {'ssl-redirect': sslRedirect},
     hints: {'balance-algorithm': LB_HINT, affinity: AFFINITY_HINT, 'rewrite-target': REWRITE_HINT},
-  },
-  {
-    name: 'HAProxy Kubernetes Ingress Controller',
-    prefix: 'haproxy.com/',
-    access: [
-      ['auth-*', 'authentication'],
-      ['allow-list', 'an IP allow list'],
-      ['whitelist', 'an IP allow list'],
-      ['deny-list', 'an IP deny list'],
-      ['blacklist', 'an IP deny list'],
-      ['rate-limit-*', 'a rate limit'],
-      ['client-ca', 'client-certificate verification'],
-      ['client-crt-optional', 'client-certificate verification'],
-    ],
-    snippets: ['backend-config-snippet', 'frontend-config-snippet', 'global-config-snippet', 'route-acl'],
-    honoured: {'ssl-redirect': sslRedirect},
-    hints: {'load-balance': LB_HINT, 'cookie-persistence': AFFINITY_HINT, 'path-rewrite': REWRITE_HINT},
   },
   {
     // The generic prefix HAProxy Technologies' controller, Traefik 1.x and others read.
