@@ -69,6 +69,8 @@ export async function startBackend(name: string, address: string, port = 0): Pro
   const server = http.createServer((req, res) => {
     if (req.url !== '/healthz') b.hits++
     res.setHeader('Content-Type', 'text/plain')
+    // /headers: the request headers as this backend received them (JSON), for tests of what the proxy forwards.
+    if (req.url === '/headers') return res.end(JSON.stringify(req.headers))
     res.end(`${name}\n`)
   })
   server.keepAliveTimeout = 5000

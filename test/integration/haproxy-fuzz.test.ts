@@ -115,6 +115,8 @@ const CFG_LINES = [
   `    http-request return status 400 content-type text/plain string "invalid path" if \\{ path,hex -m reg '${esc(BACKSLASH_HEX_REGEX)}' \\}`,
   '    http-request return status 400 content-type text/plain string "invalid path" if \\{ path,lower -m sub %2e %5c \\}',
   '    http-request set-var-fmt\\(txn.hp\\) "%\\[var\\(txn.host\\)\\]%\\[path\\]"',
+  '    http-request set-header (X-Forwarded-For|X-Real-IP) %\\[src\\]', '    http-request set-header X-Forwarded-Proto https?',
+  '    http-request del-header (Forwarded|X-Forwarded-Host|X-Forwarded-Port)',
   '    http-request set-var-fmt\\(txn.wp\\) "\\*\\.%\\[var\\(txn.host\\),field\\(2,\\.,0\\)\\]%\\[path\\]" if !\\{ var\\(txn.be\\) -m found \\}',
   `    http-request set-var\\(txn.be\\) (var\\(txn.(hp|wp)\\),|path,)map_(str|beg)\\(${PATHS}\\)( if !\\{ var\\(txn.be\\) -m found \\})?`,
   '    http-request redirect location "https://%\\[var\\(txn.host\\)\\](:\\d+)?%\\[pathq\\]" code 308 if \\{ var\\(txn.be\\) -m str _redirect_https \\}',

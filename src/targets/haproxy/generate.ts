@@ -368,6 +368,14 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path', '-m', 'reg', {regex: DOT_SEGMENT_REGEX}, '}'),
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path,lower', '-m', 'sub', '%2e', '%5c', '}'),
     line('http-request', 'return', 'status', '400', 'content-type', 'text/plain', 'string', {quoted: 'invalid path'}, 'if', '{', 'path,hex', '-m', 'reg', {regex: BACKSLASH_HEX_REGEX}, '}'),
+    // What the backend learns about the client comes from the proxy, never from the client: forwarding headers
+    // are set from the connection, and the ones a client could forge are removed.
+    line('http-request', 'set-header', 'X-Forwarded-For', '%[src]'),
+    line('http-request', 'set-header', 'X-Real-IP', '%[src]'),
+    line('http-request', 'set-header', 'X-Forwarded-Proto', f.protocol === 'https' ? 'https' : 'http'),
+    line('http-request', 'del-header', 'Forwarded'),
+    line('http-request', 'del-header', 'X-Forwarded-Host'),
+    line('http-request', 'del-header', 'X-Forwarded-Port'),
     line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),

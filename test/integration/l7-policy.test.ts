@@ -1,10 +1,12 @@
 /**
- * Session affinity through a real HAProxy on loopback: a TCP LoadBalancer Service with
- * `sessionAffinity: ClientIP` keeps one client on one member (case service-session-affinity);
- * without it, connections are balanced across members. Bounded loops, loopback only.
+ * L7 policy through a real HAProxy on loopback. Session affinity: a TCP LoadBalancer Service
+ * with `sessionAffinity: ClientIP` keeps one client on one member (case service-session-affinity);
+ * without it, connections are balanced across members. Forwarding headers: what the backend
+ * learns about the client is set by the proxy, whatever the client sent. Bounded loops, loopback only.
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
@@ -50,12 +52,12 @@ describe('session affinity through a real HAProxy (loopback)', function () {
     for (const b of backends) await b.close()
   })
 
-  /** Serves the Service on 127.0.0.1 and returns which member answered each of `n` new connections. */
-  async function connections(affinity: string, n: number): Promise<string[]> {
+  /** Renders `text` and starts HAProxy with it, listening on 127.0.0.1; returns the listen port. */
+  async function serve(text: string): Promise<{listen: number; proxy: Proxy}> {
     const dirs = tempDirs()
     mkdirSync(dirs.runDir, {recursive: true})
     const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
-    parseInto(snap, manifests('game', affinity, port), 'm.yaml')
+    parseInto(snap, text, 'm.yaml')
     const listen = await freePort()
     const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: listen}}
     const {config, diagnostics} = renderHaproxy(compile(sortSnapshot(snap), {}), opts)
@@ -64,6 +66,12 @@ describe('session affinity through a real HAProxy (loopback)', function () {
     writeFileSync(path.join(dirs.dir, 'used.cfg'), config.files[0]!.content)
     const proxy = await startHaproxy(dirs)
     proxies.push(proxy)
+    return {listen, proxy}
+  }
+
+  /** Serves the Service and returns which member answered each of `n` new connections. */
+  async function connections(affinity: string, n: number): Promise<string[]> {
+    const {listen, proxy} = await serve(manifests('game', affinity, port))
     // Both members pass their first check before the loop starts (bounded wait).
     for (let i = 0; i < 50 && (await get(listen, 'x')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
     const seen: string[] = []
@@ -81,5 +89,25 @@ describe('session affinity through a real HAProxy (loopback)', function () {
   it('without it, the connections are balanced over both members', async () => {
     const seen = await connections('sessionAffinity: None', 12)
     assert.deepEqual([...new Set(seen)].sort(), ['a', 'b'])
+  })
+
+  it('forwarding headers come from the proxy: a client cannot forge X-Forwarded-For, X-Real-IP, Forwarded or X-Forwarded-Host', async () => {
+    const ingress = `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t}\nspec: {ports: [{name: http, port: 80, targetPort: ${port}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: web-1, namespace: t, labels: {kubernetes.io/service-name: web}}\naddressType: IPv4\nports: [{name: http, port: ${port}}]\nendpoints: [{addresses: [127.0.0.2], conditions: {ready: true}}]\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.181}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
+    const {listen, proxy} = await serve(ingress)
+    const seen = await new Promise<Record<string, string>>((resolve, reject) => {
+      const req = http.get({host: '127.0.0.1', port: listen, path: '/headers', agent: false, timeout: 5000, headers: {Host: 'a.test', 'X-Forwarded-For': '10.6.6.6', 'X-Real-IP': '10.6.6.6', Forwarded: 'for=10.6.6.6', 'X-Forwarded-Host': 'admin.internal', 'X-Forwarded-Proto': 'https'}}, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve(JSON.parse(body)))
+      })
+      req.on('error', reject)
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+    })
+    await proxy.stop()
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1')
+    assert.equal(seen['x-real-ip'], '127.0.0.1')
+    assert.equal(seen['x-forwarded-proto'], 'http')
+    assert.equal(seen.forwarded, undefined)
+    assert.equal(seen['x-forwarded-host'], undefined)
   })
 })
