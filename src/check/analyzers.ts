@@ -6,7 +6,7 @@
 import {canonicalHost} from '../model/grammar.js'
 import {validateTls} from '../model/tls.js'
 import {routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
-import {podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import {DERIVED_MANAGER, MANAGED_BY_LABEL, podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {ingressClassesOf, ingressIsOurs, inPool, whyNotOurs} from '../model/build.js'
@@ -70,6 +70,9 @@ const backends: Analyzer = {
         continue
       }
       const pods = ctx.snap.pods.filter((p) => p.metadata.namespace === svc.metadata.namespace && selectorMatches(svc.spec.selector, p.metadata.labels))
+      // Endpoints the input gives as EndpointSlices (not derived from Pods) are the truth: nothing to say about Pods.
+      const given = ctx.snap.endpointSlices.some((s) => s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name && s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER && (s.endpoints ?? []).length > 0)
+      if (pods.length === 0 && given) continue
       const selector = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')
       // Without Pods, the workloads whose template the selector matches say which Pods there will be.
       const workloads = pods.length === 0 ? workloadsFor(svc, ctx.snap.workloads) : []

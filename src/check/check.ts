@@ -9,6 +9,7 @@ import {formatDiagnostic} from '../output/diagnostics.js'
 import {ANALYZERS, type CheckOptions} from './analyzers.js'
 import {classOf, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
 import {objectKey} from '../cluster/types.js'
+import {DERIVED_MANAGER, MANAGED_BY_LABEL} from '../cluster/derive.js'
 import {CATALOG, catalogEntry, type CatalogEntry} from '../core/catalog.js'
 import {junit, sarif} from './report.js'
 import {proxyFindings, type ProxyState} from './proxy.js'
@@ -86,6 +87,7 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
     if (!ingressIsOurs(i, classes)) count(classOf(i) === undefined ? 'Ingress: no ingress class, and the default class is not vipctl\'s' : 'Ingress: another ingress class')
     else if (refused.has(k)) count('Ingress: left out for another controller\'s annotations')
     else if (inModel.has(k)) ingresses++
+    else if (c.model.diagnostics.some((d) => d.object === k && (d.code === 'VIP2010' || d.code === 'VIP2008'))) count('Ingress: every route of it held by an older object')
     else count('Ingress: left out by its errors')
   }
   let loadBalancers = 0
@@ -98,7 +100,7 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   // Objects that were in the input but could not be read (invalid, removed apiVersion, duplicates).
   const unread = snap.diagnostics.filter((d) => d.code.startsWith('VIP100') && d.severity === 'error').length
   if (unread > 0) notServed['Object: unreadable, see the errors'] = unread
-  const read = snap.services.length + snap.endpointSlices.length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length
+  const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length
   return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers}, notServed}
 }
 

@@ -14,7 +14,7 @@ import {decide, routingTable, type Verdict} from '../model/routing.js'
 import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../core/printable.js'
-import {UsageError} from '../errors.js'
+import {DataError, UsageError} from '../errors.js'
 import {certCovers} from './analyzers.js'
 import type {ProxyState} from './proxy.js'
 import {ruleKey, type VipState} from '../apply/vip/apply.js'
@@ -229,7 +229,12 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
  */
 export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefined, name: string, live: TraceLive = {}, modelOpts: ModelOptions = {}): Trace[] {
   const ing = snap.ingresses.find((i) => i.metadata.name === name && (ns === undefined || i.metadata.namespace === ns))
-  if (!ing) throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
+  if (!ing) {
+    // Read but refused (a bad field, a removed apiVersion): say why, with the finding, not "not found".
+    const bad = snap.diagnostics.find((d) => d.object.startsWith('Ingress/') && d.object.split('/')[2] === name && (ns === undefined || d.object.split('/')[1] === ns))
+    if (bad) throw new DataError(`Ingress ${bad.object.slice('Ingress/'.length)} was not read: ${bad.code} ${bad.field ?? ''} ${bad.message}`.replace(/ +/g, ' '), {hint: 'see vipctl check'})
+    throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
+  }
   const key = objectKey(ing)
   const request = `ingress/${ing.metadata.namespace}/${ing.metadata.name}`
   if (!ingressIsOurs(ing, ingressClassesOf(snap, modelOpts))) return [{request, hops: [{hop: 'ingress class', status: 'fail', detail: whyNotOurs(ing, snap, modelOpts), fix: 'serve its class with --ingress-class, or set spec.ingressClassName to a class of vipctl'}], ok: false}]
@@ -249,7 +254,17 @@ export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefi
   }
   const reqs = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${concrete(canonicalHost(r.host ?? ''))}${p.path ?? '/'}`))
   if (ing.spec.defaultBackend) reqs.push(`${concrete('')}/`)
-  return reqs.map((r) => traceRequest(snap, model, r, new Date(), live, {address: vip.address}))
+  // A rule another (older) object holds is traced to where the proxy sends it, and fails: this Ingress does not serve it.
+  return reqs.map((r) => {
+    const t = traceRequest(snap, model, r, new Date(), live, {address: vip.address})
+    const route = t.hops.find((h) => h.hop === 'route' && h.status === 'ok')
+    if (route && !route.detail.startsWith(`${key} `) && !route.detail.includes(`of ${key} (`)) {
+      const lost = model.diagnostics.find((d) => d.object === key && (d.code === 'VIP2010' || d.code === 'VIP2008'))
+      t.hops.unshift({hop: 'claim', status: 'fail', detail: `${key} does not serve this request: ${lost ? `${lost.code} ${lost.message}` : 'another object\'s rule takes it'}`, fix: 'see vipctl check for this Ingress'})
+      t.ok = false
+    }
+    return t
+  })
 }
 
 const MARK: Record<HopStatus, string> = {ok: '✓', fail: '✗', warn: '!', info: '·'}

@@ -5,7 +5,7 @@
 import {parseSelector} from '../cluster/selector.js'
 import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
 import type {ModelOptions} from '../model/types.js'
-import {parseCidr} from '../model/ip.js'
+import {isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 export {hostPortOption, isLoopback} from '../core/address.js'
 import {BlockList, isIP} from 'node:net'
@@ -35,7 +35,11 @@ export function sourceOptions(f: SourceFlagValues): SourceOptions {
 
 export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string}): ModelOptions {
   if (f.vip !== undefined && (isIP(f.vip) === 0 || f.vip.includes('%'))) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
-  if (f['vip-pool'] !== undefined) parseCidr(f['vip-pool'])
+  if (f.vip !== undefined && (!isUnicast(f.vip) || isLinkLocal4(f.vip))) throw new UsageError(`--vip ${f.vip}: not a unicast address a VIP can be (link-local, multicast and unspecified addresses cannot)`)
+  if (f['vip-pool'] !== undefined) {
+    const pool = parseCidr(f['vip-pool'])
+    if (isLinkLocal4(pool.text.split('/')[0]!)) throw new UsageError(`--vip-pool ${f['vip-pool']}: a link-local range (169.254.0.0/16) cannot hold VIPs`)
+  }
   if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
     throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)
   return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool']}

@@ -9,6 +9,8 @@ import {READ_KINDS, REMOVED_VERSIONS, SCHEMAS, fieldPath, issueMessage, type Sch
 import {printableShort} from '../core/printable.js'
 import {severityOf} from '../core/catalog.js'
 
+const HOOK_KINDS = new Set(['Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'])
+
 /** Keys that could pollute prototypes if some later stage merged objects naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding'])
@@ -74,9 +76,9 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
   if (typeof r.apiVersion !== 'string' || r.apiVersion === '') return bad('apiVersion', 'is required')
   if (typeof r.kind !== 'string' || r.kind === '') return bad('kind', 'is required')
   const key = `${r.apiVersion}/${r.kind}`
-  // A Pod helm runs as a test hook (helm template includes them) never serves a Service.
-  if (key === 'v1/Pod' && typeof (r.metadata as Record<string, unknown> | undefined)?.annotations === 'object' && (r.metadata as {annotations: Record<string, unknown> | null}).annotations?.['helm.sh/hook'] !== undefined)
-    return {skipped: 'v1/Pod (helm hook)'}
+  // A Pod or workload helm runs as a hook (tests, migrations; helm template includes them) never serves a Service.
+  const hook = (r.metadata as {annotations?: Record<string, unknown> | null} | undefined)?.annotations?.['helm.sh/hook']
+  if (hook !== undefined && hook !== null && (key === 'v1/Pod' || HOOK_KINDS.has(r.kind))) return {skipped: `${printableShort(key, 120)} (helm hook)`}
   if (!(key in SCHEMAS)) {
     const removed = REMOVED_VERSIONS[key]
     if (removed) return bad('apiVersion', `${safe(r.apiVersion)} ${safe(r.kind)} was removed in Kubernetes ${removed.removedIn}; use ${removed.use} (the object is not read)`, 'VIP1006')

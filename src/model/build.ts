@@ -308,12 +308,14 @@ class Builder {
   }
 
   private useVip(address: string, source: VipSource, owner: string): boolean {
+    // The field the VIP came from, for the finding's FIELD column.
+    const field = source === 'annotation' ? 'metadata.annotations' : source === 'status' ? 'status.loadBalancer.ingress[].ip' : source === 'spec' ? 'spec.loadBalancerIP' : undefined
     if (!isUnicast(address)) {
-      this.diag('VIP2003', owner, undefined, `VIP ${address} is not a unicast address`)
+      this.diag('VIP2003', owner, field, `VIP ${address} is not a unicast address a VIP can be (link-local, multicast and unspecified addresses cannot)`)
       return false
     }
     if (isLinkLocal4(address)) {
-      this.diag('VIP2003', owner, undefined, `VIP ${address} is a link-local address (169.254.0.0/16, where cloud metadata services answer); the object is not served`)
+      this.diag('VIP2003', owner, field, `VIP ${address} is a link-local address (169.254.0.0/16, where cloud metadata services answer); the object is not served`)
       return false
     }
     const v = this.vips.get(address) ?? {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
@@ -510,7 +512,8 @@ class Builder {
       return undefined
     }
     // The proxy would connect to itself or to an address no Service vouches for (169.254.169.254 is a cloud's metadata service).
-    if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost')) {
+    // Numeric forms (127.1, 2130706433, 0x7f000001) are addresses to some resolvers: a name's last label is never numeric.
+    if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost') || /(^|\.)(0x[0-9a-f]+|[0-9]+)$/.test(name)) {
       this.diag('VIP2003', key, 'spec.externalName', `${name} is an IP address or localhost, not a DNS name: the proxy would connect to whatever that is from the node; the routes to it are left out (for an IP, use a Service without selector and an EndpointSlice)`)
       return undefined
     }

@@ -84,7 +84,8 @@ const CONTROLLERS: Controller[] = [
       ['satisfy', 'an authentication policy'],
     ],
     snippets: ['configuration-snippet', 'server-snippet', 'auth-snippet', 'stream-snippet', 'modsecurity-snippet'],
-    leaveOut: {canary: (v) => (v.trim() === 'true' ? 'a canary Ingress takes a share of another Ingress\'s traffic, which vipctl does not split; served as a normal Ingress it would compete for the same hosts and paths, so it is left out' : undefined)},
+    // ingress-nginx reads booleans as Go's strconv.ParseBool does.
+    leaveOut: {canary: (v) => (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v.trim()) ? 'a canary Ingress takes a share of another Ingress\'s traffic, which vipctl does not split; served as a normal Ingress it would compete for the same hosts and paths, so it is left out' : undefined)},
     honoured: {
       'ssl-redirect': sslRedirect,
       'force-ssl-redirect': (v) => (v === 'true' ? {kind: 'honoured', by: 'vipctl redirects HTTP to HTTPS for the TLS hosts (vipctl.io/ssl-redirect: "true")'} : v === 'false' ? {kind: 'honoured', by: 'no forced redirect (the default)'} : undefined),
@@ -170,6 +171,8 @@ const CONTROLLERS: Controller[] = [
       ['basic-auth-*', 'authentication'],
       ['jwt-*', 'JWT authentication'],
       ['ssl-services', 'TLS to the backends'],
+      ['limit-req-*', 'a rate limit'],
+      ['policies', 'NGINX policies (access control, rate limits and authentication among them)'],
     ],
     snippets: ['server-snippets', 'location-snippets'],
     honoured: {},
@@ -184,6 +187,14 @@ const CONTROLLERS: Controller[] = [
     hints: {'sticky-cookie-services': AFFINITY_HINT},
   },
   {
+    name: 'F5 NGINX App Protect',
+    prefix: 'appprotect.f5.com/',
+    access: [['*', 'a web application firewall policy']],
+    snippets: [],
+    honoured: {},
+    hints: {},
+  },
+  {
     name: 'AWS Load Balancer Controller',
     prefix: 'alb.ingress.kubernetes.io/',
     access: [
@@ -193,6 +204,8 @@ const CONTROLLERS: Controller[] = [
       ['wafv2-acl-arn', 'a web application firewall'],
       ['shield-advanced-protection', 'DDoS protection'],
       ['mutual-authentication', 'client-certificate verification'],
+      ['scheme', 'who may reach it (internal or internet-facing)'],
+      ['security-groups', 'security groups'],
     ],
     snippets: [],
     honoured: {},

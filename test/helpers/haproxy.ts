@@ -81,6 +81,29 @@ export async function startBackend(name: string, address: string, port = 0): Pro
   return b
 }
 
+/**
+ * A first port with `count` free ports after it (for --listen-base-port: frontends take consecutive ports).
+ * Ports are probed, not reserved: bounded retries make a collision with another process unlikely.
+ */
+export async function freePortRange(count: number, address = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 40000)
+    const servers: net.Server[] = []
+    let ok = true
+    for (let p = base; p < base + count && ok; p++) {
+      const s = net.createServer()
+      ok = await new Promise<boolean>((r) => {
+        s.once('error', () => r(false))
+        s.listen(p, address, () => r(true))
+      })
+      if (ok) servers.push(s)
+    }
+    for (const s of servers) await new Promise((r) => s.close(r))
+    if (ok) return base
+  }
+  throw new Error(`no ${count} consecutive free ports on ${address}`)
+}
+
 export async function freePort(address = '127.0.0.1'): Promise<number> {
   const s = net.createServer()
   await new Promise<void>((r) => s.listen(0, address, r))

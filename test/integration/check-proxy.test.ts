@@ -5,7 +5,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {vipctl} from '../helpers/cli.js'
-import {freePort, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
+import {freePort, freePortRange, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
 
 function manifests(port: number, extra = ''): string {
   return `apiVersion: v1
@@ -48,7 +48,7 @@ describe('check against the running HAProxy (--stats-socket)', function () {
     const port = await freePort('127.0.0.31')
     backend = await startBackend('web-1', '127.0.0.31', port) // web-2 (127.0.0.32) has nothing listening
     const dirs = tempDirs()
-    flags = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(await freePort()), '--metrics-address', `127.0.0.1:${await freePort()}`]
+    flags = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(await freePortRange(16)), '--metrics-address', `127.0.0.1:${await freePort()}`]
     m = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-cp-')), 'm.yaml')
     writeFileSync(m, manifests(port))
     assert.equal((await vipctl(['generate', 'haproxy', '-f', m, ...flags, '--out', dirs.configDir])).code, 0)

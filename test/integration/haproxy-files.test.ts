@@ -10,7 +10,7 @@ import {execFileSync} from 'node:child_process'
 import {lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {ROOT, vipctl} from '../helpers/cli.js'
-import {freePort, showProc, startHaproxy, tempDirs, type Proxy} from '../helpers/haproxy.js'
+import {freePort, freePortRange, showProc, startHaproxy, tempDirs, type Proxy} from '../helpers/haproxy.js'
 import {treeOf} from '../helpers/tree.js'
 
 const fixture = (name: string) => path.join(ROOT, 'test/fixtures/files', name)
@@ -27,7 +27,7 @@ describe('apply haproxy: symlinks and failures part-way in the config directory 
   before(async () => {
     execFileSync('haproxy', ['-v'])
     dirs = tempDirs()
-    flags = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(await freePort()), '--metrics-address', `127.0.0.1:${await freePort()}`]
+    flags = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(await freePortRange(16)), '--metrics-address', `127.0.0.1:${await freePort()}`]
     const g = await vipctl(['generate', 'haproxy', '-f', fixture('m-base.json'), ...flags, '--out', dirs.configDir])
     assert.equal(g.code, 0, g.stderr)
     mkdirSync(dirs.runDir, {recursive: true})

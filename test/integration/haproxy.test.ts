@@ -12,7 +12,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {vipctl} from '../helpers/cli.js'
-import {freePort, get, showProc, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
+import {freePort, freePortRange, get, showProc, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
 
 interface Spec {
   web: Backend[]
@@ -67,7 +67,7 @@ describe('HAProxy data plane (real HAProxy)', function () {
     const shared = await freePort('127.0.0.11')
     backends = await Promise.all(['web-1', 'web-2', 'web-3', 'api-1'].map((n, i) => startBackend(n, `127.0.0.${11 + i}`, shared)))
     dirs = tempDirs()
-    port = await freePort()
+    port = await freePortRange(8)
     const metrics = await freePort()
     flags = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(port), '--metrics-address', `127.0.0.1:${metrics}`]
     manifestFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-m-')), 'm.yaml')

@@ -15,7 +15,7 @@ import {writeTree} from '../../src/core/files.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {compile} from '../../src/model/compile.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
-import {freePort, get, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
+import {freePort, freePortRange, get, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
 
 function manifests(name: string, affinity: string, port: number): string {
   return `apiVersion: v1
@@ -58,7 +58,7 @@ describe('session affinity through a real HAProxy (loopback)', function () {
     mkdirSync(dirs.runDir, {recursive: true})
     const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
     parseInto(snap, text, 'm.yaml')
-    const listen = await freePort()
+    const listen = await freePortRange(8)
     const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: listen}}
     const {config, diagnostics} = renderHaproxy(compile(sortSnapshot(snap), {}), opts)
     assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), [])

@@ -15,7 +15,7 @@ import {HaproxySocketReader} from '../../src/stats/haproxy.js'
 import {tailStats, type StatsOptions} from '../../src/stats/tail.js'
 import type {StatsFrame} from '../../src/stats/types.js'
 import {ROOT, vipctl} from '../helpers/cli.js'
-import {freePort, get, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
+import {freePort, freePortRange, get, startBackend, startHaproxy, tempDirs, type Backend, type Proxy} from '../helpers/haproxy.js'
 
 function manifests(port: number): string {
   const pod = (n: number) => `---
@@ -60,7 +60,7 @@ describe('vipctl stats against a real HAProxy', function () {
     const port = await freePort('127.0.0.41')
     backends = [await startBackend('web-1', '127.0.0.41', port), await startBackend('web-2', '127.0.0.42', port)]
     dirs = tempDirs()
-    listen = await freePort()
+    listen = await freePortRange(8)
     metrics = `127.0.0.1:${await freePort()}`
     const gen = ['--config-dir', dirs.configDir, '--run-dir', dirs.runDir, '--listen-address', '127.0.0.1', '--listen-base-port', String(listen), '--metrics-address', metrics]
     const m = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-stats-')), 'm.yaml')

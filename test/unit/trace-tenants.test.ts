@@ -140,3 +140,43 @@ describe('one tenant against the node and the others', () => {
     }
   })
 })
+
+describe('second review', () => {
+  it('ingress/NAME of an Ingress that lost its rule to an older one fails, naming the finding', () => {
+    const s = snap(`${svc('a')}${svc('b')}apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: old, namespace: t, creationTimestamp: "2020-01-01T00:00:00Z", annotations: {vipctl.io/vip: 192.0.2.9}}\nspec:\n  ingressClassName: vipctl\n${rule('x.test', '/', 'a')}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: new, namespace: t, creationTimestamp: "2021-01-01T00:00:00Z", annotations: {vipctl.io/vip: 192.0.2.9}}\nspec:\n  ingressClassName: vipctl\n${rule('x.test', '/', 'b')}`)
+    const m = compile(s, {}).model
+    const [t] = traceIngress(s, m, 't', 'new')
+    assert.equal(t!.ok, false)
+    assert.match(t!.hops[0]!.detail, /Ingress\/t\/new does not serve this request: VIP2010/)
+    assert.equal(traceIngress(s, m, 't', 'old')[0]!.hops.some((h) => h.hop === 'claim'), false)
+  })
+
+  it('ingress/NAME of an Ingress that was not read says why (exit 65), not "not found"', () => {
+    const s = snap(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: z, namespace: t}\nspec: {rules: [{host: z.test, http: {paths: [{path: /, pathType: Bogus, backend: {service: {name: a, port: {number: 80}}}}]}}]}\n`)
+    assert.throws(() => traceIngress(s, compile(s, {}).model, 't', 'z'), (e: Error & {exitCode?: number}) => /Ingress t\/z was not read: VIP1001/.test(e.message))
+  })
+
+  it('an ExternalName in a numeric form of an address is refused (127.1, 2130706433, 0x7f000001)', () => {
+    for (const name of ['127.1', '2130706433', '0x7f000001', 'a.123']) {
+      const s = snap(`apiVersion: v1\nkind: Service\nmetadata: {name: e, namespace: t}\nspec: {type: ExternalName, externalName: "${name}", ports: [{port: 80}]}\n---\n${ing('x', rule('x.test', '/', 'e'))}`)
+      assert.deepEqual(compile(s, {}).model.pools, [], name)
+    }
+  })
+
+  it('a Service whose endpoints come as EndpointSlices needs no Pods in the input (no VIP4010)', async () => {
+    const {runChecks} = await import('../../src/check/check.js')
+    const s = snap(`apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: t}\nspec: {selector: {app: a}, ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: a-1, namespace: t, labels: {kubernetes.io/service-name: a}}\naddressType: IPv4\nports: [{name: http, port: 80}]\nendpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]\n---\n${ing('x', rule('x.test', '/', 'a'))}`)
+    const found = runChecks(compile(s, {}), {model: {}, certWarnDays: 21, now: new Date('2026-11-29T00:00:00Z')}, [])
+    assert.deepEqual(found.filter((d) => d.severity === 'error'), [])
+  })
+
+  it('helm hook workloads and canaries spelled as ingress-nginx reads booleans', async () => {
+    const s = snap(`apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate, namespace: t, annotations: {helm.sh/hook: pre-upgrade}}\nspec: {template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c}]}}}\n`)
+    assert.deepEqual(s.workloads, [])
+    assert.equal(s.skipped.get('batch/v1/Job (helm hook)'), 1)
+    const {foreignVerdict} = await import('../../src/model/foreign.js')
+    for (const v of ['true', 'True', 'TRUE', '1', 't', 'T']) assert.equal(foreignVerdict('nginx.ingress.kubernetes.io/canary', v)?.kind, 'leave-out', v)
+    assert.equal(foreignVerdict('nginx.ingress.kubernetes.io/canary', 'false')?.kind, 'not-honoured')
+    for (const k of ['alb.ingress.kubernetes.io/scheme', 'nginx.org/limit-req-rate', 'appprotect.f5.com/app-protect-enable']) assert.equal(foreignVerdict(k, 'x')?.kind, 'access', k)
+  })
+})
