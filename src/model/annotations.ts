@@ -35,6 +35,8 @@ export const ANNOTATIONS = {
   httpsPort: {key: 'vipctl.io/https-port', parse: port, expect: 'a port number 1-65535'},
   /** Redirect HTTP to HTTPS for the Ingress's TLS hosts (default true). */
   sslRedirect: {key: 'vipctl.io/ssl-redirect', parse: bool, expect: 'true or false'},
+  /** Service: keep an HTTP client on one member with a cookie of this name, which the proxy inserts. */
+  sessionCookie: {key: 'vipctl.io/session-cookie', parse: ((s) => (/^[A-Za-z0-9_-]{1,64}$/.test(s) ? s : undefined)) as Parser<string>, expect: 'a cookie name: 1-64 letters, digits, "_" and "-"'},
   /** Service: how long the proxy waits to connect to a member (default 5s). */
   timeoutConnect: {key: 'vipctl.io/timeout-connect', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 500ms, 5s, 2m'},
   /** Service: how long a member may stay silent in a response (default 60s). */

@@ -17,7 +17,7 @@ import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr
 import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
-const SERVICE_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.lbMethod.key, ANNOTATIONS.timeoutConnect.key, ANNOTATIONS.timeoutServer.key, ANNOTATIONS.timeoutTunnel.key])
+const SERVICE_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.lbMethod.key, ANNOTATIONS.sessionCookie.key, ANNOTATIONS.timeoutConnect.key, ANNOTATIONS.timeoutServer.key, ANNOTATIONS.timeoutTunnel.key])
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
 export const DEFAULT_CLASS = 'vipctl'
@@ -617,6 +617,7 @@ class Builder {
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
       ...this.timeoutsOf(svc),
+      ...(this.annotation(svc, 'sessionCookie') !== undefined ? {cookie: {name: this.annotation(svc, 'sessionCookie')!, provenance: {object: objectKey(svc), field: `metadata.annotations[${ANNOTATIONS.sessionCookie.key}]`}}} : {}),
       // Core Kubernetes, honoured as kube-proxy does: the same client stays on one member until it is idle this long.
       ...(svc.spec.sessionAffinity === 'ClientIP'
         ? {persistence: {kind: 'source' as const, timeoutSeconds: svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800, provenance: {object: objectKey(svc), field: 'spec.sessionAffinity'}}}

@@ -92,6 +92,8 @@ export interface Pool {
    * `timeoutSeconds` after its last connection. Undefined: every connection is balanced anew.
    */
   persistence?: {kind: 'source'; timeoutSeconds: number; provenance: Provenance}
+  /** HTTP clients kept on one member by a cookie the proxy inserts (vipctl.io/session-cookie); TCP traffic is not affected. */
+  cookie?: {name: string; provenance: Provenance}
   /**
    * Backend timeouts in ms from vipctl.io/timeout-* on the Service; each absent one is the default
    * (connect 5 s, server 60 s, tunnel 1 h: haproxy.cfg's defaults section, NetScaler's -svrTimeout 60).

@@ -126,6 +126,7 @@ const CFG_LINES = [
   '    http-check send meth GET uri /[A-Za-z0-9._~/-]*(\\?[A-Za-z0-9._~=&-]*)?', '    http-check expect status 200-399',
   `    server SRV_\\d+ (${IP}:\\d+|0\\.0\\.0\\.0:0) check( check-ssl verify none)? inter \\d+ms fall \\d+ rise \\d+( port \\d+)?( disabled)?`,
   '    stick-table type ipv6 size 1m expire \\d+s', '    stick on src',
+  '    cookie [A-Za-z0-9_-]+ insert indirect nocache httponly dynamic', '    dynamic-cookie-key [0-9a-f]+',
   `    bind 127\\.0\\.0\\.1:\\d+`, '    no log', '    http-request use-service prometheus-exporter if \\{ path /metrics \\}',
   '    stats enable', '    stats uri /stats', '    stats refresh 10s',
 ].map((l) => new RegExp(`^${l}$`))

@@ -91,6 +91,31 @@ describe('session affinity through a real HAProxy (loopback)', function () {
     assert.deepEqual([...new Set(seen)].sort(), ['a', 'b'])
   })
 
+  it('vipctl.io/session-cookie keeps an HTTP client on the member its cookie names; without the cookie, requests are balanced', async () => {
+    const text = `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t, annotations: {vipctl.io/session-cookie: SRVID}}\nspec: {ports: [{name: http, port: 80, targetPort: ${port}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: web-1, namespace: t, labels: {kubernetes.io/service-name: web}}\naddressType: IPv4\nports: [{name: http, port: ${port}}]\nendpoints: [{addresses: [127.0.0.2], conditions: {ready: true}}, {addresses: [127.0.0.3], conditions: {ready: true}}]\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.182}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
+    const {listen, proxy} = await serve(text)
+    const request = (cookie?: string) =>
+      new Promise<{body: string; setCookie?: string}>((resolve, reject) => {
+        const req = http.get({host: '127.0.0.1', port: listen, path: '/', agent: false, timeout: 5000, headers: {Host: 'a.test', ...(cookie ? {Cookie: cookie} : {})}}, (res) => {
+          let body = ''
+          res.on('data', (d) => (body += d))
+          res.on('end', () => resolve({body: body.trim(), setCookie: res.headers['set-cookie']?.[0]}))
+        })
+        req.on('error', reject)
+        req.on('timeout', () => req.destroy(new Error('timeout')))
+      })
+    const first = await request()
+    assert.match(first.setCookie ?? '', /^SRVID=[^;]+; path=\/; HttpOnly/i)
+    const cookie = first.setCookie!.split(';')[0]!
+    const kept: string[] = []
+    for (let i = 0; i < 8; i++) kept.push((await request(cookie)).body)
+    const free: string[] = []
+    for (let i = 0; i < 8; i++) free.push((await request()).body)
+    await proxy.stop()
+    assert.deepEqual([...new Set(kept)], [first.body])
+    assert.deepEqual([...new Set(free)].sort(), ['a', 'b'])
+  })
+
   it('forwarding headers come from the proxy: a client cannot forge X-Forwarded-For, X-Real-IP, Forwarded or X-Forwarded-Host', async () => {
     const ingress = `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t}\nspec: {ports: [{name: http, port: 80, targetPort: ${port}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: web-1, namespace: t, labels: {kubernetes.io/service-name: web}}\naddressType: IPv4\nports: [{name: http, port: ${port}}]\nendpoints: [{addresses: [127.0.0.2], conditions: {ready: true}}]\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.181}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
     const {listen, proxy} = await serve(ingress)

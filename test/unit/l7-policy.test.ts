@@ -97,3 +97,28 @@ describe('timeouts: vipctl.io/timeout-* on the Service', () => {
     assert.ok(compile(snap('vipctl.io/timeout-sever: 5s'), {}).model.diagnostics.some((d) => d.code === 'VIP2012' && d.object === 'Service/t/web'))
   })
 })
+
+describe('persistence: vipctl.io/session-cookie', () => {
+  const snap = (ann: string, lb = false) => {
+    const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+    parseInto(s, `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t, annotations: {${ann}${lb ? ', vipctl.io/vip: 192.0.2.2' : ''}}}\nspec: {${lb ? 'type: LoadBalancer, ' : ''}ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: t, annotations: {vipctl.io/vip: 192.0.2.1}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`, 'm.yaml')
+    return sortSnapshot(s)
+  }
+
+  it('HAProxy inserts a dynamic cookie on the HTTP backend; NetScaler COOKIEINSERT, with SOURCEIP backup when ClientIP is asked too', () => {
+    const c = compile(snap('vipctl.io/session-cookie: SRVID'), {})
+    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /\n {4}cookie SRVID insert indirect nocache httponly dynamic\n {4}dynamic-cookie-key [0-9a-f]{16}\n/)
+    assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-persistenceType COOKIEINSERT -timeout 0 -cookieName SRVID -cltTimeout/)
+    const s = snap('vipctl.io/session-cookie: SRVID')
+    s.services[0]!.spec.sessionAffinity = 'ClientIP'
+    assert.match(renderBatch(generateNetscaler(compile(s, {}).model, c.secrets, NS)), /-cookieName SRVID -persistenceBackup SOURCEIP -backupPersistenceTimeout 180 /)
+  })
+
+  it('on a TCP LoadBalancer the cookie cannot apply: said (VIP3001) by both targets; a bad name is VIP2006', () => {
+    const c = compile(snap('vipctl.io/session-cookie: SRVID', true), {})
+    const h = renderHaproxy(c, OPTS)
+    assert.ok(h.diagnostics.some((d) => d.code === 'VIP3001' && d.field === 'metadata.annotations[vipctl.io/session-cookie]'))
+    assert.ok(generateNetscaler(c.model, c.secrets, NS).diagnostics.some((d) => d.code === 'VIP3001' && /cookie persistence needs HTTP/.test(d.message)))
+    for (const bad of ['a b', 'x;y', '', 'é']) assert.ok(compile(snap(`vipctl.io/session-cookie: "${bad}"`), {}).model.diagnostics.some((d) => d.code === 'VIP2006'), bad)
+  })
+})

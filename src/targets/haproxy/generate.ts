@@ -460,6 +460,13 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   if (t?.connectMs !== undefined) lines.push(line('timeout', 'connect', `${t.connectMs}ms`))
   if (t?.serverMs !== undefined) lines.push(line('timeout', 'server', `${t.serverMs}ms`))
   if (t?.tunnelMs !== undefined) lines.push(line('timeout', 'tunnel', `${t.tunnelMs}ms`))
+  if (pool.cookie && mode === 'http') {
+    // Cookie persistence: HAProxy inserts the cookie; its value comes from the member's address (dynamic), so a
+    // member moved by the runtime API keeps working without per-server configuration.
+    lines.push(line('cookie', pool.cookie.name, 'insert', 'indirect', 'nocache', 'httponly', 'dynamic'), line('dynamic-cookie-key', shortHash(`${pool.namespace}/${pool.service}/${pool.port}`)))
+  } else if (pool.cookie && mode === 'tcp') {
+    diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.cookie.provenance.object, field: pool.cookie.provenance.field, message: `cookie persistence needs HTTP: the TCP traffic of ${name} is balanced per connection${pool.persistence ? ' (or by source address)' : ''}`})
+  }
   if (pool.persistence?.kind === 'source') {
     // Source affinity: a client's member is remembered (IPv4 clients as mapped addresses) until idle this long.
     lines.push(line('stick-table', 'type', 'ipv6', 'size', '1m', 'expire', `${pool.persistence.timeoutSeconds}s`), line('stick', 'on', 'src'))

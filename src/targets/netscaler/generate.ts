@@ -44,7 +44,7 @@ export type NsEntity =
   | {type: 'sslservicegroup'; servicegroupname: string; snienable: 'ENABLED'; commonname: string}
   | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; secure?: boolean; interval: number; resptimeout: number; retries: number; successretries: number}
   | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
-  | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number}}
+  | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number} | {type: 'COOKIEINSERT'; cookieName: string; backupSourceMinutes?: number}}
   | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
   | {type: 'sslcertkey'; certkey: string; cert: string; key: string}
   | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string}
@@ -223,9 +223,18 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     })
     entities.push({type: 'servicegroup_lbmonitor_binding', servicegroupname: n.sgp, monitor_name: n.mon})
     // Source persistence in whole minutes (NetScaler's unit), at least 1 and at most 1440.
-    const persistence = pool.persistence?.kind === 'source' ? {type: 'SOURCEIP' as const, timeoutMinutes: Math.min(1440, Math.max(1, Math.ceil(pool.persistence.timeoutSeconds / 60)))} : undefined
+    const sourceMinutes = pool.persistence?.kind === 'source' ? Math.min(1440, Math.max(1, Math.ceil(pool.persistence.timeoutSeconds / 60))) : undefined
+    // A cookie for HTTP (with source persistence as NetScaler's backup when both are asked), source persistence otherwise.
+    const persistence =
+      pool.cookie && st !== 'TCP'
+        ? {type: 'COOKIEINSERT' as const, cookieName: pool.cookie.name, ...(sourceMinutes !== undefined ? {backupSourceMinutes: sourceMinutes} : {})}
+        : sourceMinutes !== undefined
+          ? {type: 'SOURCEIP' as const, timeoutMinutes: sourceMinutes}
+          : undefined
+    if (pool.cookie && st === 'TCP')
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.cookie.provenance.object, field: pool.cookie.provenance.field, message: `cookie persistence needs HTTP: the TCP traffic of ${n.lbv} is balanced per connection`})
     if (pool.persistence && pool.persistence.timeoutSeconds % 60 !== 0)
-      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: pool.persistence.provenance.object, field: 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', message: `NetScaler keeps source persistence in whole minutes: ${persistence!.timeoutMinutes} min for ${pool.persistence.timeoutSeconds} s`})
+      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: pool.persistence.provenance.object, field: 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', message: `NetScaler keeps source persistence in whole minutes: ${sourceMinutes} min for ${pool.persistence.timeoutSeconds} s`})
     entities.push({type: 'lbvserver', name: n.lbv, serviceType: st === 'SSL' ? 'HTTP' : st, lbMethod: LB_METHOD[pool.lbMethod], comment: c, ...(persistence ? {persistence} : {})})
     entities.push({type: 'lbvserver_servicegroup_binding', name: n.lbv, servicegroupname: n.sgp})
   }
@@ -344,7 +353,7 @@ export function toCli(e: NsEntity): string {
     case 'servicegroup_lbmonitor_binding':
       return `bind serviceGroup ${e.servicegroupname} -monitorName ${e.monitor_name}`
     case 'lbvserver':
-      return `add lb vserver ${e.name} ${e.serviceType} 0.0.0.0 0 -lbMethod ${e.lbMethod} -persistenceType ${e.persistence ? `${e.persistence.type} -timeout ${e.persistence.timeoutMinutes}` : 'NONE'} -cltTimeout 180 -comment ${lit(e.comment)}`
+      return `add lb vserver ${e.name} ${e.serviceType} 0.0.0.0 0 -lbMethod ${e.lbMethod} -persistenceType ${!e.persistence ? 'NONE' : e.persistence.type === 'SOURCEIP' ? `SOURCEIP -timeout ${e.persistence.timeoutMinutes}` : `COOKIEINSERT -timeout 0 -cookieName ${e.persistence.cookieName}${e.persistence.backupSourceMinutes !== undefined ? ` -persistenceBackup SOURCEIP -backupPersistenceTimeout ${e.persistence.backupSourceMinutes}` : ''}`} -cltTimeout 180 -comment ${lit(e.comment)}`
     case 'lbvserver_servicegroup_binding':
       return `bind lb vserver ${e.name} ${e.servicegroupname}`
     case 'sslcertkey':
@@ -405,7 +414,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'servicegroup_lbmonitor_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, monitor_name: e.monitor_name}}}
     case 'lbvserver':
-      return post('lbvserver', {name: e.name, servicetype: e.serviceType, ipv46: '0.0.0.0', port: 0, lbmethod: e.lbMethod, persistencetype: e.persistence?.type ?? 'NONE', ...(e.persistence ? {timeout: e.persistence.timeoutMinutes} : {}), clttimeout: 180, comment: e.comment})
+      return post('lbvserver', {name: e.name, servicetype: e.serviceType, ipv46: '0.0.0.0', port: 0, lbmethod: e.lbMethod, persistencetype: e.persistence?.type ?? 'NONE', ...(e.persistence?.type === 'SOURCEIP' ? {timeout: e.persistence.timeoutMinutes} : e.persistence ? {timeout: 0, cookiename: e.persistence.cookieName, ...(e.persistence.backupSourceMinutes !== undefined ? {persistencebackup: 'SOURCEIP', backuppersistencetimeout: e.persistence.backupSourceMinutes} : {})} : {}), clttimeout: 180, comment: e.comment})
     case 'lbvserver_servicegroup_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, servicegroupname: e.servicegroupname}}}
     case 'sslcertkey':
