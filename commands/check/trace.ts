@@ -1,10 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {canonicalIp} from '../../src/model/ip.js'
-import {UsageError} from '../../src/errors.js'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
-import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
+import {addressOption, ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
 import {FORMATS, type Format} from '../../src/output/render.js'
@@ -48,8 +46,7 @@ export default class CheckTrace extends VipCommand {
         : {}),
       ...(flags['stats-socket'] ? {proxy: await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
     }
-    const address = flags.address === undefined ? undefined : canonicalIp(flags.address)
-    if (flags.address !== undefined && address === undefined) throw new UsageError(`--address ${JSON.stringify(flags.address)}: not an IP address`)
+    const address = addressOption(flags.address)
     const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)

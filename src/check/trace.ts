@@ -33,6 +33,8 @@ export interface Trace {
   request: string
   hops: Hop[]
   ok: boolean
+  /** The object whose rule (or default backend) takes the request, when one does. */
+  routedBy?: string
 }
 
 /** The verdict of the routing module on one frontend: exactly what the generated proxies do. */
@@ -95,6 +97,8 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const tls = onVip.find((x) => x.f.protocol === 'https' && x.v.outcome.kind !== 'status')
   const main = tls ?? plain ?? best
   const poolId = main.v.outcome.kind === 'pool' ? main.v.outcome.pool : undefined
+  const defaultOwner = main.v.decision ? undefined : model.pools.find((p) => p.id === poolId)?.provenance.find((p) => p.field === 'spec.defaultBackend')?.object
+  const routedBy = main.v.decision?.provenance.object ?? defaultOwner
   if (main.v.decision) {
     const d = main.v.decision
     const [kind, ns, ingName] = d.provenance.object.split('/')
@@ -102,8 +106,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
     hops.push({hop: 'route', status: 'ok', detail: `${d.provenance.object} ${d.provenance.field}: ${main.v.why}`})
   } else {
-    const owner = model.pools.find((p) => p.id === poolId)?.provenance.find((p) => p.field === 'spec.defaultBackend')
-    hops.push({hop: 'route', status: 'ok', detail: `no rule matches ${host}${path}: the default backend${owner ? ` of ${owner.object} (spec.defaultBackend)` : ''} takes it`})
+    hops.push({hop: 'route', status: 'ok', detail: `no rule matches ${host}${path}: the default backend${defaultOwner ? ` of ${defaultOwner} (spec.defaultBackend)` : ''} takes it`})
   }
   const poolOf = (x: {v: Verdict}) => (x.v.outcome.kind === 'pool' ? x.v.outcome.pool : undefined)
   if (plain && tls && plain.v.outcome.kind === 'pool' && poolOf(plain) !== poolOf(tls))
@@ -149,13 +152,13 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'tls', status: 'fail', detail: `Ingress ${w.ing.metadata.namespace}/${w.ing.metadata.name} asks for TLS on ${host} but ${why}; HTTPS is not served`, fix: 'fix the Secret (see vipctl check, VIP2004)'})
   } else hops.push({hop: 'tls', status: 'info', detail: 'no TLS for this host (HTTP only)'})
 
-  if (!poolId) return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+  if (!poolId) return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
   const pool = model.pools.find((p) => p.id === poolId)!
   const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
   if (pool.external) {
     hops.push({hop: 'service', status: 'ok', detail: `ExternalName Service ${pool.namespace}/${pool.service} -> ${pool.external.name}:${pool.external.port}`})
     hops.push({hop: 'endpoints', status: 'info', detail: `resolved by the proxy through DNS at run time (HAProxy resolvers; a NetScaler domain-based server)${pool.external.port === 443 ? '; TLS to the backend, certificate verified for that name' : ''}`})
-    return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+    return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
   }
   const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
   hops.push({hop: 'service', status: 'ok', detail: `Service ${pool.namespace}/${pool.service} port ${pool.port}${sp?.name ? ` (${sp.name})` : ''} -> targetPort ${sp?.targetPort ?? pool.port}`})
@@ -219,7 +222,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
         ...(upRows.length === 0 ? {fix: 'no server is UP: the proxy answers 503; see the check status'} : {}),
       })
   }
-  return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail')}
+  return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
 }
 
 /**
@@ -257,8 +260,7 @@ export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefi
   // A rule another (older) object holds is traced to where the proxy sends it, and fails: this Ingress does not serve it.
   return reqs.map((r) => {
     const t = traceRequest(snap, model, r, new Date(), live, {address: vip.address})
-    const route = t.hops.find((h) => h.hop === 'route' && h.status === 'ok')
-    if (route && !route.detail.startsWith(`${key} `) && !route.detail.includes(`of ${key} (`)) {
+    if (t.routedBy !== undefined && t.routedBy !== key) {
       const lost = model.diagnostics.find((d) => d.object === key && (d.code === 'VIP2010' || d.code === 'VIP2008'))
       t.hops.unshift({hop: 'claim', status: 'fail', detail: `${key} does not serve this request: ${lost ? `${lost.code} ${lost.message}` : 'another object\'s rule takes it'}`, fix: 'see vipctl check for this Ingress'})
       t.ok = false

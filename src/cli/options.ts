@@ -5,7 +5,7 @@
 import {parseSelector} from '../cluster/selector.js'
 import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
 import type {ModelOptions} from '../model/types.js'
-import {isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
+import {canonicalIp, isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 export {hostPortOption, isLoopback} from '../core/address.js'
 import {BlockList, isIP} from 'node:net'
@@ -43,6 +43,14 @@ export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-po
   if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
     throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)
   return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool']}
+}
+
+/** --address of check trace: a VIP in canonical form. Errors: UsageError (exit 64) for anything else. */
+export function addressOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  const ip = canonicalIp(text)
+  if (ip === undefined) throw new UsageError(`--address ${JSON.stringify(text)}: not an IP address`)
+  return ip
 }
 
 export function selectorOption(s: string | undefined) {

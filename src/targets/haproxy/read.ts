@@ -9,7 +9,6 @@
  * opaque line (it then differs from what vipctl would write, so a reload
  * rewrites it) or, for the index, read as absent.
  */
-import {isIP} from 'node:net'
 import {z} from 'zod'
 import type {HaproxyIndex} from './generate.js'
 import {renderLine, type Section} from './syntax.js'
@@ -80,11 +79,6 @@ export function readShape(text: string): ConfigShape {
     cur.lines.push(body)
   }
   return out
-}
-
-/** True when the address is an IP literal (a runtime slot), false for a DNS name. */
-export function isSlotAddress(address: string): boolean {
-  return isIP(address) !== 0
 }
 
 const indexSchema = z.object({
