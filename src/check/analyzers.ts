@@ -5,7 +5,7 @@
  */
 import {canonicalHost} from '../model/grammar.js'
 import {validateTls} from '../model/tls.js'
-import {routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
+import {describeSplit, routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
 import {DERIVED_MANAGER, MANAGED_BY_LABEL, podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -179,7 +179,8 @@ const paths: Analyzer = {
 }
 
 function describe(d: Decision): string {
-  return d.action.kind === 'pool' ? d.action.pool : `a ${d.action.code} redirect to HTTPS`
+  if (d.action.kind === 'pool') return d.action.split ? `a split (${describeSplit(d.action.split)})` : d.action.pool
+  return d.action.https ? `a ${d.action.code} redirect to HTTPS` : `a ${d.action.code} redirect`
 }
 
 export const ANALYZERS: readonly Analyzer[] = [ingressClass, backends, paths, tls, vips]

@@ -8,9 +8,9 @@ import {canonicalHost} from '../model/grammar.js'
 import {podReady, selectorMatches} from '../cluster/derive.js'
 import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr, ingressClassesOf, ingressIsOurs, whyNotOurs} from '../model/build.js'
-import type {Frontend, LbModel, ModelOptions} from '../model/types.js'
+import type {Frontend, HeaderRules, LbModel, ModelOptions} from '../model/types.js'
 import {objectKey} from '../cluster/types.js'
-import {decide, routingTable, type Verdict} from '../model/routing.js'
+import {decide, routingTable, type Filters, type Verdict} from '../model/routing.js'
 import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../core/printable.js'
@@ -57,6 +57,23 @@ export interface TraceLive {
 /** Where a traced request is sent: one VIP (--address), else the VIP the Host selects. */
 export interface TraceOptions {
   address?: string
+}
+
+function redirectNote(v: Verdict): string {
+  const o = v.outcome
+  if (o.kind !== 'redirect') return ''
+  return o.https ? `, redirects to HTTPS (${o.code}, port ${o.port ?? 443})` : `, redirects (${o.code}) to ${v.location}`
+}
+
+/** One line: header rules, rewrite, member timeout, in the order the proxy applies them. */
+export function describeFilters(f: Filters, v: Verdict): string {
+  const rules = (h: HeaderRules) => [...h.remove.map((n) => `remove ${n}`), ...h.set.map((x) => `set ${x.name}: ${x.value}`), ...h.add.map((x) => `add ${x.name}: ${x.value}`)].join('; ')
+  const parts: string[] = []
+  if (f.requestHeaders) parts.push(`request headers: ${rules(f.requestHeaders)}`)
+  if (v.rewritten) parts.push(`rewritten to ${v.rewritten.host}${v.rewritten.path}`)
+  if (f.timeoutMs !== undefined) parts.push(`members have ${f.timeoutMs} ms to answer`)
+  if (f.responseHeaders) parts.push(`response headers: ${rules(f.responseHeaders)}`)
+  return parts.join(' | ')
 }
 
 export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}, opts: TraceOptions = {}): Trace {
@@ -117,7 +134,10 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
       fix: 'two Ingresses claim this host and path on one VIP; see vipctl check (VIP2010)',
     })
   for (const x of [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)))
-    hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${x.v.outcome.kind === 'redirect' ? `, redirects to HTTPS (${x.v.outcome.code}, port ${x.v.outcome.port})` : ''}`})
+    hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${redirectNote(x.v)}`})
+  // What the route does to the request and the response besides choosing the pool (the routing module's filters).
+  const fl = main.v.decision?.filters
+  if (fl) hops.push({hop: 'policy', status: 'info', detail: describeFilters(fl, main.v)})
   // TLS: what the proxy will load. An Ingress that asks for TLS on this host whose Secret is missing or unusable fails this hop.
   const tlsWanted = snap.ingresses.flatMap((i) =>
     (i.spec.tls ?? [])

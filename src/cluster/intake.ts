@@ -107,7 +107,7 @@ function withoutNulls(v: unknown, depth = 0): unknown {
   return out
 }
 
-/** Keeps a Secret's type, key names and sizes; TLS material only for kubernetes.io/tls, redacted. */
+/** Keeps a Secret's type, key names and sizes; TLS material only for kubernetes.io/tls, and ca.crt, redacted. */
 function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Origin): IntakeResult {
   const keys: Record<string, number> = {}
   const bytes = new Map<string, Buffer>()
@@ -137,6 +137,8 @@ function secretFromRaw(meta: AnyObject, raw: Record<string, unknown>, origin: Or
   const crt = bytes.get('tls.crt')
   const key = bytes.get('tls.key')
   if (secret.type === 'kubernetes.io/tls' && crt && key) secret.tls = {cert: new SecretBytes(crt), key: new SecretBytes(key)}
+  const ca = bytes.get('ca.crt')
+  if (ca) secret.ca = new SecretBytes(ca)
   return {object: secret}
 }
 

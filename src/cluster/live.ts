@@ -276,10 +276,14 @@ export function parseObject(res: RestResponse, kind: string, what: string): Reco
   return b as Record<string, unknown>
 }
 
-/** GETs each TLS Secret an Ingress names; a missing one is left for the model to report. */
+/** GETs each TLS Secret an Ingress names and each CA Secret a Service names (vipctl.io/backend-ca); a missing one is left for the model to report. */
 export async function referencedSecrets(client: RestClient, snap: Snapshot): Promise<unknown[]> {
   const wanted = new Set<string>()
   for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
+  for (const svc of snap.services) {
+    const ca = svc.metadata.annotations?.['vipctl.io/backend-ca']
+    if (ca && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ca)) wanted.add(`${svc.metadata.namespace}/${ca}`)
+  }
   const out: unknown[] = []
   for (const key of [...wanted].sort()) {
     const [ns, name] = key.split('/') as [string, string]

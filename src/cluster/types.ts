@@ -192,6 +192,8 @@ export interface SecretMeta extends KObject {
   keys: Record<string, number>
   /** For kubernetes.io/tls: the certificate and key, redacted in every output. */
   tls?: {cert: SecretBytes; key: SecretBytes}
+  /** ca.crt when present (a CA bundle for verifying backends); checked by the model (validateCa) before use. */
+  ca?: SecretBytes
 }
 
 export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload

@@ -54,6 +54,8 @@ export interface ServerState {
   adminState: number
   /** Not in any maintenance that stops traffic (forced, inherited or resolver). */
   enabled: boolean
+  /** The user weight (srv_uweight). */
+  weight: number
 }
 
 /** Parses `show servers state` (format version 1). */
@@ -64,7 +66,7 @@ export function parseServersState(text: string): ServerState[] {
     const f = l.trim().split(/\s+/)
     if (f.length < 19) continue
     const admin = Number(f[6])
-    out.push({backend: f[1]!, server: f[3]!, address: f[4]!, port: Number(f[18]), opState: Number(f[5]), adminState: admin, enabled: (admin & 0x23) === 0})
+    out.push({backend: f[1]!, server: f[3]!, address: f[4]!, port: Number(f[18]), opState: Number(f[5]), adminState: admin, enabled: (admin & 0x23) === 0, weight: Number(f[7])})
   }
   return out
 }

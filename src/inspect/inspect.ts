@@ -7,7 +7,7 @@ import {matchesSelector, type Requirement} from '../cluster/selector.js'
 import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
-import type {LbModel, ModelOptions} from '../model/types.js'
+import {routePools, type LbModel, type ModelOptions} from '../model/types.js'
 import {sortByAddress} from '../model/ip.js'
 import type {ListResult} from '../output/render.js'
 
@@ -309,7 +309,7 @@ export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput
     .filter((f) => opts.namespace === undefined || f.provenance.some((p) => p.object.split('/')[1] === opts.namespace))
     .map((f) => {
       const vip = model.vips.find((v) => v.address === f.address)!
-      const poolIds = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
+      const poolIds = [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])])]
       const members = poolIds.flatMap((id) => pools.get(id)?.members ?? [])
       const showPool = (id: string) => {
         const [ns, svc, port] = id.split('/')

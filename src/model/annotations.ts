@@ -4,7 +4,8 @@
  * snippet annotations, on purpose (see the security notes in the README).
  */
 import {canonicalIp} from './ip.js'
-import type {LbMethod} from './types.js'
+import {PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
+import type {HeaderRules, LbMethod, PathReplace, RetryCondition} from './types.js'
 
 export const PREFIX = 'vipctl.io/'
 
@@ -18,6 +19,146 @@ const duration: Parser<number> = (s) => {
   if (!m) return undefined
   const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms' | 's' | 'm' | 'h']
   return ms >= 1 && ms <= 86_400_000 ? ms : undefined
+}
+
+const int = (lo: number, hi: number): Parser<number> => (s) => (/^[0-9]{1,7}$/.test(s) && +s >= lo && +s <= hi ? +s : undefined)
+
+/** A route path for a redirect or rewrite: the path grammar, one trailing "/" dropped (so "/v2/" and "/v2" are one). */
+const routePath: Parser<string> = (s) => (allow.path(s) ? (s.length > 1 ? s.replace(/\/+$/, '') || '/' : s) : undefined)
+const hostName: Parser<string> = (s) => {
+  const h = canonicalHost(s)
+  return allow.host(h) && !h.startsWith('*.') ? h : undefined
+}
+
+/**
+ * Header rules, one per line: "set NAME: VALUE", "add NAME: VALUE" or "remove NAME"; at most 32. Names are
+ * compared case-insensitively; framing, hop-by-hop and Host headers are refused (PROTECTED_HEADERS).
+ */
+export const parseHeaderRules: Parser<HeaderRules> = (raw) => {
+  const rules: HeaderRules = {set: [], add: [], remove: []}
+  const lines = raw.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  if (lines.length === 0 || lines.length > 32) return undefined
+  for (const l of lines) {
+    const m = /^(set|add|remove) ([^:\s]+)(?:: ?(.*))?$/.exec(l)
+    if (!m || !allow.headerName(m[2]!) || PROTECTED_HEADERS.has(m[2]!.toLowerCase())) return undefined
+    const name = m[2]!
+    if (m[1] === 'remove') {
+      if (m[3] !== undefined) return undefined
+      rules.remove.push(name)
+      continue
+    }
+    const value = (m[3] ?? '').trim()
+    if (m[3] === undefined || !allow.headerValue(value)) return undefined
+    rules[m[1] as 'set' | 'add'].push({name, value})
+  }
+  return rules
+}
+
+/** "key=value" pairs separated by spaces, each key at most once and from `keys`. */
+function pairs(raw: string, keys: readonly string[]): Map<string, string> | undefined {
+  const out = new Map<string, string>()
+  for (const part of raw.trim().split(/ +/)) {
+    const eq = part.indexOf('=')
+    const k = part.slice(0, eq)
+    if (eq <= 0 || !keys.includes(k) || out.has(k)) return undefined
+    out.set(k, part.slice(eq + 1))
+  }
+  return out.size > 0 ? out : undefined
+}
+
+function pathReplace(p: Map<string, string>): PathReplace | undefined | null {
+  if (p.has('path') && p.has('prefix')) return null
+  const full = p.get('path')
+  const prefix = p.get('prefix')
+  if (full !== undefined) return routePath(full) === undefined ? null : {kind: 'full', value: routePath(full)!}
+  if (prefix !== undefined) return routePath(prefix) === undefined ? null : {kind: 'prefix', value: routePath(prefix)!}
+  return undefined
+}
+
+export interface RedirectSpec {
+  scheme?: 'http' | 'https'
+  host?: string
+  port?: number
+  path?: PathReplace
+  code: 301 | 302 | 303 | 307 | 308
+}
+
+/** "scheme=https host=H port=N path=/p|prefix=/p code=301|302|303|307|308": at least one part besides code; code 302 by default. */
+export const parseRedirect: Parser<RedirectSpec> = (raw) => {
+  const p = pairs(raw, ['scheme', 'host', 'port', 'path', 'prefix', 'code'])
+  if (!p) return undefined
+  const scheme = p.get('scheme')
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return undefined
+  const host = p.has('host') ? hostName(p.get('host')!) : undefined
+  if (p.has('host') && host === undefined) return undefined
+  const portN = p.has('port') ? port(p.get('port')!) : undefined
+  if (p.has('port') && portN === undefined) return undefined
+  const path = pathReplace(p)
+  if (path === null) return undefined
+  const code = p.has('code') ? Number(p.get('code')) : 302
+  if (![301, 302, 303, 307, 308].includes(code) || (p.has('code') && !/^[0-9]{3}$/.test(p.get('code')!))) return undefined
+  if (scheme === undefined && host === undefined && portN === undefined && path === undefined) return undefined
+  return {...(scheme ? {scheme} : {}), ...(host ? {host} : {}), ...(portN ? {port: portN} : {}), ...(path ? {path} : {}), code: code as RedirectSpec['code']}
+}
+
+/** "host=H path=/p|prefix=/p": at least one. */
+export const parseRewrite: Parser<{host?: string; path?: PathReplace}> = (raw) => {
+  const p = pairs(raw, ['host', 'path', 'prefix'])
+  if (!p) return undefined
+  const host = p.has('host') ? hostName(p.get('host')!) : undefined
+  if (p.has('host') && host === undefined) return undefined
+  const path = pathReplace(p)
+  if (path === null) return undefined
+  return {...(host ? {host} : {}), ...(path ? {path} : {})}
+}
+
+/** "svc=weight,svc=weight": 2-16 Service names (each once) with weights 0-1000, at least one above 0. */
+export const parseSplit: Parser<Array<{service: string; weight: number}>> = (raw) => {
+  const out: Array<{service: string; weight: number}> = []
+  for (const part of raw.split(',').map((x) => x.trim())) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=([0-9]{1,4})$/.exec(part)
+    if (!m || m[1]!.length > 63 || +m[3]! > 1000 || out.some((o) => o.service === m[1])) return undefined
+    out.push({service: m[1]!, weight: +m[3]!})
+  }
+  return out.length >= 2 && out.length <= 16 && out.some((o) => o.weight > 0) ? out : undefined
+}
+
+/** HSTS: "max-age=SECONDS" with optional "; includeSubDomains" and "; preload" (the Strict-Transport-Security value). */
+export const parseHsts: Parser<string> = (raw) => {
+  const parts = raw.split(';').map((x) => x.trim())
+  const m = /^max-age=([0-9]{1,9})$/.exec(parts[0] ?? '')
+  if (!m) return undefined
+  const rest = parts.slice(1)
+  if (rest.some((x) => x !== 'includeSubDomains' && x !== 'preload') || new Set(rest).size !== rest.length) return undefined
+  return [`max-age=${Number(m[1])}`, ...rest].join('; ')
+}
+
+const RETRY_WORDS: Record<string, RetryCondition> = {'connect-failure': 'connect-failure', 'empty-response': 'empty-response', 'response-timeout': 'response-timeout'}
+const RETRY_STATUSES = [401, 403, 404, 408, 425, 500, 501, 502, 503, 504]
+/** Comma-separated: connect-failure, empty-response, response-timeout, or one of the statuses 401 403 404 408 425 500-504. */
+export const parseRetryOn: Parser<RetryCondition[]> = (raw) => {
+  const out: RetryCondition[] = []
+  for (const w of raw.split(',').map((x) => x.trim())) {
+    const c = RETRY_WORDS[w] ?? (/^[0-9]{3}$/.test(w) && RETRY_STATUSES.includes(+w) ? (+w as RetryCondition) : undefined)
+    if (c === undefined || out.includes(c)) return undefined
+    out.push(c)
+  }
+  return out.length > 0 ? out : undefined
+}
+
+/** "ADDRESS=WEIGHT" or "POD=WEIGHT", comma-separated; weights 1-256; addresses canonical. */
+export const parseMemberWeights: Parser<Map<string, number>> = (raw) => {
+  const out = new Map<string, number>()
+  for (const part of raw.split(',').map((x) => x.trim())) {
+    const eq = part.lastIndexOf('=')
+    if (eq <= 0) return undefined
+    const key = part.slice(0, eq)
+    const w = int(1, 256)(part.slice(eq + 1))
+    const k = canonicalIp(key) ?? (allow.name(key) ? key : undefined)
+    if (w === undefined || k === undefined || out.has(k)) return undefined
+    out.set(k, w)
+  }
+  return out.size > 0 ? out : undefined
 }
 
 export const ANNOTATIONS = {
@@ -43,6 +184,40 @@ export const ANNOTATIONS = {
   timeoutServer: {key: 'vipctl.io/timeout-server', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 30s, 5m'},
   /** Service: how long an upgraded connection (WebSocket) or a TCP stream may stay idle (default 1h). */
   timeoutTunnel: {key: 'vipctl.io/timeout-tunnel', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 10m, 1h'},
+  /** Service: how the proxy speaks to members: http (HTTP/1.1, default), h2c (HTTP/2 without TLS) or https. */
+  backendProtocol: {key: 'vipctl.io/backend-protocol', parse: ((s) => (['http', 'h2c', 'https'].includes(s) ? s : undefined)) as Parser<'http' | 'h2c' | 'https'>, expect: 'http, h2c or https'},
+  /** Service: with https, a Secret (same namespace) whose ca.crt verifies members' certificates (default: the system CAs). */
+  backendCa: {key: 'vipctl.io/backend-ca', parse: ((s) => (allow.name(s) ? s : undefined)) as Parser<string>, expect: 'the name of a Secret in the same namespace holding ca.crt'},
+  /** Service: with https, the name sent as SNI and required in members' certificates. */
+  backendServerName: {key: 'vipctl.io/backend-server-name', parse: hostName, expect: 'a host name'},
+  /** Service: send the PROXY protocol header (v1 text or v2 binary) to members. */
+  proxyProtocol: {key: 'vipctl.io/proxy-protocol', parse: ((s) => (s === 'v1' ? 1 : s === 'v2' ? 2 : undefined)) as Parser<1 | 2>, expect: 'v1 or v2'},
+  /** Service: at most this many concurrent connections per member; more wait in the queue (timeout 30s). */
+  maxConnections: {key: 'vipctl.io/max-connections', parse: int(1, 1_000_000), expect: 'a number 1-1000000'},
+  /** Service: retry a failed request this many times, on another member when there is one (default 0 with retry-on unset). */
+  retries: {key: 'vipctl.io/retries', parse: int(0, 10), expect: 'a number 0-10'},
+  /** Service: what counts as failed for vipctl.io/retries (default connect-failure). */
+  retryOn: {key: 'vipctl.io/retry-on', parse: parseRetryOn, expect: 'comma-separated connect-failure, empty-response, response-timeout, 401, 403, 404, 408, 425, 500, 501, 502, 503, 504'},
+  /** Service: members' relative weights by address or Pod name, e.g. "10.0.0.5=3,web-1=1" (others 1). */
+  memberWeights: {key: 'vipctl.io/member-weights', parse: parseMemberWeights, expect: 'comma-separated ADDRESS=WEIGHT or POD=WEIGHT, weights 1-256'},
+  /** Ingress: split each path whose backend is one of these Services among them by weight, e.g. "web=90,web-canary=10". */
+  trafficSplit: {key: 'vipctl.io/traffic-split', parse: parseSplit, expect: 'SERVICE=WEIGHT pairs separated by commas (2-16 Services, weights 0-1000, one above 0)'},
+  /** Ingress: header rules on requests to its routes, one per line: "set NAME: VALUE", "add NAME: VALUE", "remove NAME". */
+  requestHeaders: {key: 'vipctl.io/request-headers', parse: parseHeaderRules, expect: 'lines of "set NAME: VALUE", "add NAME: VALUE" or "remove NAME" (at most 32; not Host, Content-Length, Transfer-Encoding or hop-by-hop headers; values of visible ASCII and spaces without quotes, backslash, %, $ or #)'},
+  /** Ingress: header rules on its routes' responses, same form as request-headers. */
+  responseHeaders: {key: 'vipctl.io/response-headers', parse: parseHeaderRules, expect: 'lines of "set NAME: VALUE", "add NAME: VALUE" or "remove NAME" (at most 32; not Content-Length, Transfer-Encoding or hop-by-hop headers; values of visible ASCII and spaces without quotes, backslash, %, $ or #)'},
+  /** Ingress: Strict-Transport-Security on HTTPS responses of its routes. */
+  hsts: {key: 'vipctl.io/hsts', parse: parseHsts, expect: '"max-age=SECONDS" with optional "; includeSubDomains" and "; preload"'},
+  /** Ingress: answer its routes with a redirect (each part absent keeps the request's; code 302 by default). */
+  redirect: {key: 'vipctl.io/redirect', parse: parseRedirect, expect: 'space-separated scheme=http|https host=HOST port=PORT path=/PATH|prefix=/PATH code=301|302|303|307|308'},
+  /** Ingress: rewrite the Host header and/or the path before proxying (prefix= replaces the part the rule's Prefix matched). */
+  rewrite: {key: 'vipctl.io/rewrite', parse: parseRewrite, expect: 'space-separated host=HOST path=/PATH|prefix=/PATH'},
+  /** Ingress: how long a member has to answer its routes' requests (overrides the Service's timeout-server). */
+  timeoutRequest: {key: 'vipctl.io/timeout-request', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 15s'},
+  /** Ingress or LoadBalancer Service: its listeners accept the PROXY protocol (v1 or v2) from an upstream load balancer. */
+  acceptProxy: {key: 'vipctl.io/accept-proxy', parse: bool, expect: 'true or false'},
+  /** Ingress or LoadBalancer Service: how long a client may stay silent on its listeners (default 60s). */
+  timeoutClient: {key: 'vipctl.io/timeout-client', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 30s'},
 } as const
 
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(ANNOTATIONS).map((a) => a.key))

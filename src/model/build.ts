@@ -9,15 +9,19 @@ import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, S
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {MONITOR_LIMITS, allow, canonicalHost} from './grammar.js'
+import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
-import {validateTls, type TlsResult} from './tls.js'
+import {validateCa, validateTls, type TlsResult} from './tls.js'
 import {isIP} from 'node:net'
 import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
-import type {Frontend, FrontendProtocol, LbMethod, LbModel, Member, ModelOptions, Monitor, Pool, Provenance, Route, Vip, VipSource} from './types.js'
+import {routePools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
-const SERVICE_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.lbMethod.key, ANNOTATIONS.sessionCookie.key, ANNOTATIONS.timeoutConnect.key, ANNOTATIONS.timeoutServer.key, ANNOTATIONS.timeoutTunnel.key])
+const SERVICE_KEYS: ReadonlySet<string> = new Set(
+  (['lbMethod', 'sessionCookie', 'timeoutConnect', 'timeoutServer', 'timeoutTunnel', 'backendProtocol', 'backendCa', 'backendServerName', 'proxyProtocol', 'maxConnections', 'retries', 'retryOn', 'memberWeights'] as const).map((k) => ANNOTATIONS[k].key),
+)
+/** vipctl.io/* keys that shape an Ingress's routes: on a Service they do nothing, and check says so. */
+const ROUTE_KEYS: ReadonlySet<string> = new Set((['trafficSplit', 'requestHeaders', 'responseHeaders', 'hsts', 'redirect', 'rewrite', 'timeoutRequest'] as const).map((k) => ANNOTATIONS[k].key))
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
 export const DEFAULT_CLASS = 'vipctl'
@@ -179,7 +183,7 @@ class Builder {
     // Only pools something routes to.
     const used = new Set<string>()
     for (const f of frontends) {
-      for (const r of f.routes) used.add(r.pool)
+      for (const r of f.routes) for (const p of routePools(r)) used.add(p)
       if (f.defaultPool) used.add(f.defaultPool)
     }
     return {
@@ -232,6 +236,7 @@ class Builder {
       const field = `metadata.annotations[${k}]`
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
       if (o.kind === 'Ingress' && SERVICE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
+      if (o.kind === 'Service' && ROUTE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Ingresses; on a Service it has no effect`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
         this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
       if (o.kind !== 'Ingress') continue
@@ -360,6 +365,13 @@ class Builder {
     if (termination === 'disallow') this.diag('VIP2013', key, `metadata.annotations[${CITRIX.insecureTermination}]`, 'disallow is not supported: vipctl redirects plain HTTP to HTTPS instead')
     const sslRedirect = this.annotation(ing, 'sslRedirect') ?? foreignSslRedirect(ing.metadata.annotations) ?? (termination === undefined ? true : termination !== 'allow')
     this.citrixLbMethods(ing)
+    const pol = this.routePolicyOf(ing)
+    if (!pol) {
+      // Not served (VIP2025 said why); its backends are still checked.
+      for (const r of ing.spec.rules ?? []) for (const [pi, p] of (r.http?.paths ?? []).entries()) this.poolFor(ns, p.backend, key, `spec.rules[].http.paths[${pi}].backend`)
+      if (ing.spec.defaultBackend) this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
+      return
+    }
 
     // TLS: hosts -> secret.
     const tlsHosts = new Set<string>()
@@ -405,7 +417,10 @@ class Builder {
         if (!allow.path(path))
           return this.diag('VIP2003', key, `${field}.path`, path.length > 1024 ? `path is ${path.length} characters; at most 1,024` : 'path must match ^/[A-Za-z0-9._~-/]*$ without "." or ".." segments (requests for those are refused with 400: the rule could never match)')
         const pool = this.poolFor(ns, p.backend, key, `${field}.backend`)
-        if (pool) routes.push({host, path: normalizePrefix(path, pathType), pathType, pool: pool.id, provenance: {object: key, field}})
+        if (!pool) return
+        const split = pol.split?.some((x) => x.service === p.backend.service?.name) ? this.splitFor(ns, p.backend, pol.split, key) : undefined
+        const policy: RoutePolicy = {...pol.common, ...(split ? {split} : {})}
+        routes.push({host, path: normalizePrefix(path, pathType), pathType, pool: pool.id, ...(Object.keys(policy).length > 0 ? {policy} : {}), provenance: {object: key, field}})
       })
     })
 
@@ -414,12 +429,16 @@ class Builder {
       if (ing.spec.defaultBackend) this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       return
     }
-    const http = this.frontend(vip.address, httpPort, 'http', {object: key, field: 'spec.rules'})
-    const https = certs.length > 0 ? this.frontend(vip.address, httpsPort, 'https', {object: key, field: 'spec.tls'}) : undefined
+    if (pol.split) {
+      const used = new Set((ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name)))
+      if (!pol.split.some((x) => used.has(x.service))) this.diag('VIP2006', key, `metadata.annotations[${ANNOTATIONS.trafficSplit.key}]`, `no path of this Ingress routes to ${pol.split.map((x) => x.service).join(' or ')}; the split has no effect`)
+    }
+    const http = this.listen(this.frontend(vip.address, httpPort, 'http', {object: key, field: 'spec.rules'}), pol.listener, key)
+    const https = certs.length > 0 ? this.listen(this.frontend(vip.address, httpsPort, 'https', {object: key, field: 'spec.tls'}), pol.listener, key) : undefined
     const redirect = (host: string) => sslRedirect && https !== undefined && host !== '' && coveredBy(host, tlsHosts)
     for (const f of [http, https]) {
       if (!f) continue
-      for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host)})
+      for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host), ...(f === https && pol.hsts ? {policy: withHsts(r.policy, pol.hsts, key)} : {})})
     }
     if (https) {
       // A TLS host belongs to the oldest object that claims it on this frontend: a newer object's Secret is never
@@ -460,7 +479,7 @@ class Builder {
       f.routes.push(r)
       return
     }
-    if (clash.pool !== r.pool)
+    if (clash.pool !== r.pool || policyShape(clash.policy) !== policyShape(r.policy))
       this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which keeps it (the oldest claim wins, then namespace/name order)`)
   }
 
@@ -471,9 +490,99 @@ class Builder {
       const protocol = sp.protocol === 'UDP' ? 'udp' : sp.protocol === 'SCTP' ? undefined : 'tcp'
       if (!protocol) return this.diag('VIP2003', key, `spec.ports[${i}].protocol`, 'SCTP is not supported')
       if (!vip) return
-      const f = this.frontend(vip.address, sp.port, protocol, {object: key, field: `spec.ports[${i}]`})
+      const f = this.listen(this.frontend(vip.address, sp.port, protocol, {object: key, field: `spec.ports[${i}]`}), this.listenerOf(svc), key)
       if (f) f.defaultPool = this.pool_(svc, sp, {object: key, field: `spec.ports[${i}]`}).id
     })
+  }
+
+  /**
+   * The listener settings an object asks for (vipctl.io/accept-proxy, vipctl.io/timeout-client); undefined when none.
+   */
+  private listenerOf(o: Ingress | Service): Frontend['listener'] {
+    const acceptProxy = this.annotation(o, 'acceptProxy')
+    const clientTimeoutMs = this.annotation(o, 'timeoutClient')
+    if (!acceptProxy && clientTimeoutMs === undefined) return undefined
+    return {...(acceptProxy ? {acceptProxy} : {}), ...(clientTimeoutMs !== undefined ? {clientTimeoutMs} : {}), provenance: {object: objectKey(o), field: 'metadata.annotations'}}
+  }
+
+  /**
+   * Listener settings belong to the VIP:port: the first (oldest) object on it decides them. A newer object that
+   * asks otherwise gets a finding; when the PROXY protocol setting differs its clients could not be understood,
+   * so it is not served there (VIP2026); a different client timeout is only reported (VIP2027).
+   */
+  private listen(f: Frontend | undefined, want: Frontend['listener'], owner: string): Frontend | undefined {
+    if (!f) return undefined
+    if (f.provenance[0]!.object === owner && f.provenance.filter((p) => p.object === owner).length === f.provenance.length) {
+      if (want) f.listener = want
+      return f
+    }
+    const have = f.listener
+    const by = f.provenance[0]!.object
+    if (Boolean(have?.acceptProxy) !== Boolean(want?.acceptProxy)) {
+      this.diag('VIP2026', owner, `metadata.annotations[${ANNOTATIONS.acceptProxy.key}]`, `${fmtAddr(f.address, f.port)} ${have?.acceptProxy ? 'expects' : 'does not expect'} the PROXY protocol (decided by ${by}, the oldest object on it); this object asks otherwise and is not served there`)
+      f.provenance = f.provenance.filter((p) => p.object !== owner)
+      return undefined
+    }
+    if (have?.clientTimeoutMs !== want?.clientTimeoutMs)
+      this.diag('VIP2027', owner, `metadata.annotations[${ANNOTATIONS.timeoutClient.key}]`, `${fmtAddr(f.address, f.port)} keeps the client timeout of ${by} (${have?.clientTimeoutMs !== undefined ? `${have.clientTimeoutMs} ms` : 'the default 60 s'}), the oldest object on it`)
+    return f
+  }
+
+  /**
+   * An Ingress's route policy from its vipctl.io/* keys. undefined when one of them is invalid: serving the routes
+   * without a header rule, redirect or split they ask for could expose what they protect, so the Ingress is not
+   * served (VIP2025, one finding per key).
+   */
+  private routePolicyOf(ing: Ingress): {common: Omit<RoutePolicy, 'split'>; split?: Array<{service: string; weight: number}>; hsts?: string; listener: Frontend['listener']} | undefined {
+    const key = objectKey(ing)
+    let ok = true
+    const read = <K extends AnnotationName>(name: K): ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined => {
+      const a = ANNOTATIONS[name]
+      const raw = ing.metadata.annotations?.[a.key]
+      if (raw === undefined) return undefined
+      const v = a.parse(raw)
+      if (v === undefined) {
+        ok = false
+        this.diag('VIP2025', key, `metadata.annotations[${a.key}]`, `must be ${a.expect}; the Ingress is not served`)
+      }
+      return v as ReturnType<(typeof ANNOTATIONS)[K]['parse']> | undefined
+    }
+    const prov = (name: AnnotationName): Provenance => ({object: key, field: `metadata.annotations[${ANNOTATIONS[name].key}]`})
+    const split = read('trafficSplit')
+    const req = read('requestHeaders')
+    const res = read('responseHeaders')
+    const hsts = read('hsts')
+    const redirect = read('redirect')
+    const rewrite = read('rewrite')
+    const timeout = read('timeoutRequest')
+    const listener = this.listenerOf(ing)
+    if (!ok) return undefined
+    const common: Omit<RoutePolicy, 'split'> = {
+      ...(req ? {requestHeaders: {...req, provenance: prov('requestHeaders')}} : {}),
+      ...(res ? {responseHeaders: {...res, provenance: prov('responseHeaders')}} : {}),
+      ...(redirect ? {redirect: {...redirect, provenance: prov('redirect')}} : {}),
+      ...(rewrite ? {rewrite: {...rewrite, provenance: prov('rewrite')}} : {}),
+      ...(timeout !== undefined ? {timeoutMs: {value: timeout, provenance: prov('timeoutRequest')}} : {}),
+    }
+    if (redirect && (split || rewrite || req))
+      this.diag('VIP2006', key, prov('redirect').field, 'a redirect answers the request itself: the split, rewrite and request header rules of this Ingress never run')
+    return {common, ...(split ? {split} : {}), ...(hsts ? {hsts} : {}), listener}
+  }
+
+  /** The weighted pools of a split for one path: each listed Service on the path's port (number or name); a missing one is reported and its share goes to the others. */
+  private splitFor(ns: string, b: IngressBackend, split: Array<{service: string; weight: number}>, owner: string): RoutePolicy['split'] {
+    const field = `metadata.annotations[${ANNOTATIONS.trafficSplit.key}]`
+    const backends: Array<{pool: string; weight: number}> = []
+    for (const x of split) {
+      if (!this.servicesByKey.has(`${ns}/${x.service}`)) {
+        this.diag('VIP2001', owner, field, `Service ${ns}/${x.service} not found; its share goes to the others`)
+        continue
+      }
+      const pool = this.poolFor(ns, {service: {name: x.service, port: b.service!.port}}, owner, field)
+      if (pool && !backends.some((y) => y.pool === pool.id)) backends.push({pool: pool.id, weight: x.weight})
+    }
+    if (backends.filter((x) => x.weight > 0).length < 2) return undefined
+    return {backends, provenance: {object: owner, field}}
   }
 
   /** Resolves an Ingress backend to a pool, or reports why it cannot. */
@@ -617,6 +726,7 @@ class Builder {
       protocol: sp.protocol === 'UDP' ? 'UDP' : 'TCP',
       lbMethod: this.annotation(svc, 'lbMethod') ?? this.citrixLb.get(`${ns}/${svc.metadata.name}`) ?? 'roundrobin',
       ...this.timeoutsOf(svc),
+      ...this.backendOf(svc),
       ...(this.annotation(svc, 'sessionCookie') !== undefined ? {cookie: {name: this.annotation(svc, 'sessionCookie')!, provenance: {object: objectKey(svc), field: `metadata.annotations[${ANNOTATIONS.sessionCookie.key}]`}}} : {}),
       // Core Kubernetes, honoured as kube-proxy does: the same client stays on one member until it is idle this long.
       ...(svc.spec.sessionAffinity === 'ClientIP'
@@ -643,7 +753,43 @@ class Builder {
     return {timeouts: {...(connectMs !== undefined ? {connectMs} : {}), ...(serverMs !== undefined ? {serverMs} : {}), ...(tunnelMs !== undefined ? {tunnelMs} : {}), provenance: {object: objectKey(svc), field: 'metadata.annotations'}}}
   }
 
+  /** How the proxy talks to a Service's members: protocol, PROXY header, connection limit, retries (vipctl.io/*). */
+  private backendOf(svc: Service): Pick<Pool, 'backendProtocol' | 'proxyProtocol' | 'maxConnections' | 'retries'> {
+    const key = objectKey(svc)
+    const ns = svc.metadata.namespace ?? 'default'
+    const prov = (name: AnnotationName): Provenance => ({object: key, field: `metadata.annotations[${ANNOTATIONS[name].key}]`})
+    const out: Pick<Pool, 'backendProtocol' | 'proxyProtocol' | 'maxConnections' | 'retries'> = {}
+    const proto = this.annotation(svc, 'backendProtocol')
+    const caName = this.annotation(svc, 'backendCa')
+    const serverName = this.annotation(svc, 'backendServerName')
+    if (proto === 'h2c') out.backendProtocol = {kind: 'h2c', provenance: prov('backendProtocol')}
+    if (proto === 'https') {
+      let ca: {secret: string; pem: string} | undefined
+      if (caName) {
+        const secret = this.secretsByKey.get(`${ns}/${caName}`)
+        const v = secret?.ca ? validateCa(secret.ca.reveal()) : undefined
+        if (!secret) this.diag('VIP2004', key, prov('backendCa').field, `Secret ${ns}/${caName} not found; members' certificates are verified against the system CAs`)
+        else if (!v) this.diag('VIP2004', key, prov('backendCa').field, `Secret ${ns}/${caName} has no ca.crt; members' certificates are verified against the system CAs`)
+        else if (!v.ok) this.diag('VIP2004', key, prov('backendCa').field, `Secret ${ns}/${caName}: ${v.problem}; members' certificates are verified against the system CAs`)
+        else ca = {secret: `${ns}/${caName}`, pem: v.pem}
+      }
+      out.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), ...(serverName ? {serverName} : {}), provenance: prov('backendProtocol')}
+    } else if (caName !== undefined || serverName !== undefined) {
+      this.diag('VIP2006', key, prov(caName !== undefined ? 'backendCa' : 'backendServerName').field, `only used with ${ANNOTATIONS.backendProtocol.key}: https; it has no effect`)
+    }
+    const pp = this.annotation(svc, 'proxyProtocol')
+    if (pp) out.proxyProtocol = {version: pp, provenance: prov('proxyProtocol')}
+    const maxconn = this.annotation(svc, 'maxConnections')
+    if (maxconn !== undefined) out.maxConnections = {value: maxconn, provenance: prov('maxConnections')}
+    const count = this.annotation(svc, 'retries')
+    const on = this.annotation(svc, 'retryOn')
+    if (count !== undefined && count > 0) out.retries = {count, on: on ?? ['connect-failure'], provenance: prov('retries')}
+    else if (on !== undefined) this.diag('VIP2006', key, prov('retryOn').field, `has no effect without ${ANNOTATIONS.retries.key} above 0`)
+    return out
+  }
+
   private membersOf(svc: Service, sp: ServicePort): Member[] {
+    const weights = this.annotation(svc, 'memberWeights')
     const ns = svc.metadata.namespace
     const byAddr = new Map<string, Member>()
     for (const slice of this.slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []) {
@@ -668,6 +814,7 @@ class Builder {
             node: ep.nodeName,
             pod: ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined,
             derived,
+            ...weightOf(weights, address, ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined),
           })
         }
       }
@@ -736,14 +883,47 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
         report('VIP2003', at, `${field}.httpGet.path`, 'probe path is not allowed (^/[A-Za-z0-9._~-/]*, an optional ?query of [A-Za-z0-9._~-=&]); a TCP check is used')
         continue
       }
-      if (probe.httpGet.httpHeaders?.length || probe.httpGet.host)
-        report('VIP2018', at, `${field}.httpGet.${probe.httpGet.host ? 'host' : 'httpHeaders'}`, `the proxy's HTTP check sends GET ${path} without the probe's ${probe.httpGet.host ? 'host' : 'headers'}`)
+      if (probe.httpGet.host)
+        report('VIP2018', at, `${field}.httpGet.host`, `the probe connects to ${String(probe.httpGet.host).slice(0, 64)}; the proxy checks each member itself (send a Host header with httpHeaders instead)`)
+      // The probe's headers go with the check (a Host header included); one outside the header grammar is left out.
+      const headers: Array<{name: string; value: string}> = []
+      for (const [hi, h] of (probe.httpGet.httpHeaders ?? []).entries()) {
+        const value = String(h.value ?? '').trim()
+        if (!allow.headerName(String(h.name ?? '')) || !allow.headerValue(value) || (PROTECTED_HEADERS.has(String(h.name).toLowerCase()) && String(h.name).toLowerCase() !== 'host')) {
+          report('VIP2003', at, `${field}.httpGet.httpHeaders[${hi}]`, 'header name or value is not allowed (names: letters, digits, "-", "_"; values: visible ASCII without quotes, backslash, %, $ or #); the check is sent without it')
+          continue
+        }
+        if (headers.length >= 16) {
+          report('VIP2015', at, `${field}.httpGet.httpHeaders[${hi}]`, 'at most 16 probe headers are sent; this one is left out')
+          continue
+        }
+        headers.push({name: String(h.name), value})
+      }
+      const extra = headers.length > 0 ? {headers} : {}
       // HTTPS probes are checked over TLS, the certificate not verified: what the kubelet does.
-      if (probe.httpGet.scheme === 'HTTPS') return {kind: 'http', path, port: port === target ? undefined : port, tls: true, ...timing(probe), provenance: {object: at, field}}
-      return {kind: 'http', path, port: port === target ? undefined : port, ...timing(probe), provenance: {object: at, field}}
+      if (probe.httpGet.scheme === 'HTTPS') return {kind: 'http', path, port: port === target ? undefined : port, tls: true, ...extra, ...timing(probe), provenance: {object: at, field}}
+      return {kind: 'http', path, port: port === target ? undefined : port, ...extra, ...timing(probe), provenance: {object: at, field}}
     }
   }
   return {kind: 'tcp', ...defaults, provenance: {object: key, field: 'spec.ports'}}
+}
+
+/** A member's weight from vipctl.io/member-weights: by address, else by Pod name; none when neither is listed. */
+function weightOf(weights: Map<string, number> | undefined, address: string, pod: string | undefined): {weight?: number} {
+  const w = weights?.get(address) ?? (pod !== undefined ? weights?.get(pod) : undefined)
+  return w !== undefined ? {weight: w} : {}
+}
+
+/** The Strict-Transport-Security header added to a route's response rules (HTTPS frontends only). */
+function withHsts(policy: RoutePolicy | undefined, value: string, owner: string): RoutePolicy {
+  const prov = {object: owner, field: `metadata.annotations[${ANNOTATIONS.hsts.key}]`}
+  const rh = policy?.responseHeaders ?? {set: [], add: [], remove: [], provenance: prov}
+  return {...policy, responseHeaders: {...rh, set: [...rh.set.filter((h) => h.name.toLowerCase() !== 'strict-transport-security'), {name: 'Strict-Transport-Security', value}]}}
+}
+
+/** A policy without provenance, to compare what two objects ask for one route. */
+export function policyShape(p: RoutePolicy | undefined): string {
+  return JSON.stringify(p ?? {}, (k, v) => (k === 'provenance' ? undefined : v))
 }
 
 function normalizePrefix(path: string, type: 'Exact' | 'Prefix'): string {

@@ -17,12 +17,27 @@ export const QUERY_CHARS = 'A-Za-z0-9._~\\-=&'
 export const HOST_CHARS = 'a-z0-9.\\-*'
 /** Kubernetes object names (DNS subdomains, lower case). */
 export const NAME_CHARS = 'a-z0-9.\\-'
+/** HTTP header names vipctl writes: letters, digits, "-" and "_" (a subset of RFC 9110's token). */
+export const HEADER_NAME_CHARS = 'A-Za-z0-9_\\-'
+/**
+ * HTTP header values vipctl writes: visible ASCII and space, except the characters any target's syntax gives a
+ * meaning: '%' (HAProxy's log-format), '"', "'", '\\', '$' and '#'.
+ */
+export const HEADER_VALUE_CHARS = 'A-Za-z0-9 !&()*+,./:;<=>?@\\[\\]^_`{|}~\\-'
 
 const PATH = new RegExp(`^/[${PATH_CHARS}]*$`)
 const PROBE_PATH = new RegExp(`^/[${PATH_CHARS}]*(\\?[${QUERY_CHARS}]*)?$`)
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?'
 const HOST = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*$`)
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
+const HEADER_NAME = new RegExp(`^[${HEADER_NAME_CHARS}]{1,64}$`)
+const HEADER_VALUE = new RegExp(`^[${HEADER_VALUE_CHARS}]{0,512}$`)
+
+/**
+ * Headers no rule may set, add or remove: framing and hop-by-hop headers (a rule on them could desynchronise the
+ * proxy and a member), and Host (vipctl.io/rewrite changes it). Lower case.
+ */
+export const PROTECTED_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'proxy-connection'])
 
 /** Field name -> the characters its values may contain (for the serializers' grammar test). */
 export const FIELD_CHARS: Readonly<Record<string, string>> = {
@@ -30,6 +45,15 @@ export const FIELD_CHARS: Readonly<Record<string, string>> = {
   probePath: `${PATH_CHARS}?${QUERY_CHARS}`,
   host: HOST_CHARS,
   name: NAME_CHARS,
+  headerName: HEADER_NAME_CHARS,
+}
+
+/**
+ * Field name -> characters of fields every target writes as quoted text, never as a bare token (their values
+ * hold spaces). HAProxy's serializer builds its text grammar from these (test/unit/trust.test.ts).
+ */
+export const TEXT_FIELD_CHARS: Readonly<Record<string, string>> = {
+  headerValue: HEADER_VALUE_CHARS,
 }
 
 /**
@@ -50,6 +74,9 @@ export const allow = {
   /** A canonical host (see canonicalHost): at most 253 characters, labels of at most 63. */
   host: (s: string): boolean => s.length <= 253 && HOST.test(s) && s.split('.').every((l) => l.length <= 63),
   name: (s: string): boolean => s.length <= 253 && K8S_NAME.test(s),
+  headerName: (s: string): boolean => HEADER_NAME.test(s),
+  /** A header value: at most 512 characters of HEADER_VALUE_CHARS, no leading or trailing space. */
+  headerValue: (s: string): boolean => HEADER_VALUE.test(s) && s.trim() === s,
   /** Probe paths go into `http-check send`: same grammar as routes, plus a query string of safe characters. */
   probePath: (s: string): boolean => s.length <= 1024 && PROBE_PATH.test(s) && !s.split('?')[0]!.split('/').some((seg) => seg === '..'),
 } as const

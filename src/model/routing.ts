@@ -27,11 +27,27 @@
  * order is NetScaler's priority order. The matches later issues add (headers,
  * query parameters, methods) go into `Decision.match`, weights into `action`.
  */
-import type {Frontend, LbModel, Provenance, Route} from './types.js'
+import type {Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RoutePolicy} from './types.js'
 
 export type HostTier = 'exact' | 'wildcard' | 'any'
 
-export type Action = {kind: 'pool'; pool: string} | {kind: 'redirect'; scheme: 'https'; port: number; code: 308}
+/**
+ * pool: proxy to `pool`, or with `split` to one of its pools at random in proportion to the weights.
+ * redirect: answer with `code` and a Location built from the request: `scheme`, `host` (undefined: the request's
+ * normalised host), `port` (undefined: none written, the scheme's default) and `path` (undefined: the request's;
+ * the query is always kept). `https` marks the Ingress TLS redirect (redirectHttps).
+ */
+export type Action =
+  | {kind: 'pool'; pool: string; split?: Array<{pool: string; weight: number}>}
+  | {kind: 'redirect'; scheme: 'http' | 'https'; host?: string; port?: number; path?: PathReplace; code: 301 | 302 | 303 | 307 | 308; https?: true}
+
+/** What a proxied request gets on its way (in this order): request header rules, rewrite, member timeout; response header rules on the way back. */
+export interface Filters {
+  requestHeaders?: HeaderRules
+  rewrite?: {host?: string; path?: PathReplace}
+  timeoutMs?: number
+  responseHeaders?: HeaderRules
+}
 
 export type Outcome = Action | {kind: 'status'; code: 400 | 404}
 
@@ -41,6 +57,8 @@ export interface Decision {
   host: string
   match: {path: string; pathType: 'Exact' | 'Prefix'}
   action: Action
+  /** Only for a pool action: what happens to the request and response besides choosing the pool. */
+  filters?: Filters
   provenance: Provenance
 }
 
@@ -60,6 +78,9 @@ export interface RoutedRequest {
 
 export interface Verdict {
   outcome: Outcome
+  /** For a redirect: the Location the client gets. For a rewrite: the host and path the member sees. */
+  location?: string
+  rewritten?: {host: string; path: string}
   /** The decision that matched (none for 400, the fallback). */
   decision?: Decision
   /** Normalised host, '' when the request had none. */
@@ -132,14 +153,60 @@ export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): nu
   return model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443
 }
 
-function decisionOf(r: Route, httpsPort: number): Decision {
+function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
+  const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}}
+  // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
+  if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, provenance: r.provenance}
+  const p = r.policy
+  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), provenance: p.redirect.provenance}
+  const split = p?.split?.backends.filter((b) => b.weight > 0)
+  const filters = filtersOf(p)
   return {
-    tier: tierOf(r.host),
-    host: r.host,
-    match: {path: r.path, pathType: r.pathType},
-    action: r.redirectHttps ? {kind: 'redirect', scheme: 'https', port: httpsPort, code: 308} : {kind: 'pool', pool: r.pool},
+    ...base,
+    action: {kind: 'pool', pool: r.pool, ...(split && split.length > 1 ? {split} : {})},
+    ...(filters ? {filters} : {}),
     provenance: r.provenance,
   }
+}
+
+function filtersOf(p: RoutePolicy | undefined): Filters | undefined {
+  if (!p) return undefined
+  const strip = (h: HeaderRules | undefined) => (h && h.set.length + h.add.length + h.remove.length > 0 ? {set: h.set, add: h.add, remove: h.remove} : undefined)
+  const req = strip(p.requestHeaders)
+  const res = strip(p.responseHeaders)
+  const rewrite = p.rewrite && (p.rewrite.host || p.rewrite.path) ? {...(p.rewrite.host ? {host: p.rewrite.host} : {}), ...(p.rewrite.path ? {path: p.rewrite.path} : {})} : undefined
+  const f: Filters = {...(req ? {requestHeaders: req} : {}), ...(rewrite ? {rewrite} : {}), ...(p.timeoutMs ? {timeoutMs: p.timeoutMs.value} : {}), ...(res ? {responseHeaders: res} : {})}
+  return Object.keys(f).length > 0 ? f : undefined
+}
+
+/**
+ * A redirect as Gateway API's RequestRedirect defines it: the scheme is the listener's unless given; the port is
+ * the given one, else the scheme's default when the scheme changes, else the listener's; a port that is the
+ * scheme's default is not written.
+ */
+function redirectAction(r: NonNullable<RoutePolicy['redirect']>, f: Frontend): Action {
+  const listenerScheme = f.protocol === 'https' ? 'https' : 'http'
+  const scheme = r.scheme ?? listenerScheme
+  const port = r.port ?? (r.scheme !== undefined && r.scheme !== listenerScheme ? undefined : f.port)
+  const defaultPort = scheme === 'https' ? 443 : 80
+  return {kind: 'redirect', scheme, ...(r.host ? {host: r.host} : {}), ...(port !== undefined && port !== defaultPort ? {port} : {}), ...(r.path ? {path: r.path} : {}), code: r.code}
+}
+
+/** A path after a replacement: full, or the matched Prefix `prefix` replaced (Kubernetes path-element semantics). */
+export function replacePath(path: string, replace: PathReplace, prefix: string): string {
+  if (replace.kind === 'full') return replace.value
+  if (prefix === '/') return replace.value === '/' ? path : `${replace.value}${path}`
+  const rest = path.slice(prefix.length)
+  if (replace.value === '/') return rest === '' ? '/' : rest
+  return `${replace.value}${rest}`
+}
+
+/** The Location a redirect decision sends for a request (host normalised, query kept). */
+export function locationFor(d: Decision, host: string, path: string, query = ''): string | undefined {
+  if (d.action.kind !== 'redirect') return undefined
+  const a = d.action
+  const p = a.path ? replacePath(path, a.path, d.match.pathType === 'Prefix' ? d.match.path : path) : path
+  return `${a.scheme}://${a.host ?? host}${a.port !== undefined ? `:${a.port}` : ''}${p}${query}`
 }
 
 /** The ordered decision table of an HTTP(S) frontend. Pure: the same frontend gives the same table. */
@@ -147,7 +214,7 @@ export function routingTable(f: Frontend, model: Pick<LbModel, 'frontends'>): Ro
   const port = httpsPortFor(f, model)
   return {
     frontend: f.id,
-    decisions: f.routes.map((r) => decisionOf(r, port)).sort(compareDecisions),
+    decisions: f.routes.map((r) => decisionOf(r, f, port)).sort(compareDecisions),
     fallback: f.defaultPool ? {kind: 'pool', pool: f.defaultPool} : {kind: 'status', code: 404},
   }
 }
@@ -165,12 +232,23 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
     const d = matching[0]
     if (d) {
       const beats = matching.length > 1 ? `; beats ${matching.slice(1).map((x) => `${x.match.pathType} ${x.match.path}`).join(', ')}` : ''
-      return {outcome: d.action, decision: d, host, why: `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${beats}`}
+      const why = `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${beats}`
+      const location = locationFor(d, host, req.path)
+      const rw = d.filters?.rewrite
+      const rewritten = rw ? {host: rw.host ?? host, path: rw.path ? replacePath(req.path, rw.path, d.match.pathType === 'Prefix' ? d.match.path : req.path) : req.path} : undefined
+      const split = d.action.kind === 'pool' && d.action.split ? `; split ${describeSplit(d.action.split)}` : ''
+      return {outcome: d.action, decision: d, host, why: `${why}${split}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
     }
   }
   return table.fallback.kind === 'pool'
     ? {outcome: table.fallback, host, why: 'no rule matches: the default backend'}
     : {outcome: table.fallback, host, why: 'no rule matches and there is no default backend (404)'}
+}
+
+/** "90% a, 10% b": each pool's share of new requests, rounded to 0.1%. */
+export function describeSplit(split: Array<{pool: string; weight: number}>): string {
+  const total = split.reduce((n, b) => n + b.weight, 0)
+  return split.map((b) => `${Math.round((1000 * b.weight) / total) / 10}% ${b.pool}`).join(', ')
 }
 
 /**

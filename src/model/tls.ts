@@ -211,3 +211,29 @@ export function validateTls(certPem: Buffer, keyPem: Buffer): TlsResult {
     },
   }
 }
+
+/**
+ * A CA bundle (a Secret's ca.crt) as a proxy will load it: only CERTIFICATE blocks, each one parsed, re-encoded
+ * canonically. Certificates are public: the result may be written with mode 0644. Refuses anything else.
+ */
+export function validateCa(bytes: Buffer): {ok: true; pem: string; count: number} | {ok: false; problem: string} {
+  let blocks: PemBlock[]
+  try {
+    blocks = parsePem(bytes.toString('utf8'))
+  } catch (error) {
+    return {ok: false, problem: (error as Error).message}
+  }
+  if (blocks.length === 0) return {ok: false, problem: 'ca.crt holds no PEM certificate'}
+  if (blocks.length > 100) return {ok: false, problem: `ca.crt holds ${blocks.length} blocks; at most 100 certificates`}
+  const out: string[] = []
+  for (const b of blocks) {
+    if (b.label !== 'CERTIFICATE') return {ok: false, problem: `ca.crt holds a ${b.label} block; only certificates belong there`}
+    try {
+      new X509Certificate(b.der)
+    } catch {
+      return {ok: false, problem: 'a certificate in ca.crt does not parse'}
+    }
+    out.push(pem('CERTIFICATE', b.der))
+  }
+  return {ok: true, pem: out.join(''), count: out.length}
+}

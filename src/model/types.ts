@@ -29,11 +29,45 @@ export interface Route {
   host: string
   path: string
   pathType: 'Exact' | 'Prefix'
-  /** Pool id. */
+  /** Pool id (with a split: the backend the rule names). */
   pool: string
   /** On an HTTP frontend: answer with a redirect to HTTPS instead of proxying. */
   redirectHttps: boolean
+  /** What the route does besides choosing `pool` (split, header rules, redirect, rewrite, timeout); absent: nothing. */
+  policy?: RoutePolicy
   provenance: Provenance
+}
+
+/** Every pool a route may send a request to: its own and its split's. */
+export function routePools(r: Pick<Route, 'pool' | 'policy'>): string[] {
+  return [r.pool, ...(r.policy?.split?.backends.map((b) => b.pool).filter((p) => p !== r.pool) ?? [])]
+}
+
+/** Header rules in order: remove, then set (replace every value), then add (one more value). */
+export interface HeaderRules {
+  set: Array<{name: string; value: string}>
+  add: Array<{name: string; value: string}>
+  remove: string[]
+}
+
+/** A path replacement: the whole path, or the part the route's Prefix matched. */
+export type PathReplace = {kind: 'full'; value: string} | {kind: 'prefix'; value: string}
+
+/**
+ * A route's L7 policy (vipctl.io/* on the Ingress; Gateway API filters later). Each part carries the field it
+ * came from. Order at run time: redirect (answers, nothing else runs), else request header rules, rewrite,
+ * backend choice (split), and the response header rules on the way back.
+ */
+export interface RoutePolicy {
+  /** Weighted backends (weights 0-1000; 0 takes no new requests); pool ids. Absent: all to Route.pool. */
+  split?: {backends: Array<{pool: string; weight: number}>; provenance: Provenance}
+  requestHeaders?: HeaderRules & {provenance: Provenance}
+  responseHeaders?: HeaderRules & {provenance: Provenance}
+  /** Answer with a redirect: each part absent keeps the request's. */
+  redirect?: {scheme?: 'http' | 'https'; host?: string; port?: number; path?: PathReplace; code: 301 | 302 | 303 | 307 | 308; provenance: Provenance}
+  rewrite?: {host?: string; path?: PathReplace; provenance: Provenance}
+  /** How long a member has to answer this route's requests (ms): the backend wait, not a whole-exchange deadline. */
+  timeoutMs?: {value: number; provenance: Provenance}
 }
 
 export interface TlsCert {
@@ -49,6 +83,12 @@ export interface Frontend {
   address: string
   port: number
   protocol: FrontendProtocol
+  /**
+   * Listener settings, decided by the oldest object on the VIP:port (a newer one that disagrees gets a finding):
+   * acceptProxy: connections come from a load balancer that sends the PROXY protocol header (v1 or v2), whose
+   * source address is the client's; clientTimeoutMs: how long a client may stay silent (default 60 s).
+   */
+  listener?: {acceptProxy?: boolean; clientTimeoutMs?: number; provenance: Provenance}
   /** Sorted most specific first (see sortRoutes). */
   routes: Route[]
   defaultPool?: string
@@ -59,6 +99,8 @@ export interface Frontend {
 export interface Member {
   address: string
   port: number
+  /** Share of new connections relative to the pool's other members, 1-256 (default 1). */
+  weight?: number
   ready: boolean
   serving: boolean
   terminating: boolean
@@ -70,8 +112,15 @@ export interface Member {
 
 export type Monitor =
   /** tls: the check speaks HTTPS, without verifying the certificate (as the kubelet's HTTPS probes do). */
-  | {kind: 'http'; path: string; port?: number; tls?: boolean; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
+  /**
+   * expect: accepted status range (default 200-399: the kubelet's success range); headers: the probe's
+   * httpHeaders and host, sent with the check.
+   */
+  | {kind: 'http'; path: string; port?: number; tls?: boolean; expect?: {min: number; max: number}; headers?: Array<{name: string; value: string}>; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
   | {kind: 'tcp'; port?: number; intervalMs: number; timeoutMs: number; rise: number; fall: number; provenance?: Provenance}
+
+/** When a request is retried: no connection, an empty or no response in time, or one of these statuses. */
+export type RetryCondition = 'connect-failure' | 'empty-response' | 'response-timeout' | 401 | 403 | 404 | 408 | 425 | 500 | 501 | 502 | 503 | 504
 
 export type LbMethod = 'roundrobin' | 'leastconn' | 'source'
 
@@ -99,6 +148,18 @@ export interface Pool {
    * (connect 5 s, server 60 s, tunnel 1 h: haproxy.cfg's defaults section, NetScaler's -svrTimeout 60).
    */
   timeouts?: {connectMs?: number; serverMs?: number; tunnelMs?: number; provenance: Provenance}
+  /**
+   * How the proxy speaks to members: HTTP/1.1 (default), h2c (HTTP/2 without TLS), or HTTPS, the member's
+   * certificate verified against `ca` (a Secret's ca.crt: namespace/name and the checked, public PEM) or the system CAs, with SNI and host
+   * name check for `serverName` when given. vipctl.io/backend-protocol, -backend-ca, -backend-server-name.
+   */
+  backendProtocol?: {kind: 'h2c'; provenance: Provenance} | {kind: 'https'; ca?: {secret: string; pem: string}; serverName?: string; provenance: Provenance}
+  /** PROXY protocol header sent to members on each connection (vipctl.io/proxy-protocol). */
+  proxyProtocol?: {version: 1 | 2; provenance: Provenance}
+  /** At most this many concurrent connections per member; more wait in a queue (vipctl.io/max-connections). */
+  maxConnections?: {value: number; provenance: Provenance}
+  /** Retries of a failed request on another member (vipctl.io/retries, vipctl.io/retry-on). */
+  retries?: {count: number; on: RetryCondition[]; provenance: Provenance}
   /**
    * Workloads whose pod template the Service selects: the endpoints to expect (offline input holds Deployments,
    * not Pods; live, Pods may not be running yet). Never rendered as servers: they have no address.

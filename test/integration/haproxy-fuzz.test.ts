@@ -24,7 +24,7 @@ import {buildModel} from '../../src/model/build.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy, type HaproxyConfig, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
 import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX} from '../../src/targets/haproxy/syntax.js'
 import type {LbModel} from '../../src/model/types.js'
-import {GOLDEN_OPTS, HAPROXY_CASES, manyRoutes} from '../unit/haproxy.test.js'
+import {GOLDEN_OPTS, HAPROXY_CASES, L7_CASES, manyRoutes} from '../unit/haproxy.test.js'
 
 const run = promisify(execFile)
 
@@ -180,7 +180,7 @@ describe('HAProxy output is accepted by HAProxy and cannot be injected', functio
     const opts: HaproxyOptions = {...GOLDEN_OPTS, configDir: dir, runDir: dir}
     const caseInputs = ['externalname-backend/manifests.yaml', 'conflict-oldest-wins/manifests.yaml', 'mixed-protocol-vip/manifests.yaml', 'one-object-stops-render/manifest.json', 'vip-spelling-hijack/manifest.json',
       'tls-secret-blocks-everyone/manifest-bad-chain.json', 'tls-secret-blocks-everyone/manifest-crt-plus-otherkey.json', 'private-key-in-tls-crt/manifest.json', 'host-header-route-bypass/manifests.yaml'].map((f) => `test/fixtures/cases/${f}`)
-    for (const input of [...HAPROXY_CASES, ...caseInputs]) {
+    for (const input of [...HAPROXY_CASES, ...L7_CASES, ...caseInputs]) {
       const {config} = renderHaproxy(compile(await loadOffline({filenames: [input], strict: false}, {readStdin: async () => ''}), {}), opts)
       await haproxyCheck(config, dir)
     }

@@ -19,6 +19,8 @@ const noStdin = {readStdin: async () => ''}
 const plain = {chalk: new Chalk({level: 0})}
 
 export const HAPROXY_CASES = ['examples/shop', 'test/fixtures/haproxy/wildcard-hosts.yaml', 'test/fixtures/haproxy/exact-prefix.yaml', 'test/fixtures/haproxy/tcp-and-unready.yaml']
+/** Route and backend policy (split, header rules, redirects, rewrites, backend protocol, ...): goldens for both targets. */
+export const L7_CASES = ['test/fixtures/haproxy/l7-policy.yaml']
 
 /** N routes over 10 Services on one VIP: the scale case. */
 export function manyRoutes(n: number): Snapshot {
@@ -40,7 +42,7 @@ function caseName(input: string): string {
 }
 
 describe('HAProxy target', () => {
-  for (const input of HAPROXY_CASES) {
+  for (const input of [...HAPROXY_CASES, ...L7_CASES]) {
     it(`renders ${input} as in the golden file`, async () => {
       const snap = await loadOffline({filenames: [input], strict: false}, noStdin)
       const {result, diagnostics} = await generateHaproxyFiles(compile(snap, {}), GOLDEN_OPTS, undefined)

@@ -8,7 +8,7 @@ import {buildModel} from '../../src/model/build.js'
 import {render} from '../../src/output/render.js'
 import {generateNetscaler, nsHash, renderBatch, renderNitro, toCli, type NsEntity} from '../../src/targets/netscaler/generate.js'
 import {assertGolden} from '../helpers/golden.js'
-import {HAPROXY_CASES, manyRoutes} from './haproxy.test.js'
+import {HAPROXY_CASES, L7_CASES, manyRoutes} from './haproxy.test.js'
 
 const noStdin = {readStdin: async () => ''}
 const plain = {chalk: new Chalk({level: 0})}
@@ -16,7 +16,7 @@ const OPTS = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
 const caseName = (input: string) => input.replace(/^.*\//, '').replace(/\.yaml$/, '')
 
 describe('NetScaler target', () => {
-  for (const input of HAPROXY_CASES) {
+  for (const input of [...HAPROXY_CASES, ...L7_CASES]) {
     it(`renders ${input} as in the golden files (ns.conf batch and NITRO)`, async () => {
       const snap = await loadOffline({filenames: [input], strict: false}, noStdin)
       const {result, diagnostics} = await generateNetscalerFiles(compile(snap, {}), OPTS, undefined)

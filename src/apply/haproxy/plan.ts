@@ -114,14 +114,17 @@ export function planHaproxy(current: FileSpec[], config: Pick<HaproxyConfig, 'se
     const from = {address: s.address, port: s.port, enabled: s.enabled}
     const to = {address: d.address, port: d.port, enabled: d.enabled}
     const moved = from.address !== to.address || from.port !== to.port
-    if (!moved && from.enabled === to.enabled) continue
+    const reweighed = Number.isFinite(s.weight) && s.weight !== d.weight
+    if (!moved && from.enabled === to.enabled && !reweighed) continue
     const target = `${d.backend}/${d.server}`
     const commands: string[] = []
     // Take the slot out of rotation before pointing it elsewhere.
     if (moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
     if (moved) commands.push(command('set', 'server', target, 'addr', to.address, 'port', String(to.port)))
-    if (to.enabled) commands.push(command('set', 'server', target, 'state', 'ready'))
-    else if (!moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
+    if (reweighed) commands.push(command('set', 'server', target, 'weight', String(d.weight)))
+    if (to.enabled) {
+      if (moved || !from.enabled) commands.push(command('set', 'server', target, 'state', 'ready'))
+    } else if (!moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
     servers.push({backend: d.backend, server: d.server, from, to, commands})
   }
   const kind = servers.length > 0 || files.length > 0 ? 'runtime' : 'none'

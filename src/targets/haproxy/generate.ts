@@ -15,7 +15,8 @@ import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {routingTable} from '../../model/routing.js'
+import {routingTable, type Decision} from '../../model/routing.js'
+import {routePools, type HeaderRules} from '../../model/types.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
 import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
@@ -94,6 +95,8 @@ export interface DesiredServer {
   address: string
   port: number
   enabled: boolean
+  /** The member's weight (1 by default). */
+  weight: number
 }
 
 export type {SecretLookup} from '../../model/tls.js'
@@ -106,6 +109,8 @@ export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir
 }
 
 const REDIRECT = '_redirect_https'
+/** Map values of routes with a policy: `_route_<n>`, n in decision order (backend names never start with "_"). */
+const ROUTE = '_route_'
 const RESOLVERS = 'vipctl'
 
 /** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
@@ -131,7 +136,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
   const diagnostics: Diagnostic[] = []
   // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
   const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!))
-  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])]))
+  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])]))
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
   const files: HaproxyFile[] = []
@@ -158,12 +163,15 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       for (const p of f.provenance) diagnostics.push({severity: severityOf('VIP2007'), code: 'VIP2007', object: p.object, field: p.field, message: `${hostPort(listen.address, listen.port)} is where ${clash.what} listens; this frontend is left out`})
       return
     }
-    const lines: Line[] = [line('bind', hostPort(listen.address, listen.port))]
+    // PROXY protocol from an upstream load balancer: the client's address is the one the header carries.
+    const proxyArgs = f.listener?.acceptProxy ? ['accept-proxy'] : []
+    const lines: Line[] = [line('bind', hostPort(listen.address, listen.port), ...proxyArgs)]
     if (f.protocol === 'https') {
       const crtList = certificates(f, secrets, certFiles, files, diagnostics, opts)
       if (!crtList) return
-      lines[0] = line('bind', hostPort(listen.address, listen.port), 'ssl', 'crt-list', path.join(opts.configDir, crtList), 'alpn', 'h2,http/1.1')
+      lines[0] = line('bind', hostPort(listen.address, listen.port), ...proxyArgs, 'ssl', 'crt-list', path.join(opts.configDir, crtList), 'alpn', 'h2,http/1.1')
     }
+    if (f.listener?.clientTimeoutMs !== undefined) lines.push(line('timeout', 'client', `${f.listener.clientTimeoutMs}ms`))
     if (f.protocol === 'tcp') {
       lines.push(line('mode', 'tcp'))
       if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
@@ -171,7 +179,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
     }
-    const pools = [...new Set([...f.routes.map((r) => r.pool), ...(f.defaultPool ? [f.defaultPool] : [])])]
+    const pools = [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])])]
     const meta: FrontendMeta = {
       vip: f.address,
       port: f.port,
@@ -184,9 +192,15 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object)), meta})
   })
 
+  // Backends some route gives its own member timeout (vipctl.io/timeout-request).
+  const routeTimeouts = new Set(model.frontends.flatMap((f) => f.routes.filter((r) => r.policy?.timeoutMs && !r.policy.redirect).flatMap(routePools)))
   for (const pool of model.pools) {
-    if (httpPools.has(pool.id)) sections.push(backendSection(pool, backends.get(pool.id)!, 'http', opts, diagnostics))
-    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, diagnostics))
+    if (httpPools.has(pool.id)) {
+      const s = backendSection(pool, backends.get(pool.id)!, 'http', opts, diagnostics, files)
+      if (routeTimeouts.has(pool.id)) s.lines.push(line('http-request', 'set-timeout', 'server', 'var(txn.tmo)', 'if', '{', 'var(txn.tmo)', '-m', 'found', '}'))
+      sections.push(s)
+    }
+    if (tcpPools.has(pool.id)) sections.push(backendSection(pool, tcpBackend(pool.id), 'tcp', opts, diagnostics, files))
   }
   sections.push(metricsSection(opts))
   // haproxy.cfg, the index, the listeners and the runtime slots all derive from the one typed config.
@@ -245,7 +259,7 @@ export function slotsOf(sections: Section[]): DesiredServer[] {
   const out: DesiredServer[] = []
   for (const s of sections) {
     if (s.kind !== 'backend' || !s.servers || s.servers.resolved) continue
-    for (const v of s.servers.list) out.push({backend: s.name!, server: v.name, address: v.address, port: v.port, enabled: !v.disabled})
+    for (const v of s.servers.list) out.push({backend: s.name!, server: v.name, address: v.address, port: v.port, enabled: !v.disabled, weight: v.weight ?? 1})
   }
   return out
 }
@@ -334,8 +348,13 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   // Each tier is one pair of lookups (exact key, then the longest prefix key), which is the table's
   // "longest path first, Exact before Prefix" within a tier; tiers are tried exact, wildcard, any.
   const table = routingTable(f, model)
+  // A decision that does more than proxy to one backend (a redirect other than the TLS one, a split, filters) gets a
+  // route id as its map value; the rules below act on that id only, so one tenant's policy never touches another's.
+  const policyRoutes: Array<{id: string; d: Decision}> = []
   for (const d of table.decisions) {
-    const target = d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!
+    const plain = d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true
+    const target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : `${ROUTE}${policyRoutes.length + 1}`
+    if (!plain) policyRoutes.push({id: target, d})
     const key = `${d.host}${d.match.path}`
     // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
     // disagree, the one route is left out with a finding on its object, never the render for everyone.
@@ -385,16 +404,65 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset),
   ]
-  const redirect = table.decisions.find((d) => d.action.kind === 'redirect')?.action
+  const redirect = table.decisions.find((d) => d.action.kind === 'redirect' && d.action.https)?.action
   if (redirect?.kind === 'redirect') {
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
-    const httpsPort = redirect.port
-    lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${httpsPort === 443 ? '' : `:${httpsPort}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
+    lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${redirect.port === undefined ? '' : `:${redirect.port}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
+  lines.push(...policyLines(policyRoutes, backends, diagnostics))
   if (table.fallback.kind === 'status') lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
   if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
   return lines
+}
+
+/**
+ * The rules of routes with a policy, each guarded by its route id (txn.rt): redirect, request header rules, rewrite,
+ * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add.
+ */
+function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
+  if (routes.length === 0) return []
+  const lines: Line[] = [line('http-request', 'set-var(txn.rt)', 'var(txn.be)', 'if', '{', 'var(txn.be)', '-m', 'beg', ROUTE, '}')]
+  const response: Line[] = []
+  const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
+    ...h.remove.map((n) => line(dir, 'del-header', n, ...cond)),
+    ...h.set.map((x) => line(dir, 'set-header', x.name, {text: x.value}, ...cond)),
+    ...h.add.map((x) => line(dir, 'add-header', x.name, {text: x.value}, ...cond)),
+  ]
+  for (const {id, d} of routes) {
+    const cond = ['if', '{', 'var(txn.rt)', '-m', 'str', id, '}']
+    const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
+    const a = d.action
+    if (a.kind === 'redirect') {
+      // The path is replaced first (the query stays), then the Location is built from the normalised host and pathq.
+      if (a.path?.kind === 'full') lines.push(line('http-request', 'set-path', a.path.value, ...cond))
+      else if (a.path?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: a.path.value}}, ...cond))
+      else if (a.path?.kind === 'prefix') diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: 'a prefix replacement needs a Prefix rule; this Exact rule redirects with its path unchanged'})
+      lines.push(line('http-request', 'redirect', 'location', {quoted: `${a.scheme}://${a.host ?? '%[var(txn.host)]'}${a.port !== undefined ? `:${a.port}` : ''}%[pathq]`}, 'code', String(a.code), ...cond))
+      continue
+    }
+    const f = d.filters
+    if (f?.requestHeaders) lines.push(...headerLines('http-request', f.requestHeaders, cond))
+    if (f?.rewrite?.host) lines.push(line('http-request', 'set-header', 'Host', f.rewrite.host, ...cond))
+    const rp = f?.rewrite?.path
+    if (rp?.kind === 'full') lines.push(line('http-request', 'set-path', rp.value, ...cond))
+    else if (rp?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: rp.value}}, ...cond))
+    else if (rp?.kind === 'prefix') diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: 'a prefix rewrite needs a Prefix rule; this Exact rule keeps its path'})
+    // The member timeout is a backend setting: the route leaves it in txn.tmo (ms) and its backends apply it.
+    if (f?.timeoutMs !== undefined) lines.push(line('http-request', 'set-var(txn.tmo)', `int(${f.timeoutMs})`, ...cond))
+    if (a.split) {
+      // One draw per request, then cumulative weights: backend i takes [w1+...+w(i-1), w1+...+wi).
+      const total = a.split.reduce((n, b) => n + b.weight, 0)
+      lines.push(line('http-request', 'set-var(txn.pick)', `rand(${total})`, ...cond))
+      let lo = 0
+      for (const b of a.split) {
+        lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}'))
+        lo += b.weight
+      }
+    } else lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(a.pool)!})`, ...cond))
+    if (f?.responseHeaders) response.push(...headerLines('http-response', f.responseHeaders, cond))
+  }
+  return [...lines, ...response]
 }
 
 /** Writes one PEM per Secret (name from a hash of namespace/name) and a crt-list for the frontend; undefined when no certificate is usable. */
@@ -445,7 +513,14 @@ export function certFileName(secret: string): string {
   return readable.length <= 200 ? `certs/${readable}.pem` : `certs/_${createHash('sha256').update(secret).digest('hex')}.pem`
 }
 
-function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, diagnostics: Diagnostic[]): Section {
+/** certs/ca_<namespace>_<name>.pem (public certificates); a hash beyond file-name length, as certFileName. */
+function caFile(secret: string): string {
+  const [ns, name] = secret.split('/') as [string, string]
+  const readable = `ca_${ns}_${name}`
+  return readable.length <= 200 ? `certs/${readable}.pem` : `certs/ca__${createHash('sha256').update(secret).digest('hex')}.pem`
+}
+
+function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, diagnostics: Diagnostic[], files: HaproxyFile[]): Section {
   const m = pool.monitor
   const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
@@ -453,7 +528,9 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     // Cannot happen while probePath's grammar is inside the token grammar; if it ever does, this pool falls back to a TCP check.
     diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: m.provenance?.object ?? pool.provenance[0]!.object, field: m.provenance?.field, message: 'the HAProxy target cannot write this probe path; a TCP check is used'})
   } else if (m.kind === 'http') {
-    lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path), line('http-check', 'expect', 'status', '200-399'))
+    // The probe's headers go with the check (hdr NAME VALUE pairs); its success range is the kubelet's unless the model says otherwise.
+    const hdrs = (m.headers ?? []).flatMap((h) => ['hdr', h.name, {text: h.value}] as const)
+    lines.push(line('option', 'httpchk'), line('http-check', 'send', 'meth', 'GET', 'uri', m.path, ...hdrs), line('http-check', 'expect', 'status', `${m.expect?.min ?? 200}-${m.expect?.max ?? 399}`))
   }
   lines.push(line('timeout', 'check', `${m.timeoutMs}ms`))
   const t = pool.timeouts
@@ -467,11 +544,35 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   } else if (pool.cookie && mode === 'tcp') {
     diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.cookie.provenance.object, field: pool.cookie.provenance.field, message: `cookie persistence needs HTTP: the TCP traffic of ${name} is balanced per connection${pool.persistence ? ' (or by source address)' : ''}`})
   }
+  if (pool.retries && mode === 'http') {
+    // A retry goes to another member when there is one (redispatch on the last retry).
+    const on = pool.retries.on.map((c) => (c === 'connect-failure' ? 'conn-failure' : String(c)))
+    lines.push(line('retries', String(pool.retries.count)), line('retry-on', ...on), line('option', 'redispatch', '1'))
+  } else if (pool.retries) {
+    const onlyConnect = pool.retries.on.every((c) => c === 'connect-failure')
+    lines.push(line('retries', String(pool.retries.count)), line('option', 'redispatch', '1'))
+    if (!onlyConnect) diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.retries.provenance.object, field: pool.retries.provenance.field, message: `TCP traffic of ${name} can only be retried when the connection fails; the other retry conditions apply to HTTP only`})
+  }
   if (pool.persistence?.kind === 'source') {
     // Source affinity: a client's member is remembered (IPv4 clients as mapped addresses) until idle this long.
     lines.push(line('stick-table', 'type', 'ipv6', 'size', '1m', 'expire', `${pool.persistence.timeoutSeconds}s`), line('stick', 'on', 'src'))
   }
-  const check = ['check', ...(m.kind === 'http' && m.tls ? ['check-ssl', 'verify', 'none'] : []), 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : [])]
+  // How the proxy speaks to members. HTTPS: verified against the Secret's CA (written as a file) or the system
+  // CAs, SNI and host name check for the server name; checks go over the same TLS. h2c: HTTP/2 in clear (HTTP only).
+  const bp = pool.backendProtocol
+  const speak: string[] = []
+  if (bp?.kind === 'https' && pool.external?.port !== 443) {
+    const ca = bp.ca ? path.join(opts.configDir, caFile(bp.ca.secret)) : '@system-ca'
+    if (bp.ca && !files.some((f) => f.path === caFile(bp.ca!.secret))) files.push({path: caFile(bp.ca.secret), content: bp.ca.pem, mode: 0o644, secret: false})
+    speak.push('ssl', 'verify', 'required', 'ca-file', ca, ...(bp.serverName ? ['sni', `str(${bp.serverName})`, 'verifyhost', bp.serverName] : []))
+    if (mode === 'http') speak.push('alpn', 'http/1.1')
+  } else if (bp?.kind === 'h2c' && mode === 'http') speak.push('proto', 'h2', ...(m.kind === 'http' ? ['check-proto', 'h2'] : []))
+  else if (bp?.kind === 'h2c')
+    diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: bp.provenance.object, field: bp.provenance.field, message: `TCP traffic of ${name} is passed through as it is; h2c applies to HTTP routes`})
+  if (pool.proxyProtocol) speak.push(pool.proxyProtocol.version === 2 ? 'send-proxy-v2' : 'send-proxy')
+  if (pool.maxConnections) speak.push('maxconn', String(pool.maxConnections.value))
+  const tlsCheck = m.kind === 'http' && m.tls && bp?.kind !== 'https' ? ['check-ssl', 'verify', 'none'] : []
+  const check = ['check', ...tlsCheck, 'inter', `${m.intervalMs}ms`, 'fall', String(m.fall), 'rise', String(m.rise), ...(m.port ? ['port', String(m.port)] : []), ...speak]
   const meta: BackendMeta = {namespace: pool.namespace, service: pool.service, port: pool.port}
   if (pool.external) {
     // One server that HAProxy resolves itself; no slots, so the runtime planner never moves it. Port 443: TLS, the
@@ -483,7 +584,7 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   }
   const list: Server[] = serverSlots(pool, name, opts).map((s) =>
     s.member
-      ? {name: s.name, address: s.member.address, port: s.member.port, disabled: !s.member.ready, ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
+      ? {name: s.name, address: s.member.address, port: s.member.port, disabled: !s.member.ready, ...(s.member.weight !== undefined ? {weight: s.member.weight} : {}), ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
       : {name: s.name, ...SPARE, disabled: true},
   )
   return {kind: 'backend', name, lines, servers: {list, options: check, resolved: false}, comment: `${pool.namespace}/${pool.service}:${pool.port}`, meta}

@@ -19,6 +19,8 @@ export interface ShapeServer {
   address: string
   port: number
   disabled: boolean
+  /** The member's weight (1 when not written); the runtime API sets it, like the address. */
+  weight: number
 }
 
 /** A section as the planner compares it: its directives as text (servers apart) and its servers. */
@@ -40,14 +42,14 @@ export function shapeOf(sections: Section[]): ConfigShape {
   return sections.map((s) => ({
     key: s.name ? `${s.kind} ${s.name}` : s.kind,
     lines: s.lines.map(renderLine),
-    servers: (s.servers?.list ?? []).map((v) => ({name: v.name, address: v.address, port: v.port, disabled: v.disabled})),
+    servers: (s.servers?.list ?? []).map((v) => ({name: v.name, address: v.address, port: v.port, disabled: v.disabled, weight: v.weight ?? 1})),
     serverOptions: s.servers ? s.servers.options.join(' ') : '',
     resolved: s.servers?.resolved ?? false,
   }))
 }
 
 const SECTION = /^(global|defaults|resolvers|frontend|backend|listen|peers|userlist|program|cache|mailers|http-errors|ring)(?: (\S+))?$/
-const SERVER = /^server (\S+) (?:\[([0-9a-fA-F:.]+)\]|([^\s:]+)):([0-9]{1,5})(?: (.*?))??( disabled)?$/
+const SERVER = /^server (\S+) (?:\[([0-9a-fA-F:.]+)\]|([^\s:]+)):([0-9]{1,5})(?: (.*?))??(?: weight ([0-9]{1,3}))?( disabled)?$/
 
 /** Reads haproxy.cfg as vipctl writes it (four-space indented directives, "# " comments) into a ConfigShape. */
 export function readShape(text: string): ConfigShape {
@@ -73,7 +75,7 @@ export function readShape(text: string): ConfigShape {
       if (cur.servers.length > 0 && options !== cur.serverOptions) cur.lines.push(`? server options differ: ${body}`)
       cur.serverOptions = options
       cur.resolved = /(^| )resolvers /.test(options)
-      cur.servers.push({name: m[1]!, address: m[2] ?? m[3]!, port: Number(m[4]), disabled: m[6] !== undefined})
+      cur.servers.push({name: m[1]!, address: m[2] ?? m[3]!, port: Number(m[4]), disabled: m[7] !== undefined, weight: m[6] !== undefined ? Number(m[6]) : 1})
       continue
     }
     cur.lines.push(body)

@@ -6,7 +6,7 @@
  */
 
 import {isIPv6} from 'node:net'
-import {FIELD_CHARS} from '../../model/grammar.js'
+import {FIELD_CHARS, TEXT_FIELD_CHARS} from '../../model/grammar.js'
 
 /**
  * The characters of HAProxy's own syntax we write (fetches, converters,
@@ -20,6 +20,11 @@ const TOKEN_CHARS = `${SYNTAX_CHARS}${Object.values(FIELD_CHARS).join('')}`
 const BARE = new RegExp(`^[${TOKEN_CHARS}]+$`)
 /** Inside double quotes: no quote, backslash, dollar (env expansion), hash or control characters. */
 const QUOTED = new RegExp(`^[${TOKEN_CHARS} ]*$`)
+/**
+ * Text from objects (header values), double-quoted: the model's text fields' characters, which hold none of
+ * '"', '\\', '$', '#' or '%': HAProxy expands nothing in it, and log-format (set-header) sees no variable.
+ */
+const TEXT = new RegExp(`^[${Object.values(TEXT_FIELD_CHARS).join('')}]*$`)
 /** Regular expressions we write ourselves (constants, never from objects), single-quoted: HAProxy expands nothing inside. */
 const REGEX = /^[A-Za-z0-9_.:\/\[\]()*+?^$|{},;%-]+$/
 
@@ -44,7 +49,17 @@ export const DOT_SEGMENT_REGEX = '(^|/)[.][.]?(/|;|$|%2[fF])'
 /** A raw backslash in the path, found in its hex form at a byte boundary (the token grammar has no backslash). */
 export const BACKSLASH_HEX_REGEX = '^(..)*5C'
 
-export type Arg = string | {quoted: string} | {regex: string} | {fetch: keyof typeof FETCHES}
+/**
+ * text: a literal from an object (quoted, checked against TEXT); pathPrefix: the request path with its first
+ * `from` characters (a route's Prefix, path grammar) replaced by `to` (path grammar), as a log-format expression.
+ */
+export type Arg = string | {quoted: string} | {regex: string} | {fetch: keyof typeof FETCHES} | {text: string} | {pathPrefix: {from: string; to: string}}
+
+/** A path from the path grammar as a regular expression matching itself literally ('.' is the only metacharacter it can hold). */
+function literalRegex(p: string): string {
+  if (!new RegExp(`^[${FIELD_CHARS.path}]*$`).test(p)) throw new Error(`internal: unsafe path ${JSON.stringify(p)}`)
+  return p.replace(/[.]/g, '[.]')
+}
 
 /** True when `s` can be written as one bare token (for targets that leave out what they cannot express). */
 export function isToken(s: string): boolean {
@@ -62,6 +77,8 @@ export interface Server {
   address: string
   port: number
   disabled: boolean
+  /** Relative weight 1-256; written only when not 1 (HAProxy's default). */
+  weight?: number
   /** Where the member comes from (the index only; never written into haproxy.cfg). */
   pod?: string
   node?: string
@@ -112,6 +129,19 @@ function token(a: Arg): string {
     return a
   }
   if ('fetch' in a) return FETCHES[a.fetch]
+  if ('text' in a) {
+    if (!TEXT.test(a.text)) throw new Error(`internal: unsafe HAProxy text ${JSON.stringify(a.text)}`)
+    return `"${a.text}"`
+  }
+  if ('pathPrefix' in a) {
+    const to = a.pathPrefix.to
+    if (!new RegExp(`^/[${FIELD_CHARS.path}]*$`).test(to)) throw new Error(`internal: unsafe path ${JSON.stringify(to)}`)
+    const from = a.pathPrefix.from
+    // Kubernetes/Gateway API prefix semantics: /p matches /p and /p/...; replacing it with "/" leaves "/rest" (not
+    // "//rest"); replacing the prefix "/" keeps the path's own leading slash after `to`.
+    if (from === '/') return `%[path,regsub(^/,${to === '/' ? '/' : `${to}/`})]`
+    return `%[path,regsub(^${literalRegex(from)}${to === '/' ? '/?' : ''},${to})]`
+  }
   if ('regex' in a) {
     if (!REGEX.test(a.regex)) throw new Error(`internal: unsafe HAProxy regex ${JSON.stringify(a.regex)}`)
     return `'${a.regex}'`
@@ -143,7 +173,7 @@ export function renderSections(sections: Section[]): string {
     if (s.servers) {
       // Many servers share one checked suffix; the per-server tokens (slot name, address) are checked each time.
       const suffix = s.servers.options.map((o) => token(o)).join(' ')
-      for (const v of s.servers.list) out.push(`    server ${token(v.name)} ${token(hostPort(v.address, v.port))}${suffix ? ` ${suffix}` : ''}${v.disabled ? ' disabled' : ''}`)
+      for (const v of s.servers.list) out.push(`    server ${token(v.name)} ${token(hostPort(v.address, v.port))}${suffix ? ` ${suffix}` : ''}${v.weight !== undefined && v.weight !== 1 ? ` weight ${token(String(v.weight))}` : ''}${v.disabled ? ' disabled' : ''}`)
     }
     out.push('')
   }

@@ -16,7 +16,7 @@
  */
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
-import type {Frontend, LbModel, Pool} from '../../model/types.js'
+import {routePools, type Frontend, type LbModel, type Pool} from '../../model/types.js'
 import {hostsOverlap, routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
@@ -35,19 +35,38 @@ import {severityOf} from '../../core/catalog.js'
 /** One NetScaler entity or binding, in the order it must be created. */
 export type NsEntity =
   /** svrTimeout: seconds a member may stay idle (NetScaler's default 360 when absent). */
-  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string; svrTimeout?: number}
+  /**
+   * svrTimeout: seconds a member may stay idle (NetScaler's default 360 when absent); maxClient: concurrent
+   * connections per member; httpProfileName (h2c) and netProfile (PROXY protocol towards members): profiles below.
+   */
+  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string; svrTimeout?: number; maxClient?: number; httpProfileName?: string; netProfile?: string}
+  /** HTTP/2 towards members without TLS (h2c, prior knowledge). */
+  | {type: 'nshttpprofile'; name: string; http2: 'ENABLED'; http2Direct: 'ENABLED'}
+  /** The PROXY protocol header towards members (version 1 or 2). */
+  | {type: 'netprofile'; name: string; proxyProtocol: 'ENABLED'; proxyProtocolTxVersion: 'V1' | 'V2'}
+  /** A CA certificate (no key) that verifies members' certificates. */
+  | {type: 'sslcertkey_ca'; certkey: string; cert: string}
+  | {type: 'sslservicegroup_sslcertkey_binding'; servicegroupname: string; certkeyname: string; ca: true}
+  /** Backend TLS verification: serverAuth with the CA bound above, SNI and the name the certificate must carry. */
+  | {type: 'sslservicegroup_auth'; servicegroupname: string; serverAuth: 'ENABLED'; snienable?: 'ENABLED'; commonname?: string}
+  /** A rewrite action: insert or delete a header, or replace an expression's target (host, path) with an expression. */
+  | {type: 'rewriteaction'; name: string; rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace'; target: string; stringbuilderexpr?: string}
+  | {type: 'rewritepolicy'; name: string; rule: string; action: string}
+  /** Rewrite policies run in priority order, each going on to the next (NEXT), at the request or the response. */
+  | {type: 'csvserver_rewritepolicy_binding'; name: string; policyname: string; priority: number; bindpoint: 'REQUEST' | 'RESPONSE'}
   /** A domain-based server (an ExternalName backend): the appliance resolves `domain` with its DNS name servers. */
   | {type: 'server'; name: string; domain: string}
   /** A member: an IP, or a domain-based server by name. */
-  | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip?: string; servername?: string; port: number}
+  | {type: 'servicegroup_servicegroupmember_binding'; servicegroupname: string; ip?: string; servername?: string; port: number; weight?: number}
   /** Backend TLS settings of an SSL service group: SNI and the name its certificate should carry. */
   | {type: 'sslservicegroup'; servicegroupname: string; snienable: 'ENABLED'; commonname: string}
-  | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; destPort?: number; secure?: boolean; interval: number; resptimeout: number; retries: number; successretries: number}
+  | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; customHeaders?: string; destPort?: number; secure?: boolean; interval: number; resptimeout: number; retries: number; successretries: number}
   | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
   | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number} | {type: 'COOKIEINSERT'; cookieName: string; backupSourceMinutes?: number}}
   | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
   | {type: 'sslcertkey'; certkey: string; cert: string; key: string}
-  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string}
+  /** cltTimeout: seconds a client may stay idle (180 unless the listener says otherwise). */
+  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string; cltTimeout: number}
   | {type: 'csaction'; name: string; targetlbvserver: string}
   | {type: 'cspolicy'; policyname: string; rule: string; action: string; match: RouteMatch}
   | {type: 'csvserver_cspolicy_binding'; name: string; policyname: string; priority: number}
@@ -130,6 +149,23 @@ export function csvserverName(f: Frontend, prefix: string, model: LbModel): stri
 /** A NetScaler string literal: our strings are allowlisted, but quote and backslash are escaped anyway. */
 const lit = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 
+/** A header name in a rewrite action: the model's header-name grammar, checked again here. */
+function headerName(n: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(n)) throw new Error(`internal: unsafe header name ${JSON.stringify(n)}`)
+  return n
+}
+
+/**
+ * The path (`of`: HTTP.REQ.URL.PATH, or PATH_AND_QUERY to keep the query) with the matched Prefix `from` replaced
+ * by `to` (Kubernetes path-element semantics, as replacePath in the routing module): the text after the prefix is
+ * appended to `to`; replacing with "/" keeps the rest's own leading slash.
+ */
+function prefixExpr(from: string, to: string, of: string): string {
+  if (from === '/') return to === '/' ? of : `${lit(to)} + ${of}`
+  const rest = `${of}.AFTER_STR(${lit(from)})`
+  return to === '/' ? `${lit('/')} + ${rest}.STRIP_START_CHARS(${lit('/')})` : `${lit(to)} + ${rest}`
+}
+
 /** Paths the routing module answers 400 (src/model/routing.ts unsafePath), as a NetScaler expression. */
 export const INVALID_PATH_RULE =
   'HTTP.REQ.URL.PATH.REGEX_MATCH(re#(^|/)\\.\\.?(/|;|$|%2[fF])#) || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%2e") || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%5c") || HTTP.REQ.URL.PATH.CONTAINS("\\\\")'
@@ -145,11 +181,48 @@ export function routeRule(r: RouteMatch): string {
   return parts.length === 0 ? 'true' : parts.join(' && ')
 }
 
+/** `<prefix>-ca_<namespace>_<secret>_ck` for a CA Secret (a hash when too long): one certKey per Secret, shared. */
+export function caCertkey(secret: string, prefix: string): string {
+  const [ns, n] = secret.split('/') as [string, string]
+  const readable = `${prefix}-ca_${ns}_${n}_ck`
+  return name(readable.length <= 127 && NAME.test(readable) ? readable : `${prefix}-ca_${nsHash(secret).slice(0, 16)}_ck`)
+}
+
+/**
+ * The profiles a service group needs (h2c: an HTTP profile; PROXY protocol: a net profile), created once per
+ * prefix and setting; and the CA certKey of an HTTPS backend (its certificate file written once).
+ */
+function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL', entities: NsEntity[], files: NetscalerConfig['files'], opts: NetscalerOptions, diagnostics: Diagnostic[]): {httpProfileName?: string; netProfile?: string} {
+  const out: {httpProfileName?: string; netProfile?: string} = {}
+  const once = (e: NsEntity, key: string) => {
+    if (!entities.some((x) => (x as {name?: string; certkey?: string}).name === key || (x as {certkey?: string}).certkey === key)) entities.push(e)
+  }
+  const bp = pool.backendProtocol
+  if (bp?.kind === 'h2c' && st === 'HTTP') {
+    const n = name(`${P}-h2c_httpprofile`)
+    once({type: 'nshttpprofile', name: n, http2: 'ENABLED', http2Direct: 'ENABLED'}, n)
+    out.httpProfileName = n
+  } else if (bp?.kind === 'h2c')
+    diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: bp.provenance.object, field: bp.provenance.field, message: 'TCP traffic is passed through as it is; h2c applies to HTTP routes'})
+  if (bp?.kind === 'https' && bp.ca && !pool.external) {
+    const ck = caCertkey(bp.ca.secret, P)
+    if (!files.some((f) => f.path === `${ck}.crt`)) files.push({path: `${ck}.crt`, content: bp.ca.pem, mode: 0o644, secret: false})
+    once({type: 'sslcertkey_ca', certkey: ck, cert: `${opts.certDir}/${ck}.crt`}, ck)
+  }
+  if (pool.proxyProtocol) {
+    const v = pool.proxyProtocol.version === 2 ? 'V2' : 'V1'
+    const n = name(`${P}-proxy_${v.toLowerCase()}_netprofile`)
+    once({type: 'netprofile', name: n, proxyProtocol: 'ENABLED', proxyProtocolTxVersion: v}, n)
+    out.netProfile = n
+  }
+  return out
+}
+
 function comment(pool: Pool, model: LbModel): string {
   const owner = pool.provenance.map((p) => p.object).find((o) => o.startsWith('Ingress/'))
   if (owner) {
     const ing = owner.split('/')[2]!
-    const port = model.frontends.find((f) => f.routes.some((r) => r.pool === pool.id) || f.defaultPool === pool.id)?.port ?? 80
+    const port = model.frontends.find((f) => f.routes.some((r) => routePools(r).includes(pool.id)) || f.defaultPool === pool.id)?.port ?? 80
     return `ing:${ing},ingport:${port},ns:${pool.namespace},svc:${pool.service},svcport:${pool.port}`
   }
   return `lbsvc:${pool.service},svcport:${pool.port},ns:${pool.namespace}`
@@ -163,7 +236,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   const files: NetscalerConfig['files'] = []
   const used = new Set<string>()
   for (const f of model.frontends) {
-    for (const r of f.routes) if (!r.redirectHttps) used.add(r.pool)
+    for (const r of f.routes) if (!r.redirectHttps) for (const p of routePools(r)) used.add(p)
     if (f.defaultPool) used.add(f.defaultPool)
   }
   const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp').map((f) => f.defaultPool))
@@ -186,7 +259,20 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: t.provenance.object, field: `metadata.annotations[${t.connectMs !== undefined ? 'vipctl.io/timeout-connect' : 'vipctl.io/timeout-tunnel'}]`, message: 'NetScaler has no per-service-group connect or tunnel timeout (they live in TCP profiles vipctl does not write); the appliance default applies'})
     if (t?.serverMs !== undefined && t.serverMs % 1000 !== 0)
       diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: t.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-server]', message: `NetScaler keeps timeouts in whole seconds: ${svrTimeout} s for ${t.serverMs} ms`})
-    entities.push({type: 'servicegroup', name: n.sgp, serviceType: st, comment: c, ...(svrTimeout !== undefined ? {svrTimeout} : {})})
+    const bp = pool.backendProtocol
+    const prof = backendProfiles(pool, P, st, entities, files, opts, diagnostics)
+    entities.push({type: 'servicegroup', name: n.sgp, serviceType: bp?.kind === 'https' ? 'SSL' : st, comment: c, ...(svrTimeout !== undefined ? {svrTimeout} : {}), ...(pool.maxConnections ? {maxClient: pool.maxConnections.value} : {}), ...prof})
+    if (bp?.kind === 'https' && !pool.external) {
+      if (bp.ca) {
+        const ca = caCertkey(bp.ca.secret, P)
+        entities.push({type: 'sslservicegroup_sslcertkey_binding', servicegroupname: n.sgp, certkeyname: ca, ca: true})
+      }
+      entities.push({type: 'sslservicegroup_auth', servicegroupname: n.sgp, serverAuth: 'ENABLED', ...(bp.serverName ? {snienable: 'ENABLED' as const, commonname: bp.serverName} : {})})
+      if (!bp.ca)
+        diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: bp.provenance.object, field: bp.provenance.field, message: `NetScaler verifies ${n.sgp}'s members only against CA certKeys bound to it: bind the CAs the members' certificates chain to (vipctl.io/backend-ca does it)`})
+    }
+    if (pool.retries)
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.retries.provenance.object, field: pool.retries.provenance.field, message: 'NetScaler has no per-request retry on another member for a service group; a failed request is not retried (members a monitor marks DOWN get no new requests)'})
     if (pool.external) {
       const {name: domain, port} = pool.external
       if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(domain)) throw new Error(`internal: unsafe domain ${JSON.stringify(domain)}`)
@@ -200,7 +286,17 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         field: pool.monitor.provenance?.field ?? pool.provenance[0]!.field,
         message: `NetScaler resolves ${domain} with the appliance's DNS name servers (add dns nameServer)${tls ? `; to verify its certificate, bind a CA certKey to service group ${n.sgp} and enable -serverAuth (NetScaler does not verify backend certificates by default)` : ''}`,
       })
-    } else for (const m of pool.members) if (m.ready) entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port})
+    } else {
+      // Member weights: NetScaler takes 1-100; heavier pools are scaled down in proportion (VIP3004).
+      const maxW = Math.max(1, ...pool.members.map((m) => m.weight ?? 1))
+      const scale = maxW > 100 ? 100 / maxW : 1
+      if (scale < 1) diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: pool.provenance[0]!.object, field: 'metadata.annotations[vipctl.io/member-weights]', message: `NetScaler weights are 1-100: ${n.sgp}'s weights are scaled by ${Math.round(scale * 1000) / 1000}`})
+      for (const m of pool.members) {
+        if (!m.ready) continue
+        const w = m.weight !== undefined ? Math.max(1, Math.round(m.weight * scale)) : undefined
+        entities.push({type: 'servicegroup_servicegroupmember_binding', servicegroupname: n.sgp, ip: m.address, port: m.port, ...(w !== undefined && w !== 1 ? {weight: w} : {})})
+      }
+    }
     const mon = pool.monitor
     // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
     const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
@@ -214,7 +310,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       monitorname: n.mon,
       // An HTTP check works on a TCP service group too (the monitor is its own connection), as HAProxy's does.
       monitorType: mon.kind === 'http' && st !== 'SSL' ? 'HTTP' : 'TCP',
-      ...(mon.kind === 'http' && st !== 'SSL' ? {httpRequest: `GET ${mon.path}`, respCode: '200-399', ...(mon.tls ? {secure: true} : {})} : {}),
+      ...(mon.kind === 'http' && st !== 'SSL'
+        ? {httpRequest: `GET ${mon.path}`, respCode: `${mon.expect?.min ?? 200}-${mon.expect?.max ?? 399}`, ...(mon.headers?.length ? {customHeaders: mon.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('')} : {}), ...(mon.tls || bp?.kind === 'https' ? {secure: true} : {})}
+        : {}),
       ...(mon.port ? {destPort: mon.port} : {}),
       interval,
       resptimeout,
@@ -275,7 +373,11 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       }
     }
     const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
-    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects})
+    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180})
+    if (f.listener?.acceptProxy)
+      diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: f.listener.provenance.object, field: 'metadata.annotations[vipctl.io/accept-proxy]', message: `vipctl does not write NetScaler's PROXY protocol reception for ${csv}: enable it on the appliance for this vserver, or the upstream load balancer's PROXY header breaks every connection`})
+    if (f.listener?.clientTimeoutMs !== undefined && f.listener.clientTimeoutMs % 1000 !== 0)
+      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: f.listener.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-client]', message: `NetScaler keeps the client timeout in whole seconds: ${Math.ceil(f.listener.clientTimeoutMs / 1000)} s`})
     ck.forEach((certkey, i) => entities.push({type: 'sslvserver_sslcertkey_binding', vservername: csv, certkeyname: certkey, snicert: i > 0 || ck.length > 1}))
     // Paths the routing module answers 400 (dot segments, encoded dots or backslashes): first, before any redirect or switch.
     if (f.protocol === 'http' || f.protocol === 'https') {
@@ -293,39 +395,86 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
     // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
     const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && routeRule(matchOf(d)).length <= 1499))
-    const redirect = ordered.find((d) => d.action.kind === 'redirect')?.action
-    if (redirect?.kind === 'redirect') {
-      const act = name(`${P}-${f.address}_${f.port}_redirect_https`)
-      const httpsPort = redirect.port
-      entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${httpsPort === 443 ? '' : ` + ":${httpsPort}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: redirect.code})
-      ordered.forEach((d, i) => {
-        if (d.action.kind !== 'redirect') return
-        // Responder policies run before content switching: a decision earlier in the table that proxies must still win, as in HAProxy.
-        const before = ordered.slice(0, i).filter((x) => switched.has(x) && hostsOverlap(x, d))
-        const rule = [routeRule(matchOf(d)), ...before.map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
-        if (rule.length > 1499) {
-          diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the HTTPS redirect for ${d.host}${d.match.path} needs a NetScaler expression longer than 1,499 characters; left out`})
-          return
-        }
-        const pol = name(`${P}-${f.address}_${f.port}_rsp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
-        entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
-        entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
-      })
-    }
+    // A decision's rule as first-match semantics need it where NetScaler runs every matching policy (responder and
+    // rewrite policies run apart from content switching): its own match, and none of the earlier proxied decisions
+    // whose hosts overlap it (only those, so one tenant's routes never lengthen another host's expressions).
+    const exclusive = (d: Decision, i: number) => [routeRule(matchOf(d)), ...ordered.slice(0, i).filter((x) => switched.has(x) && hostsOverlap(x, d)).map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
+    const tooLong = (d: Decision, what: string) =>
+      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `${what} for ${d.host}${d.match.path.slice(0, 60)} needs a NetScaler expression longer than 1,499 characters; left out`})
+    const tlsRedirect = ordered.find((d) => d.action.kind === 'redirect' && d.action.https)?.action
+    const tlsAct = name(`${P}-${f.address}_${f.port}_redirect_https`)
+    if (tlsRedirect?.kind === 'redirect')
+      entities.push({type: 'responderaction', name: tlsAct, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${tlsRedirect.port === undefined ? '' : ` + ":${tlsRedirect.port}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: 308})
+    ordered.forEach((d, i) => {
+      const a = d.action
+      if (a.kind !== 'redirect') return
+      const rule = exclusive(d, i)
+      if (rule.length > 1499) return tooLong(d, 'the redirect')
+      const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
+      let act = tlsAct
+      if (!a.https) {
+        act = name(`${P}-${f.address}_${f.port}_rda_${h}`)
+        const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
+        if (a.path?.kind === 'full')
+          diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `NetScaler redirects ${d.host}${d.match.path} to the fixed path ${a.path.value} without the request's query string`})
+        const pathExpr = a.path?.kind === 'full' ? lit(a.path.value) : a.path?.kind === 'prefix' && prefix !== undefined ? prefixExpr(prefix, a.path.value, 'HTTP.REQ.URL.PATH_AND_QUERY') : 'HTTP.REQ.URL.PATH_AND_QUERY'
+        entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `${lit(`${a.scheme}://`)} + ${a.host ? lit(a.host) : 'HTTP.REQ.HOSTNAME.SERVER'}${a.port !== undefined ? ` + ${lit(`:${a.port}`)}` : ''} + ${pathExpr}`, responsestatuscode: a.code})
+      }
+      const pol = name(`${P}-${f.address}_${f.port}_rsp_${h}`)
+      entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
+      entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
+    })
+    // Filters (header rules, rewrites) as rewrite policies in decision order, each limited to its decision.
+    let rwPriority = 100
+    ordered.forEach((d, i) => {
+      const fl = d.filters
+      if (!fl || d.action.kind !== 'pool') return
+      if (fl.timeoutMs !== undefined)
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
+      const rule = exclusive(d, i)
+      if (rule.length > 1499) return tooLong(d, 'the header and rewrite rules')
+      const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
+      let n = 0
+      const add = (bindpoint: 'REQUEST' | 'RESPONSE', rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace', target: string, expr?: string) => {
+        const base = `${P}-${f.address}_${f.port}_rw_${h}_${++n}`
+        entities.push({type: 'rewriteaction', name: name(`${base}_act`), rewriteType, target, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})})
+        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule, action: name(`${base}_act`)})
+        entities.push({type: 'csvserver_rewritepolicy_binding', name: csv, policyname: name(`${base}_pol`), priority: (rwPriority += 10), bindpoint})
+      }
+      const headers = (bp: 'REQUEST' | 'RESPONSE', r: NonNullable<typeof fl.requestHeaders>) => {
+        // NetScaler has no "set": a set header is deleted, then inserted.
+        for (const x of [...r.remove, ...r.set.map((y) => y.name)]) add(bp, 'delete_http_header', headerName(x))
+        for (const y of [...r.set, ...r.add]) add(bp, 'insert_http_header', headerName(y.name), lit(y.value))
+      }
+      if (fl.requestHeaders) headers('REQUEST', fl.requestHeaders)
+      if (fl.rewrite?.host) add('REQUEST', 'replace', 'HTTP.REQ.HOSTNAME', lit(fl.rewrite.host))
+      const rp = fl.rewrite?.path
+      if (rp?.kind === 'full') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', lit(rp.value))
+      else if (rp?.kind === 'prefix' && d.match.pathType === 'Prefix') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', prefixExpr(d.match.path, rp.value, 'HTTP.REQ.URL.PATH'))
+      if (fl.responseHeaders) headers('RESPONSE', fl.responseHeaders)
+    })
     priority = 100
     for (const d of ordered) {
       if (d.action.kind !== 'pool') continue
-      const poolId = d.action.pool
-      const pool = model.pools.find((p) => p.id === poolId)!
       const rule = routeRule(matchOf(d))
       if (rule.length > 1499) {
         diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the route ${d.host}${d.match.path.slice(0, 60)}... needs a NetScaler expression of ${rule.length} characters (at most 1,499); left out`})
         continue
       }
-      const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
-      entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
-      entities.push({type: 'cspolicy', policyname: csp, rule, action: csp, match: matchOf(d)})
-      entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
+      // A split is one policy per pool, in order: pool i takes its weight out of what the earlier ones left, so each
+      // independent draw (SYS.RANDOM, uniform in [0,1)) gives pool i exactly weight_i / total of the requests.
+      const backends = d.action.split ?? [{pool: d.action.pool, weight: 1}]
+      let left = backends.reduce((x, b) => x + b.weight, 0)
+      backends.forEach((b, bi) => {
+        const pool = model.pools.find((p) => p.id === b.pool)!
+        const last = bi === backends.length - 1
+        const share = last ? rule : `${rule} && SYS.RANDOM.MUL(${left}).LT(${b.weight})`
+        left -= b.weight
+        const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType, ...(d.action.kind === 'pool' && d.action.split ? [b.pool] : []))}`)
+        entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
+        entities.push({type: 'cspolicy', policyname: csp, rule: share, action: csp, match: matchOf(d)})
+        entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
+      })
     }
     if (f.defaultPool) {
       const pool = model.pools.find((p) => p.id === f.defaultPool)
@@ -341,15 +490,31 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
 export function toCli(e: NsEntity): string {
   switch (e.type) {
     case 'servicegroup':
-      return `add serviceGroup ${e.name} ${e.serviceType}${e.svrTimeout !== undefined ? ` -svrTimeout ${e.svrTimeout}` : ''} -comment ${lit(e.comment)}`
+      return `add serviceGroup ${e.name} ${e.serviceType}${e.svrTimeout !== undefined ? ` -svrTimeout ${e.svrTimeout}` : ''}${e.maxClient !== undefined ? ` -maxClient ${e.maxClient}` : ''}${e.httpProfileName ? ` -httpProfileName ${e.httpProfileName}` : ''}${e.netProfile ? ` -netProfile ${e.netProfile}` : ''} -comment ${lit(e.comment)}`
+    case 'nshttpprofile':
+      return `add ns httpProfile ${e.name} -http2 ENABLED -http2Direct ENABLED`
+    case 'netprofile':
+      return `add netProfile ${e.name} -proxyProtocol ENABLED -proxyProtocolTxVersion ${e.proxyProtocolTxVersion}`
+    case 'sslcertkey_ca':
+      return `add ssl certKey ${e.certkey} -cert ${lit(e.cert)}`
+    case 'sslservicegroup_sslcertkey_binding':
+      return `bind ssl serviceGroup ${e.servicegroupname} -certkeyName ${e.certkeyname} -CA`
+    case 'sslservicegroup_auth':
+      return `set ssl serviceGroup ${e.servicegroupname} -serverAuth ENABLED${e.commonname ? ` -SNIEnable ENABLED -commonName ${e.commonname}` : ''}`
+    case 'rewriteaction':
+      return `add rewrite action ${e.name} ${e.rewriteType} ${e.target}${e.stringbuilderexpr !== undefined ? ` ${lit(e.stringbuilderexpr)}` : ''}`
+    case 'rewritepolicy':
+      return `add rewrite policy ${e.name} ${lit(e.rule)} ${e.action}`
+    case 'csvserver_rewritepolicy_binding':
+      return `bind cs vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression NEXT -type ${e.bindpoint}`
     case 'server':
       return `add server ${e.name} ${e.domain}`
     case 'servicegroup_servicegroupmember_binding':
-      return `bind serviceGroup ${e.servicegroupname} ${e.servername ?? e.ip} ${e.port}`
+      return `bind serviceGroup ${e.servicegroupname} ${e.servername ?? e.ip} ${e.port}${e.weight !== undefined ? ` -weight ${e.weight}` : ''}`
     case 'sslservicegroup':
       return `set ssl serviceGroup ${e.servicegroupname} -SNIEnable ENABLED -commonName ${e.commonname}`
     case 'lbmonitor':
-      return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''}${e.secure ? ' -secure YES' : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
+      return `add lb monitor ${e.monitorname} ${e.monitorType}${e.httpRequest ? ` -httpRequest ${lit(e.httpRequest)} -respCode ${e.respCode}` : ''}${e.customHeaders ? ` -customHeaders ${lit(e.customHeaders).replace(/\r/g, '\\r').replace(/\n/g, '\\n')}` : ''}${e.destPort ? ` -destPort ${e.destPort}` : ''}${e.secure ? ' -secure YES' : ''} -interval ${e.interval} -resptimeout ${e.resptimeout} -retries ${e.retries} -successRetries ${e.successretries}`
     case 'servicegroup_lbmonitor_binding':
       return `bind serviceGroup ${e.servicegroupname} -monitorName ${e.monitor_name}`
     case 'lbvserver':
@@ -359,7 +524,7 @@ export function toCli(e: NsEntity): string {
     case 'sslcertkey':
       return `add ssl certKey ${e.certkey} -cert ${lit(e.cert)} -key ${lit(e.key)}`
     case 'csvserver':
-      return `add cs vserver ${e.name} ${e.serviceType} ${e.ipv46} ${e.port} -cltTimeout 180 -comment ${lit(e.comment)}`
+      return `add cs vserver ${e.name} ${e.serviceType} ${e.ipv46} ${e.port} -cltTimeout ${e.cltTimeout} -comment ${lit(e.comment)}`
     case 'csaction':
       return `add cs action ${e.name} -targetLBVserver ${e.targetlbvserver}`
     case 'cspolicy':
@@ -402,15 +567,31 @@ export function toNitro(e: NsEntity): NitroRequest {
   const post = (resource: string, fields: Record<string, unknown>): NitroRequest => ({method: 'POST', resource, body: {[resource]: fields}})
   switch (e.type) {
     case 'servicegroup':
-      return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, ...(e.svrTimeout !== undefined ? {svrtimeout: e.svrTimeout} : {}), comment: e.comment})
+      return post('servicegroup', {servicegroupname: e.name, servicetype: e.serviceType, ...(e.svrTimeout !== undefined ? {svrtimeout: e.svrTimeout} : {}), ...(e.maxClient !== undefined ? {maxclient: e.maxClient} : {}), ...(e.httpProfileName ? {httpprofilename: e.httpProfileName} : {}), ...(e.netProfile ? {netprofile: e.netProfile} : {}), comment: e.comment})
+    case 'nshttpprofile':
+      return post('nshttpprofile', {name: e.name, http2: e.http2, http2direct: e.http2Direct})
+    case 'netprofile':
+      return post('netprofile', {name: e.name, proxyprotocol: e.proxyProtocol, proxyprotocoltxversion: e.proxyProtocolTxVersion})
+    case 'sslcertkey_ca':
+      return post('sslcertkey', {certkey: e.certkey, cert: e.cert})
+    case 'sslservicegroup_sslcertkey_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, certkeyname: e.certkeyname, ca: true}}}
+    case 'sslservicegroup_auth':
+      return {method: 'PUT', resource: 'sslservicegroup', body: {sslservicegroup: {servicegroupname: e.servicegroupname, serverauth: e.serverAuth, ...(e.commonname ? {snienable: 'ENABLED', commonname: e.commonname} : {})}}}
+    case 'rewriteaction':
+      return post('rewriteaction', {name: e.name, type: e.rewriteType, target: e.target, ...(e.stringbuilderexpr !== undefined ? {stringbuilderexpr: e.stringbuilderexpr} : {})})
+    case 'rewritepolicy':
+      return post('rewritepolicy', {name: e.name, rule: e.rule, action: e.action})
+    case 'csvserver_rewritepolicy_binding':
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, policyname: e.policyname, priority: e.priority, gotopriorityexpression: 'NEXT', bindpoint: e.bindpoint}}}
     case 'server':
       return post('server', {name: e.name, domain: e.domain})
     case 'servicegroup_servicegroupmember_binding':
-      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, ...(e.servername ? {servername: e.servername} : {ip: e.ip}), port: e.port}}}
+      return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, ...(e.servername ? {servername: e.servername} : {ip: e.ip}), port: e.port, ...(e.weight !== undefined ? {weight: e.weight} : {})}}}
     case 'sslservicegroup':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, snienable: e.snienable, commonname: e.commonname}}}
     case 'lbmonitor':
-      return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.destPort ? {destport: e.destPort} : {}), ...(e.secure ? {secure: 'YES'} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
+      return post('lbmonitor', {monitorname: e.monitorname, type: e.monitorType, ...(e.httpRequest ? {httprequest: e.httpRequest, respcode: [e.respCode]} : {}), ...(e.customHeaders ? {customheaders: e.customHeaders} : {}), ...(e.destPort ? {destport: e.destPort} : {}), ...(e.secure ? {secure: 'YES'} : {}), interval: e.interval, resptimeout: e.resptimeout, retries: e.retries, successretries: e.successretries})
     case 'servicegroup_lbmonitor_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {servicegroupname: e.servicegroupname, monitor_name: e.monitor_name}}}
     case 'lbvserver':
@@ -420,7 +601,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'sslcertkey':
       return post('sslcertkey', {certkey: e.certkey, cert: e.cert, key: e.key})
     case 'csvserver':
-      return post('csvserver', {name: e.name, servicetype: e.serviceType, ipv46: e.ipv46, port: e.port, clttimeout: 180, comment: e.comment})
+      return post('csvserver', {name: e.name, servicetype: e.serviceType, ipv46: e.ipv46, port: e.port, clttimeout: e.cltTimeout, comment: e.comment})
     case 'csaction':
       return post('csaction', {name: e.name, targetlbvserver: e.targetlbvserver})
     case 'cspolicy':
