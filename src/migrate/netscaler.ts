@@ -16,7 +16,7 @@ import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
 import {pathMatches} from '../model/routing.js'
 import {severityOf} from '../core/catalog.js'
-import {INVALID_PATH_RULE} from '../targets/netscaler/generate.js'
+import {INVALID_PATH_RULE, forwardingEntities, toCli} from '../targets/netscaler/generate.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -179,9 +179,16 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   const rewritePolicies = new Set<string>()
   const ipOf = (s: string) => (isIP(s) ? s : servers.get(s))
 
+  // vipctl's own forwarding-header rules (its output binds them on every HTTP vserver): recognised line for line
+  // and carried over as what vipctl always does; anything else about rewriting is reported.
+  const fwdPrefix = cmds.map((c) => /^([a-z0-9][a-z0-9-]{0,15})-fwd_/.exec(c.args[0] ?? '')?.[1]).find(Boolean)
+  const fwdLines = new Set(fwdPrefix ? (['http', 'https'] as const).flatMap((s) => ([4, 6] as const).flatMap((f) => forwardingEntities(fwdPrefix, s, f).map(toCli))) : [])
+  const fwdPolicies = new Set(fwdPrefix ? (['http', 'https'] as const).flatMap((s) => ([4, 6] as const).flatMap((f) => forwardingEntities(fwdPrefix, s, f).filter((e) => e.type === 'rewritepolicy').map((e) => (e as {name: string}).name))) : [])
   for (const c of cmds) {
     const key = `${c.verb} ${c.entity}`
     const name = c.args[0] ?? ''
+    if (fwdLines.has(c.text)) continue
+    if (key === 'bind cs vserver' && c.opts.policyname && fwdPolicies.has(c.opts.policyname) && (c.opts.type ?? '').toUpperCase() === 'REQUEST') continue
     const used = () => true
     const handled = ((): boolean => {
       switch (key) {

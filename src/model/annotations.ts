@@ -198,6 +198,18 @@ export const ANNOTATIONS = {
   retries: {key: 'vipctl.io/retries', parse: int(0, 10), expect: 'a number 0-10'},
   /** Service: what counts as failed for vipctl.io/retries (default connect-failure). */
   retryOn: {key: 'vipctl.io/retry-on', parse: parseRetryOn, expect: 'comma-separated connect-failure, empty-response, response-timeout, 401, 403, 404, 408, 425, 500, 501, 502, 503, 504'},
+  /** Service: the statuses its HTTP health check accepts (default 200-399, the kubelet's), e.g. "200" or "200-299". */
+  checkStatus: {
+    key: 'vipctl.io/check-status',
+    parse: ((s) => {
+      const m = /^([1-5][0-9]{2})(?:-([1-5][0-9]{2}))?$/.exec(s)
+      if (!m) return undefined
+      const min = Number(m[1])
+      const max = Number(m[2] ?? m[1])
+      return min <= max ? {min, max} : undefined
+    }) as Parser<{min: number; max: number}>,
+    expect: 'a status or a range of statuses from 100 to 599, e.g. 200 or 200-299',
+  },
   /** Service: members' relative weights by address or Pod name, e.g. "10.0.0.5=3,web-1=1" (others 1). */
   memberWeights: {key: 'vipctl.io/member-weights', parse: parseMemberWeights, expect: 'comma-separated ADDRESS=WEIGHT or POD=WEIGHT, weights 1-256'},
   /** Ingress: split each path whose backend is one of these Services among them by weight, e.g. "web=90,web-canary=10". */

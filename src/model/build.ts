@@ -18,7 +18,7 @@ import {routePools, type Frontend, type FrontendProtocol, type LbMethod, type Lb
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
 const SERVICE_KEYS: ReadonlySet<string> = new Set(
-  (['lbMethod', 'sessionCookie', 'timeoutConnect', 'timeoutServer', 'timeoutTunnel', 'backendProtocol', 'backendCa', 'backendServerName', 'proxyProtocol', 'maxConnections', 'retries', 'retryOn', 'memberWeights'] as const).map((k) => ANNOTATIONS[k].key),
+  (['lbMethod', 'sessionCookie', 'timeoutConnect', 'timeoutServer', 'timeoutTunnel', 'checkStatus', 'backendProtocol', 'backendCa', 'backendServerName', 'proxyProtocol', 'maxConnections', 'retries', 'retryOn', 'memberWeights'] as const).map((k) => ANNOTATIONS[k].key),
 )
 /** vipctl.io/* keys that shape an Ingress's routes: on a Service they do nothing, and check says so. */
 const ROUTE_KEYS: ReadonlySet<string> = new Set((['trafficSplit', 'requestHeaders', 'responseHeaders', 'hsts', 'redirect', 'rewrite', 'timeoutRequest'] as const).map((k) => ANNOTATIONS[k].key))
@@ -732,7 +732,7 @@ class Builder {
       ...(svc.spec.sessionAffinity === 'ClientIP'
         ? {persistence: {kind: 'source' as const, timeoutSeconds: svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800, provenance: {object: objectKey(svc), field: 'spec.sessionAffinity'}}}
         : {}),
-      monitor: monitorFor(svc, sp, sources, (code, object, field, message) => this.diag(code, object, field, message)),
+      monitor: this.expectStatus(svc, monitorFor(svc, sp, sources, (code, object, field, message) => this.diag(code, object, field, message))),
       members: this.membersOf(svc, sp),
       expected: workloads.map((w) => ({
         workload: objectKey(w),
@@ -751,6 +751,17 @@ class Builder {
     const tunnelMs = this.annotation(svc, 'timeoutTunnel')
     if (connectMs === undefined && serverMs === undefined && tunnelMs === undefined) return {}
     return {timeouts: {...(connectMs !== undefined ? {connectMs} : {}), ...(serverMs !== undefined ? {serverMs} : {}), ...(tunnelMs !== undefined ? {tunnelMs} : {}), provenance: {object: objectKey(svc), field: 'metadata.annotations'}}}
+  }
+
+  /** The statuses an HTTP check accepts (vipctl.io/check-status); on a TCP check the key has no effect, and check says so. */
+  private expectStatus(svc: Service, m: Monitor): Monitor {
+    const expect = this.annotation(svc, 'checkStatus')
+    if (!expect) return m
+    if (m.kind !== 'http') {
+      this.diag('VIP2006', objectKey(svc), `metadata.annotations[${ANNOTATIONS.checkStatus.key}]`, 'the health check is a TCP connect (no HTTP readiness probe on the serving container); the statuses have no effect')
+      return m
+    }
+    return {...m, expect}
   }
 
   /** How the proxy talks to a Service's members: protocol, PROXY header, connection limit, retries (vipctl.io/*). */

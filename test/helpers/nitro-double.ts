@@ -41,6 +41,10 @@ const NAME_FIELD: Record<string, string> = {
   cspolicy: 'policyname',
   responderaction: 'name',
   responderpolicy: 'name',
+  rewriteaction: 'name',
+  rewritepolicy: 'name',
+  nshttpprofile: 'name',
+  netprofile: 'name',
   systemfile: 'filename',
   server: 'name',
 }
@@ -56,6 +60,8 @@ const BINDING_OWNER: Record<string, [string, string]> = {
   csvserver_lbvserver_binding: ['name', 'csvserver'],
   csvserver_responderpolicy_binding: ['name', 'csvserver'],
   sslvserver_sslcertkey_binding: ['vservername', 'csvserver'],
+  csvserver_rewritepolicy_binding: ['name', 'csvserver'],
+  sslservicegroup_sslcertkey_binding: ['servicegroupname', 'servicegroup'],
 }
 
 export async function startNitroDouble(opts: {username: string; password: string; tls?: {cert: string; key: string}}): Promise<NitroDouble> {

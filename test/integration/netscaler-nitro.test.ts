@@ -113,6 +113,22 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.equal((await run('diff')).code, 0)
   })
 
+  it('L7 policy: rewrite and responder policies, profiles, the CA certKey and weighted members are applied, then nothing to do, then removed cleanly', async () => {
+    const input = ['-f', 'test/fixtures/haproxy/l7-policy.yaml']
+    const r = await run('apply', ['-o', 'json'], input)
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok([...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.startsWith('k8s-192.0.2.70_443_rw_')))
+    assert.deepEqual([...ns.entities.get('netprofile')!.keys()], ['k8s-proxy_v2_netprofile'])
+    assert.ok(ns.bindings.get('sslservicegroup_sslcertkey_binding')!.some((b) => b.certkeyname === 'k8s-ca_l7_backend-ca_ck'))
+    assert.ok(ns.bindings.get('servicegroup_servicegroupmember_binding')!.some((b) => b.ip === '10.3.0.1' && Number(b.weight) === 3))
+    const again = await run('diff', [], input)
+    assert.equal(again.code, 0, again.stdout)
+    assert.equal((await run('apply')).code, 0)
+    assert.equal(ns.entities.get('netprofile')!.size, 0)
+    assert.ok(![...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.includes('_rw_')))
+    assert.equal((await run('diff')).code, 0)
+  })
+
   it('stats --nitro-url reads cs vservers, lb vservers and serviceGroup members into the same rows as HAProxy', async () => {
     const lbv = [...ns.entities.get('lbvserver')!.keys()].find((k) => k.startsWith('k8s-frontend_80_lbv_'))!
     const sgp = lbv.replace('_lbv_', '_sgp_')

@@ -115,6 +115,16 @@ describe('L7 route policy: one object affects only its own routes', () => {
     assert.match(map, /^b\.test\/ t_web_80$/m)
   })
 
+  it('many paths with one policy share one route id: the rules are written once', () => {
+    const three = ing('many', {'vipctl.io/request-headers': 'remove Authorization'}).replace(
+      'paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]',
+      'paths: [{path: /a, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}, {path: /b, pathType: Exact, backend: {service: {name: web, port: {number: 80}}}}, {path: /c, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]',
+    )
+    const {config} = renderHaproxy(compile(snapOf(BASE + three), {}), OPTS)
+    assert.equal(config.files[0]!.content.split('\n').filter((l) => l.includes('del-header Authorization')).length, 1)
+    assert.deepEqual(config.files.find((f) => f.path.endsWith('.exact.map'))!.content.trim().split('\n').map((l) => l.split(' ')[1]), ['_route_1', '_route_1', '_route_1'])
+  })
+
   it('the same host and path with a different policy: the older object keeps it, the newer gets VIP2010', () => {
     const c = compile(snapOf(BASE + ing('old', {'vipctl.io/response-headers': 'set X-A: 1'}, 'a.test', '192.0.2.1', '2026-01-01T00:00:00Z') + ing('new', {'vipctl.io/response-headers': 'set X-A: 2'}, 'a.test', '192.0.2.1', '2026-02-01T00:00:00Z')), {})
     assert.deepEqual(c.model.diagnostics.filter((d) => d.code === 'VIP2010').map((d) => d.object), ['Ingress/t/new'])
@@ -257,6 +267,28 @@ spec:
     assert.ok(c.model.diagnostics.some((d) => d.code === 'VIP2003' && d.field?.endsWith('httpHeaders[1]')))
     assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /http-check send meth GET uri \/ready hdr Host "web\.internal"/)
     assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-customHeaders "Host: web\.internal\\r\\n"/)
+  })
+
+  it('vipctl.io/check-status sets the statuses the HTTP check accepts (both targets); on a TCP check it has no effect (VIP2006)', () => {
+    const text = (probe: string) => `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: t, annotations: {vipctl.io/vip: 192.0.2.5, vipctl.io/check-status: 200-204}}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-0, namespace: t, labels: {app: web}}
+spec:
+  containers:
+    - name: app
+      image: example
+      ports: [{containerPort: 8080}]
+${probe}`
+    const c = compile(snapOf(text('      readinessProbe: {httpGet: {path: /ready, port: 8080}}\n')), {})
+    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /http-check expect status 200-204\n/)
+    assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-respCode 200-204 /)
+    const tcp = compile(snapOf(text('')), {})
+    assert.ok(tcp.model.diagnostics.some((d) => d.code === 'VIP2006' && d.field === 'metadata.annotations[vipctl.io/check-status]'))
   })
 
   it('a member weight that changes is set through the runtime API, without a reload', () => {

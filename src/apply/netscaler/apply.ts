@@ -22,6 +22,10 @@ const ENTITIES: Record<string, string> = {
   cspolicy: 'policyname',
   responderaction: 'name',
   responderpolicy: 'name',
+  rewriteaction: 'name',
+  rewritepolicy: 'name',
+  nshttpprofile: 'name',
+  netprofile: 'name',
   server: 'name',
 }
 
@@ -39,10 +43,12 @@ const BINDINGS: Record<string, {owner: string; ownerType: string; args: string[]
   csvserver_lbvserver_binding: {owner: 'name', ownerType: 'csvserver', args: ['lbvserver']},
   csvserver_responderpolicy_binding: {owner: 'name', ownerType: 'csvserver', args: ['policyname']},
   sslvserver_sslcertkey_binding: {owner: 'vservername', ownerType: 'csvserver', args: ['certkeyname']},
+  csvserver_rewritepolicy_binding: {owner: 'name', ownerType: 'csvserver', args: ['policyname']},
+  sslservicegroup_sslcertkey_binding: {owner: 'servicegroupname', ownerType: 'servicegroup', args: ['certkeyname']},
 }
 
 /** Delete order: bindings first, then what references others, then what is referenced. */
-const REMOVE_ORDER = [...Object.keys(BINDINGS), 'cspolicy', 'responderpolicy', 'csaction', 'responderaction', 'csvserver', 'lbvserver', 'lbmonitor', 'servicegroup', 'server', 'sslcertkey']
+const REMOVE_ORDER = [...Object.keys(BINDINGS), 'cspolicy', 'responderpolicy', 'rewritepolicy', 'csaction', 'responderaction', 'rewriteaction', 'csvserver', 'lbvserver', 'lbmonitor', 'servicegroup', 'nshttpprofile', 'netprofile', 'server', 'sslcertkey']
 
 /**
  * The fields that identify one binding (its DELETE args): a service group member is an IP or, for a

@@ -350,11 +350,20 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const table = routingTable(f, model)
   // A decision that does more than proxy to one backend (a redirect other than the TLS one, a split, filters) gets a
   // route id as its map value; the rules below act on that id only, so one tenant's policy never touches another's.
+  // Decisions that do the same (same action and filters, and the same matched prefix where a path is replaced) share
+  // one id, so an Ingress with many paths and one policy adds its rules once.
   const policyRoutes: Array<{id: string; d: Decision}> = []
+  const ids = new Map<string, string>()
   for (const d of table.decisions) {
     const plain = d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true
-    const target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : `${ROUTE}${policyRoutes.length + 1}`
-    if (!plain) policyRoutes.push({id: target, d})
+    const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
+    const same = JSON.stringify([d.action, d.filters ?? null, replacesPrefix ? [d.match.path, d.match.pathType] : null])
+    let target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : ids.get(same)
+    if (target === undefined) {
+      target = `${ROUTE}${policyRoutes.length + 1}`
+      ids.set(same, target)
+      policyRoutes.push({id: target, d})
+    }
     const key = `${d.host}${d.match.path}`
     // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
     // disagree, the one route is left out with a finding on its object, never the render for everyone.

@@ -170,6 +170,31 @@ function prefixExpr(from: string, to: string, of: string): string {
 export const INVALID_PATH_RULE =
   'HTTP.REQ.URL.PATH.REGEX_MATCH(re#(^|/)\\.\\.?(/|;|$|%2[fF])#) || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%2e") || HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).CONTAINS("%5c") || HTTP.REQ.URL.PATH.CONTAINS("\\\\")'
 
+/**
+ * The forwarding-header rewrite actions and policies (rule true) every HTTP(S) cs vserver binds, in binding order:
+ * X-Forwarded-For and X-Real-IP replaced by the client address (CLIENT.IP.SRC, or CLIENT.IPV6.SRC on an IPv6
+ * VIP), X-Forwarded-Proto by the listener's scheme, Forwarded, X-Forwarded-Host and X-Forwarded-Port removed.
+ * migrate recognises exactly these (never reported as lost).
+ */
+export function forwardingEntities(P: string, scheme: 'http' | 'https', family: 4 | 6): NsEntity[] {
+  const src = family === 6 ? 'CLIENT.IPV6.SRC' : 'CLIENT.IP.SRC'
+  const steps: Array<[string, 'insert_http_header' | 'delete_http_header', string, string?]> = [
+    ['xff_del', 'delete_http_header', 'X-Forwarded-For'],
+    [`xff_ins${family}`, 'insert_http_header', 'X-Forwarded-For', src],
+    ['xri_del', 'delete_http_header', 'X-Real-IP'],
+    [`xri_ins${family}`, 'insert_http_header', 'X-Real-IP', src],
+    ['xfp_del', 'delete_http_header', 'X-Forwarded-Proto'],
+    [`xfp_${scheme}`, 'insert_http_header', 'X-Forwarded-Proto', lit(scheme)],
+    ['fwd_del', 'delete_http_header', 'Forwarded'],
+    ['xfh_del', 'delete_http_header', 'X-Forwarded-Host'],
+    ['xfport_del', 'delete_http_header', 'X-Forwarded-Port'],
+  ]
+  return steps.flatMap(([id, type, header, expr]) => [
+    {type: 'rewriteaction' as const, name: name(`${P}-fwd_${id}`), rewriteType: type, target: header, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})},
+    {type: 'rewritepolicy' as const, name: name(`${P}-fwd_${id}_pol`), rule: 'true', action: name(`${P}-fwd_${id}`)},
+  ])
+}
+
 /** The policy expression for a route (host tier + path semantics). */
 export function routeRule(r: RouteMatch): string {
   const host = 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE)'
@@ -387,6 +412,11 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         entities.push({type: 'responderpolicy', name: name(`${P}-invalid_path`), rule: INVALID_PATH_RULE, action: act, match: {host: '', path: '', pathType: 'Exact'}})
       }
       entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: name(`${P}-invalid_path`), priority: 100})
+      // Forwarding headers come from the appliance, never from the client (as in the HAProxy target): set from the
+      // connection, the forgeable ones removed; bound first (priorities 10-90), so a route's own rules come after.
+      const fwd = forwardingEntities(P, f.protocol === 'https' ? 'https' : 'http', f.address.includes(':') ? 6 : 4)
+      for (const e of fwd) if (!entities.some((x) => (x.type === 'rewriteaction' || x.type === 'rewritepolicy') && x.type === e.type && x.name === e.name)) entities.push(e)
+      fwd.filter((e) => e.type === 'rewritepolicy').forEach((e, i) => entities.push({type: 'csvserver_rewritepolicy_binding', name: csv, policyname: e.name, priority: 10 * (i + 1), bindpoint: 'REQUEST'}))
     }
     let priority = 100
     // The routing module's decision table, in order: its order is the priority order.
