@@ -321,7 +321,10 @@ export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput
         protocol: f.protocol,
         source: vip.source,
         serves: [
-          ...f.routes.map((r) => `${r.host || '*'}${r.path}${r.pathType === 'Exact' ? '(exact)' : ''}${r.redirectHttps ? '->https' : `->${showPool(r.pool)}`}`),
+          ...f.routes.map((r) => {
+            const to = r.redirectHttps ? 'https' : r.policy?.redirect ? `redirect(${r.policy.redirect.code})` : r.policy?.split ? r.policy.split.backends.map((b) => `${showPool(b.pool)}=${b.weight}`).join('+') : showPool(r.pool)
+            return `${r.host || '*'}${r.path}${r.pathType === 'Exact' ? '(exact)' : ''}->${to}`
+          }),
           ...(f.defaultPool ? [`default->${showPool(f.defaultPool)}`] : []),
         ],
         owners: [...new Set(f.provenance.map((p) => p.object))].sort(),

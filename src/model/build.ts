@@ -581,7 +581,8 @@ class Builder {
       const pool = this.poolFor(ns, {service: {name: x.service, port: b.service!.port}}, owner, field)
       if (pool && !backends.some((y) => y.pool === pool.id)) backends.push({pool: pool.id, weight: x.weight})
     }
-    if (backends.filter((x) => x.weight > 0).length < 2) return undefined
+    // Kept even when one backend remains: "web=0,canary=100" sends everything to the canary, not to the rule's web.
+    if (!backends.some((x) => x.weight > 0)) return undefined
     return {backends, provenance: {object: owner, field}}
   }
 

@@ -163,7 +163,8 @@ function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
   const filters = filtersOf(p)
   return {
     ...base,
-    action: {kind: 'pool', pool: r.pool, ...(split && split.length > 1 ? {split} : {})},
+    // One backend with weight left (the others at 0) takes everything, whichever the rule names.
+    action: {kind: 'pool', pool: split?.length === 1 ? split[0]!.pool : r.pool, ...(split && split.length > 1 ? {split} : {})},
     ...(filters ? {filters} : {}),
     provenance: r.provenance,
   }

@@ -88,6 +88,20 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
   const bs = sections(B.files.find((f) => f.path === 'haproxy.cfg')!.content)
   const ps = sections(P.files.find((f) => f.path === 'haproxy.cfg')!.content)
   const poisonBackends = new Set(Object.entries(P.index.backends).filter(([, b]) => b.namespace === p.namespace).map(([name]) => name))
+  // Route ids of the poison's policy routes: the values of its own map entries that no baseline map holds.
+  const lines0 = (s: string) => s.split('\n').filter(Boolean)
+  const baseValues = new Set(B.files.filter((f) => f.path.endsWith('.map')).flatMap((f) => lines0(f.content).map((l) => l.split(' ')[1]!)))
+  const poisonKeys = new Set<string>()
+  for (const r of poisonRoutes(withPoison.model, p)) poisonKeys.add(`${r.host}${r.path}`).add(r.path === '/' ? `${r.host}${r.path}` : `${r.host}${r.path}/`)
+  const poisonIds = new Set(
+    P.files
+      .filter((f) => f.path.endsWith('.map'))
+      .flatMap((f) => lines0(f.content).map((l) => l.split(' ') as [string, string]))
+      .filter(([k, v]) => poisonKeys.has(k) && v.startsWith('_route_') && !baseValues.has(v))
+      .map(([, v]) => v),
+  )
+  // A line the poison's policy adds to a shared frontend acts only on its own route id (guarded by it).
+  const guardedByPoison = (l: string) => [...poisonIds].some((id) => l.endsWith(`{ var(txn.rt) -m str ${id} }`) || l.endsWith(`{ var(txn.be) -m str ${id} }`) || l.includes(`{ var(txn.rt) -m str ${id} } {`))
   for (const [h, s] of bs) {
     const q = ps.get(h)
     if (!q) {
@@ -100,7 +114,7 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
       const poisonRedirects = f?.routes.some((r) => r.redirectHttps && p.keys.has(r.provenance.object)) ?? false
       const extra = q.lines.filter((l) => !s.lines.includes(l))
       const lost = missingInOrder(s.lines, q.lines)
-      if (lost !== undefined || !extra.every((l) => poisonRedirects && l.startsWith('    http-request redirect ')))
+      if (lost !== undefined || !extra.every((l) => (poisonRedirects && l.startsWith('    http-request redirect ')) || guardedByPoison(l) || (h.startsWith('backend ') && poisonBackends.has(h.slice(8)))))
         add('section-changed', `${h}: ${(lost !== undefined ? `- ${lost}` : `+ ${extra[0]}`).trim().slice(0, 160)}`)
     }
     if (h.startsWith('frontend ')) {
@@ -162,7 +176,8 @@ export function haproxyIsolation(base: Rendered, withPoison: Rendered, p: Poison
       for (const l of lines(q.content)) {
         if (old.has(l)) continue
         const [key, value] = l.split(' ') as [string, string]
-        if (!routeKeys.has(key) || !(value === '_redirect_https' || poisonBackends.has(value))) add('foreign-map-entry', `${q.path}: ${l.slice(0, 160)}`)
+        if (!routeKeys.has(key) || !(value === '_redirect_https' || poisonBackends.has(value) || poisonIds.has(value) || (value.startsWith('_route_') && baseValues.has(value))))
+          add('foreign-map-entry', `${q.path}: ${l.slice(0, 160)}`)
       }
     }
     if (q.path.endsWith('.crtlist')) {
@@ -201,6 +216,8 @@ function entityName(e: NsEntity): string {
     case 'cspolicy':
       return e.policyname
     case 'responderpolicy':
+    case 'rewritepolicy':
+    case 'rewriteaction':
       return e.name
     default:
       return ''
@@ -228,7 +245,7 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
     if ('priority' in e) return JSON.stringify({...e, priority: 0})
     // A second certificate on a shared SSL vserver turns SNI on: the first one becomes an SNI certificate too (observed, not a violation).
     if (e.type === 'sslvserver_sslcertkey_binding') return JSON.stringify({...e, snicert: false})
-    if (e.type === 'responderpolicy') {
+    if (e.type === 'responderpolicy' || e.type === 'rewritepolicy') {
       let rule = e.rule
       for (const x of exclusions) rule = rule.split(x).join('')
       return JSON.stringify({...e, rule})
@@ -253,7 +270,9 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
     if (f.routes.some((r) => r.redirectHttps && p.keys.has(r.provenance.object))) mine.add(`${prefix}-${f.address}_${f.port}_redirect_https`)
   }
   const isPoisonMatch = (m: {host: string; path: string; pathType: string}) => pRoutes.some((r) => r.host === m.host && r.path === m.path && r.pathType === m.pathType)
-  for (const e of P.entities) if ((e.type === 'cspolicy' || e.type === 'responderpolicy') && isPoisonMatch(e.match)) mine.add(entityName(e))
+  for (const e of P.entities) if ((e.type === 'cspolicy' || e.type === 'responderpolicy' || e.type === 'rewritepolicy') && e.match && isPoisonMatch(e.match)) mine.add(entityName(e)).add(e.action)
+  // vipctl's own forwarding-header rules (the same for every HTTP vserver) belong to no tenant.
+  for (const e of P.entities) if ((e.type === 'rewritepolicy' || e.type === 'rewriteaction') && e.name.startsWith(`${prefix}-fwd_`)) mine.add(e.name)
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.targetlbvserver)) mine.add(e.name)
 
   const have = new Map<string, number>()
@@ -285,7 +304,7 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
       .filter((e) => !names || names.has(e.policyname))
       .sort((a, b) => a.priority - b.priority)
       .map((e) => e.policyname)
-  for (const type of ['csvserver_cspolicy_binding', 'csvserver_responderpolicy_binding'] as const) {
+  for (const type of ['csvserver_cspolicy_binding', 'csvserver_responderpolicy_binding', 'csvserver_rewritepolicy_binding'] as const) {
     for (const vs of new Set((B.entities.filter((e) => e.type === type) as Binding[]).map((e) => e.name))) {
       const before = order(B.entities, type, vs)
       const after = order(P.entities, type, vs, new Set(before))
@@ -348,7 +367,10 @@ export function silentDrops(base: Rendered, withPoison: Rendered, p: PoisonInfo,
   if (!P) return []
   const poisonBackends = new Set(Object.entries(P.index.backends).filter(([, b]) => b.namespace === p.namespace).map(([name]) => name))
   const maps = P.files.filter((f) => f.path.endsWith('.map')).flatMap((f) => f.content.split('\n').filter(Boolean))
-  const ingressServed = maps.some((l) => poisonBackends.has(l.split(' ')[1]!))
+  // Served: a map entry names its backend, or a policy route id whose rules name one (or redirect).
+  const cfg = P.files.find((f) => f.path === 'haproxy.cfg')!.content
+  const servedId = (id: string) => cfg.split('\n').some((l) => l.includes(`{ var(txn.rt) -m str ${id} }`) && (/ redirect location /.test(l) || [...poisonBackends].some((b) => l.includes(`str(${b})`))))
+  const ingressServed = maps.some((l) => poisonBackends.has(l.split(' ')[1]!) || (l.split(' ')[1]!.startsWith('_route_') && servedId(l.split(' ')[1]!)))
   const lbServed = Object.values(P.index.frontends).some((f) => f.protocol === 'tcp' && f.backends.some((b) => poisonBackends.has(b)))
   const fresh = newDiagnostics(base, withPoison).filter((d) => d.severity === 'error' || d.severity === 'warning')
   const v: Violation[] = []

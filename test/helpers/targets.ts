@@ -241,6 +241,7 @@ export function haproxyGrammar(config: HaproxyConfig): string[] {
 const NS_COMMANDS = [
   'add serviceGroup', 'bind serviceGroup', 'add lb monitor', 'add lb vserver', 'bind lb vserver', 'add ssl certKey', 'add cs vserver', 'add cs action',
   'add cs policy', 'bind cs vserver', 'bind ssl vserver', 'set ssl vserver', 'add responder action', 'add responder policy',
+  'add rewrite action', 'add rewrite policy', 'set ssl serviceGroup', 'bind ssl serviceGroup', 'add ns httpProfile', 'add netProfile', 'add server',
 ]
 const NS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_#.:@=-]{0,126}$/
 /** NetScaler's limits: expressions 1,499 characters; -comment strings 256 (the generator itself cuts cs vserver comments at 200). */
@@ -250,7 +251,7 @@ const NS_COMMENT_MAX = 256
 /**
  * Splits one ns.conf line into arguments as the NetScaler CLI does: bare
  * words of [A-Za-z0-9_#.:@=/-] (and "*" "+" "," in values), or double-quoted
- * strings whose only escapes are \" and \\. Returns the words (quoted ones
+ * strings whose only escapes are \" and \\ (and \r, \n, kept as written). Returns the words (quoted ones
  * unescaped, marked) or an error.
  */
 export function nsWords(line: string): {words: Array<{text: string; quoted: boolean}>; error?: string} {
@@ -269,8 +270,9 @@ export function nsWords(line: string): {words: Array<{text: string; quoted: bool
         const c = line[j]!
         if (c === '\\') {
           const n = line[j + 1]
-          if (n !== '"' && n !== '\\') return {words, error: `escape \\${n ?? ''} inside a quoted string`}
-          text += n
+          // \r and \n stay as they are (the appliance reads them in -customHeaders); \" and \\ are the CLI's escapes.
+          if (n !== '"' && n !== '\\' && n !== 'r' && n !== 'n') return {words, error: `escape \\${n ?? ''} inside a quoted string`}
+          text += n === 'r' || n === 'n' ? `\\${n}` : n
           j++
           continue
         }

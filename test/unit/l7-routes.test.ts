@@ -108,11 +108,15 @@ describe('L7 route policy: one object affects only its own routes', () => {
   it('a header rule of one Ingress is guarded by its own route id: another tenant on the listener keeps its headers', () => {
     const c = compile(snapOf(BASE + ing('strip', {'vipctl.io/request-headers': 'remove Authorization'}) + ing('other', {}, 'b.test')), {})
     const cfg = renderHaproxy(c, OPTS).config.files[0]!.content
-    const rules = cfg.split('\n').filter((l) => l.includes('Authorization'))
-    assert.deepEqual(rules, ['    http-request del-header Authorization if { var(txn.rt) -m str _route_1 }'])
     const map = renderHaproxy(c, OPTS).config.files.find((f) => f.path.endsWith('.exact.map'))!.content
-    assert.match(map, /^a\.test\/ _route_1$/m)
+    const id = /^a\.test\/ (_route_[0-9a-f]{16})$/m.exec(map)?.[1]
+    assert.ok(id, map)
     assert.match(map, /^b\.test\/ t_web_80$/m)
+    const rules = cfg.split('\n').filter((l) => l.includes('Authorization') || l.includes('set-var(txn.rt)'))
+    assert.deepEqual(rules, [`    http-request set-var(txn.rt) str(${id}) if { var(txn.be) -m str ${id} }`, `    http-request del-header Authorization if { var(txn.rt) -m str ${id} }`])
+    // The id comes from what the route does: another tenant's routes coming or going never rename it.
+    const alone = renderHaproxy(compile(snapOf(BASE + ing('strip', {'vipctl.io/request-headers': 'remove Authorization'})), {}), OPTS).config.files.find((f) => f.path.endsWith('.exact.map'))!.content
+    assert.match(alone, new RegExp(`^a\\.test/ ${id}$`, 'm'))
   })
 
   it('many paths with one policy share one route id: the rules are written once', () => {
@@ -122,7 +126,10 @@ describe('L7 route policy: one object affects only its own routes', () => {
     )
     const {config} = renderHaproxy(compile(snapOf(BASE + three), {}), OPTS)
     assert.equal(config.files[0]!.content.split('\n').filter((l) => l.includes('del-header Authorization')).length, 1)
-    assert.deepEqual(config.files.find((f) => f.path.endsWith('.exact.map'))!.content.trim().split('\n').map((l) => l.split(' ')[1]), ['_route_1', '_route_1', '_route_1'])
+    const values = config.files.find((f) => f.path.endsWith('.exact.map'))!.content.trim().split('\n').map((l) => l.split(' ')[1])
+    assert.equal(values.length, 3)
+    assert.equal(new Set(values).size, 1)
+    assert.match(values[0]!, /^_route_[0-9a-f]{16}$/)
   })
 
   it('the same host and path with a different policy: the older object keeps it, the newer gets VIP2010', () => {
@@ -147,6 +154,13 @@ describe('L7 route policy: one object affects only its own routes', () => {
     assert.ok(c.model.diagnostics.some((d) => d.code === 'VIP2006' && d.object === 'Ingress/t/unused'))
     const v = decide(routingTable(c.model.frontends[0]!, c.model), {host: 'a.test', path: '/'})
     assert.deepEqual(v.outcome, {kind: 'pool', pool: 't/web/80'})
+  })
+
+  it('a split that leaves one Service with weight sends everything there, whichever Service the rule names', () => {
+    const c = compile(snapOf(BASE + ing('all-canary', {'vipctl.io/traffic-split': 'web=0,web2=100'})), {})
+    const v = decide(routingTable(c.model.frontends[0]!, c.model), {host: 'a.test', path: '/x'})
+    assert.deepEqual(v.outcome, {kind: 'pool', pool: 't/web2/80'})
+    assert.match(renderHaproxy(c, OPTS).config.files.find((f) => f.path.endsWith('.prefix.map'))!.content, /^a\.test\/ t_web2_80$/m)
   })
 
   it('route keys on a Service and Service keys on an Ingress are reported as having no effect (VIP2012)', () => {
@@ -213,7 +227,7 @@ describe('L7 route policy: one behaviour table for the routing module, trace and
     const exact = config.files.find((f) => f.path === 'maps/http_192-0-2-70_80.exact.map')!.content
     const id = (key: string) => new RegExp(`^${key.replace(/[.]/g, '[.]')} (\\S+)$`, 'm').exec(exact)?.[1]
     const canary = id('app.example.com/')!
-    assert.match(canary, /^_route_[0-9]+$/)
+    assert.match(canary, /^_route_[0-9a-f]{16}$/)
     assert.ok(cfg.includes(`http-request set-var(txn.pick) rand(100) if { var(txn.rt) -m str ${canary} }`))
     assert.ok(cfg.includes(`http-request set-var(txn.be) str(l7_web_80) if { var(txn.rt) -m str ${canary} } { var(txn.pick) -m int ge 0 } { var(txn.pick) -m int lt 90 }`))
     assert.ok(cfg.includes(`http-request set-var(txn.be) str(l7_web-canary_80) if { var(txn.rt) -m str ${canary} } { var(txn.pick) -m int ge 90 } { var(txn.pick) -m int lt 100 }`))

@@ -109,7 +109,7 @@ export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir
 }
 
 const REDIRECT = '_redirect_https'
-/** Map values of routes with a policy: `_route_<n>`, n in decision order (backend names never start with "_"). */
+/** Map values of routes with a policy: `_route_<hash of what the decision does>` (backend names never start with "_"). */
 const ROUTE = '_route_'
 const RESOLVERS = 'vipctl'
 
@@ -351,16 +351,22 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   // A decision that does more than proxy to one backend (a redirect other than the TLS one, a split, filters) gets a
   // route id as its map value; the rules below act on that id only, so one tenant's policy never touches another's.
   // Decisions that do the same (same action and filters, and the same matched prefix where a path is replaced) share
-  // one id, so an Ingress with many paths and one policy adds its rules once.
+  // one id, so an Ingress with many paths and one policy adds its rules once. The id is derived from what the decision
+  // does, never from its place in the table: one object coming or going never renames another's id. Two different
+  // decisions whose hashes meet get a counter on the later one (by decision order), so ids stay unique.
   const policyRoutes: Array<{id: string; d: Decision}> = []
   const ids = new Map<string, string>()
+  const taken = new Set<string>()
   for (const d of table.decisions) {
     const plain = d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true
     const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
     const same = JSON.stringify([d.action, d.filters ?? null, replacesPrefix ? [d.match.path, d.match.pathType] : null])
     let target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : ids.get(same)
     if (target === undefined) {
-      target = `${ROUTE}${policyRoutes.length + 1}`
+      const base = `${ROUTE}${shortHash(same)}`
+      target = base
+      for (let n = 2; taken.has(target); n++) target = `${base}_${n}`
+      taken.add(target)
       ids.set(same, target)
       policyRoutes.push({id: target, d})
     }
@@ -430,8 +436,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
  * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add.
  */
 function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
-  if (routes.length === 0) return []
-  const lines: Line[] = [line('http-request', 'set-var(txn.rt)', 'var(txn.be)', 'if', '{', 'var(txn.be)', '-m', 'beg', ROUTE, '}')]
+  const lines: Line[] = []
   const response: Line[] = []
   const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
     ...h.remove.map((n) => line(dir, 'del-header', n, ...cond)),
@@ -440,6 +445,8 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
   ]
   for (const {id, d} of routes) {
     const cond = ['if', '{', 'var(txn.rt)', '-m', 'str', id, '}']
+    // The route id is kept in txn.rt (txn.be becomes the backend): each route's lines start by setting it for itself.
+    lines.push(line('http-request', 'set-var(txn.rt)', `str(${id})`, 'if', '{', 'var(txn.be)', '-m', 'str', id, '}'))
     const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
     const a = d.action
     if (a.kind === 'redirect') {

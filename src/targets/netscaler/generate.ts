@@ -51,7 +51,8 @@ export type NsEntity =
   | {type: 'sslservicegroup_auth'; servicegroupname: string; serverAuth: 'ENABLED'; snienable?: 'ENABLED'; commonname?: string}
   /** A rewrite action: insert or delete a header, or replace an expression's target (host, path) with an expression. */
   | {type: 'rewriteaction'; name: string; rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace'; target: string; stringbuilderexpr?: string}
-  | {type: 'rewritepolicy'; name: string; rule: string; action: string}
+  /** match: the decision the policy belongs to (data for tests, like a cs policy's); absent on vipctl's forwarding rules. */
+  | {type: 'rewritepolicy'; name: string; rule: string; action: string; match?: RouteMatch}
   /** Rewrite policies run in priority order, each going on to the next (NEXT), at the request or the response. */
   | {type: 'csvserver_rewritepolicy_binding'; name: string; policyname: string; priority: number; bindpoint: 'REQUEST' | 'RESPONSE'}
   /** A domain-based server (an ExternalName backend): the appliance resolves `domain` with its DNS name servers. */
@@ -468,7 +469,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       const add = (bindpoint: 'REQUEST' | 'RESPONSE', rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace', target: string, expr?: string) => {
         const base = `${P}-${f.address}_${f.port}_rw_${h}_${++n}`
         entities.push({type: 'rewriteaction', name: name(`${base}_act`), rewriteType, target, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})})
-        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule, action: name(`${base}_act`)})
+        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule, action: name(`${base}_act`), match: matchOf(d)})
         entities.push({type: 'csvserver_rewritepolicy_binding', name: csv, policyname: name(`${base}_pol`), priority: (rwPriority += 10), bindpoint})
       }
       const headers = (bp: 'REQUEST' | 'RESPONSE', r: NonNullable<typeof fl.requestHeaders>) => {
