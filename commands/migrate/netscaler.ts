@@ -14,17 +14,19 @@ export default class MigrateNetscaler extends VipCommand {
     namespace: Flags.string({char: 'n', description: 'namespace of every object (default: from -comment provenance, else "default")'}),
     selector: Flags.string({multiple: true, description: 'NAME=k=v[,k=v]: Pod selector for an lb vserver, serviceGroup or Service (instead of its members as endpoints)'}),
     'cert-dir': Flags.string({description: 'directory with the certificate and key files certKeys name: TLS Secrets are built from them (written with --out only)'}),
-    out: Flags.string({description: 'write migrated.yaml and secrets/ (0600) here instead of printing'}),
+    out: Flags.string({description: 'write migrated.yaml, report.txt, report.json and secrets/ (0600) here instead of printing'}),
+    report: Flags.string({description: 'write the whole report (every finding, then the counts) to FILE; stderr then shows one summary line'}),
     'no-prompt': Flags.boolean({description: 'never ask, even on a terminal'}),
-    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a v1 List'})(),
+    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a MigrateResult (items, report, ledger)'})(),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(MigrateNetscaler)
     const base = processPromptIO()
-    const {result, report} = await migrateNetscalerFile(args.file, flags, {
+    const {result, report, summary} = await migrateNetscalerFile(args.file, flags, {
       prompt: {...base, input: async (message) => (await import('@inquirer/prompts')).input({message})},
     })
-    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), report)
+    // The whole report on stderr (never cut), or one summary line when it went to --report.
+    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), summary ? [] : report, {maxDiagnostics: Number.POSITIVE_INFINITY, ...(summary ? {stderrNote: summary} : {})})
   }
 }

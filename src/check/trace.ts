@@ -10,7 +10,7 @@ import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr, ingressClassesOf, ingressIsOurs, whyNotOurs} from '../model/build.js'
 import type {Frontend, HeaderRules, LbModel, ModelOptions} from '../model/types.js'
 import {objectKey} from '../cluster/types.js'
-import {decide, routingTable, type Filters, type Verdict} from '../model/routing.js'
+import {decide, describeSplit, routingTable, type Filters, type Verdict} from '../model/routing.js'
 import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../core/printable.js'
@@ -126,13 +126,33 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'route', status: 'ok', detail: `no rule matches ${host}${path}: the default backend${defaultOwner ? ` of ${defaultOwner} (spec.defaultBackend)` : ''} takes it`})
   }
   const poolOf = (x: {v: Verdict}) => (x.v.outcome.kind === 'pool' ? x.v.outcome.pool : undefined)
-  if (plain && tls && plain.v.outcome.kind === 'pool' && poolOf(plain) !== poolOf(tls))
+  // HTTP and HTTPS may be served by different objects (one without TLS for the host) or with different policies.
+  // HSTS is an HTTPS-only header by design: it does not count as a difference.
+  const noHsts = (f: Filters | undefined) => {
+    if (!f) return null
+    const {responseHeaders: rh, ...rest} = f
+    const set = rh?.set.filter((h) => h.name !== 'Strict-Transport-Security') ?? []
+    const kept = rh && set.length + rh.add.length + rh.remove.length > 0 ? {...rest, responseHeaders: {...rh, set}} : rest
+    return Object.keys(kept).length > 0 ? JSON.stringify(kept) : null
+  }
+  const shape = (x: {v: Verdict}) => JSON.stringify([poolOf(x), x.v.decision?.provenance.object ?? null, noHsts(x.v.decision?.filters), x.v.outcome.kind === 'pool' ? (x.v.outcome.split ?? null) : null])
+  if (plain && tls && plain.v.outcome.kind === 'pool' && shape(plain) !== shape(tls)) {
+    const say = (x: {v: Verdict}) => `${poolOf(x) ?? 'nowhere'} (${x.v.decision?.provenance.object ?? 'default backend'}${x.v.decision?.filters ? `; ${describeFilters(x.v.decision.filters, x.v)}` : ''})`
+    const sameObject = plain.v.decision?.provenance.object === tls.v.decision?.provenance.object
     hops.push({
       hop: 'route',
       status: 'warn',
-      detail: `HTTP and HTTPS differ: http goes to ${poolOf(plain)} (${plain.v.decision?.provenance.object ?? 'default backend'}), https to ${poolOf(tls) ?? 'nowhere'} (${tls.v.decision?.provenance.object ?? 'default backend'})`,
-      fix: 'two Ingresses claim this host and path on one VIP; see vipctl check (VIP2010)',
+      detail: `HTTP and HTTPS differ: http goes to ${say(plain)}, https to ${say(tls)}; this trace follows HTTPS`,
+      fix: sameObject ? 'the Ingress serves the host differently over HTTP and HTTPS' : 'different Ingresses serve this host over HTTP and HTTPS (only one has TLS for it, or an older one holds the path: see vipctl check, VIP2010)',
     })
+  }
+  if (main.v.outcome.kind === 'pool' && main.v.outcome.split) {
+    const parts = main.v.outcome.split.map((b) => {
+      const p = model.pools.find((x) => x.id === b.pool)
+      return `${b.pool} weight ${b.weight} (${p ? `${p.members.filter((m) => m.ready).length}/${p.members.length} members ready` : 'no pool'})`
+    })
+    hops.push({hop: 'route', status: 'info', detail: `split: ${describeSplit(main.v.outcome.split)}: ${parts.join('; ')}; the hops below follow ${main.v.outcome.pool}`})
+  }
   for (const x of [plain, tls].filter((y): y is NonNullable<typeof y> => Boolean(y)))
     hops.push({hop: 'vip', status: 'ok', detail: `${x.f.protocol.toUpperCase()} on ${fmtAddr(x.f.address, x.f.port)} (source: ${model.vips.find((v) => v.address === x.f.address)?.source})${redirectNote(x.v)}`})
   // What the route does to the request and the response besides choosing the pool (the routing module's filters).

@@ -53,10 +53,14 @@ export abstract class VipCommand extends Command {
 
   private chalkInstance?: ChalkInstance
 
-  /** Writes warnings to stderr, then the result to stdout in the chosen format; returns the document for --json. */
-  protected present(result: Result, format: Format, diagnostics: Diagnostic[] = []): Record<string, unknown> {
-    for (const line of diagnosticLines(diagnostics, makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)})))
+  /**
+   * Writes warnings to stderr (at most maxDiagnostics, default 50, and a count), then the result to stdout in the
+   * chosen format; returns the document for --json.
+   */
+  protected present(result: Result, format: Format, diagnostics: Diagnostic[] = [], opts: {maxDiagnostics?: number; stderrNote?: string} = {}): Record<string, unknown> {
+    for (const line of diagnosticLines(diagnostics, makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)}), {max: opts.maxDiagnostics}))
       process.stderr.write(`${line}\n`)
+    if (opts.stderrNote) process.stderr.write(`${printable(opts.stderrNote)}\n`)
     if (!this.jsonEnabled()) {
       process.stdout.write(render(result, format, {chalk: this.chalk}))
       if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))

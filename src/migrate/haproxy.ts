@@ -13,8 +13,8 @@ import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../model/grammar.js'
-import {endpointSlices, k8sName, pemNames, type K8s, type MigrateResult} from './netscaler.js'
-import {severityOf} from '../core/catalog.js'
+import {endpointSlices, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
+import {Ledger, type LedgerLine} from './ledger.js'
 
 export interface CfgLine {
   line: number
@@ -30,8 +30,8 @@ export interface CfgSection {
 }
 
 /** Splits haproxy.cfg into sections of word lists (quotes, backslash escapes, # comments). */
-export function parseHaproxyCfg(text: string): CfgSection[] {
-  if (text.length > 32 * 1024 * 1024) throw new DataError('haproxy.cfg: larger than 32 MiB')
+export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[] {
+  if (text.length > 32 * 1024 * 1024) throw new DataError(`${file}: larger than 32 MiB`)
   const sections: CfgSection[] = []
   let cur: CfgSection | undefined
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -68,7 +68,7 @@ export function parseHaproxyCfg(text: string): CfgSection[] {
       w += c
       inWord = true
     }
-    if (quote) throw new DataError(`haproxy.cfg:${line}: unterminated quoted string`)
+    if (quote) throw new DataError(`${file}:${line}: unterminated quoted string`)
     if (inWord) words.push(w)
     if (words.length === 0) return
     const kw = words[0]!
@@ -89,6 +89,8 @@ export function parseHaproxyCfg(text: string): CfgSection[] {
 interface Acl {
   hosts?: string[]
   hostWildcard?: string
+  /** Why the host match carried over matches a little more or less than the acl. */
+  hostApproximate?: string
   path?: {path: string; pathType: 'Exact' | 'Prefix'; approximate?: string}
   line: number
 }
@@ -103,7 +105,8 @@ function parseAcl(words: string[], line: number): Acl | {unsupported: string} {
     if (!ci && !/lower/.test(crit)) return {hosts: values.map((v) => v.toLowerCase()), line}
     return {hosts: values.map((v) => v.toLowerCase().replace(/:\d+$/, '')), line}
   }
-  if (/^(req\.)?hdr_end\(host\)$/i.test(crit) && values.length === 1 && values[0]!.startsWith('.')) return {hostWildcard: `*${values[0]!.toLowerCase()}`, line}
+  if (/^(req\.)?hdr_end\(host\)$/i.test(crit) && values.length === 1 && values[0]!.startsWith('.'))
+    return {hostWildcard: `*${values[0]!.toLowerCase()}`, hostApproximate: `hdr_end(host) ${values[0]} also matches deeper subdomains (a.b${values[0]}); the wildcard *${values[0]} matches exactly one label`, line}
   if (crit === 'path' && values.length === 1) return {path: {path: values[0]!, pathType: 'Exact'}, line}
   if (crit === 'path_beg' && values.length === 1) {
     const v = values[0]!
@@ -122,202 +125,472 @@ export interface HaproxyMigrateOptions {
   file: string
 }
 
-export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptions): MigrateResult {
-  const report: Diagnostic[] = []
-  const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
-  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) => report.push({severity: severityOf(code), code, object, message, origin: at(line)})
+/** vipctl's own defaults (haproxy.cfg's defaults section it writes): a setting equal to one is carried over exactly. */
+const VIPCTL_DEFAULTS: Record<string, number> = {connect: 5000, client: 60000, server: 60000, 'http-request': 10000, 'http-keep-alive': 10000, queue: 30000, tunnel: 3_600_000, 'client-fin': 10000}
+
+/** An HAProxy time ("5s", "500", "1m", "2h", "1d"; bare numbers are ms) in ms; undefined when it is not one. */
+export function haproxyTime(s: string | undefined): number | undefined {
+  const m = /^([0-9]{1,9})(us|ms|s|m|h|d)?$/.exec(s ?? '')
+  if (!m) return undefined
+  const f = {us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[(m[2] ?? 'ms') as 'ms']
+  return Math.round(Number(m[1]) * f)
+}
+
+/** ms -> the shortest duration vipctl.io/timeout-* takes ("1500ms", "5s", "2m", "1h"); undefined beyond 24 h or below 1 ms. */
+function duration(ms: number): string | undefined {
+  if (ms < 1 || ms > 86_400_000) return undefined
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`
+  if (ms % 1000 === 0) return `${ms / 1000}s`
+  return `${ms}ms`
+}
+
+const RETRY_ON: Record<string, string> = {'conn-failure': 'connect-failure', 'empty-response': 'empty-response', 'response-timeout': 'response-timeout', '401': '401', '403': '403', '404': '404', '408': '408', '425': '425', '500': '500', '501': '501', '502': '502', '503': '503', '504': '504'}
+
+interface Defaults {
+  mode: string
+  balance?: string
+  timeouts: Map<string, {ms: number; line: number}>
+  retries?: {count: number; line: number}
+  serverOptions: string[]
+}
+
+/**
+ * haproxy.cfg -> Kubernetes objects, every line accounted for in the ledger (src/migrate/ledger.ts). What the
+ * model expresses is carried over: servers (disabled ones as not-ready endpoints, weights, maxconn, TLS, h2c,
+ * PROXY protocol), balance, timeouts (defaults included), retries, cookie and source persistence, health-check
+ * statuses (the probe itself is a manual step with its path and timing), binds (several certificates as SNI,
+ * accept-proxy), redirects to HTTPS with their real scope and status, unconditional header rules.
+ */
+export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptions): MigrateResult & {ledger: LedgerLine[]} {
+  const input = new Map<number, string>()
+  for (const s of sections) {
+    if (s.kind !== 'other' || s.name !== '' || s.lines.length === 0 || s.line !== s.lines[0]!.line) input.set(s.line, sectionHeader(s))
+    for (const l of s.lines) input.set(l.line, l.text)
+  }
+  const L = new Ledger(opts.file, input)
   const namespace = opts.namespace ?? 'default'
   const taken = new Set<string>()
   const objects: K8s[] = []
   const secrets: K8s[] = []
-  const services = new Map<string, {name: string; port: number}>()
+  const services = new Map<string, {name: string; port: number; svc: K8s}>()
   const backends = new Map(sections.filter((s) => s.kind === 'backend' || s.kind === 'listen').map((s) => [s.name, s]))
+  const where = new Map<number, string>()
+  for (const s of sections) for (const l of [{line: s.line}, ...s.lines]) where.set(l.line, `${s.kind}${s.name ? ` ${s.name}` : ''}`)
 
-  for (const s of sections.filter((x) => x.kind === 'global' || x.kind === 'defaults' || x.kind === 'other'))
-    for (const l of s.lines) say('VIP5001', l.line, `${s.kind}${s.name ? ` ${s.name}` : ''}`, `not carried over: ${l.text.length > 100 ? `${l.text.slice(0, 97)}...` : l.text}`)
+  // defaults: what the sections after it inherit. Global settings are the process's: vipctl sets its own.
+  const D: Defaults = {mode: 'http', timeouts: new Map(), serverOptions: []}
+  for (const s of sections) {
+    if (s.kind === 'global') {
+      L.exact(s.line)
+      for (const l of s.lines) L.lost(l.line, 'global', `not carried over: ${l.text.slice(0, 100)} (process settings are vipctl's own)`)
+    } else if (s.kind === 'other') {
+      for (const l of s.lines) L.lost(l.line, where.get(l.line)!, `not carried over: ${l.text.slice(0, 100)}`)
+      if (input.has(s.line) && s.lines[0]?.line !== s.line) L.lost(s.line, where.get(s.line)!, `section ${sectionHeader(s)} is not carried over`)
+    } else if (s.kind === 'defaults') {
+      L.exact(s.line)
+      for (const l of s.lines) {
+        const [kw, ...a] = l.words
+        const ms = kw === 'timeout' ? haproxyTime(a[1]) : undefined
+        if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (D.mode = a[0]), L.exact(l.line)
+        else if (kw === 'timeout' && ms !== undefined && a[0]) {
+          D.timeouts.set(a[0], {ms, line: l.line})
+          if (['connect', 'server', 'tunnel', 'client'].includes(a[0])) L.exact(l.line, 'applied to every Service and listener below')
+          else if (VIPCTL_DEFAULTS[a[0]] === ms) L.exact(l.line, "vipctl's default")
+          else if (a[0] === 'check') L.manual(l.line, 'defaults', `timeout check ${a[1]}: set readinessProbe.timeoutSeconds on the Pods (vipctl's checks take the probe's timing)`)
+          else L.approximate(l.line, 'defaults', `timeout ${a[0]} ${a[1]} -> ${VIPCTL_DEFAULTS[a[0]] !== undefined ? `${VIPCTL_DEFAULTS[a[0]]} ms, vipctl's value (it has no setting for it)` : "vipctl's own timeouts"}`)
+        } else if (kw === 'balance' && ['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (D.balance = a[0]), L.exact(l.line, 'applied to every Service below')
+        else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (D.retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line, 'applied to every Service below')
+        else if (kw === 'option' && ['forwardfor', 'redispatch', 'dontlognull', 'http-keep-alive'].includes(a[0] ?? '')) L.exact(l.line, a[0] === 'forwardfor' ? 'vipctl always sets X-Forwarded-For' : a[0] === 'redispatch' ? 'vipctl redispatches on retries' : "vipctl's default")
+        else if (kw === 'default-server') {
+          D.serverOptions = a
+          L.exact(l.line, 'applied to every server below')
+        } else L.lost(l.line, 'defaults', `not carried over: ${l.text.slice(0, 100)}`)
+      }
+    }
+  }
 
-  const serviceFor = (beName: string, line: number): {name: string; port: number} | undefined => {
+  const serviceFor = (beName: string, line: number): {name: string; port: number; svc: K8s} | undefined => {
     if (services.has(beName)) return services.get(beName)
     const be = backends.get(beName)
     if (!be) {
-      say('VIP5001', line, `backend ${beName}`, 'not defined in this file: the route is not carried over')
+      L.lost(line, where.get(line)!, `backend ${beName} is not defined in this file: the route is not carried over`)
       return undefined
     }
-    const members: Array<{ip: string; port: number}> = []
-    let lbMethod: string | undefined
+    const obj = `${be.kind} ${beName}`
+    L.exact(be.line)
+    const members: Array<{ip: string; port: number; ready: boolean; weight?: number; maxconn?: number; line: number}> = []
+    const ann: Record<string, string> = {}
+    let lbMethod = D.balance
+    let hashType: number | undefined
+    const timeouts = new Map(D.timeouts)
+    let retries = D.retries
+    let retryOn: string[] | undefined
+    let affinity: {seconds: number} | undefined
+    const tls: {seen: boolean; verify?: string; ca?: string; sni?: string; line?: number} = {seen: false}
+    let h2c = false
+    let proxy: string | undefined
+    const check: {path?: string; expect?: string; inter?: string; fall?: string; rise?: string; headers: string[]; line?: number} = {headers: []}
+    let sticky: {table?: number; on?: number; expire?: number} = {}
     for (const l of be.lines) {
       const [kw, ...a] = l.words
       if (kw === 'server' && a[1]) {
         const m = /^(\[?[0-9a-fA-F:.]+\]?):(\d+)$/.exec(a[1])
         const ip = m?.[1]?.replace(/[[\]]/g, '')
-        if (!m || !ip || !isIP(ip)) {
-          say('VIP5001', l.line, `backend ${beName}`, `server ${a[0]} ${a[1]}: only IP:port servers are carried over`)
+        const port = Number(m?.[2])
+        if (!m || !ip || !isIP(ip) || port < 1 || port > 65535) {
+          if (ip === '0.0.0.0' && port === 0) L.exact(l.line, 'an empty slot (vipctl makes its own)')
+          else L.lost(l.line, obj, `server ${a[0]} ${a[1]}: only IP:port servers (ports 1-65535) are carried over`)
           continue
         }
-        if (ip === '0.0.0.0' && m[2] === '0') continue
-        members.push({ip, port: Number(m[2])})
-        const extra = a.slice(2).filter((x) => !['check', 'disabled'].includes(x) && !/^(inter|fall|rise|port|weight|maxconn)$/.test(x) && !/^\d+(ms|s)?$/.test(x))
-        if (extra.length) say('VIP5001', l.line, `backend ${beName}`, `server options ${extra.join(' ')} are not carried over`)
-      } else if (kw === 'balance') {
-        if (['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) lbMethod = a[0]
-        else say('VIP5001', l.line, `backend ${beName}`, `balance ${a.join(' ')} has no vipctl equivalent (roundrobin, leastconn, source)`)
-      } else if (kw === 'mode' || kw === 'hash-type' || (kw === 'timeout' && a[0] === 'check') || (kw === 'option' && a[0] === 'httpchk') || kw === 'http-check') {
-        if (kw === 'option' || kw === 'http-check') {
-          if (!(kw === 'http-check' && a[0] === 'expect')) say('VIP5003', l.line, `backend ${beName}`, `health check "${l.text}": give the Pods a readinessProbe (vipctl derives health checks from readiness probes)`)
+        const o = [...D.serverOptions, ...a.slice(2)]
+        const member = {ip, port, ready: !o.includes('disabled'), line: l.line} as (typeof members)[number]
+        for (let i = 0; i < o.length; i++) {
+          const x = o[i]!
+          const v = o[i + 1]
+          if (x === 'check' || x === 'enabled') continue
+          if (x === 'disabled') continue
+          if (x === 'weight' && /^[0-9]{1,3}$/.test(v ?? '')) (member.weight = Math.max(1, Math.min(256, Number(v)))), i++
+          else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (member.maxconn = Number(v)), i++
+          else if ((x === 'inter' || x === 'fall' || x === 'rise') && v) ((check as Record<string, unknown>)[x] = v), i++
+          else if (x === 'ssl') tls.seen = true
+          else if (x === 'verify' && v) (tls.verify = v), i++
+          else if (x === 'ca-file' && v) (tls.ca = v), i++
+          else if (x === 'sni' && v) (tls.sni = /^str\((.+)\)$/.exec(v)?.[1] ?? tls.sni), i++
+          else if (x === 'verifyhost' && v) (tls.sni = v), i++
+          else if (x === 'check-ssl' || x === 'alpn' || x === 'check-sni') i += x === 'check-ssl' ? 0 : 1
+          else if (x === 'proto' && v === 'h2') (h2c = true), i++
+          else if (x === 'send-proxy' || x === 'send-proxy-v2') proxy = x === 'send-proxy' ? 'v1' : 'v2'
+          else if (x === 'port' && v) (L.manual(l.line, obj, `server ${a[0]}: health checks on port ${v}: give the readinessProbe that port`), i++)
+          else {
+            L.lost(l.line, obj, `server ${a[0]}: option ${x}${v && !/^[a-z-]+$/.test(v) ? ` ${v}` : ''} is not carried over`)
+            if (v && !/^[a-z]/.test(v)) i++
+          }
         }
-      } else if (be.kind === 'listen' && ['bind'].includes(kw ?? '')) {
-        // handled with the listen section below
-      } else say('VIP5001', l.line, `backend ${beName}`, `not carried over: ${l.text.length > 100 ? `${l.text.slice(0, 97)}...` : l.text}`)
+        if (!member.ready) L.exact(l.line, 'disabled: a not-ready endpoint')
+        else L.exact(l.line)
+        members.push(member)
+      } else if (kw === 'balance') {
+        if (['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (lbMethod = a[0]), L.exact(l.line)
+        else L.lost(l.line, obj, `balance ${a.join(' ')} has no vipctl equivalent (roundrobin, leastconn, source)`)
+      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) L.exact(l.line)
+      else if (kw === 'hash-type') (hashType = l.line)
+      else if (kw === 'timeout' && haproxyTime(a[1]) !== undefined && ['connect', 'server', 'tunnel'].includes(a[0] ?? '')) (timeouts.set(a[0]!, {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line))
+      else if (kw === 'timeout' && a[0] === 'check') L.manual(l.line, obj, `timeout check ${a[1]}: set readinessProbe.timeoutSeconds on the Pods`)
+      else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line)
+      else if (kw === 'retry-on') {
+        const mapped = a.map((x) => RETRY_ON[x])
+        if (mapped.every(Boolean)) (retryOn = mapped as string[]), L.exact(l.line)
+        else L.lost(l.line, obj, `retry-on ${a.filter((x) => !RETRY_ON[x]).join(' ')}: vipctl retries on connect-failure, empty-response, response-timeout and 401 403 404 408 425 500-504`)
+      } else if (kw === 'option' && a[0] === 'redispatch') L.exact(l.line, 'vipctl redispatches on retries')
+      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For')
+      else if (kw === 'option' && a[0] === 'httpchk') {
+        // option httpchk [<method>] <uri> [<version>]
+        const uri = a.length >= 3 ? a[2] : a[1]
+        check.path = uri?.startsWith('/') ? uri : '/'
+        check.line = l.line
+      } else if (kw === 'http-check' && a[0] === 'send') {
+        const ui = a.indexOf('uri')
+        if (ui >= 0 && a[ui + 1]) check.path = a[ui + 1]
+        for (let i = a.indexOf('hdr'); i >= 0; i = a.indexOf('hdr', i + 1)) if (a[i + 1] && a[i + 2] !== undefined) check.headers.push(`${a[i + 1]}: ${a[i + 2]}`)
+        check.line ??= l.line
+        L.exact(l.line)
+      } else if (kw === 'http-check' && a[0] === 'expect' && a[1] === 'status' && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(a[2] ?? '')) {
+        check.expect = a[2]
+        L.exact(l.line, `vipctl.io/check-status ${a[2]}`)
+      } else if (kw === 'cookie' && a[0] && /^[A-Za-z0-9_-]{1,64}$/.test(a[0])) {
+        ann['vipctl.io/session-cookie'] = a[0]
+        const rest = a.slice(1).join(' ')
+        if (/^insert( indirect)?( nocache)?( httponly)?( secure)?( dynamic)?$/.test(rest)) L.exact(l.line, 'vipctl.io/session-cookie (vipctl inserts it: indirect, nocache, httponly)')
+        else L.approximate(l.line, obj, `cookie ${a[0]} ${rest} -> an inserted cookie (insert indirect nocache httponly dynamic): ${rest.includes('insert') ? 'its other options change' : 'the application no longer sets or prefixes it'}`)
+      } else if (kw === 'stick-table' && a[0] === 'type') {
+        const ei = a.indexOf('expire')
+        sticky = {...sticky, table: l.line, ...(ei >= 0 && haproxyTime(a[ei + 1]) !== undefined ? {expire: haproxyTime(a[ei + 1])} : {})}
+      } else if (kw === 'stick' && a[0] === 'on' && a[1] === 'src' && a.length === 2) sticky = {...sticky, on: l.line}
+      else if (be.kind === 'listen') continue // the frontend part of a listen section is accounted below
+      else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
+    }
+    // Source persistence: stick-table + stick on src -> sessionAffinity ClientIP with the table's expiry.
+    if (sticky.table !== undefined && sticky.on !== undefined) {
+      affinity = {seconds: Math.max(1, Math.min(86400, Math.round((sticky.expire ?? 10_800_000) / 1000)))}
+      L.exact(sticky.table, `spec.sessionAffinity: ClientIP, timeoutSeconds ${affinity.seconds}`)
+      L.exact(sticky.on)
+    } else {
+      if (sticky.table !== undefined) L.lost(sticky.table, obj, 'a stick-table without "stick on src" is not carried over')
+      if (sticky.on !== undefined) L.lost(sticky.on, obj, '"stick on src" without a stick-table is not carried over')
+    }
+    if (hashType !== undefined) {
+      if (lbMethod === 'source') L.exact(hashType, 'vipctl uses consistent hashing for source balancing')
+      else L.lost(hashType, obj, 'hash-type applies to hash balancing only: not carried over')
+    }
+    // Health check: the probe is the Pods' (manual); its statuses are the Service's.
+    if (check.line !== undefined) {
+      const timing = [check.inter && `periodSeconds from inter ${check.inter}`, check.fall && `failureThreshold ${check.fall}`, check.rise && `successThreshold ${check.rise}`].filter(Boolean).join(', ')
+      L.manual(check.line, obj, `HTTP health check GET ${check.path ?? '/'}${check.headers.length ? ` with headers ${check.headers.join('; ')}` : ''}: give the Pods readinessProbe.httpGet path ${check.path ?? '/'}${check.headers.length ? ' and those httpHeaders' : ''}${timing ? ` (${timing})` : ''}; vipctl derives its checks from readiness probes`)
+    } else if (check.inter || check.fall || check.rise) {
+      L.manual(members[0]?.line ?? be.line, obj, `check timing (${[check.inter && `inter ${check.inter}`, check.fall && `fall ${check.fall}`, check.rise && `rise ${check.rise}`].filter(Boolean).join(', ')}): set readinessProbe periodSeconds, failureThreshold and successThreshold`)
+    }
+    if (check.expect) ann['vipctl.io/check-status'] = check.expect
+    if (lbMethod && lbMethod !== 'roundrobin') ann['vipctl.io/lb-method'] = lbMethod
+    for (const [k, key] of [['connect', 'vipctl.io/timeout-connect'], ['server', 'vipctl.io/timeout-server'], ['tunnel', 'vipctl.io/timeout-tunnel']] as const) {
+      const t = timeouts.get(k)
+      if (!t || t.ms === VIPCTL_DEFAULTS[k]) continue
+      const d = duration(t.ms)
+      if (d) ann[key] = d
+      else L.approximate(t.line, obj, `timeout ${k} ${t.ms} ms is outside 1ms-24h: vipctl's default ${VIPCTL_DEFAULTS[k]} ms applies`)
+    }
+    if (retries && retries.count > 0) {
+      ann['vipctl.io/retries'] = String(retries.count)
+      if (retryOn) ann['vipctl.io/retry-on'] = retryOn.join(',')
+    }
+    if (tls.seen) {
+      ann['vipctl.io/backend-protocol'] = 'https'
+      if (tls.sni) ann['vipctl.io/backend-server-name'] = tls.sni
+      if (tls.verify === 'none') L.approximate(members[0]?.line ?? be.line, obj, 'ssl verify none -> vipctl verifies members\' certificates (against vipctl.io/backend-ca or the system CAs)')
+      if (tls.ca) L.manual(members[0]?.line ?? be.line, obj, `ca-file ${tls.ca}: put it in a Secret's ca.crt and name it with vipctl.io/backend-ca`)
+    } else if (h2c) ann['vipctl.io/backend-protocol'] = 'h2c'
+    if (proxy) ann['vipctl.io/proxy-protocol'] = proxy
+    const weights = members.filter((m) => m.weight !== undefined && m.weight !== 1)
+    if (weights.length) ann['vipctl.io/member-weights'] = weights.map((m) => `${m.ip}=${m.weight}`).join(',')
+    const maxconns = [...new Set(members.map((m) => m.maxconn).filter((x): x is number => x !== undefined))]
+    if (maxconns.length === 1 && members.every((m) => m.maxconn !== undefined)) ann['vipctl.io/max-connections'] = String(maxconns[0])
+    else if (maxconns.length > 0) {
+      ann['vipctl.io/max-connections'] = String(Math.min(...maxconns))
+      L.approximate(members.find((m) => m.maxconn !== undefined)!.line, obj, `maxconn differs per server (${maxconns.join(', ')}) -> ${Math.min(...maxconns)} for every member (vipctl.io/max-connections is per Service)`)
     }
     // vipctl's own output names the Service in a comment-free way: <ns>_<svc>_<port>.
     const own = /^([a-z0-9-]+)_([a-z0-9-]+)_(\d+)(_tcp)?$/.exec(beName)
     const name = own && !taken.has(own[2]!) ? (taken.add(own[2]!), own[2]!) : k8sName(beName, taken)
     const ports = [...new Set(members.map((m) => m.port))]
-    const port = own ? Number(own[3]) : ports.length === 1 ? ports[0]! : 80
+    const port = own && Number(own[3]) >= 1 && Number(own[3]) <= 65535 ? Number(own[3]) : ports.length === 1 ? ports[0]! : 80
     const selector = opts.selectors.get(beName) ?? opts.selectors.get(name)
-    objects.push({
+    const svc: K8s = {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'migrate.vipctl.io/source': `haproxy.cfg:${be.line} ${be.kind} ${beName}`, ...(lbMethod && lbMethod !== 'roundrobin' ? {'vipctl.io/lb-method': lbMethod} : {})}},
-      spec: {...(selector ? {selector} : {}), ports: [{name: 'p', port, protocol: 'TCP', ...(ports.length === 1 && ports[0] !== port ? {targetPort: ports[0]} : {})}]},
-    })
+      metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'migrate.vipctl.io/source': `${path.basename(opts.file)}:${be.line} ${be.kind} ${beName}`, ...ann}},
+      spec: {
+        ...(selector ? {selector} : {}),
+        ports: [{name: 'p', port, protocol: 'TCP', ...(ports.length === 1 && ports[0] !== port ? {targetPort: ports[0]} : {})}],
+        ...(affinity ? {sessionAffinity: 'ClientIP', sessionAffinityConfig: {clientIP: {timeoutSeconds: affinity.seconds}}} : {}),
+      },
+    }
+    objects.push(svc)
     if (!selector) {
-      if (members.length === 0) say('VIP5003', be.line, `backend ${beName}`, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
+      if (members.length === 0) L.manual(be.line, obj, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
       for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }
-    const out = {name, port}
+    const out = {name, port, svc}
     services.set(beName, out)
     return out
   }
 
   for (const fe of sections.filter((x) => x.kind === 'frontend' || x.kind === 'listen')) {
-    const binds: Array<{ip: string; port: number; crt?: string; line: number}> = []
+    const obj = `${fe.kind} ${fe.name}`
+    L.exact(fe.line)
+    const binds: Array<{ip: string; port: number; crts: string[]; line: number; acceptProxy: boolean}> = []
     const acls = new Map<string, Acl>()
+    const aclUsed = new Set<string>()
     const uses: Array<{backend: string; cond: string[]; line: number}> = []
-    let mode = 'http'
+    let mode = D.mode
+    let modeLine: number | undefined
     let dflt: string | undefined
-    let redirect = false
+    let redirect: {code: number; line: number; all: boolean} | undefined
+    const headers = {request: [] as string[], response: [] as string[], lines: [] as number[]}
+    let clientTimeout = D.timeouts.get('client')
     for (const l of fe.lines) {
       const [kw, ...a] = l.words
       if (kw === 'bind') {
         const m = /^(\[?[0-9a-fA-F:.*]*\]?):(\d+)$/.exec(a[0] ?? '')
-        if (!m) {
-          say('VIP5001', l.line, `${fe.kind} ${fe.name}`, `bind ${a[0]}: only ADDRESS:PORT binds are carried over`)
+        const port = Number(m?.[2])
+        if (!m || port < 1 || port > 65535) {
+          L.lost(l.line, obj, `bind ${a[0]}: only ADDRESS:PORT binds (ports 1-65535) are carried over`)
           continue
         }
-        const crt = a.includes('ssl') ? (a[a.indexOf('crt') + 1] ?? (a.includes('crt-list') ? `crt-list:${a[a.indexOf('crt-list') + 1]}` : undefined)) : undefined
-        binds.push({ip: m[1]!.replace(/[[\]]/g, ''), port: Number(m[2]), ...(crt ? {crt} : {}), line: l.line})
-      } else if (kw === 'mode') mode = a[0] ?? 'http'
+        const b = {ip: m[1]!.replace(/[[\]]/g, ''), port, crts: [] as string[], line: l.line, acceptProxy: false}
+        for (let i = 1; i < a.length; i++) {
+          const x = a[i]!
+          if (x === 'ssl') continue
+          if (x === 'crt' && a[i + 1]) b.crts.push(a[++i]!)
+          else if (x === 'crt-list' && a[i + 1]) L.manual(l.line, obj, `crt-list ${a[++i]}: list its certificates as crt, or create their TLS Secrets and spec.tls entries yourself`)
+          else if (x === 'alpn' && a[i + 1]) i++
+          else if (x === 'accept-proxy') b.acceptProxy = true
+          else L.lost(l.line, obj, `bind option ${x} is not carried over`)
+        }
+        if (a.includes('ssl') && b.crts.length === 0 && !a.includes('crt-list')) L.lost(l.line, obj, 'bind ... ssl without crt: no certificate to carry over')
+        binds.push(b)
+        L.exact(l.line)
+      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (mode = a[0]), (modeLine = l.line), L.exact(l.line)
       else if (kw === 'acl' && a[0]) {
         const r = parseAcl(a.slice(1), l.line)
-        if ('unsupported' in r) say('VIP5001', l.line, `${fe.kind} ${fe.name}`, `acl ${a[0]}: ${r.unsupported}`)
+        if ('unsupported' in r) L.lost(l.line, obj, `acl ${a[0]}: ${r.unsupported}`)
         else {
-          if (r.path?.approximate) say('VIP5002', l.line, `${fe.kind} ${fe.name}`, `acl ${a[0]}: ${r.path.approximate}`)
+          if (r.path?.approximate) L.approximate(l.line, obj, `acl ${a[0]}: ${r.path.approximate}`)
+          if (r.hostApproximate) L.approximate(l.line, obj, `acl ${a[0]}: ${r.hostApproximate}`)
           acls.set(a[0], r)
         }
       } else if (kw === 'use_backend' && a[0]) {
         const i = a.indexOf('if')
         const cond = i >= 0 ? a.slice(i + 1) : []
-        if (a.includes('unless') || cond.some((c) => c === '||' || c === 'or' || c.startsWith('!') || c.startsWith('{'))) say('VIP5001', l.line, `${fe.kind} ${fe.name}`, `use_backend ${a[0]}: conditions with unless, ||, ! or anonymous acls are not carried over`)
+        if (a.includes('unless') || cond.some((c) => c === '||' || c === 'or' || c.startsWith('!') || c.startsWith('{'))) L.lost(l.line, obj, `use_backend ${a[0]}: conditions with unless, ||, ! or anonymous acls are not carried over`)
         else uses.push({backend: a[0], cond, line: l.line})
-      } else if (kw === 'default_backend' && a[0]) dflt = a[0]
-      else if (kw === 'http-request' && a[0] === 'redirect' && a[1] === 'scheme' && a[2] === 'https') redirect = true
-      else if (kw === 'option' && ['forwardfor', 'http-server-close', 'httplog', 'tcplog', 'dontlognull'].includes(a[0] ?? '')) say('VIP5001', l.line, `${fe.kind} ${fe.name}`, `option ${a[0]}: not carried over (vipctl sets its own)`)
-      else if (fe.kind === 'listen' && ['server', 'balance', 'option', 'http-check', 'timeout', 'hash-type'].includes(kw ?? '')) continue
-      else say('VIP5001', l.line, `${fe.kind} ${fe.name}`, `not carried over: ${l.text.length > 100 ? `${l.text.slice(0, 97)}...` : l.text}`)
+      } else if (kw === 'default_backend' && a[0]) (dflt = a[0]), L.exact(l.line)
+      else if ((kw === 'http-request' && a[0] === 'redirect' && a[1] === 'scheme' && a[2] === 'https') || (kw === 'redirect' && a[0] === 'scheme' && a[1] === 'https')) {
+        const rest = kw === 'redirect' ? a.slice(2) : a.slice(3)
+        const ci = rest.indexOf('code')
+        const code = ci >= 0 ? Number(rest[ci + 1]) : 302
+        const cond = rest.filter((_, i) => i !== ci && i !== ci + 1 || ci < 0).join(' ')
+        // Unconditional, or only for plain-HTTP connections: both redirect every plain request.
+        const all = cond === '' || /^if !\{ ssl_fc \}$/.test(cond) || /^unless \{ ssl_fc \}$/.test(cond)
+        if (!all) L.lost(l.line, obj, `redirect with the condition "${cond}": vipctl redirects the Ingress's TLS hosts; not carried over`)
+        else redirect = {code, line: l.line, all}
+      } else if ((kw === 'http-request' || kw === 'http-response') && ['set-header', 'add-header', 'del-header'].includes(a[0] ?? '')) {
+        const [op, name, value, ...rest] = a.slice(0)
+        const v = op === 'del-header' ? undefined : value
+        const ok = name && /^[A-Za-z0-9_-]{1,64}$/.test(name) && (op === 'del-header' ? value === undefined && rest.length === 0 : v !== undefined && rest.length === 0 && !/[%"'\\$#]/.test(v))
+        if (!ok) L.lost(l.line, obj, `${kw} ${op} ${name ?? ''}: only unconditional header rules with literal values are carried over (vipctl.io/${kw === 'http-request' ? 'request' : 'response'}-headers)`)
+        else {
+          const rule = op === 'del-header' ? `remove ${name}` : `${op === 'set-header' ? 'set' : 'add'} ${name}: ${v}`
+          ;(kw === 'http-request' ? headers.request : headers.response).push(rule)
+          headers.lines.push(l.line)
+        }
+      } else if (kw === 'timeout' && a[0] === 'client' && haproxyTime(a[1]) !== undefined) (clientTimeout = {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line)
+      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For')
+      else if (kw === 'option' && ['httplog', 'tcplog', 'dontlognull', 'http-server-close', 'http-keep-alive'].includes(a[0] ?? '')) L.lost(l.line, obj, `option ${a[0]}: not carried over (vipctl sets its own)`)
+      else if (fe.kind === 'listen' && ['server', 'balance', 'option', 'http-check', 'timeout', 'hash-type', 'cookie', 'stick-table', 'stick', 'retries', 'retry-on'].includes(kw ?? '')) continue
+      else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
     }
     if (fe.kind === 'listen') dflt = fe.name
     if (binds.length === 0) {
-      say('VIP5001', fe.line, `${fe.kind} ${fe.name}`, 'no bind line: not carried over')
+      L.lost(fe.line, obj, 'no bind line: not carried over')
       continue
     }
     const vipOf = (b: {ip: string; line: number}) => {
       if (b.ip === '' || b.ip === '*' || b.ip === '0.0.0.0' || b.ip === '::') {
-        say('VIP5003', b.line, `${fe.kind} ${fe.name}`, 'bound to every address: set the VIP with vipctl.io/vip (or vipctl --vip / --vip-pool)')
+        L.manual(b.line, obj, 'bound to every address: set the VIP with vipctl.io/vip (or vipctl --vip / --vip-pool)')
         return undefined
       }
       return b.ip
     }
+    const listenerAnn: Record<string, string> = {}
+    if (binds.some((b) => b.acceptProxy)) listenerAnn['vipctl.io/accept-proxy'] = 'true'
+    if (clientTimeout && clientTimeout.ms !== VIPCTL_DEFAULTS.client) {
+      const d = duration(clientTimeout.ms)
+      if (d) listenerAnn['vipctl.io/timeout-client'] = d
+    }
     if (mode === 'tcp') {
       const s = dflt ? serviceFor(dflt, fe.line) : undefined
-      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name)
-      if (!svc) {
-        say('VIP5001', fe.line, `${fe.kind} ${fe.name}`, 'a TCP frontend without default_backend is not carried over')
+      if (!s) {
+        L.lost(fe.line, obj, 'a TCP frontend without default_backend is not carried over')
         continue
       }
       const vip = vipOf(binds[0]!)
-      const spec = svc.spec as Record<string, unknown>
+      const spec = s.svc.spec as Record<string, unknown>
       spec.type = 'LoadBalancer'
       spec.loadBalancerClass = 'vipctl.io/lb'
       ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = binds[0]!.port
-      if (vip) svc.metadata.annotations!['vipctl.io/vip'] = vip
-      if (binds.length > 1) say('VIP5001', binds[1]!.line, `${fe.kind} ${fe.name}`, 'only the first bind of a TCP frontend is carried over')
+      Object.assign(s.svc.metadata.annotations!, listenerAnn, vip ? {'vipctl.io/vip': vip} : {})
+      if (binds[0]!.crts.length)
+        L.approximate(binds[0]!.line, obj, `TLS terminated by HAProxy on a TCP listener -> passed through as TCP by vipctl (a LoadBalancer Service): the members must speak TLS themselves (certificates ${binds[0]!.crts.join(', ')} are not used), or serve them through an HTTP Ingress with spec.tls`)
+      for (const b of binds.slice(1)) L.lost(b.line, obj, 'only the first bind of a TCP frontend is carried over (one LoadBalancer port)')
+      for (const u of uses) L.lost(u.line, obj, 'use_backend in a TCP frontend: only default_backend is carried over')
+      for (const x of headers.lines) L.lost(x, obj, 'header rules apply to HTTP only')
       continue
     }
     const rules = new Map<string, Array<{path: string; pathType: string; backend: {service: {name: string; port: {number: number}}}}>>()
     for (const u of uses) {
       const conds = u.cond.map((c) => acls.get(c))
       if (conds.some((c) => !c)) {
-        say('VIP5001', u.line, `${fe.kind} ${fe.name}`, `use_backend ${u.backend}: an acl in "${u.cond.join(' ')}" was not carried over`)
+        L.lost(u.line, obj, `use_backend ${u.backend}: an acl in "${u.cond.join(' ')}" was not carried over`)
         continue
       }
       const hostAcl = conds.find((c) => c!.hosts || c!.hostWildcard)
       const pathAcl = conds.find((c) => c!.path)
       if (conds.length > (hostAcl ? 1 : 0) + (pathAcl ? 1 : 0)) {
-        say('VIP5001', u.line, `${fe.kind} ${fe.name}`, `use_backend ${u.backend}: more than one host and one path acl is not carried over`)
+        L.lost(u.line, obj, `use_backend ${u.backend}: more than one host and one path acl is not carried over`)
         continue
       }
       const s = serviceFor(u.backend, u.line)
       if (!s) continue
+      for (const c of u.cond) aclUsed.add(c)
+      L.exact(u.line)
       const hosts = hostAcl ? (hostAcl.hosts ?? [hostAcl.hostWildcard!]) : ['']
       const p = pathAcl?.path ?? {path: '/', pathType: 'Prefix' as const}
       for (const h of hosts) {
         const list = rules.get(h) ?? []
         if (!list.some((r) => r.path === p.path && r.pathType === p.pathType)) list.push({path: p.path, pathType: p.pathType, backend: {service: {name: s.name, port: {number: s.port}}}})
-        else say('VIP5002', u.line, `${fe.kind} ${fe.name}`, `use_backend ${u.backend}: ${h || '(any host)'}${p.path} was already routed by an earlier use_backend, which wins in HAProxy; this one is left out`)
+        else L.approximate(u.line, obj, `use_backend ${u.backend}: ${h || '(any host)'}${p.path} was already routed by an earlier use_backend, which wins in HAProxy; this one is left out`)
         rules.set(h, list)
       }
     }
+    for (const [name, acl] of acls) if (!aclUsed.has(name)) L.lost(acl.line, obj, `acl ${name} is used by no use_backend carried over`)
+    for (const [name, acl] of acls) if (aclUsed.has(name)) L.exact(acl.line)
     const d = dflt ? serviceFor(dflt, fe.line) : undefined
     if (rules.size === 0 && !d) {
-      say('VIP5001', fe.line, `${fe.kind} ${fe.name}`, 'no use_backend or default_backend could be carried over: no Ingress')
+      L.lost(fe.line, obj, 'no use_backend or default_backend could be carried over: no Ingress')
       continue
     }
-    const http = binds.find((b) => !b.crt)
-    const https = binds.find((b) => b.crt)
+    const http = binds.find((b) => b.crts.length === 0)
+    const https = binds.find((b) => b.crts.length > 0)
+    for (const b of binds) if (b !== http && b !== https) L.lost(b.line, obj, `another ${b.crts.length ? 'TLS' : 'plain'} bind on ${b.ip}:${b.port}: an Ingress has one HTTP and one HTTPS port`)
     const vip = vipOf(https ?? http!)
-    const annotations: Record<string, string> = {'migrate.vipctl.io/source': `haproxy.cfg:${fe.line} ${fe.kind} ${fe.name}`, ...(vip ? {'vipctl.io/vip': vip} : {})}
+    const annotations: Record<string, string> = {'migrate.vipctl.io/source': `${path.basename(opts.file)}:${fe.line} ${fe.kind} ${fe.name}`, ...(vip ? {'vipctl.io/vip': vip} : {})}
     if (http && http.port !== 80) annotations['vipctl.io/http-port'] = String(http.port)
     if (https && https.port !== 443) annotations['vipctl.io/https-port'] = String(https.port)
-    const spec: Record<string, unknown> = {ingressClassName: 'vipctl'}
+    if (headers.request.length) annotations['vipctl.io/request-headers'] = headers.request.join('\n')
+    if (headers.response.length) annotations['vipctl.io/response-headers'] = headers.response.join('\n')
+    for (const x of headers.lines) L.exact(x, 'vipctl.io/request-headers or response-headers on the Ingress')
+    // Listener settings (accept-proxy, client timeout) are the IngressClass's, the operator's object.
+    const spec: Record<string, unknown> = {ingressClassName: Object.keys(listenerAnn).length ? listenerClass(objects, listenerAnn) : 'vipctl'}
     if (d) spec.defaultBackend = {service: {name: d.name, port: {number: d.port}}}
     if (https) {
       annotations['vipctl.io/ssl-redirect'] = redirect ? 'true' : 'false'
-      const base = path.basename(https.crt!).replace(/\.(pem|crt)$/, '')
-      const secretName = k8sName(base, new Set(), 'tls')
-      const pem = https.crt!.startsWith('crt-list:') ? undefined : opts.readFile?.(https.crt!)
-      const cert = pem ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0] : undefined
-      const key = pem ? /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0] : undefined
-      const names = cert ? pemNames(cert) : undefined
-      const hosts = [...rules.keys()].filter((h) => {
-        if (h === '' || !names || certCovers(names, h)) return h !== ''
-        say('VIP5002', https.line, `${fe.kind} ${fe.name}`, `certificate ${https.crt} does not cover ${h}: left out of spec.tls (served with the default certificate, without the HTTPS redirect)`)
-        return false
-      })
-      spec.tls = [{...(hosts.length ? {hosts} : {}), secretName}]
-      if (cert && key) {
-        try {
-          new X509Certificate(cert)
-          secrets.push({apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: {name: secretName, namespace}, data: {'tls.crt': Buffer.from(`${cert}\n`).toString('base64'), 'tls.key': Buffer.from(`${key}\n`).toString('base64')}})
-        } catch {
-          say('VIP5003', https.line, `${fe.kind} ${fe.name}`, `${https.crt} is not a PEM certificate: create the TLS Secret ${secretName} yourself`)
-        }
-      } else say('VIP5003', https.line, `${fe.kind} ${fe.name}`, `create the TLS Secret yourself: kubectl create secret tls ${secretName} -n ${namespace} --cert=... --key=... (from ${https.crt}; or pass --cert-dir and --out)`)
-    } else if (redirect) say('VIP5002', fe.line, `${fe.kind} ${fe.name}`, 'redirects to HTTPS but binds no TLS port here: add spec.tls to the Ingress for vipctl to redirect')
+      // Every certificate: one TLS Secret each, with the hosts it covers (SNI); hosts no certificate covers are said.
+      const tls: Array<{hosts?: string[]; secretName: string}> = []
+      const covered = new Set<string>()
+      const secretNames = new Set<string>()
+      for (const crt of https.crts) {
+        const base = path.basename(crt).replace(/\.(pem|crt)$/, '')
+        const secretName = k8sName(base, secretNames, 'tls')
+        const pem = opts.readFile?.(crt)
+        const cert = pem ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0] : undefined
+        const key = pem ? /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0] : undefined
+        const names = cert ? pemNames(cert) : undefined
+        const hosts = [...rules.keys()].filter((h) => h !== '' && !covered.has(h) && (!names || certCovers(names, h)))
+        for (const h of hosts) covered.add(h)
+        tls.push({...(hosts.length ? {hosts} : {}), secretName})
+        if (cert && key) {
+          try {
+            new X509Certificate(cert)
+            secrets.push({apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: {name: secretName, namespace}, data: {'tls.crt': Buffer.from(`${cert}\n`).toString('base64'), 'tls.key': Buffer.from(`${key}\n`).toString('base64')}})
+          } catch {
+            L.manual(https.line, obj, `${crt} is not a PEM certificate: create the TLS Secret ${secretName} yourself`)
+          }
+        } else L.manual(https.line, obj, `create the TLS Secret yourself: kubectl create secret tls ${secretName} -n ${namespace} --cert=... --key=... (from ${crt}; or pass --cert-dir and --out)`)
+      }
+      const uncovered = [...rules.keys()].filter((h) => h !== '' && !covered.has(h))
+      if (uncovered.length) L.approximate(https.line, obj, `no certificate covers ${uncovered.join(', ')}: left out of spec.tls (served with the default certificate, without the HTTPS redirect)`)
+      spec.tls = tls
+      if (redirect) {
+        const changes: string[] = []
+        if (redirect.code !== 308) changes.push(`status ${redirect.code} -> 308`)
+        if (uncovered.length || rules.has('') || d) changes.push(`every plain-HTTP request -> only requests for the TLS hosts (${[...covered].join(', ') || 'none'}); ${[uncovered.length ? `${uncovered.join(', ')}` : '', rules.has('') ? 'rules without a host' : '', d ? 'the default backend' : ''].filter(Boolean).join(', ')} stay on plain HTTP`)
+        if (changes.length) L.approximate(redirect.line, obj, `redirect to HTTPS: ${changes.join('; ')}`)
+        else L.exact(redirect.line, 'vipctl.io/ssl-redirect: "true"')
+      }
+    } else if (redirect) L.approximate(redirect.line, obj, 'redirects to HTTPS but binds no TLS port here: not carried over (add spec.tls to the Ingress for vipctl to redirect); plain HTTP is served instead')
     if (rules.size) spec.rules = [...rules.entries()].map(([host, paths]) => ({...(host ? {host} : {}), http: {paths}}))
+    if (modeLine === undefined && D.mode !== 'http') L.exact(fe.line)
     objects.push({apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: k8sName(fe.name, taken), namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations}, spec})
   }
-  for (const be of backends.values()) if (be.kind === 'backend' && !services.has(be.name)) say('VIP5001', be.line, `backend ${be.name}`, 'no frontend uses it: not carried over')
+  for (const be of backends.values()) if (be.kind === 'backend' && !services.has(be.name)) {
+    L.lost(be.line, `backend ${be.name}`, 'no frontend uses it: not carried over')
+    for (const l of be.lines) L.lost(l.line, `backend ${be.name}`, 'in a backend no frontend uses')
+  }
+  const ledger = L.close((line) => where.get(line) ?? 'haproxy.cfg')
   const lineOf = (x: Diagnostic) => (x.origin && 'line' in x.origin ? x.origin.line : 0)
-  return {objects, secrets, report: report.map((x, i) => ({x, i})).sort((a, b) => lineOf(a.x) - lineOf(b.x) || a.i - b.i).map((y) => y.x)}
+  return {objects, secrets, ledger, report: L.report.map((x, i) => ({x, i})).sort((a, b) => lineOf(a.x) - lineOf(b.x) || a.i - b.i).map((y) => y.x)}
+}
+
+function sectionHeader(s: CfgSection): string {
+  return `${s.kind === 'other' ? '' : s.kind}${s.name ? ` ${s.name}` : ''}`.trim()
 }

@@ -37,9 +37,9 @@ export interface MigrateResult {
   report: Diagnostic[]
 }
 
-interface Member {ip: string; port: number; line: number}
-interface Group {name: string; type: string; line: number; members: Member[]; monitors: string[]; comment?: string}
-interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: string[]; comment?: string}
+interface Member {ip: string; port: number; line: number; ready?: boolean; weight?: number}
+interface Group {name: string; type: string; line: number; members: Member[]; monitors: string[]; comment?: string; svrTimeout?: number; maxClient?: number}
+interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: string[]; comment?: string; opts: Record<string, string>}
 interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: string; certkeys: string[]}
 
 const LB_METHODS: Record<string, string> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
@@ -163,6 +163,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
   const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) =>
     report.push({severity: severityOf(code), code, object, message, origin: at(line)})
+  /** The input's file name as provenance (its directory is the user's business, not the objects'). */
+  const src = opts.file.replace(/^.*\//, '')
 
   const servers = new Map<string, string>()
   const services = new Map<string, {ip: string; port: number; type: string; line: number; monitors: string[]}>()
@@ -202,16 +204,30 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
           return true
         }
         case 'add servicegroup':
-          groups.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), line: c.line, members: [], monitors: [], ...(c.opts.comment ? {comment: c.opts.comment} : {})})
-          for (const o of Object.keys(c.opts).filter((o) => o !== 'comment')) say('VIP5001', c.line, `serviceGroup ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
+          groups.set(name, {
+            name,
+            type: (c.args[1] ?? '').toUpperCase(),
+            line: c.line,
+            members: [],
+            monitors: [],
+            ...(c.opts.comment ? {comment: c.opts.comment} : {}),
+            ...(/^[0-9]{1,5}$/.test(c.opts.svrtimeout ?? '') ? {svrTimeout: Number(c.opts.svrtimeout)} : {}),
+            ...(/^[0-9]{1,7}$/.test(c.opts.maxclient ?? '') && Number(c.opts.maxclient) > 0 ? {maxClient: Number(c.opts.maxclient)} : {}),
+          })
+          for (const o of Object.keys(c.opts).filter((o) => !['comment', 'svrtimeout', 'maxclient'].includes(o))) say('VIP5001', c.line, `serviceGroup ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
+          if (c.opts.svrtimeout !== undefined && !/^[0-9]{1,5}$/.test(c.opts.svrtimeout)) say('VIP5001', c.line, `serviceGroup ${name}`, `-svrTimeout ${c.opts.svrtimeout} is not a number of seconds`)
           return true
         case 'bind servicegroup': {
           const g = groups.get(name)
           if (!g) return false
           if (c.opts.monitorname !== undefined) return g.monitors.push(c.opts.monitorname), true
           const ip = ipOf(c.args[1] ?? '')
-          if (!ip || !/^\d+$/.test(c.args[2] ?? '')) return false
-          g.members.push({ip, port: Number(c.args[2]), line: c.line})
+          const port = Number(c.args[2])
+          if (!ip || !/^\d+$/.test(c.args[2] ?? '') || port < 1 || port > 65535) return false
+          const weight = /^[0-9]{1,3}$/.test(c.opts.weight ?? '') && Number(c.opts.weight) >= 1 ? Number(c.opts.weight) : undefined
+          // -state DISABLED: a member taken out of service: carried over as a not-ready endpoint.
+          g.members.push({ip, port, line: c.line, ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED', ...(weight !== undefined ? {weight} : {})})
+          for (const o of Object.keys(c.opts).filter((o) => !['weight', 'state'].includes(o))) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: option -${o} ${c.opts[o]} is not carried over`)
           return true
         }
         case 'bind service': {
@@ -224,12 +240,12 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
           monitors.set(name, c)
           return true
         case 'add lb vserver': {
-          const v: Lbv = {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '0.0.0.0', port: Number(c.args[3] ?? 0), line: c.line, bound: []}
+          const v: Lbv = {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '0.0.0.0', port: Number(c.args[3] ?? 0), line: c.line, bound: [], opts: c.opts}
           if (c.opts.lbmethod) v.lbMethod = c.opts.lbmethod.toUpperCase()
           if (c.opts.persistencetype) v.persistence = c.opts.persistencetype.toUpperCase()
           if (c.opts.comment) v.comment = c.opts.comment
           lbvs.set(name, v)
-          for (const o of Object.keys(c.opts).filter((o) => !['lbmethod', 'persistencetype', 'comment', 'clttimeout'].includes(o)))
+          for (const o of Object.keys(c.opts).filter((o) => !['lbmethod', 'persistencetype', 'comment', 'clttimeout', 'timeout', 'cookiename', 'persistencebackup', 'backuppersistencetimeout'].includes(o)))
             say('VIP5001', c.line, `lb vserver ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
           return true
         }
@@ -240,6 +256,10 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
           return true
         }
         case 'add cs vserver':
+          if (!(Number(c.args[3]) >= 1 && Number(c.args[3]) <= 65535)) {
+            say('VIP5001', c.line, `cs vserver ${name}`, `port ${c.args[3] ?? '(none)'} is not a port 1-65535: not carried over`)
+            return true
+          }
           csvs.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '', port: Number(c.args[3] ?? 0), line: c.line, policies: [], certkeys: []})
           return true
         case 'add cs action':
@@ -330,18 +350,40 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         if (v.lbMethod !== 'ROUNDROBIN') annotations['vipctl.io/lb-method'] = LB_METHODS[v.lbMethod]!
       } else say('VIP5001', v.line, `lb vserver ${v.name}`, `-lbMethod ${v.lbMethod} has no vipctl equivalent (roundrobin, leastconn, source); round robin is used`)
     }
-    if (v.persistence && v.persistence !== 'NONE') say('VIP5001', v.line, `lb vserver ${v.name}`, `-persistenceType ${v.persistence} is not carried over (vipctl has no session persistence)`)
+    // Persistence: SOURCEIP -> sessionAffinity ClientIP (minutes -> seconds); COOKIEINSERT -> vipctl.io/session-cookie.
+    let affinity: number | undefined
+    const minutes = (s: string | undefined, dflt: number) => (/^[0-9]{1,4}$/.test(s ?? '') ? Number(s) : dflt)
+    if (v.persistence === 'SOURCEIP') affinity = Math.max(1, minutes(v.opts.timeout, 2)) * 60
+    else if (v.persistence === 'COOKIEINSERT') {
+      const given = /^[A-Za-z0-9_-]{1,64}$/.test(v.opts.cookiename ?? '') ? v.opts.cookiename! : undefined
+      const cookie = given ?? `NSC_${name.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64)
+      annotations['vipctl.io/session-cookie'] = cookie
+      if (!given) say('VIP5002', v.line, `lb vserver ${v.name}`, `COOKIEINSERT without -cookieName: NetScaler's generated cookie name -> ${cookie}; clients holding the old cookie are balanced anew once`)
+      if ((v.opts.persistencebackup ?? '').toUpperCase() === 'SOURCEIP') affinity = Math.max(1, minutes(v.opts.backuppersistencetimeout, 2)) * 60
+      if (v.opts.timeout && v.opts.timeout !== '0') say('VIP5002', v.line, `lb vserver ${v.name}`, `-timeout ${v.opts.timeout} (the cookie's lifetime in minutes) -> a session cookie (vipctl's inserted cookie has no expiry)`)
+    } else if (v.persistence && v.persistence !== 'NONE') say('VIP5001', v.line, `lb vserver ${v.name}`, `-persistenceType ${v.persistence} is not carried over (vipctl persists by source address or an inserted cookie)`)
+    const gs = v.bound.map((b) => groups.get(b)).filter((g): g is Group => Boolean(g))
+    const svr = [...new Set(gs.map((g) => g.svrTimeout).filter((x): x is number => x !== undefined))]
+    if (svr.length) annotations['vipctl.io/timeout-server'] = `${Math.min(...svr)}s`
+    const maxc = [...new Set(gs.map((g) => g.maxClient).filter((x): x is number => x !== undefined))]
+    if (maxc.length) annotations['vipctl.io/max-connections'] = String(Math.min(...maxc))
+    const weighted = members.filter((m) => m.weight !== undefined && m.weight !== 1)
+    if (weighted.length) annotations['vipctl.io/member-weights'] = weighted.map((m) => `${m.ip}=${m.weight}`).join(',')
     for (const m of new Set(monitorNames)) {
       const mc = monitors.get(m)
-      say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${mc.opts.httprequest ? ` "${mc.opts.httprequest}"` : ''}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe (vipctl derives health checks from readiness probes)`)
+      const code = mc?.opts.respcode
+      if (code && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(code)) annotations['vipctl.io/check-status'] = code
+      const timing = mc ? [mc.opts.interval && `periodSeconds ${mc.opts.interval}`, mc.opts.resptimeout && `timeoutSeconds ${mc.opts.resptimeout}`, mc.opts.retries && `failureThreshold ${mc.opts.retries}`, mc.opts.successretries && `successThreshold ${mc.opts.successretries}`].filter(Boolean).join(', ') : ''
+      say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${mc.opts.httprequest ? ` "${mc.opts.httprequest}"` : ''}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe${timing ? ` (${timing})` : ''}${code ? `; its statuses ${code} are kept as vipctl.io/check-status` : ''} (vipctl derives health checks from readiness probes)`)
     }
     const svc: K8s = {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'migrate.vipctl.io/source': `ns.conf:${v.line} lb vserver ${v.name}`, ...annotations}},
+      metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'migrate.vipctl.io/source': `${src}:${v.line} lb vserver ${v.name}`, ...annotations}},
       spec: {
         ...(selector ? {selector} : {}),
         ports: [{name: 'p', port, protocol: 'TCP', ...(targetPorts.length === 1 && targetPorts[0] !== port ? {targetPort: targetPorts[0]} : {})}],
+        ...(affinity !== undefined ? {sessionAffinity: 'ClientIP', sessionAffinityConfig: {clientIP: {timeoutSeconds: Math.min(86400, affinity)}}} : {}),
       },
     }
     objects.push(svc)
@@ -355,9 +397,18 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     return out
   }
 
+  // An addressable vserver's -cltTimeout (seconds; NetScaler's default 180) -> the listener's vipctl.io/timeout-client.
+  const clientTimeout = (v: {opts: Record<string, string>}): Record<string, string> => {
+    const t = /^[0-9]{1,5}$/.test(v.opts.clttimeout ?? '') ? Number(v.opts.clttimeout) : undefined
+    return t !== undefined && t !== 180 && t > 0 && t <= 86400 ? {'vipctl.io/timeout-client': `${t}s`} : {}
+  }
   // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
   for (const v of lbvs.values()) {
     if (v.ip === '0.0.0.0' || v.ip === '') continue
+    if (!(v.port >= 1 && v.port <= 65535)) {
+      say('VIP5001', v.line, `lb vserver ${v.name}`, `port ${v.port} is not a port 1-65535: the addressable lb vserver is not carried over`)
+      continue
+    }
     if (v.type === 'TCP') {
       const s = serviceFor(v.name, v.line)
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
@@ -367,11 +418,16 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         spec.loadBalancerClass = 'vipctl.io/lb'
         ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = v.port
         svc.metadata.annotations!['vipctl.io/vip'] = v.ip
+        Object.assign(svc.metadata.annotations!, clientTimeout(v))
       }
     } else if (v.type === 'HTTP') {
       const s = serviceFor(v.name, v.line)
-      if (s)
-        objects.push(ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', {defaultBackend: {service: {name: s.name, port: {number: s.port}}}}, `ns.conf:${v.line} lb vserver ${v.name}`))
+      if (s) {
+        const ing = ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', {ingressClassName: 'vipctl', defaultBackend: {service: {name: s.name, port: {number: s.port}}}}, `${src}:${v.line} lb vserver ${v.name}`)
+        const settings = clientTimeout(v)
+        if (Object.keys(settings).length) (ing.spec as Record<string, unknown>).ingressClassName = listenerClass(objects, settings)
+        objects.push(ing)
+      }
     } else say('VIP5001', v.line, `lb vserver ${v.name}`, `an addressable ${v.type} lb vserver is not carried over (TCP and HTTP are)`)
   }
 
@@ -427,7 +483,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       const key = `${namespace}/${ingName}`
       let e = ingresses.get(key)
       if (!e) {
-        e = {obj: ingress(ingName, namespace, v.ip, v.port, v.type === 'SSL' ? 'https' : 'http', {ingressClassName: 'vipctl'}, `ns.conf:${v.line} cs vserver ${v.name}`), rules: new Map(), tls: new Map()}
+        e = {obj: ingress(ingName, namespace, v.ip, v.port, v.type === 'SSL' ? 'https' : 'http', {ingressClassName: 'vipctl'}, `${src}:${v.line} cs vserver ${v.name}`), rules: new Map(), tls: new Map()}
         ingresses.set(key, e)
         taken.add(ingName)
       } else {
@@ -460,7 +516,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       // NetScaler takes the first match by priority; Kubernetes the most specific. Say where that differs.
       // Path matching is the routing module's (src/model/routing.ts), the same that every target and trace use.
       const shadow = seen.find((x) => x.m.host === m.host && x.m.pathType === 'Prefix' && pathMatches({path: x.m.path, pathType: 'Prefix'}, m.path) && !(x.m.path === m.path && m.pathType === 'Exact'))
-      if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `never matches on NetScaler (policy ${shadow.name} at ns.conf:${shadow.line} comes first); in Kubernetes the longer path wins`)
+      if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `never matches on NetScaler (policy ${shadow.name} at ${src}:${shadow.line} comes first); in Kubernetes the longer path wins`)
       seen.push({m, name: p.name, line: pol.line})
       const s = serviceFor(lbvName, pol.line)
       if (!s) continue
@@ -522,6 +578,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     if (v.type === 'SSL' && ![...csvs.values()].some((x) => x.ip === v.ip && x.type === 'HTTP'))
       say('VIP5002', v.line, `cs vserver ${v.name}`, 'vipctl also listens on HTTP for an Ingress with TLS (with vipctl.io/ssl-redirect "false" the routes are served there too)')
   }
+  // An lb vserver nothing carried over uses (no cs vserver routes to it, no address of its own): said, never dropped.
+  for (const v of lbvs.values()) if (!svcOf.has(v.name) && (v.ip === '0.0.0.0' || v.ip === '')) say('VIP5001', v.line, `lb vserver ${v.name}`, 'no cs vserver carried over uses it and it has no address: not carried over')
   for (const e of ingresses.values()) {
     const spec = e.obj.spec as Record<string, unknown>
     if (e.tls.size) spec.tls = [...e.tls.entries()].map(([secretName, hosts]) => ({...(hosts.length ? {hosts} : {}), secretName}))
@@ -533,8 +591,28 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   return {objects, secrets, report: report.map((d, i) => ({d, i})).sort((a, b) => lineOf(a.d) - lineOf(b.d) || a.i - b.i).map((x) => x.d)}
 }
 
+/**
+ * Listener settings of an HTTP listener (PROXY protocol, client timeout) belong to an IngressClass, the operator's
+ * object: one class per distinct setting, `vipctl-<hash>`, with vipctl's controller; the class "vipctl" is
+ * emitted with it (once a cluster has IngressClasses of vipctl's controller, only those classes are served).
+ * Returns the class name to put on the Ingress.
+ */
+export function listenerClass(objects: K8s[], settings: Record<string, string>): string {
+  const ensure = (name: string, annotations: Record<string, string>) => {
+    if (!objects.some((o) => o.kind === 'IngressClass' && o.metadata.name === name))
+      objects.push({apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: {name, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, ...(Object.keys(annotations).length ? {annotations} : {})}, spec: {controller: 'vipctl.io/ingress-controller'}})
+  }
+  ensure('vipctl', {})
+  const keys = Object.keys(settings).sort()
+  if (keys.length === 0) return 'vipctl'
+  const tag = keys.map((k) => `${k.replace('vipctl.io/', '')}-${settings[k]}`).join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-')
+  const name = `vipctl-${tag}`.slice(0, 63).replace(/-+$/, '')
+  ensure(name, settings)
+  return name
+}
+
 /** Selectorless Service endpoints: one EndpointSlice per port and address family, every member ready. */
-export function endpointSlices(service: string, namespace: string, members: Array<{ip: string; port: number}>): K8s[] {
+export function endpointSlices(service: string, namespace: string, members: Array<{ip: string; port: number; ready?: boolean}>): K8s[] {
   const out: K8s[] = []
   for (const p of [...new Set(members.map((m) => m.port))])
     for (const fam of [4, 6] as const) {
@@ -546,7 +624,7 @@ export function endpointSlices(service: string, namespace: string, members: Arra
           metadata: {name: `${service}-migrated-${p}${fam === 6 ? '-v6' : ''}`, namespace, labels: {'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'vipctl-migrate'}},
           addressType: fam === 4 ? 'IPv4' : 'IPv6',
           ports: [{name: 'p', port: p, protocol: 'TCP'}],
-          endpoints: ms.map((m) => ({addresses: [m.ip], conditions: {ready: true}})),
+          endpoints: ms.map((m) => ({addresses: [m.ip], conditions: {ready: m.ready ?? true}})),
         })
     }
   return out

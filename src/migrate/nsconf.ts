@@ -23,7 +23,7 @@ export interface NsCommand {
 const TWO_WORD = new Set(['lb vserver', 'lb monitor', 'cs vserver', 'cs action', 'cs policy', 'ssl certkey', 'ssl vserver', 'responder action', 'responder policy', 'rewrite action', 'rewrite policy', 'ns ip', 'ns config', 'ns feature', 'ns mode', 'ns tcpprofile', 'ns httpprofile', 'lb group', 'gslb vserver', 'appfw policy', 'system user'])
 
 /** Splits one logical line into words (quotes removed, escapes resolved). */
-export function words(text: string, line: number): string[] {
+export function words(text: string, line: number, file = 'ns.conf'): string[] {
   const out: string[] = []
   let i = 0
   while (i < text.length) {
@@ -33,7 +33,7 @@ export function words(text: string, line: number): string[] {
       i++
       let w = ''
       for (;;) {
-        if (i >= text.length) throw new DataError(`ns.conf:${line}: unterminated quoted string`)
+        if (i >= text.length) throw new DataError(`${file}:${line}: unterminated quoted string`)
         const c = text[i]!
         if (c === '\\' && i + 1 < text.length) {
           w += text[i + 1]
@@ -57,8 +57,8 @@ export function words(text: string, line: number): string[] {
   return out
 }
 
-export function parseNsConf(text: string): NsCommand[] {
-  if (text.length > 32 * 1024 * 1024) throw new DataError('ns.conf: larger than 32 MiB')
+export function parseNsConf(text: string, file = 'ns.conf'): NsCommand[] {
+  if (text.length > 32 * 1024 * 1024) throw new DataError(`${file}: larger than 32 MiB`)
   const out: NsCommand[] = []
   const lines = text.split(/\r?\n/)
   for (let n = 0; n < lines.length; n++) {
@@ -67,7 +67,7 @@ export function parseNsConf(text: string): NsCommand[] {
     while (l.endsWith('\\') && n + 1 < lines.length) l = `${l.slice(0, -1)} ${lines[++n]!}`
     const trimmed = l.trim()
     if (trimmed === '' || trimmed.startsWith('#')) continue
-    const w = words(trimmed, start)
+    const w = words(trimmed, start, file)
     const verb = w[0]!.toLowerCase()
     let rest = w.slice(1)
     let entity = (rest[0] ?? '').toLowerCase()

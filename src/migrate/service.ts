@@ -1,7 +1,8 @@
 /** `vipctl migrate netscaler`: read ns.conf, ask (on a terminal) or take (flags) what cannot be inferred, convert, print or write. */
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
+import {ledgerCounts, type Account, type LedgerLine} from './ledger.js'
 import path from 'node:path'
 import {stringify} from 'yaml'
 import {writeTree} from '../core/files.js'
@@ -18,7 +19,17 @@ export interface MigrateFlags {
   selector?: string[]
   'cert-dir'?: string
   out?: string
+  /** Write the whole report (text) here; stderr then shows a summary. */
+  report?: string
   'no-prompt': boolean
+}
+
+/** What migrate returns besides the objects: the report (every finding) and the ledger (every line's account). */
+export interface MigrateOutcome {
+  result: DocResult<{items: K8s[]; secrets: string[]; report: MigrateResult['report']; ledger: LedgerLine[]; counts: Record<Account, number>}>
+  report: MigrateResult['report']
+  /** One line for stderr when the report went to a file (--report). */
+  summary?: string
 }
 
 const LABEL = /^([a-z0-9A-Z]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/
@@ -50,9 +61,9 @@ export interface MigrateIO {
   prompt: PromptIO & {input(message: string): Promise<string>}
 }
 
-export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
+export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<MigrateOutcome> {
   const {text, blocks} = withoutPem(await readInput(file, f))
-  const cmds = parseNsConf(text)
+  const cmds = parseNsConf(text, file)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt)) {
     // Ask for what cannot be inferred: the Pods behind each lb vserver (empty keeps its members as endpoints).
@@ -65,7 +76,9 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
   }
   const readCert = certReader(f['cert-dir'])
   const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
-  return finish(reportPem(r, blocks, file), f)
+  // Every command line: carried over unless a finding names its line (the NetScaler migrator reports each command it does not carry).
+  const ledger = ledgerFromReport(new Map(cmds.map((c) => [c.line, c.text])), r.report)
+  return finish(reportPem(r, blocks, file), f, file, ledger)
 }
 
 /** Checks --namespace and reads the file to migrate (one-line errors). */
@@ -92,9 +105,9 @@ function certReader(certDir: string | undefined) {
     : undefined
 }
 
-export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
+export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: MigrateIO): Promise<MigrateOutcome> {
   const {text, blocks} = withoutPem(await readInput(file, f))
-  const sections = parseHaproxyCfg(text)
+  const sections = parseHaproxyCfg(text, file)
   const selectors = parseSelectors(f.selector)
   if (!f['no-prompt'] && interactive(io.prompt))
     for (const sec of sections.filter((x) => x.kind === 'backend' || x.kind === 'listen')) {
@@ -102,10 +115,34 @@ export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: Migr
       const answer = (await io.prompt.input(`Pod selector for backend ${sec.name} (k=v,...; empty: keep its servers as endpoints)`)).trim()
       if (answer) selectors.set(sec.name, parseLabels(answer, 'selector'))
     }
-  return finish(reportPem(migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file}), blocks, file), f)
+  const r = migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file})
+  return finish(reportPem(r, blocks, file), f, file, r.ledger)
 }
 
-async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocResult<{items: K8s[]; secrets: string[]}>; report: MigrateResult['report']}> {
+/** A ledger from findings: a line with a finding takes the worst finding's account, every other line is exact. */
+export function ledgerFromReport(input: Map<number, string>, report: MigrateResult['report']): LedgerLine[] {
+  const account: Record<string, Account> = {VIP5001: 'lost', VIP5002: 'approximate', VIP5003: 'manual'}
+  const rank: Record<Account, number> = {exact: 0, approximate: 1, manual: 2, lost: 3}
+  const out = new Map([...input].map(([line, text]) => [line, {line, text, account: 'exact' as Account, notes: [] as string[]}]))
+  for (const d of report) {
+    const line = d.origin && 'line' in d.origin ? d.origin.line : undefined
+    const l = line !== undefined ? out.get(line) : undefined
+    if (!l) continue
+    const a = account[d.code] ?? 'lost'
+    if (rank[a] > rank[l.account]) l.account = a
+    l.notes.push(d.message)
+  }
+  return [...out.values()].sort((a, b) => a.line - b.line)
+}
+
+/** The report as text: one line per finding (FILE:LINE CODE OBJECT: MESSAGE), then the ledger's counts. */
+export function reportText(report: MigrateResult['report'], ledger: LedgerLine[], file: string): string {
+  const lines = report.map((d) => `${d.origin && 'line' in d.origin ? `${d.origin.file}:${d.origin.line}` : file} ${d.code} ${d.object}: ${d.message}`)
+  const c = ledgerCounts(ledger)
+  return `${[...lines, `${file}: ${ledger.length} lines: ${c.exact} carried over exactly, ${c.approximate} approximately (VIP5002), ${c.manual} need a manual step (VIP5003), ${c.lost} not carried over (VIP5001)`].join('\n')}\n`
+}
+
+async function finish(r: MigrateResult, f: MigrateFlags, file: string, ledger: LedgerLine[]): Promise<MigrateOutcome> {
   if (r.secrets.length && !f.out) {
     for (const s of r.secrets) r.report.push({severity: severityOf('VIP5003'), code: 'VIP5003', object: `Secret/${s.metadata.namespace}/${s.metadata.name}`, message: 'built from --cert-dir but not printed (key material): pass --out DIR to write it (mode 0600)'})
   }
@@ -115,22 +152,34 @@ async function finish(r: MigrateResult, f: MigrateFlags): Promise<{result: DocRe
       f.out,
       [
         {path: 'migrated.yaml', content: yaml, mode: 0o644},
+        {path: 'report.txt', content: reportText(r.report, ledger, file), mode: 0o644},
+        {path: 'report.json', content: `${JSON.stringify({apiVersion: 'vipctl.io/v1alpha1', kind: 'MigrateReport', file, counts: ledgerCounts(ledger), report: r.report, ledger}, null, 2)}\n`, mode: 0o644},
         // <namespace>_<name> (a namespace holds no "_", so two Secrets never share a file); a hash past file-name length.
         ...r.secrets.map((s) => ({path: `secrets/${secretFileName(`${s.metadata.namespace}/${s.metadata.name}`)}.yaml`, content: stringify(s), mode: 0o600})),
       ],
       ['secrets'],
     )
   }
-  const data = {items: r.objects, secrets: r.secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)}
+  if (f.report) {
+    try {
+      await writeFile(f.report, reportText(r.report, ledger, file), {mode: 0o644})
+    } catch (e) {
+      throw new DataError(`--report ${f.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+  }
+  const counts = ledgerCounts(ledger)
+  const data = {items: r.objects, secrets: r.secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`), report: r.report, ledger, counts}
   return {
     report: r.report,
+    ...(f.report ? {summary: `${file}: ${ledger.length} lines: ${counts.exact} exact, ${counts.approximate} approximate, ${counts.manual} manual, ${counts.lost} not carried over; the whole report is in ${f.report}`} : {}),
     result: {
       type: 'doc',
       kind: 'MigrateResult',
       data,
       text: (d) => (f.out ? `wrote ${f.out}/migrated.yaml (${d.items.length} objects)${d.secrets.length ? ` and ${d.secrets.length} Secret(s) under ${f.out}/secrets (mode 0600)` : ''}\n` : yaml),
       own: {yaml: () => yaml},
-      document: (d) => ({apiVersion: 'v1', kind: 'List', items: d.items}),
+      // The whole truth in one document: the objects (as a v1 List's items), every finding and every line's account.
+      document: (d) => ({apiVersion: 'vipctl.io/v1alpha1', kind: 'MigrateResult', items: d.items, secrets: d.secrets, counts: d.counts, report: d.report, ledger: d.ledger}),
     },
   }
 }

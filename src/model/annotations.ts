@@ -49,6 +49,8 @@ export const parseHeaderRules: Parser<HeaderRules> = (raw) => {
     }
     const value = (m[3] ?? '').trim()
     if (m[3] === undefined || !allow.headerValue(value)) return undefined
+    // Two "set" rules for one header: the second would silently win; refused instead.
+    if (m[1] === 'set' && rules.set.some((x) => x.name.toLowerCase() === name.toLowerCase())) return undefined
     rules[m[1] as 'set' | 'add'].push({name, value})
   }
   return rules

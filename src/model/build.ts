@@ -20,6 +20,8 @@ import {routePools, type Frontend, type FrontendProtocol, type LbMethod, type Lb
 const SERVICE_KEYS: ReadonlySet<string> = new Set(
   (['lbMethod', 'sessionCookie', 'timeoutConnect', 'timeoutServer', 'timeoutTunnel', 'checkStatus', 'backendProtocol', 'backendCa', 'backendServerName', 'proxyProtocol', 'maxConnections', 'retries', 'retryOn', 'memberWeights'] as const).map((k) => ANNOTATIONS[k].key),
 )
+/** Listener keys: on an Ingress or a LoadBalancer Service of ours. */
+const LISTENER_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.acceptProxy.key, ANNOTATIONS.timeoutClient.key])
 /** vipctl.io/* keys that shape an Ingress's routes: on a Service they do nothing, and check says so. */
 const ROUTE_KEYS: ReadonlySet<string> = new Set((['trafficSplit', 'requestHeaders', 'responseHeaders', 'hsts', 'redirect', 'rewrite', 'timeoutRequest'] as const).map((k) => ANNOTATIONS[k].key))
 
@@ -237,6 +239,7 @@ class Builder {
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
       if (o.kind === 'Ingress' && SERVICE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
       if (o.kind === 'Service' && ROUTE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Ingresses; on a Service it has no effect`)
+      if (o.kind === 'Service' && LISTENER_KEYS.has(k) && !serviceIsOurs(o)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Ingresses and LoadBalancer Services vipctl serves; on this Service it has no effect`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
         this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
       if (o.kind !== 'Ingress') continue
@@ -419,7 +422,7 @@ class Builder {
         const pool = this.poolFor(ns, p.backend, key, `${field}.backend`)
         if (!pool) return
         const split = pol.split?.some((x) => x.service === p.backend.service?.name) ? this.splitFor(ns, p.backend, pol.split, key) : undefined
-        const policy: RoutePolicy = {...pol.common, ...(split ? {split} : {})}
+        const policy: RoutePolicy = exactPathKept({...pol.common, ...(split ? {split} : {})}, pathType, path, (name, message) => this.diag('VIP2006', key, `metadata.annotations[${ANNOTATIONS[name].key}]`, message))
         routes.push({host, path: normalizePrefix(path, pathType), pathType, pool: pool.id, ...(Object.keys(policy).length > 0 ? {policy} : {}), provenance: {object: key, field}})
       })
     })
@@ -429,6 +432,7 @@ class Builder {
       if (ing.spec.defaultBackend) this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       return
     }
+    if (pol.hsts && certs.length === 0) this.diag('VIP2006', key, `metadata.annotations[${ANNOTATIONS.hsts.key}]`, 'the Ingress has no TLS (spec.tls): HSTS is sent on HTTPS responses only, so it has no effect')
     if (pol.split) {
       const used = new Set((ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name)))
       if (!pol.split.some((x) => used.has(x.service))) this.diag('VIP2006', key, `metadata.annotations[${ANNOTATIONS.trafficSplit.key}]`, `no path of this Ingress routes to ${pol.split.map((x) => x.service).join(' or ')}; the split has no effect`)
@@ -438,7 +442,17 @@ class Builder {
     const redirect = (host: string) => sslRedirect && https !== undefined && host !== '' && coveredBy(host, tlsHosts)
     for (const f of [http, https]) {
       if (!f) continue
-      for (const r of routes) this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host), ...(f === https && pol.hsts ? {policy: withHsts(r.policy, pol.hsts, key)} : {})})
+      for (const r of routes) {
+        let policy = f === https && pol.hsts ? withHsts(r.policy, pol.hsts, key) : r.policy
+        // A redirect that changes nothing on this listener would send the client back to the same URL, forever.
+        const rd = policy?.redirect
+        if (rd && !rd.path && (rd.scheme ?? f.protocol) === f.protocol && (rd.host === undefined || rd.host === r.host) && (rd.port === undefined || rd.port === f.port)) {
+          this.diag('VIP2006', key, rd.provenance.field, `on ${f.protocol.toUpperCase()} ${fmtAddr(f.address, f.port)} the redirect for ${r.host || '*'}${r.path} changes nothing (the client would come back to the same URL): not made there`)
+          const {redirect: _drop, ...rest} = policy!
+          policy = Object.keys(rest).length > 0 ? rest : undefined
+        }
+        this.addRoute(f, {...r, redirectHttps: f === http && redirect(r.host), ...(policy ? {policy} : {}), ...(policy === undefined && r.policy ? {policy: undefined} : {})})
+      }
     }
     if (https) {
       // A TLS host belongs to the oldest object that claims it on this frontend: a newer object's Secret is never
@@ -506,6 +520,22 @@ class Builder {
   }
 
   /**
+   * An Ingress's listener settings come from its IngressClass (cluster-scoped, the operator's): a VIP:port is
+   * shared by every Ingress on it, so no tenant's Ingress may set how it accepts connections. The same keys on an
+   * Ingress are reported (VIP2012) and have no effect.
+   */
+  private classListener(ing: Ingress): Frontend['listener'] {
+    for (const k of LISTENER_KEYS)
+      if (ing.metadata.annotations?.[k] !== undefined)
+        this.diag('VIP2012', objectKey(ing), `metadata.annotations[${k}]`, `${k} is a listener setting, shared by every Ingress on the VIP:port: set it on the IngressClass (the operator's); on an Ingress it has no effect`)
+    const name = classOf(ing) ?? (defaultClasses(this.snap).length === 1 ? defaultClasses(this.snap)[0]!.metadata.name : undefined)
+    const cls = this.snap.ingressClasses.find((c) => c.metadata.name === name)
+    if (!cls) return undefined
+    // Read like an object's own keys (an invalid value is a finding on the IngressClass).
+    return this.listenerOf(cls as unknown as Ingress)
+  }
+
+  /**
    * Listener settings belong to the VIP:port: the first (oldest) object on it decides them. A newer object that
    * asks otherwise gets a finding; when the PROXY protocol setting differs its clients could not be understood,
    * so it is not served there (VIP2026); a different client timeout is only reported (VIP2027).
@@ -555,7 +585,7 @@ class Builder {
     const redirect = read('redirect')
     const rewrite = read('rewrite')
     const timeout = read('timeoutRequest')
-    const listener = this.listenerOf(ing)
+    const listener = this.classListener(ing)
     if (!ok) return undefined
     const common: Omit<RoutePolicy, 'split'> = {
       ...(req ? {requestHeaders: {...req, provenance: prov('requestHeaders')}} : {}),
@@ -918,6 +948,30 @@ export function monitorFor(svc: Service, sp: ServicePort, sources: ContainerSour
     }
   }
   return {kind: 'tcp', ...defaults, provenance: {object: key, field: 'spec.ports'}}
+}
+
+/**
+ * A prefix replacement (rewrite or redirect prefix=) replaces what a Prefix rule matched; on an Exact rule there is
+ * nothing to replace: that route keeps its path (said once per route), in every target and in trace alike.
+ */
+function exactPathKept(p: RoutePolicy, pathType: 'Exact' | 'Prefix', path: string, report: (name: 'rewrite' | 'redirect', message: string) => void): RoutePolicy {
+  if (pathType !== 'Exact') return p
+  const out = {...p}
+  if (p.rewrite?.path?.kind === 'prefix') {
+    report('rewrite', `prefix= replaces what a Prefix rule matched; the Exact path ${path} keeps its path`)
+    const {path: _drop, ...rest} = p.rewrite
+    if (rest.host) out.rewrite = rest
+    else delete out.rewrite
+  }
+  if (p.redirect?.path?.kind === 'prefix') {
+    const {path: _drop, ...rest} = p.redirect
+    // Without a scheme, host or port left, the redirect would send the client to the same URL: none is made.
+    const changes = rest.scheme !== undefined || rest.host !== undefined || rest.port !== undefined
+    report('redirect', `prefix= replaces what a Prefix rule matched; the Exact path ${path} ${changes ? 'is redirected with its path kept' : 'is not redirected (nothing else would change: the client would come back to the same URL)'}`)
+    if (changes) out.redirect = rest
+    else delete out.redirect
+  }
+  return out
 }
 
 /** A member's weight from vipctl.io/member-weights: by address, else by Pod name; none when neither is listed. */

@@ -20,10 +20,11 @@ export const NAME_CHARS = 'a-z0-9.\\-'
 /** HTTP header names vipctl writes: letters, digits, "-" and "_" (a subset of RFC 9110's token). */
 export const HEADER_NAME_CHARS = 'A-Za-z0-9_\\-'
 /**
- * HTTP header values vipctl writes: visible ASCII and space, except the characters any target's syntax gives a
- * meaning: '%' (HAProxy's log-format), '"', "'", '\\', '$' and '#'.
+ * HTTP header values vipctl writes: visible ASCII and space, except the characters a target's syntax gives a
+ * meaning inside the double-quoted string it writes: '%' (HAProxy's log-format), '"', '\\', '$' and '#'. The
+ * single quote is allowed (Content-Security-Policy's 'self').
  */
-export const HEADER_VALUE_CHARS = 'A-Za-z0-9 !&()*+,./:;<=>?@\\[\\]^_`{|}~\\-'
+export const HEADER_VALUE_CHARS = "A-Za-z0-9 !&'()*+,./:;<=>?@\\[\\]^_`{|}~\\-"
 
 const PATH = new RegExp(`^/[${PATH_CHARS}]*$`)
 const PROBE_PATH = new RegExp(`^/[${PATH_CHARS}]*(\\?[${QUERY_CHARS}]*)?$`)
@@ -31,7 +32,7 @@ const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?'
 const HOST = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*$`)
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
 const HEADER_NAME = new RegExp(`^[${HEADER_NAME_CHARS}]{1,64}$`)
-const HEADER_VALUE = new RegExp(`^[${HEADER_VALUE_CHARS}]{0,512}$`)
+const HEADER_VALUE = new RegExp(`^[${HEADER_VALUE_CHARS}]{1,512}$`)
 
 /**
  * Headers no rule may set, add or remove: framing and hop-by-hop headers (a rule on them could desynchronise the
@@ -75,7 +76,7 @@ export const allow = {
   host: (s: string): boolean => s.length <= 253 && HOST.test(s) && s.split('.').every((l) => l.length <= 63),
   name: (s: string): boolean => s.length <= 253 && K8S_NAME.test(s),
   headerName: (s: string): boolean => HEADER_NAME.test(s),
-  /** A header value: at most 512 characters of HEADER_VALUE_CHARS, no leading or trailing space. */
+  /** A header value: 1-512 characters of HEADER_VALUE_CHARS, no leading or trailing space (HAProxy drops an empty argument). */
   headerValue: (s: string): boolean => HEADER_VALUE.test(s) && s.trim() === s,
   /** Probe paths go into `http-check send`: same grammar as routes, plus a query string of safe characters. */
   probePath: (s: string): boolean => s.length <= 1024 && PROBE_PATH.test(s) && !s.split('?')[0]!.split('/').some((seg) => seg === '..'),

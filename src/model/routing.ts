@@ -148,6 +148,14 @@ export function hostsOverlap(a: Pick<Decision, 'host'>, b: Pick<Decision, 'host'
   return a.host === b.host
 }
 
+/** Whether some path could match both (Exact: that path; Prefix: the path and everything below it). */
+export function pathsOverlap(a: Decision['match'], b: Decision['match']): boolean {
+  if (a.pathType === 'Exact' && b.pathType === 'Exact') return a.path === b.path
+  if (a.pathType === 'Exact') return pathMatches(b, a.path)
+  if (b.pathType === 'Exact') return pathMatches(a, b.path)
+  return pathMatches(a, b.path) || pathMatches(b, a.path)
+}
+
 /** The HTTPS port a redirect on this frontend's VIP sends clients to. */
 export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): number {
   return model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443

@@ -40,7 +40,7 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     writeFileSync(f, 'add server a 10.0.0.1\nadd cs policy p -rule "unterminated\n')
     const bad = await vipctl(['migrate', 'netscaler', f])
     assert.equal(bad.code, 65)
-    assert.match(bad.stderr, /^error: ns\.conf:2: unterminated quoted string$/m)
+    assert.match(bad.stderr, /^error: \S*ns\.conf:2: unterminated quoted string$/m)
     for (const r of [missing, sel, bad]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
   })
 

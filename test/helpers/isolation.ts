@@ -274,6 +274,8 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
   // vipctl's own forwarding-header rules (the same for every HTTP vserver) belong to no tenant.
   for (const e of P.entities) if ((e.type === 'rewritepolicy' || e.type === 'rewriteaction') && e.name.startsWith(`${prefix}-fwd_`)) mine.add(e.name)
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.targetlbvserver)) mine.add(e.name)
+  // A route's own lb vservers (its filters' home): named by its cs actions.
+  for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.name)) mine.add(e.targetlbvserver)
 
   const have = new Map<string, number>()
   const after = P.entities.map(normal)

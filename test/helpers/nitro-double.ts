@@ -61,6 +61,7 @@ const BINDING_OWNER: Record<string, [string, string]> = {
   csvserver_responderpolicy_binding: ['name', 'csvserver'],
   sslvserver_sslcertkey_binding: ['vservername', 'csvserver'],
   csvserver_rewritepolicy_binding: ['name', 'csvserver'],
+  lbvserver_rewritepolicy_binding: ['name', 'lbvserver'],
   sslservicegroup_sslcertkey_binding: ['servicegroupname', 'servicegroup'],
 }
 

@@ -194,7 +194,7 @@ export const FIELD_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   noteKey: ['vipctl.io/vip', 'vipctl.io/snippet', 'ingress.citrix.com/frontend-ip'],
   // Route and listener policy keys: each with the attack values below, and with values aimed at other tenants.
   policyKey: ['vipctl.io/response-headers', 'vipctl.io/redirect', 'vipctl.io/rewrite', 'vipctl.io/traffic-split', 'vipctl.io/hsts', 'vipctl.io/timeout-request', 'vipctl.io/accept-proxy', 'vipctl.io/timeout-client'],
-  policyValue: ['remove Host', 'set X-A: %[env(HOME)]', 'set X-A: a\r\nX-B: b', 'host=a.example.test prefix=/', 'scheme=https host=a.example.test', 'web=50,psvc=50', 'psvc=1,web=1', 'true', '24h', 'max-age=1; preload'],
+  policyValue: ['set X-Empty:', 'add X-Empty:   ', 'remove Host', 'set X-A: %[env(HOME)]', 'set X-A: a\r\nX-B: b', 'host=a.example.test prefix=/', 'scheme=https host=a.example.test', 'web=50,psvc=50', 'psvc=1,web=1', 'true', '24h', 'max-age=1; preload'],
   className: ['other', ''],
   probePath: ['/healthz?x=1', '/health z', '/../etc', 'healthz', '/a%20b'],
   serviceName: ['web', 'db'],

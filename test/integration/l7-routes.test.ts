@@ -240,7 +240,10 @@ describe('L7 policy through a real HAProxy (loopback)', function () {
       ingress('rewrite', '192.0.2.90', {'vipctl.io/rewrite': 'host=internal.test prefix=/'}, rule('rw.test', [['/app', 'stable']])),
       ingress('timeout', '192.0.2.90', {'vipctl.io/timeout-request': '500ms'}, rule('slow.test', [['/', 'slow']])),
       ingress('backends', '192.0.2.90', {}, rule('be.test', [['/retried', 'retried'], ['/unretried', 'unretried'], ['/limited', 'limited'], ['/proxied', 'proxied'], ['/h2c', 'h2c'], ['/secure', 'secure', 443], ['/wrongname', 'wrongname', 443], ['/probed', 'probed'], ['/ws', 'stable']])),
-      ingress('lb', '192.0.2.91', {'vipctl.io/accept-proxy': 'true'}, rule('lb.test', [['/', 'stable']])),
+      // Listener settings are the IngressClass's (the operator's); both classes are vipctl's.
+      `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: vipctl}\nspec: {controller: vipctl.io/ingress-controller}\n`,
+      `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: behind-lb, annotations: {vipctl.io/accept-proxy: 'true'}}\nspec: {controller: vipctl.io/ingress-controller}\n`,
+      ingress('lb', '192.0.2.91', {}, rule('lb.test', [['/', 'stable']])).replace('ingressClassName: vipctl', 'ingressClassName: behind-lb'),
     ]
     const dirs = tempDirs()
     mkdirSync(dirs.runDir, {recursive: true})

@@ -57,8 +57,9 @@ spec:
 describe('L7 route policy: annotation grammars', () => {
   it('header rules: set/add/remove lines; protected headers, "%", quotes, control characters and empty input refused', () => {
     assert.deepEqual(parseHeaderRules('remove X-A\nset X-B: one two\n  add X-C: 3  \n'), {set: [{name: 'X-B', value: 'one two'}], add: [{name: 'X-C', value: '3'}], remove: ['X-A']})
-    for (const bad of ['', 'set Host: evil', 'remove Content-Length', 'set Transfer-Encoding: chunked', 'set X: %[env(HOME)]', 'set X: "q"', "set X: a'b", 'set X: a\\b', 'set X: $HOME', 'set X: a#b', 'set X: a\rb', 'set X a', 'remove X: v', 'replace X: v', 'set X\u00e9: v', 'set X: \u00e9'])
+    for (const bad of ['', 'set Host: evil', 'remove Content-Length', 'set Transfer-Encoding: chunked', 'set X: %[env(HOME)]', 'set X: "q"', 'set X: a\\b', 'set X: $HOME', 'set X: a#b', 'set X: a\rb', 'set X a', 'remove X: v', 'replace X: v', 'set X\u00e9: v', 'set X: \u00e9', 'set X-A:', 'add X-A:   ', 'set X-A: 1\nset x-a: 2'])
       assert.equal(parseHeaderRules(bad), undefined, JSON.stringify(bad))
+    assert.deepEqual(parseHeaderRules("set Content-Security-Policy: default-src 'self'")?.set, [{name: 'Content-Security-Policy', value: "default-src 'self'"}])
     assert.equal(parseHeaderRules(Array.from({length: 33}, (_, i) => `remove X-${i}`).join('\n')), undefined)
   })
 
@@ -90,7 +91,8 @@ describe('L7 route policy: annotation grammars', () => {
       const ch = String.fromCodePoint(cp)
       if (one.test(ch)) assert.doesNotThrow(() => renderLine(line('http-request', 'set-header', 'X', {text: `a${ch}b`})), JSON.stringify(ch))
     }
-    for (const bad of ['%[env(HOME)]', 'a"b', 'a\\b', '$HOME', 'a#b']) assert.throws(() => renderLine(line('http-request', 'set-header', 'X', {text: bad})), /unsafe HAProxy text/)
+    assert.doesNotThrow(() => renderLine(line('http-request', 'set-header', 'X', {text: "default-src 'self'"})))
+    for (const bad of ['', '%[env(HOME)]', 'a"b', 'a\\b', '$HOME', 'a#b']) assert.throws(() => renderLine(line('http-request', 'set-header', 'X', {text: bad})), /unsafe HAProxy text/)
   })
 })
 
@@ -138,12 +140,33 @@ describe('L7 route policy: one object affects only its own routes', () => {
     assert.deepEqual(c.model.frontends[0]!.routes[0]!.policy?.responseHeaders?.set, [{name: 'X-A', value: '1'}])
   })
 
-  it('listener settings belong to the oldest object: a PROXY protocol disagreement leaves the newer one out there (VIP2026); a client timeout is only reported (VIP2027)', () => {
-    const c = compile(snapOf(BASE + ing('old', {'vipctl.io/accept-proxy': 'true', 'vipctl.io/timeout-client': '30s'}, 'a.test', '192.0.2.1', '2026-01-01T00:00:00Z') + ing('plain', {}, 'b.test', '192.0.2.1', '2026-02-01T00:00:00Z') + ing('slow', {'vipctl.io/accept-proxy': 'true', 'vipctl.io/timeout-client': '5m'}, 'c.test', '192.0.2.1', '2026-03-01T00:00:00Z')), {})
+  it('listener settings are the IngressClass\'s (the operator\'s): an Ingress cannot set them (VIP2012); two classes that disagree on one VIP:port: the newer Ingress is left out there (VIP2026) or keeps the listener\'s timeout (VIP2027)', () => {
+    const classes = `---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: vipctl}
+spec: {controller: vipctl.io/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: proxied, annotations: {vipctl.io/accept-proxy: 'true', vipctl.io/timeout-client: 30s}}
+spec: {controller: vipctl.io/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: slow, annotations: {vipctl.io/accept-proxy: 'true', vipctl.io/timeout-client: 5m}}
+spec: {controller: vipctl.io/ingress-controller}
+`
+    const cls = (text: string, c: string) => text.replace('ingressClassName: vipctl', `ingressClassName: ${c}`)
+    const c = compile(
+      snapOf(BASE + classes + cls(ing('old', {}, 'a.test', '192.0.2.1', '2026-01-01T00:00:00Z'), 'proxied') + ing('plain', {'vipctl.io/accept-proxy': 'true'}, 'b.test', '192.0.2.1', '2026-02-01T00:00:00Z') + cls(ing('late', {}, 'c.test', '192.0.2.1', '2026-03-01T00:00:00Z'), 'slow')),
+      {},
+    )
+    assert.deepEqual(c.model.diagnostics.filter((d) => d.code === 'VIP2012').map((d) => `${d.object} ${d.field}`), ['Ingress/t/plain metadata.annotations[vipctl.io/accept-proxy]'])
     assert.deepEqual(c.model.diagnostics.filter((d) => d.code === 'VIP2026').map((d) => d.object), ['Ingress/t/plain'])
-    assert.deepEqual(c.model.diagnostics.filter((d) => d.code === 'VIP2027').map((d) => d.object), ['Ingress/t/slow'])
+    assert.deepEqual(c.model.diagnostics.filter((d) => d.code === 'VIP2027').map((d) => d.object), ['Ingress/t/late'])
     const f = c.model.frontends[0]!
-    assert.deepEqual(f.listener && {acceptProxy: f.listener.acceptProxy, clientTimeoutMs: f.listener.clientTimeoutMs}, {acceptProxy: true, clientTimeoutMs: 30000})
+    assert.deepEqual(f.listener && {acceptProxy: f.listener.acceptProxy, clientTimeoutMs: f.listener.clientTimeoutMs, from: f.listener.provenance.object}, {acceptProxy: true, clientTimeoutMs: 30000, from: 'IngressClass/proxied'})
     assert.deepEqual(f.routes.map((r) => r.host).sort(), ['a.test', 'c.test'])
     assert.ok(!f.provenance.some((p) => p.object === 'Ingress/t/plain'))
   })
@@ -161,6 +184,21 @@ describe('L7 route policy: one object affects only its own routes', () => {
     const v = decide(routingTable(c.model.frontends[0]!, c.model), {host: 'a.test', path: '/x'})
     assert.deepEqual(v.outcome, {kind: 'pool', pool: 't/web2/80'})
     assert.match(renderHaproxy(c, OPTS).config.files.find((f) => f.path.endsWith('.prefix.map'))!.content, /^a\.test\/ t_web2_80$/m)
+  })
+
+  it('prefix= on an Exact rule: the path is kept, in the model, both targets and trace (VIP2006); a redirect that changes nothing is not made; HSTS without TLS is said', () => {
+    const exact = ing('ex', {'vipctl.io/rewrite': 'host=in.test prefix=/v2'}).replace('pathType: Prefix', 'pathType: Exact')
+    const loop = ing('loop', {'vipctl.io/redirect': 'host=b.test code=301'}, 'b.test')
+    const hsts = ing('hsts', {'vipctl.io/hsts': 'max-age=60'}, 'c.test')
+    const c = compile(snapOf(BASE + exact + loop + hsts), {})
+    const msgs = c.model.diagnostics.filter((d) => d.code === 'VIP2006').map((d) => `${d.object} ${d.message}`)
+    assert.ok(msgs.some((m) => m.startsWith('Ingress/t/ex prefix= replaces what a Prefix rule matched; the Exact path / keeps its path')), msgs.join('\n'))
+    assert.ok(msgs.some((m) => m.startsWith('Ingress/t/loop on HTTP 192.0.2.1:80 the redirect for b.test/ changes nothing')), msgs.join('\n'))
+    assert.ok(msgs.some((m) => m.startsWith('Ingress/t/hsts the Ingress has no TLS')), msgs.join('\n'))
+    const table = routingTable(c.model.frontends[0]!, c.model)
+    assert.deepEqual(decide(table, {host: 'a.test', path: '/'}).rewritten, {host: 'in.test', path: '/'})
+    assert.deepEqual(decide(table, {host: 'b.test', path: '/'}).outcome, {kind: 'pool', pool: 't/web/80'})
+    assert.doesNotMatch(renderHaproxy(c, OPTS).config.files[0]!.content, /set-path/)
   })
 
   it('route keys on a Service and Service keys on an Ingress are reported as having no effect (VIP2012)', () => {
@@ -256,6 +294,28 @@ describe('L7 route policy: one behaviour table for the routing module, trace and
     assert.match(batch, /^add serviceGroup k8s-web_80_sgp_\w+ HTTP -maxClient 200 /m)
     assert.match(batch, /^set ssl serviceGroup k8s-secure_443_sgp_\w+ -serverAuth ENABLED -SNIEnable ENABLED -commonName shop\.example\.com$/m)
     assert.match(batch, /^add netProfile k8s-proxy_v2_netprofile -proxyProtocol ENABLED -proxyProtocolTxVersion V2$/m)
+  })
+})
+
+describe('L7 route policy on NetScaler: a route\'s rules live on its own lb vserver', () => {
+  it('a catch-all route\'s header rule stays whole however many routes another tenant adds (no expression grows with them)', () => {
+    const paths = Array.from({length: 40}, (_, i) => `{path: /p${i}, pathType: Prefix, backend: {service: {name: web2, port: {number: 80}}}}`).join(', ')
+    const evil = ing('evil', {'vipctl.io/rewrite': 'prefix=/x'}, 'evil.test').replace('paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]', `paths: [${paths}]`)
+    const good = ing('good', {'vipctl.io/request-headers': 'set X-Good: 1'}).replace('{host: a.test, http:', '{http:')
+    const c = compile(snapOf(BASE + good + evil), {})
+    const ns = generateNetscaler(c.model, c.secrets, NS)
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3003'), [])
+    const rw = ns.entities.filter((e): e is Extract<NsEntity, {type: 'rewritepolicy'}> => e.type === 'rewritepolicy' && !e.name.includes('-fwd_'))
+    assert.ok(rw.every((e) => e.rule === 'true'))
+    assert.equal(rw.filter((e) => e.match?.host === '').length, 2) // delete + insert of X-Good
+    assert.equal(rw.filter((e) => e.match?.host === 'evil.test').length, 40)
+    // Each route's policies are bound to the lb vserver its cs action targets, and to no cs vserver.
+    const goodPolicy = ns.entities.find((e): e is Extract<NsEntity, {type: 'cspolicy'}> => e.type === 'cspolicy' && e.match.host === '' && e.match.path === '/')!
+    const action = ns.entities.find((e): e is Extract<NsEntity, {type: 'csaction'}> => e.type === 'csaction' && e.name === goodPolicy.action)!
+    assert.match(action.targetlbvserver, /_flb_/)
+    const bound = ns.entities.filter((e) => e.type === 'lbvserver_rewritepolicy_binding' && e.name === action.targetlbvserver).map((e) => (e as {policyname: string}).policyname)
+    assert.deepEqual(bound.sort(), rw.filter((e) => e.match?.host === '').map((e) => e.name).sort())
+    assert.ok(!ns.entities.some((e) => e.type === 'csvserver_rewritepolicy_binding' && !e.policyname.includes('-fwd_')))
   })
 })
 

@@ -52,7 +52,7 @@ describe('migrate haproxy', () => {
       ['global', '', 1, [[2, ['maxconn', '10']]]],
       ['frontend', 'f', 3, [[4, ['acl', 'a', 'hdr(host)', '-i', 'x y']]]],
     ])
-    assert.throws(() => parseHaproxyCfg('frontend f\n  acl a path "/x\n'), /haproxy\.cfg:2: unterminated quoted string/)
+    assert.throws(() => parseHaproxyCfg('frontend f\n  acl a path "/x\n', 'edge/lb01.cfg'), /^DataError: edge\/lb01\.cfg:2: unterminated quoted string/)
   })
 
   it('carries over backends, the HTTP and TCP frontends (golden), reporting the rest by line', () => {
@@ -62,8 +62,15 @@ describe('migrate haproxy', () => {
     const lines = new Set(r.report.map((d) => (d.origin as {line: number}).line))
     const text = readFileSync(FIXTURE, 'utf8').split('\n')
     const at = (needle: string) => text.findIndex((l) => l.includes(needle)) + 1
-    for (const needle of ['maxconn 20000', 'timeout client', 'acl from_office', 'use_backend be_admin', 'api.internal.example', 'balance uri', 'backend be_unused', 'option httpchk'])
+    for (const needle of ['maxconn 20000', 'acl from_office', 'use_backend be_admin', 'api.internal.example', 'balance uri', 'backend be_unused', 'option httpchk', 'redirect scheme https', 'hdr_end(host)'])
       assert.ok(lines.has(at(needle)), `line ${at(needle)} (${needle}) is reported`)
+    // The ledger accounts for every line that is not blank or a comment, exactly once; a line it calls exact has no finding.
+    const meaningful = text.map((l, i) => [i + 1, l.replace(/#.*/, '').trim()] as const).filter(([, l]) => l !== '').map(([n]) => n)
+    assert.deepEqual(r.ledger.map((l) => l.line), meaningful)
+    for (const l of r.ledger.filter((x) => x.account === 'exact')) assert.ok(!lines.has(l.line), `line ${l.line} is exact but reported`)
+    for (const l of r.ledger.filter((x) => x.account !== 'exact')) assert.ok(lines.has(l.line), `line ${l.line} is ${l.account} but has no finding`)
+    // Defaults carried over: timeout server and client 30s on every Service and listener.
+    assert.ok(r.objects.filter((o) => o.kind === 'Service').every((o) => o.metadata.annotations!['vipctl.io/timeout-server'] === '30s'))
     assert.deepEqual(r.secrets.map((s) => s.metadata.name), ['shop'])
     const db = r.objects.find((o) => o.kind === 'Service' && (o.spec as {type?: string}).type === 'LoadBalancer')!
     assert.equal(db.metadata.annotations!['vipctl.io/vip'], '192.0.2.60')
@@ -103,5 +110,76 @@ describe('migrate haproxy', () => {
     // And where the report says the route changed, it does: /staticx went to be_static before, goes to be-web now (VIP5002 on that acl).
     assert.equal(originalRoute('shop.example.com', '/staticx'), 'be_static')
     assert.equal(haproxyRoute(files, serviceOf, fe.id, dflt, 'shop.example.com', '/staticx'), 'be-web')
+  })
+})
+
+describe('migrate haproxy: L7 options carried over into what the model expresses', () => {
+  const L7 = 'test/fixtures/migrate/onprem-l7.cfg'
+  const r = () => migrateHaproxy(parseHaproxyCfg(readFileSync(L7, 'utf8'), L7), {namespace: 'edge', selectors: new Map(), file: L7})
+  const svc = (res: ReturnType<typeof r>, name: string) => res.objects.find((o) => o.kind === 'Service' && o.metadata.name === name)!
+
+  it('weights, disabled servers, maxconn, timeouts (defaults included), retries, cookie and source persistence, backend TLS, PROXY protocol', () => {
+    const res = r()
+    const web = svc(res, 'be-web').metadata.annotations!
+    assert.equal(web['vipctl.io/member-weights'], '10.20.0.1=3')
+    assert.equal(web['vipctl.io/max-connections'], '100')
+    assert.equal(web['vipctl.io/lb-method'], 'leastconn')
+    assert.equal(web['vipctl.io/session-cookie'], 'SRV')
+    assert.equal(web['vipctl.io/retries'], '2')
+    assert.equal(web['vipctl.io/retry-on'], 'connect-failure,503')
+    assert.equal(web['vipctl.io/check-status'], '200-299')
+    assert.equal(web['vipctl.io/timeout-connect'], '3s')
+    assert.equal(web['vipctl.io/timeout-server'], '2m')
+    const slice = res.objects.find((o) => o.kind === 'EndpointSlice' && o.metadata.labels!['kubernetes.io/service-name'] === 'be-web') as unknown as {endpoints: Array<{addresses: string[]; conditions: {ready: boolean}}>}
+    assert.deepEqual(slice.endpoints.map((e) => [e.addresses[0], e.conditions.ready]), [['10.20.0.1', true], ['10.20.0.2', false], ['10.20.0.3', true]])
+    const api = svc(res, 'be-api')
+    assert.deepEqual((api.spec as Record<string, unknown>).sessionAffinityConfig, {clientIP: {timeoutSeconds: 1800}})
+    assert.equal(api.metadata.annotations!['vipctl.io/backend-protocol'], 'https')
+    assert.equal(api.metadata.annotations!['vipctl.io/backend-server-name'], 'api.internal')
+    assert.equal(api.metadata.annotations!['vipctl.io/proxy-protocol'], 'v2')
+    assert.equal(api.metadata.annotations!['vipctl.io/timeout-server'], '15s')
+    const at = (n: number) => res.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+    const line = (needle: string) => readFileSync(L7, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1
+    assert.match(at(line('server w3'))[0]!, /^VIP5001 server w3: option backup is not carried over/)
+    assert.match(at(line('option httpchk'))[0]!, /^VIP5003 HTTP health check GET \/ready: give the Pods readinessProbe\.httpGet path \/ready \(periodSeconds from inter 5s, failureThreshold 2, successThreshold 3\)/)
+    assert.match(at(line('ca-file'))[0]!, /^VIP5003 ca-file \/etc\/haproxy\/ca\.pem: put it in a Secret's ca\.crt/)
+  })
+
+  it('binds: accept-proxy, several certificates (one TLS entry each), client timeout; redirects with their real status and scope; header rules', () => {
+    const res = r()
+    const www = res.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'www')!
+    const ann = www.metadata.annotations!
+    // Listener settings go to an IngressClass of vipctl's (the operator's object), emitted with the class "vipctl".
+    const cls = res.objects.find((o) => o.kind === 'IngressClass' && o.metadata.name === (www.spec as {ingressClassName: string}).ingressClassName)!
+    assert.deepEqual(cls.metadata.annotations, {'vipctl.io/accept-proxy': 'true', 'vipctl.io/timeout-client': '20s'})
+    assert.deepEqual((cls.spec as {controller: string}).controller, 'vipctl.io/ingress-controller')
+    assert.ok(res.objects.some((o) => o.kind === 'IngressClass' && o.metadata.name === 'vipctl'))
+    assert.equal(ann['vipctl.io/ssl-redirect'], 'true')
+    assert.equal(ann['vipctl.io/request-headers'], 'set X-Env: production\nremove X-Internal')
+    assert.equal(ann['vipctl.io/response-headers'], 'set Strict-Transport-Security: max-age=31536000')
+    assert.deepEqual((www.spec as {tls: Array<{secretName: string}>}).tls.map((t) => t.secretName), ['a', 'b'])
+    const text = res.report.map((d) => `${(d.origin as {line: number}).line} ${d.code} ${d.message}`).join('\n')
+    assert.match(text, /VIP5002 redirect to HTTPS: status 301 -> 308/)
+    assert.match(text, /VIP5001 http-response set-header X-Trace: only unconditional header rules with literal values/)
+    assert.match(text, /VIP5002 TLS terminated by HAProxy on a TCP listener -> passed through as TCP by vipctl/)
+    const tcp = svc(res, 'be-tcp')
+    assert.equal((tcp.spec as {type: string}).type, 'LoadBalancer')
+    assert.equal(tcp.metadata.annotations!['vipctl.io/proxy-protocol'], 'v1')
+  })
+
+  it('every line is in the ledger; what it calls exact has no finding; migrated objects pass vipctl (no VIP1xxx, no invalid annotation)', () => {
+    const res = r()
+    const text = readFileSync(L7, 'utf8').split('\n')
+    const meaningful = text.map((l, i) => [i + 1, l.replace(/#.*/, '').trim()] as const).filter(([, l]) => l !== '').map(([n]) => n)
+    assert.deepEqual(res.ledger.map((l) => l.line), meaningful)
+    const reported = new Set(res.report.map((d) => (d.origin as {line: number}).line))
+    for (const l of res.ledger) assert.equal(reported.has(l.line), l.account !== 'exact', `line ${l.line} (${l.text}) is ${l.account}`)
+    const snap = emptySnapshot({kind: 'offline', files: []})
+    parseInto(snap, res.objects.map((o) => stringify(o)).join('---\n'), 'migrated.yaml')
+    assert.deepEqual(snap.diagnostics.filter((d) => d.code.startsWith('VIP1')), [])
+    const c = compile(sortSnapshot(snap), {})
+    // check-status waits for the manual step (a readiness probe on the Pods): until then vipctl says it has no effect.
+    const bad = c.model.diagnostics.filter((d) => ['VIP2006', 'VIP2012', 'VIP2025', 'VIP2003'].includes(d.code) && d.field !== 'metadata.annotations[vipctl.io/check-status]')
+    assert.deepEqual(bad.map((d) => `${d.code} ${d.object} ${d.field}: ${d.message}`), [])
   })
 })

@@ -104,3 +104,36 @@ describe('migrate netscaler: round trip through generate netscaler', () => {
     })
   }
 })
+
+describe('migrate netscaler: L7 settings the model now expresses', () => {
+  const FILE = 'test/fixtures/migrate/onprem-l7.conf'
+  const r = () => migrateNetscaler(parseNsConf(readFileSync(FILE, 'utf8'), FILE), {selectors: new Map(), file: FILE})
+  it('weights, disabled members, svrTimeout, maxClient, persistence, monitor statuses and timing, cltTimeout; bad ports and orphans reported', () => {
+    const res = r()
+    const web = res.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'web-lbv')!
+    const a = web.metadata.annotations!
+    assert.equal(a['vipctl.io/member-weights'], '10.30.0.1=4')
+    assert.equal(a['vipctl.io/timeout-server'], '120s')
+    assert.equal(a['vipctl.io/max-connections'], '50')
+    assert.equal(a['vipctl.io/session-cookie'], 'SRVID')
+    assert.equal(a['vipctl.io/check-status'], '200-204')
+    assert.equal(a['vipctl.io/lb-method'], 'leastconn')
+    assert.deepEqual((web.spec as Record<string, unknown>).sessionAffinityConfig, {clientIP: {timeoutSeconds: 600}})
+    const slice = res.objects.find((o) => o.kind === 'EndpointSlice' && o.metadata.labels!['kubernetes.io/service-name'] === 'web-lbv') as unknown as {endpoints: Array<{addresses: string[]; conditions: {ready: boolean}}>}
+    assert.deepEqual(slice.endpoints.map((e) => [e.addresses[0], e.conditions.ready]), [['10.30.0.1', true], ['10.30.0.2', false]])
+    const api = res.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'api-lbv')!
+    assert.deepEqual((api.spec as Record<string, unknown>).sessionAffinityConfig, {clientIP: {timeoutSeconds: 1800}})
+    // An addressable HTTP lb vserver becomes an Ingress vipctl serves (class vipctl), with its client timeout.
+    const ing = res.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'api-lbv-2')!
+    assert.match((ing.spec as {ingressClassName: string}).ingressClassName, /^vipctl/)
+    const cls = res.objects.find((o) => o.kind === 'IngressClass' && o.metadata.name === (ing.spec as {ingressClassName: string}).ingressClassName)!
+    assert.deepEqual(cls.metadata.annotations, {'vipctl.io/timeout-client': '45s'})
+    assert.equal(api.metadata.annotations!['vipctl.io/timeout-client'], undefined)
+    const text = res.report.map((d) => `${(d.origin as {file: string; line: number}).file}:${(d.origin as {line: number}).line} ${d.code} ${d.message}`).join('\n')
+    assert.match(text, /onprem-l7\.conf:5 VIP5003 health check HTTP "GET \/ready": give the Pods of Service default\/web-lbv a readinessProbe \(periodSeconds 5, timeoutSeconds 2, failureThreshold 3\); its statuses 200-204 are kept/)
+    assert.match(text, /:11 VIP5001 no cs vserver carried over uses it and it has no address/)
+    assert.match(text, /:12 VIP5001 port 99999 is not a port 1-65535/)
+    assert.match(text, /:15 VIP5001 port 0 is not a port 1-65535/)
+    assert.ok(!res.objects.some((o) => JSON.stringify(o).includes('99999')))
+  })
+})

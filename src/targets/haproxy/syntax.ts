@@ -24,7 +24,7 @@ const QUOTED = new RegExp(`^[${TOKEN_CHARS} ]*$`)
  * Text from objects (header values), double-quoted: the model's text fields' characters, which hold none of
  * '"', '\\', '$', '#' or '%': HAProxy expands nothing in it, and log-format (set-header) sees no variable.
  */
-const TEXT = new RegExp(`^[${Object.values(TEXT_FIELD_CHARS).join('')}]*$`)
+const TEXT = new RegExp(`^[${Object.values(TEXT_FIELD_CHARS).join('')}]+$`)
 /** Regular expressions we write ourselves (constants, never from objects), single-quoted: HAProxy expands nothing inside. */
 const REGEX = /^[A-Za-z0-9_.:\/\[\]()*+?^$|{},;%-]+$/
 

@@ -17,7 +17,7 @@
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
 import {routePools, type Frontend, type LbModel, type Pool} from '../../model/types.js'
-import {hostsOverlap, routingTable, type Decision} from '../../model/routing.js'
+import {hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -55,6 +55,8 @@ export type NsEntity =
   | {type: 'rewritepolicy'; name: string; rule: string; action: string; match?: RouteMatch}
   /** Rewrite policies run in priority order, each going on to the next (NEXT), at the request or the response. */
   | {type: 'csvserver_rewritepolicy_binding'; name: string; policyname: string; priority: number; bindpoint: 'REQUEST' | 'RESPONSE'}
+  /** A route's own rewrite policies on the lb vserver content switching selects for that route only. */
+  | {type: 'lbvserver_rewritepolicy_binding'; name: string; policyname: string; priority: number; bindpoint: 'REQUEST' | 'RESPONSE'}
   /** A domain-based server (an ExternalName backend): the appliance resolves `domain` with its DNS name servers. */
   | {type: 'server'; name: string; domain: string}
   /** A member: an IP, or a domain-based server by name. */
@@ -426,10 +428,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
     // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
     const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && routeRule(matchOf(d)).length <= 1499))
-    // A decision's rule as first-match semantics need it where NetScaler runs every matching policy (responder and
-    // rewrite policies run apart from content switching): its own match, and none of the earlier proxied decisions
-    // whose hosts overlap it (only those, so one tenant's routes never lengthen another host's expressions).
-    const exclusive = (d: Decision, i: number) => [routeRule(matchOf(d)), ...ordered.slice(0, i).filter((x) => switched.has(x) && hostsOverlap(x, d)).map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
+    // A decision's rule as first-match semantics need it where NetScaler runs every matching policy (responder
+    // policies run before content switching): its own match, and none of the earlier proxied decisions
+    // whose hosts and paths overlap it (only those: one tenant's routes never lengthen another's expressions).
+    const exclusive = (d: Decision, i: number) => [routeRule(matchOf(d)), ...ordered.slice(0, i).filter((x) => switched.has(x) && hostsOverlap(x, d) && pathsOverlap(x.match, d.match)).map((x) => `!(${routeRule(matchOf(x))})`)].join(' && ')
     const tooLong = (d: Decision, what: string) =>
       diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `${what} for ${d.host}${d.match.path.slice(0, 60)} needs a NetScaler expression longer than 1,499 characters; left out`})
     const tlsRedirect = ordered.find((d) => d.action.kind === 'redirect' && d.action.https)?.action
@@ -455,22 +457,22 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
       entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
     })
-    // Filters (header rules, rewrites) as rewrite policies in decision order, each limited to its decision.
-    let rwPriority = 100
-    ordered.forEach((d, i) => {
+    // Filters (header rules, rewrites): rewrite policies (rule true) bound to lb vservers of the decision's own, which
+    // content switching selects for that decision only: a route's rules can never run for another route's request, and
+    // no rule expression grows with the other routes on the vserver.
+    const filterLbv = new Map<Decision, Map<string, string>>()
+    ordered.forEach((d) => {
       const fl = d.filters
       if (!fl || d.action.kind !== 'pool') return
       if (fl.timeoutMs !== undefined)
         diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
-      const rule = exclusive(d, i)
-      if (rule.length > 1499) return tooLong(d, 'the header and rewrite rules')
       const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
-      let n = 0
+      const policies: Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}> = []
       const add = (bindpoint: 'REQUEST' | 'RESPONSE', rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace', target: string, expr?: string) => {
-        const base = `${P}-${f.address}_${f.port}_rw_${h}_${++n}`
+        const base = `${P}-${f.address}_${f.port}_rw_${h}_${policies.length + 1}`
         entities.push({type: 'rewriteaction', name: name(`${base}_act`), rewriteType, target, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})})
-        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule, action: name(`${base}_act`), match: matchOf(d)})
-        entities.push({type: 'csvserver_rewritepolicy_binding', name: csv, policyname: name(`${base}_pol`), priority: (rwPriority += 10), bindpoint})
+        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule: 'true', action: name(`${base}_act`), match: matchOf(d)})
+        policies.push({name: name(`${base}_pol`), bindpoint})
       }
       const headers = (bp: 'REQUEST' | 'RESPONSE', r: NonNullable<typeof fl.requestHeaders>) => {
         // NetScaler has no "set": a set header is deleted, then inserted.
@@ -483,6 +485,21 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (rp?.kind === 'full') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', lit(rp.value))
       else if (rp?.kind === 'prefix' && d.match.pathType === 'Prefix') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', prefixExpr(d.match.path, rp.value, 'HTTP.REQ.URL.PATH'))
       if (fl.responseHeaders) headers('RESPONSE', fl.responseHeaders)
+      if (policies.length === 0) return
+      // One lb vserver per pool the decision reaches, with the pool's method and persistence, bound to its service group.
+      const byPool = new Map<string, string>()
+      for (const b of d.action.split ?? [{pool: d.action.pool, weight: 1}]) {
+        const pool = model.pools.find((p) => p.id === b.pool)!
+        const main = entities.find((e): e is Extract<NsEntity, {type: 'lbvserver'}> => e.type === 'lbvserver' && e.name === poolNames(pool, P).lbv)
+        if (!main) continue
+        const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
+        const lbv = name(`${base}_flb_${nsHash(f.id, d.host, d.match.path, d.match.pathType, b.pool)}`)
+        entities.push({...main, name: lbv, comment: `${main.comment.slice(0, 200)} (${d.provenance.object.slice(0, 40)})`})
+        entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
+        policies.forEach((p, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv, policyname: p.name, priority: 100 + 10 * i, bindpoint: p.bindpoint}))
+        byPool.set(b.pool, lbv)
+      }
+      filterLbv.set(d, byPool)
     })
     priority = 100
     for (const d of ordered) {
@@ -502,7 +519,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const share = last ? rule : `${rule} && SYS.RANDOM.MUL(${left}).LT(${b.weight})`
         left -= b.weight
         const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType, ...(d.action.kind === 'pool' && d.action.split ? [b.pool] : []))}`)
-        entities.push({type: 'csaction', name: csp, targetlbvserver: poolNames(pool, P).lbv})
+        entities.push({type: 'csaction', name: csp, targetlbvserver: filterLbv.get(d)?.get(b.pool) ?? poolNames(pool, P).lbv})
         entities.push({type: 'cspolicy', policyname: csp, rule: share, action: csp, match: matchOf(d)})
         entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
       })
@@ -538,6 +555,8 @@ export function toCli(e: NsEntity): string {
       return `add rewrite policy ${e.name} ${lit(e.rule)} ${e.action}`
     case 'csvserver_rewritepolicy_binding':
       return `bind cs vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression NEXT -type ${e.bindpoint}`
+    case 'lbvserver_rewritepolicy_binding':
+      return `bind lb vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression NEXT -type ${e.bindpoint}`
     case 'server':
       return `add server ${e.name} ${e.domain}`
     case 'servicegroup_servicegroupmember_binding':
@@ -614,6 +633,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'rewritepolicy':
       return post('rewritepolicy', {name: e.name, rule: e.rule, action: e.action})
     case 'csvserver_rewritepolicy_binding':
+    case 'lbvserver_rewritepolicy_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, policyname: e.policyname, priority: e.priority, gotopriorityexpression: 'NEXT', bindpoint: e.bindpoint}}}
     case 'server':
       return post('server', {name: e.name, domain: e.domain})
