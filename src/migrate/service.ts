@@ -12,6 +12,8 @@ import {interactive, type PromptIO} from '../cli/prompt.js'
 import {migrateNetscaler, type K8s, type MigrateResult} from './netscaler.js'
 import {parseNsConf} from './nsconf.js'
 import {migrateHaproxy, parseHaproxyCfg} from './haproxy.js'
+import {isNginx, migrateNginx} from './nginx.js'
+import type {Snapshot} from '../cluster/types.js'
 import {severityOf} from '../core/catalog.js'
 
 export interface MigrateFlags {
@@ -140,6 +142,19 @@ export function reportText(report: MigrateResult['report'], ledger: LedgerLine[]
   const lines = report.map((d) => `${d.origin && 'line' in d.origin ? `${d.origin.file}:${d.origin.line}` : file} ${d.code} ${d.object}: ${d.message}`)
   const c = ledgerCounts(ledger)
   return `${[...lines, `${file}: ${ledger.length} lines: ${c.exact} carried over exactly, ${c.approximate} approximately (VIP5002), ${c.manual} need a manual step (VIP5003), ${c.lost} not carried over (VIP5001)`].join('\n')}\n`
+}
+
+/** `vipctl migrate ingress-nginx`: the snapshot's Ingresses of class nginx -> Ingresses of class vipctl, report, ledger. */
+export async function migrateNginxSnapshot(snap: Snapshot, f: MigrateFlags): Promise<MigrateOutcome> {
+  const r = migrateNginx(snap)
+  if (r.objects.length === 0 && !snap.ingresses.some((i) => isNginx(i, snap)))
+    r.report.push({severity: severityOf('VIP5001'), code: 'VIP5001', object: 'input', message: 'no Ingress of class nginx (or of an IngressClass of controller k8s.io/ingress-nginx) in the input: nothing to migrate'})
+  const source = snap.source.kind === 'offline' ? snap.source.files.join(',') || 'input' : snap.source.context
+  const out = await finish({objects: r.objects, secrets: [], report: r.report}, f, source, r.ledger)
+  // The differences belong in the document too (a script compares them).
+  const doc = out.result.document!
+  out.result.document = (d) => ({...(doc(d) as Record<string, unknown>), requests: r.requests, differences: r.differences})
+  return out
 }
 
 async function finish(r: MigrateResult, f: MigrateFlags, file: string, ledger: LedgerLine[]): Promise<MigrateOutcome> {

@@ -18,6 +18,33 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     assert.match(r.stderr, /create the TLS Secret yourself/)
   })
 
+  it('the whole report, always: every finding on stderr (never cut at 50), --report FILE with a summary line, report.txt and report.json with --out, -o json as a MigrateResult with report and ledger', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-mig-'))
+    const cfg = path.join(dir, 'many.cfg')
+    const lines = ['frontend web', '    bind 192.0.2.5:80', '    default_backend be', ...Array.from({length: 80}, (_, i) => `    capture request header X-${i} len 10`), 'backend be', '    server s1 10.1.1.1:80']
+    writeFileSync(cfg, `${lines.join('\n')}\n`)
+    const all = await vipctl(['migrate', 'haproxy', cfg, '--no-prompt'])
+    assert.equal(all.code, 0, all.stderr)
+    assert.equal(all.stderr.split('\n').filter((l) => l.includes('capture request header')).length, 80)
+    assert.doesNotMatch(all.stderr, /and \d+ more/)
+    const report = path.join(dir, 'report.txt')
+    const summary = await vipctl(['migrate', 'haproxy', cfg, '--no-prompt', '--report', report])
+    assert.equal(summary.code, 0, summary.stderr)
+    assert.match(summary.stderr.trim(), /^\S*many\.cfg: 85 lines: 5 exact, 0 approximate, 0 manual, 80 not carried over; the whole report is in \S*report\.txt$/)
+    const text = readFileSync(report, 'utf8')
+    assert.equal(text.split('\n').filter((l) => /many\.cfg:\d+ VIP5001 /.test(l)).length, 80)
+    const json = await vipctl(['migrate', 'haproxy', cfg, '--no-prompt', '-o', 'json'])
+    const doc = JSON.parse(json.stdout) as {kind: string; items: unknown[]; report: unknown[]; ledger: Array<{line: number; account: string}>; counts: Record<string, number>}
+    assert.equal(doc.kind, 'MigrateResult')
+    assert.equal(doc.report.length, 80)
+    assert.deepEqual(doc.ledger.map((l) => l.line), Array.from({length: 85}, (_, i) => i + 1))
+    assert.deepEqual(doc.counts, {exact: 5, approximate: 0, lost: 80, manual: 0})
+    const out = path.join(dir, 'out')
+    assert.equal((await vipctl(['migrate', 'haproxy', cfg, '--no-prompt', '--out', out])).code, 0)
+    assert.equal(readFileSync(path.join(out, 'report.txt'), 'utf8'), text)
+    assert.equal((JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {report: unknown[]}).report.length, 80)
+  })
+
   it('--cert-dir without --out never prints key material; with --out the Secret file is 0600', async () => {
     const r = await vipctl(['migrate', 'netscaler', 'test/fixtures/migrate/onprem.conf', '-n', 'shop', '--no-prompt', '--cert-dir', 'test/fixtures/migrate/ssl'])
     assert.equal(r.code, 0)

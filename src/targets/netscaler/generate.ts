@@ -463,7 +463,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const filterLbv = new Map<Decision, Map<string, string>>()
     ordered.forEach((d) => {
       const fl = d.filters
-      if (!fl || d.action.kind !== 'pool') return
+      // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
+      if (!fl || d.action.kind !== 'pool' || !switched.has(d)) return
       if (fl.timeoutMs !== undefined)
         diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
       const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)

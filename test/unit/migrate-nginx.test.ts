@@ -1,0 +1,68 @@
+/**
+ * migrate ingress-nginx: every nginx.ingress.kubernetes.io key accounted for, access restrictions and snippets
+ * never served open, canaries as splits, and the request table routed by ingress-nginx's rules and by vipctl.
+ */
+import assert from 'node:assert/strict'
+import {stringify} from 'yaml'
+import {loadOffline, parseInto} from '../../src/cluster/offline.js'
+import {sortSnapshot} from '../../src/cluster/intake.js'
+import {emptySnapshot} from '../../src/cluster/types.js'
+import {compile} from '../../src/model/compile.js'
+import {migrateNginx, sampleOf} from '../../src/migrate/nginx.js'
+
+const FIXTURE = 'test/fixtures/migrate/nginx'
+const run = async () => migrateNginx(await loadOffline({filenames: [FIXTURE], strict: false}, {readStdin: async () => ''}))
+
+describe('migrate ingress-nginx', () => {
+  it('access restrictions and snippets: the Ingress is not migrated, each key says why and what to do', async () => {
+    const r = await run()
+    assert.ok(!r.objects.some((o) => o.metadata.name === 'admin'))
+    const admin = r.report.filter((d) => d.object === 'Ingress/shop/admin').map((d) => `${d.code} ${d.field}`)
+    assert.deepEqual(admin.sort(), ['VIP5001 metadata.annotations[nginx.ingress.kubernetes.io/auth-type]', 'VIP5001 metadata.annotations[nginx.ingress.kubernetes.io/whitelist-source-range]'])
+  })
+
+  it('keys carried over: ssl-redirect, proxy-read-timeout, CORS, app-root, permanent-redirect, regex path with rewrite-target /$2, canary weight as a split', async () => {
+    const r = await run()
+    const ing = (n: string) => r.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === n)!
+    const web = ing('web').metadata.annotations!
+    assert.equal(web['vipctl.io/ssl-redirect'], 'true')
+    assert.equal(web['vipctl.io/timeout-request'], '120s')
+    assert.equal(web['vipctl.io/traffic-split'], 'web=80,web-canary=20')
+    assert.match(web['vipctl.io/response-headers']!, /^set Access-Control-Allow-Origin: https:\/\/shop\.example\.com$/m)
+    assert.equal(ing('web-app-root').metadata.annotations!['vipctl.io/redirect'], 'path=/store code=302')
+    assert.equal(ing('moved').metadata.annotations!['vipctl.io/redirect'], 'scheme=https host=new.example.com path=/welcome code=301')
+    const api = ing('api')
+    assert.equal(api.metadata.annotations!['vipctl.io/rewrite'], 'prefix=/')
+    assert.deepEqual((api.spec as {rules: Array<{http: {paths: Array<{path: string; pathType: string}>}}>}).rules[0]!.http.paths.map((p) => [p.path, p.pathType]), [['/v1', 'Prefix']])
+    assert.ok(!r.objects.some((o) => o.metadata.name === 'web-canary'))
+    // Settings vipctl keeps on the Service: the exact kubectl command.
+    assert.ok(r.report.some((d) => d.code === 'VIP5003' && d.message === 'run: kubectl annotate service -n shop web vipctl.io/session-cookie=SHOPID (from Ingress/shop/web)'))
+    assert.ok(r.report.some((d) => d.code === 'VIP5003' && d.message.startsWith('run: kubectl annotate service -n shop api vipctl.io/backend-protocol=h2c')))
+  })
+
+  it('every nginx key of every Ingress is in the ledger with an account; each non-exact one has a finding', async () => {
+    const r = await run()
+    const snap = await loadOffline({filenames: [FIXTURE], strict: false}, {readStdin: async () => ''})
+    const keys = snap.ingresses.flatMap((i) => Object.keys(i.metadata.annotations ?? {}).filter((k) => k.startsWith('nginx.ingress.kubernetes.io/')).map((k) => `Ingress/${i.metadata.namespace}/${i.metadata.name} ${k}`))
+    for (const k of keys) assert.ok(r.ledger.some((l) => l.text.startsWith(`${k}`)) || k.endsWith('/canary') || k.endsWith('/canary-weight'), `${k} is not in the ledger`)
+    for (const l of r.ledger.filter((x) => x.account !== 'exact')) assert.ok(l.notes.length > 0, l.text)
+  })
+
+  it('equivalence: requests that would go elsewhere are reported (case-insensitive regex, a regex path not carried over); the rest agree', async () => {
+    const r = await run()
+    const diff = r.differences.map((d) => `${d.host}${d.path} ${d.nginx} -> ${d.vipctl}`).sort()
+    assert.deepEqual(diff, ['api.example.com/V1 shop/api -> 404', 'api.example.com/v0/legacy shop/api -> 404'])
+    assert.ok(r.requests >= 15)
+    assert.ok(r.report.some((d) => d.code === 'VIP5002' && d.message === 'api.example.com/v0/legacy: ingress-nginx -> shop/api, vipctl -> 404'))
+    assert.equal(sampleOf('/v[0-9]+/legacy'), '/v0/legacy')
+  })
+
+  it('the migrated objects pass vipctl: no VIP1xxx, no invalid or misplaced vipctl key', async () => {
+    const r = await run()
+    const snap = emptySnapshot({kind: 'offline', files: []})
+    parseInto(snap, r.objects.map((o) => stringify(o)).join('---\n'), 'migrated.yaml')
+    assert.deepEqual(snap.diagnostics.filter((d) => d.code.startsWith('VIP1')), [])
+    const c = compile(sortSnapshot(snap), {vip: '192.0.2.1'})
+    assert.deepEqual(c.model.diagnostics.filter((d) => ['VIP2006', 'VIP2012', 'VIP2025', 'VIP2003'].includes(d.code)).map((d) => `${d.code} ${d.object} ${d.message}`), [])
+  })
+})
