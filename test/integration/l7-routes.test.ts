@@ -108,10 +108,7 @@ async function echoServer(name: string, address: string, opts: {status?: number;
     s.close = closer(front)
     return s
   }
-  await new Promise<void>((r) => server.listen(0, address, r))
-  s.port = (server.address() as net.AddressInfo).port
-  s.close = closer(server)
-  return s
+  return listening(server, address, s)
 }
 
 /** An h2c server (HTTP/2 without TLS, prior knowledge) answering Echo. */
@@ -122,10 +119,7 @@ async function h2cServer(name: string, address: string): Promise<Server> {
     res.setHeader('Content-Type', 'application/json')
     res.end(JSON.stringify({name, path: req.url, host: String(req.headers[':authority'] ?? req.headers.host), version: req.httpVersion, headers: {}}))
   })
-  await new Promise<void>((r) => server.listen(0, address, r))
-  s.port = (server.address() as net.AddressInfo).port
-  s.close = closer(server)
-  return s
+  return listening(server, address, s)
 }
 
 /** An HTTPS server with the shop example's certificate (shop.example.com), answering Echo. */
@@ -136,6 +130,11 @@ async function tlsServer(name: string, address: string): Promise<Server> {
     res.setHeader('Content-Type', 'application/json')
     res.end(JSON.stringify({name, path: req.url, host: String(req.headers.host), version: req.httpVersion, headers: {}, sni: (req.socket as tls.TLSSocket).servername}))
   })
+  return listening(server, address, s)
+}
+
+/** Listens on a free port of `address`, fills in the server's port and close(). */
+async function listening(server: net.Server, address: string, s: Server): Promise<Server> {
   await new Promise<void>((r) => server.listen(0, address, r))
   s.port = (server.address() as net.AddressInfo).port
   s.close = closer(server)

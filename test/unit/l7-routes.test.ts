@@ -319,34 +319,11 @@ describe('L7 route policy on NetScaler: a route\'s rules live on its own lb vser
   })
 })
 
-describe('L7 backend policy', () => {
-  it('probe httpHeaders go with the HAProxy check and the NetScaler monitor; a header outside the grammar is left out (VIP2003)', () => {
-    const c = compile(snapOf(`apiVersion: v1
+/** A LoadBalancer Service (extra annotations appended) selecting one Pod whose container has `probe` (YAML lines). */
+function lbWithPod(annotations: string, probe: string): string {
+  return `apiVersion: v1
 kind: Service
-metadata: {name: web, namespace: t, annotations: {vipctl.io/vip: 192.0.2.5}}
-spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-0, namespace: t, labels: {app: web}}
-spec:
-  containers:
-    - name: app
-      image: example
-      ports: [{containerPort: 8080}]
-      readinessProbe: {httpGet: {path: /ready, port: 8080, httpHeaders: [{name: Host, value: web.internal}, {name: X-Bad, value: '%[env(HOME)]'}]}}
-`), {})
-    const mon = c.model.pools[0]!.monitor
-    assert.deepEqual(mon.kind === 'http' && mon.headers, [{name: 'Host', value: 'web.internal'}])
-    assert.ok(c.model.diagnostics.some((d) => d.code === 'VIP2003' && d.field?.endsWith('httpHeaders[1]')))
-    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /http-check send meth GET uri \/ready hdr Host "web\.internal"/)
-    assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-customHeaders "Host: web\.internal\\r\\n"/)
-  })
-
-  it('vipctl.io/check-status sets the statuses the HTTP check accepts (both targets); on a TCP check it has no effect (VIP2006)', () => {
-    const text = (probe: string) => `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: t, annotations: {vipctl.io/vip: 192.0.2.5, vipctl.io/check-status: 200-204}}
+metadata: {name: web, namespace: t, annotations: {vipctl.io/vip: 192.0.2.5${annotations}}}
 spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
 ---
 apiVersion: v1
@@ -358,6 +335,20 @@ spec:
       image: example
       ports: [{containerPort: 8080}]
 ${probe}`
+}
+
+describe('L7 backend policy', () => {
+  it('probe httpHeaders go with the HAProxy check and the NetScaler monitor; a header outside the grammar is left out (VIP2003)', () => {
+    const c = compile(snapOf(lbWithPod('', "      readinessProbe: {httpGet: {path: /ready, port: 8080, httpHeaders: [{name: Host, value: web.internal}, {name: X-Bad, value: '%[env(HOME)]'}]}}\n")), {})
+    const mon = c.model.pools[0]!.monitor
+    assert.deepEqual(mon.kind === 'http' && mon.headers, [{name: 'Host', value: 'web.internal'}])
+    assert.ok(c.model.diagnostics.some((d) => d.code === 'VIP2003' && d.field?.endsWith('httpHeaders[1]')))
+    assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /http-check send meth GET uri \/ready hdr Host "web\.internal"/)
+    assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-customHeaders "Host: web\.internal\\r\\n"/)
+  })
+
+  it('vipctl.io/check-status sets the statuses the HTTP check accepts (both targets); on a TCP check it has no effect (VIP2006)', () => {
+    const text = (probe: string) => lbWithPod(', vipctl.io/check-status: 200-204', probe)
     const c = compile(snapOf(text('      readinessProbe: {httpGet: {path: /ready, port: 8080}}\n')), {})
     assert.match(renderHaproxy(c, OPTS).config.files[0]!.content, /http-check expect status 200-204\n/)
     assert.match(renderBatch(generateNetscaler(c.model, c.secrets, NS)), /-respCode 200-204 /)
