@@ -341,6 +341,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       ...(mon.kind === 'http' && st !== 'SSL'
         ? {httpRequest: `GET ${mon.path}`, respCode: `${mon.expect?.min ?? 200}-${mon.expect?.max ?? 399}`, ...(mon.headers?.length ? {customHeaders: mon.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('')} : {}), ...(mon.tls || bp?.kind === 'https' ? {secure: true} : {})}
         : {}),
+      // A TCP check of members that speak TLS completes the handshake (a plain connect says little about them).
+      ...(mon.kind === 'tcp' && bp?.kind === 'https' ? {secure: true} : {}),
       ...(mon.port ? {destPort: mon.port} : {}),
       interval,
       resptimeout,
