@@ -145,6 +145,9 @@ function duration(ms: number): string | undefined {
   return `${ms}ms`
 }
 
+/** Server options that take a value (the value is part of the option, never an option of its own). */
+const SERVER_VALUE_OPTIONS: ReadonlySet<string> = new Set(['id', 'track', 'slowstart', 'on-error', 'on-marked-down', 'on-marked-up', 'observe', 'error-limit', 'agent-port', 'agent-inter', 'agent-addr', 'agent-send', 'downinter', 'fastinter', 'minconn', 'maxqueue', 'pool-max-conn', 'pool-purge-delay', 'resolvers', 'resolve-prefer', 'resolve-net', 'init-addr', 'source', 'namespace', 'crt', 'ciphers', 'ciphersuites', 'ssl-min-ver', 'ssl-max-ver', 'crl-file', 'tcp-ut', 'usesrc', 'proxy-v2-options', 'ws', 'log-proto', 'shard', 'redir', 'addr', 'set-proxy-v2-tlv-fmt', 'check-alpn', 'check-proto', 'check-sni', 'npn'])
+
 const RETRY_ON: Record<string, string> = {'conn-failure': 'connect-failure', 'empty-response': 'empty-response', 'response-timeout': 'response-timeout', '401': '401', '403': '403', '404': '404', '408': '408', '425': '425', '500': '500', '501': '501', '502': '502', '503': '503', '504': '504'}
 
 interface Defaults {
@@ -262,9 +265,11 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           else if (x === 'proto' && v === 'h2') (h2c = true), i++
           else if (x === 'send-proxy' || x === 'send-proxy-v2') proxy = x === 'send-proxy' ? 'v1' : 'v2'
           else if (x === 'port' && v) (L.manual(l.line, obj, `server ${a[0]}: health checks on port ${v}: give the readinessProbe that port`), i++)
+          else if (x === 'cookie' && v) (L.approximate(l.line, obj, `server ${a[0]}: cookie value ${v} -> a value vipctl derives from the member's address (clients holding ${v} are balanced anew once)`), i++)
           else {
-            L.lost(l.line, obj, `server ${a[0]}: option ${x}${v && !/^[a-z-]+$/.test(v) ? ` ${v}` : ''} is not carried over`)
-            if (v && !/^[a-z]/.test(v)) i++
+            const takesValue = SERVER_VALUE_OPTIONS.has(x)
+            L.lost(l.line, obj, `server ${a[0]}: option ${x}${takesValue && v ? ` ${v}` : ''} is not carried over`)
+            if (takesValue) i++
           }
         }
         if (!member.ready) L.exact(l.line, 'disabled: a not-ready endpoint')
@@ -384,9 +389,34 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     return out
   }
 
+  // A plain-HTTP frontend that only redirects to HTTPS, on the address of another frontend's TLS bind: that is the
+  // HTTP side of the same site (vipctl.io/ssl-redirect on its Ingress), not a frontend of its own.
+  const bindsOf = (fe: CfgSection) => fe.lines.filter((l) => l.words[0] === 'bind').map((l) => ({l, m: /^(\[?[0-9a-fA-F:.*]*\]?):(\d+)$/.exec(l.words[1] ?? ''), tls: l.words.includes('crt') || l.words.includes('crt-list')}))
+  const isHttpsRedirect = (w: string[]) => (w[0] === 'http-request' && w[1] === 'redirect' && w[2] === 'scheme' && w[3] === 'https') || (w[0] === 'redirect' && w[1] === 'scheme' && w[2] === 'https')
+  const tlsIps = new Set(sections.filter((x) => x.kind === 'frontend' || x.kind === 'listen').flatMap((fe) => bindsOf(fe).filter((b) => b.tls && b.m).map((b) => b.m![1]!.replace(/[[\]]/g, ''))))
+  const redirectSide = new Map<string, {code: number; line: number; port: number; fe: CfgSection}>()
+  for (const fe of sections.filter((x) => x.kind === 'frontend')) {
+    const binds = bindsOf(fe)
+    const red = fe.lines.find((l) => isHttpsRedirect(l.words))
+    const routes = fe.lines.some((l) => l.words[0] === 'use_backend' || l.words[0] === 'default_backend')
+    if (!red || routes || binds.length === 0 || binds.some((b) => b.tls || !b.m || !tlsIps.has(b.m[1]!.replace(/[[\]]/g, '')))) continue
+    const ci = red.words.indexOf('code')
+    for (const b of binds) redirectSide.set(b.m![1]!.replace(/[[\]]/g, ''), {code: ci >= 0 ? Number(red.words[ci + 1]) : 302, line: red.line, port: Number(b.m![2]), fe})
+  }
+
   for (const fe of sections.filter((x) => x.kind === 'frontend' || x.kind === 'listen')) {
     const obj = `${fe.kind} ${fe.name}`
     L.exact(fe.line)
+    if ([...redirectSide.values()].some((r) => r.fe === fe)) {
+      // Accounted with the HTTPS side's Ingress below; here only what is not the bind or the redirect.
+      for (const l of fe.lines) {
+        if (l.words[0] === 'bind') L.exact(l.line, 'the plain-HTTP listener of the Ingress served over TLS on this address')
+        else if (isHttpsRedirect(l.words)) continue
+        else if (l.words[0] === 'mode' && l.words[1] === 'http') L.exact(l.line)
+        else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
+      }
+      continue
+    }
     const binds: Array<{ip: string; port: number; crts: string[]; line: number; acceptProxy: boolean}> = []
     const acls = new Map<string, Acl>()
     const aclUsed = new Set<string>()
@@ -397,6 +427,14 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     let redirect: {code: number; line: number; all: boolean} | undefined
     const headers = {request: [] as string[], response: [] as string[], lines: [] as number[]}
     let clientTimeout = D.timeouts.get('client')
+    // Access rules (deny, auth, tarpit, reject): vipctl cannot apply them, and without them the routes would be open.
+    const access = fe.lines.filter((l) => (l.words[0] === 'http-request' && ['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(l.words[1] ?? '')) || (l.words[0] === 'tcp-request' && l.words.includes('reject')))
+    if (access.length > 0) {
+      for (const l of access) L.lost(l.line, obj, `${l.words.slice(0, 2).join(' ')}: an access rule vipctl cannot apply; the ${fe.kind} is not migrated (serving it without the rule would open its routes): put the restriction in the application, or remove the rule if the routes may be open`)
+      L.lost(fe.line, obj, 'not migrated: it holds access rules (see them)')
+      for (const l of fe.lines) if (!access.includes(l)) L.lost(l.line, obj, `in ${obj}, which is not migrated (access rules)`)
+      continue
+    }
     for (const l of fe.lines) {
       const [kw, ...a] = l.words
       if (kw === 'bind') {
@@ -542,6 +580,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     // Listener settings (accept-proxy, client timeout) are the IngressClass's, the operator's object.
     const spec: Record<string, unknown> = {ingressClassName: Object.keys(listenerAnn).length ? listenerClass(objects, listenerAnn) : 'vipctl'}
     if (d) spec.defaultBackend = {service: {name: d.name, port: {number: d.port}}}
+    // The HTTP side of this site may be another frontend that only redirects (see redirectSide).
+    const side = !http && https ? redirectSide.get(https.ip) : undefined
+    if (side) {
+      redirect ??= {code: side.code, line: side.line, all: true}
+      if (side.port !== 80) annotations['vipctl.io/http-port'] = String(side.port)
+    }
     if (https) {
       annotations['vipctl.io/ssl-redirect'] = redirect ? 'true' : 'false'
       // Every certificate: one TLS Secret each, with the hosts it covers (SNI); hosts no certificate covers are said.

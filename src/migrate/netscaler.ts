@@ -440,10 +440,11 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     const p = respPolicies.get(b.policy)
     const a = p ? respActions.get(p.action) : undefined
     const csv = csvs.get(b.csv)
-    if (p && a && a.type === 'redirect' && /^"?https:\/\//.test(a.target.replace(/\\"/g, '"')) && csv) redirectIps.add(csv.ip)
+    // Only the scheme change keeping host, path and query ("https://" + HTTP.REQ.HOSTNAME... + PATH_AND_QUERY) is vipctl.io/ssl-redirect.
+    if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) redirectIps.add(csv.ip)
     // The 400 for dot-segment paths that vipctl adds to every HTTP vserver: carried over exactly (vipctl always adds it).
     else if (p && p.rule === INVALID_PATH_RULE) continue
-    else say('VIP5001', b.line, `responder policy ${b.policy}`, 'only redirects to https:// are carried over (as vipctl.io/ssl-redirect)')
+    else say('VIP5001', b.line, `responder policy ${b.policy}`, `not carried over: only the redirect to https:// keeping host and path is (as vipctl.io/ssl-redirect); express ${a?.type === 'redirect' ? `the redirect to ${a.target.slice(0, 80)}` : 'it'} with vipctl.io/redirect on the Ingress`)
   }
   for (const v of csvs.values()) {
     if (!['HTTP', 'SSL', 'TCP'].includes(v.type)) {

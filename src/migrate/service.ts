@@ -89,7 +89,8 @@ async function readInput(file: string, f: MigrateFlags): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new DataError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+    const code = (e as NodeJS.ErrnoException).code
+    throw new DataError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`)
   }
 }
 

@@ -9,6 +9,7 @@ import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, S
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
+import {pathMatches} from './routing.js'
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
@@ -446,8 +447,16 @@ class Builder {
         let policy = f === https && pol.hsts ? withHsts(r.policy, pol.hsts, key) : r.policy
         // A redirect that changes nothing on this listener would send the client back to the same URL, forever.
         const rd = policy?.redirect
-        if (rd && !rd.path && (rd.scheme ?? f.protocol) === f.protocol && (rd.host === undefined || rd.host === r.host) && (rd.port === undefined || rd.port === f.port)) {
-          this.diag('VIP2006', key, rd.provenance.field, `on ${f.protocol.toUpperCase()} ${fmtAddr(f.address, f.port)} the redirect for ${r.host || '*'}${r.path} changes nothing (the client would come back to the same URL): not made there`)
+        // Same scheme, host and port, and a path this route matches again (none given, the prefix replaced by itself,
+        // or a fixed path under the rule): some request would be sent back to itself, forever.
+        const samePlace = rd && (rd.scheme ?? f.protocol) === f.protocol && (rd.host === undefined || rd.host === r.host) && (rd.port === undefined || rd.port === f.port)
+        const loops =
+          rd &&
+          (!rd.path ||
+            (rd.path.kind === 'prefix' && r.pathType === 'Prefix' && rd.path.value === r.path) ||
+            (rd.path.kind === 'full' && (r.pathType === 'Exact' ? r.path === rd.path.value : pathMatches({path: r.path, pathType: 'Prefix'}, rd.path.value))))
+        if (rd && samePlace && loops) {
+          this.diag('VIP2006', key, rd.provenance.field, `on ${f.protocol.toUpperCase()} ${fmtAddr(f.address, f.port)} the redirect for ${r.host || '*'}${r.path} would send ${rd.path ? 'some requests' : 'every request'} back to the same URL (a loop): not made there`)
           const {redirect: _drop, ...rest} = policy!
           policy = Object.keys(rest).length > 0 ? rest : undefined
         }

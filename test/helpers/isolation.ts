@@ -270,12 +270,15 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
     if (f.routes.some((r) => r.redirectHttps && p.keys.has(r.provenance.object))) mine.add(`${prefix}-${f.address}_${f.port}_redirect_https`)
   }
   const isPoisonMatch = (m: {host: string; path: string; pathType: string}) => pRoutes.some((r) => r.host === m.host && r.path === m.path && r.pathType === m.pathType)
-  for (const e of P.entities) if ((e.type === 'cspolicy' || e.type === 'responderpolicy' || e.type === 'rewritepolicy') && e.match && isPoisonMatch(e.match)) mine.add(entityName(e)).add(e.action)
+  for (const e of P.entities) if ((e.type === 'cspolicy' || e.type === 'responderpolicy') && isPoisonMatch(e.match)) mine.add(entityName(e)).add(e.action)
   // vipctl's own forwarding-header rules (the same for every HTTP vserver) belong to no tenant.
   for (const e of P.entities) if ((e.type === 'rewritepolicy' || e.type === 'rewriteaction') && e.name.startsWith(`${prefix}-fwd_`)) mine.add(e.name)
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.targetlbvserver)) mine.add(e.name)
   // A route's own lb vservers (its filters' home): named by its cs actions.
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.name)) mine.add(e.targetlbvserver)
+  // Rewrite policies (and their actions) bound to the poison's own lb vservers.
+  for (const e of P.entities) if (e.type === 'lbvserver_rewritepolicy_binding' && mine.has(e.name)) mine.add(e.policyname)
+  for (const e of P.entities) if (e.type === 'rewritepolicy' && mine.has(e.name)) mine.add(e.action)
 
   const have = new Map<string, number>()
   const after = P.entities.map(normal)

@@ -190,15 +190,22 @@ spec: {controller: vipctl.io/ingress-controller}
     const exact = ing('ex', {'vipctl.io/rewrite': 'host=in.test prefix=/v2'}).replace('pathType: Prefix', 'pathType: Exact')
     const loop = ing('loop', {'vipctl.io/redirect': 'host=b.test code=301'}, 'b.test')
     const hsts = ing('hsts', {'vipctl.io/hsts': 'max-age=60'}, 'c.test')
-    const c = compile(snapOf(BASE + exact + loop + hsts), {})
+    const samePrefix = ing('same-prefix', {'vipctl.io/redirect': 'prefix=/'}, 'd.test')
+    const underRule = ing('under-rule', {'vipctl.io/redirect': 'path=/welcome'}, 'e.test')
+    const elsewhere = ing('elsewhere', {'vipctl.io/redirect': 'host=new.test path=/welcome'}, 'f.test')
+    const c = compile(snapOf(BASE + exact + loop + hsts + samePrefix + underRule + elsewhere), {})
     const msgs = c.model.diagnostics.filter((d) => d.code === 'VIP2006').map((d) => `${d.object} ${d.message}`)
     assert.ok(msgs.some((m) => m.startsWith('Ingress/t/ex prefix= replaces what a Prefix rule matched; the Exact path / keeps its path')), msgs.join('\n'))
-    assert.ok(msgs.some((m) => m.startsWith('Ingress/t/loop on HTTP 192.0.2.1:80 the redirect for b.test/ changes nothing')), msgs.join('\n'))
+    assert.ok(msgs.some((m) => m.startsWith('Ingress/t/loop on HTTP 192.0.2.1:80 the redirect for b.test/ would send every request back to the same URL')), msgs.join('\n'))
     assert.ok(msgs.some((m) => m.startsWith('Ingress/t/hsts the Ingress has no TLS')), msgs.join('\n'))
+    for (const n of ['same-prefix', 'under-rule']) assert.ok(msgs.some((m) => m.startsWith(`Ingress/t/${n} on HTTP 192.0.2.1:80 the redirect for`) && m.includes('back to the same URL')), `${n}: ${msgs.join('\n')}`)
+    assert.ok(!msgs.some((m) => m.startsWith('Ingress/t/elsewhere')))
+    assert.equal(decide(routingTable(c.model.frontends[0]!, c.model), {host: 'f.test', path: '/x'}).location, 'http://new.test/welcome')
     const table = routingTable(c.model.frontends[0]!, c.model)
     assert.deepEqual(decide(table, {host: 'a.test', path: '/'}).rewritten, {host: 'in.test', path: '/'})
     assert.deepEqual(decide(table, {host: 'b.test', path: '/'}).outcome, {kind: 'pool', pool: 't/web/80'})
-    assert.doesNotMatch(renderHaproxy(c, OPTS).config.files[0]!.content, /set-path/)
+    // Only the redirect that goes elsewhere sets a path (f.test's /welcome); the Exact rewrite keeps its path.
+    assert.deepEqual(renderHaproxy(c, OPTS).config.files[0]!.content.split('\n').filter((l) => l.includes('set-path')).map((l) => l.trim().split(' ').slice(0, 3).join(' ')), ['http-request set-path /welcome'])
   })
 
   it('route keys on a Service and Service keys on an Ingress are reported as having no effect (VIP2012)', () => {
@@ -307,14 +314,16 @@ describe('L7 route policy on NetScaler: a route\'s rules live on its own lb vser
     assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3003'), [])
     const rw = ns.entities.filter((e): e is Extract<NsEntity, {type: 'rewritepolicy'}> => e.type === 'rewritepolicy' && !e.name.includes('-fwd_'))
     assert.ok(rw.every((e) => e.rule === 'true'))
-    assert.equal(rw.filter((e) => e.match?.host === '').length, 2) // delete + insert of X-Good
-    assert.equal(rw.filter((e) => e.match?.host === 'evil.test').length, 40)
     // Each route's policies are bound to the lb vserver its cs action targets, and to no cs vserver.
-    const goodPolicy = ns.entities.find((e): e is Extract<NsEntity, {type: 'cspolicy'}> => e.type === 'cspolicy' && e.match.host === '' && e.match.path === '/')!
-    const action = ns.entities.find((e): e is Extract<NsEntity, {type: 'csaction'}> => e.type === 'csaction' && e.name === goodPolicy.action)!
-    assert.match(action.targetlbvserver, /_flb_/)
-    const bound = ns.entities.filter((e) => e.type === 'lbvserver_rewritepolicy_binding' && e.name === action.targetlbvserver).map((e) => (e as {policyname: string}).policyname)
-    assert.deepEqual(bound.sort(), rw.filter((e) => e.match?.host === '').map((e) => e.name).sort())
+    const boundTo = (host: string, path: string) => {
+      const pol = ns.entities.find((e): e is Extract<NsEntity, {type: 'cspolicy'}> => e.type === 'cspolicy' && e.match.host === host && e.match.path === path)!
+      const action = ns.entities.find((e): e is Extract<NsEntity, {type: 'csaction'}> => e.type === 'csaction' && e.name === pol.action)!
+      assert.match(action.targetlbvserver, /_flb_/)
+      return ns.entities.filter((e) => e.type === 'lbvserver_rewritepolicy_binding' && e.name === action.targetlbvserver).map((e) => (e as {policyname: string}).policyname)
+    }
+    assert.equal(boundTo('', '/').length, 2) // delete + insert of X-Good
+    assert.equal(boundTo('evil.test', '/p7').length, 1)
+    assert.equal(rw.length, 2 + 40) // one prefix rewrite per matched prefix
     assert.ok(!ns.entities.some((e) => e.type === 'csvserver_rewritepolicy_binding' && !e.policyname.includes('-fwd_')))
   })
 })

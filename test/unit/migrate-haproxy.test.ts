@@ -183,3 +183,30 @@ describe('migrate haproxy: L7 options carried over into what the model expresses
     assert.deepEqual(bad.map((d) => `${d.code} ${d.object} ${d.field}: ${d.message}`), [])
   })
 })
+
+describe('migrate haproxy: access rules and server cookie values', () => {
+  it('a frontend with an access rule is not migrated (its routes would open), every line says so; a server cookie value is approximate', () => {
+    const cfg = 'frontend web\n    bind 192.0.2.9:80\n    acl office src 10.0.0.0/8\n    http-request deny if !office\n    default_backend be\nfrontend open\n    bind 192.0.2.10:80\n    default_backend be\nbackend be\n    cookie SRV insert indirect nocache\n    server s1 10.1.1.1:80 cookie s1 weight 2\n'
+    const r = migrateHaproxy(parseHaproxyCfg(cfg, 'edge.cfg'), {selectors: new Map(), file: 'edge.cfg'})
+    assert.deepEqual(r.objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name), ['open'])
+    const at = (n: number) => r.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+    assert.match(at(4)[0]!, /^VIP5001 http-request deny: an access rule vipctl cannot apply; the frontend is not migrated/)
+    for (const n of [1, 2, 3, 5]) assert.ok(at(n).some((m) => m.startsWith('VIP5001')), `line ${n}`)
+    assert.deepEqual(r.ledger.filter((l) => l.line <= 5).map((l) => l.account), ['lost', 'lost', 'lost', 'lost', 'lost'])
+    assert.deepEqual(at(11), ['VIP5002 server s1: cookie value s1 -> a value vipctl derives from the member\'s address (clients holding s1 are balanced anew once)'])
+  })
+})
+
+describe('migrate haproxy: an HTTP frontend that only redirects to the HTTPS frontend on its address', () => {
+  it('is the HTTP side of the same Ingress: ssl-redirect true, its port kept, the status change said', () => {
+    const cfg = 'frontend fe_http\n    bind 192.0.2.50:8080\n    http-request redirect scheme https code 301\nfrontend fe_https\n    bind 192.0.2.50:443 ssl crt /etc/haproxy/site.pem\n    default_backend be\nbackend be\n    server s1 10.1.1.1:80\n'
+    const r = migrateHaproxy(parseHaproxyCfg(cfg, 'site.cfg'), {selectors: new Map(), file: 'site.cfg'})
+    const ings = r.objects.filter((o) => o.kind === 'Ingress')
+    assert.deepEqual(ings.map((o) => o.metadata.name), ['fe-https'])
+    assert.equal(ings[0]!.metadata.annotations!['vipctl.io/ssl-redirect'], 'true')
+    assert.equal(ings[0]!.metadata.annotations!['vipctl.io/http-port'], '8080')
+    assert.ok(r.report.some((d) => d.code === 'VIP5002' && (d.origin as {line: number}).line === 3 && /status 301 -> 308/.test(d.message)), r.report.map((d) => d.message).join('\n'))
+    assert.ok(!r.report.some((d) => /binds no TLS port/.test(d.message)))
+    assert.deepEqual(r.ledger.filter((l) => l.line <= 2).map((l) => l.account), ['exact', 'exact'])
+  })
+})

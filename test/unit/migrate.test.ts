@@ -137,3 +137,20 @@ describe('migrate netscaler: L7 settings the model now expresses', () => {
     assert.ok(!res.objects.some((o) => JSON.stringify(o).includes('99999')))
   })
 })
+
+describe('migrate netscaler: redirects other than the HTTPS one', () => {
+  it('a responder redirect to another host is reported (not taken for vipctl.io/ssl-redirect)', () => {
+    const conf = [
+      'add lb vserver web_lbv HTTP 0.0.0.0 0',
+      'add cs vserver shop HTTP 192.0.2.5 80',
+      'add responder action to_www redirect "\\"https://www.example.com\\" + HTTP.REQ.URL" -responseStatusCode 301',
+      'add responder policy to_www_pol "HTTP.REQ.HOSTNAME.EQ(\\"example.com\\")" to_www',
+      'bind cs vserver shop -policyName to_www_pol -priority 10 -gotoPriorityExpression END -type REQUEST',
+      'bind cs vserver shop -lbvserver web_lbv',
+    ].join('\n')
+    const r = migrateNetscaler(parseNsConf(conf, 'site.conf'), {selectors: new Map(), file: 'site.conf'})
+    const ing = r.objects.find((o) => o.kind === 'Ingress')
+    assert.notEqual(ing?.metadata.annotations?.['vipctl.io/ssl-redirect'], 'true')
+    assert.ok(r.report.some((d) => d.code === 'VIP5001' && (d.origin as {line: number}).line === 5 && /redirect to "https:\/\/www\.example\.com"/.test(d.message)), JSON.stringify(r.report.map((d) => d.message)))
+  })
+})

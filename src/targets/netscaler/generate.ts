@@ -51,8 +51,7 @@ export type NsEntity =
   | {type: 'sslservicegroup_auth'; servicegroupname: string; serverAuth: 'ENABLED'; snienable?: 'ENABLED'; commonname?: string}
   /** A rewrite action: insert or delete a header, or replace an expression's target (host, path) with an expression. */
   | {type: 'rewriteaction'; name: string; rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace'; target: string; stringbuilderexpr?: string}
-  /** match: the decision the policy belongs to (data for tests, like a cs policy's); absent on vipctl's forwarding rules. */
-  | {type: 'rewritepolicy'; name: string; rule: string; action: string; match?: RouteMatch}
+  | {type: 'rewritepolicy'; name: string; rule: string; action: string}
   /** Rewrite policies run in priority order, each going on to the next (NEXT), at the request or the response. */
   | {type: 'csvserver_rewritepolicy_binding'; name: string; policyname: string; priority: number; bindpoint: 'REQUEST' | 'RESPONSE'}
   /** A route's own rewrite policies on the lb vserver content switching selects for that route only. */
@@ -369,6 +368,43 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
 
   // 6-9: certificates, content-switching vservers, actions, policies with explicit priorities.
   const certkeys = new Map<string, string>()
+  const poolsById = new Map(model.pools.map((p) => [p.id, p]))
+  const lbvByName = new Map(entities.filter((e): e is Extract<NsEntity, {type: 'lbvserver'}> => e.type === 'lbvserver').map((e) => [e.name, e]))
+  const filterLbvs = new Map<string, string>()
+  const ruleSets = new Map<string, Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}>>()
+  const made = new Set<string>()
+  /**
+   * A decision's filters as rewrite actions and policies (rule true), named from what they do: decisions with the
+   * same rules (and, for a prefix rewrite, the same matched prefix) share one set, made once.
+   */
+  const ruleSet = (d: Decision, fl: NonNullable<Decision['filters']>): Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}> => {
+    const {timeoutMs: _t, ...rules} = fl
+    const prefix = fl.rewrite?.path?.kind === 'prefix' && d.match.pathType === 'Prefix' ? d.match.path : undefined
+    const key = JSON.stringify([rules, prefix ?? null])
+    const have = ruleSets.get(key)
+    if (have) return have
+    const h = nsHash(key)
+    const policies: Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}> = []
+    const add = (bindpoint: 'REQUEST' | 'RESPONSE', rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace', target: string, expr?: string) => {
+      const base = `${P}-rw_${h}_${policies.length + 1}`
+      entities.push({type: 'rewriteaction', name: name(`${base}_act`), rewriteType, target, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})})
+      entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule: 'true', action: name(`${base}_act`)})
+      policies.push({name: name(`${base}_pol`), bindpoint})
+    }
+    const headers = (bp: 'REQUEST' | 'RESPONSE', r: NonNullable<typeof fl.requestHeaders>) => {
+      // NetScaler has no "set": a set header is deleted, then inserted.
+      for (const x of [...r.remove, ...r.set.map((y) => y.name)]) add(bp, 'delete_http_header', headerName(x))
+      for (const y of [...r.set, ...r.add]) add(bp, 'insert_http_header', headerName(y.name), lit(y.value))
+    }
+    if (fl.requestHeaders) headers('REQUEST', fl.requestHeaders)
+    if (fl.rewrite?.host) add('REQUEST', 'replace', 'HTTP.REQ.HOSTNAME', lit(fl.rewrite.host))
+    const rp = fl.rewrite?.path
+    if (rp?.kind === 'full') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', lit(rp.value))
+    else if (rp?.kind === 'prefix' && prefix !== undefined) add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', prefixExpr(prefix, rp.value, 'HTTP.REQ.URL.PATH'))
+    if (fl.responseHeaders) headers('RESPONSE', fl.responseHeaders)
+    ruleSets.set(key, policies)
+    return policies
+  }
   for (const f of model.frontends) {
     if (f.protocol === 'udp') {
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
@@ -420,7 +456,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       // Forwarding headers come from the appliance, never from the client (as in the HAProxy target): set from the
       // connection, the forgeable ones removed; bound first (priorities 10-90), so a route's own rules come after.
       const fwd = forwardingEntities(P, f.protocol === 'https' ? 'https' : 'http', f.address.includes(':') ? 6 : 4)
-      for (const e of fwd) if (!entities.some((x) => (x.type === 'rewriteaction' || x.type === 'rewritepolicy') && x.type === e.type && x.name === e.name)) entities.push(e)
+      for (const e of fwd) {
+        const n = `${e.type}/${(e as {name: string}).name}`
+        if (!made.has(n)) made.add(n), entities.push(e)
+      }
       fwd.filter((e) => e.type === 'rewritepolicy').forEach((e, i) => entities.push({type: 'csvserver_rewritepolicy_binding', name: csv, policyname: e.name, priority: 10 * (i + 1), bindpoint: 'REQUEST'}))
     }
     let priority = 100
@@ -469,37 +508,25 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (!fl || d.action.kind !== 'pool' || !switched.has(d)) return
       if (fl.timeoutMs !== undefined)
         diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
-      const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
-      const policies: Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}> = []
-      const add = (bindpoint: 'REQUEST' | 'RESPONSE', rewriteType: 'insert_http_header' | 'delete_http_header' | 'replace', target: string, expr?: string) => {
-        const base = `${P}-${f.address}_${f.port}_rw_${h}_${policies.length + 1}`
-        entities.push({type: 'rewriteaction', name: name(`${base}_act`), rewriteType, target, ...(expr !== undefined ? {stringbuilderexpr: expr} : {})})
-        entities.push({type: 'rewritepolicy', name: name(`${base}_pol`), rule: 'true', action: name(`${base}_act`), match: matchOf(d)})
-        policies.push({name: name(`${base}_pol`), bindpoint})
-      }
-      const headers = (bp: 'REQUEST' | 'RESPONSE', r: NonNullable<typeof fl.requestHeaders>) => {
-        // NetScaler has no "set": a set header is deleted, then inserted.
-        for (const x of [...r.remove, ...r.set.map((y) => y.name)]) add(bp, 'delete_http_header', headerName(x))
-        for (const y of [...r.set, ...r.add]) add(bp, 'insert_http_header', headerName(y.name), lit(y.value))
-      }
-      if (fl.requestHeaders) headers('REQUEST', fl.requestHeaders)
-      if (fl.rewrite?.host) add('REQUEST', 'replace', 'HTTP.REQ.HOSTNAME', lit(fl.rewrite.host))
-      const rp = fl.rewrite?.path
-      if (rp?.kind === 'full') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', lit(rp.value))
-      else if (rp?.kind === 'prefix' && d.match.pathType === 'Prefix') add('REQUEST', 'replace', 'HTTP.REQ.URL.PATH', prefixExpr(d.match.path, rp.value, 'HTTP.REQ.URL.PATH'))
-      if (fl.responseHeaders) headers('RESPONSE', fl.responseHeaders)
+      const policies = ruleSet(d, fl)
       if (policies.length === 0) return
-      // One lb vserver per pool the decision reaches, with the pool's method and persistence, bound to its service group.
+      // One lb vserver per pool and rule set, with the pool's method and persistence, bound to its service group:
+      // routes with the same rules and pool share it (and its rules), whatever their number.
       const byPool = new Map<string, string>()
       for (const b of d.action.split ?? [{pool: d.action.pool, weight: 1}]) {
-        const pool = model.pools.find((p) => p.id === b.pool)!
-        const main = entities.find((e): e is Extract<NsEntity, {type: 'lbvserver'}> => e.type === 'lbvserver' && e.name === poolNames(pool, P).lbv)
+        const pool = poolsById.get(b.pool)!
+        const main = lbvByName.get(poolNames(pool, P).lbv)
         if (!main) continue
-        const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
-        const lbv = name(`${base}_flb_${nsHash(f.id, d.host, d.match.path, d.match.pathType, b.pool)}`)
-        entities.push({...main, name: lbv, comment: `${main.comment.slice(0, 200)} (${d.provenance.object.slice(0, 40)})`})
-        entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
-        policies.forEach((p, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv, policyname: p.name, priority: 100 + 10 * i, bindpoint: p.bindpoint}))
+        const key = `${b.pool}\u0000${policies.map((x) => x.name).join(' ')}`
+        let lbv = filterLbvs.get(key)
+        if (!lbv) {
+          const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
+          lbv = name(`${base}_flb_${nsHash(key)}`)
+          filterLbvs.set(key, lbv)
+          entities.push({...main, name: lbv})
+          entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
+          policies.forEach((x, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv!, policyname: x.name, priority: 100 + 10 * i, bindpoint: x.bindpoint}))
+        }
         byPool.set(b.pool, lbv)
       }
       filterLbv.set(d, byPool)
@@ -517,7 +544,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       const backends = d.action.split ?? [{pool: d.action.pool, weight: 1}]
       let left = backends.reduce((x, b) => x + b.weight, 0)
       backends.forEach((b, bi) => {
-        const pool = model.pools.find((p) => p.id === b.pool)!
+        const pool = poolsById.get(b.pool)!
         const last = bi === backends.length - 1
         const share = last ? rule : `${rule} && SYS.RANDOM.MUL(${left}).LT(${b.weight})`
         left -= b.weight
