@@ -117,7 +117,9 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     const input = ['-f', 'test/fixtures/haproxy/l7-policy.yaml']
     const r = await run('apply', ['-o', 'json'], input)
     assert.equal(r.code, 0, r.stderr)
-    assert.ok([...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.startsWith('k8s-192.0.2.70_443_rw_')))
+    // Route rules are made once per rule set (k8s-rw_<hash>) and bound to the route's own lb vserver.
+    assert.ok([...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.startsWith('k8s-rw_')))
+    assert.ok(ns.bindings.get('lbvserver_rewritepolicy_binding')!.some((b) => String(b.name).includes('_flb_')))
     assert.deepEqual([...ns.entities.get('netprofile')!.keys()], ['k8s-proxy_v2_netprofile'])
     assert.ok(ns.bindings.get('sslservicegroup_sslcertkey_binding')!.some((b) => b.certkeyname === 'k8s-ca_l7_backend-ca_ck'))
     assert.ok(ns.bindings.get('servicegroup_servicegroupmember_binding')!.some((b) => b.ip === '10.3.0.1' && Number(b.weight) === 3))
@@ -125,7 +127,7 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.equal(again.code, 0, again.stdout)
     assert.equal((await run('apply')).code, 0)
     assert.equal(ns.entities.get('netprofile')!.size, 0)
-    assert.ok(![...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.includes('_rw_')))
+    assert.ok(![...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.startsWith('k8s-rw_')))
     assert.equal((await run('diff')).code, 0)
   })
 
