@@ -240,7 +240,7 @@ class Builder {
       if (k.startsWith(PREFIX) && !KNOWN_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `unknown annotation ${k}`)
       if (o.kind === 'Ingress' && SERVICE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Services; on an Ingress it has no effect (set it on the backend Service)`)
       if (o.kind === 'Service' && ROUTE_KEYS.has(k)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Ingresses; on a Service it has no effect`)
-      if (o.kind === 'Service' && LISTENER_KEYS.has(k) && !serviceIsOurs(o)) this.diag('VIP2012', objectKey(o), field, `${k} applies to Ingresses and LoadBalancer Services vipctl serves; on this Service it has no effect`)
+      if (o.kind === 'Service' && LISTENER_KEYS.has(k) && !serviceIsOurs(o)) this.diag('VIP2012', objectKey(o), field, `${k} is a listener setting: it applies on an IngressClass (for its Ingresses) or on a LoadBalancer Service vipctl serves; on this Service it has no effect`)
       if ((k.startsWith('ingress.citrix.com/') || k.startsWith('service.citrix.com/')) && !CITRIX_KEYS.has(k))
         this.diag('VIP2013', objectKey(o), field, `${k} is a NetScaler controller annotation vipctl does not support; it is ignored`)
       if (o.kind !== 'Ingress') continue
