@@ -23,10 +23,9 @@ export default class MigrateHaproxy extends VipCommand {
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(MigrateHaproxy)
     const base = processPromptIO()
-    const {result, report, summary} = await migrateHaproxyFile(args.file, flags, {
+    const {result, stderr} = await migrateHaproxyFile(args.file, flags, {
       prompt: {...base, input: async (message) => (await import('@inquirer/prompts')).input({message})},
     })
-    // The whole report on stderr (never cut), or one summary line when it went to --report.
-    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), summary ? [] : report, {maxDiagnostics: Number.POSITIVE_INFINITY, ...(summary ? {stderrNote: summary} : {})})
+    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), stderr.diagnostics, stderr.options)
   }
 }

@@ -24,7 +24,7 @@ export default class MigrateIngressNginx extends VipCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(MigrateIngressNginx)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
-    const {result, report, summary} = await migrateNginxSnapshot(snapshot, {out: flags.out, report: flags.report, 'no-prompt': true})
-    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), summary ? [] : report, {maxDiagnostics: Number.POSITIVE_INFINITY, ...(summary ? {stderrNote: summary} : {})})
+    const {result, stderr} = await migrateNginxSnapshot(snapshot, {out: flags.out, report: flags.report, 'no-prompt': true})
+    return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), stderr.diagnostics, stderr.options)
   }
 }

@@ -74,11 +74,6 @@ export class Ledger {
     this.say('VIP5003', line, object, message)
   }
 
-  /** A finding on the input as a whole (no line). */
-  note(code: 'VIP5001' | 'VIP5002' | 'VIP5003', object: string, message: string): void {
-    this.report.push({severity: severityOf(code), code, object, message})
-  }
-
   private say(code: (typeof CODE)[keyof typeof CODE], line: number, object: string, message: string): void {
     this.report.push({severity: severityOf(code), code, object, message, origin: {source: 'file', file: this.file, doc: 0, line}})
   }

@@ -22,6 +22,7 @@ import {severityOf} from '../core/catalog.js'
 import {buildModel} from '../model/build.js'
 import {decide, routingTable} from '../model/routing.js'
 import {canonicalHost} from '../model/grammar.js'
+import {nginxTrue} from '../model/foreign.js'
 import type {K8s} from './netscaler.js'
 import type {Account, LedgerLine} from './ledger.js'
 
@@ -51,7 +52,7 @@ export function isNginx(ing: Ingress, snap: Snapshot): boolean {
   return c ? c.spec.controller === NGINX_CONTROLLER : cls === 'nginx'
 }
 
-const truthy = (v: string | undefined) => v !== undefined && ['true', '1', 't', 'T', 'TRUE', 'True'].includes(v.trim())
+const truthy = nginxTrue
 const seconds = (v: string | undefined) => (/^[0-9]{1,5}$/.test(v?.trim() ?? '') ? Number(v!.trim()) : undefined)
 
 export function migrateNginx(snap: Snapshot): NginxMigrateResult {
@@ -381,8 +382,6 @@ function equivalence(snap: Snapshot, mains: Ingress[], canaries: Ingress[], obje
       const v = decide(t, {host: host || undefined, path})
       if (v.outcome.kind === 'pool') {
         const pool = model.pools.find((p) => p.id === (v.outcome as {pool: string}).pool)!
-        const port = (snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)?.spec.ports ?? []).find((p) => p.port === pool.port)
-        void port
         const name = (id: string) => id.split('/').slice(0, 2).join('/')
         return v.outcome.split ? `split ${v.outcome.split.map((b) => name(b.pool)).join('+')}` : `${pool.namespace}/${pool.service}`
       }

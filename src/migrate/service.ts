@@ -30,8 +30,8 @@ export interface MigrateFlags {
 export interface MigrateOutcome {
   result: DocResult<{items: K8s[]; secrets: string[]; report: MigrateResult['report']; ledger: LedgerLine[]; counts: Record<Account, number>}>
   report: MigrateResult['report']
-  /** One line for stderr when the report went to a file (--report). */
-  summary?: string
+  /** What stderr shows: every finding (never cut), or, when the report went to a file (--report), one summary line. */
+  stderr: {diagnostics: MigrateResult['report']; options: {maxDiagnostics: number; stderrNote?: string}}
 }
 
 const LABEL = /^([a-z0-9A-Z]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/
@@ -187,7 +187,9 @@ async function finish(r: MigrateResult, f: MigrateFlags, file: string, ledger: L
   const data = {items: r.objects, secrets: r.secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`), report: r.report, ledger, counts}
   return {
     report: r.report,
-    ...(f.report ? {summary: `${file}: ${ledger.length} lines: ${counts.exact} exact, ${counts.approximate} approximate, ${counts.manual} manual, ${counts.lost} not carried over; the whole report is in ${f.report}`} : {}),
+    stderr: f.report
+      ? {diagnostics: [], options: {maxDiagnostics: Number.POSITIVE_INFINITY, stderrNote: `${file}: ${ledger.length} lines: ${counts.exact} exact, ${counts.approximate} approximate, ${counts.manual} manual, ${counts.lost} not carried over; the whole report is in ${f.report}`}}
+      : {diagnostics: r.report, options: {maxDiagnostics: Number.POSITIVE_INFINITY}},
     result: {
       type: 'doc',
       kind: 'MigrateResult',

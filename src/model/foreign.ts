@@ -85,7 +85,7 @@ const CONTROLLERS: Controller[] = [
     ],
     snippets: ['configuration-snippet', 'server-snippet', 'auth-snippet', 'stream-snippet', 'modsecurity-snippet'],
     // ingress-nginx reads booleans as Go's strconv.ParseBool does.
-    leaveOut: {canary: (v) => (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v.trim()) ? 'a canary Ingress takes a share of another Ingress\'s traffic, and vipctl never lets one object change another\'s routes (split on the main Ingress with vipctl.io/traffic-split instead); served as a normal Ingress it would compete for the same hosts and paths, so it is left out' : undefined)},
+    leaveOut: {canary: (v) => (nginxTrue(v) ? 'a canary Ingress takes a share of another Ingress\'s traffic, and vipctl never lets one object change another\'s routes (split on the main Ingress with vipctl.io/traffic-split instead); served as a normal Ingress it would compete for the same hosts and paths, so it is left out' : undefined)},
     honoured: {
       'ssl-redirect': sslRedirect,
       'force-ssl-redirect': (v) => (v === 'true' ? {kind: 'honoured', by: 'vipctl redirects HTTP to HTTPS for the TLS hosts (vipctl.io/ssl-redirect: "true")'} : v === 'false' ? {kind: 'honoured', by: 'no forced redirect (the default)'} : undefined),
@@ -258,4 +258,9 @@ export function foreignSslRedirect(annotations: Record<string, string> | undefin
     if (v === 'true' || v === 'false') return v === 'true'
   }
   return undefined
+}
+
+/** A boolean annotation as ingress-nginx reads it (Go's strconv.ParseBool true spellings). */
+export function nginxTrue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v.trim())
 }

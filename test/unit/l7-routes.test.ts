@@ -4,9 +4,8 @@
  * HAProxy and NetScaler all answer alike. Requests through a real HAProxy: test/integration/l7-routes.test.ts.
  */
 import assert from 'node:assert/strict'
-import {loadOffline, parseInto} from '../../src/cluster/offline.js'
-import {sortSnapshot} from '../../src/cluster/intake.js'
-import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
+import {loadOffline} from '../../src/cluster/offline.js'
+import {snapshotOf} from '../helpers/manifests.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {compile} from '../../src/model/compile.js'
 import {decide, routingTable} from '../../src/model/routing.js'
@@ -22,11 +21,7 @@ const OPTS = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runD
 const NS = {prefix: 'k8s', certDir: '/nsconfig/ssl'}
 const noStdin = {readStdin: async () => ''}
 
-function snapOf(text: string): Snapshot {
-  const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
-  parseInto(s, text, 'm.yaml')
-  return sortSnapshot(s)
-}
+const snapOf = snapshotOf
 
 const BASE = `apiVersion: v1
 kind: Service

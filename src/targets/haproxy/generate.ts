@@ -424,7 +424,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
     lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${redirect.port === undefined ? '' : `:${redirect.port}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
-  lines.push(...policyLines(policyRoutes, backends, diagnostics))
+  lines.push(...policyLines(policyRoutes, backends))
   if (table.fallback.kind === 'status') lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
   if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
@@ -435,7 +435,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
  * The rules of routes with a policy, each guarded by its route id (txn.rt): redirect, request header rules, rewrite,
  * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add.
  */
-function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
+function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>): Line[] {
   const lines: Line[] = []
   const response: Line[] = []
   const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
@@ -452,8 +452,8 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
     if (a.kind === 'redirect') {
       // The path is replaced first (the query stays), then the Location is built from the normalised host and pathq.
       if (a.path?.kind === 'full') lines.push(line('http-request', 'set-path', a.path.value, ...cond))
+      // (The model keeps prefix replacements to Prefix rules: see exactPathKept.)
       else if (a.path?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: a.path.value}}, ...cond))
-      else if (a.path?.kind === 'prefix') diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: 'a prefix replacement needs a Prefix rule; this Exact rule redirects with its path unchanged'})
       lines.push(line('http-request', 'redirect', 'location', {quoted: `${a.scheme}://${a.host ?? '%[var(txn.host)]'}${a.port !== undefined ? `:${a.port}` : ''}%[pathq]`}, 'code', String(a.code), ...cond))
       continue
     }
@@ -463,7 +463,6 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
     const rp = f?.rewrite?.path
     if (rp?.kind === 'full') lines.push(line('http-request', 'set-path', rp.value, ...cond))
     else if (rp?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: rp.value}}, ...cond))
-    else if (rp?.kind === 'prefix') diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: 'a prefix rewrite needs a Prefix rule; this Exact rule keeps its path'})
     // The member timeout is a backend setting: the route leaves it in txn.tmo (ms) and its backends apply it.
     if (f?.timeoutMs !== undefined) lines.push(line('http-request', 'set-var(txn.tmo)', `int(${f.timeoutMs})`, ...cond))
     if (a.split) {
