@@ -124,6 +124,11 @@ async function readInput(file: string, budget: {total: number}): Promise<string>
   }
 }
 
+/** One file (a regular file, a pipe or a device), bounded as -f inputs are (32 MiB); one-line DataErrors naming it. */
+export function readFileBounded(file: string): Promise<string> {
+  return readInput(file, {total: 0})
+}
+
 /**
  * Reads a stream whole, bounded: past `maxBytes` it stops reading (leaving the
  * loop destroys the stream, so an endless producer gets EPIPE) and throws

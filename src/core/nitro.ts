@@ -4,7 +4,7 @@
  * into typed errors. Credentials are never printed; TLS is verified unless the
  * user turns it off.
  */
-import {readFileSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import {DataError, PermissionError, UnavailableError, UsageError} from '../errors.js'
@@ -163,9 +163,9 @@ export function nitroClient(f: NitroFlagValues, env: NodeJS.ProcessEnv, transpor
   let password = env.NITRO_PASSWORD
   if (f['nitro-password-file']) {
     try {
-      password = readFileSync(f['nitro-password-file'], 'utf8').replace(/\r?\n$/, '')
+      password = readSmall(f['nitro-password-file'], 64 * 1024).replace(/\r?\n$/, '')
     } catch (e) {
-      throw new UsageError(`--nitro-password-file ${f['nitro-password-file']}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+      throw new UsageError(`--nitro-password-file ${f['nitro-password-file']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
     }
   }
   if (!password) throw new UsageError('no NITRO password: set NITRO_PASSWORD or pass --nitro-password-file')
@@ -176,4 +176,22 @@ export function nitroClient(f: NitroFlagValues, env: NodeJS.ProcessEnv, transpor
     throw new UsageError(`--nitro-url ${JSON.stringify(f['nitro-url'])}: not a URL`)
   }
   return new NitroClient(url.origin, {username, password}, transport ?? httpTransport(f['insecure-skip-tls-verify']))
+}
+
+/** A small file (a regular file, a pipe or /dev/stdin) read whole, at most `max` bytes: an endless one is refused ("larger than N KiB"). */
+function readSmall(file: string, max: number): string {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(max + 1)
+    let n = 0
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null)
+      if (got === 0) break
+      n += got
+      if (n > max) throw new Error(`larger than ${max / 1024} KiB`)
+    }
+    return buf.subarray(0, n).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -13,8 +13,10 @@ import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../model/grammar.js'
+import {ANNOTATIONS} from '../model/annotations.js'
 import {endpointSlices, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 import {Ledger, type LedgerLine} from './ledger.js'
+import {memberAddress, memberWeights, ruleHost, rulePath, vipAddress} from './accept.js'
 
 export interface CfgLine {
   line: number
@@ -26,6 +28,8 @@ export interface CfgSection {
   kind: 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'other'
   name: string
   line: number
+  /** The header line's words ("frontend", "web", ...). */
+  words: string[]
   lines: CfgLine[]
 }
 
@@ -73,12 +77,12 @@ export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[
     if (words.length === 0) return
     const kw = words[0]!
     if (['global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'userlist', 'program', 'cache', 'mailers', 'http-errors', 'ring'].includes(kw) && !/^\s/.test(raw)) {
-      cur = {kind: (['global', 'defaults', 'frontend', 'backend', 'listen'].includes(kw) ? kw : 'other') as CfgSection['kind'], name: words[1] ?? '', line, lines: []}
+      cur = {kind: (['global', 'defaults', 'frontend', 'backend', 'listen'].includes(kw) ? kw : 'other') as CfgSection['kind'], name: words[1] ?? '', line, words, lines: []}
       sections.push(cur)
       return
     }
     if (!cur) {
-      cur = {kind: 'other', name: '', line, lines: []}
+      cur = {kind: 'other', name: '', line, words: [], lines: []}
       sections.push(cur)
     }
     cur.lines.push({line, words, text: raw.trim()})
@@ -100,13 +104,24 @@ function parseAcl(words: string[], line: number): Acl | {unsupported: string} {
   const [crit, ...rest] = words
   const values = rest.filter((x) => !x.startsWith('-'))
   const ci = rest.includes('-i')
+  const flag = rest.find((x) => x.startsWith('-') && x !== '-i')
+  if (flag) return {unsupported: `acl flag ${flag} is not carried over (only -i is)`}
   if (!crit || values.length === 0) return {unsupported: 'acl without values'}
+  // Every host and path must be one vipctl routes (the model's grammar); anything else is reported, never written.
+  const badHost = (hs: string[]) => hs.find((h) => ruleHost(h) === undefined)
   if (/^(req\.)?hdr\(host\)$/i.test(crit) || /^(req\.)?hdr\(host\),field\(1,:\)$/i.test(crit) || crit === 'req.hdr(host),lower') {
-    if (!ci && !/lower/.test(crit)) return {hosts: values.map((v) => v.toLowerCase()), line}
-    return {hosts: values.map((v) => v.toLowerCase().replace(/:\d+$/, '')), line}
+    const hosts = !ci && !/lower/.test(crit) ? values.map((v) => v.toLowerCase()) : values.map((v) => v.toLowerCase().replace(/:\d+$/, ''))
+    const bad = badHost(hosts)
+    if (bad !== undefined) return {unsupported: `host ${JSON.stringify(bad)} is not a host name an Ingress rule can have`}
+    return {hosts: hosts.map((h) => ruleHost(h)!), line}
   }
-  if (/^(req\.)?hdr_end\(host\)$/i.test(crit) && values.length === 1 && values[0]!.startsWith('.'))
-    return {hostWildcard: `*${values[0]!.toLowerCase()}`, hostApproximate: `hdr_end(host) ${values[0]} also matches deeper subdomains (a.b${values[0]}); the wildcard *${values[0]} matches exactly one label`, line}
+  if (/^(req\.)?hdr_end\(host\)$/i.test(crit) && values.length === 1 && values[0]!.startsWith('.')) {
+    const w = ruleHost(`*${values[0]!}`)
+    if (w === undefined) return {unsupported: `host suffix ${JSON.stringify(values[0])} is not a DNS name`}
+    return {hostWildcard: w, hostApproximate: `hdr_end(host) ${values[0]} also matches deeper subdomains (a.b${values[0]}); the wildcard *${values[0]} matches exactly one label`, line}
+  }
+  if ((crit === 'path' || crit === 'path_beg') && values.length === 1 && !rulePath(values[0]!.length > 1 ? values[0]!.replace(/\/+$/, '') : values[0]!))
+    return {unsupported: `path ${JSON.stringify(values[0])} is not one vipctl routes (a path of ${'A-Za-z0-9._~-/'} without "." or ".." segments)`}
   if (crit === 'path' && values.length === 1) return {path: {path: values[0]!, pathType: 'Exact'}, line}
   if (crit === 'path_beg' && values.length === 1) {
     const v = values[0]!
@@ -156,6 +171,8 @@ interface Defaults {
   timeouts: Map<string, {ms: number; line: number}>
   retries?: {count: number; line: number}
   serverOptions: string[]
+  /** The default-server line (its options are accounted there, once). */
+  serverLine?: number
 }
 
 /**
@@ -166,11 +183,13 @@ interface Defaults {
  * accept-proxy), redirects to HTTPS with their real scope and status, unconditional header rules.
  */
 export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptions): MigrateResult & {ledger: LedgerLine[]} {
-  const input = new Map<number, string>()
+  const input = new Map<number, {text: string; words: string[]}>()
   for (const s of sections) {
-    if (s.kind !== 'other' || s.name !== '' || s.lines.length === 0 || s.line !== s.lines[0]!.line) input.set(s.line, sectionHeader(s))
-    for (const l of s.lines) input.set(l.line, l.text)
+    if (s.words.length > 0) input.set(s.line, {text: s.words.join(' '), words: s.words})
+    for (const l of s.lines) input.set(l.line, {text: l.text, words: l.words})
   }
+  /** A section header's tokens: its keyword and name. */
+  const hdr = (s: CfgSection) => (s.name ? 2 : 1)
   const L = new Ledger(opts.file, input)
   const namespace = opts.namespace ?? 'default'
   const taken = new Set<string>()
@@ -183,31 +202,34 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
 
   // defaults: what the sections after it inherit. Global settings are the process's: vipctl sets its own.
   const D: Defaults = {mode: 'http', timeouts: new Map(), serverOptions: []}
+  /** default-server options already said (once, on its line, whichever server met them first). */
+  const defaultSaid = new Set<string>()
   for (const s of sections) {
     if (s.kind === 'global') {
-      L.exact(s.line)
+      L.exact(s.line, '', hdr(s))
       for (const l of s.lines) L.lost(l.line, 'global', `not carried over: ${l.text.slice(0, 100)} (process settings are vipctl's own)`)
     } else if (s.kind === 'other') {
       for (const l of s.lines) L.lost(l.line, where.get(l.line)!, `not carried over: ${l.text.slice(0, 100)}`)
-      if (input.has(s.line) && s.lines[0]?.line !== s.line) L.lost(s.line, where.get(s.line)!, `section ${sectionHeader(s)} is not carried over`)
+      if (s.words.length > 0) L.lost(s.line, where.get(s.line)!, `section ${s.words.join(' ')} is not carried over`)
     } else if (s.kind === 'defaults') {
-      L.exact(s.line)
+      L.exact(s.line, '', hdr(s))
       for (const l of s.lines) {
         const [kw, ...a] = l.words
         const ms = kw === 'timeout' ? haproxyTime(a[1]) : undefined
-        if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (D.mode = a[0]), L.exact(l.line)
+        if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (D.mode = a[0]), L.exact(l.line, '', 2)
         else if (kw === 'timeout' && ms !== undefined && a[0]) {
           D.timeouts.set(a[0], {ms, line: l.line})
-          if (['connect', 'server', 'tunnel', 'client'].includes(a[0])) L.exact(l.line, 'applied to every Service and listener below')
-          else if (VIPCTL_DEFAULTS[a[0]] === ms) L.exact(l.line, "vipctl's default")
+          if (['connect', 'server', 'tunnel', 'client'].includes(a[0])) L.exact(l.line, 'applied to every Service and listener below', 3)
+          else if (VIPCTL_DEFAULTS[a[0]] === ms) L.exact(l.line, "vipctl's default", 3)
           else if (a[0] === 'check') L.manual(l.line, 'defaults', `timeout check ${a[1]}: set readinessProbe.timeoutSeconds on the Pods (vipctl's checks take the probe's timing)`)
           else L.approximate(l.line, 'defaults', `timeout ${a[0]} ${a[1]} -> ${VIPCTL_DEFAULTS[a[0]] !== undefined ? `${VIPCTL_DEFAULTS[a[0]]} ms, vipctl's value (it has no setting for it)` : "vipctl's own timeouts"}`)
-        } else if (kw === 'balance' && ['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (D.balance = a[0]), L.exact(l.line, 'applied to every Service below')
-        else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (D.retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line, 'applied to every Service below')
-        else if (kw === 'option' && ['forwardfor', 'redispatch', 'dontlognull', 'http-keep-alive'].includes(a[0] ?? '')) L.exact(l.line, a[0] === 'forwardfor' ? 'vipctl always sets X-Forwarded-For' : a[0] === 'redispatch' ? 'vipctl redispatches on retries' : "vipctl's default")
+        } else if (kw === 'balance' && ['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (D.balance = a[0]), L.exact(l.line, 'applied to every Service below', 2)
+        else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (D.retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line, 'applied to every Service below', 2)
+        else if (kw === 'option' && ['forwardfor', 'redispatch', 'dontlognull', 'http-keep-alive'].includes(a[0] ?? '')) L.exact(l.line, a[0] === 'forwardfor' ? 'vipctl always sets X-Forwarded-For' : a[0] === 'redispatch' ? 'vipctl redispatches on retries' : "vipctl's default", 2)
         else if (kw === 'default-server') {
           D.serverOptions = a
-          L.exact(l.line, 'applied to every server below')
+          D.serverLine = l.line
+          L.exact(l.line, 'applied to every server below', 1)
         } else L.lost(l.line, 'defaults', `not carried over: ${l.text.slice(0, 100)}`)
       }
     }
@@ -221,7 +243,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       return undefined
     }
     const obj = `${be.kind} ${beName}`
-    L.exact(be.line)
+    L.exact(be.line, '', hdr(be))
     const members: Array<{ip: string; port: number; ready: boolean; weight?: number; maxconn?: number; line: number}> = []
     const ann: Record<string, string> = {}
     let lbMethod = D.balance
@@ -235,60 +257,107 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     let proxy: string | undefined
     const check: {path?: string; expect?: string; inter?: string; fall?: string; rise?: string; headers: string[]; line?: number} = {headers: []}
     let sticky: {table?: number; on?: number; expire?: number} = {}
+    let stickTokens: number[] = []
     for (const l of be.lines) {
       const [kw, ...a] = l.words
       if (kw === 'server' && a[1]) {
         const m = /^(\[?[0-9a-fA-F:.]+\]?):(\d+)$/.exec(a[1])
-        const ip = m?.[1]?.replace(/[[\]]/g, '')
+        const raw = m?.[1]?.replace(/[[\]]/g, '')
+        const ip = raw !== undefined ? memberAddress(raw) : undefined
         const port = Number(m?.[2])
-        if (!m || !ip || !isIP(ip) || port < 1 || port > 65535) {
-          if (ip === '0.0.0.0' && port === 0) L.exact(l.line, 'an empty slot (vipctl makes its own)')
+        if (!m || !ip || port < 1 || port > 65535) {
+          if (raw && isIP(raw) && !ip && !(raw === '0.0.0.0' && port === 0)) {
+            L.lost(l.line, obj, `server ${a[0]} ${a[1]}: ${raw} is not an address an endpoint can have (unicast)`)
+            continue
+          }
+          if (raw === '0.0.0.0' && port === 0) L.exact(l.line, 'an empty slot (vipctl makes its own)')
           else L.lost(l.line, obj, `server ${a[0]} ${a[1]}: only IP:port servers (ports 1-65535) are carried over`)
           continue
         }
+        // The options: default-server's first (accounted on its own line), then this line's (tokens 3...).
+        const nd = D.serverOptions.length
         const o = [...D.serverOptions, ...a.slice(2)]
+        /** Token indices on this line of option i (and its value): none for default-server's. */
+        const tok = (i: number, withValue: boolean) => [i, ...(withValue ? [i + 1] : [])].filter((k) => k >= nd).map((k) => k - nd + 3)
+        /** Where option i is written: this line, or the default-server line (said there once). */
+        const where = (i: number, withValue: boolean): [number, number[]] | undefined => {
+          if (i >= nd) return [l.line, tok(i, withValue)]
+          const key = `${i}`
+          if (D.serverLine === undefined || defaultSaid.has(key)) return undefined
+          defaultSaid.add(key)
+          return [D.serverLine, [i + 1, ...(withValue ? [i + 2] : [])]]
+        }
+        const lost = (i: number, withValue: boolean, message: string) => {
+          const w = where(i, withValue)
+          if (w) L.lost(w[0], w[0] === l.line ? obj : 'defaults', message, w[1])
+        }
+        const approximate = (i: number, withValue: boolean, message: string) => {
+          const w = where(i, withValue)
+          if (w) L.approximate(w[0], w[0] === l.line ? obj : 'defaults', message, w[1])
+        }
+        const manual = (i: number, withValue: boolean, message: string) => {
+          const w = where(i, withValue)
+          if (w) L.manual(w[0], w[0] === l.line ? obj : 'defaults', message, w[1])
+        }
+        const used: number[] = [0, 1, 2]
         const member = {ip, port, ready: !o.includes('disabled'), line: l.line} as (typeof members)[number]
         for (let i = 0; i < o.length; i++) {
           const x = o[i]!
           const v = o[i + 1]
-          if (x === 'check' || x === 'enabled') continue
-          if (x === 'disabled') continue
-          if (x === 'weight' && /^[0-9]{1,3}$/.test(v ?? '')) (member.weight = Math.max(1, Math.min(256, Number(v)))), i++
-          else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (member.maxconn = Number(v)), i++
-          else if ((x === 'inter' || x === 'fall' || x === 'rise') && v) ((check as Record<string, unknown>)[x] = v), i++
-          else if (x === 'ssl') tls.seen = true
-          else if (x === 'verify' && v) (tls.verify = v), i++
-          else if (x === 'ca-file' && v) (tls.ca = v), i++
-          else if (x === 'sni' && v) (tls.sni = /^str\((.+)\)$/.exec(v)?.[1] ?? tls.sni), i++
-          else if (x === 'verifyhost' && v) (tls.sni = v), i++
-          else if (x === 'check-ssl' || x === 'alpn' || x === 'check-sni') i += x === 'check-ssl' ? 0 : 1
-          else if (x === 'proto' && v === 'h2') (h2c = true), i++
-          else if (x === 'send-proxy' || x === 'send-proxy-v2') proxy = x === 'send-proxy' ? 'v1' : 'v2'
-          else if (x === 'port' && v) (L.manual(l.line, obj, `server ${a[0]}: health checks on port ${v}: give the readinessProbe that port`), i++)
-          else if (x === 'cookie' && v) (L.approximate(l.line, obj, `server ${a[0]}: cookie value ${v} -> a value vipctl derives from the member's address (clients holding ${v} are balanced anew once)`), i++)
+          const take = (withValue: boolean) => {
+            used.push(...tok(i, withValue))
+            if (i < nd && D.serverLine !== undefined) L.exact(D.serverLine, '', [i + 1, ...(withValue ? [i + 2] : [])])
+            if (withValue) i++
+          }
+          if (x === 'check' || x === 'enabled' || x === 'disabled' || x === 'check-ssl') take(false)
+          else if (x === 'weight' && /^[0-9]{1,3}$/.test(v ?? '')) {
+            if (Number(v) === 0) {
+              member.ready = false
+              approximate(i, true, `server ${a[0]}: weight 0 (drained: no new requests, persistent clients still served) -> a not-ready endpoint (no requests at all)`)
+              i++
+            } else {
+              if (Number(v) > 256) approximate(i, true, `server ${a[0]}: weight ${v} -> 256 (HAProxy's and vipctl's largest)`)
+              member.weight = Math.min(256, Number(v))
+              take(true)
+            }
+          } else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (member.maxconn = Number(v)), take(true)
+          else if ((x === 'inter' || x === 'fall' || x === 'rise') && v) ((check as Record<string, unknown>)[x] = v), take(true)
+          else if (x === 'ssl') (tls.seen = true), take(false)
+          else if (x === 'verify' && v) (tls.verify = v), take(true)
+          else if (x === 'ca-file' && v) (tls.ca = v), take(true)
+          else if (x === 'sni' && /^str\((.+)\)$/.test(v ?? '')) (tls.sni = /^str\((.+)\)$/.exec(v!)![1]), take(true)
+          else if (x === 'verifyhost' && v) (tls.sni ??= v), take(true)
+          else if (x === 'check-sni' && v) take(true)
+          else if (x === 'alpn' && v) {
+            if (v !== 'http/1.1') approximate(i, true, `server ${a[0]}: alpn ${v} -> HTTP/1.1 over TLS to the member (vipctl.io/backend-protocol https)`)
+            else take(true)
+            i++
+          } else if (x === 'proto' && v === 'h2') (h2c = true), take(true)
+          else if (x === 'send-proxy' || x === 'send-proxy-v2') (proxy = x === 'send-proxy' ? 'v1' : 'v2'), take(false)
+          else if (x === 'port' && v) (manual(i, true, `server ${a[0]}: health checks on port ${v}: give the readinessProbe that port`), i++)
+          else if (x === 'cookie' && v) (approximate(i, true, `server ${a[0]}: cookie value ${v} -> a value vipctl derives from the member's address (clients holding ${v} are balanced anew once)`), i++)
           else {
-            const takesValue = SERVER_VALUE_OPTIONS.has(x)
-            L.lost(l.line, obj, `server ${a[0]}: option ${x}${takesValue && v ? ` ${v}` : ''} is not carried over`)
+            const takesValue = SERVER_VALUE_OPTIONS.has(x) && v !== undefined
+            lost(i, takesValue, `server ${a[0]}: option ${x}${takesValue ? ` ${v}` : ''} is not carried over`)
             if (takesValue) i++
           }
         }
-        if (!member.ready) L.exact(l.line, 'disabled: a not-ready endpoint')
-        else L.exact(l.line)
+        L.exact(l.line, member.ready ? '' : 'disabled: a not-ready endpoint', used)
         members.push(member)
       } else if (kw === 'balance') {
-        if (['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (lbMethod = a[0]), L.exact(l.line)
+        if (['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (lbMethod = a[0]), L.exact(l.line, '', 2)
         else L.lost(l.line, obj, `balance ${a.join(' ')} has no vipctl equivalent (roundrobin, leastconn, source)`)
-      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) L.exact(l.line)
+      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) L.exact(l.line, '', 2)
       else if (kw === 'hash-type') (hashType = l.line)
-      else if (kw === 'timeout' && haproxyTime(a[1]) !== undefined && ['connect', 'server', 'tunnel'].includes(a[0] ?? '')) (timeouts.set(a[0]!, {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line))
+      else if (kw === 'timeout' && haproxyTime(a[1]) !== undefined && ['connect', 'server', 'tunnel'].includes(a[0] ?? '')) (timeouts.set(a[0]!, {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line, '', 3))
       else if (kw === 'timeout' && a[0] === 'check') L.manual(l.line, obj, `timeout check ${a[1]}: set readinessProbe.timeoutSeconds on the Pods`)
-      else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line)
+      else if (kw === 'retries' && /^[0-9]{1,2}$/.test(a[0] ?? '')) (retries = {count: Math.min(10, Number(a[0])), line: l.line}), L.exact(l.line, '', 2)
       else if (kw === 'retry-on') {
         const mapped = a.map((x) => RETRY_ON[x])
         if (mapped.every(Boolean)) (retryOn = mapped as string[]), L.exact(l.line)
         else L.lost(l.line, obj, `retry-on ${a.filter((x) => !RETRY_ON[x]).join(' ')}: vipctl retries on connect-failure, empty-response, response-timeout and 401 403 404 408 425 500-504`)
-      } else if (kw === 'option' && a[0] === 'redispatch') L.exact(l.line, 'vipctl redispatches on retries')
-      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For')
+      } else if (kw === 'option' && a[0] === 'redispatch') L.exact(l.line, 'vipctl redispatches on retries', 2)
+      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For', 2)
       else if (kw === 'option' && a[0] === 'httpchk') {
         // option httpchk [<method>] <uri> [<version>]
         const uri = a.length >= 3 ? a[2] : a[1]
@@ -302,7 +371,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         L.exact(l.line)
       } else if (kw === 'http-check' && a[0] === 'expect' && a[1] === 'status' && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(a[2] ?? '')) {
         check.expect = a[2]
-        L.exact(l.line, `vipctl.io/check-status ${a[2]}`)
+        L.exact(l.line, `vipctl.io/check-status ${a[2]}`, 4)
       } else if (kw === 'cookie' && a[0] && /^[A-Za-z0-9_-]{1,64}$/.test(a[0])) {
         ann['vipctl.io/session-cookie'] = a[0]
         const rest = a.slice(1).join(' ')
@@ -310,6 +379,10 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         else L.approximate(l.line, obj, `cookie ${a[0]} ${rest} -> an inserted cookie (insert indirect nocache httponly dynamic): ${rest.includes('insert') ? 'its other options change' : 'the application no longer sets or prefixes it'}`)
       } else if (kw === 'stick-table' && a[0] === 'type') {
         const ei = a.indexOf('expire')
+        // Tokens stick-table, type T, size N, expire D are what source persistence uses; any other is left to the ledger's close.
+        const used = [0]
+        for (const k of ['type', 'size', 'expire']) if (a.indexOf(k) >= 0) used.push(a.indexOf(k) + 1, a.indexOf(k) + 2)
+        stickTokens = used
         sticky = {...sticky, table: l.line, ...(ei >= 0 && haproxyTime(a[ei + 1]) !== undefined ? {expire: haproxyTime(a[ei + 1])} : {})}
       } else if (kw === 'stick' && a[0] === 'on' && a[1] === 'src' && a.length === 2) sticky = {...sticky, on: l.line}
       else if (be.kind === 'listen') continue // the frontend part of a listen section is accounted below
@@ -318,7 +391,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     // Source persistence: stick-table + stick on src -> sessionAffinity ClientIP with the table's expiry.
     if (sticky.table !== undefined && sticky.on !== undefined) {
       affinity = {seconds: Math.max(1, Math.min(86400, Math.round((sticky.expire ?? 10_800_000) / 1000)))}
-      L.exact(sticky.table, `spec.sessionAffinity: ClientIP, timeoutSeconds ${affinity.seconds}`)
+      L.exact(sticky.table, `spec.sessionAffinity: ClientIP, timeoutSeconds ${affinity.seconds}`, stickTokens)
       L.exact(sticky.on)
     } else {
       if (sticky.table !== undefined) L.lost(sticky.table, obj, 'a stick-table without "stick on src" is not carried over')
@@ -355,8 +428,8 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       if (tls.ca) L.manual(members[0]?.line ?? be.line, obj, `ca-file ${tls.ca}: put it in a Secret's ca.crt and name it with vipctl.io/backend-ca`)
     } else if (h2c) ann['vipctl.io/backend-protocol'] = 'h2c'
     if (proxy) ann['vipctl.io/proxy-protocol'] = proxy
-    const weights = members.filter((m) => m.weight !== undefined && m.weight !== 1)
-    if (weights.length) ann['vipctl.io/member-weights'] = weights.map((m) => `${m.ip}=${m.weight}`).join(',')
+    const weights = memberWeights(members, (m, kept) => L.approximate(m.line, obj, `weight ${m.weight ?? 1} of ${m.ip}:${m.port} -> ${kept}, the weight of the first server on ${m.ip} (vipctl.io/member-weights keys members by address)`))
+    if (weights) ann['vipctl.io/member-weights'] = weights
     const maxconns = [...new Set(members.map((m) => m.maxconn).filter((x): x is number => x !== undefined))]
     if (maxconns.length === 1 && members.every((m) => m.maxconn !== undefined)) ann['vipctl.io/max-connections'] = String(maxconns[0])
     else if (maxconns.length > 0) {
@@ -406,13 +479,13 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
 
   for (const fe of sections.filter((x) => x.kind === 'frontend' || x.kind === 'listen')) {
     const obj = `${fe.kind} ${fe.name}`
-    L.exact(fe.line)
+    L.exact(fe.line, '', hdr(fe))
     if ([...redirectSide.values()].some((r) => r.fe === fe)) {
       // Accounted with the HTTPS side's Ingress below; here only what is not the bind or the redirect.
       for (const l of fe.lines) {
-        if (l.words[0] === 'bind') L.exact(l.line, 'the plain-HTTP listener of the Ingress served over TLS on this address')
+        if (l.words[0] === 'bind') L.exact(l.line, 'the plain-HTTP listener of the Ingress served over TLS on this address', 2)
         else if (isHttpsRedirect(l.words)) continue
-        else if (l.words[0] === 'mode' && l.words[1] === 'http') L.exact(l.line)
+        else if (l.words[0] === 'mode' && l.words[1] === 'http') L.exact(l.line, '', 2)
         else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
       }
       continue
@@ -445,19 +518,26 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           continue
         }
         const b = {ip: m[1]!.replace(/[[\]]/g, ''), port, crts: [] as string[], line: l.line, acceptProxy: false}
+        // Tokens: bind=0, address=1, options from 2 (a[i] is token i + 1).
+        const used = [0, 1]
         for (let i = 1; i < a.length; i++) {
           const x = a[i]!
-          if (x === 'ssl') continue
-          if (x === 'crt' && a[i + 1]) b.crts.push(a[++i]!)
-          else if (x === 'crt-list' && a[i + 1]) L.manual(l.line, obj, `crt-list ${a[++i]}: list its certificates as crt, or create their TLS Secrets and spec.tls entries yourself`)
-          else if (x === 'alpn' && a[i + 1]) i++
-          else if (x === 'accept-proxy') b.acceptProxy = true
-          else L.lost(l.line, obj, `bind option ${x} is not carried over`)
+          const v = a[i + 1]
+          if (x === 'ssl') used.push(i + 1)
+          else if (x === 'crt' && v) b.crts.push(v), used.push(i + 1, i + 2), i++
+          else if (x === 'crt-list' && v) L.manual(l.line, obj, `crt-list ${v}: list its certificates as crt, or create their TLS Secrets and spec.tls entries yourself`, [i + 1, i + 2]), i++
+          else if (x === 'alpn' && v) {
+            // vipctl's TLS listeners offer h2 and http/1.1.
+            if (v.split(',').every((p) => p === 'h2' || p === 'http/1.1')) used.push(i + 1, i + 2)
+            else L.approximate(l.line, obj, `bind alpn ${v} -> h2,http/1.1 (what vipctl offers)`, [i + 1, i + 2])
+            i++
+          } else if (x === 'accept-proxy') (b.acceptProxy = true), used.push(i + 1)
+          else L.lost(l.line, obj, `bind option ${x} is not carried over`, [i + 1])
         }
         if (a.includes('ssl') && b.crts.length === 0 && !a.includes('crt-list')) L.lost(l.line, obj, 'bind ... ssl without crt: no certificate to carry over')
         binds.push(b)
-        L.exact(l.line)
-      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (mode = a[0]), (modeLine = l.line), L.exact(l.line)
+        L.exact(l.line, '', used)
+      } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) (mode = a[0]), (modeLine = l.line), L.exact(l.line, '', 2)
       else if (kw === 'acl' && a[0]) {
         const r = parseAcl(a.slice(1), l.line)
         if ('unsupported' in r) L.lost(l.line, obj, `acl ${a[0]}: ${r.unsupported}`)
@@ -471,7 +551,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         const cond = i >= 0 ? a.slice(i + 1) : []
         if (a.includes('unless') || cond.some((c) => c === '||' || c === 'or' || c.startsWith('!') || c.startsWith('{'))) L.lost(l.line, obj, `use_backend ${a[0]}: conditions with unless, ||, ! or anonymous acls are not carried over`)
         else uses.push({backend: a[0], cond, line: l.line})
-      } else if (kw === 'default_backend' && a[0]) (dflt = a[0]), L.exact(l.line)
+      } else if (kw === 'default_backend' && a[0]) (dflt = a[0]), L.exact(l.line, '', 2)
       else if ((kw === 'http-request' && a[0] === 'redirect' && a[1] === 'scheme' && a[2] === 'https') || (kw === 'redirect' && a[0] === 'scheme' && a[1] === 'https')) {
         const rest = kw === 'redirect' ? a.slice(2) : a.slice(3)
         const ci = rest.indexOf('code')
@@ -484,15 +564,19 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       } else if ((kw === 'http-request' || kw === 'http-response') && ['set-header', 'add-header', 'del-header'].includes(a[0] ?? '')) {
         const [op, name, value, ...rest] = a.slice(0)
         const v = op === 'del-header' ? undefined : value
-        const ok = name && /^[A-Za-z0-9_-]{1,64}$/.test(name) && (op === 'del-header' ? value === undefined && rest.length === 0 : v !== undefined && rest.length === 0 && !/[%"'\\$#]/.test(v))
-        if (!ok) L.lost(l.line, obj, `${kw} ${op} ${name ?? ''}: only unconditional header rules with literal values are carried over (vipctl.io/${kw === 'http-request' ? 'request' : 'response'}-headers)`)
+        const shape = name !== undefined && (op === 'del-header' ? value === undefined && rest.length === 0 : v !== undefined && rest.length === 0)
+        const rule = op === 'del-header' ? `remove ${name}` : `${op === 'set-header' ? 'set' : 'add'} ${name}: ${v}`
+        const list = kw === 'http-request' ? headers.request : headers.response
+        // The rules so far plus this one must be what the annotation's own parser accepts (one grammar).
+        const parse = kw === 'http-request' ? ANNOTATIONS.requestHeaders.parse : ANNOTATIONS.responseHeaders.parse
+        if (!shape || parse([...list, rule].join('\n')) === undefined)
+          L.lost(l.line, obj, `${kw} ${op} ${name ?? ''}: only unconditional header rules with literal values vipctl.io/${kw === 'http-request' ? 'request' : 'response'}-headers takes are carried over (${kw === 'http-request' ? ANNOTATIONS.requestHeaders.expect : ANNOTATIONS.responseHeaders.expect})`)
         else {
-          const rule = op === 'del-header' ? `remove ${name}` : `${op === 'set-header' ? 'set' : 'add'} ${name}: ${v}`
-          ;(kw === 'http-request' ? headers.request : headers.response).push(rule)
+          list.push(rule)
           headers.lines.push(l.line)
         }
-      } else if (kw === 'timeout' && a[0] === 'client' && haproxyTime(a[1]) !== undefined) (clientTimeout = {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line)
-      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For')
+      } else if (kw === 'timeout' && a[0] === 'client' && haproxyTime(a[1]) !== undefined) (clientTimeout = {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line, '', 3)
+      else if (kw === 'option' && a[0] === 'forwardfor') L.exact(l.line, 'vipctl always sets X-Forwarded-For', 2)
       else if (kw === 'option' && ['httplog', 'tcplog', 'dontlognull', 'http-server-close', 'http-keep-alive'].includes(a[0] ?? '')) L.lost(l.line, obj, `option ${a[0]}: not carried over (vipctl sets its own)`)
       else if (fe.kind === 'listen' && ['server', 'balance', 'option', 'http-check', 'timeout', 'hash-type', 'cookie', 'stick-table', 'stick', 'retries', 'retry-on'].includes(kw ?? '')) continue
       else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
@@ -504,10 +588,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     }
     const vipOf = (b: {ip: string; line: number}) => {
       if (b.ip === '' || b.ip === '*' || b.ip === '0.0.0.0' || b.ip === '::') {
-        L.manual(b.line, obj, 'bound to every address: set the VIP with vipctl.io/vip (or vipctl --vip / --vip-pool)')
+        L.manual(b.line, obj, 'bound to every address: set the VIP with vipctl.io/vip (or vipctl --vip / --vip-pool)', [1])
         return undefined
       }
-      return b.ip
+      const vip = vipAddress(b.ip)
+      if (vip === undefined) L.manual(b.line, obj, `${b.ip} is not an address a VIP can be (unicast, not link-local): set the VIP with vipctl.io/vip (or vipctl --vip / --vip-pool)`, [1])
+      return vip
     }
     const listenerAnn: Record<string, string> = {}
     if (binds.some((b) => b.acceptProxy)) listenerAnn['vipctl.io/accept-proxy'] = 'true'
@@ -623,16 +709,15 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       }
     } else if (redirect) L.approximate(redirect.line, obj, 'redirects to HTTPS but binds no TLS port here: not carried over (add spec.tls to the Ingress for vipctl to redirect); plain HTTP is served instead')
     if (rules.size) spec.rules = [...rules.entries()].map(([host, paths]) => ({...(host ? {host} : {}), http: {paths}}))
-    if (modeLine === undefined && D.mode !== 'http') L.exact(fe.line)
+    if (modeLine === undefined && D.mode !== 'http') L.exact(fe.line, '', hdr(fe))
     objects.push({apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: k8sName(fe.name, taken), namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations}, spec})
   }
   for (const be of backends.values()) if (be.kind === 'backend' && !services.has(be.name)) {
     L.lost(be.line, `backend ${be.name}`, 'no frontend uses it: not carried over')
     for (const l of be.lines) L.lost(l.line, `backend ${be.name}`, 'in a backend no frontend uses')
   }
-  const ledger = L.close((line) => where.get(line) ?? 'haproxy.cfg')
-  const lineOf = (x: Diagnostic) => (x.origin && 'line' in x.origin ? x.origin.line : 0)
-  return {objects, secrets, ledger, report: L.report.map((x, i) => ({x, i})).sort((a, b) => lineOf(a.x) - lineOf(b.x) || a.i - b.i).map((y) => y.x)}
+  const {ledger, report} = L.close((line) => where.get(line) ?? 'haproxy.cfg')
+  return {objects, secrets, ledger, report}
 }
 
 function sectionHeader(s: CfgSection): string {

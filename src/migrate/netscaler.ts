@@ -17,6 +17,8 @@ import {certCovers} from '../model/grammar.js'
 import {pathMatches} from '../model/routing.js'
 import {severityOf} from '../core/catalog.js'
 import {INVALID_PATH_RULE, forwardingEntities, toCli} from '../targets/netscaler/generate.js'
+import {Ledger, type LedgerLine, type Tokens} from './ledger.js'
+import {memberAddress, memberWeights, port as isPort, ruleHost, rulePath, vipAddress} from './accept.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -37,10 +39,11 @@ export interface MigrateResult {
   report: Diagnostic[]
 }
 
-interface Member {ip: string; port: number; line: number; ready?: boolean; weight?: number}
-interface Group {name: string; type: string; line: number; members: Member[]; monitors: string[]; comment?: string; svrTimeout?: number; maxClient?: number}
-interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: string[]; comment?: string; opts: Record<string, string>}
-interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: string; certkeys: string[]}
+/** A member; `lines` are the input lines it comes from (its bind, its server). */
+interface Member {ip: string; port: number; line: number; lines: number[]; ready?: boolean; weight?: number}
+interface Group {name: string; type: string; line: number; members: Member[]; monitors: Array<{name: string; line: number}>; comment?: string; svrTimeout?: number; maxClient?: number}
+interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: Array<{name: string; line: number}>; comment?: string; opts: Record<string, string>}
+interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: {name: string; line: number}; certkeys: Array<{name: string; line: number}>; sslLines: number[]; opts: Record<string, string>}
 
 const LB_METHODS: Record<string, string> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
 
@@ -155,31 +158,66 @@ export function parseRule(rule: string): RuleMatch | {unsupported: string} {
       else return {unsupported: `expression ${JSON.stringify(term.length > 80 ? `${term.slice(0, 77)}...` : term)} has no Ingress equivalent (host EQ/AFTER_STR, path EQ/STARTSWITH are supported)`}
     }
   }
-  return {host, path: path?.path ?? '/', pathType: path?.pathType ?? 'Prefix', ...(approximate ? {approximate} : {})}
+  // Only hosts and paths vipctl routes (the model's grammar) are written; anything else is reported.
+  const h = host === '' ? '' : ruleHost(host)
+  if (h === undefined) return {unsupported: `host ${JSON.stringify(host)} is not a host name an Ingress rule can have`}
+  if (path && !rulePath(path.path)) return {unsupported: `path ${JSON.stringify(path.path)} is not one vipctl routes (a path of A-Za-z0-9._~-/ without "." or ".." segments)`}
+  return {host: h, path: path?.path ?? '/', pathType: path?.pathType ?? 'Prefix', ...(approximate ? {approximate} : {})}
 }
 
-export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): MigrateResult {
-  const report: Diagnostic[] = []
-  const at = (line: number) => ({source: 'file' as const, file: opts.file, doc: 0, line})
-  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string) =>
-    report.push({severity: severityOf(code), code, object, message, origin: at(line)})
+export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): MigrateResult & {ledger: LedgerLine[]} {
+  // The ledger (every word of every command accounted for): a command's words are claimed as they are read (each
+  // argument and option through the proxies below), so an option nothing reads is never called carried over.
+  const L = new Ledger(opts.file, new Map(input.map((c) => [c.line, {text: c.text, words: c.tokens}])))
+  const reads = new Map<number, Set<number>>()
+  const track = (c: NsCommand): NsCommand => {
+    const r = new Set<number>()
+    reads.set(c.line, r)
+    const args = new Proxy(c.args, {
+      get(t, k, recv) {
+        if (typeof k === 'string' && /^[0-9]+$/.test(k) && c.at.args[Number(k)] !== undefined) r.add(c.at.args[Number(k)]!)
+        return Reflect.get(t, k, recv) as unknown
+      },
+    })
+    const o = new Proxy(c.opts, {
+      get(t, k, recv) {
+        if (typeof k === 'string') for (const i of c.at.opts[k] ?? []) r.add(i)
+        return Reflect.get(t, k, recv) as unknown
+      },
+    })
+    return {...c, args, opts: o}
+  }
+  const cmds = input.map(track)
+  /** Lines whose content reached an object (or was recognised as what vipctl always does). */
+  const carried = new Set<number>()
+  const reported = new Set<number>()
+  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', line: number, object: string, message: string, tokens: Tokens = 'all') => {
+    reported.add(line)
+    if (code === 'VIP5001') L.lost(line, object, message, tokens)
+    else if (code === 'VIP5002') L.approximate(line, object, message, tokens)
+    else L.manual(line, object, message, tokens)
+  }
+  /** The tokens of option o on command c (flag and value). */
+  const optTokens = (c: NsCommand, o: string) => c.at.opts[o] ?? []
   /** The input's file name as provenance (its directory is the user's business, not the objects'). */
   const src = opts.file.replace(/^.*\//, '')
 
-  const servers = new Map<string, string>()
-  const services = new Map<string, {ip: string; port: number; type: string; line: number; monitors: string[]}>()
+  const servers = new Map<string, {ip: string; line: number}>()
+  const services = new Map<string, {ip: string; port: number; type: string; line: number; serverLine?: number; monitors: Array<{name: string; line: number}>}>()
   const groups = new Map<string, Group>()
   const monitors = new Map<string, NsCommand>()
   const lbvs = new Map<string, Lbv>()
   const csvs = new Map<string, Csv>()
-  const actions = new Map<string, string>()
+  const actions = new Map<string, {target: string; line: number}>()
   const policies = new Map<string, {rule: string; action?: string; line: number}>()
   const certkeys = new Map<string, {cert: string; key: string; line: number}>()
-  const respActions = new Map<string, {type: string; target: string; line: number}>()
+  const respActions = new Map<string, {type: string; target: string; line: number; opts: Record<string, string>}>()
   const respPolicies = new Map<string, {rule: string; action: string; line: number}>()
   const respBindings: Array<{csv: string; policy: string; line: number}> = []
   const rewritePolicies = new Set<string>()
-  const ipOf = (s: string) => (isIP(s) ? s : servers.get(s))
+  const ipOf = (s: string) => (isIP(s) ? s : servers.get(s)?.ip)
+  const serverLine = (s: string) => (isIP(s) ? [] : servers.has(s) ? [servers.get(s)!.line] : [])
+  const handledLines = new Set<number>()
 
   // vipctl's own forwarding-header rules (its output binds them on every HTTP vserver): recognised line for line
   // and carried over as what vipctl always does; anything else about rewriting is reported.
@@ -189,18 +227,21 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   for (const c of cmds) {
     const key = `${c.verb} ${c.entity}`
     const name = c.args[0] ?? ''
-    if (fwdLines.has(c.text)) continue
-    if (key === 'bind cs vserver' && c.opts.policyname && fwdPolicies.has(c.opts.policyname) && (c.opts.type ?? '').toUpperCase() === 'REQUEST') continue
-    const used = () => true
+    if (fwdLines.has(c.text) || (key === 'bind cs vserver' && c.opts.policyname && fwdPolicies.has(c.opts.policyname) && (c.opts.type ?? '').toUpperCase() === 'REQUEST')) {
+      L.exact(c.line, "vipctl's forwarding headers (it always sets them)")
+      carried.add(c.line)
+      continue
+    }
     const handled = ((): boolean => {
       switch (key) {
         case 'add server':
-          if (c.args[1] && isIP(c.args[1])) return used(), servers.set(name, c.args[1]), true
+          if (c.args[1] && isIP(c.args[1])) return servers.set(name, {ip: c.args[1], line: c.line}), true
           return false
         case 'add service': {
           const ip = ipOf(c.args[1] ?? '')
-          if (!ip) return false
-          services.set(name, {ip, port: Number(c.args[3]), type: (c.args[2] ?? '').toUpperCase(), line: c.line, monitors: []})
+          const port = Number(c.args[3])
+          if (!ip || !memberAddress(ip) || !/^[0-9]{1,5}$/.test(c.args[3] ?? '') || port < 1 || port > 65535) return false
+          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), monitors: []})
           return true
         }
         case 'add servicegroup':
@@ -214,26 +255,29 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
             ...(/^[0-9]{1,5}$/.test(c.opts.svrtimeout ?? '') ? {svrTimeout: Number(c.opts.svrtimeout)} : {}),
             ...(/^[0-9]{1,7}$/.test(c.opts.maxclient ?? '') && Number(c.opts.maxclient) > 0 ? {maxClient: Number(c.opts.maxclient)} : {}),
           })
-          for (const o of Object.keys(c.opts).filter((o) => !['comment', 'svrtimeout', 'maxclient'].includes(o))) say('VIP5001', c.line, `serviceGroup ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
-          if (c.opts.svrtimeout !== undefined && !/^[0-9]{1,5}$/.test(c.opts.svrtimeout)) say('VIP5001', c.line, `serviceGroup ${name}`, `-svrTimeout ${c.opts.svrtimeout} is not a number of seconds`)
+          if (c.opts.svrtimeout !== undefined && !/^[0-9]{1,5}$/.test(c.opts.svrtimeout)) say('VIP5001', c.line, `serviceGroup ${name}`, `-svrTimeout ${c.opts.svrtimeout} is not a number of seconds`, optTokens(c, 'svrtimeout'))
           return true
         case 'bind servicegroup': {
           const g = groups.get(name)
           if (!g) return false
-          if (c.opts.monitorname !== undefined) return g.monitors.push(c.opts.monitorname), true
+          if (c.opts.monitorname !== undefined) return g.monitors.push({name: c.opts.monitorname, line: c.line}), true
           const ip = ipOf(c.args[1] ?? '')
           const port = Number(c.args[2])
           if (!ip || !/^\d+$/.test(c.args[2] ?? '') || port < 1 || port > 65535) return false
+          if (!memberAddress(ip)) {
+            say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]}: ${ip} is not an address an endpoint can have (unicast): not carried over`)
+            return true
+          }
           const weight = /^[0-9]{1,3}$/.test(c.opts.weight ?? '') && Number(c.opts.weight) >= 1 ? Number(c.opts.weight) : undefined
+          if (c.opts.weight !== undefined && weight === undefined) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: -weight ${c.opts.weight} is not a weight 1-100: not carried over`, optTokens(c, 'weight'))
           // -state DISABLED: a member taken out of service: carried over as a not-ready endpoint.
-          g.members.push({ip, port, line: c.line, ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED', ...(weight !== undefined ? {weight} : {})})
-          for (const o of Object.keys(c.opts).filter((o) => !['weight', 'state'].includes(o))) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: option -${o} ${c.opts[o]} is not carried over`)
+          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED', ...(weight !== undefined ? {weight} : {})})
           return true
         }
         case 'bind service': {
           const s = services.get(name)
           if (!s || c.opts.monitorname === undefined) return false
-          s.monitors.push(c.opts.monitorname)
+          s.monitors.push({name: c.opts.monitorname, line: c.line})
           return true
         }
         case 'add lb monitor':
@@ -245,14 +289,12 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
           if (c.opts.persistencetype) v.persistence = c.opts.persistencetype.toUpperCase()
           if (c.opts.comment) v.comment = c.opts.comment
           lbvs.set(name, v)
-          for (const o of Object.keys(c.opts).filter((o) => !['lbmethod', 'persistencetype', 'comment', 'clttimeout', 'timeout', 'cookiename', 'persistencebackup', 'backuppersistencetimeout'].includes(o)))
-            say('VIP5001', c.line, `lb vserver ${name}`, `option -${o} ${c.opts[o]} is not carried over`)
           return true
         }
         case 'bind lb vserver': {
           const v = lbvs.get(name)
           if (!v || c.args.length < 2) return false
-          v.bound.push(c.args[1]!)
+          v.bound.push({name: c.args[1]!, line: c.line})
           return true
         }
         case 'add cs vserver':
@@ -260,11 +302,15 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
             say('VIP5001', c.line, `cs vserver ${name}`, `port ${c.args[3] ?? '(none)'} is not a port 1-65535: not carried over`)
             return true
           }
-          csvs.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '', port: Number(c.args[3] ?? 0), line: c.line, policies: [], certkeys: []})
+          if (vipAddress(c.args[2] ?? '') === undefined) {
+            say('VIP5001', c.line, `cs vserver ${name}`, `${c.args[2] ?? '(none)'} is not an address a VIP can be (unicast, not link-local): not carried over`)
+            return true
+          }
+          csvs.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), ip: vipAddress(c.args[2]!)!, port: Number(c.args[3] ?? 0), line: c.line, policies: [], certkeys: [], sslLines: [], opts: c.opts})
           return true
         case 'add cs action':
           if (!c.opts.targetlbvserver) return false
-          actions.set(name, c.opts.targetlbvserver)
+          actions.set(name, {target: c.opts.targetlbvserver, line: c.line})
           return true
         case 'add cs policy':
           if (c.opts.rule === undefined) return false
@@ -273,8 +319,13 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         case 'bind cs vserver': {
           const v = csvs.get(name)
           if (!v) return false
-          if (c.opts.lbvserver) return (v.defaultLbv = c.opts.lbvserver), true
+          if (c.opts.lbvserver) return (v.defaultLbv = {name: c.opts.lbvserver, line: c.line}), true
           if (!c.opts.policyname) return false
+          // Evaluation stops at the first match (END, the default for content switching), as in vipctl.
+          const goto = c.opts.gotopriorityexpression
+          if (goto !== undefined && goto.toUpperCase() !== 'END')
+            say('VIP5002', c.line, `cs vserver ${name}`, `policy ${c.opts.policyname}: -gotoPriorityExpression ${goto} -> END (vipctl stops at the first match)`, optTokens(c, 'gotopriorityexpression'))
+          void c.opts.priority
           if ((c.opts.type ?? '').toUpperCase() === 'REQUEST' && respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
           if (respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
           v.policies.push({name: c.opts.policyname, priority: Number(c.opts.priority ?? 0), line: c.line, ...(c.opts.targetlbvserver ? {target: c.opts.targetlbvserver} : {})})
@@ -287,14 +338,18 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         case 'bind ssl vserver': {
           const v = csvs.get(name)
           if (!v || !c.opts.certkeyname) return false
-          v.certkeys.push(c.opts.certkeyname)
+          v.certkeys.push({name: c.opts.certkeyname, line: c.line})
           return true
         }
-        case 'set ssl vserver':
-          // SNI is implied by several certificates on one listener.
-          return Object.keys(c.opts).every((o) => o === 'snienable')
+        case 'set ssl vserver': {
+          // SNI is implied by several certificates on one listener; other SSL settings are vipctl's own.
+          const v = csvs.get(name)
+          if (!v || c.opts.snienable === undefined) return false
+          v.sslLines.push(c.line)
+          return true
+        }
         case 'add responder action':
-          respActions.set(name, {type: (c.args[1] ?? '').toLowerCase(), target: c.args[2] ?? '', line: c.line})
+          respActions.set(name, {type: (c.args[1] ?? '').toLowerCase(), target: c.args[2] ?? '', line: c.line, opts: c.opts})
           return true
         case 'add rewrite policy':
           rewritePolicies.add(name)
@@ -307,6 +362,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       }
     })()
     if (!handled) say('VIP5001', c.line, `${c.verb} ${c.entity}${name ? ` ${name}` : ''}`, `not carried over: ${c.text.length > 100 ? `${c.text.slice(0, 97)}...` : c.text}`)
+    else handledLines.add(c.line)
   }
 
   const taken = new Set<string>()
@@ -323,27 +379,33 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       say('VIP5001', line, `lb vserver ${lbvName}`, 'not defined in this file: the route is not carried over')
       return undefined
     }
-    const comment = v.comment ?? [...v.bound].map((b) => groups.get(b)?.comment).find(Boolean)
+    const comment = v.comment ?? v.bound.map((b) => groups.get(b.name)?.comment).find(Boolean)
     const fromComment = /(?:^|,)(?:lb)?svc:([a-z0-9-]+)/.exec(comment ?? '')?.[1]
     const svcPort = Number(/(?:^|,)svcport:(\d+)/.exec(comment ?? '')?.[1] ?? 0)
     const name = fromComment && !taken.has(fromComment) ? (taken.add(fromComment), fromComment) : k8sName(v.name, taken)
     const namespace = nsOf(comment)
     const members: Member[] = []
     const monitorNames: string[] = []
+    carried.add(v.line)
+    // A non-addressable lb vserver has no client connection of its own (its cs vserver's timeout applies).
+    if (v.ip === '0.0.0.0' || v.ip === '') void v.opts.clttimeout
     for (const b of v.bound) {
-      const g = groups.get(b)
-      const s = services.get(b)
+      const g = groups.get(b.name)
+      const s = services.get(b.name)
       if (g) {
+        carried.add(b.line).add(g.line)
         for (const m of g.members) members.push(m)
-        for (const m of g.monitors) monitorNames.push(m)
+        for (const m of g.monitors) monitorNames.push(m.name), carried.add(m.line)
       } else if (s) {
-        members.push({ip: s.ip, port: s.port, line: s.line})
-        for (const m of s.monitors) monitorNames.push(m)
-      } else say('VIP5001', v.line, `lb vserver ${v.name}`, `bound to ${b}, which is not a serviceGroup or service in this file`)
+        carried.add(b.line)
+        members.push({ip: s.ip, port: s.port, line: s.line, lines: [s.line, ...(s.serverLine !== undefined ? [s.serverLine] : [])]})
+        for (const m of s.monitors) monitorNames.push(m.name), carried.add(m.line)
+      } else say('VIP5001', b.line, `lb vserver ${v.name}`, `bound to ${b.name}, which is not a serviceGroup or service in this file`)
     }
+    for (const m of members) for (const l of m.lines) carried.add(l)
     const targetPorts = [...new Set(members.map((m) => m.port))]
-    const port = svcPort || (v.port > 0 ? v.port : targetPorts.length === 1 ? targetPorts[0]! : 80)
-    const selector = opts.selectors.get(v.name) ?? opts.selectors.get(name) ?? v.bound.map((b) => opts.selectors.get(b)).find(Boolean)
+    const port = isPort(svcPort) ? svcPort : isPort(v.port) ? v.port : targetPorts.length === 1 ? targetPorts[0]! : 80
+    const selector = opts.selectors.get(v.name) ?? opts.selectors.get(name) ?? v.bound.map((b) => opts.selectors.get(b.name)).find(Boolean)
     const annotations: Record<string, string> = {}
     if (v.lbMethod) {
       if (LB_METHODS[v.lbMethod]) {
@@ -362,15 +424,16 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       if ((v.opts.persistencebackup ?? '').toUpperCase() === 'SOURCEIP') affinity = Math.max(1, minutes(v.opts.backuppersistencetimeout, 2)) * 60
       if (v.opts.timeout && v.opts.timeout !== '0') say('VIP5002', v.line, `lb vserver ${v.name}`, `-timeout ${v.opts.timeout} (the cookie's lifetime in minutes) -> a session cookie (vipctl's inserted cookie has no expiry)`)
     } else if (v.persistence && v.persistence !== 'NONE') say('VIP5001', v.line, `lb vserver ${v.name}`, `-persistenceType ${v.persistence} is not carried over (vipctl persists by source address or an inserted cookie)`)
-    const gs = v.bound.map((b) => groups.get(b)).filter((g): g is Group => Boolean(g))
+    const gs = v.bound.map((b) => groups.get(b.name)).filter((g): g is Group => Boolean(g))
     const svr = [...new Set(gs.map((g) => g.svrTimeout).filter((x): x is number => x !== undefined))]
     if (svr.length) annotations['vipctl.io/timeout-server'] = `${Math.min(...svr)}s`
     const maxc = [...new Set(gs.map((g) => g.maxClient).filter((x): x is number => x !== undefined))]
     if (maxc.length) annotations['vipctl.io/max-connections'] = String(Math.min(...maxc))
-    const weighted = members.filter((m) => m.weight !== undefined && m.weight !== 1)
-    if (weighted.length) annotations['vipctl.io/member-weights'] = weighted.map((m) => `${m.ip}=${m.weight}`).join(',')
+    const weighted = memberWeights(members, (m, kept) => say('VIP5002', m.line, `lb vserver ${v.name}`, `weight ${m.weight ?? 1} of ${m.ip}:${m.port} -> ${kept}, the weight of the first member on ${m.ip} (vipctl.io/member-weights keys members by address)`))
+    if (weighted) annotations['vipctl.io/member-weights'] = weighted
     for (const m of new Set(monitorNames)) {
       const mc = monitors.get(m)
+      if (mc) carried.add(mc.line)
       const code = mc?.opts.respcode
       if (code && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(code)) annotations['vipctl.io/check-status'] = code
       const timing = mc ? [mc.opts.interval && `periodSeconds ${mc.opts.interval}`, mc.opts.resptimeout && `timeoutSeconds ${mc.opts.resptimeout}`, mc.opts.retries && `failureThreshold ${mc.opts.retries}`, mc.opts.successretries && `successThreshold ${mc.opts.successretries}`].filter(Boolean).join(', ') : ''
@@ -398,9 +461,15 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
   }
 
   // An addressable vserver's -cltTimeout (seconds; NetScaler's default 180) -> the listener's vipctl.io/timeout-client.
-  const clientTimeout = (v: {opts: Record<string, string>}): Record<string, string> => {
-    const t = /^[0-9]{1,5}$/.test(v.opts.clttimeout ?? '') ? Number(v.opts.clttimeout) : undefined
-    return t !== undefined && t !== 180 && t > 0 && t <= 86400 ? {'vipctl.io/timeout-client': `${t}s`} : {}
+  const clientTimeout = (v: {opts: Record<string, string>; line: number}, object: string): Record<string, string> => {
+    const given = v.opts.clttimeout
+    if (given === undefined) return {}
+    const t = /^[0-9]{1,5}$/.test(given) ? Number(given) : undefined
+    if (t === undefined || t < 1 || t > 86400) {
+      say('VIP5001', v.line, object, `-cltTimeout ${given} is not a number of seconds 1-86400: vipctl's client timeout (60 s) applies`)
+      return {}
+    }
+    return t !== 180 ? {'vipctl.io/timeout-client': `${t}s`} : {}
   }
   // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
   for (const v of lbvs.values()) {
@@ -409,6 +478,12 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       say('VIP5001', v.line, `lb vserver ${v.name}`, `port ${v.port} is not a port 1-65535: the addressable lb vserver is not carried over`)
       continue
     }
+    const vip = vipAddress(v.ip)
+    if (vip === undefined) {
+      say('VIP5001', v.line, `lb vserver ${v.name}`, `${v.ip} is not an address a VIP can be (unicast, not link-local): the addressable lb vserver is not carried over`)
+      continue
+    }
+    v.ip = vip
     if (v.type === 'TCP') {
       const s = serviceFor(v.name, v.line)
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
@@ -418,13 +493,13 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         spec.loadBalancerClass = 'vipctl.io/lb'
         ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = v.port
         svc.metadata.annotations!['vipctl.io/vip'] = v.ip
-        Object.assign(svc.metadata.annotations!, clientTimeout(v))
+        Object.assign(svc.metadata.annotations!, clientTimeout(v, `lb vserver ${v.name}`))
       }
     } else if (v.type === 'HTTP') {
       const s = serviceFor(v.name, v.line)
       if (s) {
         const ing = ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', {ingressClassName: 'vipctl', defaultBackend: {service: {name: s.name, port: {number: s.port}}}}, `${src}:${v.line} lb vserver ${v.name}`)
-        const settings = clientTimeout(v)
+        const settings = clientTimeout(v, `lb vserver ${v.name}`)
         if (Object.keys(settings).length) (ing.spec as Record<string, unknown>).ingressClassName = listenerClass(objects, settings)
         objects.push(ing)
       }
@@ -441,10 +516,18 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     const a = p ? respActions.get(p.action) : undefined
     const csv = csvs.get(b.csv)
     // Only the scheme change keeping host, path and query ("https://" + HTTP.REQ.HOSTNAME... + PATH_AND_QUERY) is vipctl.io/ssl-redirect.
-    if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) redirectIps.add(csv.ip)
+    if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) {
+      redirectIps.add(csv.ip)
+      carried.add(b.line).add(p.line).add(a.line)
+      // A redirect action answers 302 unless -responseStatusCode says otherwise; vipctl.io/ssl-redirect answers 308.
+      const code = a.opts.responsestatuscode ?? '302'
+      if (code !== '308') say('VIP5002', a.line, `responder action ${p.action}`, `redirect to HTTPS with status ${code} -> 308 (vipctl.io/ssl-redirect keeps the method)`)
+    }
     // The 400 for dot-segment paths that vipctl adds to every HTTP vserver: carried over exactly (vipctl always adds it).
-    else if (p && p.rule === INVALID_PATH_RULE) continue
-    else say('VIP5001', b.line, `responder policy ${b.policy}`, `not carried over: only the redirect to https:// keeping host and path is (as vipctl.io/ssl-redirect); express ${a?.type === 'redirect' ? `the redirect to ${a.target.slice(0, 80)}` : 'it'} with vipctl.io/redirect on the Ingress`)
+    else if (p && p.rule === INVALID_PATH_RULE) {
+      carried.add(b.line).add(p.line)
+      if (a) carried.add(a.line)
+    } else say('VIP5001', b.line, `responder policy ${b.policy}`, `not carried over: only the redirect to https:// keeping host and path is (as vipctl.io/ssl-redirect); express ${a?.type === 'redirect' ? `the redirect to ${a.target.slice(0, 80)}` : 'it'} with vipctl.io/redirect on the Ingress`)
   }
   for (const v of csvs.values()) {
     if (!['HTTP', 'SSL', 'TCP'].includes(v.type)) {
@@ -452,7 +535,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       continue
     }
     if (v.type === 'TCP') {
-      const target = v.defaultLbv ?? v.policies.map((p) => actions.get(policies.get(p.name)?.action ?? '') ?? p.target).find(Boolean)
+      const target = v.defaultLbv?.name ?? v.policies.map((p) => actions.get(policies.get(p.name)?.action ?? '')?.target ?? p.target).find(Boolean)
+      if (v.defaultLbv) carried.add(v.defaultLbv.line)
       const s = target ? serviceFor(target, v.line) : undefined
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
       if (!svc) {
@@ -464,9 +548,14 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       spec.loadBalancerClass = 'vipctl.io/lb'
       ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = v.port
       svc.metadata.annotations!['vipctl.io/vip'] = v.ip
+      Object.assign(svc.metadata.annotations!, clientTimeout(v, `cs vserver ${v.name}`))
+      carried.add(v.line)
       continue
     }
     if (v.type === 'HTTP' && v.policies.length === 0 && !v.defaultLbv && redirectIps.has(v.ip)) {
+      carried.add(v.line)
+      if (Object.keys(clientTimeout(v, `cs vserver ${v.name}`)).length)
+        say('VIP5002', v.line, `cs vserver ${v.name}`, `-cltTimeout ${v.opts.clttimeout} of the listener that only redirects -> the client timeout of the HTTPS Ingress's class (one per Ingress)`, optTokens(input.find((x) => x.line === v.line)!, 'clttimeout'))
       say('VIP5002', v.line, `cs vserver ${v.name}`, 'an HTTP listener that only redirects to HTTPS: carried over as vipctl.io/ssl-redirect on the HTTPS Ingress')
       continue
     }
@@ -474,7 +563,7 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     const csvIng = k8sName(v.name, new Set(), 'cs')
     const ingOf = (lbvName: string) => {
       const l = lbvs.get(lbvName)
-      const c = l?.comment ?? l?.bound.map((x) => groups.get(x)?.comment).find(Boolean)
+      const c = l?.comment ?? l?.bound.map((x) => groups.get(x.name)?.comment).find(Boolean)
       return /(?:^|,)ing:([a-z0-9-]+)/.exec(c ?? '')?.[1] ?? csvIng
     }
     const sorted = [...v.policies].sort((a, b) => a.priority - b.priority)
@@ -503,7 +592,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
         say('VIP5001', p.line, `cs vserver ${v.name}`, rewritePolicies.has(p.name) ? `the binding of rewrite policy ${p.name} is not carried over` : `policy ${p.name} is not defined in this file`)
         continue
       }
-      const lbvName = (pol.action ? actions.get(pol.action) : undefined) ?? p.target
+      const act = pol.action ? actions.get(pol.action) : undefined
+      const lbvName = act?.target ?? p.target
       if (!lbvName) {
         say('VIP5001', pol.line, `cs policy ${p.name}`, 'no action with -targetLBVserver: not carried over')
         continue
@@ -521,6 +611,8 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       seen.push({m, name: p.name, line: pol.line})
       const s = serviceFor(lbvName, pol.line)
       if (!s) continue
+      carried.add(p.line).add(pol.line)
+      if (act) carried.add(act.line)
       const {e, t} = touch(ingOf(lbvName), s.namespace)
       const list = e.rules.get(m.host) ?? []
       if (!list.some((r) => r.path === m.path && r.pathType === m.pathType)) list.push({path: m.path, pathType: m.pathType, backend: {service: {name: s.name, port: {number: s.port}}}})
@@ -528,9 +620,10 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       t.hosts.add(m.host)
     }
     if (v.defaultLbv) {
-      const d = serviceFor(v.defaultLbv, v.line)
+      const d = serviceFor(v.defaultLbv.name, v.defaultLbv.line)
       if (d) {
-        const {e} = touch(ingOf(v.defaultLbv), d.namespace)
+        carried.add(v.defaultLbv.line)
+        const {e} = touch(ingOf(v.defaultLbv.name), d.namespace)
         ;(e.obj.spec as Record<string, unknown>).defaultBackend = {service: {name: d.name, port: {number: d.port}}}
       }
     }
@@ -538,13 +631,19 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
       say('VIP5001', v.line, `cs vserver ${v.name}`, 'no policy or default lb vserver could be carried over: no Ingress')
       continue
     }
+    carried.add(v.line)
+    for (const l of v.sslLines) carried.add(l)
+    // The listener's client timeout belongs to the IngressClass (listener settings are the operator's).
+    const settings = clientTimeout(v, `cs vserver ${v.name}`)
+    if (Object.keys(settings).length) for (const t of touched) (ingresses.get(t.key)!.obj.spec as Record<string, unknown>).ingressClassName = listenerClass(objects, settings)
     const secretsHere: string[] = []
-    for (const ck of v.certkeys) {
+    for (const {name: ck, line: bindLine} of v.certkeys) {
       const c = certkeys.get(ck)
       if (!c) {
-        say('VIP5001', v.line, `cs vserver ${v.name}`, `certKey ${ck} is not defined in this file`)
+        say('VIP5001', bindLine, `cs vserver ${v.name}`, `certKey ${ck} is not defined in this file`)
         continue
       }
+      carried.add(bindLine).add(c.line)
       // vipctl names certKeys <prefix>-<namespace>_<secret>_ck: take the Secret's name back.
       const secretName = /^[a-z0-9-]+_([a-z0-9][a-z0-9.-]*)_ck$/.exec(ck)?.[1] ?? k8sName(ck, new Set(), 'tls')
       secretsHere.push(secretName)
@@ -588,8 +687,26 @@ export function migrateNetscaler(cmds: NsCommand[], opts: MigrateOptions): Migra
     objects.push(e.obj)
   }
 
-  const lineOf = (d: Diagnostic) => (d.origin && 'line' in d.origin ? d.origin.line : 0)
-  return {objects, secrets, report: report.map((d, i) => ({d, i})).sort((a, b) => lineOf(a.d) - lineOf(b.d) || a.i - b.i).map((x) => x.d)}
+
+  // The ledger: a command that reached no object is said; of the rest, every word read is carried over and every
+  // option or argument nothing read is said, so nothing is called carried over that was not.
+  for (const c of cmds) {
+    if (!handledLines.has(c.line)) continue
+    // A comment documents; vipctl's own (ns:, svc:, ing:, svcport:) named the objects above.
+    void c.opts.comment
+    const object = [...c.tokens.slice(0, c.at.head), ...(c.args[0] ? [c.args[0]] : [])].join(' ')
+    if (!carried.has(c.line) && !reported.has(c.line)) say('VIP5001', c.line, object, c.verb === 'bind' ? 'what it binds is not carried over: not carried over' : 'nothing carried over uses it: not carried over')
+    const r = reads.get(c.line)!
+    for (const [o, idx] of Object.entries(c.at.opts)) if (!idx.some((i) => r.has(i))) say('VIP5001', c.line, object, `option -${c.tokens[idx[0]!]!.slice(1)}${idx.length > 1 ? ` ${c.tokens[idx[1]!]}` : ''} is not carried over`, idx)
+    const head = Array.from({length: c.at.head}, (_, i) => i)
+    L.exact(c.line, '', [...head, ...r])
+  }
+  const byLine = new Map(input.map((c) => [c.line, c]))
+  const {ledger, report} = L.close((line) => {
+    const c = byLine.get(line)
+    return c ? [...c.tokens.slice(0, c.at.head), ...(c.args[0] ? [c.args[0]] : [])].join(' ') : 'ns.conf'
+  })
+  return {objects, secrets, report, ledger}
 }
 
 /**

@@ -59,8 +59,13 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
   const report: Diagnostic[] = []
   const ledger: LedgerLine[] = []
   const objects: K8s[] = []
-  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', object: string, field: string | undefined, message: string) => report.push({severity: severityOf(code), code, object, ...(field ? {field} : {}), message})
-  const account = (object: string, key: string, value: string, a: Account, note: string) => ledger.push({line: ledger.length + 1, text: `${object} ${key}${value ? `: ${value.length > 80 ? `${value.slice(0, 77)}...` : value}` : ''}`, account: a, notes: note ? [note] : []})
+  const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', object: string, field: string | undefined, message: string) => {
+    const origin = snap.origins.get(object)
+    report.push({severity: severityOf(code), code, object, ...(field ? {field} : {}), message, ...(origin ? {origin} : {})})
+  }
+  /** One ledger entry per annotation (its key and value are its one token). */
+  const entry = (text: string, a: Account, notes: string[]) => ledger.push({line: ledger.length + 1, text, account: a, tokens: [{text, account: a}], notes})
+  const account = (object: string, key: string, value: string, a: Account, note: string) => entry(`${object} ${key}${value ? `: ${value.length > 80 ? `${value.slice(0, 77)}...` : value}` : ''}`, a, note ? [note] : [])
 
   const ours = snap.ingresses.filter((i) => isNginx(i, snap))
   const canaries = ours.filter((i) => truthy(i.metadata.annotations?.[`${NGINX_PREFIX}canary`]))
@@ -270,7 +275,7 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       if (name === 'canary' || name === 'canary-weight' || name === 'canary-weight-total') continue
       const why = name.startsWith('canary-by-') ? 'vipctl splits by weight only: requests that carried this header or cookie are no longer sent to the canary by it' : 'keys on a canary Ingress do not carry over (the main Ingress decides)'
       say(name.startsWith('canary-by-') ? 'VIP5002' : 'VIP5001', key, `metadata.annotations[${k}]`, `${k}: ${why}`)
-      ledger.push({line: ledger.length + 1, text: `${key} ${k}: ${v}`, account: name.startsWith('canary-by-') ? 'approximate' : 'lost', notes: [why]})
+      entry(`${key} ${k}: ${v}`, name.startsWith('canary-by-') ? 'approximate' : 'lost', [why])
     }
     const weight = Number(ann[`${NGINX_PREFIX}canary-weight`] ?? 0)
     const total = Number(ann[`${NGINX_PREFIX}canary-weight-total`] ?? 100)
@@ -282,11 +287,11 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
     const mainSvc = main ? (main.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name)).find(Boolean) : undefined
     if (!out || !canarySvc || !mainSvc || !(weight >= 0 && weight <= total && total > 0 && total <= 1000)) {
       say('VIP5001', key, 'metadata.annotations[nginx.ingress.kubernetes.io/canary]', `no main Ingress of class nginx in namespace ${ns} for its hosts (or no weight/backend): the canary is not migrated`)
-      ledger.push({line: ledger.length + 1, text: `${key} Ingress`, account: 'lost', notes: ['canary without a main Ingress']})
+      entry(`${key} Ingress`, 'lost', ['canary without a main Ingress'])
       continue
     }
     out.metadata.annotations!['vipctl.io/traffic-split'] = `${mainSvc}=${total - weight},${canarySvc}=${weight}`
-    ledger.push({line: ledger.length + 1, text: `${key} Ingress (canary)`, account: 'exact', notes: [`vipctl.io/traffic-split on ${objectKey(main!)}: ${mainSvc}=${total - weight},${canarySvc}=${weight}`]})
+    entry(`${key} Ingress (canary)`, 'exact', [`vipctl.io/traffic-split on ${objectKey(main!)}: ${mainSvc}=${total - weight},${canarySvc}=${weight}`])
     say('VIP5002', key, 'metadata.annotations[nginx.ingress.kubernetes.io/canary-weight]', `-> vipctl.io/traffic-split "${mainSvc}=${total - weight},${canarySvc}=${weight}" on ${objectKey(main!)}: split on every path of the main Ingress that routes to ${mainSvc} (nginx split the canary's hosts and paths)`)
   }
 

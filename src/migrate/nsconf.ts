@@ -17,6 +17,10 @@ export interface NsCommand {
   /** -flag values (flag names lower-cased); a flag without value is "". */
   opts: Record<string, string>
   text: string
+  /** Every word of the line, for the ledger (src/migrate/ledger.ts). */
+  tokens: string[]
+  /** Where the words are: how many name the verb and entity, each argument's token index, each option's (flag, value). */
+  at: {head: number; args: number[]; opts: Record<string, number[]>}
 }
 
 /** Entities with two words; everything else is one word (server, service, serviceGroup, ...). */
@@ -72,23 +76,29 @@ export function parseNsConf(text: string, file = 'ns.conf'): NsCommand[] {
     let rest = w.slice(1)
     let entity = (rest[0] ?? '').toLowerCase()
     const two = `${entity} ${(rest[1] ?? '').toLowerCase()}`
+    let head = rest.length ? 2 : 1
     if (TWO_WORD.has(two)) {
       entity = two
       rest = rest.slice(2)
+      head = 3
     } else rest = rest.slice(1)
     const args: string[] = []
     const opts: Record<string, string> = {}
+    const at = {head, args: [] as number[], opts: {} as Record<string, number[]>}
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i]!
       if (/^-[A-Za-z]/.test(a)) {
         const next = rest[i + 1]
+        const o = a.slice(1).toLowerCase()
+        // A flag given twice: the last one counts (as on NetScaler); the earlier one is left unclaimed for the ledger.
         if (next !== undefined && !/^-[A-Za-z]/.test(next)) {
-          opts[a.slice(1).toLowerCase()] = next
+          opts[o] = next
+          at.opts[o] = [head + i, head + i + 1]
           i++
-        } else opts[a.slice(1).toLowerCase()] = ''
-      } else args.push(a)
+        } else (opts[o] = ''), (at.opts[o] = [head + i])
+      } else args.push(a), at.args.push(head + i)
     }
-    out.push({line: start, verb, entity, args, opts, text: trimmed})
+    out.push({line: start, verb, entity, args, opts, text: trimmed, tokens: w, at})
   }
   return out
 }

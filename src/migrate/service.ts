@@ -1,11 +1,12 @@
 /** `vipctl migrate netscaler`: read ns.conf, ask (on a terminal) or take (flags) what cannot be inferred, convert, print or write. */
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-import {readFile, writeFile} from 'node:fs/promises'
+import {closeSync, constants, fstatSync, openSync, readFileSync} from 'node:fs'
+import {stat, writeFile} from 'node:fs/promises'
 import {ledgerCounts, type Account, type LedgerLine} from './ledger.js'
 import path from 'node:path'
 import {stringify} from 'yaml'
 import {writeTree} from '../core/files.js'
+import {readFileBounded} from '../cluster/offline.js'
 import {DataError, UsageError} from '../errors.js'
 import type {DocResult} from '../output/render.js'
 import {interactive, type PromptIO} from '../cli/prompt.js'
@@ -78,20 +79,14 @@ export async function migrateNetscalerFile(file: string, f: MigrateFlags, io: Mi
   }
   const readCert = certReader(f['cert-dir'])
   const r = migrateNetscaler(cmds, {namespace: f.namespace, selectors, readCert, file})
-  // Every command line: carried over unless a finding names its line (the NetScaler migrator reports each command it does not carry).
-  const ledger = ledgerFromReport(new Map(cmds.map((c) => [c.line, c.text])), r.report)
-  return finish(reportPem(r, blocks, file), f, file, ledger)
+  return finish(reportPem(r, blocks, file), f, file, r.ledger)
 }
 
 /** Checks --namespace and reads the file to migrate (one-line errors). */
 async function readInput(file: string, f: MigrateFlags): Promise<string> {
   if (f.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.namespace)) throw new UsageError(`--namespace ${JSON.stringify(f.namespace)}: not a valid namespace name`)
-  try {
-    return await readFile(file, 'utf8')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    throw new DataError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`)
-  }
+  if (await stat(file).then((s) => s.isDirectory(), () => false)) throw new DataError(`${file}: a directory, not a file`)
+  return readFileBounded(file)
 }
 
 function certReader(certDir: string | undefined) {
@@ -99,10 +94,17 @@ function certReader(certDir: string | undefined) {
     ? (p: string) => {
         const base = path.basename(p)
         if (!/^[A-Za-z0-9_.-]+$/.test(base)) return undefined
+        // A certificate or key: a regular file of at most 1 MiB (never a device or a FIFO that would not end).
+        let fd: number | undefined
         try {
-          return readFileSync(path.join(certDir, base), 'utf8')
+          fd = openSync(path.join(certDir, base), constants.O_RDONLY | constants.O_NONBLOCK)
+          const st = fstatSync(fd)
+          if (!st.isFile() || st.size > 1024 * 1024) return undefined
+          return readFileSync(fd, 'utf8')
         } catch {
           return undefined
+        } finally {
+          if (fd !== undefined) closeSync(fd)
         }
       }
     : undefined
@@ -120,22 +122,6 @@ export async function migrateHaproxyFile(file: string, f: MigrateFlags, io: Migr
     }
   const r = migrateHaproxy(sections, {namespace: f.namespace, selectors, readFile: certReader(f['cert-dir']), file})
   return finish(reportPem(r, blocks, file), f, file, r.ledger)
-}
-
-/** A ledger from findings: a line with a finding takes the worst finding's account, every other line is exact. */
-export function ledgerFromReport(input: Map<number, string>, report: MigrateResult['report']): LedgerLine[] {
-  const account: Record<string, Account> = {VIP5001: 'lost', VIP5002: 'approximate', VIP5003: 'manual'}
-  const rank: Record<Account, number> = {exact: 0, approximate: 1, manual: 2, lost: 3}
-  const out = new Map([...input].map(([line, text]) => [line, {line, text, account: 'exact' as Account, notes: [] as string[]}]))
-  for (const d of report) {
-    const line = d.origin && 'line' in d.origin ? d.origin.line : undefined
-    const l = line !== undefined ? out.get(line) : undefined
-    if (!l) continue
-    const a = account[d.code] ?? 'lost'
-    if (rank[a] > rank[l.account]) l.account = a
-    l.notes.push(d.message)
-  }
-  return [...out.values()].sort((a, b) => a.line - b.line)
 }
 
 /** The report as text: one line per finding (FILE:LINE CODE OBJECT: MESSAGE), then the ledger's counts. */
