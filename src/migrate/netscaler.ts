@@ -45,6 +45,19 @@ interface Group {name: string; type: string; line: number; members: Member[]; mo
 interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: Array<{name: string; line: number}>; comment?: string; opts: Record<string, string>}
 interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: {name: string; line: number}; certkeys: Array<{name: string; line: number}>; sslLines: number[]; opts: Record<string, string>}
 
+/**
+ * Options `save config` writes with NetScaler's default value, where that default is also how vipctl behaves
+ * (no limit, no client-IP rewrite, no compression, no connection multiplexing changes, one listen policy for all):
+ * entity -> option (lower case) -> the default (upper case). An option with any other value is reported.
+ */
+const NS_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  servicegroup: {maxclient: '0', maxreq: '0', cip: 'DISABLED', usip: 'NO', useproxyport: 'YES', sp: 'OFF', cka: 'NO', tcpb: 'NO', cmp: 'NO', clttimeout: '180', state: 'ENABLED', healthmonitor: 'YES', downstateflush: 'ENABLED', appflowlog: 'ENABLED', monthreshold: '0', autoscale: 'DISABLED'},
+  service: {maxclient: '0', maxreq: '0', cip: 'DISABLED', usip: 'NO', useproxyport: 'YES', sp: 'OFF', cka: 'NO', tcpb: 'NO', cmp: 'NO', clttimeout: '180', svrtimeout: '360', state: 'ENABLED', healthmonitor: 'YES', downstateflush: 'ENABLED', appflowlog: 'ENABLED'},
+  'lb vserver': {listenpolicy: 'NONE', state: 'ENABLED', appflowlog: 'ENABLED', downstateflush: 'ENABLED', healththreshold: '0', redirectportrewrite: 'DISABLED', icmpvsrresponse: 'PASSIVE', rhistate: 'PASSIVE', persistencetype: 'NONE'},
+  'cs vserver': {listenpolicy: 'NONE', state: 'ENABLED', casesensitive: 'ON', precedence: 'RULE', appflowlog: 'ENABLED', downstateflush: 'ENABLED', stateupdate: 'DISABLED', redirectportrewrite: 'DISABLED', icmpvsrresponse: 'PASSIVE', rhistate: 'PASSIVE', clttimeout: '180'},
+  'lb monitor': {lrtm: 'DISABLED', state: 'ENABLED', reverse: 'NO', transparent: 'NO', secure: 'NO'},
+}
+
 const LB_METHODS: Record<string, string> = {ROUNDROBIN: 'roundrobin', LEASTCONNECTION: 'leastconn', SOURCEIPHASH: 'source'}
 
 /** A DNS-1035 label from any NetScaler name. */
@@ -255,6 +268,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
             ...(/^[0-9]{1,5}$/.test(c.opts.svrtimeout ?? '') ? {svrTimeout: Number(c.opts.svrtimeout)} : {}),
             ...(/^[0-9]{1,7}$/.test(c.opts.maxclient ?? '') && Number(c.opts.maxclient) > 0 ? {maxClient: Number(c.opts.maxclient)} : {}),
           })
+          // -cip ENABLED <header>: the client's address in a header; vipctl always sets X-Forwarded-For.
+          if ((c.opts.cip ?? '').toUpperCase() === 'ENABLED') {
+            const header = c.args[2]
+            if (header !== undefined && header.toLowerCase() === 'x-forwarded-for') void c.args[2]
+            else say('VIP5002', c.line, `serviceGroup ${name}`, `-cip ENABLED ${header ?? ''}: the client's address goes in X-Forwarded-For (vipctl always sets it)${header ? `, not in ${header}` : ''}`, [...optTokens(c, 'cip'), ...(header !== undefined ? [c.at.args[2]!] : [])])
+          }
           if (c.opts.svrtimeout !== undefined && !/^[0-9]{1,5}$/.test(c.opts.svrtimeout)) say('VIP5001', c.line, `serviceGroup ${name}`, `-svrTimeout ${c.opts.svrtimeout} is not a number of seconds`, optTokens(c, 'svrtimeout'))
           return true
         case 'bind servicegroup': {
@@ -337,14 +356,29 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           return true
         case 'bind ssl vserver': {
           const v = csvs.get(name)
-          if (!v || !c.opts.certkeyname) return false
+          if (!v) return false
+          // The curves vipctl's TLS listeners offer (OpenSSL's defaults) include these.
+          const curve = c.opts.ecccurvename
+          if (curve !== undefined && c.opts.certkeyname === undefined) {
+            if (!['P_256', 'P_384', 'P_521', 'ALL'].includes(curve.toUpperCase())) say('VIP5002', c.line, `ssl vserver ${name}`, `-eccCurveName ${curve} -> the curves vipctl offers (X25519, P-256, P-384, P-521)`, optTokens(c, 'ecccurvename'))
+            v.sslLines.push(c.line)
+            return true
+          }
+          if (!c.opts.certkeyname) return false
           v.certkeys.push({name: c.opts.certkeyname, line: c.line})
+          if (c.opts.snicert !== undefined) void c.opts.snicert // several certificates are served by SNI anyway
           return true
         }
         case 'set ssl vserver': {
-          // SNI is implied by several certificates on one listener; other SSL settings are vipctl's own.
+          // SNI is implied by several certificates on one listener. vipctl accepts TLS 1.2 and 1.3 (ssl-min-ver TLSv1.2).
           const v = csvs.get(name)
-          if (!v || c.opts.snienable === undefined) return false
+          if (!v) return false
+          const want: Record<string, 'ENABLED' | 'DISABLED'> = {ssl3: 'DISABLED', tls1: 'DISABLED', tls11: 'DISABLED', tls12: 'ENABLED', tls13: 'ENABLED'}
+          for (const [o, w] of Object.entries(want)) {
+            const given = c.opts[o]
+            if (given !== undefined && given.toUpperCase() !== w) say('VIP5002', c.line, `ssl vserver ${name}`, `-${o} ${given} -> ${w} (vipctl's TLS listeners accept TLS 1.2 and 1.3 only)`, optTokens(c, o))
+          }
+          void c.opts.snienable
           v.sslLines.push(c.line)
           return true
         }
@@ -437,7 +471,11 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       const code = mc?.opts.respcode
       if (code && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(code)) annotations['vipctl.io/check-status'] = code
       const timing = mc ? [mc.opts.interval && `periodSeconds ${mc.opts.interval}`, mc.opts.resptimeout && `timeoutSeconds ${mc.opts.resptimeout}`, mc.opts.retries && `failureThreshold ${mc.opts.retries}`, mc.opts.successretries && `successThreshold ${mc.opts.successretries}`].filter(Boolean).join(', ') : ''
-      say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${mc.opts.httprequest ? ` "${mc.opts.httprequest}"` : ''}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe${timing ? ` (${timing})` : ''}${code ? `; its statuses ${code} are kept as vipctl.io/check-status` : ''} (vipctl derives health checks from readiness probes)`)
+      // HTTP-ECV: -send is the request (its path goes to the probe), -recv a body match vipctl does not make.
+      const request = mc?.opts.httprequest ?? mc?.opts.send
+      if (mc?.opts.recv !== undefined) say('VIP5002', mc.line, `lb monitor ${m}`, `-recv ${JSON.stringify(mc.opts.recv)}: the response body is not checked (vipctl checks the status only)`, optTokens(input.find((x) => x.line === mc.line)!, 'recv'))
+      if (mc?.opts.downtime !== undefined) void mc.opts.downtime // the probe's periodSeconds decides how soon a member comes back
+      say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${request ? ` "${request}"` : ''}` : ''}${mc?.opts.destport ? ` on port ${mc.opts.destport}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe${timing ? ` (${timing})` : ''}${code ? `; its statuses ${code} are kept as vipctl.io/check-status` : ''} (vipctl derives health checks from readiness probes)`)
     }
     const svc: K8s = {
       apiVersion: 'v1',
@@ -516,7 +554,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     const a = p ? respActions.get(p.action) : undefined
     const csv = csvs.get(b.csv)
     // Only the scheme change keeping host, path and query ("https://" + HTTP.REQ.HOSTNAME... + PATH_AND_QUERY) is vipctl.io/ssl-redirect.
-    if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) {
+    if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\.HTTP_URL_SAFE)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?(\.HTTP_URL_SAFE)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) {
       redirectIps.add(csv.ip)
       carried.add(b.line).add(p.line).add(a.line)
       // A redirect action answers 302 unless -responseStatusCode says otherwise; vipctl.io/ssl-redirect answers 308.
@@ -697,7 +735,15 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     const object = [...c.tokens.slice(0, c.at.head), ...(c.args[0] ? [c.args[0]] : [])].join(' ')
     if (!carried.has(c.line) && !reported.has(c.line)) say('VIP5001', c.line, object, c.verb === 'bind' ? 'what it binds is not carried over: not carried over' : 'nothing carried over uses it: not carried over')
     const r = reads.get(c.line)!
-    for (const [o, idx] of Object.entries(c.at.opts)) if (!idx.some((i) => r.has(i))) say('VIP5001', c.line, object, `option -${c.tokens[idx[0]!]!.slice(1)}${idx.length > 1 ? ` ${c.tokens[idx[1]!]}` : ''} is not carried over`, idx)
+    for (const [o, idx] of Object.entries(c.at.opts)) {
+      if (idx.some((i) => r.has(i))) continue
+      const dflt = NS_DEFAULTS[c.entity]?.[o]
+      if (dflt !== undefined && idx.length === 2 && c.tokens[idx[1]!]!.toUpperCase() === dflt) {
+        L.exact(c.line, `-${o} ${dflt}: NetScaler's default, as vipctl behaves`, idx)
+        continue
+      }
+      say('VIP5001', c.line, object, `option -${c.tokens[idx[0]!]!.slice(1)}${idx.length > 1 ? ` ${c.tokens[idx[1]!]}` : ''} is not carried over`, idx)
+    }
     const head = Array.from({length: c.at.head}, (_, i) => i)
     L.exact(c.line, '', [...head, ...r])
   }

@@ -81,4 +81,26 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     const bad = await vipctl(['generate', 'netscaler', '-f', 'examples/shop', '--prefix', 'BAD PREFIX'])
     assert.equal(bad.code, 64)
   })
+
+  it('endless inputs are refused, bounded: migrate from /dev/zero (65), a certificate that is a device (not read), a NITRO password file that never ends (64)', async () => {
+    for (const kind of ['haproxy', 'netscaler']) {
+      const r = await vipctl(['migrate', kind, '/dev/zero', '--no-prompt'])
+      assert.equal(r.code, 65, r.stderr)
+      assert.equal(r.stderr.trim(), 'error: /dev/zero: larger than 32 MiB')
+    }
+    // A certKey whose file in --cert-dir is a device: never read (a certificate is a regular file of at most 1 MiB).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-certdev-'))
+    const conf = path.join(dir, 'ns.conf')
+    writeFileSync(conf, 'add lb vserver web HTTP 0.0.0.0 0\nadd cs vserver cs SSL 192.0.2.5 443\nbind cs vserver cs -lbvserver web\nadd ssl certKey ck -cert "/nsconfig/ssl/zero" -key "/nsconfig/ssl/zero"\nbind ssl vserver cs -certkeyName ck\n')
+    const certs = path.join(dir, 'certs')
+    const {symlinkSync, mkdirSync} = await import('node:fs')
+    mkdirSync(certs)
+    symlinkSync('/dev/zero', path.join(certs, 'zero'))
+    const m = await vipctl(['migrate', 'netscaler', conf, '--cert-dir', certs, '--no-prompt'])
+    assert.equal(m.code, 0, m.stderr)
+    assert.match(m.stderr, /create the TLS Secret yourself/)
+    const n = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', 'http://127.0.0.1:1', '--nitro-user', 'x', '--nitro-password-file', '/dev/zero'])
+    assert.equal(n.code, 64, n.stderr)
+    assert.equal(n.stderr.trim(), 'error: --nitro-password-file /dev/zero: larger than 64 KiB')
+  })
 })

@@ -63,7 +63,7 @@ describe('migrate netscaler: an on-prem ns.conf', () => {
     const lines = new Set(r.report.map((d) => (d.origin as {line: number}).line))
     const text = readFileSync(FIXTURE, 'utf8').split('\n')
     const at = (needle: string) => text.findIndex((l) => l.includes(needle)) + 1
-    for (const needle of ['set ns config', 'enable ns feature', 'set ns param', 'add rewrite action', 'add rewrite policy', 'hsts-pol -priority', 'beta-pol -rule', '-persistenceType COOKIEINSERT', '-lbMethod URLHASH', '-usip NO', 'add lb monitor web-mon', 'legacy-pol -rule'])
+    for (const needle of ['set ns config', 'enable ns feature', 'set ns param', 'add rewrite action', 'add rewrite policy', 'hsts-pol -priority', 'beta-pol -rule', '-persistenceType COOKIEINSERT', '-lbMethod URLHASH', '-usip YES', 'add lb monitor web-mon', 'legacy-pol -rule'])
       assert.ok(lines.has(at(needle)), `line ${at(needle)} (${needle}) is reported`)
     // Every line of the file is either carried over or reported: the handled kinds are known.
     const handled = /^(add (server|service|serviceGroup|lb vserver|lb monitor|cs vserver|cs action|cs policy|ssl certKey|responder action|responder policy)|bind (serviceGroup|lb vserver|cs vserver|ssl vserver))\b/
@@ -152,5 +152,39 @@ describe('migrate netscaler: redirects other than the HTTPS one', () => {
     const ing = r.objects.find((o) => o.kind === 'Ingress')
     assert.notEqual(ing?.metadata.annotations?.['vipctl.io/ssl-redirect'], 'true')
     assert.ok(r.report.some((d) => d.code === 'VIP5001' && (d.origin as {line: number}).line === 5 && /redirect to "https:\/\/www\.example\.com"/.test(d.message)), JSON.stringify(r.report.map((d) => d.message)))
+  })
+})
+
+describe('migrate netscaler: a configuration as NetScaler 13.x `save config` writes it', () => {
+  const FILE = 'test/fixtures/migrate/ns13-saved.conf'
+  const r = () => migrateNetscaler(parseNsConf(readFileSync(FILE, 'utf8'), FILE), {selectors: new Map(), file: FILE, namespace: 'web'})
+  const at = (res: ReturnType<typeof r>, n: number) => res.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+  it('defaults written out are not findings; what differs from vipctl is, option by option', () => {
+    const res = r()
+    // serviceGroup sg-web: every option is NetScaler's default (or carried): no finding; sg-api: compression is.
+    assert.deepEqual(at(res, 15), [])
+    assert.deepEqual(at(res, 16), ['VIP5001 option -CMP YES is not carried over'])
+    // -cip ENABLED X-Forwarded-For is what vipctl always does: its header word is accounted, not left over.
+    assert.ok(res.ledger.find((l) => l.line === 16)!.tokens.filter((t) => t.text === 'X-Forwarded-For').every((t) => t.account === 'exact'))
+    // TLS 1.0 and 1.1 disabled, SNI, P-256: as vipctl's listeners are.
+    assert.deepEqual(at(res, 41), [])
+    assert.deepEqual(at(res, 43), [])
+    // An HTTP-ECV body match is a behaviour change, said with the probe step.
+    assert.match(at(res, 34).join('\n'), /VIP5002 -recv "ok": the response body is not checked/)
+    assert.match(at(res, 34).join('\n'), /VIP5003 health check HTTP-ECV "GET \/status"/)
+  })
+  it('the HTTP_URL_SAFE redirect form is the HTTPS redirect (its 301 said as 308), and -cltTimeout 300 goes to an IngressClass', () => {
+    const res = r()
+    const ing = res.objects.find((o) => o.kind === 'Ingress')!
+    assert.equal(ing.metadata.annotations!['vipctl.io/ssl-redirect'], 'true')
+    assert.deepEqual(at(res, 25), ['VIP5002 redirect to HTTPS with status 301 -> 308 (vipctl.io/ssl-redirect keeps the method)'])
+    assert.equal((ing.spec as {ingressClassName: string}).ingressClassName, 'vipctl-timeout-client-300s')
+    const cls = res.objects.find((o) => o.kind === 'IngressClass' && o.metadata.name === 'vipctl-timeout-client-300s')!
+    assert.equal(cls.metadata.annotations!['vipctl.io/timeout-client'], '300s')
+    const web = res.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'lb-web')!
+    assert.equal(web.metadata.annotations!['vipctl.io/member-weights'], '10.20.0.12=3')
+    assert.equal(web.metadata.annotations!['vipctl.io/timeout-server'], '360s')
+    const api = res.objects.find((o) => o.kind === 'EndpointSlice' && o.metadata.name.startsWith('lb-api'))!
+    assert.deepEqual((api.endpoints as Array<{conditions: {ready: boolean}}>).map((e) => e.conditions.ready), [false])
   })
 })
