@@ -14,14 +14,16 @@ import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../model/grammar.js'
 import {ANNOTATIONS} from '../model/annotations.js'
-import {endpointSlices, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
+import {endpointSlices, joinWords, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 import {Ledger, type LedgerLine} from './ledger.js'
 import {memberAddress, memberWeights, ruleHost, rulePath, vipAddress} from './accept.js'
 
 export interface CfgLine {
   line: number
   words: string[]
+  /** The words as the ledger and findings show them (secrets "***"), joined by one space. */
   text: string
+  shown: string[]
 }
 
 export interface CfgSection {
@@ -85,7 +87,8 @@ export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[
       cur = {kind: 'other', name: '', line, words: [], lines: []}
       sections.push(cur)
     }
-    cur.lines.push({line, words, text: raw.trim()})
+    const shown = redactCfg(words)
+    cur.lines.push({line, words, text: joinWords(shown), shown})
   })
   return sections
 }
@@ -186,7 +189,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
   const input = new Map<number, {text: string; words: string[]}>()
   for (const s of sections) {
     if (s.words.length > 0) input.set(s.line, {text: s.words.join(' '), words: s.words})
-    for (const l of s.lines) input.set(l.line, {text: l.text, words: l.words})
+    for (const l of s.lines) input.set(l.line, {text: l.text, words: l.shown})
   }
   /** A section header's tokens: its keyword and name. */
   const hdr = (s: CfgSection) => (s.name ? 2 : 1)
@@ -198,7 +201,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
   const services = new Map<string, {name: string; port: number; svc: K8s}>()
   const backends = new Map(sections.filter((s) => s.kind === 'backend' || s.kind === 'listen').map((s) => [s.name, s]))
   const where = new Map<number, string>()
-  for (const s of sections) for (const l of [{line: s.line}, ...s.lines]) where.set(l.line, `${s.kind}${s.name ? ` ${s.name}` : ''}`)
+  for (const s of sections) for (const l of [{line: s.line}, ...s.lines]) where.set(l.line, s.kind === 'other' ? s.words.join(' ') || 'haproxy.cfg' : `${s.kind}${s.name ? ` ${s.name}` : ''}`)
 
   // defaults: what the sections after it inherit. Global settings are the process's: vipctl sets its own.
   const D: Defaults = {mode: 'http', timeouts: new Map(), serverOptions: []}
@@ -508,6 +511,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       for (const l of fe.lines) if (!access.includes(l)) L.lost(l.line, obj, `in ${obj}, which is not migrated (access rules)`)
       continue
     }
+    // HAProxy's own statistics page (stats enable/uri, no servers): vipctl has its own (vipctl stats, the metrics endpoint).
+    if (fe.lines.some((l) => l.words[0] === 'stats') && !fe.lines.some((l) => l.words[0] === 'server' || l.words[0] === 'use_backend' || l.words[0] === 'default_backend')) {
+      L.lost(fe.line, obj, "HAProxy's statistics page is not carried over: vipctl serves its own statistics (vipctl stats)")
+      for (const l of fe.lines) L.lost(l.line, obj, `in ${obj}, the statistics page (not carried over)`)
+      continue
+    }
     for (const l of fe.lines) {
       const [kw, ...a] = l.words
       if (kw === 'bind') {
@@ -703,7 +712,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       if (redirect) {
         const changes: string[] = []
         if (redirect.code !== 308) changes.push(`status ${redirect.code} -> 308`)
-        if (uncovered.length || rules.has('') || d) changes.push(`every plain-HTTP request -> only requests for the TLS hosts (${[...covered].join(', ') || 'none'}); ${[uncovered.length ? `${uncovered.join(', ')}` : '', rules.has('') ? 'rules without a host' : '', d ? 'the default backend' : ''].filter(Boolean).join(', ')} stay on plain HTTP`)
+        if (uncovered.length || rules.has('') || d) changes.push(`every plain-HTTP request -> only requests for the TLS hosts (${[...covered].join(', ') || 'none'}); ${[uncovered.length ? `${uncovered.join(', ')}` : '', rules.has('') ? 'rules without a host' : '', d ? 'the default backend' : ''].filter(Boolean).join(', ')} remain plain HTTP`)
         if (changes.length) L.approximate(redirect.line, obj, `redirect to HTTPS: ${changes.join('; ')}`)
         else L.exact(redirect.line, 'vipctl.io/ssl-redirect: "true"')
       }
@@ -722,4 +731,19 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
 
 function sectionHeader(s: CfgSection): string {
   return `${s.kind === 'other' ? '' : s.kind}${s.name ? ` ${s.name}` : ''}`.trim()
+}
+
+/**
+ * haproxy.cfg words as they may be shown: passwords (userlist `password`/`insecure-password`, `stats auth USER:PASS`),
+ * and the values of headers that carry credentials, become "***". Never the words migrate reads.
+ */
+export function redactCfg(words: string[]): string[] {
+  const out = [...words]
+  for (let i = 0; i < words.length - 1; i++) {
+    const w = words[i]!.toLowerCase()
+    if (w === 'password' || w === 'insecure-password') out[i + 1] = '***'
+    if (w === 'auth' && words[i - 1]?.toLowerCase() === 'stats') out[i + 1] = words[i + 1]!.replace(/:.*$/, ':***')
+    if (/^(set|add)-header$/.test(w) && /authorization|cookie|token|secret|api-?key/i.test(words[i + 1] ?? '') && words[i + 2] !== undefined) out[i + 2] = '***'
+  }
+  return out
 }

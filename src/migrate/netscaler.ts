@@ -181,7 +181,7 @@ export function parseRule(rule: string): RuleMatch | {unsupported: string} {
 export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): MigrateResult & {ledger: LedgerLine[]} {
   // The ledger (every word of every command accounted for): a command's words are claimed as they are read (each
   // argument and option through the proxies below), so an option nothing reads is never called carried over.
-  const L = new Ledger(opts.file, new Map(input.map((c) => [c.line, {text: c.text, words: c.tokens}])))
+  const L = new Ledger(opts.file, new Map(input.map((c) => [c.line, {text: joinWords(c.tokens), words: c.tokens}])))
   const reads = new Map<number, Set<number>>()
   const track = (c: NsCommand): NsCommand => {
     const r = new Set<number>()
@@ -395,7 +395,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           return false
       }
     })()
-    if (!handled) say('VIP5001', c.line, `${c.verb} ${c.entity}${name ? ` ${name}` : ''}`, `not carried over: ${c.text.length > 100 ? `${c.text.slice(0, 97)}...` : c.text}`)
+    if (!handled) say('VIP5001', c.line, `${c.verb} ${c.entity}${name ? ` ${name}` : ''}`, `not carried over: ${shownText(c)}`)
     else handledLines.add(c.line)
   }
 
@@ -808,4 +808,15 @@ function ingress(name: string, namespace: string, vip: string, port: number, sch
   if (scheme === 'http' && port !== 80) annotations['vipctl.io/http-port'] = String(port)
   if (scheme === 'https' && port !== 443) annotations['vipctl.io/https-port'] = String(port)
   return {apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations}, spec}
+}
+
+/** A command as findings may quote it: its words with secrets redacted, at most 100 characters. */
+function shownText(c: NsCommand): string {
+  const t = joinWords(c.tokens)
+  return t.length > 100 ? `${t.slice(0, 97)}...` : t
+}
+
+/** Words joined as a command line again: a word with blanks, quotes or backslashes (or none at all) is quoted. */
+export function joinWords(words: readonly string[]): string {
+  return words.map((w) => (w === '' || /[\s"\\]/.test(w) ? JSON.stringify(w) : w)).join(' ')
 }

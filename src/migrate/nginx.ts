@@ -65,7 +65,10 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
   }
   /** One ledger entry per annotation (its key and value are its one token). */
   const entry = (text: string, a: Account, notes: string[]) => ledger.push({line: ledger.length + 1, text, account: a, tokens: [{text, account: a}], notes})
-  const account = (object: string, key: string, value: string, a: Account, note: string) => entry(`${object} ${key}${value ? `: ${value.length > 80 ? `${value.slice(0, 77)}...` : value}` : ''}`, a, note ? [note] : [])
+  const account = (object: string, key: string, value: string, a: Account, note: string) => {
+    const v = shownValue(key, value)
+    entry(`${object} ${key}${v ? `: ${v.length > 80 ? `${v.slice(0, 77)}...` : v}` : ''}`, a, note ? [note] : [])
+  }
 
   const ours = snap.ingresses.filter((i) => isNginx(i, snap))
   const canaries = ours.filter((i) => truthy(i.metadata.annotations?.[`${NGINX_PREFIX}canary`]))
@@ -150,7 +153,7 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       else if (name === 'permanent-redirect' || name === 'temporal-redirect') {
         const code = name === 'permanent-redirect' ? Number(ann[`${NGINX_PREFIX}permanent-redirect-code`] ?? 301) : 302
         const m = /^(https?):\/\/([a-z0-9.-]+)(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~\-/]*)?$/i.exec(v.trim())
-        if (!m || ![301, 302, 303, 307, 308].includes(code)) lost(`${v} (code ${code}) is not a URL vipctl can redirect to (scheme, host, port, path; 301-308)`)
+        if (!m || ![301, 302, 303, 307, 308].includes(code)) lost(`${shownValue(k, v)} (code ${code}) is not a URL vipctl can redirect to (scheme, host, port, path; 301-308)`)
         else {
           out['vipctl.io/redirect'] = [`scheme=${m[1]!.toLowerCase()}`, `host=${m[2]!.toLowerCase()}`, ...(m[3] ? [`port=${m[3]}`] : []), `path=${m[4] ?? '/'}`, `code=${code}`].join(' ')
           approx(`-> vipctl.io/redirect "${out['vipctl.io/redirect']}": the request's query string is kept (nginx drops it)`)
@@ -275,7 +278,7 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       if (name === 'canary' || name === 'canary-weight' || name === 'canary-weight-total') continue
       const why = name.startsWith('canary-by-') ? 'vipctl splits by weight only: requests that carried this header or cookie are no longer sent to the canary by it' : 'keys on a canary Ingress do not carry over (the main Ingress decides)'
       say(name.startsWith('canary-by-') ? 'VIP5002' : 'VIP5001', key, `metadata.annotations[${k}]`, `${k}: ${why}`)
-      entry(`${key} ${k}: ${v}`, name.startsWith('canary-by-') ? 'approximate' : 'lost', [why])
+      entry(`${key} ${k}: ${shownValue(k, v)}`, name.startsWith('canary-by-') ? 'approximate' : 'lost', [why])
     }
     const weight = Number(ann[`${NGINX_PREFIX}canary-weight`] ?? 0)
     const total = Number(ann[`${NGINX_PREFIX}canary-weight-total`] ?? 100)
@@ -424,4 +427,10 @@ function equivalence(snap: Snapshot, mains: Ingress[], canaries: Ingress[], obje
       }
     }
   return {differences, requests: requests - missing, missingServices: missing}
+}
+
+/** An annotation value as the ledger shows it: snippets (which may hold credentials) by size only, URLs without user:password. */
+function shownValue(key: string, value: string): string {
+  if (/snippet$/.test(key)) return `(${value.split('\n').length} lines, not shown)`
+  return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@')
 }

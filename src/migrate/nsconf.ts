@@ -17,7 +17,7 @@ export interface NsCommand {
   /** -flag values (flag names lower-cased); a flag without value is "". */
   opts: Record<string, string>
   text: string
-  /** Every word of the line, for the ledger (src/migrate/ledger.ts). */
+  /** Every word of the line as shown in the ledger and in findings (src/migrate/ledger.ts): secrets are "***". */
   tokens: string[]
   /** Where the words are: how many name the verb and entity, each argument's token index, each option's (flag, value). */
   at: {head: number; args: number[]; opts: Record<string, number[]>}
@@ -98,7 +98,22 @@ export function parseNsConf(text: string, file = 'ns.conf'): NsCommand[] {
         } else (opts[o] = ''), (at.opts[o] = [head + i])
       } else args.push(a), at.args.push(head + i)
     }
-    out.push({line: start, verb, entity, args, opts, text: trimmed, tokens: w, at})
+    out.push({line: start, verb, entity, args, opts, text: trimmed, tokens: redactNs(w, at), at})
   }
+  return out
+}
+
+/** Options whose value is a secret (passwords, shared secrets, key values, tokens). */
+const SECRET_OPTION = /^-(password|passcrypt|passwd|passphrase|secret|sharedsecret|radkey|tacacssecret|encryptionkey|keyvalue|authtoken|token|clientsecret|apikey|bindpw|ldapbinddnpassword|oauthclientsecret)$/i
+
+/**
+ * The words as they may be shown: the value of a secret option, and every argument after the name of a command
+ * marked -encrypted (`add system user NAME HASH -encrypted`), become "***". Never the words migrate reads.
+ */
+export function redactNs(words: string[], at: {head: number; args: number[]; opts: Record<string, number[]>}): string[] {
+  const out = [...words]
+  for (const [, idx] of Object.entries(at.opts)) if (idx.length === 2 && SECRET_OPTION.test(words[idx[0]!]!)) out[idx[1]!] = '***'
+  for (let i = 0; i < words.length - 1; i++) if (SECRET_OPTION.test(words[i]!) && !/^-[A-Za-z]/.test(words[i + 1]!)) out[i + 1] = '***'
+  if (words.some((x) => x.toLowerCase() === '-encrypted')) for (const i of at.args.slice(1)) out[i] = '***'
   return out
 }

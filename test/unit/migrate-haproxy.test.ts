@@ -210,3 +210,31 @@ describe('migrate haproxy: an HTTP frontend that only redirects to the HTTPS fro
     assert.deepEqual(r.ledger.filter((l) => l.line <= 2).map((l) => l.account), ['exact', 'exact'])
   })
 })
+
+describe('migrate haproxy: a configuration in the shape public ones have', () => {
+  const FILE = 'test/fixtures/migrate/public-haproxy.cfg'
+  it('Debian global and defaults reported, the statistics page not a Service, the TCP database a LoadBalancer with its client timeout, a disabled server not ready', () => {
+    const r = migrateHaproxy(parseHaproxyCfg(readFileSync(FILE, 'utf8'), FILE), {selectors: new Map(), file: FILE, namespace: 'web'})
+    const names = r.objects.map((o) => `${o.kind}/${o.metadata.name}`)
+    assert.ok(!names.includes('Service/stats'), names.join(' '))
+    const pg = r.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'pg')!
+    assert.equal((pg.spec as {type: string}).type, 'LoadBalancer')
+    assert.equal(pg.metadata.annotations!['vipctl.io/vip'], '192.0.2.42')
+    assert.equal(pg.metadata.annotations!['vipctl.io/timeout-client'], '1h')
+    assert.equal(pg.metadata.annotations!['vipctl.io/timeout-server'], '1h')
+    const slice = r.objects.find((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === 'pg')!
+    assert.deepEqual((slice.endpoints as Array<{addresses: string[]; conditions: {ready: boolean}}>).map((e) => [e.addresses[0], e.conditions.ready]), [['10.30.3.11', true], ['10.30.3.12', false]])
+    const ing = r.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'https-in')!
+    assert.equal(ing.metadata.annotations!['vipctl.io/ssl-redirect'], 'true')
+    assert.equal(ing.metadata.annotations!['vipctl.io/request-headers'], 'set X-Forwarded-Proto: https')
+    const at = (n: number) => r.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+    assert.match(at(39).join('\n'), /VIP5002 redirect to HTTPS: status 301 -> 308/)
+    assert.match(at(72).join('\n'), /VIP5001 server api2: option backup is not carried over/)
+    assert.match(at(31).join('\n'), /statistics page is not carried over/)
+    // Every line of the file is in the ledger; Debian's defaults timeouts are carried (connect 5 s is vipctl's own).
+    const www = r.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'www')!
+    assert.equal(www.metadata.annotations!['vipctl.io/timeout-server'], '50s')
+    assert.equal(www.metadata.annotations!['vipctl.io/session-cookie'], 'SERVERID')
+    assert.equal(www.metadata.annotations!['vipctl.io/member-weights'], '10.30.0.12=50')
+  })
+})
