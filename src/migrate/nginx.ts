@@ -23,6 +23,7 @@ import {buildModel} from '../model/build.js'
 import {decide, routingTable} from '../model/routing.js'
 import {canonicalHost} from '../model/grammar.js'
 import {nginxTrue} from '../model/foreign.js'
+import {ANNOTATIONS} from '../model/annotations.js'
 import type {K8s} from './netscaler.js'
 import type {Account, LedgerLine} from './ledger.js'
 
@@ -91,6 +92,8 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
     const out: Record<string, string> = {}
     const request: string[] = []
     const response: string[] = []
+    /** upstream-vhost: the Host the members see (vipctl.io/rewrite host=), joined with a path rewrite below. */
+    let rewriteHost: string | undefined
     let blocked = false
     let useRegex = false
     let rewriteTarget: string | undefined
@@ -151,14 +154,17 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
         exact(`vipctl.io/timeout-request: ${seconds(v)}s`)
       } else if (name === 'proxy-send-timeout') approx('vipctl has no timeout for sending the request to a member; its connect and server timeouts apply')
       else if (name === 'permanent-redirect' || name === 'temporal-redirect') {
-        const code = name === 'permanent-redirect' ? Number(ann[`${NGINX_PREFIX}permanent-redirect-code`] ?? 301) : 302
+        const code = name === 'permanent-redirect' ? Number(ann[`${NGINX_PREFIX}permanent-redirect-code`] ?? 301) : Number(ann[`${NGINX_PREFIX}temporal-redirect-code`] ?? 302)
         const m = /^(https?):\/\/([a-z0-9.-]+)(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~\-/]*)?$/i.exec(v.trim())
         if (!m || ![301, 302, 303, 307, 308].includes(code)) lost(`${shownValue(k, v)} (code ${code}) is not a URL vipctl can redirect to (scheme, host, port, path; 301-308)`)
         else {
           out['vipctl.io/redirect'] = [`scheme=${m[1]!.toLowerCase()}`, `host=${m[2]!.toLowerCase()}`, ...(m[3] ? [`port=${m[3]}`] : []), `path=${m[4] ?? '/'}`, `code=${code}`].join(' ')
           approx(`-> vipctl.io/redirect "${out['vipctl.io/redirect']}": the request's query string is kept (nginx drops it)`)
         }
-      } else if (name === 'permanent-redirect-code') exact('with permanent-redirect (vipctl.io/redirect code=)')
+      } else if (name === 'permanent-redirect-code' || name === 'temporal-redirect-code') {
+        if (ann[`${NGINX_PREFIX}${name.replace('-code', '')}`] !== undefined) exact(`with ${name.replace('-code', '')} (vipctl.io/redirect code=)`)
+        else exact('no effect (no redirect on this Ingress)')
+      }
       else if (name === 'app-root') {
         if (!/^\/[A-Za-z0-9._~\-/]*$/.test(v.trim())) lost(`${v} is not a path vipctl redirects to`)
         else exact(`a separate Ingress redirecting each host's / (Exact) to ${v.trim()} with 302`)
@@ -176,6 +182,10 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
           const headers = ann[`${NGINX_PREFIX}cors-allow-headers`]?.trim() || 'DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization'
           response.push(`set Access-Control-Allow-Origin: ${origin}`, `set Access-Control-Allow-Methods: ${methods}`, `set Access-Control-Allow-Headers: ${headers}`)
           if (truthy(ann[`${NGINX_PREFIX}cors-allow-credentials`] ?? 'true')) response.push('set Access-Control-Allow-Credentials: true')
+          const expose = ann[`${NGINX_PREFIX}cors-expose-headers`]?.trim()
+          if (expose) response.push(`set Access-Control-Expose-Headers: ${expose}`)
+          const maxAge = ann[`${NGINX_PREFIX}cors-max-age`]?.trim()
+          if (maxAge) response.push(`set Access-Control-Max-Age: ${maxAge}`)
           approx('CORS headers are set on every response (vipctl.io/response-headers); preflight OPTIONS requests go to the application, which nginx answered itself with 204')
         } else exact('no effect')
       } else if (name.startsWith('cors-')) exact('with enable-cors (vipctl.io/response-headers)')
@@ -191,7 +201,34 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
           else exact("vipctl's default (round robin)")
         }
       } else if (name === 'canary' && !truthy(v)) exact('no effect')
-      else if (['proxy-body-size', 'client-body-buffer-size', 'proxy-buffering', 'proxy-buffer-size', 'proxy-buffers-number', 'proxy-request-buffering', 'proxy-http-version', 'proxy-max-temp-file-size', 'server-alias', 'upstream-vhost', 'service-upstream', 'upstream-hash-by', 'custom-http-errors', 'default-backend', 'ssl-passthrough', 'proxy-next-upstream', 'proxy-next-upstream-tries', 'proxy-next-upstream-timeout', 'enable-access-log', 'enable-rewrite-log', 'connection-proxy-header', 'preserve-trailing-slash', 'http2-push-preload', 'mirror-target', 'mirror-uri', 'mirror-request-body', 'proxy-cookie-domain', 'proxy-cookie-path', 'proxy-redirect-from', 'proxy-redirect-to', 'custom-headers', 'ssl-ciphers', 'ssl-prefer-server-ciphers', 'enable-opentelemetry', 'opentelemetry-trust-incoming-span', 'enable-opentracing', 'from-to-www-redirect'].includes(name))
+      else if (name === 'upstream-vhost') {
+        const h = v.trim().toLowerCase()
+        if (ANNOTATIONS.rewrite.parse(`host=${h}`) === undefined) lost(`${v} is not a host name vipctl sends to the members`)
+        else (rewriteHost = h), exact(`vipctl.io/rewrite host=${h}`)
+      } else if (name === 'connection-proxy-header') approx(`vipctl manages the connections to the members itself (keep-alive where they allow it); the Connection header ${JSON.stringify(v.trim())} is not sent`)
+      else if (name === 'proxy-ssl-secret') {
+        const [sns, sname] = v.includes('/') ? v.trim().split('/') : [ns, v.trim()]
+        if (sns !== ns || !sname || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sname)) lost(`${v}: vipctl reads the CA from a Secret in the Service's own namespace (${ns})`)
+        else {
+          onServices('vipctl.io/backend-ca', sname, field)
+          approx(`the CA in Secret ${ns}/${sname} (its ca.crt) verifies the members (vipctl.io/backend-ca on the Service); a client certificate in it (tls.crt/tls.key) is not presented to the members`)
+        }
+      } else if (name === 'proxy-ssl-name') {
+        const h = v.trim().toLowerCase()
+        if (ANNOTATIONS.backendServerName.parse(h) === undefined) lost(`${v} is not a server name vipctl verifies`)
+        else onServices('vipctl.io/backend-server-name', h, field), manual(`vipctl keeps the name on the Service: kubectl annotate service -n ${ns} ${[...backends].join(' ')} vipctl.io/backend-server-name=${h}`)
+      } else if (name === 'proxy-ssl-verify') {
+        if (v.trim() === 'on') exact("vipctl always verifies the members' certificates")
+        else approx("off -> vipctl verifies the members' certificates (against vipctl.io/backend-ca or the system CAs): members with certificates that do not verify are no longer reached")
+      } else if (name === 'proxy-ssl-server-name') {
+        if (v.trim() === 'on') exact('vipctl sends the server name (SNI) it verifies')
+        else approx('off -> vipctl sends the server name (SNI) it verifies')
+      } else if (['proxy-ssl-protocols', 'proxy-ssl-ciphers', 'proxy-ssl-verify-depth'].includes(name)) approx(`${v.trim()} -> vipctl's TLS client settings (TLS 1.2 and 1.3, OpenSSL's default ciphers and depth)`)
+      else if (name === 'from-to-www-redirect') {
+        if (!truthy(v)) exact('no effect')
+        else exact('one Ingress per host redirecting the other form (www. added or removed) to it with 308')
+      }
+      else if (['proxy-body-size', 'client-body-buffer-size', 'proxy-buffering', 'proxy-buffer-size', 'proxy-buffers-number', 'proxy-request-buffering', 'proxy-http-version', 'proxy-max-temp-file-size', 'server-alias', 'upstream-vhost', 'service-upstream', 'upstream-hash-by', 'custom-http-errors', 'default-backend', 'ssl-passthrough', 'proxy-next-upstream', 'proxy-next-upstream-tries', 'proxy-next-upstream-timeout', 'enable-access-log', 'enable-rewrite-log', 'connection-proxy-header', 'preserve-trailing-slash', 'http2-push-preload', 'mirror-target', 'mirror-uri', 'mirror-request-body', 'proxy-cookie-domain', 'proxy-cookie-path', 'proxy-redirect-from', 'proxy-redirect-to', 'custom-headers', 'ssl-ciphers', 'ssl-prefer-server-ciphers', 'enable-opentelemetry', 'opentelemetry-trust-incoming-span', 'enable-opentracing'].includes(name))
         lost(`vipctl has no equivalent of ${name}; the Ingress is migrated without it`)
       else lost(`not a key vipctl reads; the Ingress is migrated without it`)
     }
@@ -234,8 +271,13 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
         }),
       },
     }))
+    if (rewriteHost) out['vipctl.io/rewrite'] = [`host=${rewriteHost}`, ...(out['vipctl.io/rewrite'] ? [out['vipctl.io/rewrite']] : [])].join(' ')
     if (request.length) out['vipctl.io/request-headers'] = request.join('\n')
-    if (response.length) out['vipctl.io/response-headers'] = response.join('\n')
+    if (response.length) {
+      // The CORS values must be header values vipctl writes (the annotation's own parser decides).
+      if (ANNOTATIONS.responseHeaders.parse(response.join('\n')) !== undefined) out['vipctl.io/response-headers'] = response.join('\n')
+      else say('VIP5001', key, `metadata.annotations[${NGINX_PREFIX}enable-cors]`, `the CORS values are not header values vipctl writes (${ANNOTATIONS.responseHeaders.expect}): CORS is not migrated`)
+    }
     const obj: K8s = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -264,6 +306,31 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
           metadata: {name: `${ing.metadata.name}-app-root`.slice(0, 63), namespace: ns, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'vipctl.io/redirect': `path=${appRoot} code=302`, 'migrate.vipctl.io/source': `${key} ${NGINX_PREFIX}app-root`}},
           spec: {ingressClassName: 'vipctl', ...(ing.spec.tls ? {tls: ing.spec.tls} : {}), rules: [{...(r.host ? {host: r.host} : {}), http: {paths: [{path: '/', pathType: 'Exact', backend: r.http?.paths?.[0]?.backend ?? ing.spec.defaultBackend}]}}]},
         })
+    }
+  }
+
+  // from-to-www-redirect: the other form of each host (www. added or removed) redirects to it, keeping path and query.
+  // As in ingress-nginx, no redirect for a host another Ingress serves.
+  const served = new Set(ours.flatMap((i) => (i.spec.rules ?? []).map((r) => canonicalHost(r.host ?? ''))))
+  for (const ing of mains) {
+    const obj = emitted.get(objectKey(ing))
+    if (!obj || !truthy(ing.metadata.annotations?.[`${NGINX_PREFIX}from-to-www-redirect`])) continue
+    const ns = ing.metadata.namespace ?? 'default'
+    const hosts = new Set((ing.spec.rules ?? []).map((r) => canonicalHost(r.host ?? '')).filter((h) => h !== '' && !h.startsWith('*.')))
+    for (const h of hosts) {
+      const other = h.startsWith('www.') ? h.slice(4) : `www.${h}`
+      if (served.has(other) || !other.includes('.')) {
+        if (served.has(other)) say('VIP5002', objectKey(ing), `metadata.annotations[${NGINX_PREFIX}from-to-www-redirect]`, `${other} is served by an Ingress of its own: no redirect to ${h} (as in ingress-nginx)`)
+        continue
+      }
+      const backend = (ing.spec.rules ?? []).find((r) => canonicalHost(r.host ?? '') === h)?.http?.paths?.[0]?.backend
+      const tls = (ing.spec.tls ?? []).filter((t) => (t.hosts ?? []).map(canonicalHost).includes(other))
+      objects.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: {name: `${ing.metadata.name}-${other.startsWith('www.') ? 'to' : 'from'}-www`.slice(0, 63), namespace: ns, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations: {'vipctl.io/redirect': `host=${h} code=308`, 'migrate.vipctl.io/source': `${objectKey(ing)} ${NGINX_PREFIX}from-to-www-redirect`, ...(obj.metadata.annotations?.['vipctl.io/vip'] ? {'vipctl.io/vip': obj.metadata.annotations['vipctl.io/vip']} : {})}},
+        spec: {ingressClassName: 'vipctl', ...(tls.length ? {tls} : {}), rules: [{host: other, http: {paths: [{path: '/', pathType: 'Prefix', backend}]}}]},
+      })
     }
   }
 
@@ -317,7 +384,7 @@ function nginxRoute(ings: Ingress[], canaries: Ingress[], host: string, path: st
   const to = nginxLocation(ings, host, path)
   if (!to.ing) return to.result
   const a = to.ing.metadata.annotations ?? {}
-  const redirect = a[`${NGINX_PREFIX}permanent-redirect`] ? Number(a[`${NGINX_PREFIX}permanent-redirect-code`] ?? 301) : a[`${NGINX_PREFIX}temporal-redirect`] ? 302 : undefined
+  const redirect = a[`${NGINX_PREFIX}permanent-redirect`] ? Number(a[`${NGINX_PREFIX}permanent-redirect-code`] ?? 301) : a[`${NGINX_PREFIX}temporal-redirect`] ? Number(a[`${NGINX_PREFIX}temporal-redirect-code`] ?? 302) : undefined
   if (redirect) return `redirect ${redirect}`
   if (a[`${NGINX_PREFIX}app-root`] && path === '/') return 'redirect 302'
   const ns = to.ing.metadata.namespace ?? 'default'

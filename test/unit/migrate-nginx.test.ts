@@ -66,3 +66,24 @@ describe('migrate ingress-nginx', () => {
     assert.deepEqual(c.model.diagnostics.filter((d) => ['VIP2006', 'VIP2012', 'VIP2025', 'VIP2003'].includes(d.code)).map((d) => `${d.code} ${d.object} ${d.message}`), [])
   })
 })
+
+describe('migrate ingress-nginx: what ingress2gateway 1.0 translates, and more', () => {
+  it('upstream-vhost, proxy-ssl-*, CORS expose and max-age, from-to-www-redirect, temporal-redirect-code', async () => {
+    const r = await run()
+    const ing = (n: string) => r.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === n)
+    const api = ing('api-tls')!.metadata.annotations!
+    assert.equal(api['vipctl.io/rewrite'], 'host=api.internal.example.com')
+    assert.match(api['vipctl.io/response-headers']!, /^set Access-Control-Expose-Headers: X-Request-Id$/m)
+    assert.match(api['vipctl.io/response-headers']!, /^set Access-Control-Max-Age: 600$/m)
+    // The Service keeps the backend TLS settings: kubectl annotate steps, one per key.
+    const steps = r.report.filter((d) => d.object === 'Service/shop/api-secure').map((d) => d.message)
+    for (const k of ['vipctl.io/backend-protocol=https', 'vipctl.io/backend-ca=api-ca', 'vipctl.io/backend-server-name=api.internal.example.com']) assert.ok(steps.some((m) => m.includes(k)), `${k}: ${steps.join(' | ')}`)
+    // www.secure.example.com -> the other form, secure.example.com, redirects to it with 308.
+    const www = ing('api-tls-from-www')!
+    assert.equal(www.metadata.annotations!['vipctl.io/redirect'], 'host=www.secure.example.com code=308')
+    assert.equal((www.spec as {rules: Array<{host: string}>}).rules[0]!.host, 'secure.example.com')
+    assert.equal(ing('maintenance')!.metadata.annotations!['vipctl.io/redirect'], 'scheme=https host=status.example.com path=/ code=307')
+    // Every key of these Ingresses has an account, none "not a key vipctl reads".
+    for (const l of r.ledger.filter((x) => /Ingress\/shop\/(api-tls|maintenance) /.test(x.text))) assert.ok(!l.notes.some((n) => /not a key vipctl reads/.test(n)), l.text)
+  })
+})
