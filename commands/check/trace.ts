@@ -1,4 +1,6 @@
 import {Args, Flags} from '@oclif/core'
+import {UsageError} from '../../src/errors.js'
+import {canonicalIp} from '../../src/model/ip.js'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
@@ -28,6 +30,7 @@ export default class CheckTrace extends VipCommand {
     ...vipFlags,
     'vip-rules': Flags.boolean({description: 'follow the request into this node\'s VIP rules (implied by --netns)'}),
     address: Flags.string({description: 'trace the request on this VIP (default: the VIP whose rules match the host most specifically)'}),
+    source: Flags.string({description: 'the client\'s address, for routes with source ranges (vipctl.io/allow-source-ranges, deny-source-ranges)'}),
     output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
   }
 
@@ -47,7 +50,9 @@ export default class CheckTrace extends VipCommand {
       ...(flags['stats-socket'] ? {proxy: await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
     }
     const address = addressOption(flags.address)
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address})]
+    const source = flags.source === undefined ? undefined : canonicalIp(flags.source)
+    if (flags.source !== undefined && source === undefined) throw new UsageError(`--source ${JSON.stringify(flags.source)}: expected an IPv4 or IPv6 address`)
+    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {})})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)
   }

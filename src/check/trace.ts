@@ -38,8 +38,8 @@ export interface Trace {
 }
 
 /** The verdict of the routing module on one frontend: exactly what the generated proxies do. */
-export function matchRoute(f: Frontend, model: Pick<LbModel, 'frontends'>, host: string, path: string): Verdict {
-  return decide(routingTable(f, model), {host, path})
+export function matchRoute(f: Frontend, model: Pick<LbModel, 'frontends'>, host: string, path: string, source?: string): Verdict {
+  return decide(routingTable(f, model), {host, path, ...(source !== undefined ? {source} : {})})
 }
 
 /** How strongly a verdict speaks for the VIP: a rule for the exact host beats a wildcard, a host-less rule, the default backend, 404. */
@@ -57,6 +57,8 @@ export interface TraceLive {
 /** Where a traced request is sent: one VIP (--address), else the VIP the Host selects. */
 export interface TraceOptions {
   address?: string
+  /** The client's address, for routes with source ranges (undefined: the trace says whom they admit). */
+  source?: string
 }
 
 function redirectNote(v: Verdict): string {
@@ -88,8 +90,14 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   // The VIP the Host selects: every HTTP(S) frontend asks the routing module; the VIP whose answer is most
   // specific (exact host, wildcard, host-less rule, default backend) wins, then address order.
   const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port) && (opts.address === undefined || f.address === opts.address))
-  const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path)}))
+  const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path, opts.source)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
+  const forbidden = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 403).sort((a, b) => strength(a.v) - strength(b.v))[0]
+  if (forbidden && (!best || strength(forbidden.v) <= strength(best.v))) {
+    const d = forbidden.v.decision!
+    hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object}: ${forbidden.v.why}`, fix: `if ${opts.source} may reach the route, add its network to vipctl.io/allow-source-ranges of ${d.provenance.object} (or take it out of vipctl.io/deny-source-ranges)`})
+    return {request: `${host}${path}`, hops, ok: false, routedBy: d.provenance.object}
+  }
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
   if (!best && refused) {
     const badHost = refused.v.why.includes('Host header')

@@ -504,7 +504,10 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const headers = {request: [] as string[], response: [] as string[], lines: [] as number[]}
     let clientTimeout = D.timeouts.get('client')
     // Access rules (deny, auth, tarpit, reject): vipctl cannot apply them, and without them the routes would be open.
-    const access = fe.lines.filter((l) => (l.words[0] === 'http-request' && ['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(l.words[1] ?? '')) || (l.words[0] === 'tcp-request' && l.words.includes('reject')))
+    const accessLines = fe.lines.filter((l) => (l.words[0] === 'http-request' && ['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(l.words[1] ?? '')) || (l.words[0] === 'tcp-request' && l.words.includes('reject')))
+    // Source-address rules vipctl applies itself (vipctl.io/allow-source-ranges, deny-source-ranges): the rest block.
+    const ranges = sourceRanges(fe, accessLines)
+    const access = ranges ? [] : accessLines
     if (access.length > 0) {
       for (const l of access) L.lost(l.line, obj, `${l.words.slice(0, 2).join(' ')}: an access rule vipctl cannot apply; the ${fe.kind} is not migrated (serving it without the rule would open its routes): put the restriction in the application, or remove the rule if the routes may be open`)
       L.lost(fe.line, obj, 'not migrated: it holds access rules (see them)')
@@ -517,8 +520,10 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       for (const l of fe.lines) L.lost(l.line, obj, `in ${obj}, the statistics page (not carried over)`)
       continue
     }
+    if (ranges) for (const x of ranges.lines) x.approximate ? L.approximate(x.line, obj, x.approximate) : L.exact(x.line, 'vipctl.io/allow-source-ranges or deny-source-ranges on the Ingress')
     for (const l of fe.lines) {
       const [kw, ...a] = l.words
+      if (ranges?.lines.some((x) => x.line === l.line)) continue
       if (kw === 'bind') {
         const m = /^(\[?[0-9a-fA-F:.*]*\]?):(\d+)$/.exec(a[0] ?? '')
         const port = Number(m?.[2])
@@ -669,12 +674,19 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const annotations: Record<string, string> = {'migrate.vipctl.io/source': `${path.basename(opts.file)}:${fe.line} ${fe.kind} ${fe.name}`, ...(vip ? {'vipctl.io/vip': vip} : {})}
     if (http && http.port !== 80) annotations['vipctl.io/http-port'] = String(http.port)
     if (https && https.port !== 443) annotations['vipctl.io/https-port'] = String(https.port)
+    if (ranges?.allow.length) annotations['vipctl.io/allow-source-ranges'] = ranges.allow.join(',')
+    if (ranges?.deny.length) annotations['vipctl.io/deny-source-ranges'] = ranges.deny.join(',')
     if (headers.request.length) annotations['vipctl.io/request-headers'] = headers.request.join('\n')
     if (headers.response.length) annotations['vipctl.io/response-headers'] = headers.response.join('\n')
     for (const x of headers.lines) L.exact(x, 'vipctl.io/request-headers or response-headers on the Ingress')
     // Listener settings (accept-proxy, client timeout) are the IngressClass's, the operator's object.
     const spec: Record<string, unknown> = {ingressClassName: Object.keys(listenerAnn).length ? listenerClass(objects, listenerAnn) : 'vipctl'}
-    if (d) spec.defaultBackend = {service: {name: d.name, port: {number: d.port}}}
+    // A default backend cannot be restricted by source ranges (it is the VIP's, for every object): a rule for / is.
+    if (d && ranges) {
+      const list = rules.get('') ?? []
+      if (!list.some((r) => r.path === '/' && r.pathType === 'Prefix')) list.push({path: '/', pathType: 'Prefix', backend: {service: {name: d.name, port: {number: d.port}}}})
+      rules.set('', list)
+    } else if (d) spec.defaultBackend = {service: {name: d.name, port: {number: d.port}}}
     // The HTTP side of this site may be another frontend that only redirects (see redirectSide).
     const side = !http && https ? redirectSide.get(https.ip) : undefined
     if (side) {
@@ -744,6 +756,60 @@ export function redactCfg(words: string[]): string[] {
     if (w === 'password' || w === 'insecure-password') out[i + 1] = '***'
     if (w === 'auth' && words[i - 1]?.toLowerCase() === 'stats') out[i + 1] = words[i + 1]!.replace(/:.*$/, ':***')
     if (/^(set|add)-header$/.test(w) && /authorization|cookie|token|secret|api-?key/i.test(words[i + 1] ?? '') && words[i + 2] !== undefined) out[i + 2] = '***'
+  }
+  return out
+}
+
+/**
+ * A frontend's access rules when all of them are source-address rules vipctl applies itself:
+ *   http-request deny [deny_status N] if|unless [!]ACL|[!]{ src NETS }   (ACL: `acl NAME src NETS`)
+ *   tcp-request connection|content reject if|unless ...the same
+ * "deny unless in N" (or "if !in N") is an allow list, "deny if in N" a deny list; at most one allow list (two would
+ * be their intersection). undefined when any access rule is something else (the frontend is then not migrated).
+ */
+function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny: string[]; lines: Array<{line: number; approximate?: string}>} | undefined {
+  if (access.length === 0) return undefined
+  const out = {allow: [] as string[], deny: [] as string[], lines: [] as Array<{line: number; approximate?: string}>}
+  let allows = 0
+  for (const l of access) {
+    const w = l.words
+    let i: number
+    let approximate: string | undefined
+    if (w[0] === 'http-request' && w[1] === 'deny') {
+      i = 2
+      if (w[i] === 'deny_status') {
+        if (w[i + 1] !== '403') approximate = `deny_status ${w[i + 1]} -> 403 (vipctl answers sources it does not admit with 403)`
+        i += 2
+      }
+    } else if (w[0] === 'tcp-request' && (w[1] === 'connection' || w[1] === 'content') && w[2] === 'reject') {
+      i = 3
+      approximate = `the connection refused -> an HTTP 403 answer (vipctl checks source ranges per route)`
+    } else return undefined
+    const unless = w[i] === 'unless'
+    if (w[i] !== 'if' && !unless) return undefined
+    let cond = w.slice(i + 1)
+    let neg = false
+    if (cond[0]?.startsWith('!')) {
+      neg = true
+      cond = cond[0] === '!' ? cond.slice(1) : [cond[0].slice(1), ...cond.slice(1)]
+    }
+    let nets: string[] | undefined
+    const aclLines: number[] = []
+    if (cond[0] === '{' && cond[1] === 'src' && cond[cond.length - 1] === '}' && cond.length > 3) nets = cond.slice(2, -1)
+    else if (cond.length === 1) {
+      const acls = fe.lines.filter((x) => x.words[0] === 'acl' && x.words[1] === cond[0])
+      if (acls.length === 0 || acls.some((x) => x.words[2] !== 'src' || x.words.length < 4)) return undefined
+      nets = acls.flatMap((x) => x.words.slice(3))
+      aclLines.push(...acls.map((x) => x.line))
+    }
+    const parsed = nets ? ANNOTATIONS.allowSourceRanges.parse(nets.join(',')) : undefined
+    if (!parsed) return undefined
+    // Denied when the source is outside the networks: an allow list. Denied when inside: a deny list.
+    if (neg !== unless) {
+      if (++allows > 1) return undefined
+      out.allow.push(...parsed)
+    } else out.deny.push(...parsed.filter((n) => !out.deny.includes(n)))
+    out.lines.push({line: l.line, ...(approximate ? {approximate} : {})}, ...aclLines.filter((x) => !out.lines.some((y) => y.line === x)).map((line) => ({line})))
   }
   return out
 }

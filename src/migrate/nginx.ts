@@ -42,7 +42,9 @@ export interface NginxMigrateResult {
 }
 
 /** Keys that restrict who may reach the routes: never dropped silently, never served open. */
-const ACCESS = /^(auth-|whitelist-source-range|allowlist-source-range|denylist-source-range|limit-|global-rate-limit|enable-modsecurity|modsecurity-|enable-owasp-core-rules|satisfy)/
+const ACCESS = /^(auth-|limit-|global-rate-limit|enable-modsecurity|modsecurity-|enable-owasp-core-rules|satisfy)/
+/** Source ranges: vipctl.io/allow-source-ranges and deny-source-ranges (the connection's source address). */
+const RANGES: Record<string, 'allowSourceRanges' | 'denySourceRanges'> = {'whitelist-source-range': 'allowSourceRanges', 'allowlist-source-range': 'allowSourceRanges', 'denylist-source-range': 'denySourceRanges'}
 const SNIPPET = /snippet$/
 
 /** Is this Ingress one of ingress-nginx's (class nginx, or an IngressClass of its controller)? */
@@ -116,7 +118,17 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       const approx = (why: string) => (say('VIP5002', key, field, `${k}: ${why}`), account(key, k, v, 'approximate', why))
       const exact = (as: string) => account(key, k, v, 'exact', as)
       const manual = (why: string) => (say('VIP5003', key, field, `${k}: ${why}`), account(key, k, v, 'manual', why))
-      if (ACCESS.test(name)) {
+      if (RANGES[name]) {
+        const a = ANNOTATIONS[RANGES[name]]
+        const ranges = a.parse(v)
+        if (ranges === undefined) {
+          blocked = true
+          lost(`${v} is not a list of networks vipctl applies (${a.expect}): the Ingress is not migrated (serving it without the restriction would open it)`)
+        } else {
+          out[a.key] = [...new Set([...(out[a.key]?.split(',') ?? []), ...ranges])].join(',')
+          exact(`${a.key}: ${out[a.key]} (the connection's source address, or the PROXY protocol's where the listener accepts it)`)
+        }
+      } else if (ACCESS.test(name)) {
         blocked = true
         lost(`restricts who may reach the routes and vipctl cannot apply it: the Ingress is not migrated (serving it without the restriction would open it); put the restriction in the application, or remove the key if the routes may be open`)
       } else if (SNIPPET.test(name)) {

@@ -3,7 +3,7 @@
  * else under vipctl.io/ is read; an unknown key is reported. There are no
  * snippet annotations, on purpose (see the security notes in the README).
  */
-import {canonicalIp} from './ip.js'
+import {canonicalIp, canonicalNetwork} from './ip.js'
 import {PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import type {HeaderRules, LbMethod, PathReplace, RetryCondition} from './types.js'
 
@@ -112,6 +112,17 @@ export const parseRewrite: Parser<{host?: string; path?: PathReplace}> = (raw) =
   const path = pathReplace(p)
   if (path === null) return undefined
   return {...(host ? {host} : {}), ...(path ? {path} : {})}
+}
+
+/** "CIDR,CIDR": 1-64 IPv4 or IPv6 networks (a bare address is a /32 or /128), canonical (host bits cleared), each once. */
+export const parseSourceRanges: Parser<string[]> = (raw) => {
+  const out: string[] = []
+  for (const part of raw.split(',').map((x) => x.trim())) {
+    const n = canonicalNetwork(part)
+    if (!n || out.includes(n.text)) return undefined
+    out.push(n.text)
+  }
+  return out.length >= 1 && out.length <= 64 ? out : undefined
 }
 
 /** "svc=weight,svc=weight": 2-16 Service names (each once) with weights 0-1000, at least one above 0. */
@@ -228,6 +239,10 @@ export const ANNOTATIONS = {
   rewrite: {key: 'vipctl.io/rewrite', parse: parseRewrite, expect: 'space-separated host=HOST path=/PATH|prefix=/PATH'},
   /** Ingress: how long a member has to answer its routes' requests (overrides the Service's timeout-server). */
   timeoutRequest: {key: 'vipctl.io/timeout-request', parse: duration, expect: 'a duration from 1ms to 24h, e.g. 15s'},
+  /** Ingress: only clients from these networks reach its routes (others get 403); the connection's source address. */
+  allowSourceRanges: {key: 'vipctl.io/allow-source-ranges', parse: parseSourceRanges, expect: 'comma-separated networks (IPv4 or IPv6 CIDRs or addresses, at most 64), e.g. 10.0.0.0/8,192.0.2.0/24'},
+  /** Ingress: clients from these networks get 403 on its routes (checked before allow-source-ranges). */
+  denySourceRanges: {key: 'vipctl.io/deny-source-ranges', parse: parseSourceRanges, expect: 'comma-separated networks (IPv4 or IPv6 CIDRs or addresses, at most 64), e.g. 203.0.113.0/24'},
   /** Ingress or LoadBalancer Service: its listeners accept the PROXY protocol (v1 or v2) from an upstream load balancer. */
   acceptProxy: {key: 'vipctl.io/accept-proxy', parse: bool, expect: 'true or false'},
   /** Ingress or LoadBalancer Service: how long a client may stay silent on its listeners (default 60s). */

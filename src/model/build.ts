@@ -24,7 +24,7 @@ const SERVICE_KEYS: ReadonlySet<string> = new Set(
 /** Listener keys: on an Ingress or a LoadBalancer Service of ours. */
 const LISTENER_KEYS: ReadonlySet<string> = new Set([ANNOTATIONS.acceptProxy.key, ANNOTATIONS.timeoutClient.key])
 /** vipctl.io/* keys that shape an Ingress's routes: on a Service they do nothing, and check says so. */
-const ROUTE_KEYS: ReadonlySet<string> = new Set((['trafficSplit', 'requestHeaders', 'responseHeaders', 'hsts', 'redirect', 'rewrite', 'timeoutRequest'] as const).map((k) => ANNOTATIONS[k].key))
+const ROUTE_KEYS: ReadonlySet<string> = new Set((['trafficSplit', 'requestHeaders', 'responseHeaders', 'hsts', 'redirect', 'rewrite', 'timeoutRequest', 'allowSourceRanges', 'denySourceRanges'] as const).map((k) => ANNOTATIONS[k].key))
 
 export const CONTROLLER_NAME = 'vipctl.io/ingress-controller'
 export const DEFAULT_CLASS = 'vipctl'
@@ -482,7 +482,11 @@ class Builder {
         https.certificates.push({...c, hosts: mine})
       }
     }
-    if (ing.spec.defaultBackend) {
+    if (ing.spec.defaultBackend && pol.common.access) {
+      // The default backend answers what no rule matches, for every object on the VIP: it cannot be restricted by one.
+      this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
+      this.diag('VIP2025', key, 'spec.defaultBackend', `source ranges (${pol.common.access.provenance.field}) cannot restrict a default backend, which answers every request no rule matches on the VIP: it is not served (give it a rule with path / instead)`)
+    } else if (ing.spec.defaultBackend) {
       const pool = this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       for (const f of [http, https]) {
         if (!f || !pool) continue
@@ -594,6 +598,8 @@ class Builder {
     const redirect = read('redirect')
     const rewrite = read('rewrite')
     const timeout = read('timeoutRequest')
+    const allowRanges = read('allowSourceRanges')
+    const denyRanges = read('denySourceRanges')
     const listener = this.classListener(ing)
     if (!ok) return undefined
     const common: Omit<RoutePolicy, 'split'> = {
@@ -602,6 +608,7 @@ class Builder {
       ...(redirect ? {redirect: {...redirect, provenance: prov('redirect')}} : {}),
       ...(rewrite ? {rewrite: {...rewrite, provenance: prov('rewrite')}} : {}),
       ...(timeout !== undefined ? {timeoutMs: {value: timeout, provenance: prov('timeoutRequest')}} : {}),
+      ...(allowRanges || denyRanges ? {access: {allow: allowRanges ?? [], deny: denyRanges ?? [], provenance: prov(allowRanges ? 'allowSourceRanges' : 'denySourceRanges')}} : {}),
     }
     if (redirect && (split || rewrite || req))
       this.diag('VIP2006', key, prov('redirect').field, 'a redirect answers the request itself: the split, rewrite and request header rules of this Ingress never run')

@@ -47,6 +47,8 @@ export const FIELD_CHARS: Readonly<Record<string, string>> = {
   host: HOST_CHARS,
   name: NAME_CHARS,
   headerName: HEADER_NAME_CHARS,
+  /** A canonical network (src/model/ip.ts canonicalNetwork): "10.0.0.0/8", "2001:db8::/32". */
+  network: '0-9a-f.:/',
 }
 
 /**

@@ -148,3 +148,46 @@ function ipv6Groups(text: string): number[] | undefined {
   if (tail.length) all.splice(6, 2, ...tail)
   return all
 }
+
+/** A network in canonical form: the address with host bits cleared (canonicalIp form) and the prefix length. */
+export interface Network {
+  /** "10.0.0.0/8", "2001:db8::/32" */
+  text: string
+  family: 4 | 6
+  /** The network address as a bigint (32 or 128 bits) and the prefix length. */
+  base: bigint
+  bits: number
+}
+
+/**
+ * "ADDRESS/PREFIX" (or a bare address, a /32 or /128) -> the network in canonical form, host bits cleared;
+ * undefined when it is not one (zone ids, bad prefixes, IPv4-mapped IPv6 become their IPv4 network).
+ */
+export function canonicalNetwork(text: string): Network | undefined {
+  const m = /^([0-9A-Fa-f:.]+)(?:\/([0-9]{1,3}))?$/.exec(text.trim())
+  if (!m) return undefined
+  const ip = canonicalIp(m[1]!)
+  if (ip === undefined) return undefined
+  const family = isIPv4(ip) ? 4 : 6
+  const width = family === 4 ? 32 : 128
+  let bits = m[2] === undefined ? width : Number(m[2])
+  // An IPv4-mapped IPv6 network (::ffff:10.0.0.0/104) is the IPv4 network it maps.
+  if (family === 4 && !isIPv4(m[1]!)) bits -= 96
+  if (!(bits >= 0 && bits <= width)) return undefined
+  const value = family === 4 ? BigInt(ipv4ToInt(ip)) : ipv6Groups(ip)!.reduce((n, g) => (n << 16n) | BigInt(g), 0n)
+  const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits)
+  const base = value & mask
+  const addr = family === 4 ? intToIpv4(Number(base)) : canonicalIp(Array.from({length: 8}, (_, i) => ((base >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':'))!
+  return {text: `${addr}/${bits}`, family, base, bits}
+}
+
+/** Whether `ip` (any spelling) lies in the network. */
+export function networkContains(n: Network, ip: string): boolean {
+  const c = canonicalIp(ip)
+  if (c === undefined) return false
+  const v = canonicalNetwork(`${c}/${n.family === 4 ? 32 : 128}`)
+  if (!v || v.family !== n.family) return false
+  const width = n.family === 4 ? 32 : 128
+  const mask = n.bits === 0 ? 0n : ((1n << BigInt(n.bits)) - 1n) << BigInt(width - n.bits)
+  return (v.base & mask) === n.base
+}

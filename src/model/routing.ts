@@ -21,6 +21,10 @@
  *    before Prefix. Prefix /p matches /p and /p/..., never /px.
  *  - A decision either proxies to a pool or redirects to HTTPS (308, the
  *    normalised host, the HTTPS port unless 443, the path and query kept).
+ *  - A decision with source ranges (Decision.access) answers 403, before
+ *    anything else it does, to a connection whose source address is in
+ *    `deny` or, when `allow` is given, not in it. The TLS redirect of an
+ *    Ingress is not restricted (it reveals nothing but the redirect).
  *  - Nothing matches: the frontend's default backend, else 404.
  * Decisions are ordered globally (tier, longer path, Exact before Prefix, host,
  * path), so the first one in table order that matches a request wins: that
@@ -28,6 +32,7 @@
  * query parameters, methods) go into `Decision.match`, weights into `action`.
  */
 import type {Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RoutePolicy} from './types.js'
+import {canonicalNetwork, networkContains} from './ip.js'
 
 export type HostTier = 'exact' | 'wildcard' | 'any'
 
@@ -49,7 +54,7 @@ export interface Filters {
   responseHeaders?: HeaderRules
 }
 
-export type Outcome = Action | {kind: 'status'; code: 400 | 404}
+export type Outcome = Action | {kind: 'status'; code: 400 | 403 | 404}
 
 export interface Decision {
   tier: HostTier
@@ -59,6 +64,8 @@ export interface Decision {
   action: Action
   /** Only for a pool action: what happens to the request and response besides choosing the pool. */
   filters?: Filters
+  /** Source ranges (canonical networks): a connection from `deny`, or not from a non-empty `allow`, gets 403 first. */
+  access?: {allow: string[]; deny: string[]}
   provenance: Provenance
 }
 
@@ -74,6 +81,8 @@ export interface RoutedRequest {
   /** The Host header as sent (any case, with a port, a trailing dot); undefined when there is none. */
   host?: string
   path: string
+  /** The connection's source address; undefined: not known (a restricted decision then says whom it admits). */
+  source?: string
 }
 
 export interface Verdict {
@@ -166,11 +175,13 @@ function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
   // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
   if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, provenance: r.provenance}
   const p = r.policy
-  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), provenance: p.redirect.provenance}
+  const access = p?.access ? {access: {allow: p.access.allow, deny: p.access.deny}} : {}
+  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), ...access, provenance: p.redirect.provenance}
   const split = p?.split?.backends.filter((b) => b.weight > 0)
   const filters = filtersOf(p)
   return {
     ...base,
+    ...access,
     // One backend with weight left (the others at 0) takes everything, whichever the rule names.
     action: {kind: 'pool', pool: split?.length === 1 ? split[0]!.pool : r.pool, ...(split && split.length > 1 ? {split} : {})},
     ...(filters ? {filters} : {}),
@@ -242,16 +253,32 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
     if (d) {
       const beats = matching.length > 1 ? `; beats ${matching.slice(1).map((x) => `${x.match.pathType} ${x.match.path}`).join(', ')}` : ''
       const why = `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${beats}`
+      const admitted = d.access ? admits(d.access, req.source) : true
+      if (admitted === false) return {outcome: {kind: 'status', code: 403}, decision: d, host, why: `${why}; source ${req.source} is not admitted (${describeAccess(d.access!)}): 403`}
+      const only = admitted === undefined ? `; only for sources ${describeAccess(d.access!)} (others get 403)` : ''
       const location = locationFor(d, host, req.path)
       const rw = d.filters?.rewrite
       const rewritten = rw ? {host: rw.host ?? host, path: rw.path ? replacePath(req.path, rw.path, d.match.pathType === 'Prefix' ? d.match.path : req.path) : req.path} : undefined
       const split = d.action.kind === 'pool' && d.action.split ? `; split ${describeSplit(d.action.split)}` : ''
-      return {outcome: d.action, decision: d, host, why: `${why}${split}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
+      return {outcome: d.action, decision: d, host, why: `${why}${split}${only}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
     }
   }
   return table.fallback.kind === 'pool'
     ? {outcome: table.fallback, host, why: 'no rule matches: the default backend'}
     : {outcome: table.fallback, host, why: 'no rule matches and there is no default backend (404)'}
+}
+
+/** Whether a source address may reach a decision with source ranges: true, false, or undefined when it is not known. */
+export function admits(access: {allow: string[]; deny: string[]}, source: string | undefined): boolean | undefined {
+  if (source === undefined) return undefined
+  const inAny = (list: string[]) => list.some((n) => networkContains(canonicalNetwork(n)!, source))
+  if (inAny(access.deny)) return false
+  return access.allow.length === 0 || inAny(access.allow)
+}
+
+/** "from 10.0.0.0/8, not from 10.1.0.0/16" */
+export function describeAccess(access: {allow: string[]; deny: string[]}): string {
+  return [access.allow.length ? `from ${access.allow.join(', ')}` : '', access.deny.length ? `not from ${access.deny.join(', ')}` : ''].filter(Boolean).join('; ')
 }
 
 /** "90% a, 10% b": each pool's share of new requests, rounded to 0.1%. */

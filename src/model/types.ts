@@ -68,6 +68,12 @@ export interface RoutePolicy {
   rewrite?: {host?: string; path?: PathReplace; provenance: Provenance}
   /** How long a member has to answer this route's requests (ms): the backend wait, not a whole-exchange deadline. */
   timeoutMs?: {value: number; provenance: Provenance}
+  /**
+   * Who may reach the route, by the connection's source address (the PROXY protocol's where the listener accepts it):
+   * canonical networks; a source in `deny`, or not in a non-empty `allow`, is answered 403 before anything else the
+   * route does. Never from a request header.
+   */
+  access?: {allow: string[]; deny: string[]; provenance: Provenance}
 }
 
 export interface TlsCert {

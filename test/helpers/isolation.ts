@@ -277,7 +277,8 @@ export function netscalerIsolation(base: Rendered, withPoison: Rendered, p: Pois
   // A route's own lb vservers (its filters' home): named by its cs actions.
   for (const e of P.entities) if (e.type === 'csaction' && mine.has(e.name)) mine.add(e.targetlbvserver)
   // Rewrite policies (and their actions) bound to the poison's own lb vservers.
-  for (const e of P.entities) if (e.type === 'lbvserver_rewritepolicy_binding' && mine.has(e.name)) mine.add(e.policyname)
+  for (const e of P.entities) if ((e.type === 'lbvserver_rewritepolicy_binding' || e.type === 'lbvserver_responderpolicy_binding') && mine.has(e.name)) mine.add(e.policyname)
+  for (const e of P.entities) if (e.type === 'responderpolicy' && mine.has(e.name)) mine.add(e.action)
   for (const e of P.entities) if (e.type === 'rewritepolicy' && mine.has(e.name)) mine.add(e.action)
 
   const have = new Map<string, number>()

@@ -62,6 +62,7 @@ const BINDING_OWNER: Record<string, [string, string]> = {
   sslvserver_sslcertkey_binding: ['vservername', 'csvserver'],
   csvserver_rewritepolicy_binding: ['name', 'csvserver'],
   lbvserver_rewritepolicy_binding: ['name', 'lbvserver'],
+  lbvserver_responderpolicy_binding: ['name', 'lbvserver'],
   sslservicegroup_sslcertkey_binding: ['servicegroupname', 'servicegroup'],
 }
 

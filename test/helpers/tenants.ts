@@ -193,8 +193,8 @@ export const FIELD_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   lbKey: ['vipctl.io/vip', 'vipctl.io/http-port', 'vipctl.io/unknown', 'ingress.citrix.com/unknown', 'vipctl.io/member-weights', 'vipctl.io/backend-protocol', 'vipctl.io/proxy-protocol', 'vipctl.io/max-connections', 'vipctl.io/retry-on'],
   noteKey: ['vipctl.io/vip', 'vipctl.io/snippet', 'ingress.citrix.com/frontend-ip'],
   // Route and listener policy keys: each with the attack values below, and with values aimed at other tenants.
-  policyKey: ['vipctl.io/response-headers', 'vipctl.io/redirect', 'vipctl.io/rewrite', 'vipctl.io/traffic-split', 'vipctl.io/hsts', 'vipctl.io/timeout-request', 'vipctl.io/accept-proxy', 'vipctl.io/timeout-client'],
-  policyValue: ['set X-Empty:', 'add X-Empty:   ', 'remove Host', 'set X-A: %[env(HOME)]', 'set X-A: a\r\nX-B: b', 'host=a.example.test prefix=/', 'scheme=https host=a.example.test', 'web=50,psvc=50', 'psvc=1,web=1', 'true', '24h', 'max-age=1; preload'],
+  policyKey: ['vipctl.io/response-headers', 'vipctl.io/redirect', 'vipctl.io/rewrite', 'vipctl.io/traffic-split', 'vipctl.io/hsts', 'vipctl.io/timeout-request', 'vipctl.io/accept-proxy', 'vipctl.io/timeout-client', 'vipctl.io/allow-source-ranges', 'vipctl.io/deny-source-ranges'],
+  policyValue: ['set X-Empty:', 'add X-Empty:   ', 'remove Host', 'set X-A: %[env(HOME)]', 'set X-A: a\r\nX-B: b', 'host=a.example.test prefix=/', 'scheme=https host=a.example.test', 'web=50,psvc=50', 'psvc=1,web=1', 'true', '24h', 'max-age=1; preload', '10.0.0.0/8', '0.0.0.0/0,::/0', '192.0.2.1', '2001:db8::/32'],
   className: ['other', ''],
   probePath: ['/healthz?x=1', '/health z', '/../etc', 'healthz', '/a%20b'],
   serviceName: ['web', 'db'],

@@ -243,6 +243,11 @@ describe('L7 policy through a real HAProxy (loopback)', function () {
       `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: vipctl}\nspec: {controller: vipctl.io/ingress-controller}\n`,
       `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: behind-lb, annotations: {vipctl.io/accept-proxy: 'true'}}\nspec: {controller: vipctl.io/ingress-controller}\n`,
       ingress('lb', '192.0.2.91', {}, rule('lb.test', [['/', 'stable']])).replace('ingressClassName: vipctl', 'ingressClassName: behind-lb'),
+      // Source ranges: the connection's source (on 192.0.2.91, the PROXY header's).
+      ingress('allowed', '192.0.2.90', {'vipctl.io/allow-source-ranges': '127.0.0.0/8'}, rule('allowed.test', [['/', 'stable']])),
+      ingress('office', '192.0.2.90', {'vipctl.io/allow-source-ranges': '10.0.0.0/8,2001:db8::/32'}, rule('office.test', [['/', 'stable']])),
+      ingress('blocked', '192.0.2.90', {'vipctl.io/deny-source-ranges': '127.0.0.1', 'vipctl.io/redirect': 'host=elsewhere.test code=302'}, rule('blocked.test', [['/', 'stable']])),
+      ingress('lb-office', '192.0.2.91', {'vipctl.io/allow-source-ranges': '203.0.113.0/24'}, rule('lbo.test', [['/', 'stable']])).replace('ingressClassName: vipctl', 'ingressClassName: behind-lb'),
     ]
     const dirs = tempDirs()
     mkdirSync(dirs.runDir, {recursive: true})
@@ -396,6 +401,30 @@ describe('L7 policy through a real HAProxy (loopback)', function () {
     })
     sock.destroy()
     assert.match(got, /^HTTP\/1\.1 101 /)
+  })
+
+  it('source ranges: 200 from an allowed source, 403 outside an allow list or inside a deny list (before a redirect), other tenants untouched; behind a PROXY header the client\'s address decides', async () => {
+    assert.equal((await request(HTTP(), 'allowed.test')).status, 200)
+    assert.equal((await request(HTTP(), 'office.test')).status, 403)
+    assert.equal((await request(HTTP(), 'blocked.test')).status, 403)
+    // A forged forwarding header changes nothing: the connection's address decides.
+    assert.equal((await request(HTTP(), 'office.test', '/', {'X-Forwarded-For': '10.1.2.3', 'X-Real-IP': '10.1.2.3'})).status, 403)
+    assert.equal((await request(HTTP(), 'split.test')).status, 200)
+    const viaProxy = async (src: string) => {
+      const sock = net.connect(port('http_192-0-2-91_80'), '127.0.0.1')
+      return new Promise<string>((resolve, reject) => {
+        let data = ''
+        const t = setTimeout(() => reject(new Error(`no reply: ${data}`)), 5000)
+        sock.on('data', (d) => (data += d))
+        sock.on('end', () => {
+          clearTimeout(t)
+          resolve(data)
+        })
+        sock.write(`PROXY TCP4 ${src} 192.0.2.91 40000 80\r\nGET / HTTP/1.1\r\nHost: lbo.test\r\nConnection: close\r\n\r\n`)
+      })
+    }
+    assert.match(await viaProxy('203.0.113.9'), /^HTTP\/1\.1 200 /)
+    assert.match(await viaProxy('198.51.100.9'), /^HTTP\/1\.1 403 /)
   })
 
   it('accept-proxy: the client address comes from the upstream load balancer\'s PROXY header', async () => {

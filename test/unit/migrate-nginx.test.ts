@@ -18,7 +18,7 @@ describe('migrate ingress-nginx', () => {
     const r = await run()
     assert.ok(!r.objects.some((o) => o.metadata.name === 'admin'))
     const admin = r.report.filter((d) => d.object === 'Ingress/shop/admin').map((d) => `${d.code} ${d.field}`)
-    assert.deepEqual(admin.sort(), ['VIP5001 metadata.annotations[nginx.ingress.kubernetes.io/auth-type]', 'VIP5001 metadata.annotations[nginx.ingress.kubernetes.io/whitelist-source-range]'])
+    assert.deepEqual(admin.sort(), ['VIP5001 metadata.annotations[nginx.ingress.kubernetes.io/auth-type]'])
   })
 
   it('keys carried over: ssl-redirect, proxy-read-timeout, CORS, app-root, permanent-redirect, regex path with rewrite-target /$2, canary weight as a split', async () => {
@@ -83,6 +83,10 @@ describe('migrate ingress-nginx: what ingress2gateway 1.0 translates, and more',
     assert.equal(www.metadata.annotations!['vipctl.io/redirect'], 'host=www.secure.example.com code=308')
     assert.equal((www.spec as {rules: Array<{host: string}>}).rules[0]!.host, 'secure.example.com')
     assert.equal(ing('maintenance')!.metadata.annotations!['vipctl.io/redirect'], 'scheme=https host=status.example.com path=/ code=307')
+    // Allow-lists: the source ranges vipctl applies itself.
+    const internal = ing('internal')!.metadata.annotations!
+    assert.equal(internal['vipctl.io/allow-source-ranges'], '10.0.0.0/8,192.168.0.0/16')
+    assert.equal(internal['vipctl.io/deny-source-ranges'], '10.66.0.0/16')
     // Every key of these Ingresses has an account, none "not a key vipctl reads".
     for (const l of r.ledger.filter((x) => /Ingress\/shop\/(api-tls|maintenance) /.test(x.text))) assert.ok(!l.notes.some((n) => /not a key vipctl reads/.test(n)), l.text)
   })

@@ -45,6 +45,7 @@ const BINDINGS: Record<string, {owner: string; ownerType: string; args: string[]
   sslvserver_sslcertkey_binding: {owner: 'vservername', ownerType: 'csvserver', args: ['certkeyname']},
   csvserver_rewritepolicy_binding: {owner: 'name', ownerType: 'csvserver', args: ['policyname']},
   lbvserver_rewritepolicy_binding: {owner: 'name', ownerType: 'lbvserver', args: ['policyname']},
+  lbvserver_responderpolicy_binding: {owner: 'name', ownerType: 'lbvserver', args: ['policyname']},
   sslservicegroup_sslcertkey_binding: {owner: 'servicegroupname', ownerType: 'servicegroup', args: ['certkeyname']},
 }
 

@@ -358,9 +358,9 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const ids = new Map<string, string>()
   const taken = new Set<string>()
   for (const d of table.decisions) {
-    const plain = d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true
+    const plain = !d.access && (d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true)
     const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
-    const same = JSON.stringify([d.action, d.filters ?? null, replacesPrefix ? [d.match.path, d.match.pathType] : null])
+    const same = JSON.stringify([d.action, d.filters ?? null, replacesPrefix ? [d.match.path, d.match.pathType] : null, ...(d.access ? [d.access] : [])])
     let target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : ids.get(same)
     if (target === undefined) {
       const base = `${ROUTE}${shortHash(same)}`
@@ -447,6 +447,9 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
     const cond = ['if', '{', 'var(txn.rt)', '-m', 'str', id, '}']
     // The route id is kept in txn.rt (txn.be becomes the backend): each route's lines start by setting it for itself.
     lines.push(line('http-request', 'set-var(txn.rt)', `str(${id})`, 'if', '{', 'var(txn.be)', '-m', 'str', id, '}'))
+    // Source ranges first: a connection's source address (src: the PROXY protocol's where the listener accepts it).
+    if (d.access?.deny.length) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '{', 'src', ...d.access.deny, '}'))
+    if (d.access?.allow.length) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'src', ...d.access.allow, '}'))
     const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
     const a = d.action
     if (a.kind === 'redirect') {

@@ -77,6 +77,8 @@ export type NsEntity =
   | {type: 'responderaction'; name: string; responderType: 'redirect' | 'respondwith'; target: string; responsestatuscode?: number}
   | {type: 'responderpolicy'; name: string; rule: string; action: string; match: RouteMatch}
   | {type: 'csvserver_responderpolicy_binding'; name: string; policyname: string; priority: number}
+  /** A route's source ranges, on the lb vserver content switching selects for that route only. */
+  | {type: 'lbvserver_responderpolicy_binding'; name: string; policyname: string; priority: number}
 
 /** What a content-switching policy matches, as data (tests evaluate it; the rule is its rendering). */
 export interface RouteMatch {
@@ -405,6 +407,36 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     ruleSets.set(key, policies)
     return policies
   }
+  /**
+   * The 403 rule of a decision's source ranges for a VIP of one address family (a client of an IPv4 VIP is IPv4):
+   * deny networks, or a source in none of the allow networks (none of this family in a given allow list: everyone).
+   * undefined when nothing of it applies to the family.
+   */
+  const accessRule = (access: NonNullable<Decision['access']>, family: 4 | 6): string | undefined => {
+    const mine = (l: string[]) => l.filter((n) => n.includes(':') === (family === 6))
+    const expr = (l: string[]) => l.map((n) => `CLIENT.${family === 4 ? 'IP' : 'IPV6'}.SRC.IN_SUBNET(${n})`).join(' || ')
+    const deny = mine(access.deny).length ? `(${expr(mine(access.deny))})` : undefined
+    const allow = access.allow.length ? (mine(access.allow).length ? `!(${expr(mine(access.allow))})` : 'true') : undefined
+    const rule = [deny, allow].filter(Boolean).join(' || ')
+    return rule || undefined
+  }
+  const forbidden = () => {
+    const act = name(`${P}-forbidden_403`)
+    if (!made.has(`responderaction/${act}`)) {
+      made.add(`responderaction/${act}`)
+      entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: '"HTTP/1.1 403 Forbidden\\r\\nContent-Length: 10\\r\\nConnection: close\\r\\n\\r\\nforbidden\\n"'})
+    }
+    return act
+  }
+  /** One responder policy per source-range rule (named from it), answering 403: bound to the routes' own lb vservers. */
+  const accessPolicy = (rule: string) => {
+    const pol = name(`${P}-acl_${nsHash(rule)}`)
+    if (!made.has(`responderpolicy/${pol}`)) {
+      made.add(`responderpolicy/${pol}`)
+      entities.push({type: 'responderpolicy', name: pol, rule, action: forbidden(), match: {host: '', path: '', pathType: 'Exact'}})
+    }
+    return pol
+  }
   for (const f of model.frontends) {
     if (f.protocol === 'udp') {
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
@@ -468,7 +500,13 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const ordered = table.decisions
     const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
     // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
-    const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && routeRule(matchOf(d)).length <= 1499))
+    const family: 4 | 6 = f.address.includes(':') ? 6 : 4
+    const accessOf = new Map(ordered.flatMap((d) => (d.access ? [[d, accessRule(d.access, family)] as const] : [])))
+    for (const [d, rule] of accessOf)
+      if (rule !== undefined && rule.length > 1499)
+        diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the source ranges of ${d.host}${d.match.path.slice(0, 60)} need a NetScaler expression longer than 1,499 characters; the route is left out (never served open)`})
+    const accessOk = (d: Decision) => (accessOf.get(d)?.length ?? 0) <= 1499
+    const switched = new Set(ordered.filter((d) => d.action.kind === 'pool' && routeRule(matchOf(d)).length <= 1499 && accessOk(d)))
     // A decision's rule as first-match semantics need it where NetScaler runs every matching policy (responder
     // policies run before content switching): its own match, and none of the earlier proxied decisions
     // whose hosts and paths overlap it (only those: one tenant's routes never lengthen another's expressions).
@@ -484,7 +522,17 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (a.kind !== 'redirect') return
       const rule = exclusive(d, i)
       if (rule.length > 1499) return tooLong(d, 'the redirect')
+      if (!accessOk(d)) return
       const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
+      // Source ranges first: a source they do not admit gets 403 instead of the redirect.
+      const deny = accessOf.get(d)
+      if (deny !== undefined) {
+        const r403 = `${rule} && (${deny})`
+        if (r403.length > 1499) return tooLong(d, 'the redirect with its source ranges')
+        const pol403 = name(`${P}-${f.address}_${f.port}_rsp403_${h}`)
+        entities.push({type: 'responderpolicy', name: pol403, rule: r403, action: forbidden(), match: matchOf(d)})
+        entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol403, priority: (priority += 10)})
+      }
       let act = tlsAct
       if (!a.https) {
         act = name(`${P}-${f.address}_${f.port}_rda_${h}`)
@@ -505,11 +553,12 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     ordered.forEach((d) => {
       const fl = d.filters
       // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
-      if (!fl || d.action.kind !== 'pool' || !switched.has(d)) return
-      if (fl.timeoutMs !== undefined)
+      if ((!fl && !d.access) || d.action.kind !== 'pool' || !switched.has(d)) return
+      if (fl?.timeoutMs !== undefined)
         diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
-      const policies = ruleSet(d, fl)
-      if (policies.length === 0) return
+      const policies = fl ? ruleSet(d, fl) : []
+      const acl = accessOf.get(d) !== undefined ? accessPolicy(accessOf.get(d)!) : undefined
+      if (policies.length === 0 && acl === undefined) return
       // One lb vserver per pool and rule set, with the pool's method and persistence, bound to its service group:
       // routes with the same rules and pool share it (and its rules), whatever their number.
       const byPool = new Map<string, string>()
@@ -517,7 +566,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const pool = poolsById.get(b.pool)!
         const main = lbvByName.get(poolNames(pool, P).lbv)
         if (!main) continue
-        const key = `${b.pool}\u0000${policies.map((x) => x.name).join(' ')}`
+        const key = `${b.pool}\u0000${policies.map((x) => x.name).join(' ')}${acl !== undefined ? `\u0000${acl}` : ''}`
         let lbv = filterLbvs.get(key)
         if (!lbv) {
           const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
@@ -526,6 +575,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           entities.push({...main, name: lbv})
           entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
           policies.forEach((x, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv!, policyname: x.name, priority: 100 + 10 * i, bindpoint: x.bindpoint}))
+          if (acl !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: acl, priority: 100})
         }
         byPool.set(b.pool, lbv)
       }
@@ -533,7 +583,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     })
     priority = 100
     for (const d of ordered) {
-      if (d.action.kind !== 'pool') continue
+      if (d.action.kind !== 'pool' || !accessOk(d)) continue
       const rule = routeRule(matchOf(d))
       if (rule.length > 1499) {
         diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the route ${d.host}${d.match.path.slice(0, 60)}... needs a NetScaler expression of ${rule.length} characters (at most 1,499); left out`})
@@ -549,7 +599,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const share = last ? rule : `${rule} && SYS.RANDOM.MUL(${left}).LT(${b.weight})`
         left -= b.weight
         const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType, ...(d.action.kind === 'pool' && d.action.split ? [b.pool] : []))}`)
-        entities.push({type: 'csaction', name: csp, targetlbvserver: filterLbv.get(d)?.get(b.pool) ?? poolNames(pool, P).lbv})
+        const target = filterLbv.get(d)?.get(b.pool)
+        // A route with source ranges is only ever switched to its own lb vserver, which applies them: never the open one.
+        if (target === undefined && accessOf.get(d) !== undefined) return
+        entities.push({type: 'csaction', name: csp, targetlbvserver: target ?? poolNames(pool, P).lbv})
         entities.push({type: 'cspolicy', policyname: csp, rule: share, action: csp, match: matchOf(d)})
         entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
       })
@@ -621,6 +674,8 @@ export function toCli(e: NsEntity): string {
       return `add responder policy ${e.name} ${lit(e.rule)} ${e.action}`
     case 'csvserver_responderpolicy_binding':
       return `bind cs vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression END -type REQUEST`
+    case 'lbvserver_responderpolicy_binding':
+      return `bind lb vserver ${e.name} -policyName ${e.policyname} -priority ${e.priority} -gotoPriorityExpression END -type REQUEST`
   }
 }
 
@@ -698,6 +753,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'responderpolicy':
       return post('responderpolicy', {name: e.name, rule: e.rule, action: e.action})
     case 'csvserver_responderpolicy_binding':
+    case 'lbvserver_responderpolicy_binding':
       return {method: 'PUT', resource: e.type, body: {[e.type]: {name: e.name, policyname: e.policyname, priority: e.priority, gotopriorityexpression: 'END', bindpoint: 'REQUEST'}}}
   }
 }
