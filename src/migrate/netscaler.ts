@@ -19,6 +19,7 @@ import {severityOf} from '../core/catalog.js'
 import {INVALID_PATH_RULE, forwardingEntities, toCli} from '../targets/netscaler/generate.js'
 import {Ledger, type LedgerLine, type Tokens} from './ledger.js'
 import {memberAddress, memberWeights, port as isPort, ruleHost, rulePath, vipAddress} from './accept.js'
+import {ANNOTATIONS} from '../model/annotations.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -176,6 +177,28 @@ export function parseRule(rule: string): RuleMatch | {unsupported: string} {
   if (h === undefined) return {unsupported: `host ${JSON.stringify(host)} is not a host name an Ingress rule can have`}
   if (path && !rulePath(path.path)) return {unsupported: `path ${JSON.stringify(path.path)} is not one vipctl routes (a path of A-Za-z0-9._~-/ without "." or ".." segments)`}
   return {host: h, path: path?.path ?? '/', pathType: path?.pathType ?? 'Prefix', ...(approximate ? {approximate} : {})}
+}
+
+/**
+ * An expression over the client's address: `CLIENT.IP.SRC.IN_SUBNET(NET)` / `CLIENT.IPV6.SRC.IN_SUBNET(NET)` /
+ * `CLIENT.IP.SRC.EQ(ADDR)` terms joined by `||`, optionally negated as a whole (`!(...)`). The networks canonical;
+ * undefined for anything else.
+ */
+export function subnetExpr(expr: string): {negated: boolean; nets: string[]} | undefined {
+  let e = unparen(expr.replace(/\\"/g, '"'))
+  let negated = false
+  if (e.startsWith('!')) {
+    negated = true
+    e = unparen(e.slice(1))
+  }
+  const nets: string[] = []
+  for (const term of splitTop(e, '||').map(unparen)) {
+    const m = /^CLIENT\.IP(?:V6)?\.SRC\.(?:IN_SUBNET|EQ)\(([0-9A-Fa-f:./]+)\)$/i.exec(term)
+    if (!m) return undefined
+    nets.push(m[1]!)
+  }
+  const parsed = ANNOTATIONS.allowSourceRanges.parse(nets.join(','))
+  return parsed ? {negated, nets: parsed} : undefined
 }
 
 export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): MigrateResult & {ledger: LedgerLine[]} {
@@ -509,6 +532,40 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     }
     return t !== 180 ? {'vipctl.io/timeout-client': `${t}s`} : {}
   }
+  /** Per vserver: its source ranges (responder access rules, -Listenpolicy), or why it cannot be migrated. */
+  type Access = {allow?: string[]; deny: string[]; lines: number[]; blocked: string[]; approximate: Array<{line: number; message: string}>}
+  const accessByVserver = new Map<string, Access>()
+  const accessOf = (vs: string): Access => {
+    let a = accessByVserver.get(vs)
+    if (!a) accessByVserver.set(vs, (a = {deny: [], lines: [], blocked: [], approximate: []}))
+    return a
+  }
+  /** -Listenpolicy EXPR: the vserver accepts only connections for which EXPR is true. */
+  const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>}) => {
+    const lp = v.opts.listenpolicy
+    if (lp === undefined || lp.toUpperCase() === 'NONE') return
+    const acc = accessOf(v.name)
+    const sx = subnetExpr(lp)
+    if (!sx) acc.blocked.push(`-Listenpolicy ${JSON.stringify(lp.slice(0, 80))} restricts access with an expression vipctl cannot apply`)
+    else if (!sx.negated) {
+      if (acc.allow) acc.blocked.push('-Listenpolicy: a second list of admitted networks')
+      else acc.allow = sx.nets
+    } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+    acc.approximate.push({line: v.line, message: '-Listenpolicy (connections refused) -> an HTTP 403 answer to requests from other sources'})
+  }
+  /** The vserver's access as Ingress annotations; false when it cannot be migrated (said on every line involved). */
+  const applyAccess = (vs: string, line: number, object: string): Record<string, string> | false => {
+    const acc = accessByVserver.get(vs)
+    if (!acc) return {}
+    if (acc.blocked.length) {
+      for (const why of acc.blocked) say('VIP5001', line, object, `${why}: not migrated (serving it without the restriction would open it)`)
+      for (const l of acc.lines) if (!reported.has(l)) say('VIP5001', l, object, `an access rule of ${object}, which is not migrated`)
+      return false
+    }
+    for (const l of acc.lines) carried.add(l)
+    for (const x of acc.approximate) say('VIP5002', x.line, object, x.message)
+    return {...(acc.allow ? {'vipctl.io/allow-source-ranges': acc.allow.join(',')} : {}), ...(acc.deny.length ? {'vipctl.io/deny-source-ranges': acc.deny.join(',')} : {})}
+  }
   // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
   for (const v of lbvs.values()) {
     if (v.ip === '0.0.0.0' || v.ip === '') continue
@@ -522,6 +579,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       continue
     }
     v.ip = vip
+    listenPolicy(v)
+    if (v.type === 'TCP' && accessByVserver.has(v.name)) {
+      // A LoadBalancer Service with source ranges is not served by vipctl yet (VIP2024): not migrated rather than opened.
+      say('VIP5001', v.line, `lb vserver ${v.name}`, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')
+      continue
+    }
     if (v.type === 'TCP') {
       const s = serviceFor(v.name, v.line)
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === s?.name && o.metadata.namespace === s?.namespace)
@@ -534,9 +597,14 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         Object.assign(svc.metadata.annotations!, clientTimeout(v, `lb vserver ${v.name}`))
       }
     } else if (v.type === 'HTTP') {
-      const s = serviceFor(v.name, v.line)
-      if (s) {
-        const ing = ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', {ingressClassName: 'vipctl', defaultBackend: {service: {name: s.name, port: {number: s.port}}}}, `${src}:${v.line} lb vserver ${v.name}`)
+      const access = applyAccess(v.name, v.line, `lb vserver ${v.name}`)
+      const s = access === false ? undefined : serviceFor(v.name, v.line)
+      if (s && access !== false) {
+        // With source ranges the whole VIP is a rule for / (a default backend cannot be restricted).
+        const backend = {service: {name: s.name, port: {number: s.port}}}
+        const spec = Object.keys(access).length ? {ingressClassName: 'vipctl', rules: [{http: {paths: [{path: '/', pathType: 'Prefix', backend}]}}]} : {ingressClassName: 'vipctl', defaultBackend: backend}
+        const ing = ingress(k8sName(`${v.name}`, taken), s.namespace, v.ip, v.port, 'http', spec, `${src}:${v.line} lb vserver ${v.name}`)
+        Object.assign(ing.metadata.annotations!, access)
         const settings = clientTimeout(v, `lb vserver ${v.name}`)
         if (Object.keys(settings).length) (ing.spec as Record<string, unknown>).ingressClassName = listenerClass(objects, settings)
         objects.push(ing)
@@ -565,11 +633,28 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     else if (p && p.rule === INVALID_PATH_RULE) {
       carried.add(b.line).add(p.line)
       if (a) carried.add(a.line)
+    } else if (p && csv && (['DROP', 'RESET'].includes(p.action.toUpperCase()) || (a?.type === 'respondwith' && /^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))))) {
+      // An access rule: by the client's address, vipctl's source ranges; anything else keeps the vserver out.
+      const acc = accessOf(csv.name)
+      const sx = subnetExpr(p.rule)
+      acc.lines.push(b.line, p.line, ...(a ? [a.line] : []))
+      if (!sx) acc.blocked.push(`responder policy ${b.policy} (${p.action}) restricts access with an expression vipctl cannot apply`)
+      else if (sx.negated) {
+        if (acc.allow) acc.blocked.push(`responder policy ${b.policy}: a second list of admitted networks (their intersection has no vipctl form)`)
+        else acc.allow = sx.nets
+      } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+      if (p.action.toUpperCase() !== 'DROP' && a?.type !== 'respondwith') acc.approximate.push({line: p.line, message: `${p.action} (the connection reset) -> an HTTP 403 answer`})
+      else if (p.action.toUpperCase() === 'DROP') acc.approximate.push({line: p.line, message: 'DROP (no answer) -> an HTTP 403 answer'})
     } else say('VIP5001', b.line, `responder policy ${b.policy}`, `not carried over: only the redirect to https:// keeping host and path is (as vipctl.io/ssl-redirect); express ${a?.type === 'redirect' ? `the redirect to ${a.target.slice(0, 80)}` : 'it'} with vipctl.io/redirect on the Ingress`)
   }
   for (const v of csvs.values()) {
+    listenPolicy(v)
     if (!['HTTP', 'SSL', 'TCP'].includes(v.type)) {
       say('VIP5001', v.line, `cs vserver ${v.name}`, `service type ${v.type} is not carried over (HTTP, SSL and TCP are)`)
+      continue
+    }
+    if (v.type === 'TCP' && accessByVserver.has(v.name)) {
+      say('VIP5001', v.line, `cs vserver ${v.name}`, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')
       continue
     }
     if (v.type === 'TCP') {
@@ -597,6 +682,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       say('VIP5002', v.line, `cs vserver ${v.name}`, 'an HTTP listener that only redirects to HTTPS: carried over as vipctl.io/ssl-redirect on the HTTPS Ingress')
       continue
     }
+    const access = applyAccess(v.name, v.line, `cs vserver ${v.name}`)
+    if (access === false) continue
+    const restricted = Object.keys(access).length > 0
     // One Ingress per `ing:` provenance of the target lb vservers (vipctl's own output), else one per cs vserver.
     const csvIng = k8sName(v.name, new Set(), 'cs')
     const ingOf = (lbvName: string) => {
@@ -661,8 +749,14 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       const d = serviceFor(v.defaultLbv.name, v.defaultLbv.line)
       if (d) {
         carried.add(v.defaultLbv.line)
-        const {e} = touch(ingOf(v.defaultLbv.name), d.namespace)
-        ;(e.obj.spec as Record<string, unknown>).defaultBackend = {service: {name: d.name, port: {number: d.port}}}
+        const {e, t} = touch(ingOf(v.defaultLbv.name), d.namespace)
+        // With source ranges the default is a rule for / (a default backend answers for the whole VIP: it cannot be restricted).
+        if (restricted) {
+          const list = e.rules.get('') ?? []
+          if (!list.some((r) => r.path === '/' && r.pathType === 'Prefix')) list.push({path: '/', pathType: 'Prefix', backend: {service: {name: d.name, port: {number: d.port}}}})
+          e.rules.set('', list)
+          t.hosts.add('')
+        } else (e.obj.spec as Record<string, unknown>).defaultBackend = {service: {name: d.name, port: {number: d.port}}}
       }
     }
     if (touched.length === 0) {
@@ -671,6 +765,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     }
     carried.add(v.line)
     for (const l of v.sslLines) carried.add(l)
+    for (const t of touched) Object.assign(ingresses.get(t.key)!.obj.metadata.annotations!, access)
     // The listener's client timeout belongs to the IngressClass (listener settings are the operator's).
     const settings = clientTimeout(v, `cs vserver ${v.name}`)
     if (Object.keys(settings).length) for (const t of touched) (ingresses.get(t.key)!.obj.spec as Record<string, unknown>).ingressClassName = listenerClass(objects, settings)

@@ -87,7 +87,7 @@ export function randomNsConf(seed: number): string {
   for (const v of lbvs)
     out.push(`add lb vserver ${v} ${pick(['HTTP', 'TCP', 'SSL', 'DNS'])} ${pick(['0.0.0.0', ...IPS])} ${pick(PORTS)}${some([' -lbMethod LEASTCONNECTION', ' -lbMethod URLHASH', ' -persistenceType SOURCEIP -timeout 5', ' -persistenceType COOKIEINSERT', ' -cookieName SRV', ' -cltTimeout 30', ' -cltTimeout 0', ' -cltTimeout 99999999', ' -comment "svc:x"', ' -Listenpolicy NONE'], 3).join('')}`)
   for (const v of lbvs) out.push(`bind lb vserver ${v} ${pick([...sgs, 'nosuch'])}`)
-  out.push(`add cs vserver cs1 ${pick(['HTTP', 'SSL', 'TCP', 'DNS'])} ${pick(IPS)} ${pick(PORTS)}${some([' -cltTimeout 60', ' -cltTimeout x', ' -comment "ing:shop"', ' -stateupdate ENABLED', ' -caseSensitive OFF'], 2).join('')}`)
+  out.push(`add cs vserver cs1 ${pick(['HTTP', 'SSL', 'TCP', 'DNS'])} ${pick(IPS)} ${pick(PORTS)}${some([' -cltTimeout 60', ' -cltTimeout x', ' -comment "ing:shop"', ' -stateupdate ENABLED', ' -caseSensitive OFF', ' -Listenpolicy "CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8)"', ' -Listenpolicy "!(CLIENT.IP.SRC.IN_SUBNET(300.0.0.0/8))"', ' -Listenpolicy None'], 2).join('')}`)
   out.push(`add cs vserver cs2 HTTP ${pick(IPS)} 80`)
   for (const [i, a] of ['a1', 'a2'].entries()) out.push(`add cs action ${a} -targetLBVserver ${lbvs[i]}${maybe(0.3) ? ' -comment c' : ''}`)
   const rules = [
@@ -106,6 +106,7 @@ export function randomNsConf(seed: number): string {
   out.push(`add responder action r1 redirect "\\"https://\\" + HTTP.REQ.HOSTNAME + HTTP.REQ.URL"${maybe(0.5) ? ` -responseStatusCode ${pick(['301', '302', '308'])}` : ''}`)
   out.push('add responder policy rp1 HTTP.REQ.IS_VALID r1')
   if (maybe(0.6)) out.push(`bind cs vserver cs2 -policyName rp1 -priority 1 -type REQUEST`)
+  if (maybe(0.4)) out.push(`add responder policy acl1 "${pick(['!(CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8))', 'CLIENT.IP.SRC.IN_SUBNET(192.0.2.0/24) || CLIENT.IPV6.SRC.IN_SUBNET(2001:db8::/32)', 'HTTP.REQ.HEADER(\\"X\\").EXISTS'])}" ${pick(['DROP', 'RESET', 'NOOP'])}`, `bind cs vserver ${pick(['cs1', 'cs2'])} -policyName acl1 -priority 2 -type REQUEST`)
   out.push(...some(['add rewrite action rw1 insert_http_header X-A "\\"1\\""', 'add rewrite policy rwp1 true rw1', 'bind cs vserver cs1 -policyName rwp1 -priority 5 -type RESPONSE', 'add ns ip 192.0.2.5 255.255.255.0', 'bind lb vserver web_lbv', 'add lb vserver', 'frobnicate', 'add service svc1 s1 HTTP 8080 -maxClient 5'], 3))
   return `${out.join('\n')}\n`
 }

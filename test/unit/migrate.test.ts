@@ -188,3 +188,29 @@ describe('migrate netscaler: a configuration as NetScaler 13.x `save config` wri
     assert.deepEqual((api.endpoints as Array<{conditions: {ready: boolean}}>).map((e) => e.conditions.ready), [false])
   })
 })
+
+describe('migrate netscaler: access rules by the client address', () => {
+  const run = (conf: string) => migrateNetscaler(parseNsConf(conf, 'edge.conf'), {selectors: new Map(), file: 'edge.conf'})
+  const BASE = 'add serviceGroup sg HTTP\nbind serviceGroup sg 10.1.1.1 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\n'
+  it('responder DROP/403 on !IN_SUBNET -> allow-source-ranges, on IN_SUBNET -> deny; -Listenpolicy likewise; the default lb vserver becomes a rule for /', () => {
+    const r = run(`${BASE}add cs vserver cs HTTP 192.0.2.5 80\nbind cs vserver cs -lbvserver lb\nadd responder policy only-office "!(CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8) || CLIENT.IP.SRC.IN_SUBNET(192.168.0.0/16))" DROP\nadd responder action no respondwith "\\"HTTP/1.1 403 Forbidden\\\\r\\\\n\\\\r\\\\n\\""\nadd responder policy not-bad "CLIENT.IP.SRC.IN_SUBNET(10.66.0.0/16)" no\nbind cs vserver cs -policyName only-office -priority 10 -type REQUEST\nbind cs vserver cs -policyName not-bad -priority 20 -type REQUEST\nadd cs vserver api HTTP 192.0.2.6 80 -Listenpolicy "CLIENT.IP.SRC.IN_SUBNET(203.0.113.0/24)"\nbind cs vserver api -lbvserver lb\n`)
+    const ing = (n: string) => r.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === n)!
+    assert.equal(ing('cs').metadata.annotations!['vipctl.io/allow-source-ranges'], '10.0.0.0/8,192.168.0.0/16')
+    assert.equal(ing('cs').metadata.annotations!['vipctl.io/deny-source-ranges'], '10.66.0.0/16')
+    assert.deepEqual((ing('cs').spec as {rules: unknown}).rules, [{http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'lb', port: {number: 80}}}}]}}])
+    assert.equal((ing('cs').spec as {defaultBackend?: unknown}).defaultBackend, undefined)
+    assert.equal(ing('api').metadata.annotations!['vipctl.io/allow-source-ranges'], '203.0.113.0/24')
+    const at = (n: number) => r.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+    assert.deepEqual(at(7), ['VIP5002 DROP (no answer) -> an HTTP 403 answer'])
+    assert.deepEqual(at(11), [])
+    for (const l of r.ledger.filter((x) => x.line >= 7 && x.line <= 11)) assert.notEqual(l.account, 'lost', l.text)
+  })
+  it('an access rule on another expression keeps the vserver out (never served open); a TCP listener with source restrictions too', () => {
+    const r = run(`${BASE}add cs vserver cs HTTP 192.0.2.5 80\nbind cs vserver cs -lbvserver lb\nadd responder policy geo "CLIENT.IP.SRC.MATCHES_LOCATION(\\"Europe.*\\")" RESET\nbind cs vserver cs -policyName geo -priority 10 -type REQUEST\nadd lb vserver tcp TCP 192.0.2.7 5432 -Listenpolicy "CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8)"\nbind lb vserver tcp sg\n`)
+    assert.equal(r.objects.filter((o) => o.kind === 'Ingress').length, 0)
+    assert.ok(!r.objects.some((o) => o.kind === 'Service' && (o.spec as {type?: string}).type === 'LoadBalancer'))
+    const text = r.report.map((d) => `${(d.origin as {line: number}).line} ${d.code} ${d.message}`).join('\n')
+    assert.match(text, /^5 VIP5001 responder policy geo \(RESET\) restricts access with an expression vipctl cannot apply: not migrated/m)
+    assert.match(text, /^9 VIP5001 source restrictions on a TCP listener/m)
+  })
+})
