@@ -123,11 +123,16 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.deepEqual([...ns.entities.get('netprofile')!.keys()], ['k8s-proxy_v2_netprofile'])
     assert.ok(ns.bindings.get('sslservicegroup_sslcertkey_binding')!.some((b) => b.certkeyname === 'k8s-ca_l7_backend-ca_ck'))
     assert.ok(ns.bindings.get('servicegroup_servicegroupmember_binding')!.some((b) => b.ip === '10.3.0.1' && Number(b.weight) === 3))
+    // Source ranges: a 403 responder bound to the route's own lb vserver.
+    assert.ok(ns.bindings.get('lbvserver_responderpolicy_binding')!.some((b) => String(b.name).includes('_flb_') && String(b.policyname).startsWith('k8s-acl_')))
+    assert.ok(ns.entities.get('responderaction')!.has('k8s-forbidden_403'))
     const again = await run('diff', [], input)
     assert.equal(again.code, 0, again.stdout)
     assert.equal((await run('apply')).code, 0)
     assert.equal(ns.entities.get('netprofile')!.size, 0)
     assert.ok(![...ns.entities.get('rewritepolicy')!.keys()].some((k) => k.startsWith('k8s-rw_')))
+    assert.ok(![...ns.entities.get('responderpolicy')!.keys()].some((k) => k.startsWith('k8s-acl_')))
+    assert.equal((ns.bindings.get('lbvserver_responderpolicy_binding') ?? []).length, 0)
     assert.equal((await run('diff')).code, 0)
   })
 
