@@ -410,35 +410,12 @@ describe('L7 policy through a real HAProxy (loopback)', function () {
     // A forged forwarding header changes nothing: the connection's address decides.
     assert.equal((await request(HTTP(), 'office.test', '/', {'X-Forwarded-For': '10.1.2.3', 'X-Real-IP': '10.1.2.3'})).status, 403)
     assert.equal((await request(HTTP(), 'split.test')).status, 200)
-    const viaProxy = async (src: string) => {
-      const sock = net.connect(port('http_192-0-2-91_80'), '127.0.0.1')
-      return new Promise<string>((resolve, reject) => {
-        let data = ''
-        const t = setTimeout(() => reject(new Error(`no reply: ${data}`)), 5000)
-        sock.on('data', (d) => (data += d))
-        sock.on('end', () => {
-          clearTimeout(t)
-          resolve(data)
-        })
-        sock.write(`PROXY TCP4 ${src} 192.0.2.91 40000 80\r\nGET / HTTP/1.1\r\nHost: lbo.test\r\nConnection: close\r\n\r\n`)
-      })
-    }
-    assert.match(await viaProxy('203.0.113.9'), /^HTTP\/1\.1 200 /)
-    assert.match(await viaProxy('198.51.100.9'), /^HTTP\/1\.1 403 /)
+    assert.match(await viaProxy(port('http_192-0-2-91_80'), '203.0.113.9', 'lbo.test'), /^HTTP\/1\.1 200 /)
+    assert.match(await viaProxy(port('http_192-0-2-91_80'), '198.51.100.9', 'lbo.test'), /^HTTP\/1\.1 403 /)
   })
 
   it('accept-proxy: the client address comes from the upstream load balancer\'s PROXY header', async () => {
-    const sock = net.connect(port('http_192-0-2-91_80'), '127.0.0.1')
-    const reply = await new Promise<string>((resolve, reject) => {
-      let data = ''
-      const t = setTimeout(() => reject(new Error(`no reply: ${data}`)), 5000)
-      sock.on('data', (d) => (data += d))
-      sock.on('end', () => {
-        clearTimeout(t)
-        resolve(data)
-      })
-      sock.write('PROXY TCP4 203.0.113.7 192.0.2.91 40000 80\r\nGET / HTTP/1.1\r\nHost: lb.test\r\nConnection: close\r\n\r\n')
-    })
+    const reply = await viaProxy(port('http_192-0-2-91_80'), '203.0.113.7', 'lb.test')
     const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as Echo
     assert.equal(body.headers['x-forwarded-for'], '203.0.113.7')
     // Without the header, the listener refuses the connection (no request reaches a member).
@@ -446,6 +423,21 @@ describe('L7 policy through a real HAProxy (loopback)', function () {
     assert.equal(bare.status, 0)
   })
 })
+
+/** One request on a listener that accepts the PROXY protocol, as from `src` (v1 header); the raw reply (bounded: 5 s). */
+function viaProxy(port: number, src: string, host: string): Promise<string> {
+  const sock = net.connect(port, '127.0.0.1')
+  return new Promise<string>((resolve, reject) => {
+    let data = ''
+    const t = setTimeout(() => reject(new Error(`no reply: ${data}`)), 5000)
+    sock.on('data', (d) => (data += d))
+    sock.on('end', () => {
+      clearTimeout(t)
+      resolve(data)
+    })
+    sock.write(`PROXY TCP4 ${src} 192.0.2.91 40000 80\r\nGET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+  })
+}
 
 /** An echo server on a given port (members of one EndpointSlice share its port number). */
 async function echoServerOn(name: string, address: string, port: number): Promise<Server> {
