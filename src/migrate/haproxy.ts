@@ -579,6 +579,17 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         const [op, name, value, ...rest] = a.slice(0)
         const v = op === 'del-header' ? undefined : value
         const shape = name !== undefined && (op === 'del-header' ? value === undefined && rest.length === 0 : v !== undefined && rest.length === 0)
+        // Forwarding headers are vipctl's own on every listener, set from the connection: the rule is what vipctl does,
+        // or a value vipctl does not send (never written as a route rule, which would hold on both listeners).
+        const fwd = kw === 'http-request' && name !== undefined && /^(x-forwarded-(for|proto|host|port)|x-real-ip|forwarded)$/i.test(name)
+        if (shape && fwd) {
+          const n = name!.toLowerCase()
+          const tls = fe.lines.some((x) => x.words[0] === 'bind' && (x.words.includes('crt') || x.words.includes('crt-list')))
+          const same = op === 'del-header' ? ['x-forwarded-host', 'x-forwarded-port', 'forwarded'].includes(n) : n === 'x-forwarded-proto' ? v === (tls ? 'https' : 'http') : (n === 'x-forwarded-for' || n === 'x-real-ip') && v === '%[src]'
+          if (same) L.exact(l.line, `vipctl ${op === 'del-header' ? 'removes' : 'sets'} ${name} itself, from the connection`)
+          else L.approximate(l.line, obj, `${kw} ${op} ${name}${v !== undefined ? ` ${v}` : ''} -> what vipctl does on every listener: X-Forwarded-For and X-Real-IP the client's address, X-Forwarded-Proto the listener's scheme, X-Forwarded-Host, X-Forwarded-Port and Forwarded removed`)
+          continue
+        }
         const rule = op === 'del-header' ? `remove ${name}` : `${op === 'set-header' ? 'set' : 'add'} ${name}: ${v}`
         const list = kw === 'http-request' ? headers.request : headers.response
         // The rules so far plus this one must be what the annotation's own parser accepts (one grammar).
