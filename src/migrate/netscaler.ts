@@ -251,6 +251,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const respPolicies = new Map<string, {rule: string; action: string; line: number}>()
   const respBindings: Array<{csv: string; policy: string; line: number}> = []
   const rewritePolicies = new Set<string>()
+  /** Rewrite actions and policies that put the client's address in a forwarding header (vipctl always does). */
+  const fwdActions = new Map<string, number>()
+  const fwdRewrites = new Map<string, [number, number]>()
   const ipOf = (s: string) => (isIP(s) ? s : servers.get(s)?.ip)
   const serverLine = (s: string) => (isIP(s) ? [] : servers.has(s) ? [servers.get(s)!.line] : [])
   const handledLines = new Set<number>()
@@ -363,6 +366,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           if (!v) return false
           if (c.opts.lbvserver) return (v.defaultLbv = {name: c.opts.lbvserver, line: c.line}), true
           if (!c.opts.policyname) return false
+          if (fwdRewrites.has(c.opts.policyname) && (c.opts.type ?? 'REQUEST').toUpperCase() === 'REQUEST') {
+            void c.opts.priority
+            void c.opts.gotopriorityexpression
+            for (const l of [c.line, ...fwdRewrites.get(c.opts.policyname)!]) carried.add(l)
+            return true
+          }
           // Evaluation stops at the first match (END, the default for content switching), as in vipctl.
           const goto = c.opts.gotopriorityexpression
           if (goto !== undefined && goto.toUpperCase() !== 'END')
@@ -408,8 +417,15 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         case 'add responder action':
           respActions.set(name, {type: (c.args[1] ?? '').toLowerCase(), target: c.args[2] ?? '', line: c.line, opts: c.opts})
           return true
+        case 'add rewrite action': {
+          // The client's address in X-Forwarded-For or X-Real-IP: what vipctl does on every listener.
+          const header = (c.args[2] ?? '').toLowerCase()
+          if ((c.args[1] ?? '').toLowerCase() === 'insert_http_header' && ['x-forwarded-for', 'x-real-ip'].includes(header) && /^CLIENT\.IP\.SRC$/i.test(c.args[3] ?? '')) return fwdActions.set(name, c.line), true
+          return false
+        }
         case 'add rewrite policy':
           rewritePolicies.add(name)
+          if (/^true$/i.test(c.args[1] ?? '') && fwdActions.has(c.args[2] ?? '')) return fwdRewrites.set(name, [c.line, fwdActions.get(c.args[2]!)!]), true
           return false
         case 'add responder policy':
           respPolicies.set(name, {rule: c.args[1] ?? '', action: c.args[2] ?? '', line: c.line})

@@ -172,6 +172,8 @@ describe('migrate netscaler: a configuration as NetScaler 13.x `save config` wri
     // An HTTP-ECV body match is a behaviour change, said with the probe step.
     assert.match(at(res, 34).join('\n'), /VIP5002 -recv "ok": the response body is not checked/)
     assert.match(at(res, 34).join('\n'), /VIP5003 health check HTTP-ECV "GET \/status"/)
+    // The client's address in X-Forwarded-For by a rewrite policy: what vipctl does on every listener.
+    for (const n of [44, 45, 46]) assert.equal(res.ledger.find((l) => l.line === n)!.account, 'exact', String(n))
   })
   it('the HTTP_URL_SAFE redirect form is the HTTPS redirect (its 301 said as 308), and -cltTimeout 300 goes to an IngressClass', () => {
     const res = r()
