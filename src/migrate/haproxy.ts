@@ -16,6 +16,7 @@ import {certCovers} from '../model/grammar.js'
 import {ANNOTATIONS} from '../model/annotations.js'
 import {endpointSlices, joinWords, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 import {Ledger, type LedgerLine} from './ledger.js'
+import {SENSITIVE_HEADER, redactText} from './redact.js'
 import {memberAddress, memberWeights, ruleHost, rulePath, vipAddress} from './accept.js'
 
 export interface CfgLine {
@@ -238,6 +239,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     }
   }
 
+  const blockedBackends = new Set<string>()
   const serviceFor = (beName: string, line: number): {name: string; port: number; svc: K8s} | undefined => {
     if (services.has(beName)) return services.get(beName)
     const be = backends.get(beName)
@@ -246,6 +248,18 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       return undefined
     }
     const obj = `${be.kind} ${beName}`
+    // A backend with access rules: routes to it would be served open, so none is migrated (said where it is used).
+    const denies = be.kind === 'backend' ? be.lines.filter(isAccessRule) : []
+    if (denies.length > 0) {
+      L.lost(line, where.get(line)!, `backend ${beName} holds access rules vipctl cannot apply there: routes to it are not migrated (served without the rules they would be open)`)
+      if (!blockedBackends.has(beName)) {
+        blockedBackends.add(beName)
+        for (const l of denies) L.lost(l.line, obj, `${l.words.slice(0, 2).join(' ')}: an access rule in a backend; no route to ${beName} is migrated`)
+        L.lost(be.line, obj, 'not migrated: it holds access rules')
+        for (const l of be.lines) if (!denies.includes(l)) L.lost(l.line, obj, `in ${obj}, which is not migrated (access rules)`)
+      }
+      return undefined
+    }
     L.exact(be.line, '', hdr(be))
     const members: Array<{ip: string; port: number; ready: boolean; weight?: number; maxconn?: number; line: number}> = []
     const ann: Record<string, string> = {}
@@ -369,7 +383,9 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       } else if (kw === 'http-check' && a[0] === 'send') {
         const ui = a.indexOf('uri')
         if (ui >= 0 && a[ui + 1]) check.path = a[ui + 1]
-        for (let i = a.indexOf('hdr'); i >= 0; i = a.indexOf('hdr', i + 1)) if (a[i + 1] && a[i + 2] !== undefined) check.headers.push(`${a[i + 1]}: ${a[i + 2]}`)
+        // Shown as the ledger shows them: a credential's value is "***" (the user has it in the original).
+        const sh = l.shown.slice(1)
+        for (let i = a.indexOf('hdr'); i >= 0; i = a.indexOf('hdr', i + 1)) if (a[i + 1] && a[i + 2] !== undefined) check.headers.push(`${sh[i + 1]}: ${sh[i + 2]}`)
         check.line ??= l.line
         L.exact(l.line)
       } else if (kw === 'http-check' && a[0] === 'expect' && a[1] === 'status' && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(a[2] ?? '')) {
@@ -504,7 +520,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const headers = {request: [] as string[], response: [] as string[], lines: [] as number[]}
     let clientTimeout = D.timeouts.get('client')
     // Access rules (deny, auth, tarpit, reject): vipctl cannot apply them, and without them the routes would be open.
-    const accessLines = fe.lines.filter((l) => (l.words[0] === 'http-request' && ['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(l.words[1] ?? '')) || (l.words[0] === 'tcp-request' && l.words.includes('reject')))
+    const accessLines = fe.lines.filter(isAccessRule)
     // Source-address rules vipctl applies itself (vipctl.io/allow-source-ranges, deny-source-ranges): the rest block.
     const ranges = sourceRanges(fe, accessLines)
     const access = ranges ? [] : accessLines
@@ -582,6 +598,10 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         // Forwarding headers are vipctl's own on every listener, set from the connection: the rule is what vipctl does,
         // or a value vipctl does not send (never written as a route rule, which would hold on both listeners).
         const fwd = kw === 'http-request' && name !== undefined && /^(x-forwarded-(for|proto|host|port)|x-real-ip|forwarded)$/i.test(name)
+        if (shape && op !== 'del-header' && SENSITIVE_HEADER.test(name!)) {
+          L.manual(l.line, obj, `${kw} ${op} ${name}: a credential, not written into an annotation (everyone who may read the Ingress could read it): set it where the application or a Secret keeps it`)
+          continue
+        }
         if (shape && fwd) {
           const n = name!.toLowerCase()
           const tls = fe.lines.some((x) => x.words[0] === 'bind' && (x.words.includes('crt') || x.words.includes('crt-list')))
@@ -625,6 +645,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (clientTimeout && clientTimeout.ms !== VIPCTL_DEFAULTS.client) {
       const d = duration(clientTimeout.ms)
       if (d) listenerAnn['vipctl.io/timeout-client'] = d
+    }
+    if (mode === 'tcp' && ranges) {
+      // A LoadBalancer Service with source ranges is not served by vipctl yet (VIP2024): not migrated rather than opened.
+      L.lost(fe.line, obj, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')
+      for (const l of fe.lines) L.lost(l.line, obj, `in ${obj}, which is not migrated (source restrictions on a TCP listener)`)
+      continue
     }
     if (mode === 'tcp') {
       const s = dflt ? serviceFor(dflt, fe.line) : undefined
@@ -706,6 +732,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     }
     if (https) {
       annotations['vipctl.io/ssl-redirect'] = redirect ? 'true' : 'false'
+      if (!http && !side) {
+        // Nothing of this frontend listened in plain HTTP; vipctl also serves an Ingress with TLS on its HTTP port.
+        annotations['vipctl.io/ssl-redirect'] = 'true'
+        const plainHere = sections.filter((x) => x !== fe && (x.kind === 'frontend' || x.kind === 'listen') && bindsOf(x).some((b) => !b.tls && b.m && b.m[1]!.replace(/[[\]]/g, '') === https.ip)).map((x) => `${x.kind} ${x.name}`)
+        L.approximate(https.line, obj, `no plain-HTTP listener in this ${fe.kind} -> vipctl also listens on HTTP (port 80) for an Ingress with TLS: its TLS hosts are redirected to HTTPS (vipctl.io/ssl-redirect "true")${rules.has('') || d ? ', rules without a host and the default backend are served in plain HTTP there' : ''}${plainHere.length ? `; ${plainHere.join(', ')} also serves plain HTTP on ${https.ip}: where their rules meet, the older object's win` : ''}`, [0, 1])
+      }
       // Every certificate: one TLS Secret each, with the hosts it covers (SNI); hosts no certificate covers are said.
       const tls: Array<{hosts?: string[]; secretName: string}> = []
       const covered = new Set<string>()
@@ -761,12 +793,14 @@ function sectionHeader(s: CfgSection): string {
  * and the values of headers that carry credentials, become "***". Never the words migrate reads.
  */
 export function redactCfg(words: string[]): string[] {
-  const out = [...words]
+  const out = words.map(redactText)
+  if (/^(setenv|presetenv|resetenv)$/.test(words[0] ?? '') && words[2] !== undefined) for (let i = 2; i < words.length; i++) out[i] = '***'
   for (let i = 0; i < words.length - 1; i++) {
     const w = words[i]!.toLowerCase()
     if (w === 'password' || w === 'insecure-password') out[i + 1] = '***'
     if (w === 'auth' && words[i - 1]?.toLowerCase() === 'stats') out[i + 1] = words[i + 1]!.replace(/:.*$/, ':***')
-    if (/^(set|add)-header$/.test(w) && /authorization|cookie|token|secret|api-?key/i.test(words[i + 1] ?? '') && words[i + 2] !== undefined) out[i + 2] = '***'
+    // A header with a credential: every word after its name (set-header, add-header, replace-header, http-check ... hdr).
+    if (/^(set|add|replace|early-hint)-header$|^hdr$/.test(w) && SENSITIVE_HEADER.test(words[i + 1] ?? '')) for (let j = i + 2; j < words.length && !['if', 'unless', 'hdr', 'body', 'ver', 'uri', 'meth'].includes(words[j]!); j++) out[j] = '***'
   }
   return out
 }
@@ -823,4 +857,17 @@ function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny
     out.lines.push({line: l.line, ...(approximate ? {approximate} : {})}, ...aclLines.filter((x) => !out.lines.some((y) => y.line === x)).map((line) => ({line})))
   }
   return out
+}
+
+/**
+ * A rule that restricts who may reach what is behind it: `http-request deny|auth|tarpit|reject|silent-drop`, an
+ * `http-request return` of 401, 403 or 429, `tcp-request ... reject`, the old `block`.
+ */
+function isAccessRule(l: CfgLine): boolean {
+  const [kw, a, ...rest] = l.words
+  if (kw === 'block') return true
+  if (kw === 'tcp-request' || kw === 'tcp-response') return l.words.includes('reject')
+  if (kw !== 'http-request' && kw !== 'http-response') return false
+  if (['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(a ?? '')) return true
+  return a === 'return' && ['401', '403', '429'].includes(rest[rest.indexOf('status') + 1] ?? '')
 }

@@ -24,6 +24,7 @@ import {decide, routingTable} from '../model/routing.js'
 import {canonicalHost} from '../model/grammar.js'
 import {nginxTrue} from '../model/foreign.js'
 import {ANNOTATIONS} from '../model/annotations.js'
+import {redactText} from './redact.js'
 import type {K8s} from './netscaler.js'
 import type {Account, LedgerLine} from './ledger.js'
 
@@ -511,5 +512,5 @@ function equivalence(snap: Snapshot, mains: Ingress[], canaries: Ingress[], obje
 /** An annotation value as the ledger shows it: snippets (which may hold credentials) by size only, URLs without user:password. */
 function shownValue(key: string, value: string): string {
   if (/snippet$/.test(key)) return `(${value.split('\n').length} lines, not shown)`
-  return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@')
+  return redactText(value)
 }

@@ -5,6 +5,7 @@
  * carry over is reported where it is.
  */
 import {DataError} from '../errors.js'
+import {SENSITIVE_HEADER, redactText} from './redact.js'
 
 export interface NsCommand {
   line: number
@@ -98,7 +99,7 @@ export function parseNsConf(text: string, file = 'ns.conf'): NsCommand[] {
         } else (opts[o] = ''), (at.opts[o] = [head + i])
       } else args.push(a), at.args.push(head + i)
     }
-    out.push({line: start, verb, entity, args, opts, text: trimmed, tokens: redactNs(w, at), at})
+    out.push({line: start, verb, entity, args, opts, text: trimmed, tokens: redactNs(w, at, entity), at})
   }
   return out
 }
@@ -110,8 +111,13 @@ const SECRET_OPTION = /^-(password|passcrypt|passwd|passphrase|secret|sharedsecr
  * The words as they may be shown: the value of a secret option, and every argument after the name of a command
  * marked -encrypted (`add system user NAME HASH -encrypted`), become "***". Never the words migrate reads.
  */
-export function redactNs(words: string[], at: {head: number; args: number[]; opts: Record<string, number[]>}): string[] {
-  const out = [...words]
+export function redactNs(words: string[], at: {head: number; args: number[]; opts: Record<string, number[]>}, entity = ''): string[] {
+  const out = words.map(redactText)
+  const arg = (i: number) => at.args[i]
+  // A user's password (`add system user NAME PASSWORD`), an SNMP community, a header inserted with a credential.
+  if (entity === 'system user' && arg(1) !== undefined) out[arg(1)!] = '***'
+  if (entity === 'snmp' && /^community$/i.test(words[arg(0) ?? -1] ?? '') && arg(1) !== undefined) out[arg(1)!] = '***'
+  if (entity === 'rewrite action' && /^insert_http_header$/i.test(words[arg(1) ?? -1] ?? '') && SENSITIVE_HEADER.test(words[arg(2) ?? -1] ?? '') && arg(3) !== undefined) out[arg(3)!] = '***'
   for (const [, idx] of Object.entries(at.opts)) if (idx.length === 2 && SECRET_OPTION.test(words[idx[0]!]!)) out[idx[1]!] = '***'
   for (let i = 0; i < words.length - 1; i++) if (SECRET_OPTION.test(words[i]!) && !/^-[A-Za-z]/.test(words[i + 1]!)) out[i + 1] = '***'
   if (words.some((x) => x.toLowerCase() === '-encrypted')) for (const i of at.args.slice(1)) out[i] = '***'
