@@ -199,7 +199,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
   const taken = new Set<string>()
   const objects: K8s[] = []
   const secrets: K8s[] = []
-  const services = new Map<string, {name: string; port: number; svc: K8s}>()
+  const services = new Map<string, {name: string; port: number; svc: K8s; serverMs?: number; tunnel?: boolean}>()
   const backends = new Map(sections.filter((s) => s.kind === 'backend' || s.kind === 'listen').map((s) => [s.name, s]))
   const where = new Map<number, string>()
   for (const s of sections) for (const l of [{line: s.line}, ...s.lines]) where.set(l.line, s.kind === 'other' ? s.words.join(' ') || 'haproxy.cfg' : `${s.kind}${s.name ? ` ${s.name}` : ''}`)
@@ -240,7 +240,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
   }
 
   const blockedBackends = new Set<string>()
-  const serviceFor = (beName: string, line: number): {name: string; port: number; svc: K8s} | undefined => {
+  const serviceFor = (beName: string, line: number): {name: string; port: number; svc: K8s; serverMs?: number; tunnel?: boolean} | undefined => {
     if (services.has(beName)) return services.get(beName)
     const be = backends.get(beName)
     if (!be) {
@@ -436,6 +436,10 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       if (d) ann[key] = d
       else L.approximate(t.line, obj, `timeout ${k} ${t.ms} ms is outside 1ms-24h: vipctl's default ${VIPCTL_DEFAULTS[k]} ms applies`)
     }
+    // Without "timeout tunnel", an idle tunnel (TCP mode, WebSocket) was closed by the client or server timeout,
+    // whichever came first; vipctl's own tunnel timeout (1 h) would replace both: the same idle time is kept.
+    const idle = timeouts.has('tunnel') ? undefined : Math.min(D.timeouts.get('client')?.ms ?? Infinity, timeouts.get('server')?.ms ?? Infinity)
+    if (idle !== undefined && Number.isFinite(idle) && idle !== VIPCTL_DEFAULTS.tunnel && duration(idle)) ann['vipctl.io/timeout-tunnel'] = duration(idle)!
     if (retries && retries.count > 0) {
       ann['vipctl.io/retries'] = String(retries.count)
       if (retryOn) ann['vipctl.io/retry-on'] = retryOn.join(',')
@@ -476,7 +480,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       if (members.length === 0) L.manual(be.line, obj, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
       for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }
-    const out = {name, port, svc}
+    const out = {name, port, svc, serverMs: timeouts.get('server')?.ms, tunnel: timeouts.has('tunnel')}
     services.set(beName, out)
     return out
   }
@@ -664,6 +668,13 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       spec.loadBalancerClass = 'vipctl.io/lb'
       ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = binds[0]!.port
       Object.assign(s.svc.metadata.annotations!, listenerAnn, vip ? {'vipctl.io/vip': vip} : {})
+      // The connection's idle time, as HAProxy had it: the tunnel timeout, else the first of client and server.
+      if (!s.tunnel) {
+        const idle = Math.min(clientTimeout?.ms ?? Infinity, s.serverMs ?? Infinity)
+        const ann = s.svc.metadata.annotations!
+        if (Number.isFinite(idle) && idle !== VIPCTL_DEFAULTS.tunnel && duration(idle)) ann['vipctl.io/timeout-tunnel'] = duration(idle)!
+        else if (idle === VIPCTL_DEFAULTS.tunnel) delete ann['vipctl.io/timeout-tunnel']
+      }
       if (binds[0]!.crts.length)
         L.approximate(binds[0]!.line, obj, `TLS terminated by HAProxy on a TCP listener -> passed through as TCP by vipctl (a LoadBalancer Service): the members must speak TLS themselves (certificates ${binds[0]!.crts.join(', ')} are not used), or serve them through an HTTP Ingress with spec.tls`)
       for (const b of binds.slice(1)) L.lost(b.line, obj, 'only the first bind of a TCP frontend is carried over (one LoadBalancer port)')

@@ -260,3 +260,13 @@ describe('migrate haproxy: a configuration in the shape public ones have', () =>
     assert.equal(www.metadata.annotations!['vipctl.io/member-weights'], '10.30.0.12=50')
   })
 })
+
+describe('migrate haproxy: idle timeouts of tunnels', () => {
+  it('without "timeout tunnel", a TCP connection was closed after the first of client and server idle timeouts: that idle time is kept (vipctl\'s 1 h tunnel timeout would replace it)', () => {
+    const cfg = 'frontend db\n    mode tcp\n    bind 192.0.2.42:5432\n    timeout client 2h\n    default_backend pg\nbackend pg\n    mode tcp\n    timeout server 3h\n    server p1 10.0.0.1:5432\nfrontend web\n    bind 192.0.2.43:80\n    default_backend app\nbackend app\n    timeout tunnel 10m\n    server a1 10.0.0.2:80\n'
+    const r = migrateHaproxy(parseHaproxyCfg(cfg, 'idle.cfg'), {selectors: new Map(), file: 'idle.cfg'})
+    const svc = (n: string) => r.objects.find((o) => o.kind === 'Service' && o.metadata.name === n)!.metadata.annotations!
+    assert.equal(svc('pg')['vipctl.io/timeout-tunnel'], '2h')
+    assert.equal(svc('app')['vipctl.io/timeout-tunnel'], '10m')
+  })
+})
