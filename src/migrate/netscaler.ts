@@ -143,9 +143,13 @@ export function parseRule(rule: string): RuleMatch | {unsupported: string} {
   let path: {path: string; pathType: 'Exact' | 'Prefix'} | undefined
   let approximate: string | undefined
   const dq = (s: string) => s.replace(/\\(.)/g, '$1')
+  const notes: string[] = []
   for (const raw of splitTop(unparen(rule), '&&')) {
     const term = unparen(raw)
     if (term === 'true') continue
+    // Kubernetes paths are case-sensitive and never include the query string: say where the rule differs.
+    if (/^HTTP\.REQ\.URL(\.PATH)?\.SET_TEXT_MODE\(IGNORECASE\)/i.test(term)) notes.push('the path was matched case-insensitively; a Kubernetes path matches case-sensitively')
+    if (/^HTTP\.REQ\.URL(\.SET_TEXT_MODE\(IGNORECASE\))?\.EQ\(/i.test(term)) notes.push('URL.EQ compared the query string too (a request with a query did not match); the Exact path matches whatever the query')
     let m: RegExpExecArray | null
     if ((m = new RegExp(`^${HOST}\\.EQ\\(${STR}\\)$`, 'i').exec(term))) host = dq(m[1]!).toLowerCase()
     else if ((m = new RegExp(`^${HOST}\\.AFTER_STR\\("\\."\\)\\.EQ\\(${STR}\\)$`, 'i').exec(term))) host = `*.${dq(m[1]!).toLowerCase()}`
@@ -176,6 +180,7 @@ export function parseRule(rule: string): RuleMatch | {unsupported: string} {
   const h = host === '' ? '' : ruleHost(host)
   if (h === undefined) return {unsupported: `host ${JSON.stringify(host)} is not a host name an Ingress rule can have`}
   if (path && !rulePath(path.path)) return {unsupported: `path ${JSON.stringify(path.path)} is not one vipctl routes (a path of A-Za-z0-9._~-/ without "." or ".." segments)`}
+  if (notes.length) approximate = [approximate, ...notes].filter(Boolean).join('; ')
   return {host: h, path: path?.path ?? '/', pathType: path?.pathType ?? 'Prefix', ...(approximate ? {approximate} : {})}
 }
 
@@ -633,6 +638,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const reportedCk = new Set<string>()
   const certPem = new Map<string, string>()
   const redirectIps = new Set<string>()
+  /** HTTP cs vservers whose responder redirects every request to HTTPS: their content switching never runs. */
+  const redirectsAll = new Set<string>()
   for (const b of respBindings) {
     const p = respPolicies.get(b.policy)
     const a = p ? respActions.get(p.action) : undefined
@@ -641,6 +648,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     if (p && a && a.type === 'redirect' && /^"https:\/\/"\s*\+\s*HTTP\.REQ\.HOSTNAME(\.SERVER)?(\.HTTP_URL_SAFE)?(\s*\+\s*"[^"]*")?\s*\+\s*HTTP\.REQ\.URL(\.PATH_AND_QUERY)?(\.HTTP_URL_SAFE)?$/i.test(a.target.replace(/\\"/g, '"').trim()) && csv) {
       redirectIps.add(csv.ip)
       carried.add(b.line).add(p.line).add(a.line)
+      // Responders run before content switching: an unconditional redirect answers every request of the vserver.
+      if (/^(true|HTTP\.REQ\.IS_VALID)$/i.test(p.rule.trim())) redirectsAll.add(csv.name)
+      else say('VIP5002', p.line, `responder policy ${b.policy}`, `redirects to HTTPS only the requests that match ${JSON.stringify(p.rule.slice(0, 80))} -> vipctl.io/ssl-redirect redirects every request for the Ingress's TLS hosts`)
       // A redirect action answers 302 unless -responseStatusCode says otherwise; vipctl.io/ssl-redirect answers 308.
       const code = a.opts.responsestatuscode ?? '302'
       if (code !== '308') say('VIP5002', a.line, `responder action ${p.action}`, `redirect to HTTPS with status ${code} -> 308 (vipctl.io/ssl-redirect keeps the method)`)
@@ -691,7 +701,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       carried.add(v.line)
       continue
     }
-    if (v.type === 'HTTP' && v.policies.length === 0 && !v.defaultLbv && redirectIps.has(v.ip)) {
+    if (v.type === 'HTTP' && redirectsAll.has(v.name) && (v.policies.length > 0 || v.defaultLbv)) {
+      // Every request was redirected before content switching: its policies and default never answered one.
+      for (const p of v.policies) say('VIP5001', p.line, `cs vserver ${v.name}`, `never reached on NetScaler (every request is redirected to HTTPS first): not carried over; the HTTPS Ingress answers these requests`)
+      if (v.defaultLbv) say('VIP5001', v.defaultLbv.line, `cs vserver ${v.name}`, 'never reached on NetScaler (every request is redirected to HTTPS first): not carried over')
+    }
+    if (v.type === 'HTTP' && ((v.policies.length === 0 && !v.defaultLbv) || redirectsAll.has(v.name)) && redirectIps.has(v.ip)) {
       carried.add(v.line)
       if (Object.keys(clientTimeout(v, `cs vserver ${v.name}`)).length)
         say('VIP5002', v.line, `cs vserver ${v.name}`, `-cltTimeout ${v.opts.clttimeout} of the listener that only redirects -> the client timeout of the HTTPS Ingress's class (one per Ingress)`, optTokens(input.find((x) => x.line === v.line)!, 'clttimeout'))

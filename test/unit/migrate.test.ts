@@ -216,3 +216,19 @@ describe('migrate netscaler: access rules by the client address', () => {
     assert.match(text, /^9 VIP5001 source restrictions on a TCP listener/m)
   })
 })
+
+describe('migrate netscaler: what responders and rule forms really did', () => {
+  const run = (conf: string) => migrateNetscaler(parseNsConf(conf, 'edge.conf'), {selectors: new Map(), file: 'edge.conf'})
+  it('an HTTP vserver whose responder redirects every request: its content switching never ran, so only the redirect carries over; a conditional redirect is said', () => {
+    const r = run('add serviceGroup sg HTTP\nbind serviceGroup sg 10.1.1.1 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\nadd cs vserver www HTTP 192.0.2.5 80\nadd cs vserver www-ssl SSL 192.0.2.5 443\nadd cs action act -targetLBVserver lb\nadd cs policy pol -rule "HTTP.REQ.URL.PATH.SET_TEXT_MODE(IGNORECASE).EQ(\\"/old\\")" -action act\nadd cs policy pol2 -rule "HTTP.REQ.URL.EQ(\\"/exact\\")" -action act\nbind cs vserver www -policyName pol -priority 10\nbind cs vserver www-ssl -policyName pol -priority 10\nbind cs vserver www-ssl -policyName pol2 -priority 20\nadd responder action to-https redirect "\\"https://\\" + HTTP.REQ.HOSTNAME + HTTP.REQ.URL.PATH_AND_QUERY" -responseStatusCode 308\nadd responder policy all HTTP.REQ.IS_VALID to-https\nbind cs vserver www -policyName all -priority 1 -type REQUEST\n')
+    const ings = r.objects.filter((o) => o.kind === 'Ingress')
+    assert.deepEqual(ings.map((o) => o.metadata.name), ['www-ssl'])
+    assert.equal(ings[0]!.metadata.annotations!['vipctl.io/ssl-redirect'], 'true')
+    const at = (n: number) => r.report.filter((d) => (d.origin as {line: number}).line === n).map((d) => `${d.code} ${d.message}`)
+    assert.match(at(10).join('\n'), /VIP5001 never reached on NetScaler \(every request is redirected to HTTPS first\)/)
+    assert.match(at(8).join('\n'), /VIP5002 the path was matched case-insensitively/)
+    assert.match(at(9).join('\n'), /VIP5002 URL\.EQ compared the query string too/)
+    const cond = run('add serviceGroup sg HTTP\nbind serviceGroup sg 10.1.1.1 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\nadd cs vserver www HTTP 192.0.2.5 80\nadd cs vserver www-ssl SSL 192.0.2.5 443\nbind cs vserver www-ssl -lbvserver lb\nadd responder action to-https redirect "\\"https://\\" + HTTP.REQ.HOSTNAME + HTTP.REQ.URL.PATH_AND_QUERY" -responseStatusCode 308\nadd responder policy some "HTTP.REQ.HOSTNAME.EQ(\\"a.test\\")" to-https\nbind cs vserver www -policyName some -priority 1 -type REQUEST\n')
+    assert.ok(cond.report.some((d) => d.code === 'VIP5002' && /redirects to HTTPS only the requests that match/.test(d.message)))
+  })
+})
