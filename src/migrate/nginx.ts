@@ -119,7 +119,8 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       const approx = (why: string) => (say('VIP5002', key, field, `${k}: ${why}`), account(key, k, v, 'approximate', why))
       const exact = (as: string) => account(key, k, v, 'exact', as)
       const manual = (why: string) => (say('VIP5003', key, field, `${k}: ${why}`), account(key, k, v, 'manual', why))
-      if (RANGES[name]) {
+      if (RANGES[name] && v.trim() === '') exact('no effect (an empty list restricts nothing in ingress-nginx)')
+      else if (RANGES[name]) {
         const a = ANNOTATIONS[RANGES[name]]
         const ranges = a.parse(v)
         if (ranges === undefined) {
@@ -284,6 +285,11 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
         }),
       },
     }))
+    const restricted = out['vipctl.io/allow-source-ranges'] !== undefined || out['vipctl.io/deny-source-ranges'] !== undefined
+    if (restricted && ing.spec.defaultBackend) {
+      if (!rules.some((r) => !r.host && r.http.paths.some((p) => p.path === '/'))) rules.push({http: {paths: [{path: '/', pathType: 'Prefix', backend: ing.spec.defaultBackend}]}} as (typeof rules)[number])
+      say('VIP5002', key, 'spec.defaultBackend', 'with source ranges the default backend becomes a rule for / without a host (a default backend answers every request no rule matches on the VIP, and cannot be restricted)')
+    }
     if (rewriteHost) out['vipctl.io/rewrite'] = [`host=${rewriteHost}`, ...(out['vipctl.io/rewrite'] ? [out['vipctl.io/rewrite']] : [])].join(' ')
     if (request.length) out['vipctl.io/request-headers'] = request.join('\n')
     if (response.length) {
@@ -302,7 +308,8 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
       },
       spec: {
         ingressClassName: 'vipctl',
-        ...(ing.spec.defaultBackend ? {defaultBackend: ing.spec.defaultBackend} : {}),
+        // With source ranges the default backend is a rule for / (a default backend answers for the whole VIP).
+        ...(ing.spec.defaultBackend && !restricted ? {defaultBackend: ing.spec.defaultBackend} : {}),
         ...(ing.spec.tls ? {tls: ing.spec.tls} : {}),
         rules,
       },
@@ -367,17 +374,38 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
     // The main Ingress: same namespace, one of the canary's hosts (ingress-nginx pairs them by host and path).
     const main = mains.find((m) => (m.metadata.namespace ?? 'default') === ns && (m.spec.rules ?? []).some((r) => hosts.has(canonicalHost(r.host ?? ''))))
     const out = main ? emitted.get(objectKey(main)) : undefined
-    const mainSvc = main ? (main.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name)).find(Boolean) : undefined
+    // ingress-nginx merges a canary into the main Ingress's location of the same host and path: that location's Service.
+    const cpath = canaryLocation(c)
+    const mainSvc = main && cpath ? (main.spec.rules ?? []).filter((r) => canonicalHost(r.host ?? '') === cpath.host).flatMap((r) => r.http?.paths ?? []).find((p) => (p.path ?? '/') === cpath.path)?.backend.service?.name : undefined
     if (!out || !canarySvc || !mainSvc || !(weight >= 0 && weight <= total && total > 0 && total <= 1000)) {
       say('VIP5001', key, 'metadata.annotations[nginx.ingress.kubernetes.io/canary]', `no main Ingress of class nginx in namespace ${ns} for its hosts (or no weight/backend): the canary is not migrated`)
       entry(`${key} Ingress`, 'lost', ['canary without a main Ingress'])
       continue
     }
-    out.metadata.annotations!['vipctl.io/traffic-split'] = `${mainSvc}=${total - weight},${canarySvc}=${weight}`
-    entry(`${key} Ingress (canary)`, 'exact', [`vipctl.io/traffic-split on ${objectKey(main!)}: ${mainSvc}=${total - weight},${canarySvc}=${weight}`])
-    say('VIP5002', key, 'metadata.annotations[nginx.ingress.kubernetes.io/canary-weight]', `-> vipctl.io/traffic-split "${mainSvc}=${total - weight},${canarySvc}=${weight}" on ${objectKey(main!)}: split on every path of the main Ingress that routes to ${mainSvc} (nginx split the canary's hosts and paths)`)
+    const split = `${mainSvc}=${total - weight},${canarySvc}=${weight}`
+    let splitName = ''
+    // vipctl.io/traffic-split splits every path of its Ingress that routes to the Service: when the main Ingress has
+    // other paths to it, the canary's location moves to an Ingress of its own (same settings), so only it is split.
+    const spec = out.spec as {rules?: Array<{host?: string; http: {paths: Array<{path?: string}>}}>}
+    const others = (spec.rules ?? []).flatMap((r) => r.http.paths.filter((p) => !(canonicalHost(r.host ?? '') === cpath!.host && (p.path ?? '/') === cpath!.path) && (p as {backend?: {service?: {name?: string}}}).backend?.service?.name === mainSvc))
+    if (others.length === 0) out.metadata.annotations!['vipctl.io/traffic-split'] = split
+    else {
+      const rules = (spec.rules ?? []).map((r) => ({...r, http: {paths: r.http.paths.filter((p) => !(canonicalHost(r.host ?? '') === cpath!.host && (p.path ?? '/') === cpath!.path))}})).filter((r) => r.http.paths.length > 0)
+      const moved = (spec.rules ?? []).filter((r) => canonicalHost(r.host ?? '') === cpath!.host).map((r) => ({...r, http: {paths: r.http.paths.filter((p) => (p.path ?? '/') === cpath!.path)}})).filter((r) => r.http.paths.length > 0)
+      spec.rules = rules
+      const taken = new Set([...ours, ...objects].filter((o) => o.kind === 'Ingress' && (o.metadata.namespace ?? 'default') === ns).map((o) => o.metadata.name))
+      let name = `${out.metadata.name.slice(0, 57)}-split`
+      for (let i = 2; taken.has(name); i++) name = `${out.metadata.name.slice(0, 54)}-split-${i}`
+      splitName = name
+      objects.push({...out, metadata: {...out.metadata, name, annotations: {...out.metadata.annotations, 'vipctl.io/traffic-split': split}}, spec: {...(out.spec as object), rules: moved}})
+    }
+    entry(`${key} Ingress (canary)`, 'exact', [`vipctl.io/traffic-split ${split} on ${cpath!.host}${cpath!.path} of ${objectKey(main!)}`])
+    say('VIP5002', key, 'metadata.annotations[nginx.ingress.kubernetes.io/canary-weight]', `-> vipctl.io/traffic-split "${split}" on ${cpath!.host || '(any host)'}${cpath!.path}${others.length ? ` (moved to Ingress ${ns}/${splitName}, so the main Ingress's other paths to ${mainSvc} are not split)` : ''}: requests are split by weight only (nginx's canary by header or cookie is not carried)`)
   }
 
+  // ingress-nginx's Ingresses name no VIP: vipctl needs one (an annotation, or --vip / --vip-pool when it serves them).
+  if (objects.some((o) => o.kind === 'Ingress' && !o.metadata.annotations?.['vipctl.io/vip']))
+    say('VIP5003', 'routing', undefined, 'the migrated Ingresses name no VIP: give each one vipctl.io/vip, or run vipctl with --vip ADDRESS or --vip-pool CIDR (until then vipctl check reports VIP2005 on them)')
   for (const [svc, keys] of serviceNotes)
     for (const [k, v] of keys) report.push({severity: severityOf('VIP5003'), code: 'VIP5003', object: `Service/${svc}`, field: `metadata.annotations[${k}]`, message: `run: kubectl annotate service -n ${svc.split('/')[0]} ${svc.split('/')[1]} ${k}=${v.value} (from ${v.from})`})
 
@@ -401,12 +429,18 @@ function nginxRoute(ings: Ingress[], canaries: Ingress[], host: string, path: st
   if (redirect) return `redirect ${redirect}`
   if (a[`${NGINX_PREFIX}app-root`] && path === '/') return 'redirect 302'
   const ns = to.ing.metadata.namespace ?? 'default'
-  const canary = canaries.find((c) => (c.metadata.namespace ?? 'default') === ns && Number(c.metadata.annotations?.[`${NGINX_PREFIX}canary-weight`] ?? 0) > 0 && (c.spec.rules ?? []).some((r) => canonicalHost(r.host ?? '') === host))
+  const canary = canaries.find((c) => (c.metadata.namespace ?? 'default') === ns && Number(c.metadata.annotations?.[`${NGINX_PREFIX}canary-weight`] ?? 0) > 0 && canaryLocation(c)?.host === host && canaryLocation(c)?.path === to.path)
   const cs = canary ? (canary.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name)).find(Boolean) : undefined
   return cs ? `split ${to.result}+${ns}/${cs}` : to.result
 }
 
-function nginxLocation(ings: Ingress[], host: string, path: string): {result: string; ing?: Ingress} {
+/** The host and path of a canary's first location (the one ingress-nginx merges into the main Ingress's). */
+function canaryLocation(c: Ingress): {host: string; path: string} | undefined {
+  const r = (c.spec.rules ?? []).find((x) => (x.http?.paths ?? []).length > 0)
+  return r ? {host: canonicalHost(r.host ?? ''), path: r.http!.paths![0]!.path ?? '/'} : undefined
+}
+
+function nginxLocation(ings: Ingress[], host: string, path: string): {result: string; ing?: Ingress; path?: string} {
   const forHost = ings.filter((i) => (i.spec.rules ?? []).some((r) => canonicalHost(r.host ?? '') === host))
   const candidates = forHost.length > 0 ? forHost : ings.filter((i) => (i.spec.rules ?? []).some((r) => !r.host))
   const hostOf = (r: {host?: string}) => canonicalHost(r.host ?? '')
@@ -430,17 +464,17 @@ function nginxLocation(ings: Ingress[], host: string, path: string): {result: st
       } catch {
         continue
       }
-      if (re.test(path)) return {result: l.to, ing: l.ing}
+      if (re.test(path)) return {result: l.to, ing: l.ing, path: l.path}
     }
     return {result: '404'}
   }
   const exact = locs.find((l) => l.type === 'Exact' && l.path === path)
-  if (exact) return {result: exact.to, ing: exact.ing}
+  if (exact) return {result: exact.to, ing: exact.ing, path: exact.path}
   const prefix = locs
     .filter((l) => l.type !== 'Exact')
     .filter((l) => (l.type === 'Prefix' ? l.path === '/' || path === l.path.replace(/\/+$/, '') || path.startsWith(`${l.path.replace(/\/+$/, '')}/`) : path.startsWith(l.path)))
     .sort((a, b) => b.path.length - a.path.length)[0]
-  return prefix ? {result: prefix.to, ing: prefix.ing} : {result: '404'}
+  return prefix ? {result: prefix.to, ing: prefix.ing, path: prefix.path} : {result: '404'}
 }
 
 /** A path a regular-expression path matches (first alternative, one of each class, "x" for any): a request to probe. */

@@ -9,6 +9,7 @@ import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
 import {compile} from '../../src/model/compile.js'
 import {migrateNginx, sampleOf} from '../../src/migrate/nginx.js'
+import {snapshotOf} from '../helpers/manifests.js'
 
 const FIXTURE = 'test/fixtures/migrate/nginx'
 const run = async () => migrateNginx(await loadOffline({filenames: [FIXTURE], strict: false}, {readStdin: async () => ''}))
@@ -27,7 +28,12 @@ describe('migrate ingress-nginx', () => {
     const web = ing('web').metadata.annotations!
     assert.equal(web['vipctl.io/ssl-redirect'], 'true')
     assert.equal(web['vipctl.io/timeout-request'], '120s')
-    assert.equal(web['vipctl.io/traffic-split'], 'web=80,web-canary=20')
+    // The canary's location (shop.example.com/) is split; the main Ingress's other path to web (/static) is not.
+    assert.equal(web['vipctl.io/traffic-split'], undefined)
+    const split = ing('web-split')
+    assert.equal(split.metadata.annotations!['vipctl.io/traffic-split'], 'web=80,web-canary=20')
+    assert.deepEqual((split.spec as {rules: Array<{http: {paths: Array<{path: string}>}}>}).rules.flatMap((r) => r.http.paths.map((p) => p.path)), ['/'])
+    assert.equal(split.metadata.annotations!['vipctl.io/timeout-request'], '120s')
     assert.match(web['vipctl.io/response-headers']!, /^set Access-Control-Allow-Origin: https:\/\/shop\.example\.com$/m)
     assert.equal(ing('web-app-root').metadata.annotations!['vipctl.io/redirect'], 'path=/store code=302')
     assert.equal(ing('moved').metadata.annotations!['vipctl.io/redirect'], 'scheme=https host=new.example.com path=/welcome code=301')
@@ -51,7 +57,8 @@ describe('migrate ingress-nginx', () => {
   it('equivalence: requests that would go elsewhere are reported (case-insensitive regex, a regex path not carried over); the rest agree', async () => {
     const r = await run()
     const diff = r.differences.map((d) => `${d.host}${d.path} ${d.nginx} -> ${d.vipctl}`).sort()
-    assert.deepEqual(diff, ['api.example.com/V1 shop/api -> 404', 'api.example.com/v0/legacy shop/api -> 404'])
+    // ImplementationSpecific /static matched /staticx as a string prefix in nginx (said on the path too).
+    assert.deepEqual(diff, ['api.example.com/V1 shop/api -> 404', 'api.example.com/v0/legacy shop/api -> 404', 'shop.example.com/staticx shop/web -> split shop/web+shop/web-canary'])
     assert.ok(r.requests >= 15)
     assert.ok(r.report.some((d) => d.code === 'VIP5002' && d.message === 'api.example.com/v0/legacy: ingress-nginx -> shop/api, vipctl -> 404'))
     assert.equal(sampleOf('/v[0-9]+/legacy'), '/v0/legacy')
@@ -87,6 +94,12 @@ describe('migrate ingress-nginx: what ingress2gateway 1.0 translates, and more',
     const internal = ing('internal')!.metadata.annotations!
     assert.equal(internal['vipctl.io/allow-source-ranges'], '10.0.0.0/8,192.168.0.0/16')
     assert.equal(internal['vipctl.io/deny-source-ranges'], '10.66.0.0/16')
+    // With an allow-list the default backend is a rule for / (vipctl cannot restrict a default backend); an empty list restricts nothing.
+    const od = migrateNginx(snapshotOf('apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: office-default, namespace: shop, annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8}}\nspec: {ingressClassName: nginx, defaultBackend: {service: {name: web, port: {number: 80}}}}\n')).objects.find((o) => o.kind === 'Ingress')!
+    assert.equal((od.spec as {defaultBackend?: unknown}).defaultBackend, undefined)
+    assert.deepEqual((od.spec as {rules: unknown}).rules, [{http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'web', port: {number: 80}}}}]}}])
+    assert.equal(ing('open-list')!.metadata.annotations!['vipctl.io/allow-source-ranges'], undefined)
+    assert.ok(r.report.some((d) => d.code === 'VIP5003' && /name no VIP/.test(d.message)))
     // Every key of these Ingresses has an account, none "not a key vipctl reads".
     for (const l of r.ledger.filter((x) => /Ingress\/shop\/(api-tls|maintenance) /.test(x.text))) assert.ok(!l.notes.some((n) => /not a key vipctl reads/.test(n)), l.text)
   })
