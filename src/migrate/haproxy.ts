@@ -16,7 +16,7 @@ import {certCovers} from '../model/grammar.js'
 import {ANNOTATIONS} from '../model/annotations.js'
 import {endpointSlices, joinWords, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 import {Ledger, type LedgerLine} from './ledger.js'
-import {SENSITIVE_HEADER, redactText} from './redact.js'
+import {SENSITIVE_HEADER, checkConfigText, redactText} from './redact.js'
 import {memberAddress, memberWeights, ruleHost, rulePath, vipAddress} from './accept.js'
 
 export interface CfgLine {
@@ -39,6 +39,7 @@ export interface CfgSection {
 /** Splits haproxy.cfg into sections of word lists (quotes, backslash escapes, # comments). */
 export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[] {
   if (text.length > 32 * 1024 * 1024) throw new DataError(`${file}: larger than 32 MiB`)
+  checkConfigText(text, file)
   const sections: CfgSection[] = []
   let cur: CfgSection | undefined
   text.split(/\r?\n/).forEach((raw, i) => {

@@ -103,7 +103,9 @@ export class Ledger {
   }
 
   private say(code: (typeof CODE)[keyof typeof CODE], line: number, object: string, message: string): void {
-    this.report.push({severity: severityOf(code), code, object, message, origin: {source: 'file', file: this.file, doc: 0, line}})
+    // A finding quotes input: at most 500 characters of it (the ledger keeps the line).
+    const m = message.length > 500 ? `${message.slice(0, 497)}...` : message
+    this.report.push({severity: severityOf(code), code, object, message: m, origin: {source: 'file', file: this.file, doc: 0, line}})
   }
 
   /**

@@ -5,7 +5,7 @@
  * carry over is reported where it is.
  */
 import {DataError} from '../errors.js'
-import {SENSITIVE_HEADER, redactText} from './redact.js'
+import {SENSITIVE_HEADER, checkConfigText, redactText} from './redact.js'
 
 export interface NsCommand {
   line: number
@@ -64,6 +64,7 @@ export function words(text: string, line: number, file = 'ns.conf'): string[] {
 
 export function parseNsConf(text: string, file = 'ns.conf'): NsCommand[] {
   if (text.length > 32 * 1024 * 1024) throw new DataError(`${file}: larger than 32 MiB`)
+  checkConfigText(text, file)
   const out: NsCommand[] = []
   const lines = text.split(/\r?\n/)
   for (let n = 0; n < lines.length; n++) {

@@ -99,6 +99,16 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     const m = await vipctl(['migrate', 'netscaler', conf, '--cert-dir', certs, '--no-prompt'])
     assert.equal(m.code, 0, m.stderr)
     assert.match(m.stderr, /create the TLS Secret yourself/)
+    // Not text: binary data, or a line no configuration has (a finding would quote it): one line, exit 65.
+    const bin = path.join(dir, 'junk.bin')
+    writeFileSync(bin, Buffer.from([0x61, 0x64, 0x64, 0x20, 0xff, 0xfe, 0x00, 0x0a]))
+    const long = path.join(dir, 'long.cfg')
+    writeFileSync(long, `frontend f\n    acl a hdr(host) -i ${'a'.repeat(70_000)}\n`)
+    for (const [kind, file, want] of [['netscaler', bin, `${bin}:1: binary data`], ['haproxy', bin, `${bin}:1: binary data`], ['haproxy', long, `${long}:2: a line longer than 64 KiB`]] as const) {
+      const x = await vipctl(['migrate', kind, file, '--no-prompt'])
+      assert.equal(x.code, 65, x.stderr)
+      assert.ok(x.stderr.startsWith(`error: ${want}`) && x.stderr.trim().split('\n').length === 1, x.stderr)
+    }
     const n = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', 'http://127.0.0.1:1', '--nitro-user', 'x', '--nitro-password-file', '/dev/zero'])
     assert.equal(n.code, 64, n.stderr)
     assert.equal(n.stderr.trim(), 'error: --nitro-password-file /dev/zero: larger than 64 KiB')
