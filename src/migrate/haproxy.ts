@@ -341,6 +341,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           } else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (member.maxconn = Number(v)), take(true)
           else if ((x === 'inter' || x === 'fall' || x === 'rise') && v) ((check as Record<string, unknown>)[x] = v), take(true)
           else if (x === 'ssl') (tls.seen = true), take(false)
+          else if (x === 'verify' && v === 'none') approximate(i, true, `server ${a[0]}: ssl verify none -> vipctl verifies members' certificates (against vipctl.io/backend-ca or the system CAs)`), i++
           else if (x === 'verify' && v) (tls.verify = v), take(true)
           else if (x === 'ca-file' && v) (tls.ca = v), take(true)
           else if (x === 'sni' && /^str\((.+)\)$/.test(v ?? '')) (tls.sni = /^str\((.+)\)$/.exec(v!)![1]), take(true)
@@ -448,7 +449,6 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (tls.seen) {
       ann['vipctl.io/backend-protocol'] = 'https'
       if (tls.sni) ann['vipctl.io/backend-server-name'] = tls.sni
-      if (tls.verify === 'none') L.approximate(members[0]?.line ?? be.line, obj, 'ssl verify none -> vipctl verifies members\' certificates (against vipctl.io/backend-ca or the system CAs)')
       if (tls.ca) L.manual(members[0]?.line ?? be.line, obj, `ca-file ${tls.ca}: put it in a Secret's ca.crt and name it with vipctl.io/backend-ca`)
     } else if (h2c) ann['vipctl.io/backend-protocol'] = 'h2c'
     if (proxy) ann['vipctl.io/proxy-protocol'] = proxy

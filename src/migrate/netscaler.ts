@@ -243,8 +243,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   /** The input's file name as provenance (its directory is the user's business, not the objects'). */
   const src = opts.file.replace(/^.*\//, '')
 
-  const servers = new Map<string, {ip: string; line: number}>()
-  const services = new Map<string, {ip: string; port: number; type: string; line: number; serverLine?: number; monitors: Array<{name: string; line: number}>}>()
+  const servers = new Map<string, {ip: string; line: number; disabled?: boolean}>()
+  const services = new Map<string, {ip: string; port: number; type: string; line: number; serverLine?: number; disabled?: boolean; monitors: Array<{name: string; line: number}>}>()
   const groups = new Map<string, Group>()
   const monitors = new Map<string, NsCommand>()
   const lbvs = new Map<string, Lbv>()
@@ -279,13 +279,14 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     const handled = ((): boolean => {
       switch (key) {
         case 'add server':
-          if (c.args[1] && isIP(c.args[1])) return servers.set(name, {ip: c.args[1], line: c.line}), true
+          // -state DISABLED: every member on this server is out of service (a not-ready endpoint).
+          if (c.args[1] && isIP(c.args[1])) return servers.set(name, {ip: c.args[1], line: c.line, disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED'}), true
           return false
         case 'add service': {
           const ip = ipOf(c.args[1] ?? '')
           const port = Number(c.args[3])
           if (!ip || !memberAddress(ip) || !/^[0-9]{1,5}$/.test(c.args[3] ?? '') || port < 1 || port > 65535) return false
-          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), monitors: []})
+          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
           return true
         }
         case 'add servicegroup':
@@ -321,7 +322,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const weight = /^[0-9]{1,3}$/.test(c.opts.weight ?? '') && Number(c.opts.weight) >= 1 ? Number(c.opts.weight) : undefined
           if (c.opts.weight !== undefined && weight === undefined) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: -weight ${c.opts.weight} is not a weight 1-100: not carried over`, optTokens(c, 'weight'))
           // -state DISABLED: a member taken out of service: carried over as a not-ready endpoint.
-          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED', ...(weight !== undefined ? {weight} : {})})
+          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED' && !servers.get(c.args[1]!)?.disabled, ...(weight !== undefined ? {weight} : {})})
           return true
         }
         case 'bind service': {
@@ -476,7 +477,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         for (const m of g.monitors) monitorNames.push(m.name), carried.add(m.line)
       } else if (s) {
         carried.add(b.line)
-        members.push({ip: s.ip, port: s.port, line: s.line, lines: [s.line, ...(s.serverLine !== undefined ? [s.serverLine] : [])]})
+        members.push({ip: s.ip, port: s.port, line: s.line, lines: [s.line, ...(s.serverLine !== undefined ? [s.serverLine] : [])], ready: !s.disabled})
         for (const m of s.monitors) monitorNames.push(m.name), carried.add(m.line)
       } else say('VIP5001', b.line, `lb vserver ${v.name}`, `bound to ${b.name}, which is not a serviceGroup or service in this file`)
     }
@@ -551,7 +552,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       say('VIP5001', v.line, object, `-cltTimeout ${given} is not a number of seconds 1-86400: vipctl's client timeout (60 s) applies`)
       return {}
     }
-    return t !== 180 ? {'vipctl.io/timeout-client': `${t}s`} : {}
+    // 180 s is NetScaler's default and the one vipctl's own NetScaler output writes; from any other input it is a
+    // setting like another (vipctl's HAProxy listeners would otherwise close idle clients after 60 s).
+    return t !== 180 || !fwdPrefix ? {'vipctl.io/timeout-client': `${t}s`} : {}
   }
   /** Per vserver: its source ranges (responder access rules, -Listenpolicy), or why it cannot be migrated. */
   type Access = {allow?: string[]; deny: string[]; lines: number[]; blocked: string[]; approximate: Array<{line: number; message: string}>}

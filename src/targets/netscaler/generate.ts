@@ -572,7 +572,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
           lbv = name(`${base}_flb_${nsHash(key)}`)
           filterLbvs.set(key, lbv)
-          entities.push({...main, name: lbv})
+          // Its provenance names the route's own Ingress (migrate reads it back), not the pool's first one.
+          const ing = d.provenance.object.split('/')[2]
+          entities.push({...main, name: lbv, ...('comment' in main && ing ? {comment: main.comment.replace(/(^|,)ing:[^,]*/, `$1ing:${ing}`)} : {})})
           entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
           policies.forEach((x, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv!, policyname: x.name, priority: 100 + 10 * i, bindpoint: x.bindpoint}))
           if (acl !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: acl, priority: 100})
