@@ -255,6 +255,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const respActions = new Map<string, {type: string; target: string; line: number; opts: Record<string, string>}>()
   const respPolicies = new Map<string, {rule: string; action: string; line: number}>()
   const respBindings: Array<{csv: string; policy: string; line: number}> = []
+  const globalResponders: Array<{policy: string; line: number}> = []
+  const lbvResponders: Array<{lbv: string; policy: string; line: number}> = []
   const rewritePolicies = new Set<string>()
   /** Rewrite actions and policies that put the client's address in a forwarding header (vipctl always does). */
   const fwdActions = new Map<string, number>()
@@ -342,8 +344,17 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           lbvs.set(name, v)
           return true
         }
+        case 'bind responder':
+          // bind responder global POLICY PRIORITY [GOTO] -type REQ_OVERRIDE|REQ_DEFAULT
+          if (name.toLowerCase() !== 'global' || !c.args[1] || !respPolicies.has(c.args[1])) return false
+          void c.args[2], void c.args[3], void c.opts.type
+          return globalResponders.push({policy: c.args[1], line: c.line}), true
         case 'bind lb vserver': {
           const v = lbvs.get(name)
+          if (v && c.opts.policyname !== undefined && respPolicies.has(c.opts.policyname)) {
+            void c.opts.priority, void c.opts.gotopriorityexpression, void c.opts.type
+            return lbvResponders.push({lbv: name, policy: c.opts.policyname, line: c.line}), true
+          }
           if (!v || c.args.length < 2) return false
           v.bound.push({name: c.args[1]!, line: c.line})
           return true
@@ -559,16 +570,44 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   /** Per vserver: its source ranges (responder access rules, -Listenpolicy), or why it cannot be migrated. */
   type Access = {allow?: string[]; deny: string[]; lines: number[]; blocked: string[]; approximate: Array<{line: number; message: string}>}
   const accessByVserver = new Map<string, Access>()
+  const saidAccess = new Set<string>()
   const accessOf = (vs: string): Access => {
     let a = accessByVserver.get(vs)
     if (!a) accessByVserver.set(vs, (a = {deny: [], lines: [], blocked: [], approximate: []}))
     return a
   }
+  /**
+   * A responder policy bound where it runs for `keys` (vservers: `cs:NAME`, `lb:NAME`): when it denies (DROP, RESET,
+   * a 403 answer), its rule by the client's address is their source ranges, any other rule keeps them out. false when
+   * the policy does not deny (a redirect, NOOP...).
+   */
+  const denyRule = (policy: string, bindLine: number, keys: string[]): boolean => {
+    const p = respPolicies.get(policy)
+    const a = p ? respActions.get(p.action) : undefined
+    if (!p || !(['DROP', 'RESET'].includes(p.action.toUpperCase()) || (a?.type === 'respondwith' && /^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))))) return false
+    const sx = subnetExpr(p.rule)
+    for (const key of keys) {
+      const acc = accessOf(key)
+      acc.lines.push(bindLine, p.line, ...(a ? [a.line] : []))
+      if (!sx) acc.blocked.push(`responder policy ${policy} (${p.action}) restricts access with an expression vipctl cannot apply`)
+      else if (sx.negated) {
+        if (acc.allow) acc.blocked.push(`responder policy ${policy}: a second list of admitted networks (their intersection has no vipctl form)`)
+        else acc.allow = sx.nets
+      } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+      if (p.action.toUpperCase() === 'DROP') acc.approximate.push({line: p.line, message: 'DROP (no answer) -> an HTTP 403 answer'})
+      else if (p.action.toUpperCase() === 'RESET') acc.approximate.push({line: p.line, message: 'RESET (the connection reset) -> an HTTP 403 answer'})
+    }
+    return true
+  }
+  // Responders bound globally run for every vserver a client reaches (cs vservers, addressable lb vservers); bound
+  // to an lb vserver, for what reaches it.
+  for (const g of globalResponders) if (!denyRule(g.policy, g.line, [...[...csvs.keys()].map((n) => `cs:${n}`), ...[...lbvs.values()].filter((v) => v.ip !== '0.0.0.0' && v.ip !== '').map((v) => `lb:${v.name}`)])) say('VIP5001', g.line, `responder policy ${g.policy}`, 'a global responder policy other than an access rule by the client address is not carried over')
+  for (const b of lbvResponders) if (!denyRule(b.policy, b.line, [`lb:${b.lbv}`])) say('VIP5001', b.line, `lb vserver ${b.lbv}`, `responder policy ${b.policy} on an lb vserver: only an access rule by the client address is carried over`)
   /** -Listenpolicy EXPR: the vserver accepts only connections for which EXPR is true. */
-  const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>}) => {
+  const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>}, kind: 'cs' | 'lb') => {
     const lp = v.opts.listenpolicy
     if (lp === undefined || lp.toUpperCase() === 'NONE') return
-    const acc = accessOf(v.name)
+    const acc = accessOf(`${kind}:${v.name}`)
     const sx = subnetExpr(lp)
     if (!sx) acc.blocked.push(`-Listenpolicy ${JSON.stringify(lp.slice(0, 80))} restricts access with an expression vipctl cannot apply`)
     else if (!sx.negated) {
@@ -587,7 +626,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       return false
     }
     for (const l of acc.lines) carried.add(l)
-    for (const x of acc.approximate) say('VIP5002', x.line, object, x.message)
+    for (const x of acc.approximate) if (!saidAccess.has(`${x.line} ${x.message}`)) saidAccess.add(`${x.line} ${x.message}`), say('VIP5002', x.line, object, x.message)
     return {...(acc.allow ? {'vipctl.io/allow-source-ranges': acc.allow.join(',')} : {}), ...(acc.deny.length ? {'vipctl.io/deny-source-ranges': acc.deny.join(',')} : {})}
   }
   // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
@@ -603,8 +642,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       continue
     }
     v.ip = vip
-    listenPolicy(v)
-    if (v.type === 'TCP' && accessByVserver.has(v.name)) {
+    listenPolicy(v, 'lb')
+    if (v.type === 'TCP' && accessByVserver.has(`lb:${v.name}`)) {
       // A LoadBalancer Service with source ranges is not served by vipctl yet (VIP2024): not migrated rather than opened.
       say('VIP5001', v.line, `lb vserver ${v.name}`, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')
       continue
@@ -621,7 +660,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         Object.assign(svc.metadata.annotations!, clientTimeout(v, `lb vserver ${v.name}`))
       }
     } else if (v.type === 'HTTP') {
-      const access = applyAccess(v.name, v.line, `lb vserver ${v.name}`)
+      const access = applyAccess(`lb:${v.name}`, v.line, `lb vserver ${v.name}`)
       const s = access === false ? undefined : serviceFor(v.name, v.line)
       if (s && access !== false) {
         // With source ranges the whole VIP is a rule for / (a default backend cannot be restricted).
@@ -662,27 +701,17 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     else if (p && p.rule === INVALID_PATH_RULE) {
       carried.add(b.line).add(p.line)
       if (a) carried.add(a.line)
-    } else if (p && csv && (['DROP', 'RESET'].includes(p.action.toUpperCase()) || (a?.type === 'respondwith' && /^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))))) {
+    } else if (csv && denyRule(b.policy, b.line, [`cs:${csv.name}`])) {
       // An access rule: by the client's address, vipctl's source ranges; anything else keeps the vserver out.
-      const acc = accessOf(csv.name)
-      const sx = subnetExpr(p.rule)
-      acc.lines.push(b.line, p.line, ...(a ? [a.line] : []))
-      if (!sx) acc.blocked.push(`responder policy ${b.policy} (${p.action}) restricts access with an expression vipctl cannot apply`)
-      else if (sx.negated) {
-        if (acc.allow) acc.blocked.push(`responder policy ${b.policy}: a second list of admitted networks (their intersection has no vipctl form)`)
-        else acc.allow = sx.nets
-      } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
-      if (p.action.toUpperCase() !== 'DROP' && a?.type !== 'respondwith') acc.approximate.push({line: p.line, message: `${p.action} (the connection reset) -> an HTTP 403 answer`})
-      else if (p.action.toUpperCase() === 'DROP') acc.approximate.push({line: p.line, message: 'DROP (no answer) -> an HTTP 403 answer'})
     } else say('VIP5001', b.line, `responder policy ${b.policy}`, `not carried over: only the redirect to https:// keeping host and path is (as vipctl.io/ssl-redirect); express ${a?.type === 'redirect' ? `the redirect to ${a.target.slice(0, 80)}` : 'it'} with vipctl.io/redirect on the Ingress`)
   }
   for (const v of csvs.values()) {
-    listenPolicy(v)
+    listenPolicy(v, 'cs')
     if (!['HTTP', 'SSL', 'TCP'].includes(v.type)) {
       say('VIP5001', v.line, `cs vserver ${v.name}`, `service type ${v.type} is not carried over (HTTP, SSL and TCP are)`)
       continue
     }
-    if (v.type === 'TCP' && accessByVserver.has(v.name)) {
+    if (v.type === 'TCP' && accessByVserver.has(`cs:${v.name}`)) {
       say('VIP5001', v.line, `cs vserver ${v.name}`, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')
       continue
     }
@@ -716,7 +745,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       say('VIP5002', v.line, `cs vserver ${v.name}`, 'an HTTP listener that only redirects to HTTPS: carried over as vipctl.io/ssl-redirect on the HTTPS Ingress')
       continue
     }
-    const access = applyAccess(v.name, v.line, `cs vserver ${v.name}`)
+    const access = applyAccess(`cs:${v.name}`, v.line, `cs vserver ${v.name}`)
     if (access === false) continue
     const restricted = Object.keys(access).length > 0
     // One Ingress per `ing:` provenance of the target lb vservers (vipctl's own output), else one per cs vserver.
@@ -758,6 +787,10 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         say('VIP5001', pol.line, `cs policy ${p.name}`, 'no action with -targetLBVserver: not carried over')
         continue
       }
+      if (accessByVserver.has(`lb:${lbvName}`)) {
+        say('VIP5001', pol.line, `cs policy ${p.name}`, `lb vserver ${lbvName} restricts access (a responder or -Listenpolicy on it): routes to it are not migrated (served without the restriction they would be open; put it on the cs vserver)`)
+        continue
+      }
       const m = parseRule(pol.rule)
       if ('unsupported' in m) {
         say('VIP5001', pol.line, `cs policy ${p.name}`, m.unsupported)
@@ -779,7 +812,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       e.rules.set(m.host, list)
       t.hosts.add(m.host)
     }
-    if (v.defaultLbv) {
+    if (v.defaultLbv && accessByVserver.has(`lb:${v.defaultLbv.name}`)) say('VIP5001', v.defaultLbv.line, `cs vserver ${v.name}`, `lb vserver ${v.defaultLbv.name} restricts access (a responder or -Listenpolicy on it): the default route to it is not migrated (served without the restriction it would be open)`)
+    else if (v.defaultLbv) {
       const d = serviceFor(v.defaultLbv.name, v.defaultLbv.line)
       if (d) {
         carried.add(v.defaultLbv.line)

@@ -232,3 +232,17 @@ describe('migrate netscaler: what responders and rule forms really did', () => {
     assert.ok(cond.report.some((d) => d.code === 'VIP5002' && /redirects to HTTPS only the requests that match/.test(d.message)))
   })
 })
+
+describe('migrate netscaler: access rules bound globally or to an lb vserver', () => {
+  const run = (conf: string) => migrateNetscaler(parseNsConf(conf, 'edge.conf'), {selectors: new Map(), file: 'edge.conf'})
+  const BASE = 'add serviceGroup sg HTTP\nbind serviceGroup sg 10.1.1.1 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\nadd cs vserver cs HTTP 192.0.2.5 80\nbind cs vserver cs -lbvserver lb\n'
+  it('a global responder denying by address restricts every vserver; an lb vserver\'s keeps the routes to it out (never served open)', () => {
+    const g = run(`${BASE}add responder policy block "CLIENT.IP.SRC.IN_SUBNET(198.51.100.0/24)" DROP\nbind responder global block 100 END -type REQ_DEFAULT\n`)
+    assert.equal(g.objects.find((o) => o.kind === 'Ingress')!.metadata.annotations!['vipctl.io/deny-source-ranges'], '198.51.100.0/24')
+    const l = run(`${BASE}add responder policy only "!CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8)" RESET\nbind lb vserver lb -policyName only -priority 10 -gotoPriorityExpression END -type REQUEST\n`)
+    assert.equal(l.objects.filter((o) => o.kind === 'Ingress').length, 0)
+    assert.ok(l.report.some((d) => d.code === 'VIP5001' && /lb vserver lb restricts access/.test(d.message)))
+    const other = run(`${BASE}add responder policy geo "CLIENT.IP.SRC.MATCHES_LOCATION(\\"EU.*\\")" DROP\nbind responder global geo 100 END -type REQ_DEFAULT\n`)
+    assert.equal(other.objects.filter((o) => o.kind === 'Ingress').length, 0)
+  })
+})
