@@ -789,7 +789,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     objects.push({apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: k8sName(fe.name, taken), namespace, labels: {'app.kubernetes.io/managed-by': 'vipctl-migrate'}, annotations}, spec})
   }
   for (const be of backends.values()) if (be.kind === 'backend' && !services.has(be.name)) {
-    L.lost(be.line, `backend ${be.name}`, 'no frontend uses it: not carried over')
+    L.lost(be.line, `backend ${be.name}`, 'no frontend carried over uses it: not carried over')
     for (const l of be.lines) L.lost(l.line, `backend ${be.name}`, 'in a backend no frontend uses')
   }
   const {ledger, report} = L.close((line) => where.get(line) ?? 'haproxy.cfg')

@@ -391,7 +391,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           }
           // Evaluation stops at the first match (END, the default for content switching), as in vipctl.
           const goto = c.opts.gotopriorityexpression
-          if (goto !== undefined && goto.toUpperCase() !== 'END')
+          if (goto !== undefined && goto.toUpperCase() !== 'END' && !rewritePolicies.has(c.opts.policyname))
             say('VIP5002', c.line, `cs vserver ${name}`, `policy ${c.opts.policyname}: -gotoPriorityExpression ${goto} -> END (vipctl stops at the first match)`, optTokens(c, 'gotopriorityexpression'))
           void c.opts.priority
           if ((c.opts.type ?? '').toUpperCase() === 'REQUEST' && respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
