@@ -176,6 +176,8 @@ interface Defaults {
   timeouts: Map<string, {ms: number; line: number}>
   retries?: {count: number; line: number}
   serverOptions: string[]
+  /** Access rules of defaults sections (they hold for the proxies after them). */
+  access: CfgLine[]
   /** The default-server line (its options are accounted there, once). */
   serverLine?: number
 }
@@ -206,7 +208,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
   for (const s of sections) for (const l of [{line: s.line}, ...s.lines]) where.set(l.line, s.kind === 'other' ? s.words.join(' ') || 'haproxy.cfg' : `${s.kind}${s.name ? ` ${s.name}` : ''}`)
 
   // defaults: what the sections after it inherit. Global settings are the process's: vipctl sets its own.
-  const D: Defaults = {mode: 'http', timeouts: new Map(), serverOptions: []}
+  const D: Defaults = {mode: 'http', timeouts: new Map(), serverOptions: [], access: []}
   /** default-server options already said (once, on its line, whichever server met them first). */
   const defaultSaid = new Set<string>()
   for (const s of sections) {
@@ -235,12 +237,31 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           D.serverOptions = a
           D.serverLine = l.line
           L.exact(l.line, 'applied to every server below', 1)
+        } else if (isAccessRule(l)) {
+          // Access rules in defaults hold for the proxies below: none of them is served without them.
+          D.access.push(l)
         } else L.lost(l.line, 'defaults', `not carried over: ${l.text.slice(0, 100)}`)
       }
     }
   }
 
   const blockedBackends = new Set<string>()
+  /**
+   * A tunnel's idle time as HAProxy had it for this listener (its own client timeout): the tunnel timeout, else the
+   * first of client and server; a Service shared by listeners keeps the shortest.
+   */
+  const keepIdle = (s: {svc: K8s; serverMs?: number; tunnel?: boolean}, clientMs: number | undefined) => {
+    if (s.tunnel) return
+    const idle = Math.min(clientMs ?? Infinity, s.serverMs ?? Infinity)
+    if (!Number.isFinite(idle)) return
+    const ann = s.svc.metadata.annotations!
+    const had = idleOf.get(s.svc)
+    const keep = had === undefined ? idle : Math.min(had, idle)
+    idleOf.set(s.svc, keep)
+    if (keep !== VIPCTL_DEFAULTS.tunnel && duration(keep)) ann['vipctl.io/timeout-tunnel'] = duration(keep)!
+    else delete ann['vipctl.io/timeout-tunnel']
+  }
+  const idleOf = new Map<K8s, number>()
   const serviceFor = (beName: string, line: number): {name: string; port: number; svc: K8s; serverMs?: number; tunnel?: boolean} | undefined => {
     if (services.has(beName)) return services.get(beName)
     const be = backends.get(beName)
@@ -276,6 +297,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const check: {path?: string; expect?: string; inter?: string; fall?: string; rise?: string; headers: string[]; line?: number} = {headers: []}
     let sticky: {table?: number; on?: number; expire?: number} = {}
     let stickTokens: number[] = []
+    let backendOff = false
     for (const l of be.lines) {
       const [kw, ...a] = l.words
       if (kw === 'server' && a[1]) {
@@ -338,7 +360,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
               member.weight = Math.min(256, Number(v))
               take(true)
             }
-          } else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (member.maxconn = Number(v)), take(true)
+          } else if (x === 'maxconn' && /^[0-9]{1,7}$/.test(v ?? '')) (Number(v) > 0 && (member.maxconn = Number(v))), take(true)
           else if ((x === 'inter' || x === 'fall' || x === 'rise') && v) ((check as Record<string, unknown>)[x] = v), take(true)
           else if (x === 'ssl') (tls.seen = true), take(false)
           else if (x === 'verify' && v === 'none') approximate(i, true, `server ${a[0]}: ssl verify none -> vipctl verifies members' certificates (against vipctl.io/backend-ca or the system CAs)`), i++
@@ -367,6 +389,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         if (['roundrobin', 'leastconn', 'source'].includes(a[0] ?? '')) (lbMethod = a[0]), L.exact(l.line, '', 2)
         else L.lost(l.line, obj, `balance ${a.join(' ')} has no vipctl equivalent (roundrobin, leastconn, source)`)
       } else if (kw === 'mode' && (a[0] === 'http' || a[0] === 'tcp')) L.exact(l.line, '', 2)
+      else if (kw === 'disabled' && a.length === 0) (backendOff = true), L.exact(l.line, 'every member a not-ready endpoint')
       else if (kw === 'hash-type') (hashType = l.line)
       else if (kw === 'timeout' && haproxyTime(a[1]) !== undefined && ['connect', 'server', 'tunnel'].includes(a[0] ?? '')) (timeouts.set(a[0]!, {ms: haproxyTime(a[1])!, line: l.line}), L.exact(l.line, '', 3))
       else if (kw === 'timeout' && a[0] === 'check') L.manual(l.line, obj, `timeout check ${a[1]}: set readinessProbe.timeoutSeconds on the Pods`)
@@ -409,6 +432,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       else if (be.kind === 'listen') continue // the frontend part of a listen section is accounted below
       else L.lost(l.line, obj, `not carried over: ${l.text.slice(0, 100)}`)
     }
+    if (backendOff) for (const m of members) m.ready = false
     // Source persistence: stick-table + stick on src -> sessionAffinity ClientIP with the table's expiry.
     if (sticky.table !== undefined && sticky.on !== undefined) {
       affinity = {seconds: Math.max(1, Math.min(86400, Math.round((sticky.expire ?? 10_800_000) / 1000)))}
@@ -525,12 +549,21 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const headers = {request: [] as string[], response: [] as string[], lines: [] as number[]}
     let clientTimeout = D.timeouts.get('client')
     // Access rules (deny, auth, tarpit, reject): vipctl cannot apply them, and without them the routes would be open.
+    // A frontend marked `disabled` serves nothing: not migrated (said).
+    const off = fe.lines.find((l) => l.words[0] === 'disabled' && l.words.length === 1)
+    if (off) {
+      L.lost(off.line, obj, `disabled: the ${fe.kind} serves nothing; not migrated`)
+      L.lost(fe.line, obj, 'not migrated: disabled')
+      for (const l of fe.lines) if (l !== off) L.lost(l.line, obj, `in ${obj}, which is disabled`)
+      continue
+    }
     const accessLines = fe.lines.filter(isAccessRule)
     // Source-address rules vipctl applies itself (vipctl.io/allow-source-ranges, deny-source-ranges): the rest block.
-    const ranges = sourceRanges(fe, accessLines)
-    const access = ranges ? [] : accessLines
+    // Those of a defaults section hold here too (said on their own lines).
+    const ranges = sourceRanges(fe, [...D.access, ...accessLines])
+    const access = ranges ? [] : [...D.access, ...accessLines]
     if (access.length > 0) {
-      for (const l of access) L.lost(l.line, obj, `${l.words.slice(0, 2).join(' ')}: an access rule vipctl cannot apply; the ${fe.kind} is not migrated (serving it without the rule would open its routes): put the restriction in the application, or remove the rule if the routes may be open`)
+      for (const l of access) L.lost(l.line, D.access.includes(l) ? 'defaults' : obj, `${l.words.slice(0, 2).join(' ')}: an access rule vipctl cannot apply; the ${D.access.includes(l) ? 'proxies after it are' : `${fe.kind} is`} not migrated (serving without the rule would open routes): put the restriction in the application, or remove the rule if the routes may be open`)
       L.lost(fe.line, obj, 'not migrated: it holds access rules (see them)')
       for (const l of fe.lines) if (!access.includes(l)) L.lost(l.line, obj, `in ${obj}, which is not migrated (access rules)`)
       continue
@@ -660,7 +693,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (mode === 'tcp') {
       const s = dflt ? serviceFor(dflt, fe.line) : undefined
       if (!s) {
-        L.lost(fe.line, obj, 'a TCP frontend without default_backend is not carried over')
+        if (!dflt || !blockedBackends.has(dflt)) L.lost(fe.line, obj, 'a TCP frontend without default_backend is not carried over')
         continue
       }
       const vip = vipOf(binds[0]!)
@@ -669,13 +702,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       spec.loadBalancerClass = 'vipctl.io/lb'
       ;(spec.ports as Array<Record<string, unknown>>)[0]!.port = binds[0]!.port
       Object.assign(s.svc.metadata.annotations!, listenerAnn, vip ? {'vipctl.io/vip': vip} : {})
-      // The connection's idle time, as HAProxy had it: the tunnel timeout, else the first of client and server.
-      if (!s.tunnel) {
-        const idle = Math.min(clientTimeout?.ms ?? Infinity, s.serverMs ?? Infinity)
-        const ann = s.svc.metadata.annotations!
-        if (Number.isFinite(idle) && idle !== VIPCTL_DEFAULTS.tunnel && duration(idle)) ann['vipctl.io/timeout-tunnel'] = duration(idle)!
-        else if (idle === VIPCTL_DEFAULTS.tunnel) delete ann['vipctl.io/timeout-tunnel']
-      }
+      keepIdle(s, clientTimeout?.ms)
       if (binds[0]!.crts.length)
         L.approximate(binds[0]!.line, obj, `TLS terminated by HAProxy on a TCP listener -> passed through as TCP by vipctl (a LoadBalancer Service): the members must speak TLS themselves (certificates ${binds[0]!.crts.join(', ')} are not used), or serve them through an HTTP Ingress with spec.tls`)
       for (const b of binds.slice(1)) L.lost(b.line, obj, 'only the first bind of a TCP frontend is carried over (one LoadBalancer port)')
@@ -715,6 +742,11 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (rules.size === 0 && !d) {
       L.lost(fe.line, obj, 'no use_backend or default_backend could be carried over: no Ingress')
       continue
+    }
+    // The idle time of tunnels (WebSocket) behind this listener: its own client timeout with each Service's.
+    for (const be of new Set([...uses.map((u) => u.backend), ...(dflt ? [dflt] : [])])) {
+      const sv = services.get(be)
+      if (sv) keepIdle(sv, clientTimeout?.ms)
     }
     const http = binds.find((b) => b.crts.length === 0)
     const https = binds.find((b) => b.crts.length > 0)
@@ -838,7 +870,7 @@ function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny
         if (w[i + 1] !== '403') approximate = `deny_status ${w[i + 1]} -> 403 (vipctl answers sources it does not admit with 403)`
         i += 2
       }
-    } else if (w[0] === 'tcp-request' && (w[1] === 'connection' || w[1] === 'content') && w[2] === 'reject') {
+    } else if (w[0] === 'tcp-request' && (w[1] === 'connection' || w[1] === 'content') && (w[2] === 'reject' || w[2] === 'silent-drop')) {
       i = 3
       approximate = `the connection refused -> an HTTP 403 answer (vipctl checks source ranges per route)`
     } else return undefined
@@ -878,8 +910,10 @@ function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny
 function isAccessRule(l: CfgLine): boolean {
   const [kw, a, ...rest] = l.words
   if (kw === 'block') return true
-  if (kw === 'tcp-request' || kw === 'tcp-response') return l.words.includes('reject')
+  if (kw === 'tcp-request' || kw === 'tcp-response') return l.words.includes('reject') || l.words.includes('silent-drop')
   if (kw !== 'http-request' && kw !== 'http-response') return false
-  if (['deny', 'auth', 'tarpit', 'reject', 'silent-drop'].includes(a ?? '')) return true
-  return a === 'return' && ['401', '403', '429'].includes(rest[rest.indexOf('status') + 1] ?? '')
+  // A response the proxy makes itself instead of the member's (any status) answers some requests: kept, or the
+  // frontend is not migrated (served without it, those requests would reach the members).
+  void rest
+  return ['deny', 'auth', 'tarpit', 'reject', 'silent-drop', 'return'].includes(a ?? '')
 }

@@ -268,5 +268,20 @@ describe('migrate haproxy: idle timeouts of tunnels', () => {
     const svc = (n: string) => r.objects.find((o) => o.kind === 'Service' && o.metadata.name === n)!.metadata.annotations!
     assert.equal(svc('pg')['vipctl.io/timeout-tunnel'], '2h')
     assert.equal(svc('app')['vipctl.io/timeout-tunnel'], '10m')
+    // A listener's own client timeout counts (an HTTP one: WebSockets).
+    const ws = migrateHaproxy(parseHaproxyCfg('defaults\n    timeout client 30s\n    timeout server 30s\nlisten ws\n    bind 192.0.2.44:80\n    timeout client 5m\n    timeout server 1m\n    server w1 10.0.0.3:80\n', 'ws.cfg'), {selectors: new Map(), file: 'ws.cfg'})
+    assert.equal(ws.objects.find((o) => o.kind === 'Service')!.metadata.annotations!['vipctl.io/timeout-tunnel'], '1m')
+  })
+  it('access rules the proxy answers itself (return of any status, silent-drop, in defaults) keep the proxies out; disabled frontends and backends; maxconn 0 is no limit', () => {
+    const mk = (cfg: string) => migrateHaproxy(parseHaproxyCfg(cfg, 'a.cfg'), {selectors: new Map(), file: 'a.cfg'})
+    const be = 'backend be\n    server s1 10.0.0.1:80 maxconn 0\n'
+    assert.equal(mk(`frontend f\n    bind 192.0.2.9:80\n    http-request return status 404 if { path_beg /admin }\n    default_backend be\n${be}`).objects.filter((o) => o.kind === 'Ingress').length, 0)
+    assert.equal(mk(`frontend f\n    bind 192.0.2.9:80\n    tcp-request connection silent-drop if !{ src 10.0.0.0/8 }\n    default_backend be\n${be}`).objects.find((o) => o.kind === 'Ingress')!.metadata.annotations!['vipctl.io/allow-source-ranges'], '10.0.0.0/8')
+    assert.equal(mk(`defaults\n    http-request deny if { path_beg /internal }\nfrontend f\n    bind 192.0.2.9:80\n    default_backend be\n${be}`).objects.filter((o) => o.kind === 'Ingress').length, 0)
+    assert.equal(mk(`frontend f\n    bind 192.0.2.9:80\n    disabled\n    default_backend be\n${be}`).objects.filter((o) => o.kind === 'Ingress').length, 0)
+    const off = mk(`frontend f\n    bind 192.0.2.9:80\n    default_backend be\nbackend be\n    disabled\n    server s1 10.0.0.1:80\n`)
+    assert.deepEqual((off.objects.find((o) => o.kind === 'EndpointSlice')!.endpoints as Array<{conditions: {ready: boolean}}>).map((e) => e.conditions.ready), [false])
+    const unlimited = mk(`frontend f\n    bind 192.0.2.9:80\n    default_backend be\n${be}`)
+    assert.equal(unlimited.objects.find((o) => o.kind === 'Service')!.metadata.annotations!['vipctl.io/max-connections'], undefined)
   })
 })
