@@ -195,6 +195,9 @@ export function subnetExpr(expr: string): {negated: boolean; nets: string[]} | u
   if (e.startsWith('!')) {
     negated = true
     e = unparen(e.slice(1))
+  } else if (/\.NOT$/i.test(e)) {
+    negated = true
+    e = unparen(e.slice(0, -4))
   }
   const nets: string[] = []
   for (const term of splitTop(e, '||').map(unparen)) {
@@ -584,7 +587,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const denyRule = (policy: string, bindLine: number, keys: string[]): boolean => {
     const p = respPolicies.get(policy)
     const a = p ? respActions.get(p.action) : undefined
-    if (!p || !(['DROP', 'RESET'].includes(p.action.toUpperCase()) || (a?.type === 'respondwith' && /^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))))) return false
+    // Any answer of the appliance's own (DROP, RESET, respondwith of whatever status) keeps requests from the members.
+    if (!p || !(['DROP', 'RESET'].includes(p.action.toUpperCase()) || a?.type === 'respondwith')) return false
     const sx = subnetExpr(p.rule)
     for (const key of keys) {
       const acc = accessOf(key)
@@ -594,6 +598,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         if (acc.allow) acc.blocked.push(`responder policy ${policy}: a second list of admitted networks (their intersection has no vipctl form)`)
         else acc.allow = sx.nets
       } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+      if (a?.type === 'respondwith' && sx && !/^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))) acc.approximate.push({line: a.line, message: `${a.target.replace(/\\"/g, '"').slice(1, 40)} -> an HTTP 403 answer (vipctl answers sources it does not admit with 403)`})
       if (p.action.toUpperCase() === 'DROP') acc.approximate.push({line: p.line, message: 'DROP (no answer) -> an HTTP 403 answer'})
       else if (p.action.toUpperCase() === 'RESET') acc.approximate.push({line: p.line, message: 'RESET (the connection reset) -> an HTTP 403 answer'})
     }
@@ -602,7 +607,13 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   // Responders bound globally run for every vserver a client reaches (cs vservers, addressable lb vservers); bound
   // to an lb vserver, for what reaches it.
   for (const g of globalResponders) if (!denyRule(g.policy, g.line, [...[...csvs.keys()].map((n) => `cs:${n}`), ...[...lbvs.values()].filter((v) => v.ip !== '0.0.0.0' && v.ip !== '').map((v) => `lb:${v.name}`)])) say('VIP5001', g.line, `responder policy ${g.policy}`, 'a global responder policy other than an access rule by the client address is not carried over')
-  for (const b of lbvResponders) if (!denyRule(b.policy, b.line, [`lb:${b.lbv}`])) say('VIP5001', b.line, `lb vserver ${b.lbv}`, `responder policy ${b.policy} on an lb vserver: only an access rule by the client address is carried over`)
+  for (const b of lbvResponders)
+    if (!denyRule(b.policy, b.line, [`lb:${b.lbv}`])) {
+      // Any other responder answers some requests itself (a redirect, a gate): without it they would reach the members.
+      const acc = accessOf(`lb:${b.lbv}`)
+      acc.lines.push(b.line)
+      acc.blocked.push(`responder policy ${b.policy} answers some requests itself and has no vipctl form on an lb vserver`)
+    }
   /** -Listenpolicy EXPR: the vserver accepts only connections for which EXPR is true. */
   const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>}, kind: 'cs' | 'lb') => {
     const lp = v.opts.listenpolicy
@@ -860,6 +871,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         say('VIP5003', c.line, `ssl certKey ${ck}`, `create the TLS Secret yourself: kubectl create secret tls ${secretName} -n ${namespace} --cert=${c.cert} --key=${c.key} (or pass --cert-dir and --out)`)
       }
     }
+    const plainHere = [...csvs.values()].some((x) => x.ip === v.ip && x.type === 'HTTP')
     if (v.type === 'SSL' && secretsHere.length === 0) say('VIP5003', v.line, `cs vserver ${v.name}`, 'an SSL listener without a certKey binding: add spec.tls to the Ingress')
     for (const t of touched) {
       const e = ingresses.get(t.key)!
@@ -874,10 +886,14 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         const prev = e.tls.get(secretName) ?? []
         e.tls.set(secretName, [...new Set([...prev, ...hosts])].sort())
       }
-      if (v.type === 'SSL') e.obj.metadata.annotations!['vipctl.io/ssl-redirect'] = redirectIps.has(v.ip) ? 'true' : 'false'
+      // Nothing listened in plain HTTP on this address: vipctl's HTTP listener redirects the TLS hosts to HTTPS.
+      if (v.type === 'SSL') e.obj.metadata.annotations!['vipctl.io/ssl-redirect'] = redirectIps.has(v.ip) || !plainHere ? 'true' : 'false'
     }
-    if (v.type === 'SSL' && ![...csvs.values()].some((x) => x.ip === v.ip && x.type === 'HTTP'))
-      say('VIP5002', v.line, `cs vserver ${v.name}`, 'vipctl also listens on HTTP for an Ingress with TLS (with vipctl.io/ssl-redirect "false" the routes are served there too)')
+    const hostless = touched.some((t) => t.hosts.has('')) || Boolean(v.defaultLbv)
+    if (v.type === 'SSL' && !plainHere)
+      say('VIP5002', v.line, `cs vserver ${v.name}`, `no HTTP vserver on ${v.ip}: vipctl also listens on HTTP (port 80) for an Ingress with TLS; its TLS hosts are redirected to HTTPS (vipctl.io/ssl-redirect "true")${hostless ? ', rules without a host and the default are served in plain HTTP there' : ''}`)
+    else if (v.type === 'SSL' && redirectIps.has(v.ip) && hostless)
+      say('VIP5002', v.line, `cs vserver ${v.name}`, 'NetScaler redirected every plain-HTTP request to HTTPS; vipctl redirects those for the TLS hosts: rules without a host and the default are served in plain HTTP too')
   }
   // An lb vserver nothing carried over uses (no cs vserver routes to it, no address of its own): said, never dropped.
   for (const v of lbvs.values()) if (!svcOf.has(v.name) && (v.ip === '0.0.0.0' || v.ip === '')) say('VIP5001', v.line, `lb vserver ${v.name}`, 'no cs vserver carried over uses it and it has no address: not carried over')

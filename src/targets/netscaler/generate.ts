@@ -574,7 +574,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           filterLbvs.set(key, lbv)
           // Its provenance names the route's own Ingress (migrate reads it back), not the pool's first one.
           const ing = d.provenance.object.split('/')[2]
-          entities.push({...main, name: lbv, ...('comment' in main && ing ? {comment: main.comment.replace(/(^|,)ing:[^,]*/, `$1ing:${ing}`)} : {})})
+          // (A comment holds at most 256 characters: a name too long for it leaves the ing: part out.)
+          const own = 'comment' in main && ing ? main.comment.replace(/(^|,)ing:[^,]*/, `$1ing:${ing}`) : undefined
+          entities.push({...main, name: lbv, ...(own !== undefined ? {comment: own.length <= 256 ? own : main.comment.replace(/(^|,)ing:[^,]*,?/, '$1')} : {})})
           entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
           policies.forEach((x, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv!, policyname: x.name, priority: 100 + 10 * i, bindpoint: x.bindpoint}))
           if (acl !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: acl, priority: 100})
