@@ -11,6 +11,7 @@
  */
 import {X509Certificate} from 'node:crypto'
 import {isIP} from 'node:net'
+import {canonicalIp} from '../model/ip.js'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
@@ -41,7 +42,7 @@ export interface MigrateResult {
 }
 
 /** A member; `lines` are the input lines it comes from (its bind, its server). */
-interface Member {ip: string; port: number; line: number; lines: number[]; ready?: boolean; weight?: number}
+interface Member {ip: string; port: number; line: number; lines: number[]; server?: string; ready?: boolean; weight?: number}
 interface Group {name: string; type: string; line: number; members: Member[]; monitors: Array<{name: string; line: number}>; comment?: string; svrTimeout?: number; maxClient?: number}
 interface Lbv {name: string; type: string; ip: string; port: number; line: number; lbMethod?: string; persistence?: string; bound: Array<{name: string; line: number}>; comment?: string; opts: Record<string, string>}
 interface Csv {name: string; type: string; ip: string; port: number; line: number; policies: Array<{name: string; priority: number; line: number; target?: string}>; defaultLbv?: {name: string; line: number}; certkeys: Array<{name: string; line: number}>; sslLines: number[]; opts: Record<string, string>}
@@ -247,7 +248,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const src = opts.file.replace(/^.*\//, '')
 
   const servers = new Map<string, {ip: string; line: number; disabled?: boolean}>()
-  const services = new Map<string, {ip: string; port: number; type: string; line: number; serverLine?: number; disabled?: boolean; monitors: Array<{name: string; line: number}>}>()
+  const services = new Map<string, {ip: string; port: number; type: string; line: number; server?: string; serverLine?: number; disabled?: boolean; monitors: Array<{name: string; line: number}>}>()
   const groups = new Map<string, Group>()
   const monitors = new Map<string, NsCommand>()
   const lbvs = new Map<string, Lbv>()
@@ -267,6 +268,11 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const ipOf = (s: string) => (isIP(s) ? s : servers.get(s)?.ip)
   const serverLine = (s: string) => (isIP(s) ? [] : servers.has(s) ? [servers.get(s)!.line] : [])
   const handledLines = new Set<number>()
+  /** Disabled: vservers (`lb:NAME`, `cs:NAME`, from -state DISABLED or `disable ...`), serviceGroups, members (`sg ip port`), servers. */
+  const disabled = new Map<string, number>()
+  const acls: Array<{name: string; line: number; dest?: string; port?: string}> = []
+  /** `set cs|lb vserver NAME -Listenpolicy EXPR` (after the add). */
+  const setListen = new Map<string, {expr: string; line: number}>()
 
   // vipctl's own forwarding-header rules (its output binds them on every HTTP vserver): recognised line for line
   // and carried over as what vipctl always does; anything else about rewriting is reported.
@@ -291,10 +297,11 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const ip = ipOf(c.args[1] ?? '')
           const port = Number(c.args[3])
           if (!ip || !memberAddress(ip) || !/^[0-9]{1,5}$/.test(c.args[3] ?? '') || port < 1 || port > 65535) return false
-          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
+          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
           return true
         }
         case 'add servicegroup':
+          if ((c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED') disabled.set(`sg:${name}`, c.line)
           groups.set(name, {
             name,
             type: (c.args[1] ?? '').toUpperCase(),
@@ -327,7 +334,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const weight = /^[0-9]{1,3}$/.test(c.opts.weight ?? '') && Number(c.opts.weight) >= 1 ? Number(c.opts.weight) : undefined
           if (c.opts.weight !== undefined && weight === undefined) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: -weight ${c.opts.weight} is not a weight 1-100: not carried over`, optTokens(c, 'weight'))
           // -state DISABLED: a member taken out of service: carried over as a not-ready endpoint.
-          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED' && !servers.get(c.args[1]!)?.disabled, ...(weight !== undefined ? {weight} : {})})
+          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED' && !servers.get(c.args[1]!)?.disabled, ...(weight !== undefined ? {weight} : {})})
           return true
         }
         case 'bind service': {
@@ -341,12 +348,44 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           return true
         case 'add lb vserver': {
           const v: Lbv = {name, type: (c.args[1] ?? '').toUpperCase(), ip: c.args[2] ?? '0.0.0.0', port: Number(c.args[3] ?? 0), line: c.line, bound: [], opts: c.opts}
+          if ((c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED') disabled.set(`lb:${name}`, c.line)
           if (c.opts.lbmethod) v.lbMethod = c.opts.lbmethod.toUpperCase()
           if (c.opts.persistencetype) v.persistence = c.opts.persistencetype.toUpperCase()
           if (c.opts.comment) v.comment = c.opts.comment
           lbvs.set(name, v)
           return true
         }
+        case 'add ns': {
+          // L3 ACLs that deny (add ns acl|acl6|simpleacl|simpleacl6 NAME DENY ...): the vservers they can reach are
+          // kept out (vipctl applies no ACLs), never served open.
+          const kind = (c.args[0] ?? '').toLowerCase()
+          if (!['acl', 'acl6', 'simpleacl', 'simpleacl6'].includes(kind) || (c.args[2] ?? '').toUpperCase() !== 'DENY') return false
+          const after = (flag: string) => {
+            const i = c.tokens.findIndex((t) => t.toLowerCase() === flag)
+            if (i < 0) return undefined
+            const v = c.tokens[i + 1] === '=' ? c.tokens[i + 2] : c.tokens[i + 1] === '!=' ? `!${c.tokens[i + 2]}` : c.tokens[i + 1]
+            return v
+          }
+          acls.push({name: c.args[1] ?? '', line: c.line, dest: after('-destip') ?? after('-destipv6'), port: after('-destport')})
+          return true
+        }
+        case 'disable lb vserver':
+        case 'disable cs vserver':
+        case 'disable servicegroup':
+        case 'disable server':
+        case 'disable service': {
+          // Out of service: a vserver serves nothing (kept out), a group, member, server or service has not-ready endpoints.
+          const kind = {'lb vserver': 'lb', 'cs vserver': 'cs', servicegroup: 'sg', server: 'srv', service: 'svc'}[c.entity]!
+          if (kind === 'sg' && c.args[1] !== undefined) disabled.set(`sgm:${name} ${ipOf(c.args[1]) ?? c.args[1]} ${c.args[2] ?? ''}`, c.line)
+          else disabled.set(`${kind}:${name}`, c.line)
+          void c.opts.delay, void c.opts.graceful
+          return true
+        }
+        case 'set lb vserver':
+        case 'set cs vserver':
+          if (c.opts.listenpolicy === undefined || !(c.entity === 'lb vserver' ? lbvs.has(name) : csvs.has(name))) return false
+          setListen.set(`${c.entity === 'lb vserver' ? 'lb' : 'cs'}:${name}`, {expr: c.opts.listenpolicy, line: c.line})
+          return true
         case 'bind responder':
           // bind responder global POLICY PRIORITY [GOTO] -type REQ_OVERRIDE|REQ_DEFAULT
           if (name.toLowerCase() !== 'global' || !c.args[1] || !respPolicies.has(c.args[1])) return false
@@ -371,6 +410,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
             say('VIP5001', c.line, `cs vserver ${name}`, `${c.args[2] ?? '(none)'} is not an address a VIP can be (unicast, not link-local): not carried over`)
             return true
           }
+          if ((c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED') disabled.set(`cs:${name}`, c.line)
           csvs.set(name, {name, type: (c.args[1] ?? '').toUpperCase(), ip: vipAddress(c.args[2]!)!, port: Number(c.args[3] ?? 0), line: c.line, policies: [], certkeys: [], sslLines: [], opts: c.opts})
           return true
         case 'add cs action':
@@ -487,11 +527,17 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       const s = services.get(b.name)
       if (g) {
         carried.add(b.line).add(g.line)
-        for (const m of g.members) members.push(m)
+        for (const m of g.members) {
+          const off = disabled.has(`sg:${g.name}`) || disabled.has(`sgm:${g.name} ${m.ip} ${m.port}`) || (m.server !== undefined && (disabled.has(`srv:${m.server}`) || servers.get(m.server)?.disabled))
+          members.push(off ? {...m, ready: false} : m)
+          for (const k of [`sg:${g.name}`, `sgm:${g.name} ${m.ip} ${m.port}`, `srv:${m.server}`]) if (disabled.has(k)) carried.add(disabled.get(k)!)
+        }
         for (const m of g.monitors) monitorNames.push(m.name), carried.add(m.line)
       } else if (s) {
         carried.add(b.line)
-        members.push({ip: s.ip, port: s.port, line: s.line, lines: [s.line, ...(s.serverLine !== undefined ? [s.serverLine] : [])], ready: !s.disabled})
+        const off = s.disabled || disabled.has(`svc:${b.name}`) || (s.server !== undefined && disabled.has(`srv:${s.server}`))
+        for (const k of [`svc:${b.name}`, `srv:${s.server}`]) if (disabled.has(k)) carried.add(disabled.get(k)!)
+        members.push({ip: s.ip, port: s.port, line: s.line, lines: [s.line, ...(s.serverLine !== undefined ? [s.serverLine] : [])], ready: !off})
         for (const m of s.monitors) monitorNames.push(m.name), carried.add(m.line)
       } else say('VIP5001', b.line, `lb vserver ${v.name}`, `bound to ${b.name}, which is not a serviceGroup or service in this file`)
     }
@@ -615,8 +661,31 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       acc.blocked.push(`responder policy ${b.policy} answers some requests itself and has no vipctl form on an lb vserver`)
     }
   /** -Listenpolicy EXPR: the vserver accepts only connections for which EXPR is true. */
-  const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>}, kind: 'cs' | 'lb') => {
-    const lp = v.opts.listenpolicy
+  /** Does a denying ACL's destination (an address, a range a-b, or none: all) cover this vserver? */
+  const aclCovers = (a: (typeof acls)[number], ip: string, port: number) => {
+    if (a.port !== undefined && !a.port.startsWith('!') && !a.port.split('-').some((x, i, all) => (all.length === 2 ? Number(all[0]) <= port && port <= Number(all[1]) : Number(x) === port))) return false
+    if (a.dest === undefined || a.dest.startsWith('!')) return true
+    const [lo, hi] = a.dest.split('-')
+    if (hi === undefined) return canonicalIp(lo!) === canonicalIp(ip)
+    const n = (x: string) => (isIP(x) === 4 ? x.split('.').reduce((v, o) => v * 256 + Number(o), 0) : NaN)
+    return n(ip) >= n(lo!) && n(ip) <= n(hi)
+  }
+  const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>; ip?: string; port?: number}, kind: 'cs' | 'lb') => {
+    for (const a of acls)
+      if (v.ip && v.ip !== '0.0.0.0' && aclCovers(a, v.ip, v.port ?? 0)) {
+        const acc = accessOf(`${kind}:${v.name}`)
+        acc.lines.push(a.line)
+        acc.blocked.push(`the L3 ACL ${a.name} (DENY) restricts who reaches ${v.ip}: vipctl applies no ACLs`)
+      }
+    const off = disabled.get(`${kind}:${v.name}`)
+    if (off !== undefined) {
+      const acc = accessOf(`${kind}:${v.name}`)
+      acc.lines.push(off)
+      acc.blocked.push('disabled (out of service): it serves nothing')
+    }
+    const set = setListen.get(`${kind}:${v.name}`)
+    if (set) accessOf(`${kind}:${v.name}`).lines.push(set.line)
+    const lp = set?.expr ?? v.opts.listenpolicy
     if (lp === undefined || lp.toUpperCase() === 'NONE') return
     const acc = accessOf(`${kind}:${v.name}`)
     const sx = subnetExpr(lp)
@@ -640,6 +709,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     for (const x of acc.approximate) if (!saidAccess.has(`${x.line} ${x.message}`)) saidAccess.add(`${x.line} ${x.message}`), say('VIP5002', x.line, object, x.message)
     return {...(acc.allow ? {'vipctl.io/allow-source-ranges': acc.allow.join(',')} : {}), ...(acc.deny.length ? {'vipctl.io/deny-source-ranges': acc.deny.join(',')} : {})}
   }
+  // Every lb vserver's restrictions (disabled, -Listenpolicy): an addressable one's are its own, a routed one's keep
+  // the routes to it out.
+  for (const v of lbvs.values()) listenPolicy(v, 'lb')
   // Addressable lb vservers: TCP -> Service type LoadBalancer; HTTP -> an Ingress with a default backend.
   for (const v of lbvs.values()) {
     if (v.ip === '0.0.0.0' || v.ip === '') continue
@@ -653,7 +725,6 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       continue
     }
     v.ip = vip
-    listenPolicy(v, 'lb')
     if (v.type === 'TCP' && accessByVserver.has(`lb:${v.name}`)) {
       // A LoadBalancer Service with source ranges is not served by vipctl yet (VIP2024): not migrated rather than opened.
       say('VIP5001', v.line, `lb vserver ${v.name}`, 'source restrictions on a TCP listener: vipctl does not apply source ranges to LoadBalancer Services yet; not migrated (serving it without them would open it)')

@@ -246,3 +246,29 @@ describe('migrate netscaler: access rules bound globally or to an lb vserver', (
     assert.equal(other.objects.filter((o) => o.kind === 'Ingress').length, 0)
   })
 })
+
+describe('migrate netscaler: what is out of service or restricted elsewhere (second review)', () => {
+  const run = (conf: string) => migrateNetscaler(parseNsConf(conf, 'edge.conf'), {selectors: new Map(), file: 'edge.conf'})
+  const BASE = 'add server w1 10.1.1.1\nadd server w2 10.1.1.2\nadd serviceGroup sg HTTP\nbind serviceGroup sg w1 80\nbind serviceGroup sg w2 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\nadd cs vserver cs HTTP 192.0.2.5 80\nbind cs vserver cs -lbvserver lb\n'
+  const ingresses = (r: ReturnType<typeof run>) => r.objects.filter((o) => o.kind === 'Ingress')
+  it('disabled vservers serve nothing (kept out); disabled groups, members and servers are not-ready endpoints', () => {
+    assert.equal(ingresses(run(`${BASE}disable cs vserver cs\n`)).length, 0)
+    assert.equal(ingresses(run(`${BASE}disable lb vserver lb\n`)).length, 0)
+    const ready = (r: ReturnType<typeof run>) => (r.objects.find((o) => o.kind === 'EndpointSlice')!.endpoints as Array<{addresses: string[]; conditions: {ready: boolean}}>).map((e) => `${e.addresses[0]} ${e.conditions.ready}`)
+    assert.deepEqual(ready(run(`${BASE}disable server w1\n`)), ['10.1.1.1 false', '10.1.1.2 true'])
+    assert.deepEqual(ready(run(`${BASE}disable serviceGroup sg w2 80\n`)), ['10.1.1.1 true', '10.1.1.2 false'])
+    assert.deepEqual(ready(run(BASE.replace('add serviceGroup sg HTTP', 'add serviceGroup sg HTTP -state DISABLED'))), ['10.1.1.1 false', '10.1.1.2 false'])
+  })
+  it('set ... -Listenpolicy, L3 ACLs that deny, any responder answer (404 on a path) on an lb vserver: restricted or kept out, never served open', () => {
+    assert.equal(ingresses(run(`${BASE}set cs vserver cs -Listenpolicy "CLIENT.IP.SRC.IN_SUBNET(10.0.0.0/8)"\n`))[0]!.metadata.annotations!['vipctl.io/allow-source-ranges'], '10.0.0.0/8')
+    assert.equal(ingresses(run(`${BASE}add ns acl a1 DENY -srcIP = 203.0.113.0-203.0.113.255 -destIP = 192.0.2.5\napply ns acls\n`)).length, 0)
+    // An ACL for another address (the appliance's own) leaves the vserver as it is.
+    assert.equal(ingresses(run(`${BASE}add ns acl a1 DENY -srcIP = 203.0.113.9 -destIP = 192.0.2.200\n`)).length, 1)
+    assert.equal(ingresses(run(`${BASE}add responder action nf respondwith "\\"HTTP/1.1 404 Not Found\\\\r\\\\n\\\\r\\\\n\\""\nadd responder policy hide "HTTP.REQ.URL.PATH.STARTSWITH(\\"/admin\\")" nf\nbind lb vserver lb -policyName hide -priority 10 -gotoPriorityExpression END -type REQUEST\n`)).length, 0)
+  })
+  it('a TLS-only cs vserver: vipctl\'s HTTP listener redirects its TLS hosts (was served in clear)', () => {
+    const r = run('add serviceGroup sg HTTP\nbind serviceGroup sg 10.1.1.1 80\nadd lb vserver lb HTTP 0.0.0.0 0\nbind lb vserver lb sg\nadd cs vserver admin SSL 192.0.2.6 443\nadd cs action act -targetLBVserver lb\nadd cs policy pol -rule "HTTP.REQ.HOSTNAME.EQ(\\"admin.example.test\\")" -action act\nbind cs vserver admin -policyName pol -priority 10\nadd ssl certKey ck -cert "/nsconfig/ssl/a.crt" -key "/nsconfig/ssl/a.key"\nbind ssl vserver admin -certkeyName ck\n')
+    assert.equal(ingresses(r)[0]!.metadata.annotations!['vipctl.io/ssl-redirect'], 'true')
+    assert.ok(r.report.some((d) => d.code === 'VIP5002' && /no HTTP vserver on 192\.0\.2\.6/.test(d.message)))
+  })
+})
