@@ -13,6 +13,7 @@ import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
 import {certCovers} from '../model/grammar.js'
+import {firstMatchTakes} from '../model/routing.js'
 import {ANNOTATIONS} from '../model/annotations.js'
 import {endpointSlices, joinWords, k8sName, listenerClass, pemNames, type K8s, type MigrateResult} from './netscaler.js'
 import {Ledger, type LedgerLine} from './ledger.js'
@@ -711,6 +712,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       continue
     }
     const rules = new Map<string, Array<{path: string; pathType: string; backend: {service: {name: string; port: {number: number}}}}>>()
+    const earlier: Array<{host: string; match: {path: string; pathType: 'Exact' | 'Prefix'}; backend: string; line: number}> = []
     for (const u of uses) {
       const conds = u.cond.map((c) => acls.get(c))
       if (conds.some((c) => !c)) {
@@ -729,6 +731,12 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
       L.exact(u.line)
       const hosts = hostAcl ? (hostAcl.hosts ?? [hostAcl.hostWildcard!]) : ['']
       const p = pathAcl?.path ?? {path: '/', pathType: 'Prefix' as const}
+      // HAProxy takes the first use_backend that matches; the routing module the most specific rule: say where they differ.
+      for (const h of hosts) {
+        const first = firstMatchTakes(earlier, {host: h, match: {path: p.path, pathType: p.pathType}})
+        if (first) L.approximate(u.line, obj, `use_backend ${u.backend}: requests for ${h || '(any host)'}${p.path} that also match the earlier use_backend ${first.backend} (line ${first.line}) went there in HAProxy; in Kubernetes this rule wins (its host or path is more specific)`)
+      }
+      for (const h of hosts) earlier.push({host: h, match: {path: p.path, pathType: p.pathType}, backend: u.backend, line: u.line})
       for (const h of hosts) {
         const list = rules.get(h) ?? []
         if (!list.some((r) => r.path === p.path && r.pathType === p.pathType)) list.push({path: p.path, pathType: p.pathType, backend: {service: {name: s.name, port: {number: s.port}}}})

@@ -15,7 +15,7 @@ import {canonicalIp} from '../model/ip.js'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
-import {pathMatches} from '../model/routing.js'
+import {firstMatchTakes} from '../model/routing.js'
 import {severityOf} from '../core/catalog.js'
 import {INVALID_PATH_RULE, forwardingEntities, toCli} from '../targets/netscaler/generate.js'
 import {Ledger, type LedgerLine, type Tokens} from './ledger.js'
@@ -881,8 +881,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       if (m.approximate) say('VIP5002', pol.line, `cs policy ${p.name}`, m.approximate)
       // NetScaler takes the first match by priority; Kubernetes the most specific. Say where that differs.
       // Path matching is the routing module's (src/model/routing.ts), the same that every target and trace use.
-      const shadow = seen.find((x) => x.m.host === m.host && x.m.pathType === 'Prefix' && pathMatches({path: x.m.path, pathType: 'Prefix'}, m.path) && !(x.m.path === m.path && m.pathType === 'Exact'))
-      if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `never matches on NetScaler (policy ${shadow.name} at ${src}:${shadow.line} comes first); in Kubernetes the longer path wins`)
+      const shadow = firstMatchTakes(seen.map((x) => ({host: x.m.host, match: {path: x.m.path, pathType: x.m.pathType}, x})), {host: m.host, match: {path: m.path, pathType: m.pathType}})?.x
+      if (shadow) say('VIP5002', pol.line, `cs policy ${p.name}`, `requests that match it and policy ${shadow.name} (${src}:${shadow.line}, an earlier priority) went to ${shadow.name} on NetScaler; in Kubernetes this rule wins (its host or path is more specific)`)
       seen.push({m, name: p.name, line: pol.line})
       const s = serviceFor(lbvName, pol.line)
       if (!s) continue

@@ -165,6 +165,15 @@ export function pathsOverlap(a: Decision['match'], b: Decision['match']): boolea
   return pathMatches(a, b.path) || pathMatches(b, a.path)
 }
 
+/**
+ * For a configuration where the first matching rule wins (NetScaler's policy priorities, HAProxy's use_backend order):
+ * the first earlier rule that takes requests this module gives to `m` (hosts and paths overlap, and `m` is more
+ * specific: a better host tier, a longer path, Exact before Prefix). undefined when the two orders agree.
+ */
+export function firstMatchTakes<T extends Pick<Decision, 'host' | 'match'>>(earlier: readonly T[], m: Pick<Decision, 'host' | 'match'>): T | undefined {
+  return earlier.find((x) => hostsOverlap(x, m) && pathsOverlap(x.match, m.match) && compareDecisions(m, x) < 0)
+}
+
 /** The HTTPS port a redirect on this frontend's VIP sends clients to. */
 export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): number {
   return model.frontends.find((x) => x.protocol === 'https' && x.address === f.address)?.port ?? 443

@@ -176,3 +176,12 @@ describe('migrate: secrets in the input never reach the report or the ledger', (
     assert.ok(r2.report.some((d) => d.code === 'VIP5003' && /Authorization: a credential, not written into an annotation/.test(d.message)))
   })
 })
+
+describe('migrate: first-match order against the routing module\'s precedence', () => {
+  it('an earlier host-less rule that took requests a later host rule gets in Kubernetes is said (NetScaler priorities, HAProxy use_backend order)', () => {
+    const ns = migrateNetscaler(parseNsConf('add serviceGroup sg1 HTTP\nbind serviceGroup sg1 10.0.0.1 80\nadd serviceGroup sg2 HTTP\nbind serviceGroup sg2 10.0.0.2 80\nadd lb vserver lb1 HTTP 0.0.0.0 0\nbind lb vserver lb1 sg1\nadd lb vserver lb2 HTTP 0.0.0.0 0\nbind lb vserver lb2 sg2\nadd cs vserver cs HTTP 192.0.2.5 80\nadd cs action a1 -targetLBVserver lb1\nadd cs action a2 -targetLBVserver lb2\nadd cs policy api -rule "HTTP.REQ.URL.PATH.STARTSWITH(\\"/api/\\")" -action a2\nadd cs policy host -rule "HTTP.REQ.HOSTNAME.EQ(\\"a.example.com\\")" -action a1\nbind cs vserver cs -policyName api -priority 100\nbind cs vserver cs -policyName host -priority 200\n', 'n.conf'), {selectors: new Map(), file: 'n.conf'})
+    assert.ok(ns.report.some((d) => (d.origin as {line: number}).line === 13 && d.code === 'VIP5002' && /went to api on NetScaler; in Kubernetes this rule wins/.test(d.message)), JSON.stringify(ns.report.map((d) => d.message)))
+    const ha = migrateHaproxy(parseHaproxyCfg('frontend f\n    bind 192.0.2.9:80\n    acl p_api path_beg /api/\n    acl h_a hdr(host) -i a.example.com\n    use_backend b2 if p_api\n    use_backend b1 if h_a\nbackend b1\n    server s1 10.0.0.1:80\nbackend b2\n    server s2 10.0.0.2:80\n', 'h.cfg'), {selectors: new Map(), file: 'h.cfg'})
+    assert.ok(ha.report.some((d) => (d.origin as {line: number}).line === 6 && d.code === 'VIP5002' && /earlier use_backend b2 \(line 5\) went there in HAProxy/.test(d.message)), JSON.stringify(ha.report.map((d) => d.message)))
+  })
+})
