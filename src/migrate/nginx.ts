@@ -74,6 +74,13 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
     entry(`${object} ${key}${v ? `: ${v.length > 80 ? `${v.slice(0, 77)}...` : v}` : ''}`, a, note ? [note] : [])
   }
 
+  // Objects the input holds but vipctl could not read (schema, size, syntax): each is in the report and the ledger,
+  // never dropped in silence (an Ingress of class nginx among them is not migrated).
+  for (const d of snap.diagnostics)
+    if (d.code.startsWith('VIP1')) {
+      report.push(d)
+      entry(`${d.object}${d.field ? ` ${d.field}` : ''}`, 'lost', [`${d.code} ${d.message}`])
+    }
   const ours = snap.ingresses.filter((i) => isNginx(i, snap))
   const canaries = ours.filter((i) => truthy(i.metadata.annotations?.[`${NGINX_PREFIX}canary`]))
   const mains = ours.filter((i) => !canaries.includes(i))

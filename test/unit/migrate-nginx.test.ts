@@ -100,6 +100,10 @@ describe('migrate ingress-nginx: what ingress2gateway 1.0 translates, and more',
     assert.deepEqual((od.spec as {rules: unknown}).rules, [{http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'web', port: {number: 80}}}}]}}])
     assert.equal(ing('open-list')!.metadata.annotations!['vipctl.io/allow-source-ranges'], undefined)
     assert.ok(r.report.some((d) => d.code === 'VIP5003' && /name no VIP/.test(d.message)))
+    // An Ingress vipctl cannot read is in the report and the ledger, never dropped in silence.
+    const bad = migrateNginx(snapshotOf('apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad, namespace: t}\nspec: {ingressClassName: nginx, rules: nope}\n'))
+    assert.ok(bad.report.some((d) => d.code === 'VIP1001' && d.object === 'Ingress/t/bad'))
+    assert.ok(bad.ledger.some((l) => l.account === 'lost' && l.text.startsWith('Ingress/t/bad')))
     // Every key of these Ingresses has an account, none "not a key vipctl reads".
     for (const l of r.ledger.filter((x) => /Ingress\/shop\/(api-tls|maintenance) /.test(x.text))) assert.ok(!l.notes.some((n) => /not a key vipctl reads/.test(n)), l.text)
   })
