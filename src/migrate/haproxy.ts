@@ -450,7 +450,8 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     // Health check: the probe is the Pods' (manual); its statuses are the Service's.
     if (check.line !== undefined) {
       const timing = [check.inter && `periodSeconds from inter ${check.inter}`, check.fall && `failureThreshold ${check.fall}`, check.rise && `successThreshold ${check.rise}`].filter(Boolean).join(', ')
-      L.manual(check.line, obj, `HTTP health check GET ${check.path ?? '/'}${check.headers.length ? ` with headers ${check.headers.join('; ')}` : ''}: give the Pods readinessProbe.httpGet path ${check.path ?? '/'}${check.headers.length ? ' and those httpHeaders' : ''}${timing ? ` (${timing})` : ''}; vipctl derives its checks from readiness probes`)
+      const probe = redactText(check.path ?? '/')
+      L.manual(check.line, obj, `HTTP health check GET ${probe}${check.headers.length ? ` with headers ${check.headers.join('; ')}` : ''}: give the Pods readinessProbe.httpGet path ${probe}${check.headers.length ? ' and those httpHeaders' : ''}${timing ? ` (${timing})` : ''}; vipctl derives its checks from readiness probes`)
     } else if (check.inter || check.fall || check.rise) {
       L.manual(members[0]?.line ?? be.line, obj, `check timing (${[check.inter && `inter ${check.inter}`, check.fall && `fall ${check.fall}`, check.rise && `rise ${check.rise}`].filter(Boolean).join(', ')}): set readinessProbe periodSeconds, failureThreshold and successThreshold`)
     }
@@ -638,7 +639,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         // or a value vipctl does not send (never written as a route rule, which would hold on both listeners).
         const fwd = kw === 'http-request' && name !== undefined && /^(x-forwarded-(for|proto|host|port)|x-real-ip|forwarded)$/i.test(name)
         if (shape && op !== 'del-header' && SENSITIVE_HEADER.test(name!)) {
-          L.manual(l.line, obj, `${kw} ${op} ${name}: a credential, not written into an annotation (everyone who may read the Ingress could read it): set it where the application or a Secret keeps it`)
+          L.manual(l.line, obj, `${kw} ${op} ${name} carries a credential, not written into an annotation (everyone who may read the Ingress could read it): set it where the application or a Secret keeps it`)
           continue
         }
         if (shape && fwd) {

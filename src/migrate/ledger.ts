@@ -12,6 +12,7 @@
  */
 import type {Diagnostic} from '../cluster/types.js'
 import {severityOf} from '../core/catalog.js'
+import {redactText} from './redact.js'
 
 export type Account = 'exact' | 'approximate' | 'lost' | 'manual'
 
@@ -104,7 +105,9 @@ export class Ledger {
 
   private say(code: (typeof CODE)[keyof typeof CODE], line: number, object: string, message: string): void {
     // A finding quotes input: at most 500 characters of it (the ledger keeps the line).
-    const m = message.length > 500 ? `${message.slice(0, 497)}...` : message
+    // (Credentials are masked here too, whatever the message quotes: a safety net under the shown words.)
+    const masked = redactText(message)
+    const m = masked.length > 500 ? `${masked.slice(0, 497)}...` : masked
     this.report.push({severity: severityOf(code), code, object, message: m, origin: {source: 'file', file: this.file, doc: 0, line}})
   }
 

@@ -21,6 +21,7 @@ import {INVALID_PATH_RULE, forwardingEntities, toCli} from '../targets/netscaler
 import {Ledger, type LedgerLine, type Tokens} from './ledger.js'
 import {memberAddress, memberWeights, port as isPort, ruleHost, rulePath, vipAddress} from './accept.js'
 import {ANNOTATIONS} from '../model/annotations.js'
+import {redactText} from './redact.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -577,8 +578,9 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       if (code && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(code)) annotations['vipctl.io/check-status'] = code
       const timing = mc ? [mc.opts.interval && `periodSeconds ${mc.opts.interval}`, mc.opts.resptimeout && `timeoutSeconds ${mc.opts.resptimeout}`, mc.opts.retries && `failureThreshold ${mc.opts.retries}`, mc.opts.successretries && `successThreshold ${mc.opts.successretries}`].filter(Boolean).join(', ') : ''
       // HTTP-ECV: -send is the request (its path goes to the probe), -recv a body match vipctl does not make.
-      const request = mc?.opts.httprequest ?? mc?.opts.send
-      if (mc?.opts.recv !== undefined) say('VIP5002', mc.line, `lb monitor ${m}`, `-recv ${JSON.stringify(mc.opts.recv)}: the response body is not checked (vipctl checks the status only)`, optTokens(input.find((x) => x.line === mc.line)!, 'recv'))
+      const raw = mc?.opts.httprequest ?? mc?.opts.send
+      const request = raw === undefined ? undefined : redactText(raw)
+      if (mc?.opts.recv !== undefined) say('VIP5002', mc.line, `lb monitor ${m}`, `-recv ${JSON.stringify(redactText(mc.opts.recv))}: the response body is not checked (vipctl checks the status only)`, optTokens(input.find((x) => x.line === mc.line)!, 'recv'))
       if (mc?.opts.downtime !== undefined) void mc.opts.downtime // the probe's periodSeconds decides how soon a member comes back
       say('VIP5003', mc?.line ?? v.line, `lb monitor ${m}`, `health check${mc ? ` ${mc.args[1] ?? ''}${request ? ` "${request}"` : ''}` : ''}${mc?.opts.destport ? ` on port ${mc.opts.destport}` : ''}: give the Pods of Service ${namespace}/${name} a readinessProbe${timing ? ` (${timing})` : ''}${code ? `; its statuses ${code} are kept as vipctl.io/check-status` : ''} (vipctl derives health checks from readiness probes)`)
     }

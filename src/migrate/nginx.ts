@@ -65,7 +65,7 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
   const objects: K8s[] = []
   const say = (code: 'VIP5001' | 'VIP5002' | 'VIP5003', object: string, field: string | undefined, message: string) => {
     const origin = snap.origins.get(object)
-    report.push({severity: severityOf(code), code, object, ...(field ? {field} : {}), message, ...(origin ? {origin} : {})})
+    report.push({severity: severityOf(code), code, object, ...(field ? {field} : {}), message: redactText(message), ...(origin ? {origin} : {})})
   }
   /** One ledger entry per annotation (its key and value are its one token). */
   const entry = (text: string, a: Account, notes: string[]) => ledger.push({line: ledger.length + 1, text, account: a, tokens: [{text, account: a}], notes})
