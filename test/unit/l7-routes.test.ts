@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {loadOffline} from '../../src/cluster/offline.js'
-import {snapshotOf} from '../helpers/manifests.js'
+import {WEB_BACKENDS, snapshotOf} from '../helpers/manifests.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {compile} from '../../src/model/compile.js'
 import {decide, routingTable} from '../../src/model/routing.js'
@@ -23,23 +23,7 @@ const noStdin = {readStdin: async () => ''}
 
 const snapOf = snapshotOf
 
-const BASE = `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: t}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web2, namespace: t}
-spec: {ports: [{port: 80}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-1, namespace: t, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{port: 8080}]
-endpoints: [{addresses: [10.1.0.1]}]
-`
+const BASE = WEB_BACKENDS
 const ing = (name: string, annotations: Record<string, string>, host = 'a.test', vip = '192.0.2.1', created = '2026-01-01T00:00:00Z') => `---
 apiVersion: networking.k8s.io/v1
 kind: Ingress

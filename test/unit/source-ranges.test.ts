@@ -12,21 +12,10 @@ import {traceRequest} from '../../src/check/trace.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
 import {generateNetscaler, renderBatch} from '../../src/targets/netscaler/generate.js'
-import {snapshotOf} from '../helpers/manifests.js'
+import {WEB_BACKENDS, snapshotOf} from '../helpers/manifests.js'
 
 const OPTS = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}
-const BASE = `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: t}
-spec: {ports: [{port: 80}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-1, namespace: t, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{port: 8080}]
-endpoints: [{addresses: [10.1.0.1]}]
-`
+const BASE = WEB_BACKENDS
 const ing = (name: string, annotations: Record<string, string>, host: string, extra = '') => `---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
