@@ -66,6 +66,11 @@ export interface Decision {
   filters?: Filters
   /** Source ranges (canonical networks): a connection from `deny`, or not from a non-empty `allow`, gets 403 first. */
   access?: {allow: string[]; deny: string[]}
+  /**
+   * For a redirect: the pool its rule names (the redirect never reaches it; a target that can only select a route
+   * through its pools, as NetScaler's content switching, uses it).
+   */
+  pool?: string
   provenance: Provenance
 }
 
@@ -182,10 +187,10 @@ export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): nu
 function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
   const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}}
   // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
-  if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, provenance: r.provenance}
+  if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, pool: r.pool, provenance: r.provenance}
   const p = r.policy
   const access = p?.access ? {access: {allow: p.access.allow, deny: p.access.deny}} : {}
-  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), ...access, provenance: p.redirect.provenance}
+  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), ...access, pool: r.pool, provenance: p.redirect.provenance}
   const split = p?.split?.backends.filter((b) => b.weight > 0)
   const filters = filtersOf(p)
   return {

@@ -105,3 +105,23 @@ describe('source ranges: what the targets write', () => {
     assert.ok(bindings.findIndex((n) => n.includes('_rsp403_')) < bindings.findIndex((n) => n.includes('_rsp_')))
   })
 })
+
+describe('NetScaler: a redirect whose rule would be too long runs after content switching', () => {
+  it('30 exact hosts of a newer tenant cannot push an older tenant\'s wildcard redirect out (no VIP3003): a cs policy selects its own lb vserver with the redirect responder', () => {
+    const older = ing('a-redir', {'vipctl.io/redirect': 'host=new.example.com code=301', 'vipctl.io/allow-source-ranges': '10.0.0.0/8'}, "'*.example.com'").replace("namespace: t, annotations", "namespace: t, creationTimestamp: '2026-01-01T00:00:00Z', annotations")
+    const newer = Array.from({length: 30}, (_, i) => ing(`b${i}`, {}, `h${i}.example.com`).replace('path: /,', `path: /p${i},`)).join('')
+    const c = compile(snapshotOf(BASE + older + newer), {})
+    const ns = generateNetscaler(c.model, c.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.deepEqual(ns.diagnostics.filter((d) => d.code === 'VIP3003'), [])
+    assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3004' && d.object === 'Ingress/t/a-redir' && /runs after content switching/.test(d.message)))
+    const rlb = ns.entities.find((e) => e.type === 'lbvserver' && e.name.includes('_rlb_'))!
+    const bound = ns.entities.filter((e) => e.type === 'lbvserver_responderpolicy_binding' && e.name === (rlb as {name: string}).name).map((e) => (e as {policyname: string; priority: number}))
+    // The source ranges first (90), then the redirect (100).
+    assert.deepEqual(bound.map((b) => b.priority), [90, 100])
+    const action = ns.entities.find((e) => e.type === 'csaction' && e.targetlbvserver === (rlb as {name: string}).name)
+    assert.ok(action, 'a cs action selects it')
+    // Every newer tenant's route is still switched to its own pool, and the wildcard comes after them.
+    const order = ns.entities.filter((e) => e.type === 'csvserver_cspolicy_binding').map((e) => (e as {policyname: string}).policyname)
+    assert.equal(order.findIndex((n) => n.includes('rd_csp_')), order.length - 1)
+  })
+})

@@ -428,6 +428,15 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     return act
   }
+  /**
+   * A route's own lb vserver: its pool's (method, persistence), named apart; its provenance comment names the
+   * route's Ingress (migrate reads it back), within NetScaler's 256 characters (else without the ing: part).
+   */
+  const routeLbv = (main: Extract<NsEntity, {type: 'lbvserver'}>, lbv: string, d: Decision): NsEntity => {
+    const ing = d.provenance.object.split('/')[2]
+    const own = ing ? main.comment.replace(/(^|,)ing:[^,]*/, `$1ing:${ing}`) : main.comment
+    return {...main, name: lbv, comment: own.length <= 256 ? own : main.comment.replace(/(^|,)ing:[^,]*,?/, '$1')}
+  }
   /** One responder policy per source-range rule (named from it), answering 403: bound to the routes' own lb vservers. */
   const accessPolicy = (rule: string) => {
     const pol = name(`${P}-acl_${nsHash(rule)}`)
@@ -517,20 +526,22 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const tlsAct = name(`${P}-${f.address}_${f.port}_redirect_https`)
     if (tlsRedirect?.kind === 'redirect')
       entities.push({type: 'responderaction', name: tlsAct, responderType: 'redirect', target: `"https://" + HTTP.REQ.HOSTNAME.SERVER${tlsRedirect.port === undefined ? '' : ` + ":${tlsRedirect.port}"`} + HTTP.REQ.URL.PATH_AND_QUERY`, responsestatuscode: 308})
+    // A redirect whose rule would exceed what NetScaler takes (it must exclude every more specific neighbour) runs
+    // after content switching instead: a cs policy selects the route's own lb vserver, where a responder answers.
+    // So no other object's routes can push it out (the price: NetScaler answers it while a member of its pool is up).
+    const redirectLbv = new Map<Decision, string>()
     ordered.forEach((d, i) => {
       const a = d.action
       if (a.kind !== 'redirect') return
-      const rule = exclusive(d, i)
-      if (rule.length > 1499) return tooLong(d, 'the redirect')
       if (!accessOk(d)) return
+      const rule = exclusive(d, i)
       const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
-      // Source ranges first: a source they do not admit gets 403 instead of the redirect.
       const deny = accessOf.get(d)
-      if (deny !== undefined) {
-        const r403 = `${rule} && (${deny})`
-        if (r403.length > 1499) return tooLong(d, 'the redirect with its source ranges')
+      const afterSwitching = rule.length > 1499 || (deny !== undefined && `${rule} && (${deny})`.length > 1499)
+      if (!afterSwitching && deny !== undefined) {
+        // Source ranges first: a source they do not admit gets 403 instead of the redirect.
         const pol403 = name(`${P}-${f.address}_${f.port}_rsp403_${h}`)
-        entities.push({type: 'responderpolicy', name: pol403, rule: r403, action: forbidden(), match: matchOf(d)})
+        entities.push({type: 'responderpolicy', name: pol403, rule: `${rule} && (${deny})`, action: forbidden(), match: matchOf(d)})
         entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol403, priority: (priority += 10)})
       }
       let act = tlsAct
@@ -541,6 +552,25 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `NetScaler redirects ${d.host}${d.match.path} to the fixed path ${a.path.value} without the request's query string`})
         const pathExpr = a.path?.kind === 'full' ? lit(a.path.value) : a.path?.kind === 'prefix' && prefix !== undefined ? prefixExpr(prefix, a.path.value, 'HTTP.REQ.URL.PATH_AND_QUERY') : 'HTTP.REQ.URL.PATH_AND_QUERY'
         entities.push({type: 'responderaction', name: act, responderType: 'redirect', target: `${lit(`${a.scheme}://`)} + ${a.host ? lit(a.host) : 'HTTP.REQ.HOSTNAME.SERVER'}${a.port !== undefined ? ` + ${lit(`:${a.port}`)}` : ''} + ${pathExpr}`, responsestatuscode: a.code})
+      }
+      if (afterSwitching) {
+        const pool = d.pool ? poolsById.get(d.pool) : undefined
+        const main = pool ? lbvByName.get(poolNames(pool, P).lbv) : undefined
+        if (!pool || !main || routeRule(matchOf(d)).length > 1499) return tooLong(d, 'the redirect')
+        const lbv = name(`${P}-${pool.service}_${pool.port}_rlb_${h}`)
+        entities.push(routeLbv(main, lbv, d))
+        entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
+        if (deny !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: accessPolicy(deny), priority: 90})
+        const rpol = name(`${P}-rd_${nsHash(act)}`)
+        if (!made.has(`responderpolicy/${rpol}`)) {
+          made.add(`responderpolicy/${rpol}`)
+          entities.push({type: 'responderpolicy', name: rpol, rule: 'true', action: act, match: {host: '', path: '', pathType: 'Exact'}})
+        }
+        entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: rpol, priority: 100})
+        redirectLbv.set(d, lbv)
+        switched.add(d)
+        diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `the redirect for ${d.host}${d.match.path.slice(0, 60)} runs after content switching on NetScaler (its rule before it would exceed 1,499 characters): it is answered while a member of Service ${pool.namespace}/${pool.service} is up`})
+        return
       }
       const pol = name(`${P}-${f.address}_${f.port}_rsp_${h}`)
       entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
@@ -572,11 +602,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           const base = `${P}-${pool.service}_${pool.port}`.slice(0, 127 - 37)
           lbv = name(`${base}_flb_${nsHash(key)}`)
           filterLbvs.set(key, lbv)
-          // Its provenance names the route's own Ingress (migrate reads it back), not the pool's first one.
-          const ing = d.provenance.object.split('/')[2]
-          // (A comment holds at most 256 characters: a name too long for it leaves the ing: part out.)
-          const own = 'comment' in main && ing ? main.comment.replace(/(^|,)ing:[^,]*/, `$1ing:${ing}`) : undefined
-          entities.push({...main, name: lbv, ...(own !== undefined ? {comment: own.length <= 256 ? own : main.comment.replace(/(^|,)ing:[^,]*,?/, '$1')} : {})})
+          entities.push(routeLbv(main, lbv, d))
           entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
           policies.forEach((x, i) => entities.push({type: 'lbvserver_rewritepolicy_binding', name: lbv!, policyname: x.name, priority: 100 + 10 * i, bindpoint: x.bindpoint}))
           if (acl !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: acl, priority: 100})
@@ -587,6 +613,14 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     })
     priority = 100
     for (const d of ordered) {
+      const rlb = redirectLbv.get(d)
+      if (rlb !== undefined) {
+        const csp = name(`${P}-rd_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
+        entities.push({type: 'csaction', name: csp, targetlbvserver: rlb})
+        entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(matchOf(d)), action: csp, match: matchOf(d)})
+        entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
+        continue
+      }
       if (d.action.kind !== 'pool' || !accessOk(d)) continue
       const rule = routeRule(matchOf(d))
       if (rule.length > 1499) {
