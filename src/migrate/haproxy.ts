@@ -642,10 +642,18 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           L.manual(l.line, obj, `${kw} ${op} ${name} carries a credential, not written into an annotation (everyone who may read the Ingress could read it): set it where the application or a Secret keeps it`)
           continue
         }
-        if (shape && fwd) {
+        // X-Forwarded-Proto set by the TLS test of the connection (if { ssl_fc } / if !{ ssl_fc }) is the listener's scheme too.
+        const sslCond = rest.join(' ')
+        const bySsl = op === 'set-header' && name?.toLowerCase() === 'x-forwarded-proto' && /^(if|unless) !?\{ ssl_fc \}$/.test(sslCond) && value !== undefined
+        if ((shape || bySsl) && fwd) {
           const n = name!.toLowerCase()
           const tls = fe.lines.some((x) => x.words[0] === 'bind' && (x.words.includes('crt') || x.words.includes('crt-list')))
-          const same = op === 'del-header' ? ['x-forwarded-host', 'x-forwarded-port', 'forwarded'].includes(n) : n === 'x-forwarded-proto' ? v === (tls ? 'https' : 'http') : (n === 'x-forwarded-for' || n === 'x-real-ip') && v === '%[src]'
+          const plain = fe.lines.some((x) => x.words[0] === 'bind' && !(x.words.includes('crt') || x.words.includes('crt-list')))
+          // With a condition: the value it gives on the TLS listener and on the plain one.
+          const onTls = bySsl ? (/^if \{|^unless !\{/.test(sslCond) ? v : undefined) : v
+          const onPlain = bySsl ? (/^if !\{|^unless \{/.test(sslCond) ? v : undefined) : v
+          const sameProto = (!tls || onTls === undefined || onTls === 'https') && (!plain || onPlain === undefined || onPlain === 'http') && (bySsl || v === (tls ? 'https' : 'http'))
+          const same = op === 'del-header' ? ['x-forwarded-host', 'x-forwarded-port', 'forwarded'].includes(n) : n === 'x-forwarded-proto' ? sameProto : (n === 'x-forwarded-for' || n === 'x-real-ip') && v === '%[src]'
           if (same) L.exact(l.line, `vipctl ${op === 'del-header' ? 'removes' : 'sets'} ${name} itself, from the connection`)
           else L.approximate(l.line, obj, `${kw} ${op} ${name}${v !== undefined ? ` ${v}` : ''} -> what vipctl does on every listener: X-Forwarded-For and X-Real-IP the client's address, X-Forwarded-Proto the listener's scheme, X-Forwarded-Host, X-Forwarded-Port and Forwarded removed`)
           continue

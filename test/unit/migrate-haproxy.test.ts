@@ -281,6 +281,9 @@ describe('migrate haproxy: idle timeouts of tunnels', () => {
     assert.equal(mk(`frontend f\n    bind 192.0.2.9:80\n    disabled\n    default_backend be\n${be}`).objects.filter((o) => o.kind === 'Ingress').length, 0)
     const off = mk(`frontend f\n    bind 192.0.2.9:80\n    default_backend be\nbackend be\n    disabled\n    server s1 10.0.0.1:80\n`)
     assert.deepEqual((off.objects.find((o) => o.kind === 'EndpointSlice')!.endpoints as Array<{conditions: {ready: boolean}}>).map((e) => e.conditions.ready), [false])
+    // X-Forwarded-Proto by the TLS test of the connection is the listener's scheme: what vipctl sets; a wrong one is said.
+    const xfp = mk(`frontend f\n    bind 192.0.2.9:80\n    bind 192.0.2.9:443 ssl crt /x.pem\n    http-request set-header X-Forwarded-Proto https if { ssl_fc }\n    http-request set-header X-Forwarded-Proto https if !{ ssl_fc }\n    default_backend be\n${be}`)
+    assert.deepEqual(xfp.ledger.filter((l) => l.line === 4 || l.line === 5).map((l) => l.account), ['exact', 'approximate'])
     const unlimited = mk(`frontend f\n    bind 192.0.2.9:80\n    default_backend be\n${be}`)
     assert.equal(unlimited.objects.find((o) => o.kind === 'Service')!.metadata.annotations!['vipctl.io/max-connections'], undefined)
   })
