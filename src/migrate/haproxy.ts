@@ -49,10 +49,13 @@ export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[
     let w = ''
     let inWord = false
     let quote: string | undefined
+    // HAProxy's escapes: \r \n \t are control characters; a backslash before a space, '#', a quote or a backslash is
+    // that character; any other (a regex backreference \1) stays as written. Single quotes take nothing as an escape.
+    const escape = (next: string) => (next === 'r' ? '\r' : next === 'n' ? '\n' : next === 't' ? '\t' : ' #"\'\\'.includes(next) ? next : `\\${next}`)
     for (let j = 0; j < raw.length; j++) {
       const c = raw[j]!
       if (quote) {
-        if (c === '\\' && j + 1 < raw.length) w += raw[++j]
+        if (c === '\\' && quote === '"' && j + 1 < raw.length) w += escape(raw[++j]!)
         else if (c === quote) quote = undefined
         else w += c
         continue
@@ -64,7 +67,7 @@ export function parseHaproxyCfg(text: string, file = 'haproxy.cfg'): CfgSection[
         continue
       }
       if (c === '\\' && j + 1 < raw.length) {
-        w += raw[++j]
+        w += escape(raw[++j]!)
         inWord = true
         continue
       }
@@ -128,12 +131,13 @@ function parseAcl(words: string[], line: number): Acl | {unsupported: string} {
   }
   if ((crit === 'path' || crit === 'path_beg') && values.length === 1 && !rulePath(values[0]!.length > 1 ? values[0]!.replace(/\/+$/, '') : values[0]!))
     return {unsupported: `path ${JSON.stringify(values[0])} is not one vipctl routes (a path of ${'A-Za-z0-9._~-/'} without "." or ".." segments)`}
-  if (crit === 'path' && values.length === 1) return {path: {path: values[0]!, pathType: 'Exact'}, line}
+  const caseNote = ci ? `; -i matched the path case-insensitively, a Kubernetes path matches case-sensitively` : ''
+  if (crit === 'path' && values.length === 1) return {path: {path: values[0]!, pathType: 'Exact', ...(caseNote ? {approximate: caseNote.slice(2)} : {})}, line}
   if (crit === 'path_beg' && values.length === 1) {
     const v = values[0]!
     if (v === '/') return {path: {path: '/', pathType: 'Prefix'}, line}
-    if (v.endsWith('/')) return {path: {path: v.replace(/\/+$/, ''), pathType: 'Prefix', approximate: `path_beg ${v} does not match ${v.replace(/\/+$/, '')} itself; the Kubernetes Prefix does`}, line}
-    return {path: {path: v, pathType: 'Prefix', approximate: `path_beg ${v} also matches ${v}x...; a Kubernetes Prefix matches whole path elements`}, line}
+    if (v.endsWith('/')) return {path: {path: v.replace(/\/+$/, ''), pathType: 'Prefix', approximate: `path_beg ${v} does not match ${v.replace(/\/+$/, '')} itself; the Kubernetes Prefix does${caseNote}`}, line}
+    return {path: {path: v, pathType: 'Prefix', approximate: `path_beg ${v} also matches ${v}x...; a Kubernetes Prefix matches whole path elements${caseNote}`}, line}
   }
   return {unsupported: `acl criterion ${crit} has no Ingress equivalent (hdr(host), hdr_end(host) .suffix, path, path_beg are supported)`}
 }
@@ -595,7 +599,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           const v = a[i + 1]
           if (x === 'ssl') used.push(i + 1)
           else if (x === 'crt' && v) b.crts.push(v), used.push(i + 1, i + 2), i++
-          else if (x === 'crt-list' && v) L.manual(l.line, obj, `crt-list ${v}: list its certificates as crt, or create their TLS Secrets and spec.tls entries yourself`, [i + 1, i + 2]), i++
+          else if (x === 'crt-list' && v) b.crts.push(v), L.manual(l.line, obj, `crt-list ${v}: its certificates are not read (one TLS Secret is named for the list): list them as crt, or create their TLS Secrets and spec.tls entries yourself`, [i + 1, i + 2]), i++
           else if (x === 'alpn' && v) {
             // vipctl's TLS listeners offer h2 and http/1.1.
             if (v.split(',').every((p) => p === 'h2' || p === 'http/1.1')) used.push(i + 1, i + 2)
@@ -779,8 +783,8 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     for (const x of headers.lines) L.exact(x, 'vipctl.io/request-headers or response-headers on the Ingress')
     // Listener settings (accept-proxy, client timeout) are the IngressClass's, the operator's object.
     const spec: Record<string, unknown> = {ingressClassName: Object.keys(listenerAnn).length ? listenerClass(objects, listenerAnn) : 'vipctl'}
-    // A default backend cannot be restricted by source ranges (it is the VIP's, for every object): a rule for / is.
-    if (d && ranges) {
+    // A default backend takes no route settings (source ranges, header rules: it answers for the whole VIP): a rule for / does.
+    if (d && (ranges || headers.request.length || headers.response.length)) {
       const list = rules.get('') ?? []
       if (!list.some((r) => r.path === '/' && r.pathType === 'Prefix')) list.push({path: '/', pathType: 'Prefix', backend: {service: {name: d.name, port: {number: d.port}}}})
       rules.set('', list)

@@ -55,7 +55,7 @@ interface Csv {name: string; type: string; ip: string; port: number; line: numbe
  */
 const NS_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   servicegroup: {maxclient: '0', maxreq: '0', cip: 'DISABLED', usip: 'NO', useproxyport: 'YES', sp: 'OFF', cka: 'NO', tcpb: 'NO', cmp: 'NO', clttimeout: '180', state: 'ENABLED', healthmonitor: 'YES', downstateflush: 'ENABLED', appflowlog: 'ENABLED', monthreshold: '0', autoscale: 'DISABLED'},
-  service: {maxclient: '0', maxreq: '0', cip: 'DISABLED', usip: 'NO', useproxyport: 'YES', sp: 'OFF', cka: 'NO', tcpb: 'NO', cmp: 'NO', clttimeout: '180', svrtimeout: '360', state: 'ENABLED', healthmonitor: 'YES', downstateflush: 'ENABLED', appflowlog: 'ENABLED'},
+  service: {maxclient: '0', maxreq: '0', cip: 'DISABLED', usip: 'NO', useproxyport: 'YES', sp: 'OFF', cka: 'NO', tcpb: 'NO', cmp: 'NO', clttimeout: '180', state: 'ENABLED', healthmonitor: 'YES', downstateflush: 'ENABLED', appflowlog: 'ENABLED'},
   'lb vserver': {listenpolicy: 'NONE', state: 'ENABLED', appflowlog: 'ENABLED', downstateflush: 'ENABLED', healththreshold: '0', redirectportrewrite: 'DISABLED', icmpvsrresponse: 'PASSIVE', rhistate: 'PASSIVE', persistencetype: 'NONE'},
   'cs vserver': {listenpolicy: 'NONE', state: 'ENABLED', casesensitive: 'ON', precedence: 'RULE', appflowlog: 'ENABLED', downstateflush: 'ENABLED', stateupdate: 'DISABLED', redirectportrewrite: 'DISABLED', icmpvsrresponse: 'PASSIVE', rhistate: 'PASSIVE', clttimeout: '180'},
   'lb monitor': {lrtm: 'DISABLED', state: 'ENABLED', reverse: 'NO', transparent: 'NO', secure: 'NO'},
@@ -249,7 +249,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   const src = opts.file.replace(/^.*\//, '')
 
   const servers = new Map<string, {ip: string; line: number; disabled?: boolean}>()
-  const services = new Map<string, {ip: string; port: number; type: string; line: number; server?: string; serverLine?: number; disabled?: boolean; monitors: Array<{name: string; line: number}>}>()
+  const services = new Map<string, {ip: string; port: number; type: string; line: number; opts: Record<string, string>; server?: string; serverLine?: number; disabled?: boolean; monitors: Array<{name: string; line: number}>}>()
   const groups = new Map<string, Group>()
   const monitors = new Map<string, NsCommand>()
   const lbvs = new Map<string, Lbv>()
@@ -298,7 +298,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const ip = ipOf(c.args[1] ?? '')
           const port = Number(c.args[3])
           if (!ip || !memberAddress(ip) || !/^[0-9]{1,5}$/.test(c.args[3] ?? '') || port < 1 || port > 65535) return false
-          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
+          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, opts: c.opts, ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
           return true
         }
         case 'add servicegroup':
@@ -565,8 +565,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       if (v.opts.timeout && v.opts.timeout !== '0') say('VIP5002', v.line, `lb vserver ${v.name}`, `-timeout ${v.opts.timeout} (the cookie's lifetime in minutes) -> a session cookie (vipctl's inserted cookie has no expiry)`)
     } else if (v.persistence && v.persistence !== 'NONE') say('VIP5001', v.line, `lb vserver ${v.name}`, `-persistenceType ${v.persistence} is not carried over (vipctl persists by source address or an inserted cookie)`)
     const gs = v.bound.map((b) => groups.get(b.name)).filter((g): g is Group => Boolean(g))
-    const svr = [...new Set(gs.map((g) => g.svrTimeout).filter((x): x is number => x !== undefined))]
+    const svcs = v.bound.map((b) => services.get(b.name)).filter((x): x is NonNullable<typeof x> => Boolean(x))
+    // -svrTimeout of serviceGroups and services (seconds; NetScaler's default 360, vipctl's 60).
+    const svrOf = (o: Record<string, string>) => (/^[0-9]{1,5}$/.test(o.svrtimeout ?? '') ? Number(o.svrtimeout) : undefined)
+    const svr = [...new Set([...gs.map((g) => g.svrTimeout), ...svcs.map((x) => svrOf(x.opts))].filter((x): x is number => x !== undefined))]
     if (svr.length) annotations['vipctl.io/timeout-server'] = `${Math.min(...svr)}s`
+    else if (!fwdPrefix && v.bound.length > 0) say('VIP5002', v.line, `lb vserver ${v.name}`, `no -svrTimeout: NetScaler's default server timeout (360 s) -> vipctl's (60 s); set vipctl.io/timeout-server: 360s on Service ${namespace}/${name} to keep it`)
     const maxc = [...new Set(gs.map((g) => g.maxClient).filter((x): x is number => x !== undefined))]
     if (maxc.length) annotations['vipctl.io/max-connections'] = String(Math.min(...maxc))
     const weighted = memberWeights(members, (m, kept) => say('VIP5002', m.line, `lb vserver ${v.name}`, `weight ${m.weight ?? 1} of ${m.ip}:${m.port} -> ${kept}, the weight of the first member on ${m.ip} (vipctl.io/member-weights keys members by address)`))
@@ -608,7 +612,10 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   // An addressable vserver's -cltTimeout (seconds; NetScaler's default 180) -> the listener's vipctl.io/timeout-client.
   const clientTimeout = (v: {opts: Record<string, string>; line: number}, object: string): Record<string, string> => {
     const given = v.opts.clttimeout
-    if (given === undefined) return {}
+    if (given === undefined) {
+      if (!fwdPrefix) say('VIP5002', v.line, object, "no -cltTimeout: NetScaler's default client timeout (180 s) -> vipctl's (60 s); vipctl.io/timeout-client: 180s keeps it (on a LoadBalancer Service, or on an Ingress's IngressClass)")
+      return {}
+    }
     const t = /^[0-9]{1,5}$/.test(given) ? Number(given) : undefined
     if (t === undefined || t < 1 || t > 86400) {
       say('VIP5001', v.line, object, `-cltTimeout ${given} is not a number of seconds 1-86400: vipctl's client timeout (60 s) applies`)

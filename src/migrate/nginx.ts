@@ -51,7 +51,8 @@ const SNIPPET = /snippet$/
 /** Is this Ingress one of ingress-nginx's (class nginx, or an IngressClass of its controller)? */
 export function isNginx(ing: Ingress, snap: Snapshot): boolean {
   const cls = ing.spec.ingressClassName ?? ing.metadata.annotations?.['kubernetes.io/ingress.class']
-  if (cls === undefined) return false
+  // No class: the cluster's default IngressClass takes it (when that is ingress-nginx's, it is one of its Ingresses).
+  if (cls === undefined) return snap.ingressClasses.some((c) => c.spec.controller === NGINX_CONTROLLER && ['true', 'True'].includes(c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] ?? ''))
   const c = snap.ingressClasses.find((x) => x.metadata.name === cls)
   return c ? c.spec.controller === NGINX_CONTROLLER : cls === 'nginx'
 }
@@ -292,12 +293,17 @@ export function migrateNginx(snap: Snapshot): NginxMigrateResult {
         }),
       },
     }))
-    const restricted = out['vipctl.io/allow-source-ranges'] !== undefined || out['vipctl.io/deny-source-ranges'] !== undefined
+    // Route settings (source ranges, header rules, rewrites, CORS) hold for an Ingress's rules, never for a default
+    // backend, which answers for the whole VIP: with any of them, the default backend becomes a rule for /.
+    if (rewriteHost) out['vipctl.io/rewrite'] = [`host=${rewriteHost}`, ...(out['vipctl.io/rewrite'] ? [out['vipctl.io/rewrite']] : [])].join(' ')
+    const routeKeys = ['vipctl.io/allow-source-ranges', 'vipctl.io/deny-source-ranges', 'vipctl.io/rewrite', 'vipctl.io/redirect', 'vipctl.io/timeout-request'].filter((k) => out[k] !== undefined)
+    if (request.length) routeKeys.push('vipctl.io/request-headers')
+    if (response.length) routeKeys.push('vipctl.io/response-headers')
+    const restricted = routeKeys.length > 0
     if (restricted && ing.spec.defaultBackend) {
       if (!rules.some((r) => !r.host && r.http.paths.some((p) => p.path === '/'))) rules.push({http: {paths: [{path: '/', pathType: 'Prefix', backend: ing.spec.defaultBackend}]}} as (typeof rules)[number])
-      say('VIP5002', key, 'spec.defaultBackend', 'with source ranges the default backend becomes a rule for / without a host (a default backend answers every request no rule matches on the VIP, and cannot be restricted)')
+      say('VIP5002', key, 'spec.defaultBackend', `with ${routeKeys.join(', ')} the default backend becomes a rule for / without a host (a default backend answers every request no rule matches on the VIP, and takes no route settings)`)
     }
-    if (rewriteHost) out['vipctl.io/rewrite'] = [`host=${rewriteHost}`, ...(out['vipctl.io/rewrite'] ? [out['vipctl.io/rewrite']] : [])].join(' ')
     if (request.length) out['vipctl.io/request-headers'] = request.join('\n')
     if (response.length) {
       // The CORS values must be header values vipctl writes (the annotation's own parser decides).

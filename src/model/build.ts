@@ -487,6 +487,9 @@ class Builder {
       this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       this.diag('VIP2025', key, 'spec.defaultBackend', `source ranges (${pol.common.access.provenance.field}) cannot restrict a default backend, which answers every request no rule matches on the VIP: it is not served (give it a rule with path / instead)`)
     } else if (ing.spec.defaultBackend) {
+      // Route keys hold for the Ingress's rules; the default backend answers for the whole VIP and takes none of them.
+      const keys = (['requestHeaders', 'responseHeaders', 'redirect', 'rewrite', 'timeoutRequest', 'hsts'] as const).filter((k) => ing.metadata.annotations?.[ANNOTATIONS[k].key] !== undefined)
+      if (keys.length) this.diag('VIP2006', key, 'spec.defaultBackend', `${keys.map((k) => ANNOTATIONS[k].key).join(', ')} apply to this Ingress's rules, not to requests that reach spec.defaultBackend (it answers for the whole VIP): give it a rule for / to have them`)
       const pool = this.poolFor(ns, ing.spec.defaultBackend, key, 'spec.defaultBackend')
       for (const f of [http, https]) {
         if (!f || !pool) continue

@@ -288,3 +288,24 @@ describe('migrate haproxy: idle timeouts of tunnels', () => {
     assert.equal(unlimited.objects.find((o) => o.kind === 'Service')!.metadata.annotations!['vipctl.io/max-connections'], undefined)
   })
 })
+
+describe('migrate haproxy (third review)', () => {
+  const mk = (cfg: string) => migrateHaproxy(parseHaproxyCfg(cfg, 'r.cfg'), {selectors: new Map(), file: 'r.cfg'})
+  it('header rules with a default backend: the default becomes a rule for / (a default backend takes no route settings)', () => {
+    const r = mk('frontend fe\n    bind 192.0.2.20:80\n    http-request set-header X-Env prod\n    http-response set-header X-Frame-Options DENY\n    default_backend be\nbackend be\n    server a 10.1.0.1:80\n')
+    const ing = r.objects.find((o) => o.kind === 'Ingress')!
+    assert.equal((ing.spec as {defaultBackend?: unknown}).defaultBackend, undefined)
+    assert.deepEqual((ing.spec as {rules: Array<{http: {paths: Array<{path: string}>}}>}).rules[0]!.http.paths.map((p) => p.path), ['/'])
+  })
+  it('bind ... ssl crt-list is a TLS listener (a Secret named for the list, a manual step), never plain HTTP; path_beg -i is said case-insensitive', () => {
+    const r = mk('frontend fe\n    bind 192.0.2.61:443 ssl crt-list /etc/haproxy/crt-list.txt\n    acl adm path_beg -i /Admin\n    use_backend be if adm\n    default_backend be\nbackend be\n    server a 10.1.0.1:80\n')
+    const ing = r.objects.find((o) => o.kind === 'Ingress')!
+    assert.ok((ing.spec as {tls?: unknown[]}).tls?.length, 'spec.tls')
+    assert.equal(ing.metadata.annotations!['vipctl.io/http-port'], undefined)
+    assert.ok(r.report.some((d) => (d.origin as {line: number}).line === 3 && /case-insensitively/.test(d.message)))
+  })
+  it('escapes as HAProxy reads them: \\r \\n control characters, \\1 kept, nothing escaped in single quotes', () => {
+    const s = parseHaproxyCfg("backend b\n    http-request replace-path /api/(.*) /\\1\n    x 'a\\b' \"c\\\"d\" e\\ f\n", 'e.cfg')
+    assert.deepEqual(s[0]!.lines.map((l) => l.words), [['http-request', 'replace-path', '/api/(.*)', '/\\1'], ['x', 'a\\b', 'c"d', 'e f']])
+  })
+})

@@ -108,3 +108,11 @@ describe('migrate ingress-nginx: what ingress2gateway 1.0 translates, and more',
     for (const l of r.ledger.filter((x) => /Ingress\/shop\/(api-tls|maintenance) /.test(x.text))) assert.ok(!l.notes.some((n) => /not a key vipctl reads/.test(n)), l.text)
   })
 })
+
+describe('migrate ingress-nginx: an Ingress without a class', () => {
+  it('is ingress-nginx\'s when its IngressClass is the cluster default', async () => {
+    const r = migrateNginx(snapshotOf('apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}\nspec: {controller: k8s.io/ingress-nginx}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop, namespace: shop, annotations: {nginx.ingress.kubernetes.io/proxy-read-timeout: "30"}}\nspec:\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n'))
+    const ing = r.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'shop')!
+    assert.equal(ing.metadata.annotations!['vipctl.io/timeout-request'], '30s')
+  })
+})

@@ -272,3 +272,12 @@ describe('migrate netscaler: what is out of service or restricted elsewhere (sec
     assert.ok(r.report.some((d) => d.code === 'VIP5002' && /no HTTP vserver on 192\.0\.2\.6/.test(d.message)))
   })
 })
+
+describe('migrate netscaler: server timeouts (third review)', () => {
+  it('a service\'s -svrTimeout is carried (360 was taken for a default vipctl shares; vipctl\'s is 60 s); none at all is said', () => {
+    const r = migrateNetscaler(parseNsConf('add server web01 10.10.1.11\nadd service svc_web01 web01 HTTP 80 -svrTimeout 360\nadd lb vserver lb_web HTTP 203.0.113.20 80\nbind lb vserver lb_web svc_web01\n', 'n2.conf'), {selectors: new Map(), file: 'n2.conf'})
+    assert.equal(r.objects.find((o) => o.kind === 'Service')!.metadata.annotations!['vipctl.io/timeout-server'], '360s')
+    const none = migrateNetscaler(parseNsConf('add server web01 10.10.1.11\nadd service svc_web01 web01 HTTP 80\nadd lb vserver lb_web HTTP 203.0.113.20 80\nbind lb vserver lb_web svc_web01\n', 'n3.conf'), {selectors: new Map(), file: 'n3.conf'})
+    assert.ok(none.report.some((d) => d.code === 'VIP5002' && /no -svrTimeout: NetScaler's default server timeout \(360 s\)/.test(d.message)))
+  })
+})
