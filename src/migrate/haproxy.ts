@@ -299,7 +299,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const tls: {seen: boolean; verify?: string; ca?: string; sni?: string; line?: number} = {seen: false}
     let h2c = false
     let proxy: string | undefined
-    const check: {path?: string; expect?: string; inter?: string; fall?: string; rise?: string; headers: string[]; line?: number} = {headers: []}
+    const check: {path?: string; expect?: string; inter?: string; fall?: string; rise?: string; headers: string[]; line?: number; more: number[]} = {headers: [], more: []}
     let sticky: {table?: number; on?: number; expire?: number} = {}
     let stickTokens: number[] = []
     let backendOff = false
@@ -370,7 +370,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           else if (x === 'ssl') (tls.seen = true), take(false)
           else if (x === 'verify' && v === 'none') approximate(i, true, `server ${a[0]}: ssl verify none -> vipctl verifies members' certificates (against vipctl.io/backend-ca or the system CAs)`), i++
           else if (x === 'verify' && v) (tls.verify = v), take(true)
-          else if (x === 'ca-file' && v) (tls.ca = v), take(true)
+          else if (x === 'ca-file' && v) (tls.ca = v), manual(i, true, `server ${a[0]}: ca-file ${v}: put it in a Secret's ca.crt and name it with vipctl.io/backend-ca`), i++
           else if (x === 'sni' && /^str\((.+)\)$/.test(v ?? '')) (tls.sni = /^str\((.+)\)$/.exec(v!)![1]), take(true)
           else if (x === 'verifyhost' && v) (tls.sni ??= v), take(true)
           else if (x === 'check-sni' && v) take(true)
@@ -417,7 +417,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         const sh = l.shown.slice(1)
         for (let i = a.indexOf('hdr'); i >= 0; i = a.indexOf('hdr', i + 1)) if (a[i + 1] && a[i + 2] !== undefined) check.headers.push(`${sh[i + 1]}: ${sh[i + 2]}`)
         check.line ??= l.line
-        L.exact(l.line)
+        if (check.line !== l.line) check.more.push(l.line)
       } else if (kw === 'http-check' && a[0] === 'expect' && a[1] === 'status' && /^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/.test(a[2] ?? '')) {
         check.expect = a[2]
         L.exact(l.line, `vipctl.io/check-status ${a[2]}`, 4)
@@ -455,6 +455,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (check.line !== undefined) {
       const timing = [check.inter && `periodSeconds from inter ${check.inter}`, check.fall && `failureThreshold ${check.fall}`, check.rise && `successThreshold ${check.rise}`].filter(Boolean).join(', ')
       const probe = redactText(check.path ?? '/')
+      for (const more of check.more) L.manual(more, obj, `part of the HTTP health check (line ${check.line}): the readiness probe step there`)
       L.manual(check.line, obj, `HTTP health check GET ${probe}${check.headers.length ? ` with headers ${check.headers.join('; ')}` : ''}: give the Pods readinessProbe.httpGet path ${probe}${check.headers.length ? ' and those httpHeaders' : ''}${timing ? ` (${timing})` : ''}; vipctl derives its checks from readiness probes`)
     } else if (check.inter || check.fall || check.rise) {
       L.manual(members[0]?.line ?? be.line, obj, `check timing (${[check.inter && `inter ${check.inter}`, check.fall && `fall ${check.fall}`, check.rise && `rise ${check.rise}`].filter(Boolean).join(', ')}): set readinessProbe periodSeconds, failureThreshold and successThreshold`)
@@ -479,7 +480,6 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     if (tls.seen) {
       ann['vipctl.io/backend-protocol'] = 'https'
       if (tls.sni) ann['vipctl.io/backend-server-name'] = tls.sni
-      if (tls.ca) L.manual(members[0]?.line ?? be.line, obj, `ca-file ${tls.ca}: put it in a Secret's ca.crt and name it with vipctl.io/backend-ca`)
     } else if (h2c) ann['vipctl.io/backend-protocol'] = 'h2c'
     if (proxy) ann['vipctl.io/proxy-protocol'] = proxy
     const weights = memberWeights(members, (m, kept) => L.approximate(m.line, obj, `weight ${m.weight ?? 1} of ${m.ip}:${m.port} -> ${kept}, the weight of the first server on ${m.ip} (vipctl.io/member-weights keys members by address)`))
@@ -622,8 +622,28 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         }
       } else if (kw === 'use_backend' && a[0]) {
         const i = a.indexOf('if')
-        const cond = i >= 0 ? a.slice(i + 1) : []
-        if (a.includes('unless') || cond.some((c) => c === '||' || c === 'or' || c.startsWith('!') || c.startsWith('{'))) L.lost(l.line, obj, `use_backend ${a[0]}: conditions with unless, ||, ! or anonymous acls are not carried over`)
+        const raw = i >= 0 ? a.slice(i + 1) : []
+        // An anonymous acl `{ criterion values }` is an acl of this line.
+        const cond: string[] = []
+        let bad = a.includes('unless')
+        for (let j = 0; j < raw.length && !bad; j++) {
+          if (raw[j] !== '{') {
+            cond.push(raw[j]!)
+            continue
+          }
+          const end = raw.indexOf('}', j)
+          const r = end > j ? parseAcl(raw.slice(j + 1, end), l.line) : {unsupported: 'an unterminated { }'}
+          if ('unsupported' in r) bad = true
+          else {
+            const anon = `{${raw.slice(j + 1, end).join(' ')}}`
+            acls.set(anon, r)
+            cond.push(anon)
+            if (r.path?.approximate) L.approximate(l.line, obj, `${anon}: ${r.path.approximate}`)
+            if (r.hostApproximate) L.approximate(l.line, obj, `${anon}: ${r.hostApproximate}`)
+          }
+          j = end
+        }
+        if (bad || cond.some((c) => c === '||' || c === 'or' || c.startsWith('!'))) L.lost(l.line, obj, `use_backend ${a[0]}: conditions with unless, ||, ! or acls vipctl cannot express are not carried over`)
         else uses.push({backend: a[0], cond, line: l.line})
       } else if (kw === 'default_backend' && a[0]) (dflt = a[0]), L.exact(l.line, '', 2)
       else if ((kw === 'http-request' && a[0] === 'redirect' && a[1] === 'scheme' && a[2] === 'https') || (kw === 'redirect' && a[0] === 'scheme' && a[1] === 'https')) {

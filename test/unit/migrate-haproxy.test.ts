@@ -142,7 +142,7 @@ describe('migrate haproxy: L7 options carried over into what the model expresses
     const line = (needle: string) => readFileSync(L7, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1
     assert.match(at(line('server w3'))[0]!, /^VIP5001 server w3: option backup is not carried over/)
     assert.match(at(line('option httpchk'))[0]!, /^VIP5003 HTTP health check GET \/ready: give the Pods readinessProbe\.httpGet path \/ready \(periodSeconds from inter 5s, failureThreshold 2, successThreshold 3\)/)
-    assert.match(at(line('ca-file'))[0]!, /^VIP5003 ca-file \/etc\/haproxy\/ca\.pem: put it in a Secret's ca\.crt/)
+    assert.match(at(line('ca-file'))[0]!, /^VIP5003 server a1: ca-file \/etc\/haproxy\/ca\.pem: put it in a Secret's ca\.crt/)
   })
 
   it('binds: accept-proxy, several certificates (one TLS entry each), client timeout; redirects with their real status and scope; header rules', () => {
@@ -307,5 +307,14 @@ describe('migrate haproxy (third review)', () => {
   it('escapes as HAProxy reads them: \\r \\n control characters, \\1 kept, nothing escaped in single quotes', () => {
     const s = parseHaproxyCfg("backend b\n    http-request replace-path /api/(.*) /\\1\n    x 'a\\b' \"c\\\"d\" e\\ f\n", 'e.cfg')
     assert.deepEqual(s[0]!.lines.map((l) => l.words), [['http-request', 'replace-path', '/api/(.*)', '/\\1'], ['x', 'a\\b', 'c"d', 'e f']])
+  })
+})
+
+describe('migrate haproxy: anonymous acls', () => {
+  it('use_backend X if { hdr(host) -i a.example.com } routes as a named acl would', () => {
+    const r = migrateHaproxy(parseHaproxyCfg('frontend f\n    bind 192.0.2.9:80\n    use_backend b1 if { hdr(host) -i a.example.com } { path_beg /api/ }\n    default_backend b2\nbackend b1\n    server s1 10.0.0.1:80\nbackend b2\n    server s2 10.0.0.2:80\n', 'anon.cfg'), {selectors: new Map(), file: 'anon.cfg'})
+    const ing = r.objects.find((o) => o.kind === 'Ingress')!
+    assert.deepEqual((ing.spec as {rules: unknown}).rules, [{host: 'a.example.com', http: {paths: [{path: '/api', pathType: 'Prefix', backend: {service: {name: 'b1', port: {number: 80}}}}]}}])
+    assert.ok(r.report.some((d) => (d.origin as {line: number}).line === 3 && d.code === 'VIP5002'))
   })
 })
