@@ -945,16 +945,15 @@ function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny
 }
 
 /**
- * A rule that restricts who may reach what is behind it: `http-request deny|auth|tarpit|reject|silent-drop`, an
- * `http-request return` of 401, 403 or 429, `tcp-request ... reject`, the old `block`.
+ * A rule that keeps some requests from the members: `http-request|http-response deny|auth|tarpit|reject|silent-drop`,
+ * any `http-request return` (a response the proxy makes itself, whatever its status), `tcp-request ... reject|
+ * silent-drop`, the old `block`. Kept (as source ranges), or the proxy is not migrated: served without it, those
+ * requests would reach the members.
  */
 function isAccessRule(l: CfgLine): boolean {
-  const [kw, a, ...rest] = l.words
+  const [kw, a] = l.words
   if (kw === 'block') return true
   if (kw === 'tcp-request' || kw === 'tcp-response') return l.words.includes('reject') || l.words.includes('silent-drop')
   if (kw !== 'http-request' && kw !== 'http-response') return false
-  // A response the proxy makes itself instead of the member's (any status) answers some requests: kept, or the
-  // frontend is not migrated (served without it, those requests would reach the members).
-  void rest
   return ['deny', 'auth', 'tarpit', 'reject', 'silent-drop', 'return'].includes(a ?? '')
 }

@@ -245,6 +245,10 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   }
   /** The tokens of option o on command c (flag and value). */
   const optTokens = (c: NsCommand, o: string) => c.at.opts[o] ?? []
+  /** Options of c that what it became accounts for as they are (the ledger counts an option as carried once read). */
+  const uses = (c: NsCommand, ...names: string[]) => {
+    for (const n of names) void c.opts[n]
+  }
   /** The input's file name as provenance (its directory is the user's business, not the objects'). */
   const src = opts.file.replace(/^.*\//, '')
 
@@ -379,7 +383,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const kind = {'lb vserver': 'lb', 'cs vserver': 'cs', servicegroup: 'sg', server: 'srv', service: 'svc'}[c.entity]!
           if (kind === 'sg' && c.args[1] !== undefined) disabled.set(`sgm:${name} ${ipOf(c.args[1]) ?? c.args[1]} ${c.args[2] ?? ''}`, c.line)
           else disabled.set(`${kind}:${name}`, c.line)
-          void c.opts.delay, void c.opts.graceful
+          uses(c, 'delay', 'graceful')
           return true
         }
         case 'set lb vserver':
@@ -390,12 +394,12 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
         case 'bind responder':
           // bind responder global POLICY PRIORITY [GOTO] -type REQ_OVERRIDE|REQ_DEFAULT
           if (name.toLowerCase() !== 'global' || !c.args[1] || !respPolicies.has(c.args[1])) return false
-          void c.args[2], void c.args[3], void c.opts.type
+          void c.args[2], void c.args[3], uses(c, 'type')
           return globalResponders.push({policy: c.args[1], line: c.line}), true
         case 'bind lb vserver': {
           const v = lbvs.get(name)
           if (v && c.opts.policyname !== undefined && respPolicies.has(c.opts.policyname)) {
-            void c.opts.priority, void c.opts.gotopriorityexpression, void c.opts.type
+            uses(c, 'priority', 'gotopriorityexpression', 'type')
             return lbvResponders.push({lbv: name, policy: c.opts.policyname, line: c.line}), true
           }
           if (!v || c.args.length < 2) return false
@@ -428,8 +432,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           if (c.opts.lbvserver) return (v.defaultLbv = {name: c.opts.lbvserver, line: c.line}), true
           if (!c.opts.policyname) return false
           if (fwdRewrites.has(c.opts.policyname) && (c.opts.type ?? 'REQUEST').toUpperCase() === 'REQUEST') {
-            void c.opts.priority
-            void c.opts.gotopriorityexpression
+            uses(c, 'priority')
+            uses(c, 'gotopriorityexpression')
             for (const l of [c.line, ...fwdRewrites.get(c.opts.policyname)!]) carried.add(l)
             return true
           }
@@ -437,7 +441,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const goto = c.opts.gotopriorityexpression
           if (goto !== undefined && goto.toUpperCase() !== 'END' && !rewritePolicies.has(c.opts.policyname))
             say('VIP5002', c.line, `cs vserver ${name}`, `policy ${c.opts.policyname}: -gotoPriorityExpression ${goto} -> END (vipctl stops at the first match)`, optTokens(c, 'gotopriorityexpression'))
-          void c.opts.priority
+          uses(c, 'priority')
           if ((c.opts.type ?? '').toUpperCase() === 'REQUEST' && respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
           if (respPolicies.has(c.opts.policyname)) return respBindings.push({csv: name, policy: c.opts.policyname, line: c.line}), true
           v.policies.push({name: c.opts.policyname, priority: Number(c.opts.priority ?? 0), line: c.line, ...(c.opts.targetlbvserver ? {target: c.opts.targetlbvserver} : {})})
@@ -459,7 +463,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           }
           if (!c.opts.certkeyname) return false
           v.certkeys.push({name: c.opts.certkeyname, line: c.line})
-          if (c.opts.snicert !== undefined) void c.opts.snicert // several certificates are served by SNI anyway
+          uses(c, 'snicert') // several certificates are served by SNI anyway
           return true
         }
         case 'set ssl vserver': {
@@ -471,7 +475,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
             const given = c.opts[o]
             if (given !== undefined && given.toUpperCase() !== w) say('VIP5002', c.line, `ssl vserver ${name}`, `-${o} ${given} -> ${w} (vipctl's TLS listeners accept TLS 1.2 and 1.3 only)`, optTokens(c, o))
           }
-          void c.opts.snienable
+          uses(c, 'snienable')
           v.sslLines.push(c.line)
           return true
         }
@@ -990,7 +994,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   for (const c of cmds) {
     if (!handledLines.has(c.line)) continue
     // A comment documents; vipctl's own (ns:, svc:, ing:, svcport:) named the objects above.
-    void c.opts.comment
+    uses(c, 'comment')
     const object = [...c.tokens.slice(0, c.at.head), ...(c.args[0] ? [c.args[0]] : [])].join(' ')
     if (!carried.has(c.line) && !reported.has(c.line)) say('VIP5001', c.line, object, c.verb === 'bind' ? 'what it binds is not carried over: not carried over' : 'nothing carried over uses it: not carried over')
     const r = reads.get(c.line)!
