@@ -61,7 +61,8 @@ describe('CLI surface', () => {
 
   it('--help, root and per command, lists the exit codes of the one enum', async () => {
     const {EXIT_CODE_TABLE} = await import('../../src/errors.js')
-    for (const args of [['--help'], ['check', '--help'], ['generate', 'haproxy', '--help']]) {
+    // -h is --help too (kubectl's habit).
+    for (const args of [['--help'], ['check', '--help'], ['generate', 'haproxy', '--help'], ['-h'], ['inspect', 'services', '-h']]) {
       const r = await vipctl(args)
       assert.equal(r.code, 0, args.join(' '))
       assert.match(r.stdout, /EXIT CODES/, args.join(' '))
