@@ -27,6 +27,10 @@ describe('vipctl CLI (built)', function () {
     assert.equal(j.apiVersion, 'vipctl.io/v1alpha1')
     assert.equal(j.kind, 'Version')
     assert.deepEqual(JSON.parse((await vipctl(['version', '--json'])).stdout), j)
+    // A format that means nothing for one document is a usage error, not a "Version" line.
+    const name = await vipctl(['version', '-o', 'name'])
+    assert.equal(name.code, 64)
+    assert.equal(name.stdout, '')
   })
 
   for (const what of ['services', 'ingresses', 'endpoints', 'vips']) {
