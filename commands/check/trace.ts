@@ -1,6 +1,4 @@
 import {Args, Flags} from '@oclif/core'
-import {UsageError} from '../../src/errors.js'
-import {canonicalIp} from '../../src/model/ip.js'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
@@ -50,8 +48,7 @@ export default class CheckTrace extends VipCommand {
       ...(flags['stats-socket'] ? {proxy: await readProxyState(compiled, hopts, haproxyTarget(flags, hopts), processHaproxyIO())} : {}),
     }
     const address = addressOption(flags.address)
-    const source = flags.source === undefined ? undefined : canonicalIp(flags.source)
-    if (flags.source !== undefined && source === undefined) throw new UsageError(`--source ${JSON.stringify(flags.source)}: expected an IPv4 or IPv6 address`)
+    const source = addressOption(flags.source, '--source')
     const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {})})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)

@@ -46,10 +46,11 @@ export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-po
 }
 
 /** --address of check trace: a VIP in canonical form. Errors: UsageError (exit 64) for anything else. */
-export function addressOption(text: string | undefined): string | undefined {
+/** An IP address flag (--address, --source) in canonical form; UsageError when it is not one. */
+export function addressOption(text: string | undefined, flag = '--address'): string | undefined {
   if (text === undefined) return undefined
   const ip = canonicalIp(text)
-  if (ip === undefined) throw new UsageError(`--address ${JSON.stringify(text)}: not an IP address`)
+  if (ip === undefined) throw new UsageError(`${flag} ${JSON.stringify(text)}: not an IP address`)
   return ip
 }
 

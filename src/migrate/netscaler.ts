@@ -11,7 +11,7 @@
  */
 import {X509Certificate} from 'node:crypto'
 import {isIP} from 'node:net'
-import {canonicalIp} from '../model/ip.js'
+import {canonicalIp, ipv4ToInt} from '../model/ip.js'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
 import {certCovers} from '../model/grammar.js'
@@ -680,7 +680,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     if (a.dest === undefined || a.dest.startsWith('!')) return true
     const [lo, hi] = a.dest.split('-')
     if (hi === undefined) return canonicalIp(lo!) === canonicalIp(ip)
-    const n = (x: string) => (isIP(x) === 4 ? x.split('.').reduce((v, o) => v * 256 + Number(o), 0) : NaN)
+    const n = (x: string) => (isIP(x) === 4 ? ipv4ToInt(x) : NaN)
     return n(ip) >= n(lo!) && n(ip) <= n(hi)
   }
   const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>; ip?: string; port?: number}, kind: 'cs' | 'lb') => {
