@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
-import {addressOption, ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
+import {addressOption, ioFromProcess, modelOptions, requestOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
 import {FORMATS, type Format} from '../../src/output/render.js'
@@ -18,8 +18,9 @@ export default class CheckTrace extends VipCommand {
   static override examples = [
     '<%= config.bin %> check trace shop.example.com/api/cart -f examples/shop',
     '<%= config.bin %> check trace ingress/storefront -n shop',
+    '<%= config.bin %> check trace gw.shop.example.com/api -H "x-canary: always" -f examples/shop -f examples/gateway',
   ]
-  static override args = {target: Args.string({required: true, description: 'HOST[/PATH], or ingress/NAME'})}
+  static override args = {target: Args.string({required: true, description: 'HOST[/PATH[?QUERY]], or ingress/NAME'})}
   static override flags = {
     ...sourceFlags,
     ...modelFlags,
@@ -29,6 +30,8 @@ export default class CheckTrace extends VipCommand {
     'vip-rules': Flags.boolean({description: 'follow the request into this node\'s VIP rules (implied by --netns)'}),
     address: Flags.string({description: 'trace the request on this VIP (default: the VIP whose rules match the host most specifically)'}),
     source: Flags.string({description: 'the client\'s address, for routes with source ranges (vipctl.io/allow-source-ranges, deny-source-ranges)'}),
+    method: Flags.string({description: 'the request method, for routes that match on it (default GET)'}),
+    header: Flags.string({char: 'H', multiple: true, description: 'a request header "Name: value", for routes that match on headers; repeatable'}),
     output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
   }
 
@@ -49,7 +52,8 @@ export default class CheckTrace extends VipCommand {
     }
     const address = addressOption(flags.address)
     const source = addressOption(flags.source, '--source')
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {})})]
+    const request = requestOptions(flags.method, flags.header)
+    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)
   }

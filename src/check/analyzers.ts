@@ -5,7 +5,7 @@
  */
 import {canonicalHost} from '../model/grammar.js'
 import {validateTls} from '../model/tls.js'
-import {describeSplit, routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
+import {describeSplit, hasConditions, routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
 import {DERIVED_MANAGER, MANAGED_BY_LABEL, podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -170,7 +170,7 @@ const paths: Analyzer = {
         }
         if (!host.startsWith('*.')) continue
         // A wildcard never sees a host only when that host's own rules take every path (a Prefix / catch-all).
-        const shadowing = [...byHost.entries()].filter(([h, ds]) => tierOf(h) === 'exact' && h.slice(h.indexOf('.') + 1) === host.slice(2) && h.indexOf('.') > 0 && ds.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/'))
+        const shadowing = [...byHost.entries()].filter(([h, ds]) => tierOf(h) === 'exact' && h.slice(h.indexOf('.') + 1) === host.slice(2) && h.indexOf('.') > 0 && ds.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/' && !hasConditions(d)))
         for (const [h] of shadowing) out.push(finding(ctx, 'VIP4042', decisions[0]!.provenance.object, decisions[0]!.provenance.field, `${host} never receives requests for ${h}: a Prefix / rule for ${h} takes every path`))
       }
     }
@@ -180,6 +180,7 @@ const paths: Analyzer = {
 
 function describe(d: Decision): string {
   if (d.action.kind === 'pool') return d.action.split ? `a split (${describeSplit(d.action.split)})` : d.action.pool
+  if (d.action.kind === 'status') return `a ${d.action.code} answer`
   return d.action.https ? `a ${d.action.code} redirect to HTTPS` : `a ${d.action.code} redirect`
 }
 

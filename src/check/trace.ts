@@ -38,8 +38,15 @@ export interface Trace {
 }
 
 /** The verdict of the routing module on one frontend: exactly what the generated proxies do. */
-export function matchRoute(f: Frontend, model: Pick<LbModel, 'frontends'>, host: string, path: string, source?: string): Verdict {
-  return decide(routingTable(f, model), {host, path, ...(source !== undefined ? {source} : {})})
+export function matchRoute(f: Frontend, model: Pick<LbModel, 'frontends'>, host: string, path: string, source?: string, request: RequestParts = {}): Verdict {
+  return decide(routingTable(f, model), {host, path, ...(source !== undefined ? {source} : {}), ...request})
+}
+
+/** What a request carries besides host and path, for routes with conditions (Gateway API matches). */
+export interface RequestParts {
+  method?: string
+  headers?: Array<[string, string]>
+  query?: string
 }
 
 /** How strongly a verdict speaks for the VIP: a rule for the exact host beats a wildcard, a host-less rule, the default backend, 404. */
@@ -59,6 +66,9 @@ export interface TraceOptions {
   address?: string
   /** The client's address, for routes with source ranges (undefined: the trace says whom they admit). */
   source?: string
+  /** Method (default GET) and headers sent, for routes with conditions. */
+  method?: string
+  headers?: Array<[string, string]>
 }
 
 function redirectNote(v: Verdict): string {
@@ -80,22 +90,31 @@ export function describeFilters(f: Filters, v: Verdict): string {
 
 export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}, opts: TraceOptions = {}): Trace {
   // The host as the generated proxy normalises a Host header (case, port, one trailing dot); the path keeps its
-  // case and loses its query string and fragment, which no rule matches on (the proxies route on the path alone).
+  // case and loses its fragment; the query string is kept apart (only query conditions of routes read it).
   const m = /^([A-Za-z0-9._*-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/.*)?$/.exec(request)
-  if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH] or ingress/NAME`)
+  if (!m) throw new UsageError(`trace ${JSON.stringify(request)}: expected HOST[/PATH[?QUERY]] or ingress/NAME`)
   const host = canonicalHost(m[1]!)
-  const path = (m[3] ?? '/').replace(/[?#].*$/, '') || '/'
+  const rest = (m[3] ?? '/').replace(/#.*$/, '')
+  const path = rest.replace(/[?].*$/, '') || '/'
+  const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : undefined
+  const parts: RequestParts = {...(opts.method ? {method: opts.method} : {}), ...(opts.headers ? {headers: opts.headers} : {}), ...(query !== undefined ? {query} : {})}
   const port = m[2] ? Number(m[2].slice(1)) : undefined
   const hops: Hop[] = []
   // The VIP the Host selects: every HTTP(S) frontend asks the routing module; the VIP whose answer is most
   // specific (exact host, wildcard, host-less rule, default backend) wins, then address order.
   const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port) && (opts.address === undefined || f.address === opts.address))
-  const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path, opts.source)}))
+  const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path, opts.source, parts)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
   const forbidden = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 403).sort((a, b) => strength(a.v) - strength(b.v))[0]
   if (forbidden && (!best || strength(forbidden.v) <= strength(best.v))) {
     const d = forbidden.v.decision!
     hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object}: ${forbidden.v.why}`, fix: `if ${opts.source} may reach the route, add its network to vipctl.io/allow-source-ranges of ${d.provenance.object} (or take it out of vipctl.io/deny-source-ranges)`})
+    return {request: `${host}${path}`, hops, ok: false, routedBy: d.provenance.object}
+  }
+  const unservable = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 500).sort((a, b) => strength(a.v) - strength(b.v))[0]
+  if (unservable && (!best || strength(unservable.v) <= strength(best.v))) {
+    const d = unservable.v.decision!
+    hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
     return {request: `${host}${path}`, hops, ok: false, routedBy: d.provenance.object}
   }
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
@@ -127,8 +146,17 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (main.v.decision) {
     const d = main.v.decision
     const [kind, ns, ingName] = d.provenance.object.split('/')
-    const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
-    hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
+    if (kind === 'HTTPRoute') {
+      // Gateway API: the Gateway listeners the route is attached to on this frontend.
+      const rs = model.gatewayApi?.routes.find((r) => r.object === d.provenance.object)
+      const on = (model.gatewayApi?.gateways ?? []).flatMap((g) => g.listeners.filter((l) => l.frontends.includes(main.f.id)).map((l) => ({g, l})))
+      const attached = (rs?.parents ?? []).filter((p) => p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True')).map((p) => `${p.parentRef.namespace}/${p.parentRef.name}`)
+      const here = on.filter((x) => attached.includes(x.g.object.slice('Gateway/'.length)))
+      hops.push({hop: 'gateway', status: 'ok', detail: `HTTPRoute ${ns}/${ingName} is attached to ${here.map((x) => `Gateway ${x.g.object.slice('Gateway/'.length)} listener ${x.l.name} (${x.l.protocol} ${x.l.port}${x.l.hostname ? `, ${x.l.hostname}` : ''}; class ${x.g.className})`).join(', ') || `Gateway ${attached.join(', ')}`}`})
+    } else {
+      const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
+      hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})
+    }
     hops.push({hop: 'route', status: 'ok', detail: `${d.provenance.object} ${d.provenance.field}: ${main.v.why}`})
   } else {
     hops.push({hop: 'route', status: 'ok', detail: `no rule matches ${host}${path}: the default backend${defaultOwner ? ` of ${defaultOwner} (spec.defaultBackend)` : ''} takes it`})

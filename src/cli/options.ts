@@ -54,6 +54,27 @@ export function addressOption(text: string | undefined, flag = '--address'): str
   return ip
 }
 
+/**
+ * --method and -H of check trace: an upper-case method token and "Name: value" headers. Errors: UsageError (exit 64)
+ * for a method that is not a token or a header without a name and a colon.
+ */
+export function requestOptions(method: string | undefined, headers: string[] | undefined): {method?: string; headers?: Array<[string, string]>} {
+  const out: {method?: string; headers?: Array<[string, string]>} = {}
+  if (method !== undefined) {
+    if (!/^[A-Za-z]{1,20}$/.test(method)) throw new UsageError(`--method ${JSON.stringify(method.slice(0, 40))}: not an HTTP method`)
+    out.method = method.toUpperCase()
+  }
+  if (headers?.length) {
+    out.headers = headers.map((h) => {
+      const i = h.indexOf(':')
+      const name = i > 0 ? h.slice(0, i).trim() : ''
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/.test(name)) throw new UsageError(`--header ${JSON.stringify(h.slice(0, 60))}: expected "Name: value"`)
+      return [name, h.slice(i + 1).trim()] as [string, string]
+    })
+  }
+  return out
+}
+
 export function selectorOption(s: string | undefined) {
   return s === undefined ? undefined : parseSelector(s)
 }

@@ -13,7 +13,7 @@ const HOOK_KINDS = new Set(['Job', 'CronJob', 'Deployment', 'StatefulSet', 'Daem
 
 /** Keys that could pollute prototypes if some later stage merged objects naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding'])
+const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'GatewayClass'])
 
 export interface IntakeResult {
   object?: AnyObject
@@ -88,7 +88,7 @@ export function intakeObject(raw: unknown, origin: Origin): IntakeResult {
     return {skipped: printableShort(key, 120)}
   }
   // The API server treats an explicit null as an absent field (kubectl's dry-run output has creationTimestamp: null).
-  const parsed = SCHEMAS[key as SchemaKey].safeParse(withoutNulls(r))
+  const parsed = SCHEMAS[key as SchemaKey]!.safeParse(withoutNulls(r))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     return bad(fieldPath(issue.path), issueMessage(issue))
@@ -171,6 +171,29 @@ export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): D
     case 'Secret':
       snap.secrets.push(obj)
       break
+    case 'Namespace':
+      snap.namespaces.push(obj)
+      break
+    case 'GatewayClass':
+      snap.gatewayClasses.push(obj)
+      break
+    case 'Gateway':
+      snap.gateways.push(obj)
+      break
+    case 'HTTPRoute':
+      snap.httpRoutes.push(obj)
+      break
+    case 'ReferenceGrant':
+      snap.referenceGrants.push(obj)
+      break
+    case 'GRPCRoute':
+    case 'TLSRoute':
+    case 'TCPRoute':
+    case 'UDPRoute':
+    case 'ListenerSet':
+    case 'BackendTLSPolicy':
+      snap.gatewayOthers.push(obj)
+      break
     default:
       snap.workloads.push(obj)
   }
@@ -189,5 +212,7 @@ export function sortSnapshot(snap: Snapshot): Snapshot {
   snap.nodes.sort(by)
   snap.secrets.sort(by)
   snap.workloads.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
+  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.referenceGrants]) (list as AnyObject[]).sort(by)
+  snap.gatewayOthers.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
   return snap
 }

@@ -8,6 +8,7 @@ import {isIP} from 'node:net'
 import {z} from 'zod'
 import {printable, printableShort} from '../core/printable.js'
 import type {Workload} from './types.js'
+import {gatewaySchemas} from './gateway-schema.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -307,6 +308,7 @@ export const SCHEMAS = {
   'networking.k8s.io/v1/IngressClass': ingressClassSchema,
   'v1/Pod': podSchema,
   'v1/Node': nodeSchema,
+  'v1/Namespace': z.object({apiVersion: z.literal('v1'), kind: z.literal('Namespace'), metadata: meta(dns1123Label, false)}),
   'v1/Secret': secretSchema,
   'apps/v1/Deployment': workloadSchema('apps/v1', 'Deployment', 'replicas'),
   'apps/v1/StatefulSet': workloadSchema('apps/v1', 'StatefulSet', 'replicas'),
@@ -315,7 +317,8 @@ export const SCHEMAS = {
   'v1/ReplicationController': workloadSchema('v1', 'ReplicationController', 'replicas'),
   'batch/v1/Job': workloadSchema('batch/v1', 'Job', 'parallelism'),
   'batch/v1/CronJob': workloadSchema('batch/v1', 'CronJob', 'parallelism', true),
-} as const
+  ...gatewaySchemas((namespaced) => meta(dns1123Subdomain, namespaced)),
+} as Record<string, z.ZodTypeAny>
 
 /** Kinds vipctl reads, in apiVersions the API server no longer serves: the version to use instead (and since when). */
 export const REMOVED_VERSIONS: Record<string, {use: string; removedIn: string}> = {
@@ -340,7 +343,7 @@ export const REMOVED_VERSIONS: Record<string, {use: string; removedIn: string}> 
 export const READ_KINDS = new Set(Object.keys(SCHEMAS).map((k) => k.slice(k.lastIndexOf('/') + 1)))
 
 
-export type SchemaKey = keyof typeof SCHEMAS
+export type SchemaKey = string
 
 /**
  * Renders a zod issue path as a field path: spec.ports[0].port. Map keys in it

@@ -196,7 +196,136 @@ export interface SecretMeta extends KObject {
   ca?: SecretBytes
 }
 
-export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload
+/** A reference from a Gateway API object to another object (parentRefs, backendRefs, certificateRefs). */
+export interface ObjectRef {
+  /** API group ('' is the core group). */
+  group: string
+  kind: string
+  name: string
+  namespace?: string
+}
+
+/** GatewayClass (gateway.networking.k8s.io, cluster-scoped): ours when controllerName is vipctl.io/gateway-controller. */
+export interface GatewayClass extends KObject {
+  kind: 'GatewayClass'
+  spec: {controllerName: string; description?: string}
+}
+
+export type ListenerProtocol = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP' | (string & {})
+
+export interface GatewayListener {
+  name: string
+  /** Lower case; '*.example.com' for a wildcard (suffix: any number of labels). */
+  hostname?: string
+  port: number
+  protocol: ListenerProtocol
+  tls?: {mode: 'Terminate' | 'Passthrough'; certificateRefs: ObjectRef[]; options?: Record<string, string>}
+  allowedRoutes: {
+    namespaces: {from: 'Same' | 'All' | 'Selector' | 'None'; selector?: LabelSelector}
+    /** Absent: the kinds the listener's protocol carries. */
+    kinds?: Array<{group: string; kind: string}>
+  }
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[]}>
+}
+
+/** Gateway (gateway.networking.k8s.io): listeners on addresses, for the routes that attach to them. */
+export interface Gateway extends KObject {
+  kind: 'Gateway'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {
+    gatewayClassName: string
+    listeners: GatewayListener[]
+    addresses?: Array<{type: string; value: string}>
+    /** Fields read only to be reported (infrastructure, tls, allowedListeners, defaultScope). */
+    unsupported?: string[]
+  }
+  status?: {addresses?: Array<{type?: string; value: string}>}
+}
+
+export interface HTTPHeaderMatch {
+  type: 'Exact' | 'RegularExpression'
+  name: string
+  value: string
+}
+
+export interface HTTPRouteMatch {
+  path: {type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string}
+  headers: HTTPHeaderMatch[]
+  queryParams: HTTPHeaderMatch[]
+  method?: string
+}
+
+export interface HTTPHeaderFilter {
+  set: Array<{name: string; value: string}>
+  add: Array<{name: string; value: string}>
+  remove: string[]
+}
+
+export interface HTTPPathModifier {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch'
+  replaceFullPath?: string
+  replacePrefixMatch?: string
+}
+
+export type HTTPRouteFilter =
+  | {type: 'RequestHeaderModifier'; requestHeaderModifier: HTTPHeaderFilter}
+  | {type: 'ResponseHeaderModifier'; responseHeaderModifier: HTTPHeaderFilter}
+  | {type: 'RequestRedirect'; requestRedirect: {scheme?: 'http' | 'https'; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode: 301 | 302 | 303 | 307 | 308}}
+  | {type: 'URLRewrite'; urlRewrite: {hostname?: string; path?: HTTPPathModifier}}
+  /** Kept only to be reported: vipctl cannot serve them (the rule answers 500 rather than run without them). */
+  | {type: 'RequestMirror' | 'CORS' | 'ExtensionRef' | (string & {})}
+
+export interface HTTPBackendRef extends ObjectRef {
+  port?: number
+  weight: number
+  filters: HTTPRouteFilter[]
+}
+
+export interface HTTPRouteRule {
+  name?: string
+  matches: HTTPRouteMatch[]
+  filters: HTTPRouteFilter[]
+  backendRefs: HTTPBackendRef[]
+  timeouts?: {request?: string; backendRequest?: string}
+  /** Fields read only to be reported (retry, sessionPersistence). */
+  unsupported?: string[]
+}
+
+export interface ParentRef extends ObjectRef {
+  sectionName?: string
+  port?: number
+}
+
+/** HTTPRoute (gateway.networking.k8s.io): HTTP rules attached to Gateway listeners. */
+export interface HTTPRoute extends KObject {
+  kind: 'HTTPRoute'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRefs: ParentRef[]; hostnames: string[]; rules: HTTPRouteRule[]}
+}
+
+/** ReferenceGrant (gateway.networking.k8s.io): lets objects of `from` refer to objects of `to` in its namespace. */
+export interface ReferenceGrant extends KObject {
+  kind: 'ReferenceGrant'
+  spec: {from: Array<{group: string; kind: string; namespace: string}>; to: Array<{group: string; kind: string; name?: string}>}
+}
+
+/** Gateway API kinds vipctl recognises but does not serve yet: each one is reported, never skipped in silence. */
+export interface GatewayApiOther extends KObject {
+  kind: 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
+}
+
+/** A Namespace: only its labels are read (Gateway listeners select route namespaces by them). */
+export interface Namespace extends KObject {
+  kind: 'Namespace'
+}
+
+export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | ReferenceGrant | GatewayApiOther
+
+export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | GatewayApiObject
 
 export type {Diagnostic, Severity} from '../core/diagnostic.js'
 
@@ -211,6 +340,15 @@ export interface Snapshot {
   nodes: Node[]
   secrets: SecretMeta[]
   workloads: Workload[]
+  /** Namespaces (labels only; live: read when a Gateway listener selects route namespaces by label). */
+  namespaces: Namespace[]
+  /** Gateway API objects (gateway.networking.k8s.io). */
+  gatewayClasses: GatewayClass[]
+  gateways: Gateway[]
+  httpRoutes: HTTPRoute[]
+  referenceGrants: ReferenceGrant[]
+  /** Gateway API kinds read but not served yet (reported by the model). */
+  gatewayOthers: GatewayApiOther[]
   /** Objects of kinds vipctl does not read, skipped without a finding: "apiVersion/kind" -> count. */
   skipped: Map<string, number>
   /** Where each object came from, keyed by objectKey(). */
@@ -234,6 +372,12 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     nodes: [],
     secrets: [],
     workloads: [],
+    namespaces: [],
+    gatewayClasses: [],
+    gateways: [],
+    httpRoutes: [],
+    referenceGrants: [],
+    gatewayOthers: [],
     skipped: new Map(),
     origins: new Map(),
     diagnostics: [],

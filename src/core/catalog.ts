@@ -5,6 +5,7 @@
  *
  * VIP1xxx: input (manifests, API objects)   VIP2xxx: model (routes, pools, VIPs)
  * VIP3xxx: targets                           VIP4xxx: check analyzers
+ * VIP5xxx: migrate                           VIP6xxx: Gateway API (attachment, references, support)
  */
 import type {Severity} from './diagnostic.js'
 
@@ -78,6 +79,13 @@ const entries: CatalogEntry[] = [
   {code: 'VIP2025', severity: 'error', title: 'Invalid route policy: Ingress not served', hint: 'A vipctl.io/* key that shapes the Ingress\'s routes (traffic split, header rules, HSTS, redirect, rewrite, request timeout) has a value outside its grammar; serving the routes without it could expose what it protects, so the Ingress is left out. The message gives the grammar; see the annotation list in the README.'},
   {code: 'VIP2026', severity: 'error', title: 'PROXY protocol setting conflict: not served on that listener', hint: 'Listener settings come from IngressClasses (the operator\'s). Whether a VIP:port expects the PROXY protocol header is decided by the class of the oldest Ingress on it; an Ingress whose class asks otherwise would have its clients misread, so it is not served there. Give it another VIP or port, or a class with the same setting.'},
   {code: 'VIP2027', severity: 'warning', title: 'Client timeout of the listener kept', hint: 'The client timeout belongs to the VIP:port and is decided by the IngressClass of the oldest Ingress on it; this Ingress\'s class sets another, which is not used there.'},
+  {code: 'VIP6001', severity: 'error', title: 'Route not attached to its Gateway', hint: 'The message gives the spec\'s reason: NoMatchingParent (no listener has the sectionName or port), NotAllowedByListeners (the listener\'s allowedRoutes does not admit the route\'s namespace or kind), NoMatchingListenerHostname (no route hostname intersects the listener\'s). Fix the parentRef, the listener\'s allowedRoutes, or the hostnames.'},
+  {code: 'VIP6002', severity: 'error', title: 'Backend reference not resolved', hint: 'The message gives the spec\'s reason: BackendNotFound (no such Service or port), InvalidKind (not a Service), RefNotPermitted (another namespace without a ReferenceGrant there). Requests the rule would send to it are answered 500.'},
+  {code: 'VIP6003', severity: 'info', title: 'Gateway of another class', hint: 'vipctl serves Gateways whose GatewayClass has controllerName vipctl.io/gateway-controller (or the class "vipctl" when the input has no such GatewayClass).'},
+  {code: 'VIP6004', severity: 'error', title: 'Gateway or listener not served as written', hint: 'The message gives the spec\'s reason (UnsupportedAddress, InvalidRouteKinds, ProtocolConflict, InvalidCertificateRef, RefNotPermitted); the listener (or the Gateway) is left out, the others are served.'},
+  {code: 'VIP6005', severity: 'warning', title: 'Gateway API feature not supported', hint: 'The message says what vipctl does instead: a filter it cannot apply makes the rule answer 500, a match it cannot evaluate is not served, a setting with no security effect is served without. See the README (Gateway API).'},
+  {code: 'VIP6006', severity: 'warning', title: 'Gateway API kind or protocol not served yet', hint: 'vipctl serves Gateways with HTTP and HTTPS listeners and HTTPRoutes; GRPCRoute, TLSRoute, TCPRoute, UDPRoute, ListenerSet and BackendTLSPolicy (and TLS, TCP, UDP listeners) are read and reported, not served.'},
+  {code: 'VIP6007', severity: 'info', title: 'Route timeout applied as the member wait', hint: 'timeouts.request bounds the whole exchange in Gateway API; vipctl applies it as the time a member has to answer (HAProxy\'s server timeout for the route). Set timeouts.backendRequest to say that explicitly.'},
   {code: 'VIP2013', severity: 'warning', title: 'NetScaler annotation not supported', hint: 'vipctl reads ingress.citrix.com/frontend-ip, secure-port, insecure-port, insecure-termination (allow, redirect) and lbvserver (lbmethod); others are ignored.'},
 ]
 

@@ -5,11 +5,12 @@
 import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, type ContainerSource} from '../cluster/derive.js'
-import type {Diagnostic, EndpointSlice, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {pathMatches} from './routing.js'
+import {conditionsKey, pathMatches} from './routing.js'
+import {addGatewayApi, explicitGatewayVips, ourGateways, type GatewayHost} from './gateway.js'
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
@@ -119,7 +120,7 @@ export function sortRoutes(routes: Route[]): Route[] {
   )
 }
 
-class Builder {
+class Builder implements GatewayHost {
   private readonly diagnostics: Diagnostic[] = []
   private readonly pools = new Map<string, Pool>()
   private readonly frontends = new Map<string, Frontend>()
@@ -134,7 +135,7 @@ class Builder {
   private readonly pool?: Cidr
 
   constructor(
-    private readonly snap: Snapshot,
+    readonly snap: Snapshot,
     private readonly opts: ModelOptions,
   ) {
     this.servicesByKey = new Map(snap.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
@@ -163,20 +164,30 @@ class Builder {
     const ingresses = claimOrder(this.snap.ingresses.filter((i) => ingressIsOurs(i, classes))).filter((i) => this.checkAnnotations(i))
 
     // Explicit VIPs first, so pool allocation can avoid them.
-    const needVip: Array<Ingress | Service> = []
+    const needVip: Array<Ingress | Service | Gateway> = []
     const vipOf = new Map<string, {address: string; source: VipSource}>()
     for (const o of [...ingresses, ...services]) {
       const v = this.explicitVip(o)
       if (v) vipOf.set(objectKey(o), v)
       else needVip.push(o)
     }
+    const gateways = ourGateways(this)
+    const gatewayVips = new Map<string, Array<{address: string; source: VipSource}>>()
+    for (const g of gateways) {
+      const v = explicitGatewayVips(this, g, this.annotation(g as unknown as Ingress, 'vip'), this.opts.vip)
+      if (v) gatewayVips.set(objectKey(g), v)
+      else needVip.push(g)
+    }
+    for (const vs of gatewayVips.values()) for (const v of vs) vipOf.set(`\u0000${v.address}`, v)
     this.allocate(needVip, vipOf)
+    for (const g of gateways) if (!gatewayVips.has(objectKey(g)) && vipOf.has(objectKey(g))) gatewayVips.set(objectKey(g), [vipOf.get(objectKey(g))!])
 
     // An object without a usable VIP is still read whole: every other finding of it is reported too.
     // One claim order across kinds: an older LoadBalancer Service keeps its VIP:port against a newer Ingress, and the reverse.
     for (const o of claimOrder<Ingress | Service>([...ingresses, ...services]))
       if (o.kind === 'Ingress') this.addIngress(o, vipOf.get(objectKey(o)))
       else this.addLoadBalancer(o, vipOf.get(objectKey(o)))
+    const gatewayApi = addGatewayApi(this, gateways, gatewayVips)
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
@@ -194,7 +205,28 @@ class Builder {
       frontends,
       pools: [...this.pools.values()].filter((p) => used.has(p.id)).sort((a, b) => a.id.localeCompare(b.id)),
       diagnostics: [...this.snap.diagnostics, ...this.diagnostics],
+      ...(gatewayApi.classes.length + gatewayApi.gateways.length + gatewayApi.routes.length > 0 ? {gatewayApi} : {}),
     }
+  }
+
+  service(ns: string, name: string): Service | undefined {
+    return this.servicesByKey.get(`${ns}/${name}`)
+  }
+
+  claimOrder<T extends {kind: string; metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[] {
+    return claimOrder(objects as unknown as Ingress[]) as unknown as T[]
+  }
+
+  tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined {
+    const secret = this.secretsByKey.get(`${ns}/${name}`)
+    if (!secret) return `Secret ${ns}/${name} not found`
+    if (secret.type !== 'kubernetes.io/tls' || !('tls.crt' in secret.keys) || !('tls.key' in secret.keys)) return `Secret ${ns}/${name} is not a kubernetes.io/tls Secret with tls.crt and tls.key`
+    if (secret.tls) {
+      const v = this.tls(`${ns}/${name}`, secret.tls)
+      if (!v.ok) return `Secret ${ns}/${name} is unusable: ${v.problem}`
+      for (const note of v.material.notes) this.diag('VIP2014', owner, field, `Secret ${ns}/${name}: ${note}`)
+    }
+    return undefined
   }
 
   /** HTTPS frontend -> TLS host -> the object (kind/ns/name) whose certificate serves it. */
@@ -212,7 +244,7 @@ class Builder {
     return v
   }
 
-  private diag(code: string, object: string, field: string | undefined, message: string): void {
+  diag(code: string, object: string, field: string | undefined, message: string): void {
     this.diagnostics.push({severity: catalogEntry(code).severity, code, object, field, message, origin: this.snap.origins.get(object)})
   }
 
@@ -289,7 +321,7 @@ class Builder {
   }
 
   /** Deterministic allocation: hash of kind/ns/name picks a start, linear probing skips addresses in use. */
-  private allocate(need: Array<Ingress | Service>, vipOf: Map<string, {address: string; source: VipSource}>): void {
+  private allocate(need: Array<Ingress | Service | Gateway>, vipOf: Map<string, {address: string; source: VipSource}>): void {
     if (need.length === 0) return
     if (!this.pool) {
       for (const o of need) this.diag('VIP2005', objectKey(o), undefined, 'no VIP: no vipctl.io/vip annotation, load-balancer status, --vip or --vip-pool')
@@ -316,7 +348,7 @@ class Builder {
     }
   }
 
-  private useVip(address: string, source: VipSource, owner: string): boolean {
+  useVip(address: string, source: VipSource, owner: string): boolean {
     // The field the VIP came from, for the finding's FIELD column.
     const field = source === 'annotation' ? 'metadata.annotations' : source === 'status' ? 'status.loadBalancer.ingress[].ip' : source === 'spec' ? 'spec.loadBalancerIP' : undefined
     if (!isUnicast(address)) {
@@ -334,7 +366,7 @@ class Builder {
     return true
   }
 
-  private frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined {
+  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined {
     // TCP and UDP ports are separate on an address: only claims of the same transport can conflict.
     const key = `${address}|${port}|${protocol === 'udp' ? 'udp' : 'tcp'}`
     const existing = this.frontends.get(key)
@@ -499,10 +531,10 @@ class Builder {
     }
   }
 
-  private addRoute(f: Frontend, r: Route): void {
+  addRoute(f: Frontend, r: Route): void {
     const index = this.routeIndex.get(f) ?? new Map<string, Route>()
     this.routeIndex.set(f, index)
-    const key = `${r.host}|${r.path}|${r.pathType}`
+    const key = `${r.host}|${r.path}|${r.pathType}|${r.wildcard ?? ''}|${conditionsKey(r.conditions)}`
     const clash = index.get(key)
     if (!clash) {
       index.set(key, r)
@@ -636,7 +668,7 @@ class Builder {
   }
 
   /** Resolves an Ingress backend to a pool, or reports why it cannot. */
-  private poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined {
+  poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined {
     if (!b.service) {
       this.diag('VIP2001', owner, field, 'resource backends are not supported; use a Service backend')
       return undefined

@@ -26,6 +26,9 @@ export const HEADER_NAME_CHARS = 'A-Za-z0-9_\\-'
  */
 export const HEADER_VALUE_CHARS = "A-Za-z0-9 !&'()*+,./:;<=>?@\\[\\]^_`{|}~\\-"
 
+/** Query parameter values a route condition compares (as sent, not decoded): unreserved characters, "%" escapes and "+". */
+export const QUERY_VALUE_CHARS = 'A-Za-z0-9._~\\-%+'
+
 const PATH = new RegExp(`^/[${PATH_CHARS}]*$`)
 const PROBE_PATH = new RegExp(`^/[${PATH_CHARS}]*(\\?[${QUERY_CHARS}]*)?$`)
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?'
@@ -49,6 +52,7 @@ export const FIELD_CHARS: Readonly<Record<string, string>> = {
   headerName: HEADER_NAME_CHARS,
   /** A canonical network (src/model/ip.ts canonicalNetwork): "10.0.0.0/8", "2001:db8::/32". */
   network: '0-9a-f.:/',
+  queryValue: QUERY_VALUE_CHARS,
 }
 
 /**
@@ -80,6 +84,8 @@ export const allow = {
   headerName: (s: string): boolean => HEADER_NAME.test(s),
   /** A header value: 1-512 characters of HEADER_VALUE_CHARS, no leading or trailing space (HAProxy drops an empty argument). */
   headerValue: (s: string): boolean => HEADER_VALUE.test(s) && s.trim() === s,
+  /** A query parameter value a route condition compares: 1-1,024 characters of QUERY_VALUE_CHARS. */
+  queryValue: (s: string): boolean => s.length >= 1 && s.length <= 1024 && new RegExp(`^[${QUERY_VALUE_CHARS}]+$`).test(s),
   /** Probe paths go into `http-check send`: same grammar as routes, plus a query string of safe characters. */
   probePath: (s: string): boolean => s.length <= 1024 && PROBE_PATH.test(s) && !s.split('?')[0]!.split('/').some((seg) => seg === '..'),
 } as const

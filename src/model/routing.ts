@@ -26,12 +26,20 @@
  *    `deny` or, when `allow` is given, not in it. The TLS redirect of an
  *    Ingress is not restricted (it reveals nothing but the redirect).
  *  - Nothing matches: the frontend's default backend, else 404.
- * Decisions are ordered globally (tier, longer path, Exact before Prefix, host,
- * path), so the first one in table order that matches a request wins: that
- * order is NetScaler's priority order. The matches later issues add (headers,
- * query parameters, methods) go into `Decision.match`, weights into `action`.
+ *  - Gateway API routes add: wildcards that match one or more labels
+ *    ('suffix'; the longest wildcard first), and conditions (method, headers,
+ *    query parameters) that must all hold; among decisions for the same host
+ *    and path, one with a method comes first, then more header matches, then
+ *    more query matches, then the route order (oldest route, namespace/name,
+ *    rule, match). A decision whose conditions fail lets the next one try.
+ *  - A rule that cannot be served as written (all its backends invalid, a
+ *    filter vipctl cannot apply) answers 500: it never falls through to
+ *    another rule.
+ * Decisions are ordered globally (tier, deeper wildcard, longer path, Exact
+ * before Prefix, conditions, host, path, route order), so the first one in table
+ * order that matches a request wins: that order is NetScaler's priority order.
  */
-import type {Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RoutePolicy} from './types.js'
+import type {Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RouteConditions, RoutePolicy} from './types.js'
 import {canonicalNetwork, networkContains} from './ip.js'
 
 export type HostTier = 'exact' | 'wildcard' | 'any'
@@ -44,6 +52,8 @@ export type HostTier = 'exact' | 'wildcard' | 'any'
  */
 export type Action =
   | {kind: 'pool'; pool: string; split?: Array<{pool: string; weight: number}>}
+  /** A rule that cannot be served as written: answered with this status, `reason` saying why. */
+  | {kind: 'status'; code: 500; reason: string}
   | {kind: 'redirect'; scheme: 'http' | 'https'; host?: string; port?: number; path?: PathReplace; code: 301 | 302 | 303 | 307 | 308; https?: true}
 
 /** What a proxied request gets on its way (in this order): request header rules, rewrite, member timeout; response header rules on the way back. */
@@ -56,11 +66,19 @@ export interface Filters {
 
 export type Outcome = Action | {kind: 'status'; code: 400 | 403 | 404}
 
+/** Gateway API precedence among decisions for the same host and path: method first, more headers, more query parameters. */
+
 export interface Decision {
   tier: HostTier
   /** Canonical host: exact name, "*.parent", or '' for any host. */
   host: string
   match: {path: string; pathType: 'Exact' | 'Prefix'}
+  /** Request conditions that must all hold besides host and path (Gateway API matches). */
+  conditions?: RouteConditions
+  /** 'suffix': a '*.' host that matches one or more labels (Gateway API); otherwise exactly one. */
+  wildcard?: 'suffix'
+  /** Route order, the last tie-break (Gateway API: oldest route, namespace/name, rule and match index). */
+  order?: number
   action: Action
   /** Only for a pool action: what happens to the request and response besides choosing the pool. */
   filters?: Filters
@@ -88,6 +106,10 @@ export interface RoutedRequest {
   path: string
   /** The connection's source address; undefined: not known (a restricted decision then says whom it admits). */
   source?: string
+  /** Method (default GET), headers as sent (name, value) and the query string without "?", for conditions. */
+  method?: string
+  headers?: Array<[string, string]>
+  query?: string
 }
 
 export interface Verdict {
@@ -131,15 +153,92 @@ export function tierOf(host: string): HostTier {
 
 const TIER_RANK: Record<HostTier, number> = {exact: 0, wildcard: 1, any: 2}
 
-/** The global decision order: tier, longer path first, Exact before Prefix, then host and path for a total order. */
-export function compareDecisions(a: Pick<Decision, 'host' | 'match'>, b: Pick<Decision, 'host' | 'match'>): number {
+type Ordered = Pick<Decision, 'host' | 'match'> & Partial<Pick<Decision, 'conditions' | 'order'>>
+
+/** Labels of a wildcard's parent ("*.a.example.com": 3); 0 for other hosts. */
+function wildcardDepth(host: string): number {
+  return host.startsWith('*.') ? host.split('.').length - 1 : 0
+}
+
+/** A stable text of conditions (for keys and the total order); '' for none. */
+export function conditionsKey(c: RouteConditions | undefined): string {
+  if (!c || (!c.method && c.headers.length === 0 && c.query.length === 0)) return ''
+  const pairs = (l: Array<{name: string; value: string}>) => [...l].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.value < y.value ? -1 : x.value > y.value ? 1 : 0)).map((x) => [x.name, x.value])
+  return JSON.stringify([c.method ?? '', pairs(c.headers), pairs(c.query)])
+}
+
+export function hasConditions(d: Pick<Decision, 'conditions'>): boolean {
+  return conditionsKey(d.conditions) !== ''
+}
+
+/**
+ * The global decision order: tier, a deeper wildcard first, longer path first, Exact before Prefix, a method
+ * condition first, more header conditions, more query conditions, then host, path, route order and the conditions'
+ * text for a total order.
+ */
+export function compareDecisions(a: Ordered, b: Ordered): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
   return (
     TIER_RANK[tierOf(a.host)] - TIER_RANK[tierOf(b.host)] ||
+    wildcardDepth(b.host) - wildcardDepth(a.host) ||
     b.match.path.length - a.match.path.length ||
     (a.match.pathType === b.match.pathType ? 0 : a.match.pathType === 'Exact' ? -1 : 1) ||
-    (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) ||
-    (a.match.path < b.match.path ? -1 : a.match.path > b.match.path ? 1 : 0)
+    (b.conditions?.method ? 1 : 0) - (a.conditions?.method ? 1 : 0) ||
+    (b.conditions?.headers.length ?? 0) - (a.conditions?.headers.length ?? 0) ||
+    (b.conditions?.query.length ?? 0) - (a.conditions?.query.length ?? 0) ||
+    cmp(a.host, b.host) ||
+    cmp(a.match.path, b.match.path) ||
+    (a.order ?? 0) - (b.order ?? 0) ||
+    cmp(conditionsKey(a.conditions), conditionsKey(b.conditions))
   )
+}
+
+/**
+ * Whether a decision's host selects a request host (normalised; '' for none). A '*.' host matches a host one label
+ * deeper, or (suffix) any number of labels deeper; a host-less decision matches every request.
+ */
+export function hostSelects(d: Pick<Decision, 'host' | 'wildcard'>, host: string): boolean {
+  if (d.host === '') return true
+  if (host === '' || host.startsWith('[')) return false
+  if (!d.host.startsWith('*.')) return d.host === host
+  const parent = d.host.slice(1)
+  if (!host.endsWith(parent) || host.length <= parent.length) return false
+  return d.wildcard === 'suffix' || !host.slice(0, host.length - parent.length).includes('.')
+}
+
+/** Whether a request meets a decision's conditions (method default GET; a header value and the first query value compared exactly). */
+export function conditionsHold(c: RouteConditions | undefined, req: Pick<RoutedRequest, 'method' | 'headers' | 'query'>): boolean {
+  if (!c) return true
+  if (c.method && c.method !== (req.method ?? 'GET')) return false
+  const headers = req.headers ?? []
+  for (const h of c.headers) if (!headers.some(([n, v]) => n.toLowerCase() === h.name && v === h.value)) return false
+  if (c.query.length === 0) return true
+  const params = (req.query ?? '').split('&').map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']) as [string, string])
+  for (const q of c.query) if (params.find(([n]) => n === q.name)?.[1] !== q.value) return false
+  return true
+}
+
+/** "GET, header x-version: 2, query a=b" */
+export function describeConditions(c: RouteConditions | undefined): string {
+  if (!c) return ''
+  return [c.method ?? '', ...c.headers.map((h) => `header ${h.name}: ${h.value}`), ...c.query.map((q) => `query ${q.name}=${q.value}`)].filter(Boolean).join(', ')
+}
+
+/**
+ * For a target whose lookup finds the most specific host and path (HAProxy's maps): the decisions that may answer a
+ * request for `host` and `path`, in order, regardless of their conditions, ending with the first one without
+ * conditions (when there is one). A lookup that hits a key whose first decision has conditions tries these in turn.
+ * `host` is a request host, or a representative: "\u0001.x" for "some one label under x", "\u0001.\u0001.x" for
+ * "two or more labels under x" (no decision names such a host).
+ */
+export function chainFor(table: RoutingTable, host: string, path: string): Decision[] {
+  const out: Decision[] = []
+  for (const d of table.decisions) {
+    if (!hostSelects(d, host) || !pathMatches(d.match, path)) continue
+    out.push(d)
+    if (!hasConditions(d)) break
+  }
+  return out
 }
 
 export function pathMatches(m: Decision['match'], path: string): boolean {
@@ -153,9 +252,13 @@ export function pathMatches(m: Decision['match'], path: string): boolean {
  * (NetScaler's responder policies run before content switching) excludes only
  * these, so one tenant's routes never lengthen another host's expressions.
  */
-export function hostsOverlap(a: Pick<Decision, 'host'>, b: Pick<Decision, 'host'>): boolean {
+export function hostsOverlap(a: Pick<Decision, 'host'> & {wildcard?: 'suffix'}, b: Pick<Decision, 'host'> & {wildcard?: 'suffix'}): boolean {
   if (a.host === '' || b.host === '') return true
   const parent = (h: string) => (h.startsWith('*.') ? h.slice(2) : h.indexOf('.') > 0 ? h.slice(h.indexOf('.') + 1) : undefined)
+  // Suffix wildcards (Gateway API): '*.x' meets every host under x, and a wildcard under it or above it.
+  const under = (h: string, x: string) => h.endsWith(`.${x}`)
+  if (a.wildcard === 'suffix' && a.host.startsWith('*.') && (under(b.host.startsWith('*.') ? b.host.slice(1) : b.host, a.host.slice(2)) || b.host === a.host)) return true
+  if (b.wildcard === 'suffix' && b.host.startsWith('*.') && (under(a.host.startsWith('*.') ? a.host.slice(1) : a.host, b.host.slice(2)) || a.host === b.host)) return true
   if (a.host.startsWith('*.') && b.host.startsWith('*.')) return a.host === b.host
   if (a.host.startsWith('*.')) return parent(b.host) === a.host.slice(2)
   if (b.host.startsWith('*.')) return parent(a.host) === b.host.slice(2)
@@ -185,7 +288,9 @@ export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): nu
 }
 
 function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
-  const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}}
+  const conditions = conditionsKey(r.conditions) !== '' ? {conditions: r.conditions!} : {}
+  const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}, ...conditions, ...(r.wildcard === 'suffix' && r.host.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(r.order !== undefined ? {order: r.order} : {})}
+  if (r.policy?.fail) return {...base, action: {kind: 'status', code: 500, reason: r.policy.fail.reason}, provenance: r.policy.fail.provenance}
   // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
   if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, pool: r.pool, provenance: r.provenance}
   const p = r.policy
@@ -258,15 +363,21 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
   const host = normalizeHost(req.host)
   if (host === undefined) return {outcome: {kind: 'status', code: 400}, host: req.host ?? '', why: 'the Host header is not a host name (400)'}
   if (unsafePath(req.path)) return {outcome: {kind: 'status', code: 400}, host, why: 'the path has a dot segment, or an encoded dot, slash after a dot segment, or backslash (400)'}
-  const wildcard = host.includes('.') && !host.startsWith('[') ? `*.${host.slice(host.indexOf('.') + 1)}` : undefined
-  const candidates: Array<[string | undefined, HostTier]> = [[host === '' ? undefined : host, 'exact'], [wildcard, 'wildcard'], ['', 'any']]
-  for (const [h, tier] of candidates) {
-    if (h === undefined) continue
-    const matching = table.decisions.filter((x) => x.tier === tier && x.host === h && pathMatches(x.match, req.path))
-    const d = matching[0]
-    if (d) {
-      const beats = matching.length > 1 ? `; beats ${matching.slice(1).map((x) => `${x.match.pathType} ${x.match.path}`).join(', ')}` : ''
-      const why = `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${beats}`
+  // Table order is precedence order: the first decision whose host, path and conditions all hold wins.
+  const selecting = table.decisions.filter((x) => hostSelects(x, host) && pathMatches(x.match, req.path))
+  const missed = (x: Decision) => `${x.match.pathType} ${x.match.path} when ${describeConditions(x.conditions)}`
+  for (const [i, d] of selecting.entries()) {
+    if (!conditionsHold(d.conditions, req)) continue
+    {
+      const tier = d.tier
+      const h = d.host
+      const others = selecting.slice(i + 1).filter((x) => x.tier === tier && x.host === h)
+      const beats = others.length > 0 ? `; beats ${others.map((x) => `${x.match.pathType} ${x.match.path}${hasConditions(x) ? ` (${describeConditions(x.conditions)})` : ''}`).join(', ')}` : ''
+      const unmet = selecting.slice(0, i)
+      const after = unmet.length > 0 ? `; conditions not met: ${unmet.map(missed).join('; ')}` : ''
+      const cond = hasConditions(d) ? ` when ${describeConditions(d.conditions)}` : ''
+      const why = `${tier === 'any' ? 'rule without host' : `${tier} host ${h}`}, ${d.match.pathType} ${d.match.path}${cond}${beats}${after}`
+      if (d.action.kind === 'status') return {outcome: d.action, decision: d, host, why: `${why}; ${d.action.reason} (${d.action.code})`}
       const admitted = d.access ? admits(d.access, req.source) : true
       if (admitted === false) return {outcome: {kind: 'status', code: 403}, decision: d, host, why: `${why}; source ${req.source} is not admitted (${describeAccess(d.access!)}): 403`}
       const only = admitted === undefined ? `; only for sources ${describeAccess(d.access!)} (others get 403)` : ''
@@ -277,9 +388,10 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
       return {outcome: d.action, decision: d, host, why: `${why}${split}${only}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
     }
   }
+  const unmet = selecting.length > 0 ? ` (conditions not met: ${selecting.map(missed).join('; ')})` : ''
   return table.fallback.kind === 'pool'
-    ? {outcome: table.fallback, host, why: 'no rule matches: the default backend'}
-    : {outcome: table.fallback, host, why: 'no rule matches and there is no default backend (404)'}
+    ? {outcome: table.fallback, host, why: `no rule matches${unmet}: the default backend`}
+    : {outcome: table.fallback, host, why: `no rule matches${unmet} and there is no default backend (404)`}
 }
 
 /** Whether a source address may reach a decision with source ranges: true, false, or undefined when it is not known. */

@@ -5,6 +5,7 @@
  * field's allowlist; targets still derive their own names from the parts.
  */
 import type {Diagnostic} from '../cluster/types.js'
+import type {GatewayApiState} from './gateway.js'
 
 export interface Provenance {
   /** kind/namespace/name */
@@ -35,11 +36,32 @@ export interface Route {
   redirectHttps: boolean
   /** What the route does besides choosing `pool` (split, header rules, redirect, rewrite, timeout); absent: nothing. */
   policy?: RoutePolicy
+  /** Request conditions besides host and path (Gateway API matches); absent: none. */
+  conditions?: RouteConditions
+  /**
+   * How a '*.' host matches: 'label' (Ingress: exactly one more label; the default) or 'suffix' (Gateway API: one or
+   * more labels, the longest wildcard first).
+   */
+  wildcard?: 'label' | 'suffix'
+  /** Gateway API's tie-break after every match criterion (oldest route, namespace/name, rule and match index): lower first. */
+  order?: number
   provenance: Provenance
+}
+
+/**
+ * Gateway API request conditions: every one must hold. method: an upper-case HTTP method; headers: a header with
+ * this name (lower case) and exactly this value; query: the first query parameter with this name (case-sensitive)
+ * has exactly this value.
+ */
+export interface RouteConditions {
+  method?: string
+  headers: Array<{name: string; value: string}>
+  query: Array<{name: string; value: string}>
 }
 
 /** Every pool a route may send a request to: its own and its split's. */
 export function routePools(r: Pick<Route, 'pool' | 'policy'>): string[] {
+  if (r.policy?.fail) return []
   return [r.pool, ...(r.policy?.split?.backends.map((b) => b.pool).filter((p) => p !== r.pool) ?? [])]
 }
 
@@ -74,6 +96,11 @@ export interface RoutePolicy {
    * route does. Never from a request header.
    */
   access?: {allow: string[]; deny: string[]; provenance: Provenance}
+  /**
+   * The rule cannot be served as written (Gateway API: every backend invalid, a filter vipctl cannot apply): it
+   * answers 500 and does nothing else, rather than fall through to another rule. Its Route.pool is ''.
+   */
+  fail?: {reason: string; provenance: Provenance}
 }
 
 export interface TlsCert {
@@ -193,6 +220,8 @@ export interface LbModel {
   frontends: Frontend[]
   pools: Pool[]
   diagnostics: Diagnostic[]
+  /** Gateway API: what vipctl owes the GatewayClasses, Gateways and HTTPRoutes of its classes (absent without any). */
+  gatewayApi?: GatewayApiState
 }
 
 export interface ModelOptions {

@@ -15,11 +15,11 @@ import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {routingTable, type Decision} from '../../model/routing.js'
+import {chainFor, hasConditions, routingTable, type Decision} from '../../model/routing.js'
 import {routePools, type HeaderRules} from '../../model/types.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
-import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
+import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type Arg, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
 
 export interface HaproxyOptions {
@@ -111,6 +111,8 @@ export const DEFAULT_HAPROXY_OPTIONS: Omit<HaproxyOptions, 'configDir' | 'runDir
 const REDIRECT = '_redirect_https'
 /** Map values of routes with a policy: `_route_<hash of what the decision does>` (backend names never start with "_"). */
 const ROUTE = '_route_'
+/** Map value of a host and path whose first decision has conditions: its lines pick the decision. */
+const GROUP = '_match_'
 const RESOLVERS = 'vipctl'
 
 /** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
@@ -348,20 +350,21 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   // Each tier is one pair of lookups (exact key, then the longest prefix key), which is the table's
   // "longest path first, Exact before Prefix" within a tier; tiers are tried exact, wildcard, any.
   const table = routingTable(f, model)
-  // A decision that does more than proxy to one backend (a redirect other than the TLS one, a split, filters) gets a
-  // route id as its map value; the rules below act on that id only, so one tenant's policy never touches another's.
-  // Decisions that do the same (same action and filters, and the same matched prefix where a path is replaced) share
-  // one id, so an Ingress with many paths and one policy adds its rules once. The id is derived from what the decision
-  // does, never from its place in the table: one object coming or going never renames another's id. Two different
-  // decisions whose hashes meet get a counter on the later one (by decision order), so ids stay unique.
+  // A decision that does more than proxy to one backend (a redirect other than the TLS one, a split, filters, a 500)
+  // gets a route id as its map value; the rules below act on that id only, so one tenant's policy never touches
+  // another's. Decisions that do the same (same action and filters, and the same matched prefix where a path is
+  // replaced) share one id, so an Ingress with many paths and one policy adds its rules once. The id is derived from
+  // what the decision does, never from its place in the table: one object coming or going never renames another's id.
+  // Two different decisions whose hashes meet get a counter on the later one (by decision order), so ids stay unique.
   const policyRoutes: Array<{id: string; d: Decision}> = []
   const ids = new Map<string, string>()
   const taken = new Set<string>()
-  for (const d of table.decisions) {
-    const plain = !d.access && (d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.https === true)
+  const targetOf = (d: Decision): string => {
+    const plain = !d.access && (d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.kind === 'redirect' && d.action.https === true)
+    if (plain) return d.action.kind === 'redirect' ? REDIRECT : backends.get((d.action as {pool: string}).pool)!
     const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
     const same = JSON.stringify([d.action, d.filters ?? null, replacesPrefix ? [d.match.path, d.match.pathType] : null, ...(d.access ? [d.access] : [])])
-    let target = plain ? (d.action.kind === 'redirect' ? REDIRECT : backends.get(d.action.pool)!) : ids.get(same)
+    let target = ids.get(same)
     if (target === undefined) {
       const base = `${ROUTE}${shortHash(same)}`
       target = base
@@ -370,17 +373,52 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
       ids.set(same, target)
       policyRoutes.push({id: target, d})
     }
-    const key = `${d.host}${d.match.path}`
-    // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
-    // disagree, the one route is left out with a finding on its object, never the render for everyone.
-    if (!isToken(key)) {
-      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
-      continue
+    return target
+  }
+  // A key whose first decision has conditions (Gateway API matches) maps to a group id instead: the group's lines
+  // try the decisions the routing module chains for that key (chainFor), in order, each under its conditions.
+  const groups: Array<{id: string; chain: Decision[]}> = []
+  const groupIds = new Map<string, string>()
+  const valueFor = (key: string, chain: Decision[]): string => {
+    if (chain.length === 1 && !hasConditions(chain[0]!)) return targetOf(chain[0]!)
+    const sig = JSON.stringify(chain.map((d) => table.decisions.indexOf(d)))
+    let id = groupIds.get(sig)
+    if (id === undefined) {
+      const base = `${GROUP}${shortHash(`${f.id}|${key}`)}`
+      id = base
+      for (let n = 2; taken.has(id); n++) id = `${base}_${n}`
+      taken.add(id)
+      groupIds.set(sig, id)
+      groups.push({id, chain})
     }
-    if (!exact.has(key)) exact.set(key, target)
-    if (d.match.pathType === 'Prefix') {
-      const pkey = d.match.path === '/' ? key : `${key}/`
-      if (!prefix.has(pkey)) prefix.set(pkey, target)
+    return id
+  }
+  const representative = (hostKey: string): string | undefined => (hostKey === '' ? undefined : hostKey.startsWith('**.') ? `\u0001.\u0001.${hostKey.slice(3)}` : hostKey.startsWith('*.') ? `\u0001.${hostKey.slice(2)}` : hostKey)
+  const chainAt = (hostKey: string, path: string): Decision[] => {
+    const h = representative(hostKey)
+    // A host-less key is looked up only when no host rule took the request: only host-less decisions can follow.
+    return chainFor(h === undefined ? {...table, decisions: table.decisions.filter((d) => d.host === '')} : table, h ?? '', path)
+  }
+  const suffixDepths = new Set<number>()
+  for (const d of table.decisions) {
+    // A '*.' host that matches more than one label (Gateway API) is also written as a '**.' key, looked up by the
+    // request host's last labels: an Ingress's one-label wildcard is never found that way.
+    const hostKeys = d.wildcard === 'suffix' ? [d.host, `*${d.host}`] : [d.host]
+    if (d.wildcard === 'suffix') suffixDepths.add(d.host.split('.').length - 1)
+    for (const hk of hostKeys) {
+      const key = `${hk}${d.match.path}`
+      // The model's grammar is a subset of the token grammar (test/unit/trust.test.ts); should they ever
+      // disagree, the one route is left out with a finding on its object, never the render for everyone.
+      if (!isToken(key)) {
+        diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
+        break
+      }
+      if (!exact.has(key)) exact.set(key, valueFor(key, chainAt(hk, d.match.path)))
+      if (d.match.pathType === 'Prefix') {
+        const pkey = d.match.path === '/' ? key : `${key}/`
+        // A representative path below the prefix that no decision names ('\u0000' is in no path).
+        if (!prefix.has(pkey)) prefix.set(pkey, valueFor(pkey, chainAt(hk, `${d.match.path === '/' ? '' : d.match.path}/\u0000`)))
+      }
     }
   }
   const longestFirst = (m: Map<string, string>) => [...m.entries()].sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]))
@@ -416,9 +454,20 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'set-var-fmt(txn.wp)', {quoted: '*.%[var(txn.host),field(2,.,0)]%[path]'}, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset),
-    line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset),
-    line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset),
   ]
+  // Wildcards of more than one label (longest first): '**.' and the host's last N labels, for each N the table has.
+  for (const n of [...suffixDepths].sort((a, b) => b - a)) {
+    lines.push(line('http-request', 'set-var-fmt(txn.wp)', {quoted: `**.%[var(txn.host),field(-1,.,${n})]%[path]`}, ...unset, '{', 'var(txn.host)', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset))
+    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset))
+  }
+  lines.push(line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset), line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset))
+  // Groups: the first decision of the chain whose conditions hold takes the request; none: no rule matches.
+  for (const g of groups) {
+    const inGroup = ['{', 'var(txn.be)', '-m', 'str', g.id, '}']
+    for (const d of g.chain) lines.push(line('http-request', 'set-var(txn.be)', `str(${targetOf(d)})`, 'if', ...inGroup, ...conditionTokens(d)))
+    if (hasConditions(g.chain[g.chain.length - 1]!)) lines.push(line('http-request', 'unset-var(txn.be)', 'if', ...inGroup))
+  }
   const redirect = table.decisions.find((d) => d.action.kind === 'redirect' && d.action.https)?.action
   if (redirect?.kind === 'redirect') {
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
@@ -429,6 +478,17 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
   if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
   return lines
+}
+
+/** A decision's conditions as ACL terms (all must hold): method, a header's whole value, the first query parameter's value. */
+function conditionTokens(d: Decision): Arg[] {
+  const c = d.conditions
+  if (!c) return []
+  return [
+    ...(c.method ? ['{', 'method', c.method, '}'] : []),
+    ...c.headers.flatMap((h) => ['{', `req.fhdr(${h.name})`, '-m', 'str', {text: h.value}, '}']),
+    ...c.query.flatMap((q) => ['{', `url_param(${q.name})`, '-m', 'str', q.value, '}']),
+  ]
 }
 
 /**
@@ -458,6 +518,11 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
       // (The model keeps prefix replacements to Prefix rules: see exactPathKept.)
       else if (a.path?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: a.path.value}}, ...cond))
       lines.push(line('http-request', 'redirect', 'location', {quoted: `${a.scheme}://${a.host ?? '%[var(txn.host)]'}${a.port !== undefined ? `:${a.port}` : ''}%[pathq]`}, 'code', String(a.code), ...cond))
+      continue
+    }
+    if (a.kind === 'status') {
+      // A rule that cannot be served as written answers for itself; it never reaches another rule's backend.
+      lines.push(line('http-request', 'return', 'status', String(a.code), 'content-type', 'text/plain', 'string', {quoted: 'route cannot be served'}, ...cond))
       continue
     }
     const f = d.filters

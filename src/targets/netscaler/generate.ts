@@ -16,8 +16,8 @@
  */
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
-import {routePools, type Frontend, type LbModel, type Pool} from '../../model/types.js'
-import {hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
+import {routePools, type Frontend, type LbModel, type Pool, type RouteConditions} from '../../model/types.js'
+import {conditionsKey, hasConditions, hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -85,6 +85,10 @@ export interface RouteMatch {
   host: string
   path: string
   pathType: 'Exact' | 'Prefix'
+  /** 'suffix': a '*.' host matching one or more labels (Gateway API). */
+  wildcard?: 'suffix'
+  /** Gateway API conditions: method, headers, query parameters (all must hold). */
+  conditions?: RouteConditions
 }
 
 export interface NetscalerConfig {
@@ -203,10 +207,15 @@ export function forwardingEntities(P: string, scheme: 'http' | 'https', family: 
 export function routeRule(r: RouteMatch): string {
   const host = 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE)'
   const parts: string[] = []
-  if (r.host.startsWith('*.')) parts.push(`${host}.AFTER_STR(".").EQ(${lit(r.host.slice(2))})`)
+  if (r.host.startsWith('*.') && r.wildcard === 'suffix') parts.push(`${host}.ENDSWITH(${lit(r.host.slice(1))})`)
+  else if (r.host.startsWith('*.')) parts.push(`${host}.AFTER_STR(".").EQ(${lit(r.host.slice(2))})`)
   else if (r.host !== '') parts.push(`${host}.EQ(${lit(r.host)})`)
   if (r.pathType === 'Exact') parts.push(`HTTP.REQ.URL.PATH.EQ(${lit(r.path)})`)
   else if (r.path !== '/') parts.push(`(HTTP.REQ.URL.PATH.EQ(${lit(r.path)}) || HTTP.REQ.URL.PATH.STARTSWITH(${lit(`${r.path}/`)}))`)
+  const c = r.conditions
+  if (c?.method) parts.push(`HTTP.REQ.METHOD.EQ(${c.method})`)
+  for (const h of c?.headers ?? []) parts.push(`HTTP.REQ.HEADER(${lit(h.name)}).EQ(${lit(h.value)})`)
+  for (const q of c?.query ?? []) parts.push(`HTTP.REQ.URL.QUERY.VALUE(${lit(q.name)}).EQ(${lit(q.value)})`)
   return parts.length === 0 ? 'true' : parts.join(' && ')
 }
 
@@ -507,7 +516,9 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     // The routing module's decision table, in order: its order is the priority order.
     const table = routingTable(f, model)
     const ordered = table.decisions
-    const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType})
+    const matchOf = (d: Decision): RouteMatch => ({host: d.host, path: d.match.path, pathType: d.match.pathType, ...(d.wildcard ? {wildcard: d.wildcard} : {}), ...(hasConditions(d) ? {conditions: d.conditions!} : {})})
+    // A decision's identity in derived names: its host, path and type, and its conditions when it has any.
+    const idOf = (d: Decision): string[] => [f.id, d.host, d.match.path, d.match.pathType, ...(hasConditions(d) ? [conditionsKey(d.conditions)] : []), ...(d.wildcard ? [d.wildcard] : [])]
     // What content switching will really proxy: only these can win over a redirect (an ExternalName or over-long route is left out).
     const family: 4 | 6 = f.address.includes(':') ? 6 : 4
     const accessOf = new Map(ordered.flatMap((d) => (d.access ? [[d, accessRule(d.access, family)] as const] : [])))
@@ -532,10 +543,24 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const redirectLbv = new Map<Decision, string>()
     ordered.forEach((d, i) => {
       const a = d.action
+      if (a.kind === 'status') {
+        // A rule that cannot be served as written answers 500 itself (responder policies run before content switching).
+        const rule = exclusive(d, i)
+        if (rule.length > 1499) return tooLong(d, 'the 500 answer')
+        const act = name(`${P}-unservable_500`)
+        if (!made.has(`responderaction/${act}`)) {
+          made.add(`responderaction/${act}`)
+          entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: '"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 23\\r\\nConnection: close\\r\\n\\r\\nroute cannot be served\\n"'})
+        }
+        const pol = name(`${P}-${f.address}_${f.port}_rsp500_${nsHash(...idOf(d))}`)
+        entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
+        entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
+        return
+      }
       if (a.kind !== 'redirect') return
       if (!accessOk(d)) return
       const rule = exclusive(d, i)
-      const h = nsHash(f.id, d.host, d.match.path, d.match.pathType)
+      const h = nsHash(...idOf(d))
       const deny = accessOf.get(d)
       const afterSwitching = rule.length > 1499 || (deny !== undefined && `${rule} && (${deny})`.length > 1499)
       if (!afterSwitching && deny !== undefined) {
@@ -615,7 +640,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     for (const d of ordered) {
       const rlb = redirectLbv.get(d)
       if (rlb !== undefined) {
-        const csp = name(`${P}-rd_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType)}`)
+        const csp = name(`${P}-rd_csp_${nsHash(...idOf(d))}`)
         entities.push({type: 'csaction', name: csp, targetlbvserver: rlb})
         entities.push({type: 'cspolicy', policyname: csp, rule: routeRule(matchOf(d)), action: csp, match: matchOf(d)})
         entities.push({type: 'csvserver_cspolicy_binding', name: csv, policyname: csp, priority: (priority += 10)})
@@ -636,7 +661,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const last = bi === backends.length - 1
         const share = last ? rule : `${rule} && SYS.RANDOM.MUL(${left}).LT(${b.weight})`
         left -= b.weight
-        const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(f.id, d.host, d.match.path, d.match.pathType, ...(d.action.kind === 'pool' && d.action.split ? [b.pool] : []))}`)
+        const csp = name(`${P}-${pool.service}_${pool.port}_csp_${nsHash(...idOf(d), ...(d.action.kind === 'pool' && d.action.split ? [b.pool] : []))}`)
         const target = filterLbv.get(d)?.get(b.pool)
         // A route with source ranges is only ever switched to its own lb vserver, which applies them: never the open one.
         if (target === undefined && accessOf.get(d) !== undefined) return

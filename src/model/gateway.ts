@@ -1,0 +1,600 @@
+/**
+ * Gateway API -> the load-balancer model. Gateways of our GatewayClass become VIPs and frontends (one per address
+ * and listener port), HTTPRoutes attach to their listeners as the spec defines, and each route rule's matches
+ * become Routes of the one model: conditions, filters and weights go into the same RoutePolicy every target and
+ * `check trace` derive from (src/model/routing.ts decides). Nothing is served beside the model.
+ *
+ * What an implementation owes in status is computed here too (GatewayApiState): the conditions, reasons and
+ * attached-route counts `inspect`, `check` and (later) the status writer show, each with the spec's reason names.
+ */
+import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot} from '../cluster/types.js'
+import {objectKey} from '../cluster/types.js'
+import {selectorMatches} from '../cluster/derive.js'
+import {allow, PROTECTED_HEADERS} from './grammar.js'
+import {canonicalIp} from './ip.js'
+import type {Frontend, FrontendProtocol, HeaderRules, PathReplace, Pool, Provenance, Route, RouteConditions, RoutePolicy, VipSource} from './types.js'
+
+export const GATEWAY_CONTROLLER = 'vipctl.io/gateway-controller'
+/** The GatewayClass name that is ours when the input has no GatewayClass of our controller. */
+export const DEFAULT_GATEWAY_CLASS = 'vipctl'
+const G = 'gateway.networking.k8s.io'
+
+/** A status condition as the spec writes it (observedGeneration is the object's metadata.generation). */
+export interface Condition {
+  type: string
+  status: 'True' | 'False' | 'Unknown'
+  reason: string
+  message: string
+  observedGeneration?: number
+}
+
+export interface ListenerState {
+  name: string
+  port: number
+  protocol: string
+  hostname?: string
+  supportedKinds: Array<{group: string; kind: string}>
+  attachedRoutes: number
+  conditions: Condition[]
+  /** Frontend ids the listener is served on (one per Gateway address). */
+  frontends: string[]
+}
+
+export interface GatewayState {
+  /** Gateway/namespace/name */
+  object: string
+  className: string
+  generation?: number
+  addresses: string[]
+  conditions: Condition[]
+  listeners: ListenerState[]
+}
+
+export interface RouteParentState {
+  parentRef: {group: string; kind: string; namespace: string; name: string; sectionName?: string; port?: number}
+  controllerName: string
+  conditions: Condition[]
+}
+
+export interface RouteState {
+  /** HTTPRoute/namespace/name */
+  object: string
+  generation?: number
+  hostnames: string[]
+  parents: RouteParentState[]
+}
+
+/** What vipctl owes the Gateway API objects of its classes: the status of each, as the spec defines it. */
+export interface GatewayApiState {
+  classes: Array<{name: string; controllerName: string; ours: boolean; conditions: Condition[]; generation?: number}>
+  gateways: GatewayState[]
+  routes: RouteState[]
+}
+
+/** What gateway.ts needs of the model builder (src/model/build.ts implements it). */
+export interface GatewayHost {
+  readonly snap: Snapshot
+  diag(code: string, object: string, field: string | undefined, message: string): void
+  useVip(address: string, source: VipSource, owner: string): boolean
+  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined
+  addRoute(f: Frontend, r: Route): void
+  poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined
+  /** Why a TLS Secret cannot be served (undefined: it can); findings on its content are reported to `owner`. */
+  tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined
+  /** Services by namespace/name. */
+  service(ns: string, name: string): Snapshot['services'][number] | undefined
+  /** Claim order: oldest first, then namespace/name. */
+  claimOrder<T extends {kind: string; metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[]
+}
+
+/** The GatewayClass names vipctl serves: those whose controllerName is ours, else "vipctl". */
+export function gatewayClassesOf(snap: Snapshot): Set<string> {
+  const ours = snap.gatewayClasses.filter((c) => c.spec.controllerName === GATEWAY_CONTROLLER).map((c) => c.metadata.name)
+  if (ours.length > 0) return new Set(ours)
+  return snap.gatewayClasses.some((c) => c.metadata.name === DEFAULT_GATEWAY_CLASS) ? new Set() : new Set([DEFAULT_GATEWAY_CLASS])
+}
+
+/** The kinds a listener protocol carries (that vipctl serves). */
+function kindsFor(protocol: string): Array<{group: string; kind: string}> {
+  return protocol === 'HTTP' || protocol === 'HTTPS' ? [{group: G, kind: 'HTTPRoute'}] : []
+}
+
+const cond = (type: string, ok: boolean, reason: string, message: string, generation?: number): Condition => ({
+  type,
+  status: ok ? 'True' : 'False',
+  reason,
+  message,
+  ...(generation !== undefined ? {observedGeneration: generation} : {}),
+})
+
+/** A Gateway API duration ("1h30m", "500ms") in ms; undefined when it is not one. */
+export function durationMs(s: string): number | undefined {
+  const m = s.match(/[0-9]+(h|ms|m|s)/g)
+  if (!m || m.join('') !== s) return undefined
+  const unit: Record<string, number> = {h: 3_600_000, m: 60_000, s: 1000, ms: 1}
+  return m.reduce((n, part) => {
+    const u = /ms$/.test(part) ? 'ms' : part.slice(-1)
+    return n + Number(part.slice(0, part.length - u.length)) * unit[u]!
+  }, 0)
+}
+
+/**
+ * The hostnames a route serves on a listener (Gateway API hostname intersection); [] when none intersect. '' stands
+ * for "any host". A '*.' name matches one or more labels.
+ */
+export function intersectHostnames(listener: string | undefined, route: string[]): string[] {
+  if (route.length === 0) return [listener ?? '']
+  if (!listener) return [...route]
+  const under = (h: string, wildcard: string) => h.endsWith(wildcard.slice(1)) && h.length > wildcard.length - 1
+  const out: string[] = []
+  for (const r of route) {
+    let h: string | undefined
+    if (r === listener) h = r
+    else if (listener.startsWith('*.') && !r.startsWith('*.')) h = under(r, listener) ? r : undefined
+    else if (!listener.startsWith('*.') && r.startsWith('*.')) h = under(listener, r) ? listener : undefined
+    else if (listener.startsWith('*.') && r.startsWith('*.')) h = under(r.slice(2), listener) ? r : under(listener.slice(2), r) ? listener : undefined
+    if (h !== undefined && !out.includes(h)) out.push(h)
+  }
+  return out
+}
+
+interface ListenerRuntime {
+  gateway: Gateway
+  spec: GatewayListener
+  index: number
+  state: ListenerState
+  /** Frontends the listener is served on; empty when it is not (its conditions say why). */
+  frontends: Frontend[]
+  /** Whether routes may attach (the listener is accepted). */
+  accepting: boolean
+}
+
+/** Gateways of our classes with the VIP each names itself (undefined: it needs one from the pool). */
+export function ourGateways(host: GatewayHost): Gateway[] {
+  const classes = gatewayClassesOf(host.snap)
+  return host.claimOrder(host.snap.gateways.filter((g) => classes.has(g.spec.gatewayClassName)))
+}
+
+/**
+ * The addresses a Gateway asks for: spec.addresses of type IPAddress, else vipctl.io/vip, else the address in its
+ * status (what a previous sync gave it), else --vip. undefined: none named (then the VIP pool). [] when it asks for
+ * an address vipctl cannot give (Hostname, NamedAddress): reported, not served.
+ */
+export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVip: string | undefined, flagVip: string | undefined): Array<{address: string; source: VipSource}> | undefined {
+  const key = objectKey(gw)
+  if (gw.spec.addresses?.length) {
+    const out: Array<{address: string; source: VipSource}> = []
+    for (const [i, a] of gw.spec.addresses.entries()) {
+      if (a.type !== 'IPAddress') {
+        host.diag('VIP6004', key, `spec.addresses[${i}].type`, `address type ${a.type} is not supported (vipctl serves IPAddress): the Gateway is not served (Accepted=False, reason UnsupportedAddress)`)
+        return []
+      }
+      const ip = canonicalIp(a.value)
+      if (ip === undefined) {
+        host.diag('VIP6004', key, `spec.addresses[${i}].value`, `${a.value.slice(0, 60)} is not an IP address: the Gateway is not served (Accepted=False, reason UnsupportedAddress)`)
+        return []
+      }
+      if (!out.some((x) => x.address === ip)) out.push({address: ip, source: 'spec'})
+    }
+    return out
+  }
+  if (annotationVip) return [{address: annotationVip, source: 'annotation'}]
+  const st = gw.status?.addresses?.find((a) => (a.type ?? 'IPAddress') === 'IPAddress' && canonicalIp(a.value) !== undefined)
+  if (st) return [{address: canonicalIp(st.value)!, source: 'status'}]
+  if (flagVip) {
+    const ip = canonicalIp(flagVip)
+    return ip ? [{address: ip, source: 'flag'}] : undefined
+  }
+  return undefined
+}
+
+/**
+ * Serves the Gateways of our classes and the HTTPRoutes attached to them, on the VIPs given (Gateway key ->
+ * addresses); returns the status vipctl owes them.
+ */
+export function addGatewayApi(host: GatewayHost, gateways: Gateway[], vipsOf: Map<string, Array<{address: string; source: VipSource}>>): GatewayApiState {
+  const snap = host.snap
+  const classes = gatewayClassesOf(snap)
+  const state: GatewayApiState = {classes: [], gateways: [], routes: []}
+  for (const c of snap.gatewayClasses) {
+    const ours = classes.has(c.metadata.name)
+    const generation = (c.metadata as {generation?: number}).generation
+    state.classes.push({name: c.metadata.name, controllerName: c.spec.controllerName, ours, conditions: ours ? [cond('Accepted', true, 'Accepted', 'vipctl serves this class', generation)] : [], ...(generation !== undefined ? {generation} : {})})
+  }
+  for (const gw of snap.gateways)
+    if (!classes.has(gw.spec.gatewayClassName)) {
+      const c = snap.gatewayClasses.find((x) => x.metadata.name === gw.spec.gatewayClassName)
+      host.diag('VIP6003', objectKey(gw), 'spec.gatewayClassName', `class ${gw.spec.gatewayClassName}${c ? ` belongs to controller ${c.spec.controllerName}` : ' is not in the input'}; vipctl serves ${[...classes].join(', ') || `GatewayClasses with controllerName ${GATEWAY_CONTROLLER}`}`)
+    }
+  for (const o of snap.gatewayOthers) host.diag('VIP6006', objectKey(o), undefined, `${o.kind} is not served by vipctl yet (it serves Gateways with HTTP and HTTPS listeners, and HTTPRoutes); the object is not used`)
+
+  const listeners = new Map<string, ListenerRuntime[]>()
+  for (const gw of gateways) {
+    const gs = serveGateway(host, gw, vipsOf.get(objectKey(gw)) ?? [])
+    listeners.set(objectKey(gw), gs.runtime)
+    state.gateways.push(gs.state)
+  }
+
+  const routes = host.claimOrder(snap.httpRoutes)
+  routes.forEach((route, routeIndex) => {
+    const rs = attachRoute(host, route, routeIndex, listeners)
+    if (rs.parents.length > 0) state.routes.push(rs)
+  })
+  // Listener and Gateway conditions that depend on the routes (attached counts are final now).
+  for (const g of state.gateways) {
+    const programmed = g.listeners.some((l) => l.frontends.length > 0)
+    const accepted = g.conditions.find((c) => c.type === 'Accepted')!.status === 'True'
+    if (!g.conditions.some((c) => c.type === 'Programmed'))
+      g.conditions.push(cond('Programmed', accepted && programmed && g.addresses.length > 0, accepted && programmed && g.addresses.length > 0 ? 'Programmed' : g.addresses.length === 0 ? 'AddressNotAssigned' : 'Invalid', accepted && programmed && g.addresses.length > 0 ? `served on ${g.addresses.join(', ')}` : g.addresses.length === 0 ? 'no address: see the findings on the Gateway' : 'no listener is served', g.generation))
+  }
+  return state
+}
+
+function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: ListenerRuntime[]} {
+  const key = objectKey(gw)
+  const ns = gw.metadata.namespace ?? 'default'
+  const gen = gw.metadata.generation
+  const state: GatewayState = {object: key, className: gw.spec.gatewayClassName, ...(gen !== undefined ? {generation: gen} : {}), addresses: [], conditions: [], listeners: []}
+  const runtime: ListenerRuntime[] = []
+  let accepted = true
+  for (const field of gw.spec.unsupported ?? []) {
+    if (field === 'spec.tls') {
+      // Client certificate validation restricts who may connect: serving without it would open the Gateway.
+      host.diag('VIP6005', key, field, 'frontend client-certificate validation and backend client certificates are not supported: serving without them would open the Gateway, so it is not served (Accepted=False, reason UnsupportedValue)')
+      accepted = false
+    } else host.diag('VIP6005', key, field, `${field} is not supported by vipctl and has no effect`)
+  }
+  const addresses = accepted ? vips.filter((v) => host.useVip(v.address, v.source, key)) : []
+  if (accepted && vips.length === 0 && !gw.spec.addresses?.length) host.diag('VIP2005', key, undefined, 'no VIP: no spec.addresses, vipctl.io/vip annotation, address in status, --vip or --vip-pool')
+  state.addresses = addresses.map((a) => a.address)
+  state.conditions.push(cond('Accepted', accepted && !(gw.spec.addresses?.length && vips.length === 0), accepted ? (gw.spec.addresses?.length && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
+
+  // Listeners on one port must agree on the transport kind (HTTP and HTTPS cannot share a port).
+  const byPort = new Map<number, Set<string>>()
+  for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), l.protocol]))
+  gw.spec.listeners.forEach((l, i) => {
+    const field = `spec.listeners[${i}]`
+    const supported = kindsFor(l.protocol)
+    const ls: ListenerState = {name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname ? {hostname: l.hostname} : {}), supportedKinds: [], attachedRoutes: 0, conditions: [], frontends: []}
+    state.listeners.push(ls)
+    const rt: ListenerRuntime = {gateway: gw, spec: l, index: i, state: ls, frontends: [], accepting: false}
+    runtime.push(rt)
+    const fail = (type: string, reason: string, message: string) => ls.conditions.push(cond(type, false, reason, message, gen))
+    if (supported.length === 0) {
+      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol} is not served by vipctl yet (it serves HTTP and HTTPS)`)
+      fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners yet`)
+      fail('Programmed', 'Invalid', 'not served')
+      return
+    }
+    // Route kinds: those of allowedRoutes.kinds vipctl serves for the protocol (others: ResolvedRefs=False, InvalidRouteKinds).
+    const asked = l.allowedRoutes.kinds
+    const kinds = asked === undefined ? supported : asked.filter((k) => supported.some((s) => s.group === k.group && s.kind === k.kind))
+    ls.supportedKinds = kinds
+    let resolved = true
+    if (asked !== undefined && kinds.length !== asked.length) {
+      const bad = asked.filter((k) => !kinds.includes(k)).map((k) => `${k.group}/${k.kind}`)
+      host.diag('VIP6004', key, `${field}.allowedRoutes.kinds`, `listener ${l.name}: route kinds ${bad.join(', ')} are not served on ${l.protocol} (ResolvedRefs=False, reason InvalidRouteKinds)`)
+      fail('ResolvedRefs', 'InvalidRouteKinds', `not served on ${l.protocol}: ${bad.join(', ')}`)
+      resolved = false
+    }
+    const protocols = byPort.get(l.port)!
+    if (protocols.size > 1) {
+      host.diag('VIP6004', key, `${field}.protocol`, `listener ${l.name}: port ${l.port} has listeners of protocols ${[...protocols].sort().join(' and ')}; none of them is served (Conflicted=True, reason ProtocolConflict)`)
+      ls.conditions.push(cond('Conflicted', true, 'ProtocolConflict', `port ${l.port} is also used with another protocol`, gen))
+      fail('Accepted', 'ProtocolConflict', 'protocol conflict')
+      fail('Programmed', 'Invalid', 'not served')
+      return
+    }
+    // TLS: each certificateRef a Secret in reach (a ReferenceGrant for another namespace) that the proxy can load.
+    const certs: Array<{secret: string; field: string}> = []
+    if (l.protocol === 'HTTPS') {
+      for (const [ci, ref] of (l.tls?.certificateRefs ?? []).entries()) {
+        const cf = `${field}.tls.certificateRefs[${ci}]`
+        const refNs = ref.namespace ?? ns
+        if (ref.group !== '' || ref.kind !== 'Secret') {
+          host.diag('VIP6004', key, cf, `listener ${l.name}: certificateRef ${ref.group}/${ref.kind} is not a Secret (ResolvedRefs=False, reason InvalidCertificateRef)`)
+          resolved = false
+          continue
+        }
+        if (refNs !== ns && !granted(host.snap, {group: G, kind: 'Gateway', namespace: ns}, {group: '', kind: 'Secret', namespace: refNs, name: ref.name})) {
+          host.diag('VIP6004', key, cf, `listener ${l.name}: Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant there allows it (ResolvedRefs=False, reason RefNotPermitted)`)
+          ls.conditions.push(cond('ResolvedRefs', false, 'RefNotPermitted', `Secret ${refNs}/${ref.name}: no ReferenceGrant`, gen))
+          resolved = false
+          continue
+        }
+        const problem = host.tlsProblem(refNs, ref.name, key, cf)
+        if (problem) {
+          host.diag('VIP6004', key, cf, `listener ${l.name}: ${problem} (ResolvedRefs=False, reason InvalidCertificateRef)`)
+          resolved = false
+          continue
+        }
+        certs.push({secret: `${refNs}/${ref.name}`, field: cf})
+      }
+      if (l.tls?.options && Object.keys(l.tls.options).length) host.diag('VIP6005', key, `${field}.tls.options`, `listener ${l.name}: TLS options are not supported and have no effect`)
+      if (certs.length === 0 && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', false, 'InvalidCertificateRef', 'no usable certificate', gen))
+    }
+    if (resolved && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
+    ls.conditions.push(cond('Conflicted', false, 'NoConflicts', 'no conflicts', gen))
+    ls.conditions.push(cond('Accepted', true, 'Accepted', 'accepted', gen))
+    rt.accepting = true
+    if (l.protocol === 'HTTPS' && certs.length === 0) {
+      ls.conditions.push(cond('Programmed', false, 'Invalid', 'no usable certificate: the listener is not served', gen))
+      return
+    }
+    for (const a of addresses) {
+      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : 'http', {object: key, field})
+      if (!f) continue
+      for (const c of certs) {
+        // A listener without a hostname serves its certificate as the default; with one, for that name.
+        const hosts = l.hostname ? [l.hostname] : []
+        if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
+      }
+      rt.frontends.push(f)
+      ls.frontends.push(f.id)
+    }
+    ls.conditions.push(rt.frontends.length > 0 ? cond('Programmed', true, 'Programmed', `served on ${rt.frontends.map((f) => f.id).join(', ')}`, gen) : cond('Programmed', false, 'Invalid', 'not served: see the findings on the Gateway', gen))
+  })
+  return {state, runtime}
+}
+
+/** Whether a ReferenceGrant in the target's namespace lets `from` refer to the target. */
+function granted(snap: Snapshot, from: {group: string; kind: string; namespace: string}, to: {group: string; kind: string; namespace: string; name: string}): boolean {
+  return snap.referenceGrants.some(
+    (g) =>
+      (g.metadata.namespace ?? 'default') === to.namespace &&
+      g.spec.from.some((f) => f.group === from.group && f.kind === from.kind && f.namespace === from.namespace) &&
+      g.spec.to.some((t) => t.group === to.group && t.kind === to.kind && (t.name === undefined || t.name === to.name)),
+  )
+}
+
+function namespaceAllowed(host: GatewayHost, l: GatewayListener, gatewayNs: string, routeNs: string): boolean {
+  const from = l.allowedRoutes.namespaces.from
+  if (from === 'All') return true
+  if (from === 'Same') return routeNs === gatewayNs
+  if (from === 'None') return false
+  const ns = host.snap.namespaces.find((n) => n.metadata.name === routeNs)
+  return ns !== undefined && labelSelectorMatches(l.allowedRoutes.namespaces.selector!, {...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': routeNs})
+}
+
+function labelSelectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  if (sel.matchLabels && !selectorMatches(sel.matchLabels, labels)) return false
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in labels
+    const inValues = has && (e.values ?? []).includes(labels[e.key]!)
+    if (e.operator === 'In' && !inValues) return false
+    if (e.operator === 'NotIn' && inValues) return false
+    if (e.operator === 'Exists' && !has) return false
+    if (e.operator === 'DoesNotExist' && has) return false
+  }
+  return true
+}
+
+function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>): RouteState {
+  const key = objectKey(route)
+  const ns = route.metadata.namespace ?? 'default'
+  const gen = route.metadata.generation
+  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames: route.spec.hostnames, parents: []}
+  const attached = new Set<ListenerRuntime>()
+  route.spec.parentRefs.forEach((p, pi) => {
+    const field = `spec.parentRefs[${pi}]`
+    if (p.group !== G || p.kind !== 'Gateway') return // another kind of parent (a Service: mesh): not ours
+    const gwNs = p.namespace ?? ns
+    const ls = listeners.get(`Gateway/${gwNs}/${p.name}`)
+    if (!ls) {
+      const exists = host.snap.gateways.some((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)
+      if (!exists) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
+      return // a Gateway of another class: its controller reports
+    }
+    const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
+    rs.parents.push(parent)
+    const result = attachToParent(host, route, p, ls)
+    for (const l of result.listeners) attached.add(l)
+    if (result.listeners.length === 0) {
+      host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
+      parent.conditions.push(cond('Accepted', false, result.reason, result.why, gen))
+    } else parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
+    ;(parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners = result.listeners
+  })
+  if (rs.parents.length === 0) return rs
+  for (const l of attached) l.state.attachedRoutes++
+  // Rules -> routes on every frontend of every listener the route attached to, with the hostnames it serves there.
+  const refs = resolveRules(host, route, routeIndex)
+  for (const parent of rs.parents) {
+    parent.conditions.push(refs.resolved ? cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen) : cond('ResolvedRefs', false, refs.reason!, refs.message!, gen))
+    const ls = (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners ?? []
+    delete (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners
+    for (const l of ls) {
+      const hosts = intersectHostnames(l.spec.hostname, route.spec.hostnames)
+      for (const f of l.frontends) for (const h of hosts) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
+    }
+  }
+  return rs
+}
+
+function attachToParent(host: GatewayHost, route: HTTPRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
+  const ns = route.metadata.namespace ?? 'default'
+  const named = ls.filter((l) => (p.sectionName === undefined || l.spec.name === p.sectionName) && (p.port === undefined || l.spec.port === p.port))
+  if (named.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `no listener${p.sectionName !== undefined ? ` named ${p.sectionName}` : ''}${p.port !== undefined ? ` on port ${p.port}` : ''}`}
+  const accepting = named.filter((l) => l.accepting)
+  if (accepting.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `listener ${named.map((l) => l.spec.name).join(', ')} is not accepted (see the Gateway's findings)`}
+  const kindOk = accepting.filter((l) => l.state.supportedKinds.some((k) => k.group === G && k.kind === 'HTTPRoute'))
+  if (kindOk.length === 0) return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${accepting.map((l) => l.spec.name).join(', ')} does not allow HTTPRoutes`}
+  const nsOk = kindOk.filter((l) => namespaceAllowed(host, l.spec, l.gateway.metadata.namespace ?? 'default', ns))
+  if (nsOk.length === 0)
+    return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${kindOk.map((l) => `${l.spec.name} (routes from ${l.spec.allowedRoutes.namespaces.from === 'Selector' ? 'namespaces its selector matches' : l.spec.allowedRoutes.namespaces.from === 'Same' ? `namespace ${l.gateway.metadata.namespace ?? 'default'} only` : 'no namespace'})`).join(', ')} does not allow routes from namespace ${ns}`}
+  const hostOk = nsOk.filter((l) => intersectHostnames(l.spec.hostname, route.spec.hostnames).length > 0)
+  if (hostOk.length === 0) return {listeners: [], reason: 'NoMatchingListenerHostname', why: `no hostname of the route (${route.spec.hostnames.join(', ')}) intersects the listener hostname${nsOk.length > 1 ? 's' : ''} ${nsOk.map((l) => l.spec.hostname ?? '(any)').join(', ')}`}
+  return {listeners: hostOk, reason: 'Accepted', why: ''}
+}
+
+type RuleRoute = Omit<Route, 'host'>
+
+/**
+ * A route's rules as model routes (host filled in per listener): one per match, with conditions, filters as the
+ * route policy, weights as the split. A rule that cannot be served as written answers 500 (policy.fail).
+ */
+function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): {routes: RuleRoute[]; resolved: boolean; reason?: string; message?: string} {
+  const key = objectKey(route)
+  const ns = route.metadata.namespace ?? 'default'
+  const routes: RuleRoute[] = []
+  let unresolved: {reason: string; message: string} | undefined
+  route.spec.rules.forEach((rule, ri) => {
+    const field = `spec.rules[${ri}]`
+    const prov: Provenance = {object: key, field}
+    let failure: string | undefined
+    const failWith = (why: string) => (failure ??= why)
+    // Backends -> pools (each checked: kind, ReferenceGrant, Service and port).
+    const backends: Array<{pool: string; weight: number}> = []
+    let invalidWeight = 0
+    rule.backendRefs.forEach((b, bi) => {
+      const bf = `${field}.backendRefs[${bi}]`
+      const bad = (reason: string, message: string) => {
+        host.diag('VIP6002', key, bf, `${message} (ResolvedRefs=False, reason ${reason}); its share of the rule's requests is answered 500`)
+        unresolved ??= {reason, message}
+        invalidWeight += b.weight
+      }
+      if (b.filters.length > 0) {
+        host.diag('VIP6005', key, `${bf}.filters`, 'filters on a backendRef are not supported yet: the rule answers 500 rather than skip them')
+        failWith('a backendRef has filters vipctl does not apply')
+        return
+      }
+      if (b.group !== '' || b.kind !== 'Service') return bad('InvalidKind', `${b.group ? `${b.group}/` : ''}${b.kind} ${b.name} is not a Service`)
+      const bns = b.namespace ?? ns
+      if (bns !== ns && !granted(host.snap, {group: G, kind: 'HTTPRoute', namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name}))
+        return bad('RefNotPermitted', `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`)
+      const svc = host.service(bns, b.name)
+      if (!svc) return bad('BackendNotFound', `Service ${bns}/${b.name} not found`)
+      if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port)) return bad('BackendNotFound', `Service ${bns}/${b.name} has no port ${b.port}`)
+      const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, key, bf)
+      if (!pool) return bad('BackendNotFound', `Service ${bns}/${b.name} port ${b.port} cannot be served`)
+      const same = backends.find((x) => x.pool === pool.id)
+      if (same) same.weight += b.weight
+      else backends.push({pool: pool.id, weight: b.weight})
+    })
+    const policy: RoutePolicy = {}
+    for (const [fi, f] of rule.filters.entries()) applyFilter(host, key, `${field}.filters[${fi}]`, f, policy, failWith)
+    for (const u of rule.unsupported ?? []) host.diag('VIP6005', key, `${field}.${u}`, `${u} is not supported yet; the rule is served without it`)
+    const timeout = rule.timeouts?.backendRequest ?? rule.timeouts?.request
+    if (timeout !== undefined) {
+      const ms = durationMs(timeout)
+      if (ms !== undefined && ms > 0) policy.timeoutMs = {value: ms, provenance: {object: key, field: `${field}.timeouts.${rule.timeouts?.backendRequest !== undefined ? 'backendRequest' : 'request'}`}}
+      if (rule.timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
+    }
+    if (!policy.redirect && !failure) {
+      const live = backends.filter((b) => b.weight > 0)
+      if (rule.backendRefs.length === 0) failWith('the rule has no backendRefs')
+      else if (live.length === 0) failWith(backends.length === 0 ? 'no backendRef of the rule can be resolved' : 'every backendRef of the rule has weight 0')
+      else if (invalidWeight > 0)
+        host.diag('VIP6002', key, `${field}.backendRefs`, `the share of invalid backendRefs (weight ${invalidWeight}) goes to the valid ones instead of being answered 500`)
+      if (live.length > 1 || (live.length === 1 && backends.length > 1)) policy.split = {backends, provenance: {object: key, field: `${field}.backendRefs`}}
+    }
+    const pool = failure ? '' : policy.redirect ? (backends[0]?.pool ?? '') : backends.find((b) => b.weight > 0)?.pool ?? ''
+    const finalPolicy: RoutePolicy = failure ? {fail: {reason: failure, provenance: prov}} : policy
+    rule.matches.forEach((m, mi) => {
+      const mf = `${field}.matches[${mi}]`
+      const matched = matchOf(host, key, mf, m)
+      if (!matched) return
+      const order = routeIndex * 1_000_000 + ri * 1000 + mi
+      routes.push({path: matched.path, pathType: matched.pathType, pool, redirectHttps: false, ...(Object.keys(finalPolicy).length ? {policy: finalPolicy} : {}), ...(matched.conditions ? {conditions: matched.conditions} : {}), order, provenance: {object: key, field: mf}})
+    })
+  })
+  return {routes, resolved: unresolved === undefined, ...(unresolved ? unresolved : {})}
+}
+
+/** One match as host-less route parts; undefined (reported) when vipctl cannot serve it as written. */
+function matchOf(host: GatewayHost, key: string, field: string, m: HTTPRouteMatch): {path: string; pathType: 'Exact' | 'Prefix'; conditions?: RouteConditions} | undefined {
+  const unsupported = (f: string, what: string) => {
+    host.diag('VIP6005', key, f, `${what} is not supported yet: this match is not served`)
+    return undefined
+  }
+  if (m.path.type === 'RegularExpression') return unsupported(`${field}.path.type`, 'a RegularExpression path match')
+  if (!allow.path(m.path.value)) {
+    host.diag('VIP2003', key, `${field}.path.value`, 'path must match ^/[A-Za-z0-9._~-/]*$ without "." or ".." segments: this match is not served')
+    return undefined
+  }
+  const pathType = m.path.type === 'Exact' ? 'Exact' : 'Prefix'
+  const path = pathType === 'Prefix' && m.path.value.length > 1 && m.path.value.endsWith('/') ? m.path.value.replace(/\/+$/, '') || '/' : m.path.value
+  const headers: RouteConditions['headers'] = []
+  for (const [i, h] of m.headers.entries()) {
+    if (h.type !== 'Exact') return unsupported(`${field}.headers[${i}].type`, 'a RegularExpression header match')
+    if (!allow.headerName(h.name) || !allow.headerValue(h.value)) {
+      host.diag('VIP2003', key, `${field}.headers[${i}]`, 'header name or value outside what vipctl writes (names: letters, digits, "-", "_"; values: printable ASCII without % " \\ $ #, no edge spaces): this match is not served')
+      return undefined
+    }
+    headers.push({name: h.name.toLowerCase(), value: h.value})
+  }
+  const query: RouteConditions['query'] = []
+  for (const [i, q] of m.queryParams.entries()) {
+    if (q.type !== 'Exact') return unsupported(`${field}.queryParams[${i}].type`, 'a RegularExpression query parameter match')
+    if (!allow.headerName(q.name) || !allow.queryValue(q.value)) {
+      host.diag('VIP2003', key, `${field}.queryParams[${i}]`, 'query parameter name or value outside what vipctl writes (names: letters, digits, "-", "_"; values: letters, digits, "._~-%+"): this match is not served')
+      return undefined
+    }
+    query.push({name: q.name, value: q.value})
+  }
+  const conditions = m.method || headers.length || query.length ? {conditions: {...(m.method ? {method: m.method} : {}), headers, query}} : {}
+  return {path, pathType, ...conditions}
+}
+
+function headerRules(host: GatewayHost, key: string, field: string, h: {set: Array<{name: string; value: string}>; add: Array<{name: string; value: string}>; remove: string[]}, fail: (why: string) => void): HeaderRules | undefined {
+  const names = [...h.set.map((x) => x.name), ...h.add.map((x) => x.name), ...h.remove]
+  const badName = names.find((n) => !allow.headerName(n) || PROTECTED_HEADERS.has(n.toLowerCase()))
+  const badValue = [...h.set, ...h.add].find((x) => !allow.headerValue(x.value))
+  if (badName !== undefined || badValue !== undefined) {
+    host.diag('VIP2003', key, field, badName !== undefined ? `header ${badName.slice(0, 64)} cannot be changed by a rule (framing, hop-by-hop and Host headers are protected; names are letters, digits, "-", "_"): the rule answers 500` : `a header value is outside what vipctl writes (printable ASCII without % " \\ $ #, no edge spaces, at most 512): the rule answers 500`)
+    fail('a header modifier vipctl cannot write')
+    return undefined
+  }
+  return {set: h.set, add: h.add, remove: h.remove}
+}
+
+function pathReplace(p: {type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; replaceFullPath?: string; replacePrefixMatch?: string} | undefined): PathReplace | undefined | false {
+  if (!p) return undefined
+  const value = p.type === 'ReplaceFullPath' ? p.replaceFullPath! : p.replacePrefixMatch!
+  if (!allow.path(value)) return false
+  return p.type === 'ReplaceFullPath' ? {kind: 'full', value} : {kind: 'prefix', value}
+}
+
+function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRouteFilter, policy: RoutePolicy, fail: (why: string) => void): void {
+  const prov = {object: key, field}
+  switch (f.type) {
+    case 'RequestHeaderModifier': {
+      const h = headerRules(host, key, `${field}.requestHeaderModifier`, (f as {requestHeaderModifier: HeaderRules}).requestHeaderModifier, fail)
+      if (h) policy.requestHeaders = {...h, provenance: prov}
+      return
+    }
+    case 'ResponseHeaderModifier': {
+      const h = headerRules(host, key, `${field}.responseHeaderModifier`, (f as {responseHeaderModifier: HeaderRules}).responseHeaderModifier, fail)
+      if (h) policy.responseHeaders = {...h, provenance: prov}
+      return
+    }
+    case 'RequestRedirect': {
+      const r = (f as Extract<HTTPRouteFilter, {type: 'RequestRedirect'}>).requestRedirect
+      const path = pathReplace(r.path)
+      if (path === false || (r.hostname !== undefined && !allow.host(r.hostname))) {
+        host.diag('VIP2003', key, `${field}.requestRedirect`, 'the redirect path or hostname is outside what vipctl writes: the rule answers 500')
+        return fail('a redirect vipctl cannot write')
+      }
+      policy.redirect = {...(r.scheme ? {scheme: r.scheme} : {}), ...(r.hostname ? {host: r.hostname} : {}), ...(r.port !== undefined ? {port: r.port} : {}), ...(path ? {path} : {}), code: r.statusCode, provenance: prov}
+      return
+    }
+    case 'URLRewrite': {
+      const r = (f as Extract<HTTPRouteFilter, {type: 'URLRewrite'}>).urlRewrite
+      const path = pathReplace(r.path)
+      if (path === false || (r.hostname !== undefined && !allow.host(r.hostname))) {
+        host.diag('VIP2003', key, `${field}.urlRewrite`, 'the rewrite path or hostname is outside what vipctl writes: the rule answers 500')
+        return fail('a rewrite vipctl cannot write')
+      }
+      policy.rewrite = {...(r.hostname ? {host: r.hostname} : {}), ...(path ? {path} : {}), provenance: prov}
+      return
+    }
+    default:
+      host.diag('VIP6005', key, `${field}.type`, `filter ${f.type} is not supported: the rule answers 500 rather than run without it`)
+      fail(`filter ${f.type} is not supported`)
+  }
+}
+
+/** The rules of a route vipctl serves, for trace and inspect: "rule 0 (3 matches)". */
+export function describeRule(rule: HTTPRouteRule, i: number): string {
+  return `${rule.name ?? `rule ${i}`} (${rule.matches.length} match${rule.matches.length === 1 ? '' : 'es'})`
+}
