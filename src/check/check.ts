@@ -62,7 +62,8 @@ export interface CheckSummary {
   read: number
   /** Objects of other kinds, skipped without a finding: "apiVersion/kind" -> count. */
   skipped: Record<string, number>
-  served: {ingresses: number; loadBalancers: number}
+  /** Gateways and HTTPRoutes only when the input has Gateway API objects. */
+  served: {ingresses: number; loadBalancers: number; gateways?: number; httpRoutes?: number}
   /** Ingresses and LoadBalancer Services read but not served, by reason -> count. */
   notServed: Record<string, number>
 }
@@ -100,8 +101,25 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   // Objects that were in the input but could not be read (invalid, removed apiVersion, duplicates).
   const unread = snap.diagnostics.filter((d) => d.code.startsWith('VIP100') && d.severity === 'error').length
   if (unread > 0) notServed['Object: unreadable, see the errors'] = unread
-  const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length
-  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers}, notServed}
+  // Gateway API: Gateways served on an address, HTTPRoutes attached to at least one listener of ours.
+  const gw = c.model.gatewayApi
+  let gateways = 0
+  let httpRoutes = 0
+  for (const g of snap.gateways) {
+    const st = gw?.gateways.find((x) => x.object === objectKey(g))
+    if (!st) count('Gateway: of another GatewayClass')
+    else if (st.conditions.some((x) => x.type === 'Programmed' && x.status === 'True')) gateways++
+    else count('Gateway: left out by its errors')
+  }
+  for (const r of snap.httpRoutes) {
+    const st = gw?.routes.find((x) => x.object === objectKey(r))
+    if (!st) count('HTTPRoute: no parent Gateway of vipctl\'s')
+    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) httpRoutes++
+    else count('HTTPRoute: not attached (see VIP6001)')
+  }
+  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.referenceGrants.length + snap.gatewayOthers.length
+  const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length + snap.namespaces.length + gatewayApi
+  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes} : {})}, notServed}
 }
 
 /** The summary as one line. */
@@ -114,7 +132,8 @@ export function summaryLine(s: CheckSummary): string {
     const [kind, reason] = key.split(': ') as [string, string]
     return `${plural(n, kind, kind === 'Ingress' ? 'Ingresses' : `${kind}s`)} (${reason})`
   })
-  return `Read ${plural(s.read, 'object')}${total ? ` (skipped ${total} of kinds vipctl does not read: ${kinds})` : ''}; vipctl serves ${plural(s.served.ingresses, 'Ingress', 'Ingresses')} and ${plural(s.served.loadBalancers, 'LoadBalancer Service')}${not.length ? `; not served: ${not.join(', ')}` : ''}.`
+  const served = [plural(s.served.ingresses, 'Ingress', 'Ingresses'), plural(s.served.loadBalancers, 'LoadBalancer Service'), ...(s.served.gateways !== undefined ? [plural(s.served.gateways, 'Gateway'), plural(s.served.httpRoutes ?? 0, 'HTTPRoute')] : [])]
+  return `Read ${plural(s.read, 'object')}${total ? ` (skipped ${total} of kinds vipctl does not read: ${kinds})` : ''}; vipctl serves ${served.slice(0, -1).join(', ')} and ${served[served.length - 1]}${not.length ? `; not served: ${not.join(', ')}` : ''}.`
 }
 
 export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0.0.0', summary?: CheckSummary): ListResult<Finding> {

@@ -8,6 +8,7 @@
  * v1 and v1beta1 (one schema: the fields vipctl reads are the same); GRPCRoute, TLSRoute, TCPRoute, UDPRoute,
  * ListenerSet and BackendTLSPolicy v1 (read, and reported as not served yet).
  */
+import {isIP} from 'node:net'
 import {z} from 'zod'
 import type {Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant} from './types.js'
 
@@ -29,7 +30,12 @@ const kind = z.string().min(1).max(63).regex(KIND, 'must be a kind name')
 const objectName = z.string().min(1).max(253)
 const namespace = z.string().min(1).max(63).regex(LABEL, 'must be a namespace name (a DNS-1123 label)')
 const sectionName = z.string().min(1).max(253).regex(SUBDOMAIN, 'must be a DNS subdomain')
-export const gatewayHostname = z.string().min(1).max(253).regex(HOSTNAME, 'must be a DNS name, optionally starting with "*." (not an IP address)')
+export const gatewayHostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(HOSTNAME, 'must be a DNS name, optionally starting with "*." (not an IP address)')
+  .refine((h) => isIP(h) === 0, 'must be a DNS name, not an IP address (the spec does not allow IP addresses as hostnames)')
 const port = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
 const headerName = z.string().min(1).max(256).regex(HEADER_NAME, 'must be an HTTP header name (an RFC 7230 token)')
 

@@ -610,7 +610,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
       if ((!fl && !d.access) || d.action.kind !== 'pool' || !switched.has(d)) return
       if (fl?.timeoutMs !== undefined)
-        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: 'metadata.annotations[vipctl.io/timeout-request]', message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.object.startsWith('Ingress/') ? 'metadata.annotations[vipctl.io/timeout-request]' : d.provenance.field, message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
       const policies = fl ? ruleSet(d, fl) : []
       const acl = accessOf.get(d) !== undefined ? accessPolicy(accessOf.get(d)!) : undefined
       if (policies.length === 0 && acl === undefined) return

@@ -1,0 +1,288 @@
+/**
+ * Gateway API in the one model: the CRDs' validation at intake, attachment with the spec's reasons, references
+ * (ReferenceGrant), the precedence of matches in the routing module, and rules that answer 500. Requests through a
+ * real HAProxy: test/integration/gateway-haproxy.test.ts.
+ */
+import assert from 'node:assert/strict'
+import {WEB_BACKENDS, snapshotOf} from '../helpers/manifests.js'
+import {compile} from '../../src/model/compile.js'
+import {decide, routingTable, type RoutedRequest} from '../../src/model/routing.js'
+import {durationMs, intersectHostnames} from '../../src/model/gateway.js'
+import {traceRequest} from '../../src/check/trace.js'
+import {renderHaproxy} from '../../src/generate/haproxy.js'
+import {generateNetscaler, renderBatch} from '../../src/targets/netscaler/generate.js'
+import {DEFAULT_HAPROXY_OPTIONS} from '../../src/targets/haproxy/generate.js'
+
+const CLASS = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: vipctl}
+spec: {controllerName: vipctl.io/gateway-controller}
+`
+/** Gateway t/gw on 192.0.2.50 with an HTTP listener "web" on 80 (hostname and allowedRoutes given). */
+const gateway = (listeners = `[{name: web, port: 80, protocol: HTTP}]`, name = 'gw', ns = 't') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}, generation: 3}
+spec:
+  gatewayClassName: vipctl
+  addresses: [{type: IPAddress, value: 192.0.2.50}]
+  listeners: ${listeners}
+`
+const route = (name: string, spec: string, ns = 't', created = '2026-01-01T00:00:00Z') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}', generation: 2}
+spec: ${spec}
+`
+const build = (text: string) => compile(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`))
+
+function ask(text: string, req: Omit<RoutedRequest, 'host' | 'path'> & {host: string; path: string}) {
+  const {model} = build(text)
+  const f = model.frontends.find((x) => x.address === '192.0.2.50' && x.port === 80)
+  assert.ok(f, `no frontend: ${model.diagnostics.map((d) => d.message).join('; ')}`)
+  return decide(routingTable(f, model), req)
+}
+const codes = (text: string) => build(text).model.diagnostics.map((d) => `${d.code} ${d.object} ${d.field ?? ''} ${d.message}`)
+
+describe('Gateway API: intake with the CRDs\' validation', () => {
+  for (const [what, text, field] of [
+    ['a redirect beside backendRefs', route('r', `{parentRefs: [{name: gw}], rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}], backendRefs: [{name: web, port: 80}]}]}`), 'spec.rules[0].filters'],
+    ['a Service backendRef without a port', route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web}]}]}`), 'spec.rules[0].backendRefs[0].port'],
+    ['two listeners of one name', gateway(`[{name: a, port: 80, protocol: HTTP}, {name: a, port: 81, protocol: HTTP}]`), 'spec.listeners[1].name'],
+    ['tls on an HTTP listener', gateway(`[{name: a, port: 80, protocol: HTTP, tls: {certificateRefs: [{name: x}]}}]`), 'spec.listeners[0].tls'],
+    ['a path with "//"', route('r', `{parentRefs: [{name: gw}], rules: [{matches: [{path: {type: PathPrefix, value: /a//b}}], backendRefs: [{name: web, port: 80}]}]}`), 'spec.rules[0].matches[0].path.value'],
+    ['a header match name with a space', route('r', `{parentRefs: [{name: gw}], rules: [{matches: [{headers: [{name: 'a b', value: x}]}], backendRefs: [{name: web, port: 80}]}]}`), 'spec.rules[0].matches[0].headers[0].name'],
+    ['an IP address as a hostname', route('r', `{parentRefs: [{name: gw}], hostnames: [192.0.2.1], rules: [{backendRefs: [{name: web, port: 80}]}]}`), 'spec.hostnames'],
+    ['a prefix replacement on an Exact match', route('r', `{parentRefs: [{name: gw}], rules: [{matches: [{path: {type: Exact, value: /a}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}], backendRefs: [{name: web, port: 80}]}]}`), 'spec.rules[0].filters'],
+  ] as const)
+    it(`refuses ${what} (VIP1001 naming the field), and loads the rest`, () => {
+      const snap = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`)
+      const d = snap.diagnostics.find((x) => x.code === 'VIP1001')
+      assert.ok(d, `no VIP1001 for ${what}`)
+      assert.ok(d.field?.startsWith(field), `${d.field} is not under ${field}`)
+      assert.equal(snap.services.length, 2)
+    })
+
+  it('reads v1beta1 and v1 alike, and reports kinds it does not serve yet (never a silent skip)', () => {
+    const snap = snapshotOf(`${CLASS}---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: Gateway
+metadata: {name: gw, namespace: t}
+spec: {gatewayClassName: vipctl, listeners: [{name: web, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: t}
+spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: old, namespace: t}
+spec: {}
+`)
+    assert.equal(snap.gateways.length, 1)
+    assert.equal(snap.skipped.size, 0)
+    assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1003' && d.object === 'TLSRoute/t/old'), 'another version of a kind vipctl reads is a finding')
+    const {model} = compile(snap)
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6006' && d.object === 'TCPRoute/t/db'))
+  })
+})
+
+describe('Gateway API: attachment, with the spec\'s reasons', () => {
+  const WEB = `{backendRefs: [{name: web, port: 80}]}`
+  it('attaches a route to the listener its parentRef names, counts it, and writes status with observedGeneration', () => {
+    const {model} = build(`${gateway(`[{name: web, port: 80, protocol: HTTP}, {name: alt, port: 8080, protocol: HTTP}]`)}${route('r', `{parentRefs: [{name: gw, sectionName: alt}], rules: [${WEB}]}`)}`)
+    const g = model.gatewayApi!.gateways[0]!
+    assert.deepEqual(g.listeners.map((l) => [l.name, l.attachedRoutes]), [['web', 0], ['alt', 1]])
+    assert.deepEqual(g.addresses, ['192.0.2.50'])
+    assert.ok(g.conditions.every((c) => c.observedGeneration === 3 && c.status === 'True'), JSON.stringify(g.conditions))
+    const p = model.gatewayApi!.routes[0]!.parents[0]!
+    assert.equal(p.controllerName, 'vipctl.io/gateway-controller')
+    assert.deepEqual(p.conditions.map((c) => [c.type, c.status, c.reason, c.observedGeneration]), [['Accepted', 'True', 'Accepted', 2], ['ResolvedRefs', 'True', 'ResolvedRefs', 2]])
+    assert.ok(model.frontends.some((f) => f.port === 8080 && f.routes.length === 1))
+    assert.ok(model.frontends.some((f) => f.port === 80 && f.routes.length === 0))
+  })
+
+  for (const [reason, gw, spec, ns] of [
+    ['NoMatchingParent', gateway(), `{parentRefs: [{name: gw, sectionName: nope}], rules: [${WEB}]}`, 't'],
+    ['NoMatchingParent', gateway(), `{parentRefs: [{name: gw, port: 81}], rules: [${WEB}]}`, 't'],
+    ['NotAllowedByListeners', gateway(), `{parentRefs: [{name: gw, namespace: t}], rules: [${WEB}]}`, 'other'],
+    ['NotAllowedByListeners', gateway(`[{name: web, port: 80, protocol: HTTP, allowedRoutes: {kinds: [{kind: GRPCRoute}]}}]`), `{parentRefs: [{name: gw}], rules: [${WEB}]}`, 't'],
+    ['NotAllowedByListeners', gateway(`[{name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}]`), `{parentRefs: [{name: gw, namespace: t}], rules: [${WEB}]}`, 'other'],
+    ['NoMatchingListenerHostname', gateway(`[{name: web, port: 80, protocol: HTTP, hostname: a.example.com}]`), `{parentRefs: [{name: gw}], hostnames: [b.example.com], rules: [${WEB}]}`, 't'],
+  ] as const)
+    it(`a route the listener does not take: Accepted=False, reason ${reason}, a VIP6001 finding, and no route served`, () => {
+      const {model} = build(`${gw}${route('r', spec, ns)}`)
+      const p = model.gatewayApi!.routes[0]!.parents[0]!
+      const accepted = p.conditions.find((c) => c.type === 'Accepted')!
+      assert.equal(accepted.status, 'False')
+      assert.equal(accepted.reason, reason)
+      assert.ok(model.diagnostics.some((d) => d.code === 'VIP6001' && d.message.includes(reason)))
+      assert.ok(model.frontends.every((f) => f.routes.length === 0))
+      assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 0)
+    })
+
+  it('a namespace selector admits the namespaces whose labels match (the Namespace objects are read)', () => {
+    const text = `${gateway(`[{name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}]`)}---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other, labels: {team: a}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: other}
+spec: {ports: [{port: 80}]}
+${route('r', `{parentRefs: [{name: gw, namespace: t}], rules: [${WEB}]}`, 'other')}`
+    const {model} = build(text)
+    assert.equal(model.gatewayApi!.routes[0]!.parents[0]!.conditions[0]!.status, 'True')
+  })
+
+  it('hostname intersection: the more specific name, wildcards matching one or more labels', () => {
+    assert.deepEqual(intersectHostnames(undefined, []), [''])
+    assert.deepEqual(intersectHostnames('*.example.com', []), ['*.example.com'])
+    assert.deepEqual(intersectHostnames('*.example.com', ['a.example.com', 'a.b.example.com', 'example.com', 'x.org']), ['a.example.com', 'a.b.example.com'])
+    assert.deepEqual(intersectHostnames('a.example.com', ['*.example.com']), ['a.example.com'])
+    assert.deepEqual(intersectHostnames('*.example.com', ['*.b.example.com']), ['*.b.example.com'])
+    assert.deepEqual(intersectHostnames('*.b.example.com', ['*.example.com']), ['*.b.example.com'])
+    assert.deepEqual(intersectHostnames('a.example.com', ['b.example.com']), [])
+  })
+
+  it('backend references: BackendNotFound, InvalidKind and RefNotPermitted are answered 500; a ReferenceGrant admits', () => {
+    const grant = `---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: other}
+spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: t}], to: [{group: '', kind: Service}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: other}
+spec: {ports: [{port: 80}]}
+`
+    const rules = `{parentRefs: [{name: gw}], rules: [
+      {matches: [{path: {value: /missing}}], backendRefs: [{name: nope, port: 80}]},
+      {matches: [{path: {value: /port}}], backendRefs: [{name: web, port: 81}]},
+      {matches: [{path: {value: /kind}}], backendRefs: [{group: example.com, kind: Bucket, name: b}]},
+      {matches: [{path: {value: /cross}}], backendRefs: [{name: web, namespace: other, port: 80}]}]}`
+    for (const [text, crossOk] of [[`${gateway()}${route('r', rules)}`, false], [`${gateway()}${route('r', rules)}${grant}`, true]] as const) {
+      const {model} = build(text)
+      const t = routingTable(model.frontends[0]!, model)
+      const at = (path: string) => decide(t, {host: 'x', path}).outcome
+      assert.deepEqual(at('/missing'), {kind: 'status', code: 500, reason: 'no backendRef of the rule can be resolved'})
+      assert.equal((at('/port') as {code?: number}).code, 500)
+      assert.equal((at('/kind') as {code?: number}).code, 500)
+      assert.deepEqual(at('/cross'), crossOk ? {kind: 'pool', pool: 'other/web/80'} : {kind: 'status', code: 500, reason: 'no backendRef of the rule can be resolved'})
+      const refs = model.gatewayApi!.routes[0]!.parents[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!
+      assert.equal(refs.status, 'False')
+      assert.equal(refs.reason, 'BackendNotFound')
+      const reasons = model.diagnostics.filter((d) => d.code === 'VIP6002').map((d) => /reason (\w+)/.exec(d.message)?.[1])
+      assert.deepEqual(reasons, crossOk ? ['BackendNotFound', 'BackendNotFound', 'InvalidKind'] : ['BackendNotFound', 'BackendNotFound', 'InvalidKind', 'RefNotPermitted'])
+    }
+  })
+
+  it('a listener whose certificate is in another namespace without a ReferenceGrant is not served (RefNotPermitted)', () => {
+    const {model} = build(gateway(`[{name: tls, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: shop-tls, namespace: shop}]}}]`))
+    const l = model.gatewayApi!.gateways[0]!.listeners[0]!
+    assert.deepEqual(l.conditions.find((c) => c.type === 'ResolvedRefs')?.reason, 'RefNotPermitted')
+    assert.equal(l.conditions.find((c) => c.type === 'Programmed')?.status, 'False')
+    assert.ok(!model.frontends.some((f) => f.port === 443))
+  })
+
+  it('a Gateway of another class is reported (VIP6003) and not served; its routes get no status from vipctl', () => {
+    const {model} = build(`${gateway().replace('gatewayClassName: vipctl', 'gatewayClassName: other')}${route('r', `{parentRefs: [{name: gw}], rules: [${WEB}]}`)}`)
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6003'))
+    assert.equal(model.frontends.length, 0)
+    assert.equal(model.gatewayApi?.routes.length ?? 0, 0)
+  })
+})
+
+describe('Gateway API: matches, precedence and filters in the routing module', () => {
+  const two = (a: string, b: string) => `${gateway()}${route('a', `{parentRefs: [{name: gw}], rules: [${a}]}`)}${route('b', `{parentRefs: [{name: gw}], rules: [${b}]}`, 't', '2026-02-01T00:00:00Z')}`
+  const to = (svc: string, match: string) => `{matches: [${match}], backendRefs: [{name: ${svc}, port: 80}]}`
+
+  it('a header match beats the same path without one; when the header is missing the next rule answers', () => {
+    const text = two(to('web', '{path: {value: /api}}'), to('web2', '{path: {value: /api}, headers: [{name: X-Version, value: "2"}]}'))
+    assert.deepEqual(ask(text, {host: 'h', path: '/api/x', headers: [['x-version', '2']]}).outcome, {kind: 'pool', pool: 't/web2/80'})
+    assert.deepEqual(ask(text, {host: 'h', path: '/api/x', headers: [['x-version', '3']]}).outcome, {kind: 'pool', pool: 't/web/80'})
+    assert.deepEqual(ask(text, {host: 'h', path: '/api/x'}).outcome, {kind: 'pool', pool: 't/web/80'})
+  })
+
+  it('a longer path beats more conditions; a method beats headers; more headers beat fewer; query parameters count', () => {
+    const longer = two(to('web', '{path: {value: /api/v1}}'), to('web2', '{path: {value: /api}, headers: [{name: a, value: b}]}'))
+    assert.equal((ask(longer, {host: 'h', path: '/api/v1', headers: [['a', 'b']]}).outcome as {pool: string}).pool, 't/web/80')
+    const method = two(to('web', '{path: {value: /}, headers: [{name: a, value: b}]}'), to('web2', '{path: {value: /}, method: POST}'))
+    assert.equal((ask(method, {host: 'h', path: '/', method: 'POST', headers: [['a', 'b']]}).outcome as {pool: string}).pool, 't/web2/80')
+    const more = two(to('web', '{path: {value: /}, headers: [{name: a, value: b}]}'), to('web2', '{path: {value: /}, headers: [{name: a, value: b}, {name: c, value: d}]}'))
+    assert.equal((ask(more, {host: 'h', path: '/', headers: [['a', 'b'], ['c', 'd']]}).outcome as {pool: string}).pool, 't/web2/80')
+    const query = two(to('web', '{path: {value: /}}'), to('web2', '{path: {value: /}, queryParams: [{name: v, value: "2"}]}'))
+    assert.equal((ask(query, {host: 'h', path: '/', query: 'x=1&v=2'}).outcome as {pool: string}).pool, 't/web2/80')
+    assert.equal((ask(query, {host: 'h', path: '/', query: 'v=3&v=2'}).outcome as {pool: string}).pool, 't/web/80', 'the first value of a parameter counts')
+  })
+
+  it('identical matches in two routes: the older route keeps them (VIP2010 on the newer)', () => {
+    const text = two(to('web', '{path: {value: /}, headers: [{name: a, value: b}]}'), to('web2', '{path: {value: /}, headers: [{name: a, value: b}]}'))
+    assert.equal((ask(text, {host: 'h', path: '/', headers: [['a', 'b']]}).outcome as {pool: string}).pool, 't/web/80')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP2010 HTTPRoute/t/b')))
+  })
+
+  it('wildcard hostnames match one or more labels, the longest first; an exact hostname beats them', () => {
+    const text = `${gateway()}${route('a', `{parentRefs: [{name: gw}], hostnames: ['*.example.com'], rules: [${to('web', '{path: {value: /}}')}]}`)}${route('b', `{parentRefs: [{name: gw}], hostnames: ['*.b.example.com'], rules: [${to('web2', '{path: {value: /}}')}]}`)}`
+    const pool = (host: string) => (ask(text, {host, path: '/'}).outcome as {pool?: string}).pool ?? 'none'
+    assert.equal(pool('a.example.com'), 't/web/80')
+    assert.equal(pool('x.y.example.com'), 't/web/80')
+    assert.equal(pool('x.b.example.com'), 't/web2/80')
+    assert.equal(pool('x.y.b.example.com'), 't/web2/80')
+    assert.equal(pool('example.com'), 'none')
+  })
+
+  it('filters become the route policy: header modifiers, redirect, rewrite, timeouts; weights a split', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [
+      {matches: [{path: {value: /r}}], filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]},
+      {matches: [{path: {value: /w}}], filters: [{type: URLRewrite, urlRewrite: {hostname: in.example, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}, {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-A, value: b}], remove: [X-B]}}], backendRefs: [{name: web, port: 80, weight: 3}, {name: web2, port: 80, weight: 1}], timeouts: {request: 2s, backendRequest: 500ms}}]}`)}`
+    const r = ask(text, {host: 'h', path: '/r/x'})
+    assert.equal(r.location, 'https://h/r/x')
+    assert.equal((r.outcome as {code: number}).code, 301)
+    const w = ask(text, {host: 'h', path: '/w/x'})
+    assert.deepEqual(w.outcome, {kind: 'pool', pool: 't/web/80', split: [{pool: 't/web/80', weight: 3}, {pool: 't/web2/80', weight: 1}]})
+    assert.deepEqual(w.rewritten, {host: 'in.example', path: '/v2/x'})
+    assert.equal(w.decision?.filters?.timeoutMs, 500)
+    assert.deepEqual(w.decision?.filters?.requestHeaders, {set: [{name: 'X-A', value: 'b'}], add: [], remove: ['X-B']})
+    assert.equal(durationMs('1h2m3s4ms'), 3_723_004)
+    assert.equal(durationMs('10x'), undefined)
+  })
+
+  it('a filter vipctl cannot apply makes its rule answer 500 (never served without it, never falling through)', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [${to('web', '{path: {value: /}}')}, {matches: [{path: {value: /m}}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: web2, port: 80}}}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    assert.equal((ask(text, {host: 'h', path: '/m/x'}).outcome as {code?: number}).code, 500)
+    assert.equal((ask(text, {host: 'h', path: '/other'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP6005') && c.includes('RequestMirror')))
+  })
+
+  it('a RegularExpression match is reported and not served; the rule\'s other matches are', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{matches: [{path: {type: RegularExpression, value: '/a.*'}}, {path: {value: /b}}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    assert.equal(ask(text, {host: 'h', path: '/a1'}).outcome.kind, 'status')
+    assert.equal((ask(text, {host: 'h', path: '/b'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP6005') && c.includes('RegularExpression')))
+  })
+
+  it('both targets render conditions and 500 rules; check trace follows a header to its backend', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], hostnames: ['*.example.com'], rules: [${to('web', '{path: {value: /}}')}, ${to('web2', '{path: {value: /}, headers: [{name: x-v, value: "2"}], queryParams: [{name: q, value: a%2B}], method: GET}')}, {matches: [{path: {value: /bad}}], backendRefs: [{name: nope, port: 80}]}]}`)}`
+    const compiled = build(text)
+    const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
+    const cfg = files[0]!.content
+    assert.match(cfg, /\{ method GET \} \{ req\.fhdr\(x-v\) -m str "2" \} \{ url_param\(q\) -m str a%2B \}/)
+    assert.match(cfg, /return status 500/)
+    const exact = files.find((f) => f.path.endsWith('.exact.map'))!.content
+    assert.match(exact, /^\*\*\.example\.com\/ _match_/m, 'a suffix wildcard is also a ** key')
+    const ns = renderBatch(generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'}))
+    assert.match(ns, /HTTP\.REQ\.METHOD\.EQ\(GET\) && HTTP\.REQ\.HEADER\(\\?"x-v\\?"\)\.EQ\(\\?"2\\?"\) && HTTP\.REQ\.URL\.QUERY\.VALUE\(\\?"q\\?"\)\.EQ\(\\?"a%2B\\?"\)/)
+    assert.match(ns, /ENDSWITH\(\\?"\.example\.com\\?"\)/)
+    assert.match(ns, /respondwith "\\"HTTP\/1\.1 500/)
+    const t = traceRequest(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), compiled.model, 'a.b.example.com/x?q=a%2B', new Date(), {}, {headers: [['X-V', '2']]})
+    assert.ok(t.hops.some((h) => h.hop === 'route' && h.detail.includes('header x-v: 2')), JSON.stringify(t.hops))
+    assert.ok(t.hops.some((h) => h.hop === 'gateway' && h.detail.includes('listener web')))
+    const bad = traceRequest(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), compiled.model, 'a.example.com/bad', new Date())
+    assert.equal(bad.ok, false)
+    assert.match(bad.hops[0]!.detail, /500/)
+  })
+})
