@@ -381,7 +381,7 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
       const admitted = d.access ? admits(d.access, req.source) : true
       if (admitted === false) return {outcome: {kind: 'status', code: 403}, decision: d, host, why: `${why}; source ${req.source} is not admitted (${describeAccess(d.access!)}): 403`}
       const only = admitted === undefined ? `; only for sources ${describeAccess(d.access!)} (others get 403)` : ''
-      const location = locationFor(d, host, req.path)
+      const location = locationFor(d, host, req.path, req.query !== undefined && req.query !== '' ? `?${req.query}` : '')
       const rw = d.filters?.rewrite
       const rewritten = rw ? {host: rw.host ?? host, path: rw.path ? replacePath(req.path, rw.path, d.match.pathType === 'Prefix' ? d.match.path : req.path) : req.path} : undefined
       const split = d.action.kind === 'pool' && d.action.split ? `; split ${describeSplit(d.action.split)}` : ''

@@ -34,7 +34,7 @@ kind: HTTPRoute
 metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}', generation: 2}
 spec: ${spec}
 `
-const build = (text: string) => compile(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`))
+const build = (text: string) => compile(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), {})
 
 function ask(text: string, req: Omit<RoutedRequest, 'host' | 'path'> & {host: string; path: string}) {
   const {model} = build(text)
@@ -83,7 +83,7 @@ spec: {}
     assert.equal(snap.gateways.length, 1)
     assert.equal(snap.skipped.size, 0)
     assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1003' && d.object === 'TLSRoute/t/old'), 'another version of a kind vipctl reads is a finding')
-    const {model} = compile(snap)
+    const {model} = compile(snap, {})
     assert.ok(model.diagnostics.some((d) => d.code === 'VIP6006' && d.object === 'TCPRoute/t/db'))
   })
 })
@@ -270,7 +270,7 @@ describe('Gateway API: matches, precedence and filters in the routing module', (
     const compiled = build(text)
     const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
     const cfg = files[0]!.content
-    assert.match(cfg, /\{ method GET \} \{ req\.fhdr\(x-v\) -m str "2" \} \{ url_param\(q\) -m str a%2B \}/)
+    assert.match(cfg, /\{ method GET \} \{ req\.fhdr\(x-v\) -m str "2" \} \{ var\(txn\.q_[0-9a-f]+\) -m str a%2B \}/)
     assert.match(cfg, /return status 500/)
     const exact = files.find((f) => f.path.endsWith('.exact.map'))!.content
     assert.match(exact, /^\*\*\.example\.com\/ _match_/m, 'a suffix wildcard is also a ** key')

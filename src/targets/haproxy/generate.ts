@@ -462,6 +462,10 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset))
   }
   lines.push(line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset), line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset))
+  // Query conditions compare a parameter's first value (as the routing module does): url_param in an ACL would try
+  // every occurrence, so the first is kept in a variable per parameter name first.
+  const queryNames = [...new Set(groups.flatMap((g) => g.chain.flatMap((d) => d.conditions?.query.map((q) => q.name) ?? [])))].sort()
+  for (const n of queryNames) lines.push(line('http-request', `set-var(txn.${queryVar(n)})`, `url_param(${n})`))
   // Groups: the first decision of the chain whose conditions hold takes the request; none: no rule matches.
   for (const g of groups) {
     const inGroup = ['{', 'var(txn.be)', '-m', 'str', g.id, '}']
@@ -480,6 +484,11 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   return lines
 }
 
+/** The variable holding a query parameter's first value (named from a hash: parameter names are case-sensitive). */
+function queryVar(name: string): string {
+  return `q_${shortHash(name)}`
+}
+
 /** A decision's conditions as ACL terms (all must hold): method, a header's whole value, the first query parameter's value. */
 function conditionTokens(d: Decision): Arg[] {
   const c = d.conditions
@@ -487,7 +496,7 @@ function conditionTokens(d: Decision): Arg[] {
   return [
     ...(c.method ? ['{', 'method', c.method, '}'] : []),
     ...c.headers.flatMap((h) => ['{', `req.fhdr(${h.name})`, '-m', 'str', {text: h.value}, '}']),
-    ...c.query.flatMap((q) => ['{', `url_param(${q.name})`, '-m', 'str', q.value, '}']),
+    ...c.query.flatMap((q) => ['{', `var(txn.${queryVar(q.name)})`, '-m', 'str', q.value, '}']),
   ]
 }
 

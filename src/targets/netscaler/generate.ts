@@ -85,8 +85,8 @@ export interface RouteMatch {
   host: string
   path: string
   pathType: 'Exact' | 'Prefix'
-  /** 'suffix': a '*.' host matching one or more labels (Gateway API). */
-  wildcard?: 'suffix'
+  /** 'suffix': a '*.' host matching one or more labels (Gateway API); otherwise one label. */
+  wildcard?: 'label' | 'suffix'
   /** Gateway API conditions: method, headers, query parameters (all must hold). */
   conditions?: RouteConditions
 }
