@@ -49,7 +49,36 @@ export const WORKLOAD_RESOURCES: Resource[] = [
   {resource: 'cronjobs', prefix: '/apis/batch/v1', namespaced: true, optional: true},
 ]
 
+/**
+ * Gateway API (gateway.networking.k8s.io/v1, the v1.6.3 CRDs): read when the server serves them (404: the CRDs are
+ * not installed, an empty list); without the right to list them, VIP1005 and the snapshot goes on.
+ */
+const G = '/apis/gateway.networking.k8s.io/v1'
+export const GATEWAY_RESOURCES: Resource[] = [
+  {resource: 'gatewayclasses', prefix: G, namespaced: false, optional: true},
+  {resource: 'gateways', prefix: G, namespaced: true, optional: true},
+  {resource: 'httproutes', prefix: G, namespaced: true, optional: true},
+  {resource: 'referencegrants', prefix: G, namespaced: true, optional: true},
+  {resource: 'grpcroutes', prefix: G, namespaced: true, optional: true},
+  {resource: 'tlsroutes', prefix: G, namespaced: true, optional: true},
+  {resource: 'tcproutes', prefix: G, namespaced: true, optional: true},
+  {resource: 'udproutes', prefix: G, namespaced: true, optional: true},
+  {resource: 'listenersets', prefix: G, namespaced: true, optional: true},
+  {resource: 'backendtlspolicies', prefix: G, namespaced: true, optional: true},
+]
+
 const KIND_OF: Record<string, [string, string]> = {
+  gatewayclasses: ['gateway.networking.k8s.io/v1', 'GatewayClass'],
+  gateways: ['gateway.networking.k8s.io/v1', 'Gateway'],
+  httproutes: ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+  referencegrants: ['gateway.networking.k8s.io/v1', 'ReferenceGrant'],
+  grpcroutes: ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
+  tlsroutes: ['gateway.networking.k8s.io/v1', 'TLSRoute'],
+  tcproutes: ['gateway.networking.k8s.io/v1', 'TCPRoute'],
+  udproutes: ['gateway.networking.k8s.io/v1', 'UDPRoute'],
+  listenersets: ['gateway.networking.k8s.io/v1', 'ListenerSet'],
+  backendtlspolicies: ['gateway.networking.k8s.io/v1', 'BackendTLSPolicy'],
+  namespaces: ['v1', 'Namespace'],
   deployments: ['apps/v1', 'Deployment'],
   statefulsets: ['apps/v1', 'StatefulSet'],
   daemonsets: ['apps/v1', 'DaemonSet'],
@@ -93,6 +122,10 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   // Workloads only when a Service's selector matches no Pod: their templates say which Pods should be there.
   const podless = snap.services.some((s) => s.spec.type !== 'ExternalName' && s.spec.selector && Object.keys(s.spec.selector).length > 0 && !snap.pods.some((p) => p.metadata.namespace === s.metadata.namespace && selectorMatches(s.spec.selector, p.metadata.labels)))
   if (podless) for (const {r, items} of await listEach(client, WORKLOAD_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+  for (const {r, items} of await listEach(client, GATEWAY_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+  // Namespace labels, when a Gateway listener admits route namespaces by label.
+  if (snap.gateways.some((g) => g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
+    for (const {r, items} of await listEach(client, [{resource: 'namespaces', prefix: '/api/v1', namespaced: false, optional: true}], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
   if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
   return sortSnapshot(snap)
@@ -110,7 +143,7 @@ async function listEach(client: RestClient, resources: Resource[], namespace: st
         return {r, items: await listAll(client, r, namespace, budget)}
       } catch (error) {
         // An API group the server does not serve (404) has no workloads of that kind to read.
-        if (WORKLOAD_RESOURCES.includes(r) && error instanceof NotFoundError) return {r, items: []}
+        if ((WORKLOAD_RESOURCES.includes(r) || GATEWAY_RESOURCES.includes(r)) && error instanceof NotFoundError) return {r, items: []}
         if (r.optional && error instanceof PermissionError) {
           snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: r.resource, message: `not readable, continuing without: ${error.message}`})
           return {r, items: []}
@@ -280,6 +313,10 @@ export function parseObject(res: RestResponse, kind: string, what: string): Reco
 export async function referencedSecrets(client: RestClient, snap: Snapshot): Promise<unknown[]> {
   const wanted = new Set<string>()
   for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
+  // Gateway listeners' certificateRefs (Secrets, in the Gateway's namespace or another one).
+  for (const g of snap.gateways)
+    for (const l of g.spec.listeners)
+      for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ref.name)) wanted.add(`${ref.namespace ?? g.metadata.namespace}/${ref.name}`)
   for (const svc of snap.services) {
     const ca = svc.metadata.annotations?.['vipctl.io/backend-ca']
     if (ca && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ca)) wanted.add(`${svc.metadata.namespace}/${ca}`)

@@ -70,7 +70,11 @@ const json = (res: http.ServerResponse, body: unknown, status = 200) => {
   res.writeHead(status, {'Content-Type': 'application/json'}).end(text)
 }
 
-const KINDS: Record<string, string> = {services: 'Service', endpointslices: 'EndpointSlice', ingresses: 'Ingress', pods: 'Pod', ingressclasses: 'IngressClass', nodes: 'Node'}
+const KINDS: Record<string, string> = {
+  services: 'Service', endpointslices: 'EndpointSlice', ingresses: 'Ingress', pods: 'Pod', ingressclasses: 'IngressClass', nodes: 'Node',
+  // A server with the Gateway API CRDs installed (empty lists).
+  gatewayclasses: 'GatewayClass', gateways: 'Gateway', httproutes: 'HTTPRoute', referencegrants: 'ReferenceGrant', grpcroutes: 'GRPCRoute', tlsroutes: 'TLSRoute', tcproutes: 'TCPRoute', udproutes: 'UDPRoute', listenersets: 'ListenerSet', backendtlspolicies: 'BackendTLSPolicy',
+}
 const resourceOf = (p: string) => p.split('/').at(-1)!
 const emptyList = (p: string) => ({kind: `${KINDS[resourceOf(p)] ?? 'Unknown'}List`, apiVersion: 'v1', metadata: {resourceVersion: '1'}, items: []})
 
