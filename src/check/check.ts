@@ -114,7 +114,9 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   for (const r of snap.httpRoutes) {
     const st = gw?.routes.find((x) => x.object === objectKey(r))
     if (!st) count('HTTPRoute: no parent Gateway of vipctl\'s')
-    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) httpRoutes++
+    // Served: accepted by a parent Gateway that is programmed (has an address and a listener served).
+    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True') && gw?.gateways.find((g) => g.object === `Gateway/${p.parentRef.namespace}/${p.parentRef.name}`)?.conditions.some((x) => x.type === 'Programmed' && x.status === 'True'))) httpRoutes++
+    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) count('HTTPRoute: its Gateway is not served')
     else count('HTTPRoute: not attached (see VIP6001)')
   }
   const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.referenceGrants.length + snap.gatewayOthers.length

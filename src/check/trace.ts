@@ -97,6 +97,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const rest = (m[3] ?? '/').replace(/#.*$/, '')
   const path = rest.replace(/[?].*$/, '') || '/'
   const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : undefined
+  const shown = `${host}${path}${query !== undefined ? `?${query}` : ''}`
   const parts: RequestParts = {...(opts.method ? {method: opts.method} : {}), ...(opts.headers ? {headers: opts.headers} : {}), ...(query !== undefined ? {query} : {})}
   const port = m[2] ? Number(m[2].slice(1)) : undefined
   const hops: Hop[] = []
@@ -109,28 +110,28 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (forbidden && (!best || strength(forbidden.v) <= strength(best.v))) {
     const d = forbidden.v.decision!
     hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object}: ${forbidden.v.why}`, fix: `if ${opts.source} may reach the route, add its network to vipctl.io/allow-source-ranges of ${d.provenance.object} (or take it out of vipctl.io/deny-source-ranges)`})
-    return {request: `${host}${path}`, hops, ok: false, routedBy: d.provenance.object}
+    return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
   const unservable = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 500).sort((a, b) => strength(a.v) - strength(b.v))[0]
   if (unservable && (!best || strength(unservable.v) <= strength(best.v))) {
     const d = unservable.v.decision!
     hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
-    return {request: `${host}${path}`, hops, ok: false, routedBy: d.provenance.object}
+    return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
   if (!best && refused) {
     const badHost = refused.v.why.includes('Host header')
     hops.push({hop: 'route', status: 'fail', detail: `${host}${path}: ${refused.v.why}`, fix: badHost ? 'send a Host header that is a host name or an IPv6 literal' : 'send the path without dot segments or encoded dots and backslashes'})
-    return {request: `${host}${path}`, hops, ok: false}
+    return {request: shown, hops, ok: false}
   }
   if (!best) {
     hops.push({
       hop: 'route',
       status: 'fail',
-      detail: `no Ingress rule of ours matches ${host}${path} and no default backend takes it: ${http.length ? 'the proxy answers 404' : 'nothing of ours listens for HTTP'}${port ? ` on port ${port}` : ''}`,
-      fix: 'add a rule for this host and path (or a spec.defaultBackend) to an Ingress of class vipctl; vipctl inspect ingresses shows what is served; vipctl check lists rules left out',
+      detail: `no rule of ours (Ingress or HTTPRoute) matches ${shown} and no default backend takes it: ${http.length ? 'the proxy answers 404' : 'nothing of ours listens for HTTP'}${port ? ` on port ${port}` : ''}`,
+      fix: 'add a rule for this host and path to an Ingress of class vipctl (or a spec.defaultBackend), or to an HTTPRoute attached to a Gateway of ours; vipctl check lists rules left out and routes not attached',
     })
-    return {request: `${host}${path}`, hops, ok: false}
+    return {request: shown, hops, ok: false}
   }
   const onVip = verdicts.filter((x) => x.f.address === best.f.address)
   // Another VIP may serve the same host differently: said, so that the trace never silently picks one.
@@ -228,13 +229,13 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'tls', status: 'fail', detail: `Ingress ${w.ing.metadata.namespace}/${w.ing.metadata.name} asks for TLS on ${host} but ${why}; HTTPS is not served`, fix: 'fix the Secret (see vipctl check, VIP2004)'})
   } else hops.push({hop: 'tls', status: 'info', detail: 'no TLS for this host (HTTP only)'})
 
-  if (!poolId) return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
+  if (!poolId) return {request: shown, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
   const pool = model.pools.find((p) => p.id === poolId)!
   const svc = snap.services.find((s) => s.metadata.namespace === pool.namespace && s.metadata.name === pool.service)!
   if (pool.external) {
     hops.push({hop: 'service', status: 'ok', detail: `ExternalName Service ${pool.namespace}/${pool.service} -> ${pool.external.name}:${pool.external.port}`})
     hops.push({hop: 'endpoints', status: 'info', detail: `resolved by the proxy through DNS at run time (HAProxy resolvers; a NetScaler domain-based server)${pool.external.port === 443 ? '; TLS to the backend, certificate verified for that name' : ''}`})
-    return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
+    return {request: shown, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
   }
   const sp = (svc.spec.ports ?? []).find((p) => p.port === pool.port)
   hops.push({hop: 'service', status: 'ok', detail: `Service ${pool.namespace}/${pool.service} port ${pool.port}${sp?.name ? ` (${sp.name})` : ''} -> targetPort ${sp?.targetPort ?? pool.port}`})
@@ -298,7 +299,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
         ...(upRows.length === 0 ? {fix: 'no server is UP: the proxy answers 503; see the check status'} : {}),
       })
   }
-  return {request: `${host}${path}`, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
+  return {request: shown, hops, ok: hops.every((h) => h.status !== 'fail'), ...(routedBy ? {routedBy} : {})}
 }
 
 /**

@@ -245,7 +245,12 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
   const rule = z
     .object({
       name: sectionName.optional(),
-      matches: z.array(match).max(64).default([{path: {type: 'PathPrefix', value: '/'}, headers: [], queryParams: []}]),
+      // No matches (absent or empty) is one PathPrefix "/" match (the spec: "If no matches are specified, the default is a prefix path match on '/'").
+      matches: z
+        .array(match)
+        .max(64)
+        .default([])
+        .transform((ms) => (ms.length > 0 ? ms : [{path: {type: 'PathPrefix' as const, value: '/'}, headers: [], queryParams: []}])),
       filters,
       backendRefs: z.array(backendRef).max(16).default([]),
       timeouts: z.object({request: z.string().regex(DURATION, 'must be a duration such as 10s or 1m30s').optional(), backendRequest: z.string().regex(DURATION, 'must be a duration such as 10s or 1m30s').optional()}).optional(),

@@ -18,6 +18,8 @@ export const GATEWAY_CONTROLLER = 'vipctl.io/gateway-controller'
 /** The GatewayClass name that is ours when the input has no GatewayClass of our controller. */
 export const DEFAULT_GATEWAY_CLASS = 'vipctl'
 const G = 'gateway.networking.k8s.io'
+/** The longest timer HAProxy takes (2^31-1 ms). */
+const MAX_TIMEOUT_MS = 2_147_483_647
 
 /** A status condition as the spec writes it (observedGeneration is the object's metadata.generation). */
 export interface Condition {
@@ -373,7 +375,14 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
-  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames: route.spec.hostnames, parents: []}
+  // Route hostnames pass the model's host grammar (labels of at most 63): one that does not is left out, said.
+  const hostnames = route.spec.hostnames.filter((h, i) => {
+    if (allow.host(h)) return true
+    host.diag('VIP2003', key, `spec.hostnames[${i}]`, 'hostname is not allowed (labels of at most 63 characters); it is not served')
+    return false
+  })
+  const unusable = route.spec.hostnames.length > 0 && hostnames.length === 0
+  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
   const attached = new Set<ListenerRuntime>()
   route.spec.parentRefs.forEach((p, pi) => {
     const field = `spec.parentRefs[${pi}]`
@@ -387,7 +396,7 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
     }
     const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
     rs.parents.push(parent)
-    const result = attachToParent(host, route, p, ls)
+    const result = unusable ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {...route, spec: {...route.spec, hostnames}}, p, ls)
     for (const l of result.listeners) attached.add(l)
     if (result.listeners.length === 0) {
       host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
@@ -401,10 +410,11 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   const refs = resolveRules(host, route, routeIndex)
   for (const parent of rs.parents) {
     parent.conditions.push(refs.resolved ? cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen) : cond('ResolvedRefs', false, refs.reason!, refs.message!, gen))
+    if (refs.dropped > 0) parent.conditions.push(cond('PartiallyInvalid', true, 'UnsupportedValue', `${refs.dropped} match${refs.dropped === 1 ? ' is' : 'es are'} not served (see the findings)`, gen))
     const ls = (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners ?? []
     delete (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners
     for (const l of ls) {
-      const hosts = intersectHostnames(l.spec.hostname, route.spec.hostnames)
+      const hosts = intersectHostnames(l.spec.hostname, hostnames)
       for (const f of l.frontends) for (const h of hosts) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
     }
   }
@@ -433,11 +443,12 @@ type RuleRoute = Omit<Route, 'host'>
  * A route's rules as model routes (host filled in per listener): one per match, with conditions, filters as the
  * route policy, weights as the split. A rule that cannot be served as written answers 500 (policy.fail).
  */
-function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): {routes: RuleRoute[]; resolved: boolean; reason?: string; message?: string} {
+function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): {routes: RuleRoute[]; resolved: boolean; reason?: string; message?: string; dropped: number} {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const routes: RuleRoute[] = []
   let unresolved: {reason: string; message: string} | undefined
+  let dropped = 0
   route.spec.rules.forEach((rule, ri) => {
     const field = `spec.rules[${ri}]`
     const prov: Provenance = {object: key, field}
@@ -477,7 +488,10 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
     const timeout = rule.timeouts?.backendRequest ?? rule.timeouts?.request
     if (timeout !== undefined) {
       const ms = durationMs(timeout)
-      if (ms !== undefined && ms > 0) policy.timeoutMs = {value: ms, provenance: {object: key, field: `${field}.timeouts.${rule.timeouts?.backendRequest !== undefined ? 'backendRequest' : 'request'}`}}
+      const tfield = `${field}.timeouts.${rule.timeouts?.backendRequest !== undefined ? 'backendRequest' : 'request'}`
+      // HAProxy's timers stop at 2^31-1 ms (24.8 days): a longer wait is that one, said.
+      if (ms !== undefined && ms > MAX_TIMEOUT_MS) host.diag('VIP2015', key, tfield, `${timeout} is longer than a proxy timer can wait; ${MAX_TIMEOUT_MS} ms (24.8 days) is used`)
+      if (ms !== undefined && ms > 0) policy.timeoutMs = {value: Math.min(ms, MAX_TIMEOUT_MS), provenance: {object: key, field: tfield}}
       if (rule.timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
     }
     if (!policy.redirect && !failure) {
@@ -493,12 +507,12 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
     rule.matches.forEach((m, mi) => {
       const mf = `${field}.matches[${mi}]`
       const matched = matchOf(host, key, mf, m)
-      if (!matched) return
+      if (!matched) return void dropped++
       const order = routeIndex * 1_000_000 + ri * 1000 + mi
       routes.push({path: matched.path, pathType: matched.pathType, pool, redirectHttps: false, ...(Object.keys(finalPolicy).length ? {policy: finalPolicy} : {}), ...(matched.conditions ? {conditions: matched.conditions} : {}), order, provenance: {object: key, field: mf}})
     })
   })
-  return {routes, resolved: unresolved === undefined, ...(unresolved ? unresolved : {})}
+  return {routes, resolved: unresolved === undefined, ...(unresolved ? unresolved : {}), dropped}
 }
 
 /** One match as host-less route parts; undefined (reported) when vipctl cannot serve it as written. */
@@ -550,7 +564,9 @@ function headerRules(host: GatewayHost, key: string, field: string, h: {set: Arr
 
 function pathReplace(p: {type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; replaceFullPath?: string; replacePrefixMatch?: string} | undefined): PathReplace | undefined | false {
   if (!p) return undefined
-  const value = p.type === 'ReplaceFullPath' ? p.replaceFullPath! : p.replacePrefixMatch!
+  // The spec's table: a prefix replacement's trailing "/" is not doubled ("/xyz/" for prefix "/foo" turns
+  // "/foo/bar" into "/xyz/bar"), and an empty replacement is "/".
+  const value = p.type === 'ReplaceFullPath' ? p.replaceFullPath! : p.replacePrefixMatch!.replace(/\/+$/, '') || '/'
   if (!allow.path(value)) return false
   return p.type === 'ReplaceFullPath' ? {kind: 'full', value} : {kind: 'prefix', value}
 }

@@ -206,14 +206,18 @@ export function hostSelects(d: Pick<Decision, 'host' | 'wildcard'>, host: string
   return d.wildcard === 'suffix' || !host.slice(0, host.length - parent.length).includes('.')
 }
 
-/** Whether a request meets a decision's conditions (method default GET; a header value and the first query value compared exactly). */
+/**
+ * Whether a request meets a decision's conditions (method default GET; some header of the name with exactly the
+ * value; the first value of the query parameter, parameters separated by "&" or ";", compared as sent).
+ */
 export function conditionsHold(c: RouteConditions | undefined, req: Pick<RoutedRequest, 'method' | 'headers' | 'query'>): boolean {
   if (!c) return true
   if (c.method && c.method !== (req.method ?? 'GET')) return false
   const headers = req.headers ?? []
   for (const h of c.headers) if (!headers.some(([n, v]) => n.toLowerCase() === h.name && v === h.value)) return false
   if (c.query.length === 0) return true
-  const params = (req.query ?? '').split('&').map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']) as [string, string])
+  // Separated by "&" or ";" (as HAProxy's url_param reads them).
+  const params = (req.query ?? '').split(/[&;]/).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']) as [string, string])
   for (const q of c.query) if (params.find(([n]) => n === q.name)?.[1] !== q.value) return false
   return true
 }

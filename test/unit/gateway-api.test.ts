@@ -251,6 +251,32 @@ describe('Gateway API: matches, precedence and filters in the routing module', (
     assert.equal(durationMs('10x'), undefined)
   })
 
+  it('the spec\'s edges: no matches is PathPrefix "/", a prefix replacement\'s trailing "/" is not doubled, an empty one is "/", timers capped', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [
+      {matches: [], backendRefs: [{name: web, port: 80}]},
+      {matches: [{path: {value: /pfx/}}], filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new/}}}]},
+      {matches: [{path: {value: /rw}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: ''}}}], backendRefs: [{name: web, port: 80}], timeouts: {backendRequest: 99999h}}]}`)}`
+    assert.equal((ask(text, {host: 'h', path: '/anything'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.equal(ask(text, {host: 'h', path: '/pfx/a'}).location, 'http://h/new/a')
+    assert.deepEqual(ask(text, {host: 'h', path: '/rw/a'}).rewritten, {host: 'h', path: '/a'})
+    assert.equal(ask(text, {host: 'h', path: '/rw/a'}).decision?.filters?.timeoutMs, 2_147_483_647)
+    assert.ok(codes(text).some((c) => c.startsWith('VIP2015') && c.includes('timeouts.backendRequest')))
+  })
+
+  it('a route hostname outside the host grammar is not served; with none left the route attaches nowhere (never to every host)', () => {
+    const long = `${'a'.repeat(64)}.example.com`
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], hostnames: [${long}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+    assert.equal(ask(text, {host: 'other.example.com', path: '/'}).outcome.kind, 'status')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP2003') && c.includes('spec.hostnames[0]')))
+    assert.equal(build(text).model.gatewayApi!.routes[0]!.parents[0]!.conditions[0]!.reason, 'NoMatchingListenerHostname')
+  })
+
+  it('a match not served marks the route PartiallyInvalid (reason UnsupportedValue) in the status it is owed', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{matches: [{path: {type: RegularExpression, value: '/a.*'}}, {path: {value: /b}}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    const c = build(text).model.gatewayApi!.routes[0]!.parents[0]!.conditions.find((x) => x.type === 'PartiallyInvalid')
+    assert.deepEqual([c?.status, c?.reason], ['True', 'UnsupportedValue'])
+  })
+
   it('a filter vipctl cannot apply makes its rule answer 500 (never served without it, never falling through)', () => {
     const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [${to('web', '{path: {value: /}}')}, {matches: [{path: {value: /m}}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: web2, port: 80}}}], backendRefs: [{name: web, port: 80}]}]}`)}`
     assert.equal((ask(text, {host: 'h', path: '/m/x'}).outcome as {code?: number}).code, 500)
@@ -270,7 +296,7 @@ describe('Gateway API: matches, precedence and filters in the routing module', (
     const compiled = build(text)
     const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
     const cfg = files[0]!.content
-    assert.match(cfg, /\{ method GET \} \{ req\.fhdr\(x-v\) -m str "2" \} \{ var\(txn\.q_[0-9a-f]+\) -m str a%2B \}/)
+    assert.match(cfg, /\{ method GET \} \{ req\.fhdr\(x-v\) -m str -- "2" \} \{ var\(txn\.q_[0-9a-f]+\) -m str -- a%2B \}/)
     assert.match(cfg, /return status 500/)
     const exact = files.find((f) => f.path.endsWith('.exact.map'))!.content
     assert.match(exact, /^\*\*\.example\.com\/ _match_/m, 'a suffix wildcard is also a ** key')

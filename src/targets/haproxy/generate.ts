@@ -375,13 +375,19 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     }
     return target
   }
-  // A key whose first decision has conditions (Gateway API matches) maps to a group id instead: the group's lines
-  // try the decisions the routing module chains for that key (chainFor), in order, each under its conditions.
-  const groups: Array<{id: string; chain: Decision[]}> = []
+  // A key whose first decision has conditions (Gateway API matches) maps to a group id instead: the group's lines,
+  // run right after the lookups of the key's stage (exact host, one-label wildcard, each deeper wildcard, no host),
+  // try the decisions the routing module chains for that key among the decisions of the key's own host, in order,
+  // each under its conditions. None holds: the group unsets the variable and the next stage's lookups go on, as
+  // the routing module goes on down its table.
+  type Stage = string
+  const groups: Array<{id: string; chain: Decision[]; stage: Stage}> = []
   const groupIds = new Map<string, string>()
-  const valueFor = (key: string, chain: Decision[]): string => {
+  const stageOf = (hostKey: string): Stage => (hostKey === '' ? 'any' : hostKey.startsWith('**.') ? `deep:${hostKey.split('.').length - 1}` : hostKey.startsWith('*.') ? 'wild' : 'exact')
+  const valueFor = (key: string, hostKey: string, chain: Decision[]): string => {
     if (chain.length === 1 && !hasConditions(chain[0]!)) return targetOf(chain[0]!)
-    const sig = JSON.stringify(chain.map((d) => table.decisions.indexOf(d)))
+    const stage = stageOf(hostKey)
+    const sig = JSON.stringify([stage, chain.map((d) => table.decisions.indexOf(d))])
     let id = groupIds.get(sig)
     if (id === undefined) {
       const base = `${GROUP}${shortHash(`${f.id}|${key}`)}`
@@ -389,15 +395,15 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
       for (let n = 2; taken.has(id); n++) id = `${base}_${n}`
       taken.add(id)
       groupIds.set(sig, id)
-      groups.push({id, chain})
+      groups.push({id, chain, stage})
     }
     return id
   }
-  const representative = (hostKey: string): string | undefined => (hostKey === '' ? undefined : hostKey.startsWith('**.') ? `\u0001.\u0001.${hostKey.slice(3)}` : hostKey.startsWith('*.') ? `\u0001.${hostKey.slice(2)}` : hostKey)
+  const representative = (hostKey: string): string => (hostKey === '' ? '' : hostKey.startsWith('**.') ? `\u0001.\u0001.${hostKey.slice(3)}` : hostKey.startsWith('*.') ? `\u0001.${hostKey.slice(2)}` : hostKey)
+  /** The decisions a key's lookup stands for: those of its own host ('**.x': the suffix wildcards *.x) that may match. */
   const chainAt = (hostKey: string, path: string): Decision[] => {
-    const h = representative(hostKey)
-    // A host-less key is looked up only when no host rule took the request: only host-less decisions can follow.
-    return chainFor(h === undefined ? {...table, decisions: table.decisions.filter((d) => d.host === '')} : table, h ?? '', path)
+    const own = hostKey.startsWith('**.') ? table.decisions.filter((d) => d.host === hostKey.slice(1) && d.wildcard === 'suffix') : table.decisions.filter((d) => d.host === hostKey)
+    return chainFor({...table, decisions: own}, representative(hostKey), path)
   }
   const suffixDepths = new Set<number>()
   for (const d of table.decisions) {
@@ -413,11 +419,11 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
         diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
         break
       }
-      if (!exact.has(key)) exact.set(key, valueFor(key, chainAt(hk, d.match.path)))
+      if (!exact.has(key)) exact.set(key, valueFor(key, hk, chainAt(hk, d.match.path)))
       if (d.match.pathType === 'Prefix') {
         const pkey = d.match.path === '/' ? key : `${key}/`
         // A representative path below the prefix that no decision names ('\u0000' is in no path).
-        if (!prefix.has(pkey)) prefix.set(pkey, valueFor(pkey, chainAt(hk, `${d.match.path === '/' ? '' : d.match.path}/\u0000`)))
+        if (!prefix.has(pkey)) prefix.set(pkey, valueFor(pkey, hk, chainAt(hk, `${d.match.path === '/' ? '' : d.match.path}/\u0000`)))
       }
     }
   }
@@ -448,30 +454,40 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'del-header', 'Forwarded'),
     line('http-request', 'del-header', 'X-Forwarded-Host'),
     line('http-request', 'del-header', 'X-Forwarded-Port'),
+  ]
+  // Query conditions compare a parameter's first value (as the routing module does): url_param in an ACL would try
+  // every occurrence, so the first is kept in a variable per parameter name.
+  const queryNames = [...new Set(groups.flatMap((g) => g.chain.flatMap((d) => d.conditions?.query.map((q) => q.name) ?? [])))].sort()
+  for (const n of queryNames) lines.push(line('http-request', `set-var(txn.${queryVar(n)})`, `url_param(${n})`))
+  // The first decision of a group's chain whose conditions hold takes the request; none: the next stage looks.
+  const resolve = (stage: Stage) => {
+    for (const g of groups.filter((x) => x.stage === stage)) {
+      const inGroup = ['{', 'var(txn.be)', '-m', 'str', g.id, '}']
+      for (const d of g.chain) lines.push(line('http-request', 'set-var(txn.be)', `str(${targetOf(d)})`, 'if', ...inGroup, ...conditionTokens(d)))
+      if (hasConditions(g.chain[g.chain.length - 1]!)) lines.push(line('http-request', 'unset-var(txn.be)', 'if', ...inGroup))
+    }
+  }
+  lines.push(
     line('http-request', 'set-var-fmt(txn.hp)', {quoted: '%[var(txn.host)]%[path]'}),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_str(${ex})`),
     line('http-request', 'set-var(txn.be)', `var(txn.hp),map_beg(${px})`, ...unset),
+  )
+  resolve('exact')
+  lines.push(
     line('http-request', 'set-var-fmt(txn.wp)', {quoted: '*.%[var(txn.host),field(2,.,0)]%[path]'}, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset),
     line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset),
-  ]
+  )
+  resolve('wild')
   // Wildcards of more than one label (longest first): '**.' and the host's last N labels, for each N the table has.
   for (const n of [...suffixDepths].sort((a, b) => b - a)) {
     lines.push(line('http-request', 'set-var-fmt(txn.wp)', {quoted: `**.%[var(txn.host),field(-1,.,${n})]%[path]`}, ...unset, '{', 'var(txn.host)', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
-    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset))
-    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset))
+    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_str(${ex})`, ...unset, '{', 'var(txn.host)', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+    lines.push(line('http-request', 'set-var(txn.be)', `var(txn.wp),map_beg(${px})`, ...unset, '{', 'var(txn.host)', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+    resolve(`deep:${n}`)
   }
   lines.push(line('http-request', 'set-var(txn.be)', `path,map_str(${ex})`, ...unset), line('http-request', 'set-var(txn.be)', `path,map_beg(${px})`, ...unset))
-  // Query conditions compare a parameter's first value (as the routing module does): url_param in an ACL would try
-  // every occurrence, so the first is kept in a variable per parameter name first.
-  const queryNames = [...new Set(groups.flatMap((g) => g.chain.flatMap((d) => d.conditions?.query.map((q) => q.name) ?? [])))].sort()
-  for (const n of queryNames) lines.push(line('http-request', `set-var(txn.${queryVar(n)})`, `url_param(${n})`))
-  // Groups: the first decision of the chain whose conditions hold takes the request; none: no rule matches.
-  for (const g of groups) {
-    const inGroup = ['{', 'var(txn.be)', '-m', 'str', g.id, '}']
-    for (const d of g.chain) lines.push(line('http-request', 'set-var(txn.be)', `str(${targetOf(d)})`, 'if', ...inGroup, ...conditionTokens(d)))
-    if (hasConditions(g.chain[g.chain.length - 1]!)) lines.push(line('http-request', 'unset-var(txn.be)', 'if', ...inGroup))
-  }
+  resolve('any')
   const redirect = table.decisions.find((d) => d.action.kind === 'redirect' && d.action.https)?.action
   if (redirect?.kind === 'redirect') {
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
@@ -495,8 +511,9 @@ function conditionTokens(d: Decision): Arg[] {
   if (!c) return []
   return [
     ...(c.method ? ['{', 'method', c.method, '}'] : []),
-    ...c.headers.flatMap((h) => ['{', `req.fhdr(${h.name})`, '-m', 'str', {text: h.value}, '}']),
-    ...c.query.flatMap((q) => ['{', `var(txn.${queryVar(q.name)})`, '-m', 'str', q.value, '}']),
+    // "--" ends the ACL's options: a value starting with "-" is a pattern, never an option (-f, -m, -u...).
+    ...c.headers.flatMap((h) => ['{', `req.fhdr(${h.name})`, '-m', 'str', '--', {text: h.value}, '}']),
+    ...c.query.flatMap((q) => ['{', `var(txn.${queryVar(q.name)})`, '-m', 'str', '--', q.value, '}']),
   ]
 }
 
