@@ -112,10 +112,12 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object}: ${forbidden.v.why}`, fix: `if ${opts.source} may reach the route, add its network to vipctl.io/allow-source-ranges of ${d.provenance.object} (or take it out of vipctl.io/deny-source-ranges)`})
     return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
-  const unservable = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 500).sort((a, b) => strength(a.v) - strength(b.v))[0]
+  // A rule answering 500 (it cannot be served as written), or a Gateway listener's 404 for its own hosts.
+  const unservable = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.decision && (x.v.outcome.code === 500 || x.v.outcome.code === 404)).sort((a, b) => strength(a.v) - strength(b.v))[0]
   if (unservable && (!best || strength(unservable.v) <= strength(best.v))) {
     const d = unservable.v.decision!
-    hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
+    const fence = unservable.v.outcome.kind === 'status' && unservable.v.outcome.code === 404
+    hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: fence ? `attach an HTTPRoute for this host and path to that listener of ${d.provenance.object} (routes of less specific listeners never serve its hosts)` : `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
     return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)

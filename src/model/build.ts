@@ -9,8 +9,8 @@ import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, Pod, S
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {conditionsKey, pathMatches} from './routing.js'
-import {addGatewayApi, explicitGatewayVips, ourGateways, type GatewayHost} from './gateway.js'
+import {compareDecisions, conditionsKey, describeConditions, pathMatches} from './routing.js'
+import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} from './gateway.js'
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
@@ -36,6 +36,12 @@ const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class'
 /** Builds the model; never throws for bad objects (they become diagnostics). */
 export function buildModel(snap: Snapshot, opts: ModelOptions = {}): LbModel {
   return new Builder(snap, opts).build()
+}
+
+/** The routing module's order between two routes of one frontend (negative: `a` is tried first). */
+function compareDecisionsOf(a: Route, b: Route): number {
+  const d = (r: Route) => ({host: r.host, match: {path: r.path, pathType: r.pathType}, ...(r.conditions ? {conditions: r.conditions} : {}), ...(r.order !== undefined ? {order: r.order} : {})})
+  return compareDecisions(d(a), d(b))
 }
 
 /** Which Ingresses are ours: see the README ("Which objects vipctl serves"). */
@@ -95,7 +101,7 @@ export function serviceIsOurs(svc: Service): boolean {
  * first; objects without one (offline manifests) after those with one; then
  * namespace/name. Stable and total, so the same input always decides alike.
  */
-export function claimOrder<T extends Ingress | Service>(objects: T[]): T[] {
+export function claimOrder<T extends {metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[] {
   const time = (o: T) => {
     const t = o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : NaN
     return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY
@@ -130,6 +136,8 @@ class Builder implements GatewayHost {
   private readonly slicesByService = new Map<string, EndpointSlice[]>()
   private readonly podsByNamespace = new Map<string, Pod[]>()
   private readonly secretsByKey: Map<string, Snapshot['secrets'][number]>
+  /** kind/namespace/name -> place in the one claim order (oldest first), for route keys claimed in any order. */
+  private readonly claimRank = new Map<string, number>()
   /** frontend key -> host|path|pathType -> route, for duplicate detection in O(1). */
   private readonly routeIndex = new Map<Frontend, Map<string, Route>>()
   private readonly pool?: Cidr
@@ -183,11 +191,16 @@ class Builder implements GatewayHost {
     for (const g of gateways) if (!gatewayVips.has(objectKey(g)) && vipOf.has(objectKey(g))) gatewayVips.set(objectKey(g), [vipOf.get(objectKey(g))!])
 
     // An object without a usable VIP is still read whole: every other finding of it is reported too.
-    // One claim order across kinds: an older LoadBalancer Service keeps its VIP:port against a newer Ingress, and the reverse.
-    for (const o of claimOrder<Ingress | Service>([...ingresses, ...services]))
+    // One claim order across kinds: an older LoadBalancer Service keeps its VIP:port against a newer Ingress or
+    // Gateway, and the reverse; route keys go to the older object whatever the order they are added in (addRoute).
+    const gatewayApiBuilder = new GatewayApiBuilder(this)
+    const claimants = claimOrder<Ingress | Service | Gateway>([...ingresses, ...services, ...gateways])
+    claimOrder<{kind: string; metadata: Ingress['metadata']}>([...claimants, ...this.snap.httpRoutes]).forEach((o, i) => this.claimRank.set(objectKey(o), i))
+    for (const o of claimants)
       if (o.kind === 'Ingress') this.addIngress(o, vipOf.get(objectKey(o)))
-      else this.addLoadBalancer(o, vipOf.get(objectKey(o)))
-    const gatewayApi = addGatewayApi(this, gateways, gatewayVips)
+      else if (o.kind === 'Service') this.addLoadBalancer(o, vipOf.get(objectKey(o)))
+      else gatewayApiBuilder.serve(o, gatewayVips.get(objectKey(o)) ?? [])
+    const gatewayApi = gatewayApiBuilder.finish()
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
@@ -214,7 +227,7 @@ class Builder implements GatewayHost {
   }
 
   claimOrder<T extends {kind: string; metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[] {
-    return claimOrder(objects as unknown as Ingress[]) as unknown as T[]
+    return claimOrder(objects)
   }
 
   tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined {
@@ -531,6 +544,28 @@ class Builder implements GatewayHost {
     }
   }
 
+  /**
+   * Gateway API precedence lets a route with more conditions take requests from one with fewer on the same host and
+   * path. Within a namespace that is the team's design; a route of another namespace doing it to an older route is
+   * said (VIP6008), as it takes that route's traffic for the requests its conditions select.
+   */
+  private conditionsTakeFromOlder(f: Frontend, r: Route): void {
+    const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
+    const nsOf = (o: string) => o.split('/')[1]
+    const victim = f.routes.find((x) => x !== r && x.host === r.host && x.path === r.path && x.pathType === r.pathType && (x.wildcard ?? '') === (r.wildcard ?? '') && !x.policy?.fail && nsOf(x.provenance.object) !== nsOf(r.provenance.object) && rank(x.provenance.object) < rank(r.provenance.object) && compareDecisionsOf(r, x) < 0)
+    if (victim)
+      this.diag('VIP6008', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is also routed by the older ${victim.provenance.object}; requests with ${describeConditions(r.conditions)} go to this route instead (more specific matches win in Gateway API)`)
+  }
+
+  addFence(f: Frontend, r: Route): void {
+    const index = this.routeIndex.get(f) ?? new Map<string, Route>()
+    this.routeIndex.set(f, index)
+    const key = `${r.host}|${r.path}|${r.pathType}|${r.wildcard ?? ''}|${conditionsKey(r.conditions)}`
+    if (index.has(key)) return
+    index.set(key, r)
+    f.routes.push(r)
+  }
+
   addRoute(f: Frontend, r: Route): void {
     const index = this.routeIndex.get(f) ?? new Map<string, Route>()
     this.routeIndex.set(f, index)
@@ -539,10 +574,18 @@ class Builder implements GatewayHost {
     if (!clash) {
       index.set(key, r)
       f.routes.push(r)
+      if (r.conditions) this.conditionsTakeFromOlder(f, r)
       return
     }
-    if (clash.pool !== r.pool || policyShape(clash.policy) !== policyShape(r.policy))
-      this.diag('VIP2010', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is already routed by ${clash.provenance.object}, which keeps it (the oldest claim wins, then namespace/name order)`)
+    // The older object keeps the key, whichever was added first (Ingresses before HTTPRoutes in a build).
+    const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
+    const [keep, lose] = rank(r.provenance.object) < rank(clash.provenance.object) ? [r, clash] : [clash, r]
+    if (keep === r) {
+      index.set(key, r)
+      f.routes[f.routes.indexOf(clash)] = r
+    }
+    if (keep.pool !== lose.pool || policyShape(keep.policy) !== policyShape(lose.policy))
+      this.diag('VIP2010', lose.provenance.object, lose.provenance.field, `${lose.host || '*'}${lose.path} (${lose.pathType}${lose.conditions ? `, ${describeConditions(lose.conditions)}` : ''}) is already routed by ${keep.provenance.object}, which keeps it (the oldest claim wins, then namespace/name order)`)
   }
 
   private addLoadBalancer(svc: Service, vipGiven: {address: string; source: VipSource} | undefined): void {

@@ -80,6 +80,8 @@ export interface GatewayHost {
   useVip(address: string, source: VipSource, owner: string): boolean
   frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined
   addRoute(f: Frontend, r: Route): void
+  /** Adds a route only when its key is free, silently (a listener's fence: its own routes come first). */
+  addFence(f: Frontend, r: Route): void
   poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined
   /** Why a TLS Secret cannot be served (undefined: it can); findings on its content are reported to `owner`. */
   tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined
@@ -191,45 +193,67 @@ export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVi
 }
 
 /**
- * Serves the Gateways of our classes and the HTTPRoutes attached to them, on the VIPs given (Gateway key ->
- * addresses); returns the status vipctl owes them.
+ * The Gateway API part of a model build, in three steps so that Gateways take their VIP:ports in the one claim
+ * order with Ingresses and LoadBalancer Services: construct (classes, kinds not served), serve(gateway) for each
+ * Gateway of ours in claim order, then finish() (HTTPRoutes attach; conditions that depend on them).
  */
-export function addGatewayApi(host: GatewayHost, gateways: Gateway[], vipsOf: Map<string, Array<{address: string; source: VipSource}>>): GatewayApiState {
-  const snap = host.snap
-  const classes = gatewayClassesOf(snap)
-  const state: GatewayApiState = {classes: [], gateways: [], routes: []}
-  for (const c of snap.gatewayClasses) {
-    const ours = classes.has(c.metadata.name)
-    const generation = (c.metadata as {generation?: number}).generation
-    state.classes.push({name: c.metadata.name, controllerName: c.spec.controllerName, ours, conditions: ours ? [cond('Accepted', true, 'Accepted', 'vipctl serves this class', generation)] : [], ...(generation !== undefined ? {generation} : {})})
-  }
-  for (const gw of snap.gateways)
-    if (!classes.has(gw.spec.gatewayClassName)) {
-      const c = snap.gatewayClasses.find((x) => x.metadata.name === gw.spec.gatewayClassName)
-      host.diag('VIP6003', objectKey(gw), 'spec.gatewayClassName', `class ${gw.spec.gatewayClassName}${c ? ` belongs to controller ${c.spec.controllerName}` : ' is not in the input'}; vipctl serves ${[...classes].join(', ') || `GatewayClasses with controllerName ${GATEWAY_CONTROLLER}`}`)
+export class GatewayApiBuilder {
+  private readonly state: GatewayApiState = {classes: [], gateways: [], routes: []}
+  private readonly listeners = new Map<string, ListenerRuntime[]>()
+
+  constructor(private readonly host: GatewayHost) {
+    const snap = host.snap
+    const classes = gatewayClassesOf(snap)
+    for (const c of snap.gatewayClasses) {
+      const ours = classes.has(c.metadata.name)
+      const generation = (c.metadata as {generation?: number}).generation
+      this.state.classes.push({name: c.metadata.name, controllerName: c.spec.controllerName, ours, conditions: ours ? [cond('Accepted', true, 'Accepted', 'vipctl serves this class', generation)] : [], ...(generation !== undefined ? {generation} : {})})
     }
-  for (const o of snap.gatewayOthers) host.diag('VIP6006', objectKey(o), undefined, `${o.kind} is not served by vipctl yet (it serves Gateways with HTTP and HTTPS listeners, and HTTPRoutes); the object is not used`)
-
-  const listeners = new Map<string, ListenerRuntime[]>()
-  for (const gw of gateways) {
-    const gs = serveGateway(host, gw, vipsOf.get(objectKey(gw)) ?? [])
-    listeners.set(objectKey(gw), gs.runtime)
-    state.gateways.push(gs.state)
+    for (const gw of snap.gateways)
+      if (!classes.has(gw.spec.gatewayClassName)) {
+        const c = snap.gatewayClasses.find((x) => x.metadata.name === gw.spec.gatewayClassName)
+        host.diag('VIP6003', objectKey(gw), 'spec.gatewayClassName', `class ${gw.spec.gatewayClassName}${c ? ` belongs to controller ${c.spec.controllerName}` : ' is not in the input'}; vipctl serves ${[...classes].join(', ') || `GatewayClasses with controllerName ${GATEWAY_CONTROLLER}`}`)
+      }
+    for (const o of snap.gatewayOthers) host.diag('VIP6006', objectKey(o), undefined, `${o.kind} is not served by vipctl yet (it serves Gateways with HTTP and HTTPS listeners, and HTTPRoutes); the object is not used`)
   }
 
-  const routes = host.claimOrder(snap.httpRoutes)
-  routes.forEach((route, routeIndex) => {
-    const rs = attachRoute(host, route, routeIndex, listeners)
-    if (rs.parents.length > 0) state.routes.push(rs)
-  })
-  // Listener and Gateway conditions that depend on the routes (attached counts are final now).
-  for (const g of state.gateways) {
-    const programmed = g.listeners.some((l) => l.frontends.length > 0)
-    const accepted = g.conditions.find((c) => c.type === 'Accepted')!.status === 'True'
-    if (!g.conditions.some((c) => c.type === 'Programmed'))
-      g.conditions.push(cond('Programmed', accepted && programmed && g.addresses.length > 0, accepted && programmed && g.addresses.length > 0 ? 'Programmed' : g.addresses.length === 0 ? 'AddressNotAssigned' : 'Invalid', accepted && programmed && g.addresses.length > 0 ? `served on ${g.addresses.join(', ')}` : g.addresses.length === 0 ? 'no address: see the findings on the Gateway' : 'no listener is served', g.generation))
+  /** Serves one Gateway of ours on its VIPs (its listeners' frontends, certificates and conditions). */
+  serve(gw: Gateway, vips: Array<{address: string; source: VipSource}>): void {
+    const gs = serveGateway(this.host, gw, vips)
+    this.listeners.set(objectKey(gw), gs.runtime)
+    this.state.gateways.push(gs.state)
   }
-  return state
+
+  /** Attaches the HTTPRoutes (oldest first) and returns the status vipctl owes. */
+  finish(): GatewayApiState {
+    // The accepted listeners on each frontend (of every Gateway sharing the VIP:port).
+    const byFrontend = new Map<string, ListenerRuntime[]>()
+    for (const ls of this.listeners.values()) for (const l of ls) for (const f of l.frontends) byFrontend.set(f.id, [...(byFrontend.get(f.id) ?? []), l])
+    const routes = this.host.claimOrder(this.host.snap.httpRoutes)
+    routes.forEach((route, routeIndex) => {
+      const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend)
+      if (rs.parents.length > 0) this.state.routes.push(rs)
+    })
+    // Fences: the hosts of a listener with a hostname, where a less specific listener shares the VIP:port, answer
+    // 404 when none of its own routes matches, rather than fall to the less specific listener's routes.
+    for (const [fid, ls] of byFrontend)
+      for (const l of ls) {
+        const h = l.spec.hostname
+        if (!h || !ls.some((o) => o !== l && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
+        const f = l.frontends.find((x) => x.id === fid)!
+        this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
+      }
+    // Gateway conditions that depend on the listeners (attached counts are final now).
+    for (const g of this.state.gateways) {
+      const programmed = g.listeners.some((l) => l.frontends.length > 0)
+      const accepted = g.conditions.find((c) => c.type === 'Accepted')!.status === 'True'
+      const ok = accepted && programmed && g.addresses.length > 0
+      if (!g.conditions.some((c) => c.type === 'Programmed'))
+        g.conditions.push(cond('Programmed', ok, ok ? 'Programmed' : g.addresses.length === 0 ? 'AddressNotAssigned' : 'Invalid', ok ? `served on ${g.addresses.join(', ')}` : g.addresses.length === 0 ? 'no address: see the findings on the Gateway' : 'no listener is served', g.generation))
+    }
+    this.state.gateways.sort((a, b) => a.object.localeCompare(b.object))
+    return this.state
+  }
 }
 
 function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: ListenerRuntime[]} {
@@ -371,7 +395,21 @@ function labelSelectorMatches(sel: LabelSelector, labels: Record<string, string>
   return true
 }
 
-function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>): RouteState {
+/** How specific a listener hostname is: none 0, a wildcard 1 + its labels, an exact name above every wildcard. */
+function specificity(hostname: string | undefined): number {
+  if (!hostname) return 0
+  return hostname.startsWith('*.') ? hostname.split('.').length : 1000
+}
+
+/** Whether every host `h` stands for ('' any, '*.x' under x) is matched by the listener hostname `owner`. */
+function hostWithin(h: string, owner: string): boolean {
+  if (h === '') return false
+  if (!owner.startsWith('*.')) return h === owner
+  const suffix = owner.slice(1)
+  return h === owner || (h.startsWith('*.') ? h.slice(1).endsWith(suffix) : h.endsWith(suffix) && h.length > suffix.length)
+}
+
+function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -415,7 +453,16 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
     delete (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners
     for (const l of ls) {
       const hosts = intersectHostnames(l.spec.hostname, hostnames)
-      for (const f of l.frontends) for (const h of hosts) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
+      for (const f of l.frontends) {
+        // Listener isolation: a request goes to the most specific listener whose hostname matches it; a host that a
+        // more specific listener on this VIP:port covers is never served by this listener's routes.
+        const served = hosts.filter((h) => {
+          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+          if (owner) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of Gateway ${objectKey(owner.gateway).slice('Gateway/'.length)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
+          return !owner
+        })
+        for (const h of served) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
+      }
     }
   }
   return rs

@@ -52,8 +52,11 @@ export type HostTier = 'exact' | 'wildcard' | 'any'
  */
 export type Action =
   | {kind: 'pool'; pool: string; split?: Array<{pool: string; weight: number}>}
-  /** A rule that cannot be served as written: answered with this status, `reason` saying why. */
-  | {kind: 'status'; code: 500; reason: string}
+  /**
+   * Answered with this status, `reason` saying why: 500 for a rule that cannot be served as written; 404 for the
+   * hosts of a Gateway listener that no route of that listener matches (a less specific listener never takes them).
+   */
+  | {kind: 'status'; code: 404 | 500; reason: string}
   | {kind: 'redirect'; scheme: 'http' | 'https'; host?: string; port?: number; path?: PathReplace; code: 301 | 302 | 303 | 307 | 308; https?: true}
 
 /** What a proxied request gets on its way (in this order): request header rules, rewrite, member timeout; response header rules on the way back. */
@@ -294,7 +297,7 @@ export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): nu
 function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
   const conditions = conditionsKey(r.conditions) !== '' ? {conditions: r.conditions!} : {}
   const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}, ...conditions, ...(r.wildcard === 'suffix' && r.host.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(r.order !== undefined ? {order: r.order} : {})}
-  if (r.policy?.fail) return {...base, action: {kind: 'status', code: 500, reason: r.policy.fail.reason}, provenance: r.policy.fail.provenance}
+  if (r.policy?.fail) return {...base, action: {kind: 'status', code: r.policy.fail.code ?? 500, reason: r.policy.fail.reason}, provenance: r.policy.fail.provenance}
   // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
   if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, pool: r.pool, provenance: r.provenance}
   const p = r.policy

@@ -98,9 +98,10 @@ export interface RoutePolicy {
   access?: {allow: string[]; deny: string[]; provenance: Provenance}
   /**
    * The rule cannot be served as written (Gateway API: every backend invalid, a filter vipctl cannot apply): it
-   * answers 500 and does nothing else, rather than fall through to another rule. Its Route.pool is ''.
+   * answers 500 and does nothing else, rather than fall through to another rule. Its Route.pool is ''. Code 404: a
+   * Gateway listener's fence (its hosts are never answered by a less specific listener's routes).
    */
-  fail?: {reason: string; provenance: Provenance}
+  fail?: {reason: string; provenance: Provenance; code?: 404 | 500}
 }
 
 export interface TlsCert {

@@ -61,7 +61,7 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: http, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n`,
       service('web', 'a', web),
       service('canary', 'a', canary),
       service('deep', 'b', deep),
@@ -179,6 +179,8 @@ spec:
     ['a header value starting with "-" is a value, not an option', 'api.example.com', '/dash', {headers: {'x-a': '-u'}}, 'canary'],
     ['a query value starting with "-" is a value (";" separates parameters)', 'api.example.com', '/dash?a=1;q=-1', {}, 'canary'],
     ['no condition met on /dash: 404', 'api.example.com', '/dash?q=1', {}, '404'],
+    ['a host of a more specific listener is never served by a less specific listener\'s route (fence)', 'admin.example.com', '/api/v2/x', {}, '404'],
+    ['the wildcard route serves the hosts no listener names more specifically', 'b.example.com', '/api/v2/x', {}, 'wide'],
   ] as const)
     it(`${what}: HAProxy and the routing module agree (${want})`, async () => {
       const o = {...opts} as {method?: string; headers?: Record<string, string>}

@@ -312,3 +312,79 @@ describe('Gateway API: matches, precedence and filters in the routing module', (
     assert.match(bad.hops[0]!.detail, /500/)
   })
 })
+
+describe('Gateway API: one claim order with Ingresses and LoadBalancer Services', () => {
+  const svcLb = (created: string) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: evil, creationTimestamp: '${created}', annotations: {vipctl.io/vip: '192.0.2.50'}}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+`
+  const old = gateway().replace('generation: 3}', "generation: 3, creationTimestamp: '2025-01-01T00:00:00Z'}")
+  it('an older Gateway keeps its VIP:port against a newer LoadBalancer Service, and the reverse', () => {
+    const a = build(`${old}${svcLb('2026-01-01T00:00:00Z')}`).model
+    assert.equal(a.frontends.find((f) => f.port === 80)?.protocol, 'http')
+    assert.ok(a.diagnostics.some((d) => d.code === 'VIP2007' && d.object === 'Service/evil/lb'))
+    const b = build(`${old}${svcLb('2024-01-01T00:00:00Z')}`).model
+    assert.equal(b.frontends.find((f) => f.port === 80)?.protocol, 'tcp')
+    assert.ok(b.diagnostics.some((d) => d.code === 'VIP2007' && d.object === 'Gateway/t/gw'))
+  })
+
+  it('an older HTTPRoute keeps a host and path against a newer Ingress on the same VIP (VIP2010 on the Ingress)', () => {
+    const text = `${old}${route('r', `{parentRefs: [{name: gw}], hostnames: [c.example.com], rules: [{matches: [{path: {value: /dup}}], backendRefs: [{name: web, port: 80}]}]}`, 't', '2025-06-01T00:00:00Z')}---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing, namespace: t, creationTimestamp: '2026-01-01T00:00:00Z', annotations: {vipctl.io/vip: 192.0.2.50}}
+spec: {ingressClassName: vipctl, rules: [{host: c.example.com, http: {paths: [{path: /dup, pathType: Prefix, backend: {service: {name: web2, port: {number: 80}}}}]}}]}
+`
+    assert.equal((ask(text, {host: 'c.example.com', path: '/dup/x'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP2010 Ingress/t/ing') && c.includes('HTTPRoute/t/r, which keeps it')))
+  })
+})
+
+describe('Gateway API: listener isolation (a host belongs to its most specific listener)', () => {
+  const listeners = `[{name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}, {name: wild, port: 80, protocol: HTTP, hostname: '*.example.com', allowedRoutes: {namespaces: {from: All}}}]`
+  const admin = route('admin', `{parentRefs: [{name: gw, sectionName: admin}], rules: [{matches: [{path: {value: /}, method: POST}], backendRefs: [{name: web, port: 80}]}]}`)
+  const evil = `---
+apiVersion: v1
+kind: Service
+metadata: {name: evil, namespace: evil}
+spec: {ports: [{port: 80}]}
+${route('evil', `{parentRefs: [{name: gw, namespace: t, sectionName: wild}], hostnames: [admin.example.com, app.example.com], rules: [{matches: [{path: {value: /}, method: GET}, {path: {value: /login}}], backendRefs: [{name: evil, port: 80}]}]}`, 'evil', '2026-03-01T00:00:00Z')}`
+
+  it('a route attached through a wildcard listener never serves a host a more specific listener names (VIP6001 says so)', () => {
+    const text = `${gateway(listeners)}${admin}${evil}`
+    const pool = (host: string, path: string, method = 'GET') => {
+      const o = ask(text, {host, path, method}).outcome
+      return o.kind === 'pool' ? o.pool : `${o.kind} ${(o as {code?: number}).code}`
+    }
+    assert.equal(pool('admin.example.com', '/', 'GET'), 'status 404')
+    assert.equal(pool('admin.example.com', '/login'), 'status 404')
+    assert.equal(pool('admin.example.com', '/x', 'POST'), 't/web/80')
+    assert.equal(pool('app.example.com', '/login'), 'evil/evil/80')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP6001 HTTPRoute/evil/evil') && c.includes('belongs to listener admin')))
+  })
+
+  it('hosts of a more specific wildcard listener are fenced: its routes, else 404, never the less specific listener\'s', () => {
+    const ls = `[{name: eu, port: 80, protocol: HTTP, hostname: '*.eu.example.com'}, {name: any, port: 80, protocol: HTTP}]`
+    const text = `${gateway(ls)}${route('eu', `{parentRefs: [{name: gw, sectionName: eu}], rules: [{matches: [{path: {value: /eu}}], backendRefs: [{name: web, port: 80}]}]}`)}${route('all', `{parentRefs: [{name: gw, sectionName: any}], rules: [{backendRefs: [{name: web2, port: 80}]}]}`)}`
+    assert.equal((ask(text, {host: 'a.eu.example.com', path: '/eu/x'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.deepEqual(ask(text, {host: 'a.b.eu.example.com', path: '/other'}).outcome.kind === 'status' && (ask(text, {host: 'a.b.eu.example.com', path: '/other'}).outcome as {code: number}).code, 404)
+    assert.equal((ask(text, {host: 'a.example.com', path: '/other'}).outcome as {pool?: string}).pool, 't/web2/80')
+  })
+})
+
+describe('Gateway API: what a route of another namespace takes by conditions is said', () => {
+  it('a newer route of another namespace adding a header match on an older route\'s host and path: VIP6008 on the newer one', () => {
+    const text = `${gateway(`[{name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]`)}${route('old', `{parentRefs: [{name: gw}], hostnames: [c.example.com], rules: [{matches: [{path: {value: /dup}}], backendRefs: [{name: web, port: 80}]}]}`)}---
+apiVersion: v1
+kind: Service
+metadata: {name: evil, namespace: evil}
+spec: {ports: [{port: 80}]}
+${route('new', `{parentRefs: [{name: gw, namespace: t}], hostnames: [c.example.com], rules: [{matches: [{path: {value: /dup}, headers: [{name: accept, value: '*/*'}]}], backendRefs: [{name: evil, port: 80}]}]}`, 'evil', '2026-05-01T00:00:00Z')}`
+    assert.ok(codes(text).some((c) => c.startsWith('VIP6008 HTTPRoute/evil/new') && c.includes('HTTPRoute/t/old')))
+    // Within one namespace it is the team's own design: nothing to say.
+    const same = text.replace(/namespace: evil, creationTimestamp/, 'namespace: t, creationTimestamp').replace('name: evil, namespace: evil', 'name: evil, namespace: t').replace('{name: gw, namespace: t}], hostnames: [c.example.com], rules: [{matches: [{path: {value: /dup}, headers', '{name: gw}], hostnames: [c.example.com], rules: [{matches: [{path: {value: /dup}, headers')
+    assert.ok(!codes(same).some((c) => c.startsWith('VIP6008')))
+  })
+})

@@ -548,7 +548,7 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
     }
     if (a.kind === 'status') {
       // A rule that cannot be served as written answers for itself; it never reaches another rule's backend.
-      lines.push(line('http-request', 'return', 'status', String(a.code), 'content-type', 'text/plain', 'string', {quoted: 'route cannot be served'}, ...cond))
+      lines.push(line('http-request', 'return', 'status', String(a.code), 'content-type', 'text/plain', 'string', {quoted: a.code === 404 ? 'no route' : 'route cannot be served'}, ...cond))
       continue
     }
     const f = d.filters

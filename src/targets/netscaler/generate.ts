@@ -546,13 +546,13 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (a.kind === 'status') {
         // A rule that cannot be served as written answers 500 itself (responder policies run before content switching).
         const rule = exclusive(d, i)
-        if (rule.length > 1499) return tooLong(d, 'the 500 answer')
-        const act = name(`${P}-unservable_500`)
+        if (rule.length > 1499) return tooLong(d, `the ${a.code} answer`)
+        const act = name(a.code === 404 ? `${P}-no_route_404` : `${P}-unservable_500`)
         if (!made.has(`responderaction/${act}`)) {
           made.add(`responderaction/${act}`)
-          entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: '"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 23\\r\\nConnection: close\\r\\n\\r\\nroute cannot be served\\n"'})
+          entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: a.code === 404 ? '"HTTP/1.1 404 Not Found\\r\\nContent-Length: 9\\r\\nConnection: close\\r\\n\\r\\nno route\\n"' : '"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 23\\r\\nConnection: close\\r\\n\\r\\nroute cannot be served\\n"'})
         }
-        const pol = name(`${P}-${f.address}_${f.port}_rsp500_${nsHash(...idOf(d))}`)
+        const pol = name(`${P}-${f.address}_${f.port}_rsp${a.code}_${nsHash(...idOf(d))}`)
         entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
         entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
         return
