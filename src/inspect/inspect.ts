@@ -8,6 +8,7 @@ import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../clu
 import {objectKey} from '../cluster/types.js'
 import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
 import {routePools, type LbModel, type ModelOptions} from '../model/types.js'
+import {describeConditions} from '../model/routing.js'
 import {sortByAddress} from '../model/ip.js'
 import type {ListResult} from '../output/render.js'
 
@@ -224,6 +225,132 @@ export function inspectIngresses(snap: Snapshot, opts: InspectOptions): InspectO
         {header: 'TLS', get: (r) => list(r.tls.map((t) => t.secretName))},
         {header: 'TLS-HOSTS', wide: true, get: (r) => list(r.tls.flatMap((t) => t.hosts))},
         {header: 'VIP', get: (r) => list(r.vips)},
+      ],
+    },
+  }
+}
+
+// ---------------------------------------------------------------- gateways (Gateway API)
+
+export interface GatewayRow {
+  namespace: string
+  name: string
+  class: string
+  /** Of a GatewayClass vipctl serves. */
+  served: boolean
+  addresses: string[]
+  /** The Programmed condition (True, or its reason); '' for a Gateway of another class. */
+  programmed: string
+  listeners: Array<{name: string; protocol: string; port: number; hostname?: string; attachedRoutes: number; status: string; frontends: string[]}>
+}
+
+/** Gateways with class, addresses, Programmed, and each listener with its attached routes and conditions (kubectl get gateway, and more). */
+export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOutput<GatewayRow> {
+  const model = buildModel(snap, opts.model)
+  const states = new Map((model.gatewayApi?.gateways ?? []).map((g) => [g.object, g]))
+  const items: GatewayRow[] = snap.gateways
+    .filter((g) => visible(g, opts))
+    .map((g) => {
+      const st = states.get(objectKey(g))
+      const programmed = st?.conditions.find((c) => c.type === 'Programmed')
+      return {
+        namespace: g.metadata.namespace ?? 'default',
+        name: g.metadata.name,
+        class: g.spec.gatewayClassName,
+        served: st !== undefined,
+        addresses: st?.addresses ?? [],
+        programmed: programmed ? (programmed.status === 'True' ? 'True' : `False (${programmed.reason})`) : '',
+        listeners: g.spec.listeners.map((l, i) => {
+          const ls = st?.listeners[i]
+          const bad = ls?.conditions.filter((c) => (c.type === 'Conflicted' ? c.status === 'True' : c.status === 'False')) ?? []
+          return {
+            name: l.name,
+            protocol: l.protocol,
+            port: l.port,
+            ...(l.hostname ? {hostname: l.hostname} : {}),
+            attachedRoutes: ls?.attachedRoutes ?? 0,
+            status: !ls ? '' : bad.length ? bad.map((c) => `${c.type}: ${c.reason}`).join(', ') : 'Programmed',
+            frontends: ls?.frontends ?? [],
+          }
+        }),
+      }
+    })
+  return {
+    diagnostics: model.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'Gateway',
+      items,
+      name: (r) => `gateway.gateway.networking.k8s.io/${r.name}`,
+      empty: emptyMessage(opts),
+      columns: [
+        {header: 'NAMESPACE', get: (r) => r.namespace},
+        {header: 'NAME', get: (r) => r.name},
+        {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
+        {header: 'ADDRESS', get: (r) => list(r.addresses)},
+        {header: 'PROGRAMMED', get: (r) => r.programmed || '<not ours>'},
+        {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
+        {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.flatMap((l) => l.frontends))},
+      ],
+    },
+  }
+}
+
+// ---------------------------------------------------------------- routes (Gateway API)
+
+export interface RouteRow {
+  namespace: string
+  name: string
+  hostnames: string[]
+  /** Each parent Gateway of ours: gateway (namespace/name[/section]), Accepted (True or its reason), ResolvedRefs. */
+  parents: Array<{gateway: string; accepted: string; resolvedRefs: string}>
+  /** What vipctl programs for the route: one line per rule match (match -> backends, or what it answers). */
+  rules: string[]
+}
+
+/** HTTPRoutes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match. */
+export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutput<RouteRow> {
+  const model = buildModel(snap, opts.model)
+  const states = new Map((model.gatewayApi?.routes ?? []).map((r) => [r.object, r]))
+  const items: RouteRow[] = snap.httpRoutes
+    .filter((r) => visible(r, opts))
+    .map((r) => {
+      const key = objectKey(r)
+      const st = states.get(key)
+      const verdict = (type: string, p: NonNullable<typeof st>['parents'][number]) => {
+        const c = p.conditions.find((x) => x.type === type)
+        return c ? (c.status === 'True' ? 'True' : c.reason) : ''
+      }
+      // What the model serves for this route: its decisions on every frontend, once per match.
+      const served = new Map<string, string>()
+      for (const f of model.frontends)
+        for (const route of f.routes.filter((x) => x.provenance.object === key)) {
+          const cond = route.conditions ? ` [${describeConditions(route.conditions)}]` : ''
+          const what = route.policy?.fail ? `${route.policy.fail.code ?? 500} (${route.policy.fail.reason})` : route.policy?.redirect ? `redirect ${route.policy.redirect.code}` : route.policy?.split ? route.policy.split.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : route.pool
+          served.set(`${route.provenance.field}|${route.host}`, `${route.host || '*'}${route.path}${route.pathType === 'Exact' ? ' (exact)' : ''}${cond} -> ${what}`)
+        }
+      return {
+        namespace: r.metadata.namespace ?? 'default',
+        name: r.metadata.name,
+        hostnames: r.spec.hostnames,
+        parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})),
+        rules: [...new Set([...served.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([, v]) => v))],
+      }
+    })
+  return {
+    diagnostics: model.diagnostics,
+    result: {
+      type: 'list',
+      kind: 'HTTPRoute',
+      items,
+      name: (r) => `httproute.gateway.networking.k8s.io/${r.name}`,
+      empty: emptyMessage(opts),
+      columns: [
+        {header: 'NAMESPACE', get: (r) => r.namespace},
+        {header: 'NAME', get: (r) => r.name},
+        {header: 'HOSTNAMES', get: (r) => list(r.hostnames, '*')},
+        {header: 'PARENTS', get: (r) => lines(r.parents.map((p) => `${p.gateway}: ${p.accepted === 'True' ? 'Accepted' : p.accepted}${p.resolvedRefs && p.resolvedRefs !== 'True' ? `, ${p.resolvedRefs}` : ''}`), '<none of ours>')},
+        {header: 'PROGRAMMED', get: (r) => lines(r.rules)},
       ],
     },
   }

@@ -6,6 +6,7 @@
  * with a documented exit code; sync --once leaves the proxy's files alone.
  */
 import assert from 'node:assert/strict'
+import {LIST_KINDS} from '../helpers/api-kinds.js'
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
@@ -17,7 +18,7 @@ import {ROOT, vipctl, type CliResult} from '../helpers/cli.js'
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'vipctl-cli-trust-'))
 after(() => rmSync(TMP, {recursive: true, force: true}))
 
-const KINDS: Record<string, string> = {services: 'Service', endpointslices: 'EndpointSlice', ingresses: 'Ingress', pods: 'Pod', ingressclasses: 'IngressClass', nodes: 'Node'}
+const KINDS = LIST_KINDS
 
 /** An API server whose list replies come from `reply(resource)`; namespaces exist. */
 async function fakeApi(reply: (resource: string, url: URL) => string | Buffer) {

@@ -7,6 +7,7 @@
  * 127.0.0.1, with a fake HAProxy behind the sync loop's injected I/O.
  */
 import assert from 'node:assert/strict'
+import {LIST_KINDS} from '../helpers/api-kinds.js'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
@@ -70,11 +71,7 @@ const json = (res: http.ServerResponse, body: unknown, status = 200) => {
   res.writeHead(status, {'Content-Type': 'application/json'}).end(text)
 }
 
-const KINDS: Record<string, string> = {
-  services: 'Service', endpointslices: 'EndpointSlice', ingresses: 'Ingress', pods: 'Pod', ingressclasses: 'IngressClass', nodes: 'Node',
-  // A server with the Gateway API CRDs installed (empty lists).
-  gatewayclasses: 'GatewayClass', gateways: 'Gateway', httproutes: 'HTTPRoute', referencegrants: 'ReferenceGrant', grpcroutes: 'GRPCRoute', tlsroutes: 'TLSRoute', tcproutes: 'TCPRoute', udproutes: 'UDPRoute', listenersets: 'ListenerSet', backendtlspolicies: 'BackendTLSPolicy',
-}
+const KINDS = LIST_KINDS
 const resourceOf = (p: string) => p.split('/').at(-1)!
 const emptyList = (p: string) => ({kind: `${KINDS[resourceOf(p)] ?? 'Unknown'}List`, apiVersion: 'v1', metadata: {resourceVersion: '1'}, items: []})
 

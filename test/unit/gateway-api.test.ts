@@ -388,3 +388,21 @@ ${route('new', `{parentRefs: [{name: gw, namespace: t}], hostnames: [c.example.c
     assert.ok(!codes(same).some((c) => c.startsWith('VIP6008')))
   })
 })
+
+describe('Gateway API: inspect gateways and inspect routes', () => {
+  it('show each listener\'s attached routes and conditions, and what is programmed for every match', async () => {
+    const {inspectGateways, inspectRoutes} = await import('../../src/inspect/inspect.js')
+    const {loadOffline} = await import('../../src/cluster/offline.js')
+    const snap = await loadOffline({filenames: ['test/fixtures/haproxy/gateway-api.yaml']}, {readStdin: async () => ''})
+    const g = inspectGateways(snap, {model: {}}).result.items
+    assert.deepEqual(g.map((x) => [x.name, x.addresses, x.programmed, x.listeners.map((l) => [l.name, l.attachedRoutes, l.status])]), [['edge', ['192.0.2.40'], 'True', [['web', 1, 'Programmed'], ['apps', 1, 'Programmed']]]])
+    const r = inspectRoutes(snap, {model: {}}).result.items
+    const stray = r.find((x) => x.name === 'stray')!
+    assert.deepEqual(stray.parents, [{gateway: 'infra/edge/web', accepted: 'NotAllowedByListeners', resolvedRefs: 'True'}])
+    assert.deepEqual(stray.rules, [])
+    const shop = r.find((x) => x.name === 'shop')!
+    assert.equal(shop.parents[0]!.resolvedRefs, 'BackendNotFound')
+    assert.ok(shop.rules.includes('shop.example.com/login (exact) [POST] -> team-a/web/80'), shop.rules.join('\n'))
+    assert.ok(shop.rules.includes('shop.example.com/gone -> 500 (no backendRef of the rule can be resolved)'))
+  })
+})

@@ -1,0 +1,12 @@
+import {InspectCommand} from '../../src/cli/inspect-command.js'
+import {inspectGateways} from '../../src/inspect/inspect.js'
+
+export default class InspectGateways extends InspectCommand {
+  static override description = 'Gateways (Gateway API) with class, address, Programmed, and each listener with its attached routes and conditions'
+  static override examples = [
+    '<%= config.bin %> inspect gateways -f examples/shop -f examples/gateway',
+    '<%= config.bin %> inspect gateways -A -o wide',
+  ]
+
+  protected view = inspectGateways
+}
