@@ -23,6 +23,8 @@ export interface Resource {
   namespaced: boolean
   /** A namespaced user may not be allowed this; the snapshot goes on without it. */
   optional?: boolean
+  /** Served only when its CRD is installed: 404 is an empty list (sync lists it again later). */
+  absentOk?: boolean
 }
 
 export const RESOURCES: Resource[] = [
@@ -55,17 +57,20 @@ export const WORKLOAD_RESOURCES: Resource[] = [
  */
 const G = '/apis/gateway.networking.k8s.io/v1'
 export const GATEWAY_RESOURCES: Resource[] = [
-  {resource: 'gatewayclasses', prefix: G, namespaced: false, optional: true},
-  {resource: 'gateways', prefix: G, namespaced: true, optional: true},
-  {resource: 'httproutes', prefix: G, namespaced: true, optional: true},
-  {resource: 'referencegrants', prefix: G, namespaced: true, optional: true},
-  {resource: 'grpcroutes', prefix: G, namespaced: true, optional: true},
-  {resource: 'tlsroutes', prefix: G, namespaced: true, optional: true},
-  {resource: 'tcproutes', prefix: G, namespaced: true, optional: true},
-  {resource: 'udproutes', prefix: G, namespaced: true, optional: true},
-  {resource: 'listenersets', prefix: G, namespaced: true, optional: true},
-  {resource: 'backendtlspolicies', prefix: G, namespaced: true, optional: true},
+  {resource: 'gatewayclasses', prefix: G, namespaced: false, optional: true, absentOk: true},
+  {resource: 'gateways', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'httproutes', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'referencegrants', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'grpcroutes', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'tlsroutes', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'tcproutes', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'udproutes', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'listenersets', prefix: G, namespaced: true, optional: true, absentOk: true},
+  {resource: 'backendtlspolicies', prefix: G, namespaced: true, optional: true, absentOk: true},
 ]
+
+/** Namespaces (their labels: Gateway listeners admit route namespaces by label). */
+export const NAMESPACES: Resource = {resource: 'namespaces', prefix: '/api/v1', namespaced: false, optional: true}
 
 const KIND_OF: Record<string, [string, string]> = {
   gatewayclasses: ['gateway.networking.k8s.io/v1', 'GatewayClass'],
@@ -125,7 +130,7 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   for (const {r, items} of await listEach(client, GATEWAY_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   // Namespace labels, when a Gateway listener admits route namespaces by label.
   if (snap.gateways.some((g) => g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
-    for (const {r, items} of await listEach(client, [{resource: 'namespaces', prefix: '/api/v1', namespaced: false, optional: true}], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+    for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
   if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
   return sortSnapshot(snap)
@@ -143,7 +148,7 @@ async function listEach(client: RestClient, resources: Resource[], namespace: st
         return {r, items: await listAll(client, r, namespace, budget)}
       } catch (error) {
         // An API group the server does not serve (404) has no workloads of that kind to read.
-        if ((WORKLOAD_RESOURCES.includes(r) || GATEWAY_RESOURCES.includes(r)) && error instanceof NotFoundError) return {r, items: []}
+        if ((WORKLOAD_RESOURCES.includes(r) || r.absentOk) && error instanceof NotFoundError) return {r, items: []}
         if (r.optional && error instanceof PermissionError) {
           snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: r.resource, message: `not readable, continuing without: ${error.message}`})
           return {r, items: []}

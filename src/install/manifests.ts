@@ -4,7 +4,8 @@
  * the sockets, host networking; NET_ADMIN only on sync and only when it keeps
  * VIP rules), with a ServiceAccount and least-privilege RBAC: get/list/watch on
  * what sync reads, Secrets by `get` only (never list or watch), cluster-wide or
- * in the namespaces given; and the IngressClass `vipctl`.
+ * in the namespaces given, `update` on the status subresources the leader writes,
+ * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
  */
 import {UsageError} from '../errors.js'
 import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
@@ -33,11 +34,24 @@ export function validateInstall(o: InstallOptions): void {
   for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
 }
 
-/** The rules sync needs, and nothing more (reads only). */
+/** The objects sync reads, and nothing more (reads only; Namespaces for their labels). */
 export const READ_RULES = [
-  {apiGroups: [''], resources: ['services', 'pods', 'nodes'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: [''], resources: ['services', 'pods', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch']},
   {apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch']},
   {apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes', 'listenersets', 'backendtlspolicies'], verbs: ['get', 'list', 'watch']},
+]
+/** The status subresources the leader writes (replaced whole, never the objects themselves). */
+export const STATUS_RULES = [
+  {apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status'], verbs: ['update']},
+  {apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update']},
+  {apiGroups: [''], resources: ['services/status'], verbs: ['update']},
+]
+/** The status Lease, in the install namespace only: created once, then read and renewed by name. */
+export const LEASE_NAME = 'vipctl-status'
+export const LEASE_RULES = [
+  {apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create']},
+  {apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [LEASE_NAME], verbs: ['get', 'update']},
 ]
 export const SECRET_RULE = {apiGroups: [''], resources: ['secrets'], verbs: ['get']}
 
@@ -51,6 +65,10 @@ export function installObjects(o: InstallOptions): K8sObject[] {
     {apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(NAME), automountServiceAccountToken: true},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-sync`, false), rules: READ_RULES},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-sync`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-sync`}, subjects: [sa]},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-status`, false), rules: STATUS_RULES},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-status`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-status`}, subjects: [sa]},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${NAME}-lease`), rules: LEASE_RULES},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${NAME}-lease`), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${NAME}-lease`}, subjects: [sa]},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-tls-secrets`, false), rules: [SECRET_RULE]},
   ]
   if (o.secretNamespaces.length === 0)
@@ -106,7 +124,12 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
             {
               name: 'sync',
               image: o.image,
-              args: ['sync', ...dirs, '--metrics-addr', `127.0.0.1:${o.metricsPort}`, '--log-format', 'json', '-A', ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
+              args: ['sync', ...dirs, '--metrics-addr', `127.0.0.1:${o.metricsPort}`, '--log-format', 'json', '-A', '--lease-name', LEASE_NAME, ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
+              // The status Lease lives in the Pod's namespace; the node name starts this node's identity in it.
+              env: [
+                {name: 'POD_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},
+                {name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}},
+              ],
               volumeMounts: mounts,
               securityContext: o.vipRules ? {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}} : dropAll,
               readinessProbe: {httpGet: {host: '127.0.0.1', path: '/readyz', port: o.metricsPort}, periodSeconds: 5},
@@ -123,7 +146,7 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
 /** The REST path of an object (for server-side apply). */
 export function objectPath(o: K8sObject): string {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion]
-  const plural: Record<string, string> = {Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', RoleBinding: 'rolebindings', IngressClass: 'ingressclasses', DaemonSet: 'daemonsets'}
+  const plural: Record<string, string> = {Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', Role: 'roles', RoleBinding: 'rolebindings', IngressClass: 'ingressclasses', DaemonSet: 'daemonsets'}
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`
   const ns = o.metadata.namespace && o.kind !== 'Namespace' ? `/namespaces/${o.metadata.namespace}` : ''
   return `${base}${ns}/${plural[o.kind]}/${o.metadata.name}`

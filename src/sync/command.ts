@@ -1,4 +1,6 @@
 /** Flags of `vipctl sync` and the wiring of the loop to a real process (kubeconfig, logs, metrics, signals). */
+import {randomBytes} from 'node:crypto'
+import os from 'node:os'
 import {Flags} from '@oclif/core'
 import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
 import type {VipIO} from '../apply/vip/apply.js'
@@ -12,6 +14,7 @@ import {makeLogger, makeMetrics} from './runtime.js'
 import {systemClock} from '../core/clock.js'
 import {parseListenAddress, serveMetrics} from './server.js'
 import {SyncLoop, type ReconcileSummary} from './sync.js'
+import type {LeaseOptions} from './lease.js'
 
 export const syncFlags = {
   kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)', helpGroup: 'SOURCE'}),
@@ -26,6 +29,11 @@ export const syncFlags = {
   'metrics-addr': Flags.string({description: 'serve /healthz, /readyz and /metrics here ("" to disable)', default: '127.0.0.1:9842', helpGroup: 'SYNC'}),
   'log-format': Flags.option({options: ['auto', 'json', 'text'] as const, default: 'auto', description: 'logs on stderr: JSON lines, or text on a terminal (auto)', helpGroup: 'SYNC'})(),
   'vip-rules': Flags.boolean({description: 'also keep the VIP rules (--mode, --netns) in step', helpGroup: 'VIP'}),
+  'write-status': Flags.boolean({description: 'write the status vipctl owes (Gateway API; Ingress and LoadBalancer Service load-balancer status) while this node holds the status Lease', default: true, allowNo: true, helpGroup: 'STATUS'}),
+  'lease-namespace': Flags.string({description: 'namespace of the status Lease (default: $POD_NAMESPACE, then the context\'s namespace, then vipctl-system)', helpGroup: 'STATUS'}),
+  'lease-name': Flags.string({description: 'name of the status Lease (one writer across all nodes)', default: 'vipctl-status', helpGroup: 'STATUS'}),
+  identity: Flags.string({description: 'this node\'s identity in the Lease (default: $NODE_NAME or the host name, with a random suffix)', helpGroup: 'STATUS'}),
+  'lease-duration': Flags.string({description: 'how long a holder\'s Lease stands without renewal', default: '15s', helpGroup: 'STATUS'}),
 }
 
 export interface SyncFlagValues {
@@ -41,6 +49,11 @@ export interface SyncFlagValues {
   'metrics-addr': string
   'log-format': 'auto' | 'json' | 'text'
   'vip-rules': boolean
+  'write-status'?: boolean
+  'lease-namespace'?: string
+  'lease-name'?: string
+  identity?: string
+  'lease-duration'?: string
   mode: 'bind' | 'dnat'
   netns?: string
 }
@@ -53,6 +66,24 @@ const duration = (flag: string, text: string, minMs = 0) => {
   // Node's timers take at most 2^31-1 ms; past that they fire at once (a resync loop).
   if (ms > 2_147_483_647) throw new UsageError(`--${flag} ${text}: at most 24d (596h)`)
   return ms
+}
+
+/**
+ * The status Lease: --lease-namespace, else $POD_NAMESPACE (the DaemonSet sets it), else the context's namespace,
+ * else vipctl-system; the renew deadline and retry period scale with --lease-duration as client-go's defaults do
+ * (15 s, 10 s, 2 s). Errors: UsageError for a duration that is not one or is under 2 s, or an identity that is not
+ * a label-like name.
+ */
+export function leaseOptions(f: Pick<SyncFlagValues, 'lease-namespace' | 'lease-name' | 'identity' | 'lease-duration'>, contextNamespace: string | undefined, env: NodeJS.ProcessEnv): LeaseOptions {
+  const durationMs = duration('lease-duration', f['lease-duration'] ?? '15s', 2000)
+  const namespace = f['lease-namespace'] ?? env.POD_NAMESPACE ?? contextNamespace ?? 'vipctl-system'
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new UsageError(`--lease-namespace ${JSON.stringify(namespace.slice(0, 70))}: not a namespace name`)
+  const name = f['lease-name'] ?? 'vipctl-status'
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new UsageError(`--lease-name ${JSON.stringify(name.slice(0, 70))}: not an object name`)
+  const identity = f.identity ?? `${(env.NODE_NAME ?? os.hostname()).slice(0, 200)}_${randomBytes(4).toString('hex')}`
+  if (!/^[A-Za-z0-9][-A-Za-z0-9_.]{0,252}$/.test(identity)) throw new UsageError(`--identity ${JSON.stringify(identity.slice(0, 70))}: letters, digits, "-", "_" and "." only`)
+  const sec = Math.max(2, Math.round(durationMs / 1000))
+  return {namespace, name, identity, leaseDurationSec: sec, renewDeadlineMs: Math.round((sec * 1000 * 2) / 3), retryPeriodMs: Math.max(500, Math.round((sec * 1000 * 2) / 15))}
 }
 
 export interface ProcessSyncIO {
@@ -93,6 +124,7 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
       resyncMs: opts.resyncMs,
       ...(f['vip-rules'] || f.netns ? {vip: {mode: f.mode, netns: f.netns}} : {}),
       reflector: {watchdogMs: opts.watchdogMs, backoffInitialMs: 200, backoffMaxMs: 5_000, watchTimeoutSec: 300, pageSize: 500},
+      ...(f['write-status'] !== false ? {status: {lease: leaseOptions(f, kc.getContextObject(kc.getCurrentContext())?.namespace, env)}} : {}),
     },
     {client, haproxy: pio.haproxy, vip: pio.vip, clock: systemClock, log, metrics},
   )

@@ -8,7 +8,7 @@
  */
 import {collectionPath, listPages, type PageBudget, type Resource} from '../cluster/live.js'
 import type {RestClient, RestResponse} from '../core/kube-rest.js'
-import {BadReplyError, statusError} from '../core/kube-rest.js'
+import {BadReplyError, NotFoundError, statusError} from '../core/kube-rest.js'
 import {PermissionError, UnavailableError, oneLine} from '../errors.js'
 import type {Logger, SyncMetrics} from './runtime.js'
 import type {Clock} from '../core/clock.js'
@@ -236,6 +236,16 @@ export class Reflector {
         }
         // A namespaced user may not read cluster-scoped optional resources: go on without them.
         const typed = error instanceof HttpStatusError ? error.typed : e
+        // A kind whose CRD is not installed (404): nothing of it exists; look again after the longest backoff.
+        if (this.resource.absentOk && typed instanceof NotFoundError) {
+          if (this.store.size > 0 || !this.synced) this.onChange(this.resource.resource, 'list')
+          this.store.clear()
+          this.synced = true
+          this.error = undefined
+          needList = true
+          await clock.sleep(this.opts.backoffMaxMs, signal)
+          continue
+        }
         if (this.resource.optional && typed instanceof PermissionError) {
           if (!this.synced) log.warn('not readable, continuing without', {resource: this.resource.resource, error: typed.message})
           this.synced = true

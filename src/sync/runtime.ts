@@ -118,6 +118,8 @@ export function makeMetrics() {
     vipUpdates: new Counter('vipctl_sync_vip_updates_total', 'VIP rule transactions applied.'),
     failures: new Counter('vipctl_sync_failures_total', 'Failed reconciles, by stage.'),
     quarantined: new Gauge('vipctl_sync_quarantined_objects', 'Objects left out because they are invalid (see the log).'),
+    leader: new Gauge('vipctl_sync_leader', '1 while this node holds the status Lease and writes status.'),
+    statusWrites: new Counter('vipctl_sync_status_writes_total', 'Status subresources written by the leader, by result (written, conflict, failed).'),
     eventToProxy: new Histogram('vipctl_sync_event_to_proxy_seconds', 'Time from a watch event to the proxy changed.', [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
   }
 }

@@ -9,10 +9,11 @@
  */
 import {compile, type Compiled} from '../model/compile.js'
 import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
-import {pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
+import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
 import type {RestClient} from '../core/kube-rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
 import {oneLine, PermissionError, UnavailableError} from '../errors.js'
+import {NotFoundError} from '../core/kube-rest.js'
 import {prepareHaproxy} from '../apply/haproxy/service.js'
 import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
 import {applyVip, type VipIO, type VipTarget} from '../apply/vip/apply.js'
@@ -23,6 +24,8 @@ import {backoffDelay, Reflector, typedError, type ReflectorOptions, type RawObje
 import type {Logger, SyncMetrics} from './runtime.js'
 import type {Clock} from '../core/clock.js'
 import {severityOf} from '../core/catalog.js'
+import {LeaderElector, type LeaseOptions} from './lease.js'
+import {StatusWriter} from './status.js'
 
 export interface SyncOptions {
   namespace?: string
@@ -35,6 +38,8 @@ export interface SyncOptions {
   resyncMs: number
   vip?: VipTarget
   reflector: Omit<ReflectorOptions, 'namespace'>
+  /** Write the status vipctl owes (Gateway API, Ingress and Service load-balancer status) while holding this Lease. */
+  status?: {lease: LeaseOptions}
 }
 
 export interface SyncIO {
@@ -72,12 +77,46 @@ export class SyncLoop {
   private readonly memo = new Map<string, {rv: string; res: IntakeResult}>()
   private readonly secrets = new Map<string, RawObject>()
   private quarantined = new Set<string>()
+  /** The one status writer across nodes: set when status writing is on. */
+  readonly elector?: LeaderElector
+  private readonly statusWriter?: StatusWriter
 
   constructor(
     private readonly opts: SyncOptions,
     private readonly io: SyncIO,
   ) {
-    this.reflectors = RESOURCES.map((r) => new Reflector(r, io.client, {...opts.reflector, namespace: opts.namespace}, io, (_res, kind) => this.changed(kind)))
+    // Gateway API kinds (empty while their CRDs are not installed) and Namespaces (labels, for listener selectors).
+    this.reflectors = [...RESOURCES, ...GATEWAY_RESOURCES, NAMESPACES].map((r) => new Reflector(r, io.client, {...opts.reflector, namespace: opts.namespace}, io, (_res, kind) => this.changed(kind)))
+    if (opts.status) {
+      this.elector = new LeaderElector(io.client, opts.status.lease, io)
+      this.statusWriter = new StatusWriter(io.client, io.log)
+    }
+  }
+
+  /** The leader writes what the model owes in status (never throws; a failure is logged and retried next round). */
+  private async writeStatus(compiled: Compiled): Promise<void> {
+    if (!this.statusWriter || !this.elector?.leader) return
+    const store = (r: string) => this.reflectors.find((x) => x.resource.resource === r)?.store
+    const res = await this.statusWriter.write(compiled.model, {gatewayclasses: store('gatewayclasses'), gateways: store('gateways'), httproutes: store('httproutes'), ingresses: store('ingresses'), services: store('services')}, new Date(this.io.clock.now()))
+    this.io.metrics.statusWrites.inc({result: 'written'}, res.written.length)
+    this.io.metrics.statusWrites.inc({result: 'conflict'}, res.conflicts.length)
+    this.io.metrics.statusWrites.inc({result: 'failed'}, res.failed.length)
+    // A conflict (the object changed since it was read) is written again on the next round.
+    if (res.conflicts.length || res.failed.length) this.changed('status')
+  }
+
+  /** Tries to acquire or renew the Lease every retry period until aborted; a new leader writes status at once. */
+  private async elect(signal: AbortSignal): Promise<void> {
+    const e = this.elector!
+    while (!signal.aborted) {
+      const was = e.leader
+      await e.tick()
+      this.io.metrics.leader.set(e.leader ? 1 : 0)
+      if (e.leader && !was) this.changed('lease')
+      await this.io.clock.sleep(this.opts.status!.lease.retryPeriodMs, signal)
+    }
+    await e.release()
+    this.io.metrics.leader.set(0)
   }
 
   private changed(_kind: string): void {
@@ -125,6 +164,7 @@ export class SyncLoop {
     // TLS Secrets: read by name (never listed or watched), when first referenced and at every resync.
     const wanted = new Set<string>()
     for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
+    for (const g of snap.gateways) for (const l of g.spec.listeners) for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret') wanted.add(`${ref.namespace ?? g.metadata.namespace}/${ref.name}`)
     for (const key of [...this.secrets.keys()]) if (!wanted.has(key)) this.secrets.delete(key)
     for (const key of [...wanted].sort()) {
       if (this.secrets.has(key) && !refreshSecrets) continue
@@ -211,6 +251,7 @@ export class SyncLoop {
       }
     }
     if ((result !== 'none' || vipChanged) && since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
+    await this.writeStatus(compiled)
     metrics.reconciles.inc({result})
     this.reconciles++
     this.ready = true
@@ -262,19 +303,22 @@ export class SyncLoop {
       if (x.status === 'fulfilled') return
       const r = this.reflectors[i]!
       const typed = typedError(x.reason)
-      if (r.resource.optional && typed instanceof PermissionError) {
+      if ((r.resource.optional && typed instanceof PermissionError) || (r.resource.absentOk && typed instanceof NotFoundError)) {
         r.error = undefined
         return
       }
       throw typed
     })
-    return this.reconcile(true)
+    if (this.elector) await this.elector.tick()
+    const summary = await this.reconcile(true)
+    await this.elector?.release()
+    return summary
   }
 
   /** Runs until aborted. */
   async run(signal: AbortSignal): Promise<void> {
     const {clock, log} = this.io
-    const running = this.reflectors.map((r) => r.run(signal))
+    const running = [...this.reflectors.map((r) => r.run(signal)), ...(this.elector ? [this.elect(signal)] : [])]
     while (!signal.aborted && !this.reflectors.every((r) => r.synced)) await clock.sleep(50, signal)
     if (signal.aborted) return void (await Promise.all(running))
     log.info('caches synced', {objects: this.reflectors.reduce((a, r) => a + r.store.size, 0)})

@@ -6,7 +6,11 @@
 //
 // On success it prints one JSON line on stdout:
 //
-//	{"ready":true,"kubeconfig":"...","server":"https://127.0.0.1:N","token":"...","viewerToken":"...","dir":"..."}
+//	{"ready":true,"kubeconfig":"...","server":"https://127.0.0.1:N","token":"...","viewerToken":"...","dir":"...","gatewayAPI":{...}}
+//
+// The Gateway API CRDs of the gateway-api module pinned in go.mod are installed
+// before it is ready (-gateway-api-channel experimental, the default, is a
+// superset of standard; none installs nothing).
 //
 // and runs until SIGTERM/SIGINT (or, with -exit-on-stdin-eof, until its
 // parent closes stdin). Everything it wrote goes away on exit unless -keep.
@@ -43,6 +47,7 @@ import (
 	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	"k8s.io/kubernetes/pkg/controller/endpoint"
 	"k8s.io/kubernetes/pkg/controller/endpointslice"
+	gwconsts "sigs.k8s.io/gateway-api/pkg/consts"
 )
 
 type readyLine struct {
@@ -53,6 +58,11 @@ type readyLine struct {
 	ViewerToken string `json:"viewerToken"`
 	Dir         string `json:"dir"`
 	StartupMS   int64  `json:"startupMs"`
+	GatewayAPI  struct {
+		Channel string   `json:"channel"`
+		Version string   `json:"version"`
+		CRDs    []string `json:"crds"`
+	} `json:"gatewayAPI"`
 }
 
 func main() {
@@ -61,6 +71,7 @@ func main() {
 	dirFlag := flag.String("dir", "", "data directory (default: a new temp dir)")
 	readyTimeout := flag.Duration("ready-timeout", 90*time.Second, "how long to wait for the API server to become ready")
 	promCheck := flag.Bool("check-prometheus", false, "parse stdin as Prometheus text exposition, print its families as JSON, exit 1 if invalid")
+	channel := flag.String("gateway-api-channel", "experimental", "Gateway API CRDs to install: standard, experimental or none")
 	flag.Parse()
 	if *promCheck {
 		if err := checkPrometheus(); err != nil {
@@ -69,13 +80,18 @@ func main() {
 		}
 		return
 	}
-	if err := run(*stdinEOF, *keep, *dirFlag, *readyTimeout); err != nil {
+	crdDir, err := gatewayCRDDir(*channel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
+		os.Exit(2)
+	}
+	if err := run(*stdinEOF, *keep, *dirFlag, *readyTimeout, *channel, crdDir); err != nil {
 		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration) error {
+func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration, channel, crdDir string) error {
 	start := time.Now()
 	var err error
 	if dir == "" {
@@ -155,6 +171,12 @@ func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration) error {
 	if err != nil {
 		return err
 	}
+	var crds []string
+	if crdDir != "" {
+		if crds, err = installCRDs(ctx, cfg, crdDir, readyTimeout); err != nil {
+			return fmt.Errorf("Gateway API CRDs (%s): %w", channel, err)
+		}
+	}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	slices := endpointslice.NewController(ctx,
 		factory.Core().V1().Pods(), factory.Core().V1().Services(), factory.Core().V1().Nodes(),
@@ -173,8 +195,10 @@ func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration) error {
 	if err := writeKubeconfig(kubeconfig, server, caPEM, adminToken, viewerToken); err != nil {
 		return err
 	}
-	line, _ := json.Marshal(readyLine{Ready: true, Kubeconfig: kubeconfig, Server: server, Token: adminToken,
-		ViewerToken: viewerToken, Dir: dir, StartupMS: time.Since(start).Milliseconds()})
+	ready := readyLine{Ready: true, Kubeconfig: kubeconfig, Server: server, Token: adminToken,
+		ViewerToken: viewerToken, Dir: dir, StartupMS: time.Since(start).Milliseconds()}
+	ready.GatewayAPI.Channel, ready.GatewayAPI.Version, ready.GatewayAPI.CRDs = channel, gwconsts.BundleVersion, crds
+	line, _ := json.Marshal(ready)
 	fmt.Println(string(line))
 
 	eof := make(chan struct{})

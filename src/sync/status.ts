@@ -1,0 +1,138 @@
+/**
+ * The status an implementation owes, written by the one node that holds the Lease (src/sync/lease.ts):
+ * GatewayClass Accepted and supportedFeatures, Gateway Accepted/Programmed with addresses and per-listener
+ * supportedKinds, attachedRoutes and conditions, HTTPRoute status.parents entries with our controllerName (other
+ * controllers' entries kept as they are), and status.loadBalancer of the Ingresses and LoadBalancer Services
+ * vipctl serves. Every condition carries observedGeneration; lastTransitionTime moves only when a condition's
+ * status changes. An object whose status already says what is owed is not written; every write replaces the
+ * status subresource of the version read (a conflict waits for the next round, never overwrites a newer object).
+ */
+import type {RestClient} from '../core/kube-rest.js'
+import {oneLine} from '../errors.js'
+import type {LbModel} from '../model/types.js'
+import type {Condition} from '../model/gateway.js'
+import {GATEWAY_CONTROLLER} from '../model/gateway.js'
+import type {RawObject} from './reflector.js'
+import type {Logger} from './runtime.js'
+
+/** The Gateway API features vipctl claims on its GatewayClass (status.supportedFeatures), by the spec's names. */
+export const SUPPORTED_FEATURES = [
+  'Gateway',
+  'HTTPRoute',
+  'ReferenceGrant',
+  'HTTPRouteHostRewrite',
+  'HTTPRouteMethodMatching',
+  'HTTPRoutePathRedirect',
+  'HTTPRoutePathRewrite',
+  'HTTPRoutePortRedirect',
+  'HTTPRouteQueryParamMatching',
+  'HTTPRouteResponseHeaderModification',
+  'HTTPRouteSchemeRedirect',
+] as const
+
+/** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */
+export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'ingresses' | 'services', Map<string, RawObject>>>
+
+export interface StatusResult {
+  written: string[]
+  conflicts: string[]
+  failed: Array<{object: string; error: string}>
+}
+
+type Raw = RawObject & {status?: Record<string, unknown>; spec?: Record<string, unknown>}
+
+const G = '/apis/gateway.networking.k8s.io/v1'
+
+/** Conditions as owed, keeping lastTransitionTime where the status of a condition type did not change. */
+export function withTransitions(want: Condition[], have: unknown, now: string): Array<Condition & {lastTransitionTime: string}> {
+  const old = Array.isArray(have) ? (have as Array<{type?: string; status?: string; lastTransitionTime?: string}>) : []
+  return want.map((c) => {
+    const o = old.find((x) => x.type === c.type)
+    return {...c, lastTransitionTime: o && o.status === c.status && typeof o.lastTransitionTime === 'string' ? o.lastTransitionTime : now}
+  })
+}
+
+/** Deep equality of JSON values with object keys in any order. */
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): unknown => (Array.isArray(v) ? v.map(norm) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, norm((v as Record<string, unknown>)[k])])) : v)
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b))
+}
+
+export class StatusWriter {
+  constructor(
+    private readonly client: RestClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** Writes what the model owes; `now` is the lastTransitionTime of conditions that change. Never throws. */
+  async write(model: LbModel, stores: Stores, now: Date): Promise<StatusResult> {
+    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const out: StatusResult = {written: [], conflicts: [], failed: []}
+    const put = async (object: string, path: string, raw: Raw, status: Record<string, unknown>) => {
+      if (same(raw.status ?? {}, status)) return
+      try {
+        const res = await this.client.send!('PUT', path, {}, {...raw, status}, 'application/json')
+        if (res.status === 200 || res.status === 201) out.written.push(object)
+        else if (res.status === 409 || res.status === 404) out.conflicts.push(object)
+        else out.failed.push({object, error: `HTTP ${res.status}${typeof (res.body as {message?: unknown})?.message === 'string' ? `: ${oneLine((res.body as {message: string}).message).slice(0, 200)}` : ''}`})
+      } catch (error) {
+        out.failed.push({object, error: oneLine((error as Error).message)})
+      }
+    }
+    const api = model.gatewayApi
+    for (const c of api?.classes.filter((x) => x.ours) ?? []) {
+      const raw = stores.gatewayclasses?.get(`/${c.name}`) as Raw | undefined
+      if (!raw) continue
+      const status = {...(raw.status ?? {}), conditions: withTransitions(c.conditions, raw.status?.conditions, at), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({name}))}
+      await put(`GatewayClass/${c.name}`, `${G}/gatewayclasses/${encodeURIComponent(c.name)}/status`, raw, status)
+    }
+    for (const g of api?.gateways ?? []) {
+      const [, ns, name] = g.object.split('/') as [string, string, string]
+      const raw = stores.gateways?.get(`${ns}/${name}`) as Raw | undefined
+      if (!raw) continue
+      const oldListeners = Array.isArray(raw.status?.listeners) ? (raw.status.listeners as Array<{name?: string; conditions?: unknown}>) : []
+      const status = {
+        ...(raw.status ?? {}),
+        addresses: g.addresses.map((value) => ({type: 'IPAddress', value})),
+        conditions: withTransitions(g.conditions, raw.status?.conditions, at),
+        listeners: g.listeners.map((l) => ({
+          name: l.name,
+          supportedKinds: l.supportedKinds,
+          attachedRoutes: l.attachedRoutes,
+          conditions: withTransitions(l.conditions, oldListeners.find((x) => x.name === l.name)?.conditions, at),
+        })),
+      }
+      await put(g.object, `${G}/namespaces/${encodeURIComponent(ns)}/gateways/${encodeURIComponent(name)}/status`, raw, status)
+    }
+    for (const r of api?.routes ?? []) {
+      const [, ns, name] = r.object.split('/') as [string, string, string]
+      const raw = stores.httproutes?.get(`${ns}/${name}`) as Raw | undefined
+      if (!raw) continue
+      const oldParents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string; parentRef?: Record<string, unknown>; conditions?: unknown}>) : []
+      const others = oldParents.filter((p) => p.controllerName !== GATEWAY_CONTROLLER)
+      const refKey = (p: Record<string, unknown> | undefined) => JSON.stringify([p?.namespace ?? ns, p?.name, p?.sectionName ?? null, p?.port ?? null])
+      const ours = r.parents.map((p) => ({
+        parentRef: {group: p.parentRef.group, kind: p.parentRef.kind, namespace: p.parentRef.namespace, name: p.parentRef.name, ...(p.parentRef.sectionName !== undefined ? {sectionName: p.parentRef.sectionName} : {}), ...(p.parentRef.port !== undefined ? {port: p.parentRef.port} : {})},
+        controllerName: GATEWAY_CONTROLLER,
+        conditions: withTransitions(p.conditions, oldParents.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.parentRef) === refKey(p.parentRef as unknown as Record<string, unknown>))?.conditions, at),
+      }))
+      // The API allows 32 parents in status: ours first, then as many of the others as fit.
+      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/httproutes/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: [...ours, ...others].slice(0, 32)})
+    }
+    // status.loadBalancer of the Ingresses and LoadBalancer Services served on a VIP.
+    const vipsOf = new Map<string, string[]>()
+    for (const v of model.vips) for (const o of v.owners) vipsOf.set(o, [...(vipsOf.get(o) ?? []), v.address])
+    for (const [object, addresses] of vipsOf) {
+      const [kind, ns, name] = object.split('/') as [string, string, string]
+      if (kind !== 'Ingress' && kind !== 'Service') continue
+      const raw = (kind === 'Ingress' ? stores.ingresses : stores.services)?.get(`${ns}/${name}`) as Raw | undefined
+      if (!raw) continue
+      const lb = {ingress: addresses.map((ip) => ({ip}))}
+      const path = kind === 'Ingress' ? `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/ingresses/${encodeURIComponent(name)}/status` : `/api/v1/namespaces/${encodeURIComponent(ns)}/services/${encodeURIComponent(name)}/status`
+      await put(object, path, raw, {...(raw.status ?? {}), loadBalancer: lb})
+    }
+    if (out.written.length) this.log.info('status written', {objects: out.written.length})
+    for (const f of out.failed) this.log.warn('status not written', f)
+    return out
+  }
+}

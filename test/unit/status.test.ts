@@ -1,0 +1,186 @@
+/**
+ * The status vipctl owes and the one writer across nodes, against an in-memory API (objects with resourceVersions,
+ * 409 on a stale write, as the API server does): leader election on a Lease (acquire, renew, take-over only after a
+ * whole lease duration on the candidate's own clock, release on shutdown, one winner of a race) and the status
+ * writer (conditions with observedGeneration, lastTransitionTime kept while a status stands, other controllers'
+ * route parents kept, nothing written when nothing changed). Against the real API server:
+ * test/integration/gateway-status.test.ts.
+ */
+import assert from 'node:assert/strict'
+import type {RestClient, RestResponse} from '../../src/core/kube-rest.js'
+import {LeaderElector} from '../../src/sync/lease.js'
+import {StatusWriter, withTransitions} from '../../src/sync/status.js'
+import {compile} from '../../src/model/compile.js'
+import {snapshotOf, WEB_BACKENDS} from '../helpers/manifests.js'
+
+/** An in-memory API: objects by path, each write bumping resourceVersion; PUT with a stale one is 409. */
+function memoryApi() {
+  const objects = new Map<string, Record<string, unknown>>()
+  let rv = 1
+  const writes: string[] = []
+  const reply = (status: number, body?: unknown): RestResponse => ({status, headers: {}, body})
+  const client: RestClient = {
+    server: 'memory',
+    user: 'test',
+    async get(path) {
+      const o = objects.get(path)
+      return o ? reply(200, structuredClone(o)) : reply(404, {kind: 'Status', code: 404})
+    },
+    async send(method, path, _q, body) {
+      const o = structuredClone(body) as {metadata: {name: string; resourceVersion?: string}}
+      if (method === 'POST') {
+        const p = `${path}/${o.metadata.name}`
+        if (objects.has(p)) return reply(409)
+        o.metadata.resourceVersion = String(++rv)
+        objects.set(p, o)
+        writes.push(`POST ${p}`)
+        return reply(201, o)
+      }
+      const target = path.replace(/\/status$/, '')
+      const have = objects.get(target) as {metadata: {resourceVersion?: string}} | undefined
+      if (!have) return reply(404)
+      if (o.metadata.resourceVersion !== have.metadata.resourceVersion) return reply(409)
+      o.metadata.resourceVersion = String(++rv)
+      objects.set(target, o)
+      writes.push(`PUT ${path}`)
+      return reply(200, o)
+    },
+  }
+  return {client, objects, writes}
+}
+
+const quiet = {info() {}, warn() {}, error() {}, debug() {}}
+const clockAt = (t: {now: number}) => ({now: () => t.now, sleep: async () => {}, random: () => 0.5})
+const LEASE = {namespace: 'vipctl-system', name: 'vipctl-status', leaseDurationSec: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000}
+
+describe('leader election on a Lease', () => {
+  it('one holder; the other takes over only after a whole lease duration without renewal, on its own clock', async () => {
+    const api = memoryApi()
+    const ta = {now: 1_000_000}
+    const tb = {now: 5_000_000} // another node's clock, far off: only durations it measures itself count
+    const a = new LeaderElector(api.client, {...LEASE, identity: 'node-a'}, {clock: clockAt(ta), log: quiet})
+    const b = new LeaderElector(api.client, {...LEASE, identity: 'node-b'}, {clock: clockAt(tb), log: quiet})
+    assert.equal(await a.tick(), true)
+    assert.equal(await b.tick(), false)
+    for (let i = 0; i < 10; i++) {
+      ta.now += 2000
+      tb.now += 2000
+      assert.equal(await a.tick(), true)
+      assert.equal(await b.tick(), false, 'a renewing holder keeps the Lease')
+    }
+    // a stops (killed): b sees the same record for 14 s, still a follower; at 15 s it takes over.
+    tb.now += 14_000
+    assert.equal(await b.tick(), false)
+    tb.now += 1_000
+    assert.equal(await b.tick(), true)
+    const lease = api.objects.get('/apis/coordination.k8s.io/v1/namespaces/vipctl-system/leases/vipctl-status') as {spec: {holderIdentity: string; leaseTransitions: number}}
+    assert.deepEqual([lease.spec.holderIdentity, lease.spec.leaseTransitions], ['node-b', 1])
+    // a comes back: it sees b's fresh record and stays a follower (it steps down: its renew deadline passed).
+    ta.now += 60_000
+    assert.equal(await a.tick(), false)
+  })
+
+  it('two candidates racing for a free Lease: exactly one wins (the other gets 409)', async () => {
+    const api = memoryApi()
+    const t = {now: 0}
+    const cands = ['a', 'b', 'c'].map((id) => new LeaderElector(api.client, {...LEASE, identity: id}, {clock: clockAt(t), log: quiet}))
+    const won = await Promise.all(cands.map((c) => c.tick()))
+    assert.equal(won.filter(Boolean).length, 1)
+  })
+
+  it('release on shutdown hands the Lease over at once', async () => {
+    const api = memoryApi()
+    const ta = {now: 0}
+    const tb = {now: 0}
+    const a = new LeaderElector(api.client, {...LEASE, identity: 'a'}, {clock: clockAt(ta), log: quiet})
+    const b = new LeaderElector(api.client, {...LEASE, identity: 'b'}, {clock: clockAt(tb), log: quiet})
+    assert.equal(await a.tick(), true)
+    assert.equal(await b.tick(), false)
+    await a.release()
+    tb.now += 1
+    assert.equal(await b.tick(), true)
+  })
+
+  it('a holder that cannot renew steps down within the renew deadline (before another may take over)', async () => {
+    const api = memoryApi()
+    const t = {now: 0}
+    const a = new LeaderElector(api.client, {...LEASE, identity: 'a'}, {clock: clockAt(t), log: quiet})
+    assert.equal(await a.tick(), true)
+    api.client.get = async () => {
+      throw new Error('connection refused')
+    }
+    t.now += 8_000
+    assert.equal(await a.tick(), true, 'within the renew deadline')
+    t.now += 3_000
+    assert.equal(await a.tick(), false, 'past the renew deadline (10 s), before the lease duration (15 s)')
+  })
+})
+
+describe('the status writer', () => {
+  const text = `${WEB_BACKENDS}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: vipctl, generation: 1}
+spec: {controllerName: vipctl.io/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: t, generation: 2}
+spec: {gatewayClassName: vipctl, addresses: [{type: IPAddress, value: 192.0.2.50}], listeners: [{name: web, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: t, generation: 5}
+spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}
+`
+  const raw = (kind: string, ns: string | undefined, name: string, extra: Record<string, unknown> = {}) => ({apiVersion: 'gateway.networking.k8s.io/v1', kind, metadata: {name, ...(ns ? {namespace: ns} : {}), resourceVersion: '1'}, ...extra})
+
+  it('writes the classes, Gateways and routes of ours with observedGeneration; nothing when nothing changed; keeps others\' parents', async () => {
+    const api = memoryApi()
+    const G = '/apis/gateway.networking.k8s.io/v1'
+    const other = {parentRef: {name: 'x', namespace: 't'}, controllerName: 'example.com/other', conditions: [{type: 'Accepted', status: 'True'}]}
+    const objs = {
+      gatewayclasses: new Map([['/vipctl', raw('GatewayClass', undefined, 'vipctl')]]),
+      gateways: new Map([['t/gw', raw('Gateway', 't', 'gw')]]),
+      httproutes: new Map([['t/r', raw('HTTPRoute', 't', 'r', {status: {parents: [other]}})]]),
+    }
+    api.objects.set(`${G}/gatewayclasses/vipctl`, objs.gatewayclasses.get('/vipctl')!)
+    api.objects.set(`${G}/namespaces/t/gateways/gw`, objs.gateways.get('t/gw')!)
+    api.objects.set(`${G}/namespaces/t/httproutes/r`, objs.httproutes.get('t/r')!)
+    const model = compile(snapshotOf(text), {}).model
+    const w = new StatusWriter(api.client, quiet)
+    const first = await w.write(model, objs, new Date('2026-11-30T00:00:00Z'))
+    assert.deepEqual(first.written.sort(), ['Gateway/t/gw', 'GatewayClass/vipctl', 'HTTPRoute/t/r'])
+    const gw = api.objects.get(`${G}/namespaces/t/gateways/gw`) as {status: {addresses: unknown; conditions: Array<{type: string; status: string; observedGeneration: number; lastTransitionTime: string}>; listeners: Array<{attachedRoutes: number; supportedKinds: unknown}>}}
+    assert.deepEqual(gw.status.addresses, [{type: 'IPAddress', value: '192.0.2.50'}])
+    assert.deepEqual(gw.status.conditions.map((c) => [c.type, c.status, c.observedGeneration, c.lastTransitionTime]), [['Accepted', 'True', 2, '2026-11-30T00:00:00Z'], ['Programmed', 'True', 2, '2026-11-30T00:00:00Z']])
+    assert.deepEqual(gw.status.listeners.map((l) => [l.attachedRoutes, l.supportedKinds]), [[1, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}]]])
+    const route = api.objects.get(`${G}/namespaces/t/httproutes/r`) as {status: {parents: Array<{controllerName: string; conditions: Array<{type: string; observedGeneration: number}>}>}}
+    assert.deepEqual(route.status.parents.map((p) => p.controllerName), ['vipctl.io/gateway-controller', 'example.com/other'])
+    assert.ok(route.status.parents[0]!.conditions.every((c) => c.observedGeneration === 5))
+    const cls = api.objects.get(`${G}/gatewayclasses/vipctl`) as {status: {supportedFeatures: Array<{name: string}>}}
+    assert.ok(cls.status.supportedFeatures.some((f) => f.name === 'HTTPRoute'))
+    // The stores as the reflectors would hold them after the writes: nothing to write, at any time later.
+    const again = {
+      gatewayclasses: new Map([['/vipctl', api.objects.get(`${G}/gatewayclasses/vipctl`)!]]),
+      gateways: new Map([['t/gw', api.objects.get(`${G}/namespaces/t/gateways/gw`)!]]),
+      httproutes: new Map([['t/r', api.objects.get(`${G}/namespaces/t/httproutes/r`)!]]),
+    }
+    const second = await w.write(model, again as never, new Date('2026-11-30T01:00:00Z'))
+    assert.deepEqual(second.written, [])
+  })
+
+  it('a stale copy is a conflict (written next round), never an overwrite of a newer object', async () => {
+    const api = memoryApi()
+    const G = '/apis/gateway.networking.k8s.io/v1'
+    api.objects.set(`${G}/namespaces/t/gateways/gw`, {...raw('Gateway', 't', 'gw'), metadata: {name: 'gw', namespace: 't', resourceVersion: '9'}})
+    const res = await new StatusWriter(api.client, quiet).write(compile(snapshotOf(text), {}).model, {gateways: new Map([['t/gw', raw('Gateway', 't', 'gw')]])}, new Date())
+    assert.deepEqual(res.conflicts, ['Gateway/t/gw'])
+  })
+
+  it('lastTransitionTime moves only when a condition\'s status changes', () => {
+    const have = [{type: 'Accepted', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z'}, {type: 'Programmed', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z'}]
+    const want = [{type: 'Accepted', status: 'True' as const, reason: 'Accepted', message: ''}, {type: 'Programmed', status: 'True' as const, reason: 'Programmed', message: ''}]
+    assert.deepEqual(withTransitions(want, have, 'NOW').map((c) => c.lastTransitionTime), ['2026-01-01T00:00:00Z', 'NOW'])
+  })
+})
