@@ -139,6 +139,11 @@ const COLLECTIONS: Record<string, {prefix: string; plural: string; namespaced: b
   Ingress: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true},
   IngressClass: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingressclasses', namespaced: false},
   Deployment: {prefix: '/apis/apps/v1', plural: 'deployments', namespaced: true},
+  Lease: {prefix: '/apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true},
+  GatewayClass: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'gatewayclasses', namespaced: false},
+  Gateway: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true},
+  HTTPRoute: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'httproutes', namespaced: true},
+  ReferenceGrant: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'referencegrants', namespaced: true},
 }
 
 export function collectionPath(kind: string, namespace?: string): string {

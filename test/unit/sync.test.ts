@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {stringify} from 'yaml'
 import {intakeObject} from '../../src/cluster/intake.js'
-import {installObjects, objectPath, READ_RULES} from '../../src/install/manifests.js'
+import {installObjects, objectPath, READ_RULES, STATUS_RULES} from '../../src/install/manifests.js'
 import {parsePrometheus} from '../../src/stats/prometheus.js'
 import {backoffDelay, retryAfterMs} from '../../src/sync/reflector.js'
 import {makeLogger, makeMetrics, renderMetrics} from '../../src/sync/runtime.js'
@@ -89,13 +89,22 @@ describe('install', () => {
     assertGolden('install/default.yaml', installObjects(base).map((o) => `---\n${stringify(o, {lineWidth: 0})}`).join(''))
   })
 
-  it('asks for reads only; Secrets by get, never list or watch; no write verbs', () => {
+  it('reads; Secrets by get, never list or watch; writes only status subresources and the one Lease', () => {
     const objs = installObjects(base)
     const rules = objs.filter((o) => o.kind === 'ClusterRole').flatMap((o) => o.rules as Array<{resources: string[]; verbs: string[]}>)
-    for (const r of rules) assert.ok(r.verbs.every((v) => ['get', 'list', 'watch'].includes(v)), JSON.stringify(r))
+    // Cluster-wide: reads, and `update` on status subresources only (never an object itself, never create or delete).
+    for (const r of rules) {
+      const writes = r.verbs.filter((v) => !['get', 'list', 'watch'].includes(v))
+      if (writes.length) assert.ok(writes.every((v) => v === 'update') && r.resources.every((x) => x.endsWith('/status')), JSON.stringify(r))
+    }
+    assert.deepEqual(STATUS_RULES.flatMap((r) => r.resources).sort(), ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'ingresses/status', 'services/status'])
     const secretVerbs = rules.filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs)
     assert.deepEqual(secretVerbs, ['get'])
-    assert.deepEqual(READ_RULES.flatMap((r) => r.resources).sort(), ['endpointslices', 'ingressclasses', 'ingresses', 'nodes', 'pods', 'services'])
+    assert.deepEqual(READ_RULES.flatMap((r) => r.resources).sort(), ['backendtlspolicies', 'endpointslices', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'ingressclasses', 'ingresses', 'listenersets', 'namespaces', 'nodes', 'pods', 'referencegrants', 'services', 'tcproutes', 'tlsroutes', 'udproutes'])
+    // The Lease: a Role in the install namespace; get and update only by name.
+    const role = objs.find((o) => o.kind === 'Role') as unknown as {metadata: {namespace: string}; rules: Array<{resources: string[]; verbs: string[]; resourceNames?: string[]}>}
+    assert.equal(role.metadata.namespace, base.namespace)
+    assert.deepEqual(role.rules.map((r) => [r.resources, r.verbs, r.resourceNames ?? null]), [[['leases'], ['create'], null], [['leases'], ['get', 'update'], ['vipctl-status']]])
   })
 
   it('--secret-namespaces binds Secret reads per namespace instead of cluster-wide', () => {
