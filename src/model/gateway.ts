@@ -428,9 +428,11 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
     const gwNs = p.namespace ?? ns
     const ls = listeners.get(`Gateway/${gwNs}/${p.name}`)
     if (!ls) {
-      const exists = host.snap.gateways.some((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)
-      if (!exists) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
-      return // a Gateway of another class: its controller reports
+      const gw = host.snap.gateways.find((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)
+      if (!gw) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
+      // A Gateway of another class: its controller writes the route's status; check says whose it is.
+      else host.diag('VIP6003', key, field, `Gateway ${gwNs}/${p.name} is of class ${gw.spec.gatewayClassName}, not served by vipctl: its controller attaches this route, not vipctl`)
+      return
     }
     const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
     rs.parents.push(parent)
