@@ -7,6 +7,7 @@
  * nft table flushed). Invalid objects are quarantined (left out and logged),
  * never blocking the others.
  */
+import {setMaxListeners} from 'node:events'
 import {compile, type Compiled} from '../model/compile.js'
 import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
 import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
@@ -318,6 +319,8 @@ export class SyncLoop {
   /** Runs until aborted. */
   async run(signal: AbortSignal): Promise<void> {
     const {clock, log} = this.io
+    // One abort listener per reflector, watch and wait: more than Node's default warning threshold of 10.
+    setMaxListeners(4 * (this.reflectors.length + 2), signal)
     const running = [...this.reflectors.map((r) => r.run(signal)), ...(this.elector ? [this.elect(signal)] : [])]
     while (!signal.aborted && !this.reflectors.every((r) => r.synced)) await clock.sleep(50, signal)
     if (signal.aborted) return void (await Promise.all(running))

@@ -6,6 +6,7 @@ export const LIST_KINDS: Record<string, string> = {
   pods: 'Pod',
   ingressclasses: 'IngressClass',
   nodes: 'Node',
+  namespaces: 'Namespace',
   gatewayclasses: 'GatewayClass',
   gateways: 'Gateway',
   httproutes: 'HTTPRoute',
