@@ -286,6 +286,13 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
     const rt: ListenerRuntime = {gateway: gw, spec: l, index: i, state: ls, frontends: [], accepting: false}
     runtime.push(rt)
     const fail = (type: string, reason: string, message: string) => ls.conditions.push(cond(type, false, reason, message, gen))
+    // The hostname passes the model's host grammar (labels of at most 63) like every host that reaches a target.
+    if (l.hostname !== undefined && !allow.host(l.hostname)) {
+      host.diag('VIP2003', key, `${field}.hostname`, `listener ${l.name}: hostname is not allowed (labels of at most 63 characters); the listener is not served`)
+      fail('Accepted', 'UnsupportedValue', 'hostname not allowed')
+      fail('Programmed', 'Invalid', 'not served')
+      return
+    }
     if (supported.length === 0) {
       host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol} is not served by vipctl yet (it serves HTTP and HTTPS)`)
       fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners yet`)

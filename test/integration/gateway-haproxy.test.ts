@@ -8,8 +8,10 @@
  * Split tolerance: 400 requests at a 25% share: within 4 standard deviations, ±8.7 percentage points.
  */
 import assert from 'node:assert/strict'
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
+import type tls from 'node:tls'
 import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
@@ -45,6 +47,7 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
   let proxy: Proxy | undefined
   let port = 0
   let apps = 0
+  let tlsPort = 0
   let compiled: ReturnType<typeof compile>
 
   before(async () => {
@@ -61,7 +64,11 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: http, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      // The certificate lives with the shop team: a ReferenceGrant lets the Gateway in infra use it.
+      `${readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: a')}`,
+      `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: gateways, namespace: a}\nspec: {from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}], to: [{group: '', kind: Secret, name: shop-tls}]}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: secure, namespace: a}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: tls}], rules: [{backendRefs: [{name: canary, port: 80}]}]}\n`,
       service('web', 'a', web),
       service('canary', 'a', canary),
       service('deep', 'b', deep),
@@ -136,12 +143,13 @@ spec:
     const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
     parseInto(snap, docs.join('---\n'), 'm.yaml')
     assert.deepEqual(snap.diagnostics, [])
-    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(4)}}
+    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(6)}}
     compiled = compile(sortSnapshot(snap), {})
     const {config} = renderHaproxy(compiled, opts)
     await writeTree(dirs.configDir, config.files, ['maps', 'certs'])
     proxy = await startHaproxy(dirs)
     port = config.listeners.get('http_192-0-2-40_80')!.port
+    tlsPort = config.listeners.get('https_192-0-2-40_443')!.port
     apps = config.listeners.get('http_192-0-2-40_8080')!.port
     for (let i = 0; i < 60 && (await send(port, 'shop.example.com', '/')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
   })
@@ -202,6 +210,19 @@ spec:
       assert.equal(expected('http_192-0-2-40_8080', host, '/'), want, host)
       assert.equal(got(await send(apps, host, '/')), want, host)
     }
+  })
+
+  it('TLS termination: the listener\'s certificate (a Secret of another namespace, by ReferenceGrant) for its hostname, routes of that listener behind it', async () => {
+    const r = await new Promise<{status: number; body: string; cn: string}>((resolve) => {
+      const req = https.request({host: '127.0.0.1', port: tlsPort, path: '/', servername: 'shop.example.com', headers: {Host: 'shop.example.com'}, rejectUnauthorized: false, agent: false, timeout: 8000}, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body: body.trim(), cn: String((res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN)}))
+      })
+      req.on('error', () => resolve({status: 0, body: '', cn: ''}))
+      req.end()
+    })
+    assert.deepEqual(r, {status: 200, body: 'canary', cn: 'shop.example.com'})
   })
 
   it('a rewrite and request header rules reach the member as the routing module says', async () => {

@@ -406,3 +406,12 @@ describe('Gateway API: inspect gateways and inspect routes', () => {
     assert.ok(shop.rules.includes('shop.example.com/gone -> 500 (no backendRef of the rule can be resolved)'))
   })
 })
+
+describe('Gateway API: listener hostnames pass the model\'s host grammar', () => {
+  it('a listener hostname with a label over 63 characters is not served (VIP2003), the other listeners are', () => {
+    const long = `${'a'.repeat(64)}.example.com`
+    const {model} = build(gateway(`[{name: bad, port: 80, protocol: HTTP, hostname: ${long}}, {name: good, port: 8080, protocol: HTTP}]`))
+    assert.deepEqual(model.frontends.map((f) => f.port), [8080])
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP2003' && d.field === 'spec.listeners[0].hostname'))
+  })
+})
