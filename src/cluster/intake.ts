@@ -183,12 +183,14 @@ export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): D
     case 'HTTPRoute':
       snap.httpRoutes.push(obj)
       break
+    case 'TCPRoute':
+      snap.tcpRoutes.push(obj)
+      break
     case 'ReferenceGrant':
       snap.referenceGrants.push(obj)
       break
     case 'GRPCRoute':
     case 'TLSRoute':
-    case 'TCPRoute':
     case 'UDPRoute':
     case 'ListenerSet':
     case 'BackendTLSPolicy':
@@ -212,7 +214,7 @@ export function sortSnapshot(snap: Snapshot): Snapshot {
   snap.nodes.sort(by)
   snap.secrets.sort(by)
   snap.workloads.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
-  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.referenceGrants]) (list as AnyObject[]).sort(by)
+  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.tcpRoutes, snap.referenceGrants]) (list as AnyObject[]).sort(by)
   snap.gatewayOthers.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
   return snap
 }

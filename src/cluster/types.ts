@@ -307,6 +307,13 @@ export interface HTTPRoute extends KObject {
   spec: {parentRefs: ParentRef[]; hostnames: string[]; rules: HTTPRouteRule[]}
 }
 
+/** TCPRoute (gateway.networking.k8s.io/v1): a TCP listener's connections to weighted backends (one rule). */
+export interface TCPRoute extends KObject {
+  kind: 'TCPRoute'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRefs: ParentRef[]; rules: Array<{name?: string; backendRefs: Array<ObjectRef & {port?: number; weight: number}>}>}
+}
+
 /** ReferenceGrant (gateway.networking.k8s.io): lets objects of `from` refer to objects of `to` in its namespace. */
 export interface ReferenceGrant extends KObject {
   kind: 'ReferenceGrant'
@@ -315,7 +322,7 @@ export interface ReferenceGrant extends KObject {
 
 /** Gateway API kinds vipctl recognises but does not serve yet: each one is reported, never skipped in silence. */
 export interface GatewayApiOther extends KObject {
-  kind: 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
+  kind: 'GRPCRoute' | 'TLSRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
 }
 
 /** A Namespace: only its labels are read (Gateway listeners select route namespaces by them). */
@@ -323,7 +330,7 @@ export interface Namespace extends KObject {
   kind: 'Namespace'
 }
 
-export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | ReferenceGrant | GatewayApiOther
+export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | ReferenceGrant | GatewayApiOther
 
 export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | GatewayApiObject
 
@@ -346,6 +353,7 @@ export interface Snapshot {
   gatewayClasses: GatewayClass[]
   gateways: Gateway[]
   httpRoutes: HTTPRoute[]
+  tcpRoutes: TCPRoute[]
   referenceGrants: ReferenceGrant[]
   /** Gateway API kinds read but not served yet (reported by the model). */
   gatewayOthers: GatewayApiOther[]
@@ -376,6 +384,7 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     gatewayClasses: [],
     gateways: [],
     httpRoutes: [],
+    tcpRoutes: [],
     referenceGrants: [],
     gatewayOthers: [],
     skipped: new Map(),

@@ -299,6 +299,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
 // ---------------------------------------------------------------- routes (Gateway API)
 
 export interface RouteRow {
+  kind: 'HTTPRoute' | 'TCPRoute'
   namespace: string
   name: string
   hostnames: string[]
@@ -308,10 +309,30 @@ export interface RouteRow {
   rules: string[]
 }
 
-/** HTTPRoutes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match. */
+/** HTTPRoutes and TCPRoutes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match (or TCP listener). */
 export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutput<RouteRow> {
   const model = buildModel(snap, opts.model)
   const states = new Map((model.gatewayApi?.routes ?? []).map((r) => [r.object, r]))
+  const tcp: RouteRow[] = snap.tcpRoutes
+    .filter((r) => visible(r, opts))
+    .map((r) => {
+      const st = states.get(objectKey(r))
+      const verdict = (type: string, p: NonNullable<typeof st>['parents'][number]) => {
+        const c = p.conditions.find((x) => x.type === type)
+        return c ? (c.status === 'True' ? 'True' : c.reason) : ''
+      }
+      // What the model serves: the TCP frontends of the listeners it is attached to, and their backend.
+      const rules = (st?.parents ?? [])
+        .filter((p) => verdict('Accepted', p) === 'True')
+        .flatMap((p) => {
+          const g = model.gatewayApi?.gateways.find((x) => x.object === `Gateway/${p.parentRef.namespace}/${p.parentRef.name}`)
+          return (g?.listeners ?? []).filter((l) => l.protocol === 'TCP' && (!p.parentRef.sectionName || l.name === p.parentRef.sectionName)).flatMap((l) => l.frontends)
+        })
+        .map((id) => model.frontends.find((f) => f.id === id))
+        .filter((f): f is NonNullable<typeof f> => f !== undefined)
+        .map((f) => `tcp ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`)
+      return {kind: 'TCPRoute', namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: [], parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
+    })
   const items: RouteRow[] = snap.httpRoutes
     .filter((r) => visible(r, opts))
     .map((r) => {
@@ -330,6 +351,7 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
           served.set(`${route.provenance.field}|${route.host}`, `${route.host || '*'}${route.path}${route.pathType === 'Exact' ? ' (exact)' : ''}${cond} -> ${what}`)
         }
       return {
+        kind: 'HTTPRoute',
         namespace: r.metadata.namespace ?? 'default',
         name: r.metadata.name,
         hostnames: r.spec.hostnames,
@@ -341,14 +363,14 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
-      kind: 'HTTPRoute',
-      items,
-      name: (r) => `httproute.gateway.networking.k8s.io/${r.name}`,
+      kind: 'Route',
+      items: [...items, ...tcp],
+      name: (r) => `${r.kind.toLowerCase()}.gateway.networking.k8s.io/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
         {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => r.name},
-        {header: 'HOSTNAMES', get: (r) => list(r.hostnames, '*')},
+        {header: 'NAME', get: (r) => (r.kind === 'HTTPRoute' ? r.name : `${r.kind.toLowerCase()}/${r.name}`)},
+        {header: 'HOSTNAMES', get: (r) => (r.kind === 'HTTPRoute' ? list(r.hostnames, '*') : '-')},
         {header: 'PARENTS', get: (r) => lines(r.parents.map((p) => `${p.gateway}: ${p.accepted === 'True' ? 'Accepted' : p.accepted}${p.resolvedRefs && p.resolvedRefs !== 'True' ? `, ${p.resolvedRefs}` : ''}`), '<none of ours>')},
         {header: 'PROGRAMMED', get: (r) => lines(r.rules)},
       ],

@@ -7,7 +7,7 @@
  * What an implementation owes in status is computed here too (GatewayApiState): the conditions, reasons and
  * attached-route counts `inspect`, `check` and (later) the status writer show, each with the spec's reason names.
  */
-import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot} from '../cluster/types.js'
+import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot, TCPRoute} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
@@ -59,7 +59,7 @@ export interface RouteParentState {
 }
 
 export interface RouteState {
-  /** HTTPRoute/namespace/name */
+  /** HTTPRoute/namespace/name or TCPRoute/namespace/name */
   object: string
   generation?: number
   hostnames: string[]
@@ -100,7 +100,7 @@ export function gatewayClassesOf(snap: Snapshot): Set<string> {
 
 /** The kinds a listener protocol carries (that vipctl serves). */
 function kindsFor(protocol: string): Array<{group: string; kind: string}> {
-  return protocol === 'HTTP' || protocol === 'HTTPS' ? [{group: G, kind: 'HTTPRoute'}] : []
+  return protocol === 'HTTP' || protocol === 'HTTPS' ? [{group: G, kind: 'HTTPRoute'}] : protocol === 'TCP' ? [{group: G, kind: 'TCPRoute'}] : []
 }
 
 const cond = (type: string, ok: boolean, reason: string, message: string, generation?: number): Condition => ({
@@ -234,6 +234,10 @@ export class GatewayApiBuilder {
       const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
+    this.host.claimOrder(this.host.snap.tcpRoutes).forEach((route) => {
+      const rs = attachTcpRoute(this.host, route, this.listeners)
+      if (rs.parents.length > 0) this.state.routes.push(rs)
+    })
     // Fences: the hosts of a listener with a hostname, where a less specific listener shares the VIP:port, answer
     // 404 when none of its own routes matches, rather than fall to the less specific listener's routes.
     for (const [fid, ls] of byFrontend)
@@ -294,7 +298,7 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
       return
     }
     if (supported.length === 0) {
-      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol} is not served by vipctl yet (it serves HTTP and HTTPS)`)
+      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol} is not served by vipctl yet (it serves HTTP, HTTPS and TCP)`)
       fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners yet`)
       fail('Programmed', 'Invalid', 'not served')
       return
@@ -355,7 +359,7 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
       return
     }
     for (const a of addresses) {
-      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : 'http', {object: key, field})
+      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : 'http', {object: key, field})
       if (!f) continue
       for (const c of certs) {
         // A listener without a hostname serves its certificate as the default; with one, for that name.
@@ -477,20 +481,95 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   return rs
 }
 
-function attachToParent(host: GatewayHost, route: HTTPRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
+function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
   const ns = route.metadata.namespace ?? 'default'
   const named = ls.filter((l) => (p.sectionName === undefined || l.spec.name === p.sectionName) && (p.port === undefined || l.spec.port === p.port))
   if (named.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `no listener${p.sectionName !== undefined ? ` named ${p.sectionName}` : ''}${p.port !== undefined ? ` on port ${p.port}` : ''}`}
   const accepting = named.filter((l) => l.accepting)
   if (accepting.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `listener ${named.map((l) => l.spec.name).join(', ')} is not accepted (see the Gateway's findings)`}
-  const kindOk = accepting.filter((l) => l.state.supportedKinds.some((k) => k.group === G && k.kind === 'HTTPRoute'))
-  if (kindOk.length === 0) return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${accepting.map((l) => l.spec.name).join(', ')} does not allow HTTPRoutes`}
+  const kindOk = accepting.filter((l) => l.state.supportedKinds.some((k) => k.group === G && k.kind === route.kind))
+  if (kindOk.length === 0) return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${accepting.map((l) => l.spec.name).join(', ')} does not allow ${route.kind}s`}
   const nsOk = kindOk.filter((l) => namespaceAllowed(host, l.spec, l.gateway.metadata.namespace ?? 'default', ns))
   if (nsOk.length === 0)
     return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${kindOk.map((l) => `${l.spec.name} (routes from ${l.spec.allowedRoutes.namespaces.from === 'Selector' ? 'namespaces its selector matches' : l.spec.allowedRoutes.namespaces.from === 'Same' ? `namespace ${l.gateway.metadata.namespace ?? 'default'} only` : 'no namespace'})`).join(', ')} does not allow routes from namespace ${ns}`}
+  if (route.kind === 'TCPRoute') return {listeners: nsOk, reason: 'Accepted', why: ''}
   const hostOk = nsOk.filter((l) => intersectHostnames(l.spec.hostname, route.spec.hostnames).length > 0)
   if (hostOk.length === 0) return {listeners: [], reason: 'NoMatchingListenerHostname', why: `no hostname of the route (${route.spec.hostnames.join(', ')}) intersects the listener hostname${nsOk.length > 1 ? 's' : ''} ${nsOk.map((l) => l.spec.hostname ?? '(any)').join(', ')}`}
   return {listeners: hostOk, reason: 'Accepted', why: ''}
+}
+
+/**
+ * A TCPRoute: its one rule's backends, on every TCP listener it attaches to (the first TCPRoute on a listener, by
+ * age, takes its connections). One backend takes them all: weights across several are reported (VIP6005) and the
+ * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
+ * closed), never another route's backend.
+ */
+function attachTcpRoute(host: GatewayHost, route: TCPRoute, listeners: Map<string, ListenerRuntime[]>): RouteState {
+  const key = objectKey(route)
+  const ns = route.metadata.namespace ?? 'default'
+  const gen = route.metadata.generation
+  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames: [], parents: []}
+  // The backend: the first valid backendRef with weight (each checked as for HTTPRoutes).
+  let pool: Pool | undefined
+  let unresolved: {reason: string; message: string} | undefined
+  const valid: string[] = []
+  for (const [bi, b] of (route.spec.rules[0]?.backendRefs ?? []).entries()) {
+    const bf = `spec.rules[0].backendRefs[${bi}]`
+    const bad = (reason: string, message: string) => {
+      host.diag('VIP6002', key, bf, `${message} (ResolvedRefs=False, reason ${reason})`)
+      unresolved ??= {reason, message}
+    }
+    if (b.group !== '' || b.kind !== 'Service') {
+      bad('InvalidKind', `${b.group ? `${b.group}/` : ''}${b.kind} ${b.name} is not a Service`)
+      continue
+    }
+    const bns = b.namespace ?? ns
+    if (bns !== ns && !granted(host.snap, {group: G, kind: 'TCPRoute', namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name})) {
+      bad('RefNotPermitted', `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`)
+      continue
+    }
+    const svc = host.service(bns, b.name)
+    if (!svc || (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port))) {
+      bad('BackendNotFound', svc ? `Service ${bns}/${b.name} has no port ${b.port}` : `Service ${bns}/${b.name} not found`)
+      continue
+    }
+    if (b.weight === 0) continue
+    const p = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, key, bf)
+    if (!p) continue
+    valid.push(p.id)
+    pool ??= p
+  }
+  if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a TCPRoute are not served yet: every connection goes to ${valid[0]}`)
+  route.spec.parentRefs.forEach((p, pi) => {
+    const field = `spec.parentRefs[${pi}]`
+    if (p.group !== G || p.kind !== 'Gateway') return
+    const gwNs = p.namespace ?? ns
+    const ls = listeners.get(`Gateway/${gwNs}/${p.name}`)
+    if (!ls) {
+      if (!host.snap.gateways.some((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
+      return
+    }
+    const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
+    rs.parents.push(parent)
+    const result = attachToParent(host, route, p, ls)
+    // A TCP listener carries one route: the oldest keeps it.
+    const free = result.listeners.filter((l) => l.frontends.every((f) => !f.defaultPool || f.defaultPool === pool?.id))
+    if (result.listeners.length === 0) {
+      host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
+      parent.conditions.push(cond('Accepted', false, result.reason, result.why, gen))
+    } else if (free.length === 0) {
+      host.diag('VIP6001', key, field, `listener ${result.listeners.map((l) => l.spec.name).join(', ')} of Gateway ${gwNs}/${p.name} already carries an older TCPRoute, which keeps it (Accepted=False)`)
+      parent.conditions.push(cond('Accepted', false, 'NotAllowedByListeners', 'the listener already carries an older TCPRoute', gen))
+    } else {
+      parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${free.map((l) => l.spec.name).join(', ')}`, gen))
+      for (const l of free) {
+        l.state.attachedRoutes++
+        for (const f of l.frontends) if (pool) f.defaultPool = pool.id
+      }
+    }
+    parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
+  })
+  return rs
 }
 
 type RuleRoute = Omit<Route, 'host'>

@@ -20,6 +20,7 @@ export const SUPPORTED_FEATURES = [
   'Gateway',
   'HTTPRoute',
   'ReferenceGrant',
+  'TCPRoute',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRoutePathRedirect',
@@ -31,7 +32,7 @@ export const SUPPORTED_FEATURES = [
 ] as const
 
 /** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */
-export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'ingresses' | 'services', Map<string, RawObject>>>
+export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'tcproutes' | 'ingresses' | 'services', Map<string, RawObject>>>
 
 export interface StatusResult {
   written: string[]
@@ -105,8 +106,9 @@ export class StatusWriter {
       await put(g.object, `${G}/namespaces/${encodeURIComponent(ns)}/gateways/${encodeURIComponent(name)}/status`, raw, status)
     }
     for (const r of api?.routes ?? []) {
-      const [, ns, name] = r.object.split('/') as [string, string, string]
-      const raw = stores.httproutes?.get(`${ns}/${name}`) as Raw | undefined
+      const [kind, ns, name] = r.object.split('/') as [string, string, string]
+      const plural = kind === 'TCPRoute' ? 'tcproutes' : 'httproutes'
+      const raw = stores[plural]?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
       const oldParents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string; parentRef?: Record<string, unknown>; conditions?: unknown}>) : []
       const others = oldParents.filter((p) => p.controllerName !== GATEWAY_CONTROLLER)
@@ -117,7 +119,7 @@ export class StatusWriter {
         conditions: withTransitions(p.conditions, oldParents.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.parentRef) === refKey(p.parentRef as unknown as Record<string, unknown>))?.conditions, at),
       }))
       // The API allows 32 parents in status: ours first, then as many of the others as fit.
-      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/httproutes/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: [...ours, ...others].slice(0, 32)})
+      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: [...ours, ...others].slice(0, 32)})
     }
     // status.loadBalancer of the Ingresses and LoadBalancer Services served on a VIP.
     const vipsOf = new Map<string, string[]>()

@@ -48,6 +48,7 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
   let port = 0
   let apps = 0
   let tlsPort = 0
+  let tcpPort = 0
   let compiled: ReturnType<typeof compile>
 
   before(async () => {
@@ -64,7 +65,8 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: http, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: db, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: db}], rules: [{backendRefs: [{name: deep, port: 80}]}]}\n`,
       // The certificate lives with the shop team: a ReferenceGrant lets the Gateway in infra use it.
       `${readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: a')}`,
       `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: gateways, namespace: a}\nspec: {from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}], to: [{group: '', kind: Secret, name: shop-tls}]}\n`,
@@ -143,13 +145,14 @@ spec:
     const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
     parseInto(snap, docs.join('---\n'), 'm.yaml')
     assert.deepEqual(snap.diagnostics, [])
-    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(6)}}
+    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(8)}}
     compiled = compile(sortSnapshot(snap), {})
     const {config} = renderHaproxy(compiled, opts)
     await writeTree(dirs.configDir, config.files, ['maps', 'certs'])
     proxy = await startHaproxy(dirs)
     port = config.listeners.get('http_192-0-2-40_80')!.port
     tlsPort = config.listeners.get('https_192-0-2-40_443')!.port
+    tcpPort = config.listeners.get('tcp_192-0-2-40_5432')!.port
     apps = config.listeners.get('http_192-0-2-40_8080')!.port
     for (let i = 0; i < 60 && (await send(port, 'shop.example.com', '/')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
   })
@@ -223,6 +226,11 @@ spec:
       req.end()
     })
     assert.deepEqual(r, {status: 200, body: 'canary', cn: 'shop.example.com'})
+  })
+
+  it('a TCPRoute: the TCP listener\'s connections reach its backend as they are', async () => {
+    const r = await send(tcpPort, 'anything.example', '/')
+    assert.deepEqual([r.status, r.body], [200, 'deep'])
   })
 
   it('a rewrite and request header rules reach the member as the routing module says', async () => {

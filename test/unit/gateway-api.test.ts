@@ -71,8 +71,8 @@ metadata: {name: gw, namespace: t}
 spec: {gatewayClassName: vipctl, listeners: [{name: web, port: 80, protocol: HTTP}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1
-kind: TCPRoute
-metadata: {name: db, namespace: t}
+kind: UDPRoute
+metadata: {name: dns, namespace: t}
 spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
@@ -84,7 +84,7 @@ spec: {}
     assert.equal(snap.skipped.size, 0)
     assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1003' && d.object === 'TLSRoute/t/old'), 'another version of a kind vipctl reads is a finding')
     const {model} = compile(snap, {})
-    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6006' && d.object === 'TCPRoute/t/db'))
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6006' && d.object === 'UDPRoute/t/dns'))
   })
 })
 
@@ -413,5 +413,36 @@ describe('Gateway API: listener hostnames pass the model\'s host grammar', () =>
     const {model} = build(gateway(`[{name: bad, port: 80, protocol: HTTP, hostname: ${long}}, {name: good, port: 8080, protocol: HTTP}]`))
     assert.deepEqual(model.frontends.map((f) => f.port), [8080])
     assert.ok(model.diagnostics.some((d) => d.code === 'VIP2003' && d.field === 'spec.listeners[0].hostname'))
+  })
+})
+
+describe('Gateway API: TCPRoutes on TCP listeners', () => {
+  const tcpRoute = (name: string, backends: string, created: string, section = 'db') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {parentRefs: [{name: gw, sectionName: ${section}}], rules: [{backendRefs: ${backends}}]}
+`
+  const listeners = `[{name: db, port: 5432, protocol: TCP}, {name: web, port: 80, protocol: HTTP}]`
+  it('the oldest TCPRoute takes the listener\'s connections; a newer one is not accepted; HTTPRoutes never attach to it', async () => {
+    const text = `${gateway(listeners)}${tcpRoute('a', '[{name: web, port: 80}]', '2026-01-01T00:00:00Z')}${tcpRoute('b', '[{name: web2, port: 80}]', '2026-02-01T00:00:00Z')}${route('h', `{parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+    const {model} = build(text)
+    const f = model.frontends.find((x) => x.port === 5432)!
+    assert.deepEqual([f.protocol, f.defaultPool], ['tcp', 't/web/80'])
+    const st = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!
+    assert.deepEqual([st('TCPRoute/t/a').status, st('TCPRoute/t/b').status, st('HTTPRoute/t/h').reason], ['True', 'False', 'NotAllowedByListeners'])
+    assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 1)
+    const {inspectRoutes} = await import('../../src/inspect/inspect.js')
+    const rows = inspectRoutes(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), {model: {}}).result.items
+    assert.deepEqual(rows.find((r) => r.name === 'a')!.rules, ['tcp 192.0.2.50:5432 -> t/web/80'])
+  })
+
+  it('weights across backends are reported (VIP6005), the first valid backend served; no valid backend: no backend at all', () => {
+    const {model} = build(`${gateway(listeners)}${tcpRoute('a', '[{name: nope, port: 80, weight: 5}, {name: web, port: 80, weight: 1}, {name: web2, port: 80, weight: 1}]', '2026-01-01T00:00:00Z')}`)
+    assert.equal(model.frontends.find((x) => x.port === 5432)!.defaultPool, 't/web/80')
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6005' && d.object === 'TCPRoute/t/a'))
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6002' && d.message.includes('BackendNotFound')))
+    const none = build(`${gateway(listeners)}${tcpRoute('a', '[{name: nope, port: 80}]', '2026-01-01T00:00:00Z')}`).model
+    assert.equal(none.frontends.find((x) => x.port === 5432)!.defaultPool, undefined)
   })
 })
