@@ -446,3 +446,28 @@ spec: {parentRefs: [{name: gw, sectionName: ${section}}], rules: [{backendRefs: 
     assert.equal(none.frontends.find((x) => x.port === 5432)!.defaultPool, undefined)
   })
 })
+
+describe('Gateway API: derived names stay unique beside LoadBalancer Services', () => {
+  it('a Gateway TCP listener and a LoadBalancer Service with the same backend Service and port get different NetScaler vservers', async () => {
+    const {readFileSync} = await import('node:fs')
+    const compiled = compile(snapshotOf(readFileSync('test/fixtures/haproxy/gateway-api.yaml', 'utf8').replace(/^# .*\n/gm, '') + `---
+apiVersion: v1
+kind: Service
+metadata: {name: lbsvc, namespace: team-a, annotations: {vipctl.io/vip: 192.0.2.70}}
+spec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, selector: {app: web}, ports: [{port: 5432}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: db, namespace: team-a}
+spec: {gatewayClassName: vipctl, addresses: [{value: 192.0.2.71}], listeners: [{name: db, port: 5432, protocol: TCP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: team-a}
+spec: {parentRefs: [{name: db}], rules: [{backendRefs: [{name: lbsvc, port: 5432}]}]}
+`), {})
+    const names = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'}).entities.filter((e) => e.type === 'csvserver').map((e) => (e as {name: string}).name)
+    assert.equal(new Set(names).size, names.length, names.join(', '))
+    assert.ok(names.includes('k8s-192.0.2.71_5432_tcp'))
+  })
+})

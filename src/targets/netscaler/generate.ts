@@ -144,7 +144,9 @@ export function poolNames(pool: Pool, prefix: string) {
  * characters it becomes `<prefix>-<hash>_svc`, which has no other "_".
  */
 export function csvserverName(f: Frontend, prefix: string, model: LbModel): string {
-  if (f.protocol === 'tcp' || f.protocol === 'udp') {
+  // A LoadBalancer Service's own frontend is named after it; another L4 frontend (a Gateway's TCP listener, whose
+  // backend may also be some Service's) after its VIP and port, so two frontends never share a name.
+  if ((f.protocol === 'tcp' || f.protocol === 'udp') && f.provenance[0]?.object.startsWith('Service/')) {
     const pool = model.pools.find((p) => p.id === f.defaultPool)
     if (pool) {
       const readable = `${prefix}-${pool.service}_${f.port}_${pool.namespace}_svc${f.protocol === 'udp' ? '_udp' : ''}`
