@@ -63,6 +63,7 @@ export interface CheckSummary {
   /** Objects of other kinds, skipped without a finding: "apiVersion/kind" -> count. */
   skipped: Record<string, number>
   /** Gateways and HTTPRoutes only when the input has Gateway API objects. */
+  /** tcpRoutes: TCPRoutes and TLSRoutes attached to a listener of ours. */
   served: {ingresses: number; loadBalancers: number; gateways?: number; httpRoutes?: number; tcpRoutes?: number}
   /** Ingresses and LoadBalancer Services read but not served, by reason -> count. */
   notServed: Record<string, number>
@@ -120,15 +121,15 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
     else count('HTTPRoute: not attached (see VIP6001)')
   }
   let tcpRoutes = 0
-  for (const r of snap.tcpRoutes) {
+  for (const r of [...snap.tcpRoutes, ...snap.tlsRoutes]) {
     const st = gw?.routes.find((x) => x.object === objectKey(r))
-    if (!st) count('TCPRoute: no parent Gateway of vipctl\'s')
+    if (!st) count(`${r.kind}: no parent Gateway of vipctl's`)
     else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) tcpRoutes++
-    else count('TCPRoute: not attached (see VIP6001)')
+    else count(`${r.kind}: not attached (see VIP6001)`)
   }
-  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.tcpRoutes.length + snap.referenceGrants.length + snap.gatewayOthers.length
+  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.tcpRoutes.length + snap.tlsRoutes.length + snap.referenceGrants.length + snap.gatewayOthers.length
   const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length + snap.namespaces.length + gatewayApi
-  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes, ...(snap.tcpRoutes.length ? {tcpRoutes} : {})} : {})}, notServed}
+  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes, ...(snap.tcpRoutes.length + snap.tlsRoutes.length ? {tcpRoutes} : {})} : {})}, notServed}
 }
 
 /** The summary as one line. */
@@ -141,7 +142,7 @@ export function summaryLine(s: CheckSummary): string {
     const [kind, reason] = key.split(': ') as [string, string]
     return `${plural(n, kind, kind === 'Ingress' ? 'Ingresses' : `${kind}s`)} (${reason})`
   })
-  const served = [plural(s.served.ingresses, 'Ingress', 'Ingresses'), plural(s.served.loadBalancers, 'LoadBalancer Service'), ...(s.served.gateways !== undefined ? [plural(s.served.gateways, 'Gateway'), plural(s.served.httpRoutes ?? 0, 'HTTPRoute')] : []), ...(s.served.tcpRoutes !== undefined ? [plural(s.served.tcpRoutes, 'TCPRoute')] : [])]
+  const served = [plural(s.served.ingresses, 'Ingress', 'Ingresses'), plural(s.served.loadBalancers, 'LoadBalancer Service'), ...(s.served.gateways !== undefined ? [plural(s.served.gateways, 'Gateway'), plural(s.served.httpRoutes ?? 0, 'HTTPRoute')] : []), ...(s.served.tcpRoutes !== undefined ? [plural(s.served.tcpRoutes, 'TCP/TLS route')] : [])]
   return `Read ${plural(s.read, 'object')}${total ? ` (skipped ${total} of kinds vipctl does not read: ${kinds})` : ''}; vipctl serves ${served.slice(0, -1).join(', ')} and ${served[served.length - 1]}${not.length ? `; not served: ${not.join(', ')}` : ''}.`
 }
 

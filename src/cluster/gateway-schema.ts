@@ -5,12 +5,12 @@
  * the API server's validation, so they meet it here; live objects pass the same schemas.
  *
  * Versions (all served by the v1.6.3 CRDs, standard channel): GatewayClass, Gateway, HTTPRoute and ReferenceGrant
- * v1 and v1beta1 (one schema: the fields vipctl reads are the same); TCPRoute v1; GRPCRoute, TLSRoute, UDPRoute,
+ * v1 and v1beta1 (one schema: the fields vipctl reads are the same); TCPRoute and TLSRoute v1; GRPCRoute, UDPRoute,
  * ListenerSet and BackendTLSPolicy v1 (read, and reported as not served yet).
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
-import type {Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant, TCPRoute} from './types.js'
+import type {Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant, TCPRoute, TLSRoute} from './types.js'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const GROUP = /^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -298,6 +298,23 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .transform((o): HTTPRoute => o as unknown as HTTPRoute)
 
+  const l4Rules = z
+    .array(z.object({name: sectionName.optional(), backendRefs: z.array(ref('', 'Service').extend({port: port.optional(), weight: z.number().int().min(0).max(1_000_000).default(1)}).refine((b) => !(b.group === '' && b.kind === 'Service') || b.port !== undefined, {message: 'Must have port for Service reference', path: ['port']})).min(1).max(16)}))
+    .min(1)
+    .max(1)
+  const tlsRoute = z
+    .object({
+      apiVersion: z.string(),
+      kind: z.literal('TLSRoute'),
+      metadata: gatewayMeta(meta(true)),
+      spec: z.object({
+        parentRefs: z.array(parentRef).max(32).default([]),
+        hostnames: z.array(gatewayHostname).min(1).max(1024),
+        rules: l4Rules,
+      }),
+    })
+    .transform((o): TLSRoute => o as unknown as TLSRoute)
+
   const tcpRoute = z
     .object({
       apiVersion: z.string(),
@@ -336,7 +353,8 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     out[`${G}/${v}/ReferenceGrant`] = referenceGrant
   }
   out[`${G}/v1/TCPRoute`] = tcpRoute
-  for (const k of ['GRPCRoute', 'TLSRoute', 'UDPRoute', 'ListenerSet', 'BackendTLSPolicy'] as const) out[`${G}/v1/${k}`] = other(k, true)
+  out[`${G}/v1/TLSRoute`] = tlsRoute
+  for (const k of ['GRPCRoute', 'UDPRoute', 'ListenerSet', 'BackendTLSPolicy'] as const) out[`${G}/v1/${k}`] = other(k, true)
   return out
 }
 

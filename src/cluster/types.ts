@@ -314,6 +314,13 @@ export interface TCPRoute extends KObject {
   spec: {parentRefs: ParentRef[]; rules: Array<{name?: string; backendRefs: Array<ObjectRef & {port?: number; weight: number}>}>}
 }
 
+/** TLSRoute (gateway.networking.k8s.io/v1): TLS connections by SNI hostname to weighted backends (one rule), passed through. */
+export interface TLSRoute extends KObject {
+  kind: 'TLSRoute'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRefs: ParentRef[]; hostnames: string[]; rules: Array<{name?: string; backendRefs: Array<ObjectRef & {port?: number; weight: number}>}>}
+}
+
 /** ReferenceGrant (gateway.networking.k8s.io): lets objects of `from` refer to objects of `to` in its namespace. */
 export interface ReferenceGrant extends KObject {
   kind: 'ReferenceGrant'
@@ -322,7 +329,7 @@ export interface ReferenceGrant extends KObject {
 
 /** Gateway API kinds vipctl recognises but does not serve yet: each one is reported, never skipped in silence. */
 export interface GatewayApiOther extends KObject {
-  kind: 'GRPCRoute' | 'TLSRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
+  kind: 'GRPCRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
 }
 
 /** A Namespace: only its labels are read (Gateway listeners select route namespaces by them). */
@@ -330,7 +337,7 @@ export interface Namespace extends KObject {
   kind: 'Namespace'
 }
 
-export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | ReferenceGrant | GatewayApiOther
+export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | TLSRoute | ReferenceGrant | GatewayApiOther
 
 export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | GatewayApiObject
 
@@ -354,6 +361,7 @@ export interface Snapshot {
   gateways: Gateway[]
   httpRoutes: HTTPRoute[]
   tcpRoutes: TCPRoute[]
+  tlsRoutes: TLSRoute[]
   referenceGrants: ReferenceGrant[]
   /** Gateway API kinds read but not served yet (reported by the model). */
   gatewayOthers: GatewayApiOther[]
@@ -385,6 +393,7 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     gateways: [],
     httpRoutes: [],
     tcpRoutes: [],
+    tlsRoutes: [],
     referenceGrants: [],
     gatewayOthers: [],
     skipped: new Map(),

@@ -299,7 +299,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
 // ---------------------------------------------------------------- routes (Gateway API)
 
 export interface RouteRow {
-  kind: 'HTTPRoute' | 'TCPRoute'
+  kind: 'HTTPRoute' | 'TCPRoute' | 'TLSRoute'
   namespace: string
   name: string
   hostnames: string[]
@@ -313,7 +313,7 @@ export interface RouteRow {
 export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutput<RouteRow> {
   const model = buildModel(snap, opts.model)
   const states = new Map((model.gatewayApi?.routes ?? []).map((r) => [r.object, r]))
-  const tcp: RouteRow[] = snap.tcpRoutes
+  const tcp: RouteRow[] = [...snap.tcpRoutes, ...snap.tlsRoutes]
     .filter((r) => visible(r, opts))
     .map((r) => {
       const st = states.get(objectKey(r))
@@ -326,12 +326,16 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
         .filter((p) => verdict('Accepted', p) === 'True')
         .flatMap((p) => {
           const g = model.gatewayApi?.gateways.find((x) => x.object === `Gateway/${p.parentRef.namespace}/${p.parentRef.name}`)
-          return (g?.listeners ?? []).filter((l) => l.protocol === 'TCP' && (!p.parentRef.sectionName || l.name === p.parentRef.sectionName)).flatMap((l) => l.frontends)
+          return (g?.listeners ?? []).filter((l) => (l.protocol === 'TCP' || l.protocol === 'TLS') && (!p.parentRef.sectionName || l.name === p.parentRef.sectionName)).flatMap((l) => l.frontends)
         })
         .map((id) => model.frontends.find((f) => f.id === id))
         .filter((f): f is NonNullable<typeof f> => f !== undefined)
-        .map((f) => `tcp ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`)
-      return {kind: 'TCPRoute', namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: [], parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
+        .flatMap((f) =>
+          r.kind === 'TLSRoute'
+            ? f.routes.filter((x) => x.provenance.object === objectKey(r)).map((x) => `tls ${fmtAddr(f.address, f.port)} sni ${x.host} -> ${x.pool}`)
+            : [`tcp ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`],
+        )
+      return {kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: r.kind === 'TLSRoute' ? r.spec.hostnames : [], parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
     })
   const items: RouteRow[] = snap.httpRoutes
     .filter((r) => visible(r, opts))
@@ -370,7 +374,7 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
       columns: [
         {header: 'NAMESPACE', get: (r) => r.namespace},
         {header: 'NAME', get: (r) => (r.kind === 'HTTPRoute' ? r.name : `${r.kind.toLowerCase()}/${r.name}`)},
-        {header: 'HOSTNAMES', get: (r) => (r.kind === 'HTTPRoute' ? list(r.hostnames, '*') : '-')},
+        {header: 'HOSTNAMES', get: (r) => (r.kind === 'TCPRoute' ? '-' : list(r.hostnames, '*'))},
         {header: 'PARENTS', get: (r) => lines(r.parents.map((p) => `${p.gateway}: ${p.accepted === 'True' ? 'Accepted' : p.accepted}${p.resolvedRefs && p.resolvedRefs !== 'True' ? `, ${p.resolvedRefs}` : ''}`), '<none of ours>')},
         {header: 'PROGRAMMED', get: (r) => lines(r.rules)},
       ],

@@ -7,7 +7,7 @@
  * What an implementation owes in status is computed here too (GatewayApiState): the conditions, reasons and
  * attached-route counts `inspect`, `check` and (later) the status writer show, each with the spec's reason names.
  */
-import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot, TCPRoute} from '../cluster/types.js'
+import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot, TCPRoute, TLSRoute} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
@@ -59,7 +59,7 @@ export interface RouteParentState {
 }
 
 export interface RouteState {
-  /** HTTPRoute/namespace/name or TCPRoute/namespace/name */
+  /** HTTPRoute/, TCPRoute/ or TLSRoute/namespace/name */
   object: string
   generation?: number
   hostnames: string[]
@@ -99,8 +99,12 @@ export function gatewayClassesOf(snap: Snapshot): Set<string> {
 }
 
 /** The kinds a listener protocol carries (that vipctl serves). */
-function kindsFor(protocol: string): Array<{group: string; kind: string}> {
-  return protocol === 'HTTP' || protocol === 'HTTPS' ? [{group: G, kind: 'HTTPRoute'}] : protocol === 'TCP' ? [{group: G, kind: 'TCPRoute'}] : []
+function kindsFor(l: GatewayListener): Array<{group: string; kind: string}> {
+  if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') return [{group: G, kind: 'HTTPRoute'}]
+  if (l.protocol === 'TCP') return [{group: G, kind: 'TCPRoute'}]
+  // TLS passed through (routed by SNI); a TLS listener that terminates is not served yet.
+  if (l.protocol === 'TLS' && l.tls?.mode === 'Passthrough') return [{group: G, kind: 'TLSRoute'}]
+  return []
 }
 
 const cond = (type: string, ok: boolean, reason: string, message: string, generation?: number): Condition => ({
@@ -234,8 +238,8 @@ export class GatewayApiBuilder {
       const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
-    this.host.claimOrder(this.host.snap.tcpRoutes).forEach((route) => {
-      const rs = attachTcpRoute(this.host, route, this.listeners)
+    this.host.claimOrder<TCPRoute | TLSRoute>([...this.host.snap.tcpRoutes, ...this.host.snap.tlsRoutes]).forEach((route) => {
+      const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
     // Fences: the hosts of a listener with a hostname, where a less specific listener shares the VIP:port, answer
@@ -245,6 +249,7 @@ export class GatewayApiBuilder {
         const h = l.spec.hostname
         if (!h || !ls.some((o) => o !== l && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
         const f = l.frontends.find((x) => x.id === fid)!
+        if (f.protocol !== 'http' && f.protocol !== 'https') continue
         this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
       }
     // Gateway conditions that depend on the listeners (attached counts are final now).
@@ -284,7 +289,7 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
   for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), l.protocol]))
   gw.spec.listeners.forEach((l, i) => {
     const field = `spec.listeners[${i}]`
-    const supported = kindsFor(l.protocol)
+    const supported = kindsFor(l)
     const ls: ListenerState = {name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname ? {hostname: l.hostname} : {}), supportedKinds: [], attachedRoutes: 0, conditions: [], frontends: []}
     state.listeners.push(ls)
     const rt: ListenerRuntime = {gateway: gw, spec: l, index: i, state: ls, frontends: [], accepting: false}
@@ -298,7 +303,7 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
       return
     }
     if (supported.length === 0) {
-      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol} is not served by vipctl yet (it serves HTTP, HTTPS and TCP)`)
+      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol}${l.protocol === 'TLS' ? ` with mode ${l.tls?.mode}` : ''} is not served by vipctl yet (it serves HTTP, HTTPS, TCP, and TLS passthrough)`)
       fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners yet`)
       fail('Programmed', 'Invalid', 'not served')
       return
@@ -359,7 +364,7 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
       return
     }
     for (const a of addresses) {
-      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : 'http', {object: key, field})
+      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : l.protocol === 'TLS' ? 'tls' : 'http', {object: key, field})
       if (!f) continue
       for (const c of certs) {
         // A listener without a hostname serves its certificate as the default; with one, for that name.
@@ -481,7 +486,7 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   return rs
 }
 
-function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
+function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute | TLSRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
   const ns = route.metadata.namespace ?? 'default'
   const named = ls.filter((l) => (p.sectionName === undefined || l.spec.name === p.sectionName) && (p.port === undefined || l.spec.port === p.port))
   if (named.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `no listener${p.sectionName !== undefined ? ` named ${p.sectionName}` : ''}${p.port !== undefined ? ` on port ${p.port}` : ''}`}
@@ -504,11 +509,17 @@ function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute, p: Paren
  * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
  * closed), never another route's backend.
  */
-function attachTcpRoute(host: GatewayHost, route: TCPRoute, listeners: Map<string, ListenerRuntime[]>): RouteState {
+function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
-  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames: [], parents: []}
+  const tls = route.kind === 'TLSRoute'
+  const hostnames = tls ? route.spec.hostnames.filter((h, i) => {
+    if (allow.host(h)) return true
+    host.diag('VIP2003', key, `spec.hostnames[${i}]`, 'hostname is not allowed (labels of at most 63 characters); it is not served')
+    return false
+  }) : []
+  const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
   // The backend: the first valid backendRef with weight (each checked as for HTTPRoutes).
   let pool: Pool | undefined
   let unresolved: {reason: string; message: string} | undefined
@@ -524,7 +535,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute, listeners: Map<strin
       continue
     }
     const bns = b.namespace ?? ns
-    if (bns !== ns && !granted(host.snap, {group: G, kind: 'TCPRoute', namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name})) {
+    if (bns !== ns && !granted(host.snap, {group: G, kind: route.kind, namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name})) {
       bad('RefNotPermitted', `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`)
       continue
     }
@@ -539,7 +550,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute, listeners: Map<strin
     valid.push(p.id)
     pool ??= p
   }
-  if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a TCPRoute are not served yet: every connection goes to ${valid[0]}`)
+  if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a ${route.kind} are not served yet: every connection goes to ${valid[0]}`)
   route.spec.parentRefs.forEach((p, pi) => {
     const field = `spec.parentRefs[${pi}]`
     if (p.group !== G || p.kind !== 'Gateway') return
@@ -551,7 +562,23 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute, listeners: Map<strin
     }
     const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
     rs.parents.push(parent)
-    const result = attachToParent(host, route, p, ls)
+    const result = hostnames.length === 0 && tls ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {...route, spec: {...route.spec, ...(tls ? {hostnames} : {})}} as TCPRoute | TLSRoute, p, ls)
+    if (tls && result.listeners.length > 0) {
+      // TLS passthrough: one route per SNI hostname the route serves on the listener (the oldest keeps a name).
+      parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
+      for (const l of result.listeners) {
+        l.state.attachedRoutes++
+        for (const f of l.frontends)
+          for (const h of intersectHostnames(l.spec.hostname, hostnames)) {
+            // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
+            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+            if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name}: this route does not serve it there`)
+            else if (pool) host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool.id, redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), provenance: {object: key, field: 'spec.hostnames'}})
+          }
+      }
+      parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
+      return
+    }
     // A TCP listener carries one route: the oldest keeps it.
     const free = result.listeners.filter((l) => l.frontends.every((f) => !f.defaultPool || f.defaultPool === pool?.id))
     if (result.listeners.length === 0) {

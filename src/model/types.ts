@@ -23,7 +23,8 @@ export interface Vip {
   owners: string[]
 }
 
-export type FrontendProtocol = 'http' | 'https' | 'tcp' | 'udp'
+/** tls: TLS passed through to members, routed by the ClientHello's SNI name (Gateway API TLSRoutes); routes use host only. */
+export type FrontendProtocol = 'http' | 'https' | 'tcp' | 'udp' | 'tls'
 
 export interface Route {
   /** Lower-case host; '*.example.com' for wildcards; '' matches any host. */

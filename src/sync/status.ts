@@ -21,6 +21,7 @@ export const SUPPORTED_FEATURES = [
   'HTTPRoute',
   'ReferenceGrant',
   'TCPRoute',
+  'TLSRoute',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRoutePathRedirect',
@@ -32,7 +33,7 @@ export const SUPPORTED_FEATURES = [
 ] as const
 
 /** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */
-export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'tcproutes' | 'ingresses' | 'services', Map<string, RawObject>>>
+export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'tcproutes' | 'tlsroutes' | 'ingresses' | 'services', Map<string, RawObject>>>
 
 export interface StatusResult {
   written: string[]
@@ -107,7 +108,7 @@ export class StatusWriter {
     }
     for (const r of api?.routes ?? []) {
       const [kind, ns, name] = r.object.split('/') as [string, string, string]
-      const plural = kind === 'TCPRoute' ? 'tcproutes' : 'httproutes'
+      const plural = kind === 'TCPRoute' ? 'tcproutes' : kind === 'TLSRoute' ? 'tlsroutes' : 'httproutes'
       const raw = stores[plural]?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
       const oldParents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string; parentRef?: Record<string, unknown>; conditions?: unknown}>) : []

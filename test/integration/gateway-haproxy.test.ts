@@ -49,6 +49,7 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
   let apps = 0
   let tlsPort = 0
   let tcpPort = 0
+  let passPort = 0
   let compiled: ReturnType<typeof compile>
 
   before(async () => {
@@ -61,11 +62,18 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
     const canary = await mk('canary', '127.0.0.32')
     const deep = await mk('deep', '127.0.0.33')
     const wide = await mk('wide', '127.0.0.34')
+    // A member that speaks TLS itself (the shop example's certificate): passthrough never decrypts.
+    const secureServer = https.createServer({cert: Buffer.from(/tls\.crt: (\S+)/.exec(readFileSync('examples/shop/50-secret-tls.yaml', 'utf8'))![1]!, 'base64'), key: Buffer.from(/tls\.key: (\S+)/.exec(readFileSync('examples/shop/50-secret-tls.yaml', 'utf8'))![1]!, 'base64')}, (_req, res) => res.end('secure\n'))
+    await new Promise<void>((r) => secureServer.listen(0, '127.0.0.35', r))
+    const tlsBackend = {name: 'secure', address: '127.0.0.35', port: (secureServer.address() as {port: number}).port, hits: 0, close: () => new Promise<void>((r) => secureServer.close(() => r()))} as Backend
+    backends.push(tlsBackend)
     const service = (name: string, ns: string, b: Backend) =>
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: http, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      service('secure', 'b', tlsBackend),
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: pass, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: pass}], hostnames: ["*.example.com"], rules: [{backendRefs: [{name: secure, port: 80}]}]}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: db, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: db}], rules: [{backendRefs: [{name: deep, port: 80}]}]}\n`,
       // The certificate lives with the shop team: a ReferenceGrant lets the Gateway in infra use it.
       `${readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: a')}`,
@@ -145,7 +153,7 @@ spec:
     const snap = emptySnapshot({kind: 'offline', files: ['m.yaml']})
     parseInto(snap, docs.join('---\n'), 'm.yaml')
     assert.deepEqual(snap.diagnostics, [])
-    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(8)}}
+    const opts = {...DEFAULT_HAPROXY_OPTIONS, configDir: dirs.configDir, runDir: dirs.runDir, spareSlots: 0, metricsAddress: `127.0.0.1:${await freePort()}`, listen: {mode: 'address' as const, address: '127.0.0.1', basePort: await freePortRange(10)}}
     compiled = compile(sortSnapshot(snap), {})
     const {config} = renderHaproxy(compiled, opts)
     await writeTree(dirs.configDir, config.files, ['maps', 'certs'])
@@ -153,6 +161,7 @@ spec:
     port = config.listeners.get('http_192-0-2-40_80')!.port
     tlsPort = config.listeners.get('https_192-0-2-40_443')!.port
     tcpPort = config.listeners.get('tcp_192-0-2-40_5432')!.port
+    passPort = config.listeners.get('tls_192-0-2-40_9443')!.port
     apps = config.listeners.get('http_192-0-2-40_8080')!.port
     for (let i = 0; i < 60 && (await send(port, 'shop.example.com', '/')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
   })
@@ -226,6 +235,22 @@ spec:
       req.end()
     })
     assert.deepEqual(r, {status: 200, body: 'canary', cn: 'shop.example.com'})
+  })
+
+  it('a TLSRoute: passed through by SNI (the member\'s own certificate), a name no route has closed', async () => {
+    const get = (sni: string) =>
+      new Promise<string>((resolve) => {
+        const req = https.request({host: '127.0.0.1', port: passPort, path: '/', servername: sni, headers: {Host: sni}, rejectUnauthorized: false, agent: false, timeout: 8000}, (res) => {
+          let body = ''
+          res.on('data', (d) => (body += d))
+          res.on('end', () => resolve(`${body.trim()} ${(res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN}`))
+        })
+        req.on('error', () => resolve('closed'))
+        req.on('timeout', () => req.destroy())
+        req.end()
+      })
+    assert.equal(await get('a.b.example.com'), 'secure shop.example.com')
+    assert.equal(await get('other.org'), 'closed')
   })
 
   it('a TCPRoute: the TCP listener\'s connections reach its backend as they are', async () => {

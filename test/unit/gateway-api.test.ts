@@ -471,3 +471,29 @@ spec: {parentRefs: [{name: db}], rules: [{backendRefs: [{name: lbsvc, port: 5432
     assert.ok(names.includes('k8s-192.0.2.71_5432_tcp'))
   })
 })
+
+describe('Gateway API: TLSRoutes on TLS passthrough listeners', () => {
+  const tls = (name: string, hostnames: string, backend: string, created: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {parentRefs: [{name: gw, sectionName: pass}], hostnames: ${hostnames}, rules: [{backendRefs: [{name: ${backend}, port: 80}]}]}
+`
+  const listeners = `[{name: pass, port: 443, protocol: TLS, tls: {mode: Passthrough}}, {name: term, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: x}]}}]`
+  it('routes by SNI: the exact name, then the longest wildcard; a name taken stays with the oldest route; NetScaler says it does not render it', async () => {
+    const text = `${gateway(listeners)}${tls('a', '[a.example.com, "*.example.com"]', 'web', '2026-01-01T00:00:00Z')}${tls('b', '["*.b.example.com", a.example.com]', 'web2', '2026-02-01T00:00:00Z')}`
+    const compiled = build(text)
+    const f = compiled.model.frontends.find((x) => x.protocol === 'tls')!
+    const {decideSni} = await import('../../src/model/routing.js')
+    const at = (sni: string) => decideSni(f, sni)?.pool ?? 'closed'
+    assert.deepEqual(['A.example.com', 'x.example.com', 'y.b.example.com', 'z.y.b.example.com', 'example.com', 'other.org'].map(at), ['t/web/80', 't/web/80', 't/web2/80', 't/web2/80', 'closed', 'closed'])
+    assert.ok(compiled.model.diagnostics.some((d) => d.code === 'VIP2010' && d.object === 'TLSRoute/t/b'))
+    assert.ok(compiled.model.diagnostics.some((d) => d.code === 'VIP6006' && d.field === 'spec.listeners[1].protocol'), 'a terminating TLS listener is not served yet')
+    const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
+    assert.match(files[0]!.content, /tcp-request content accept if \{ req_ssl_hello_type 1 \}/)
+    assert.equal(files.find((x) => x.path.endsWith('.sni.map'))!.content, 'a.example.com t_web_80\n')
+    assert.equal(files.find((x) => x.path.endsWith('.sni-wildcard.map'))!.content, 'b.example.com t_web2_80\nexample.com t_web_80\n')
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('TLS passthrough')))
+  })
+})

@@ -137,7 +137,7 @@ const SPARE = {address: '0.0.0.0', port: 0}
 export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions): HaproxyConfig {
   const diagnostics: Diagnostic[] = []
   // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
-  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!))
+  const tcpPools = new Set([...model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!), ...model.frontends.filter((f) => f.protocol === 'tls').flatMap((f) => f.routes.flatMap(routePools))])
   const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])]))
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
@@ -177,6 +177,8 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     if (f.protocol === 'tcp') {
       lines.push(line('mode', 'tcp'))
       if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
+    } else if (f.protocol === 'tls') {
+      lines.push(line('mode', 'tcp'), ...sniRouting(f, tcpBackend, opts, files, diagnostics))
     } else {
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
@@ -189,7 +191,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       listen,
       hosts: [...new Set(f.routes.map((r) => r.host).filter((h) => h !== ''))].sort(),
       objects: [...new Set(f.provenance.map((p) => p.object))].sort(),
-      backends: pools.map((p) => (f.protocol === 'tcp' ? tcpBackend(p) : backends.get(p)!)).sort(),
+      backends: pools.map((p) => (f.protocol === 'tcp' || f.protocol === 'tls' ? tcpBackend(p) : backends.get(p)!)).sort(),
     }
     sections.push({kind: 'frontend', name: f.id, lines, comment: provenanceComment(f.provenance.map((p) => p.object)), meta})
   })
@@ -503,6 +505,44 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
 /** The variable holding a query parameter's first value (named from a hash: parameter names are case-sensitive). */
 function queryVar(name: string): string {
   return `q_${shortHash(name)}`
+}
+
+/**
+ * TLS passthrough: the ClientHello is read (up to 5 s), then its SNI name picks the backend: the exact name from one
+ * map, else each wildcard depth from the longest (the name's last N labels in a map of wildcard parents); no match
+ * closes the connection. The same order as the routing module's decideSni.
+ */
+function sniRouting(f: Frontend, tcpBackend: (pool: string) => string, opts: HaproxyOptions, files: HaproxyFile[], diagnostics: Diagnostic[]): Line[] {
+  const exact = new Map<string, string>()
+  const wild = new Map<string, string>()
+  const depths = new Set<number>()
+  for (const r of f.routes) {
+    const key = r.host.startsWith('*.') ? r.host.slice(2) : r.host
+    if (!isToken(key) || key === '') {
+      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: 'the HAProxy target cannot write this name as a map key; the route is left out'})
+      continue
+    }
+    if (r.host.startsWith('*.')) {
+      if (!wild.has(key)) wild.set(key, tcpBackend(r.pool))
+      depths.add(key.split('.').length)
+    } else if (!exact.has(key)) exact.set(key, tcpBackend(r.pool))
+  }
+  const exactFile = `maps/${f.id}.sni.map`
+  const wildFile = `maps/${f.id}.sni-wildcard.map`
+  const sorted = (m: Map<string, string>) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]))
+  files.push({path: exactFile, content: renderMap(sorted(exact)), mode: 0o644, secret: false})
+  files.push({path: wildFile, content: renderMap(sorted(wild)), mode: 0o644, secret: false})
+  const ex = `req_ssl_sni,lower,map_str(${path.join(opts.configDir, exactFile)})`
+  const lines: Line[] = [
+    line('tcp-request', 'inspect-delay', '5s'),
+    line('tcp-request', 'content', 'accept', 'if', '{', 'req_ssl_hello_type', '1', '}'),
+    line('use_backend', `%[${ex}]`, 'if', '{', ex, '-m', 'found', '}'),
+  ]
+  for (const n of [...depths].sort((a, b) => b - a)) {
+    const wk = `req_ssl_sni,lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`
+    lines.push(line('use_backend', `%[${wk}]`, 'if', '{', wk, '-m', 'found', '}', '{', 'req_ssl_sni,lower', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+  }
+  return lines
 }
 
 /** A decision's conditions as ACL terms (all must hold): method, a header's whole value, the first query parameter's value. */

@@ -276,6 +276,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   const files: NetscalerConfig['files'] = []
   const used = new Set<string>()
   for (const f of model.frontends) {
+    // TLS passthrough is not rendered for NetScaler (below): its pools are not used by this target.
+    if (f.protocol === 'tls') continue
     for (const r of f.routes) if (!r.redirectHttps) for (const p of routePools(r)) used.add(p)
     if (f.defaultPool) used.add(f.defaultPool)
   }
@@ -458,8 +460,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     return pol
   }
   for (const f of model.frontends) {
-    if (f.protocol === 'udp') {
-      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `UDP ${f.address}:${f.port} is not rendered for NetScaler yet`})
+    if (f.protocol === 'udp' || f.protocol === 'tls') {
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.protocol === 'udp' ? 'UDP' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
       continue
     }
     const csv = csvserverName(f, P, model)
