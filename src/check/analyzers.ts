@@ -155,7 +155,8 @@ const paths: Analyzer = {
       if (f.protocol !== 'http') continue
       const table = routingTable(f, ctx.model)
       const byHost = new Map<string, Decision[]>()
-      for (const d of table.decisions) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d])
+      // A Gateway listener's fence (404 for its hosts) is no rule anyone wrote: the analyzers look past it.
+      for (const d of table.decisions.filter((x) => !(x.action.kind === 'status' && x.action.code === 404))) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d])
       for (const [host, decisions] of byHost) {
         if (host === '' || host.startsWith('*.')) continue
         // Where a request for this host goes when its path matches none of the host's own rules.

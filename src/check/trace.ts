@@ -153,8 +153,10 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
       // Gateway API: the Gateway listeners the route is attached to on this frontend.
       const rs = model.gatewayApi?.routes.find((r) => r.object === d.provenance.object)
       const on = (model.gatewayApi?.gateways ?? []).flatMap((g) => g.listeners.filter((l) => l.frontends.includes(main.f.id)).map((l) => ({g, l})))
-      const attached = (rs?.parents ?? []).filter((p) => p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True')).map((p) => `${p.parentRef.namespace}/${p.parentRef.name}`)
-      const here = on.filter((x) => attached.includes(x.g.object.slice('Gateway/'.length)))
+      // The listeners each accepted parentRef names (its sectionName and port), on this frontend.
+      const accepted = (rs?.parents ?? []).filter((p) => p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True'))
+      const attached = accepted.map((p) => `${p.parentRef.namespace}/${p.parentRef.name}`)
+      const here = on.filter((x) => accepted.some((p) => `Gateway/${p.parentRef.namespace}/${p.parentRef.name}` === x.g.object && (p.parentRef.sectionName === undefined || p.parentRef.sectionName === x.l.name) && (p.parentRef.port === undefined || p.parentRef.port === x.l.port)))
       hops.push({hop: 'gateway', status: 'ok', detail: `HTTPRoute ${ns}/${ingName} is attached to ${here.map((x) => `Gateway ${x.g.object.slice('Gateway/'.length)} listener ${x.l.name} (${x.l.protocol} ${x.l.port}${x.l.hostname ? `, ${x.l.hostname}` : ''}; class ${x.g.className})`).join(', ') || `Gateway ${attached.join(', ')}`}`})
     } else {
       const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)

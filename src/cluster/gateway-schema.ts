@@ -59,7 +59,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       apiVersion: z.string(),
       kind: z.literal('GatewayClass'),
       metadata: gatewayMeta(meta(false)),
-      spec: z.object({controllerName: z.string().max(253).regex(CONTROLLER, 'must be a domain-prefixed path, e.g. vipctl.io/gateway-controller'), description: z.string().max(64).optional()}),
+      spec: z.object({controllerName: z.string().max(253).regex(CONTROLLER, 'must be a domain-prefixed path, e.g. vipctl.io/gateway-controller'), description: z.string().max(64).optional(), parametersRef: z.object({group: z.string().max(253), kind: z.string().max(63), name: z.string().max(253), namespace: z.string().max(63).optional()}).optional()}),
     })
     .transform((o): GatewayClass => o as GatewayClass)
 
@@ -259,6 +259,10 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .superRefine((r, ctx) => {
       if (r.backendRefs.length > 0 && r.filters.some((f) => f.type === 'RequestRedirect')) ctx.addIssue({code: 'custom', path: ['filters'], message: 'RequestRedirect filter must not be used together with backendRefs'})
+      const ms = (d: string | undefined) => (d === undefined ? undefined : d.match(/[0-9]+(h|ms|m|s)/g)!.reduce((n, p) => n + Number(p.replace(/[a-z]+$/, '')) * ({h: 3_600_000, m: 60_000, s: 1000, ms: 1} as Record<string, number>)[p.replace(/^[0-9]+/, '')]!, 0))
+      const req = ms(r.timeouts?.request)
+      const be = ms(r.timeouts?.backendRequest)
+      if (req !== undefined && be !== undefined && req !== 0 && be > req) ctx.addIssue({code: 'custom', path: ['timeouts'], message: 'backendRequest timeout cannot be longer than request timeout'})
       const prefixReplace = r.filters.some((f) => (f.type === 'RequestRedirect' && (f as {requestRedirect: {path?: {type: string}}}).requestRedirect.path?.type === 'ReplacePrefixMatch') || (f.type === 'URLRewrite' && (f as {urlRewrite: {path?: {type: string}}}).urlRewrite.path?.type === 'ReplacePrefixMatch'))
       if (prefixReplace && (r.matches.length !== 1 || r.matches[0]!.path.type !== 'PathPrefix'))
         ctx.addIssue({code: 'custom', path: ['filters'], message: 'When using a RequestRedirect or URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'})

@@ -9,6 +9,8 @@ export interface Clock {
   /** Resolves after ms, or at once when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   random(): number
+  /** Milliseconds on a monotonic clock (only differences mean anything); optional: now() stands in. */
+  monotonic?(): number
 }
 
 export const systemClock: Clock = {
@@ -21,4 +23,5 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, {once: true})
     }),
   random: () => Math.random(),
+  monotonic: () => performance.now(),
 }

@@ -239,9 +239,12 @@ export interface GatewayRow {
   /** Of a GatewayClass vipctl serves. */
   served: boolean
   addresses: string[]
-  /** The Programmed condition (True, or its reason); '' for a Gateway of another class. */
+  /** The Accepted and Programmed conditions (True, or their reason); '' for a Gateway of another class. */
+  accepted: string
   programmed: string
-  listeners: Array<{name: string; protocol: string; port: number; hostname?: string; attachedRoutes: number; status: string; frontends: string[]}>
+  /** The Gateway's conditions as vipctl owes them (type, status, reason, message). */
+  conditions: Array<{type: string; status: string; reason: string; message: string}>
+  listeners: Array<{name: string; protocol: string; port: number; hostname?: string; attachedRoutes: number; status: string; frontends: string[]; conditions: Array<{type: string; status: string; reason: string; message: string}>}>
 }
 
 /** Gateways with class, addresses, Programmed, and each listener with its attached routes and conditions (kubectl get gateway, and more). */
@@ -253,7 +256,11 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
     .map((g) => {
       const st = states.get(objectKey(g))
       const programmed = st?.conditions.find((c) => c.type === 'Programmed')
+      const acc = st?.conditions.find((c) => c.type === 'Accepted')
+      const brief = (cs: Array<{type: string; status: string; reason: string; message: string}>) => cs.map(({type, status, reason, message}) => ({type, status, reason, message}))
       return {
+        accepted: acc ? (acc.status === 'True' && acc.reason === 'Accepted' ? 'True' : `${acc.status} (${acc.reason})`) : '',
+        conditions: brief(st?.conditions ?? []),
         namespace: g.metadata.namespace ?? 'default',
         name: g.metadata.name,
         class: g.spec.gatewayClassName,
@@ -271,6 +278,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
             attachedRoutes: ls?.attachedRoutes ?? 0,
             status: !ls ? '' : bad.length ? bad.map((c) => `${c.type}: ${c.reason}`).join(', ') : 'Programmed',
             frontends: ls?.frontends ?? [],
+            conditions: brief(ls?.conditions ?? []),
           }
         }),
       }
@@ -288,6 +296,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
         {header: 'NAME', get: (r) => r.name},
         {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
         {header: 'ADDRESS', get: (r) => list(r.addresses)},
+        {header: 'ACCEPTED', get: (r) => r.accepted || '<not ours>'},
         {header: 'PROGRAMMED', get: (r) => r.programmed || '<not ours>'},
         {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
         {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.flatMap((l) => l.frontends))},
@@ -303,8 +312,8 @@ export interface RouteRow {
   namespace: string
   name: string
   hostnames: string[]
-  /** Each parent Gateway of ours: gateway (namespace/name[/section]), Accepted (True or its reason), ResolvedRefs. */
-  parents: Array<{gateway: string; accepted: string; resolvedRefs: string}>
+  /** Each parent Gateway of ours: gateway (namespace/name[/section]), Accepted (True or its reason), ResolvedRefs, and the conditions. */
+  parents: Array<{gateway: string; accepted: string; resolvedRefs: string; conditions?: Array<{type: string; status: string; reason: string; message: string}>}>
   /** What vipctl programs for the route: one line per rule match (match -> backends, or what it answers). */
   rules: string[]
 }
@@ -347,20 +356,26 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
         return c ? (c.status === 'True' ? 'True' : c.reason) : ''
       }
       // What the model serves for this route: its decisions on every frontend, once per match.
-      const served = new Map<string, string>()
+      // Sorted by rule and match index (numbers, not text), then frontend.
+      const served = new Map<string, {order: number[]; text: string}>()
       for (const f of model.frontends)
         for (const route of f.routes.filter((x) => x.provenance.object === key)) {
           const cond = route.conditions ? ` [${describeConditions(route.conditions)}]` : ''
           const what = route.policy?.fail ? `${route.policy.fail.code ?? 500} (${route.policy.fail.reason})` : route.policy?.redirect ? `redirect ${route.policy.redirect.code}` : route.policy?.split ? route.policy.split.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : route.pool
-          served.set(`${route.provenance.field}|${route.host}`, `${route.host || '*'}${route.path}${route.pathType === 'Exact' ? ' (exact)' : ''}${cond} -> ${what}`)
+          const idx = [...route.provenance.field.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]))
+          served.set(`${route.provenance.field}|${route.host}|${f.id}`, {order: [...idx, f.port], text: `${route.host || '*'}${route.path}${route.pathType === 'Exact' ? ' (exact)' : ''}${cond} on :${f.port} -> ${what}`})
         }
+      const byOrder = (a: {order: number[]; text: string}, b: {order: number[]; text: string}) => {
+        for (let i = 0; i < Math.max(a.order.length, b.order.length); i++) if ((a.order[i] ?? -1) !== (b.order[i] ?? -1)) return (a.order[i] ?? -1) - (b.order[i] ?? -1)
+        return a.text.localeCompare(b.text)
+      }
       return {
         kind: 'HTTPRoute',
         namespace: r.metadata.namespace ?? 'default',
         name: r.metadata.name,
         hostnames: r.spec.hostnames,
-        parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})),
-        rules: [...new Set([...served.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([, v]) => v))],
+        parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p), conditions: p.conditions.map(({type, status, reason, message}) => ({type, status, reason, message}))})),
+        rules: [...new Set([...served.values()].sort(byOrder).map((v) => v.text))],
       }
     })
   return {

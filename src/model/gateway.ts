@@ -93,8 +93,10 @@ export interface GatewayHost {
 
 /** The GatewayClass names vipctl serves: those whose controllerName is ours, else "vipctl". */
 export function gatewayClassesOf(snap: Snapshot): Set<string> {
-  const ours = snap.gatewayClasses.filter((c) => c.spec.controllerName === GATEWAY_CONTROLLER).map((c) => c.metadata.name)
-  if (ours.length > 0) return new Set(ours)
+  const mine = snap.gatewayClasses.filter((c) => c.spec.controllerName === GATEWAY_CONTROLLER)
+  // A class of ours that names parameters is not accepted (vipctl takes none): its Gateways are not served.
+  const ours = mine.filter((c) => (c.spec as {parametersRef?: unknown}).parametersRef === undefined).map((c) => c.metadata.name)
+  if (mine.length > 0) return new Set(ours)
   return snap.gatewayClasses.some((c) => c.metadata.name === DEFAULT_GATEWAY_CLASS) ? new Set() : new Set([DEFAULT_GATEWAY_CLASS])
 }
 
@@ -209,9 +211,12 @@ export class GatewayApiBuilder {
     const snap = host.snap
     const classes = gatewayClassesOf(snap)
     for (const c of snap.gatewayClasses) {
-      const ours = classes.has(c.metadata.name)
+      const ours = classes.has(c.metadata.name) || c.spec.controllerName === GATEWAY_CONTROLLER
       const generation = (c.metadata as {generation?: number}).generation
-      this.state.classes.push({name: c.metadata.name, controllerName: c.spec.controllerName, ours, conditions: ours ? [cond('Accepted', true, 'Accepted', 'vipctl serves this class', generation)] : [], ...(generation !== undefined ? {generation} : {})})
+      // vipctl takes no parameters: a class that names some is not accepted (InvalidParameters), never served without them.
+      const params = (c.spec as {parametersRef?: unknown}).parametersRef !== undefined
+      if (ours && params) host.diag('VIP6004', objectKey(c), 'spec.parametersRef', 'vipctl takes no GatewayClass parameters: the class is not accepted (Accepted=False, reason InvalidParameters)')
+      this.state.classes.push({name: c.metadata.name, controllerName: c.spec.controllerName, ours: ours && !params, conditions: ours ? [params ? cond('Accepted', false, 'InvalidParameters', 'vipctl takes no parameters', generation) : cond('Accepted', true, 'Accepted', 'vipctl serves this class', generation)] : [], ...(generation !== undefined ? {generation} : {})})
     }
     for (const gw of snap.gateways)
       if (!classes.has(gw.spec.gatewayClassName)) {
@@ -242,18 +247,27 @@ export class GatewayApiBuilder {
       const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
-    // Fences: the hosts of a listener with a hostname, where a less specific listener shares the VIP:port, answer
-    // 404 when none of its own routes matches, rather than fall to the less specific listener's routes.
+    // Fences: the hosts of a listener with a hostname, where a less specific listener of the same Gateway shares the
+    // VIP:port, answer 404 when none of its own routes matches, rather than fall to that listener's routes.
     for (const [fid, ls] of byFrontend)
       for (const l of ls) {
         const h = l.spec.hostname
-        if (!h || !ls.some((o) => o !== l && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
+        // Against the less specific listeners of the same Gateway only (a newer Gateway on the address never fences an older one's hosts).
+        if (!h || !ls.some((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
         const f = l.frontends.find((x) => x.id === fid)!
         if (f.protocol !== 'http' && f.protocol !== 'https') continue
         this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
       }
     // Gateway conditions that depend on the listeners (attached counts are final now).
     for (const g of this.state.gateways) {
+      // Some listener not accepted: Accepted keeps its status with reason ListenersNotValid (False when none is).
+      const acc = g.conditions.find((c) => c.type === 'Accepted')!
+      const invalid = g.listeners.filter((l) => l.conditions.some((c) => c.type === 'Accepted' && c.status === 'False'))
+      if (acc.status === 'True' && invalid.length > 0) {
+        acc.reason = 'ListenersNotValid'
+        acc.message = `listener${invalid.length === 1 ? '' : 's'} ${invalid.map((l) => l.name).join(', ')} not accepted`
+        if (invalid.length === g.listeners.length) acc.status = 'False'
+      }
       const programmed = g.listeners.some((l) => l.frontends.length > 0)
       const accepted = g.conditions.find((c) => c.type === 'Accepted')!.status === 'True'
       const ok = accepted && programmed && g.addresses.length > 0
@@ -475,7 +489,8 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
         // Listener isolation: a request goes to the most specific listener whose hostname matches it; a host that a
         // more specific listener on this VIP:port covers is never served by this listener's routes.
         const served = hosts.filter((h) => {
-          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+          // Listeners of one Gateway only: another Gateway sharing the address never takes hosts from this one's routes.
+          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
           if (owner) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of Gateway ${objectKey(owner.gateway).slice('Gateway/'.length)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
           return !owner
         })
@@ -571,7 +586,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
         for (const f of l.frontends)
           for (const h of intersectHostnames(l.spec.hostname, hostnames)) {
             // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
-            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
             if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name}: this route does not serve it there`)
             else if (pool) host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool.id, redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), provenance: {object: key, field: 'spec.hostnames'}})
           }
@@ -655,6 +670,7 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
       if (ms !== undefined && ms > MAX_TIMEOUT_MS) host.diag('VIP2015', key, tfield, `${timeout} is longer than a proxy timer can wait; ${MAX_TIMEOUT_MS} ms (24.8 days) is used`)
       if (ms !== undefined && ms > 0) policy.timeoutMs = {value: Math.min(ms, MAX_TIMEOUT_MS), provenance: {object: key, field: tfield}}
       if (rule.timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
+      if (rule.timeouts?.backendRequest !== undefined && rule.timeouts.request !== undefined) host.diag('VIP6007', key, `${field}.timeouts.request`, `not applied: backendRequest (${rule.timeouts.backendRequest}) is the member wait; vipctl has no deadline for the whole exchange`)
     }
     if (!policy.redirect && !failure) {
       const live = backends.filter((b) => b.weight > 0)

@@ -35,6 +35,18 @@ interface LeaseRecord {
 
 type LeaseObject = {apiVersion?: string; kind?: string; metadata: {name: string; namespace: string; resourceVersion?: string}; spec?: LeaseRecord}
 
+/** Resolves as `p`, or rejects once `ms` pass (the request itself is left to its own timeout). */
+function withDeadline<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  const ctrl = new AbortController()
+  return Promise.race([
+    p.finally(() => ctrl.abort()),
+    clock.sleep(ms, ctrl.signal).then(() => {
+      if (!ctrl.signal.aborted) throw new Error(`no answer within ${ms} ms`)
+      return p
+    }),
+  ])
+}
+
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
 function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
@@ -43,6 +55,16 @@ function microTime(ms: number): string {
 export class LeaderElector {
   /** Whether this candidate holds the Lease (as of its last successful renewal, within the renew deadline). */
   leader = false
+
+  /** Whether it still may write: a leader whose last renewal is within the renew deadline (checked before each write). */
+  holds(): boolean {
+    return this.leader && this.now() - this.lastRenew < this.opts.renewDeadlineMs
+  }
+
+  /** Durations are measured on a monotonic clock when the clock port has one (wall-clock steps never shorten a wait). */
+  private now(): number {
+    return this.deps.clock.monotonic?.() ?? this.deps.clock.now()
+  }
   private observed?: {record: string; at: number}
   private lastRenew = -Infinity
 
@@ -61,16 +83,21 @@ export class LeaderElector {
    * failure is a failed attempt (a leader past its renew deadline steps down).
    */
   async tick(): Promise<boolean> {
-    const now = this.deps.clock.now()
+    const now = this.now()
     let ok = false
+    let failed = false
     try {
-      ok = await this.tryAcquireOrRenew(now)
+      // Bounded by the renew deadline (client-go runs each attempt under it): a hung request never keeps a leader.
+      ok = await withDeadline(this.tryAcquireOrRenew(now), this.opts.renewDeadlineMs, this.deps.clock)
     } catch (error) {
+      failed = true
       this.deps.log.warn('leader election: the Lease could not be read or written', {lease: `${this.opts.namespace}/${this.opts.name}`, error: oneLine((error as Error).message)})
     }
     if (ok) this.lastRenew = now
     const was = this.leader
-    this.leader = ok || (this.leader && now - this.lastRenew < this.opts.renewDeadlineMs)
+    // Only an attempt that could not reach the API keeps a leader until its renew deadline; one that saw another
+    // holder (or lost a race) ends leadership at once.
+    this.leader = ok || (failed && this.leader && this.now() - this.lastRenew < this.opts.renewDeadlineMs)
     if (this.leader && !was) this.deps.log.info('leader election: this node writes status now', {lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity})
     if (!this.leader && was) this.deps.log.warn('leader election: lost the Lease; status is written by another node', {lease: `${this.opts.namespace}/${this.opts.name}`})
     return this.leader
@@ -78,9 +105,10 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(now: number): Promise<boolean> {
     const me = this.opts.identity
+    const wall = this.deps.clock.now()
     const res = await this.client.get(`${this.path}/${encodeURIComponent(this.opts.name)}`)
     if (res.status === 404) {
-      const body: LeaseObject = {apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name: this.opts.name, namespace: this.opts.namespace}, spec: {holderIdentity: me, leaseDurationSeconds: this.opts.leaseDurationSec, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0}}
+      const body: LeaseObject = {apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name: this.opts.name, namespace: this.opts.namespace}, spec: {holderIdentity: me, leaseDurationSeconds: this.opts.leaseDurationSec, acquireTime: microTime(wall), renewTime: microTime(wall), leaseTransitions: 0}}
       const created = await this.client.send!('POST', this.path, {}, body, 'application/json')
       return created.status === 201 || created.status === 200
     }
@@ -96,8 +124,8 @@ export class LeaderElector {
     const next: LeaseRecord = {
       holderIdentity: me,
       leaseDurationSeconds: this.opts.leaseDurationSec,
-      acquireTime: holder === me && spec.acquireTime ? spec.acquireTime : microTime(now),
-      renewTime: microTime(now),
+      acquireTime: holder === me && spec.acquireTime ? spec.acquireTime : microTime(wall),
+      renewTime: microTime(wall),
       leaseTransitions: holder === me ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
     }
     const put = await this.client.send!('PUT', `${this.path}/${encodeURIComponent(this.opts.name)}`, {}, {...lease, spec: next}, 'application/json')

@@ -12,6 +12,7 @@ import {oneLine} from '../errors.js'
 import type {LbModel} from '../model/types.js'
 import type {Condition} from '../model/gateway.js'
 import {GATEWAY_CONTROLLER} from '../model/gateway.js'
+import {LB_CLASS} from '../model/build.js'
 import type {RawObject} from './reflector.js'
 import type {Logger} from './runtime.js'
 
@@ -54,6 +55,23 @@ export function withTransitions(want: Condition[], have: unknown, now: string): 
   })
 }
 
+/**
+ * Route parents as owed: other controllers' entries stay where they are, ours are replaced in place (matched by
+ * parentRef) or dropped, new ones of ours are appended; at most 32 (the API's limit).
+ */
+function mergeParents(old: Array<{controllerName?: string; parentRef?: Record<string, unknown>}>, ours: Array<{parentRef: Record<string, unknown>}>, refKey: (p: Record<string, unknown> | undefined) => string): unknown[] {
+  const left = new Map(ours.map((p) => [refKey(p.parentRef), p]))
+  const out: unknown[] = []
+  for (const p of old) {
+    if (p.controllerName !== GATEWAY_CONTROLLER) out.push(p)
+    else if (left.has(refKey(p.parentRef))) {
+      out.push(left.get(refKey(p.parentRef)))
+      left.delete(refKey(p.parentRef))
+    }
+  }
+  return [...out, ...left.values()].slice(0, 32)
+}
+
 /** Deep equality of JSON values with object keys in any order. */
 function same(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): unknown => (Array.isArray(v) ? v.map(norm) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, norm((v as Record<string, unknown>)[k])])) : v)
@@ -66,12 +84,16 @@ export class StatusWriter {
     private readonly log: Logger,
   ) {}
 
-  /** Writes what the model owes; `now` is the lastTransitionTime of conditions that change. Never throws. */
-  async write(model: LbModel, stores: Stores, now: Date): Promise<StatusResult> {
+  /**
+   * Writes what the model owes; `now` is the lastTransitionTime of conditions that change; `stillLeader` is asked
+   * before every write (a node that lost the Lease mid-way writes nothing more). Never throws.
+   */
+  async write(model: LbModel, stores: Stores, now: Date, stillLeader: () => boolean = () => true): Promise<StatusResult> {
     const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z')
     const out: StatusResult = {written: [], conflicts: [], failed: []}
     const put = async (object: string, path: string, raw: Raw, status: Record<string, unknown>) => {
       if (same(raw.status ?? {}, status)) return
+      if (!stillLeader()) return
       try {
         const res = await this.client.send!('PUT', path, {}, {...raw, status}, 'application/json')
         if (res.status === 200 || res.status === 201) out.written.push(object)
@@ -82,7 +104,8 @@ export class StatusWriter {
       }
     }
     const api = model.gatewayApi
-    for (const c of api?.classes.filter((x) => x.ours) ?? []) {
+    // Every class of our controller gets its status (a class not accepted says why); others are not ours to write.
+    for (const c of api?.classes.filter((x) => x.controllerName === GATEWAY_CONTROLLER || x.ours) ?? []) {
       const raw = stores.gatewayclasses?.get(`/${c.name}`) as Raw | undefined
       if (!raw) continue
       const status = {...(raw.status ?? {}), conditions: withTransitions(c.conditions, raw.status?.conditions, at), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({name}))}
@@ -112,16 +135,24 @@ export class StatusWriter {
       const raw = stores[plural]?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
       const oldParents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string; parentRef?: Record<string, unknown>; conditions?: unknown}>) : []
-      const others = oldParents.filter((p) => p.controllerName !== GATEWAY_CONTROLLER)
       const refKey = (p: Record<string, unknown> | undefined) => JSON.stringify([p?.namespace ?? ns, p?.name, p?.sectionName ?? null, p?.port ?? null])
       const ours = r.parents.map((p) => ({
         parentRef: {group: p.parentRef.group, kind: p.parentRef.kind, namespace: p.parentRef.namespace, name: p.parentRef.name, ...(p.parentRef.sectionName !== undefined ? {sectionName: p.parentRef.sectionName} : {}), ...(p.parentRef.port !== undefined ? {port: p.parentRef.port} : {})},
         controllerName: GATEWAY_CONTROLLER,
         conditions: withTransitions(p.conditions, oldParents.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.parentRef) === refKey(p.parentRef as unknown as Record<string, unknown>))?.conditions, at),
       }))
-      // The API allows 32 parents in status: ours first, then as many of the others as fit.
-      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: [...ours, ...others].slice(0, 32)})
+      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: mergeParents(oldParents, ours, refKey)})
     }
+    // Routes that no longer have a parent of ours: the entries we wrote before are removed (the spec asks for it).
+    const owed = new Set((api?.routes ?? []).map((r) => r.object))
+    for (const [plural, kind] of [['httproutes', 'HTTPRoute'], ['tcproutes', 'TCPRoute'], ['tlsroutes', 'TLSRoute']] as const)
+      for (const [key, o] of stores[plural] ?? []) {
+        const raw = o as Raw
+        const parents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string}>) : []
+        const [ns, name] = key.split('/') as [string, string]
+        if (owed.has(`${kind}/${ns}/${name}`) || !parents.some((p) => p.controllerName === GATEWAY_CONTROLLER)) continue
+        await put(`${kind}/${ns}/${name}`, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: parents.filter((p) => p.controllerName !== GATEWAY_CONTROLLER)})
+      }
     // status.loadBalancer of the Ingresses and LoadBalancer Services served on a VIP.
     const vipsOf = new Map<string, string[]>()
     for (const v of model.vips) for (const o of v.owners) vipsOf.set(o, [...(vipsOf.get(o) ?? []), v.address])
@@ -130,6 +161,12 @@ export class StatusWriter {
       if (kind !== 'Ingress' && kind !== 'Service') continue
       const raw = (kind === 'Ingress' ? stores.ingresses : stores.services)?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
+      // A LoadBalancer Service of another class is that controller's to describe, even with our VIP annotation.
+      const lbClass = (raw.spec as {loadBalancerClass?: unknown} | undefined)?.loadBalancerClass
+      if (kind === 'Service' && lbClass !== undefined && lbClass !== LB_CLASS) continue
+      // Compared by address: the API server adds fields of its own (ipMode) that are not ours to undo.
+      const have = ((raw.status?.loadBalancer as {ingress?: Array<{ip?: string}>} | undefined)?.ingress ?? []).map((x) => x.ip ?? '')
+      if (same(have, addresses)) continue
       const lb = {ingress: addresses.map((ip) => ({ip}))}
       const path = kind === 'Ingress' ? `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/ingresses/${encodeURIComponent(name)}/status` : `/api/v1/namespaces/${encodeURIComponent(ns)}/services/${encodeURIComponent(name)}/status`
       await put(object, path, raw, {...(raw.status ?? {}), loadBalancer: lb})

@@ -98,12 +98,13 @@ export class SyncLoop {
   private async writeStatus(compiled: Compiled): Promise<void> {
     if (!this.statusWriter || !this.elector?.leader) return
     const store = (r: string) => this.reflectors.find((x) => x.resource.resource === r)?.store
-    const res = await this.statusWriter.write(compiled.model, {gatewayclasses: store('gatewayclasses'), gateways: store('gateways'), httproutes: store('httproutes'), tcproutes: store('tcproutes'), tlsroutes: store('tlsroutes'), ingresses: store('ingresses'), services: store('services')}, new Date(this.io.clock.now()))
+    const elector = this.elector
+    const res = await this.statusWriter.write(compiled.model, {gatewayclasses: store('gatewayclasses'), gateways: store('gateways'), httproutes: store('httproutes'), tcproutes: store('tcproutes'), tlsroutes: store('tlsroutes'), ingresses: store('ingresses'), services: store('services')}, new Date(this.io.clock.now()), () => elector.holds())
     this.io.metrics.statusWrites.inc({result: 'written'}, res.written.length)
     this.io.metrics.statusWrites.inc({result: 'conflict'}, res.conflicts.length)
     this.io.metrics.statusWrites.inc({result: 'failed'}, res.failed.length)
-    // A conflict (the object changed since it was read) is written again on the next round.
-    if (res.conflicts.length || res.failed.length) this.changed('status')
+    // A conflict means the object changed: its watch event brings the next round. A failure (RBAC, validation)
+    // waits for the next change or the periodic resync: never a tight loop of rebuilds and writes.
   }
 
   /** Tries to acquire or renew the Lease every retry period until aborted; a new leader writes status at once. */

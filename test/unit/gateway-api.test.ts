@@ -398,12 +398,14 @@ describe('Gateway API: inspect gateways and inspect routes', () => {
     assert.deepEqual(g.map((x) => [x.name, x.addresses, x.programmed, x.listeners.map((l) => [l.name, l.attachedRoutes, l.status])]), [['edge', ['192.0.2.40'], 'True', [['web', 1, 'Programmed'], ['apps', 1, 'Programmed']]]])
     const r = inspectRoutes(snap, {model: {}}).result.items
     const stray = r.find((x) => x.name === 'stray')!
-    assert.deepEqual(stray.parents, [{gateway: 'infra/edge/web', accepted: 'NotAllowedByListeners', resolvedRefs: 'True'}])
+    assert.deepEqual(stray.parents.map(({conditions: _c, ...p}) => p), [{gateway: 'infra/edge/web', accepted: 'NotAllowedByListeners', resolvedRefs: 'True'}])
+    assert.match(stray.parents[0]!.conditions![0]!.message, /does not allow routes from namespace team-b/)
     assert.deepEqual(stray.rules, [])
     const shop = r.find((x) => x.name === 'shop')!
     assert.equal(shop.parents[0]!.resolvedRefs, 'BackendNotFound')
-    assert.ok(shop.rules.includes('shop.example.com/login (exact) [POST] -> team-a/web/80'), shop.rules.join('\n'))
-    assert.ok(shop.rules.includes('shop.example.com/gone -> 500 (no backendRef of the rule can be resolved)'))
+    assert.ok(shop.rules.includes('shop.example.com/login (exact) [POST] on :80 -> team-a/web/80'), shop.rules.join('\n'))
+    assert.ok(shop.rules.includes('shop.example.com/gone on :80 -> 500 (no backendRef of the rule can be resolved)'))
+    assert.equal(shop.rules[0], 'shop.example.com/ on :80 -> team-a/web/80', 'in rule order')
   })
 })
 
@@ -495,5 +497,49 @@ spec: {parentRefs: [{name: gw, sectionName: pass}], hostnames: ${hostnames}, rul
     assert.equal(files.find((x) => x.path.endsWith('.sni-wildcard.map'))!.content, 'b.example.com t_web2_80\nexample.com t_web_80\n')
     const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
     assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('TLS passthrough')))
+  })
+})
+
+describe('Gateway API: second review', () => {
+  it('a newer Gateway sharing the address never takes an older one\'s hosts (isolation and fences are per Gateway)', () => {
+    const old = gateway(`[{name: any, port: 80, protocol: HTTP}]`, 'old').replace("generation: 3}", "generation: 3, creationTimestamp: '2024-01-01T00:00:00Z'}")
+    const newer = gateway(`[{name: mine, port: 80, protocol: HTTP, hostname: shop.example.com}, {name: rest, port: 80, protocol: HTTP}]`, 'new').replace("generation: 3}", "generation: 3, creationTimestamp: '2025-01-01T00:00:00Z'}")
+    const text = `${old}${newer}${route('r-old', `{parentRefs: [{name: old}], hostnames: [shop.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2024-02-01T00:00:00Z')}${route('r-new', `{parentRefs: [{name: new, sectionName: mine}], rules: [{matches: [{path: {value: /admin}}], backendRefs: [{name: web2, port: 80}]}]}`, 't', '2025-02-01T00:00:00Z')}`
+    assert.equal((ask(text, {host: 'shop.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.equal((ask(text, {host: 'shop.example.com', path: '/admin/x'}).outcome as {pool?: string}).pool, 't/web2/80')
+  })
+
+  it('a Gateway with an invalid listener: Accepted True with reason ListenersNotValid (False when none is valid)', () => {
+    const some = build(gateway(`[{name: ok, port: 80, protocol: HTTP}, {name: udp, port: 53, protocol: UDP}]`)).model.gatewayApi!.gateways[0]!
+    assert.deepEqual(some.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['True', 'ListenersNotValid']])
+    const none = build(gateway(`[{name: udp, port: 53, protocol: UDP}]`)).model.gatewayApi!.gateways[0]!
+    assert.deepEqual(none.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['False', 'ListenersNotValid']])
+  })
+
+  it('a GatewayClass of ours with parametersRef is not accepted (InvalidParameters); its Gateways are not served', () => {
+    const {model} = compile(snapshotOf(`${WEB_BACKENDS}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: vipctl}
+spec: {controllerName: vipctl.io/gateway-controller, parametersRef: {group: example.com, kind: Config, name: x}}
+${gateway()}`), {})
+    assert.deepEqual(model.gatewayApi!.classes[0]!.conditions.map((c) => [c.status, c.reason]), [['False', 'InvalidParameters']])
+    assert.equal(model.frontends.length, 0)
+  })
+
+  it('the CRD\'s timeout rule (backendRequest not above request) is enforced; request beside backendRequest is said to be unused', () => {
+    const bad = snapshotOf(`${CLASS}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}], timeouts: {request: 10s, backendRequest: 20s}}]}`)}`)
+    assert.ok(bad.diagnostics.some((d) => d.code === 'VIP1001' && d.field === 'spec.rules[0].timeouts'))
+    const both = codes(`${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}], timeouts: {request: 20s, backendRequest: 10s}}]}`)}`)
+    assert.ok(both.some((c) => c.startsWith('VIP6007') && c.includes('not applied')))
+  })
+
+  it('check trace names the listener the parentRef selects, not every listener of the Gateway on the frontend', () => {
+    const text = `${gateway(`[{name: a, port: 80, protocol: HTTP}, {name: b, port: 80, protocol: HTTP, hostname: x.example.com}]`)}${route('r', `{parentRefs: [{name: gw, sectionName: a}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+    const snap = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`)
+    const t = traceRequest(snap, compile(snap, {}).model, 'y.example.com/', new Date())
+    const hop = t.hops.find((h) => h.hop === 'gateway')!
+    assert.match(hop.detail, /listener a /)
+    assert.doesNotMatch(hop.detail, /listener b /)
   })
 })

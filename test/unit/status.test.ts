@@ -50,7 +50,8 @@ function memoryApi() {
 }
 
 const quiet = {info() {}, warn() {}, error() {}, debug() {}}
-const clockAt = (t: {now: number}) => ({now: () => t.now, sleep: async () => {}, random: () => 0.5})
+/** A clock the test moves; sleeps end only when aborted (the elector's deadline timer never fires by itself). */
+const clockAt = (t: {now: number}) => ({now: () => t.now, sleep: (_ms: number, signal?: AbortSignal) => new Promise<void>((r) => (signal?.aborted ? r() : signal?.addEventListener('abort', () => r(), {once: true}))), random: () => 0.5})
 const LEASE = {namespace: 'vipctl-system', name: 'vipctl-status', leaseDurationSec: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000}
 
 describe('leader election on a Lease', () => {
@@ -99,6 +100,36 @@ describe('leader election on a Lease', () => {
     await a.release()
     tb.now += 1
     assert.equal(await b.tick(), true)
+  })
+
+  it('a holder that sees another holder in the Lease (an edit, a clock step elsewhere) stops leading at once', async () => {
+    const api = memoryApi()
+    const t = {now: 0}
+    const a = new LeaderElector(api.client, {...LEASE, identity: 'a'}, {clock: clockAt(t), log: quiet})
+    assert.equal(await a.tick(), true)
+    const path = '/apis/coordination.k8s.io/v1/namespaces/vipctl-system/leases/vipctl-status'
+    const lease = api.objects.get(path) as {spec: {holderIdentity: string}}
+    lease.spec.holderIdentity = 'b'
+    t.now += 2000
+    assert.equal(await a.tick(), false)
+    assert.equal(a.holds(), false)
+  })
+
+  it('a request that hangs fails the attempt at the renew deadline (a hung API never keeps a leader)', async () => {
+    const api = memoryApi()
+    const t = {now: 0}
+    let fire: () => void = () => {}
+    const clock = {now: () => t.now, random: () => 0.5, sleep: (_ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
+      fire = r
+      signal?.addEventListener('abort', () => r(), {once: true})
+    })}
+    const a = new LeaderElector(api.client, {...LEASE, identity: 'a'}, {clock, log: quiet})
+    assert.equal(await a.tick(), true)
+    api.client.get = () => new Promise(() => {})
+    t.now += 11_000
+    const attempt = a.tick()
+    fire() // the deadline passes
+    assert.equal(await attempt, false)
   })
 
   it('a holder that cannot renew steps down within the renew deadline (before another may take over)', async () => {
@@ -156,8 +187,8 @@ spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]
     assert.deepEqual(gw.status.conditions.map((c) => [c.type, c.status, c.observedGeneration, c.lastTransitionTime]), [['Accepted', 'True', 2, '2026-11-30T00:00:00Z'], ['Programmed', 'True', 2, '2026-11-30T00:00:00Z']])
     assert.deepEqual(gw.status.listeners.map((l) => [l.attachedRoutes, l.supportedKinds]), [[1, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}]]])
     const route = api.objects.get(`${G}/namespaces/t/httproutes/r`) as {status: {parents: Array<{controllerName: string; conditions: Array<{type: string; observedGeneration: number}>}>}}
-    assert.deepEqual(route.status.parents.map((p) => p.controllerName), ['vipctl.io/gateway-controller', 'example.com/other'])
-    assert.ok(route.status.parents[0]!.conditions.every((c) => c.observedGeneration === 5))
+    assert.deepEqual(route.status.parents.map((p) => p.controllerName), ['example.com/other', 'vipctl.io/gateway-controller'], 'others stay where they were; ours are added after')
+    assert.ok(route.status.parents[1]!.conditions.every((c) => c.observedGeneration === 5))
     const cls = api.objects.get(`${G}/gatewayclasses/vipctl`) as {status: {supportedFeatures: Array<{name: string}>}}
     assert.ok(cls.status.supportedFeatures.some((f) => f.name === 'HTTPRoute'))
     // The stores as the reflectors would hold them after the writes: nothing to write, at any time later.
@@ -168,6 +199,46 @@ spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]
     }
     const second = await w.write(model, again as never, new Date('2026-11-30T01:00:00Z'))
     assert.deepEqual(second.written, [])
+  })
+
+  it('removes its own entries from a route no longer attached to a Gateway of ours; keeps the others\' order; writes nothing once the Lease is lost', async () => {
+    const api = memoryApi()
+    const G = '/apis/gateway.networking.k8s.io/v1'
+    const ourEntry = {parentRef: {name: 'gone', namespace: 't'}, controllerName: 'vipctl.io/gateway-controller', conditions: []}
+    const theirs = {parentRef: {name: 'x', namespace: 't'}, controllerName: 'example.com/other', conditions: []}
+    const orphan = raw('HTTPRoute', 't', 'orphan', {status: {parents: [theirs, ourEntry]}})
+    api.objects.set(`${G}/namespaces/t/httproutes/orphan`, orphan)
+    const model = compile(snapshotOf(text), {}).model
+    const w = new StatusWriter(api.client, quiet)
+    const lost = await w.write(model, {httproutes: new Map([['t/orphan', orphan]])}, new Date(), () => false)
+    assert.deepEqual(lost.written, [])
+    const res = await w.write(model, {httproutes: new Map([['t/orphan', orphan]])}, new Date())
+    assert.deepEqual(res.written, ['HTTPRoute/t/orphan'])
+    assert.deepEqual((api.objects.get(`${G}/namespaces/t/httproutes/orphan`) as {status: {parents: unknown[]}}).status.parents, [theirs])
+  })
+
+  it('load-balancer status: compared by address (the server\'s ipMode is not undone); a Service of another class is not written', async () => {
+    const api = memoryApi()
+    const svcText = `${WEB_BACKENDS}---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: t, annotations: {vipctl.io/vip: 192.0.2.80}}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other, namespace: t, annotations: {vipctl.io/vip: 192.0.2.81}}
+spec: {type: LoadBalancer, loadBalancerClass: example.com/cloud, ports: [{port: 80}]}
+`
+    const model = compile(snapshotOf(svcText), {}).model
+    const svc = (name: string, status: unknown) => ({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: 't', resourceVersion: '1'}, spec: name === 'other' ? {loadBalancerClass: 'example.com/cloud'} : {}, status})
+    api.objects.set('/api/v1/namespaces/t/services/lb', svc('lb', {}))
+    api.objects.set('/api/v1/namespaces/t/services/other', svc('other', {}))
+    const w = new StatusWriter(api.client, quiet)
+    const first = await w.write(model, {services: new Map([['t/lb', svc('lb', {})], ['t/other', svc('other', {})]])}, new Date())
+    assert.deepEqual(first.written, ['Service/t/lb'])
+    const again = await w.write(model, {services: new Map([['t/lb', svc('lb', {loadBalancer: {ingress: [{ip: '192.0.2.80', ipMode: 'VIP'}]}})]])}, new Date())
+    assert.deepEqual(again.written, [])
   })
 
   it('a stale copy is a conflict (written next round), never an overwrite of a newer object', async () => {
