@@ -127,8 +127,8 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
     else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) tcpRoutes++
     else count(`${r.kind}: not attached (see VIP6001)`)
   }
-  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.tcpRoutes.length + snap.tlsRoutes.length + snap.referenceGrants.length + snap.gatewayOthers.length
-  const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length + snap.namespaces.length + gatewayApi
+  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.tcpRoutes.length + snap.tlsRoutes.length + snap.backendTLSPolicies.length + snap.referenceGrants.length + snap.gatewayOthers.length
+  const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length + snap.namespaces.length + snap.configMaps.length + gatewayApi
   return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes, ...(snap.tcpRoutes.length + snap.tlsRoutes.length ? {tcpRoutes} : {})} : {})}, notServed}
 }
 

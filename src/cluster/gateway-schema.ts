@@ -5,12 +5,12 @@
  * the API server's validation, so they meet it here; live objects pass the same schemas.
  *
  * Versions (all served by the v1.6.3 CRDs, standard channel): GatewayClass, Gateway, HTTPRoute and ReferenceGrant
- * v1 and v1beta1 (one schema: the fields vipctl reads are the same); TCPRoute and TLSRoute v1; GRPCRoute, UDPRoute,
- * ListenerSet and BackendTLSPolicy v1 (read, and reported as not served yet).
+ * v1 and v1beta1 (one schema: the fields vipctl reads are the same); TCPRoute, TLSRoute and BackendTLSPolicy v1;
+ * GRPCRoute, UDPRoute and ListenerSet v1 (read, and reported as not served yet). ConfigMaps: their ca.crt only.
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
-import type {Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant, TCPRoute, TLSRoute} from './types.js'
+import type {BackendTLSPolicy, ConfigMapCa, Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant, TCPRoute, TLSRoute} from './types.js'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const GROUP = /^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -319,6 +319,32 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .transform((o): TLSRoute => o as unknown as TLSRoute)
 
+  const backendTLSPolicy = z
+    .object({
+      apiVersion: z.string(),
+      kind: z.literal('BackendTLSPolicy'),
+      metadata: gatewayMeta(meta(true)),
+      spec: z.object({
+        targetRefs: z
+          .array(z.object({group: group, kind, name: objectName, sectionName: sectionName.optional()}))
+          .min(1)
+          .max(16),
+        validation: z
+          .object({
+            caCertificateRefs: z.array(ref('', 'ConfigMap')).max(8).default([]),
+            wellKnownCACertificates: z.enum(['System']).optional(),
+            hostname: z.string().min(1).max(253).regex(SUBDOMAIN, 'must be a DNS name (no wildcard)'),
+            subjectAltNames: z.array(z.unknown()).max(5).optional(),
+          })
+          .superRefine((v, ctx) => {
+            if (v.caCertificateRefs.length > 0 && v.wellKnownCACertificates) ctx.addIssue({code: 'custom', message: 'must not contain both CACertificateRefs and WellKnownCACertificates'})
+            if (v.caCertificateRefs.length === 0 && !v.wellKnownCACertificates) ctx.addIssue({code: 'custom', message: 'must specify either CACertificateRefs or WellKnownCACertificates'})
+          }),
+        options: z.record(z.string().max(253), z.string().max(4096)).optional(),
+      }),
+    })
+    .transform((o): BackendTLSPolicy => o as unknown as BackendTLSPolicy)
+
   const tcpRoute = z
     .object({
       apiVersion: z.string(),
@@ -358,7 +384,13 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
   }
   out[`${G}/v1/TCPRoute`] = tcpRoute
   out[`${G}/v1/TLSRoute`] = tlsRoute
-  for (const k of ['GRPCRoute', 'UDPRoute', 'ListenerSet', 'BackendTLSPolicy'] as const) out[`${G}/v1/${k}`] = other(k, true)
+  out[`${G}/v1/BackendTLSPolicy`] = backendTLSPolicy
+  // ConfigMaps: only ca.crt is kept (the rest may be anything, and is no business of vipctl's).
+  out['v1/ConfigMap'] = z
+    .object({apiVersion: z.literal('v1'), kind: z.literal('ConfigMap'), metadata: meta(true), data: z.record(z.string(), z.unknown()).optional()})
+    // Lenient beyond ca.crt: a ConfigMap vipctl has no use for never becomes a finding because of its other keys.
+    .transform((o): ConfigMapCa => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: o.metadata as ConfigMapCa['metadata'], ...(typeof o.data?.['ca.crt'] === 'string' ? {caCrt: o.data['ca.crt']} : {})}))
+  for (const k of ['GRPCRoute', 'UDPRoute', 'ListenerSet'] as const) out[`${G}/v1/${k}`] = other(k, true)
   return out
 }
 

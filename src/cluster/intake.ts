@@ -189,13 +189,18 @@ export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): D
     case 'TLSRoute':
       snap.tlsRoutes.push(obj)
       break
+    case 'BackendTLSPolicy':
+      snap.backendTLSPolicies.push(obj)
+      break
+    case 'ConfigMap':
+      snap.configMaps.push(obj)
+      break
     case 'ReferenceGrant':
       snap.referenceGrants.push(obj)
       break
     case 'GRPCRoute':
     case 'UDPRoute':
     case 'ListenerSet':
-    case 'BackendTLSPolicy':
       snap.gatewayOthers.push(obj)
       break
     default:
@@ -216,7 +221,7 @@ export function sortSnapshot(snap: Snapshot): Snapshot {
   snap.nodes.sort(by)
   snap.secrets.sort(by)
   snap.workloads.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
-  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.tcpRoutes, snap.tlsRoutes, snap.referenceGrants]) (list as AnyObject[]).sort(by)
+  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.tcpRoutes, snap.tlsRoutes, snap.backendTLSPolicies, snap.configMaps, snap.referenceGrants]) (list as AnyObject[]).sort(by)
   snap.gatewayOthers.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
   return snap
 }

@@ -84,6 +84,7 @@ const KIND_OF: Record<string, [string, string]> = {
   listenersets: ['gateway.networking.k8s.io/v1', 'ListenerSet'],
   backendtlspolicies: ['gateway.networking.k8s.io/v1', 'BackendTLSPolicy'],
   namespaces: ['v1', 'Namespace'],
+  configmaps: ['v1', 'ConfigMap'],
   deployments: ['apps/v1', 'Deployment'],
   statefulsets: ['apps/v1', 'StatefulSet'],
   daemonsets: ['apps/v1', 'DaemonSet'],
@@ -132,6 +133,7 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   if (snap.gateways.some((g) => g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
     for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
+  for (const raw of await referencedConfigMaps(client, snap)) ingest(snap, withKind(raw, 'configmaps'), origin)
   if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
   return sortSnapshot(snap)
 }
@@ -335,6 +337,27 @@ export async function referencedSecrets(client: RestClient, snap: Snapshot): Pro
     else if (res.status === 403)
       snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `Secret/${key}`, message: `not readable (403): ${client.user} needs "get" on this Secret`})
     else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'secrets', namespace: ns, name}, client.server, client.user)
+  }
+  return out
+}
+
+/** The ConfigMaps BackendTLSPolicies name for their CA (namespace/name), each read by name (never listed). */
+export function wantedConfigMaps(snap: Snapshot): string[] {
+  const wanted = new Set<string>()
+  for (const p of snap.backendTLSPolicies) for (const r of p.spec.validation.caCertificateRefs) if (r.group === '' && r.kind === 'ConfigMap' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(r.name)) wanted.add(`${p.metadata.namespace}/${r.name}`)
+  return [...wanted].sort()
+}
+
+/** Reads the ConfigMaps BackendTLSPolicies name (404: left out, the model says so; 403: VIP1005). */
+export async function referencedConfigMaps(client: RestClient, snap: Snapshot): Promise<unknown[]> {
+  const out: unknown[] = []
+  for (const key of wantedConfigMaps(snap)) {
+    const [ns, name] = key.split('/') as [string, string]
+    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`
+    const res = await client.get(path)
+    if (res.status === 200) out.push(parseObject(res, 'ConfigMap', `get of ConfigMap ${safe(key)} from ${client.server}${path}`))
+    else if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `ConfigMap/${key}`, message: `not readable (403): ${client.user} needs "get" on this ConfigMap`})
+    else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'configmaps', namespace: ns, name}, client.server, client.user)
   }
   return out
 }

@@ -321,6 +321,26 @@ export interface TLSRoute extends KObject {
   spec: {parentRefs: ParentRef[]; hostnames: string[]; rules: Array<{name?: string; backendRefs: Array<ObjectRef & {port?: number; weight: number}>}>}
 }
 
+/**
+ * BackendTLSPolicy (gateway.networking.k8s.io/v1): how the proxy speaks TLS to a Service's members: the CA
+ * (ConfigMaps' ca.crt, or the system's) and the name to verify and send as SNI.
+ */
+export interface BackendTLSPolicy extends KObject {
+  kind: 'BackendTLSPolicy'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {
+    targetRefs: Array<{group: string; kind: string; name: string; sectionName?: string}>
+    validation: {caCertificateRefs: ObjectRef[]; wellKnownCACertificates?: 'System'; hostname: string; subjectAltNames?: unknown[]}
+    options?: Record<string, string>
+  }
+}
+
+/** A ConfigMap: only its ca.crt is kept (a public CA bundle a BackendTLSPolicy names); the other keys are dropped. */
+export interface ConfigMapCa extends KObject {
+  kind: 'ConfigMap'
+  caCrt?: string
+}
+
 /** ReferenceGrant (gateway.networking.k8s.io): lets objects of `from` refer to objects of `to` in its namespace. */
 export interface ReferenceGrant extends KObject {
   kind: 'ReferenceGrant'
@@ -329,7 +349,7 @@ export interface ReferenceGrant extends KObject {
 
 /** Gateway API kinds vipctl recognises but does not serve yet: each one is reported, never skipped in silence. */
 export interface GatewayApiOther extends KObject {
-  kind: 'GRPCRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy'
+  kind: 'GRPCRoute' | 'UDPRoute' | 'ListenerSet'
 }
 
 /** A Namespace: only its labels are read (Gateway listeners select route namespaces by them). */
@@ -337,9 +357,9 @@ export interface Namespace extends KObject {
   kind: 'Namespace'
 }
 
-export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | TLSRoute | ReferenceGrant | GatewayApiOther
+export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | TLSRoute | ReferenceGrant | BackendTLSPolicy | GatewayApiOther
 
-export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | GatewayApiObject
+export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | ConfigMapCa | GatewayApiObject
 
 export type {Diagnostic, Severity} from '../core/diagnostic.js'
 
@@ -362,6 +382,9 @@ export interface Snapshot {
   httpRoutes: HTTPRoute[]
   tcpRoutes: TCPRoute[]
   tlsRoutes: TLSRoute[]
+  backendTLSPolicies: BackendTLSPolicy[]
+  /** ConfigMaps with a ca.crt (the CA bundles BackendTLSPolicies name; live: read by name). */
+  configMaps: ConfigMapCa[]
   referenceGrants: ReferenceGrant[]
   /** Gateway API kinds read but not served yet (reported by the model). */
   gatewayOthers: GatewayApiOther[]
@@ -394,6 +417,8 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     httpRoutes: [],
     tcpRoutes: [],
     tlsRoutes: [],
+    backendTLSPolicies: [],
+    configMaps: [],
     referenceGrants: [],
     gatewayOthers: [],
     skipped: new Map(),

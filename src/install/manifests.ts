@@ -54,6 +54,8 @@ export const LEASE_RULES = [
   {apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [LEASE_NAME], verbs: ['get', 'update']},
 ]
 export const SECRET_RULE = {apiGroups: [''], resources: ['secrets'], verbs: ['get']}
+/** The CA bundles BackendTLSPolicies name: read by name only (never listed or watched). */
+export const CONFIGMAP_RULE = {apiGroups: [''], resources: ['configmaps'], verbs: ['get']}
 
 export function installObjects(o: InstallOptions): K8sObject[] {
   validateInstall(o)
@@ -63,7 +65,7 @@ export function installObjects(o: InstallOptions): K8sObject[] {
   const objects: K8sObject[] = [
     {apiVersion: 'v1', kind: 'Namespace', metadata: meta(o.namespace, false)},
     {apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(NAME), automountServiceAccountToken: true},
-    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-sync`, false), rules: READ_RULES},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-sync`, false), rules: [...READ_RULES, CONFIGMAP_RULE]},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-sync`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-sync`}, subjects: [sa]},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(`${NAME}-status`, false), rules: STATUS_RULES},
     {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${NAME}-status`, false), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${NAME}-status`}, subjects: [sa]},

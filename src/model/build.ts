@@ -226,6 +226,10 @@ class Builder implements GatewayHost {
     return this.servicesByKey.get(`${ns}/${name}`)
   }
 
+  poolsOf(ns: string, service: string): Pool[] {
+    return [...this.pools.values()].filter((p) => p.namespace === ns && p.service === service)
+  }
+
   claimOrder<T extends {kind: string; metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[] {
     return claimOrder(objects)
   }

@@ -12,6 +12,7 @@ import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
 import {canonicalIp} from './ip.js'
+import {validateCa} from './tls.js'
 import type {Frontend, FrontendProtocol, HeaderRules, PathReplace, Pool, Provenance, Route, RouteConditions, RoutePolicy, VipSource} from './types.js'
 
 export const GATEWAY_CONTROLLER = 'vipctl.io/gateway-controller'
@@ -87,6 +88,8 @@ export interface GatewayHost {
   tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined
   /** Services by namespace/name. */
   service(ns: string, name: string): Snapshot['services'][number] | undefined
+  /** The pools made so far for a Service's ports. */
+  poolsOf(ns: string, service: string): Pool[]
   /** Claim order: oldest first, then namespace/name. */
   claimOrder<T extends {kind: string; metadata: {name: string; namespace?: string; creationTimestamp?: string}}>(objects: T[]): T[]
 }
@@ -258,6 +261,7 @@ export class GatewayApiBuilder {
         if (f.protocol !== 'http' && f.protocol !== 'https') continue
         this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
       }
+    applyBackendTLSPolicies(this.host)
     // Gateway conditions that depend on the listeners (attached counts are final now).
     for (const g of this.state.gateways) {
       // Some listener not accepted: Accepted keeps its status with reason ListenersNotValid (False when none is).
@@ -785,6 +789,64 @@ function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRoute
     default:
       host.diag('VIP6005', key, `${field}.type`, `filter ${f.type} is not supported: the rule answers 500 rather than run without it`)
       fail(`filter ${f.type} is not supported`)
+  }
+}
+
+/**
+ * BackendTLSPolicies: the proxy speaks TLS to the targeted Service's members (one port with sectionName, the port's
+ * name), verifies their certificate against the ConfigMaps' ca.crt (or the system CAs) for `hostname`, and sends it
+ * as SNI. The oldest policy on a Service port wins (VIP6004 on a newer one); a Service's own vipctl.io/backend-*
+ * annotations keep precedence (said). A CA that cannot be used, or settings vipctl does not apply
+ * (subjectAltNames), leave the policy out with a finding: members are then spoken to as before, never with a
+ * weaker verification than the policy asks without saying so.
+ */
+function applyBackendTLSPolicies(host: GatewayHost): void {
+  const done = new Map<string, string>()
+  for (const pol of host.claimOrder(host.snap.backendTLSPolicies)) {
+    const key = objectKey(pol)
+    const ns = pol.metadata.namespace ?? 'default'
+    const v = pol.spec.validation
+    if (v.subjectAltNames?.length) {
+      host.diag('VIP6005', key, 'spec.validation.subjectAltNames', 'subjectAltNames are not supported yet: the policy is not applied (members are not spoken to over TLS, so requests to them fail, rather than verified more loosely than the policy asks)')
+      continue
+    }
+    if (pol.spec.options && Object.keys(pol.spec.options).length) host.diag('VIP6005', key, 'spec.options', 'options are not supported and have no effect')
+    let ca: {secret: string; pem: string} | undefined
+    if (v.caCertificateRefs.length > 0) {
+      if (v.caCertificateRefs.length > 1) host.diag('VIP6005', key, 'spec.validation.caCertificateRefs', 'only the first CA reference is used')
+      const ref = v.caCertificateRefs[0]!
+      if (ref.group !== '' || ref.kind !== 'ConfigMap') {
+        host.diag('VIP6004', key, 'spec.validation.caCertificateRefs[0]', `${ref.kind} is not a ConfigMap: the policy is not applied (reason InvalidKind)`)
+        continue
+      }
+      const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
+      const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
+      if (!checked?.ok) {
+        host.diag('VIP6004', key, 'spec.validation.caCertificateRefs[0]', `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`}: the policy is not applied (reason InvalidCACertificateRef)`)
+        continue
+      }
+      // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
+      ca = {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem}
+    }
+    for (const [ti, t] of pol.spec.targetRefs.entries()) {
+      if (t.group !== '' || t.kind !== 'Service') {
+        host.diag('VIP6004', key, `spec.targetRefs[${ti}]`, `${t.kind} is not a Service: not applied to it`)
+        continue
+      }
+      for (const pool of host.poolsOf(ns, t.name).filter((p) => t.sectionName === undefined || p.portName === t.sectionName)) {
+        const owner = done.get(pool.id)
+        if (owner) {
+          host.diag('VIP6004', key, `spec.targetRefs[${ti}]`, `Service port ${pool.id} already has the older BackendTLSPolicy ${owner}, which is applied (Conflicted)`)
+          continue
+        }
+        if (pool.backendProtocol && !pool.backendProtocol.provenance.object.startsWith('BackendTLSPolicy/')) {
+          host.diag('VIP6005', key, `spec.targetRefs[${ti}]`, `Service ${ns}/${t.name} sets its backend protocol with ${pool.backendProtocol.provenance.field}, which is kept`)
+          continue
+        }
+        done.set(pool.id, key)
+        pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
+      }
+    }
   }
 }
 

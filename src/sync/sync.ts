@@ -10,7 +10,7 @@
 import {setMaxListeners} from 'node:events'
 import {compile, type Compiled} from '../model/compile.js'
 import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
-import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, parseObject, RESOURCES, withKind} from '../cluster/live.js'
+import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, parseObject, RESOURCES, wantedConfigMaps, withKind} from '../cluster/live.js'
 import type {RestClient} from '../core/kube-rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
 import {oneLine, PermissionError, UnavailableError} from '../errors.js'
@@ -77,6 +77,7 @@ export class SyncLoop {
   private lastReload = -Infinity
   private readonly memo = new Map<string, {rv: string; res: IntakeResult}>()
   private readonly secrets = new Map<string, RawObject>()
+  private readonly configMaps = new Map<string, RawObject>()
   private quarantined = new Set<string>()
   /** The one status writer across nodes: set when status writing is on. */
   readonly elector?: LeaderElector
@@ -181,6 +182,18 @@ export class SyncLoop {
       }
     }
     for (const [key, raw] of this.secrets) take('secrets', key, raw)
+    // BackendTLSPolicies' CA ConfigMaps: read by name like TLS Secrets (when first named, and at every resync).
+    const cms = new Set(wantedConfigMaps(snap))
+    for (const key of [...this.configMaps.keys()]) if (!cms.has(key)) this.configMaps.delete(key)
+    for (const key of cms) {
+      if (this.configMaps.has(key) && !refreshSecrets) continue
+      const [ns, name] = key.split('/') as [string, string]
+      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`
+      const res = await this.io.client.get(path)
+      if (res.status === 200) this.configMaps.set(key, parseObject(res, 'ConfigMap', `get of ConfigMap ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
+      else this.configMaps.delete(key)
+    }
+    for (const [key, raw] of this.configMaps) take('configmaps', key, raw)
     for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)
     return sortSnapshot(snap)
   }

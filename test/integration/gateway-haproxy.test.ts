@@ -73,6 +73,13 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
       service('secure', 'b', tlsBackend),
+      // TLS to members by BackendTLSPolicy: the CA from a ConfigMap, the name verified and sent as SNI.
+      service('secure-ok', 'b', tlsBackend),
+      service('secure-wrong', 'b', tlsBackend),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca, namespace: b}\ndata:\n  ca.crt: ${JSON.stringify(Buffer.from(/tls\.crt: (\S+)/.exec(readFileSync('examples/shop/50-secret-tls.yaml', 'utf8'))![1]!, 'base64').toString('utf8'))}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: ok, namespace: b}\nspec: {targetRefs: [{group: '', kind: Service, name: secure-ok}], validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}], hostname: shop.example.com}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: wrong, namespace: b}\nspec: {targetRefs: [{group: '', kind: Service, name: secure-wrong}], validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}], hostname: other.example.org}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: upstream-tls, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: web}], hostnames: [tls.example.com], rules: [{matches: [{path: {value: /ok}}], backendRefs: [{name: secure-ok, port: 80}]}, {matches: [{path: {value: /wrong}}], backendRefs: [{name: secure-wrong, port: 80}]}]}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: pass, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: pass}], hostnames: ["*.example.com"], rules: [{backendRefs: [{name: secure, port: 80}]}]}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: db, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: db}], rules: [{backendRefs: [{name: deep, port: 80}]}]}\n`,
       // The certificate lives with the shop team: a ReferenceGrant lets the Gateway in infra use it.
@@ -251,6 +258,12 @@ spec:
       })
     assert.equal(await get('a.b.example.com'), 'secure shop.example.com')
     assert.equal(await get('other.org'), 'closed')
+  })
+
+  it('BackendTLSPolicy: TLS to the member, verified against the ConfigMap\'s CA for its hostname; a name the certificate lacks fails (503)', async () => {
+    const ok = await send(port, 'tls.example.com', '/ok')
+    assert.deepEqual([ok.status, ok.body], [200, 'secure'])
+    assert.equal((await send(port, 'tls.example.com', '/wrong')).status, 503)
   })
 
   it('a TCPRoute: the TCP listener\'s connections reach its backend as they are', async () => {

@@ -4,6 +4,7 @@
  * real HAProxy: test/integration/gateway-haproxy.test.ts.
  */
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {WEB_BACKENDS, snapshotOf} from '../helpers/manifests.js'
 import {compile} from '../../src/model/compile.js'
 import {decide, routingTable, type RoutedRequest} from '../../src/model/routing.js'
@@ -541,5 +542,65 @@ ${gateway()}`), {})
     const hop = t.hops.find((h) => h.hop === 'gateway')!
     assert.match(hop.detail, /listener a /)
     assert.doesNotMatch(hop.detail, /listener b /)
+  })
+})
+
+describe('Gateway API: BackendTLSPolicy', () => {
+  const cert = /tls\.crt: (\S+)/.exec(fileText('examples/shop/50-secret-tls.yaml'))![1]!
+  const pem = Buffer.from(cert, 'base64').toString('utf8')
+  const cm = (name: string, ca: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: t}
+data:
+  ca.crt: ${JSON.stringify(ca)}
+  other: ignored
+`
+  const policy = (name: string, target: string, validation: string, created: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {targetRefs: [{group: '', kind: Service, name: ${target}}], validation: ${validation}}
+`
+  const base = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+  it('the targeted Service\'s members are spoken to over TLS, verified against the ConfigMap\'s CA for the hostname (SNI too)', () => {
+    const {model} = build(`${base}${cm('ca', pem)}${policy('p', 'web', '{caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: shop.example.com}', '2026-01-01T00:00:00Z')}`)
+    const bp = model.pools.find((p) => p.id === 't/web/80')!.backendProtocol
+    assert.deepEqual(bp && bp.kind === 'https' ? [bp.serverName, bp.ca?.secret, bp.ca?.pem.includes('BEGIN CERTIFICATE')] : bp, ['shop.example.com', 't/configmap_ca', true])
+  })
+
+  it('system CAs; a ConfigMap without a usable ca.crt leaves the policy out (VIP6004); the older policy wins (VIP6004 on the newer)', () => {
+    const sys = build(`${base}${policy('p', 'web', '{wellKnownCACertificates: System, hostname: web.internal}', '2026-01-01T00:00:00Z')}`).model
+    const bp = sys.pools.find((p) => p.id === 't/web/80')!.backendProtocol
+    assert.deepEqual(bp?.kind === 'https' ? [bp.serverName, bp.ca] : bp, ['web.internal', undefined])
+    const bad = build(`${base}${cm('ca', 'not a certificate')}${policy('p', 'web', '{caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: web.internal}', '2026-01-01T00:00:00Z')}`).model
+    assert.equal(bad.pools.find((p) => p.id === 't/web/80')!.backendProtocol, undefined)
+    assert.ok(bad.diagnostics.some((d) => d.code === 'VIP6004' && d.object === 'BackendTLSPolicy/t/p'))
+    const two = build(`${base}${policy('new', 'web', '{wellKnownCACertificates: System, hostname: b.internal}', '2026-02-01T00:00:00Z')}${policy('old', 'web', '{wellKnownCACertificates: System, hostname: a.internal}', '2026-01-01T00:00:00Z')}`).model
+    const bp2 = two.pools.find((p) => p.id === 't/web/80')!.backendProtocol
+    assert.equal(bp2?.kind === 'https' ? bp2.serverName : '', 'a.internal')
+    assert.ok(two.diagnostics.some((d) => d.code === 'VIP6004' && d.object === 'BackendTLSPolicy/t/new'))
+  })
+
+  it('the CRD\'s rule: CA references or the system CAs, one of them', () => {
+    const snap = snapshotOf(`${CLASS}${policy('p', 'web', '{hostname: x.internal}', '2026-01-01T00:00:00Z')}`)
+    assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1001' && d.field === 'spec.validation'))
+  })
+})
+
+function fileText(file: string): string {
+  return readFileSync(file, 'utf8')
+}
+
+describe('ConfigMaps are read for their ca.crt only', () => {
+  it('other keys of any shape are no finding, and are not kept', () => {
+    const snap = snapshotOf(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: app, namespace: t}
+data: {replicas: 3, enabled: true, nested: {a: 1}, ca.crt: "x"}
+binaryData: {blob: AAAA}
+`)
+    assert.deepEqual(snap.diagnostics, [])
+    assert.deepEqual(snap.configMaps.map((c) => [c.metadata.name, c.caCrt, Object.keys(c)]), [['app', 'x', ['apiVersion', 'kind', 'metadata', 'caCrt']]])
   })
 })
