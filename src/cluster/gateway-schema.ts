@@ -352,10 +352,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       metadata: gatewayMeta(meta(true)),
       spec: z.object({
         parentRefs: z.array(parentRef).max(32).default([]),
-        rules: z
-          .array(z.object({name: sectionName.optional(), backendRefs: z.array(ref('', 'Service').extend({port: port.optional(), weight: z.number().int().min(0).max(1_000_000).default(1)}).refine((b) => !(b.group === '' && b.kind === 'Service') || b.port !== undefined, {message: 'Must have port for Service reference', path: ['port']})).min(1).max(16)}))
-          .min(1)
-          .max(1),
+        rules: l4Rules,
       }),
     })
     .transform((o): TCPRoute => o as unknown as TCPRoute)

@@ -318,6 +318,12 @@ export interface RouteRow {
   rules: string[]
 }
 
+/** A route parent's condition of a type: 'True', or its reason; '' when absent. */
+function verdict(type: string, p: {conditions: Array<{type: string; status: string; reason: string}>}): string {
+  const c = p.conditions.find((x) => x.type === type)
+  return c ? (c.status === 'True' ? 'True' : c.reason) : ''
+}
+
 /** HTTPRoutes and TCPRoutes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match (or TCP listener). */
 export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutput<RouteRow> {
   const model = buildModel(snap, opts.model)
@@ -326,10 +332,6 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
     .filter((r) => visible(r, opts))
     .map((r) => {
       const st = states.get(objectKey(r))
-      const verdict = (type: string, p: NonNullable<typeof st>['parents'][number]) => {
-        const c = p.conditions.find((x) => x.type === type)
-        return c ? (c.status === 'True' ? 'True' : c.reason) : ''
-      }
       // What the model serves: the TCP frontends of the listeners it is attached to, and their backend.
       const rules = (st?.parents ?? [])
         .filter((p) => verdict('Accepted', p) === 'True')
@@ -351,10 +353,6 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
     .map((r) => {
       const key = objectKey(r)
       const st = states.get(key)
-      const verdict = (type: string, p: NonNullable<typeof st>['parents'][number]) => {
-        const c = p.conditions.find((x) => x.type === type)
-        return c ? (c.status === 'True' ? 'True' : c.reason) : ''
-      }
       // What the model serves for this route: its decisions on every frontend, once per match.
       // Sorted by rule and match index (numbers, not text), then frontend.
       const served = new Map<string, {order: number[]; text: string}>()
