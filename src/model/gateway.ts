@@ -246,8 +246,10 @@ export class GatewayApiBuilder {
       const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
+    // TCP frontend id -> the route that holds it (the oldest attached), for this build.
+    const heldTcp = new Map<string, string>()
     this.host.claimOrder<TCPRoute | TLSRoute>([...this.host.snap.tcpRoutes, ...this.host.snap.tlsRoutes]).forEach((route) => {
-      const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend)
+      const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend, heldTcp)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
     // Fences: the hosts of a listener with a hostname, where a less specific listener of the same Gateway shares the
@@ -258,7 +260,7 @@ export class GatewayApiBuilder {
         // Against the less specific listeners of the same Gateway only (a newer Gateway on the address never fences an older one's hosts).
         if (!h || !ls.some((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
         const f = l.frontends.find((x) => x.id === fid)!
-        if (f.protocol !== 'http' && f.protocol !== 'https') continue
+        if (f.protocol !== 'http' && f.protocol !== 'https' && f.protocol !== 'tls') continue
         this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
       }
     applyBackendTLSPolicies(this.host)
@@ -528,7 +530,7 @@ function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute | TLSRout
  * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
  * closed), never another route's backend.
  */
-function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>): RouteState {
+function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -592,14 +594,15 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
             // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
             const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
             if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name}: this route does not serve it there`)
-            else if (pool) host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool.id, redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), provenance: {object: key, field: 'spec.hostnames'}})
+            // Without a valid backend the route still holds its names: their connections are closed, never another's.
+            else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? {} : {policy: {fail: {reason: 'no valid backendRef', provenance: {object: key, field: 'spec.rules[0].backendRefs'}}}}), provenance: {object: key, field: 'spec.hostnames'}})
           }
       }
       parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
       return
     }
-    // A TCP listener carries one route: the oldest keeps it.
-    const free = result.listeners.filter((l) => l.frontends.every((f) => !f.defaultPool || f.defaultPool === pool?.id))
+    // A TCP listener carries one route: the oldest keeps it, with or without a valid backend (then its connections close).
+    const free = result.listeners.filter((l) => l.frontends.every((f) => (heldTcp.get(f.id) ?? key) === key))
     if (result.listeners.length === 0) {
       host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
       parent.conditions.push(cond('Accepted', false, result.reason, result.why, gen))
@@ -610,7 +613,10 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
       parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${free.map((l) => l.spec.name).join(', ')}`, gen))
       for (const l of free) {
         l.state.attachedRoutes++
-        for (const f of l.frontends) if (pool) f.defaultPool = pool.id
+        for (const f of l.frontends) {
+          heldTcp.set(f.id, key)
+          if (pool) f.defaultPool = pool.id
+        }
       }
     }
     parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
@@ -806,8 +812,29 @@ function applyBackendTLSPolicies(host: GatewayHost): void {
     const key = objectKey(pol)
     const ns = pol.metadata.namespace ?? 'default'
     const v = pol.spec.validation
+    // The pools the policy targets; a target that matches none is said.
+    const targets: Array<{pool: Pool; field: string}> = []
+    for (const [ti, t] of pol.spec.targetRefs.entries()) {
+      const field = `spec.targetRefs[${ti}]`
+      if (t.group !== '' || t.kind !== 'Service') {
+        host.diag('VIP6004', key, field, `${t.kind} is not a Service: not applied to it`)
+        continue
+      }
+      const pools = host.poolsOf(ns, t.name).filter((p) => t.sectionName === undefined || p.portName === t.sectionName)
+      if (pools.length === 0) {
+        const svc = host.service(ns, t.name)
+        if (!svc) host.diag('VIP6004', key, field, `Service ${ns}/${t.name} not found: the policy applies to nothing there`)
+        else if (t.sectionName !== undefined && !(svc.spec.ports ?? []).some((p) => p.name === t.sectionName)) host.diag('VIP6004', key, `${field}.sectionName`, `Service ${ns}/${t.name} has no port named ${t.sectionName}: the policy applies to nothing there`)
+      }
+      for (const pool of pools) targets.push({pool, field})
+    }
+    // A policy that cannot be applied as written fails closed: its targets answer 503, never plaintext or a looser check.
+    const failClosed = (field: string, why: string) => {
+      host.diag('VIP6004', key, field, `${why}: requests to the targeted Service ports are answered 503 (never sent without the TLS the policy asks for)`)
+      for (const t of targets) if (!done.has(t.pool.id)) t.pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name}: ${why}`, provenance: {object: key, field}}
+    }
     if (v.subjectAltNames?.length) {
-      host.diag('VIP6005', key, 'spec.validation.subjectAltNames', 'subjectAltNames are not supported yet: the policy is not applied (members are not spoken to over TLS, so requests to them fail, rather than verified more loosely than the policy asks)')
+      failClosed('spec.validation.subjectAltNames', 'subjectAltNames are not supported yet')
       continue
     }
     if (pol.spec.options && Object.keys(pol.spec.options).length) host.diag('VIP6005', key, 'spec.options', 'options are not supported and have no effect')
@@ -816,36 +843,37 @@ function applyBackendTLSPolicies(host: GatewayHost): void {
       if (v.caCertificateRefs.length > 1) host.diag('VIP6005', key, 'spec.validation.caCertificateRefs', 'only the first CA reference is used')
       const ref = v.caCertificateRefs[0]!
       if (ref.group !== '' || ref.kind !== 'ConfigMap') {
-        host.diag('VIP6004', key, 'spec.validation.caCertificateRefs[0]', `${ref.kind} is not a ConfigMap: the policy is not applied (reason InvalidKind)`)
+        failClosed('spec.validation.caCertificateRefs[0]', `${ref.kind} is not a ConfigMap (reason InvalidKind)`)
         continue
       }
       const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
       const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
       if (!checked?.ok) {
-        host.diag('VIP6004', key, 'spec.validation.caCertificateRefs[0]', `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`}: the policy is not applied (reason InvalidCACertificateRef)`)
+        failClosed('spec.validation.caCertificateRefs[0]', `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`} (reason InvalidCACertificateRef)`)
         continue
       }
       // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
       ca = {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem}
     }
-    for (const [ti, t] of pol.spec.targetRefs.entries()) {
-      if (t.group !== '' || t.kind !== 'Service') {
-        host.diag('VIP6004', key, `spec.targetRefs[${ti}]`, `${t.kind} is not a Service: not applied to it`)
+    for (const {pool, field} of targets) {
+      const owner = done.get(pool.id)
+      if (owner) {
+        host.diag('VIP6004', key, field, `Service port ${pool.id} already has the older BackendTLSPolicy ${owner}, which is applied (Conflicted)`)
         continue
       }
-      for (const pool of host.poolsOf(ns, t.name).filter((p) => t.sectionName === undefined || p.portName === t.sectionName)) {
-        const owner = done.get(pool.id)
-        if (owner) {
-          host.diag('VIP6004', key, `spec.targetRefs[${ti}]`, `Service port ${pool.id} already has the older BackendTLSPolicy ${owner}, which is applied (Conflicted)`)
-          continue
-        }
-        if (pool.backendProtocol && !pool.backendProtocol.provenance.object.startsWith('BackendTLSPolicy/')) {
-          host.diag('VIP6005', key, `spec.targetRefs[${ti}]`, `Service ${ns}/${t.name} sets its backend protocol with ${pool.backendProtocol.provenance.field}, which is kept`)
-          continue
-        }
-        done.set(pool.id, key)
-        pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
+      if (pool.backendProtocol && !pool.backendProtocol.provenance.object.startsWith('BackendTLSPolicy/')) {
+        host.diag('VIP6005', key, field, `Service ${pool.namespace}/${pool.service} sets its backend protocol with ${pool.backendProtocol.provenance.field}, which is kept`)
+        continue
       }
+      if (pool.external) {
+        // An ExternalName backend is verified against the public CAs for its own name; a policy cannot be honoured there.
+        done.set(pool.id, key)
+        pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name} cannot be applied to ExternalName Service ${pool.namespace}/${pool.service}`, provenance: {object: key, field}}
+        host.diag('VIP6004', key, field, `Service ${pool.namespace}/${pool.service} is an ExternalName Service, whose name is verified against the public CAs: the policy cannot be applied and requests to it are answered 503`)
+        continue
+      }
+      done.set(pool.id, key)
+      pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
     }
   }
 }

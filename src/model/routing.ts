@@ -422,17 +422,18 @@ export function describeSplit(split: Array<{pool: string; weight: number}>): str
 
 /**
  * TLS passthrough (a 'tls' frontend): the route a ClientHello's SNI name selects: the exact name, else the longest
- * wildcard ('*.x' matches one or more labels under x); undefined (the connection is closed) when none does or there
- * is no SNI. Names compare in lower case.
+ * wildcard ('*.x' matches one or more labels under x); undefined (the connection is closed) when none does, when
+ * the name is held by a route without a backend or fenced for a more specific listener, or there is no SNI. Names
+ * compare in lower case.
  */
 export function decideSni(f: Pick<Frontend, 'routes'>, sni: string | undefined): Route | undefined {
   if (!sni) return undefined
   const name = sni.replace(/[A-Z]/g, (c) => c.toLowerCase())
-  const exact = f.routes.find((r) => r.host === name)
-  if (exact) return exact
-  return f.routes
-    .filter((r) => r.host.startsWith('*.') && name.endsWith(r.host.slice(1)) && name.length > r.host.length - 1)
-    .sort((a, b) => b.host.length - a.host.length)[0]
+  const hit =
+    f.routes.find((r) => r.host === name) ??
+    f.routes.filter((r) => r.host.startsWith('*.') && name.endsWith(r.host.slice(1)) && name.length > r.host.length - 1).sort((a, b) => b.host.length - a.host.length)[0]
+  // A name held without a backend (or fenced for a more specific listener) closes the connection: nothing looser answers.
+  return hit?.policy?.fail ? undefined : hit
 }
 
 /**

@@ -200,6 +200,11 @@ export interface Pool {
    * not Pods; live, Pods may not be running yet). Never rendered as servers: they have no address.
    */
   expected: ExpectedMembers[]
+  /**
+   * The pool cannot be spoken to as its policy asks (a BackendTLSPolicy vipctl cannot apply): every target answers
+   * its requests 503 and closes its connections, never sends them without the TLS asked for.
+   */
+  unservable?: {reason: string; provenance: Provenance}
   /** An ExternalName Service: the proxy resolves `name` itself and connects to `port`; no members. */
   external?: {name: string; port: number}
   provenance: Provenance[]

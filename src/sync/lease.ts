@@ -110,7 +110,10 @@ export class LeaderElector {
     if (res.status === 404) {
       const body: LeaseObject = {apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name: this.opts.name, namespace: this.opts.namespace}, spec: {holderIdentity: me, leaseDurationSeconds: this.opts.leaseDurationSec, acquireTime: microTime(wall), renewTime: microTime(wall), leaseTransitions: 0}}
       const created = await this.client.send!('POST', this.path, {}, body, 'application/json')
-      return created.status === 201 || created.status === 200
+      if (created.status === 201 || created.status === 200) return true
+      // Another candidate created it first: a follower this round. Anything else (RBAC, a missing namespace) is said.
+      if (created.status === 409) return false
+      throw new Error(`create Lease: HTTP ${created.status}${typeof (created.body as {message?: unknown})?.message === 'string' ? `: ${oneLine((created.body as {message: string}).message).slice(0, 200)}` : ''}`)
     }
     if (res.status !== 200 || !res.body || typeof res.body !== 'object') throw new Error(`get Lease: HTTP ${res.status}`)
     const lease = res.body as LeaseObject

@@ -191,7 +191,11 @@ export class SyncLoop {
       const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`
       const res = await this.io.client.get(path)
       if (res.status === 200) this.configMaps.set(key, parseObject(res, 'ConfigMap', `get of ConfigMap ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
-      else this.configMaps.delete(key)
+      else {
+        // Not there or not readable: the policy naming it fails closed (the model says so); a 403 is said here too.
+        this.configMaps.delete(key)
+        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `ConfigMap/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this ConfigMap`})
+      }
     }
     for (const [key, raw] of this.configMaps) take('configmaps', key, raw)
     for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)

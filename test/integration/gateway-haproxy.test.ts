@@ -71,11 +71,14 @@ describe('Gateway API through a real HAProxy (loopback)', function () {
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{name: http, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: http, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.40}]\n  listeners:\n    - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: apps, port: 8080, protocol: HTTP, hostname: "*.apps.example.com", allowedRoutes: {namespaces: {from: All}}}\n    - {name: admin, port: 80, protocol: HTTP, hostname: admin.example.com}\n    - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}\n    - {name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}\n    - {name: pass-pay, port: 9443, protocol: TLS, tls: {mode: Passthrough}, hostname: pay.example.com}\n    - {name: tls, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls, namespace: a}]}, allowedRoutes: {namespaces: {from: All}}}\n`,
       service('secure', 'b', tlsBackend),
       // TLS to members by BackendTLSPolicy: the CA from a ConfigMap, the name verified and sent as SNI.
       service('secure-ok', 'b', tlsBackend),
       service('secure-wrong', 'b', tlsBackend),
+      service('secure-nocm', 'b', tlsBackend),
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: nocm, namespace: b}\nspec: {targetRefs: [{group: '', kind: Service, name: secure-nocm}], validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: missing}], hostname: shop.example.com}}\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: upstream-nocm, namespace: b}\nspec: {parentRefs: [{name: edge, namespace: infra, sectionName: web}], hostnames: [nocm.example.com], rules: [{backendRefs: [{name: secure-nocm, port: 80}]}]}\n`,
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca, namespace: b}\ndata:\n  ca.crt: ${JSON.stringify(Buffer.from(/tls\.crt: (\S+)/.exec(readFileSync('examples/shop/50-secret-tls.yaml', 'utf8'))![1]!, 'base64').toString('utf8'))}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: ok, namespace: b}\nspec: {targetRefs: [{group: '', kind: Service, name: secure-ok}], validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}], hostname: shop.example.com}}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: wrong, namespace: b}\nspec: {targetRefs: [{group: '', kind: Service, name: secure-wrong}], validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}], hostname: other.example.org}}\n`,
@@ -258,12 +261,17 @@ spec:
       })
     assert.equal(await get('a.b.example.com'), 'secure shop.example.com')
     assert.equal(await get('other.org'), 'closed')
+    // A name a more specific listener (of the same Gateway) names is fenced: its routes, else closed.
+    assert.equal(await get('pay.example.com'), 'closed')
   })
 
   it('BackendTLSPolicy: TLS to the member, verified against the ConfigMap\'s CA for its hostname; a name the certificate lacks fails (503)', async () => {
     const ok = await send(port, 'tls.example.com', '/ok')
     assert.deepEqual([ok.status, ok.body], [200, 'secure'])
     assert.equal((await send(port, 'tls.example.com', '/wrong')).status, 503)
+    // A policy that cannot be applied (its CA ConfigMap is missing) fails closed: 503 from the proxy, never plaintext.
+    const nocm = await send(port, 'nocm.example.com', '/')
+    assert.deepEqual([nocm.status, nocm.body], [503, 'backend TLS policy cannot be applied'])
   })
 
   it('a TCPRoute: the TCP listener\'s connections reach its backend as they are', async () => {

@@ -574,8 +574,10 @@ spec: {targetRefs: [{group: '', kind: Service, name: ${target}}], validation: ${
     const bp = sys.pools.find((p) => p.id === 't/web/80')!.backendProtocol
     assert.deepEqual(bp?.kind === 'https' ? [bp.serverName, bp.ca] : bp, ['web.internal', undefined])
     const bad = build(`${base}${cm('ca', 'not a certificate')}${policy('p', 'web', '{caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: web.internal}', '2026-01-01T00:00:00Z')}`).model
+    // Fails closed: never plaintext to members that the policy says speak TLS.
     assert.equal(bad.pools.find((p) => p.id === 't/web/80')!.backendProtocol, undefined)
-    assert.ok(bad.diagnostics.some((d) => d.code === 'VIP6004' && d.object === 'BackendTLSPolicy/t/p'))
+    assert.match(bad.pools.find((p) => p.id === 't/web/80')!.unservable?.reason ?? '', /ConfigMap t\/ca ca\.crt/)
+    assert.ok(bad.diagnostics.some((d) => d.code === 'VIP6004' && d.object === 'BackendTLSPolicy/t/p' && d.message.includes('503')))
     const two = build(`${base}${policy('new', 'web', '{wellKnownCACertificates: System, hostname: b.internal}', '2026-02-01T00:00:00Z')}${policy('old', 'web', '{wellKnownCACertificates: System, hostname: a.internal}', '2026-01-01T00:00:00Z')}`).model
     const bp2 = two.pools.find((p) => p.id === 't/web/80')!.backendProtocol
     assert.equal(bp2?.kind === 'https' ? bp2.serverName : '', 'a.internal')
@@ -602,5 +604,55 @@ binaryData: {blob: AAAA}
 `)
     assert.deepEqual(snap.diagnostics, [])
     assert.deepEqual(snap.configMaps.map((c) => [c.metadata.name, c.caCrt, Object.keys(c)]), [['app', 'x', ['apiVersion', 'kind', 'metadata', 'caCrt']]])
+  })
+})
+
+describe('Gateway API: third review', () => {
+  const l4 = (kind: string, name: string, spec: string, created: string, ns = 't') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ${kind}
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}'}
+spec: ${spec}
+`
+  it('TLS passthrough: a more specific listener\'s names are fenced (closed), never served by a wildcard route of a less specific one', async () => {
+    const {decideSni} = await import('../../src/model/routing.js')
+    const text = `${gateway(`[{name: passw, port: 9444, protocol: TLS, tls: {mode: Passthrough}, hostname: '*.example.com', allowedRoutes: {namespaces: {from: All}}}, {name: passx, port: 9444, protocol: TLS, tls: {mode: Passthrough}, hostname: pay.example.com}]`)}${l4('TLSRoute', 'evil', `{parentRefs: [{name: gw, namespace: t, sectionName: passw}], hostnames: ['*.example.com'], rules: [{backendRefs: [{name: web, port: 80}]}]}`, '2026-01-01T00:00:00Z')}`
+    const f = build(text).model.frontends.find((x) => x.protocol === 'tls')!
+    assert.equal(decideSni(f, 'pay.example.com'), undefined)
+    assert.equal(decideSni(f, 'shop.example.com')?.pool, 't/web/80')
+  })
+
+  it('an older TLSRoute or TCPRoute without a valid backend keeps its names and listener (connections closed), a newer one gets nothing', async () => {
+    const {decideSni} = await import('../../src/model/routing.js')
+    const ls = `[{name: pass, port: 9443, protocol: TLS, tls: {mode: Passthrough}}, {name: db, port: 5432, protocol: TCP}]`
+    const text = `${gateway(ls)}${l4('TLSRoute', 'old', `{parentRefs: [{name: gw, sectionName: pass}], hostnames: [bank.example.com], rules: [{backendRefs: [{name: missing, port: 80}]}]}`, '2026-01-01T00:00:00Z')}${l4('TLSRoute', 'new', `{parentRefs: [{name: gw, sectionName: pass}], hostnames: [bank.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, '2026-02-01T00:00:00Z')}${l4('TCPRoute', 'old-db', `{parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: missing, port: 80}]}]}`, '2026-01-01T00:00:00Z')}${l4('TCPRoute', 'new-db', `{parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80}]}]}`, '2026-02-01T00:00:00Z')}`
+    const {model} = build(text)
+    assert.equal(decideSni(model.frontends.find((x) => x.protocol === 'tls')!, 'bank.example.com'), undefined)
+    assert.equal(model.frontends.find((x) => x.protocol === 'tcp')!.defaultPool, undefined)
+    const accepted = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!.status
+    assert.deepEqual([accepted('TCPRoute/t/old-db'), accepted('TCPRoute/t/new-db')], ['True', 'False'])
+  })
+
+  it('BackendTLSPolicy: a target that matches nothing is said; an ExternalName target fails closed', () => {
+    const none = codes(`${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: p, namespace: t}
+spec: {targetRefs: [{group: '', kind: Service, name: web, sectionName: htt}, {group: '', kind: Service, name: nope}], validation: {wellKnownCACertificates: System, hostname: x.internal}}
+`)
+    assert.ok(none.some((c) => c.startsWith('VIP6004') && c.includes('no port named htt')))
+    assert.ok(none.some((c) => c.startsWith('VIP6004') && c.includes('Service t/nope not found')))
+    const ext = build(`${gateway()}---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: t}
+spec: {type: ExternalName, externalName: api.example.org, ports: [{port: 443}]}
+${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: api, port: 443}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: p, namespace: t}
+spec: {targetRefs: [{group: '', kind: Service, name: api}], validation: {wellKnownCACertificates: System, hostname: internal.corp}}
+`).model
+    assert.ok(ext.pools.find((p) => p.service === 'api')!.unservable)
   })
 })

@@ -113,6 +113,8 @@ const REDIRECT = '_redirect_https'
 const ROUTE = '_route_'
 /** Map value of a host and path whose first decision has conditions: its lines pick the decision. */
 const GROUP = '_match_'
+/** SNI map value of a name whose connections are closed (no backend, or a listener's fence). */
+const CLOSED = '_closed'
 const RESOLVERS = 'vipctl'
 
 /** `<ns>_<svc>_<port>`, within HAProxy's name grammar; cut with a hash beyond 100 characters. */
@@ -522,26 +524,32 @@ function sniRouting(f: Frontend, tcpBackend: (pool: string) => string, opts: Hap
       diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: 'the HAProxy target cannot write this name as a map key; the route is left out'})
       continue
     }
+    // A name held by a route without a backend, or fenced for a more specific listener: its connections are closed.
+    const value = r.policy?.fail ? CLOSED : tcpBackend(r.pool)
     if (r.host.startsWith('*.')) {
-      if (!wild.has(key)) wild.set(key, tcpBackend(r.pool))
+      if (!wild.has(key)) wild.set(key, value)
       depths.add(key.split('.').length)
-    } else if (!exact.has(key)) exact.set(key, tcpBackend(r.pool))
+    } else if (!exact.has(key)) exact.set(key, value)
   }
   const exactFile = `maps/${f.id}.sni.map`
   const wildFile = `maps/${f.id}.sni-wildcard.map`
   const sorted = (m: Map<string, string>) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]))
   files.push({path: exactFile, content: renderMap(sorted(exact)), mode: 0o644, secret: false})
   files.push({path: wildFile, content: renderMap(sorted(wild)), mode: 0o644, secret: false})
-  const ex = `req_ssl_sni,lower,map_str(${path.join(opts.configDir, exactFile)})`
+  const hello = ['{', 'req_ssl_hello_type', '1', '}']
+  const unset = ['!{', 'var(txn.sni_be)', '-m', 'found', '}']
   const lines: Line[] = [
     line('tcp-request', 'inspect-delay', '5s'),
-    line('tcp-request', 'content', 'accept', 'if', '{', 'req_ssl_hello_type', '1', '}'),
-    line('use_backend', `%[${ex}]`, 'if', '{', ex, '-m', 'found', '}'),
+    line('tcp-request', 'content', 'set-var(txn.sni_be)', `req_ssl_sni,lower,map_str(${path.join(opts.configDir, exactFile)})`, 'if', ...hello),
   ]
-  for (const n of [...depths].sort((a, b) => b - a)) {
-    const wk = `req_ssl_sni,lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`
-    lines.push(line('use_backend', `%[${wk}]`, 'if', '{', wk, '-m', 'found', '}', '{', 'req_ssl_sni,lower', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
-  }
+  // The longest wildcard first: the name's last N labels, for each N the table has (the name must have more).
+  for (const n of [...depths].sort((a, b) => b - a))
+    lines.push(line('tcp-request', 'content', 'set-var(txn.sni_be)', `req_ssl_sni,lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`, 'if', ...hello, ...unset, '{', 'req_ssl_sni,lower', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+  lines.push(
+    line('tcp-request', 'content', 'reject', 'if', '{', 'var(txn.sni_be)', '-m', 'str', CLOSED, '}'),
+    line('tcp-request', 'content', 'accept', 'if', ...hello),
+    line('use_backend', '%[var(txn.sni_be)]', 'if', '{', 'var(txn.sni_be)', '-m', 'found', '}'),
+  )
   return lines
 }
 
@@ -672,6 +680,8 @@ function caFile(secret: string): string {
 function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: HaproxyOptions, diagnostics: Diagnostic[], files: HaproxyFile[]): Section {
   const m = pool.monitor
   const lines: Line[] = [line('mode', mode), line('balance', pool.lbMethod)]
+  // A pool its policy cannot be honoured for answers for itself: 503, or a closed connection, never its members.
+  if (pool.unservable) lines.push(mode === 'http' ? line('http-request', 'return', 'status', '503', 'content-type', 'text/plain', 'string', {quoted: 'backend TLS policy cannot be applied'}) : line('tcp-request', 'content', 'reject'))
   if (pool.lbMethod === 'source') lines.push(line('hash-type', 'consistent'))
   if (m.kind === 'http' && !isToken(m.path)) {
     // Cannot happen while probePath's grammar is inside the token grammar; if it ever does, this pool falls back to a TCP check.
@@ -710,7 +720,10 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
   // CAs, SNI and host name check for the server name; checks go over the same TLS. h2c: HTTP/2 in clear (HTTP only).
   const bp = pool.backendProtocol
   const speak: string[] = []
-  if (bp?.kind === 'https' && pool.external?.port !== 443) {
+  // A BackendTLSPolicy re-encrypts HTTP only: TCP routes and TLS passthrough carry the client's bytes as they are.
+  const policyOnTcp = bp?.kind === 'https' && mode === 'tcp' && bp.provenance.object.startsWith('BackendTLSPolicy/')
+  if (policyOnTcp) diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: bp.provenance.object, field: bp.provenance.field, message: `not applied to the TCP and TLS passthrough traffic of ${pool.id}, which goes to its members as it is`})
+  if (bp?.kind === 'https' && pool.external?.port !== 443 && !policyOnTcp) {
     const ca = bp.ca ? path.join(opts.configDir, caFile(bp.ca.secret)) : '@system-ca'
     if (bp.ca && !files.some((f) => f.path === caFile(bp.ca!.secret))) files.push({path: caFile(bp.ca.secret), content: bp.ca.pem, mode: 0o644, secret: false})
     speak.push('ssl', 'verify', 'required', 'ca-file', ca, ...(bp.serverName ? ['sni', `str(${bp.serverName})`, 'verifyhost', bp.serverName] : []))

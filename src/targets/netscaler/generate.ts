@@ -315,7 +315,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     if (pool.retries)
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.retries.provenance.object, field: pool.retries.provenance.field, message: 'NetScaler has no per-request retry on another member for a service group; a failed request is not retried (members a monitor marks DOWN get no new requests)'})
-    if (pool.external) {
+    if (pool.unservable) {
+      // No member is bound: the appliance answers the pool's requests with an error, never without the TLS asked for.
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.unservable.provenance.object, field: pool.unservable.provenance.field, message: `${pool.unservable.reason}: service group ${n.sgp} gets no members`})
+    } else if (pool.external) {
       const {name: domain, port} = pool.external
       if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(domain)) throw new Error(`internal: unsafe domain ${JSON.stringify(domain)}`)
       entities.push({type: 'server', name: n.srv, domain})
