@@ -86,9 +86,10 @@ export class StatusWriter {
 
   /**
    * Writes what the model owes; `now` is the lastTransitionTime of conditions that change; `stillLeader` is asked
-   * before every write (a node that lost the Lease mid-way writes nothing more). Never throws.
+   * before every write (a node that lost the Lease mid-way writes nothing more); removeStale: false keeps our
+   * entries on routes the model no longer owes (a writer that does not see every namespace). Never throws.
    */
-  async write(model: LbModel, stores: Stores, now: Date, stillLeader: () => boolean = () => true): Promise<StatusResult> {
+  async write(model: LbModel, stores: Stores, now: Date, stillLeader: () => boolean = () => true, opts: {removeStale?: boolean} = {}): Promise<StatusResult> {
     const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z')
     const out: StatusResult = {written: [], conflicts: [], failed: []}
     const put = async (object: string, path: string, raw: Raw, status: Record<string, unknown>) => {
@@ -144,8 +145,10 @@ export class StatusWriter {
       await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: mergeParents(oldParents, ours, refKey)})
     }
     // Routes that no longer have a parent of ours: the entries we wrote before are removed (the spec asks for it).
+    // Only by a writer that sees every namespace: one limited to some (-n) cannot tell a Gateway it does not see
+    // from one that is gone.
     const owed = new Set((api?.routes ?? []).map((r) => r.object))
-    for (const [plural, kind] of [['httproutes', 'HTTPRoute'], ['tcproutes', 'TCPRoute'], ['tlsroutes', 'TLSRoute']] as const)
+    if (opts.removeStale !== false) for (const [plural, kind] of [['httproutes', 'HTTPRoute'], ['tcproutes', 'TCPRoute'], ['tlsroutes', 'TLSRoute']] as const)
       for (const [key, o] of stores[plural] ?? []) {
         const raw = o as Raw
         const parents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string}>) : []

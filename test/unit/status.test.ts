@@ -212,6 +212,8 @@ spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]
     const w = new StatusWriter(api.client, quiet)
     const lost = await w.write(model, {httproutes: new Map([['t/orphan', orphan]])}, new Date(), () => false)
     assert.deepEqual(lost.written, [])
+    const limited = await w.write(model, {httproutes: new Map([['t/orphan', orphan]])}, new Date(), () => true, {removeStale: false})
+    assert.deepEqual(limited.written, [], 'a writer limited to some namespaces leaves them')
     const res = await w.write(model, {httproutes: new Map([['t/orphan', orphan]])}, new Date())
     assert.deepEqual(res.written, ['HTTPRoute/t/orphan'])
     assert.deepEqual((api.objects.get(`${G}/namespaces/t/httproutes/orphan`) as {status: {parents: unknown[]}}).status.parents, [theirs])
