@@ -168,38 +168,35 @@ export class SyncLoop {
     const wanted = new Set<string>()
     for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
     for (const g of snap.gateways) for (const l of g.spec.listeners) for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret') wanted.add(`${ref.namespace ?? g.metadata.namespace}/${ref.name}`)
-    for (const key of [...this.secrets.keys()]) if (!wanted.has(key)) this.secrets.delete(key)
-    for (const key of [...wanted].sort()) {
-      if (this.secrets.has(key) && !refreshSecrets) continue
-      const [ns, name] = key.split('/') as [string, string]
-      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`
-      const res = await this.io.client.get(path)
-      // A reply that is not a Secret fails the reconcile (the proxy keeps its state), never reads as "no Secret".
-      if (res.status === 200) this.secrets.set(key, parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
-      else {
-        this.secrets.delete(key)
-        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `Secret/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this Secret`})
-      }
-    }
+    await this.readByName('Secret', wanted, this.secrets, refreshSecrets, snap)
     for (const [key, raw] of this.secrets) take('secrets', key, raw)
-    // BackendTLSPolicies' CA ConfigMaps: read by name like TLS Secrets (when first named, and at every resync).
-    const cms = new Set(wantedConfigMaps(snap))
-    for (const key of [...this.configMaps.keys()]) if (!cms.has(key)) this.configMaps.delete(key)
-    for (const key of cms) {
-      if (this.configMaps.has(key) && !refreshSecrets) continue
-      const [ns, name] = key.split('/') as [string, string]
-      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`
-      const res = await this.io.client.get(path)
-      if (res.status === 200) this.configMaps.set(key, parseObject(res, 'ConfigMap', `get of ConfigMap ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
-      else {
-        // Not there or not readable: the policy naming it fails closed (the model says so); a 403 is said here too.
-        this.configMaps.delete(key)
-        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `ConfigMap/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this ConfigMap`})
-      }
-    }
+    // BackendTLSPolicies' CA ConfigMaps: read by name like TLS Secrets (when first named, and at every resync); one
+    // not there or not readable makes the policy fail closed (the model says so).
+    await this.readByName('ConfigMap', new Set(wantedConfigMaps(snap)), this.configMaps, refreshSecrets, snap)
     for (const [key, raw] of this.configMaps) take('configmaps', key, raw)
     for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)
     return sortSnapshot(snap)
+  }
+
+  /**
+   * Objects read by name (never listed or watched) into `cache`: the ones in `wanted` not cached yet, or all of them
+   * with `refresh`; others leave the cache. A reply that is not the object fails the reconcile (the proxy keeps its
+   * state), never reads as "none"; a 403 is VIP1005.
+   */
+  private async readByName(kind: 'Secret' | 'ConfigMap', wanted: Set<string>, cache: Map<string, RawObject>, refresh: boolean, snap: Snapshot): Promise<void> {
+    const plural = kind === 'Secret' ? 'secrets' : 'configmaps'
+    for (const key of [...cache.keys()]) if (!wanted.has(key)) cache.delete(key)
+    for (const key of [...wanted].sort()) {
+      if (cache.has(key) && !refresh) continue
+      const [ns, name] = key.split('/') as [string, string]
+      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}`
+      const res = await this.io.client.get(path)
+      if (res.status === 200) cache.set(key, parseObject(res, kind, `get of ${kind} ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
+      else {
+        cache.delete(key)
+        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `${kind}/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this ${kind}`})
+      }
+    }
   }
 
   /** One reconcile: cache -> model -> plan -> runtime update, reload (rate-limited) or nothing; then VIP rules. */
