@@ -110,14 +110,17 @@ describe('offline source', () => {
       'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n',
       'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: RoleBinding\nmetadata: {name: r}\n',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: c}\n',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b}\n',
+      // ConfigMaps are read (for a BackendTLSPolicy's ca.crt), whatever else they hold: never an error either.
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {n: 1}\n',
       // A Knative Service is another group's Service: skipped, not a typo of ours.
       'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\n',
     ]
     const s = parse(docs.join('---\n'))
     assert.deepEqual(s.diagnostics, [])
-    assert.deepEqual([...s.skipped.entries()].sort(), [['example.com/v1/Widget', 1], ['rbac.authorization.k8s.io/v1/ClusterRole', 1], ['rbac.authorization.k8s.io/v1beta1/RoleBinding', 1], ['serving.knative.dev/v1/Service', 1], ['v1/ConfigMap', 2]])
+    assert.deepEqual([...s.skipped.entries()].sort(), [['example.com/v1/Widget', 1], ['rbac.authorization.k8s.io/v1/ClusterRole', 1], ['rbac.authorization.k8s.io/v1beta1/RoleBinding', 1], ['serving.knative.dev/v1/Service', 1], ['v1/ServiceAccount', 2]])
+    assert.equal(s.configMaps.length, 1)
   })
 
   it('reads workloads: templates, replicas (defaults), owners; CronJob templates under jobTemplate', () => {
