@@ -656,3 +656,19 @@ spec: {targetRefs: [{group: '', kind: Service, name: api}], validation: {wellKno
     assert.ok(ext.pools.find((p) => p.service === 'api')!.unservable)
   })
 })
+
+describe('NetScaler: a Service port used by HTTP routes and a TCP listener', () => {
+  it('keeps an HTTP lb vserver for the routes and says the TCP listener is not rendered (never a TCP vserver behind HTTP content switching)', () => {
+    const compiled = build(`${gateway(`[{name: web, port: 80, protocol: HTTP}, {name: db, port: 5432, protocol: TCP}]`)}${route('r', `{parentRefs: [{name: gw, sectionName: web}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: t, namespace: t}
+spec: {parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80}]}]}
+`)
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    const lbv = ns.entities.filter((e) => e.type === 'lbvserver').map((e) => (e as {serviceType: string}).serviceType)
+    assert.deepEqual(lbv, ['HTTP'])
+    assert.ok(!ns.entities.some((e) => e.type === 'csvserver' && (e as {serviceType: string}).serviceType === 'TCP'))
+    assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('HTTP routes also use')))
+  })
+})

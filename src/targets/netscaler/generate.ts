@@ -281,7 +281,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     for (const r of f.routes) if (!r.redirectHttps) for (const p of routePools(r)) used.add(p)
     if (f.defaultPool) used.add(f.defaultPool)
   }
-  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp').map((f) => f.defaultPool))
+  // A pool HTTP routes use stays an HTTP lb vserver; a TCP listener on the same Service port is not rendered (below):
+  // one lb vserver cannot be both.
+  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])]))
+  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' && !httpPools.has(f.defaultPool ?? '')).map((f) => f.defaultPool))
 
   // 1-5: service groups with members and monitors, and the lb vservers behind content switching.
   // An ExternalName backend is one domain-based server the appliance resolves (port 443: the service group speaks TLS,
@@ -465,6 +468,10 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   for (const f of model.frontends) {
     if (f.protocol === 'udp' || f.protocol === 'tls') {
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.protocol === 'udp' ? 'UDP' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
+      continue
+    }
+    if (f.protocol === 'tcp' && f.defaultPool && httpPools.has(f.defaultPool)) {
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `TCP ${f.address}:${f.port} goes to ${f.defaultPool}, which HTTP routes also use: NetScaler's lb vserver for it is HTTP, so this TCP listener is not rendered`})
       continue
     }
     const csv = csvserverName(f, P, model)
