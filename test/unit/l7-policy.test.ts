@@ -114,11 +114,15 @@ describe('persistence: vipctl.io/session-cookie', () => {
     assert.match(renderBatch(generateNetscaler(compile(s, {}).model, c.secrets, NS)), /-cookieName SRVID -persistenceBackup SOURCEIP -backupPersistenceTimeout 180 /)
   })
 
-  it('on a TCP LoadBalancer the cookie cannot apply: said (VIP3001) by both targets; a bad name is VIP2006', () => {
+  it('on a TCP LoadBalancer the cookie cannot apply: said (VIP3001); a bad name is VIP2006', () => {
     const c = compile(snap('vipctl.io/session-cookie: SRVID', true), {})
     const h = renderHaproxy(c, OPTS)
     assert.ok(h.diagnostics.some((d) => d.code === 'VIP3001' && d.field === 'metadata.annotations[vipctl.io/session-cookie]'))
-    assert.ok(generateNetscaler(c.model, c.secrets, NS).diagnostics.some((d) => d.code === 'VIP3001' && /cookie persistence needs HTTP/.test(d.message)))
+    // NetScaler: the Ingress's HTTP routes keep the pool an HTTP lb vserver (the cookie applies there); the TCP
+    // listener on the same Service port is said not rendered, never a TCP lb vserver behind HTTP content switching.
+    const ns = generateNetscaler(c.model, c.secrets, NS)
+    assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && /HTTP routes also use/.test(d.message)))
+    assert.match(renderBatch(ns), /add lb vserver \S+ HTTP .*-persistenceType COOKIEINSERT/)
     for (const bad of ['a b', 'x;y', '', 'é']) assert.ok(compile(snap(`vipctl.io/session-cookie: "${bad}"`), {}).model.diagnostics.some((d) => d.code === 'VIP2006'), bad)
   })
 })
