@@ -450,11 +450,7 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
   // Route hostnames pass the model's host grammar (labels of at most 63): one that does not is left out, said.
-  const hostnames = route.spec.hostnames.filter((h, i) => {
-    if (allow.host(h)) return true
-    host.diag('VIP2003', key, `spec.hostnames[${i}]`, 'hostname is not allowed (labels of at most 63 characters); it is not served')
-    return false
-  })
+  const hostnames = servableHostnames(host, key, route.spec.hostnames)
   const unusable = route.spec.hostnames.length > 0 && hostnames.length === 0
   const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
   const attached = new Set<ListenerRuntime>()
@@ -525,6 +521,32 @@ function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute | TLSRout
 }
 
 /**
+ * One backendRef of a route in namespace `ns`: a Service of the same namespace (or another, by a ReferenceGrant
+ * for routes of `kind`) with the port, as a pool; else the spec's reason (InvalidKind, RefNotPermitted,
+ * BackendNotFound) and a message. The one check for every route kind.
+ */
+function resolveBackendRef(host: GatewayHost, kind: string, routeKey: string, ns: string, b: {group: string; kind: string; name: string; namespace?: string; port?: number}, field: string): {pool: Pool} | {reason: string; message: string} {
+  if (b.group !== '' || b.kind !== 'Service') return {reason: 'InvalidKind', message: `${b.group ? `${b.group}/` : ''}${b.kind} ${b.name} is not a Service`}
+  const bns = b.namespace ?? ns
+  if (bns !== ns && !granted(host.snap, {group: G, kind, namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name}))
+    return {reason: 'RefNotPermitted', message: `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`}
+  const svc = host.service(bns, b.name)
+  if (!svc) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} not found`}
+  if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port)) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} has no port ${b.port}`}
+  const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, routeKey, field)
+  return pool ? {pool} : {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} port ${b.port} cannot be served`}
+}
+
+/** A route's hostnames that pass the model's host grammar (labels of at most 63); each other one is said and not served. */
+function servableHostnames(host: GatewayHost, key: string, hostnames: string[]): string[] {
+  return hostnames.filter((h, i) => {
+    if (allow.host(h)) return true
+    host.diag('VIP2003', key, `spec.hostnames[${i}]`, 'hostname is not allowed (labels of at most 63 characters); it is not served')
+    return false
+  })
+}
+
+/**
  * A TCPRoute: its one rule's backends, on every TCP listener it attaches to (the first TCPRoute on a listener, by
  * age, takes its connections). One backend takes them all: weights across several are reported (VIP6005) and the
  * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
@@ -535,11 +557,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
   const tls = route.kind === 'TLSRoute'
-  const hostnames = tls ? route.spec.hostnames.filter((h, i) => {
-    if (allow.host(h)) return true
-    host.diag('VIP2003', key, `spec.hostnames[${i}]`, 'hostname is not allowed (labels of at most 63 characters); it is not served')
-    return false
-  }) : []
+  const hostnames = tls ? servableHostnames(host, key, route.spec.hostnames) : []
   const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
   // The backend: the first valid backendRef with weight (each checked as for HTTPRoutes).
   let pool: Pool | undefined
@@ -547,29 +565,15 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
   const valid: string[] = []
   for (const [bi, b] of (route.spec.rules[0]?.backendRefs ?? []).entries()) {
     const bf = `spec.rules[0].backendRefs[${bi}]`
-    const bad = (reason: string, message: string) => {
-      host.diag('VIP6002', key, bf, `${message} (ResolvedRefs=False, reason ${reason})`)
-      unresolved ??= {reason, message}
-    }
-    if (b.group !== '' || b.kind !== 'Service') {
-      bad('InvalidKind', `${b.group ? `${b.group}/` : ''}${b.kind} ${b.name} is not a Service`)
-      continue
-    }
-    const bns = b.namespace ?? ns
-    if (bns !== ns && !granted(host.snap, {group: G, kind: route.kind, namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name})) {
-      bad('RefNotPermitted', `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`)
-      continue
-    }
-    const svc = host.service(bns, b.name)
-    if (!svc || (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port))) {
-      bad('BackendNotFound', svc ? `Service ${bns}/${b.name} has no port ${b.port}` : `Service ${bns}/${b.name} not found`)
+    const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
+    if ('reason' in r) {
+      host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason})`)
+      unresolved ??= r
       continue
     }
     if (b.weight === 0) continue
-    const p = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, key, bf)
-    if (!p) continue
-    valid.push(p.id)
-    pool ??= p
+    valid.push(r.pool.id)
+    pool ??= r.pool
   }
   if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a ${route.kind} are not served yet: every connection goes to ${valid[0]}`)
   route.spec.parentRefs.forEach((p, pi) => {
@@ -646,25 +650,19 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
     let invalidWeight = 0
     rule.backendRefs.forEach((b, bi) => {
       const bf = `${field}.backendRefs[${bi}]`
-      const bad = (reason: string, message: string) => {
-        host.diag('VIP6002', key, bf, `${message} (ResolvedRefs=False, reason ${reason}); its share of the rule's requests is answered 500`)
-        unresolved ??= {reason, message}
-        invalidWeight += b.weight
-      }
       if (b.filters.length > 0) {
         host.diag('VIP6005', key, `${bf}.filters`, 'filters on a backendRef are not supported yet: the rule answers 500 rather than skip them')
         failWith('a backendRef has filters vipctl does not apply')
         return
       }
-      if (b.group !== '' || b.kind !== 'Service') return bad('InvalidKind', `${b.group ? `${b.group}/` : ''}${b.kind} ${b.name} is not a Service`)
-      const bns = b.namespace ?? ns
-      if (bns !== ns && !granted(host.snap, {group: G, kind: 'HTTPRoute', namespace: ns}, {group: '', kind: 'Service', namespace: bns, name: b.name}))
-        return bad('RefNotPermitted', `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`)
-      const svc = host.service(bns, b.name)
-      if (!svc) return bad('BackendNotFound', `Service ${bns}/${b.name} not found`)
-      if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port)) return bad('BackendNotFound', `Service ${bns}/${b.name} has no port ${b.port}`)
-      const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, key, bf)
-      if (!pool) return bad('BackendNotFound', `Service ${bns}/${b.name} port ${b.port} cannot be served`)
+      const r = resolveBackendRef(host, 'HTTPRoute', key, ns, b, bf)
+      if ('reason' in r) {
+        host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason}); its share of the rule's requests is answered 500`)
+        unresolved ??= r
+        invalidWeight += b.weight
+        return
+      }
+      const pool = r.pool
       const same = backends.find((x) => x.pool === pool.id)
       if (same) same.weight += b.weight
       else backends.push({pool: pool.id, weight: b.weight})
@@ -762,14 +760,11 @@ function pathReplace(p: {type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; replace
 function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRouteFilter, policy: RoutePolicy, fail: (why: string) => void): void {
   const prov = {object: key, field}
   switch (f.type) {
-    case 'RequestHeaderModifier': {
-      const h = headerRules(host, key, `${field}.requestHeaderModifier`, (f as {requestHeaderModifier: HeaderRules}).requestHeaderModifier, fail)
-      if (h) policy.requestHeaders = {...h, provenance: prov}
-      return
-    }
+    case 'RequestHeaderModifier':
     case 'ResponseHeaderModifier': {
-      const h = headerRules(host, key, `${field}.responseHeaderModifier`, (f as {responseHeaderModifier: HeaderRules}).responseHeaderModifier, fail)
-      if (h) policy.responseHeaders = {...h, provenance: prov}
+      const [name, to] = f.type === 'RequestHeaderModifier' ? (['requestHeaderModifier', 'requestHeaders'] as const) : (['responseHeaderModifier', 'responseHeaders'] as const)
+      const h = headerRules(host, key, `${field}.${name}`, (f as unknown as Record<string, HeaderRules>)[name]!, fail)
+      if (h) policy[to] = {...h, provenance: prov}
       return
     }
     case 'RequestRedirect': {
@@ -835,6 +830,11 @@ function applyBackendTLSPolicies(host: GatewayHost): void {
     }
     if (v.subjectAltNames?.length) {
       failClosed('spec.validation.subjectAltNames', 'subjectAltNames are not supported yet')
+      continue
+    }
+    // The name goes into both targets' configs (SNI, verification): the model's host grammar, like every host.
+    if (!allow.host(v.hostname) || v.hostname.startsWith('*.')) {
+      failClosed('spec.validation.hostname', 'the hostname is not allowed (labels of at most 63 characters, no wildcard)')
       continue
     }
     if (pol.spec.options && Object.keys(pol.spec.options).length) host.diag('VIP6005', key, 'spec.options', 'options are not supported and have no effect')

@@ -672,3 +672,18 @@ spec: {parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: 
     assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('HTTP routes also use')))
   })
 })
+
+describe('BackendTLSPolicy hostname: the model\'s host grammar', () => {
+  it('a hostname with a label over 63 characters never reaches a config: the policy fails closed', () => {
+    const long = `${'a'.repeat(64)}.internal`
+    const {model} = build(`${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: p, namespace: t}
+spec: {targetRefs: [{group: '', kind: Service, name: web}], validation: {wellKnownCACertificates: System, hostname: ${long}}}
+`)
+    const pool = model.pools.find((p) => p.id === 't/web/80')!
+    assert.equal(pool.backendProtocol, undefined)
+    assert.ok(pool.unservable)
+  })
+})

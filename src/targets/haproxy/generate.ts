@@ -387,11 +387,12 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   type Stage = string
   const groups: Array<{id: string; chain: Decision[]; stage: Stage}> = []
   const groupIds = new Map<string, string>()
+  const indexOf = new Map(table.decisions.map((d, i) => [d, i]))
   const stageOf = (hostKey: string): Stage => (hostKey === '' ? 'any' : hostKey.startsWith('**.') ? `deep:${hostKey.split('.').length - 1}` : hostKey.startsWith('*.') ? 'wild' : 'exact')
   const valueFor = (key: string, hostKey: string, chain: Decision[]): string => {
     if (chain.length === 1 && !hasConditions(chain[0]!)) return targetOf(chain[0]!)
     const stage = stageOf(hostKey)
-    const sig = JSON.stringify([stage, chain.map((d) => table.decisions.indexOf(d))])
+    const sig = JSON.stringify([stage, chain.map((d) => indexOf.get(d))])
     let id = groupIds.get(sig)
     if (id === undefined) {
       const base = `${GROUP}${shortHash(`${f.id}|${key}`)}`
@@ -404,9 +405,15 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     return id
   }
   const representative = (hostKey: string): string => (hostKey === '' ? '' : hostKey.startsWith('**.') ? `\u0001.\u0001.${hostKey.slice(3)}` : hostKey.startsWith('*.') ? `\u0001.${hostKey.slice(2)}` : hostKey)
+  // Each host's decisions in table order, once (a lookup per key would be quadratic in the routes of a frontend).
+  const byHost = new Map<string, Decision[]>()
+  for (const d of table.decisions) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d])
+  const conditional = table.decisions.some(hasConditions)
   /** The decisions a key's lookup stands for: those of its own host ('**.x': the suffix wildcards *.x) that may match. */
-  const chainAt = (hostKey: string, path: string): Decision[] => {
-    const own = hostKey.startsWith('**.') ? table.decisions.filter((d) => d.host === hostKey.slice(1) && d.wildcard === 'suffix') : table.decisions.filter((d) => d.host === hostKey)
+  const chainAt = (hostKey: string, path: string, d: Decision): Decision[] => {
+    // Without conditions anywhere the key's first claimant is its whole chain (Ingress-only frontends: no work).
+    if (!conditional) return [d]
+    const own = hostKey.startsWith('**.') ? (byHost.get(hostKey.slice(1)) ?? []).filter((x) => x.wildcard === 'suffix') : (byHost.get(hostKey) ?? [])
     return chainFor({...table, decisions: own}, representative(hostKey), path)
   }
   const suffixDepths = new Set<number>()
@@ -423,11 +430,11 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
         diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: 'the HAProxy target cannot write this host and path as a map key; the route is left out'})
         break
       }
-      if (!exact.has(key)) exact.set(key, valueFor(key, hk, chainAt(hk, d.match.path)))
+      if (!exact.has(key)) exact.set(key, valueFor(key, hk, chainAt(hk, d.match.path, d)))
       if (d.match.pathType === 'Prefix') {
         const pkey = d.match.path === '/' ? key : `${key}/`
         // A representative path below the prefix that no decision names ('\u0000' is in no path).
-        if (!prefix.has(pkey)) prefix.set(pkey, valueFor(pkey, hk, chainAt(hk, `${d.match.path === '/' ? '' : d.match.path}/\u0000`)))
+        if (!prefix.has(pkey)) prefix.set(pkey, valueFor(pkey, hk, chainAt(hk, `${d.match.path === '/' ? '' : d.match.path}/\u0000`, d)))
       }
     }
   }
