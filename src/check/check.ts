@@ -64,7 +64,7 @@ export interface CheckSummary {
   skipped: Record<string, number>
   /** Gateways and HTTPRoutes only when the input has Gateway API objects. */
   /** tcpRoutes: TCPRoutes and TLSRoutes attached to a listener of ours. */
-  served: {ingresses: number; loadBalancers: number; gateways?: number; httpRoutes?: number; tcpRoutes?: number}
+  served: {ingresses: number; loadBalancers: number; gateways?: number; httpRoutes?: number; grpcRoutes?: number; tcpRoutes?: number; listenerSets?: number}
   /** Ingresses and LoadBalancer Services read but not served, by reason -> count. */
   notServed: Record<string, number>
 }
@@ -102,34 +102,40 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   // Objects that were in the input but could not be read (invalid, removed apiVersion, duplicates).
   const unread = snap.diagnostics.filter((d) => d.code.startsWith('VIP100') && d.severity === 'error').length
   if (unread > 0) notServed['Object: unreadable, see the errors'] = unread
-  // Gateway API: Gateways served on an address, HTTPRoutes attached to at least one listener of ours.
+  // Gateway API: Gateways served on an address, routes attached to at least one listener of ours.
+  const gatewayOf = (p: {kind: string; namespace: string; name: string}) => (p.kind === 'ListenerSet' ? gw?.listenerSets.find((l) => l.object === `ListenerSet/${p.namespace}/${p.name}`)?.gateway : `Gateway/${p.namespace}/${p.name}`)
   const gw = c.model.gatewayApi
   let gateways = 0
   let httpRoutes = 0
-  for (const g of snap.gateways) {
-    const st = gw?.gateways.find((x) => x.object === objectKey(g))
-    if (!st) count('Gateway: of another GatewayClass')
-    else if (st.conditions.some((x) => x.type === 'Programmed' && x.status === 'True')) gateways++
-    else count('Gateway: left out by its errors')
-  }
-  for (const r of snap.httpRoutes) {
+  let grpcRoutes = 0
+  for (const r of [...snap.httpRoutes, ...snap.grpcRoutes]) {
     const st = gw?.routes.find((x) => x.object === objectKey(r))
-    if (!st) count('HTTPRoute: no parent Gateway of vipctl\'s')
+    if (!st) count(`${r.kind}: no parent Gateway of vipctl's`)
     // Served: accepted by a parent Gateway that is programmed (has an address and a listener served).
-    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True') && gw?.gateways.find((g) => g.object === `Gateway/${p.parentRef.namespace}/${p.parentRef.name}`)?.conditions.some((x) => x.type === 'Programmed' && x.status === 'True'))) httpRoutes++
-    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) count('HTTPRoute: its Gateway is not served')
-    else count('HTTPRoute: not attached (see VIP6001)')
+    else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True') && gw?.gateways.find((g) => g.object === gatewayOf(p.parentRef))?.conditions.some((x) => x.type === 'Programmed' && x.status === 'True'))) {
+      if (r.kind === 'HTTPRoute') httpRoutes++
+      else grpcRoutes++
+    } else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) count(`${r.kind}: its Gateway is not served`)
+    else count(`${r.kind}: not attached (see VIP6001)`)
   }
   let tcpRoutes = 0
-  for (const r of [...snap.tcpRoutes, ...snap.tlsRoutes]) {
+  for (const r of [...snap.tcpRoutes, ...snap.tlsRoutes, ...snap.udpRoutes]) {
     const st = gw?.routes.find((x) => x.object === objectKey(r))
     if (!st) count(`${r.kind}: no parent Gateway of vipctl's`)
     else if (st.parents.some((p) => p.conditions.some((x) => x.type === 'Accepted' && x.status === 'True'))) tcpRoutes++
     else count(`${r.kind}: not attached (see VIP6001)`)
   }
-  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.httpRoutes.length + snap.tcpRoutes.length + snap.tlsRoutes.length + snap.backendTLSPolicies.length + snap.referenceGrants.length + snap.gatewayOthers.length
+  let listenerSets = 0
+  for (const l of snap.listenerSets) {
+    const st = gw?.listenerSets.find((x) => x.object === objectKey(l))
+    if (!st) count("ListenerSet: no parent Gateway of vipctl's")
+    else if (st.conditions.some((x) => x.type === 'Accepted' && x.status === 'True')) listenerSets++
+    else count('ListenerSet: not accepted (see VIP6009)')
+  }
+  const l4 = snap.tcpRoutes.length + snap.tlsRoutes.length + snap.udpRoutes.length
+  const gatewayApi = snap.gatewayClasses.length + snap.gateways.length + snap.listenerSets.length + snap.httpRoutes.length + snap.grpcRoutes.length + l4 + snap.backendTLSPolicies.length + snap.referenceGrants.length
   const read = snap.services.length + snap.endpointSlices.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] !== DERIVED_MANAGER).length + snap.ingresses.length + snap.ingressClasses.length + snap.pods.length + snap.nodes.length + snap.secrets.length + snap.workloads.length + snap.namespaces.length + snap.configMaps.length + gatewayApi
-  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes, ...(snap.tcpRoutes.length + snap.tlsRoutes.length ? {tcpRoutes} : {})} : {})}, notServed}
+  return {read, skipped: Object.fromEntries([...snap.skipped.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))), served: {ingresses, loadBalancers, ...(gatewayApi > 0 ? {gateways, httpRoutes, ...(snap.grpcRoutes.length ? {grpcRoutes} : {}), ...(l4 ? {tcpRoutes} : {}), ...(snap.listenerSets.length ? {listenerSets} : {})} : {})}, notServed}
 }
 
 /** The summary as one line. */
@@ -142,7 +148,7 @@ export function summaryLine(s: CheckSummary): string {
     const [kind, reason] = key.split(': ') as [string, string]
     return `${plural(n, kind, kind === 'Ingress' ? 'Ingresses' : `${kind}s`)} (${reason})`
   })
-  const served = [plural(s.served.ingresses, 'Ingress', 'Ingresses'), plural(s.served.loadBalancers, 'LoadBalancer Service'), ...(s.served.gateways !== undefined ? [plural(s.served.gateways, 'Gateway'), plural(s.served.httpRoutes ?? 0, 'HTTPRoute')] : []), ...(s.served.tcpRoutes !== undefined ? [plural(s.served.tcpRoutes, 'TCP/TLS route')] : [])]
+  const served = [plural(s.served.ingresses, 'Ingress', 'Ingresses'), plural(s.served.loadBalancers, 'LoadBalancer Service'), ...(s.served.gateways !== undefined ? [plural(s.served.gateways, 'Gateway'), plural(s.served.httpRoutes ?? 0, 'HTTPRoute')] : []), ...(s.served.grpcRoutes !== undefined ? [plural(s.served.grpcRoutes, 'GRPCRoute')] : []), ...(s.served.tcpRoutes !== undefined ? [plural(s.served.tcpRoutes, 'TCP/TLS/UDP route')] : []), ...(s.served.listenerSets !== undefined ? [plural(s.served.listenerSets, 'ListenerSet')] : [])]
   return `Read ${plural(s.read, 'object')}${total ? ` (skipped ${total} of kinds vipctl does not read: ${kinds})` : ''}; vipctl serves ${served.slice(0, -1).join(', ')} and ${served[served.length - 1]}${not.length ? `; not served: ${not.join(', ')}` : ''}.`
 }
 

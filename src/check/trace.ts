@@ -149,15 +149,17 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (main.v.decision) {
     const d = main.v.decision
     const [kind, ns, ingName] = d.provenance.object.split('/')
-    if (kind === 'HTTPRoute') {
-      // Gateway API: the Gateway listeners the route is attached to on this frontend.
+    if (kind === 'HTTPRoute' || kind === 'GRPCRoute') {
+      // Gateway API: the listeners (of Gateways and their ListenerSets) the route is attached to on this frontend.
       const rs = model.gatewayApi?.routes.find((r) => r.object === d.provenance.object)
-      const on = (model.gatewayApi?.gateways ?? []).flatMap((g) => g.listeners.filter((l) => l.frontends.includes(main.f.id)).map((l) => ({g, l})))
+      const api = model.gatewayApi
+      const owners = [...(api?.gateways ?? []).map((g) => ({object: g.object, className: g.className, listeners: g.listeners})), ...(api?.listenerSets ?? []).map((l) => ({object: l.object, className: api?.gateways.find((g) => g.object === l.gateway)?.className ?? '', listeners: l.listeners}))]
+      const on = owners.flatMap((g) => g.listeners.filter((l) => l.frontends.includes(main.f.id)).map((l) => ({g, l})))
       // The listeners each accepted parentRef names (its sectionName and port), on this frontend.
       const accepted = (rs?.parents ?? []).filter((p) => p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True'))
-      const attached = accepted.map((p) => `${p.parentRef.namespace}/${p.parentRef.name}`)
-      const here = on.filter((x) => accepted.some((p) => `Gateway/${p.parentRef.namespace}/${p.parentRef.name}` === x.g.object && (p.parentRef.sectionName === undefined || p.parentRef.sectionName === x.l.name) && (p.parentRef.port === undefined || p.parentRef.port === x.l.port)))
-      hops.push({hop: 'gateway', status: 'ok', detail: `HTTPRoute ${ns}/${ingName} is attached to ${here.map((x) => `Gateway ${x.g.object.slice('Gateway/'.length)} listener ${x.l.name} (${x.l.protocol} ${x.l.port}${x.l.hostname ? `, ${x.l.hostname}` : ''}; class ${x.g.className})`).join(', ') || `Gateway ${attached.join(', ')}`}`})
+      const attached = accepted.map((p) => `${p.parentRef.kind} ${p.parentRef.namespace}/${p.parentRef.name}`)
+      const here = on.filter((x) => accepted.some((p) => `${p.parentRef.kind}/${p.parentRef.namespace}/${p.parentRef.name}` === x.g.object && (p.parentRef.sectionName === undefined || p.parentRef.sectionName === x.l.name) && (p.parentRef.port === undefined || p.parentRef.port === x.l.port)))
+      hops.push({hop: 'gateway', status: 'ok', detail: `${kind} ${ns}/${ingName} is attached to ${here.map((x) => `${x.g.object.replace('/', ' ')} listener ${x.l.name} (${x.l.protocol} ${x.l.port}${x.l.hostname ? `, ${x.l.hostname}` : ''}; class ${x.g.className})`).join(', ') || attached.join(', ')}`})
     } else {
       const ing = snap.ingresses.find((i) => i.metadata.namespace === ns && i.metadata.name === ingName)
       hops.push({hop: 'ingress class', status: 'ok', detail: `${kind} ${ns}/${ingName} is served by vipctl (class ${ing?.spec.ingressClassName ?? 'default'})`})

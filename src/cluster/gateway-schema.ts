@@ -5,12 +5,12 @@
  * the API server's validation, so they meet it here; live objects pass the same schemas.
  *
  * Versions (all served by the v1.6.3 CRDs, standard channel): GatewayClass, Gateway, HTTPRoute and ReferenceGrant
- * v1 and v1beta1 (one schema: the fields vipctl reads are the same); TCPRoute, TLSRoute and BackendTLSPolicy v1;
- * GRPCRoute, UDPRoute and ListenerSet v1 (read, and reported as not served yet). ConfigMaps: their ca.crt only.
+ * v1 and v1beta1 (one schema: the fields vipctl reads are the same); GRPCRoute, TCPRoute, TLSRoute, UDPRoute,
+ * ListenerSet and BackendTLSPolicy v1 (the only version each CRD serves). ConfigMaps: their ca.crt only.
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
-import type {BackendTLSPolicy, ConfigMapCa, Gateway, GatewayApiOther, GatewayClass, HTTPRoute, HTTPRouteFilter, ReferenceGrant, TCPRoute, TLSRoute} from './types.js'
+import type {BackendTLSPolicy, ConfigMapCa, Gateway, GatewayClass, GRPCRoute, HTTPRoute, HTTPRouteFilter, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute} from './types.js'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const GROUP = /^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -92,6 +92,25 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       if (l.allowedRoutes.namespaces.from === 'Selector' && !l.allowedRoutes.namespaces.selector) ctx.addIssue({code: 'custom', path: ['allowedRoutes', 'namespaces', 'selector'], message: 'is required when from is Selector'})
     })
 
+  const listeners = z
+    .array(listener)
+    .min(1)
+    .max(64)
+    .superRefine((ls, ctx) => {
+      const names = new Set<string>()
+      const combos = new Set<string>()
+      ls.forEach((l, i) => {
+        if (names.has(l.name)) ctx.addIssue({code: 'custom', path: [i, 'name'], message: 'Listener name must be unique within the Gateway'})
+        names.add(l.name)
+        const c = `${l.port}|${l.protocol}|${l.hostname ?? ''}`
+        if (combos.has(c)) ctx.addIssue({code: 'custom', path: [i], message: 'Combination of port, protocol and hostname must be unique for each listener'})
+        combos.add(c)
+      })
+    })
+  const allowedListeners = z.object({namespaces: z.object({from: z.enum(['All', 'Selector', 'Same', 'None']).default('None'), selector: labelSelector.optional()}).default({})}).superRefine((a, ctx) => {
+    if (a.namespaces.from === 'Selector' && !a.namespaces.selector) ctx.addIssue({code: 'custom', path: ['namespaces', 'selector'], message: 'is required when from is Selector'})
+  })
+
   const gateway = z
     .object({
       apiVersion: z.string(),
@@ -100,28 +119,14 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       spec: z
         .object({
           gatewayClassName: z.string().min(1).max(253),
-          listeners: z
-            .array(listener)
-            .min(1)
-            .max(64)
-            .superRefine((ls, ctx) => {
-              const names = new Set<string>()
-              const combos = new Set<string>()
-              ls.forEach((l, i) => {
-                if (names.has(l.name)) ctx.addIssue({code: 'custom', path: [i, 'name'], message: 'Listener name must be unique within the Gateway'})
-                names.add(l.name)
-                const c = `${l.port}|${l.protocol}|${l.hostname ?? ''}`
-                if (combos.has(c)) ctx.addIssue({code: 'custom', path: [i], message: 'Combination of port, protocol and hostname must be unique for each listener'})
-                combos.add(c)
-              })
-            }),
+          listeners,
           addresses: z
             .array(z.object({type: z.string().max(253).default('IPAddress'), value: z.string().min(1).max(253)}))
             .max(16)
             .optional(),
           infrastructure: z.unknown().optional(),
           tls: z.unknown().optional(),
-          allowedListeners: z.unknown().optional(),
+          allowedListeners: allowedListeners.optional(),
           defaultScope: z.unknown().optional(),
         })
         .passthrough(),
@@ -129,14 +134,14 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .transform((o): Gateway => {
       const {infrastructure, tls, allowedListeners, defaultScope, gatewayClassName, listeners, addresses} = o.spec
-      const unsupported = Object.entries({infrastructure, tls, allowedListeners, defaultScope})
+      const unsupported = Object.entries({infrastructure, tls, defaultScope})
         .filter(([, v]) => v !== undefined)
         .map(([k]) => `spec.${k}`)
       return {
         apiVersion: o.apiVersion,
         kind: 'Gateway',
         metadata: o.metadata as Gateway['metadata'],
-        spec: {gatewayClassName, listeners: listeners as Gateway['spec']['listeners'], ...(addresses ? {addresses} : {}), ...(unsupported.length ? {unsupported} : {})},
+        spec: {gatewayClassName, listeners: listeners as Gateway['spec']['listeners'], ...(addresses ? {addresses} : {}), ...(allowedListeners ? {allowedListeners} : {}), ...(unsupported.length ? {unsupported} : {})},
         ...(o.status?.addresses ? {status: {addresses: o.status.addresses}} : {}),
       }
     })
@@ -173,9 +178,9 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     CORS: 'cors',
     ExtensionRef: 'extensionRef',
   }
-  const filter = z
+  const filterOf = (types: [string, ...string[]]) => z
     .object({
-      type: z.enum(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS', 'ExtensionRef']),
+      type: z.enum(types),
       requestHeaderModifier: headerMods.optional(),
       responseHeaderModifier: headerMods.optional(),
       requestRedirect: z
@@ -204,7 +209,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       return {type: f.type, ...(['RequestMirror', 'CORS', 'ExtensionRef'].includes(f.type) ? {} : {[field]: (f as Record<string, unknown>)[field]})} as HTTPRouteFilter
     })
   const filters = z
-    .array(filter)
+    .array(filterOf(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS', 'ExtensionRef']))
     .max(16)
     .default([])
     .superRefine((fs, ctx) => {
@@ -273,6 +278,21 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       return {...rest, ...(unsupported.length ? {unsupported: unsupported as string[]} : {})}
     })
   const parentRef = ref(G, 'Gateway').extend({sectionName: sectionName.optional(), port: port.optional()})
+  const uniqueRuleNames = (rules: Array<{name?: string}>, ctx: z.RefinementCtx) => {
+    const names = new Set<string>()
+    rules.forEach((r, i) => {
+      if (r.name !== undefined && names.has(r.name)) ctx.addIssue({code: 'custom', path: ['rules', i, 'name'], message: 'Rule name must be unique within the route'})
+      if (r.name !== undefined) names.add(r.name)
+    })
+  }
+  const uniqueParentRefs = (parentRefs: Array<z.infer<typeof parentRef>>, ctx: z.RefinementCtx) => {
+    const refs = new Set<string>()
+    parentRefs.forEach((p, i) => {
+      const k = `${p.group}|${p.kind}|${p.namespace ?? ''}|${p.name}|${p.sectionName ?? ''}|${p.port ?? ''}`
+      if (refs.has(k)) ctx.addIssue({code: 'custom', path: ['parentRefs', i], message: 'sectionName or port must be unique when parentRefs includes 2 or more references to the same parent'})
+      refs.add(k)
+    })
+  }
   const httpRoute = z
     .object({
       apiVersion: z.string(),
@@ -287,17 +307,8 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
         .superRefine((s, ctx) => {
           const total = s.rules.reduce((n, r) => n + r.matches.length, 0)
           if (total > 128) ctx.addIssue({code: 'custom', path: ['rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128'})
-          const names = new Set<string>()
-          s.rules.forEach((r, i) => {
-            if (r.name !== undefined && names.has(r.name)) ctx.addIssue({code: 'custom', path: ['rules', i, 'name'], message: 'Rule name must be unique within the route'})
-            if (r.name !== undefined) names.add(r.name)
-          })
-          const refs = new Set<string>()
-          s.parentRefs.forEach((p, i) => {
-            const k = `${p.group}|${p.kind}|${p.namespace ?? ''}|${p.name}|${p.sectionName ?? ''}|${p.port ?? ''}`
-            if (refs.has(k)) ctx.addIssue({code: 'custom', path: ['parentRefs', i], message: 'sectionName or port must be unique when parentRefs includes 2 or more references to the same parent'})
-            refs.add(k)
-          })
+          uniqueRuleNames(s.rules, ctx)
+          uniqueParentRefs(s.parentRefs, ctx)
         }),
     })
     .transform((o): HTTPRoute => o as unknown as HTTPRoute)
@@ -369,8 +380,88 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .transform((o): ReferenceGrant => o as ReferenceGrant)
 
-  const other = (k: GatewayApiOther['kind'], namespaced: boolean) =>
-    z.object({apiVersion: z.string(), kind: z.literal(k), metadata: meta(namespaced)}).transform((o): GatewayApiOther => o as GatewayApiOther)
+  // GRPCRoute (v1): gRPC service/method and header matches; header modifiers (mirror and extension filters are read to be reported).
+  const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i
+  const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/
+  const grpcFilters = z
+    .array(filterOf(['ResponseHeaderModifier', 'RequestHeaderModifier', 'RequestMirror', 'ExtensionRef']))
+    .max(16)
+    .default([])
+    .superRefine((fs, ctx) => {
+      for (const t of ['RequestHeaderModifier', 'ResponseHeaderModifier'])
+        if (fs.filter((f) => f.type === t).length > 1) ctx.addIssue({code: 'custom', message: `${t} filter cannot be repeated`})
+    })
+  const grpcMatch = z.object({
+    method: z
+      .object({type: z.enum(['Exact', 'RegularExpression']).default('Exact'), service: z.string().max(1024).optional(), method: z.string().max(1024).optional()})
+      .superRefine((m, ctx) => {
+        if (m.service === undefined && m.method === undefined) ctx.addIssue({code: 'custom', message: "One or both of 'service' or 'method' must be specified"})
+        if (m.type === 'Exact' && m.service !== undefined && !GRPC_SERVICE.test(m.service)) ctx.addIssue({code: 'custom', path: ['service'], message: 'service must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)'})
+        if (m.type === 'Exact' && m.method !== undefined && !GRPC_METHOD.test(m.method)) ctx.addIssue({code: 'custom', path: ['method'], message: 'method must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)'})
+      })
+      .optional(),
+    headers: z.array(nameValueMatch(headerName, 4096)).max(16).default([]).superRefine(uniqueNames(true)),
+  })
+  const grpcRule = z
+    .object({
+      name: sectionName.optional(),
+      // No matches: every gRPC request (the spec's default).
+      matches: z.array(grpcMatch).max(64).default([]).transform((ms) => (ms.length > 0 ? ms : [{headers: []}])),
+      filters: grpcFilters,
+      backendRefs: z
+        .array(
+          ref('', 'Service')
+            .extend({port: port.optional(), weight: z.number().int().min(0).max(1_000_000).default(1), filters: grpcFilters})
+            .refine((b) => !(b.group === '' && b.kind === 'Service') || b.port !== undefined, {message: 'Must have port for Service reference', path: ['port']}),
+        )
+        .max(16)
+        .default([]),
+      sessionPersistence: z.unknown().optional(),
+    })
+    .transform((r) => {
+      const {sessionPersistence, ...rest} = r
+      return {...rest, ...(sessionPersistence !== undefined ? {unsupported: ['sessionPersistence']} : {})}
+    })
+  const grpcRoute = z
+    .object({
+      apiVersion: z.string(),
+      kind: z.literal('GRPCRoute'),
+      metadata: gatewayMeta(meta(true)),
+      spec: z
+        .object({
+          parentRefs: z.array(parentRef).max(32).default([]),
+          hostnames: z.array(gatewayHostname).max(16).default([]),
+          rules: z.array(grpcRule).max(16).default([{matches: [{headers: []}], filters: [], backendRefs: []}]),
+        })
+        .superRefine((s, ctx) => {
+          if (s.rules.reduce((n, r) => n + r.matches.length, 0) > 128) ctx.addIssue({code: 'custom', path: ['rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128'})
+          uniqueRuleNames(s.rules, ctx)
+          uniqueParentRefs(s.parentRefs, ctx)
+        }),
+    })
+    .transform((o): GRPCRoute => o as unknown as GRPCRoute)
+
+  const udpRoute = z
+    .object({
+      apiVersion: z.string(),
+      kind: z.literal('UDPRoute'),
+      metadata: gatewayMeta(meta(true)),
+      spec: z.object({parentRefs: z.array(parentRef).max(32).default([]), rules: l4Rules}),
+    })
+    .transform((o): UDPRoute => o as unknown as UDPRoute)
+
+  // ListenerSet (v1): more listeners for a Gateway that allows them (spec.allowedListeners).
+  const listenerSet = z
+    .object({
+      apiVersion: z.string(),
+      kind: z.literal('ListenerSet'),
+      metadata: gatewayMeta(meta(true)),
+      spec: z.object({
+        parentRef: z.object({group: group.default(G), kind: kind.default('Gateway'), name: objectName, namespace: namespace.optional()}),
+        listeners,
+      }),
+    })
+    .transform((o): ListenerSet => o as unknown as ListenerSet)
 
   const out: Record<string, z.ZodTypeAny> = {}
   for (const v of ['v1', 'v1beta1']) {
@@ -387,7 +478,9 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     .object({apiVersion: z.literal('v1'), kind: z.literal('ConfigMap'), metadata: meta(true), data: z.record(z.string(), z.unknown()).optional()})
     // Lenient beyond ca.crt: a ConfigMap vipctl has no use for never becomes a finding because of its other keys.
     .transform((o): ConfigMapCa => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: o.metadata as ConfigMapCa['metadata'], ...(typeof o.data?.['ca.crt'] === 'string' ? {caCrt: o.data['ca.crt']} : {})}))
-  for (const k of ['GRPCRoute', 'UDPRoute', 'ListenerSet'] as const) out[`${G}/v1/${k}`] = other(k, true)
+  out[`${G}/v1/GRPCRoute`] = grpcRoute
+  out[`${G}/v1/UDPRoute`] = udpRoute
+  out[`${G}/v1/ListenerSet`] = listenerSet
   return out
 }
 

@@ -199,9 +199,13 @@ export function addToSnapshot(snap: Snapshot, obj: AnyObject, origin: Origin): D
       snap.referenceGrants.push(obj)
       break
     case 'GRPCRoute':
+      snap.grpcRoutes.push(obj)
+      break
     case 'UDPRoute':
+      snap.udpRoutes.push(obj)
+      break
     case 'ListenerSet':
-      snap.gatewayOthers.push(obj)
+      snap.listenerSets.push(obj)
       break
     default:
       snap.workloads.push(obj)
@@ -221,7 +225,6 @@ export function sortSnapshot(snap: Snapshot): Snapshot {
   snap.nodes.sort(by)
   snap.secrets.sort(by)
   snap.workloads.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
-  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.httpRoutes, snap.tcpRoutes, snap.tlsRoutes, snap.backendTLSPolicies, snap.configMaps, snap.referenceGrants]) (list as AnyObject[]).sort(by)
-  snap.gatewayOthers.sort((a, b) => by(a, b) || a.kind.localeCompare(b.kind))
+  for (const list of [snap.namespaces, snap.gatewayClasses, snap.gateways, snap.listenerSets, snap.httpRoutes, snap.grpcRoutes, snap.tcpRoutes, snap.tlsRoutes, snap.udpRoutes, snap.backendTLSPolicies, snap.configMaps, snap.referenceGrants]) (list as AnyObject[]).sort(by)
   return snap
 }

@@ -129,8 +129,8 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   const podless = snap.services.some((s) => s.spec.type !== 'ExternalName' && s.spec.selector && Object.keys(s.spec.selector).length > 0 && !snap.pods.some((p) => p.metadata.namespace === s.metadata.namespace && selectorMatches(s.spec.selector, p.metadata.labels)))
   if (podless) for (const {r, items} of await listEach(client, WORKLOAD_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   for (const {r, items} of await listEach(client, GATEWAY_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
-  // Namespace labels, when a Gateway listener admits route namespaces by label.
-  if (snap.gateways.some((g) => g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
+  // Namespace labels, when a listener admits route namespaces, or a Gateway ListenerSet namespaces, by label.
+  if (snap.gateways.some((g) => g.spec.allowedListeners?.namespaces.from === 'Selector' || g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')) || snap.listenerSets.some((s) => s.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
     for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
   for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
   for (const raw of await referencedConfigMaps(client, snap)) ingest(snap, withKind(raw, 'configmaps'), origin)

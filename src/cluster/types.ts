@@ -240,7 +240,9 @@ export interface Gateway extends KObject {
     gatewayClassName: string
     listeners: GatewayListener[]
     addresses?: Array<{type: string; value: string}>
-    /** Fields read only to be reported (infrastructure, tls, allowedListeners, defaultScope). */
+    /** Which namespaces' ListenerSets may add listeners (absent: none). */
+    allowedListeners?: {namespaces: {from: 'Same' | 'All' | 'Selector' | 'None'; selector?: LabelSelector}}
+    /** Fields read only to be reported (infrastructure, tls, defaultScope). */
     unsupported?: string[]
   }
   status?: {addresses?: Array<{type?: string; value: string}>}
@@ -347,9 +349,41 @@ export interface ReferenceGrant extends KObject {
   spec: {from: Array<{group: string; kind: string; namespace: string}>; to: Array<{group: string; kind: string; name?: string}>}
 }
 
-/** Gateway API kinds vipctl recognises but does not serve yet: each one is reported, never skipped in silence. */
-export interface GatewayApiOther extends KObject {
-  kind: 'GRPCRoute' | 'UDPRoute' | 'ListenerSet'
+export interface GRPCRouteMatch {
+  /** A gRPC service and/or method ("/service/method" on the wire); absent: every method of every service. */
+  method?: {type: 'Exact' | 'RegularExpression'; service?: string; method?: string}
+  headers: HTTPHeaderMatch[]
+}
+
+export interface GRPCRouteRule {
+  name?: string
+  matches: GRPCRouteMatch[]
+  /** Header modifiers (RequestMirror and ExtensionRef are kept only to be reported). */
+  filters: HTTPRouteFilter[]
+  backendRefs: HTTPBackendRef[]
+  /** Fields read only to be reported (sessionPersistence). */
+  unsupported?: string[]
+}
+
+/** GRPCRoute (gateway.networking.k8s.io/v1): gRPC requests by service and method, over HTTP/2, to weighted backends. */
+export interface GRPCRoute extends KObject {
+  kind: 'GRPCRoute'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRefs: ParentRef[]; hostnames: string[]; rules: GRPCRouteRule[]}
+}
+
+/** UDPRoute (gateway.networking.k8s.io/v1): a UDP listener's datagrams to weighted backends (one rule). */
+export interface UDPRoute extends KObject {
+  kind: 'UDPRoute'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRefs: ParentRef[]; rules: Array<{name?: string; backendRefs: Array<ObjectRef & {port?: number; weight: number}>}>}
+}
+
+/** ListenerSet (gateway.networking.k8s.io/v1): listeners added to a Gateway whose spec.allowedListeners admits them. */
+export interface ListenerSet extends KObject {
+  kind: 'ListenerSet'
+  metadata: ObjectMeta & {generation?: number}
+  spec: {parentRef: ObjectRef; listeners: GatewayListener[]}
 }
 
 /** A Namespace: only its labels are read (Gateway listeners select route namespaces by them). */
@@ -357,7 +391,7 @@ export interface Namespace extends KObject {
   kind: 'Namespace'
 }
 
-export type GatewayApiObject = GatewayClass | Gateway | HTTPRoute | TCPRoute | TLSRoute | ReferenceGrant | BackendTLSPolicy | GatewayApiOther
+export type GatewayApiObject = GatewayClass | Gateway | ListenerSet | HTTPRoute | GRPCRoute | TCPRoute | TLSRoute | UDPRoute | ReferenceGrant | BackendTLSPolicy
 
 export type AnyObject = Service | EndpointSlice | Ingress | IngressClass | Pod | Node | SecretMeta | Workload | Namespace | ConfigMapCa | GatewayApiObject
 
@@ -379,15 +413,16 @@ export interface Snapshot {
   /** Gateway API objects (gateway.networking.k8s.io). */
   gatewayClasses: GatewayClass[]
   gateways: Gateway[]
+  listenerSets: ListenerSet[]
   httpRoutes: HTTPRoute[]
+  grpcRoutes: GRPCRoute[]
   tcpRoutes: TCPRoute[]
   tlsRoutes: TLSRoute[]
+  udpRoutes: UDPRoute[]
   backendTLSPolicies: BackendTLSPolicy[]
   /** ConfigMaps with a ca.crt (the CA bundles BackendTLSPolicies name; live: read by name). */
   configMaps: ConfigMapCa[]
   referenceGrants: ReferenceGrant[]
-  /** Gateway API kinds read but not served yet (reported by the model). */
-  gatewayOthers: GatewayApiOther[]
   /** Objects of kinds vipctl does not read, skipped without a finding: "apiVersion/kind" -> count. */
   skipped: Map<string, number>
   /** Where each object came from, keyed by objectKey(). */
@@ -414,13 +449,15 @@ export function emptySnapshot(source: Snapshot['source']): Snapshot {
     namespaces: [],
     gatewayClasses: [],
     gateways: [],
+    listenerSets: [],
     httpRoutes: [],
+    grpcRoutes: [],
     tcpRoutes: [],
     tlsRoutes: [],
+    udpRoutes: [],
     backendTLSPolicies: [],
     configMaps: [],
     referenceGrants: [],
-    gatewayOthers: [],
     skipped: new Map(),
     origins: new Map(),
     diagnostics: [],

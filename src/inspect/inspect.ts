@@ -4,11 +4,12 @@
  */
 import {DERIVED_MANAGER, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, workloadsFor} from '../cluster/derive.js'
 import {matchesSelector, type Requirement} from '../cluster/selector.js'
-import type {Diagnostic, EndpointSlice, Ingress, Service, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, EndpointSlice, GatewayListener, Ingress, Service, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
 import {routePools, type LbModel, type ModelOptions} from '../model/types.js'
 import {describeConditions} from '../model/routing.js'
+import type {ListenerState} from '../model/gateway.js'
 import {sortByAddress} from '../model/ip.js'
 import type {ListResult} from '../output/render.js'
 
@@ -244,13 +245,17 @@ export interface GatewayRow {
   programmed: string
   /** The Gateway's conditions as vipctl owes them (type, status, reason, message). */
   conditions: Array<{type: string; status: string; reason: string; message: string}>
-  listeners: Array<{name: string; protocol: string; port: number; hostname?: string; attachedRoutes: number; status: string; frontends: string[]; conditions: Array<{type: string; status: string; reason: string; message: string}>}>
+  /** The Gateway's listeners, then those of the ListenerSets that name it (listenerSet: namespace/name). */
+  listeners: Array<{name: string; listenerSet?: string; protocol: string; port: number; hostname?: string; attachedRoutes: number; status: string; frontends: string[]; conditions: Array<{type: string; status: string; reason: string; message: string}>}>
+  /** ListenerSets that name the Gateway: namespace/name and Accepted (True, or its reason). */
+  listenerSets: Array<{name: string; accepted: string}>
 }
 
 /** Gateways with class, addresses, Programmed, and each listener with its attached routes and conditions (kubectl get gateway, and more). */
 export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOutput<GatewayRow> {
   const model = buildModel(snap, opts.model)
   const states = new Map((model.gatewayApi?.gateways ?? []).map((g) => [g.object, g]))
+  const sets = model.gatewayApi?.listenerSets ?? []
   const items: GatewayRow[] = snap.gateways
     .filter((g) => visible(g, opts))
     .map((g) => {
@@ -267,11 +272,18 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
         served: st !== undefined,
         addresses: st?.addresses ?? [],
         programmed: programmed ? (programmed.status === 'True' ? 'True' : `False (${programmed.reason})`) : '',
-        listeners: g.spec.listeners.map((l, i) => {
-          const ls = st?.listeners[i]
+        listenerSets: sets.filter((x) => x.gateway === objectKey(g)).map((x) => {
+          const a = x.conditions.find((c) => c.type === 'Accepted')
+          return {name: x.object.slice('ListenerSet/'.length), accepted: a ? (a.status === 'True' ? 'True' : a.reason) : ''}
+        }),
+        listeners: [
+          ...g.spec.listeners.map((l, i) => ({l, ls: st?.listeners[i]})),
+          ...snap.listenerSets.filter((x) => sets.some((y) => y.object === objectKey(x) && y.gateway === objectKey(g))).flatMap((x) => x.spec.listeners.map((l, i) => ({l, set: `${x.metadata.namespace ?? 'default'}/${x.metadata.name}`, ls: sets.find((y) => y.object === objectKey(x))!.listeners[i]}))),
+        ].map(({l, ls, set}: {l: GatewayListener; ls?: ListenerState; set?: string}) => {
           const bad = ls?.conditions.filter((c) => (c.type === 'Conflicted' ? c.status === 'True' : c.status === 'False')) ?? []
           return {
             name: l.name,
+            ...(set ? {listenerSet: set} : {}),
             protocol: l.protocol,
             port: l.port,
             ...(l.hostname ? {hostname: l.hostname} : {}),
@@ -298,7 +310,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
         {header: 'ADDRESS', get: (r) => list(r.addresses)},
         {header: 'ACCEPTED', get: (r) => r.accepted || '<not ours>'},
         {header: 'PROGRAMMED', get: (r) => r.programmed || '<not ours>'},
-        {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
+        {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.listenerSet ? `${l.listenerSet}:` : ''}${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
         {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.flatMap((l) => l.frontends))},
       ],
     },
@@ -308,11 +320,11 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
 // ---------------------------------------------------------------- routes (Gateway API)
 
 export interface RouteRow {
-  kind: 'HTTPRoute' | 'TCPRoute' | 'TLSRoute'
+  kind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | 'UDPRoute'
   namespace: string
   name: string
   hostnames: string[]
-  /** Each parent Gateway of ours: gateway (namespace/name[/section]), Accepted (True or its reason), ResolvedRefs, and the conditions. */
+  /** Each parent of ours: gateway (namespace/name[/section], "listenerset/" before a ListenerSet's), Accepted (True or its reason), ResolvedRefs, and the conditions. */
   parents: Array<{gateway: string; accepted: string; resolvedRefs: string; conditions?: Array<{type: string; status: string; reason: string; message: string}>}>
   /** What vipctl programs for the route: one line per rule match (match -> backends, or what it answers). */
   rules: string[]
@@ -324,11 +336,12 @@ function verdict(type: string, p: {conditions: Array<{type: string; status: stri
   return c ? (c.status === 'True' ? 'True' : c.reason) : ''
 }
 
-/** HTTPRoutes and TCPRoutes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match (or TCP listener). */
+/** HTTPRoutes, GRPCRoutes, TCP/TLS/UDP routes with their parents' Accepted and ResolvedRefs, and what vipctl programs for each match (or TCP listener). */
 export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutput<RouteRow> {
   const model = buildModel(snap, opts.model)
   const states = new Map((model.gatewayApi?.routes ?? []).map((r) => [r.object, r]))
-  const tcp: RouteRow[] = [...snap.tcpRoutes, ...snap.tlsRoutes]
+  const parentName = (p: {kind: string; namespace: string; name: string; sectionName?: string}) => `${p.kind === 'ListenerSet' ? 'listenerset/' : ''}${p.namespace}/${p.name}${p.sectionName ? `/${p.sectionName}` : ''}`
+  const tcp: RouteRow[] = [...snap.tcpRoutes, ...snap.tlsRoutes, ...snap.udpRoutes]
     .filter((r) => visible(r, opts))
     .map((r) => {
       const st = states.get(objectKey(r))
@@ -336,19 +349,20 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
       const rules = (st?.parents ?? [])
         .filter((p) => verdict('Accepted', p) === 'True')
         .flatMap((p) => {
-          const g = model.gatewayApi?.gateways.find((x) => x.object === `Gateway/${p.parentRef.namespace}/${p.parentRef.name}`)
-          return (g?.listeners ?? []).filter((l) => (l.protocol === 'TCP' || l.protocol === 'TLS') && (!p.parentRef.sectionName || l.name === p.parentRef.sectionName)).flatMap((l) => l.frontends)
+          const ref = `${p.parentRef.kind}/${p.parentRef.namespace}/${p.parentRef.name}`
+          const listeners = p.parentRef.kind === 'ListenerSet' ? model.gatewayApi?.listenerSets.find((x) => x.object === ref)?.listeners : model.gatewayApi?.gateways.find((x) => x.object === ref)?.listeners
+          return (listeners ?? []).filter((l) => ['TCP', 'TLS', 'UDP'].includes(l.protocol) && (!p.parentRef.sectionName || l.name === p.parentRef.sectionName)).flatMap((l) => l.frontends)
         })
         .map((id) => model.frontends.find((f) => f.id === id))
         .filter((f): f is NonNullable<typeof f> => f !== undefined)
         .flatMap((f) =>
           r.kind === 'TLSRoute'
             ? f.routes.filter((x) => x.provenance.object === objectKey(r)).map((x) => `tls ${fmtAddr(f.address, f.port)} sni ${x.host} -> ${x.pool}`)
-            : [`tcp ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`],
+            : [`${f.protocol} ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`],
         )
-      return {kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: r.kind === 'TLSRoute' ? r.spec.hostnames : [], parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
+      return {kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: r.kind === 'TLSRoute' ? r.spec.hostnames : [], parents: (st?.parents ?? []).map((p) => ({gateway: parentName(p.parentRef), accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
     })
-  const items: RouteRow[] = snap.httpRoutes
+  const items: RouteRow[] = [...snap.httpRoutes, ...snap.grpcRoutes]
     .filter((r) => visible(r, opts))
     .map((r) => {
       const key = objectKey(r)
@@ -368,11 +382,11 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
         return a.text.localeCompare(b.text)
       }
       return {
-        kind: 'HTTPRoute',
+        kind: r.kind,
         namespace: r.metadata.namespace ?? 'default',
         name: r.metadata.name,
         hostnames: r.spec.hostnames,
-        parents: (st?.parents ?? []).map((p) => ({gateway: `${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`, accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p), conditions: p.conditions.map(({type, status, reason, message}) => ({type, status, reason, message}))})),
+        parents: (st?.parents ?? []).map((p) => ({gateway: parentName(p.parentRef), accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p), conditions: p.conditions.map(({type, status, reason, message}) => ({type, status, reason, message}))})),
         rules: [...new Set([...served.values()].sort(byOrder).map((v) => v.text))],
       }
     })
@@ -387,7 +401,7 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
       columns: [
         {header: 'NAMESPACE', get: (r) => r.namespace},
         {header: 'NAME', get: (r) => (r.kind === 'HTTPRoute' ? r.name : `${r.kind.toLowerCase()}/${r.name}`)},
-        {header: 'HOSTNAMES', get: (r) => (r.kind === 'TCPRoute' ? '-' : list(r.hostnames, '*'))},
+        {header: 'HOSTNAMES', get: (r) => (r.kind === 'TCPRoute' || r.kind === 'UDPRoute' ? '-' : list(r.hostnames, '*'))},
         {header: 'PARENTS', get: (r) => lines(r.parents.map((p) => `${p.gateway}: ${p.accepted === 'True' ? 'Accepted' : p.accepted}${p.resolvedRefs && p.resolvedRefs !== 'True' ? `, ${p.resolvedRefs}` : ''}`), '<none of ours>')},
         {header: 'PROGRAMMED', get: (r) => lines(r.rules)},
       ],

@@ -195,7 +195,7 @@ class Builder implements GatewayHost {
     // Gateway, and the reverse; route keys go to the older object whatever the order they are added in (addRoute).
     const gatewayApiBuilder = new GatewayApiBuilder(this)
     const claimants = claimOrder<Ingress | Service | Gateway>([...ingresses, ...services, ...gateways])
-    claimOrder<{kind: string; metadata: Ingress['metadata']}>([...claimants, ...this.snap.httpRoutes]).forEach((o, i) => this.claimRank.set(objectKey(o), i))
+    claimOrder<{kind: string; metadata: Ingress['metadata']}>([...claimants, ...this.snap.httpRoutes, ...this.snap.grpcRoutes, ...this.snap.tlsRoutes]).forEach((o, i) => this.claimRank.set(objectKey(o), i))
     for (const o of claimants)
       if (o.kind === 'Ingress') this.addIngress(o, vipOf.get(objectKey(o)))
       else if (o.kind === 'Service') this.addLoadBalancer(o, vipOf.get(objectKey(o)))
@@ -715,7 +715,7 @@ class Builder implements GatewayHost {
   }
 
   /** Resolves an Ingress backend to a pool, or reports why it cannot. */
-  poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined {
+  poolFor(ns: string, b: IngressBackend, owner: string, field: string, protocol?: 'TCP' | 'UDP'): Pool | undefined {
     if (!b.service) {
       this.diag('VIP2001', owner, field, 'resource backends are not supported; use a Service backend')
       return undefined
@@ -727,7 +727,8 @@ class Builder implements GatewayHost {
     }
     const want = b.service.port
     if (svc.spec.type === 'ExternalName') return this.externalPool(svc, want, owner, field)
-    const sp = (svc.spec.ports ?? []).find((p) => (want?.name !== undefined ? p.name === want.name : p.port === want?.number))
+    // A port number may be served over TCP and UDP: `protocol` picks one (the first of that number otherwise).
+    const sp = (svc.spec.ports ?? []).find((p) => (want?.name !== undefined ? p.name === want.name : p.port === want?.number) && (protocol === undefined || (p.protocol ?? 'TCP') === protocol))
     if (!sp) {
       const what = want?.name !== undefined ? `named ${want.name}` : `${want?.number ?? '(none given)'}`
       this.diag('VIP2002', owner, `${field}.service.port`, `Service ${ns}/${svc.metadata.name} has no port ${what}`)
@@ -870,6 +871,8 @@ class Builder implements GatewayHost {
       })),
       provenance: [prov],
     }
+    // The port's appProtocol kubernetes.io/h2c: HTTP/2 in clear towards members (Kubernetes' standard name; an annotation wins).
+    if (!pool.backendProtocol && sp.appProtocol === 'kubernetes.io/h2c') pool.backendProtocol = {kind: 'h2c', provenance: {object: objectKey(svc), field: `spec.ports[${(svc.spec.ports ?? []).indexOf(sp)}].appProtocol`}}
     this.pools.set(id, pool)
     return pool
   }

@@ -7,7 +7,7 @@
  * What an implementation owes in status is computed here too (GatewayApiState): the conditions, reasons and
  * attached-route counts `inspect`, `check` and (later) the status writer show, each with the spec's reason names.
  */
-import type {Gateway, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ParentRef, Snapshot, TCPRoute, TLSRoute} from '../cluster/types.js'
+import type {Gateway, GatewayListener, GRPCRoute, GRPCRouteMatch, GRPCRouteRule, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ListenerSet, ParentRef, Snapshot, TCPRoute, TLSRoute, UDPRoute} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
@@ -51,6 +51,19 @@ export interface GatewayState {
   addresses: string[]
   conditions: Condition[]
   listeners: ListenerState[]
+  /** ListenerSets attached (Accepted=True). */
+  attachedListenerSets: number
+}
+
+/** A ListenerSet's status (its listeners are served on its parent Gateway's addresses). */
+export interface ListenerSetState {
+  /** ListenerSet/namespace/name */
+  object: string
+  /** The parent: Gateway/namespace/name. */
+  gateway: string
+  generation?: number
+  conditions: Condition[]
+  listeners: ListenerState[]
 }
 
 export interface RouteParentState {
@@ -60,7 +73,7 @@ export interface RouteParentState {
 }
 
 export interface RouteState {
-  /** HTTPRoute/, TCPRoute/ or TLSRoute/namespace/name */
+  /** HTTPRoute/, GRPCRoute/, TCPRoute/, TLSRoute/ or UDPRoute/namespace/name */
   object: string
   generation?: number
   hostnames: string[]
@@ -71,6 +84,7 @@ export interface RouteState {
 export interface GatewayApiState {
   classes: Array<{name: string; controllerName: string; ours: boolean; conditions: Condition[]; generation?: number}>
   gateways: GatewayState[]
+  listenerSets: ListenerSetState[]
   routes: RouteState[]
 }
 
@@ -83,7 +97,7 @@ export interface GatewayHost {
   addRoute(f: Frontend, r: Route): void
   /** Adds a route only when its key is free, silently (a listener's fence: its own routes come first). */
   addFence(f: Frontend, r: Route): void
-  poolFor(ns: string, b: IngressBackend, owner: string, field: string): Pool | undefined
+  poolFor(ns: string, b: IngressBackend, owner: string, field: string, protocol?: 'TCP' | 'UDP'): Pool | undefined
   /** Why a TLS Secret cannot be served (undefined: it can); findings on its content are reported to `owner`. */
   tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined
   /** Services by namespace/name. */
@@ -105,8 +119,9 @@ export function gatewayClassesOf(snap: Snapshot): Set<string> {
 
 /** The kinds a listener protocol carries (that vipctl serves). */
 function kindsFor(l: GatewayListener): Array<{group: string; kind: string}> {
-  if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') return [{group: G, kind: 'HTTPRoute'}]
+  if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') return [{group: G, kind: 'HTTPRoute'}, {group: G, kind: 'GRPCRoute'}]
   if (l.protocol === 'TCP') return [{group: G, kind: 'TCPRoute'}]
+  if (l.protocol === 'UDP') return [{group: G, kind: 'UDPRoute'}]
   // TLS passed through (routed by SNI); a TLS listener that terminates is not served yet.
   if (l.protocol === 'TLS' && l.tls?.mode === 'Passthrough') return [{group: G, kind: 'TLSRoute'}]
   return []
@@ -152,7 +167,10 @@ export function intersectHostnames(listener: string | undefined, route: string[]
 }
 
 interface ListenerRuntime {
+  /** The Gateway whose addresses serve the listener (its own, or the parent of the ListenerSet that declares it). */
   gateway: Gateway
+  /** Where the listener is declared (findings and status go there). */
+  owner: ListenerOwner
   spec: GatewayListener
   index: number
   state: ListenerState
@@ -207,7 +225,7 @@ export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVi
  * Gateway of ours in claim order, then finish() (HTTPRoutes attach; conditions that depend on them).
  */
 export class GatewayApiBuilder {
-  private readonly state: GatewayApiState = {classes: [], gateways: [], routes: []}
+  private readonly state: GatewayApiState = {classes: [], gateways: [], listenerSets: [], routes: []}
   private readonly listeners = new Map<string, ListenerRuntime[]>()
 
   constructor(private readonly host: GatewayHost) {
@@ -226,14 +244,22 @@ export class GatewayApiBuilder {
         const c = snap.gatewayClasses.find((x) => x.metadata.name === gw.spec.gatewayClassName)
         host.diag('VIP6003', objectKey(gw), 'spec.gatewayClassName', `class ${gw.spec.gatewayClassName}${c ? ` belongs to controller ${c.spec.controllerName}` : ' is not in the input'}; vipctl serves ${[...classes].join(', ') || `GatewayClasses with controllerName ${GATEWAY_CONTROLLER}`}`)
       }
-    for (const o of snap.gatewayOthers) host.diag('VIP6006', objectKey(o), undefined, `${o.kind} is not served by vipctl yet (it serves Gateways with HTTP and HTTPS listeners, and HTTPRoutes); the object is not used`)
+    // ListenerSets whose parent is not a Gateway of ours: said (those of ours are served with their Gateway).
+    const ours = new Set(snap.gateways.filter((g) => classes.has(g.spec.gatewayClassName)).map((g) => objectKey(g)))
+    for (const s of snap.listenerSets) {
+      const parent = parentOfSet(s)
+      if (parent !== undefined && ours.has(parent)) continue
+      const gw = parent === undefined ? undefined : snap.gateways.find((g) => objectKey(g) === parent)
+      host.diag('VIP6009', objectKey(s), 'spec.parentRef', parent === undefined ? `${s.spec.parentRef.group}/${s.spec.parentRef.kind} is not a Gateway: the ListenerSet is not served` : gw ? `${parent} is of class ${gw.spec.gatewayClassName}, not served by vipctl: its controller serves this ListenerSet` : `${parent} is not in the input: the ListenerSet is not served`)
+    }
   }
 
   /** Serves one Gateway of ours on its VIPs (its listeners' frontends, certificates and conditions). */
   serve(gw: Gateway, vips: Array<{address: string; source: VipSource}>): void {
     const gs = serveGateway(this.host, gw, vips)
-    this.listeners.set(objectKey(gw), gs.runtime)
+    for (const [k, ls] of gs.runtime) this.listeners.set(k, ls)
     this.state.gateways.push(gs.state)
+    this.state.listenerSets.push(...gs.sets)
   }
 
   /** Attaches the HTTPRoutes (oldest first) and returns the status vipctl owes. */
@@ -241,14 +267,17 @@ export class GatewayApiBuilder {
     // The accepted listeners on each frontend (of every Gateway sharing the VIP:port).
     const byFrontend = new Map<string, ListenerRuntime[]>()
     for (const ls of this.listeners.values()) for (const l of ls) for (const f of l.frontends) byFrontend.set(f.id, [...(byFrontend.get(f.id) ?? []), l])
-    const routes = this.host.claimOrder(this.host.snap.httpRoutes)
-    routes.forEach((route, routeIndex) => {
-      const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend)
+    // HTTPRoutes and GRPCRoutes in one claim order: precedence ties go to the older, and of an HTTPRoute and a
+    // GRPCRoute sharing a host on a listener the older keeps it.
+    const claims: ListenerClaims = new Map()
+    const grpcPools = new Map<Pool, Provenance>()
+    this.host.claimOrder<HTTPRoute | GRPCRoute>([...this.host.snap.httpRoutes, ...this.host.snap.grpcRoutes]).forEach((route, routeIndex) => {
+      const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend, claims, grpcPools)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
-    // TCP frontend id -> the route that holds it (the oldest attached), for this build.
+    // TCP/UDP frontend id -> the route that holds it (the oldest attached), for this build.
     const heldTcp = new Map<string, string>()
-    this.host.claimOrder<TCPRoute | TLSRoute>([...this.host.snap.tcpRoutes, ...this.host.snap.tlsRoutes]).forEach((route) => {
+    this.host.claimOrder<TCPRoute | TLSRoute | UDPRoute>([...this.host.snap.tcpRoutes, ...this.host.snap.tlsRoutes, ...this.host.snap.udpRoutes]).forEach((route) => {
       const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend, heldTcp)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
@@ -261,9 +290,15 @@ export class GatewayApiBuilder {
         if (!h || !ls.some((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
         const f = l.frontends.find((x) => x.id === fid)!
         if (f.protocol !== 'http' && f.protocol !== 'https' && f.protocol !== 'tls') continue
-        this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}}}, provenance: {object: objectKey(l.gateway), field: `spec.listeners[${l.index}]`}})
+        const prov = {object: objectKey(l.owner), field: `spec.listeners[${l.index}]`}
+        this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: prov}}, provenance: prov})
       }
     applyBackendTLSPolicies(this.host)
+    // gRPC is HTTP/2: members of the Services GRPCRoutes send to are spoken to with HTTP/2 (in clear unless TLS is set).
+    for (const [pool, provenance] of grpcPools) {
+      if (!pool.backendProtocol) pool.backendProtocol = {kind: 'h2c', provenance}
+      else if (pool.backendProtocol.kind === 'https') pool.backendProtocol.http2 = true
+    }
     // Gateway conditions that depend on the listeners (attached counts are final now).
     for (const g of this.state.gateways) {
       // Some listener not accepted: Accepted keeps its status with reason ListenersNotValid (False when none is).
@@ -281,16 +316,25 @@ export class GatewayApiBuilder {
         g.conditions.push(cond('Programmed', ok, ok ? 'Programmed' : g.addresses.length === 0 ? 'AddressNotAssigned' : 'Invalid', ok ? `served on ${g.addresses.join(', ')}` : g.addresses.length === 0 ? 'no address: see the findings on the Gateway' : 'no listener is served', g.generation))
     }
     this.state.gateways.sort((a, b) => a.object.localeCompare(b.object))
+    this.state.listenerSets.sort((a, b) => a.object.localeCompare(b.object))
     return this.state
   }
 }
 
-function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: ListenerRuntime[]} {
+/** Who declares a listener: the Gateway itself or a ListenerSet attached to it. */
+type ListenerOwner = Gateway | ListenerSet
+
+/**
+ * Serves a Gateway of ours: its addresses, its own listeners, then the listeners of the ListenerSets it admits
+ * (spec.allowedListeners), merged in the spec's precedence: the Gateway's, then ListenerSets oldest first (then
+ * namespace/name). A ListenerSet's listener that conflicts with one before it is not served (Conflicted).
+ */
+function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: Map<string, ListenerRuntime[]>; sets: ListenerSetState[]} {
   const key = objectKey(gw)
   const ns = gw.metadata.namespace ?? 'default'
   const gen = gw.metadata.generation
-  const state: GatewayState = {object: key, className: gw.spec.gatewayClassName, ...(gen !== undefined ? {generation: gen} : {}), addresses: [], conditions: [], listeners: []}
-  const runtime: ListenerRuntime[] = []
+  const state: GatewayState = {object: key, className: gw.spec.gatewayClassName, ...(gen !== undefined ? {generation: gen} : {}), addresses: [], conditions: [], listeners: [], attachedListenerSets: 0}
+  const runtime = new Map<string, ListenerRuntime[]>([[key, []]])
   let accepted = true
   for (const field of gw.spec.unsupported ?? []) {
     if (field === 'spec.tls') {
@@ -302,101 +346,182 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
   const addresses = accepted ? vips.filter((v) => host.useVip(v.address, v.source, key)) : []
   if (accepted && vips.length === 0 && !gw.spec.addresses?.length) host.diag('VIP2005', key, undefined, 'no VIP: no spec.addresses, vipctl.io/vip annotation, address in status, --vip or --vip-pool')
   state.addresses = addresses.map((a) => a.address)
-  state.conditions.push(cond('Accepted', accepted && !(gw.spec.addresses?.length && vips.length === 0), accepted ? (gw.spec.addresses?.length && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
+  const gwAccepted = accepted && !(gw.spec.addresses?.length && vips.length === 0)
+  state.conditions.push(cond('Accepted', gwAccepted, accepted ? (gw.spec.addresses?.length && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
 
-  // Listeners on one port must agree on the transport kind (HTTP and HTTPS cannot share a port).
+  // The Gateway's own listeners: those on one port must agree on the transport kind (HTTP and HTTPS cannot share one).
   const byPort = new Map<number, Set<string>>()
   for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), l.protocol]))
+  const served: GatewayListener[] = []
   gw.spec.listeners.forEach((l, i) => {
-    const field = `spec.listeners[${i}]`
-    const supported = kindsFor(l)
-    const ls: ListenerState = {name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname ? {hostname: l.hostname} : {}), supportedKinds: [], attachedRoutes: 0, conditions: [], frontends: []}
-    state.listeners.push(ls)
-    const rt: ListenerRuntime = {gateway: gw, spec: l, index: i, state: ls, frontends: [], accepting: false}
-    runtime.push(rt)
-    const fail = (type: string, reason: string, message: string) => ls.conditions.push(cond(type, false, reason, message, gen))
-    // The hostname passes the model's host grammar (labels of at most 63) like every host that reaches a target.
-    if (l.hostname !== undefined && !allow.host(l.hostname)) {
-      host.diag('VIP2003', key, `${field}.hostname`, `listener ${l.name}: hostname is not allowed (labels of at most 63 characters); the listener is not served`)
-      fail('Accepted', 'UnsupportedValue', 'hostname not allowed')
-      fail('Programmed', 'Invalid', 'not served')
-      return
-    }
-    if (supported.length === 0) {
-      host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol}${l.protocol === 'TLS' ? ` with mode ${l.tls?.mode}` : ''} is not served by vipctl yet (it serves HTTP, HTTPS, TCP, and TLS passthrough)`)
-      fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners yet`)
-      fail('Programmed', 'Invalid', 'not served')
-      return
-    }
-    // Route kinds: those of allowedRoutes.kinds vipctl serves for the protocol (others: ResolvedRefs=False, InvalidRouteKinds).
-    const asked = l.allowedRoutes.kinds
-    const kinds = asked === undefined ? supported : asked.filter((k) => supported.some((s) => s.group === k.group && s.kind === k.kind))
-    ls.supportedKinds = kinds
-    let resolved = true
-    if (asked !== undefined && kinds.length !== asked.length) {
-      const bad = asked.filter((k) => !kinds.includes(k)).map((k) => `${k.group}/${k.kind}`)
-      host.diag('VIP6004', key, `${field}.allowedRoutes.kinds`, `listener ${l.name}: route kinds ${bad.join(', ')} are not served on ${l.protocol} (ResolvedRefs=False, reason InvalidRouteKinds)`)
-      fail('ResolvedRefs', 'InvalidRouteKinds', `not served on ${l.protocol}: ${bad.join(', ')}`)
-      resolved = false
-    }
     const protocols = byPort.get(l.port)!
-    if (protocols.size > 1) {
-      host.diag('VIP6004', key, `${field}.protocol`, `listener ${l.name}: port ${l.port} has listeners of protocols ${[...protocols].sort().join(' and ')}; none of them is served (Conflicted=True, reason ProtocolConflict)`)
-      ls.conditions.push(cond('Conflicted', true, 'ProtocolConflict', `port ${l.port} is also used with another protocol`, gen))
-      fail('Accepted', 'ProtocolConflict', 'protocol conflict')
-      fail('Programmed', 'Invalid', 'not served')
-      return
-    }
-    // TLS: each certificateRef a Secret in reach (a ReferenceGrant for another namespace) that the proxy can load.
-    const certs: Array<{secret: string; field: string}> = []
-    if (l.protocol === 'HTTPS') {
-      for (const [ci, ref] of (l.tls?.certificateRefs ?? []).entries()) {
-        const cf = `${field}.tls.certificateRefs[${ci}]`
-        const refNs = ref.namespace ?? ns
-        if (ref.group !== '' || ref.kind !== 'Secret') {
-          host.diag('VIP6004', key, cf, `listener ${l.name}: certificateRef ${ref.group}/${ref.kind} is not a Secret (ResolvedRefs=False, reason InvalidCertificateRef)`)
-          resolved = false
-          continue
-        }
-        if (refNs !== ns && !granted(host.snap, {group: G, kind: 'Gateway', namespace: ns}, {group: '', kind: 'Secret', namespace: refNs, name: ref.name})) {
-          host.diag('VIP6004', key, cf, `listener ${l.name}: Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant there allows it (ResolvedRefs=False, reason RefNotPermitted)`)
-          ls.conditions.push(cond('ResolvedRefs', false, 'RefNotPermitted', `Secret ${refNs}/${ref.name}: no ReferenceGrant`, gen))
-          resolved = false
-          continue
-        }
-        const problem = host.tlsProblem(refNs, ref.name, key, cf)
-        if (problem) {
-          host.diag('VIP6004', key, cf, `listener ${l.name}: ${problem} (ResolvedRefs=False, reason InvalidCertificateRef)`)
-          resolved = false
-          continue
-        }
-        certs.push({secret: `${refNs}/${ref.name}`, field: cf})
-      }
-      if (l.tls?.options && Object.keys(l.tls.options).length) host.diag('VIP6005', key, `${field}.tls.options`, `listener ${l.name}: TLS options are not supported and have no effect`)
-      if (certs.length === 0 && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', false, 'InvalidCertificateRef', 'no usable certificate', gen))
-    }
-    if (resolved && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
-    ls.conditions.push(cond('Conflicted', false, 'NoConflicts', 'no conflicts', gen))
-    ls.conditions.push(cond('Accepted', true, 'Accepted', 'accepted', gen))
-    rt.accepting = true
-    if (l.protocol === 'HTTPS' && certs.length === 0) {
-      ls.conditions.push(cond('Programmed', false, 'Invalid', 'no usable certificate: the listener is not served', gen))
-      return
-    }
-    for (const a of addresses) {
-      const f = host.frontend(a.address, l.port, l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : l.protocol === 'TLS' ? 'tls' : 'http', {object: key, field})
-      if (!f) continue
-      for (const c of certs) {
-        // A listener without a hostname serves its certificate as the default; with one, for that name.
-        const hosts = l.hostname ? [l.hostname] : []
-        if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
-      }
-      rt.frontends.push(f)
-      ls.frontends.push(f.id)
-    }
-    ls.conditions.push(rt.frontends.length > 0 ? cond('Programmed', true, 'Programmed', `served on ${rt.frontends.map((f) => f.id).join(', ')}`, gen) : cond('Programmed', false, 'Invalid', 'not served: see the findings on the Gateway', gen))
+    const conflict = protocols.size > 1 ? {reason: 'ProtocolConflict', message: `port ${l.port} has listeners of protocols ${[...protocols].sort().join(' and ')}; none of them is served`} : undefined
+    const rt = serveListener(host, gw, gw, l, i, addresses, conflict)
+    state.listeners.push(rt.state)
+    runtime.get(key)!.push(rt)
+    if (!conflict) served.push(l)
   })
-  return {state, runtime}
+
+  // ListenerSets naming this Gateway as their parent.
+  const sets: ListenerSetState[] = []
+  for (const set of host.claimOrder(host.snap.listenerSets.filter((s) => parentOfSet(s) === key))) {
+    const skey = objectKey(set)
+    const sns = set.metadata.namespace ?? 'default'
+    const sgen = set.metadata.generation
+    const ss: ListenerSetState = {object: skey, gateway: key, ...(sgen !== undefined ? {generation: sgen} : {}), conditions: [], listeners: []}
+    sets.push(ss)
+    // Routes that name a ListenerSet not accepted are ours to answer (NoMatchingParent): its listeners are none.
+    runtime.set(skey, [])
+    const both = (reason: string, message: string) => ss.conditions.push(cond('Accepted', false, reason, message, sgen), cond('Programmed', false, reason, message, sgen))
+    if (!gwAccepted) {
+      host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} is not accepted: the ListenerSet is not served (Accepted=False, reason ParentNotAccepted)`)
+      both('ParentNotAccepted', 'the parent Gateway is not accepted')
+      continue
+    }
+    if (!listenerSetAllowed(host, gw, sns)) {
+      const from = gw.spec.allowedListeners?.namespaces.from ?? 'None'
+      host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} does not admit ListenerSets from namespace ${sns} (its spec.allowedListeners.namespaces.from is ${from}): the ListenerSet is not served (Accepted=False, reason NotAllowed)`)
+      both('NotAllowed', `Gateway ${ns}/${gw.metadata.name} does not allow ListenerSets from namespace ${sns}`)
+      continue
+    }
+    const rts: ListenerRuntime[] = []
+    set.spec.listeners.forEach((l, i) => {
+      // The spec's merge: a listener conflicts with one of higher precedence on its port (another protocol, or the same hostname).
+      const before = served.find((o) => o.port === l.port && o.protocol !== l.protocol)
+      const same = served.find((o) => o.port === l.port && o.protocol === l.protocol && (o.hostname ?? '') === (l.hostname ?? ''))
+      const conflict = before
+        ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${before.protocol} by listener ${before.name}`}
+        : same
+          ? {reason: 'HostnameConflict', message: `port ${l.port} ${l.protocol}${l.hostname ? ` for ${l.hostname}` : ''} is already served by listener ${same.name}`}
+          : undefined
+      const rt = serveListener(host, set, gw, l, i, addresses, conflict)
+      ss.listeners.push(rt.state)
+      rts.push(rt)
+      if (!conflict) served.push(l)
+    })
+    runtime.set(skey, rts)
+    const valid = rts.filter((r) => r.accepting)
+    if (valid.length === 0) both('ListenersNotValid', 'no listener of the ListenerSet is accepted (see its listeners)')
+    else {
+      ss.conditions.push(cond('Accepted', true, valid.length === rts.length ? 'Accepted' : 'ListenersNotValid', valid.length === rts.length ? 'accepted' : `listener${rts.length - valid.length === 1 ? '' : 's'} ${rts.filter((r) => !r.accepting).map((r) => r.spec.name).join(', ')} not accepted`, sgen))
+      const programmed = rts.some((r) => r.frontends.length > 0)
+      ss.conditions.push(cond('Programmed', programmed, programmed ? 'Programmed' : 'Invalid', programmed ? `served on ${state.addresses.join(', ')}` : 'no listener is served', sgen))
+      state.attachedListenerSets++
+    }
+  }
+  return {state, runtime, sets}
+}
+
+/** The Gateway (Gateway/ns/name) a ListenerSet names as its parent; undefined when its parentRef is not a Gateway. */
+function parentOfSet(s: ListenerSet): string | undefined {
+  const p = s.spec.parentRef
+  return p.group === G && p.kind === 'Gateway' ? `Gateway/${p.namespace ?? s.metadata.namespace ?? 'default'}/${p.name}` : undefined
+}
+
+/** Whether a Gateway's spec.allowedListeners admits ListenerSets of namespace `ns` (absent: none). */
+function listenerSetAllowed(host: GatewayHost, gw: Gateway, ns: string): boolean {
+  const a = gw.spec.allowedListeners?.namespaces
+  if (!a || a.from === 'None') return false
+  if (a.from === 'All') return true
+  if (a.from === 'Same') return ns === (gw.metadata.namespace ?? 'default')
+  const n = host.snap.namespaces.find((x) => x.metadata.name === ns)
+  return n !== undefined && a.selector !== undefined && labelSelectorMatches(a.selector, {...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns})
+}
+
+/**
+ * One listener of a Gateway or of a ListenerSet attached to it (`gw`): its conditions, certificates (Secrets of the
+ * owner's namespace, or another by a ReferenceGrant from the owner's kind) and frontends on the Gateway's addresses.
+ */
+function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: GatewayListener, i: number, addresses: Array<{address: string}>, conflict: {reason: string; message: string} | undefined): ListenerRuntime {
+  const key = objectKey(owner)
+  const ns = owner.metadata.namespace ?? 'default'
+  const gen = owner.metadata.generation
+  const field = `spec.listeners[${i}]`
+  const supported = kindsFor(l)
+  const ls: ListenerState = {name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname ? {hostname: l.hostname} : {}), supportedKinds: [], attachedRoutes: 0, conditions: [], frontends: []}
+  const rt: ListenerRuntime = {gateway: gw, owner, spec: l, index: i, state: ls, frontends: [], accepting: false}
+  const fail = (type: string, reason: string, message: string) => ls.conditions.push(cond(type, false, reason, message, gen))
+  // The hostname passes the model's host grammar (labels of at most 63) like every host that reaches a target.
+  if (l.hostname !== undefined && !allow.host(l.hostname)) {
+    host.diag('VIP2003', key, `${field}.hostname`, `listener ${l.name}: hostname is not allowed (labels of at most 63 characters); the listener is not served`)
+    fail('Accepted', 'UnsupportedValue', 'hostname not allowed')
+    fail('Programmed', 'Invalid', 'not served')
+    return rt
+  }
+  if (supported.length === 0) {
+    host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol}${l.protocol === 'TLS' ? ` with mode ${l.tls?.mode}` : ''} is not served by vipctl (it serves HTTP, HTTPS, TCP, UDP, and TLS passthrough)`)
+    fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners`)
+    fail('Programmed', 'Invalid', 'not served')
+    return rt
+  }
+  // Route kinds: those of allowedRoutes.kinds vipctl serves for the protocol (others: ResolvedRefs=False, InvalidRouteKinds).
+  const asked = l.allowedRoutes.kinds
+  const kinds = asked === undefined ? supported : asked.filter((k) => supported.some((s) => s.group === k.group && s.kind === k.kind))
+  ls.supportedKinds = kinds
+  let resolved = true
+  if (asked !== undefined && kinds.length !== asked.length) {
+    const bad = asked.filter((k) => !kinds.includes(k)).map((k) => `${k.group}/${k.kind}`)
+    host.diag('VIP6004', key, `${field}.allowedRoutes.kinds`, `listener ${l.name}: route kinds ${bad.join(', ')} are not served on ${l.protocol} (ResolvedRefs=False, reason InvalidRouteKinds)`)
+    fail('ResolvedRefs', 'InvalidRouteKinds', `not served on ${l.protocol}: ${bad.join(', ')}`)
+    resolved = false
+  }
+  if (conflict) {
+    host.diag('VIP6004', key, `${field}.${conflict.reason === 'ProtocolConflict' ? 'protocol' : 'hostname'}`, `listener ${l.name}: ${conflict.message} (Conflicted=True, reason ${conflict.reason})`)
+    ls.conditions.push(cond('Conflicted', true, conflict.reason, conflict.message, gen))
+    fail('Accepted', conflict.reason, conflict.message)
+    fail('Programmed', conflict.reason, 'not served')
+    return rt
+  }
+  // TLS: each certificateRef a Secret in reach (a ReferenceGrant for another namespace) that the proxy can load.
+  const certs: Array<{secret: string; field: string}> = []
+  if (l.protocol === 'HTTPS') {
+    for (const [ci, ref] of (l.tls?.certificateRefs ?? []).entries()) {
+      const cf = `${field}.tls.certificateRefs[${ci}]`
+      const refNs = ref.namespace ?? ns
+      if (ref.group !== '' || ref.kind !== 'Secret') {
+        host.diag('VIP6004', key, cf, `listener ${l.name}: certificateRef ${ref.group}/${ref.kind} is not a Secret (ResolvedRefs=False, reason InvalidCertificateRef)`)
+        resolved = false
+        continue
+      }
+      if (refNs !== ns && !granted(host.snap, {group: G, kind: owner.kind, namespace: ns}, {group: '', kind: 'Secret', namespace: refNs, name: ref.name})) {
+        host.diag('VIP6004', key, cf, `listener ${l.name}: Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant there allows it (ResolvedRefs=False, reason RefNotPermitted)`)
+        ls.conditions.push(cond('ResolvedRefs', false, 'RefNotPermitted', `Secret ${refNs}/${ref.name}: no ReferenceGrant`, gen))
+        resolved = false
+        continue
+      }
+      const problem = host.tlsProblem(refNs, ref.name, key, cf)
+      if (problem) {
+        host.diag('VIP6004', key, cf, `listener ${l.name}: ${problem} (ResolvedRefs=False, reason InvalidCertificateRef)`)
+        resolved = false
+        continue
+      }
+      certs.push({secret: `${refNs}/${ref.name}`, field: cf})
+    }
+    if (l.tls?.options && Object.keys(l.tls.options).length) host.diag('VIP6005', key, `${field}.tls.options`, `listener ${l.name}: TLS options are not supported and have no effect`)
+    if (certs.length === 0 && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', false, 'InvalidCertificateRef', 'no usable certificate', gen))
+  }
+  if (resolved && !ls.conditions.some((c) => c.type === 'ResolvedRefs')) ls.conditions.push(cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
+  ls.conditions.push(cond('Conflicted', false, 'NoConflicts', 'no conflicts', gen))
+  ls.conditions.push(cond('Accepted', true, 'Accepted', 'accepted', gen))
+  rt.accepting = true
+  if (l.protocol === 'HTTPS' && certs.length === 0) {
+    ls.conditions.push(cond('Programmed', false, 'Invalid', 'no usable certificate: the listener is not served', gen))
+    return rt
+  }
+  const protocol: FrontendProtocol = l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : l.protocol === 'UDP' ? 'udp' : l.protocol === 'TLS' ? 'tls' : 'http'
+  for (const a of addresses) {
+    const f = host.frontend(a.address, l.port, protocol, {object: key, field})
+    if (!f) continue
+    for (const c of certs) {
+      // A listener without a hostname serves its certificate as the default; with one, for that name.
+      const hosts = l.hostname ? [l.hostname] : []
+      if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
+    }
+    rt.frontends.push(f)
+    ls.frontends.push(f.id)
+  }
+  ls.conditions.push(rt.frontends.length > 0 ? cond('Programmed', true, 'Programmed', `served on ${rt.frontends.map((f) => f.id).join(', ')}`, gen) : cond('Programmed', false, 'Invalid', 'not served: see the findings on the Gateway', gen))
+  return rt
 }
 
 /** Whether a ReferenceGrant in the target's namespace lets `from` refer to the target. */
@@ -445,7 +570,42 @@ function hostWithin(h: string, owner: string): boolean {
   return h === owner || (h.startsWith('*.') ? h.slice(1).endsWith(suffix) : h.endsWith(suffix) && h.length > suffix.length)
 }
 
-function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>): RouteState {
+/** The routes of each kind attached to a listener, with the hosts they serve there (for the HTTPRoute/GRPCRoute rule). */
+type ListenerClaims = Map<ListenerRuntime, Array<{kind: string; route: string; hosts: string[]}>>
+
+/** Whether two sets of served hosts ('' any, '*.x' a suffix) share a host. */
+function hostsOverlap(a: string[], b: string[]): boolean {
+  return a.some((x) => b.some((y) => x === '' || y === '' || intersectHostnames(x, [y]).length > 0))
+}
+
+/**
+ * The listeners a parentRef names: a Gateway's own, or a ListenerSet's. undefined when the parent is not ours (a
+ * mesh Service, another controller's Gateway, an object not in the input: said, except the first).
+ */
+function parentListeners(host: GatewayHost, key: string, ns: string, p: ParentRef, field: string, listeners: Map<string, ListenerRuntime[]>): ListenerRuntime[] | undefined {
+  if (p.group !== G || (p.kind !== 'Gateway' && p.kind !== 'ListenerSet')) return undefined // another kind of parent (a Service: mesh): not ours
+  const pns = p.namespace ?? ns
+  const ls = listeners.get(`${p.kind}/${pns}/${p.name}`)
+  if (ls) return ls
+  if (p.kind === 'Gateway') {
+    const gw = host.snap.gateways.find((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === pns)
+    if (!gw) host.diag('VIP6001', key, field, `Gateway ${pns}/${p.name} is not in the input: the route is not attached to it`)
+    // A Gateway of another class: its controller writes the route's status; check says whose it is.
+    else host.diag('VIP6003', key, field, `Gateway ${pns}/${p.name} is of class ${gw.spec.gatewayClassName}, not served by vipctl: its controller attaches this route, not vipctl`)
+    return undefined
+  }
+  const set = host.snap.listenerSets.find((s) => s.metadata.name === p.name && (s.metadata.namespace ?? 'default') === pns)
+  if (!set) host.diag('VIP6001', key, field, `ListenerSet ${pns}/${p.name} is not in the input: the route is not attached to it`)
+  else host.diag('VIP6003', key, field, `ListenerSet ${pns}/${p.name} belongs to ${parentOfSet(set) ?? 'no Gateway'}, not served by vipctl: the route is not attached to it by vipctl`)
+  return undefined
+}
+
+function parentState(ns: string, p: ParentRef): RouteParentState {
+  return {parentRef: {group: G, kind: p.kind, namespace: p.namespace ?? ns, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
+}
+
+/** An HTTPRoute or GRPCRoute onto the listeners its parentRefs select, its rules into routes of the model. */
+function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, claims: ListenerClaims, grpcPools: Map<Pool, Provenance>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -453,47 +613,46 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   const hostnames = servableHostnames(host, key, route.spec.hostnames)
   const unusable = route.spec.hostnames.length > 0 && hostnames.length === 0
   const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
-  const attached = new Set<ListenerRuntime>()
+  const attached = new Map<RouteParentState, ListenerRuntime[]>()
   route.spec.parentRefs.forEach((p, pi) => {
     const field = `spec.parentRefs[${pi}]`
-    if (p.group !== G || p.kind !== 'Gateway') return // another kind of parent (a Service: mesh): not ours
-    const gwNs = p.namespace ?? ns
-    const ls = listeners.get(`Gateway/${gwNs}/${p.name}`)
-    if (!ls) {
-      const gw = host.snap.gateways.find((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)
-      if (!gw) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
-      // A Gateway of another class: its controller writes the route's status; check says whose it is.
-      else host.diag('VIP6003', key, field, `Gateway ${gwNs}/${p.name} is of class ${gw.spec.gatewayClassName}, not served by vipctl: its controller attaches this route, not vipctl`)
-      return
-    }
-    const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
+    const ls = parentListeners(host, key, ns, p, field, listeners)
+    if (!ls) return
+    const parent = parentState(ns, p)
     rs.parents.push(parent)
-    const result = unusable ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {...route, spec: {...route.spec, hostnames}}, p, ls)
-    for (const l of result.listeners) attached.add(l)
-    if (result.listeners.length === 0) {
-      host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
-      parent.conditions.push(cond('Accepted', false, result.reason, result.why, gen))
-    } else parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
-    ;(parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners = result.listeners
+    const result = unusable ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {kind: route.kind, metadata: route.metadata, spec: {hostnames}}, p, ls)
+    // HTTPRoute and GRPCRoute on one listener with a host in common: the older route keeps the listener (the spec).
+    const other = route.kind === 'HTTPRoute' ? 'GRPCRoute' : 'HTTPRoute'
+    const taken = result.listeners.map((l) => ({l, by: (claims.get(l) ?? []).find((c) => c.kind === other && hostsOverlap(c.hosts, intersectHostnames(l.spec.hostname, hostnames)))}))
+    for (const t of taken) if (t.by) host.diag('VIP6001', key, field, `listener ${t.l.spec.name} already carries the older ${t.by.route} for a host this route names: the listener keeps that route (an HTTPRoute and a GRPCRoute never share a host on a listener)`)
+    const free = taken.filter((t) => !t.by).map((t) => t.l)
+    if (free.length === 0) {
+      const reason = result.listeners.length === 0 ? result.reason : 'NotAllowedByListeners'
+      const why = result.listeners.length === 0 ? result.why : `every listener it selects already carries an older ${other} for the same hosts`
+      if (result.listeners.length === 0) host.diag('VIP6001', key, field, `not attached to ${p.kind} ${p.namespace ?? ns}/${p.name}: ${why} (Accepted=False, reason ${reason})`)
+      parent.conditions.push(cond('Accepted', false, reason, why, gen))
+    } else parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${free.map((l) => l.spec.name).join(', ')}`, gen))
+    attached.set(parent, free)
+    for (const l of free) claims.set(l, [...(claims.get(l) ?? []), {kind: route.kind, route: key, hosts: intersectHostnames(l.spec.hostname, hostnames)}])
   })
   if (rs.parents.length === 0) return rs
-  for (const l of attached) l.state.attachedRoutes++
+  for (const l of new Set([...attached.values()].flat())) l.state.attachedRoutes++
   // Rules -> routes on every frontend of every listener the route attached to, with the hostnames it serves there.
   const refs = resolveRules(host, route, routeIndex)
+  if (route.kind === 'GRPCRoute' && [...attached.values()].some((ls) => ls.length > 0)) for (const [pool, prov] of refs.pools) if (!grpcPools.has(pool)) grpcPools.set(pool, prov)
   for (const parent of rs.parents) {
     parent.conditions.push(refs.resolved ? cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen) : cond('ResolvedRefs', false, refs.reason!, refs.message!, gen))
     if (refs.dropped > 0) parent.conditions.push(cond('PartiallyInvalid', true, 'UnsupportedValue', `${refs.dropped} match${refs.dropped === 1 ? ' is' : 'es are'} not served (see the findings)`, gen))
-    const ls = (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners ?? []
-    delete (parent as RouteParentState & {listeners?: ListenerRuntime[]}).listeners
-    for (const l of ls) {
+    for (const l of attached.get(parent) ?? []) {
       const hosts = intersectHostnames(l.spec.hostname, hostnames)
       for (const f of l.frontends) {
+        if (route.kind === 'GRPCRoute') f.http2 ??= {object: key, field: 'spec.parentRefs'}
         // Listener isolation: a request goes to the most specific listener whose hostname matches it; a host that a
         // more specific listener on this VIP:port covers is never served by this listener's routes.
         const served = hosts.filter((h) => {
           // Listeners of one Gateway only: another Gateway sharing the address never takes hosts from this one's routes.
           const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
-          if (owner) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of Gateway ${objectKey(owner.gateway).slice('Gateway/'.length)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
+          if (owner) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
           return !owner
         })
         for (const h of served) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
@@ -503,20 +662,23 @@ function attachRoute(host: GatewayHost, route: HTTPRoute, routeIndex: number, li
   return rs
 }
 
-function attachToParent(host: GatewayHost, route: HTTPRoute | TCPRoute | TLSRoute, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
+function attachToParent(host: GatewayHost, route: {kind: string; metadata: {namespace?: string}; spec: {hostnames?: string[]}}, p: ParentRef, ls: ListenerRuntime[]): {listeners: ListenerRuntime[]; reason: string; why: string} {
   const ns = route.metadata.namespace ?? 'default'
+  if (ls.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `${p.kind} ${p.namespace ?? ns}/${p.name} is not accepted (see its findings)`}
   const named = ls.filter((l) => (p.sectionName === undefined || l.spec.name === p.sectionName) && (p.port === undefined || l.spec.port === p.port))
   if (named.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `no listener${p.sectionName !== undefined ? ` named ${p.sectionName}` : ''}${p.port !== undefined ? ` on port ${p.port}` : ''}`}
   const accepting = named.filter((l) => l.accepting)
-  if (accepting.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `listener ${named.map((l) => l.spec.name).join(', ')} is not accepted (see the Gateway's findings)`}
+  if (accepting.length === 0) return {listeners: [], reason: 'NoMatchingParent', why: `listener ${named.map((l) => l.spec.name).join(', ')} is not accepted (see the ${p.kind}'s findings)`}
   const kindOk = accepting.filter((l) => l.state.supportedKinds.some((k) => k.group === G && k.kind === route.kind))
   if (kindOk.length === 0) return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${accepting.map((l) => l.spec.name).join(', ')} does not allow ${route.kind}s`}
-  const nsOk = kindOk.filter((l) => namespaceAllowed(host, l.spec, l.gateway.metadata.namespace ?? 'default', ns))
+  // "Same" is the namespace of the object that declares the listener (a ListenerSet's own, not its Gateway's).
+  const nsOk = kindOk.filter((l) => namespaceAllowed(host, l.spec, l.owner.metadata.namespace ?? 'default', ns))
   if (nsOk.length === 0)
-    return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${kindOk.map((l) => `${l.spec.name} (routes from ${l.spec.allowedRoutes.namespaces.from === 'Selector' ? 'namespaces its selector matches' : l.spec.allowedRoutes.namespaces.from === 'Same' ? `namespace ${l.gateway.metadata.namespace ?? 'default'} only` : 'no namespace'})`).join(', ')} does not allow routes from namespace ${ns}`}
-  if (route.kind === 'TCPRoute') return {listeners: nsOk, reason: 'Accepted', why: ''}
-  const hostOk = nsOk.filter((l) => intersectHostnames(l.spec.hostname, route.spec.hostnames).length > 0)
-  if (hostOk.length === 0) return {listeners: [], reason: 'NoMatchingListenerHostname', why: `no hostname of the route (${route.spec.hostnames.join(', ')}) intersects the listener hostname${nsOk.length > 1 ? 's' : ''} ${nsOk.map((l) => l.spec.hostname ?? '(any)').join(', ')}`}
+    return {listeners: [], reason: 'NotAllowedByListeners', why: `listener ${kindOk.map((l) => `${l.spec.name} (routes from ${l.spec.allowedRoutes.namespaces.from === 'Selector' ? 'namespaces its selector matches' : l.spec.allowedRoutes.namespaces.from === 'Same' ? `namespace ${l.owner.metadata.namespace ?? 'default'} only` : 'no namespace'})`).join(', ')} does not allow routes from namespace ${ns}`}
+  if (route.kind === 'TCPRoute' || route.kind === 'UDPRoute') return {listeners: nsOk, reason: 'Accepted', why: ''}
+  const hostnames = route.spec.hostnames ?? []
+  const hostOk = nsOk.filter((l) => intersectHostnames(l.spec.hostname, hostnames).length > 0)
+  if (hostOk.length === 0) return {listeners: [], reason: 'NoMatchingListenerHostname', why: `no hostname of the route (${hostnames.join(', ')}) intersects the listener hostname${nsOk.length > 1 ? 's' : ''} ${nsOk.map((l) => l.spec.hostname ?? '(any)').join(', ')}`}
   return {listeners: hostOk, reason: 'Accepted', why: ''}
 }
 
@@ -532,8 +694,11 @@ function resolveBackendRef(host: GatewayHost, kind: string, routeKey: string, ns
     return {reason: 'RefNotPermitted', message: `Service ${bns}/${b.name} is in another namespace and no ReferenceGrant there allows it`}
   const svc = host.service(bns, b.name)
   if (!svc) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} not found`}
-  if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port)) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} has no port ${b.port}`}
-  const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, routeKey, field)
+  // UDPRoutes go to a Service's UDP ports, every other route kind to its TCP ports.
+  const protocol = kind === 'UDPRoute' ? 'UDP' : 'TCP'
+  if (svc.spec.type === 'ExternalName' && protocol === 'UDP') return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} is an ExternalName Service, which vipctl serves over TCP only`}
+  if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port && (p.protocol ?? 'TCP') === protocol)) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} has no ${protocol} port ${b.port}`}
+  const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, routeKey, field, protocol)
   return pool ? {pool} : {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} port ${b.port} cannot be served`}
 }
 
@@ -552,7 +717,7 @@ function servableHostnames(host: GatewayHost, key: string, hostnames: string[]):
  * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
  * closed), never another route's backend.
  */
-function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>): RouteState {
+function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -578,16 +743,11 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
   if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a ${route.kind} are not served yet: every connection goes to ${valid[0]}`)
   route.spec.parentRefs.forEach((p, pi) => {
     const field = `spec.parentRefs[${pi}]`
-    if (p.group !== G || p.kind !== 'Gateway') return
-    const gwNs = p.namespace ?? ns
-    const ls = listeners.get(`Gateway/${gwNs}/${p.name}`)
-    if (!ls) {
-      if (!host.snap.gateways.some((g) => g.metadata.name === p.name && (g.metadata.namespace ?? 'default') === gwNs)) host.diag('VIP6001', key, field, `Gateway ${gwNs}/${p.name} is not in the input: the route is not attached to it`)
-      return
-    }
-    const parent: RouteParentState = {parentRef: {group: G, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? {sectionName: p.sectionName} : {}), ...(p.port !== undefined ? {port: p.port} : {})}, controllerName: GATEWAY_CONTROLLER, conditions: []}
+    const ls = parentListeners(host, key, ns, p, field, listeners)
+    if (!ls) return
+    const parent = parentState(ns, p)
     rs.parents.push(parent)
-    const result = hostnames.length === 0 && tls ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {...route, spec: {...route.spec, ...(tls ? {hostnames} : {})}} as TCPRoute | TLSRoute, p, ls)
+    const result = hostnames.length === 0 && tls ? {listeners: [], reason: 'NoMatchingListenerHostname', why: 'no hostname of the route can be served'} : attachToParent(host, {kind: route.kind, metadata: route.metadata, spec: {hostnames}}, p, ls)
     if (tls && result.listeners.length > 0) {
       // TLS passthrough: one route per SNI hostname the route serves on the listener (the oldest keeps a name).
       parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
@@ -597,7 +757,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
           for (const h of intersectHostnames(l.spec.hostname, hostnames)) {
             // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
             const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
-            if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name}: this route does not serve it there`)
+            if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
             // Without a valid backend the route still holds its names: their connections are closed, never another's.
             else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? {} : {policy: {fail: {reason: 'no valid backendRef', provenance: {object: key, field: 'spec.rules[0].backendRefs'}}}}), provenance: {object: key, field: 'spec.hostnames'}})
           }
@@ -605,18 +765,20 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute, listeners
       parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
       return
     }
-    // A TCP listener carries one route: the oldest keeps it, with or without a valid backend (then its connections close).
-    const free = result.listeners.filter((l) => l.frontends.every((f) => (heldTcp.get(f.id) ?? key) === key))
+    // A TCP or UDP listener carries one route's traffic: the oldest keeps it, with or without a valid backend (then its
+    // connections close). A newer one is accepted and counted (the spec) but receives nothing, said.
     if (result.listeners.length === 0) {
-      host.diag('VIP6001', key, field, `not attached to Gateway ${gwNs}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
+      host.diag('VIP6001', key, field, `not attached to ${p.kind} ${p.namespace ?? ns}/${p.name}: ${result.why} (Accepted=False, reason ${result.reason})`)
       parent.conditions.push(cond('Accepted', false, result.reason, result.why, gen))
-    } else if (free.length === 0) {
-      host.diag('VIP6001', key, field, `listener ${result.listeners.map((l) => l.spec.name).join(', ')} of Gateway ${gwNs}/${p.name} already carries an older TCPRoute, which keeps it (Accepted=False)`)
-      parent.conditions.push(cond('Accepted', false, 'NotAllowedByListeners', 'the listener already carries an older TCPRoute', gen))
     } else {
-      parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${free.map((l) => l.spec.name).join(', ')}`, gen))
-      for (const l of free) {
+      parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
+      for (const l of result.listeners) {
         l.state.attachedRoutes++
+        const holder = l.frontends.map((f) => heldTcp.get(f.id)).find((h) => h !== undefined && h !== key)
+        if (holder) {
+          host.diag('VIP6001', key, field, `listener ${l.spec.name} of ${objectKey(l.owner)} already carries the older ${holder}, which receives its ${route.kind === 'UDPRoute' ? 'datagrams' : 'connections'}: this route receives none there`)
+          continue
+        }
         for (const f of l.frontends) {
           heldTcp.set(f.id, key)
           if (pool) f.defaultPool = pool.id
@@ -634,13 +796,14 @@ type RuleRoute = Omit<Route, 'host'>
  * A route's rules as model routes (host filled in per listener): one per match, with conditions, filters as the
  * route policy, weights as the split. A rule that cannot be served as written answers 500 (policy.fail).
  */
-function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): {routes: RuleRoute[]; resolved: boolean; reason?: string; message?: string; dropped: number} {
+function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex: number): {routes: RuleRoute[]; resolved: boolean; reason?: string; message?: string; dropped: number; pools: Map<Pool, Provenance>} {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const routes: RuleRoute[] = []
+  const pools = new Map<Pool, Provenance>()
   let unresolved: {reason: string; message: string} | undefined
   let dropped = 0
-  route.spec.rules.forEach((rule, ri) => {
+  ;(route.spec.rules as Array<HTTPRouteRule | GRPCRouteRule>).forEach((rule, ri) => {
     const field = `spec.rules[${ri}]`
     const prov: Provenance = {object: key, field}
     let failure: string | undefined
@@ -655,7 +818,7 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
         failWith('a backendRef has filters vipctl does not apply')
         return
       }
-      const r = resolveBackendRef(host, 'HTTPRoute', key, ns, b, bf)
+      const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
       if ('reason' in r) {
         host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason}); its share of the rule's requests is answered 500`)
         unresolved ??= r
@@ -663,6 +826,7 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
         return
       }
       const pool = r.pool
+      if (!pools.has(pool)) pools.set(pool, {object: key, field: bf})
       const same = backends.find((x) => x.pool === pool.id)
       if (same) same.weight += b.weight
       else backends.push({pool: pool.id, weight: b.weight})
@@ -670,15 +834,16 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
     const policy: RoutePolicy = {}
     for (const [fi, f] of rule.filters.entries()) applyFilter(host, key, `${field}.filters[${fi}]`, f, policy, failWith)
     for (const u of rule.unsupported ?? []) host.diag('VIP6005', key, `${field}.${u}`, `${u} is not supported yet; the rule is served without it`)
-    const timeout = rule.timeouts?.backendRequest ?? rule.timeouts?.request
+    const timeouts = 'timeouts' in rule ? rule.timeouts : undefined
+    const timeout = timeouts?.backendRequest ?? timeouts?.request
     if (timeout !== undefined) {
       const ms = durationMs(timeout)
-      const tfield = `${field}.timeouts.${rule.timeouts?.backendRequest !== undefined ? 'backendRequest' : 'request'}`
+      const tfield = `${field}.timeouts.${timeouts?.backendRequest !== undefined ? 'backendRequest' : 'request'}`
       // HAProxy's timers stop at 2^31-1 ms (24.8 days): a longer wait is that one, said.
       if (ms !== undefined && ms > MAX_TIMEOUT_MS) host.diag('VIP2015', key, tfield, `${timeout} is longer than a proxy timer can wait; ${MAX_TIMEOUT_MS} ms (24.8 days) is used`)
       if (ms !== undefined && ms > 0) policy.timeoutMs = {value: Math.min(ms, MAX_TIMEOUT_MS), provenance: {object: key, field: tfield}}
-      if (rule.timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
-      if (rule.timeouts?.backendRequest !== undefined && rule.timeouts.request !== undefined) host.diag('VIP6007', key, `${field}.timeouts.request`, `not applied: backendRequest (${rule.timeouts.backendRequest}) is the member wait; vipctl has no deadline for the whole exchange`)
+      if (timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
+      if (timeouts?.backendRequest !== undefined && timeouts.request !== undefined) host.diag('VIP6007', key, `${field}.timeouts.request`, `not applied: backendRequest (${timeouts.backendRequest}) is the member wait; vipctl has no deadline for the whole exchange`)
     }
     if (!policy.redirect && !failure) {
       const live = backends.filter((b) => b.weight > 0)
@@ -690,15 +855,15 @@ function resolveRules(host: GatewayHost, route: HTTPRoute, routeIndex: number): 
     }
     const pool = failure ? '' : policy.redirect ? (backends[0]?.pool ?? '') : backends.find((b) => b.weight > 0)?.pool ?? ''
     const finalPolicy: RoutePolicy = failure ? {fail: {reason: failure, provenance: prov}} : policy
-    rule.matches.forEach((m, mi) => {
+    ;(rule.matches as Array<HTTPRouteMatch | GRPCRouteMatch>).forEach((m, mi) => {
       const mf = `${field}.matches[${mi}]`
-      const matched = matchOf(host, key, mf, m)
+      const matched = route.kind === 'GRPCRoute' ? grpcMatchOf(host, key, mf, m as GRPCRouteMatch) : matchOf(host, key, mf, m as HTTPRouteMatch)
       if (!matched) return void dropped++
       const order = routeIndex * 1_000_000 + ri * 1000 + mi
       routes.push({path: matched.path, pathType: matched.pathType, pool, redirectHttps: false, ...(Object.keys(finalPolicy).length ? {policy: finalPolicy} : {}), ...(matched.conditions ? {conditions: matched.conditions} : {}), order, provenance: {object: key, field: mf}})
     })
   })
-  return {routes, resolved: unresolved === undefined, ...(unresolved ? unresolved : {}), dropped}
+  return {routes, resolved: unresolved === undefined, ...(unresolved ? unresolved : {}), dropped, pools}
 }
 
 /** One match as host-less route parts; undefined (reported) when vipctl cannot serve it as written. */
@@ -714,15 +879,8 @@ function matchOf(host: GatewayHost, key: string, field: string, m: HTTPRouteMatc
   }
   const pathType = m.path.type === 'Exact' ? 'Exact' : 'Prefix'
   const path = pathType === 'Prefix' && m.path.value.length > 1 && m.path.value.endsWith('/') ? m.path.value.replace(/\/+$/, '') || '/' : m.path.value
-  const headers: RouteConditions['headers'] = []
-  for (const [i, h] of m.headers.entries()) {
-    if (h.type !== 'Exact') return unsupported(`${field}.headers[${i}].type`, 'a RegularExpression header match')
-    if (!allow.headerName(h.name) || !allow.headerValue(h.value)) {
-      host.diag('VIP2003', key, `${field}.headers[${i}]`, 'header name or value outside what vipctl writes (names: letters, digits, "-", "_"; values: printable ASCII without % " \\ $ #, no edge spaces): this match is not served')
-      return undefined
-    }
-    headers.push({name: h.name.toLowerCase(), value: h.value})
-  }
+  const headers = headerConditions(host, key, field, m.headers)
+  if (!headers) return undefined
   const query: RouteConditions['query'] = []
   for (const [i, q] of m.queryParams.entries()) {
     if (q.type !== 'Exact') return unsupported(`${field}.queryParams[${i}].type`, 'a RegularExpression query parameter match')
@@ -734,6 +892,48 @@ function matchOf(host: GatewayHost, key: string, field: string, m: HTTPRouteMatc
   }
   const conditions = m.method || headers.length || query.length ? {conditions: {...(m.method ? {method: m.method} : {}), headers, query}} : {}
   return {path, pathType, ...conditions}
+}
+
+/** A match's header conditions (names lower-cased); undefined (said) when one cannot be served as written. */
+function headerConditions(host: GatewayHost, key: string, field: string, list: HTTPRouteMatch['headers']): RouteConditions['headers'] | undefined {
+  const headers: RouteConditions['headers'] = []
+  for (const [i, h] of list.entries()) {
+    if (h.type !== 'Exact') {
+      host.diag('VIP6005', key, `${field}.headers[${i}].type`, 'a RegularExpression header match is not supported yet: this match is not served')
+      return undefined
+    }
+    if (!allow.headerName(h.name) || !allow.headerValue(h.value)) {
+      host.diag('VIP2003', key, `${field}.headers[${i}]`, 'header name or value outside what vipctl writes (names: letters, digits, "-", "_"; values: printable ASCII without % " \\ $ #, no edge spaces): this match is not served')
+      return undefined
+    }
+    headers.push({name: h.name.toLowerCase(), value: h.value})
+  }
+  return headers
+}
+
+/**
+ * One GRPCRoute match as host-less route parts: gRPC calls are POSTs to "/<service>/<method>", so service and method
+ * is an Exact path, a service alone a path prefix (whole elements), no method match every path. A method without its
+ * service, or a RegularExpression, is reported and not served.
+ */
+function grpcMatchOf(host: GatewayHost, key: string, field: string, m: GRPCRouteMatch): {path: string; pathType: 'Exact' | 'Prefix'; conditions?: RouteConditions} | undefined {
+  const headers = headerConditions(host, key, field, m.headers)
+  if (!headers) return undefined
+  const conditions = headers.length ? {conditions: {headers, query: []}} : {}
+  const mm = m.method
+  if (!mm) return {path: '/', pathType: 'Prefix', ...conditions}
+  const not = (f: string, what: string) => {
+    host.diag('VIP6005', key, `${field}.method${f}`, `${what} is not supported: this match is not served`)
+    return undefined
+  }
+  if (mm.type === 'RegularExpression') return not('.type', 'a RegularExpression method match')
+  if (!mm.service) return not('.method', 'a method match without a service (implementation-specific in the spec)')
+  const path = mm.method ? `/${mm.service}/${mm.method}` : `/${mm.service}`
+  if (!allow.path(path)) {
+    host.diag('VIP2003', key, `${field}.method`, 'service or method outside what vipctl writes: this match is not served')
+    return undefined
+  }
+  return {path, pathType: mm.method ? 'Exact' : 'Prefix', ...conditions}
 }
 
 function headerRules(host: GatewayHost, key: string, field: string, h: {set: Array<{name: string; value: string}>; add: Array<{name: string; value: string}>; remove: string[]}, fail: (why: string) => void): HeaderRules | undefined {

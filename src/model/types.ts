@@ -128,6 +128,8 @@ export interface Frontend {
   routes: Route[]
   defaultPool?: string
   certificates: TlsCert[]
+  /** Clients speak HTTP/2 here (gRPC: a GRPCRoute is attached), also in clear (prior knowledge); the first route that asked. */
+  http2?: Provenance
   provenance: Provenance[]
 }
 
@@ -188,7 +190,8 @@ export interface Pool {
    * certificate verified against `ca` (a Secret's ca.crt: namespace/name and the checked, public PEM) or the system CAs, with SNI and host
    * name check for `serverName` when given. vipctl.io/backend-protocol, -backend-ca, -backend-server-name.
    */
-  backendProtocol?: {kind: 'h2c'; provenance: Provenance} | {kind: 'https'; ca?: {secret: string; pem: string}; serverName?: string; provenance: Provenance}
+  /** h2c: HTTP/2 in clear; https: TLS, verified (ca, else the system CAs) for serverName, HTTP/2 by ALPN when http2 (gRPC). */
+  backendProtocol?: {kind: 'h2c'; provenance: Provenance} | {kind: 'https'; ca?: {secret: string; pem: string}; serverName?: string; http2?: boolean; provenance: Provenance}
   /** PROXY protocol header sent to members on each connection (vipctl.io/proxy-protocol). */
   proxyProtocol?: {version: 1 | 2; provenance: Provenance}
   /** At most this many concurrent connections per member; more wait in a queue (vipctl.io/max-connections). */

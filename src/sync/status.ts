@@ -1,7 +1,8 @@
 /**
  * The status an implementation owes, written by the one node that holds the Lease (src/sync/lease.ts):
  * GatewayClass Accepted and supportedFeatures, Gateway Accepted/Programmed with addresses and per-listener
- * supportedKinds, attachedRoutes and conditions, HTTPRoute status.parents entries with our controllerName (other
+ * supportedKinds, attachedRoutes and conditions (and attachedListenerSets), ListenerSet conditions and listeners, each
+ * route kind's status.parents entries with our controllerName (other
  * controllers' entries kept as they are), and status.loadBalancer of the Ingresses and LoadBalancer Services
  * vipctl serves. Every condition carries observedGeneration; lastTransitionTime moves only when a condition's
  * status changes. An object whose status already says what is owed is not written; every write replaces the
@@ -10,7 +11,7 @@
 import type {RestClient} from '../core/kube-rest.js'
 import {oneLine} from '../errors.js'
 import type {LbModel} from '../model/types.js'
-import type {Condition} from '../model/gateway.js'
+import type {Condition, ListenerState} from '../model/gateway.js'
 import {GATEWAY_CONTROLLER} from '../model/gateway.js'
 import {LB_CLASS} from '../model/build.js'
 import type {RawObject} from './reflector.js'
@@ -19,10 +20,13 @@ import type {Logger} from './runtime.js'
 /** The Gateway API features vipctl claims on its GatewayClass (status.supportedFeatures), by the spec's names. */
 export const SUPPORTED_FEATURES = [
   'Gateway',
+  'GRPCRoute',
   'HTTPRoute',
+  'ListenerSet',
   'ReferenceGrant',
   'TCPRoute',
   'TLSRoute',
+  'HTTPRouteBackendProtocolH2C',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRoutePathRedirect',
@@ -34,7 +38,17 @@ export const SUPPORTED_FEATURES = [
 ] as const
 
 /** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */
-export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'httproutes' | 'tcproutes' | 'tlsroutes' | 'ingresses' | 'services', Map<string, RawObject>>>
+export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'listenersets' | RoutePlural | 'ingresses' | 'services', Map<string, RawObject>>>
+
+/** Route kinds and their resources. */
+const ROUTES = [
+  ['httproutes', 'HTTPRoute'],
+  ['grpcroutes', 'GRPCRoute'],
+  ['tcproutes', 'TCPRoute'],
+  ['tlsroutes', 'TLSRoute'],
+  ['udproutes', 'UDPRoute'],
+] as const
+type RoutePlural = (typeof ROUTES)[number][0]
 
 export interface StatusResult {
   written: string[]
@@ -78,6 +92,12 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b))
 }
 
+/** Listener status entries as owed (a Gateway's or a ListenerSet's), keeping each condition's transition time. */
+function listenerStatus(listeners: ListenerState[], have: unknown, at: string): unknown[] {
+  const old = Array.isArray(have) ? (have as Array<{name?: string; conditions?: unknown}>) : []
+  return listeners.map((l) => ({name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: withTransitions(l.conditions, old.find((x) => x.name === l.name)?.conditions, at)}))
+}
+
 export class StatusWriter {
   constructor(
     private readonly client: RestClient,
@@ -116,27 +136,29 @@ export class StatusWriter {
       const [, ns, name] = g.object.split('/') as [string, string, string]
       const raw = stores.gateways?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
-      const oldListeners = Array.isArray(raw.status?.listeners) ? (raw.status.listeners as Array<{name?: string; conditions?: unknown}>) : []
       const status = {
         ...(raw.status ?? {}),
         addresses: g.addresses.map((value) => ({type: 'IPAddress', value})),
         conditions: withTransitions(g.conditions, raw.status?.conditions, at),
-        listeners: g.listeners.map((l) => ({
-          name: l.name,
-          supportedKinds: l.supportedKinds,
-          attachedRoutes: l.attachedRoutes,
-          conditions: withTransitions(l.conditions, oldListeners.find((x) => x.name === l.name)?.conditions, at),
-        })),
+        listeners: listenerStatus(g.listeners, raw.status?.listeners, at),
+        attachedListenerSets: g.attachedListenerSets,
       }
       await put(g.object, `${G}/namespaces/${encodeURIComponent(ns)}/gateways/${encodeURIComponent(name)}/status`, raw, status)
     }
+    for (const l of api?.listenerSets ?? []) {
+      const [, ns, name] = l.object.split('/') as [string, string, string]
+      const raw = stores.listenersets?.get(`${ns}/${name}`) as Raw | undefined
+      if (!raw) continue
+      const status = {...(raw.status ?? {}), conditions: withTransitions(l.conditions, raw.status?.conditions, at), listeners: listenerStatus(l.listeners, raw.status?.listeners, at)}
+      await put(l.object, `${G}/namespaces/${encodeURIComponent(ns)}/listenersets/${encodeURIComponent(name)}/status`, raw, status)
+    }
     for (const r of api?.routes ?? []) {
       const [kind, ns, name] = r.object.split('/') as [string, string, string]
-      const plural = kind === 'TCPRoute' ? 'tcproutes' : kind === 'TLSRoute' ? 'tlsroutes' : 'httproutes'
+      const plural = ROUTES.find(([, k]) => k === kind)![0]
       const raw = stores[plural]?.get(`${ns}/${name}`) as Raw | undefined
       if (!raw) continue
       const oldParents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string; parentRef?: Record<string, unknown>; conditions?: unknown}>) : []
-      const refKey = (p: Record<string, unknown> | undefined) => JSON.stringify([p?.namespace ?? ns, p?.name, p?.sectionName ?? null, p?.port ?? null])
+      const refKey = (p: Record<string, unknown> | undefined) => JSON.stringify([p?.kind ?? 'Gateway', p?.namespace ?? ns, p?.name, p?.sectionName ?? null, p?.port ?? null])
       const ours = r.parents.map((p) => ({
         parentRef: {group: p.parentRef.group, kind: p.parentRef.kind, namespace: p.parentRef.namespace, name: p.parentRef.name, ...(p.parentRef.sectionName !== undefined ? {sectionName: p.parentRef.sectionName} : {}), ...(p.parentRef.port !== undefined ? {port: p.parentRef.port} : {})},
         controllerName: GATEWAY_CONTROLLER,
@@ -148,7 +170,7 @@ export class StatusWriter {
     // Only by a writer that sees every namespace: one limited to some (-n) cannot tell a Gateway it does not see
     // from one that is gone.
     const owed = new Set((api?.routes ?? []).map((r) => r.object))
-    if (opts.removeStale !== false) for (const [plural, kind] of [['httproutes', 'HTTPRoute'], ['tcproutes', 'TCPRoute'], ['tlsroutes', 'TLSRoute']] as const)
+    if (opts.removeStale !== false) for (const [plural, kind] of ROUTES)
       for (const [key, o] of stores[plural] ?? []) {
         const raw = o as Raw
         const parents = Array.isArray(raw.status?.parents) ? (raw.status.parents as Array<{controllerName?: string}>) : []

@@ -64,7 +64,7 @@ describe('Gateway API: intake with the CRDs\' validation', () => {
       assert.equal(snap.services.length, 2)
     })
 
-  it('reads v1beta1 and v1 alike, and reports kinds it does not serve yet (never a silent skip)', () => {
+  it('reads v1beta1 and v1 alike; a route a listener does not carry is said (never a silent skip)', () => {
     const snap = snapshotOf(`${CLASS}---
 apiVersion: gateway.networking.k8s.io/v1beta1
 kind: Gateway
@@ -85,7 +85,8 @@ spec: {}
     assert.equal(snap.skipped.size, 0)
     assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1003' && d.object === 'TLSRoute/t/old'), 'another version of a kind vipctl reads is a finding')
     const {model} = compile(snap, {})
-    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6006' && d.object === 'UDPRoute/t/dns'))
+    assert.equal(snap.udpRoutes.length, 1)
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6001' && d.object === 'UDPRoute/t/dns' && d.message.includes('NotAllowedByListeners')))
   })
 })
 
@@ -427,14 +428,16 @@ metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
 spec: {parentRefs: [{name: gw, sectionName: ${section}}], rules: [{backendRefs: ${backends}}]}
 `
   const listeners = `[{name: db, port: 5432, protocol: TCP}, {name: web, port: 80, protocol: HTTP}]`
-  it('the oldest TCPRoute takes the listener\'s connections; a newer one is not accepted; HTTPRoutes never attach to it', async () => {
+  it('the oldest TCPRoute takes the listener\'s connections; a newer one is accepted and counted but gets none; HTTPRoutes never attach to it', async () => {
     const text = `${gateway(listeners)}${tcpRoute('a', '[{name: web, port: 80}]', '2026-01-01T00:00:00Z')}${tcpRoute('b', '[{name: web2, port: 80}]', '2026-02-01T00:00:00Z')}${route('h', `{parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
     const {model} = build(text)
     const f = model.frontends.find((x) => x.port === 5432)!
     assert.deepEqual([f.protocol, f.defaultPool], ['tcp', 't/web/80'])
     const st = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!
-    assert.deepEqual([st('TCPRoute/t/a').status, st('TCPRoute/t/b').status, st('HTTPRoute/t/h').reason], ['True', 'False', 'NotAllowedByListeners'])
-    assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 1)
+    // The conformance suite's TCPRouteMultipleRoutesAttachment: both Accepted, AttachedRoutes 2, traffic to the oldest.
+    assert.deepEqual([st('TCPRoute/t/a').status, st('TCPRoute/t/b').status, st('HTTPRoute/t/h').reason], ['True', 'True', 'NotAllowedByListeners'])
+    assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 2)
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6001' && d.object === 'TCPRoute/t/b' && d.message.includes('receives none')))
     const {inspectRoutes} = await import('../../src/inspect/inspect.js')
     const rows = inspectRoutes(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), {model: {}}).result.items
     assert.deepEqual(rows.find((r) => r.name === 'a')!.rules, ['tcp 192.0.2.50:5432 -> t/web/80'])
@@ -511,9 +514,9 @@ describe('Gateway API: second review', () => {
   })
 
   it('a Gateway with an invalid listener: Accepted True with reason ListenersNotValid (False when none is valid)', () => {
-    const some = build(gateway(`[{name: ok, port: 80, protocol: HTTP}, {name: udp, port: 53, protocol: UDP}]`)).model.gatewayApi!.gateways[0]!
+    const some = build(gateway(`[{name: ok, port: 80, protocol: HTTP}, {name: dns, port: 53, protocol: example.com/dns}]`)).model.gatewayApi!.gateways[0]!
     assert.deepEqual(some.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['True', 'ListenersNotValid']])
-    const none = build(gateway(`[{name: udp, port: 53, protocol: UDP}]`)).model.gatewayApi!.gateways[0]!
+    const none = build(gateway(`[{name: dns, port: 53, protocol: example.com/dns}]`)).model.gatewayApi!.gateways[0]!
     assert.deepEqual(none.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['False', 'ListenersNotValid']])
   })
 
@@ -630,7 +633,7 @@ spec: ${spec}
     assert.equal(decideSni(model.frontends.find((x) => x.protocol === 'tls')!, 'bank.example.com'), undefined)
     assert.equal(model.frontends.find((x) => x.protocol === 'tcp')!.defaultPool, undefined)
     const accepted = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!.status
-    assert.deepEqual([accepted('TCPRoute/t/old-db'), accepted('TCPRoute/t/new-db')], ['True', 'False'])
+    assert.deepEqual([accepted('TCPRoute/t/old-db'), accepted('TCPRoute/t/new-db')], ['True', 'True'])
   })
 
   it('BackendTLSPolicy: a target that matches nothing is said; an ExternalName target fails closed', () => {
@@ -685,5 +688,169 @@ spec: {targetRefs: [{group: '', kind: Service, name: web}], validation: {wellKno
     const pool = model.pools.find((p) => p.id === 't/web/80')!
     assert.equal(pool.backendProtocol, undefined)
     assert.ok(pool.unservable)
+  })
+})
+
+describe('Gateway API: GRPCRoute', () => {
+  const grpc = (name: string, spec: string, created = '2026-01-01T00:00:00Z', ns = 't') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}', generation: 4}
+spec: ${spec}
+`
+  const post = (path: string, headers: Record<string, string> = {}) => ({host: 'grpc.example.com', path, method: 'POST', headers: Object.entries(headers)})
+
+  it('service and method is an exact path, a service alone a prefix, no method everything; headers are conditions', () => {
+    const text = `${gateway()}${grpc('g', `{parentRefs: [{name: gw}], hostnames: [grpc.example.com], rules: [
+      {matches: [{method: {service: echo.Echo, method: Ping}}], backendRefs: [{name: web, port: 80}]},
+      {matches: [{method: {service: echo.Echo}, headers: [{name: x-canary, value: 'yes'}]}], backendRefs: [{name: web2, port: 80}]},
+      {backendRefs: [{name: web2, port: 80}]}]}`)}`
+    const pool = (req: ReturnType<typeof post>) => (ask(text, req).outcome as {pool?: string}).pool
+    assert.equal(pool(post('/echo.Echo/Ping')), 't/web/80')
+    assert.equal(pool(post('/echo.Echo/Ping', {'x-canary': 'yes'})), 't/web/80', 'the exact method is more specific than the service with a header')
+    assert.equal(pool(post('/echo.Echo/Other', {'x-canary': 'yes'})), 't/web2/80')
+    assert.equal(pool(post('/other.Svc/Call')), 't/web2/80')
+    const {model} = build(text)
+    // gRPC is HTTP/2: the members are spoken to in h2c, and the frontend is marked for HTTP/2 clients.
+    assert.deepEqual(model.pools.filter((p) => p.backendProtocol?.kind === 'h2c').map((p) => p.id).sort(), ['t/web/80', 't/web2/80'])
+    assert.equal(model.frontends.find((f) => f.port === 80)!.http2?.object, 'GRPCRoute/t/g')
+    const rs = model.gatewayApi!.routes.find((r) => r.object === 'GRPCRoute/t/g')!
+    assert.deepEqual(rs.parents[0]!.conditions.map((c) => [c.type, c.status, c.observedGeneration]), [['Accepted', 'True', 4], ['ResolvedRefs', 'True', 4]])
+  })
+
+  it('a method without a service and a RegularExpression are reported and not served (PartiallyInvalid), the rest is', () => {
+    const text = `${gateway()}${grpc('g', `{parentRefs: [{name: gw}], rules: [{matches: [{method: {method: Ping}}, {method: {type: RegularExpression, service: 'echo\\\\..*'}}, {method: {service: a.B, method: C}}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    const {model} = build(text)
+    assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP6005').map((d) => d.field), ['spec.rules[0].matches[0].method.method', 'spec.rules[0].matches[1].method.type'])
+    assert.ok(model.gatewayApi!.routes[0]!.parents[0]!.conditions.some((c) => c.type === 'PartiallyInvalid' && c.status === 'True'))
+    assert.deepEqual(model.frontends[0]!.routes.map((r) => [r.path, r.pathType]), [['/a.B/C', 'Exact']])
+  })
+
+  it('an HTTPRoute and a GRPCRoute sharing a host on a listener: the older keeps it, the newer is not accepted', () => {
+    const text = `${gateway()}${route('h', `{parentRefs: [{name: gw}], hostnames: [api.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2026-01-01T00:00:00Z')}${grpc('g', `{parentRefs: [{name: gw}], hostnames: ['*.example.com'], rules: [{backendRefs: [{name: web2, port: 80}]}]}`, '2026-02-01T00:00:00Z')}${grpc('other', `{parentRefs: [{name: gw}], hostnames: [grpc.other.org], rules: [{backendRefs: [{name: web2, port: 80}]}]}`, '2026-03-01T00:00:00Z')}`
+    const {model} = build(text)
+    const acc = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!
+    assert.deepEqual([acc('HTTPRoute/t/h').status, acc('GRPCRoute/t/g').status, acc('GRPCRoute/t/g').reason, acc('GRPCRoute/t/other').status], ['True', 'False', 'NotAllowedByListeners', 'True'])
+    assert.ok(!model.frontends[0]!.routes.some((r) => r.provenance.object === 'GRPCRoute/t/g'), 'the rejected route programs nothing')
+    assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 2)
+  })
+
+  it('a BackendTLSPolicy on a gRPC backend speaks HTTP/2 by ALPN; appProtocol kubernetes.io/h2c is honoured for HTTPRoutes', () => {
+    const h2c = `---
+apiVersion: v1
+kind: Service
+metadata: {name: h2, namespace: t}
+spec: {ports: [{port: 80, appProtocol: kubernetes.io/h2c}]}
+`
+    const policy = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: p, namespace: t}
+spec: {targetRefs: [{group: '', kind: Service, name: web}], validation: {wellKnownCACertificates: System, hostname: web.example.com}}
+`
+    const text = `${gateway()}${h2c}${policy}${grpc('g', `{parentRefs: [{name: gw}], hostnames: [grpc.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}${route('h', `{parentRefs: [{name: gw}], hostnames: [h.example.com], rules: [{backendRefs: [{name: h2, port: 80}]}]}`)}`
+    const compiled = build(text)
+    const {model} = compiled
+    const bp = (id: string) => model.pools.find((p) => p.id === id)!.backendProtocol
+    assert.deepEqual([bp('t/web/80')?.kind, (bp('t/web/80') as {http2?: boolean}).http2, bp('t/h2/80')?.kind, bp('t/h2/80')?.provenance.field], ['https', true, 'h2c', 'spec.ports[0].appProtocol'])
+    const cfg = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files[0]!.content
+    assert.match(cfg, /ssl verify required ca-file @system-ca sni str\(web\.example\.com\) verifyhost web\.example\.com alpn h2/)
+    assert.match(cfg, /proto h2/)
+    const ns = renderBatch(generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'}))
+    assert.match(ns, /add cs vserver \S+ HTTP 192\.0\.2\.50 80 -cltTimeout 180 -httpProfileName k8s-http2_httpprofile/)
+  })
+})
+
+describe('Gateway API: ListenerSet', () => {
+  const set = (name: string, listeners: string, created: string, ns = 't', parent = '{name: gw, namespace: t}') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}', generation: 5}
+spec: {parentRef: ${parent}, listeners: ${listeners}}
+`
+  const allowing = (from: string) => gateway(`[{name: web, port: 80, protocol: HTTP, hostname: gw.example.com}]`).replace('  listeners:', `  allowedListeners: {namespaces: {from: ${from}}}\n  listeners:`)
+
+  it('not admitted by default (NotAllowed); admitted, its listeners share the Gateway\'s address and routes attach by parentRef kind', () => {
+    const ls = set('extra', `[{name: shop, port: 80, protocol: HTTP, hostname: shop.example.com}]`, '2026-01-01T00:00:00Z')
+    const r = route('r', `{parentRefs: [{kind: ListenerSet, name: extra}], rules: [{backendRefs: [{name: web2, port: 80}]}]}`)
+    const denied = build(`${gateway(`[{name: web, port: 80, protocol: HTTP, hostname: gw.example.com}]`)}${ls}${r}`).model
+    assert.deepEqual(denied.gatewayApi!.listenerSets[0]!.conditions.map((c) => [c.type, c.status, c.reason, c.observedGeneration]), [['Accepted', 'False', 'NotAllowed', 5], ['Programmed', 'False', 'NotAllowed', 5]])
+    assert.equal(denied.gatewayApi!.gateways[0]!.attachedListenerSets, 0)
+    assert.ok(denied.diagnostics.some((d) => d.code === 'VIP6009' && d.object === 'ListenerSet/t/extra'))
+    assert.equal(denied.gatewayApi!.routes[0]!.parents[0]!.conditions[0]!.reason, 'NoMatchingParent')
+
+    const text = `${allowing('Same')}${ls}${r}`
+    const {model} = build(text)
+    const st = model.gatewayApi!.listenerSets[0]!
+    assert.deepEqual(st.conditions.map((c) => [c.type, c.status]), [['Accepted', 'True'], ['Programmed', 'True']])
+    assert.deepEqual([st.listeners[0]!.attachedRoutes, model.gatewayApi!.gateways[0]!.attachedListenerSets], [1, 1])
+    assert.equal((ask(text, {host: 'shop.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web2/80')
+    assert.equal(ask(text, {host: 'gw.example.com', path: '/'}).outcome.kind, 'status', 'the route attached to the ListenerSet only, never to the Gateway\'s own listener')
+    assert.equal(model.gatewayApi!.routes[0]!.parents[0]!.parentRef.kind, 'ListenerSet')
+  })
+
+  it('merge precedence: the Gateway\'s listeners, then older ListenerSets; a conflicting listener is not served (Protocol/HostnameConflict)', () => {
+    const a = set('a', `[{name: one, port: 80, protocol: HTTP, hostname: a.example.com}, {name: tcp80, port: 80, protocol: TCP}, {name: same, port: 80, protocol: HTTP, hostname: gw.example.com}]`, '2026-01-01T00:00:00Z')
+    const b = set('b', `[{name: a-again, port: 80, protocol: HTTP, hostname: a.example.com}]`, '2026-02-01T00:00:00Z')
+    const c = set('c', `[{name: only, port: 8080, protocol: TCP}]`, '2026-03-01T00:00:00Z', 'other')
+    const {model} = build(`${allowing('All')}${a}${b}${c}`)
+    const sets = model.gatewayApi!.listenerSets
+    const l = (s: string, n: string) => sets.find((x) => x.object === `ListenerSet/${s}`)!.listeners.find((x) => x.name === n)!.conditions.filter((x) => x.type !== 'ResolvedRefs').map((x) => `${x.type}=${x.status}/${x.reason}`)
+    assert.deepEqual(l('t/a', 'one'), ['Conflicted=False/NoConflicts', 'Accepted=True/Accepted', 'Programmed=True/Programmed'])
+    assert.deepEqual(l('t/a', 'tcp80'), ['Conflicted=True/ProtocolConflict', 'Accepted=False/ProtocolConflict', 'Programmed=False/ProtocolConflict'])
+    assert.deepEqual(l('t/a', 'same'), ['Conflicted=True/HostnameConflict', 'Accepted=False/HostnameConflict', 'Programmed=False/HostnameConflict'])
+    assert.deepEqual(l('t/b', 'a-again'), ['Conflicted=True/HostnameConflict', 'Accepted=False/HostnameConflict', 'Programmed=False/HostnameConflict'])
+    const cond = (s: string) => sets.find((x) => x.object === `ListenerSet/${s}`)!.conditions.map((x) => `${x.type}=${x.status}/${x.reason}`)
+    assert.deepEqual(cond('t/a'), ['Accepted=True/ListenersNotValid', 'Programmed=True/Programmed'])
+    assert.deepEqual(cond('t/b'), ['Accepted=False/ListenersNotValid', 'Programmed=False/ListenersNotValid'])
+    assert.deepEqual(cond('other/c'), ['Accepted=True/Accepted', 'Programmed=True/Programmed'])
+    assert.equal(model.gatewayApi!.gateways[0]!.attachedListenerSets, 2)
+    assert.deepEqual(model.frontends.map((f) => `${f.protocol}:${f.port}`).sort(), ['http:80', 'tcp:8080'])
+  })
+
+  it('a ListenerSet listener\'s "Same" is its own namespace; its certificates come from its namespace or by a grant from ListenerSet', () => {
+    const ls = set('s', `[{name: web, port: 80, protocol: HTTP, hostname: s.example.com}]`, '2026-01-01T00:00:00Z', 'apps')
+    const inApps = route('in-apps', `{parentRefs: [{kind: ListenerSet, name: s, namespace: apps}], rules: [{backendRefs: [{name: web, port: 80, namespace: t}]}]}`, 'apps')
+    const inT = route('in-t', `{parentRefs: [{kind: ListenerSet, name: s, namespace: apps}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)
+    const {model} = build(`${allowing('All')}${ls}${inApps}${inT}`)
+    const acc = (o: string) => model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!
+    assert.deepEqual([acc('HTTPRoute/apps/in-apps').status, acc('HTTPRoute/t/in-t').reason], ['True', 'NotAllowedByListeners'])
+    const https = set('tls', `[{name: s, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert, namespace: t}]}}]`, '2026-01-01T00:00:00Z', 'apps')
+    const denied = build(`${allowing('All')}${https}`).model
+    assert.ok(denied.diagnostics.some((d) => d.code === 'VIP6004' && d.object === 'ListenerSet/apps/tls' && d.message.includes('RefNotPermitted')))
+  })
+
+  it('a ListenerSet of another controller\'s Gateway is said, not served', () => {
+    const {model} = build(`${gateway()}${set('x', `[{name: a, port: 81, protocol: HTTP}]`, '2026-01-01T00:00:00Z', 't', '{name: missing}')}`)
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6009' && d.message.includes('Gateway/t/missing is not in the input')))
+    assert.equal(model.gatewayApi!.listenerSets.length, 0)
+  })
+})
+
+describe('Gateway API: UDPRoute', () => {
+  const dns = `---
+apiVersion: v1
+kind: Service
+metadata: {name: dns, namespace: t}
+spec: {ports: [{name: tcp, port: 53, protocol: TCP}, {name: udp, port: 53, protocol: UDP}]}
+`
+  const udp = (name: string, backends: string, created: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: UDPRoute
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {parentRefs: [{name: gw, sectionName: dns}], rules: [{backendRefs: ${backends}}]}
+`
+  it('a UDP listener carries the oldest UDPRoute to the Service\'s UDP port; HAProxy says it cannot serve UDP', () => {
+    const text = `${gateway(`[{name: dns, port: 53, protocol: UDP}]`)}${dns}${udp('a', '[{name: dns, port: 53}]', '2026-01-01T00:00:00Z')}${udp('b', '[{name: web, port: 80}]', '2026-02-01T00:00:00Z')}`
+    const compiled = build(text)
+    const {model} = compiled
+    const f = model.frontends.find((x) => x.protocol === 'udp')!
+    assert.equal(f.defaultPool, 't/dns/53/UDP')
+    assert.equal(model.gatewayApi!.gateways[0]!.listeners[0]!.attachedRoutes, 2)
+    const res = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'})
+    assert.ok(res.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('UDP')))
+    // A Service without a UDP port of that number: BackendNotFound, never its TCP port.
+    const tcpOnly = build(`${gateway(`[{name: dns, port: 53, protocol: UDP}]`)}${udp('c', '[{name: web, port: 80}]', '2026-01-01T00:00:00Z')}`).model
+    assert.equal(tcpOnly.gatewayApi!.routes[0]!.parents[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'BackendNotFound')
   })
 })

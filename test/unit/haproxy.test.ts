@@ -20,7 +20,7 @@ const plain = {chalk: new Chalk({level: 0})}
 
 export const HAPROXY_CASES = ['examples/shop', 'test/fixtures/haproxy/wildcard-hosts.yaml', 'test/fixtures/haproxy/exact-prefix.yaml', 'test/fixtures/haproxy/tcp-and-unready.yaml']
 /** Route and backend policy (split, header rules, redirects, rewrites, backend protocol, ...): goldens for both targets. */
-export const L7_CASES = ['test/fixtures/haproxy/l7-policy.yaml', 'test/fixtures/haproxy/gateway-api.yaml']
+export const L7_CASES = ['test/fixtures/haproxy/l7-policy.yaml', 'test/fixtures/haproxy/gateway-api.yaml', 'test/fixtures/haproxy/gateway-grpc.yaml']
 
 /** N routes over 10 Services on one VIP: the scale case. */
 export function manyRoutes(n: number): Snapshot {

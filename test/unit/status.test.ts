@@ -185,7 +185,7 @@ spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]
     const gw = api.objects.get(`${G}/namespaces/t/gateways/gw`) as {status: {addresses: unknown; conditions: Array<{type: string; status: string; observedGeneration: number; lastTransitionTime: string}>; listeners: Array<{attachedRoutes: number; supportedKinds: unknown}>}}
     assert.deepEqual(gw.status.addresses, [{type: 'IPAddress', value: '192.0.2.50'}])
     assert.deepEqual(gw.status.conditions.map((c) => [c.type, c.status, c.observedGeneration, c.lastTransitionTime]), [['Accepted', 'True', 2, '2026-11-30T00:00:00Z'], ['Programmed', 'True', 2, '2026-11-30T00:00:00Z']])
-    assert.deepEqual(gw.status.listeners.map((l) => [l.attachedRoutes, l.supportedKinds]), [[1, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}]]])
+    assert.deepEqual(gw.status.listeners.map((l) => [l.attachedRoutes, l.supportedKinds]), [[1, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}, {group: 'gateway.networking.k8s.io', kind: 'GRPCRoute'}]]])
     const route = api.objects.get(`${G}/namespaces/t/httproutes/r`) as {status: {parents: Array<{controllerName: string; conditions: Array<{type: string; observedGeneration: number}>}>}}
     assert.deepEqual(route.status.parents.map((p) => p.controllerName), ['example.com/other', 'vipctl.io/gateway-controller'], 'others stay where they were; ours are added after')
     assert.ok(route.status.parents[1]!.conditions.every((c) => c.observedGeneration === 5))
@@ -255,5 +255,40 @@ spec: {type: LoadBalancer, loadBalancerClass: example.com/cloud, ports: [{port: 
     const have = [{type: 'Accepted', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z'}, {type: 'Programmed', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z'}]
     const want = [{type: 'Accepted', status: 'True' as const, reason: 'Accepted', message: ''}, {type: 'Programmed', status: 'True' as const, reason: 'Programmed', message: ''}]
     assert.deepEqual(withTransitions(want, have, 'NOW').map((c) => c.lastTransitionTime), ['2026-01-01T00:00:00Z', 'NOW'])
+  })
+
+  it('ListenerSets get their conditions and listeners, the Gateway its attachedListenerSets, a GRPCRoute its parent of kind ListenerSet', async () => {
+    const extra = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: t, generation: 7}
+spec: {parentRef: {name: gw}, listeners: [{name: grpc, port: 80, protocol: HTTP, hostname: grpc.example.com}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: t, generation: 1}
+spec: {parentRefs: [{kind: ListenerSet, name: ls, sectionName: grpc}], rules: [{backendRefs: [{name: web2, port: 80}]}]}
+`
+    const withSets = text.replace('listeners: [{name: web, port: 80, protocol: HTTP}]}', 'allowedListeners: {namespaces: {from: Same}}, listeners: [{name: web, port: 80, protocol: HTTP, hostname: www.example.com}]}')
+    const api = memoryApi()
+    const G = '/apis/gateway.networking.k8s.io/v1'
+    const objs = {
+      gateways: new Map([['t/gw', raw('Gateway', 't', 'gw')]]),
+      listenersets: new Map([['t/ls', raw('ListenerSet', 't', 'ls')]]),
+      grpcroutes: new Map([['t/g', raw('GRPCRoute', 't', 'g')]]),
+    }
+    api.objects.set(`${G}/namespaces/t/gateways/gw`, objs.gateways.get('t/gw')!)
+    api.objects.set(`${G}/namespaces/t/listenersets/ls`, objs.listenersets.get('t/ls')!)
+    api.objects.set(`${G}/namespaces/t/grpcroutes/g`, objs.grpcroutes.get('t/g')!)
+    const model = compile(snapshotOf(`${withSets}${extra}`), {}).model
+    const res = await new StatusWriter(api.client, quiet).write(model, objs, new Date('2026-11-30T00:00:00Z'))
+    assert.deepEqual(res.written.sort(), ['GRPCRoute/t/g', 'Gateway/t/gw', 'ListenerSet/t/ls'])
+    const gw = api.objects.get(`${G}/namespaces/t/gateways/gw`) as {status: {attachedListenerSets: number}}
+    assert.equal(gw.status.attachedListenerSets, 1)
+    const ls = api.objects.get(`${G}/namespaces/t/listenersets/ls`) as {status: {conditions: Array<{type: string; status: string; observedGeneration: number}>; listeners: Array<{name: string; attachedRoutes: number}>}}
+    assert.deepEqual(ls.status.conditions.map((c) => [c.type, c.status, c.observedGeneration]), [['Accepted', 'True', 7], ['Programmed', 'True', 7]])
+    assert.deepEqual(ls.status.listeners.map((l) => [l.name, l.attachedRoutes]), [['grpc', 1]])
+    const g = api.objects.get(`${G}/namespaces/t/grpcroutes/g`) as {status: {parents: Array<{parentRef: {kind: string; name: string}; conditions: Array<{type: string; status: string}>}>}}
+    assert.deepEqual(g.status.parents.map((p) => [p.parentRef.kind, p.parentRef.name, p.conditions[0]!.status]), [['ListenerSet', 'ls', 'True']])
   })
 })

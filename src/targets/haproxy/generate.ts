@@ -734,7 +734,8 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     const ca = bp.ca ? path.join(opts.configDir, caFile(bp.ca.secret)) : '@system-ca'
     if (bp.ca && !files.some((f) => f.path === caFile(bp.ca!.secret))) files.push({path: caFile(bp.ca.secret), content: bp.ca.pem, mode: 0o644, secret: false})
     speak.push('ssl', 'verify', 'required', 'ca-file', ca, ...(bp.serverName ? ['sni', `str(${bp.serverName})`, 'verifyhost', bp.serverName] : []))
-    if (mode === 'http') speak.push('alpn', 'http/1.1')
+    // HTTP/1.1 by ALPN, or HTTP/2 for gRPC members (a GRPCRoute sends to them).
+    if (mode === 'http') speak.push('alpn', bp.http2 ? 'h2' : 'http/1.1')
   } else if (bp?.kind === 'h2c' && mode === 'http') speak.push('proto', 'h2', ...(m.kind === 'http' ? ['check-proto', 'h2'] : []))
   else if (bp?.kind === 'h2c')
     diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: bp.provenance.object, field: bp.provenance.field, message: `TCP traffic of ${name} is passed through as it is; h2c applies to HTTP routes`})

@@ -68,7 +68,7 @@ export type NsEntity =
   | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
   | {type: 'sslcertkey'; certkey: string; cert: string; key: string}
   /** cltTimeout: seconds a client may stay idle (180 unless the listener says otherwise). */
-  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string; cltTimeout: number}
+  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string; cltTimeout: number; httpProfileName?: string}
   | {type: 'csaction'; name: string; targetlbvserver: string}
   | {type: 'cspolicy'; policyname: string; rule: string; action: string; match: RouteMatch}
   | {type: 'csvserver_cspolicy_binding'; name: string; policyname: string; priority: number}
@@ -238,7 +238,8 @@ function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL', enti
     if (!entities.some((x) => (x as {name?: string; certkey?: string}).name === key || (x as {certkey?: string}).certkey === key)) entities.push(e)
   }
   const bp = pool.backendProtocol
-  if (bp?.kind === 'h2c' && st === 'HTTP') {
+  // HTTP/2 towards members: h2c, or over TLS for gRPC members (a GRPCRoute sends to them).
+  if ((bp?.kind === 'h2c' || (bp?.kind === 'https' && bp.http2)) && st === 'HTTP') {
     const n = name(`${P}-h2c_httpprofile`)
     once({type: 'nshttpprofile', name: n, http2: 'ENABLED', http2Direct: 'ENABLED'}, n)
     out.httpProfileName = n
@@ -503,7 +504,13 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       }
     }
     const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
-    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180})
+    // Clients of a GRPCRoute speak HTTP/2 (in clear by prior knowledge): an HTTP profile with HTTP/2 on the vserver.
+    let http2Profile: string | undefined
+    if (f.http2 && f.protocol !== 'tcp') {
+      http2Profile = name(`${P}-http2_httpprofile`)
+      if (!entities.some((e) => e.type === 'nshttpprofile' && e.name === http2Profile)) entities.push({type: 'nshttpprofile', name: http2Profile, http2: 'ENABLED', http2Direct: 'ENABLED'})
+    }
+    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180, ...(http2Profile ? {httpProfileName: http2Profile} : {})})
     if (f.listener?.acceptProxy)
       diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: f.listener.provenance.object, field: 'metadata.annotations[vipctl.io/accept-proxy]', message: `vipctl does not write NetScaler's PROXY protocol reception for ${csv}: enable it on the appliance for this vserver, or the upstream load balancer's PROXY header breaks every connection`})
     if (f.listener?.clientTimeoutMs !== undefined && f.listener.clientTimeoutMs % 1000 !== 0)
@@ -734,7 +741,7 @@ export function toCli(e: NsEntity): string {
     case 'sslcertkey':
       return `add ssl certKey ${e.certkey} -cert ${lit(e.cert)} -key ${lit(e.key)}`
     case 'csvserver':
-      return `add cs vserver ${e.name} ${e.serviceType} ${e.ipv46} ${e.port} -cltTimeout ${e.cltTimeout} -comment ${lit(e.comment)}`
+      return `add cs vserver ${e.name} ${e.serviceType} ${e.ipv46} ${e.port} -cltTimeout ${e.cltTimeout}${e.httpProfileName ? ` -httpProfileName ${e.httpProfileName}` : ''} -comment ${lit(e.comment)}`
     case 'csaction':
       return `add cs action ${e.name} -targetLBVserver ${e.targetlbvserver}`
     case 'cspolicy':
@@ -814,7 +821,7 @@ export function toNitro(e: NsEntity): NitroRequest {
     case 'sslcertkey':
       return post('sslcertkey', {certkey: e.certkey, cert: e.cert, key: e.key})
     case 'csvserver':
-      return post('csvserver', {name: e.name, servicetype: e.serviceType, ipv46: e.ipv46, port: e.port, clttimeout: e.cltTimeout, comment: e.comment})
+      return post('csvserver', {name: e.name, servicetype: e.serviceType, ipv46: e.ipv46, port: e.port, clttimeout: e.cltTimeout, ...(e.httpProfileName ? {httpprofilename: e.httpProfileName} : {}), comment: e.comment})
     case 'csaction':
       return post('csaction', {name: e.name, targetlbvserver: e.targetlbvserver})
     case 'cspolicy':
