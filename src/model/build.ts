@@ -383,13 +383,14 @@ class Builder implements GatewayHost {
     return true
   }
 
-  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined {
+  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance, terminate = false): Frontend | undefined {
     // TCP and UDP ports are separate on an address: only claims of the same transport can conflict.
     const key = `${address}|${port}|${protocol === 'udp' ? 'udp' : 'tcp'}`
     const existing = this.frontends.get(key)
     if (existing) {
-      if (existing.protocol !== protocol || protocol === 'tcp' || protocol === 'udp') {
-        this.diag('VIP2007', prov.object, prov.field, `${fmtAddr(address, port)} is already served as ${existing.protocol} by ${existing.provenance[0]?.object}`)
+      // TLS passed through and TLS terminated cannot share a port (the first bytes decide either way).
+      if (existing.protocol !== protocol || protocol === 'tcp' || protocol === 'udp' || (existing.terminate ?? false) !== terminate) {
+        this.diag('VIP2007', prov.object, prov.field, `${fmtAddr(address, port)} is already served as ${existing.protocol}${existing.protocol === 'tls' ? (existing.terminate ? ' (terminated)' : ' (passed through)') : ''} by ${existing.provenance[0]?.object}`)
         return undefined
       }
       existing.provenance.push(prov)
@@ -402,6 +403,7 @@ class Builder implements GatewayHost {
       protocol,
       routes: [],
       certificates: [],
+      ...(terminate ? {terminate} : {}),
       provenance: [prov],
     }
     this.frontends.set(key, f)

@@ -93,7 +93,8 @@ export interface GatewayHost {
   readonly snap: Snapshot
   diag(code: string, object: string, field: string | undefined, message: string): void
   useVip(address: string, source: VipSource, owner: string): boolean
-  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance): Frontend | undefined
+  /** The frontend for address:port (terminate: a TLS listener that terminates); undefined (said) when it is taken otherwise. */
+  frontend(address: string, port: number, protocol: FrontendProtocol, prov: Provenance, terminate?: boolean): Frontend | undefined
   addRoute(f: Frontend, r: Route): void
   /** Adds a route only when its key is free, silently (a listener's fence: its own routes come first). */
   addFence(f: Frontend, r: Route): void
@@ -122,8 +123,8 @@ function kindsFor(l: GatewayListener): Array<{group: string; kind: string}> {
   if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') return [{group: G, kind: 'HTTPRoute'}, {group: G, kind: 'GRPCRoute'}]
   if (l.protocol === 'TCP') return [{group: G, kind: 'TCPRoute'}]
   if (l.protocol === 'UDP') return [{group: G, kind: 'UDPRoute'}]
-  // TLS passed through (routed by SNI); a TLS listener that terminates is not served yet.
-  if (l.protocol === 'TLS' && l.tls?.mode === 'Passthrough') return [{group: G, kind: 'TLSRoute'}]
+  // TLS passed through, or terminated: either way routed by SNI to TLSRoutes.
+  if (l.protocol === 'TLS') return [{group: G, kind: 'TLSRoute'}]
   return []
 }
 
@@ -349,9 +350,10 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
   const gwAccepted = accepted && !(gw.spec.addresses?.length && vips.length === 0)
   state.conditions.push(cond('Accepted', gwAccepted, accepted ? (gw.spec.addresses?.length && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
 
-  // The Gateway's own listeners: those on one port must agree on the transport kind (HTTP and HTTPS cannot share one).
+  // The Gateway's own listeners: those on one port must agree on the transport kind (HTTP and HTTPS cannot share
+  // one, nor TLS passed through and TLS terminated: mixed modes on a port are not supported).
   const byPort = new Map<number, Set<string>>()
-  for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), l.protocol]))
+  for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), transportOf(l)]))
   const served: GatewayListener[] = []
   gw.spec.listeners.forEach((l, i) => {
     const protocols = byPort.get(l.port)!
@@ -387,10 +389,10 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
     const rts: ListenerRuntime[] = []
     set.spec.listeners.forEach((l, i) => {
       // The spec's merge: a listener conflicts with one of higher precedence on its port (another protocol, or the same hostname).
-      const before = served.find((o) => o.port === l.port && o.protocol !== l.protocol)
+      const before = served.find((o) => o.port === l.port && transportOf(o) !== transportOf(l))
       const same = served.find((o) => o.port === l.port && o.protocol === l.protocol && (o.hostname ?? '') === (l.hostname ?? ''))
       const conflict = before
-        ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${before.protocol} by listener ${before.name}`}
+        ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${transportOf(before)} by listener ${before.name}`}
         : same
           ? {reason: 'HostnameConflict', message: `port ${l.port} ${l.protocol}${l.hostname ? ` for ${l.hostname}` : ''} is already served by listener ${same.name}`}
           : undefined
@@ -410,6 +412,11 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
     }
   }
   return {state, runtime, sets}
+}
+
+/** What a listener's port carries: its protocol, and for TLS the mode ("TLS Passthrough" and "TLS Terminate" cannot share a port). */
+function transportOf(l: GatewayListener): string {
+  return l.protocol === 'TLS' ? `TLS ${l.tls?.mode ?? 'Terminate'}` : l.protocol
 }
 
 /** The Gateway (Gateway/ns/name) a ListenerSet names as its parent; undefined when its parentRef is not a Gateway. */
@@ -449,7 +456,7 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
     return rt
   }
   if (supported.length === 0) {
-    host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol}${l.protocol === 'TLS' ? ` with mode ${l.tls?.mode}` : ''} is not served by vipctl (it serves HTTP, HTTPS, TCP, UDP, and TLS passthrough)`)
+    host.diag('VIP6006', key, `${field}.protocol`, `listener ${l.name}: protocol ${l.protocol}${l.protocol === 'TLS' ? ` with mode ${l.tls?.mode}` : ''} is not served by vipctl (it serves HTTP, HTTPS, TCP, UDP, and TLS passed through or terminated)`)
     fail('Accepted', 'UnsupportedProtocol', `vipctl does not serve ${l.protocol} listeners`)
     fail('Programmed', 'Invalid', 'not served')
     return rt
@@ -474,7 +481,8 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
   }
   // TLS: each certificateRef a Secret in reach (a ReferenceGrant for another namespace) that the proxy can load.
   const certs: Array<{secret: string; field: string}> = []
-  if (l.protocol === 'HTTPS') {
+  const terminates = l.protocol === 'HTTPS' || (l.protocol === 'TLS' && l.tls?.mode === 'Terminate')
+  if (terminates) {
     for (const [ci, ref] of (l.tls?.certificateRefs ?? []).entries()) {
       const cf = `${field}.tls.certificateRefs[${ci}]`
       const refNs = ref.namespace ?? ns
@@ -504,13 +512,13 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
   ls.conditions.push(cond('Conflicted', false, 'NoConflicts', 'no conflicts', gen))
   ls.conditions.push(cond('Accepted', true, 'Accepted', 'accepted', gen))
   rt.accepting = true
-  if (l.protocol === 'HTTPS' && certs.length === 0) {
+  if (terminates && certs.length === 0) {
     ls.conditions.push(cond('Programmed', false, 'Invalid', 'no usable certificate: the listener is not served', gen))
     return rt
   }
   const protocol: FrontendProtocol = l.protocol === 'HTTPS' ? 'https' : l.protocol === 'TCP' ? 'tcp' : l.protocol === 'UDP' ? 'udp' : l.protocol === 'TLS' ? 'tls' : 'http'
   for (const a of addresses) {
-    const f = host.frontend(a.address, l.port, protocol, {object: key, field})
+    const f = host.frontend(a.address, l.port, protocol, {object: key, field}, l.protocol === 'TLS' && terminates)
     if (!f) continue
     for (const c of certs) {
       // A listener without a hostname serves its certificate as the default; with one, for that name.

@@ -128,6 +128,8 @@ export interface Frontend {
   routes: Route[]
   defaultPool?: string
   certificates: TlsCert[]
+  /** protocol tls: the proxy terminates TLS with `certificates` and routes the clear stream by SNI (else passes it through). */
+  terminate?: boolean
   /** Clients speak HTTP/2 here (gRPC: a GRPCRoute is attached), also in clear (prior knowledge); the first route that asked. */
   http2?: Provenance
   provenance: Provenance[]

@@ -17,24 +17,30 @@ import {LB_CLASS} from '../model/build.js'
 import type {RawObject} from './reflector.js'
 import type {Logger} from './runtime.js'
 
-/** The Gateway API features vipctl claims on its GatewayClass (status.supportedFeatures), by the spec's names. */
+/** The Gateway API features vipctl claims on its GatewayClass (status.supportedFeatures), by the spec's names, sorted (the spec). */
 export const SUPPORTED_FEATURES = [
-  'Gateway',
   'GRPCRoute',
+  'Gateway',
+  'GatewayPort8080',
   'HTTPRoute',
-  'ListenerSet',
-  'ReferenceGrant',
-  'TCPRoute',
-  'TLSRoute',
+  'HTTPRoute303RedirectStatusCode',
+  'HTTPRoute307RedirectStatusCode',
+  'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendProtocolH2C',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
+  'HTTPRouteParentRefPort',
   'HTTPRoutePathRedirect',
   'HTTPRoutePathRewrite',
   'HTTPRoutePortRedirect',
   'HTTPRouteQueryParamMatching',
   'HTTPRouteResponseHeaderModification',
   'HTTPRouteSchemeRedirect',
+  'ListenerSet',
+  'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  'TLSRouteModeTerminate',
 ] as const
 
 /** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */

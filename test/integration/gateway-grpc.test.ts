@@ -2,13 +2,14 @@
  * GRPCRoutes and ListenerSets through a real HAProxy on loopback. gRPC clients speak HTTP/2 in clear (prior
  * knowledge, as grpc-go does without TLS); HAProxy must carry the call to an h2c member, routed by service and
  * method like the routing module says, with the response's trailers (grpc-status) intact. A ListenerSet's listener
- * serves the HTTPRoute attached to it on the Gateway's address, and no other host. Members are small Node servers
- * on 127.0.0.x.
+ * serves the HTTPRoute attached to it on the Gateway's address, and no other host. A TLS listener that terminates
+ * hands the clear stream to the TLSRoute its SNI names. Members are small Node servers on 127.0.0.x.
  */
 import assert from 'node:assert/strict'
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import http2 from 'node:http2'
+import tls from 'node:tls'
 import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot} from '../../src/cluster/types.js'
@@ -54,12 +55,25 @@ function call(port: number, authority: string, path: string): Promise<{status: n
   })
 }
 
-describe('GRPCRoutes and ListenerSets through a real HAProxy (loopback)', function () {
+/** Over TLS to the proxy with this SNI, one HTTP/1.1 request inside: what came back (the member's answer), '' when closed. */
+function overTls(port: number, servername: string): Promise<string> {
+  return new Promise((resolve) => {
+    let data = ''
+    const s = tls.connect({host: '127.0.0.1', port, servername, rejectUnauthorized: false}, () => s.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+    s.setTimeout(8000, () => s.destroy())
+    s.on('data', (d) => (data += d))
+    s.on('close', () => resolve(data))
+    s.on('error', () => resolve(data))
+  })
+}
+
+describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (loopback)', function () {
   this.timeout(120_000)
   const backends: Backend[] = []
   let proxy: Proxy | undefined
   let port = 0
   let setPort = 0
+  let termPort = 0
   let compiled: ReturnType<typeof compile>
 
   before(async () => {
@@ -71,7 +85,9 @@ describe('GRPCRoutes and ListenerSets through a real HAProxy (loopback)', functi
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: t}\nspec: {ports: [{name: grpc, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: t, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: grpc, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: t}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.41}]\n  allowedListeners: {namespaces: {from: Same}}\n  listeners: [{name: web, port: 80, protocol: HTTP}]\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: t}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.41}]\n  allowedListeners: {namespaces: {from: Same}}\n  listeners: [{name: web, port: 80, protocol: HTTP}, {name: term, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}]\n`,
+      readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: t'),
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: shop, namespace: t}\nspec: {parentRefs: [{name: edge, sectionName: term}], hostnames: [shop.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: team, namespace: t}\nspec: {parentRef: {name: edge}, listeners: [{name: team, port: 8080, protocol: HTTP, hostname: team.example.com}]}\n`,
       service('echo', echo),
       service('other', other),
@@ -92,6 +108,7 @@ describe('GRPCRoutes and ListenerSets through a real HAProxy (loopback)', functi
     proxy = await startHaproxy(dirs)
     port = config.listeners.get('http_192-0-2-41_80')!.port
     setPort = config.listeners.get('http_192-0-2-41_8080')!.port
+    termPort = config.listeners.get('tls_192-0-2-41_8443')!.port
     for (let i = 0; i < 60 && (await call(port, 'grpc.example.com', '/echo.Echo/Ping')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
   })
 
@@ -128,5 +145,10 @@ describe('GRPCRoutes and ListenerSets through a real HAProxy (loopback)', functi
       http.get({host: '127.0.0.1', port, path: '/', headers: {Host: 'nothing.example.com'}, agent: false}, (res) => resolve(res.statusCode ?? 0)).on('error', () => resolve(0))
     })
     assert.equal(plain, 404)
+  })
+
+  it('a TLS listener that terminates: the SNI its TLSRoute names reaches the member in clear; another name is closed', async () => {
+    assert.match(await overTls(termPort, 'shop.example.com'), /^HTTP\/1\.1 200[\s\S]*\bweb\n/)
+    assert.doesNotMatch(await overTls(termPort, 'other.example.com'), /web/)
   })
 })

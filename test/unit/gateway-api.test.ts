@@ -494,7 +494,7 @@ spec: {parentRefs: [{name: gw, sectionName: pass}], hostnames: ${hostnames}, rul
     const at = (sni: string) => decideSni(f, sni)?.pool ?? 'closed'
     assert.deepEqual(['A.example.com', 'x.example.com', 'y.b.example.com', 'z.y.b.example.com', 'example.com', 'other.org'].map(at), ['t/web/80', 't/web/80', 't/web2/80', 't/web2/80', 'closed', 'closed'])
     assert.ok(compiled.model.diagnostics.some((d) => d.code === 'VIP2010' && d.object === 'TLSRoute/t/b'))
-    assert.ok(compiled.model.diagnostics.some((d) => d.code === 'VIP6006' && d.field === 'spec.listeners[1].protocol'), 'a terminating TLS listener is not served yet')
+    assert.ok(compiled.model.diagnostics.some((d) => d.code === 'VIP6004' && d.field === 'spec.listeners[1].tls.certificateRefs[0]'), 'a terminating TLS listener needs a usable certificate')
     const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
     assert.match(files[0]!.content, /tcp-request content accept if \{ req_ssl_hello_type 1 \}/)
     assert.equal(files.find((x) => x.path.endsWith('.sni.map'))!.content, 'a.example.com t_web_80\n')
@@ -852,5 +852,37 @@ spec: {parentRefs: [{name: gw, sectionName: dns}], rules: [{backendRefs: ${backe
     // A Service without a UDP port of that number: BackendNotFound, never its TCP port.
     const tcpOnly = build(`${gateway(`[{name: dns, port: 53, protocol: UDP}]`)}${udp('c', '[{name: web, port: 80}]', '2026-01-01T00:00:00Z')}`).model
     assert.equal(tcpOnly.gatewayApi!.routes[0]!.parents[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'BackendNotFound')
+  })
+})
+
+describe('Gateway API: TLS listeners that terminate', () => {
+  const secret = readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: t')
+  const tlsRoute = (name: string, section: string, hostnames: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: ${name}, namespace: t}
+spec: {parentRefs: [{name: gw, sectionName: ${section}}], hostnames: ${hostnames}, rules: [{backendRefs: [{name: web, port: 80}]}]}
+`
+  it('TLSRoutes on a Terminate listener: the proxy holds the certificate and routes the clear stream by the negotiated SNI', () => {
+    const text = `---\n${secret}${gateway(`[{name: term, port: 8443, protocol: TLS, hostname: shop.example.com, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}]`)}${tlsRoute('r', 'term', '[shop.example.com]')}`
+    const compiled = build(text)
+    const l = compiled.model.gatewayApi!.gateways[0]!.listeners[0]!
+    assert.deepEqual([l.supportedKinds.map((k) => k.kind), l.attachedRoutes, l.conditions.find((c) => c.type === 'Programmed')!.status], [['TLSRoute'], 1, 'True'])
+    const f = compiled.model.frontends.find((x) => x.protocol === 'tls')!
+    assert.equal(f.terminate, true)
+    const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
+    const cfg = files[0]!.content
+    assert.match(cfg, /bind \S+ ssl crt-list \S+\n/, 'TLS terminated without ALPN: the client\'s protocol runs inside')
+    assert.match(cfg, /set-var\(txn\.sni_be\) ssl_fc_sni,lower,map_str/)
+    assert.doesNotMatch(cfg.slice(cfg.indexOf('frontend tls_')), /req_ssl_hello_type/)
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.ok(ns.diagnostics.some((d) => d.code === 'VIP3001' && d.message.includes('TLS terminated')))
+  })
+
+  it('Passthrough and Terminate on one port: both conflict (ProtocolConflict, mixed modes are not supported)', () => {
+    const text = `---\n${secret}${gateway(`[{name: term, port: 8443, protocol: TLS, hostname: a.example.com, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}, {name: pass, port: 8443, protocol: TLS, hostname: b.example.com, tls: {mode: Passthrough}}]`)}`
+    const {model} = build(text)
+    for (const l of model.gatewayApi!.gateways[0]!.listeners) assert.deepEqual(l.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['False', 'ProtocolConflict']])
+    assert.equal(model.frontends.length, 0)
   })
 })

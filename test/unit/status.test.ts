@@ -191,6 +191,8 @@ spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]
     assert.ok(route.status.parents[1]!.conditions.every((c) => c.observedGeneration === 5))
     const cls = api.objects.get(`${G}/gatewayclasses/vipctl`) as {status: {supportedFeatures: Array<{name: string}>}}
     assert.ok(cls.status.supportedFeatures.some((f) => f.name === 'HTTPRoute'))
+    const names = cls.status.supportedFeatures.map((f) => f.name)
+    assert.deepEqual(names, [...names].sort(), 'sorted by name, as the spec asks')
     // The stores as the reflectors would hold them after the writes: nothing to write, at any time later.
     const again = {
       gatewayclasses: new Map([['/vipctl', api.objects.get(`${G}/gatewayclasses/vipctl`)!]]),

@@ -170,10 +170,11 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     // PROXY protocol from an upstream load balancer: the client's address is the one the header carries.
     const proxyArgs = f.listener?.acceptProxy ? ['accept-proxy'] : []
     const lines: Line[] = [line('bind', hostPort(listen.address, listen.port), ...proxyArgs)]
-    if (f.protocol === 'https') {
+    if (f.protocol === 'https' || (f.protocol === 'tls' && f.terminate)) {
       const crtList = certificates(f, secrets, certFiles, files, diagnostics, opts)
       if (!crtList) return
-      lines[0] = line('bind', hostPort(listen.address, listen.port), ...proxyArgs, 'ssl', 'crt-list', path.join(opts.configDir, crtList), 'alpn', 'h2,http/1.1')
+      // A TLS listener that terminates carries a byte stream: no ALPN offered (the client's own protocol runs inside).
+      lines[0] = line('bind', hostPort(listen.address, listen.port), ...proxyArgs, 'ssl', 'crt-list', path.join(opts.configDir, crtList), ...(f.protocol === 'https' ? ['alpn', 'h2,http/1.1'] : []))
     }
     if (f.listener?.clientTimeoutMs !== undefined) lines.push(line('timeout', 'client', `${f.listener.clientTimeoutMs}ms`))
     if (f.protocol === 'tcp') {
@@ -543,20 +544,21 @@ function sniRouting(f: Frontend, tcpBackend: (pool: string) => string, opts: Hap
   const sorted = (m: Map<string, string>) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]))
   files.push({path: exactFile, content: renderMap(sorted(exact)), mode: 0o644, secret: false})
   files.push({path: wildFile, content: renderMap(sorted(wild)), mode: 0o644, secret: false})
-  const hello = ['{', 'req_ssl_hello_type', '1', '}']
+  // Passed through: the name from the ClientHello, once it has arrived. Terminated: the name the handshake negotiated.
+  const sni = f.terminate ? 'ssl_fc_sni' : 'req_ssl_sni'
+  const hello = f.terminate ? [] : ['{', 'req_ssl_hello_type', '1', '}']
+  const when = hello.length ? ['if', ...hello] : []
   const unset = ['!{', 'var(txn.sni_be)', '-m', 'found', '}']
   const lines: Line[] = [
-    line('tcp-request', 'inspect-delay', '5s'),
-    line('tcp-request', 'content', 'set-var(txn.sni_be)', `req_ssl_sni,lower,map_str(${path.join(opts.configDir, exactFile)})`, 'if', ...hello),
+    ...(f.terminate ? [] : [line('tcp-request', 'inspect-delay', '5s')]),
+    line('tcp-request', 'content', 'set-var(txn.sni_be)', `${sni},lower,map_str(${path.join(opts.configDir, exactFile)})`, ...when),
   ]
   // The longest wildcard first: the name's last N labels, for each N the table has (the name must have more).
   for (const n of [...depths].sort((a, b) => b - a))
-    lines.push(line('tcp-request', 'content', 'set-var(txn.sni_be)', `req_ssl_sni,lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`, 'if', ...hello, ...unset, '{', 'req_ssl_sni,lower', '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
-  lines.push(
-    line('tcp-request', 'content', 'reject', 'if', '{', 'var(txn.sni_be)', '-m', 'str', CLOSED, '}'),
-    line('tcp-request', 'content', 'accept', 'if', ...hello),
-    line('use_backend', '%[var(txn.sni_be)]', 'if', '{', 'var(txn.sni_be)', '-m', 'found', '}'),
-  )
+    lines.push(line('tcp-request', 'content', 'set-var(txn.sni_be)', `${sni},lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`, 'if', ...hello, ...unset, '{', `${sni},lower`, '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+  lines.push(line('tcp-request', 'content', 'reject', 'if', '{', 'var(txn.sni_be)', '-m', 'str', CLOSED, '}'))
+  if (!f.terminate) lines.push(line('tcp-request', 'content', 'accept', 'if', ...hello))
+  lines.push(line('use_backend', '%[var(txn.sni_be)]', 'if', '{', 'var(txn.sni_be)', '-m', 'found', '}'))
   return lines
 }
 

@@ -468,7 +468,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   }
   for (const f of model.frontends) {
     if (f.protocol === 'udp' || f.protocol === 'tls') {
-      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.protocol === 'udp' ? 'UDP' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.protocol === 'udp' ? 'UDP' : f.terminate ? 'TLS terminated and routed by SNI' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
       continue
     }
     if (f.protocol === 'tcp' && f.defaultPool && httpPools.has(f.defaultPool)) {
