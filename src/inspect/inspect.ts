@@ -7,7 +7,7 @@ import {matchesSelector, type Requirement} from '../cluster/selector.js'
 import type {Diagnostic, EndpointSlice, GatewayListener, Ingress, Service, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {buildModel, fmtAddr, ingressClassesOf, ingressIsOurs, serviceIsOurs} from '../model/build.js'
-import {routePools, type LbModel, type ModelOptions} from '../model/types.js'
+import {frontendPools, type LbModel, type ModelOptions} from '../model/types.js'
 import {describeConditions} from '../model/routing.js'
 import type {ListenerState} from '../model/gateway.js'
 import {sortByAddress} from '../model/ip.js'
@@ -357,8 +357,8 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
         .filter((f): f is NonNullable<typeof f> => f !== undefined)
         .flatMap((f) =>
           r.kind === 'TLSRoute'
-            ? f.routes.filter((x) => x.provenance.object === objectKey(r)).map((x) => `tls ${fmtAddr(f.address, f.port)} sni ${x.host} -> ${x.pool}`)
-            : [`${f.protocol} ${fmtAddr(f.address, f.port)} -> ${f.defaultPool ?? '(no backend: connections closed)'}`],
+            ? f.routes.filter((x) => x.provenance.object === objectKey(r)).map((x) => `tls ${fmtAddr(f.address, f.port)} sni ${x.host} -> ${x.policy?.fail ? '(no backend: connections closed)' : x.policy?.split ? x.policy.split.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : x.pool}`)
+            : [`${f.protocol} ${fmtAddr(f.address, f.port)} -> ${f.defaultSplit ? f.defaultSplit.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : (f.defaultPool ?? '(no backend: connections closed)')}`],
         )
       return {kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: r.kind === 'TLSRoute' ? r.spec.hostnames : [], parents: (st?.parents ?? []).map((p) => ({gateway: parentName(p.parentRef), accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
     })
@@ -489,7 +489,7 @@ export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput
     .filter((f) => opts.namespace === undefined || f.provenance.some((p) => p.object.split('/')[1] === opts.namespace))
     .map((f) => {
       const vip = model.vips.find((v) => v.address === f.address)!
-      const poolIds = [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])])]
+      const poolIds = frontendPools(f)
       const members = poolIds.flatMap((id) => pools.get(id)?.members ?? [])
       const showPool = (id: string) => {
         const [ns, svc, port] = id.split('/')

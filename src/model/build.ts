@@ -16,7 +16,7 @@ import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.j
 import {validateCa, validateTls, type TlsResult} from './tls.js'
 import {isIP} from 'node:net'
 import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
-import {routePools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
+import {frontendPools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
 const SERVICE_KEYS: ReadonlySet<string> = new Set(
@@ -209,10 +209,7 @@ class Builder implements GatewayHost {
     }
     // Only pools something routes to.
     const used = new Set<string>()
-    for (const f of frontends) {
-      for (const r of f.routes) for (const p of routePools(r)) used.add(p)
-      if (f.defaultPool) used.add(f.defaultPool)
-    }
+    for (const f of frontends) for (const p of frontendPools(f)) used.add(p)
     return {
       vips: sortByAddress([...this.vips.values()], (v) => v.address),
       frontends,

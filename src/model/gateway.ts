@@ -721,8 +721,7 @@ function servableHostnames(host: GatewayHost, key: string, hostnames: string[]):
 
 /**
  * A TCPRoute: its one rule's backends, on every TCP listener it attaches to (the first TCPRoute on a listener, by
- * age, takes its connections). One backend takes them all: weights across several are reported (VIP6005) and the
- * first valid one is used; a route with no valid backend leaves the listener without one (its connections are
+ * age, takes its connections), split by weight across its valid backends; a route with no valid backend leaves the listener without one (its connections are
  * closed), never another route's backend.
  */
 function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>): RouteState {
@@ -732,23 +731,26 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
   const tls = route.kind === 'TLSRoute'
   const hostnames = tls ? servableHostnames(host, key, route.spec.hostnames) : []
   const rs: RouteState = {object: key, ...(gen !== undefined ? {generation: gen} : {}), hostnames, parents: []}
-  // The backend: the first valid backendRef with weight (each checked as for HTTPRoutes).
+  // The backends: the valid backendRefs with weight (each checked as for HTTPRoutes), split by weight when several.
   let pool: Pool | undefined
   let unresolved: {reason: string; message: string} | undefined
-  const valid: string[] = []
+  const split: Array<{pool: string; weight: number}> = []
   for (const [bi, b] of (route.spec.rules[0]?.backendRefs ?? []).entries()) {
     const bf = `spec.rules[0].backendRefs[${bi}]`
     const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
     if ('reason' in r) {
-      host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason})`)
+      host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason}); its share of the connections goes to the valid backends`)
       unresolved ??= r
       continue
     }
     if (b.weight === 0) continue
-    valid.push(r.pool.id)
     pool ??= r.pool
+    const same = split.find((x) => x.pool === r.pool.id)
+    if (same) same.weight += b.weight
+    else split.push({pool: r.pool.id, weight: b.weight})
   }
-  if (valid.length > 1) host.diag('VIP6005', key, 'spec.rules[0].backendRefs', `weights across several backends of a ${route.kind} are not served yet: every connection goes to ${valid[0]}`)
+  const splitProv = {object: key, field: 'spec.rules[0].backendRefs'}
+  const weighted = split.length > 1 ? {split: {backends: split, provenance: splitProv}} : {}
   route.spec.parentRefs.forEach((p, pi) => {
     const field = `spec.parentRefs[${pi}]`
     const ls = parentListeners(host, key, ns, p, field, listeners)
@@ -767,7 +769,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
             const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
             if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
             // Without a valid backend the route still holds its names: their connections are closed, never another's.
-            else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? {} : {policy: {fail: {reason: 'no valid backendRef', provenance: {object: key, field: 'spec.rules[0].backendRefs'}}}}), provenance: {object: key, field: 'spec.hostnames'}})
+            else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? (split.length > 1 ? {policy: weighted} : {}) : {policy: {fail: {reason: 'no valid backendRef', provenance: splitProv}}}), provenance: {object: key, field: 'spec.hostnames'}})
           }
       }
       parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
@@ -790,6 +792,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
         for (const f of l.frontends) {
           heldTcp.set(f.id, key)
           if (pool) f.defaultPool = pool.id
+          if (split.length > 1) f.defaultSplit = {backends: split, provenance: splitProv}
         }
       }
     }

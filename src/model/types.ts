@@ -60,6 +60,11 @@ export interface RouteConditions {
   query: Array<{name: string; value: string}>
 }
 
+/** Every pool a frontend sends to: its routes', its default and the default's split. */
+export function frontendPools(f: Frontend): string[] {
+  return [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : []), ...(f.defaultSplit?.backends.map((b) => b.pool) ?? [])])]
+}
+
 /** Every pool a route may send a request to: its own and its split's. */
 export function routePools(r: Pick<Route, 'pool' | 'policy'>): string[] {
   if (r.policy?.fail) return []
@@ -127,6 +132,8 @@ export interface Frontend {
   /** Sorted most specific first (see sortRoutes). */
   routes: Route[]
   defaultPool?: string
+  /** TCP/UDP: the connections split across pools by weight (a TCPRoute's backendRefs); defaultPool is the first. */
+  defaultSplit?: {backends: Array<{pool: string; weight: number}>; provenance: Provenance}
   certificates: TlsCert[]
   /** protocol tls: the proxy terminates TLS with `certificates` and routes the clear stream by SNI (else passes it through). */
   terminate?: boolean

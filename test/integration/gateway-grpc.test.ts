@@ -3,7 +3,8 @@
  * knowledge, as grpc-go does without TLS); HAProxy must carry the call to an h2c member, routed by service and
  * method like the routing module says, with the response's trailers (grpc-status) intact. A ListenerSet's listener
  * serves the HTTPRoute attached to it on the Gateway's address, and no other host. A TLS listener that terminates
- * hands the clear stream to the TLSRoute its SNI names. Members are small Node servers on 127.0.0.x.
+ * hands the clear stream to the TLSRoute its SNI names. A TCPRoute's connections split by weight (3:1 over 200
+ * connections: the share within 4 standard deviations, ±12.3 points). Members are small Node servers on 127.0.0.x.
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync} from 'node:fs'
@@ -74,18 +75,22 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
   let port = 0
   let setPort = 0
   let termPort = 0
+  let tcpPort = 0
   let compiled: ReturnType<typeof compile>
 
   before(async () => {
     const echo = await startGrpcMember('echo', '127.0.0.41')
     const other = await startGrpcMember('other', '127.0.0.42')
     const web = await startBackend('web', '127.0.0.43')
-    backends.push(echo, other, web)
+    const web2 = await startBackend('web2', '127.0.0.44')
+    backends.push(echo, other, web, web2)
     const service = (name: string, b: Backend) =>
       `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: t}\nspec: {ports: [{name: grpc, port: 80}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}-1, namespace: t, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nports: [{name: grpc, port: ${b.port}}]\nendpoints: [{addresses: [${b.address}], conditions: {ready: true}}]\n`
     const docs = [
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n`,
-      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: t}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.41}]\n  allowedListeners: {namespaces: {from: Same}}\n  listeners: [{name: web, port: 80, protocol: HTTP}, {name: term, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}]\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: t}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.41}]\n  allowedListeners: {namespaces: {from: Same}}\n  listeners: [{name: web, port: 80, protocol: HTTP}, {name: term, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}, {name: db, port: 5432, protocol: TCP}]\n`,
+      service('web2', web2),
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: db, namespace: t}\nspec: {parentRefs: [{name: edge, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80, weight: 3}, {name: web2, port: 80, weight: 1}]}]}\n`,
       readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', 'namespace: t'),
       `apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: shop, namespace: t}\nspec: {parentRefs: [{name: edge, sectionName: term}], hostnames: [shop.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: team, namespace: t}\nspec: {parentRef: {name: edge}, listeners: [{name: team, port: 8080, protocol: HTTP, hostname: team.example.com}]}\n`,
@@ -109,6 +114,7 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
     port = config.listeners.get('http_192-0-2-41_80')!.port
     setPort = config.listeners.get('http_192-0-2-41_8080')!.port
     termPort = config.listeners.get('tls_192-0-2-41_8443')!.port
+    tcpPort = config.listeners.get('tcp_192-0-2-41_5432')!.port
     for (let i = 0; i < 60 && (await call(port, 'grpc.example.com', '/echo.Echo/Ping')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100))
   })
 
@@ -150,5 +156,16 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
   it('a TLS listener that terminates: the SNI its TLSRoute names reaches the member in clear; another name is closed', async () => {
     assert.match(await overTls(termPort, 'shop.example.com'), /^HTTP\/1\.1 200[\s\S]*\bweb\n/)
     assert.doesNotMatch(await overTls(termPort, 'other.example.com'), /web/)
+  })
+
+  it('a TCPRoute with weights 3:1: over 200 connections web2 takes 25% ± 12.3 points, and nothing else answers', async () => {
+    const seen = new Map<string, number>()
+    for (let i = 0; i < 200; i++) {
+      const r = await get(tcpPort, 'any.example.com', '/')
+      seen.set(r.body.trim(), (seen.get(r.body.trim()) ?? 0) + 1)
+    }
+    assert.deepEqual([...seen.keys()].sort(), ['web', 'web2'])
+    const share = (seen.get('web2') ?? 0) / 200
+    assert.ok(Math.abs(share - 0.25) <= 0.123, `web2 took ${(share * 100).toFixed(1)}%`)
   })
 })

@@ -443,10 +443,10 @@ spec: {parentRefs: [{name: gw, sectionName: ${section}}], rules: [{backendRefs: 
     assert.deepEqual(rows.find((r) => r.name === 'a')!.rules, ['tcp 192.0.2.50:5432 -> t/web/80'])
   })
 
-  it('weights across backends are reported (VIP6005), the first valid backend served; no valid backend: no backend at all', () => {
-    const {model} = build(`${gateway(listeners)}${tcpRoute('a', '[{name: nope, port: 80, weight: 5}, {name: web, port: 80, weight: 1}, {name: web2, port: 80, weight: 1}]', '2026-01-01T00:00:00Z')}`)
-    assert.equal(model.frontends.find((x) => x.port === 5432)!.defaultPool, 't/web/80')
-    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6005' && d.object === 'TCPRoute/t/a'))
+  it('weights split the connections across the valid backends (an invalid one\'s share goes to them, said); no valid backend: no backend at all', () => {
+    const {model} = build(`${gateway(listeners)}${tcpRoute('a', '[{name: nope, port: 80, weight: 5}, {name: web, port: 80, weight: 3}, {name: web2, port: 80, weight: 1}, {name: web2, port: 80, weight: 0}]', '2026-01-01T00:00:00Z')}`)
+    const f = model.frontends.find((x) => x.port === 5432)!
+    assert.deepEqual([f.defaultPool, f.defaultSplit?.backends], ['t/web/80', [{pool: 't/web/80', weight: 3}, {pool: 't/web2/80', weight: 1}]])
     assert.ok(model.diagnostics.some((d) => d.code === 'VIP6002' && d.message.includes('BackendNotFound')))
     const none = build(`${gateway(listeners)}${tcpRoute('a', '[{name: nope, port: 80}]', '2026-01-01T00:00:00Z')}`).model
     assert.equal(none.frontends.find((x) => x.port === 5432)!.defaultPool, undefined)

@@ -16,7 +16,7 @@ import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
 import {chainFor, hasConditions, routingTable, type Decision} from '../../model/routing.js'
-import {routePools, type HeaderRules} from '../../model/types.js'
+import {frontendPools, routePools, type HeaderRules} from '../../model/types.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
 import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type Arg, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
@@ -139,8 +139,8 @@ const SPARE = {address: '0.0.0.0', port: 0}
 export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions): HaproxyConfig {
   const diagnostics: Diagnostic[] = []
   // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
-  const tcpPools = new Set([...model.frontends.filter((f) => f.protocol === 'tcp' && f.defaultPool).map((f) => f.defaultPool!), ...model.frontends.filter((f) => f.protocol === 'tls').flatMap((f) => f.routes.flatMap(routePools))])
-  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap((f) => [...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])]))
+  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' || f.protocol === 'tls').flatMap(frontendPools))
+  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap(frontendPools))
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
   const files: HaproxyFile[] = []
@@ -178,7 +178,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
     }
     if (f.listener?.clientTimeoutMs !== undefined) lines.push(line('timeout', 'client', `${f.listener.clientTimeoutMs}ms`))
     if (f.protocol === 'tcp') {
-      lines.push(line('mode', 'tcp'))
+      lines.push(line('mode', 'tcp'), ...tcpSplit(f, tcpBackend))
       if (f.defaultPool) lines.push(line('default_backend', tcpBackend(f.defaultPool)))
     } else if (f.protocol === 'tls') {
       lines.push(line('mode', 'tcp'), ...sniRouting(f, tcpBackend, opts, files, diagnostics))
@@ -186,7 +186,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
     }
-    const pools = [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : [])])]
+    const pools = frontendPools(f)
     const meta: FrontendMeta = {
       vip: f.address,
       port: f.port,
@@ -522,18 +522,39 @@ function queryVar(name: string): string {
  * map, else each wildcard depth from the longest (the name's last N labels in a map of wildcard parents); no match
  * closes the connection. The same order as the routing module's decideSni.
  */
+/**
+ * A TCP frontend's connections split by weight: one draw per connection, then cumulative weights (backend i takes
+ * [w1+...+w(i-1), w1+...+wi)); default_backend (the first) is never reached with weights that add up.
+ */
+function tcpSplit(f: Frontend, tcpBackend: (pool: string) => string): Line[] {
+  const split = f.defaultSplit?.backends
+  if (!split || split.length < 2) return []
+  const total = split.reduce((n, b) => n + b.weight, 0)
+  const lines: Line[] = [line('tcp-request', 'content', 'set-var(txn.pick)', `rand(${total})`)]
+  let lo = 0
+  for (const b of split) {
+    lines.push(line('use_backend', tcpBackend(b.pool), 'if', '{', 'var(txn.pick)', '-m', 'int', 'ge', String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}'))
+    lo += b.weight
+  }
+  return lines
+}
+
 function sniRouting(f: Frontend, tcpBackend: (pool: string) => string, opts: HaproxyOptions, files: HaproxyFile[], diagnostics: Diagnostic[]): Line[] {
   const exact = new Map<string, string>()
   const wild = new Map<string, string>()
   const depths = new Set<number>()
+  const splits: Array<Array<{pool: string; weight: number}>> = []
   for (const r of f.routes) {
     const key = r.host.startsWith('*.') ? r.host.slice(2) : r.host
     if (!isToken(key) || key === '') {
       diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: r.provenance.object, field: r.provenance.field, message: 'the HAProxy target cannot write this name as a map key; the route is left out'})
       continue
     }
+    if (r.host.startsWith('*.') ? wild.has(key) : exact.has(key)) continue
     // A name held by a route without a backend, or fenced for a more specific listener: its connections are closed.
-    const value = r.policy?.fail ? CLOSED : tcpBackend(r.pool)
+    // A name whose connections split by weight: a marker the draw below turns into a backend.
+    const split = r.policy?.split?.backends.filter((b) => b.weight > 0) ?? []
+    const value = r.policy?.fail ? CLOSED : split.length > 1 ? `_split_${splits.push(split) - 1}` : tcpBackend(r.pool)
     if (r.host.startsWith('*.')) {
       if (!wild.has(key)) wild.set(key, value)
       depths.add(key.split('.').length)
@@ -556,6 +577,16 @@ function sniRouting(f: Frontend, tcpBackend: (pool: string) => string, opts: Hap
   // The longest wildcard first: the name's last N labels, for each N the table has (the name must have more).
   for (const n of [...depths].sort((a, b) => b - a))
     lines.push(line('tcp-request', 'content', 'set-var(txn.sni_be)', `${sni},lower,field(-1,.,${n}),map_str(${path.join(opts.configDir, wildFile)})`, 'if', ...hello, ...unset, '{', `${sni},lower`, '-m', 'reg', {regex: `[.]([^.]+[.]){${n - 1}}[^.]+$`}, '}'))
+  // Weighted names: one draw per connection, then cumulative weights (as for HTTP splits).
+  splits.forEach((split, i) => {
+    const marker = ['{', 'var(txn.sni_be)', '-m', 'str', `_split_${i}`, '}']
+    lines.push(line('tcp-request', 'content', 'set-var(txn.pick)', `rand(${split.reduce((n, b) => n + b.weight, 0)})`, 'if', ...marker))
+    let lo = 0
+    for (const b of split) {
+      lines.push(line('tcp-request', 'content', 'set-var(txn.sni_be)', `str(${tcpBackend(b.pool)})`, 'if', ...marker, '{', 'var(txn.pick)', '-m', 'int', 'ge', String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}'))
+      lo += b.weight
+    }
+  })
   lines.push(line('tcp-request', 'content', 'reject', 'if', '{', 'var(txn.sni_be)', '-m', 'str', CLOSED, '}'))
   if (!f.terminate) lines.push(line('tcp-request', 'content', 'accept', 'if', ...hello))
   lines.push(line('use_backend', '%[var(txn.sni_be)]', 'if', '{', 'var(txn.sni_be)', '-m', 'found', '}'))

@@ -694,6 +694,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     if (f.defaultPool) {
       const pool = model.pools.find((p) => p.id === f.defaultPool)
       if (pool) entities.push({type: 'csvserver_lbvserver_binding', name: csv, lbvserver: poolNames(pool, P).lbv})
+      if (f.defaultSplit)
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.defaultSplit.provenance.object, field: f.defaultSplit.provenance.field, message: `NetScaler's TCP content switching has no split by weight: every connection to ${f.address}:${f.port} goes to ${f.defaultPool}`})
     }
   }
   return {entities, files, diagnostics}
