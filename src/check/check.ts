@@ -103,9 +103,15 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   const unread = snap.diagnostics.filter((d) => d.code.startsWith('VIP100') && d.severity === 'error').length
   if (unread > 0) notServed['Object: unreadable, see the errors'] = unread
   // Gateway API: Gateways served on an address, routes attached to at least one listener of ours.
-  const gatewayOf = (p: {kind: string; namespace: string; name: string}) => (p.kind === 'ListenerSet' ? gw?.listenerSets.find((l) => l.object === `ListenerSet/${p.namespace}/${p.name}`)?.gateway : `Gateway/${p.namespace}/${p.name}`)
   const gw = c.model.gatewayApi
+  const gatewayOf = (p: {kind: string; namespace: string; name: string}) => (p.kind === 'ListenerSet' ? gw?.listenerSets.find((l) => l.object === `ListenerSet/${p.namespace}/${p.name}`)?.gateway : `Gateway/${p.namespace}/${p.name}`)
   let gateways = 0
+  for (const g of snap.gateways) {
+    const st = gw?.gateways.find((x) => x.object === objectKey(g))
+    if (!st) count('Gateway: of another GatewayClass')
+    else if (st.conditions.some((x) => x.type === 'Programmed' && x.status === 'True')) gateways++
+    else count('Gateway: left out by its errors')
+  }
   let httpRoutes = 0
   let grpcRoutes = 0
   for (const r of [...snap.httpRoutes, ...snap.grpcRoutes]) {
@@ -129,7 +135,8 @@ export function checkSummary(c: Compiled, opts: CheckOptions): CheckSummary {
   for (const l of snap.listenerSets) {
     const st = gw?.listenerSets.find((x) => x.object === objectKey(l))
     if (!st) count("ListenerSet: no parent Gateway of vipctl's")
-    else if (st.conditions.some((x) => x.type === 'Accepted' && x.status === 'True')) listenerSets++
+    else if (st.conditions.some((x) => x.type === 'Programmed' && x.status === 'True')) listenerSets++
+    else if (st.conditions.some((x) => x.type === 'Accepted' && x.status === 'True')) count('ListenerSet: no listener served (see its findings)')
     else count('ListenerSet: not accepted (see VIP6009)')
   }
   const l4 = snap.tcpRoutes.length + snap.tlsRoutes.length + snap.udpRoutes.length

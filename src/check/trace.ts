@@ -130,7 +130,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({
       hop: 'route',
       status: 'fail',
-      detail: `no rule of ours (Ingress or HTTPRoute) matches ${shown} and no default backend takes it: ${http.length ? 'the proxy answers 404' : 'nothing of ours listens for HTTP'}${port ? ` on port ${port}` : ''}`,
+      detail: `no rule of ours (Ingress, HTTPRoute or GRPCRoute) matches ${shown} and no default backend takes it: ${http.length ? 'the proxy answers 404' : 'nothing of ours listens for HTTP'}${port ? ` on port ${port}` : ''}`,
       fix: 'add a rule for this host and path to an Ingress of class vipctl (or a spec.defaultBackend), or to an HTTPRoute attached to a Gateway of ours; vipctl check lists rules left out and routes not attached',
     })
     return {request: shown, hops, ok: false}

@@ -417,10 +417,16 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
         .max(16)
         .default([]),
       sessionPersistence: z.unknown().optional(),
+      // Not GRPCRoute fields (HTTPRoute's): read so that they are reported, never dropped in silence.
+      timeouts: z.unknown().optional(),
+      retry: z.unknown().optional(),
     })
     .transform((r) => {
-      const {sessionPersistence, ...rest} = r
-      return {...rest, ...(sessionPersistence !== undefined ? {unsupported: ['sessionPersistence']} : {})}
+      const {sessionPersistence, timeouts, retry, ...rest} = r
+      const unsupported = Object.entries({sessionPersistence, timeouts, retry})
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k)
+      return {...rest, ...(unsupported.length ? {unsupported} : {})}
     })
   const grpcRoute = z
     .object({

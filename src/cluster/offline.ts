@@ -5,7 +5,6 @@
  * expansion and input size bounded. A bad document or object is reported with
  * file, document index and line, and the rest still load.
  */
-import {createReadStream} from 'node:fs'
 import {open, readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {LineCounter, parseAllDocuments} from 'yaml'
@@ -110,11 +109,16 @@ async function readInput(file: string, budget: {total: number}): Promise<string>
       if (budget.total + st.size > LIMITS.totalBytes) throw overTotal()
     }
     let text: string
+    // Read through the handle (never its raw fd number, which a read still in flight after an early stop could
+    // reach once the number is reused), and let the stream settle before the handle is closed.
+    const stream = handle.createReadStream({autoClose: false})
     try {
-      text = await readStreamBounded(createReadStream('', {fd: handle.fd, autoClose: false}), max, file)
+      text = await readStreamBounded(stream, max, file)
     } catch (error) {
       if (error instanceof DataError) throw error
       throw new DataError(`${file}: cannot read`, {cause: error})
+    } finally {
+      if (!stream.closed) await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()))
     }
     budget.total += Buffer.byteLength(text)
     if (budget.total > LIMITS.totalBytes) throw overTotal()

@@ -311,7 +311,8 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
         {header: 'ACCEPTED', get: (r) => r.accepted || '<not ours>'},
         {header: 'PROGRAMMED', get: (r) => r.programmed || '<not ours>'},
         {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.listenerSet ? `${l.listenerSet}:` : ''}${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
-        {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.flatMap((l) => l.frontends))},
+        // One line per listener, beside its LISTENERS line ("-": not served).
+        {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.map((l) => l.frontends.join(',') || '-'))},
       ],
     },
   }
@@ -358,7 +359,9 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
         .flatMap((f) =>
           r.kind === 'TLSRoute'
             ? f.routes.filter((x) => x.provenance.object === objectKey(r)).map((x) => `tls ${fmtAddr(f.address, f.port)} sni ${x.host} -> ${x.policy?.fail ? '(no backend: connections closed)' : x.policy?.split ? x.policy.split.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : x.pool}`)
-            : [`${f.protocol} ${fmtAddr(f.address, f.port)} -> ${f.defaultSplit ? f.defaultSplit.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : (f.defaultPool ?? '(no backend: connections closed)')}`],
+            : f.defaultRoute !== undefined && f.defaultRoute !== objectKey(r)
+              ? [`${f.protocol} ${fmtAddr(f.address, f.port)} -> (held by the older ${f.defaultRoute}: receives nothing)`]
+              : [`${f.protocol} ${fmtAddr(f.address, f.port)} -> ${f.defaultSplit ? f.defaultSplit.backends.map((b) => `${b.pool}=${b.weight}`).join(',') : (f.defaultPool ?? '(no backend: connections closed)')}`],
         )
       return {kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, hostnames: r.kind === 'TLSRoute' ? r.spec.hostnames : [], parents: (st?.parents ?? []).map((p) => ({gateway: parentName(p.parentRef), accepted: verdict('Accepted', p), resolvedRefs: verdict('ResolvedRefs', p)})), rules: [...new Set(rules)]}
     })

@@ -43,7 +43,7 @@ export const READ_RULES = [
 ]
 /** The status subresources the leader writes (replaced whole, never the objects themselves). */
 export const STATUS_RULES = [
-  {apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'listenersets/status', 'httproutes/status', 'grpcroutes/status', 'tcproutes/status', 'tlsroutes/status', 'udproutes/status'], verbs: ['update']},
+  {apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'listenersets/status', 'httproutes/status', 'grpcroutes/status', 'tcproutes/status', 'tlsroutes/status', 'udproutes/status', 'backendtlspolicies/status'], verbs: ['update']},
   {apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update']},
   {apiGroups: [''], resources: ['services/status'], verbs: ['update']},
 ]

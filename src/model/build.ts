@@ -5,7 +5,7 @@
 import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, type ContainerSource} from '../cluster/derive.js'
-import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, ListenerSet, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
@@ -194,11 +194,13 @@ class Builder implements GatewayHost {
     // One claim order across kinds: an older LoadBalancer Service keeps its VIP:port against a newer Ingress or
     // Gateway, and the reverse; route keys go to the older object whatever the order they are added in (addRoute).
     const gatewayApiBuilder = new GatewayApiBuilder(this)
-    const claimants = claimOrder<Ingress | Service | Gateway>([...ingresses, ...services, ...gateways])
+    // ListenerSets claim their VIP:ports by their own age (never before their Gateway: then right after it).
+    const claimants = claimOrder<Ingress | Service | Gateway | ListenerSet>([...ingresses, ...services, ...gateways, ...gatewayApiBuilder.listenerSets()])
     claimOrder<{kind: string; metadata: Ingress['metadata']}>([...claimants, ...this.snap.httpRoutes, ...this.snap.grpcRoutes, ...this.snap.tlsRoutes]).forEach((o, i) => this.claimRank.set(objectKey(o), i))
     for (const o of claimants)
       if (o.kind === 'Ingress') this.addIngress(o, vipOf.get(objectKey(o)))
       else if (o.kind === 'Service') this.addLoadBalancer(o, vipOf.get(objectKey(o)))
+      else if (o.kind === 'ListenerSet') gatewayApiBuilder.serveSet(o)
       else gatewayApiBuilder.serve(o, gatewayVips.get(objectKey(o)) ?? [])
     const gatewayApi = gatewayApiBuilder.finish()
 

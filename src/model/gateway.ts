@@ -7,7 +7,7 @@
  * What an implementation owes in status is computed here too (GatewayApiState): the conditions, reasons and
  * attached-route counts `inspect`, `check` and (later) the status writer show, each with the spec's reason names.
  */
-import type {Gateway, GatewayListener, GRPCRoute, GRPCRouteMatch, GRPCRouteRule, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ListenerSet, ParentRef, Snapshot, TCPRoute, TLSRoute, UDPRoute} from '../cluster/types.js'
+import type {BackendTLSPolicy, Gateway, GatewayListener, GRPCRoute, GRPCRouteMatch, GRPCRouteRule, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, IngressBackend, LabelSelector, ListenerSet, ParentRef, Snapshot, TCPRoute, TLSRoute, UDPRoute} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
@@ -80,12 +80,21 @@ export interface RouteState {
   parents: RouteParentState[]
 }
 
+/** A policy's status (BackendTLSPolicy): its conditions for each Gateway whose routes send to its targets. */
+export interface PolicyState {
+  /** BackendTLSPolicy/namespace/name */
+  object: string
+  generation?: number
+  ancestors: Array<{ancestorRef: {group: string; kind: string; namespace: string; name: string}; controllerName: string; conditions: Condition[]}>
+}
+
 /** What vipctl owes the Gateway API objects of its classes: the status of each, as the spec defines it. */
 export interface GatewayApiState {
   classes: Array<{name: string; controllerName: string; ours: boolean; conditions: Condition[]; generation?: number}>
   gateways: GatewayState[]
   listenerSets: ListenerSetState[]
   routes: RouteState[]
+  policies: PolicyState[]
 }
 
 /** What gateway.ts needs of the model builder (src/model/build.ts implements it). */
@@ -226,8 +235,12 @@ export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVi
  * Gateway of ours in claim order, then finish() (HTTPRoutes attach; conditions that depend on them).
  */
 export class GatewayApiBuilder {
-  private readonly state: GatewayApiState = {classes: [], gateways: [], listenerSets: [], routes: []}
+  private readonly state: GatewayApiState = {classes: [], gateways: [], listenerSets: [], routes: [], policies: []}
   private readonly listeners = new Map<string, ListenerRuntime[]>()
+  /** Gateway key -> what its ListenerSets need, once it is served. */
+  private readonly served = new Map<string, GatewayContext>()
+  /** Gateway key -> ListenerSets older than it, served right after it. */
+  private readonly waiting = new Map<string, ListenerSet[]>()
 
   constructor(private readonly host: GatewayHost) {
     const snap = host.snap
@@ -258,9 +271,32 @@ export class GatewayApiBuilder {
   /** Serves one Gateway of ours on its VIPs (its listeners' frontends, certificates and conditions). */
   serve(gw: Gateway, vips: Array<{address: string; source: VipSource}>): void {
     const gs = serveGateway(this.host, gw, vips)
-    for (const [k, ls] of gs.runtime) this.listeners.set(k, ls)
+    const key = objectKey(gw)
+    this.listeners.set(key, gs.runtime)
     this.state.gateways.push(gs.state)
-    this.state.listenerSets.push(...gs.sets)
+    this.served.set(key, gs.ctx)
+    // ListenerSets older than their Gateway claim right after it (never before the Gateway exists for them).
+    for (const set of this.waiting.get(key) ?? []) this.serveSet(set)
+    this.waiting.delete(key)
+  }
+
+  /** The ListenerSets whose parent is a Gateway of ours (the others were said): each is a claimant in its own right. */
+  listenerSets(): ListenerSet[] {
+    const ours = new Set(ourGateways(this.host).map((g) => objectKey(g)))
+    return this.host.snap.listenerSets.filter((s) => ours.has(parentOfSet(s) ?? ''))
+  }
+
+  /** Serves a ListenerSet of a Gateway of ours, in its place in the claim order (after its Gateway). */
+  serveSet(set: ListenerSet): void {
+    const parent = parentOfSet(set)!
+    const ctx = this.served.get(parent)
+    if (!ctx) {
+      this.waiting.set(parent, [...(this.waiting.get(parent) ?? []), set])
+      return
+    }
+    const r = serveListenerSet(this.host, ctx, set)
+    this.listeners.set(objectKey(set), r.runtime)
+    this.state.listenerSets.push(r.state)
   }
 
   /** Attaches the HTTPRoutes (oldest first) and returns the status vipctl owes. */
@@ -272,14 +308,16 @@ export class GatewayApiBuilder {
     // GRPCRoute sharing a host on a listener the older keeps it.
     const claims: ListenerClaims = new Map()
     const grpcPools = new Map<Pool, Provenance>()
+    // Pool id -> the Gateways (Gateway/ns/name) whose routes send to it: a BackendTLSPolicy's ancestors.
+    const poolGateways = new Map<string, Set<string>>()
     this.host.claimOrder<HTTPRoute | GRPCRoute>([...this.host.snap.httpRoutes, ...this.host.snap.grpcRoutes]).forEach((route, routeIndex) => {
-      const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend, claims, grpcPools)
+      const rs = attachRoute(this.host, route, routeIndex, this.listeners, byFrontend, claims, grpcPools, poolGateways)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
     // TCP/UDP frontend id -> the route that holds it (the oldest attached), for this build.
     const heldTcp = new Map<string, string>()
     this.host.claimOrder<TCPRoute | TLSRoute | UDPRoute>([...this.host.snap.tcpRoutes, ...this.host.snap.tlsRoutes, ...this.host.snap.udpRoutes]).forEach((route) => {
-      const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend, heldTcp)
+      const rs = attachTcpRoute(this.host, route, this.listeners, byFrontend, heldTcp, poolGateways)
       if (rs.parents.length > 0) this.state.routes.push(rs)
     })
     // Fences: the hosts of a listener with a hostname, where a less specific listener of the same Gateway shares the
@@ -287,18 +325,26 @@ export class GatewayApiBuilder {
     for (const [fid, ls] of byFrontend)
       for (const l of ls) {
         const h = l.spec.hostname
-        // Against the less specific listeners of the same Gateway only (a newer Gateway on the address never fences an older one's hosts).
-        if (!h || !ls.some((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
+        // Against the less specific listeners of the same object only: a newer Gateway on the address never fences an
+        // older one's hosts, and a ListenerSet never fences its Gateway's (or another ListenerSet's) listeners.
+        if (!h || !ls.some((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) < specificity(h) && (!o.spec.hostname || hostWithin(h, o.spec.hostname)))) continue
         const f = l.frontends.find((x) => x.id === fid)!
         if (f.protocol !== 'http' && f.protocol !== 'https' && f.protocol !== 'tls') continue
         const prov = {object: objectKey(l.owner), field: `spec.listeners[${l.index}]`}
         this.host.addFence(f, {host: h, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason: `no route of listener ${l.spec.name} matches (its hosts are never served by a less specific listener)`, provenance: prov}}, provenance: prov})
       }
-    applyBackendTLSPolicies(this.host)
-    // gRPC is HTTP/2: members of the Services GRPCRoutes send to are spoken to with HTTP/2 (in clear unless TLS is set).
+    this.state.policies = applyBackendTLSPolicies(this.host, poolGateways)
+    // gRPC is HTTP/2: members of the Services GRPCRoutes send to are spoken to with HTTP/2 (in clear unless TLS is set),
+    // unless HTTPRoutes or Ingresses use the port too: a GRPCRoute never changes how other routes reach a Service.
     for (const [pool, provenance] of grpcPools) {
+      const others = [...new Set(pool.provenance.map((p) => p.object).filter((o) => o.startsWith('HTTPRoute/') || o.startsWith('Ingress/')))]
+      if (pool.backendProtocol?.kind === 'h2c') continue
+      if (others.length > 0) {
+        this.host.diag('VIP6010', provenance.object, provenance.field, `Service port ${pool.id} is also used by ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}, which speak${others.length === 1 ? 's' : ''} HTTP/1.1 to its members: gRPC calls reach them over HTTP/1.1 and fail (mark the port appProtocol kubernetes.io/h2c, or use a port of its own)`)
+        continue
+      }
       if (!pool.backendProtocol) pool.backendProtocol = {kind: 'h2c', provenance}
-      else if (pool.backendProtocol.kind === 'https') pool.backendProtocol.http2 = true
+      else pool.backendProtocol.http2 = true
     }
     // Gateway conditions that depend on the listeners (attached counts are final now).
     for (const g of this.state.gateways) {
@@ -326,11 +372,12 @@ export class GatewayApiBuilder {
 type ListenerOwner = Gateway | ListenerSet
 
 /**
- * Serves a Gateway of ours: its addresses, its own listeners, then the listeners of the ListenerSets it admits
- * (spec.allowedListeners), merged in the spec's precedence: the Gateway's, then ListenerSets oldest first (then
- * namespace/name). A ListenerSet's listener that conflicts with one before it is not served (Conflicted).
+ * Serves a Gateway of ours: its addresses and its own listeners. The ListenerSets it admits (spec.allowedListeners)
+ * come later (serveListenerSet), each at its own place in the claim order, merged in the spec's precedence: the
+ * Gateway's listeners, then ListenerSets oldest first (then namespace/name). A ListenerSet's listener that conflicts
+ * with one before it is not served (Conflicted).
  */
-function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: Map<string, ListenerRuntime[]>; sets: ListenerSetState[]} {
+function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: ListenerRuntime[]; ctx: GatewayContext} {
   const key = objectKey(gw)
   const ns = gw.metadata.namespace ?? 'default'
   const gen = gw.metadata.generation
@@ -364,54 +411,67 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
     if (!conflict) served.push(l)
   })
 
-  // ListenerSets naming this Gateway as their parent.
-  const sets: ListenerSetState[] = []
-  for (const set of host.claimOrder(host.snap.listenerSets.filter((s) => parentOfSet(s) === key))) {
-    const skey = objectKey(set)
-    const sns = set.metadata.namespace ?? 'default'
-    const sgen = set.metadata.generation
-    const ss: ListenerSetState = {object: skey, gateway: key, ...(sgen !== undefined ? {generation: sgen} : {}), conditions: [], listeners: []}
-    sets.push(ss)
-    // Routes that name a ListenerSet not accepted are ours to answer (NoMatchingParent): its listeners are none.
-    runtime.set(skey, [])
-    const both = (reason: string, message: string) => ss.conditions.push(cond('Accepted', false, reason, message, sgen), cond('Programmed', false, reason, message, sgen))
-    if (!gwAccepted) {
-      host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} is not accepted: the ListenerSet is not served (Accepted=False, reason ParentNotAccepted)`)
-      both('ParentNotAccepted', 'the parent Gateway is not accepted')
-      continue
-    }
-    if (!listenerSetAllowed(host, gw, sns)) {
-      const from = gw.spec.allowedListeners?.namespaces.from ?? 'None'
-      host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} does not admit ListenerSets from namespace ${sns} (its spec.allowedListeners.namespaces.from is ${from}): the ListenerSet is not served (Accepted=False, reason NotAllowed)`)
-      both('NotAllowed', `Gateway ${ns}/${gw.metadata.name} does not allow ListenerSets from namespace ${sns}`)
-      continue
-    }
-    const rts: ListenerRuntime[] = []
-    set.spec.listeners.forEach((l, i) => {
-      // The spec's merge: a listener conflicts with one of higher precedence on its port (another protocol, or the same hostname).
-      const before = served.find((o) => o.port === l.port && transportOf(o) !== transportOf(l))
-      const same = served.find((o) => o.port === l.port && o.protocol === l.protocol && (o.hostname ?? '') === (l.hostname ?? ''))
-      const conflict = before
-        ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${transportOf(before)} by listener ${before.name}`}
-        : same
-          ? {reason: 'HostnameConflict', message: `port ${l.port} ${l.protocol}${l.hostname ? ` for ${l.hostname}` : ''} is already served by listener ${same.name}`}
-          : undefined
-      const rt = serveListener(host, set, gw, l, i, addresses, conflict)
-      ss.listeners.push(rt.state)
-      rts.push(rt)
-      if (!conflict) served.push(l)
-    })
-    runtime.set(skey, rts)
-    const valid = rts.filter((r) => r.accepting)
-    if (valid.length === 0) both('ListenersNotValid', 'no listener of the ListenerSet is accepted (see its listeners)')
-    else {
-      ss.conditions.push(cond('Accepted', true, valid.length === rts.length ? 'Accepted' : 'ListenersNotValid', valid.length === rts.length ? 'accepted' : `listener${rts.length - valid.length === 1 ? '' : 's'} ${rts.filter((r) => !r.accepting).map((r) => r.spec.name).join(', ')} not accepted`, sgen))
-      const programmed = rts.some((r) => r.frontends.length > 0)
-      ss.conditions.push(cond('Programmed', programmed, programmed ? 'Programmed' : 'Invalid', programmed ? `served on ${state.addresses.join(', ')}` : 'no listener is served', sgen))
-      state.attachedListenerSets++
-    }
+  return {state, runtime: runtime.get(key)!, ctx: {gw, state, addresses, served, accepted: gwAccepted}}
+}
+
+/** A served Gateway as its ListenerSets need it: its addresses, whether it is accepted, the listeners served so far. */
+interface GatewayContext {
+  gw: Gateway
+  state: GatewayState
+  addresses: Array<{address: string; source: VipSource}>
+  /** Listeners in merge precedence (the Gateway's, then earlier ListenerSets'), for the conflict rules. */
+  served: GatewayListener[]
+  accepted: boolean
+}
+
+/**
+ * One ListenerSet of a served Gateway, at its own place in the claim order (never earlier than its Gateway's): its
+ * listeners on the Gateway's addresses, after the Gateway's and older ListenerSets' in the spec's merge precedence.
+ */
+function serveListenerSet(host: GatewayHost, ctx: GatewayContext, set: ListenerSet): {state: ListenerSetState; runtime: ListenerRuntime[]} {
+  const {gw, state} = ctx
+  const ns = gw.metadata.namespace ?? 'default'
+  const skey = objectKey(set)
+  const sns = set.metadata.namespace ?? 'default'
+  const sgen = set.metadata.generation
+  const ss: ListenerSetState = {object: skey, gateway: state.object, ...(sgen !== undefined ? {generation: sgen} : {}), conditions: [], listeners: []}
+  const both = (reason: string, message: string) => ss.conditions.push(cond('Accepted', false, reason, message, sgen), cond('Programmed', false, reason, message, sgen))
+  // Routes that name a ListenerSet not accepted are ours to answer (NoMatchingParent): its listeners are none.
+  if (!ctx.accepted) {
+    host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} is not accepted: the ListenerSet is not served (Accepted=False, reason ParentNotAccepted)`)
+    both('ParentNotAccepted', 'the parent Gateway is not accepted')
+    return {state: ss, runtime: []}
   }
-  return {state, runtime, sets}
+  if (!listenerSetAllowed(host, gw, sns)) {
+    const from = gw.spec.allowedListeners?.namespaces.from ?? 'None'
+    host.diag('VIP6009', skey, 'spec.parentRef', `Gateway ${ns}/${gw.metadata.name} does not admit ListenerSets from namespace ${sns} (its spec.allowedListeners.namespaces.from is ${from}): the ListenerSet is not served (Accepted=False, reason NotAllowed)`)
+    both('NotAllowed', `Gateway ${ns}/${gw.metadata.name} does not allow ListenerSets from namespace ${sns}`)
+    return {state: ss, runtime: []}
+  }
+  const rts: ListenerRuntime[] = []
+  set.spec.listeners.forEach((l, i) => {
+    // The spec's merge: a listener conflicts with one of higher precedence on its port (another protocol, or the same hostname).
+    const before = ctx.served.find((o) => o.port === l.port && transportOf(o) !== transportOf(l))
+    const same = ctx.served.find((o) => o.port === l.port && o.protocol === l.protocol && (o.hostname ?? '') === (l.hostname ?? ''))
+    const conflict = before
+      ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${transportOf(before)} by listener ${before.name}`}
+      : same
+        ? {reason: 'HostnameConflict', message: `port ${l.port} ${l.protocol}${l.hostname ? ` for ${l.hostname}` : ''} is already served by listener ${same.name}`}
+        : undefined
+    const rt = serveListener(host, set, gw, l, i, ctx.addresses, conflict)
+    ss.listeners.push(rt.state)
+    rts.push(rt)
+    if (!conflict) ctx.served.push(l)
+  })
+  const valid = rts.filter((r) => r.accepting)
+  if (valid.length === 0) both('ListenersNotValid', 'no listener of the ListenerSet is accepted (see its listeners)')
+  else {
+    ss.conditions.push(cond('Accepted', true, valid.length === rts.length ? 'Accepted' : 'ListenersNotValid', valid.length === rts.length ? 'accepted' : `listener${rts.length - valid.length === 1 ? '' : 's'} ${rts.filter((r) => !r.accepting).map((r) => r.spec.name).join(', ')} not accepted`, sgen))
+    const programmed = rts.some((r) => r.frontends.length > 0)
+    ss.conditions.push(cond('Programmed', programmed, programmed ? 'Programmed' : 'Invalid', programmed ? `served on ${state.addresses.join(', ')}` : 'no listener is served', sgen))
+    state.attachedListenerSets++
+  }
+  return {state: ss, runtime: rts}
 }
 
 /** What a listener's port carries: its protocol, and for TLS the mode ("TLS Passthrough" and "TLS Terminate" cannot share a port). */
@@ -578,12 +638,21 @@ function hostWithin(h: string, owner: string): boolean {
   return h === owner || (h.startsWith('*.') ? h.slice(1).endsWith(suffix) : h.endsWith(suffix) && h.length > suffix.length)
 }
 
+/** Notes that a Gateway's routes send to a pool (a BackendTLSPolicy on the pool reports to that Gateway). */
+function usedBy(poolGateways: Map<string, Set<string>>, pool: string, gw: Gateway): void {
+  poolGateways.set(pool, new Set([...(poolGateways.get(pool) ?? []), objectKey(gw)]))
+}
+
 /** The routes of each kind attached to a listener, with the hosts they serve there (for the HTTPRoute/GRPCRoute rule). */
 type ListenerClaims = Map<ListenerRuntime, Array<{kind: string; route: string; hosts: string[]}>>
 
-/** Whether two sets of served hosts ('' any, '*.x' a suffix) share a host. */
+/**
+ * Whether two routes' hosts on a listener ('' any, '*.x' a suffix) clash for the HTTPRoute/GRPCRoute rule. A route
+ * without hostnames clashes only with another without: beside routes that name hosts it keeps the hosts nobody
+ * names (theirs win by host precedence), so an old catch-all never locks the other kind out of a whole listener.
+ */
 function hostsOverlap(a: string[], b: string[]): boolean {
-  return a.some((x) => b.some((y) => x === '' || y === '' || intersectHostnames(x, [y]).length > 0))
+  return a.some((x) => b.some((y) => (x === '' || y === '' ? x === y : intersectHostnames(x, [y]).length > 0)))
 }
 
 /**
@@ -613,7 +682,7 @@ function parentState(ns: string, p: ParentRef): RouteParentState {
 }
 
 /** An HTTPRoute or GRPCRoute onto the listeners its parentRefs select, its rules into routes of the model. */
-function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, claims: ListenerClaims, grpcPools: Map<Pool, Provenance>): RouteState {
+function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex: number, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, claims: ListenerClaims, grpcPools: Map<Pool, Provenance>, poolGateways: Map<string, Set<string>>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -644,10 +713,12 @@ function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex
     for (const l of free) claims.set(l, [...(claims.get(l) ?? []), {kind: route.kind, route: key, hosts: intersectHostnames(l.spec.hostname, hostnames)}])
   })
   if (rs.parents.length === 0) return rs
-  for (const l of new Set([...attached.values()].flat())) l.state.attachedRoutes++
+  const mine = new Set([...attached.values()].flat())
+  for (const l of mine) l.state.attachedRoutes++
   // Rules -> routes on every frontend of every listener the route attached to, with the hostnames it serves there.
   const refs = resolveRules(host, route, routeIndex)
   if (route.kind === 'GRPCRoute' && [...attached.values()].some((ls) => ls.length > 0)) for (const [pool, prov] of refs.pools) if (!grpcPools.has(pool)) grpcPools.set(pool, prov)
+  for (const l of new Set([...attached.values()].flat())) for (const pool of refs.pools.keys()) usedBy(poolGateways, pool.id, l.gateway)
   for (const parent of rs.parents) {
     parent.conditions.push(refs.resolved ? cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen) : cond('ResolvedRefs', false, refs.reason!, refs.message!, gen))
     if (refs.dropped > 0) parent.conditions.push(cond('PartiallyInvalid', true, 'UnsupportedValue', `${refs.dropped} match${refs.dropped === 1 ? ' is' : 'es are'} not served (see the findings)`, gen))
@@ -658,9 +729,11 @@ function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex
         // Listener isolation: a request goes to the most specific listener whose hostname matches it; a host that a
         // more specific listener on this VIP:port covers is never served by this listener's routes.
         const served = hosts.filter((h) => {
-          // Listeners of one Gateway only: another Gateway sharing the address never takes hosts from this one's routes.
-          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
-          if (owner) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
+          // Listeners of one object only: another Gateway sharing the address, or a ListenerSet (another tenant's,
+          // perhaps), never takes hosts from this listener's routes; those compete by route precedence, oldest first.
+          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+          // The route serves the host through that listener too: nothing to say.
+          if (owner && !mine.has(owner)) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
           return !owner
         })
         for (const h of served) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
@@ -706,9 +779,21 @@ function resolveBackendRef(host: GatewayHost, kind: string, routeKey: string, ns
   const protocol = kind === 'UDPRoute' ? 'UDP' : 'TCP'
   if (svc.spec.type === 'ExternalName' && protocol === 'UDP') return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} is an ExternalName Service, which vipctl serves over TCP only`}
   if (svc.spec.type !== 'ExternalName' && !(svc.spec.ports ?? []).some((p) => p.port === b.port && (p.protocol ?? 'TCP') === protocol)) return {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} has no ${protocol} port ${b.port}`}
+  // HTTP kinds: the port's appProtocol must be one vipctl speaks to members (the spec: else UnsupportedProtocol).
+  const sp = (svc.spec.ports ?? []).find((p) => p.port === b.port && (p.protocol ?? 'TCP') === protocol)
+  const ap = sp?.appProtocol?.toLowerCase()
+  if ((kind === 'HTTPRoute' || kind === 'GRPCRoute') && ap !== undefined && !HTTP_APP_PROTOCOLS.has(ap)) {
+    const tls = TLS_APP_PROTOCOLS.has(ap) && host.snap.backendTLSPolicies.some((p) => (p.metadata.namespace ?? 'default') === bns && p.spec.targetRefs.some((t) => t.group === '' && t.kind === 'Service' && t.name === b.name && (t.sectionName === undefined || t.sectionName === sp?.name)))
+    if (!tls) return {reason: 'UnsupportedProtocol', message: `Service ${bns}/${b.name} port ${b.port} has appProtocol ${sp!.appProtocol}, which vipctl does not speak to members${TLS_APP_PROTOCOLS.has(ap) ? ' without a BackendTLSPolicy on the port' : ''}`}
+  }
   const pool = host.poolFor(bns, {service: {name: b.name, port: {number: b.port}}}, routeKey, field, protocol)
   return pool ? {pool} : {reason: 'BackendNotFound', message: `Service ${bns}/${b.name} port ${b.port} cannot be served`}
 }
+
+/** appProtocol values (lower case) of a Service port that HTTPRoute and GRPCRoute backends may carry. */
+const HTTP_APP_PROTOCOLS = new Set(['http', 'h2c', 'http2', 'grpc', 'kubernetes.io/h2c', 'kubernetes.io/ws', 'tcp'])
+/** appProtocol values that need TLS towards members: served only with a BackendTLSPolicy on the port. */
+const TLS_APP_PROTOCOLS = new Set(['https', 'tls', 'kubernetes.io/wss'])
 
 /** A route's hostnames that pass the model's host grammar (labels of at most 63); each other one is said and not served. */
 function servableHostnames(host: GatewayHost, key: string, hostnames: string[]): string[] {
@@ -724,7 +809,7 @@ function servableHostnames(host: GatewayHost, key: string, hostnames: string[]):
  * age, takes its connections), split by weight across its valid backends; a route with no valid backend leaves the listener without one (its connections are
  * closed), never another route's backend.
  */
-function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>): RouteState {
+function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute, listeners: Map<string, ListenerRuntime[]>, byFrontend: Map<string, ListenerRuntime[]>, heldTcp: Map<string, string>, poolGateways: Map<string, Set<string>>): RouteState {
   const key = objectKey(route)
   const ns = route.metadata.namespace ?? 'default'
   const gen = route.metadata.generation
@@ -735,20 +820,29 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
   let pool: Pool | undefined
   let unresolved: {reason: string; message: string} | undefined
   const split: Array<{pool: string; weight: number}> = []
-  for (const [bi, b] of (route.spec.rules[0]?.backendRefs ?? []).entries()) {
+  const invalid: Array<{field: string; message: string; reason: string}> = []
+  const poolById = new Map<string, Pool>()
+  const refs = route.spec.rules[0]?.backendRefs ?? []
+  const what = route.kind === 'UDPRoute' ? 'datagrams' : 'connections'
+  for (const [bi, b] of refs.entries()) {
     const bf = `spec.rules[0].backendRefs[${bi}]`
     const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
     if ('reason' in r) {
-      host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason}); its share of the connections goes to the valid backends`)
+      invalid.push({field: bf, ...r})
       unresolved ??= r
       continue
     }
     if (b.weight === 0) continue
-    pool ??= r.pool
+    poolById.set(r.pool.id, r.pool)
     const same = split.find((x) => x.pool === r.pool.id)
     if (same) same.weight += b.weight
     else split.push({pool: r.pool.id, weight: b.weight})
   }
+  for (const x of invalid) host.diag('VIP6002', key, x.field, `${x.message} (ResolvedRefs=False, reason ${x.reason}); ${split.length > 0 ? `its share of the ${what} goes to the valid backends` : `with no valid backend the route's ${what} are dropped`}`)
+  if (split.length === 0 && invalid.length === 0 && refs.length > 0) host.diag('VIP6011', key, 'spec.rules[0].backendRefs', `every backendRef has weight 0: the route's ${what} are dropped`)
+  // The heaviest backend stands for the route where a target cannot split (NetScaler's TCP content switching).
+  const heaviest = split.reduce<{pool: string; weight: number} | undefined>((m, b) => (m === undefined || b.weight > m.weight ? b : m), undefined)
+  pool = heaviest ? poolById.get(heaviest.pool) : undefined
   const splitProv = {object: key, field: 'spec.rules[0].backendRefs'}
   const weighted = split.length > 1 ? {split: {backends: split, provenance: splitProv}} : {}
   route.spec.parentRefs.forEach((p, pi) => {
@@ -763,11 +857,14 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
       parent.conditions.push(cond('Accepted', true, 'Accepted', `attached to ${result.listeners.map((l) => l.spec.name).join(', ')}`, gen))
       for (const l of result.listeners) {
         l.state.attachedRoutes++
+        for (const b of split) usedBy(poolGateways, b.pool, l.gateway)
         for (const f of l.frontends)
           for (const h of intersectHostnames(l.spec.hostname, hostnames)) {
             // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
-            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.gateway === l.gateway && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
-            if (owner) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
+            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+            if (owner) {
+              if (!result.listeners.includes(owner)) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
+            }
             // Without a valid backend the route still holds its names: their connections are closed, never another's.
             else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? (split.length > 1 ? {policy: weighted} : {}) : {policy: {fail: {reason: 'no valid backendRef', provenance: splitProv}}}), provenance: {object: key, field: 'spec.hostnames'}})
           }
@@ -789,8 +886,10 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
           host.diag('VIP6001', key, field, `listener ${l.spec.name} of ${objectKey(l.owner)} already carries the older ${holder}, which receives its ${route.kind === 'UDPRoute' ? 'datagrams' : 'connections'}: this route receives none there`)
           continue
         }
+        for (const b of split) usedBy(poolGateways, b.pool, l.gateway)
         for (const f of l.frontends) {
           heldTcp.set(f.id, key)
+          f.defaultRoute = key
           if (pool) f.defaultPool = pool.id
           if (split.length > 1) f.defaultSplit = {backends: split, provenance: splitProv}
         }
@@ -844,7 +943,7 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
     })
     const policy: RoutePolicy = {}
     for (const [fi, f] of rule.filters.entries()) applyFilter(host, key, `${field}.filters[${fi}]`, f, policy, failWith)
-    for (const u of rule.unsupported ?? []) host.diag('VIP6005', key, `${field}.${u}`, `${u} is not supported yet; the rule is served without it`)
+    for (const u of rule.unsupported ?? []) host.diag('VIP6005', key, `${field}.${u}`, route.kind === 'GRPCRoute' && u !== 'sessionPersistence' ? `${u} is not a GRPCRoute field (the API server drops it); the rule is served without it` : `${u} is not supported yet; the rule is served without it`)
     const timeouts = 'timeouts' in rule ? rule.timeouts : undefined
     const timeout = timeouts?.backendRequest ?? timeouts?.request
     if (timeout !== undefined) {
@@ -859,7 +958,10 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
     if (!policy.redirect && !failure) {
       const live = backends.filter((b) => b.weight > 0)
       if (rule.backendRefs.length === 0) failWith('the rule has no backendRefs')
-      else if (live.length === 0) failWith(backends.length === 0 ? 'no backendRef of the rule can be resolved' : 'every backendRef of the rule has weight 0')
+      else if (live.length === 0) {
+        if (backends.length > 0 && invalidWeight === 0) host.diag('VIP6011', key, `${field}.backendRefs`, 'every backendRef has weight 0: the rule answers 500')
+        failWith(backends.length === 0 ? 'no backendRef of the rule can be resolved' : 'every backendRef of the rule has weight 0')
+      }
       else if (invalidWeight > 0)
         host.diag('VIP6002', key, `${field}.backendRefs`, `the share of invalid backendRefs (weight ${invalidWeight}) goes to the valid ones instead of being answered 500`)
       if (live.length > 1 || (live.length === 1 && backends.length > 1)) policy.split = {backends, provenance: {object: key, field: `${field}.backendRefs`}}
@@ -1007,19 +1109,24 @@ function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRoute
 /**
  * BackendTLSPolicies: the proxy speaks TLS to the targeted Service's members (one port with sectionName, the port's
  * name), verifies their certificate against the ConfigMaps' ca.crt (or the system CAs) for `hostname`, and sends it
- * as SNI. The oldest policy on a Service port wins (VIP6004 on a newer one); a Service's own vipctl.io/backend-*
- * annotations keep precedence (said). A CA that cannot be used, or settings vipctl does not apply
- * (subjectAltNames), leave the policy out with a finding: members are then spoken to as before, never with a
- * weaker verification than the policy asks without saying so.
+ * as SNI. On a Service port, a policy that names the port (sectionName) wins over one that names the whole Service;
+ * between policies of the same kind the oldest wins (the newer: Accepted=False, Conflicted). A Service's own
+ * vipctl.io/backend-* annotations keep precedence (said). A policy that cannot be applied as written (an unusable
+ * CA, subjectAltNames, an ExternalName target) fails closed: its target ports answer 503, never plaintext or a looser
+ * check. Returns each policy's status for the Gateways whose routes send to its targets (its ancestors).
  */
-function applyBackendTLSPolicies(host: GatewayHost): void {
+function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Set<string>>): PolicyState[] {
   const done = new Map<string, string>()
-  for (const pol of host.claimOrder(host.snap.backendTLSPolicies)) {
+  const out: PolicyState[] = []
+  const ordered = host.claimOrder(host.snap.backendTLSPolicies)
+  // Targets by specificity: every policy's port targets (sectionName) first, then the whole-Service ones.
+  const targetsOf = new Map<BackendTLSPolicy, Array<{pool: Pool; field: string; section: boolean}>>()
+  const verdicts = new Map<BackendTLSPolicy, {accepted: [boolean, string, string]; resolved: [boolean, string, string]; fail?: {field: string; why: string}}>()
+  for (const pol of ordered) {
     const key = objectKey(pol)
     const ns = pol.metadata.namespace ?? 'default'
     const v = pol.spec.validation
-    // The pools the policy targets; a target that matches none is said.
-    const targets: Array<{pool: Pool; field: string}> = []
+    const targets: Array<{pool: Pool; field: string; section: boolean}> = []
     for (const [ti, t] of pol.spec.targetRefs.entries()) {
       const field = `spec.targetRefs[${ti}]`
       if (t.group !== '' || t.kind !== 'Service') {
@@ -1032,61 +1139,96 @@ function applyBackendTLSPolicies(host: GatewayHost): void {
         if (!svc) host.diag('VIP6004', key, field, `Service ${ns}/${t.name} not found: the policy applies to nothing there`)
         else if (t.sectionName !== undefined && !(svc.spec.ports ?? []).some((p) => p.name === t.sectionName)) host.diag('VIP6004', key, `${field}.sectionName`, `Service ${ns}/${t.name} has no port named ${t.sectionName}: the policy applies to nothing there`)
       }
-      for (const pool of pools) targets.push({pool, field})
+      for (const pool of pools) targets.push({pool, field, section: t.sectionName !== undefined})
     }
-    // A policy that cannot be applied as written fails closed: its targets answer 503, never plaintext or a looser check.
-    const failClosed = (field: string, why: string) => {
-      host.diag('VIP6004', key, field, `${why}: requests to the targeted Service ports are answered 503 (never sent without the TLS the policy asks for)`)
-      for (const t of targets) if (!done.has(t.pool.id)) t.pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name}: ${why}`, provenance: {object: key, field}}
-    }
-    if (v.subjectAltNames?.length) {
-      failClosed('spec.validation.subjectAltNames', 'subjectAltNames are not supported yet')
-      continue
-    }
+    targetsOf.set(pol, targets)
+    // What the policy asks, checked once: the reasons its status carries.
+    const ok: [boolean, string, string] = [true, 'ResolvedRefs', 'all references resolved']
+    let verdict: {accepted: [boolean, string, string]; resolved: [boolean, string, string]; fail?: {field: string; why: string}} = {accepted: [true, 'Accepted', 'applied'], resolved: ok}
+    if (v.subjectAltNames?.length) verdict = {accepted: [false, 'Invalid', 'subjectAltNames are not supported'], resolved: ok, fail: {field: 'spec.validation.subjectAltNames', why: 'subjectAltNames are not supported yet'}}
     // The name goes into both targets' configs (SNI, verification): the model's host grammar, like every host.
-    if (!allow.host(v.hostname) || v.hostname.startsWith('*.')) {
-      failClosed('spec.validation.hostname', 'the hostname is not allowed (labels of at most 63 characters, no wildcard)')
-      continue
-    }
-    if (pol.spec.options && Object.keys(pol.spec.options).length) host.diag('VIP6005', key, 'spec.options', 'options are not supported and have no effect')
-    let ca: {secret: string; pem: string} | undefined
-    if (v.caCertificateRefs.length > 0) {
-      if (v.caCertificateRefs.length > 1) host.diag('VIP6005', key, 'spec.validation.caCertificateRefs', 'only the first CA reference is used')
+    else if (!allow.host(v.hostname) || v.hostname.startsWith('*.')) verdict = {accepted: [false, 'Invalid', 'hostname not allowed'], resolved: ok, fail: {field: 'spec.validation.hostname', why: 'the hostname is not allowed (labels of at most 63 characters, no wildcard)'}}
+    else if (v.caCertificateRefs.length > 0) {
       const ref = v.caCertificateRefs[0]!
-      if (ref.group !== '' || ref.kind !== 'ConfigMap') {
-        failClosed('spec.validation.caCertificateRefs[0]', `${ref.kind} is not a ConfigMap (reason InvalidKind)`)
-        continue
+      if (ref.group !== '' || ref.kind !== 'ConfigMap') verdict = {accepted: [false, 'NoValidCACertificate', 'no usable CA certificate'], resolved: [false, 'InvalidKind', `${ref.kind} is not a ConfigMap`], fail: {field: 'spec.validation.caCertificateRefs[0]', why: `${ref.kind} is not a ConfigMap (reason InvalidKind)`}}
+      else {
+        const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
+        const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
+        if (!checked?.ok) {
+          const why = `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`}`
+          verdict = {accepted: [false, 'NoValidCACertificate', why], resolved: [false, 'InvalidCACertificateRef', why], fail: {field: 'spec.validation.caCertificateRefs[0]', why: `${why} (reason InvalidCACertificateRef)`}}
+        }
       }
-      const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
-      const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
-      if (!checked?.ok) {
-        failClosed('spec.validation.caCertificateRefs[0]', `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`} (reason InvalidCACertificateRef)`)
-        continue
-      }
-      // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
-      ca = {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem}
     }
-    for (const {pool, field} of targets) {
-      const owner = done.get(pool.id)
-      if (owner) {
-        host.diag('VIP6004', key, field, `Service port ${pool.id} already has the older BackendTLSPolicy ${owner}, which is applied (Conflicted)`)
-        continue
-      }
-      if (pool.backendProtocol && !pool.backendProtocol.provenance.object.startsWith('BackendTLSPolicy/')) {
-        host.diag('VIP6005', key, field, `Service ${pool.namespace}/${pool.service} sets its backend protocol with ${pool.backendProtocol.provenance.field}, which is kept`)
-        continue
-      }
-      if (pool.external) {
-        // An ExternalName backend is verified against the public CAs for its own name; a policy cannot be honoured there.
-        done.set(pool.id, key)
-        pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name} cannot be applied to ExternalName Service ${pool.namespace}/${pool.service}`, provenance: {object: key, field}}
-        host.diag('VIP6004', key, field, `Service ${pool.namespace}/${pool.service} is an ExternalName Service, whose name is verified against the public CAs: the policy cannot be applied and requests to it are answered 503`)
-        continue
-      }
-      done.set(pool.id, key)
-      pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
-    }
+    verdicts.set(pol, verdict)
   }
+  const applied = new Map<BackendTLSPolicy, number>()
+  const conflicted = new Map<BackendTLSPolicy, string>()
+  for (const section of [true, false])
+    for (const pol of ordered) {
+      const key = objectKey(pol)
+      const ns = pol.metadata.namespace ?? 'default'
+      const v = pol.spec.validation
+      const verdict = verdicts.get(pol)!
+      for (const {pool, field} of targetsOf.get(pol)!.filter((t) => t.section === section)) {
+        const owner = done.get(pool.id)
+        if (owner) {
+          host.diag('VIP6004', key, field, `Service port ${pool.id} already has ${owner}, which is applied there (${section ? 'older' : 'older or naming the port'}; Accepted=False, reason Conflicted)`)
+          conflicted.set(pol, owner)
+          continue
+        }
+        if (pool.backendProtocol && !pool.backendProtocol.provenance.object.startsWith('BackendTLSPolicy/')) {
+          host.diag('VIP6005', key, field, `Service ${pool.namespace}/${pool.service} sets its backend protocol with ${pool.backendProtocol.provenance.field}, which is kept`)
+          continue
+        }
+        done.set(pool.id, key)
+        applied.set(pol, (applied.get(pol) ?? 0) + 1)
+        // A policy that cannot be applied as written fails closed: the port answers 503, never plaintext or a looser check.
+        if (verdict.fail) {
+          host.diag('VIP6004', key, verdict.fail.field, `${verdict.fail.why}: requests to ${pool.id} are answered 503 (never sent without the TLS the policy asks for)`)
+          pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name}: ${verdict.fail.why}`, provenance: {object: key, field: verdict.fail.field}}
+          continue
+        }
+        if (pool.external) {
+          // An ExternalName backend is verified against the public CAs for its own name; a policy cannot be honoured there.
+          pool.unservable = {reason: `BackendTLSPolicy ${ns}/${pol.metadata.name} cannot be applied to ExternalName Service ${pool.namespace}/${pool.service}`, provenance: {object: key, field}}
+          host.diag('VIP6004', key, field, `Service ${pool.namespace}/${pool.service} is an ExternalName Service, whose name is verified against the public CAs: the policy cannot be applied and requests to it are answered 503`)
+          continue
+        }
+        const ca = caOf(host, pol)
+        pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
+      }
+    }
+  for (const pol of ordered) {
+    const key = objectKey(pol)
+    const gen = pol.metadata.generation
+    const verdict = verdicts.get(pol)!
+    if (pol.spec.options && Object.keys(pol.spec.options).length) host.diag('VIP6005', key, 'spec.options', 'options are not supported and have no effect')
+    if (pol.spec.validation.caCertificateRefs.length > 1) host.diag('VIP6005', key, 'spec.validation.caCertificateRefs', 'only the first CA reference is used')
+    const targets = targetsOf.get(pol)!
+    const accepted: [boolean, string, string] = !verdict.accepted[0] ? verdict.accepted : targets.length === 0 ? [false, 'TargetNotFound', 'no target Service port found'] : !applied.has(pol) && conflicted.has(pol) ? [false, 'Conflicted', `${conflicted.get(pol)} applies to its targets`] : verdict.accepted
+    const ancestors = [...new Set(targets.flatMap((t) => [...(poolGateways.get(t.pool.id) ?? [])]))].sort()
+    out.push({
+      object: key,
+      ...(gen !== undefined ? {generation: gen} : {}),
+      ancestors: ancestors.map((g) => {
+        const [, gns, gname] = g.split('/') as [string, string, string]
+        return {ancestorRef: {group: G, kind: 'Gateway', namespace: gns, name: gname}, controllerName: GATEWAY_CONTROLLER, conditions: [cond('Accepted', accepted[0], accepted[1], accepted[2], gen), cond('ResolvedRefs', verdict.resolved[0], verdict.resolved[1], verdict.resolved[2], gen)]}
+      }),
+    })
+  }
+  return out
+}
+
+/** A policy's CA (its ConfigMap's ca.crt, checked) as the pool carries it; undefined: the system CAs. */
+function caOf(host: GatewayHost, pol: BackendTLSPolicy): {secret: string; pem: string} | undefined {
+  const ref = pol.spec.validation.caCertificateRefs[0]
+  if (!ref) return undefined
+  const ns = pol.metadata.namespace ?? 'default'
+  const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
+  const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
+  // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
+  return checked?.ok ? {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem} : undefined
 }
 
 /** The rules of a route vipctl serves, for trace and inspect: "rule 0 (3 matches)". */

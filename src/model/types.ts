@@ -132,7 +132,9 @@ export interface Frontend {
   /** Sorted most specific first (see sortRoutes). */
   routes: Route[]
   defaultPool?: string
-  /** TCP/UDP: the connections split across pools by weight (a TCPRoute's backendRefs); defaultPool is the first. */
+  /** A Gateway TCP/UDP listener's frontend: the route that holds it (the oldest attached; newer ones get nothing). */
+  defaultRoute?: string
+  /** TCP/UDP: the connections split across pools by weight (a TCPRoute's backendRefs); defaultPool is the heaviest. */
   defaultSplit?: {backends: Array<{pool: string; weight: number}>; provenance: Provenance}
   certificates: TlsCert[]
   /** protocol tls: the proxy terminates TLS with `certificates` and routes the clear stream by SNI (else passes it through). */

@@ -2,7 +2,7 @@
  * The status an implementation owes, written by the one node that holds the Lease (src/sync/lease.ts):
  * GatewayClass Accepted and supportedFeatures, Gateway Accepted/Programmed with addresses and per-listener
  * supportedKinds, attachedRoutes and conditions (and attachedListenerSets), ListenerSet conditions and listeners, each
- * route kind's status.parents entries with our controllerName (other
+ * route kind's status.parents entries and BackendTLSPolicy status.ancestors entries with our controllerName (other
  * controllers' entries kept as they are), and status.loadBalancer of the Ingresses and LoadBalancer Services
  * vipctl serves. Every condition carries observedGeneration; lastTransitionTime moves only when a condition's
  * status changes. An object whose status already says what is owed is not written; every write replaces the
@@ -44,7 +44,7 @@ export const SUPPORTED_FEATURES = [
 ] as const
 
 /** The objects as the reflectors hold them (namespace/name -> raw object), by resource. */
-export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'listenersets' | RoutePlural | 'ingresses' | 'services', Map<string, RawObject>>>
+export type Stores = Partial<Record<'gatewayclasses' | 'gateways' | 'listenersets' | RoutePlural | 'backendtlspolicies' | 'ingresses' | 'services', Map<string, RawObject>>>
 
 /** Route kinds and their resources. */
 const ROUTES = [
@@ -79,17 +79,19 @@ export function withTransitions(want: Condition[], have: unknown, now: string): 
  * Route parents as owed: other controllers' entries stay where they are, ours are replaced in place (matched by
  * parentRef) or dropped, new ones of ours are appended; at most 32 (the API's limit).
  */
-function mergeParents(old: Array<{controllerName?: string; parentRef?: Record<string, unknown>}>, ours: Array<{parentRef: Record<string, unknown>}>, refKey: (p: Record<string, unknown> | undefined) => string): unknown[] {
+function mergeParents(old: Array<{controllerName?: string; parentRef?: Record<string, unknown>; ancestorRef?: Record<string, unknown>}>, ours: Array<{parentRef: Record<string, unknown>}>, refKey: (p: Record<string, unknown> | undefined) => string, field: 'parentRef' | 'ancestorRef' = 'parentRef'): unknown[] {
+  // Entries are written as given, without the parentRef key used to match them when the field is ancestorRef.
+  const strip = (p: {parentRef: Record<string, unknown>}) => (field === 'parentRef' ? p : Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'parentRef')))
   const left = new Map(ours.map((p) => [refKey(p.parentRef), p]))
   const out: unknown[] = []
   for (const p of old) {
     if (p.controllerName !== GATEWAY_CONTROLLER) out.push(p)
-    else if (left.has(refKey(p.parentRef))) {
-      out.push(left.get(refKey(p.parentRef)))
-      left.delete(refKey(p.parentRef))
+    else if (left.has(refKey(p[field]))) {
+      out.push(strip(left.get(refKey(p[field]))!))
+      left.delete(refKey(p[field]))
     }
   }
-  return [...out, ...left.values()].slice(0, 32)
+  return [...out, ...[...left.values()].map(strip)].slice(0, 32)
 }
 
 /** Deep equality of JSON values with object keys in any order. */
@@ -171,6 +173,19 @@ export class StatusWriter {
         conditions: withTransitions(p.conditions, oldParents.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.parentRef) === refKey(p.parentRef as unknown as Record<string, unknown>))?.conditions, at),
       }))
       await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: mergeParents(oldParents, ours, refKey)})
+    }
+    // BackendTLSPolicies: our ancestor entries (one per Gateway of ours whose routes reach a target) replace the ones we
+    // wrote; other controllers' stay; a policy no longer reaching a Gateway of ours loses ours (when stale removal runs).
+    const policies = new Map((api?.policies ?? []).map((p) => [p.object, p]))
+    for (const [key, o] of stores.backendtlspolicies ?? []) {
+      const raw = o as Raw
+      const [ns, name] = key.split('/') as [string, string]
+      const p = policies.get(`BackendTLSPolicy/${ns}/${name}`)
+      const old = Array.isArray(raw.status?.ancestors) ? (raw.status.ancestors as Array<{controllerName?: string; ancestorRef?: Record<string, unknown>; conditions?: unknown}>) : []
+      if ((!p || p.ancestors.length === 0) && (opts.removeStale === false || !old.some((a) => a.controllerName === GATEWAY_CONTROLLER))) continue
+      const refKey = (r: Record<string, unknown> | undefined) => JSON.stringify([r?.kind ?? 'Gateway', r?.namespace ?? ns, r?.name])
+      const ours = (p?.ancestors ?? []).map((a) => ({ancestorRef: a.ancestorRef, controllerName: GATEWAY_CONTROLLER, conditions: withTransitions(a.conditions, old.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.ancestorRef) === refKey(a.ancestorRef))?.conditions, at)}))
+      await put(`BackendTLSPolicy/${ns}/${name}`, `${G}/namespaces/${encodeURIComponent(ns)}/backendtlspolicies/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), ancestors: mergeParents(old, ours.map((a) => ({...a, parentRef: a.ancestorRef})), refKey, 'ancestorRef').slice(0, 16)})
     }
     // Routes that no longer have a parent of ours: the entries we wrote before are removed (the spec asks for it).
     // Only by a writer that sees every namespace: one limited to some (-n) cannot tell a Gateway it does not see

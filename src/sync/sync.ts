@@ -100,7 +100,7 @@ export class SyncLoop {
     if (!this.statusWriter || !this.elector?.leader) return
     const store = (r: string) => this.reflectors.find((x) => x.resource.resource === r)?.store
     const elector = this.elector
-    const res = await this.statusWriter.write(compiled.model, {gatewayclasses: store('gatewayclasses'), gateways: store('gateways'), listenersets: store('listenersets'), httproutes: store('httproutes'), grpcroutes: store('grpcroutes'), tcproutes: store('tcproutes'), tlsroutes: store('tlsroutes'), udproutes: store('udproutes'), ingresses: store('ingresses'), services: store('services')}, new Date(this.io.clock.now()), () => elector.holds(), {removeStale: this.opts.namespace === undefined})
+    const res = await this.statusWriter.write(compiled.model, {gatewayclasses: store('gatewayclasses'), gateways: store('gateways'), listenersets: store('listenersets'), httproutes: store('httproutes'), grpcroutes: store('grpcroutes'), tcproutes: store('tcproutes'), tlsroutes: store('tlsroutes'), udproutes: store('udproutes'), backendtlspolicies: store('backendtlspolicies'), ingresses: store('ingresses'), services: store('services')}, new Date(this.io.clock.now()), () => elector.holds(), {removeStale: this.opts.namespace === undefined})
     this.io.metrics.statusWrites.inc({result: 'written'}, res.written.length)
     this.io.metrics.statusWrites.inc({result: 'conflict'}, res.conflicts.length)
     this.io.metrics.statusWrites.inc({result: 'failed'}, res.failed.length)

@@ -886,3 +886,166 @@ spec: {parentRefs: [{name: gw, sectionName: ${section}}], hostnames: ${hostnames
     assert.equal(model.frontends.length, 0)
   })
 })
+
+describe('Gateway API: BackendTLSPolicy status', () => {
+  const svc = `---
+apiVersion: v1
+kind: Service
+metadata: {name: tls, namespace: t}
+spec: {ports: [{name: https-1, port: 443}, {name: https-2, port: 8443}]}
+`
+  const policy = (name: string, created: string, target: string, validation = '{wellKnownCACertificates: System, hostname: backend.example.com}') => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}', generation: 6}
+spec: {targetRefs: [${target}], validation: ${validation}}
+`
+  const routes = route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: tls, port: 443}]}, {matches: [{path: {value: /b}}], backendRefs: [{name: tls, port: 8443}]}]}`)
+  const status = (text: string) => {
+    const {model} = build(`${gateway()}${svc}${routes}${text}`)
+    return Object.fromEntries(model.gatewayApi!.policies.map((p) => [p.object.split('/')[2], p.ancestors.map((a) => `${a.ancestorRef.namespace}/${a.ancestorRef.name}: ${a.conditions.map((c) => `${c.type}=${c.status}/${c.reason}@${c.observedGeneration}`).join(' ')}`)]))
+  }
+
+  it('the oldest policy on a port wins (the newer: Conflicted); a policy naming the port wins over one naming the whole Service', () => {
+    const st = status(`${policy('whole-1', '2026-01-01T00:00:00Z', `{group: '', kind: Service, name: tls}`)}${policy('whole-2', '2026-01-02T00:00:00Z', `{group: '', kind: Service, name: tls}`)}${policy('port', '2026-01-03T00:00:00Z', `{group: '', kind: Service, name: tls, sectionName: https-2}`)}`)
+    assert.deepEqual(st['whole-1'], ['t/gw: Accepted=True/Accepted@6 ResolvedRefs=True/ResolvedRefs@6'])
+    assert.deepEqual(st['whole-2'], ['t/gw: Accepted=False/Conflicted@6 ResolvedRefs=True/ResolvedRefs@6'])
+    assert.deepEqual(st['port'], ['t/gw: Accepted=True/Accepted@6 ResolvedRefs=True/ResolvedRefs@6'], 'newer, but it names the port')
+  })
+
+  it('a CA reference of another kind: InvalidKind; a missing ConfigMap: InvalidCACertificateRef; both not accepted (NoValidCACertificate)', () => {
+    const st = status(`${policy('kind', '2026-01-01T00:00:00Z', `{group: '', kind: Service, name: tls, sectionName: https-1}`, `{caCertificateRefs: [{group: '', kind: Secret, name: ca}], hostname: backend.example.com}`)}${policy('missing', '2026-01-01T00:00:00Z', `{group: '', kind: Service, name: tls, sectionName: https-2}`, `{caCertificateRefs: [{group: '', kind: ConfigMap, name: nope}], hostname: backend.example.com}`)}`)
+    assert.deepEqual(st['kind'], ['t/gw: Accepted=False/NoValidCACertificate@6 ResolvedRefs=False/InvalidKind@6'])
+    assert.deepEqual(st['missing'], ['t/gw: Accepted=False/NoValidCACertificate@6 ResolvedRefs=False/InvalidCACertificateRef@6'])
+  })
+
+  it('no ancestor when no route of a Gateway of ours reaches the targets (nothing to write for vipctl)', () => {
+    const {model} = build(`${gateway()}${svc}${policy('p', '2026-01-01T00:00:00Z', `{group: '', kind: Service, name: tls}`)}`)
+    assert.deepEqual(model.gatewayApi!.policies.map((p) => p.ancestors.length), [0])
+  })
+})
+
+describe('Gateway API: a tenant\'s ListenerSet, GRPCRoute or weights never reach another tenant\'s routes (review)', () => {
+  const lsOf = (name: string, ns: string, created: string, listeners: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: '${created}'}
+spec: {parentRef: {name: gw, namespace: t}, listeners: ${listeners}}
+`
+  const open = (listeners = `[{name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]`) => gateway(listeners).replace('  listeners:', '  allowedListeners: {namespaces: {from: All}}\n  listeners:').replace('generation: 3}', "generation: 3, creationTimestamp: '2025-01-01T00:00:00Z'}")
+
+  it('a ListenerSet claims VIP:ports by its own age: an older LoadBalancer Service keeps its port', () => {
+    const lb = `---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: t, creationTimestamp: '2025-02-01T00:00:00Z', annotations: {vipctl.io/vip: 192.0.2.50}}
+spec: {type: LoadBalancer, ports: [{port: 6000}]}
+`
+    const {model} = build(`${open()}${lb}${lsOf('late', 'b', '2025-06-01T00:00:00Z', '[{name: t, port: 6000, protocol: TCP}]')}`)
+    assert.equal(model.frontends.find((f) => f.port === 6000)!.provenance[0]!.object, 'Service/t/lb')
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP2007' && d.object === 'ListenerSet/b/late'))
+    assert.equal(model.gatewayApi!.listenerSets[0]!.listeners[0]!.conditions.find((c) => c.type === 'Programmed')!.status, 'False')
+  })
+
+  it('a ListenerSet listener for another team\'s host neither fences nor takes it: the older route keeps host and path', () => {
+    const victim = route('victim', `{parentRefs: [{name: gw}], hostnames: [victim.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2025-02-01T00:00:00Z')
+    const steal = route('steal', `{parentRefs: [{kind: ListenerSet, name: grab, namespace: b}], rules: [{backendRefs: [{name: web2, port: 80, namespace: t}]}]}`, 'b', '2025-06-02T00:00:00Z')
+    const grant = `---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: t}
+spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: b}], to: [{group: '', kind: Service}]}
+`
+    const text = `${open()}${grant}${victim}${lsOf('grab', 'b', '2025-06-01T00:00:00Z', '[{name: h, port: 80, protocol: HTTP, hostname: victim.example.com}]')}${steal}`
+    assert.equal((ask(text, {host: 'victim.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web/80')
+    const {model} = build(text)
+    assert.ok(!model.diagnostics.some((d) => d.code === 'VIP6001' && d.object === 'HTTPRoute/t/victim'), 'nothing is taken from the older route')
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP2010' && d.object === 'HTTPRoute/b/steal'), 'the newer route is the one told')
+    // A wildcard ListenerSet listener with no route of its own fences nothing of the Gateway's.
+    const wild = `${open()}${victim}${lsOf('w', 'b', '2025-06-01T00:00:00Z', `[{name: w, port: 80, protocol: HTTP, hostname: '*.example.com'}]`)}`
+    assert.equal((ask(wild, {host: 'victim.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web/80')
+  })
+
+  it('a GRPCRoute never switches a Service port HTTP routes use to h2c (VIP6010 on the GRPCRoute)', () => {
+    const text = `${gateway()}${route('h', `{parentRefs: [{name: gw}], hostnames: [h.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: t}
+spec: {parentRefs: [{name: gw}], hostnames: [g.example.com], rules: [{backendRefs: [{name: web, port: 80}, {name: web2, port: 80}]}]}
+`
+    const {model} = build(text)
+    assert.equal(model.pools.find((p) => p.id === 't/web/80')!.backendProtocol, undefined)
+    assert.equal(model.pools.find((p) => p.id === 't/web2/80')!.backendProtocol?.kind, 'h2c', 'a port only gRPC uses is h2c')
+    assert.ok(model.diagnostics.some((d) => d.code === 'VIP6010' && d.object === 'GRPCRoute/t/g' && d.message.includes('HTTPRoute/t/h')))
+  })
+
+  it('a host-less route of one kind does not lock the other kind out of the listener; a host-less pair does clash', () => {
+    const grpc = (name: string, hostnames: string, created: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {parentRefs: [{name: gw}], hostnames: ${hostnames}, rules: [{matches: [{method: {service: only.Mine}}], backendRefs: [{name: web2, port: 80}]}]}
+`
+    const acc = (text: string, o: string) => build(text).model.gatewayApi!.routes.find((r) => r.object === o)!.parents[0]!.conditions.find((c) => c.type === 'Accepted')!.status
+    const named = route('victim', `{parentRefs: [{name: gw}], hostnames: [victim.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2025-02-01T00:00:00Z')
+    assert.equal(acc(`${gateway()}${grpc('catchall', '[]', '2025-01-01T00:00:00Z')}${named}`, 'HTTPRoute/t/victim'), 'True')
+    const hostless = route('all', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2025-02-01T00:00:00Z')
+    assert.equal(acc(`${gateway()}${grpc('catchall', '[]', '2025-01-01T00:00:00Z')}${hostless}`, 'HTTPRoute/t/all'), 'False')
+  })
+
+  it('no finding for a host a route serves through the more specific listener it is also attached to', () => {
+    const text = `${gateway(`[{name: any, port: 80, protocol: HTTP}, {name: v, port: 80, protocol: HTTP, hostname: v.example.com}]`)}${route('r', `{parentRefs: [{name: gw}], hostnames: [v.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+    const {model} = build(text)
+    assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP6001'), [])
+    assert.equal((ask(text, {host: 'v.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web/80')
+  })
+
+  it('all-zero weights are said (VIP6011); an appProtocol vipctl does not speak is UnsupportedProtocol; GRPCRoute timeouts are reported', async () => {
+    const zero = build(`${gateway(`[{name: web, port: 80, protocol: HTTP}, {name: db, port: 5432, protocol: TCP}]`)}${route('r', `{parentRefs: [{name: gw, sectionName: web}], rules: [{backendRefs: [{name: web, port: 80, weight: 0}]}]}`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: t}
+spec: {parentRefs: [{name: gw, sectionName: db}], rules: [{backendRefs: [{name: web, port: 80, weight: 0}]}]}
+`).model
+    assert.deepEqual(zero.diagnostics.filter((d) => d.code === 'VIP6011').map((d) => d.object).sort(), ['HTTPRoute/t/r', 'TCPRoute/t/db'])
+    const wss = build(`${gateway()}---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: t}
+spec: {ports: [{port: 443, appProtocol: kubernetes.io/wss}]}
+${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: s, port: 443}]}]}`)}`).model
+    assert.equal(wss.gatewayApi!.routes[0]!.parents[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'UnsupportedProtocol')
+    const grpcTimeouts = codes(`${gateway()}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: t}
+spec: {parentRefs: [{name: gw}], rules: [{timeouts: {request: 1s}, backendRefs: [{name: web2, port: 80}]}]}
+`)
+    assert.ok(grpcTimeouts.some((c) => c.startsWith('VIP6005 GRPCRoute/t/g spec.rules[0].timeouts') && c.includes('not a GRPCRoute field')))
+  })
+
+  it('inspect routes: a newer TCPRoute on a held listener shows that it receives nothing', async () => {
+    const {inspectRoutes} = await import('../../src/inspect/inspect.js')
+    const tcp = (name: string, created: string, to: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: ${name}, namespace: t, creationTimestamp: '${created}'}
+spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: ${to}, port: 80}]}]}
+`
+    const text = `${gateway(`[{name: db, port: 5432, protocol: TCP}]`)}${tcp('a', '2026-01-01T00:00:00Z', 'web')}${tcp('b', '2026-02-01T00:00:00Z', 'web2')}`
+    const rows = inspectRoutes(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), {model: {}}).result.items
+    assert.deepEqual(rows.find((r) => r.name === 'b')!.rules, ['tcp 192.0.2.50:5432 -> (held by the older TCPRoute/t/a: receives nothing)'])
+  })
+})
+
+describe('check: the summary counts what vipctl serves of each Gateway API kind', () => {
+  it('Gateways, HTTPRoutes, GRPCRoutes, TCP/TLS/UDP routes and ListenerSets, with what is not served and why', async () => {
+    const {checkSummary} = await import('../../src/check/check.js')
+    const {loadOffline} = await import('../../src/cluster/offline.js')
+    const snap = await loadOffline({filenames: ['test/fixtures/haproxy/gateway-grpc.yaml'], strict: false}, {readStdin: async () => ''})
+    const s = checkSummary(compile(snap, {}), {model: {}, certWarnDays: 30, now: new Date()})
+    assert.deepEqual(s.served, {ingresses: 0, loadBalancers: 0, gateways: 1, httpRoutes: 1, grpcRoutes: 1, tcpRoutes: 3, listenerSets: 1})
+    const other = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${gateway().replace('gatewayClassName: vipctl', 'gatewayClassName: elsewhere')}`)
+    assert.deepEqual(checkSummary(compile(other, {}), {model: {}, certWarnDays: 30, now: new Date()}).notServed, {'Gateway: of another GatewayClass': 1})
+  })
+})

@@ -293,4 +293,27 @@ spec: {parentRefs: [{kind: ListenerSet, name: ls, sectionName: grpc}], rules: [{
     const g = api.objects.get(`${G}/namespaces/t/grpcroutes/g`) as {status: {parents: Array<{parentRef: {kind: string; name: string}; conditions: Array<{type: string; status: string}>}>}}
     assert.deepEqual(g.status.parents.map((p) => [p.parentRef.kind, p.parentRef.name, p.conditions[0]!.status]), [['ListenerSet', 'ls', 'True']])
   })
+
+  it('BackendTLSPolicy: our ancestor entry per Gateway whose routes reach its target; another controller\'s entry kept', async () => {
+    const extra = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: p, namespace: t, generation: 3}
+spec: {targetRefs: [{group: '', kind: Service, name: web}], validation: {wellKnownCACertificates: System, hostname: web.example.com}}
+`
+    const api = memoryApi()
+    const G = '/apis/gateway.networking.k8s.io/v1'
+    const other = {ancestorRef: {name: 'elsewhere', namespace: 'x'}, controllerName: 'example.com/other', conditions: []}
+    const objs = {backendtlspolicies: new Map([['t/p', raw('BackendTLSPolicy', 't', 'p', {status: {ancestors: [other]}})]])}
+    api.objects.set(`${G}/namespaces/t/backendtlspolicies/p`, objs.backendtlspolicies.get('t/p')!)
+    const model = compile(snapshotOf(`${text}${extra}`), {}).model
+    const res = await new StatusWriter(api.client, quiet).write(model, objs, new Date('2026-11-30T00:00:00Z'))
+    assert.deepEqual(res.written, ['BackendTLSPolicy/t/p'])
+    const p = api.objects.get(`${G}/namespaces/t/backendtlspolicies/p`) as {status: {ancestors: Array<{ancestorRef: {name: string}; controllerName: string; parentRef?: unknown; conditions: Array<{type: string; status: string; observedGeneration: number}>}>}}
+    assert.deepEqual(p.status.ancestors.map((a) => [a.ancestorRef.name, a.controllerName, a.parentRef]), [['elsewhere', 'example.com/other', undefined], ['gw', 'vipctl.io/gateway-controller', undefined]])
+    assert.deepEqual(p.status.ancestors[1]!.conditions.map((c) => [c.type, c.status, c.observedGeneration]), [['Accepted', 'True', 3], ['ResolvedRefs', 'True', 3]])
+    // Written once: the same status again is not written.
+    const again = await new StatusWriter(api.client, quiet).write(model, {backendtlspolicies: new Map([['t/p', api.objects.get(`${G}/namespaces/t/backendtlspolicies/p`)!]])}, new Date('2026-11-30T00:01:00Z'))
+    assert.deepEqual(again.written, [])
+  })
 })

@@ -97,7 +97,7 @@ describe('install', () => {
       const writes = r.verbs.filter((v) => !['get', 'list', 'watch'].includes(v))
       if (writes.length) assert.ok(writes.every((v) => v === 'update') && r.resources.every((x) => x.endsWith('/status')), JSON.stringify(r))
     }
-    assert.deepEqual(STATUS_RULES.flatMap((r) => r.resources).sort(), ['gatewayclasses/status', 'gateways/status', 'grpcroutes/status', 'httproutes/status', 'ingresses/status', 'listenersets/status', 'services/status', 'tcproutes/status', 'tlsroutes/status', 'udproutes/status'])
+    assert.deepEqual(STATUS_RULES.flatMap((r) => r.resources).sort(), ['gatewayclasses/status', 'gateways/status', 'grpcroutes/status', 'httproutes/status', 'ingresses/status', 'listenersets/status', 'services/status', 'tcproutes/status', 'tlsroutes/status', 'udproutes/status', 'backendtlspolicies/status'].sort())
     const secretVerbs = rules.filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs)
     assert.deepEqual(secretVerbs, ['get'])
     assert.deepEqual(READ_RULES.flatMap((r) => r.resources).sort(), ['backendtlspolicies', 'endpointslices', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'ingressclasses', 'ingresses', 'listenersets', 'namespaces', 'nodes', 'pods', 'referencegrants', 'services', 'tcproutes', 'tlsroutes', 'udproutes'])
