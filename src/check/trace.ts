@@ -77,7 +77,7 @@ function redirectNote(v: Verdict): string {
   return o.https ? `, redirects to HTTPS (${o.code}, port ${o.port ?? 443})` : `, redirects (${o.code}) to ${v.location}`
 }
 
-/** One line: header rules, rewrite, member timeout, in the order the proxy applies them. */
+/** One line: header rules, rewrite, member timeout, CORS, in the order the proxy applies them. */
 export function describeFilters(f: Filters, v: Verdict): string {
   const rules = (h: HeaderRules) => [...h.remove.map((n) => `remove ${n}`), ...h.set.map((x) => `set ${x.name}: ${x.value}`), ...h.add.map((x) => `add ${x.name}: ${x.value}`)].join('; ')
   const parts: string[] = []
@@ -85,6 +85,7 @@ export function describeFilters(f: Filters, v: Verdict): string {
   if (v.rewritten) parts.push(`rewritten to ${v.rewritten.host}${v.rewritten.path}`)
   if (f.timeoutMs !== undefined) parts.push(`members have ${f.timeoutMs} ms to answer`)
   if (f.responseHeaders) parts.push(`response headers: ${rules(f.responseHeaders)}`)
+  if (f.cors) parts.push(v.cors ? `CORS: ${v.cors.map(([n, x]) => `${n}: ${x}`).join('; ')}` : `CORS for origins ${f.cors.allowOrigins.join(', ')} (send -H 'Origin: ...' to see the headers)`)
   return parts.join(' | ')
 }
 

@@ -23,6 +23,8 @@ const PROTOCOL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a
 /** RFC 7230 token: a header (or query parameter) name as the CRD allows it. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/
 const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/
+/** The CRD's CORSOrigin: `*`, or http(s)://host[:port] where the host may start with "*." or be "*". */
+const CORS_ORIGIN = /(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)/
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/
 
 const group = z.string().max(253).regex(GROUP, 'must be an API group (a DNS subdomain, or "" for the core group)')
@@ -194,7 +196,20 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
         .optional(),
       urlRewrite: z.object({hostname: z.string().min(1).max(253).regex(SUBDOMAIN, 'must be a DNS name (no wildcard)').optional(), path: pathModifier.optional()}).optional(),
       requestMirror: z.unknown().optional(),
-      cors: z.unknown().optional(),
+      cors: z
+        .object({
+          allowOrigins: z.array(z.string().min(1).max(253).regex(CORS_ORIGIN, 'must be *, or http(s)://host[:port] with an optional leading * in the host')).max(64).default([]),
+          allowCredentials: z.boolean().default(false),
+          allowMethods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'])).max(9).default([]),
+          allowHeaders: z.array(headerName).max(64).default([]),
+          exposeHeaders: z.array(headerName).max(64).default([]),
+          maxAge: z.number().int().min(1).default(5),
+        })
+        .superRefine((c, ctx) => {
+          for (const [field, what] of [['allowOrigins', 'origins'], ['allowMethods', 'methods'], ['allowHeaders', 'methods'], ['exposeHeaders', 'methods']] as const)
+            if ((c[field] as string[]).includes('*') && c[field].length > 1) ctx.addIssue({code: 'custom', path: [field], message: `${field.replace(/^./, (x) => x.toUpperCase())} cannot contain '*' alongside other ${what}`})
+        })
+        .optional(),
       extensionRef: z.unknown().optional(),
     })
     .superRefine((f, ctx) => {
@@ -206,7 +221,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .transform((f): HTTPRouteFilter => {
       const field = FILTER_FIELDS[f.type]!
-      return {type: f.type, ...(['RequestMirror', 'CORS', 'ExtensionRef'].includes(f.type) ? {} : {[field]: (f as Record<string, unknown>)[field]})} as HTTPRouteFilter
+      return {type: f.type, ...(['RequestMirror', 'ExtensionRef'].includes(f.type) ? {} : {[field]: (f as Record<string, unknown>)[field]})} as HTTPRouteFilter
     })
   const filters = z
     .array(filterOf(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS', 'ExtensionRef']))

@@ -278,8 +278,22 @@ export type HTTPRouteFilter =
   | {type: 'ResponseHeaderModifier'; responseHeaderModifier: HTTPHeaderFilter}
   | {type: 'RequestRedirect'; requestRedirect: {scheme?: 'http' | 'https'; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode: 301 | 302 | 303 | 307 | 308}}
   | {type: 'URLRewrite'; urlRewrite: {hostname?: string; path?: HTTPPathModifier}}
+  | {type: 'CORS'; cors: HTTPCORSFilter}
   /** Kept only to be reported: vipctl cannot serve them (the rule answers 500 rather than run without them). */
-  | {type: 'RequestMirror' | 'CORS' | 'ExtensionRef' | (string & {})}
+  | {type: 'RequestMirror' | 'ExtensionRef' | (string & {})}
+
+/** Cross-origin resource sharing (Gateway API HTTPCORSFilter): origins as `scheme://host[:port]`, `*` in the host a left wildcard. */
+export interface HTTPCORSFilter {
+  allowOrigins: string[]
+  allowCredentials: boolean
+  /** Methods, or ['*']. */
+  allowMethods: string[]
+  /** Header names, or ['*']. */
+  allowHeaders: string[]
+  exposeHeaders: string[]
+  /** Seconds a preflight may be cached (default 5). */
+  maxAge: number
+}
 
 export interface HTTPBackendRef extends ObjectRef {
   port?: number

@@ -1100,6 +1100,17 @@ function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRoute
       policy.rewrite = {...(r.hostname ? {host: r.hostname} : {}), ...(path ? {path} : {}), provenance: prov}
       return
     }
+    case 'CORS': {
+      const c = (f as Extract<HTTPRouteFilter, {type: 'CORS'}>).cors
+      // Header names go into the proxy's answers: the model's header grammar (or "*").
+      const bad = [...c.allowHeaders, ...c.exposeHeaders].find((h) => h !== '*' && !allow.headerName(h))
+      if (bad !== undefined) {
+        host.diag('VIP2003', key, `${field}.cors`, `header name ${bad.slice(0, 64)} is outside what vipctl writes (letters, digits, "-", "_"): the rule answers 500`)
+        return fail('a CORS header name vipctl cannot write')
+      }
+      policy.cors = {allowOrigins: c.allowOrigins.map((o) => o.toLowerCase()), allowCredentials: c.allowCredentials, allowMethods: c.allowMethods, allowHeaders: c.allowHeaders, exposeHeaders: c.exposeHeaders, maxAge: c.maxAge, provenance: prov}
+      return
+    }
     default:
       host.diag('VIP6005', key, `${field}.type`, `filter ${f.type} is not supported: the rule answers 500 rather than run without it`)
       fail(`filter ${f.type} is not supported`)

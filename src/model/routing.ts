@@ -39,7 +39,7 @@
  * before Prefix, conditions, host, path, route order), so the first one in table
  * order that matches a request wins: that order is NetScaler's priority order.
  */
-import type {Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RouteConditions, RoutePolicy} from './types.js'
+import type {Cors, Frontend, HeaderRules, LbModel, PathReplace, Provenance, Route, RouteConditions, RoutePolicy} from './types.js'
 import {canonicalNetwork, networkContains} from './ip.js'
 
 export type HostTier = 'exact' | 'wildcard' | 'any'
@@ -65,9 +65,12 @@ export interface Filters {
   rewrite?: {host?: string; path?: PathReplace}
   timeoutMs?: number
   responseHeaders?: HeaderRules
+  /** CORS: preflights answered by the proxy (200 with the headers, 204 without for an origin not allowed). */
+  cors?: Cors
 }
 
-export type Outcome = Action | {kind: 'status'; code: 400 | 403 | 404}
+/** 200/204: a CORS preflight the proxy answers itself. */
+export type Outcome = Action | {kind: 'status'; code: 200 | 204 | 400 | 403 | 404}
 
 /** Gateway API precedence among decisions for the same host and path: method first, more headers, more query parameters. */
 
@@ -126,6 +129,49 @@ export interface Verdict {
   host: string
   /** One line: which tier and rule decided, or why nothing did. */
   why: string
+  /** CORS response headers the proxy adds (preflight or actual request from an allowed origin), lower-case names. */
+  cors?: Array<[string, string]>
+}
+
+/**
+ * A CORS origin pattern as a regular expression over the Origin header (case-insensitive), written in the characters
+ * both JavaScript and HAProxy's single-quoted regexes take: `*` alone is any origin; a host `*` or a leading `*.`
+ * stands for one or more labels; a missing port also matches the scheme's default port written out.
+ */
+export function corsOriginRegex(pattern: string): string {
+  if (pattern === '*') return '^.+$'
+  const m = /^(https?):\/\/([a-zA-Z0-9.*-]+?)(?::([0-9]{1,5}))?$/.exec(pattern)
+  if (!m) throw new Error(`internal: not a CORS origin ${JSON.stringify(pattern)}`)
+  const [, scheme, host, port] = m as unknown as [string, string, string, string | undefined]
+  const label = '[a-z0-9-]+'
+  const h = host === '*' ? `${label}([.]${label})*` : host.startsWith('*.') ? `(${label}[.])+${host.slice(2).toLowerCase().replace(/[.]/g, '[.]')}` : host.toLowerCase().replace(/[.]/g, '[.]')
+  const p = port !== undefined ? `:${port}` : `(:${scheme === 'https' ? '443' : '80'})?`
+  return `^${scheme}://${h}${p}$`
+}
+
+/** Whether a request's Origin is one a CORS policy allows (src/targets render the same patterns). */
+export function corsAllows(c: Cors, origin: string): boolean {
+  return c.allowOrigins.some((o) => new RegExp(corsOriginRegex(o), 'i').test(origin))
+}
+
+/**
+ * The CORS headers for a request from `origin` that `c` allows: the preflight's (methods, headers, max age) or an
+ * actual request's. With credentials, a wildcard is answered with what the request names (the spec).
+ */
+export function corsResponse(c: Cors, origin: string, preflight: boolean, req: {requestMethod?: string; requestHeaders?: string}): Array<[string, string]> {
+  const star = (list: string[], echo: string | undefined) => (list.length === 1 && list[0] === '*' ? (c.allowCredentials ? echo : '*') : list.length ? list.join(', ') : undefined)
+  const out: Array<[string, string]> = [['access-control-allow-origin', c.allowOrigins.length === 1 && c.allowOrigins[0] === '*' && !c.allowCredentials ? '*' : origin]]
+  if (c.allowCredentials) out.push(['access-control-allow-credentials', 'true'])
+  if (preflight) {
+    const methods = star(c.allowMethods, req.requestMethod)
+    const headers = star(c.allowHeaders, req.requestHeaders)
+    if (methods) out.push(['access-control-allow-methods', methods])
+    if (headers) out.push(['access-control-allow-headers', headers])
+    out.push(['access-control-max-age', String(c.maxAge)])
+  }
+  const expose = c.exposeHeaders.length === 1 && c.exposeHeaders[0] === '*' ? (c.allowCredentials ? undefined : '*') : c.exposeHeaders.join(', ') || undefined
+  if (expose) out.push(['access-control-expose-headers', expose])
+  return out
 }
 
 const HOST_NAME = /^([a-z0-9_-]+[.])*[a-z0-9_-]+$/
@@ -321,7 +367,8 @@ function filtersOf(p: RoutePolicy | undefined): Filters | undefined {
   const req = strip(p.requestHeaders)
   const res = strip(p.responseHeaders)
   const rewrite = p.rewrite && (p.rewrite.host || p.rewrite.path) ? {...(p.rewrite.host ? {host: p.rewrite.host} : {}), ...(p.rewrite.path ? {path: p.rewrite.path} : {})} : undefined
-  const f: Filters = {...(req ? {requestHeaders: req} : {}), ...(rewrite ? {rewrite} : {}), ...(p.timeoutMs ? {timeoutMs: p.timeoutMs.value} : {}), ...(res ? {responseHeaders: res} : {})}
+  const cors = p.cors ? {allowOrigins: p.cors.allowOrigins, allowCredentials: p.cors.allowCredentials, allowMethods: p.cors.allowMethods, allowHeaders: p.cors.allowHeaders, exposeHeaders: p.cors.exposeHeaders, maxAge: p.cors.maxAge} : undefined
+  const f: Filters = {...(req ? {requestHeaders: req} : {}), ...(rewrite ? {rewrite} : {}), ...(p.timeoutMs ? {timeoutMs: p.timeoutMs.value} : {}), ...(res ? {responseHeaders: res} : {}), ...(cors ? {cors} : {})}
   return Object.keys(f).length > 0 ? f : undefined
 }
 
@@ -392,6 +439,17 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
       const rw = d.filters?.rewrite
       const rewritten = rw ? {host: rw.host ?? host, path: rw.path ? replacePath(req.path, rw.path, d.match.pathType === 'Prefix' ? d.match.path : req.path) : req.path} : undefined
       const split = d.action.kind === 'pool' && d.action.split ? `; split ${describeSplit(d.action.split)}` : ''
+      // CORS: a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered by the proxy.
+      const cors = d.filters?.cors
+      if (cors) {
+        const header = (n: string) => req.headers?.find(([k]) => k.toLowerCase() === n)?.[1]
+        const origin = header('origin')
+        const preflight = (req.method ?? 'GET') === 'OPTIONS' && origin !== undefined && header('access-control-request-method') !== undefined
+        const allowed = origin !== undefined && corsAllows(cors, origin)
+        const headers = allowed ? corsResponse(cors, origin, preflight, {requestMethod: header('access-control-request-method'), requestHeaders: header('access-control-request-headers')}) : undefined
+        if (preflight) return {outcome: {kind: 'status', code: allowed ? 200 : 204}, decision: d, host, why: `${why}; a CORS preflight, answered by the proxy ${allowed ? `for the allowed origin ${origin}` : `without CORS headers (origin ${origin} not allowed)`}`, ...(headers ? {cors: headers} : {})}
+        if (headers) return {outcome: d.action, decision: d, host, why: `${why}${split}${only}; CORS headers for origin ${origin}`, cors: headers, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
+      }
       return {outcome: d.action, decision: d, host, why: `${why}${split}${only}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
     }
   }

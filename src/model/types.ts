@@ -96,6 +96,8 @@ export interface RoutePolicy {
   rewrite?: {host?: string; path?: PathReplace; provenance: Provenance}
   /** How long a member has to answer this route's requests (ms): the backend wait, not a whole-exchange deadline. */
   timeoutMs?: {value: number; provenance: Provenance}
+  /** Cross-origin resource sharing: the proxy answers preflights and adds the CORS headers (src/model/routing.ts corsResponse). */
+  cors?: Cors & {provenance: Provenance}
   /**
    * Who may reach the route, by the connection's source address (the PROXY protocol's where the listener accepts it):
    * canonical networks; a source in `deny`, or not in a non-empty `allow`, is answered 403 before anything else the
@@ -108,6 +110,16 @@ export interface RoutePolicy {
    * Gateway listener's fence (its hosts are never answered by a less specific listener's routes).
    */
   fail?: {reason: string; provenance: Provenance; code?: 404 | 500}
+}
+
+/** CORS as the routing module applies it: origins `*` or `scheme://host[:port]` (a leading `*` in the host: one or more labels). */
+export interface Cors {
+  allowOrigins: string[]
+  allowCredentials: boolean
+  allowMethods: string[]
+  allowHeaders: string[]
+  exposeHeaders: string[]
+  maxAge: number
 }
 
 export interface TlsCert {

@@ -27,6 +27,7 @@ export const SUPPORTED_FEATURES = [
   'HTTPRoute307RedirectStatusCode',
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendProtocolH2C',
+  'HTTPRouteCORS',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRouteParentRefPort',

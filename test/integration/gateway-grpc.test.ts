@@ -4,7 +4,8 @@
  * method like the routing module says, with the response's trailers (grpc-status) intact. A ListenerSet's listener
  * serves the HTTPRoute attached to it on the Gateway's address, and no other host. A TLS listener that terminates
  * hands the clear stream to the TLSRoute its SNI names. A TCPRoute's connections split by weight (3:1 over 200
- * connections: the share within 4 standard deviations, ±12.3 points). Members are small Node servers on 127.0.0.x.
+ * connections: the share within 4 standard deviations, ±12.3 points). CORS preflights are answered by the proxy and
+ * actual responses get the headers, exactly as the routing module says. Members are small Node servers on 127.0.0.x.
  */
 import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync} from 'node:fs'
@@ -98,6 +99,7 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
       service('other', other),
       service('web', web),
       `apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: echo, namespace: t}\nspec:\n  parentRefs: [{name: edge, sectionName: web}]\n  hostnames: [grpc.example.com]\n  rules:\n    - matches: [{method: {service: echo.Echo, method: Ping}}]\n      backendRefs: [{name: echo, port: 80}]\n    - backendRefs: [{name: other, port: 80}]\n`,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: cors, namespace: t}\nspec:\n  parentRefs: [{name: edge, sectionName: web}]\n  hostnames: [cors.example.com]\n  rules:\n    - matches: [{path: {value: /cors-1}}]\n      filters: [{type: CORS, cors: {allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: [GET, OPTIONS], allowHeaders: [x-header-1, x-header-2], exposeHeaders: [x-header-3], allowCredentials: true, maxAge: 3600}}]\n      backendRefs: [{name: web, port: 80}]\n    - matches: [{path: {value: /cors-any}}]\n      filters: [{type: CORS, cors: {allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*']}}]\n      backendRefs: [{name: web, port: 80}]\n`,
       `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: team, namespace: t}\nspec: {parentRefs: [{kind: ListenerSet, name: team}], rules: [{backendRefs: [{name: web, port: 80}]}]}\n`,
     ]
     const dirs = tempDirs()
@@ -168,4 +170,30 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
     const share = (seen.get('web2') ?? 0) / 200
     assert.ok(Math.abs(share - 0.25) <= 0.123, `web2 took ${(share * 100).toFixed(1)}%`)
   })
+
+  /** One HTTP/1.1 request: status and the CORS headers of the answer. */
+  const corsCall = (method: string, path: string, headers: Record<string, string>) =>
+    new Promise<{status: number; cors: Array<[string, string]>}>((resolve) => {
+      const req = http.request({host: '127.0.0.1', port, path, method, headers: {Host: 'cors.example.com', ...headers}, agent: false, timeout: 8000}, (res) => {
+        res.resume()
+        res.on('end', () => resolve({status: res.statusCode ?? 0, cors: Object.entries(res.headers).filter(([k]) => k.startsWith('access-control-')).map(([k, v]) => [k, String(v)] as [string, string]).sort()}))
+      })
+      req.on('error', () => resolve({status: 0, cors: []}))
+      req.end()
+    })
+
+  for (const [what, method, path, headers] of [
+    ['a preflight from an exact origin', 'OPTIONS', '/cors-1', {Origin: 'https://www.foo.com', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-header-1, x-header-2'}],
+    ['a preflight from a wildcard origin, labels deep', 'OPTIONS', '/cors-1', {Origin: 'https://xpto.www.bar.com', 'Access-Control-Request-Method': 'GET'}],
+    ['a preflight from an origin not allowed (204, no headers)', 'OPTIONS', '/cors-1', {Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET'}],
+    ['an actual request from an allowed origin', 'GET', '/cors-1', {Origin: 'https://www.foo.com'}],
+    ['an actual request from another origin (no headers)', 'GET', '/cors-1', {Origin: 'https://bar.com'}],
+    ['a preflight to * without credentials', 'OPTIONS', '/cors-any', {Origin: 'https://a.example', 'Access-Control-Request-Method': 'DELETE', 'Access-Control-Request-Headers': 'x-y'}],
+  ] as const)
+    it(`CORS, ${what}: HAProxy answers what the routing module says`, async () => {
+      const f = compiled.model.frontends.find((x) => x.id === 'http_192-0-2-41_80')!
+      const v = decide(routingTable(f, compiled.model), {host: 'cors.example.com', path, method, headers: Object.entries(headers)})
+      const want = {status: v.outcome.kind === 'status' ? v.outcome.code : 200, cors: [...(v.cors ?? [])].sort()}
+      assert.deepEqual(await corsCall(method, path, {...headers}), want)
+    })
 })

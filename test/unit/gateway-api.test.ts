@@ -1044,8 +1044,40 @@ describe('check: the summary counts what vipctl serves of each Gateway API kind'
     const {loadOffline} = await import('../../src/cluster/offline.js')
     const snap = await loadOffline({filenames: ['test/fixtures/haproxy/gateway-grpc.yaml'], strict: false}, {readStdin: async () => ''})
     const s = checkSummary(compile(snap, {}), {model: {}, certWarnDays: 30, now: new Date()})
-    assert.deepEqual(s.served, {ingresses: 0, loadBalancers: 0, gateways: 1, httpRoutes: 1, grpcRoutes: 1, tcpRoutes: 3, listenerSets: 1})
+    assert.deepEqual(s.served, {ingresses: 0, loadBalancers: 0, gateways: 1, httpRoutes: 2, grpcRoutes: 1, tcpRoutes: 3, listenerSets: 1})
     const other = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${gateway().replace('gatewayClassName: vipctl', 'gatewayClassName: elsewhere')}`)
     assert.deepEqual(checkSummary(compile(other, {}), {model: {}, certWarnDays: 30, now: new Date()}).notServed, {'Gateway: of another GatewayClass': 1})
+  })
+})
+
+describe('Gateway API: CORS in the routing module', () => {
+  it('origin patterns: exact (default port written or not), a leading * for one or more labels, a * host, * alone', async () => {
+    const {corsAllows} = await import('../../src/model/routing.js')
+    const c = (allowOrigins: string[]) => ({allowOrigins, allowCredentials: false, allowMethods: [], allowHeaders: [], exposeHeaders: [], maxAge: 5})
+    const at = (patterns: string[], origins: string[]) => origins.map((o) => corsAllows(c(patterns), o))
+    assert.deepEqual(at(['https://www.foo.com'], ['https://www.foo.com', 'https://WWW.foo.com', 'https://www.foo.com:443', 'http://www.foo.com', 'https://www.foo.com.evil.org', 'https://xwww.foo.com']), [true, true, true, false, false, false])
+    assert.deepEqual(at(['https://*.bar.com'], ['https://www.bar.com', 'https://a.b.bar.com', 'https://bar.com', 'https://evilbar.com', 'https://x.bar.com:8443']), [true, true, false, false, false])
+    assert.deepEqual(at(['http://*:8080'], ['http://a.b:8080', 'http://a:8080', 'http://a', 'https://a:8080']), [true, true, false, false])
+    assert.deepEqual(at(['*'], ['null', 'https://anything.example']), [true, true])
+  })
+
+  it('a preflight is answered by the proxy (200 with the headers; 204 without for another origin); credentials never get a wildcard', () => {
+    const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{filters: [{type: CORS, cors: {allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: [GET, OPTIONS], allowHeaders: [x-header-1], exposeHeaders: [x-header-3], allowCredentials: true, maxAge: 3600}}], backendRefs: [{name: web, port: 80}]}, {matches: [{path: {value: /any}}], filters: [{type: CORS, cors: {allowOrigins: ['*'], allowMethods: ['*'], allowCredentials: true}}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    const pre = (path: string, origin: string) => ask(text, {host: 'h', path, method: 'OPTIONS', headers: [['Origin', origin], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'x-a, x-b']]})
+    const ok = pre('/', 'https://x.y.bar.com')
+    assert.deepEqual([ok.outcome.kind, (ok.outcome as {code?: number}).code], ['status', 200])
+    assert.deepEqual(ok.cors, [['access-control-allow-origin', 'https://x.y.bar.com'], ['access-control-allow-credentials', 'true'], ['access-control-allow-methods', 'GET, OPTIONS'], ['access-control-allow-headers', 'x-header-1'], ['access-control-max-age', '3600'], ['access-control-expose-headers', 'x-header-3']])
+    const no = pre('/', 'https://evil.org')
+    assert.deepEqual([(no.outcome as {code?: number}).code, no.cors], [204, undefined])
+    // With credentials a wildcard is answered with what the request names.
+    assert.deepEqual(pre('/any', 'https://a.example').cors?.slice(0, 3), [['access-control-allow-origin', 'https://a.example'], ['access-control-allow-credentials', 'true'], ['access-control-allow-methods', 'PUT']])
+    // An actual request goes to the backend with the headers added for the response.
+    const get = ask(text, {host: 'h', path: '/', headers: [['Origin', 'https://www.foo.com']]})
+    assert.deepEqual([(get.outcome as {pool?: string}).pool, get.cors?.[0]], ['t/web/80', ['access-control-allow-origin', 'https://www.foo.com']])
+  })
+
+  it('the CRD\'s rule: * beside other origins is invalid (VIP1001 naming the field)', () => {
+    const snap = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${route('r', `{parentRefs: [{name: gw}], rules: [{filters: [{type: CORS, cors: {allowOrigins: ['*', 'https://a.example']}}], backendRefs: [{name: web, port: 80}]}]}`)}`)
+    assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1001' && d.field?.includes('cors.allowOrigins')), snap.diagnostics.map((d) => d.message).join('; '))
   })
 })

@@ -15,7 +15,7 @@ import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {chainFor, hasConditions, routingTable, type Decision} from '../../model/routing.js'
+import {chainFor, corsOriginRegex, corsResponse, hasConditions, routingTable, type Decision} from '../../model/routing.js'
 import {frontendPools, routePools, type HeaderRules} from '../../model/types.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
@@ -640,6 +640,19 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
       continue
     }
     const f = d.filters
+    if (f?.cors) {
+      // CORS as the routing module decides it (corsAllows, corsResponse): the Origin kept when a pattern allows it;
+      // a preflight answered here (200 with the headers, 204 without for another origin); actual requests' responses
+      // get the headers. Values are the policy's lists or the request's own (full) headers, never re-read text.
+      const c = f.cors
+      for (const o of c.allowOrigins) lines.push(line('http-request', 'set-var(txn.cors_o)', 'req.fhdr(origin)', ...cond, '{', 'req.fhdr(origin)', '-m', 'reg', '-i', {regex: corsOriginRegex(o)}, '}'))
+      const preflight = ['METH_OPTIONS', '{', 'req.fhdr(origin)', '-m', 'found', '}', '{', 'req.fhdr(access-control-request-method)', '-m', 'found', '}']
+      const hdrs = (pairs: Array<[string, string]>) => pairs.flatMap(([n, v]) => ['hdr', n, {quoted: v}])
+      const echo = {requestMethod: '%[req.fhdr(access-control-request-method)]', requestHeaders: '%[req.fhdr(access-control-request-headers)]'}
+      lines.push(line('http-request', 'return', 'status', '200', ...hdrs(corsResponse(c, '%[var(txn.cors_o)]', true, echo)), ...cond, ...preflight, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
+      lines.push(line('http-request', 'return', 'status', '204', ...cond, ...preflight))
+      for (const [n, v] of corsResponse(c, '%[var(txn.cors_o)]', false, {})) response.push(line('http-response', 'set-header', n, {quoted: v}, ...cond, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
+    }
     if (f?.requestHeaders) lines.push(...headerLines('http-request', f.requestHeaders, cond))
     if (f?.rewrite?.host) lines.push(line('http-request', 'set-header', 'Host', f.rewrite.host, ...cond))
     const rp = f?.rewrite?.path

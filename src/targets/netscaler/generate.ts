@@ -400,7 +400,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
    * same rules (and, for a prefix rewrite, the same matched prefix) share one set, made once.
    */
   const ruleSet = (d: Decision, fl: NonNullable<Decision['filters']>): Array<{name: string; bindpoint: 'REQUEST' | 'RESPONSE'}> => {
-    const {timeoutMs: _t, ...rules} = fl
+    const {timeoutMs: _t, cors: _c, ...rules} = fl
     const prefix = fl.rewrite?.path?.kind === 'prefix' && d.match.pathType === 'Prefix' ? d.match.path : undefined
     const key = JSON.stringify([rules, prefix ?? null])
     const have = ruleSets.get(key)
@@ -630,6 +630,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       const fl = d.filters
       // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
       if ((!fl && !d.access) || d.action.kind !== 'pool' || !switched.has(d)) return
+      if (fl?.cors)
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: `vipctl does not write CORS for NetScaler: ${d.host || '*'}${d.match.path} answers without CORS headers (browsers then refuse cross-origin use) and its preflights reach the members`})
       if (fl?.timeoutMs !== undefined)
         diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.object.startsWith('Ingress/') ? 'metadata.annotations[vipctl.io/timeout-request]' : d.provenance.field, message: `NetScaler has no per-route member timeout; ${d.host}${d.match.path} keeps its service group's`})
       const policies = fl ? ruleSet(d, fl) : []
