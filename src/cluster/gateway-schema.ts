@@ -293,6 +293,12 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
       return {...rest, ...(unsupported.length ? {unsupported: unsupported as string[]} : {})}
     })
   const parentRef = ref(G, 'Gateway').extend({sectionName: sectionName.optional(), port: port.optional()})
+  /** The CEL rules HTTPRoute and GRPCRoute share: at most 128 matches in all, rule names and parentRefs unique. */
+  const routeSpecRules = (spec: {rules: Array<{name?: string; matches: unknown[]}>; parentRefs: Array<z.infer<typeof parentRef>>}, ctx: z.RefinementCtx) => {
+    if (spec.rules.reduce((n, r) => n + r.matches.length, 0) > 128) ctx.addIssue({code: 'custom', path: ['rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128'})
+    uniqueRuleNames(spec.rules, ctx)
+    uniqueParentRefs(spec.parentRefs, ctx)
+  }
   const uniqueRuleNames = (rules: Array<{name?: string}>, ctx: z.RefinementCtx) => {
     const names = new Set<string>()
     rules.forEach((r, i) => {
@@ -319,12 +325,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
           hostnames: z.array(gatewayHostname).max(16).default([]),
           rules: z.array(rule).max(16).default([{matches: [{path: {type: 'PathPrefix', value: '/'}, headers: [], queryParams: []}], filters: [], backendRefs: []}]),
         })
-        .superRefine((s, ctx) => {
-          const total = s.rules.reduce((n, r) => n + r.matches.length, 0)
-          if (total > 128) ctx.addIssue({code: 'custom', path: ['rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128'})
-          uniqueRuleNames(s.rules, ctx)
-          uniqueParentRefs(s.parentRefs, ctx)
-        }),
+        .superRefine(routeSpecRules),
     })
     .transform((o): HTTPRoute => o as unknown as HTTPRoute)
 
@@ -454,11 +455,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
           hostnames: z.array(gatewayHostname).max(16).default([]),
           rules: z.array(grpcRule).max(16).default([{matches: [{headers: []}], filters: [], backendRefs: []}]),
         })
-        .superRefine((s, ctx) => {
-          if (s.rules.reduce((n, r) => n + r.matches.length, 0) > 128) ctx.addIssue({code: 'custom', path: ['rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128'})
-          uniqueRuleNames(s.rules, ctx)
-          uniqueParentRefs(s.parentRefs, ctx)
-        }),
+        .superRefine(routeSpecRules),
     })
     .transform((o): GRPCRoute => o as unknown as GRPCRoute)
 

@@ -4,7 +4,7 @@
  * object and field that produced it. Strings in here have already passed their
  * field's allowlist; targets still derive their own names from the parts.
  */
-import type {Diagnostic} from '../cluster/types.js'
+import type {Diagnostic, HTTPCORSFilter} from '../cluster/types.js'
 import type {GatewayApiState} from './gateway.js'
 
 export interface Provenance {
@@ -112,15 +112,8 @@ export interface RoutePolicy {
   fail?: {reason: string; provenance: Provenance; code?: 404 | 500}
 }
 
-/** CORS as the routing module applies it: origins `*` or `scheme://host[:port]` (a leading `*` in the host: one or more labels). */
-export interface Cors {
-  allowOrigins: string[]
-  allowCredentials: boolean
-  allowMethods: string[]
-  allowHeaders: string[]
-  exposeHeaders: string[]
-  maxAge: number
-}
+/** CORS as the routing module applies it: the Gateway API filter's fields (origins lower-cased). */
+export type Cors = HTTPCORSFilter
 
 export interface TlsCert {
   /** namespace/name of the kubernetes.io/tls Secret. */
