@@ -143,6 +143,9 @@ const COLLECTIONS: Record<string, {prefix: string; plural: string; namespaced: b
   GatewayClass: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'gatewayclasses', namespaced: false},
   Gateway: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true},
   HTTPRoute: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'httproutes', namespaced: true},
+  GRPCRoute: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'grpcroutes', namespaced: true},
+  ListenerSet: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'listenersets', namespaced: true},
+  BackendTLSPolicy: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'backendtlspolicies', namespaced: true},
   ReferenceGrant: {prefix: '/apis/gateway.networking.k8s.io/v1', plural: 'referencegrants', namespaced: true},
 }
 

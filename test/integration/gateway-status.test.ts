@@ -1,8 +1,9 @@
 /**
  * The status vipctl owes, against the real API server (the Gateway API CRDs installed by the test control plane
  * from the module test/cluster/go.mod pins): two `vipctl sync` processes, each with its own HAProxy on loopback,
- * elect one writer on a Lease; the leader writes GatewayClass, Gateway, HTTPRoute and Ingress status (with the
- * spec's reasons and observedGeneration); when the leader is killed (SIGKILL: no release), the other takes the
+ * elect one writer on a Lease; the leader writes GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute,
+ * BackendTLSPolicy and Ingress status (with the spec's reasons and observedGeneration; the API server checks each
+ * against its CRD's status schema); when the leader is killed (SIGKILL: no release), the other takes the
  * Lease over within the lease duration and goes on writing. Services have no endpoints: nothing leaves loopback.
  */
 import assert from 'node:assert/strict'
@@ -75,7 +76,11 @@ describe('status and leader election (real API server, two sync processes)', fun
     cls = `vipctl-${ns}`
     await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: {name: cls}, spec: {controllerName: 'vipctl.io/gateway-controller'}})
     await create(c, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'web', namespace: ns}, spec: {ports: [{name: 'http', port: 80}]}})
-    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: {name: 'edge', namespace: ns}, spec: {gatewayClassName: cls, addresses: [{type: 'IPAddress', value: '192.0.2.61'}], listeners: [{name: 'web', port: 80, protocol: 'HTTP'}]}})
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: {name: 'edge', namespace: ns}, spec: {gatewayClassName: cls, addresses: [{type: 'IPAddress', value: '192.0.2.61'}], allowedListeners: {namespaces: {from: 'Same'}}, listeners: [{name: 'web', port: 80, protocol: 'HTTP'}]}})
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: {name: 'team', namespace: ns}, spec: {parentRef: {name: 'edge'}, listeners: [{name: 'team', port: 9090, protocol: 'HTTP', hostname: 'team.example.com'}]}})
+    await create(c, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'grpc', namespace: ns}, spec: {ports: [{name: 'grpc', port: 50051}]}})
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: {name: 'echo', namespace: ns}, spec: {parentRefs: [{kind: 'ListenerSet', name: 'team'}], rules: [{matches: [{method: {service: 'echo.Echo', method: 'Ping'}}], backendRefs: [{name: 'grpc', port: 50051}]}]}})
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: {name: 'web-tls', namespace: ns}, spec: {targetRefs: [{group: '', kind: 'Service', name: 'web'}], validation: {wellKnownCACertificates: 'System', hostname: 'web.example.com'}}})
     await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: {name: 'shop', namespace: ns}, spec: {parentRefs: [{name: 'edge'}], hostnames: ['shop.example.com'], rules: [{backendRefs: [{name: 'web', port: 80}]}, {matches: [{path: {type: 'PathPrefix', value: '/gone'}}], backendRefs: [{name: 'missing', port: 80}]}]}})
     // A parentRef naming a listener the Gateway does not have.
     await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: {name: 'stray', namespace: ns}, spec: {parentRefs: [{name: 'edge', sectionName: 'nope'}], rules: [{backendRefs: [{name: 'web', port: 80}]}]}})
@@ -101,7 +106,15 @@ describe('status and leader election (real API server, two sync processes)', fun
     const gw = await until('Gateway Programmed', () => get('Gateway', 'edge', ns), (o) => cond(o?.status?.conditions, 'Programmed')?.status === 'True' && o.status.listeners?.[0]?.attachedRoutes === 1)
     assert.deepEqual(gw.status.addresses, [{type: 'IPAddress', value: '192.0.2.61'}])
     assert.ok(gw.status.conditions.every((x: any) => x.observedGeneration === gw.metadata.generation))
-    assert.deepEqual(gw.status.listeners[0].supportedKinds, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}])
+    assert.deepEqual(gw.status.listeners[0].supportedKinds, [{group: 'gateway.networking.k8s.io', kind: 'HTTPRoute'}, {group: 'gateway.networking.k8s.io', kind: 'GRPCRoute'}])
+    assert.equal(gw.status.attachedListenerSets, 1)
+    // The other kinds' status, each accepted by the API server against its CRD's status schema.
+    const ls = await until('ListenerSet status', () => get('ListenerSet', 'team', ns), (o) => cond(o?.status?.conditions, 'Programmed')?.status === 'True' && o.status.listeners?.[0]?.attachedRoutes === 1)
+    assert.ok(ls.status.conditions.every((x: any) => x.observedGeneration === ls.metadata.generation))
+    const grpc = await until('GRPCRoute status', () => get('GRPCRoute', 'echo', ns), (o) => o?.status?.parents?.length === 1)
+    assert.deepEqual([grpc.status.parents[0].parentRef.kind, cond(grpc.status.parents[0].conditions, 'Accepted').status], ['ListenerSet', 'True'])
+    const pol = await until('BackendTLSPolicy status', () => get('BackendTLSPolicy', 'web-tls', ns), (o) => o?.status?.ancestors?.length === 1)
+    assert.deepEqual([pol.status.ancestors[0].ancestorRef.name, pol.status.ancestors[0].controllerName, cond(pol.status.ancestors[0].conditions, 'Accepted').status], ['edge', 'vipctl.io/gateway-controller', 'True'])
     const shop = await until('HTTPRoute shop', () => get('HTTPRoute', 'shop', ns), (o) => o?.status?.parents?.length === 1)
     const p = shop.status.parents[0]
     assert.equal(p.controllerName, 'vipctl.io/gateway-controller')
