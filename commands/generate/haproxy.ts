@@ -24,7 +24,7 @@ export default class GenerateHaproxy extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags, metadata} = await this.parse(GenerateHaproxy)
-    const configDir = await configDirFor(flags.out, flags['config-dir'], metadata.flags['config-dir']?.setFromDefault !== false)
+    const configDir = await configDirFor(flags.out, flags['config-dir'], metadata.flags['config-dir']?.setFromDefault === true)
     const opts = haproxyOptions({...flags, 'config-dir': configDir})
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     const {result, diagnostics} = await generateHaproxyFiles(compile(snapshot, modelOptions(flags)), opts, flags.out)

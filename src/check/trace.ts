@@ -121,6 +121,19 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: fence ? `attach an HTTPRoute for this host and path to that listener of ${d.provenance.object} (routes of less specific listeners never serve its hosts)` : `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
     return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
+  // A CORS preflight the proxy answers itself (200 with the headers, 204 without for an origin not allowed).
+  const preflight = verdicts.filter((x) => x.v.outcome.kind === 'status' && (x.v.outcome.code === 200 || x.v.outcome.code === 204)).sort((a, b) => strength(a.v) - strength(b.v))[0]
+  if (preflight && (!best || strength(preflight.v) <= strength(best.v))) {
+    const d = preflight.v.decision!
+    const allowed = preflight.v.outcome.kind === 'status' && preflight.v.outcome.code === 200
+    hops.push({hop: 'route', status: 'ok', detail: `${d.provenance.object} ${d.provenance.field}: ${preflight.v.why}`})
+    hops.push(
+      allowed
+        ? {hop: 'policy', status: 'ok', detail: `the proxy answers 200 with ${(preflight.v.cors ?? []).map(([n, x]) => `${n}: ${x}`).join('; ')}`}
+        : {hop: 'policy', status: 'warn', detail: 'the proxy answers 204 without CORS headers: the browser will not make the cross-origin request', fix: `add the origin to allowOrigins of the CORS filter of ${d.provenance.object} (one Origin header per request)`},
+    )
+    return {request: shown, hops, ok: true, routedBy: d.provenance.object}
+  }
   const refused = verdicts.find((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 400)
   if (!best && refused) {
     const badHost = refused.v.why.includes('Host header')

@@ -203,7 +203,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
           allowMethods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'])).max(9).default([]),
           allowHeaders: z.array(headerName).max(64).default([]),
           exposeHeaders: z.array(headerName).max(64).default([]),
-          maxAge: z.number().int().min(1).default(5),
+          maxAge: z.number().int().min(1).max(2_147_483_647, 'must fit in int32').default(5),
         })
         .superRefine((c, ctx) => {
           for (const [field, what] of [['allowOrigins', 'origins'], ['allowMethods', 'methods'], ['allowHeaders', 'methods'], ['exposeHeaders', 'methods']] as const)

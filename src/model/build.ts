@@ -555,11 +555,16 @@ class Builder implements GatewayHost {
    * said (VIP6008), as it takes that route's traffic for the requests its conditions select.
    */
   private conditionsTakeFromOlder(f: Frontend, r: Route): void {
-    const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
     const nsOf = (o: string) => o.split('/')[1]
-    const victim = f.routes.find((x) => x !== r && x.host === r.host && x.path === r.path && x.pathType === r.pathType && (x.wildcard ?? '') === (r.wildcard ?? '') && !x.policy?.fail && nsOf(x.provenance.object) !== nsOf(r.provenance.object) && rank(x.provenance.object) < rank(r.provenance.object) && compareDecisionsOf(r, x) < 0)
+    const victim = f.routes.find((x) => x !== r && x.host === r.host && x.path === r.path && x.pathType === r.pathType && (x.wildcard ?? '') === (r.wildcard ?? '') && !x.policy?.fail && nsOf(x.provenance.object) !== nsOf(r.provenance.object) && this.rankOf(x) < this.rankOf(r) && compareDecisionsOf(r, x) < 0)
     if (victim)
       this.diag('VIP6008', r.provenance.object, r.provenance.field, `${r.host || '*'}${r.path} (${r.pathType}) is also routed by the older ${victim.provenance.object}; requests with ${describeConditions(r.conditions)} go to this route instead (more specific matches win in Gateway API)`)
+  }
+
+  /** A route's place in the claim order: its object's, and never before the ListenerSet it came through. */
+  private rankOf(r: Route): number {
+    const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
+    return Math.max(rank(r.provenance.object), r.through !== undefined ? rank(r.through) : -1)
   }
 
   addFence(f: Frontend, r: Route): void {
@@ -583,8 +588,7 @@ class Builder implements GatewayHost {
       return
     }
     // The older object keeps the key, whichever was added first (Ingresses before HTTPRoutes in a build).
-    const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
-    const [keep, lose] = rank(r.provenance.object) < rank(clash.provenance.object) ? [r, clash] : [clash, r]
+    const [keep, lose] = this.rankOf(r) < this.rankOf(clash) ? [r, clash] : [clash, r]
     if (keep === r) {
       index.set(key, r)
       f.routes[f.routes.indexOf(clash)] = r

@@ -736,7 +736,8 @@ function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex
           if (owner && !mine.has(owner)) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
           return !owner
         })
-        for (const h of served) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {})})
+        const through = l.owner.kind === 'ListenerSet' ? {through: objectKey(l.owner)} : {}
+        for (const h of served) for (const r of refs.routes) host.addRoute(f, {...r, host: h, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...through})
       }
     }
   }
@@ -866,7 +867,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
               if (!result.listeners.includes(owner)) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
             }
             // Without a valid backend the route still holds its names: their connections are closed, never another's.
-            else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? (split.length > 1 ? {policy: weighted} : {}) : {policy: {fail: {reason: 'no valid backendRef', provenance: splitProv}}}), provenance: {object: key, field: 'spec.hostnames'}})
+            else host.addRoute(f, {host: h, path: '/', pathType: 'Prefix', pool: pool?.id ?? '', redirectHttps: false, ...(h.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(pool ? (split.length > 1 ? {policy: weighted} : {}) : {policy: {fail: {reason: 'no valid backendRef', provenance: splitProv}}}), ...(l.owner.kind === 'ListenerSet' ? {through: objectKey(l.owner)} : {}), provenance: {object: key, field: 'spec.hostnames'}})
           }
       }
       parent.conditions.push(unresolved ? cond('ResolvedRefs', false, unresolved.reason, unresolved.message, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'all references resolved', gen))
@@ -954,6 +955,14 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
       if (ms !== undefined && ms > 0) policy.timeoutMs = {value: Math.min(ms, MAX_TIMEOUT_MS), provenance: {object: key, field: tfield}}
       if (timeouts?.backendRequest === undefined && ms) host.diag('VIP6007', key, `${field}.timeouts.request`, `applied as the wait for a member's response (${ms} ms), not as a deadline for the whole exchange`)
       if (timeouts?.backendRequest !== undefined && timeouts.request !== undefined) host.diag('VIP6007', key, `${field}.timeouts.request`, `not applied: backendRequest (${timeouts.backendRequest}) is the member wait; vipctl has no deadline for the whole exchange`)
+    }
+    // A redirect is answered by the proxy: the rule's other filters would apply to nothing (said, never dropped in silence).
+    if (policy.redirect && !failure) {
+      const unused = (['requestHeaders', 'responseHeaders', 'cors', 'timeoutMs'] as const).filter((k) => policy[k] !== undefined)
+      for (const k of unused) {
+        host.diag('VIP6005', key, policy[k]!.provenance.field, `${k === 'cors' ? 'CORS' : k === 'timeoutMs' ? 'the timeout' : k === 'requestHeaders' ? 'the request header modifier' : 'the response header modifier'} has no effect on a rule that redirects (the proxy answers the redirect itself)`)
+        delete policy[k]
+      }
     }
     if (!policy.redirect && !failure) {
       const live = backends.filter((b) => b.weight > 0)

@@ -145,7 +145,9 @@ export function corsOriginRegex(pattern: string): string {
   const [, scheme, host, port] = m as unknown as [string, string, string, string | undefined]
   const label = '[a-z0-9-]+'
   const h = host === '*' ? `${label}([.]${label})*` : host.startsWith('*.') ? `(${label}[.])+${host.slice(2).toLowerCase().replace(/[.]/g, '[.]')}` : host.toLowerCase().replace(/[.]/g, '[.]')
-  const p = port !== undefined ? `:${port}` : `(:${scheme === 'https' ? '443' : '80'})?`
+  // The scheme's default port is the same origin written or not (browsers leave it out).
+  const dflt = scheme === 'https' ? '443' : '80'
+  const p = port !== undefined && port !== dflt ? `:${port}` : `(:${dflt})?`
   return `^${scheme}://${h}${p}$`
 }
 
@@ -443,11 +445,13 @@ export function decide(table: RoutingTable, req: RoutedRequest): Verdict {
       const cors = d.filters?.cors
       if (cors) {
         const header = (n: string) => req.headers?.find(([k]) => k.toLowerCase() === n)?.[1]
-        const origin = header('origin')
-        const preflight = (req.method ?? 'GET') === 'OPTIONS' && origin !== undefined && header('access-control-request-method') !== undefined
+        // One Origin header only: with several, none is allowed (the one checked is the one echoed, never another).
+        const origins = (req.headers ?? []).filter(([k]) => k.toLowerCase() === 'origin').map(([, v]) => v)
+        const origin = origins.length === 1 ? origins[0] : undefined
+        const preflight = (req.method ?? 'GET') === 'OPTIONS' && origins.length > 0 && header('access-control-request-method') !== undefined
         const allowed = origin !== undefined && corsAllows(cors, origin)
         const headers = allowed ? corsResponse(cors, origin, preflight, {requestMethod: header('access-control-request-method'), requestHeaders: header('access-control-request-headers')}) : undefined
-        if (preflight) return {outcome: {kind: 'status', code: allowed ? 200 : 204}, decision: d, host, why: `${why}; a CORS preflight, answered by the proxy ${allowed ? `for the allowed origin ${origin}` : `without CORS headers (origin ${origin} not allowed)`}`, ...(headers ? {cors: headers} : {})}
+        if (preflight) return {outcome: {kind: 'status', code: allowed ? 200 : 204}, decision: d, host, why: `${why}; a CORS preflight, answered by the proxy ${allowed ? `for the allowed origin ${origin}` : `without CORS headers (${origin === undefined ? 'several Origin headers' : `origin ${origin} not allowed`})`}`, ...(headers ? {cors: headers} : {})}
         if (headers) return {outcome: d.action, decision: d, host, why: `${why}${split}${only}; CORS headers for origin ${origin}`, cors: headers, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}
       }
       return {outcome: d.action, decision: d, host, why: `${why}${split}${only}`, ...(location ? {location} : {}), ...(rewritten ? {rewritten} : {})}

@@ -46,6 +46,8 @@ export interface Route {
   wildcard?: 'label' | 'suffix'
   /** Gateway API's tie-break after every match criterion (oldest route, namespace/name, rule and match index): lower first. */
   order?: number
+  /** A route attached through a ListenerSet (its key): it claims hosts and paths no earlier than that ListenerSet. */
+  through?: string
   provenance: Provenance
 }
 

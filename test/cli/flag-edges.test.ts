@@ -81,6 +81,18 @@ describe('flag edges (built CLI)', function () {
   })
 
   describe('--out', () => {
+    it('--config-dir defaults to --out, and an explicit --config-dir wins (files that will live elsewhere)', async () => {
+      const d = mkdtempSync(path.join(os.tmpdir(), 'vipctl-out-'))
+      const r = await vipctl(['generate', 'haproxy', '-f', M, '--out', d, '--config-dir', '/etc/hx'])
+      assert.equal(r.code, 0, r.stderr)
+      const cfg = readFileSync(path.join(d, 'haproxy.cfg'), 'utf8')
+      assert.match(cfg, /\/etc\/hx\/maps\//)
+      assert.ok(!cfg.includes(d), 'the config names where the files will live, not where they were written')
+      const e = mkdtempSync(path.join(os.tmpdir(), 'vipctl-out-'))
+      assert.equal((await vipctl(['generate', 'haproxy', '-f', M, '--out', e])).code, 0)
+      assert.match(readFileSync(path.join(e, 'haproxy.cfg'), 'utf8'), new RegExp(`${e.replace(/[.]/g, '[.]')}/maps/`))
+    })
+
     it('an existing regular file is "--out FILE is not a directory" (haproxy and netscaler; --config-dir for diff and apply), and it is left alone', async () => {
       const file = path.join(tmp(), 'FILE')
       writeFileSync(file, 'mine\n')

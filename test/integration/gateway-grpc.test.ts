@@ -172,7 +172,7 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
   })
 
   /** One HTTP/1.1 request: status and the CORS headers of the answer. */
-  const corsCall = (method: string, path: string, headers: Record<string, string>) =>
+  const corsCall = (method: string, path: string, headers: Record<string, string | string[]>) =>
     new Promise<{status: number; cors: Array<[string, string]>}>((resolve) => {
       const req = http.request({host: '127.0.0.1', port, path, method, headers: {Host: 'cors.example.com', ...headers}, agent: false, timeout: 8000}, (res) => {
         res.resume()
@@ -189,11 +189,13 @@ describe('GRPCRoutes, ListenerSets and TLS termination through a real HAProxy (l
     ['an actual request from an allowed origin', 'GET', '/cors-1', {Origin: 'https://www.foo.com'}],
     ['an actual request from another origin (no headers)', 'GET', '/cors-1', {Origin: 'https://bar.com'}],
     ['a preflight to * without credentials', 'OPTIONS', '/cors-any', {Origin: 'https://a.example', 'Access-Control-Request-Method': 'DELETE', 'Access-Control-Request-Headers': 'x-y'}],
+    ['two Origin headers, the first allowed (204: none is echoed)', 'OPTIONS', '/cors-1', {Origin: ['https://www.foo.com', 'https://evil.example'], 'Access-Control-Request-Method': 'GET'}],
+    ['two Origin headers on an actual request (no headers)', 'GET', '/cors-1', {Origin: ['https://evil.example', 'https://www.foo.com']}],
   ] as const)
     it(`CORS, ${what}: HAProxy answers what the routing module says`, async () => {
       const f = compiled.model.frontends.find((x) => x.id === 'http_192-0-2-41_80')!
-      const v = decide(routingTable(f, compiled.model), {host: 'cors.example.com', path, method, headers: Object.entries(headers)})
+      const v = decide(routingTable(f, compiled.model), {host: 'cors.example.com', path, method, headers: Object.entries(headers).flatMap(([k, x]) => (Array.isArray(x) ? x.map((y) => [k, y] as [string, string]) : [[k, x as string] as [string, string]]))})
       const want = {status: v.outcome.kind === 'status' ? v.outcome.code : 200, cors: [...(v.cors ?? [])].sort()}
-      assert.deepEqual(await corsCall(method, path, {...headers}), want)
+      assert.deepEqual(await corsCall(method, path, {...(headers as Record<string, string | string[]>)}), want)
     })
 })

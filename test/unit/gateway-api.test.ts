@@ -1081,3 +1081,48 @@ describe('Gateway API: CORS in the routing module', () => {
     assert.ok(snap.diagnostics.some((d) => d.code === 'VIP1001' && d.field?.includes('cors.allowOrigins')), snap.diagnostics.map((d) => d.message).join('; '))
   })
 })
+
+describe('Gateway API: second review of the new kinds and CORS', () => {
+  const corsRoute = `${gateway()}${route('r', `{parentRefs: [{name: gw}], hostnames: [shop.example.com], rules: [{matches: [{path: {value: /api}}], filters: [{type: CORS, cors: {allowOrigins: ['https://app.example.com:443']}}], backendRefs: [{name: web, port: 80}]}, {matches: [{path: {value: /old}}], filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}}}, {type: CORS, cors: {allowOrigins: ['*']}}, {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-a, value: b}]}}]}]}`)}`
+  it('check trace tells what the proxy answers a preflight (200 with the headers, or 204); a default port written in a pattern still matches', () => {
+    const {model} = build(corsRoute)
+    const snap = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${corsRoute}`)
+    const ok = traceRequest(snap, model, 'shop.example.com/api', new Date(), {}, {method: 'OPTIONS', headers: [['Origin', 'https://app.example.com'], ['Access-Control-Request-Method', 'GET']]})
+    assert.equal(ok.ok, true)
+    assert.match(ok.hops.map((h) => h.detail).join('\n'), /answers 200 with access-control-allow-origin: https:\/\/app\.example\.com/)
+    const no = traceRequest(snap, model, 'shop.example.com/api', new Date(), {}, {method: 'OPTIONS', headers: [['Origin', 'https://evil.example'], ['Access-Control-Request-Method', 'GET']]})
+    assert.match(no.hops.map((h) => h.detail).join('\n'), /answers 204 without CORS headers/)
+  })
+
+  it('several Origin headers: none is allowed (never the one not checked echoed)', () => {
+    const v = ask(corsRoute, {host: 'shop.example.com', path: '/api', method: 'OPTIONS', headers: [['Origin', 'https://app.example.com'], ['Origin', 'https://evil.example'], ['Access-Control-Request-Method', 'GET']]})
+    assert.deepEqual([(v.outcome as {code?: number}).code, v.cors], [204, undefined])
+  })
+
+  it('filters beside a redirect are said to have no effect (VIP6005), never dropped in silence', () => {
+    const found = codes(corsRoute).filter((c) => c.startsWith('VIP6005') && c.includes('redirects'))
+    assert.equal(found.length, 2, found.join('\n'))
+  })
+
+  it('a route attached through a ListenerSet claims no earlier than the ListenerSet: an older Gateway route keeps its host and path', () => {
+    const gw = gateway(`[{name: web, port: 80, protocol: HTTP}]`).replace('  listeners:', '  allowedListeners: {namespaces: {from: All}}\n  listeners:').replace('generation: 3}', "generation: 3, creationTimestamp: '2024-01-01T00:00:00Z'}")
+    const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: grab, namespace: b, creationTimestamp: '2026-01-01T00:00:00Z'}
+spec: {parentRef: {name: gw, namespace: t}, listeners: [{name: h, port: 80, protocol: HTTP, hostname: pay.example.com}]}
+`
+    const pay = route('pay', `{parentRefs: [{name: gw}], hostnames: [pay.example.com], rules: [{backendRefs: [{name: web, port: 80}]}]}`, 't', '2025-01-01T00:00:00Z')
+    // Older than the ListenerSet (and than the victim), created before the set existed.
+    const steal = route('steal', `{parentRefs: [{kind: ListenerSet, name: grab, namespace: b}], rules: [{backendRefs: [{name: web2, port: 80, namespace: t}]}]}`, 'b', '2023-01-01T00:00:00Z')
+    const grant = `---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: t}
+spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: b}], to: [{group: '', kind: Service}]}
+`
+    const text = `${gw}${grant}${pay}${ls}${steal}`
+    assert.equal((ask(text, {host: 'pay.example.com', path: '/'}).outcome as {pool?: string}).pool, 't/web/80')
+    assert.ok(build(text).model.diagnostics.some((d) => d.code === 'VIP2010' && d.object === 'HTTPRoute/b/steal'))
+  })
+})

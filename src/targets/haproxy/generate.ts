@@ -645,7 +645,8 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
       // a preflight answered here (200 with the headers, 204 without for another origin); actual requests' responses
       // get the headers. Values are the policy's lists or the request's own (full) headers, never re-read text.
       const c = f.cors
-      for (const o of c.allowOrigins) lines.push(line('http-request', 'set-var(txn.cors_o)', 'req.fhdr(origin)', ...cond, '{', 'req.fhdr(origin)', '-m', 'reg', '-i', {regex: corsOriginRegex(o)}, '}'))
+      // Exactly one Origin header: the value checked is the value echoed (with several, none is allowed).
+      for (const o of c.allowOrigins) lines.push(line('http-request', 'set-var(txn.cors_o)', 'req.fhdr(origin)', ...cond, '{', 'req.fhdr_cnt(origin)', 'eq', '1', '}', '{', 'req.fhdr(origin)', '-m', 'reg', '-i', {regex: corsOriginRegex(o)}, '}'))
       const preflight = ['METH_OPTIONS', '{', 'req.fhdr(origin)', '-m', 'found', '}', '{', 'req.fhdr(access-control-request-method)', '-m', 'found', '}']
       const hdrs = (pairs: Array<[string, string]>) => pairs.flatMap(([n, v]) => ['hdr', n, {quoted: v}])
       const echo = {requestMethod: '%[req.fhdr(access-control-request-method)]', requestHeaders: '%[req.fhdr(access-control-request-headers)]'}
