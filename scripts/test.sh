@@ -26,6 +26,9 @@ npx tsc -p test --noEmit
 step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null
 
+step "build echo-basic, the conformance suite's backend (cached by test/conformance/go.mod)"
+bash scripts/echo-basic-build.sh >/dev/null
+
 step "tests"
 # Everything the tests write under the temp directory goes into one directory of
 # this run, removed at the end (concurrent runs do not touch each other's files).

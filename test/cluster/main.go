@@ -1,8 +1,10 @@
 // Command testcluster runs a real Kubernetes control plane in one process for
 // vipctl's tests and for people who want to point vipctl at something live:
 // embedded etcd, kube-apiserver (from k8s.io/kubernetes) and the EndpointSlice
-// and Endpoints controllers. There is no kubelet and no scheduler: tests write
-// Pod status themselves.
+// and Endpoints controllers (with -workload-controllers also Deployment, ReplicaSet,
+// namespace and garbage collector). Without -kubelet-node there is no kubelet and no
+// scheduler: tests write Pod status themselves; with it, the lab's netns kubelet
+// (kubelet.go) binds Pods to its node and runs them in network namespaces.
 //
 // On success it prints one JSON line on stdout:
 //
@@ -36,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -72,6 +75,18 @@ func main() {
 	readyTimeout := flag.Duration("ready-timeout", 90*time.Second, "how long to wait for the API server to become ready")
 	promCheck := flag.Bool("check-prometheus", false, "parse stdin as Prometheus text exposition, print its families as JSON, exit 1 if invalid")
 	channel := flag.String("gateway-api-channel", "experimental", "Gateway API CRDs to install: standard, experimental or none")
+	workloads := flag.Bool("workload-controllers", false, "also run the Deployment, ReplicaSet, namespace and garbage-collector controllers")
+	kl := kubeletOptions{images: map[string]string{}}
+	flag.StringVar(&kl.node, "kubelet-node", "", "run the lab's netns kubelet as this node (root: network namespaces; see kubelet.go)")
+	flag.StringVar(&kl.podCIDR, "kubelet-pod-cidr", "10.250.0.0/24", "the node's Pod range (its first address is the host side)")
+	flag.Func("kubelet-image", "IMAGE=PROGRAM: run PROGRAM for Pods of IMAGE (repository, any tag); repeatable", func(v string) error {
+		img, prog, ok := strings.Cut(v, "=")
+		if !ok || img == "" || !filepath.IsAbs(prog) {
+			return fmt.Errorf("want IMAGE=/absolute/program, got %q", v)
+		}
+		kl.images[img] = prog
+		return nil
+	})
 	flag.Parse()
 	if *promCheck {
 		if err := checkPrometheus(); err != nil {
@@ -85,13 +100,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
 		os.Exit(2)
 	}
-	if err := run(*stdinEOF, *keep, *dirFlag, *readyTimeout, *channel, crdDir); err != nil {
+	if err := run(*stdinEOF, *keep, *dirFlag, *readyTimeout, *channel, crdDir, *workloads, kl); err != nil {
 		fmt.Fprintf(os.Stderr, "testcluster: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration, channel, crdDir string) error {
+func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration, channel, crdDir string, workloads bool, kl kubeletOptions) error {
 	start := time.Now()
 	var err error
 	if dir == "" {
@@ -183,9 +198,26 @@ func run(stdinEOF, keep bool, dir string, readyTimeout time.Duration, channel, c
 		factory.Discovery().V1().EndpointSlices(), 100, client, 0)
 	eps := endpoint.NewEndpointController(ctx,
 		factory.Core().V1().Pods(), factory.Core().V1().Services(), factory.Core().V1().Endpoints(), client, 0)
+	var startWorkloads func()
+	if workloads {
+		if startWorkloads, err = startWorkloadControllers(ctx, cfg, client, factory); err != nil {
+			return err
+		}
+	}
 	factory.Start(ctx.Done())
 	go slices.Run(ctx, 2)
 	go eps.Run(ctx, 1)
+	if startWorkloads != nil {
+		startWorkloads()
+	}
+	if kl.node != "" {
+		kl.dir = filepath.Join(dir, "kubelet")
+		stop, err := startKubelet(ctx, client, kl)
+		if err != nil {
+			return fmt.Errorf("kubelet: %w", err)
+		}
+		defer stop()
+	}
 
 	caPEM, err := os.ReadFile(filepath.Join(certDir, "apiserver.crt"))
 	if err != nil {

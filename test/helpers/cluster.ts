@@ -64,10 +64,30 @@ async function startWithRetry(): Promise<Running> {
   }
 }
 
-function startOnce(bin: string): Promise<Running> {
+/**
+ * A control plane of its own (never the shared one), started with extra flags (the lab's workload controllers and
+ * netns kubelet: -workload-controllers, -kubelet-node ...); `stop` ends it and everything it started.
+ */
+export async function labCluster(args: string[]): Promise<{cluster: Cluster; stop: () => Promise<void>}> {
+  const bin = execFileSync('bash', [path.join(ROOT, 'scripts', 'testcluster-build.sh')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+  const r = await startOnce(bin, args)
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (r.child.exitCode !== null || r.child.signalCode !== null) return resolve()
+      const kill = setTimeout(() => r.child.kill('SIGKILL'), 20_000)
+      r.child.once('exit', () => {
+        clearTimeout(kill)
+        resolve()
+      })
+      r.child.kill('SIGTERM')
+    })
+  return {cluster: r.cluster, stop}
+}
+
+function startOnce(bin: string, args: string[] = []): Promise<Running> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-test-'))
   const logFile = path.join(logDir, 'testcluster.log')
-  const child = spawn(bin, ['-exit-on-stdin-eof'], {stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn(bin, ['-exit-on-stdin-eof', ...args], {stdio: ['pipe', 'pipe', 'pipe']})
   child.stderr!.pipe(createWriteStream(logFile))
   return new Promise<Running>((resolve, reject) => {
     const timer = setTimeout(() => {
