@@ -27,7 +27,7 @@ step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null
 
 step "build echo-basic, the conformance suite's backend (cached by test/conformance/go.mod)"
-bash scripts/echo-basic-build.sh >/dev/null
+bash scripts/lab-build.sh echo-basic >/dev/null
 
 step "tests"
 # Everything the tests write under the temp directory goes into one directory of

@@ -51,6 +51,7 @@ type podRun struct {
 	host   string // host-side veth
 	ip     net.IP
 	dir    string
+	args   []string
 	cancel context.CancelFunc
 	done   chan struct{}
 	// closed once the program has started (the first time)
@@ -253,6 +254,9 @@ func (k *kubelet) unsupported(p *v1.Pod) (string, string) {
 		return "Unsupported", "the lab's kubelet runs Pods of one container and no init containers"
 	}
 	c := p.Spec.Containers[0]
+	if len(c.Command) > 0 {
+		return "Unsupported", "the lab runs an image's own entrypoint (the program it maps the image to): a container command is not supported"
+	}
 	if _, ok := k.program(c.Image); !ok {
 		known := make([]string, 0, len(k.opts.images))
 		for img := range k.opts.images {
@@ -344,7 +348,8 @@ func (k *kubelet) start(ctx context.Context, p *v1.Pod) (*podRun, error) {
 }
 
 // environment: the container's env (values, downward API fields) with its volumes written under the Pod's
-// directory; a value that names a volume's mount path is pointed at that directory.
+// directory; an env value or argument that names a volume's mount path is pointed at that directory. The mapped
+// program stands for the image's entrypoint: the container's args become its arguments (r.args).
 func (k *kubelet) environment(ctx context.Context, p *v1.Pod, r *podRun) ([]string, error) {
 	c := p.Spec.Containers[0]
 	mounts := map[string]string{}
@@ -417,14 +422,24 @@ func (k *kubelet) environment(ctx context.Context, p *v1.Pod, r *podRun) ([]stri
 				return nil, fmt.Errorf("env %s: fieldRef %s is not supported", e.Name, f.FieldPath)
 			}
 		}
-		for mp, d := range mounts {
-			if val == mp || strings.HasPrefix(val, mp+"/") {
-				val = d + strings.TrimPrefix(val, mp)
-			}
-		}
-		env = append(env, e.Name+"="+val)
+		env = append(env, e.Name+"="+onHost(mounts, val))
 	}
+	args := make([]string, 0, len(c.Args))
+	for _, a := range c.Args {
+		args = append(args, onHost(mounts, a))
+	}
+	r.args = args
 	return env, nil
+}
+
+// onHost points a value that names a volume's mount path (or a file under it) at the volume's directory here.
+func onHost(mounts map[string]string, val string) string {
+	for mp, d := range mounts {
+		if val == mp || strings.HasPrefix(val, mp+"/") {
+			return d + strings.TrimPrefix(val, mp)
+		}
+	}
+	return val
 }
 
 func pick(data map[string][]byte, items []v1.KeyToPath) map[string][]byte {
@@ -447,10 +462,9 @@ func pick(data map[string][]byte, items []v1.KeyToPath) map[string][]byte {
 // until the Pod goes.
 func (k *kubelet) supervise(ctx context.Context, p *v1.Pod, r *podRun, prog string, env []string) {
 	defer close(r.done)
-	c := p.Spec.Containers[0]
 	pause := 500 * time.Millisecond
 	for ctx.Err() == nil {
-		args := append([]string{"netns", "exec", r.ns, prog}, c.Args...)
+		args := append([]string{"netns", "exec", r.ns, prog}, r.args...)
 		cmd := exec.Command("ip", args...)
 		cmd.Env = env
 		cmd.Dir = r.dir

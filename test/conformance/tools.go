@@ -1,6 +1,7 @@
 //go:build tools
 
-// The conformance suite's backend program, built from the module this go.mod pins (never a copy of its source).
-package tools
+// echo-basic, the suite's backend program, is built from this module too (scripts/lab-build.sh echo-basic); this
+// import keeps it in go.mod and go.sum.
+package vipctlconformance
 
 import _ "sigs.k8s.io/gateway-api/conformance/echo-basic"

@@ -57,7 +57,7 @@ describe('the lab: workload controllers and the netns kubelet (root)', function 
 
   before(async function () {
     if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces)')
-    const echo = execFileSync('bash', [path.join(ROOT, 'scripts', 'echo-basic-build.sh')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+    const echo = execFileSync('bash', [path.join(ROOT, 'scripts', 'lab-build.sh'), 'echo-basic'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
     ;({cluster: c, stop} = await labCluster(['-workload-controllers', '-kubelet-node', NODE, '-kubelet-pod-cidr', CIDR, '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`]))
     await create(c, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
   })

@@ -1,0 +1,171 @@
+/**
+ * npm run conformance [-- --profiles GATEWAY-HTTP,GATEWAY-TLS --run-test NAME --skip-tests A,B --report FILE]
+ *
+ * Runs the upstream Gateway API conformance suite (sigs.k8s.io/gateway-api/conformance at the version
+ * test/conformance/go.mod pins), unmodified, against vipctl:
+ * 1. the lab: the test control plane with the workload controllers and the netns kubelet, which runs echo-basic
+ *    (built from the same module) and CoreDNS (from its module, test/coredns) for the suite's Deployments in
+ *    network namespaces;
+ * 2. `vipctl install --apply` (the ServiceAccount and RBAC the node agent runs under), the GatewayClass `vipctl`;
+ * 3. HAProxy on this host with `vipctl sync` as the node agent under that ServiceAccount's token, binding the
+ *    Gateways' addresses from --vip-pool 127.30.0.0/16 (loopback: the suite reaches them from this host);
+ * 4. the suite through a Go test of ours (test/conformance), which writes the ConformanceReport YAML;
+ * then prints passed/failed/skipped per profile and stops everything it started, also on failure or Ctrl-C.
+ * Needs root (network namespaces, ports below 1024).
+ */
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parse} from 'yaml'
+import {api, create, labCluster, type Cluster} from '../test/helpers/cluster.js'
+import {startHaproxy, type Proxy} from '../test/helpers/haproxy.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const VIP_POOL = '127.30.0.0/16'
+const CLASS = 'vipctl'
+/** The suite's tests vipctl's lab cannot run, with the reason (each listed in the report as skipped). */
+const SKIPPED: Record<string, string> = {}
+
+interface Args {
+  profiles: string
+  runTest?: string
+  skipTests: string[]
+  report: string
+  timeout: string
+}
+
+function args(argv: string[]): Args {
+  const out: Args = {profiles: 'GATEWAY-HTTP', skipTests: [], report: path.join(root, 'conformance-report.yaml'), timeout: '90m'}
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
+    const value = () => inline ?? argv[++i] ?? ''
+    if (flag === '--profiles') out.profiles = value()
+    else if (flag === '--run-test') out.runTest = value()
+    else if (flag === '--skip-tests') out.skipTests.push(...value().split(',').filter(Boolean))
+    else if (flag === '--report') out.report = path.resolve(value())
+    else if (flag === '--timeout') out.timeout = value()
+    else throw new Error(`unknown option ${argv[i]} (use --profiles, --run-test, --skip-tests, --report, --timeout)`)
+  }
+  return out
+}
+
+const build = (what: string) => execFileSync('bash', [path.join(root, 'scripts', 'lab-build.sh'), what], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+const vipctl = (argv: string[], env: NodeJS.ProcessEnv = {}) => execFileSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...argv], {encoding: 'utf8', env: {...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env}})
+
+/** A kubeconfig for the node agent: the ServiceAccount `install` created, with a token the API server issues. */
+async function agentKubeconfig(c: Cluster, dir: string): Promise<string> {
+  const list = JSON.parse(vipctl(['install', '-o', 'json'])) as {items: Array<{kind: string; metadata: {name: string; namespace?: string}}>}
+  const sa = list.items.find((o) => o.kind === 'ServiceAccount')!
+  const res = await api(c, 'POST', `/api/v1/namespaces/${sa.metadata.namespace}/serviceaccounts/${sa.metadata.name}/token`, {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {expirationSeconds: 86400}})
+  if (res.status !== 201) throw new Error(`token for ${sa.metadata.namespace}/${sa.metadata.name}: HTTP ${res.status}`)
+  const file = path.join(dir, 'agent.kubeconfig')
+  const ca = readFileSync(c.kubeconfig, 'utf8').match(/certificate-authority-data: (\S+)/)?.[1]
+  writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: "${c.server}", ${ca ? `certificate-authority-data: ${ca}` : 'insecure-skip-tls-verify: true'}}}]\nusers: [{name: agent, user: {token: "${res.body.status.token}"}}]\ncontexts: [{name: lab, context: {cluster: lab, user: agent}}]\ncurrent-context: lab\n`, {mode: 0o600})
+  return file
+}
+
+async function main(): Promise<number> {
+  const a = args(process.argv.slice(2))
+  if (process.getuid?.() !== 0) throw new Error('npm run conformance needs root: the lab runs Pods in network namespaces and HAProxy binds ports below 1024')
+  const stops: Array<() => Promise<void> | void> = []
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined)
+    stops.length = 0
+  }
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      void stopAll().then(() => process.exit(130))
+    })
+  try {
+    console.error('==> build vipctl, the control plane, echo-basic and the suite')
+    execFileSync('npm', ['run', '-s', 'build'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
+    const echo = build('echo-basic')
+    const coredns = build('coredns')
+    const suite = build('conformance')
+    console.error('==> the lab: control plane, workload controllers, netns kubelet')
+    const lab = await labCluster(['-workload-controllers', '-kubelet-node', 'conformance', '-kubelet-pod-cidr', '10.252.0.0/22', '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`, '-kubelet-image', `registry.k8s.io/coredns/coredns=${coredns}`])
+    stops.push(lab.stop)
+    const c = lab.cluster
+    vipctl(['install', '--apply', '--kubeconfig', c.kubeconfig])
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: {name: CLASS}, spec: {controllerName: 'vipctl.io/gateway-controller'}})
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-conformance-'))
+    const configDir = path.join(dir, 'config')
+    const runDir = path.join(dir, 'run')
+    mkdirSync(configDir, {recursive: true})
+    mkdirSync(runDir, {recursive: true})
+    const kc = await agentKubeconfig(c, dir)
+    console.error('==> HAProxy and vipctl sync (the node agent, under the ServiceAccount install created)')
+    const flags = ['--config-dir', configDir, '--run-dir', runDir, '--vip-pool', VIP_POOL, '--metrics-address', '127.0.0.1:29842']
+    vipctl(['generate', 'haproxy', '--kubeconfig', kc, '-A', ...flags, '--out', configDir])
+    const proxy: Proxy = await startHaproxy({dir, configDir, runDir})
+    stops.push(() => proxy.stop())
+    const sync: ChildProcess = spawn(process.execPath, [path.join(root, 'bin', 'run.js'), 'sync', '--kubeconfig', kc, ...flags, '--metrics-addr', '', '--log-format', 'json', '--lease-namespace', 'vipctl-system', '--identity', 'conformance'], {env: {...process.env, NODE_OPTIONS: '', NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const syncLog = path.join(dir, 'sync.log')
+    let logs = ''
+    sync.stdout!.on('data', (d) => (logs += d))
+    sync.stderr!.on('data', (d) => (logs += d))
+    stops.push(() => {
+      writeFileSync(syncLog, logs)
+      if (sync.exitCode === null) sync.kill('SIGTERM')
+    })
+    console.error(`==> the suite (profiles ${a.profiles}${a.runTest ? `, test ${a.runTest}` : ''}); logs: ${dir}`)
+    const skip = [...Object.keys(SKIPPED), ...a.skipTests]
+    const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}).version
+    const suiteArgs = [
+      `--gateway-class=${CLASS}`,
+      `--conformance-profiles=${a.profiles}`,
+      `--report-output=${a.report}`,
+      '--organization=vipctl',
+      '--project=vipctl',
+      '--url=https://vipctl.io',
+      `--version=v${version}`,
+      '--contact=vipctl maintainers',
+      '--mode=default',
+      ...(a.runTest ? [`--run-test=${a.runTest}`] : []),
+      ...(skip.length ? [`--skip-tests=${skip.join(',')}`] : []),
+    ]
+    const code = await new Promise<number>((resolve) => {
+      const t = spawn(suite, ['-test.run', '^TestConformance$', '-test.v', '-test.timeout', a.timeout, ...suiteArgs], {env: {...process.env, KUBECONFIG: c.kubeconfig}, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir})
+      const out: string[] = []
+      const keep = (d: Buffer) => {
+        out.push(d.toString())
+        for (const line of d.toString().split('\n')) if (/^\s*--- (PASS|FAIL|SKIP)/.test(line)) console.error(line)
+      }
+      t.stdout!.on('data', keep)
+      t.stderr!.on('data', keep)
+      t.on('exit', (n) => {
+        writeFileSync(path.join(dir, 'suite.log'), out.join(''))
+        resolve(n ?? 1)
+      })
+    })
+    summary(a.report, dir)
+    return code === 0 ? 0 : 1
+  } finally {
+    await stopAll()
+  }
+}
+
+/** passed/failed/skipped per profile, from the ConformanceReport the suite wrote. */
+function summary(report: string, dir: string): void {
+  if (!existsSync(report)) {
+    console.log(`no report was written (see ${path.join(dir, 'suite.log')})`)
+    return
+  }
+  const r = parse(readFileSync(report, 'utf8')) as {profiles?: Array<{name: string; core?: {result?: string; statistics?: {Passed: number; Failed: number; Skipped: number}}; extended?: {result?: string; statistics?: {Passed: number; Failed: number; Skipped: number}; supportedFeatures?: string[]; unsupportedFeatures?: string[]}}>}
+  console.log(`report: ${report}`)
+  for (const p of r.profiles ?? []) {
+    const s = (x?: {Passed: number; Failed: number; Skipped: number}) => (x ? `${x.Passed} passed, ${x.Failed} failed, ${x.Skipped} skipped` : 'not run')
+    console.log(`${p.name}: core ${p.core?.result ?? '-'} (${s(p.core?.statistics)}); extended ${p.extended?.result ?? '-'} (${s(p.extended?.statistics)})`)
+  }
+  for (const [name, why] of Object.entries(SKIPPED)) console.log(`skipped by vipctl: ${name}: ${why}`)
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`conformance: ${error.message}`)
+    process.exit(1)
+  },
+)
