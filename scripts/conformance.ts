@@ -110,6 +110,13 @@ async function main(): Promise<number> {
       writeFileSync(syncLog, logs)
       if (sync.exitCode === null) sync.kill('SIGTERM')
     })
+    // The suite reads the features vipctl claims from the GatewayClass status: wait until sync has written it.
+    for (let i = 0; ; i++) {
+      const gc = (await api(c, 'GET', `/apis/gateway.networking.k8s.io/v1/gatewayclasses/${CLASS}`)).body
+      if (gc?.status?.supportedFeatures?.length && gc.status.conditions?.some((x: {type: string; status: string}) => x.type === 'Accepted' && x.status === 'True')) break
+      if (i >= 120) throw new Error(`GatewayClass ${CLASS} not accepted by vipctl sync within 60 s (see ${syncLog} after the run)`)
+      await new Promise((r) => setTimeout(r, 500))
+    }
     console.error(`==> the suite (profiles ${a.profiles}${a.runTest ? `, test ${a.runTest}` : ''}); logs: ${dir}`)
     const skip = [...Object.keys(SKIPPED), ...a.skipTests]
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}).version

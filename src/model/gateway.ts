@@ -463,10 +463,12 @@ function serveListenerSet(host: GatewayHost, ctx: GatewayContext, set: ListenerS
     rts.push(rt)
     if (!conflict) ctx.served.push(l)
   })
-  const valid = rts.filter((r) => r.accepting)
-  if (valid.length === 0) both('ListenersNotValid', 'no listener of the ListenerSet is accepted (see its listeners)')
+  // Valid: accepted with every reference resolved (a listener whose certificate is not permitted makes the set invalid
+  // when it is the only one, as the suite's ListenerSetReferenceGrant expects).
+  const valid = rts.filter((r) => r.accepting && !r.state.conditions.some((c) => c.type === 'ResolvedRefs' && c.status === 'False'))
+  if (valid.length === 0) both('ListenersNotValid', 'no listener of the ListenerSet is valid (see its listeners)')
   else {
-    ss.conditions.push(cond('Accepted', true, valid.length === rts.length ? 'Accepted' : 'ListenersNotValid', valid.length === rts.length ? 'accepted' : `listener${rts.length - valid.length === 1 ? '' : 's'} ${rts.filter((r) => !r.accepting).map((r) => r.spec.name).join(', ')} not accepted`, sgen))
+    ss.conditions.push(cond('Accepted', true, valid.length === rts.length ? 'Accepted' : 'ListenersNotValid', valid.length === rts.length ? 'accepted' : `listener${rts.length - valid.length === 1 ? '' : 's'} ${rts.filter((r) => !valid.includes(r)).map((r) => r.spec.name).join(', ')} not valid`, sgen))
     const programmed = rts.some((r) => r.frontends.length > 0)
     ss.conditions.push(cond('Programmed', programmed, programmed ? 'Programmed' : 'Invalid', programmed ? `served on ${state.addresses.join(', ')}` : 'no listener is served', sgen))
     state.attachedListenerSets++

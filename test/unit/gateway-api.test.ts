@@ -1126,3 +1126,18 @@ spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: b}]
     assert.ok(build(text).model.diagnostics.some((d) => d.code === 'VIP2010' && d.object === 'HTTPRoute/b/steal'))
   })
 })
+
+describe('Gateway API: found by the upstream conformance suite', () => {
+  it('ListenerSetReferenceGrant: a ListenerSet whose only listener\'s certificate is not permitted is not accepted (ListenersNotValid)', () => {
+    const gw = gateway(`[{name: web, port: 80, protocol: HTTP}]`).replace('  listeners:', '  allowedListeners: {namespaces: {from: All}}\n  listeners:')
+    const ls = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: s, namespace: other}
+spec: {parentRef: {name: gw, namespace: t}, listeners: [{name: l, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: certificate, namespace: t}]}}]}
+`
+    const st = build(`${gw}${ls}`).model.gatewayApi!.listenerSets[0]!
+    assert.deepEqual(st.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`), ['Accepted=False/ListenersNotValid', 'Programmed=False/ListenersNotValid'])
+    assert.equal(st.listeners[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'RefNotPermitted')
+  })
+})
