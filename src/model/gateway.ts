@@ -537,6 +537,8 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
   if (conflict) {
     host.diag('VIP6004', key, `${field}.${conflict.reason === 'ProtocolConflict' ? 'protocol' : 'hostname'}`, `listener ${l.name}: ${conflict.message} (Conflicted=True, reason ${conflict.reason})`)
     ls.conditions.push(cond('Conflicted', true, conflict.reason, conflict.message, gen))
+    // A conflicted listener carries no route kind (the suite's TLSRouteListenerMixedTerminationNotSupported).
+    ls.supportedKinds = []
     fail('Accepted', conflict.reason, conflict.message)
     fail('Programmed', conflict.reason, 'not served')
     return rt

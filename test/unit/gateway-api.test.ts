@@ -883,6 +883,7 @@ spec: {parentRefs: [{name: gw, sectionName: ${section}}], hostnames: ${hostnames
     const text = `---\n${secret}${gateway(`[{name: term, port: 8443, protocol: TLS, hostname: a.example.com, tls: {mode: Terminate, certificateRefs: [{name: shop-tls}]}}, {name: pass, port: 8443, protocol: TLS, hostname: b.example.com, tls: {mode: Passthrough}}]`)}`
     const {model} = build(text)
     for (const l of model.gatewayApi!.gateways[0]!.listeners) assert.deepEqual(l.conditions.filter((c) => c.type === 'Accepted').map((c) => [c.status, c.reason]), [['False', 'ProtocolConflict']])
+    assert.deepEqual(model.gatewayApi!.gateways[0]!.listeners.map((l) => l.supportedKinds), [[], []], 'a conflicted listener carries no route kind')
     assert.equal(model.frontends.length, 0)
   })
 })
