@@ -132,8 +132,8 @@ export async function readCluster(client: RestClient, namespace: string | undefi
   // Namespace labels, when a listener admits route namespaces, or a Gateway ListenerSet namespaces, by label.
   if (snap.gateways.some((g) => g.spec.allowedListeners?.namespaces.from === 'Selector' || g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')) || snap.listenerSets.some((s) => s.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
     for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
-  for (const raw of await referencedSecrets(client, snap)) ingest(snap, withKind(raw, 'secrets'), origin)
-  for (const raw of await referencedConfigMaps(client, snap)) ingest(snap, withKind(raw, 'configmaps'), origin)
+  for (const raw of (await readByName(client, snap, 'Secret', wantedSecrets(snap))).values()) ingest(snap, withKind(raw, 'secrets'), origin)
+  for (const raw of (await readByName(client, snap, 'ConfigMap', wantedConfigMaps(snap))).values()) ingest(snap, withKind(raw, 'configmaps'), origin)
   if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
   return sortSnapshot(snap)
 }
@@ -316,48 +316,47 @@ export function parseObject(res: RestResponse, kind: string, what: string): Reco
   return b as Record<string, unknown>
 }
 
-/** GETs each TLS Secret an Ingress names and each CA Secret a Service names (vipctl.io/backend-ca); a missing one is left for the model to report. */
-export async function referencedSecrets(client: RestClient, snap: Snapshot): Promise<unknown[]> {
+/** An object name as the API server takes it (a DNS subdomain): anything else is never asked for. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
+
+/**
+ * The Secrets the input names (namespace/name), each read by name, never listed: Ingress TLS, the certificateRefs of
+ * Gateway and ListenerSet listeners (their own namespace or another), Services' vipctl.io/backend-ca.
+ */
+export function wantedSecrets(snap: Snapshot): string[] {
   const wanted = new Set<string>()
-  for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
-  // Gateway listeners' certificateRefs (Secrets, in the Gateway's namespace or another one).
-  for (const g of snap.gateways)
-    for (const l of g.spec.listeners)
-      for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ref.name)) wanted.add(`${ref.namespace ?? g.metadata.namespace}/${ref.name}`)
+  const add = (ns: string | undefined, name: string) => OBJECT_NAME.test(name) && wanted.add(`${ns ?? 'default'}/${name}`)
+  for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) add(ing.metadata.namespace, t.secretName)
+  for (const o of [...snap.gateways, ...snap.listenerSets])
+    for (const l of o.spec.listeners) for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret') add(ref.namespace ?? o.metadata.namespace, ref.name)
   for (const svc of snap.services) {
     const ca = svc.metadata.annotations?.['vipctl.io/backend-ca']
-    if (ca && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ca)) wanted.add(`${svc.metadata.namespace}/${ca}`)
+    if (ca) add(svc.metadata.namespace, ca)
   }
-  const out: unknown[] = []
-  for (const key of [...wanted].sort()) {
-    const [ns, name] = key.split('/') as [string, string]
-    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`
-    const res = await client.get(path)
-    if (res.status === 200) out.push(parseObject(res, 'Secret', `get of Secret ${safe(key)} from ${client.server}${path}`))
-    else if (res.status === 403)
-      snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `Secret/${key}`, message: `not readable (403): ${client.user} needs "get" on this Secret`})
-    else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'secrets', namespace: ns, name}, client.server, client.user)
-  }
-  return out
+  return [...wanted].sort()
 }
 
 /** The ConfigMaps BackendTLSPolicies name for their CA (namespace/name), each read by name (never listed). */
 export function wantedConfigMaps(snap: Snapshot): string[] {
   const wanted = new Set<string>()
-  for (const p of snap.backendTLSPolicies) for (const r of p.spec.validation.caCertificateRefs) if (r.group === '' && r.kind === 'ConfigMap' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(r.name)) wanted.add(`${p.metadata.namespace}/${r.name}`)
+  for (const p of snap.backendTLSPolicies) for (const r of p.spec.validation.caCertificateRefs) if (r.group === '' && r.kind === 'ConfigMap' && OBJECT_NAME.test(r.name)) wanted.add(`${p.metadata.namespace}/${r.name}`)
   return [...wanted].sort()
 }
 
-/** Reads the ConfigMaps BackendTLSPolicies name (404: left out, the model says so; 403: VIP1005). */
-export async function referencedConfigMaps(client: RestClient, snap: Snapshot): Promise<unknown[]> {
-  const out: unknown[] = []
-  for (const key of wantedConfigMaps(snap)) {
+/**
+ * GETs each object of `keys` (namespace/name): the ones there, by key. 404 is left for the model to report, 403 is
+ * VIP1005; any other reply throws (never read as "not there").
+ */
+export async function readByName(client: RestClient, snap: Snapshot, kind: 'Secret' | 'ConfigMap', keys: Iterable<string>): Promise<Map<string, unknown>> {
+  const resource = kind === 'Secret' ? 'secrets' : 'configmaps'
+  const out = new Map<string, unknown>()
+  for (const key of keys) {
     const [ns, name] = key.split('/') as [string, string]
-    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(name)}`
+    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/${resource}/${encodeURIComponent(name)}`
     const res = await client.get(path)
-    if (res.status === 200) out.push(parseObject(res, 'ConfigMap', `get of ConfigMap ${safe(key)} from ${client.server}${path}`))
-    else if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `ConfigMap/${key}`, message: `not readable (403): ${client.user} needs "get" on this ConfigMap`})
-    else if (res.status !== 404) throw statusError(res, {verb: 'get', resource: 'configmaps', namespace: ns, name}, client.server, client.user)
+    if (res.status === 200) out.set(key, parseObject(res, kind, `get of ${kind} ${safe(key)} from ${client.server}${path}`))
+    else if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `${kind}/${key}`, message: `not readable (403): ${client.user} needs "get" on this ${kind}`})
+    else if (res.status !== 404) throw statusError(res, {verb: 'get', resource, namespace: ns, name}, client.server, client.user)
   }
   return out
 }

@@ -379,7 +379,6 @@ type ListenerOwner = Gateway | ListenerSet
  */
 function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: string; source: VipSource}>): {state: GatewayState; runtime: ListenerRuntime[]; ctx: GatewayContext} {
   const key = objectKey(gw)
-  const ns = gw.metadata.namespace ?? 'default'
   const gen = gw.metadata.generation
   const state: GatewayState = {object: key, className: gw.spec.gatewayClassName, ...(gen !== undefined ? {generation: gen} : {}), addresses: [], conditions: [], listeners: [], attachedListenerSets: 0}
   const runtime = new Map<string, ListenerRuntime[]>([[key, []]])
@@ -634,6 +633,14 @@ function specificity(hostname: string | undefined): number {
   return hostname.startsWith('*.') ? hostname.split('.').length : 1000
 }
 
+/**
+ * Listener isolation: the listener of the same object on frontend `f` with a more specific hostname than `l`'s that
+ * covers host `h` (its routes serve `h` there, never `l`'s); undefined when there is none.
+ */
+function moreSpecificListener(byFrontend: Map<string, ListenerRuntime[]>, f: Frontend, l: ListenerRuntime, h: string): ListenerRuntime | undefined {
+  return (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+}
+
 /** Whether every host `h` stands for ('' any, '*.x' under x) is matched by the listener hostname `owner`. */
 function hostWithin(h: string, owner: string): boolean {
   if (h === '') return false
@@ -735,7 +742,7 @@ function attachRoute(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeIndex
         const served = hosts.filter((h) => {
           // Listeners of one object only: another Gateway sharing the address, or a ListenerSet (another tenant's,
           // perhaps), never takes hosts from this listener's routes; those compete by route precedence, oldest first.
-          const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+          const owner = moreSpecificListener(byFrontend, f, l, h)
           // The route serves the host through that listener too: nothing to say.
           if (owner && !mine.has(owner)) host.diag('VIP6001', key, `spec.hostnames`, `${h || '(any host)'} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)} (a more specific hostname than listener ${l.spec.name}'s): this route does not serve it there`)
           return !owner
@@ -866,7 +873,7 @@ function attachTcpRoute(host: GatewayHost, route: TCPRoute | TLSRoute | UDPRoute
         for (const f of l.frontends)
           for (const h of intersectHostnames(l.spec.hostname, hostnames)) {
             // A name a more specific TLS listener on this VIP:port covers belongs to that listener's routes.
-            const owner = (byFrontend.get(f.id) ?? []).find((o) => o !== l && o.owner === l.owner && specificity(o.spec.hostname) > specificity(l.spec.hostname) && hostWithin(h, o.spec.hostname!))
+            const owner = moreSpecificListener(byFrontend, f, l, h)
             if (owner) {
               if (!result.listeners.includes(owner)) host.diag('VIP6001', key, 'spec.hostnames', `${h} on ${f.id} belongs to listener ${owner.spec.name} of ${objectKey(owner.owner)}: this route does not serve it there`)
             }
@@ -1139,13 +1146,21 @@ function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRoute
  * CA, subjectAltNames, an ExternalName target) fails closed: its target ports answer 503, never plaintext or a looser
  * check. Returns each policy's status for the Gateways whose routes send to its targets (its ancestors).
  */
+/** What a BackendTLSPolicy asks, checked once: its status reasons, the CA to use (none: the system CAs), or why it fails closed. */
+interface PolicyVerdict {
+  accepted: [boolean, string, string]
+  resolved: [boolean, string, string]
+  ca?: {secret: string; pem: string}
+  fail?: {field: string; why: string}
+}
+
 function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Set<string>>): PolicyState[] {
   const done = new Map<string, string>()
   const out: PolicyState[] = []
   const ordered = host.claimOrder(host.snap.backendTLSPolicies)
   // Targets by specificity: every policy's port targets (sectionName) first, then the whole-Service ones.
   const targetsOf = new Map<BackendTLSPolicy, Array<{pool: Pool; field: string; section: boolean}>>()
-  const verdicts = new Map<BackendTLSPolicy, {accepted: [boolean, string, string]; resolved: [boolean, string, string]; fail?: {field: string; why: string}}>()
+  const verdicts = new Map<BackendTLSPolicy, PolicyVerdict>()
   for (const pol of ordered) {
     const key = objectKey(pol)
     const ns = pol.metadata.namespace ?? 'default'
@@ -1168,7 +1183,7 @@ function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Se
     targetsOf.set(pol, targets)
     // What the policy asks, checked once: the reasons its status carries.
     const ok: [boolean, string, string] = [true, 'ResolvedRefs', 'all references resolved']
-    let verdict: {accepted: [boolean, string, string]; resolved: [boolean, string, string]; fail?: {field: string; why: string}} = {accepted: [true, 'Accepted', 'applied'], resolved: ok}
+    let verdict: PolicyVerdict = {accepted: [true, 'Accepted', 'applied'], resolved: ok}
     if (v.subjectAltNames?.length) verdict = {accepted: [false, 'Invalid', 'subjectAltNames are not supported'], resolved: ok, fail: {field: 'spec.validation.subjectAltNames', why: 'subjectAltNames are not supported yet'}}
     // The name goes into both targets' configs (SNI, verification): the model's host grammar, like every host.
     else if (!allow.host(v.hostname) || v.hostname.startsWith('*.')) verdict = {accepted: [false, 'Invalid', 'hostname not allowed'], resolved: ok, fail: {field: 'spec.validation.hostname', why: 'the hostname is not allowed (labels of at most 63 characters, no wildcard)'}}
@@ -1181,6 +1196,9 @@ function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Se
         if (!checked?.ok) {
           const why = `ConfigMap ${ns}/${ref.name} ${!cm ? 'not found' : cm.caCrt === undefined ? 'has no ca.crt' : `ca.crt: ${(checked as {problem: string}).problem}`}`
           verdict = {accepted: [false, 'NoValidCACertificate', why], resolved: [false, 'InvalidCACertificateRef', why], fail: {field: 'spec.validation.caCertificateRefs[0]', why: `${why} (reason InvalidCACertificateRef)`}}
+        } else {
+          // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
+          verdict.ca = {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem}
         }
       }
     }
@@ -1219,8 +1237,7 @@ function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Se
           host.diag('VIP6004', key, field, `Service ${pool.namespace}/${pool.service} is an ExternalName Service, whose name is verified against the public CAs: the policy cannot be applied and requests to it are answered 503`)
           continue
         }
-        const ca = caOf(host, pol)
-        pool.backendProtocol = {kind: 'https', ...(ca ? {ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
+        pool.backendProtocol = {kind: 'https', ...(verdict.ca ? {ca: verdict.ca} : {}), serverName: v.hostname, provenance: {object: key, field: 'spec.validation'}}
       }
     }
   for (const pol of ordered) {
@@ -1244,16 +1261,6 @@ function applyBackendTLSPolicies(host: GatewayHost, poolGateways: Map<string, Se
   return out
 }
 
-/** A policy's CA (its ConfigMap's ca.crt, checked) as the pool carries it; undefined: the system CAs. */
-function caOf(host: GatewayHost, pol: BackendTLSPolicy): {secret: string; pem: string} | undefined {
-  const ref = pol.spec.validation.caCertificateRefs[0]
-  if (!ref) return undefined
-  const ns = pol.metadata.namespace ?? 'default'
-  const cm = host.snap.configMaps.find((c) => c.metadata.name === ref.name && (c.metadata.namespace ?? 'default') === ns)
-  const checked = cm?.caCrt !== undefined ? validateCa(Buffer.from(cm.caCrt, 'utf8')) : undefined
-  // "configmap_" cannot begin a Kubernetes name with an underscore in it: never the name of a Secret's CA.
-  return checked?.ok ? {secret: `${ns}/configmap_${ref.name}`, pem: checked.pem} : undefined
-}
 
 /** The rules of a route vipctl serves, for trace and inspect: "rule 0 (3 matches)". */
 export function describeRule(rule: HTTPRouteRule, i: number): string {

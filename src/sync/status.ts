@@ -77,22 +77,20 @@ export function withTransitions(want: Condition[], have: unknown, now: string): 
 }
 
 /**
- * Route parents as owed: other controllers' entries stay where they are, ours are replaced in place (matched by
- * parentRef) or dropped, new ones of ours are appended; at most 32 (the API's limit).
+ * Entries as owed (route parents, policy ancestors): other controllers' stay where they are, ours are replaced in
+ * place (matched by `keyOf`) or dropped, new ones of ours are appended; at most `max` (the API's limit).
  */
-function mergeParents(old: Array<{controllerName?: string; parentRef?: Record<string, unknown>; ancestorRef?: Record<string, unknown>}>, ours: Array<{parentRef: Record<string, unknown>}>, refKey: (p: Record<string, unknown> | undefined) => string, field: 'parentRef' | 'ancestorRef' = 'parentRef'): unknown[] {
-  // Entries are written as given, without the parentRef key used to match them when the field is ancestorRef.
-  const strip = (p: {parentRef: Record<string, unknown>}) => (field === 'parentRef' ? p : Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'parentRef')))
-  const left = new Map(ours.map((p) => [refKey(p.parentRef), p]))
-  const out: unknown[] = []
-  for (const p of old) {
-    if (p.controllerName !== GATEWAY_CONTROLLER) out.push(p)
-    else if (left.has(refKey(p[field]))) {
-      out.push(strip(left.get(refKey(p[field]))!))
-      left.delete(refKey(p[field]))
+function mergeEntries<T extends {controllerName?: string}>(old: T[], ours: T[], keyOf: (e: T) => string, max: number): T[] {
+  const left = new Map(ours.map((e) => [keyOf(e), e]))
+  const out: T[] = []
+  for (const e of old) {
+    if (e.controllerName !== GATEWAY_CONTROLLER) out.push(e)
+    else if (left.has(keyOf(e))) {
+      out.push(left.get(keyOf(e))!)
+      left.delete(keyOf(e))
     }
   }
-  return [...out, ...[...left.values()].map(strip)].slice(0, 32)
+  return [...out, ...left.values()].slice(0, max)
 }
 
 /** Deep equality of JSON values with object keys in any order. */
@@ -173,7 +171,7 @@ export class StatusWriter {
         controllerName: GATEWAY_CONTROLLER,
         conditions: withTransitions(p.conditions, oldParents.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.parentRef) === refKey(p.parentRef as unknown as Record<string, unknown>))?.conditions, at),
       }))
-      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: mergeParents(oldParents, ours, refKey)})
+      await put(r.object, `${G}/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), parents: mergeEntries<{controllerName?: string; parentRef?: Record<string, unknown>}>(oldParents, ours, (e) => refKey(e.parentRef), 32)})
     }
     // BackendTLSPolicies: our ancestor entries (one per Gateway of ours whose routes reach a target) replace the ones we
     // wrote; other controllers' stay; a policy no longer reaching a Gateway of ours loses ours (when stale removal runs).
@@ -186,7 +184,7 @@ export class StatusWriter {
       if ((!p || p.ancestors.length === 0) && (opts.removeStale === false || !old.some((a) => a.controllerName === GATEWAY_CONTROLLER))) continue
       const refKey = (r: Record<string, unknown> | undefined) => JSON.stringify([r?.kind ?? 'Gateway', r?.namespace ?? ns, r?.name])
       const ours = (p?.ancestors ?? []).map((a) => ({ancestorRef: a.ancestorRef, controllerName: GATEWAY_CONTROLLER, conditions: withTransitions(a.conditions, old.find((x) => x.controllerName === GATEWAY_CONTROLLER && refKey(x.ancestorRef) === refKey(a.ancestorRef))?.conditions, at)}))
-      await put(`BackendTLSPolicy/${ns}/${name}`, `${G}/namespaces/${encodeURIComponent(ns)}/backendtlspolicies/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), ancestors: mergeParents(old, ours.map((a) => ({...a, parentRef: a.ancestorRef})), refKey, 'ancestorRef').slice(0, 16)})
+      await put(`BackendTLSPolicy/${ns}/${name}`, `${G}/namespaces/${encodeURIComponent(ns)}/backendtlspolicies/${encodeURIComponent(name)}/status`, raw, {...(raw.status ?? {}), ancestors: mergeEntries<{controllerName?: string; ancestorRef?: Record<string, unknown>}>(old, ours, (e) => refKey(e.ancestorRef), 16)})
     }
     // Routes that no longer have a parent of ours: the entries we wrote before are removed (the spec asks for it).
     // Only by a writer that sees every namespace: one limited to some (-n) cannot tell a Gateway it does not see

@@ -9,8 +9,8 @@
  */
 import {setMaxListeners} from 'node:events'
 import {compile, type Compiled} from '../model/compile.js'
-import {intakeObject, addToSnapshot, safe, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
-import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, parseObject, RESOURCES, wantedConfigMaps, withKind} from '../cluster/live.js'
+import {intakeObject, addToSnapshot, sortSnapshot, type IntakeResult} from '../cluster/intake.js'
+import {GATEWAY_RESOURCES, NAMESPACES, pageBudget, readByName, RESOURCES, wantedConfigMaps, wantedSecrets, withKind} from '../cluster/live.js'
 import type {RestClient} from '../core/kube-rest.js'
 import {emptySnapshot, type Diagnostic, type Snapshot} from '../cluster/types.js'
 import {oneLine, PermissionError, UnavailableError} from '../errors.js'
@@ -24,7 +24,6 @@ import type {HaproxyOptions} from '../targets/haproxy/generate.js'
 import {backoffDelay, Reflector, typedError, type ReflectorOptions, type RawObject} from './reflector.js'
 import type {Logger, SyncMetrics} from './runtime.js'
 import type {Clock} from '../core/clock.js'
-import {severityOf} from '../core/catalog.js'
 import {LeaderElector, type LeaseOptions} from './lease.js'
 import {StatusWriter} from './status.js'
 
@@ -165,10 +164,7 @@ export class SyncLoop {
     }
     for (const r of this.reflectors) for (const [key, raw] of r.store) take(r.resource.resource, key, raw)
     // TLS Secrets: read by name (never listed or watched), when first referenced and at every resync.
-    const wanted = new Set<string>()
-    for (const ing of snap.ingresses) for (const t of ing.spec.tls ?? []) if (t.secretName) wanted.add(`${ing.metadata.namespace}/${t.secretName}`)
-    for (const g of snap.gateways) for (const l of g.spec.listeners) for (const ref of l.tls?.certificateRefs ?? []) if (ref.group === '' && ref.kind === 'Secret') wanted.add(`${ref.namespace ?? g.metadata.namespace}/${ref.name}`)
-    await this.readByName('Secret', wanted, this.secrets, refreshSecrets, snap)
+    await this.readByName('Secret', new Set(wantedSecrets(snap)), this.secrets, refreshSecrets, snap)
     for (const [key, raw] of this.secrets) take('secrets', key, raw)
     // BackendTLSPolicies' CA ConfigMaps: read by name like TLS Secrets (when first named, and at every resync); one
     // not there or not readable makes the policy fail closed (the model says so).
@@ -184,18 +180,13 @@ export class SyncLoop {
    * state), never reads as "none"; a 403 is VIP1005.
    */
   private async readByName(kind: 'Secret' | 'ConfigMap', wanted: Set<string>, cache: Map<string, RawObject>, refresh: boolean, snap: Snapshot): Promise<void> {
-    const plural = kind === 'Secret' ? 'secrets' : 'configmaps'
     for (const key of [...cache.keys()]) if (!wanted.has(key)) cache.delete(key)
-    for (const key of [...wanted].sort()) {
-      if (cache.has(key) && !refresh) continue
-      const [ns, name] = key.split('/') as [string, string]
-      const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/${plural}/${encodeURIComponent(name)}`
-      const res = await this.io.client.get(path)
-      if (res.status === 200) cache.set(key, parseObject(res, kind, `get of ${kind} ${safe(key)} from ${this.io.client.server}${path}`) as RawObject)
-      else {
-        cache.delete(key)
-        if (res.status === 403) snap.diagnostics.push({severity: severityOf('VIP1005'), code: 'VIP1005', object: `${kind}/${key}`, message: `not readable (403): ${this.io.client.user} needs "get" on this ${kind}`})
-      }
+    const keys = [...wanted].sort().filter((k) => refresh || !cache.has(k))
+    const got = await readByName(this.io.client, snap, kind, keys)
+    for (const key of keys) {
+      const raw = got.get(key)
+      if (raw) cache.set(key, raw as RawObject)
+      else cache.delete(key)
     }
   }
 

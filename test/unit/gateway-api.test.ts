@@ -1142,3 +1142,16 @@ spec: {parentRef: {name: gw, namespace: t}, listeners: [{name: l, port: 443, pro
     assert.equal(st.listeners[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'RefNotPermitted')
   })
 })
+
+describe('Secrets read by name, live and in sync (one list)', () => {
+  it('a ListenerSet listener\'s certificate is read like a Gateway\'s; names the API server would refuse are never asked for', async () => {
+    const {wantedSecrets} = await import('../../src/cluster/live.js')
+    const snap = snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${gateway(`[{name: s, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: gw-cert}]}}]`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec: {parentRef: {name: gw, namespace: t}, listeners: [{name: l, port: 8443, protocol: HTTPS, tls: {certificateRefs: [{name: ls-cert}, {name: other, namespace: shared}]}}]}
+`)
+    assert.deepEqual(wantedSecrets(snap), ['apps/ls-cert', 'shared/other', 't/gw-cert'])
+  })
+})

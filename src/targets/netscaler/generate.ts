@@ -232,6 +232,13 @@ export function caCertkey(secret: string, prefix: string): string {
  * The profiles a service group needs (h2c: an HTTP profile; PROXY protocol: a net profile), created once per
  * prefix and setting; and the CA certKey of an HTTPS backend (its certificate file written once).
  */
+/** The one HTTP profile with HTTP/2 (also in clear, by prior knowledge), made once: for h2c and gRPC members and gRPC clients. */
+function http2Profile(P: string, entities: NsEntity[]): string {
+  const n = name(`${P}-http2_httpprofile`)
+  if (!entities.some((e) => e.type === 'nshttpprofile' && e.name === n)) entities.push({type: 'nshttpprofile', name: n, http2: 'ENABLED', http2Direct: 'ENABLED'})
+  return n
+}
+
 function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL', entities: NsEntity[], files: NetscalerConfig['files'], opts: NetscalerOptions, diagnostics: Diagnostic[]): {httpProfileName?: string; netProfile?: string} {
   const out: {httpProfileName?: string; netProfile?: string} = {}
   const once = (e: NsEntity, key: string) => {
@@ -240,9 +247,7 @@ function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL', enti
   const bp = pool.backendProtocol
   // HTTP/2 towards members: h2c, or over TLS for gRPC members (a GRPCRoute sends to them).
   if ((bp?.kind === 'h2c' || (bp?.kind === 'https' && bp.http2)) && st === 'HTTP') {
-    const n = name(`${P}-h2c_httpprofile`)
-    once({type: 'nshttpprofile', name: n, http2: 'ENABLED', http2Direct: 'ENABLED'}, n)
-    out.httpProfileName = n
+    out.httpProfileName = http2Profile(P, entities)
   } else if (bp?.kind === 'h2c')
     diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: bp.provenance.object, field: bp.provenance.field, message: 'TCP traffic is passed through as it is; h2c applies to HTTP routes'})
   if (bp?.kind === 'https' && bp.ca && !pool.external) {
@@ -505,12 +510,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
     // Clients of a GRPCRoute speak HTTP/2 (in clear by prior knowledge): an HTTP profile with HTTP/2 on the vserver.
-    let http2Profile: string | undefined
-    if (f.http2 && f.protocol !== 'tcp') {
-      http2Profile = name(`${P}-http2_httpprofile`)
-      if (!entities.some((e) => e.type === 'nshttpprofile' && e.name === http2Profile)) entities.push({type: 'nshttpprofile', name: http2Profile, http2: 'ENABLED', http2Direct: 'ENABLED'})
-    }
-    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180, ...(http2Profile ? {httpProfileName: http2Profile} : {})})
+    const h2 = f.http2 && f.protocol !== 'tcp' ? http2Profile(P, entities) : undefined
+    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180, ...(h2 ? {httpProfileName: h2} : {})})
     if (f.listener?.acceptProxy)
       diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: f.listener.provenance.object, field: 'metadata.annotations[vipctl.io/accept-proxy]', message: `vipctl does not write NetScaler's PROXY protocol reception for ${csv}: enable it on the appliance for this vserver, or the upstream load balancer's PROXY header breaks every connection`})
     if (f.listener?.clientTimeoutMs !== undefined && f.listener.clientTimeoutMs % 1000 !== 0)
