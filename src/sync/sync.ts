@@ -36,6 +36,11 @@ export interface SyncOptions {
   debounceMs: number
   minReloadIntervalMs: number
   resyncMs: number
+  /**
+   * How often (ms) the ConfigMaps BackendTLSPolicies name as CA bundles are re-read by name (they are never watched:
+   * the node agent has only "get" on ConfigMaps); a changed one triggers a reconcile. 0: only at the full resync.
+   */
+  caRefreshMs?: number
   vip?: VipTarget
   reflector: Omit<ReflectorOptions, 'namespace'>
   /** Write the status vipctl owes (Gateway API, Ingress and Service load-balancer status) while holding this Lease. */
@@ -77,6 +82,8 @@ export class SyncLoop {
   private readonly memo = new Map<string, {rv: string; res: IntakeResult}>()
   private readonly secrets = new Map<string, RawObject>()
   private readonly configMaps = new Map<string, RawObject>()
+  /** The ConfigMaps the last snapshot wanted (namespace/name). */
+  private wantedConfigMaps = new Set<string>()
   private quarantined = new Set<string>()
   /** The one status writer across nodes: set when status writing is on. */
   readonly elector?: LeaderElector
@@ -168,7 +175,8 @@ export class SyncLoop {
     for (const [key, raw] of this.secrets) take('secrets', key, raw)
     // BackendTLSPolicies' CA ConfigMaps: read by name like TLS Secrets (when first named, and at every resync); one
     // not there or not readable makes the policy fail closed (the model says so).
-    await this.readByName('ConfigMap', new Set(wantedConfigMaps(snap)), this.configMaps, refreshSecrets, snap)
+    this.wantedConfigMaps = new Set(wantedConfigMaps(snap))
+    await this.readByName('ConfigMap', this.wantedConfigMaps, this.configMaps, refreshSecrets, snap)
     for (const [key, raw] of this.configMaps) take('configmaps', key, raw)
     for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)
     return sortSnapshot(snap)
@@ -188,6 +196,30 @@ export class SyncLoop {
       if (raw) cache.set(key, raw as RawObject)
       else cache.delete(key)
     }
+  }
+
+  /**
+   * Re-reads the CA ConfigMaps the model uses, by name; true when one appeared, went or changed (resourceVersion).
+   * The cache takes what was read. A failed read is false: the full resync reads them again.
+   */
+  private async caBundlesChanged(): Promise<boolean> {
+    if (this.wantedConfigMaps.size === 0) return false
+    const keys = [...this.wantedConfigMaps].sort()
+    let got: Map<string, unknown>
+    try {
+      got = await readByName(this.io.client, emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server}), 'ConfigMap', keys)
+    } catch {
+      return false
+    }
+    const rv = (raw: unknown) => (raw as RawObject | undefined)?.metadata?.resourceVersion
+    const changed = keys.some((k) => got.has(k) !== this.configMaps.has(k) || rv(got.get(k)) !== rv(this.configMaps.get(k)))
+    if (changed)
+      for (const k of keys) {
+        const raw = got.get(k)
+        if (raw) this.configMaps.set(k, raw as RawObject)
+        else this.configMaps.delete(k)
+      }
+    return changed
   }
 
   /** One reconcile: cache -> model -> plan -> runtime update, reload (rate-limited) or nothing; then VIP rules. */
@@ -332,13 +364,20 @@ export class SyncLoop {
     if (signal.aborted) return void (await Promise.all(running))
     log.info('caches synced', {objects: this.reflectors.reduce((a, r) => a + r.store.size, 0)})
     let nextResync = clock.now() + this.opts.resyncMs
+    const caEvery = this.opts.caRefreshMs ?? 0
+    let nextCa = caEvery > 0 ? clock.now() + caEvery : Infinity
     let failures = 0
     let full = true
     this.dirty = true
     while (!signal.aborted) {
       const now = clock.now()
       if (!this.dirty && now < nextResync) {
-        await this.wait(Math.min(nextResync - now, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
+        if (now >= nextCa) {
+          nextCa = now + caEvery
+          if (await this.caBundlesChanged()) this.dirty = true
+          continue
+        }
+        await this.wait(Math.min(nextResync - now, nextCa - now, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
         if (signal.aborted) break
       }
       if (this.dirty) await clock.sleep(this.opts.debounceMs, signal) // gather the rest of the burst

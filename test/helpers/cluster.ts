@@ -155,6 +155,7 @@ const COLLECTIONS: Record<string, {prefix: string; plural: string; namespaced: b
   Service: {prefix: '/api/v1', plural: 'services', namespaced: true},
   Pod: {prefix: '/api/v1', plural: 'pods', namespaced: true},
   Secret: {prefix: '/api/v1', plural: 'secrets', namespaced: true},
+  ConfigMap: {prefix: '/api/v1', plural: 'configmaps', namespaced: true},
   EndpointSlice: {prefix: '/apis/discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true},
   Ingress: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true},
   IngressClass: {prefix: '/apis/networking.k8s.io/v1', plural: 'ingressclasses', namespaced: false},

@@ -7,8 +7,8 @@
  * Lease over within the lease duration and goes on writing. Services have no endpoints: nothing leaves loopback.
  */
 import assert from 'node:assert/strict'
-import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {api, cluster, collectionPath, create, createNamespace, type Cluster} from '../helpers/cluster.js'
@@ -62,7 +62,7 @@ describe('status and leader election (real API server, two sync processes)', fun
     const proxy = await startHaproxy(dirs)
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
     delete env.NODE_OPTIONS
-    const sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(c.server, c.token), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '500ms', '--metrics-addr', '', '--log-format', 'json', '--lease-namespace', ns, '--identity', id, '--lease-duration', `${LEASE_SECONDS}s`], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(c.server, c.token), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '500ms', '--metrics-addr', '', '--log-format', 'json', '--lease-namespace', ns, '--identity', id, '--lease-duration', `${LEASE_SECONDS}s`, '--ca-refresh-period', '500ms'], {env, stdio: ['ignore', 'pipe', 'pipe']})
     const node: Node = {id, proxy, sync, logs: ''}
     sync.stdout!.on('data', (d) => (node.logs += d))
     sync.stderr!.on('data', (d) => (node.logs += d))
@@ -134,6 +134,25 @@ describe('status and leader election (real API server, two sync processes)', fun
     const gen = put.body.metadata.generation
     const after = await until('observedGeneration', () => get('Gateway', 'edge', ns), (o) => o?.status?.listeners?.length === 2 && o.status.conditions.every((x: any) => x.observedGeneration === gen))
     assert.equal(after.status.listeners[1].name, 'alt')
+  })
+
+  it('a CA ConfigMap changed in place (never watched, only read by name) is applied within --ca-refresh-period, not at the 5 min resync', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-ca-'))
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=lab CA', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt')], {stdio: 'ignore'})
+    const pem = readFileSync(path.join(dir, 'ca.crt'), 'utf8')
+    await create(c, {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'bundle', namespace: ns}, data: {'ca.crt': pem}})
+    await create(c, {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: {name: 'web-ca', namespace: ns}, spec: {targetRefs: [{group: '', kind: 'Service', name: 'web', sectionName: 'http'}], validation: {caCertificateRefs: [{group: '', kind: 'ConfigMap', name: 'bundle'}], hostname: 'web.example.com'}}})
+    const accepted = (o: any) => cond(o?.status?.ancestors?.[0]?.conditions, 'Accepted')
+    await until('CA bundle accepted', () => get('BackendTLSPolicy', 'web-ca', ns), (o) => accepted(o)?.status === 'True')
+    const cm = await get('ConfigMap', 'bundle', ns)
+    cm.data['ca.crt'] = ''
+    assert.equal((await api(c, 'PUT', `${collectionPath('ConfigMap', ns)}/bundle`, cm)).status, 200)
+    const bad = await until('emptied CA bundle seen', () => get('BackendTLSPolicy', 'web-ca', ns), (o) => accepted(o)?.status === 'False', 10_000)
+    assert.equal(accepted(bad).reason, 'NoValidCACertificate')
+    const again = await get('ConfigMap', 'bundle', ns)
+    again.data['ca.crt'] = pem
+    assert.equal((await api(c, 'PUT', `${collectionPath('ConfigMap', ns)}/bundle`, again)).status, 200)
+    await until('restored CA bundle seen', () => get('BackendTLSPolicy', 'web-ca', ns), (o) => accepted(o)?.status === 'True', 10_000)
   })
 
   it('the leader killed (no release): the other takes the Lease over within the lease duration, and writes status', async () => {
