@@ -71,6 +71,7 @@ type kubelet struct {
 	mu      sync.Mutex
 	pods    map[string]*podRun   // by UID
 	used    map[string]bool      // IPs in use
+	cursor  int                  // where allocate looks next
 	backoff map[string]time.Time // UID -> no start before
 	seq     int
 }
@@ -284,15 +285,20 @@ func (k *kubelet) program(image string) (string, bool) {
 	return prog, ok
 }
 
+// allocate takes the next free address after the last one given (round the range), as the real IPAM does: an
+// address a Pod just left is not handed out again at once, while the host may still hold its old neighbour entry.
 func (k *kubelet) allocate() (net.IP, error) {
 	base := k.subnet.IP.To4()
 	ones, bits := k.subnet.Mask.Size()
-	for i := 2; i < (1<<(bits-ones))-1; i++ {
+	size := 1<<(bits-ones) - 3 // without the network, the gateway (.1) and broadcast addresses
+	for j := 0; j < size; j++ {
+		i := 2 + (k.cursor+j)%size
 		n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
 		n += uint32(i)
 		ip := net.IPv4(byte(n>>24), byte(n>>16), byte(n>>8), byte(n)).To4()
 		if !k.used[ip.String()] {
 			k.used[ip.String()] = true
+			k.cursor = (k.cursor + j + 1) % size
 			return ip, nil
 		}
 	}
@@ -332,6 +338,9 @@ func (k *kubelet) start(ctx context.Context, p *v1.Pod) (*podRun, error) {
 			return nil, err
 		}
 	}
+	// A neighbour entry the host kept for an earlier Pod at this address would send its packets to a MAC that is
+	// gone until it expires (tens of seconds of connect timeouts): dropped now.
+	_ = ipCmd("neigh", "flush", "to", ip.String(), "dev", k.bridge)
 	env, err := k.environment(ctx, p, r)
 	if err != nil {
 		k.teardown(r)
