@@ -123,7 +123,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
           gatewayClassName: z.string().min(1).max(253),
           listeners,
           addresses: z
-            .array(z.object({type: z.string().max(253).default('IPAddress'), value: z.string().min(1).max(253)}))
+            .array(z.object({type: z.string().max(253).default('IPAddress'), value: z.string().max(253).optional()}))
             .max(16)
             .optional(),
           infrastructure: z.unknown().optional(),

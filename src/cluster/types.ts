@@ -239,7 +239,8 @@ export interface Gateway extends KObject {
   spec: {
     gatewayClassName: string
     listeners: GatewayListener[]
-    addresses?: Array<{type: string; value: string}>
+    /** Requested addresses; an entry without value asks vipctl to assign one of the type (the VIP pool). */
+    addresses?: Array<{type: string; value?: string}>
     /** Which namespaces' ListenerSets may add listeners (absent: none). */
     allowedListeners?: {namespaces: {from: 'Same' | 'All' | 'Selector' | 'None'; selector?: LabelSelector}}
     /** Fields read only to be reported (infrastructure, tls, defaultScope). */

@@ -203,12 +203,21 @@ export function ourGateways(host: GatewayHost): Gateway[] {
  */
 export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVip: string | undefined, flagVip: string | undefined): Array<{address: string; source: VipSource}> | undefined {
   const key = objectKey(gw)
-  if (gw.spec.addresses?.length) {
+  const requested = gw.spec.addresses ?? []
+  // Entries of type IPAddress without a value ask for an address to be assigned: when no entry names one, the
+  // Gateway takes its address as if it requested none (annotation, status, --vip, then the pool).
+  const named = requested.filter((a) => !(a.type === 'IPAddress' && !a.value))
+  if (requested.length > 0 && named.length === 0) return assignedGatewayVip(gw, annotationVip, flagVip)
+  if (named.length) {
     const out: Array<{address: string; source: VipSource}> = []
-    for (const [i, a] of gw.spec.addresses.entries()) {
+    for (const [i, a] of requested.entries()) {
       if (a.type !== 'IPAddress') {
         host.diag('VIP6004', key, `spec.addresses[${i}].type`, `address type ${a.type} is not supported (vipctl serves IPAddress): the Gateway is not served (Accepted=False, reason UnsupportedAddress)`)
         return []
+      }
+      if (!a.value) {
+        host.diag('VIP6005', key, `spec.addresses[${i}].value`, 'an address to be assigned beside addresses named in full: vipctl serves the named ones only')
+        continue
       }
       const ip = canonicalIp(a.value)
       if (ip === undefined) {
@@ -219,6 +228,11 @@ export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVi
     }
     return out
   }
+  return assignedGatewayVip(gw, annotationVip, flagVip)
+}
+
+/** The address of a Gateway that names none: vipctl.io/vip, else its status, else --vip; undefined: the VIP pool. */
+function assignedGatewayVip(gw: Gateway, annotationVip: string | undefined, flagVip: string | undefined): Array<{address: string; source: VipSource}> | undefined {
   if (annotationVip) return [{address: annotationVip, source: 'annotation'}]
   const st = gw.status?.addresses?.find((a) => (a.type ?? 'IPAddress') === 'IPAddress' && canonicalIp(a.value) !== undefined)
   if (st) return [{address: canonicalIp(st.value)!, source: 'status'}]
@@ -391,10 +405,12 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
     } else host.diag('VIP6005', key, field, `${field} is not supported by vipctl and has no effect`)
   }
   const addresses = accepted ? vips.filter((v) => host.useVip(v.address, v.source, key)) : []
-  if (accepted && vips.length === 0 && !gw.spec.addresses?.length) host.diag('VIP2005', key, undefined, 'no VIP: no spec.addresses, vipctl.io/vip annotation, address in status, --vip or --vip-pool')
+  // Addresses named in spec that cannot be served: UnsupportedAddress; none named and none assigned: AddressNotAssigned.
+  const named = (gw.spec.addresses ?? []).some((a) => !(a.type === 'IPAddress' && !a.value))
+  if (accepted && vips.length === 0 && !named) host.diag('VIP2005', key, undefined, 'no VIP: no spec.addresses, vipctl.io/vip annotation, address in status, --vip or --vip-pool')
   state.addresses = addresses.map((a) => a.address)
-  const gwAccepted = accepted && !(gw.spec.addresses?.length && vips.length === 0)
-  state.conditions.push(cond('Accepted', gwAccepted, accepted ? (gw.spec.addresses?.length && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
+  const gwAccepted = accepted && !(named && vips.length === 0)
+  state.conditions.push(cond('Accepted', gwAccepted, accepted ? (named && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
 
   // The Gateway's own listeners: those on one port must agree on the transport kind (HTTP and HTTPS cannot share
   // one, nor TLS passed through and TLS terminated: mixed modes on a port are not supported).
@@ -931,14 +947,22 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
     let failure: string | undefined
     const failWith = (why: string) => (failure ??= why)
     // Backends -> pools (each checked: kind, ReferenceGrant, Service and port).
-    const backends: Array<{pool: string; weight: number}> = []
+    const backends: Array<{pool: string; weight: number; requestHeaders?: HeaderRules}> = []
     let invalidWeight = 0
     rule.backendRefs.forEach((b, bi) => {
       const bf = `${field}.backendRefs[${bi}]`
-      if (b.filters.length > 0) {
-        host.diag('VIP6005', key, `${bf}.filters`, 'filters on a backendRef are not supported yet: the rule answers 500 rather than skip them')
-        failWith('a backendRef has filters vipctl does not apply')
-        return
+      // A backendRef's own filters: request header modifiers apply to the requests sent to it (after the rule's);
+      // any other filter makes the rule answer 500 rather than skip it.
+      let requestHeaders: HeaderRules | undefined
+      for (const [fi, f] of b.filters.entries()) {
+        if (f.type !== 'RequestHeaderModifier') {
+          host.diag('VIP6005', key, `${bf}.filters[${fi}]`, `${f.type} on a backendRef is not supported: the rule answers 500 rather than skip it`)
+          failWith(`a backendRef has a ${f.type} filter vipctl does not apply`)
+          return
+        }
+        const one: RoutePolicy = {}
+        applyFilter(host, key, `${bf}.filters[${fi}]`, f, one, failWith)
+        if (one.requestHeaders) requestHeaders = mergeHeaderRules(requestHeaders, one.requestHeaders)
       }
       const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
       if ('reason' in r) {
@@ -949,9 +973,10 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
       }
       const pool = r.pool
       if (!pools.has(pool)) pools.set(pool, {object: key, field: bf})
-      const same = backends.find((x) => x.pool === pool.id)
+      // Two backendRefs to one Service port are one backend, unless their header modifiers differ.
+      const same = backends.find((x) => x.pool === pool.id && JSON.stringify(x.requestHeaders) === JSON.stringify(requestHeaders))
       if (same) same.weight += b.weight
-      else backends.push({pool: pool.id, weight: b.weight})
+      else backends.push({pool: pool.id, weight: b.weight, ...(requestHeaders ? {requestHeaders} : {})})
     })
     const policy: RoutePolicy = {}
     for (const [fi, f] of rule.filters.entries()) applyFilter(host, key, `${field}.filters[${fi}]`, f, policy, failWith)
@@ -984,7 +1009,7 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
       }
       else if (invalidWeight > 0)
         host.diag('VIP6002', key, `${field}.backendRefs`, `the share of invalid backendRefs (weight ${invalidWeight}) goes to the valid ones instead of being answered 500`)
-      if (live.length > 1 || (live.length === 1 && backends.length > 1)) policy.split = {backends, provenance: {object: key, field: `${field}.backendRefs`}}
+      if (live.length > 1 || (live.length === 1 && backends.length > 1) || live.some((b) => b.requestHeaders)) policy.split = {backends, provenance: {object: key, field: `${field}.backendRefs`}}
     }
     const pool = failure ? '' : policy.redirect ? (backends[0]?.pool ?? '') : backends.find((b) => b.weight > 0)?.pool ?? ''
     const finalPolicy: RoutePolicy = failure ? {fail: {reason: failure, provenance: prov}} : policy
@@ -1088,6 +1113,12 @@ function pathReplace(p: {type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; replace
   const value = p.type === 'ReplaceFullPath' ? p.replaceFullPath! : p.replacePrefixMatch!.replace(/\/+$/, '') || '/'
   if (!allow.path(value)) return false
   return p.type === 'ReplaceFullPath' ? {kind: 'full', value} : {kind: 'prefix', value}
+}
+
+/** Two header modifiers in turn (the second's set and remove win over the first's for a name). */
+function mergeHeaderRules(a: HeaderRules | undefined, b: HeaderRules): HeaderRules {
+  if (!a) return {set: b.set, add: b.add, remove: b.remove}
+  return {set: [...a.set, ...b.set], add: [...a.add, ...b.add], remove: [...a.remove, ...b.remove]}
 }
 
 function applyFilter(host: GatewayHost, key: string, field: string, f: HTTPRouteFilter, policy: RoutePolicy, fail: (why: string) => void): void {

@@ -51,7 +51,7 @@ export type HostTier = 'exact' | 'wildcard' | 'any'
  * the query is always kept). `https` marks the Ingress TLS redirect (redirectHttps).
  */
 export type Action =
-  | {kind: 'pool'; pool: string; split?: Array<{pool: string; weight: number}>}
+  | {kind: 'pool'; pool: string; split?: Array<{pool: string; weight: number; requestHeaders?: HeaderRules}>}
   /**
    * Answered with this status, `reason` saying why: 500 for a rule that cannot be served as written; 404 for the
    * hosts of a Gateway listener that no route of that listener matches (a less specific listener never takes them).
@@ -357,7 +357,8 @@ function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
     ...base,
     ...access,
     // One backend with weight left (the others at 0) takes everything, whichever the rule names.
-    action: {kind: 'pool', pool: split?.length === 1 ? split[0]!.pool : r.pool, ...(split && split.length > 1 ? {split} : {})},
+    // A backend with its own header modifiers stays a split (of one) so that they go with it.
+    action: {kind: 'pool', pool: split?.length === 1 ? split[0]!.pool : r.pool, ...(split && (split.length > 1 || split[0]?.requestHeaders) ? {split} : {})},
     ...(filters ? {filters} : {}),
     provenance: r.provenance,
   }
@@ -477,9 +478,10 @@ export function describeAccess(access: {allow: string[]; deny: string[]}): strin
 }
 
 /** "90% a, 10% b": each pool's share of new requests, rounded to 0.1%. */
-export function describeSplit(split: Array<{pool: string; weight: number}>): string {
+export function describeSplit(split: Array<{pool: string; weight: number; requestHeaders?: HeaderRules}>): string {
   const total = split.reduce((n, b) => n + b.weight, 0)
-  return split.map((b) => `${Math.round((1000 * b.weight) / total) / 10}% ${b.pool}`).join(', ')
+  const headers = (h: HeaderRules) => [...h.set.map((x) => `set ${x.name}`), ...h.add.map((x) => `add ${x.name}`), ...h.remove.map((n) => `remove ${n}`)].join(', ')
+  return split.map((b) => `${Math.round((1000 * b.weight) / total) / 10}% ${b.pool}${b.requestHeaders ? ` (its request headers: ${headers(b.requestHeaders)})` : ''}`).join(', ')
 }
 
 /**

@@ -90,7 +90,8 @@ export type PathReplace = {kind: 'full'; value: string} | {kind: 'prefix'; value
  */
 export interface RoutePolicy {
   /** Weighted backends (weights 0-1000; 0 takes no new requests); pool ids. Absent: all to Route.pool. */
-  split?: {backends: Array<{pool: string; weight: number}>; provenance: Provenance}
+  /** Weighted backends; a backendRef's own request header modifiers apply after the rule's, to its requests only. */
+  split?: {backends: Array<{pool: string; weight: number; requestHeaders?: HeaderRules}>; provenance: Provenance}
   requestHeaders?: HeaderRules & {provenance: Provenance}
   responseHeaders?: HeaderRules & {provenance: Provenance}
   /** Answer with a redirect: each part absent keeps the request's. */

@@ -1143,6 +1143,62 @@ spec: {parentRef: {name: gw, namespace: t}, listeners: [{name: l, port: 443, pro
   })
 })
 
+describe('Gateway API: an address requested without a value (GatewayAddressEmpty)', () => {
+  const gw = (addresses: string) => gateway().replace('  addresses: [{type: IPAddress, value: 192.0.2.50}]', `  addresses: ${addresses}`)
+  const served = (text: string, vipPool?: string) => {
+    const {model} = compile(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), vipPool ? {vipPool} : {})
+    const g = model.gatewayApi!.gateways[0]!
+    return {addresses: g.addresses, conditions: g.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`), codes: model.diagnostics.map((d) => `${d.code} ${d.field ?? ''}`)}
+  }
+  it('is read (the CRD makes value optional) and assigned from the VIP pool', () => {
+    const r = served(gw('[{type: IPAddress}]'), '198.51.100.0/30')
+    assert.equal(r.addresses.length, 1)
+    assert.match(r.addresses[0]!, /^198\.51\.100\.[0-3]$/)
+    assert.deepEqual(r.conditions, ['Accepted=True/Accepted', 'Programmed=True/Programmed'])
+  })
+  it('without a pool: accepted, not programmed (AddressNotAssigned), and said (VIP2005)', () => {
+    const r = served(gw('[{type: IPAddress}]'))
+    assert.deepEqual(r.addresses, [])
+    assert.deepEqual(r.conditions, ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned'])
+    assert.ok(r.codes.includes('VIP2005 '))
+  })
+  it('beside an address named in full: the named one is served and the empty one is said (VIP6005)', () => {
+    const r = served(gw('[{type: IPAddress}, {type: IPAddress, value: 192.0.2.50}]'), '198.51.100.0/30')
+    assert.deepEqual(r.addresses, ['192.0.2.50'])
+    assert.ok(r.codes.includes('VIP6005 spec.addresses[0].value'), r.codes.join('; '))
+  })
+})
+
+describe('Gateway API: a backendRef\'s own request header modifiers (HTTPRouteBackendRequestHeaderModification)', () => {
+  const mod = (v: string) => `[{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: ${v}}]}}]`
+  const text = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: X-Rule, value: r}]}}], backendRefs: [{name: web, port: 80, weight: 1, filters: ${mod('one')}}, {name: web2, port: 80, weight: 1, filters: ${mod('two')}}]}, {matches: [{path: {value: /solo}}], backendRefs: [{name: web, port: 80, filters: ${mod('solo')}}]}, {matches: [{path: {value: /other}}], backendRefs: [{name: web, port: 80, filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: a, value: b}]}}]}]}]}`)}`
+  it('go with their backend in the routing module: the split carries them (a single backend too); check trace says them', () => {
+    const d = ask(text, {host: 'h', path: '/'}).decision!
+    assert.equal(d.action.kind, 'pool')
+    const split = (d.action as {split?: Array<{pool: string; requestHeaders?: {set: Array<{name: string; value: string}>}}>}).split!
+    assert.deepEqual(split.map((b) => [b.pool, b.requestHeaders?.set[0]?.value]), [['t/web/80', 'one'], ['t/web2/80', 'two']])
+    const solo = ask(text, {host: 'h', path: '/solo'}).decision!
+    assert.deepEqual((solo.action as {split?: Array<{requestHeaders?: {set: Array<{value: string}>}}>}).split?.map((b) => b.requestHeaders?.set[0]?.value), ['solo'])
+    const t = traceRequest(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), build(text).model, 'h/', new Date())
+    assert.ok(t.hops.some((h) => h.detail.includes('50% t/web/80 (its request headers: set Backend)')), JSON.stringify(t.hops))
+  })
+  it('HAProxy sets them only for the requests their backend is picked for, after the rule\'s; NetScaler says it does not write them (VIP3001)', () => {
+    const compiled = build(text)
+    const cfg = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files[0]!.content
+    const lines = cfg.split('\n')
+    const rule = lines.findIndex((l) => l.includes('add-header X-Rule'))
+    const one = lines.findIndex((l) => /set-header Backend "?one"? if .*var\(txn\.pick\) -m int ge 0 \} \{ var\(txn\.pick\) -m int lt 1 \}/.test(l))
+    const two = lines.findIndex((l) => /set-header Backend "?two"? if .*var\(txn\.pick\) -m int ge 1 \} \{ var\(txn\.pick\) -m int lt 2 \}/.test(l))
+    assert.ok(rule >= 0 && one > rule && two > one, cfg)
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.ok(ns.diagnostics.some((x) => x.code === 'VIP3001' && x.message.includes("backendRef's own request header modifiers")))
+  })
+  it('any other filter on a backendRef makes the rule answer 500 and is said (VIP6005)', () => {
+    assert.equal(ask(text, {host: 'h', path: '/other'}).outcome.kind, 'status')
+    assert.ok(codes(text).some((c) => c.startsWith('VIP6005') && c.includes('backendRefs[0].filters[0]') && c.includes('ResponseHeaderModifier')))
+  })
+})
+
 describe('Secrets read by name, live and in sync (one list)', () => {
   it('a ListenerSet listener\'s certificate is read like a Gateway\'s; names the API server would refuse are never asked for', async () => {
     const {wantedSecrets} = await import('../../src/cluster/live.js')

@@ -667,7 +667,10 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
       lines.push(line('http-request', 'set-var(txn.pick)', `rand(${total})`, ...cond))
       let lo = 0
       for (const b of a.split) {
-        lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}'))
+        const picked = [...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}']
+        lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...picked))
+        // The backendRef's own request header modifiers: after the rule's, for the requests it is picked for.
+        if (b.requestHeaders) lines.push(...headerLines('http-request', b.requestHeaders, picked))
         lo += b.weight
       }
     } else lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(a.pool)!})`, ...cond))

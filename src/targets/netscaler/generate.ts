@@ -629,6 +629,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     const filterLbv = new Map<Decision, Map<string, string>>()
     ordered.forEach((d) => {
       const fl = d.filters
+      if (d.action.kind === 'pool' && switched.has(d) && d.action.split?.some((b) => b.requestHeaders))
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: `vipctl does not write a backendRef's own request header modifiers for NetScaler: requests to ${d.host || '*'}${d.match.path} reach its backends without them`})
       // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
       if ((!fl && !d.access) || d.action.kind !== 'pool' || !switched.has(d)) return
       if (fl?.cors)
