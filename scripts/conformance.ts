@@ -1,5 +1,5 @@
 /**
- * npm run conformance [-- --profiles GATEWAY-HTTP,GATEWAY-TLS --run-test NAME --skip-tests A,B --report FILE]
+ * npm run conformance [-- --profiles GATEWAY-HTTP,GATEWAY-TLS --core --run-test A,B --skip-tests C,D --report FILE]
  *
  * Runs the upstream Gateway API conformance suite (sigs.k8s.io/gateway-api/conformance at the version
  * test/conformance/go.mod pins), unmodified, against vipctl:
@@ -11,16 +11,21 @@
  *    Gateways' addresses from --vip-pool 127.30.0.0/16 (loopback: the suite reaches them from this host);
  * 4. the suite through a Go test of ours (test/conformance), which writes the ConformanceReport YAML;
  * then prints passed/failed/skipped per profile and stops everything it started, also on failure or Ctrl-C.
+ *
+ * The whole run lets the suite read the features vipctl claims from the GatewayClass status (as a user's run would).
+ * --core runs only the profiles' core tests (the suite is told the core features alone: CI's tier); --run-test with
+ * one or more test names runs those (the suite is told the features vipctl claims, since it infers none then).
  * Needs root (network namespaces, ports below 1024).
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parse} from 'yaml'
 import {api, create, labCluster, type Cluster} from '../test/helpers/cluster.js'
 import {startHaproxy, type Proxy} from '../test/helpers/haproxy.js'
+import {SUPPORTED_FEATURES} from '../src/sync/status.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const VIP_POOL = '127.30.0.0/16'
@@ -28,26 +33,36 @@ const CLASS = 'vipctl'
 /** The suite's tests vipctl's lab cannot run, with the reason (each listed in the report as skipped). */
 const SKIPPED: Record<string, string> = {}
 
+/** Each profile's core features (sigs.k8s.io/gateway-api/conformance/utils/suite/profiles.go). */
+const CORE: Record<string, string[]> = {
+  'GATEWAY-HTTP': ['Gateway', 'HTTPRoute', 'ReferenceGrant'],
+  'GATEWAY-TLS': ['Gateway', 'TLSRoute', 'ReferenceGrant'],
+  'GATEWAY-GRPC': ['Gateway', 'GRPCRoute', 'ReferenceGrant'],
+}
+
 interface Args {
   profiles: string
-  runTest?: string
+  core: boolean
+  runTests: string[]
   skipTests: string[]
   report: string
   timeout: string
 }
 
 function args(argv: string[]): Args {
-  const out: Args = {profiles: 'GATEWAY-HTTP', skipTests: [], report: path.join(root, 'conformance-report.yaml'), timeout: '90m'}
+  const out: Args = {profiles: 'GATEWAY-HTTP', core: false, runTests: [], skipTests: [], report: path.join(root, 'conformance-report.yaml'), timeout: '90m'}
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
     const value = () => inline ?? argv[++i] ?? ''
     if (flag === '--profiles') out.profiles = value()
-    else if (flag === '--run-test') out.runTest = value()
+    else if (flag === '--run-test') out.runTests.push(...value().split(',').filter(Boolean))
+    else if (flag === '--core') out.core = true
     else if (flag === '--skip-tests') out.skipTests.push(...value().split(',').filter(Boolean))
     else if (flag === '--report') out.report = path.resolve(value())
     else if (flag === '--timeout') out.timeout = value()
-    else throw new Error(`unknown option ${argv[i]} (use --profiles, --run-test, --skip-tests, --report, --timeout)`)
+    else throw new Error(`unknown option ${argv[i]} (use --profiles, --core, --run-test, --skip-tests, --report, --timeout)`)
   }
+  for (const p of out.profiles.split(',')) if (!CORE[p]) throw new Error(`unknown profile ${p} (use ${Object.keys(CORE).join(', ')})`)
   return out
 }
 
@@ -82,10 +97,11 @@ async function main(): Promise<number> {
     console.error('==> build vipctl, the control plane, echo-basic and the suite')
     execFileSync('npm', ['run', '-s', 'build'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
     const echo = build('echo-basic')
-    const coredns = build('coredns')
+    // CoreDNS serves only the UDPRoute tests, which are not core.
+    const coredns = a.core ? undefined : build('coredns')
     const suite = build('conformance')
     console.error('==> the lab: control plane, workload controllers, netns kubelet')
-    const lab = await labCluster(['-workload-controllers', '-kubelet-node', 'conformance', '-kubelet-pod-cidr', '10.252.0.0/22', '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`, '-kubelet-image', `registry.k8s.io/coredns/coredns=${coredns}`])
+    const lab = await labCluster(['-workload-controllers', '-kubelet-node', 'conformance', '-kubelet-pod-cidr', '10.252.0.0/22', '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`, ...(coredns ? ['-kubelet-image', `registry.k8s.io/coredns/coredns=${coredns}`] : [])])
     stops.push(lab.stop)
     const c = lab.cluster
     vipctl(['install', '--apply', '--kubeconfig', c.kubeconfig])
@@ -117,8 +133,17 @@ async function main(): Promise<number> {
       if (i >= 120) throw new Error(`GatewayClass ${CLASS} not accepted by vipctl sync within 60 s (see ${syncLog} after the run)`)
       await new Promise((r) => setTimeout(r, 500))
     }
-    console.error(`==> the suite (profiles ${a.profiles}${a.runTest ? `, test ${a.runTest}` : ''}); logs: ${dir}`)
+    console.error(`==> the suite (profiles ${a.profiles}${a.core ? ', core tests' : ''}${a.runTests.length ? `, tests ${a.runTests.join(', ')}` : ''}); logs: ${dir}`)
     const skip = [...Object.keys(SKIPPED), ...a.skipTests]
+    // Several tests: every other test of the suite is skipped (the suite's --run-test takes one name).
+    if (a.runTests.length > 1) {
+      const all = suiteTests()
+      const unknown = a.runTests.filter((n) => !all.includes(n))
+      if (unknown.length) throw new Error(`no such test in the suite: ${unknown.join(', ')}`)
+      skip.push(...all.filter((n) => !a.runTests.includes(n)))
+    }
+    // The suite infers features from the GatewayClass only for a whole run; otherwise it is told them.
+    const features = a.core ? [...new Set(a.profiles.split(',').flatMap((p) => CORE[p]!))] : a.runTests.length ? SUPPORTED_FEATURES : []
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}).version
     const suiteArgs = [
       `--gateway-class=${CLASS}`,
@@ -130,7 +155,8 @@ async function main(): Promise<number> {
       `--version=v${version}`,
       '--contact=vipctl maintainers',
       '--mode=default',
-      ...(a.runTest ? [`--run-test=${a.runTest}`] : []),
+      ...(a.runTests.length === 1 ? [`--run-test=${a.runTests[0]}`] : []),
+      ...(features.length ? [`--supported-features=${features.join(',')}`] : []),
       ...(skip.length ? [`--skip-tests=${skip.join(',')}`] : []),
     ]
     const code = await new Promise<number>((resolve) => {
@@ -152,6 +178,15 @@ async function main(): Promise<number> {
   } finally {
     await stopAll()
   }
+}
+
+/** Every test's ShortName in the suite's module (the version test/conformance/go.mod pins). */
+function suiteTests(): string[] {
+  const dir = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/gateway-api/conformance'], {cwd: path.join(root, 'test', 'conformance'), encoding: 'utf8', env: {...process.env, GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local'}}).trim()
+  const names = new Set<string>()
+  for (const f of readdirSync(path.join(dir, 'tests')).filter((x) => x.endsWith('.go')))
+    for (const m of readFileSync(path.join(dir, 'tests', f), 'utf8').matchAll(/ShortName:\s*"([^"]+)"/g)) names.add(m[1]!)
+  return [...names]
 }
 
 /** passed/failed/skipped per profile, from the ConformanceReport the suite wrote. */

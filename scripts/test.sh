@@ -26,8 +26,9 @@ npx tsc -p test --noEmit
 step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null
 
-step "build echo-basic, the conformance suite's backend (cached by test/conformance/go.mod)"
+step "build echo-basic and the upstream conformance suite (cached by test/conformance's module and sources)"
 bash scripts/lab-build.sh echo-basic >/dev/null
+bash scripts/lab-build.sh conformance >/dev/null
 
 step "tests"
 # Everything the tests write under the temp directory goes into one directory of
