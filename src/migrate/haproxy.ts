@@ -19,6 +19,7 @@ import {endpointSlices, joinWords, k8sName, listenerClass, pemNames, type K8s, t
 import {Ledger, type LedgerLine} from './ledger.js'
 import {SENSITIVE_HEADER, checkConfigText, redactText} from './redact.js'
 import {memberAddress, memberWeights, ruleHost, rulePath, vipAddress} from './accept.js'
+import {appendAll} from '../core/arrays.js'
 
 export interface CfgLine {
   line: number
@@ -350,7 +351,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
           const x = o[i]!
           const v = o[i + 1]
           const take = (withValue: boolean) => {
-            used.push(...tok(i, withValue))
+            appendAll(used, tok(i, withValue))
             if (i < nd && D.serverLine !== undefined) L.exact(D.serverLine, '', [i + 1, ...(withValue ? [i + 2] : [])])
             if (withValue) i++
           }
@@ -487,8 +488,8 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     const maxconns = [...new Set(members.map((m) => m.maxconn).filter((x): x is number => x !== undefined))]
     if (maxconns.length === 1 && members.every((m) => m.maxconn !== undefined)) ann['vipctl.io/max-connections'] = String(maxconns[0])
     else if (maxconns.length > 0) {
-      ann['vipctl.io/max-connections'] = String(Math.min(...maxconns))
-      L.approximate(members.find((m) => m.maxconn !== undefined)!.line, obj, `maxconn differs per server (${maxconns.join(', ')}) -> ${Math.min(...maxconns)} for every member (vipctl.io/max-connections is per Service)`)
+      ann['vipctl.io/max-connections'] = String(maxconns.reduce((a, b) => Math.min(a, b)))
+      L.approximate(members.find((m) => m.maxconn !== undefined)!.line, obj, `maxconn differs per server (${maxconns.join(', ')}) -> ${maxconns.reduce((a, b) => Math.min(a, b))} for every member (vipctl.io/max-connections is per Service)`)
     }
     // vipctl's own output names the Service in a comment-free way: <ns>_<svc>_<port>.
     const own = /^([a-z0-9-]+)_([a-z0-9-]+)_(\d+)(_tcp)?$/.exec(beName)
@@ -930,15 +931,15 @@ function sourceRanges(fe: CfgSection, access: CfgLine[]): {allow: string[]; deny
       const acls = fe.lines.filter((x) => x.words[0] === 'acl' && x.words[1] === cond[0])
       if (acls.length === 0 || acls.some((x) => x.words[2] !== 'src' || x.words.length < 4)) return undefined
       nets = acls.flatMap((x) => x.words.slice(3))
-      aclLines.push(...acls.map((x) => x.line))
+      appendAll(aclLines, acls.map((x) => x.line))
     }
     const parsed = nets ? ANNOTATIONS.allowSourceRanges.parse(nets.join(',')) : undefined
     if (!parsed) return undefined
     // Denied when the source is outside the networks: an allow list. Denied when inside: a deny list.
     if (neg !== unless) {
       if (++allows > 1) return undefined
-      out.allow.push(...parsed)
-    } else out.deny.push(...parsed.filter((n) => !out.deny.includes(n)))
+      appendAll(out.allow, parsed)
+    } else appendAll(out.deny, parsed.filter((n) => !out.deny.includes(n)))
     out.lines.push({line: l.line, ...(approximate ? {approximate} : {})}, ...aclLines.filter((x) => !out.lines.some((y) => y.line === x)).map((line) => ({line})))
   }
   return out

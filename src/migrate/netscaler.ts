@@ -22,6 +22,7 @@ import {Ledger, type LedgerLine, type Tokens} from './ledger.js'
 import {memberAddress, memberWeights, port as isPort, ruleHost, rulePath, vipAddress} from './accept.js'
 import {ANNOTATIONS} from '../model/annotations.js'
 import {redactText} from './redact.js'
+import {appendAll} from '../core/arrays.js'
 
 export interface MigrateOptions {
   /** Namespace for everything (default: the one in -comment provenance, else "default"). */
@@ -573,10 +574,10 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     // -svrTimeout of serviceGroups and services (seconds; NetScaler's default 360, vipctl's 60).
     const svrOf = (o: Record<string, string>) => (/^[0-9]{1,5}$/.test(o.svrtimeout ?? '') ? Number(o.svrtimeout) : undefined)
     const svr = [...new Set([...gs.map((g) => g.svrTimeout), ...svcs.map((x) => svrOf(x.opts))].filter((x): x is number => x !== undefined))]
-    if (svr.length) annotations['vipctl.io/timeout-server'] = `${Math.min(...svr)}s`
+    if (svr.length) annotations['vipctl.io/timeout-server'] = `${svr.reduce((a, b) => Math.min(a, b))}s`
     else if (!fwdPrefix && v.bound.length > 0) say('VIP5002', v.line, `lb vserver ${v.name}`, `no -svrTimeout: NetScaler's default server timeout (360 s) -> vipctl's (60 s); set vipctl.io/timeout-server: 360s on Service ${namespace}/${name} to keep it`)
     const maxc = [...new Set(gs.map((g) => g.maxClient).filter((x): x is number => x !== undefined))]
-    if (maxc.length) annotations['vipctl.io/max-connections'] = String(Math.min(...maxc))
+    if (maxc.length) annotations['vipctl.io/max-connections'] = String(maxc.reduce((a, b) => Math.min(a, b)))
     const weighted = memberWeights(members, (m, kept) => say('VIP5002', m.line, `lb vserver ${v.name}`, `weight ${m.weight ?? 1} of ${m.ip}:${m.port} -> ${kept}, the weight of the first member on ${m.ip} (vipctl.io/member-weights keys members by address)`))
     if (weighted) annotations['vipctl.io/member-weights'] = weighted
     for (const m of new Set(monitorNames)) {
@@ -656,7 +657,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       else if (sx.negated) {
         if (acc.allow) acc.blocked.push(`responder policy ${policy}: a second list of admitted networks (their intersection has no vipctl form)`)
         else acc.allow = sx.nets
-      } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+      } else appendAll(acc.deny, sx.nets.filter((n) => !acc.deny.includes(n)))
       if (a?.type === 'respondwith' && sx && !/^"HTTP\/1\.[01] 403/.test(a.target.replace(/\\"/g, '"'))) acc.approximate.push({line: a.line, message: `${a.target.replace(/\\"/g, '"').slice(1, 40)} -> an HTTP 403 answer (vipctl answers sources it does not admit with 403)`})
       if (p.action.toUpperCase() === 'DROP') acc.approximate.push({line: p.line, message: 'DROP (no answer) -> an HTTP 403 answer'})
       else if (p.action.toUpperCase() === 'RESET') acc.approximate.push({line: p.line, message: 'RESET (the connection reset) -> an HTTP 403 answer'})
@@ -706,7 +707,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     else if (!sx.negated) {
       if (acc.allow) acc.blocked.push('-Listenpolicy: a second list of admitted networks')
       else acc.allow = sx.nets
-    } else acc.deny.push(...sx.nets.filter((n) => !acc.deny.includes(n)))
+    } else appendAll(acc.deny, sx.nets.filter((n) => !acc.deny.includes(n)))
     acc.approximate.push({line: v.line, message: '-Listenpolicy (connections refused) -> an HTTP 403 answer to requests from other sources'})
   }
   /** The vserver's access as Ingress annotations; false when it cannot be migrated (said on every line involved). */

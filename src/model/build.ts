@@ -366,7 +366,8 @@ class Builder implements GatewayHost {
 
   useVip(address: string, source: VipSource, owner: string): boolean {
     // The field the VIP came from, for the finding's FIELD column.
-    const field = source === 'annotation' ? 'metadata.annotations' : source === 'status' ? 'status.loadBalancer.ingress[].ip' : source === 'spec' ? 'spec.loadBalancerIP' : undefined
+    const gateway = owner.startsWith('Gateway/')
+    const field = source === 'annotation' ? 'metadata.annotations' : source === 'status' ? (gateway ? 'status.addresses' : 'status.loadBalancer.ingress[].ip') : source === 'spec' ? (gateway ? 'spec.addresses' : 'spec.loadBalancerIP') : undefined
     if (!isUnicast(address)) {
       this.diag('VIP2003', owner, field, `VIP ${address} is not a unicast address a VIP can be (link-local, multicast and unspecified addresses cannot)`)
       return false

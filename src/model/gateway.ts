@@ -49,6 +49,8 @@ export interface GatewayState {
   className: string
   generation?: number
   addresses: string[]
+  /** Addresses the Gateway names that cannot be used (each said with VIP2003): Programmed=False, AddressNotUsable. */
+  unusableAddresses?: string[]
   conditions: Condition[]
   listeners: ListenerState[]
   /** ListenerSets attached (Accepted=True). */
@@ -204,6 +206,12 @@ export function ourGateways(host: GatewayHost): Gateway[] {
 export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVip: string | undefined, flagVip: string | undefined): Array<{address: string; source: VipSource}> | undefined {
   const key = objectKey(gw)
   const requested = gw.spec.addresses ?? []
+  // An address type vipctl cannot serve: the Gateway is not served, whatever the other entries ask.
+  const other = requested.findIndex((a) => a.type !== 'IPAddress')
+  if (other >= 0) {
+    host.diag('VIP6004', key, `spec.addresses[${other}].type`, `address type ${requested[other]!.type} is not supported (vipctl serves IPAddress): the Gateway is not served (Accepted=False, reason UnsupportedAddress)`)
+    return []
+  }
   // Entries of type IPAddress without a value ask for an address to be assigned: when no entry names one, the
   // Gateway takes its address as if it requested none (annotation, status, --vip, then the pool).
   const named = requested.filter((a) => !(a.type === 'IPAddress' && !a.value))
@@ -211,10 +219,6 @@ export function explicitGatewayVips(host: GatewayHost, gw: Gateway, annotationVi
   if (named.length) {
     const out: Array<{address: string; source: VipSource}> = []
     for (const [i, a] of requested.entries()) {
-      if (a.type !== 'IPAddress') {
-        host.diag('VIP6004', key, `spec.addresses[${i}].type`, `address type ${a.type} is not supported (vipctl serves IPAddress): the Gateway is not served (Accepted=False, reason UnsupportedAddress)`)
-        return []
-      }
       if (!a.value) {
         host.diag('VIP6005', key, `spec.addresses[${i}].value`, 'an address to be assigned beside addresses named in full: vipctl serves the named ones only')
         continue
@@ -372,9 +376,17 @@ export class GatewayApiBuilder {
       }
       const programmed = g.listeners.some((l) => l.frontends.length > 0)
       const accepted = g.conditions.find((c) => c.type === 'Accepted')!.status === 'True'
-      const ok = accepted && programmed && g.addresses.length > 0
-      if (!g.conditions.some((c) => c.type === 'Programmed'))
-        g.conditions.push(cond('Programmed', ok, ok ? 'Programmed' : g.addresses.length === 0 ? 'AddressNotAssigned' : 'Invalid', ok ? `served on ${g.addresses.join(', ')}` : g.addresses.length === 0 ? 'no address: see the findings on the Gateway' : 'no listener is served', g.generation))
+      const unusable = g.unusableAddresses ?? []
+      const ok = accepted && programmed && g.addresses.length > 0 && unusable.length === 0
+      // An address the Gateway names that cannot be used: not Programmed (AddressNotUsable), the others still served.
+      const [reason, message] = ok
+        ? ['Programmed', `served on ${g.addresses.join(', ')}`]
+        : unusable.length > 0 && accepted
+          ? ['AddressNotUsable', `${unusable.join(', ')} cannot be used (see the findings on the Gateway)${g.addresses.length ? `; served on ${g.addresses.join(', ')}` : ''}`]
+          : g.addresses.length === 0
+            ? ['AddressNotAssigned', 'no address: see the findings on the Gateway']
+            : ['Invalid', 'no listener is served']
+      if (!g.conditions.some((c) => c.type === 'Programmed')) g.conditions.push(cond('Programmed', ok, reason, message, g.generation))
     }
     this.state.gateways.sort((a, b) => a.object.localeCompare(b.object))
     this.state.listenerSets.sort((a, b) => a.object.localeCompare(b.object))
@@ -407,8 +419,10 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
   const addresses = accepted ? vips.filter((v) => host.useVip(v.address, v.source, key)) : []
   // Addresses named in spec that cannot be served: UnsupportedAddress; none named and none assigned: AddressNotAssigned.
   const named = (gw.spec.addresses ?? []).some((a) => !(a.type === 'IPAddress' && !a.value))
-  if (accepted && vips.length === 0 && !named) host.diag('VIP2005', key, undefined, 'no VIP: no spec.addresses, vipctl.io/vip annotation, address in status, --vip or --vip-pool')
+  // (No address and none named: the allocation has said VIP2005.)
   state.addresses = addresses.map((a) => a.address)
+  const unusable = accepted ? vips.filter((v) => !addresses.includes(v)).map((v) => v.address) : []
+  if (unusable.length) state.unusableAddresses = unusable
   const gwAccepted = accepted && !(named && vips.length === 0)
   state.conditions.push(cond('Accepted', gwAccepted, accepted ? (named && vips.length === 0 ? 'UnsupportedAddress' : 'Accepted') : 'UnsupportedValue', accepted ? 'accepted by vipctl' : 'see the findings on the Gateway', gen))
 
@@ -964,6 +978,8 @@ function resolveRules(host: GatewayHost, route: HTTPRoute | GRPCRoute, routeInde
         applyFilter(host, key, `${bf}.filters[${fi}]`, f, one, failWith)
         if (one.requestHeaders) requestHeaders = mergeHeaderRules(requestHeaders, one.requestHeaders)
       }
+      // An empty modifier changes nothing: the backend is as if it had none.
+      if (requestHeaders && requestHeaders.set.length + requestHeaders.add.length + requestHeaders.remove.length === 0) requestHeaders = undefined
       const r = resolveBackendRef(host, route.kind, key, ns, b, bf)
       if ('reason' in r) {
         host.diag('VIP6002', key, bf, `${r.message} (ResolvedRefs=False, reason ${r.reason}); its share of the rule's requests is answered 500`)
@@ -1115,7 +1131,7 @@ function pathReplace(p: {type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; replace
   return p.type === 'ReplaceFullPath' ? {kind: 'full', value} : {kind: 'prefix', value}
 }
 
-/** Two header modifiers in turn (the second's set and remove win over the first's for a name). */
+/** Two header modifiers' lists joined (rendered as every remove, then every set, then every add). */
 function mergeHeaderRules(a: HeaderRules | undefined, b: HeaderRules): HeaderRules {
   if (!a) return {set: b.set, add: b.add, remove: b.remove}
   return {set: [...a.set, ...b.set], add: [...a.add, ...b.add], remove: [...a.remove, ...b.remove]}

@@ -6,6 +6,7 @@
 import {UnavailableError} from '../errors.js'
 import {printableText} from '../core/printable.js'
 import {emptySample, sampleKey, type StatSample, type StatsFrame, type StatsReader} from './types.js'
+import {appendAll} from '../core/arrays.js'
 
 export interface PromSample {
   name: string
@@ -229,7 +230,8 @@ export function renderPrometheus(samples: StatSample[]): string {
       }
     }
     if (lines.length === 0) continue
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...lines)
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`)
+    appendAll(out, lines)
   }
   return out.length ? `${out.join('\n')}\n` : ''
 }

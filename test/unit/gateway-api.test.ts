@@ -1162,6 +1162,13 @@ describe('Gateway API: an address requested without a value (GatewayAddressEmpty
     assert.deepEqual(r.conditions, ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned'])
     assert.ok(r.codes.includes('VIP2005 '))
   })
+  it('an address named that cannot be used (link-local): not Programmed (AddressNotUsable), said on spec.addresses (VIP2003), the usable one still served (GatewayStaticAddresses)', () => {
+    const r = served(gw('[{type: IPAddress, value: 169.254.1.1}, {type: IPAddress, value: 192.0.2.50}]'))
+    assert.deepEqual(r.addresses, ['192.0.2.50'])
+    assert.deepEqual(r.conditions, ['Accepted=True/Accepted', 'Programmed=False/AddressNotUsable'])
+    assert.ok(r.codes.includes('VIP2003 spec.addresses'), r.codes.join('; '))
+    assert.deepEqual(served(gw('[{type: example.com/fake, value: x}, {type: IPAddress, value: 192.0.2.50}]')).conditions.slice(0, 1), ['Accepted=False/UnsupportedAddress'])
+  })
   it('beside an address named in full: the named one is served and the empty one is said (VIP6005)', () => {
     const r = served(gw('[{type: IPAddress}, {type: IPAddress, value: 192.0.2.50}]'), '198.51.100.0/30')
     assert.deepEqual(r.addresses, ['192.0.2.50'])
@@ -1192,6 +1199,43 @@ describe('Gateway API: a backendRef\'s own request header modifiers (HTTPRouteBa
     assert.ok(rule >= 0 && one > rule && two > one, cfg)
     const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
     assert.ok(ns.diagnostics.some((x) => x.code === 'VIP3001' && x.message.includes("backendRef's own request header modifiers")))
+  })
+  /** An HTTPRoute t/<name> for host <name>.example.com: 16 rules of 16 backendRefs, each setting `headers` headers. */
+  const heavy = (name: string, headers: number) => {
+    // Each backendRef of each rule sets its own values: none is folded into another.
+    const sets = (r: number, j: number) => `[${Array.from({length: headers}, (_, i) => `{name: x-${i}, value: ${name}-${r}-${j}}`).join(', ')}]`
+    const refs = (r: number) => `[${Array.from({length: 16}, (_, j) => `{name: web, port: 80, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: ${sets(r, j)}}}]}`).join(', ')}]`
+    return route(name, `{parentRefs: [{name: gw}], hostnames: [${name}.example.com], rules: [${Array.from({length: 16}, (_, i) => `{matches: [{path: {value: /r${i}}}], backendRefs: ${refs(i)}}`).join(', ')}]}`)
+  }
+  it('one object whose filters would add more than the per-object budget of rules answers 500 on its own routes (VIP3003); the others are untouched', () => {
+    const compiled = build(`${gateway()}${heavy('big', 16)}${route('small', `{parentRefs: [{name: gw}], hostnames: [small.example.com], rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-s, value: s}]}}], backendRefs: [{name: web2, port: 80}]}]}`)}`)
+    const r = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'})
+    const d = r.diagnostics.find((x) => x.code === 'VIP3003')
+    assert.ok(d && d.object === 'HTTPRoute/t/big' && /at most 2048 per object/.test(d.message), JSON.stringify(r.diagnostics))
+    const cfg = r.config.files[0]!.content
+    assert.doesNotMatch(cfg, /set-header x-0 big-/)
+    assert.match(cfg, /set-header x-s "?s"? if/)
+  })
+  it('many objects each within the budget: the config is written however many rules they add together (no call-stack limit on lists)', function () {
+    this.timeout(120_000)
+    const compiled = build(`${gateway()}${Array.from({length: 100}, (_, i) => heavy(`t${i}`, 5)).join('')}`)
+    const r = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'})
+    assert.ok(!r.diagnostics.some((x) => x.code === 'VIP3003'))
+    assert.ok(r.config.files[0]!.content.split("\n").length > 150_000)
+  })
+  it('NetScaler: backendRefs to one Service port that differ only by their modifiers are one backend there (every entity name once)', () => {
+    const two = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80, weight: 1, filters: ${mod('a')}}, {name: web, port: 80, weight: 3, filters: ${mod('b')}}, {name: web2, port: 80, weight: 1}]}]}`)}`
+    const compiled = build(two)
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    const names = ns.entities.map((e) => `${e.type} ${(e as {name?: string; policyname?: string}).name ?? (e as {policyname?: string}).policyname ?? ''}`).filter((n) => /^(csaction|cspolicy) /.test(n))
+    assert.equal(new Set(names).size, names.length, names.join('\n'))
+    assert.match(renderBatch(ns), /SYS\.RANDOM\.MUL\(5\)\.LT\(4\)/, 'web takes 4 of 5')
+    assert.equal(ns.diagnostics.filter((x) => x.code === 'VIP3001' && x.message.includes('backendRef')).length, 1)
+  })
+  it('an empty modifier on a backendRef is no modifier (nothing said, nothing written)', () => {
+    const empty = `${gateway()}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {}}]}]}]}`)}`
+    const d = ask(empty, {host: 'h', path: '/'}).decision!
+    assert.equal((d.action as {split?: unknown}).split, undefined)
   })
   it('any other filter on a backendRef makes the rule answer 500 and is said (VIP6005)', () => {
     assert.equal(ask(text, {host: 'h', path: '/other'}).outcome.kind, 'status')

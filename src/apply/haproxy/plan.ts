@@ -13,6 +13,7 @@ import type {FileSpec} from '../../core/files.js'
 import {INDEX_FILE, type HaproxyConfig} from '../../targets/haproxy/generate.js'
 import {readShape, shapeOf, type ConfigShape, type ShapeSection} from '../../targets/haproxy/read.js'
 import {command, type ServerState} from '../../core/haproxy-runtime.js'
+import {appendAll} from '../../core/arrays.js'
 
 export interface FileChange {
   path: string
@@ -95,7 +96,7 @@ export function planHaproxy(current: FileSpec[], config: Pick<HaproxyConfig, 'se
   const reasons: string[] = []
   const curCfg = cur.get('haproxy.cfg')?.content
   if (curCfg === undefined) reasons.push('no haproxy.cfg yet')
-  else reasons.push(...structuralChanges(readShape(curCfg), shapeOf(config.sections)))
+  else appendAll(reasons, structuralChanges(readShape(curCfg), shapeOf(config.sections)))
   // The index is our metadata (HAProxy never reads it): it follows runtime changes without a reload.
   for (const f of files) if (f.path !== 'haproxy.cfg' && f.path !== INDEX_FILE) reasons.push(`${f.path} ${f.action === 'delete' ? 'removed' : f.action === 'create' ? 'added' : 'changed'}`)
 

@@ -21,6 +21,7 @@ import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
 import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type Arg, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
+import {appendAll} from '../../core/arrays.js'
 
 export interface HaproxyOptions {
   /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
@@ -184,7 +185,8 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       lines.push(line('mode', 'tcp'), ...sniRouting(f, tcpBackend, opts, files, diagnostics))
     } else {
       // Without idle-close-on-response an old worker closes idle keep-alive connections on reload, and clients see errors.
-      lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'), ...httpRouting(f, backends, opts, files, model, diagnostics))
+      lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'))
+      appendAll(lines, httpRouting(f, backends, opts, files, model, diagnostics))
     }
     const pools = frontendPools(f)
     const meta: FrontendMeta = {
@@ -505,7 +507,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
     lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${redirect.port === undefined ? '' : `:${redirect.port}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
-  lines.push(...policyLines(policyRoutes, backends))
+  appendAll(lines, policyLines(policyRoutes, backends, diagnostics))
   if (table.fallback.kind === 'status') lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
   if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
@@ -606,10 +608,43 @@ function conditionTokens(d: Decision): Arg[] {
 }
 
 /**
- * The rules of routes with a policy, each guarded by its route id (txn.rt): redirect, request header rules, rewrite,
- * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add.
+ * The most policy lines (request and response) one object's routes may add to a frontend. Every request on the
+ * frontend walks its policy lines (each guarded by a route id), so one tenant's filters would otherwise slow
+ * everyone's requests: an object past this answers 500 on its own routes (VIP3003), the others are untouched.
  */
-function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>): Line[] {
+export const MAX_POLICY_LINES_PER_OBJECT = 2048
+
+/**
+ * The rules of routes with a policy, each guarded by its route id (txn.rt): redirect, request header rules, rewrite,
+ * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add. An object
+ * whose routes would add more than MAX_POLICY_LINES_PER_OBJECT lines answers 500 instead (VIP3003).
+ */
+function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
+  const each = routes.map((r) => ({...r, ...routeLines([r], backends)}))
+  const total = new Map<string, number>()
+  for (const r of each) total.set(r.d.provenance.object, (total.get(r.d.provenance.object) ?? 0) + r.lines.length + r.response.length)
+  const lines: Line[] = []
+  const response: Line[] = []
+  const said = new Set<string>()
+  for (const r of each) {
+    const object = r.d.provenance.object
+    if (total.get(object)! <= MAX_POLICY_LINES_PER_OBJECT) {
+      appendAll(lines, r.lines)
+      appendAll(response, r.response)
+      continue
+    }
+    if (!said.has(object)) {
+      said.add(object)
+      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object, field: r.d.provenance.field, message: `its routes' filters would add ${total.get(object)} rules to the frontend, which every request there evaluates (at most ${MAX_POLICY_LINES_PER_OBJECT} per object): its routes answer 500`})
+    }
+    lines.push(line('http-request', 'set-var(txn.rt)', `str(${r.id})`, 'if', '{', 'var(txn.be)', '-m', 'str', r.id, '}'))
+    lines.push(line('http-request', 'return', 'status', '500', 'content-type', 'text/plain', 'string', {quoted: 'route cannot be served'}, 'if', '{', 'var(txn.rt)', '-m', 'str', r.id, '}'))
+  }
+  return appendAll(lines, response)
+}
+
+/** The policy lines of some routes: request lines, and response lines (which go after every route's request lines). */
+function routeLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>): {lines: Line[]; response: Line[]} {
   const lines: Line[] = []
   const response: Line[] = []
   const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
@@ -654,7 +689,7 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
       lines.push(line('http-request', 'return', 'status', '204', ...cond, ...preflight))
       for (const [n, v] of corsResponse(c, '%[var(txn.cors_o)]', false, {})) response.push(line('http-response', 'set-header', n, {quoted: v}, ...cond, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
     }
-    if (f?.requestHeaders) lines.push(...headerLines('http-request', f.requestHeaders, cond))
+    if (f?.requestHeaders) appendAll(lines, headerLines('http-request', f.requestHeaders, cond))
     if (f?.rewrite?.host) lines.push(line('http-request', 'set-header', 'Host', f.rewrite.host, ...cond))
     const rp = f?.rewrite?.path
     if (rp?.kind === 'full') lines.push(line('http-request', 'set-path', rp.value, ...cond))
@@ -670,13 +705,13 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
         const picked = [...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}']
         lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...picked))
         // The backendRef's own request header modifiers: after the rule's, for the requests it is picked for.
-        if (b.requestHeaders) lines.push(...headerLines('http-request', b.requestHeaders, picked))
+        if (b.requestHeaders) appendAll(lines, headerLines('http-request', b.requestHeaders, picked))
         lo += b.weight
       }
     } else lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(a.pool)!})`, ...cond))
-    if (f?.responseHeaders) response.push(...headerLines('http-response', f.responseHeaders, cond))
+    if (f?.responseHeaders) appendAll(response, headerLines('http-response', f.responseHeaders, cond))
   }
-  return [...lines, ...response]
+  return {lines, response}
 }
 
 /** Writes one PEM per Secret (name from a hash of namespace/name) and a crt-list for the frontend; undefined when no certificate is usable. */

@@ -627,10 +627,12 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     // content switching selects for that decision only: a route's rules can never run for another route's request, and
     // no rule expression grows with the other routes on the vserver.
     const filterLbv = new Map<Decision, Map<string, string>>()
+    // Once per object: its routes' hosts and matches would repeat it many times over.
+    const saidBackendHeaders = new Set<string>()
     ordered.forEach((d) => {
       const fl = d.filters
-      if (d.action.kind === 'pool' && switched.has(d) && d.action.split?.some((b) => b.requestHeaders))
-        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: `vipctl does not write a backendRef's own request header modifiers for NetScaler: requests to ${d.host || '*'}${d.match.path} reach its backends without them`})
+      if (d.action.kind === 'pool' && switched.has(d) && d.action.split?.some((b) => b.requestHeaders) && !saidBackendHeaders.has(d.provenance.object) && saidBackendHeaders.add(d.provenance.object))
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: d.provenance.object, field: d.provenance.field, message: `vipctl does not write a backendRef's own request header modifiers for NetScaler: requests to its routes (such as ${d.host || '*'}${d.match.path}) reach those backends without them`})
       // Only for decisions content switching will select (an over-long route is left out with VIP3003 below).
       if ((!fl && !d.access) || d.action.kind !== 'pool' || !switched.has(d)) return
       if (fl?.cors)
@@ -643,7 +645,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       // One lb vserver per pool and rule set, with the pool's method and persistence, bound to its service group:
       // routes with the same rules and pool share it (and its rules), whatever their number.
       const byPool = new Map<string, string>()
-      for (const b of d.action.split ?? [{pool: d.action.pool, weight: 1}]) {
+      for (const b of nsSplit(d.action)) {
         const pool = poolsById.get(b.pool)!
         const main = lbvByName.get(poolNames(pool, P).lbv)
         if (!main) continue
@@ -680,7 +682,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       }
       // A split is one policy per pool, in order: pool i takes its weight out of what the earlier ones left, so each
       // independent draw (SYS.RANDOM, uniform in [0,1)) gives pool i exactly weight_i / total of the requests.
-      const backends = d.action.split ?? [{pool: d.action.pool, weight: 1}]
+      const backends = nsSplit(d.action)
       let left = backends.reduce((x, b) => x + b.weight, 0)
       backends.forEach((b, bi) => {
         const pool = poolsById.get(b.pool)!
@@ -857,4 +859,19 @@ export function renderNitro(cfg: NetscalerConfig): string {
     if (e.type === 'csvserver' && sni.has(e.name)) reqs.push({method: 'PUT', resource: 'sslvserver', body: {sslvserver: {vservername: e.name, snienable: 'ENABLED'}}})
   }
   return `${JSON.stringify({apiVersion: 'vipctl.io/v1alpha1', kind: 'NitroRequests', requests: reqs}, null, 2)}\n`
+}
+
+/**
+ * A pool decision's backends as NetScaler renders them: one entry per pool (the weights of backendRefs to one
+ * Service port added up). They differ only by request header modifiers, which NetScaler does not render (VIP3001),
+ * and each entry names entities of its own: one pool twice would name two different policies alike.
+ */
+function nsSplit(a: Extract<Decision['action'], {kind: 'pool'}>): Array<{pool: string; weight: number}> {
+  const out: Array<{pool: string; weight: number}> = []
+  for (const b of a.split ?? [{pool: a.pool, weight: 1}]) {
+    const same = out.find((x) => x.pool === b.pool)
+    if (same) same.weight += b.weight
+    else out.push({pool: b.pool, weight: b.weight})
+  }
+  return out
 }
