@@ -25,7 +25,7 @@ export const syncFlags = {
   debounce: Flags.string({description: 'gather a burst of changes this long before reconciling', default: '50ms', helpGroup: 'SYNC'}),
   'min-reload-interval': Flags.string({description: 'at most one HAProxy reload per this interval (runtime updates are not limited)', default: '5s', helpGroup: 'SYNC'}),
   'resync-period': Flags.string({description: 'full reconcile this often: re-reads TLS Secrets and repairs drift in HAProxy and the VIP rules', default: '5m', helpGroup: 'SYNC'}),
-  'ca-refresh-period': Flags.string({description: 'how often the ConfigMaps BackendTLSPolicies name as CA bundles are re-read by name (the agent may only get them, never watch): a changed bundle is applied within this period ("0s": only at --resync-period)', default: '10s', helpGroup: 'SYNC'}),
+  'ca-refresh-period': Flags.string({description: 'how often the ConfigMaps BackendTLSPolicies name as CA bundles are re-read by name (the agent may only get them, never watch): a changed bundle is applied within this period; at least 1s, at most 100 bundles a pass ("0s": only at --resync-period)', default: '10s', helpGroup: 'SYNC'}),
   'watch-timeout': Flags.string({description: 'cut and resume a watch that sent nothing (not even a bookmark) for this long', default: '90s', helpGroup: 'SYNC'}),
   'metrics-addr': Flags.string({description: 'serve /healthz, /readyz and /metrics here ("" to disable)', default: '127.0.0.1:9842', helpGroup: 'SYNC'}),
   'log-format': Flags.option({options: ['auto', 'json', 'text'] as const, default: 'auto', description: 'logs on stderr: JSON lines, or text on a terminal (auto)', helpGroup: 'SYNC'})(),
@@ -104,7 +104,8 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
     debounceMs: duration('debounce', f.debounce),
     minReloadIntervalMs: duration('min-reload-interval', f['min-reload-interval']),
     resyncMs: duration('resync-period', f['resync-period'], 1000),
-    caRefreshMs: duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s'),
+    // 0 turns the refresh off; otherwise at least 1 s (each pass is a GET per CA ConfigMap, from every node).
+    caRefreshMs: ((ms) => (ms === 0 ? 0 : duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s', 1000)))(duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s')),
     watchdogMs: duration('watch-timeout', f['watch-timeout'], 100),
   }
   const metricsAddr = f['metrics-addr'] === '' ? undefined : parseListenAddress('--metrics-addr', f['metrics-addr'])

@@ -26,6 +26,7 @@ export const SUPPORTED_FEATURES = [
   'GatewayAddressEmpty',
   'GatewayHTTPListenerIsolation',
   'GatewayPort8080',
+  'GatewayStaticAddresses',
   'HTTPRoute',
   'HTTPRoute303RedirectStatusCode',
   'HTTPRoute307RedirectStatusCode',

@@ -27,6 +27,9 @@ import type {Clock} from '../core/clock.js'
 import {LeaderElector, type LeaseOptions} from './lease.js'
 import {StatusWriter} from './status.js'
 
+/** The most CA ConfigMaps one refresh pass reads (each a GET to the API server). */
+export const CA_REFRESH_BATCH = 100
+
 export interface SyncOptions {
   namespace?: string
   context: string
@@ -84,6 +87,8 @@ export class SyncLoop {
   private readonly configMaps = new Map<string, RawObject>()
   /** The ConfigMaps the last snapshot wanted (namespace/name). */
   private wantedConfigMaps = new Set<string>()
+  /** Where the next CA refresh pass starts in the sorted wanted ConfigMaps. */
+  private caCursor = 0
   private quarantined = new Set<string>()
   /** The one status writer across nodes: set when status writing is on. */
   readonly elector?: LeaderElector
@@ -204,7 +209,11 @@ export class SyncLoop {
    */
   private async caBundlesChanged(): Promise<boolean> {
     if (this.wantedConfigMaps.size === 0) return false
-    const keys = [...this.wantedConfigMaps].sort()
+    // At most CA_REFRESH_BATCH GETs a pass, in turns: tenants decide how many bundles their policies name.
+    const all = [...this.wantedConfigMaps].sort()
+    const start = this.caCursor % all.length
+    const keys = [...all, ...all].slice(start, start + Math.min(CA_REFRESH_BATCH, all.length))
+    this.caCursor = start + keys.length
     let got: Map<string, unknown>
     try {
       got = await readByName(this.io.client, emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server}), 'ConfigMap', keys)

@@ -180,6 +180,19 @@ describe('vipctl CLI: API replies are not trusted (built)', function () {
   })
 })
 
+describe('vipctl CLI: sync --ca-refresh-period has a floor (built)', function () {
+  this.timeout(60_000)
+  for (const [value, code] of [['1ms', 64], ['0.5s', 64], ['0s', 69], ['1s', 69]] as const)
+    it(`${value} -> ${code === 64 ? '64 before any connection' : 'accepted (then 69: no API server there)'}`, async () => {
+      const dir = mkdtempSync(path.join(TMP, 'ca-'))
+      const kc = path.join(dir, 'kubeconfig')
+      writeFileSync(kc, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n', {mode: 0o600})
+      const r = await vipctl(['sync', '--once', '--kubeconfig', kc, '--config-dir', dir, '--run-dir', dir, '--metrics-addr', '', '--request-timeout', '2', '--ca-refresh-period', value])
+      assert.equal(r.code, code, r.stderr)
+      if (code === 64) assert.match(r.stderr, /--ca-refresh-period .*at least 1000ms/)
+    })
+})
+
 describe('vipctl CLI: stdin is bounded and never empty by accident (built)', function () {
   this.timeout(60_000)
 
