@@ -52,8 +52,14 @@ interface Args {
 function args(argv: string[]): Args {
   const out: Args = {profiles: 'GATEWAY-HTTP', core: false, runTests: [], skipTests: [], report: path.join(root, 'conformance-report.yaml'), timeout: '90m'}
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
-    const value = () => inline ?? argv[++i] ?? ''
+    const eq = argv[i]!.indexOf('=')
+    const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined]
+    const value = () => {
+      if (inline !== undefined) return inline
+      const v = argv[++i]
+      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`)
+      return v
+    }
     if (flag === '--profiles') out.profiles = value()
     else if (flag === '--run-test') out.runTests.push(...value().split(',').filter(Boolean))
     else if (flag === '--core') out.core = true
@@ -63,6 +69,13 @@ function args(argv: string[]): Args {
     else throw new Error(`unknown option ${argv[i]} (use --profiles, --core, --run-test, --skip-tests, --report, --timeout)`)
   }
   for (const p of out.profiles.split(',')) if (!CORE[p]) throw new Error(`unknown profile ${p} (use ${Object.keys(CORE).join(', ')})`)
+  if (out.core && out.runTests.length) throw new Error('--core runs every core test of the profiles: give it or --run-test, not both')
+  // Test names are checked before anything is built or started.
+  if (out.runTests.length) {
+    const all = suiteTests()
+    const unknown = out.runTests.filter((n) => !all.includes(n))
+    if (unknown.length) throw new Error(`no such test in the suite: ${unknown.join(', ')}`)
+  }
   return out
 }
 
@@ -85,10 +98,12 @@ async function main(): Promise<number> {
   const a = args(process.argv.slice(2))
   if (process.getuid?.() !== 0) throw new Error('npm run conformance needs root: the lab runs Pods in network namespaces and HAProxy binds ports below 1024')
   const stops: Array<() => Promise<void> | void> = []
-  const stopAll = async () => {
-    for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined)
-    stops.length = 0
-  }
+  // Once, last started first, whoever asks (a signal and the finally block may both).
+  let stopping: Promise<void> | undefined
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const s of [...stops].reverse()) await Promise.resolve(s()).catch(() => undefined)
+    })())
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {
       void stopAll().then(() => process.exit(130))
@@ -97,11 +112,12 @@ async function main(): Promise<number> {
     console.error('==> build vipctl, the control plane, echo-basic and the suite')
     execFileSync('npm', ['run', '-s', 'build'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
     const echo = build('echo-basic')
-    // CoreDNS serves only the UDPRoute tests, which are not core.
-    const coredns = a.core ? undefined : build('coredns')
+    // The base manifests deploy CoreDNS (for the UDPRoute tests): every run needs it, since the suite waits for
+    // every Pod of its namespaces to be ready before any test.
+    const coredns = build('coredns')
     const suite = build('conformance')
     console.error('==> the lab: control plane, workload controllers, netns kubelet')
-    const lab = await labCluster(['-workload-controllers', '-kubelet-node', 'conformance', '-kubelet-pod-cidr', '10.252.0.0/22', '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`, ...(coredns ? ['-kubelet-image', `registry.k8s.io/coredns/coredns=${coredns}`] : [])])
+    const lab = await labCluster(['-workload-controllers', '-kubelet-node', 'conformance', '-kubelet-pod-cidr', '10.252.0.0/22', '-kubelet-image', `registry.k8s.io/gateway-api/echo-basic=${echo}`, '-kubelet-image', `registry.k8s.io/coredns/coredns=${coredns}`])
     stops.push(lab.stop)
     const c = lab.cluster
     vipctl(['install', '--apply', '--kubeconfig', c.kubeconfig])
@@ -136,12 +152,7 @@ async function main(): Promise<number> {
     console.error(`==> the suite (profiles ${a.profiles}${a.core ? ', core tests' : ''}${a.runTests.length ? `, tests ${a.runTests.join(', ')}` : ''}); logs: ${dir}`)
     const skip = [...Object.keys(SKIPPED), ...a.skipTests]
     // Several tests: every other test of the suite is skipped (the suite's --run-test takes one name).
-    if (a.runTests.length > 1) {
-      const all = suiteTests()
-      const unknown = a.runTests.filter((n) => !all.includes(n))
-      if (unknown.length) throw new Error(`no such test in the suite: ${unknown.join(', ')}`)
-      skip.push(...all.filter((n) => !a.runTests.includes(n)))
-    }
+    if (a.runTests.length > 1) skip.push(...suiteTests().filter((n) => !a.runTests.includes(n)))
     // The suite infers features from the GatewayClass only for a whole run; otherwise it is told them.
     const features = a.core ? [...new Set(a.profiles.split(',').flatMap((p) => CORE[p]!))] : a.runTests.length ? SUPPORTED_FEATURES : []
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}).version
@@ -155,12 +166,18 @@ async function main(): Promise<number> {
       `--version=v${version}`,
       '--contact=vipctl maintainers',
       '--mode=default',
+      // GatewayStaticAddresses: an address vipctl serves (loopback, beside the pool) and one it cannot (link-local).
+      '--usable-address=127.31.255.254',
+      '--unusable-address=169.254.1.1',
       ...(a.runTests.length === 1 ? [`--run-test=${a.runTests[0]}`] : []),
       ...(features.length ? [`--supported-features=${features.join(',')}`] : []),
       ...(skip.length ? [`--skip-tests=${skip.join(',')}`] : []),
     ]
     const code = await new Promise<number>((resolve) => {
       const t = spawn(suite, ['-test.run', '^TestConformance$', '-test.v', '-test.timeout', a.timeout, ...suiteArgs], {env: {...process.env, KUBECONFIG: c.kubeconfig}, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir})
+      stops.push(() => {
+        if (t.exitCode === null && t.signalCode === null) t.kill('SIGTERM')
+      })
       const out: string[] = []
       const keep = (d: Buffer) => {
         out.push(d.toString())

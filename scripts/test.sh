@@ -26,8 +26,9 @@ npx tsc -p test --noEmit
 step "build the test control plane (cached by its sources)"
 bash scripts/testcluster-build.sh >/dev/null
 
-step "build echo-basic and the upstream conformance suite (cached by test/conformance's module and sources)"
+step "build echo-basic, CoreDNS and the upstream conformance suite (cached by their modules and sources)"
 bash scripts/lab-build.sh echo-basic >/dev/null
+bash scripts/lab-build.sh coredns >/dev/null
 bash scripts/lab-build.sh conformance >/dev/null
 
 step "tests"
