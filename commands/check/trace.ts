@@ -32,6 +32,7 @@ export default class CheckTrace extends VipCommand {
     source: Flags.string({description: 'the client\'s address, for routes with source ranges (vipctl.io/allow-source-ranges, deny-source-ranges)'}),
     method: Flags.string({description: 'the request method, for routes that match on it (default GET)'}),
     header: Flags.string({char: 'H', multiple: true, description: 'a request header "Name: value", for routes that match on headers; repeatable'}),
+    sni: Flags.string({description: 'the TLS server name the client sent (HTTPS; default: the host), for Gateway listeners that answer 421 to a Host of another listener'}),
     output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
   }
 
@@ -53,7 +54,7 @@ export default class CheckTrace extends VipCommand {
     const address = addressOption(flags.address)
     const source = addressOption(flags.source, '--source')
     const request = requestOptions(flags.method, flags.header)
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request})]
+    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request, ...(flags.sni ? {sni: flags.sni} : {})})]
     const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
     return this.present(traceResult(traces), format)
   }

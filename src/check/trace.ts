@@ -10,7 +10,7 @@ import type {Snapshot} from '../cluster/types.js'
 import {fmtAddr, ingressClassesOf, ingressIsOurs, whyNotOurs} from '../model/build.js'
 import type {Frontend, HeaderRules, LbModel, ModelOptions} from '../model/types.js'
 import {objectKey} from '../cluster/types.js'
-import {decide, describeSplit, routingTable, type Filters, type Verdict} from '../model/routing.js'
+import {decide, describeSplit, listenerOf, misdirected, routingTable, type Filters, type Verdict} from '../model/routing.js'
 import {validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../core/printable.js'
@@ -69,6 +69,8 @@ export interface TraceOptions {
   /** Method (default GET) and headers sent, for routes with conditions. */
   method?: string
   headers?: Array<[string, string]>
+  /** The TLS SNI the client sent (HTTPS; default: the host): a Host of another listener than the SNI's is answered 421. */
+  sni?: string
 }
 
 function redirectNote(v: Verdict): string {
@@ -107,6 +109,15 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const http = model.frontends.filter((f) => (f.protocol === 'http' || f.protocol === 'https') && (port === undefined || f.port === port) && (opts.address === undefined || f.address === opts.address))
   const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path, opts.source, parts)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
+  // HTTPS Gateway listeners: the listener the SNI selected must be the one the Host belongs to (routing module).
+  const sni = opts.sni === undefined ? undefined : canonicalHost(opts.sni)
+  const wrongListener = verdicts.find((x) => misdirected(x.f, sni, host))
+  if (wrongListener) {
+    const ls = wrongListener.f.tlsListeners!
+    const name = (k: string | undefined) => (k === undefined ? 'no listener' : `listener ${k.split('#')[1]} of ${k.split('#')[0]}`)
+    hops.push({hop: 'route', status: 'fail', detail: `${wrongListener.f.address}:${wrongListener.f.port}: 421 misdirected request: SNI ${sni} selects ${name(listenerOf(ls, sni!))}, Host ${host} belongs to ${name(listenerOf(ls, host))}`, fix: `send the request on a connection whose SNI is ${host} (a client reusing one TLS connection for several hosts must open another)`})
+    return {request: shown, hops, ok: false, routedBy: wrongListener.f.provenance[0]!.object}
+  }
   const forbidden = verdicts.filter((x) => x.v.outcome.kind === 'status' && x.v.outcome.code === 403).sort((a, b) => strength(a.v) - strength(b.v))[0]
   if (forbidden && (!best || strength(forbidden.v) <= strength(best.v))) {
     const d = forbidden.v.decision!

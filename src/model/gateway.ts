@@ -618,6 +618,11 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
       const hosts = l.hostname ? [l.hostname] : []
       if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
     }
+    if (protocol === 'https') {
+      const lkey = `${key}#${l.name}`
+      f.tlsListeners ??= []
+      if (!f.tlsListeners.some((x) => x.key === lkey)) f.tlsListeners.push({key: lkey, ...(l.hostname ? {hostname: l.hostname} : {})})
+    }
     rt.frontends.push(f)
     ls.frontends.push(f.id)
   }

@@ -477,6 +477,36 @@ export function describeAccess(access: {allow: string[]; deny: string[]}): strin
   return [access.allow.length ? `from ${access.allow.join(', ')}` : '', access.deny.length ? `not from ${access.deny.join(', ')}` : ''].filter(Boolean).join('; ')
 }
 
+/**
+ * The listener of an HTTPS frontend a name belongs to: the one whose hostname is the name, else the wildcard one
+ * with the longest suffix of it (a wildcard stands for one or more labels), else the one without a hostname;
+ * undefined when none takes it.
+ */
+export function listenerOf(listeners: Array<{key: string; hostname?: string}>, name: string): string | undefined {
+  const n = name.toLowerCase().replace(/\.$/, '')
+  const exact = listeners.find((l) => l.hostname === n)
+  if (exact) return exact.key
+  const wild = listeners.filter((l) => l.hostname?.startsWith('*.') && n.endsWith(l.hostname.slice(1)) && n.length > l.hostname.length - 1)
+  if (wild.length) return wild.sort((a, b) => b.hostname!.length - a.hostname!.length)[0]!.key
+  return listeners.find((l) => l.hostname === undefined)?.key
+}
+
+/**
+ * Whether a request on an HTTPS frontend of Gateway listeners is misdirected (answered 421): the listener the
+ * TLS SNI selected is not the one its Host belongs to. Frontends that also serve Ingresses, and requests without
+ * SNI, are never misdirected (an Ingress host is no listener).
+ */
+export function misdirected(f: Frontend, sni: string | undefined, host: string): boolean {
+  if (f.protocol !== 'https' || !f.tlsListeners?.length || sni === undefined || sni === '') return false
+  if (!detectsMisdirected(f)) return false
+  return listenerOf(f.tlsListeners, sni) !== listenerOf(f.tlsListeners, host)
+}
+
+/** Misdirected requests are detected on an HTTPS frontend whose routes all come from Gateway API routes. */
+export function detectsMisdirected(f: Frontend): boolean {
+  return f.protocol === 'https' && (f.tlsListeners?.length ?? 0) > 0 && f.routes.every((r) => /^(HTTPRoute|GRPCRoute|Gateway|ListenerSet)\//.test(r.provenance.object))
+}
+
 /** "90% a, 10% b": each pool's share of new requests, rounded to 0.1%. */
 export function describeSplit(split: Array<{pool: string; weight: number; requestHeaders?: HeaderRules}>): string {
   const total = split.reduce((n, b) => n + b.weight, 0)

@@ -149,6 +149,12 @@ export interface Frontend {
   terminate?: boolean
   /** Clients speak HTTP/2 here (gRPC: a GRPCRoute is attached), also in clear (prior knowledge); the first route that asked. */
   http2?: Provenance
+  /**
+   * HTTPS frontends of Gateway listeners: each listener served here (key: owner object and listener name) with its
+   * hostname. The listener the TLS SNI selects must be the one the Host header belongs to, else 421 (routing.ts
+   * misdirected): a connection set up for one listener's certificate never carries another listener's requests.
+   */
+  tlsListeners?: Array<{key: string; hostname?: string}>
   provenance: Provenance[]
 }
 

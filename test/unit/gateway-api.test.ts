@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {WEB_BACKENDS, snapshotOf} from '../helpers/manifests.js'
 import {compile} from '../../src/model/compile.js'
-import {decide, routingTable, type RoutedRequest} from '../../src/model/routing.js'
+import {decide, misdirected, routingTable, type RoutedRequest} from '../../src/model/routing.js'
 import {durationMs, intersectHostnames} from '../../src/model/gateway.js'
 import {traceRequest} from '../../src/check/trace.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
@@ -1240,6 +1240,42 @@ describe('Gateway API: a backendRef\'s own request header modifiers (HTTPRouteBa
   it('any other filter on a backendRef makes the rule answer 500 and is said (VIP6005)', () => {
     assert.equal(ask(text, {host: 'h', path: '/other'}).outcome.kind, 'status')
     assert.ok(codes(text).some((c) => c.startsWith('VIP6005') && c.includes('backendRefs[0].filters[0]') && c.includes('ResponseHeaderModifier')))
+  })
+})
+
+describe('Gateway API: misdirected requests on HTTPS listeners (GatewayHTTPSListenerDetectMisdirectedRequests)', () => {
+  // The shop example's self-signed certificate (test/fixtures/haproxy/l7-policy.yaml), as Secret t/cert.
+  const secret = readFileSync(new URL('../fixtures/haproxy/l7-policy.yaml', import.meta.url), 'utf8').split(/^---$/m).find((d) => d.includes('name: shop-tls'))!.replace('namespace: l7', 'namespace: t').replace('name: shop-tls', 'name: cert')
+  const tls = `tls: {certificateRefs: [{name: cert}]}`
+  const text = `---\n${secret.trim()}\n${gateway(`[{name: any, port: 443, protocol: HTTPS, ${tls}}, {name: second, port: 443, protocol: HTTPS, hostname: second.example.org, ${tls}}, {name: wild, port: 443, protocol: HTTPS, hostname: '*.wildcard.org', ${tls}}, {name: fourth, port: 443, protocol: HTTPS, hostname: fourth.wildcard.org, ${tls}}]`)}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+  const cases: Array<[string, string, boolean]> = [
+    ['example.org', 'example.org', false],
+    ['example.org', 'second.example.org', true],
+    ['second.example.org', 'unknown.example.org', true],
+    ['third.wildcard.org', 'fifth.a.wildcard.org', false],
+    ['third.wildcard.org', 'fourth.wildcard.org', true],
+    ['unknown.example.org', 'example.org', false],
+  ]
+  it('the routing module: 421 when the SNI selects another listener than the Host belongs to (most specific listener first)', () => {
+    const {model} = build(text)
+    const f = model.frontends.find((x) => x.port === 443)!
+    assert.equal(f.tlsListeners?.length, 4)
+    for (const [sni, host, want] of cases) assert.equal(misdirected(f, sni, host), want, `SNI ${sni}, Host ${host}`)
+    assert.equal(misdirected(f, undefined, 'second.example.org'), false, 'no SNI: never misdirected')
+    const t = traceRequest(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), model, 'second.example.org/', new Date(), {}, {sni: 'example.org'})
+    assert.equal(t.ok, false)
+    assert.match(t.hops[0]!.detail, /421 misdirected request: SNI example\.org selects listener any of Gateway\/t\/gw, Host second\.example\.org belongs to listener second/)
+  })
+  it('HAProxy compares the two listeners from maps (exact, longest suffix, then the one without a hostname); NetScaler says it does not (VIP3001)', () => {
+    const compiled = build(text)
+    const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
+    const cfg = files[0]!.content
+    assert.match(cfg, /set-var\(txn\.sni_l\) ssl_fc_sni,lower,map_str\(\/etc\/haproxy\/vipctl\/maps\/https_192-0-2-50_443\.listeners\.exact\.map\) if \{ ssl_fc_sni -m found \}/)
+    assert.match(cfg, /return status 421 .* if \{ ssl_fc_sni -m found \} !\{ var\(txn\.sni_l\),strcmp\(txn\.host_l\) eq 0 \}/)
+    assert.equal(files.find((x) => x.path.endsWith('.listeners.suffix.map'))!.content, '.wildcard.org l2\n')
+    assert.equal(files.find((x) => x.path.endsWith('.listeners.exact.map'))!.content, 'fourth.wildcard.org l3\nsecond.example.org l1\n')
+    const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.ok(ns.diagnostics.some((x) => x.code === 'VIP3001' && x.message.includes('421')))
   })
 })
 

@@ -15,7 +15,7 @@ import path from 'node:path'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {SecretLookup} from '../../model/tls.js'
 import type {Frontend, LbModel, Member, Pool} from '../../model/types.js'
-import {chainFor, corsOriginRegex, corsResponse, hasConditions, routingTable, type Decision} from '../../model/routing.js'
+import {chainFor, corsOriginRegex, corsResponse, detectsMisdirected, hasConditions, routingTable, type Decision} from '../../model/routing.js'
 import {frontendPools, routePools, type HeaderRules} from '../../model/types.js'
 import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
@@ -469,6 +469,34 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     line('http-request', 'del-header', 'X-Forwarded-Host'),
     line('http-request', 'del-header', 'X-Forwarded-Port'),
   ]
+  // HTTPS Gateway listeners: the listener the SNI selected must be the one the Host belongs to, else 421 (the
+  // routing module's misdirected; listenerOf: the exact name, else the longest wildcard suffix, else the listener
+  // without a hostname).
+  if (detectsMisdirected(f)) {
+    const ls = f.tlsListeners!
+    const id = (key: string) => `l${ls.findIndex((l) => l.key === key)}`
+    const exactL = new Map<string, string>()
+    const suffixL = new Map<string, string>()
+    for (const l of ls) {
+      if (l.hostname === undefined) continue
+      if (l.hostname.startsWith('*.')) suffixL.set(l.hostname.slice(1), suffixL.get(l.hostname.slice(1)) ?? id(l.key))
+      else exactL.set(l.hostname, exactL.get(l.hostname) ?? id(l.key))
+    }
+    const lex = `maps/${f.id}.listeners.exact.map`
+    const lsx = `maps/${f.id}.listeners.suffix.map`
+    files.push({path: lex, content: renderMap(longestFirst(exactL)), mode: 0o644, secret: false})
+    files.push({path: lsx, content: renderMap(longestFirst(suffixL)), mode: 0o644, secret: false})
+    const catchAll = ls.find((l) => l.hostname === undefined)
+    const sni = ['{', 'ssl_fc_sni', '-m', 'found', '}']
+    const lookup = (v: string, from: string, guard: string[]) => [
+      line('http-request', `set-var(${v})`, `${from},map_str(${path.join(opts.configDir, lex)})`, ...(guard.length ? ['if', ...guard] : [])),
+      line('http-request', `set-var(${v})`, `${from},map_end(${path.join(opts.configDir, lsx)})`, 'if', ...guard, '!{', `var(${v})`, '-m', 'found', '}'),
+      ...(catchAll ? [line('http-request', `set-var(${v})`, `str(${id(catchAll.key)})`, 'if', ...guard, '!{', `var(${v})`, '-m', 'found', '}')] : []),
+    ]
+    appendAll(lines, lookup('txn.sni_l', 'ssl_fc_sni,lower', sni))
+    appendAll(lines, lookup('txn.host_l', 'var(txn.host)', []))
+    lines.push(line('http-request', 'return', 'status', '421', 'content-type', 'text/plain', 'string', {quoted: 'misdirected request'}, 'if', ...sni, '!{', 'var(txn.sni_l),strcmp(txn.host_l)', 'eq', '0', '}'))
+  }
   // Query conditions compare a parameter's first value (as the routing module does): url_param in an ACL would try
   // every occurrence, so the first is kept in a variable per parameter name.
   const queryNames = [...new Set(groups.flatMap((g) => g.chain.flatMap((d) => d.conditions?.query.map((q) => q.name) ?? [])))].sort()

@@ -17,7 +17,7 @@
 import {createHash} from 'node:crypto'
 import type {Diagnostic} from '../../cluster/types.js'
 import {routePools, type Frontend, type LbModel, type Pool, type RouteConditions} from '../../model/types.js'
-import {conditionsKey, hasConditions, hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
+import {conditionsKey, detectsMisdirected, hasConditions, hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
 
 export interface NetscalerOptions {
   /** Separates clusters sharing one ADC (NetScaler's NS_APPS_NAME_PREFIX). */
@@ -482,6 +482,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     const csv = csvserverName(f, P, model)
     const ck: string[] = []
+    if (detectsMisdirected(f) && f.tlsListeners!.length > 1)
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `NetScaler does not answer 421 to a request whose Host belongs to another listener than the TLS SNI's on ${f.address}:${f.port}: it is routed by its Host`})
     if (f.protocol === 'https') {
       for (const c of f.certificates) {
         let certkey = certkeys.get(c.secret)
