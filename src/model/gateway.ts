@@ -618,7 +618,9 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
       const hosts = l.hostname ? [l.hostname] : []
       if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
     }
-    if (protocol === 'https') {
+    // The Gateway's own listeners only: a ListenerSet never changes which listener a host belongs to for requests
+    // of the Gateway's (as for listener isolation).
+    if (protocol === 'https' && (owner as unknown) === gw) {
       const lkey = `${key}#${l.name}`
       f.tlsListeners ??= []
       if (!f.tlsListeners.some((x) => x.key === lkey)) f.tlsListeners.push({key: lkey, ...(l.hostname ? {hostname: l.hostname} : {})})

@@ -1266,6 +1266,14 @@ describe('Gateway API: misdirected requests on HTTPS listeners (GatewayHTTPSList
     assert.equal(t.ok, false)
     assert.match(t.hops[0]!.detail, /421 misdirected request: SNI example\.org selects listener any of Gateway\/t\/gw, Host second\.example\.org belongs to listener second/)
   })
+  it('a tenant\'s ListenerSet on the same port never changes which listener a host belongs to (only the Gateway\'s own listeners count)', () => {
+    const open = text.replace('  listeners:', '  allowedListeners: {namespaces: {from: All}}\n  listeners:')
+    const ls = `---\napiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: s, namespace: t}\nspec: {parentRef: {name: gw}, listeners: [{name: mine, port: 443, protocol: HTTPS, hostname: '*.example.org', ${tls}}]}\n`
+    const {model} = build(`${open}${ls}`)
+    const f = model.frontends.find((x) => x.port === 443)!
+    assert.deepEqual(f.tlsListeners!.map((l) => l.key.split('#')[1]), ['any', 'second', 'wild', 'fourth'])
+    assert.equal(misdirected(f, 'other.example.org', 'example.org'), false)
+  })
   it('HAProxy compares the two listeners from maps (exact, longest suffix, then the one without a hostname); NetScaler says it does not (VIP3001)', () => {
     const compiled = build(text)
     const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
