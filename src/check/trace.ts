@@ -110,7 +110,9 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   const verdicts = http.map((f) => ({f, v: matchRoute(f, model, host, path, opts.source, parts)}))
   const best = verdicts.filter((x) => x.v.outcome.kind !== 'status').sort((a, b) => strength(a.v) - strength(b.v))[0]
   // HTTPS Gateway listeners: the listener the SNI selected must be the one the Host belongs to (routing module).
-  const sni = opts.sni === undefined ? undefined : canonicalHost(opts.sni)
+  if (opts.sni !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(opts.sni))
+    throw new UsageError(`--sni ${JSON.stringify(opts.sni.slice(0, 80))}: expected a DNS name, as a TLS client sends it`)
+  const sni = opts.sni?.toLowerCase()
   const wrongListener = verdicts.find((x) => misdirected(x.f, sni, host))
   if (wrongListener) {
     const ls = wrongListener.f.tlsListeners!

@@ -483,7 +483,8 @@ export function describeAccess(access: {allow: string[]; deny: string[]}): strin
  * undefined when none takes it.
  */
 export function listenerOf(listeners: Array<{key: string; hostname?: string}>, name: string): string | undefined {
-  const n = name.toLowerCase().replace(/\.$/, '')
+  // (A trailing dot is kept: an SNI never carries one (RFC 6066), and the Host is normalised before it comes here.)
+  const n = name.toLowerCase()
   const exact = listeners.find((l) => l.hostname === n)
   if (exact) return exact.key
   const wild = listeners.filter((l) => l.hostname?.startsWith('*.') && n.endsWith(l.hostname.slice(1)) && n.length > l.hostname.length - 1)
@@ -493,8 +494,8 @@ export function listenerOf(listeners: Array<{key: string; hostname?: string}>, n
 
 /**
  * Whether a request on an HTTPS frontend of Gateway listeners is misdirected (answered 421): the listener the
- * TLS SNI selected is not the one its Host belongs to. Frontends that also serve Ingresses, and requests without
- * SNI, are never misdirected (an Ingress host is no listener).
+ * TLS SNI selected is not the one its Host belongs to (a name no listener takes belongs to none). Requests without
+ * SNI are never misdirected.
  */
 export function misdirected(f: Frontend, sni: string | undefined, host: string): boolean {
   if (f.protocol !== 'https' || !f.tlsListeners?.length || sni === undefined || sni === '') return false
@@ -502,9 +503,12 @@ export function misdirected(f: Frontend, sni: string | undefined, host: string):
   return listenerOf(f.tlsListeners, sni) !== listenerOf(f.tlsListeners, host)
 }
 
-/** Misdirected requests are detected on an HTTPS frontend whose routes all come from Gateway API routes. */
+/**
+ * Misdirected requests are detected on an HTTPS frontend of a Gateway's listeners (whatever else is served there:
+ * a host no listener takes belongs to none, on either side).
+ */
 export function detectsMisdirected(f: Frontend): boolean {
-  return f.protocol === 'https' && (f.tlsListeners?.length ?? 0) > 0 && f.routes.every((r) => /^(HTTPRoute|GRPCRoute|Gateway|ListenerSet)\//.test(r.provenance.object))
+  return f.protocol === 'https' && (f.tlsListeners?.length ?? 0) > 0
 }
 
 /** "90% a, 10% b": each pool's share of new requests, rounded to 0.1%. */

@@ -133,6 +133,13 @@ export function render(r: Result, format: Format, ctx: RenderContext): string {
   }
 }
 
+/**
+ * The most characters of one line of a table cell; longer ones end in "…" (-o json and -o yaml carry them whole).
+ * The table library measures cells character by character: a cell of tens of thousands took minutes.
+ */
+export const MAX_CELL_LINE = 256
+const clip = (s: string): string => (s.length > MAX_CELL_LINE ? `${s.slice(0, MAX_CELL_LINE - 1)}…` : s)
+
 /** kubectl's look: no borders, upper-case headers, two spaces between columns. */
 export function table<T>(r: ListResult<T>, wide: boolean, c: ChalkInstance): string {
   if (r.items.length === 0) return ''
@@ -150,7 +157,7 @@ export function table<T>(r: ListResult<T>, wide: boolean, c: ChalkInstance): str
     t.push(
       cols.map((col) => {
         const v = col.get(item)
-        const text = typeof v === 'string' ? printable(v) : v.map(printable).join('\n')
+        const text = (typeof v === 'string' ? [v] : v).map((x) => clip(printable(x))).join('\n')
         return col.style ? col.style(item, text, c) : text
       }),
     )

@@ -1216,6 +1216,16 @@ describe('Gateway API: a backendRef\'s own request header modifiers (HTTPRouteBa
     assert.doesNotMatch(cfg, /set-header x-0 big-/)
     assert.match(cfg, /set-header x-s "?s"? if/)
   })
+  it('a rule of another object identical to one of the over-budget object\'s keeps working (their shared rules are kept)', () => {
+    const redirect = `{filters: [{type: RequestRedirect, requestRedirect: {hostname: www.example.com, statusCode: 301}}]}`
+    // Its first rule (of the CRD's 16) becomes the redirect.
+    const big = heavy('big', 16).replace(/\{matches: \[\{path: \{value: \/r0\}\}\], backendRefs: .*?\]\}, (?=\{matches: \[\{path: \{value: \/r1\}\}\])/, `${redirect}, `)
+    assert.ok(big.includes('RequestRedirect'))
+    const compiled = build(`${gateway()}${big}${route('victim', `{parentRefs: [{name: gw}], hostnames: [victim.example.com], rules: [${redirect}]}`, 't', '2026-02-01T00:00:00Z')}`)
+    const r = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'})
+    assert.deepEqual(r.diagnostics.filter((x) => x.code === 'VIP3003').map((x) => x.object), ['HTTPRoute/t/big'])
+    assert.match(r.config.files[0]!.content, /redirect location "?http:\/\/www\.example\.com/)
+  })
   it('many objects each within the budget: the config is written however many rules they add together (no call-stack limit on lists)', function () {
     this.timeout(120_000)
     const compiled = build(`${gateway()}${Array.from({length: 100}, (_, i) => heavy(`t${i}`, 5)).join('')}`)
@@ -1240,6 +1250,18 @@ describe('Gateway API: a backendRef\'s own request header modifiers (HTTPRouteBa
   it('any other filter on a backendRef makes the rule answer 500 and is said (VIP6005)', () => {
     assert.equal(ask(text, {host: 'h', path: '/other'}).outcome.kind, 'status')
     assert.ok(codes(text).some((c) => c.startsWith('VIP6005') && c.includes('backendRefs[0].filters[0]') && c.includes('ResponseHeaderModifier')))
+  })
+})
+
+describe('Gateway API: a match whose conditions need more than HAProxy\'s 64 words a line', () => {
+  it('is left out with VIP3003 on its object (HAProxy would refuse the whole file); the other matches are served', () => {
+    const headers = `[${Array.from({length: 9}, (_, i) => `{name: x-h${i}, value: v${i}}`).join(', ')}]`
+    const text = `${gateway()}${route('long', `{parentRefs: [{name: gw}], hostnames: [a.example.com], rules: [{matches: [{headers: ${headers}}], backendRefs: [{name: web2, port: 80}]}, {matches: [{headers: [{name: x-one, value: '1'}]}], backendRefs: [{name: web, port: 80}]}]}`)}`
+    const r = renderHaproxy(build(text), {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'})
+    const cfg = r.config.files[0]!.content
+    assert.ok(Math.max(...cfg.split('\n').map((l) => l.trim().split(/\s+/).length)) <= 64)
+    assert.ok(r.diagnostics.some((d) => d.code === 'VIP3003' && d.object === 'HTTPRoute/t/long' && /words \(at most 64\)/.test(d.message)))
+    assert.match(cfg, /req\.fhdr\(x-one\)/)
   })
 })
 
@@ -1273,6 +1295,15 @@ describe('Gateway API: misdirected requests on HTTPS listeners (GatewayHTTPSList
     const f = model.frontends.find((x) => x.port === 443)!
     assert.deepEqual(f.tlsListeners!.map((l) => l.key.split('#')[1]), ['any', 'second', 'wild', 'fourth'])
     assert.equal(misdirected(f, 'other.example.org', 'example.org'), false)
+  })
+  it('without a listener that takes every name: a name none takes is "-" on both sides, never a 421 by itself (a ListenerSet\'s own host)', () => {
+    const two = `---\n${secret.trim()}\n${gateway(`[{name: a, port: 443, protocol: HTTPS, hostname: a.example, ${tls}}, {name: b, port: 443, protocol: HTTPS, hostname: b.example, ${tls}}]`)}${route('r', `{parentRefs: [{name: gw}], rules: [{backendRefs: [{name: web, port: 80}]}]}`)}`
+    const compiled = build(two)
+    const f = compiled.model.frontends.find((x) => x.port === 443)!
+    assert.deepEqual([misdirected(f, 'ls.example', 'ls.example'), misdirected(f, 'a.example', 'ls.example'), misdirected(f, 'ls.example', 'b.example')], [false, true, true])
+    const cfg = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files[0]!.content
+    assert.match(cfg, /set-var\(txn\.sni_l\) str\(-\) if \{ ssl_fc_sni -m found \} !\{ var\(txn\.sni_l\) -m found \}/)
+    assert.match(cfg, /set-var\(txn\.host_l\) str\(-\) if !\{ var\(txn\.host_l\) -m found \}/)
   })
   it('HAProxy compares the two listeners from maps (exact, longest suffix, then the one without a hostname); NetScaler says it does not (VIP3001)', () => {
     const compiled = build(text)

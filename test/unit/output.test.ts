@@ -5,7 +5,7 @@ import {classifyError} from '../../src/cli/base.js'
 import {matchesSelector, parseSelector} from '../../src/cluster/selector.js'
 import {DataError, ExitCode, UsageError} from '../../src/errors.js'
 import {colorLevel} from '../../src/output/color.js'
-import {render, toDocument, type ListResult} from '../../src/output/render.js'
+import {MAX_CELL_LINE, render, toDocument, type ListResult} from '../../src/output/render.js'
 
 const rows: ListResult<{name: string; n: number}> = {
   type: 'list',
@@ -24,6 +24,14 @@ describe('output renderer', () => {
   it('prints kubectl-style tables: no borders, upper-case headers, two-space gaps, no trailing spaces', () => {
     assert.equal(render(rows, 'table', plain), 'NAME   N\nalpha  1\nb      22\n')
     assert.equal(render(rows, 'wide', plain), 'NAME   N   WIDE\nalpha  1   w\nb      22  w\n')
+  })
+
+  it('a cell line longer than MAX_CELL_LINE ends in "…" in tables (a 200,000-character cell took minutes to lay out); json keeps it whole', () => {
+    const long: ListResult<{name: string}> = {type: 'list', kind: 'Thing', items: [{name: 'x'.repeat(200_000)}], name: (r) => r.name, columns: [{header: 'NAME', get: (r) => [r.name, 'short']}]}
+    const lines = render(long, 'table', plain).split('\n')
+    assert.equal(lines[1], `${'x'.repeat(MAX_CELL_LINE - 1)}…`)
+    assert.equal(lines[2], 'short')
+    assert.equal(JSON.parse(render(long, 'json', plain)).items[0].name.length, 200_000)
   })
 
   it('keeps ANSI colour out of column widths', () => {

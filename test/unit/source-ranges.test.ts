@@ -106,6 +106,19 @@ describe('source ranges: what the targets write', () => {
   })
 })
 
+describe('source ranges: every HAProxy line stays within its 64 words', () => {
+  it('64 networks allowed and 64 denied: lines of at most 40 networks; allowed in any, denied in any', () => {
+    const nets = (a: number) => Array.from({length: 64}, (_, i) => `10.${a}.${i}.0/24`).join(',')
+    const c = compile(snapshotOf(BASE + ing('a', {'vipctl.io/allow-source-ranges': nets(1), 'vipctl.io/deny-source-ranges': nets(2)}, 'a.test')), {})
+    const cfg = renderHaproxy(c, OPTS).config.files.find((x) => x.path === 'haproxy.cfg')!.content
+    const longest = Math.max(...cfg.split('\n').map((l) => l.trim().split(/\s+/).length))
+    assert.ok(longest <= 64, `a line of ${longest} words`)
+    assert.equal((cfg.match(/set-var\(txn\.src_ok\) bool\(1\)/g) ?? []).length, 2)
+    assert.equal((cfg.match(/deny deny_status 403 .*\{ src 10\.2\./g) ?? []).length, 2)
+    assert.match(cfg, /deny deny_status 403 .*!\{ var\(txn\.src_ok\) -m bool \}/)
+  })
+})
+
 describe('NetScaler: a redirect whose rule would be too long runs after content switching', () => {
   it('30 exact hosts of a newer tenant cannot push an older tenant\'s wildcard redirect out (no VIP3003): a cs policy selects its own lb vserver with the redirect responder', () => {
     const older = ing('a-redir', {'vipctl.io/redirect': 'host=new.example.com code=301', 'vipctl.io/allow-source-ranges': '10.0.0.0/8'}, "'*.example.com'").replace("namespace: t, annotations", "namespace: t, creationTimestamp: '2026-01-01T00:00:00Z', annotations")

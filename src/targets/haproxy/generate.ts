@@ -363,10 +363,17 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   // replaced) share one id, so an Ingress with many paths and one policy adds its rules once. The id is derived from
   // what the decision does, never from its place in the table: one object coming or going never renames another's id.
   // Two different decisions whose hashes meet get a counter on the later one (by decision order), so ids stay unique.
-  const policyRoutes: Array<{id: string; d: Decision}> = []
+  const policyRoutes: Array<{id: string; d: Decision; owners: Set<string>}> = []
+  const policyById = new Map<string, {owners: Set<string>}>()
   const ids = new Map<string, string>()
   const taken = new Set<string>()
   const targetOf = (d: Decision): string => {
+    const t = targetOfDecision(d)
+    // Identical decisions of several objects share one id (and its lines): each of them owns it.
+    policyById.get(t)?.owners.add(d.provenance.object)
+    return t
+  }
+  const targetOfDecision = (d: Decision): string => {
     const plain = !d.access && (d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.kind === 'redirect' && d.action.https === true)
     if (plain) return d.action.kind === 'redirect' ? REDIRECT : backends.get((d.action as {pool: string}).pool)!
     const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
@@ -378,7 +385,9 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
       for (let n = 2; taken.has(target); n++) target = `${base}_${n}`
       taken.add(target)
       ids.set(same, target)
-      policyRoutes.push({id: target, d})
+      const entry = {id: target, d, owners: new Set([d.provenance.object])}
+      policyRoutes.push(entry)
+      policyById.set(target, entry)
     }
     return target
   }
@@ -486,12 +495,13 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     const lsx = `maps/${f.id}.listeners.suffix.map`
     files.push({path: lex, content: renderMap(longestFirst(exactL)), mode: 0o644, secret: false})
     files.push({path: lsx, content: renderMap(longestFirst(suffixL)), mode: 0o644, secret: false})
+    // A name no listener takes is "-" on both sides (listenerOf's undefined): equal, never a 421 by itself.
     const catchAll = ls.find((l) => l.hostname === undefined)
     const sni = ['{', 'ssl_fc_sni', '-m', 'found', '}']
     const lookup = (v: string, from: string, guard: string[]) => [
       line('http-request', `set-var(${v})`, `${from},map_str(${path.join(opts.configDir, lex)})`, ...(guard.length ? ['if', ...guard] : [])),
       line('http-request', `set-var(${v})`, `${from},map_end(${path.join(opts.configDir, lsx)})`, 'if', ...guard, '!{', `var(${v})`, '-m', 'found', '}'),
-      ...(catchAll ? [line('http-request', `set-var(${v})`, `str(${id(catchAll.key)})`, 'if', ...guard, '!{', `var(${v})`, '-m', 'found', '}')] : []),
+      line('http-request', `set-var(${v})`, `str(${catchAll ? id(catchAll.key) : '-'})`, 'if', ...guard, '!{', `var(${v})`, '-m', 'found', '}'),
     ]
     appendAll(lines, lookup('txn.sni_l', 'ssl_fc_sni,lower', sni))
     appendAll(lines, lookup('txn.host_l', 'var(txn.host)', []))
@@ -505,7 +515,16 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const resolve = (stage: Stage) => {
     for (const g of groups.filter((x) => x.stage === stage)) {
       const inGroup = ['{', 'var(txn.be)', '-m', 'str', g.id, '}']
-      for (const d of g.chain) lines.push(line('http-request', 'set-var(txn.be)', `str(${targetOf(d)})`, 'if', ...inGroup, ...conditionTokens(d)))
+      for (const d of g.chain) {
+        const args: Arg[] = ['set-var(txn.be)', `str(${targetOf(d)})`, 'if', ...inGroup, ...conditionTokens(d)]
+        // HAProxy reads at most 64 words a line (more: the whole configuration is refused). A match whose
+        // conditions need more is left out (as sync's quarantine would), said on its object; the chain goes on.
+        if (args.length + 1 > HAPROXY_MAX_WORDS) {
+          diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: d.provenance.object, field: d.provenance.field, message: `the match of ${d.host || '*'}${d.match.path} needs a HAProxy line of ${args.length + 1} words (at most ${HAPROXY_MAX_WORDS}): it is left out`})
+          continue
+        }
+        lines.push(line('http-request', ...args))
+      }
       if (hasConditions(g.chain[g.chain.length - 1]!)) lines.push(line('http-request', 'unset-var(txn.be)', 'if', ...inGroup))
     }
   }
@@ -635,6 +654,17 @@ function conditionTokens(d: Decision): Arg[] {
   ]
 }
 
+/** The most words HAProxy reads on one configuration line (MAX_LINE_ARGS): a longer line fails the whole file. */
+export const HAPROXY_MAX_WORDS = 64
+/** Source networks per line: the line's other words (action, route guard, braces) stay well under 64. */
+const SRC_PER_LINE = 40
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
+  return out
+}
+
 /**
  * The most policy lines (request and response) one object's routes may add to a frontend. Every request on the
  * frontend walks its policy lines (each guarded by a route id), so one tenant's filters would otherwise slow
@@ -647,23 +677,27 @@ export const MAX_POLICY_LINES_PER_OBJECT = 2048
  * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add. An object
  * whose routes would add more than MAX_POLICY_LINES_PER_OBJECT lines answers 500 instead (VIP3003).
  */
-function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
+function policyLines(routes: Array<{id: string; d: Decision; owners: Set<string>}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
   const each = routes.map((r) => ({...r, ...routeLines([r], backends)}))
+  // Each object is charged the lines of every id it owns (an id shared by identical decisions: each owner).
   const total = new Map<string, number>()
-  for (const r of each) total.set(r.d.provenance.object, (total.get(r.d.provenance.object) ?? 0) + r.lines.length + r.response.length)
+  const field = new Map<string, string | undefined>()
+  for (const r of each)
+    for (const o of r.owners) {
+      total.set(o, (total.get(o) ?? 0) + r.lines.length + r.response.length)
+      if (!field.has(o)) field.set(o, r.d.provenance.object === o ? r.d.provenance.field : undefined)
+    }
+  const over = new Set([...total].filter(([, n]) => n > MAX_POLICY_LINES_PER_OBJECT).map(([o]) => o))
+  for (const o of [...over].sort())
+    diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object: o, field: field.get(o), message: `its routes' filters would add ${total.get(o)} rules to the frontend, which every request there evaluates (at most ${MAX_POLICY_LINES_PER_OBJECT} per object): its routes answer 500`})
   const lines: Line[] = []
   const response: Line[] = []
-  const said = new Set<string>()
   for (const r of each) {
-    const object = r.d.provenance.object
-    if (total.get(object)! <= MAX_POLICY_LINES_PER_OBJECT) {
+    // An id another object within its budget also owns is kept: one tenant's excess never fails another's route.
+    if (![...r.owners].every((o) => over.has(o))) {
       appendAll(lines, r.lines)
       appendAll(response, r.response)
       continue
-    }
-    if (!said.has(object)) {
-      said.add(object)
-      diagnostics.push({severity: severityOf('VIP3003'), code: 'VIP3003', object, field: r.d.provenance.field, message: `its routes' filters would add ${total.get(object)} rules to the frontend, which every request there evaluates (at most ${MAX_POLICY_LINES_PER_OBJECT} per object): its routes answer 500`})
     }
     lines.push(line('http-request', 'set-var(txn.rt)', `str(${r.id})`, 'if', '{', 'var(txn.be)', '-m', 'str', r.id, '}'))
     lines.push(line('http-request', 'return', 'status', '500', 'content-type', 'text/plain', 'string', {quoted: 'route cannot be served'}, 'if', '{', 'var(txn.rt)', '-m', 'str', r.id, '}'))
@@ -672,7 +706,7 @@ function policyLines(routes: Array<{id: string; d: Decision}>, backends: Map<str
 }
 
 /** The policy lines of some routes: request lines, and response lines (which go after every route's request lines). */
-function routeLines(routes: Array<{id: string; d: Decision}>, backends: Map<string, string>): {lines: Line[]; response: Line[]} {
+function routeLines(routes: Array<{id: string; d: Decision; owners?: Set<string>}>, backends: Map<string, string>): {lines: Line[]; response: Line[]} {
   const lines: Line[] = []
   const response: Line[] = []
   const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
@@ -685,8 +719,14 @@ function routeLines(routes: Array<{id: string; d: Decision}>, backends: Map<stri
     // The route id is kept in txn.rt (txn.be becomes the backend): each route's lines start by setting it for itself.
     lines.push(line('http-request', 'set-var(txn.rt)', `str(${id})`, 'if', '{', 'var(txn.be)', '-m', 'str', id, '}'))
     // Source ranges first: a connection's source address (src: the PROXY protocol's where the listener accepts it).
-    if (d.access?.deny.length) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '{', 'src', ...d.access.deny, '}'))
-    if (d.access?.allow.length) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'src', ...d.access.allow, '}'))
+    // Source ranges in lines of at most SRC_PER_LINE networks (HAProxy reads 64 words a line): a denied network
+    // in any of them is refused; for an allow list, a match in any of them marks the request (txn.src_ok).
+    if (d.access?.deny.length) for (const part of chunks(d.access.deny, SRC_PER_LINE)) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '{', 'src', ...part, '}'))
+    if (d.access?.allow.length && d.access.allow.length <= SRC_PER_LINE) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'src', ...d.access.allow, '}'))
+    else if (d.access?.allow.length) {
+      for (const part of chunks(d.access.allow, SRC_PER_LINE)) lines.push(line('http-request', 'set-var(txn.src_ok)', 'bool(1)', ...cond, '{', 'src', ...part, '}'))
+      lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'var(txn.src_ok)', '-m', 'bool', '}'))
+    }
     const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
     const a = d.action
     if (a.kind === 'redirect') {
