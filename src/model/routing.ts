@@ -498,7 +498,7 @@ export function listenerOf(listeners: Array<{key: string; hostname?: string}>, n
  * SNI are never misdirected.
  */
 export function misdirected(f: Frontend, sni: string | undefined, host: string): boolean {
-  if (f.protocol !== 'https' || !f.tlsListeners?.length || sni === undefined || sni === '') return false
+  if (f.protocol !== 'https' || !f.tlsListeners?.length || sni === undefined || sni === '' || host === '') return false
   if (!detectsMisdirected(f)) return false
   return listenerOf(f.tlsListeners, sni) !== listenerOf(f.tlsListeners, host)
 }

@@ -1284,6 +1284,7 @@ describe('Gateway API: misdirected requests on HTTPS listeners (GatewayHTTPSList
     assert.equal(f.tlsListeners?.length, 4)
     for (const [sni, host, want] of cases) assert.equal(misdirected(f, sni, host), want, `SNI ${sni}, Host ${host}`)
     assert.equal(misdirected(f, undefined, 'second.example.org'), false, 'no SNI: never misdirected')
+    assert.equal(misdirected(f, 'second.example.org', ''), false, 'no Host: never misdirected (the Host checks answer)')
     const t = traceRequest(snapshotOf(`${WEB_BACKENDS}---\n${CLASS}${text}`), model, 'second.example.org/', new Date(), {}, {sni: 'example.org'})
     assert.equal(t.ok, false)
     assert.match(t.hops[0]!.detail, /421 misdirected request: SNI example\.org selects listener any of Gateway\/t\/gw, Host second\.example\.org belongs to listener second/)
@@ -1310,7 +1311,7 @@ describe('Gateway API: misdirected requests on HTTPS listeners (GatewayHTTPSList
     const files = renderHaproxy(compiled, {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}).config.files
     const cfg = files[0]!.content
     assert.match(cfg, /set-var\(txn\.sni_l\) ssl_fc_sni,lower,map_str\(\/etc\/haproxy\/vipctl\/maps\/https_192-0-2-50_443\.listeners\.exact\.map\) if \{ ssl_fc_sni -m found \}/)
-    assert.match(cfg, /return status 421 .* if \{ ssl_fc_sni -m found \} !\{ var\(txn\.sni_l\),strcmp\(txn\.host_l\) eq 0 \}/)
+    assert.match(cfg, /return status 421 .* if \{ ssl_fc_sni -m found \} \{ var\(txn\.host\) -m found \} !\{ var\(txn\.sni_l\),strcmp\(txn\.host_l\) eq 0 \}/)
     assert.equal(files.find((x) => x.path.endsWith('.listeners.suffix.map'))!.content, '.wildcard.org l2\n')
     assert.equal(files.find((x) => x.path.endsWith('.listeners.exact.map'))!.content, 'fourth.wildcard.org l3\nsecond.example.org l1\n')
     const ns = generateNetscaler(compiled.model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})

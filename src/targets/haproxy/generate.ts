@@ -505,7 +505,8 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     ]
     appendAll(lines, lookup('txn.sni_l', 'ssl_fc_sni,lower', sni))
     appendAll(lines, lookup('txn.host_l', 'var(txn.host)', []))
-    lines.push(line('http-request', 'return', 'status', '421', 'content-type', 'text/plain', 'string', {quoted: 'misdirected request'}, 'if', ...sni, '!{', 'var(txn.sni_l),strcmp(txn.host_l)', 'eq', '0', '}'))
+    // (A request without a Host is not misdirected: it goes on to the Host checks and routing, as before.)
+    lines.push(line('http-request', 'return', 'status', '421', 'content-type', 'text/plain', 'string', {quoted: 'misdirected request'}, 'if', ...sni, '{', 'var(txn.host)', '-m', 'found', '}', '!{', 'var(txn.sni_l),strcmp(txn.host_l)', 'eq', '0', '}'))
   }
   // Query conditions compare a parameter's first value (as the routing module does): url_param in an ACL would try
   // every occurrence, so the first is kept in a variable per parameter name.
