@@ -190,17 +190,22 @@ export class SyncLoop {
   /**
    * Objects read by name (never listed or watched) into `cache`: the ones in `wanted` not cached yet, or all of them
    * with `refresh`; others leave the cache. A reply that is not the object fails the reconcile (the proxy keeps its
-   * state), never reads as "none"; a 403 is VIP1005.
+   * state), never reads as "none"; a 403 is VIP1005. `only`: read just these (of `wanted`). True when an object
+   * read appeared, went or changed (resourceVersion).
    */
-  private async readByName(kind: 'Secret' | 'ConfigMap', wanted: Set<string>, cache: Map<string, RawObject>, refresh: boolean, snap: Snapshot): Promise<void> {
+  private async readByName(kind: 'Secret' | 'ConfigMap', wanted: Set<string>, cache: Map<string, RawObject>, refresh: boolean, snap: Snapshot, only?: string[]): Promise<boolean> {
     for (const key of [...cache.keys()]) if (!wanted.has(key)) cache.delete(key)
-    const keys = [...wanted].sort().filter((k) => refresh || !cache.has(k))
+    const keys = only ?? [...wanted].sort().filter((k) => refresh || !cache.has(k))
     const got = await readByName(this.io.client, snap, kind, keys)
+    const rv = (raw: unknown) => (raw as RawObject | undefined)?.metadata?.resourceVersion
+    let changed = false
     for (const key of keys) {
-      const raw = got.get(key)
-      if (raw) cache.set(key, raw as RawObject)
+      const raw = got.get(key) as RawObject | undefined
+      changed ||= cache.has(key) !== (raw !== undefined) || rv(cache.get(key)) !== rv(raw)
+      if (raw) cache.set(key, raw)
       else cache.delete(key)
     }
+    return changed
   }
 
   /**
@@ -214,21 +219,8 @@ export class SyncLoop {
     const start = this.caCursor % all.length
     const keys = [...all, ...all].slice(start, start + Math.min(CA_REFRESH_BATCH, all.length))
     this.caCursor = start + keys.length
-    let got: Map<string, unknown>
-    try {
-      got = await readByName(this.io.client, emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server}), 'ConfigMap', keys)
-    } catch {
-      return false
-    }
-    const rv = (raw: unknown) => (raw as RawObject | undefined)?.metadata?.resourceVersion
-    const changed = keys.some((k) => got.has(k) !== this.configMaps.has(k) || rv(got.get(k)) !== rv(this.configMaps.get(k)))
-    if (changed)
-      for (const k of keys) {
-        const raw = got.get(k)
-        if (raw) this.configMaps.set(k, raw as RawObject)
-        else this.configMaps.delete(k)
-      }
-    return changed
+    const scratch = emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server})
+    return this.readByName('ConfigMap', this.wantedConfigMaps, this.configMaps, true, scratch, keys).catch(() => false)
   }
 
   /** One reconcile: cache -> model -> plan -> runtime update, reload (rate-limited) or nothing; then VIP rules. */

@@ -363,17 +363,11 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   // replaced) share one id, so an Ingress with many paths and one policy adds its rules once. The id is derived from
   // what the decision does, never from its place in the table: one object coming or going never renames another's id.
   // Two different decisions whose hashes meet get a counter on the later one (by decision order), so ids stay unique.
-  const policyRoutes: Array<{id: string; d: Decision; owners: Set<string>}> = []
-  const policyById = new Map<string, {owners: Set<string>}>()
+  // Route id -> its first decision and every object with an identical decision (each owns the id's lines).
+  const policyRoutes = new Map<string, PolicyRoute>()
   const ids = new Map<string, string>()
   const taken = new Set<string>()
   const targetOf = (d: Decision): string => {
-    const t = targetOfDecision(d)
-    // Identical decisions of several objects share one id (and its lines): each of them owns it.
-    policyById.get(t)?.owners.add(d.provenance.object)
-    return t
-  }
-  const targetOfDecision = (d: Decision): string => {
     const plain = !d.access && (d.action.kind === 'pool' ? !d.action.split && !d.filters : d.action.kind === 'redirect' && d.action.https === true)
     if (plain) return d.action.kind === 'redirect' ? REDIRECT : backends.get((d.action as {pool: string}).pool)!
     const replacesPrefix = (d.action.kind === 'redirect' && d.action.path?.kind === 'prefix') || d.filters?.rewrite?.path?.kind === 'prefix'
@@ -385,10 +379,9 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
       for (let n = 2; taken.has(target); n++) target = `${base}_${n}`
       taken.add(target)
       ids.set(same, target)
-      const entry = {id: target, d, owners: new Set([d.provenance.object])}
-      policyRoutes.push(entry)
-      policyById.set(target, entry)
+      policyRoutes.set(target, {id: target, d, owners: new Set()})
     }
+    policyRoutes.get(target)!.owners.add(d.provenance.object)
     return target
   }
   // A key whose first decision has conditions (Gateway API matches) maps to a group id instead: the group's lines,
@@ -555,7 +548,7 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
     // The Location is built from the normalised host: the client's port (of the plain-HTTP listener) never carries over.
     lines.push(line('http-request', 'redirect', 'location', {quoted: `https://%[var(txn.host)]${redirect.port === undefined ? '' : `:${redirect.port}`}%[pathq]`}, 'code', '308', 'if', '{', 'var(txn.be)', '-m', 'str', REDIRECT, '}'))
   }
-  appendAll(lines, policyLines(policyRoutes, backends, diagnostics))
+  appendAll(lines, policyLines([...policyRoutes.values()], backends, diagnostics))
   if (table.fallback.kind === 'status') lines.push(line('http-request', 'return', 'status', '404', 'content-type', 'text/plain', 'string', {quoted: 'no route'}, 'if', '!{', 'var(txn.be)', '-m', 'found', '}'))
   lines.push(line('use_backend', '%[var(txn.be)]', 'if', '{', 'var(txn.be)', '-m', 'found', '}'))
   if (table.fallback.kind === 'pool') lines.push(line('default_backend', backends.get(table.fallback.pool)!))
@@ -678,8 +671,15 @@ export const MAX_POLICY_LINES_PER_OBJECT = 2048
  * member timeout, the split's pick, and the response header rules. Header rules run remove, set, add. An object
  * whose routes would add more than MAX_POLICY_LINES_PER_OBJECT lines answers 500 instead (VIP3003).
  */
-function policyLines(routes: Array<{id: string; d: Decision; owners: Set<string>}>, backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
-  const each = routes.map((r) => ({...r, ...routeLines([r], backends)}))
+/** A route id with a policy: its (first) decision and the objects whose decisions share it. */
+interface PolicyRoute {
+  id: string
+  d: Decision
+  owners: Set<string>
+}
+
+function policyLines(routes: PolicyRoute[], backends: Map<string, string>, diagnostics: Diagnostic[]): Line[] {
+  const each = routes.map((r) => ({...r, ...routeLines(r, backends)}))
   // Each object is charged the lines of every id it owns (an id shared by identical decisions: each owner).
   const total = new Map<string, number>()
   const field = new Map<string, string | undefined>()
@@ -706,8 +706,8 @@ function policyLines(routes: Array<{id: string; d: Decision; owners: Set<string>
   return appendAll(lines, response)
 }
 
-/** The policy lines of some routes: request lines, and response lines (which go after every route's request lines). */
-function routeLines(routes: Array<{id: string; d: Decision; owners?: Set<string>}>, backends: Map<string, string>): {lines: Line[]; response: Line[]} {
+/** The policy lines of one route: request lines, and response lines (which go after every route's request lines). */
+function routeLines({id, d}: PolicyRoute, backends: Map<string, string>): {lines: Line[]; response: Line[]} {
   const lines: Line[] = []
   const response: Line[] = []
   const headerLines = (dir: 'http-request' | 'http-response', h: HeaderRules, cond: string[]): Line[] => [
@@ -715,71 +715,69 @@ function routeLines(routes: Array<{id: string; d: Decision; owners?: Set<string>
     ...h.set.map((x) => line(dir, 'set-header', x.name, {text: x.value}, ...cond)),
     ...h.add.map((x) => line(dir, 'add-header', x.name, {text: x.value}, ...cond)),
   ]
-  for (const {id, d} of routes) {
-    const cond = ['if', '{', 'var(txn.rt)', '-m', 'str', id, '}']
-    // The route id is kept in txn.rt (txn.be becomes the backend): each route's lines start by setting it for itself.
-    lines.push(line('http-request', 'set-var(txn.rt)', `str(${id})`, 'if', '{', 'var(txn.be)', '-m', 'str', id, '}'))
-    // Source ranges first: a connection's source address (src: the PROXY protocol's where the listener accepts it).
-    // Source ranges in lines of at most SRC_PER_LINE networks (HAProxy reads 64 words a line): a denied network
-    // in any of them is refused; for an allow list, a match in any of them marks the request (txn.src_ok).
-    if (d.access?.deny.length) for (const part of chunks(d.access.deny, SRC_PER_LINE)) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '{', 'src', ...part, '}'))
-    if (d.access?.allow.length && d.access.allow.length <= SRC_PER_LINE) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'src', ...d.access.allow, '}'))
-    else if (d.access?.allow.length) {
-      for (const part of chunks(d.access.allow, SRC_PER_LINE)) lines.push(line('http-request', 'set-var(txn.src_ok)', 'bool(1)', ...cond, '{', 'src', ...part, '}'))
-      lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'var(txn.src_ok)', '-m', 'bool', '}'))
-    }
-    const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
-    const a = d.action
-    if (a.kind === 'redirect') {
-      // The path is replaced first (the query stays), then the Location is built from the normalised host and pathq.
-      if (a.path?.kind === 'full') lines.push(line('http-request', 'set-path', a.path.value, ...cond))
-      // (The model keeps prefix replacements to Prefix rules: see exactPathKept.)
-      else if (a.path?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: a.path.value}}, ...cond))
-      lines.push(line('http-request', 'redirect', 'location', {quoted: `${a.scheme}://${a.host ?? '%[var(txn.host)]'}${a.port !== undefined ? `:${a.port}` : ''}%[pathq]`}, 'code', String(a.code), ...cond))
-      continue
-    }
-    if (a.kind === 'status') {
-      // A rule that cannot be served as written answers for itself; it never reaches another rule's backend.
-      lines.push(line('http-request', 'return', 'status', String(a.code), 'content-type', 'text/plain', 'string', {quoted: a.code === 404 ? 'no route' : 'route cannot be served'}, ...cond))
-      continue
-    }
-    const f = d.filters
-    if (f?.cors) {
-      // CORS as the routing module decides it (corsAllows, corsResponse): the Origin kept when a pattern allows it;
-      // a preflight answered here (200 with the headers, 204 without for another origin); actual requests' responses
-      // get the headers. Values are the policy's lists or the request's own (full) headers, never re-read text.
-      const c = f.cors
-      // Exactly one Origin header: the value checked is the value echoed (with several, none is allowed).
-      for (const o of c.allowOrigins) lines.push(line('http-request', 'set-var(txn.cors_o)', 'req.fhdr(origin)', ...cond, '{', 'req.fhdr_cnt(origin)', 'eq', '1', '}', '{', 'req.fhdr(origin)', '-m', 'reg', '-i', {regex: corsOriginRegex(o)}, '}'))
-      const preflight = ['METH_OPTIONS', '{', 'req.fhdr(origin)', '-m', 'found', '}', '{', 'req.fhdr(access-control-request-method)', '-m', 'found', '}']
-      const hdrs = (pairs: Array<[string, string]>) => pairs.flatMap(([n, v]) => ['hdr', n, {quoted: v}])
-      const echo = {requestMethod: '%[req.fhdr(access-control-request-method)]', requestHeaders: '%[req.fhdr(access-control-request-headers)]'}
-      lines.push(line('http-request', 'return', 'status', '200', ...hdrs(corsResponse(c, '%[var(txn.cors_o)]', true, echo)), ...cond, ...preflight, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
-      lines.push(line('http-request', 'return', 'status', '204', ...cond, ...preflight))
-      for (const [n, v] of corsResponse(c, '%[var(txn.cors_o)]', false, {})) response.push(line('http-response', 'set-header', n, {quoted: v}, ...cond, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
-    }
-    if (f?.requestHeaders) appendAll(lines, headerLines('http-request', f.requestHeaders, cond))
-    if (f?.rewrite?.host) lines.push(line('http-request', 'set-header', 'Host', f.rewrite.host, ...cond))
-    const rp = f?.rewrite?.path
-    if (rp?.kind === 'full') lines.push(line('http-request', 'set-path', rp.value, ...cond))
-    else if (rp?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: rp.value}}, ...cond))
-    // The member timeout is a backend setting: the route leaves it in txn.tmo (ms) and its backends apply it.
-    if (f?.timeoutMs !== undefined) lines.push(line('http-request', 'set-var(txn.tmo)', `int(${f.timeoutMs})`, ...cond))
-    if (a.split) {
-      // One draw per request, then cumulative weights: backend i takes [w1+...+w(i-1), w1+...+wi).
-      const total = a.split.reduce((n, b) => n + b.weight, 0)
-      lines.push(line('http-request', 'set-var(txn.pick)', `rand(${total})`, ...cond))
-      let lo = 0
-      for (const b of a.split) {
-        const picked = [...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}']
-        lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...picked))
-        // The backendRef's own request header modifiers: after the rule's, for the requests it is picked for.
-        if (b.requestHeaders) appendAll(lines, headerLines('http-request', b.requestHeaders, picked))
-        lo += b.weight
-      }
-    } else lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(a.pool)!})`, ...cond))
-    if (f?.responseHeaders) appendAll(response, headerLines('http-response', f.responseHeaders, cond))
+  const cond = ['if', '{', 'var(txn.rt)', '-m', 'str', id, '}']
+  // The route id is kept in txn.rt (txn.be becomes the backend): each route's lines start by setting it for itself.
+  lines.push(line('http-request', 'set-var(txn.rt)', `str(${id})`, 'if', '{', 'var(txn.be)', '-m', 'str', id, '}'))
+  // Source ranges first: a connection's source address (src: the PROXY protocol's where the listener accepts it).
+  // Source ranges in lines of at most SRC_PER_LINE networks (HAProxy reads 64 words a line): a denied network
+  // in any of them is refused; for an allow list, a match in any of them marks the request (txn.src_ok).
+  if (d.access?.deny.length) for (const part of chunks(d.access.deny, SRC_PER_LINE)) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '{', 'src', ...part, '}'))
+  if (d.access?.allow.length && d.access.allow.length <= SRC_PER_LINE) lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'src', ...d.access.allow, '}'))
+  else if (d.access?.allow.length) {
+    for (const part of chunks(d.access.allow, SRC_PER_LINE)) lines.push(line('http-request', 'set-var(txn.src_ok)', 'bool(1)', ...cond, '{', 'src', ...part, '}'))
+    lines.push(line('http-request', 'deny', 'deny_status', '403', ...cond, '!{', 'var(txn.src_ok)', '-m', 'bool', '}'))
   }
+  const prefix = d.match.pathType === 'Prefix' ? d.match.path : undefined
+  const a = d.action
+  if (a.kind === 'redirect') {
+    // The path is replaced first (the query stays), then the Location is built from the normalised host and pathq.
+    if (a.path?.kind === 'full') lines.push(line('http-request', 'set-path', a.path.value, ...cond))
+    // (The model keeps prefix replacements to Prefix rules: see exactPathKept.)
+    else if (a.path?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: a.path.value}}, ...cond))
+    lines.push(line('http-request', 'redirect', 'location', {quoted: `${a.scheme}://${a.host ?? '%[var(txn.host)]'}${a.port !== undefined ? `:${a.port}` : ''}%[pathq]`}, 'code', String(a.code), ...cond))
+    return {lines, response}
+  }
+  if (a.kind === 'status') {
+    // A rule that cannot be served as written answers for itself; it never reaches another rule's backend.
+    lines.push(line('http-request', 'return', 'status', String(a.code), 'content-type', 'text/plain', 'string', {quoted: a.code === 404 ? 'no route' : 'route cannot be served'}, ...cond))
+    return {lines, response}
+  }
+  const f = d.filters
+  if (f?.cors) {
+    // CORS as the routing module decides it (corsAllows, corsResponse): the Origin kept when a pattern allows it;
+    // a preflight answered here (200 with the headers, 204 without for another origin); actual requests' responses
+    // get the headers. Values are the policy's lists or the request's own (full) headers, never re-read text.
+    const c = f.cors
+    // Exactly one Origin header: the value checked is the value echoed (with several, none is allowed).
+    for (const o of c.allowOrigins) lines.push(line('http-request', 'set-var(txn.cors_o)', 'req.fhdr(origin)', ...cond, '{', 'req.fhdr_cnt(origin)', 'eq', '1', '}', '{', 'req.fhdr(origin)', '-m', 'reg', '-i', {regex: corsOriginRegex(o)}, '}'))
+    const preflight = ['METH_OPTIONS', '{', 'req.fhdr(origin)', '-m', 'found', '}', '{', 'req.fhdr(access-control-request-method)', '-m', 'found', '}']
+    const hdrs = (pairs: Array<[string, string]>) => pairs.flatMap(([n, v]) => ['hdr', n, {quoted: v}])
+    const echo = {requestMethod: '%[req.fhdr(access-control-request-method)]', requestHeaders: '%[req.fhdr(access-control-request-headers)]'}
+    lines.push(line('http-request', 'return', 'status', '200', ...hdrs(corsResponse(c, '%[var(txn.cors_o)]', true, echo)), ...cond, ...preflight, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
+    lines.push(line('http-request', 'return', 'status', '204', ...cond, ...preflight))
+    for (const [n, v] of corsResponse(c, '%[var(txn.cors_o)]', false, {})) response.push(line('http-response', 'set-header', n, {quoted: v}, ...cond, '{', 'var(txn.cors_o)', '-m', 'found', '}'))
+  }
+  if (f?.requestHeaders) appendAll(lines, headerLines('http-request', f.requestHeaders, cond))
+  if (f?.rewrite?.host) lines.push(line('http-request', 'set-header', 'Host', f.rewrite.host, ...cond))
+  const rp = f?.rewrite?.path
+  if (rp?.kind === 'full') lines.push(line('http-request', 'set-path', rp.value, ...cond))
+  else if (rp?.kind === 'prefix' && prefix !== undefined) lines.push(line('http-request', 'set-path', {pathPrefix: {from: prefix, to: rp.value}}, ...cond))
+  // The member timeout is a backend setting: the route leaves it in txn.tmo (ms) and its backends apply it.
+  if (f?.timeoutMs !== undefined) lines.push(line('http-request', 'set-var(txn.tmo)', `int(${f.timeoutMs})`, ...cond))
+  if (a.split) {
+    // One draw per request, then cumulative weights: backend i takes [w1+...+w(i-1), w1+...+wi).
+    const total = a.split.reduce((n, b) => n + b.weight, 0)
+    lines.push(line('http-request', 'set-var(txn.pick)', `rand(${total})`, ...cond))
+    let lo = 0
+    for (const b of a.split) {
+      const picked = [...cond, '{', 'var(txn.pick)', '-m', 'int', `ge`, String(lo), '}', '{', 'var(txn.pick)', '-m', 'int', 'lt', String(lo + b.weight), '}']
+      lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(b.pool)!})`, ...picked))
+      // The backendRef's own request header modifiers: after the rule's, for the requests it is picked for.
+      if (b.requestHeaders) appendAll(lines, headerLines('http-request', b.requestHeaders, picked))
+      lo += b.weight
+    }
+  } else lines.push(line('http-request', 'set-var(txn.be)', `str(${backends.get(a.pool)!})`, ...cond))
+  if (f?.responseHeaders) appendAll(response, headerLines('http-response', f.responseHeaders, cond))
   return {lines, response}
 }
 
