@@ -9,7 +9,8 @@
 import {X509Certificate, createPrivateKey} from 'node:crypto'
 import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {KubeConfig} from '@kubernetes/client-node'
+// config.js on its own: the package index also loads the generated API client, which vipctl does not use.
+import {KubeConfig} from '@kubernetes/client-node/dist/config.js'
 import {parseDocument} from 'yaml'
 import {DataError, PermissionError, UsageError, oneLine} from '../errors.js'
 import {safe} from './intake.js'

@@ -177,6 +177,7 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
   } catch (error) {
     throw new DataError(`${origin}: cannot set up credentials for user "${printableShort(user)}": ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
   }
+  credentialHeaders(opts, `${origin}: user "${printableShort(user)}"`)
   const mod = base.protocol === 'http:' ? http : https
 
   const url = (path: string, query?: Record<string, string | number | undefined>) => {
@@ -266,5 +267,25 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
         await sleep(after * 1000)
       }
     },
+  }
+}
+
+/**
+ * The headers credentials set (a token, a tokenFile, an exec plugin's or auth
+ * provider's reply), as kubectl sends them: surrounding whitespace trimmed (a
+ * token file usually ends with a newline; client-go trims it too). A value that
+ * still holds a character no HTTP header may carry is a DataError naming the
+ * user, never the value (it is a secret), instead of Node's internal error.
+ */
+export function credentialHeaders(opts: https.RequestOptions, who: string): void {
+  const headers = (opts.headers ?? {}) as Record<string, unknown>
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') continue
+    const trimmed = value.trim()
+    const token = /^Bearer\s+([^]*)$/i.exec(trimmed)?.[1]
+    const cleaned = token === undefined ? trimmed : `Bearer ${token}`
+    const problem = token === '' ? 'an empty token' : /^[\t\x20-\x7e\x80-\xff]*$/.test(cleaned) ? undefined : 'a control character'
+    if (problem) throw new DataError(`${who}: the credentials give ${name} a value HTTP cannot send (${problem}; the value is not shown)`)
+    headers[name] = cleaned
   }
 }

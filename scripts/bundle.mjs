@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The shipped entry: tsc's output (dist/) bundled by esbuild into dist/bundle/,
+// one file per command plus shared chunks, oclif and the libraries inside.
+// Start-up cost is mostly loading modules (a --help loaded 210 files, an offline
+// inspect 334); bundled, a command loads its own entry and the chunks it shares.
+//
+//   node scripts/bundle.mjs        (run by `npm run build`, after tsc)
+//
+// The metafile (which source modules each output file holds) goes to .bundle-meta.json.
+//
+// Two things are left out of the bundle on purpose:
+// - client-node's generated API client (dist/gen: 0.5 MB of models). vipctl
+//   speaks to the API server through src/core/kube-rest.ts and uses only the
+//   KubeConfig (loading, exec plugins, auth providers, in-cluster config); the
+//   two names config.js takes from gen/ (for makeApiClient) are replaced by
+//   ones that throw if ever called.
+// - typescript, which oclif requires only for development (ts-node paths).
+import {build} from 'esbuild'
+import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dist = path.join(root, 'dist')
+const out = path.join(dist, 'bundle')
+
+function jsFiles(dir) {
+  const found = []
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name)
+    if (statSync(p).isDirectory()) found.push(...jsFiles(p))
+    else if (name.endsWith('.js')) found.push(p)
+  }
+  return found
+}
+
+/** client-node's config.js imports two names from its generated client; vipctl never calls them. */
+const noGeneratedClient = {
+  name: 'no-generated-client',
+  setup(b) {
+    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (args) =>
+      args.importer.includes(`${path.sep}@kubernetes${path.sep}client-node${path.sep}`) ? {path: 'client-node-gen', namespace: 'vipctl-stub'} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'vipctl-stub'}, () => ({
+      loader: 'js',
+      contents: [
+        "const none = () => { throw new Error('vipctl does not bundle client-node\\'s generated API client') }",
+        'export class ServerConfiguration { constructor() { none() } }',
+        'export const createConfiguration = none',
+      ].join('\n'),
+    }))
+  },
+}
+
+rmSync(out, {recursive: true, force: true})
+const entryPoints = [
+  ...jsFiles(path.join(dist, 'commands')),
+  path.join(dist, 'src', 'cli', 'main.js'),
+  path.join(dist, 'src', 'cli', 'help.js'),
+  ...jsFiles(path.join(dist, 'src', 'cli', 'hooks')),
+]
+const result = await build({
+  entryPoints,
+  outdir: out,
+  outbase: dist,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['typescript', 'ts-node'],
+  plugins: [noGeneratedClient],
+  // CommonJS modules inside an ES module bundle still call require and read __dirname.
+  banner: {
+    js: [
+      "import {createRequire as __vipctlRequire} from 'node:module'",
+      "import {fileURLToPath as __vipctlPath} from 'node:url'",
+      "import {dirname as __vipctlDir} from 'node:path'",
+      'const require = __vipctlRequire(import.meta.url)',
+      'const __filename = __vipctlPath(import.meta.url)',
+      'const __dirname = __vipctlDir(__filename)',
+    ].join('; '),
+  },
+  minify: false,
+  keepNames: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+})
+// Which source modules went into which output file: test/cli/startup.test.ts counts what --help loads from it.
+writeFileSync(path.join(root, '.bundle-meta.json'), JSON.stringify(result.metafile))
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+console.log(`bundle: ${entryPoints.length} entries, ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1e6).toFixed(1)} MB in ${path.relative(root, out)}`)

@@ -1,0 +1,5 @@
+/**
+ * The shipped entry's core (bin/run.js imports it from dist/bundle/): oclif's
+ * execute, bundled with the commands so both use one copy of @oclif/core.
+ */
+export {execute} from '@oclif/core'

@@ -1,0 +1,63 @@
+/**
+ * Start-up guard (issue "Speed"): what the shipped CLI loads, counted rather
+ * than timed (bench/startup times it). A command is run with module hooks that
+ * record every file it loads (test/fixtures/startup/record.mjs); the bundle's
+ * metafile (.bundle-meta.json, written by scripts/bundle.mjs) says which source
+ * modules each loaded file holds. `--help` and `version` must stay oclif plus
+ * the few modules of ours they use: no Kubernetes client, YAML, schema, model
+ * or target code, and nothing read from node_modules outside the bundle.
+ */
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {ROOT} from '../helpers/cli.js'
+
+const TMP = mkdtempSync(path.join(os.tmpdir(), 'vipctl-startup-'))
+after(() => rmSync(TMP, {recursive: true, force: true}))
+
+interface Loaded {
+  files: string[]
+  /** Source modules (paths as esbuild's metafile names them) inside the loaded bundle files. */
+  modules: string[]
+}
+
+function loaded(args: string[]): Loaded {
+  const record = path.join(TMP, `${args.join('_').replace(/\W/g, '-')}.txt`)
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', VIPCTL_RECORD_MODULES: record, KUBECONFIG: path.join(TMP, 'none')}
+  delete env.NODE_OPTIONS
+  const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test', 'fixtures', 'startup', 'record.mjs'), path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env, encoding: 'utf8'})
+  assert.equal(r.status, 0, r.stderr)
+  const meta = JSON.parse(readFileSync(path.join(ROOT, '.bundle-meta.json'), 'utf8')) as {outputs: Record<string, {inputs: Record<string, unknown>}>}
+  const files = [...new Set(readFileSync(record, 'utf8').trim().split('\n'))]
+    .map((u) => path.relative(ROOT, new URL(u).pathname))
+    .filter((f) => !f.startsWith('test/fixtures/startup/'))
+  const modules = files.flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}))
+  return {files, modules}
+}
+
+/** What no help or version may load (each was once on the path, or is large). */
+const HEAVY = [/@kubernetes\/client-node/, /node_modules\/yaml\//, /node_modules\/zod\//, /node_modules\/cli-table3\//, /^dist\/src\/(model|targets|cluster|check|sync|migrate|generate|apply)\//]
+
+describe('start-up: what the shipped CLI loads', () => {
+  for (const args of [['--help'], ['inspect', '--help'], ['version']]) {
+    it(`vipctl ${args.join(' ')}: the bundle only, oclif and a few of our modules`, () => {
+      const {files, modules} = loaded(args)
+      assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
+      assert.ok(files.length <= 12, `${files.length} files: ${files.join(' ')}`)
+      const heavy = modules.filter((m) => HEAVY.some((h) => h.test(m)))
+      assert.deepEqual(heavy, [], 'modules no help or version needs')
+      // oclif and its dependencies are ~170 modules; ours add a handful.
+      assert.ok(modules.length <= 200, `${modules.length} modules`)
+    })
+  }
+
+  it('a live command: KubeConfig without client-node\'s generated API client', () => {
+    const {modules} = loaded(['inspect', 'services', '--help'])
+    assert.deepEqual(modules.filter((m) => /client-node\/dist\/gen\//.test(m)), [])
+    const meta = readFileSync(path.join(ROOT, '.bundle-meta.json'), 'utf8')
+    assert.ok(meta.includes('node_modules/@kubernetes/client-node/dist/config.js'), 'the KubeConfig is in the bundle')
+    assert.ok(!meta.includes('node_modules/@kubernetes/client-node/dist/gen/models/'), 'the generated models are not')
+  })
+})
