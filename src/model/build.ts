@@ -939,36 +939,7 @@ class Builder implements GatewayHost {
 
   private membersOf(svc: Service, sp: ServicePort): Member[] {
     const weights = this.annotation(svc, 'memberWeights')
-    const ns = svc.metadata.namespace
-    const byAddr = new Map<string, Member>()
-    for (const slice of this.slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []) {
-      if (slice.addressType === 'FQDN') continue
-      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? ''))?.port
-      if (port === undefined) continue
-      const derived = slice.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER
-      for (const ep of slice.endpoints ?? []) {
-        for (const raw of ep.addresses) {
-          const address = canonicalIp(raw)
-          if (address === undefined || !isUnicast(address)) {
-            this.diag('VIP2011', objectKey(slice), 'endpoints.addresses', `${raw.slice(0, 45)} is not a unicast IP`)
-            continue
-          }
-          const ready = ep.conditions?.ready ?? true
-          byAddr.set(`${address}|${port}`, {
-            address,
-            port,
-            ready,
-            serving: ep.conditions?.serving ?? ready,
-            terminating: ep.conditions?.terminating ?? false,
-            node: ep.nodeName,
-            pod: ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined,
-            derived,
-            ...weightOf(weights, address, ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined),
-          })
-        }
-      }
-    }
-    return sortByAddress([...byAddr.values()], (m) => m.address, (a, b) => a.port - b.port)
+    return endpointMembers(svc, sp, this.slicesByService.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [], weights, (code, object, field, message) => this.diag(code, object, field, message))
   }
 }
 
@@ -1082,6 +1053,44 @@ function exactPathKept(p: RoutePolicy, pathType: 'Exact' | 'Prefix', path: strin
 }
 
 /** A member's weight from vipctl.io/member-weights: by address, else by Pod name; none when neither is listed. */
+/**
+ * A Service port's members from its EndpointSlices (in snapshot order; a later slice's endpoint wins for one
+ * address and port), sorted by address: the one reading of EndpointSlices, for the model build and for sync's
+ * endpoint-only patch (src/sync/incremental.ts). `weights`: vipctl.io/member-weights as parsed. An address that
+ * is not a unicast IP is left out and reported (VIP2011 on the slice).
+ */
+export function endpointMembers(svc: Service, sp: ServicePort, slices: EndpointSlice[], weights: Map<string, number> | undefined, report: (code: string, object: string, field: string, message: string) => void): Member[] {
+  const byAddr = new Map<string, Member>()
+  for (const slice of slices) {
+    if (slice.addressType === 'FQDN') continue
+    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? ''))?.port
+    if (port === undefined) continue
+    const derived = slice.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER
+    for (const ep of slice.endpoints ?? []) {
+      for (const raw of ep.addresses) {
+        const address = canonicalIp(raw)
+        if (address === undefined || !isUnicast(address)) {
+          report('VIP2011', objectKey(slice), 'endpoints.addresses', `${raw.slice(0, 45)} is not a unicast IP`)
+          continue
+        }
+        const ready = ep.conditions?.ready ?? true
+        byAddr.set(`${address}|${port}`, {
+          address,
+          port,
+          ready,
+          serving: ep.conditions?.serving ?? ready,
+          terminating: ep.conditions?.terminating ?? false,
+          node: ep.nodeName,
+          pod: ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined,
+          derived,
+          ...weightOf(weights, address, ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined),
+        })
+      }
+    }
+  }
+  return sortByAddress([...byAddr.values()], (m) => m.address, (a, b) => a.port - b.port)
+}
+
 function weightOf(weights: Map<string, number> | undefined, address: string, pod: string | undefined): {weight?: number} {
   const w = weights?.get(address) ?? (pod !== undefined ? weights?.get(pod) : undefined)
   return w !== undefined ? {weight: w} : {}

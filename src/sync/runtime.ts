@@ -113,6 +113,8 @@ export function makeMetrics() {
     relists: new Counter('vipctl_sync_relists_total', 'Full lists, by resource (start, 410 Gone).'),
     watchRestarts: new Counter('vipctl_sync_watch_restarts_total', 'Watches resumed, by resource and reason (ended, gone, silent, error).'),
     reconciles: new Counter('vipctl_sync_reconciles_total', 'Reconciles, by result (none, runtime, reload, deferred, failed).'),
+    builds: new Counter('vipctl_sync_model_builds_total', 'Full reconciles: the model built and HAProxy rendered from the whole cache.'),
+    patches: new Counter('vipctl_sync_endpoint_patches_total', 'Endpoint-only changes applied by patching the last model and config (no build, no render).'),
     runtimeUpdates: new Counter('vipctl_sync_runtime_updates_total', 'Runtime API commands sent to HAProxy.'),
     reloads: new Counter('vipctl_sync_reloads_total', 'HAProxy reloads done by sync.'),
     vipUpdates: new Counter('vipctl_sync_vip_updates_total', 'VIP rule transactions applied.'),

@@ -26,6 +26,19 @@ import type {Logger, SyncMetrics} from './runtime.js'
 import type {Clock} from '../core/clock.js'
 import {LeaderElector, type LeaseOptions} from './lease.js'
 import {StatusWriter} from './status.js'
+import {planEndpointPatch, podChangesKeepModel, renderPatchedFiles, sliceObjectKey, type LastReconcile, type PodChange} from './incremental.js'
+import {SERVICE_NAME_LABEL} from '../cluster/derive.js'
+import {command, parseServersState} from '../core/haproxy-runtime.js'
+import {writeTree} from '../core/files.js'
+import {OWNED_DIRS} from '../apply/haproxy/apply.js'
+import type {EndpointSlice, Pod} from '../cluster/types.js'
+
+/**
+ * How long (ms) haproxy.cfg and the index may lag behind endpoint-only runtime updates: they are written once no
+ * change came for this long (a burst of endpoint changes writes them once), before any full reconcile, and when
+ * sync stops. HAProxy runs the new state at once; the files only matter to a later reload.
+ */
+export const FILES_FLUSH_MS = 1000
 
 /** The most CA ConfigMaps one refresh pass reads (each a GET to the API server). */
 export const CA_REFRESH_BATCH = 100
@@ -90,6 +103,20 @@ export class SyncLoop {
   /** Where the next CA refresh pass starts in the sorted wanted ConfigMaps. */
   private caCursor = 0
   private quarantined = new Set<string>()
+  /** EndpointSlices (store keys) changed since the last reconcile; the only changes an endpoint-only patch takes. */
+  private endpointKeys = new Set<string>()
+  /** Pods (store keys) changed since the last reconcile: endpoint-only too while no pool's health check changes. */
+  private podKeys = new Set<string>()
+  /** Some other change (or a list, a failure, a deferred reload) is pending: the next reconcile is a full one. */
+  private needFull = true
+  /** What the last full reconcile built, patched by endpoint-only changes since. */
+  private last?: LastReconcile
+  /** EndpointSlice store keys per Service ("namespace/name"), as of the memo. */
+  private slicesBySvc = new Map<string, Set<string>>()
+  /** Pod store keys per namespace, as of the memo. */
+  private podsByNs = new Map<string, Set<string>>()
+  /** When haproxy.cfg and the index started to lag behind runtime updates (undefined: they do not). */
+  private filesDirtyAt?: number
   /** The one status writer across nodes: set when status writing is on. */
   readonly elector?: LeaderElector
   private readonly statusWriter?: StatusWriter
@@ -99,7 +126,7 @@ export class SyncLoop {
     private readonly io: SyncIO,
   ) {
     // Gateway API kinds (empty while their CRDs are not installed) and Namespaces (labels, for listener selectors).
-    this.reflectors = [...RESOURCES, ...GATEWAY_RESOURCES, NAMESPACES].map((r) => new Reflector(r, io.client, {...opts.reflector, namespace: opts.namespace}, io, (_res, kind) => this.changed(kind)))
+    this.reflectors = [...RESOURCES, ...GATEWAY_RESOURCES, NAMESPACES].map((r) => new Reflector(r, io.client, {...opts.reflector, namespace: opts.namespace}, io, (res, kind, key) => this.changed(res, kind, key)))
     if (opts.status) {
       this.elector = new LeaderElector(io.client, opts.status.lease, io)
       this.statusWriter = new StatusWriter(io.client, io.log)
@@ -126,14 +153,17 @@ export class SyncLoop {
       const was = e.leader
       await e.tick()
       this.io.metrics.leader.set(e.leader ? 1 : 0)
-      if (e.leader && !was) this.changed('lease')
+      if (e.leader && !was) this.changed('lease', 'list')
       await this.io.clock.sleep(this.opts.status!.lease.retryPeriodMs, signal)
     }
     await e.release()
     this.io.metrics.leader.set(0)
   }
 
-  private changed(_kind: string): void {
+  private changed(resource: string, kind: string, key?: string): void {
+    if (resource === 'endpointslices' && kind !== 'list' && key !== undefined) this.endpointKeys.add(key)
+    else if (resource === 'pods' && kind !== 'list' && key !== undefined) this.podKeys.add(key)
+    else this.needFull = true
     this.pendingSince ??= this.io.clock.now()
     this.dirty = true
     this.wakeUp?.()
@@ -159,6 +189,8 @@ export class SyncLoop {
     const origin = {source: 'api' as const, server: this.io.client.server}
     const snap = emptySnapshot({kind: 'live', context: this.opts.context, server: this.io.client.server})
     const seen = new Set<string>()
+    const slicesBySvc = new Map<string, Set<string>>()
+    const podsByNs = new Map<string, Set<string>>()
     const take = (resource: string, key: string, raw: RawObject) => {
       const mk = `${resource}/${key}`
       seen.add(mk)
@@ -169,6 +201,14 @@ export class SyncLoop {
         this.memo.set(mk, hit)
       }
       if (hit.res.diagnostic) snap.diagnostics.push(hit.res.diagnostic)
+      if (resource === 'endpointslices' && hit.res.object) {
+        const svc = serviceOfSlice(hit.res.object as EndpointSlice)
+        slicesBySvc.set(svc, (slicesBySvc.get(svc) ?? new Set()).add(key))
+      }
+      if (resource === 'pods' && hit.res.object) {
+        const ns = hit.res.object.metadata.namespace ?? 'default'
+        podsByNs.set(ns, (podsByNs.get(ns) ?? new Set()).add(key))
+      }
       if (hit.res.object) {
         const dup = addToSnapshot(snap, hit.res.object, origin)
         if (dup) snap.diagnostics.push(dup)
@@ -184,6 +224,8 @@ export class SyncLoop {
     await this.readByName('ConfigMap', this.wantedConfigMaps, this.configMaps, refreshSecrets, snap)
     for (const [key, raw] of this.configMaps) take('configmaps', key, raw)
     for (const k of [...this.memo.keys()]) if (!seen.has(k)) this.memo.delete(k)
+    this.slicesBySvc = slicesBySvc
+    this.podsByNs = podsByNs
     return sortSnapshot(snap)
   }
 
@@ -233,6 +275,16 @@ export class SyncLoop {
     // Never program a state built from a failed or malformed list: the proxy keeps what it has until the lists are whole again.
     const stale = this.reflectors.find((r) => r.error !== undefined)
     if (stale) return this.failed('list', new UnavailableError(stale.error!), since)
+    const endpointKeys = this.endpointKeys
+    const podKeys = this.podKeys
+    this.endpointKeys = new Set()
+    this.podKeys = new Set()
+    const needFull = full || this.needFull || !this.last
+    this.needFull = false
+    if (!needFull && endpointKeys.size + podKeys.size > 0) {
+      const patched = await this.patchEndpoints(endpointKeys, podKeys, since)
+      if (patched) return patched
+    }
     let snap: Snapshot
     try {
       snap = await this.snapshot(full)
@@ -241,6 +293,7 @@ export class SyncLoop {
     }
     // The model is built once per reconcile: the HAProxy plan and the VIP rules derive from it.
     let compiled: Compiled
+    metrics.builds.inc()
     try {
       compiled = compile(snap, this.opts.model)
     } catch (error) {
@@ -255,6 +308,7 @@ export class SyncLoop {
       // Too soon after the last reload: keep the change pending and come back when allowed.
       this.pendingSince = since ?? started
       this.dirty = false
+      this.needFull = true
       metrics.reconciles.inc({result: 'deferred'})
       return {result: 'deferred', commands: 0, vipChanged: false, quarantined, diagnostics}
     }
@@ -291,12 +345,139 @@ export class SyncLoop {
       }
     }
     if ((result !== 'none' || vipChanged) && since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
+    // Files are in step again (the plan wrote them when they differed); endpoint changes patch this from now on.
+    this.last = {compiled, desired: prepared.planned.desired, options: prepared.planned.options}
+    this.filesDirtyAt = undefined
     await this.writeStatus(compiled)
     metrics.reconciles.inc({result})
     this.reconciles++
     this.ready = true
     this.lastError = undefined
     return {result, commands, vipChanged, quarantined, diagnostics}
+  }
+
+  /**
+   * An endpoint-only change (src/sync/incremental.ts): the changed slices' Services get new members in the last
+   * model, their backends' slots go through the runtime API; nothing is rebuilt or rendered. Undefined when the
+   * change needs a full reconcile (structural, a finding, HAProxy not answering or refusing): the caller goes on
+   * with one, which reads HAProxy's state afresh.
+   */
+  private async patchEndpoints(keys: Set<string>, podKeys: Set<string>, since: number | undefined): Promise<ReconcileSummary | undefined> {
+    const {clock, log, metrics} = this.io
+    const last = this.last!
+    const storeOf = (resource: string) => this.reflectors.find((r) => r.resource.resource === resource)!.store
+    const store = storeOf('endpointslices')
+    const origin = {source: 'api' as const, server: this.io.client.server}
+    const services = new Set<string>()
+    const changed = new Set<string>()
+    let finding = false
+    // Pods first: the memo and the index follow the store whatever is decided (a full reconcile reads them too).
+    const podChanges: PodChange[] = []
+    const pods = storeOf('pods')
+    for (const key of podKeys) {
+      const mk = `pods/${key}`
+      const old = this.memo.get(mk)
+      const raw = pods.get(key)
+      let now: IntakeResult | undefined
+      if (raw) {
+        const rv = raw.metadata?.resourceVersion ?? ''
+        now = old && old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, 'pods'), origin)
+        this.memo.set(mk, {rv, res: now})
+      } else this.memo.delete(mk)
+      finding ||= old?.res.diagnostic !== undefined || now?.diagnostic !== undefined
+      const before = old?.res.object as Pod | undefined
+      const after = now?.object as Pod | undefined
+      for (const p of [before, after]) if (p) this.podsByNs.get(p.metadata.namespace ?? 'default')?.delete(key)
+      if (after) this.podsByNs.set(after.metadata.namespace ?? 'default', (this.podsByNs.get(after.metadata.namespace ?? 'default') ?? new Set()).add(key))
+      if (before || after) podChanges.push({before, after})
+    }
+    if (finding) return undefined
+    const podsNow = (ns: string) =>
+      [...(this.podsByNs.get(ns) ?? [])]
+        .map((k) => this.memo.get(`pods/${k}`)?.res.object as Pod | undefined)
+        .filter((o): o is Pod => o !== undefined)
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    const podWhy = podChangesKeepModel(last, podChanges, podsNow)
+    if (podWhy) {
+      log.info('endpoint change needs a full reconcile', {why: podWhy})
+      return undefined
+    }
+    for (const key of keys) {
+      const mk = `endpointslices/${key}`
+      const old = this.memo.get(mk)
+      const raw = store.get(key)
+      let now: IntakeResult | undefined
+      if (raw) {
+        const rv = raw.metadata?.resourceVersion ?? ''
+        now = old && old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, 'endpointslices'), origin)
+        this.memo.set(mk, {rv, res: now})
+      } else this.memo.delete(mk)
+      finding ||= old?.res.diagnostic !== undefined || now?.diagnostic !== undefined
+      const before = old?.res.object ? serviceOfSlice(old.res.object as EndpointSlice) : undefined
+      const after = now?.object ? serviceOfSlice(now.object as EndpointSlice) : undefined
+      if (before !== undefined) {
+        services.add(before)
+        this.slicesBySvc.get(before)?.delete(key)
+      }
+      if (after !== undefined) {
+        services.add(after)
+        this.slicesBySvc.set(after, (this.slicesBySvc.get(after) ?? new Set()).add(key))
+      }
+      changed.add(sliceObjectKey(key))
+    }
+    if (finding) return undefined
+    const slicesOf = (svc: string) =>
+      [...(this.slicesBySvc.get(svc) ?? [])]
+        .map((k) => this.memo.get(`endpointslices/${k}`)?.res.object as EndpointSlice | undefined)
+        .filter((o): o is EndpointSlice => o !== undefined)
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    const stats = this.opts.target.statsSocket
+    const plan = await planEndpointPatch(last, services, changed, slicesOf, async (backend) => parseServersState(await this.io.haproxy.send(stats, command('show', 'servers', 'state', backend)))).catch((e: unknown) => e as Error)
+    if (plan instanceof Error || 'structural' in plan) {
+      log.info('endpoint change needs a full reconcile', {why: plan instanceof Error ? oneLine(plan.message) : plan.structural})
+      return undefined
+    }
+    let sent = 0
+    try {
+      for (const s of plan.servers)
+        for (const cmd of s.commands) {
+          const answer = (await this.io.haproxy.send(stats, cmd)).trim()
+          sent++
+          if (answer !== '' && !/^IP changed from|^no need to change|^port changed/.test(answer)) throw new UnavailableError(`HAProxy refused "${cmd}": ${oneLine(answer)}`)
+        }
+    } catch (error) {
+      // Partly applied: the full reconcile that follows plans from HAProxy's state as it is now.
+      log.warn('endpoint update through the runtime API failed: reconciling in full', {error: oneLine((error as Error).message), sent})
+      return undefined
+    }
+    plan.commit()
+    metrics.patches.inc()
+    if (sent > 0) {
+      this.filesDirtyAt = clock.now()
+      metrics.runtimeUpdates.inc({}, sent)
+      log.info('updated HAProxy at runtime', {servers: plan.servers.length, commands: sent, endpointOnly: true})
+      if (since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
+    }
+    const result: ReconcileResult = sent > 0 ? 'runtime' : 'none'
+    metrics.reconciles.inc({result})
+    this.reconciles++
+    this.ready = true
+    this.lastError = undefined
+    return {result, commands: sent, vipChanged: false, quarantined: [...this.quarantined].sort(), diagnostics: []}
+  }
+
+  /** Writes haproxy.cfg and the index as patched (see FILES_FLUSH_MS); a failure makes the next reconcile a full one. */
+  private async flushFiles(): Promise<void> {
+    if (this.filesDirtyAt === undefined || !this.last) return
+    this.filesDirtyAt = undefined
+    try {
+      await writeTree(this.opts.haproxy.configDir, renderPatchedFiles(this.last.desired), OWNED_DIRS, {flag: '--config-dir', fs: this.io.haproxy.fs})
+    } catch (error) {
+      this.io.log.error('writing haproxy.cfg after runtime updates failed: reconciling in full', {error: oneLine((error as Error).message)})
+      this.needFull = true
+      this.dirty = true
+      this.pendingSince ??= this.io.clock.now()
+    }
   }
 
   private failed(stage: string, error: unknown, since: number | undefined): ReconcileSummary {
@@ -306,6 +487,7 @@ export class SyncLoop {
     this.io.log.error('reconcile failed: the proxy keeps its previous state', {stage, error: msg})
     // Pending again, so that the loop retries with backoff (a failed resync too).
     this.pendingSince = since ?? this.pendingSince ?? this.io.clock.now()
+    this.needFull = true
     this.ready = false
     this.lastError = msg
     this.lastFailure = error
@@ -372,13 +554,18 @@ export class SyncLoop {
     this.dirty = true
     while (!signal.aborted) {
       const now = clock.now()
+      if (!this.dirty && this.filesDirtyAt !== undefined && now - this.filesDirtyAt >= FILES_FLUSH_MS) {
+        await this.flushFiles()
+        continue
+      }
       if (!this.dirty && now < nextResync) {
         if (now >= nextCa) {
           nextCa = now + caEvery
           if (await this.caBundlesChanged()) this.dirty = true
           continue
         }
-        await this.wait(Math.min(nextResync - now, nextCa - now, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
+        const flushIn = this.filesDirtyAt !== undefined ? this.filesDirtyAt + FILES_FLUSH_MS - now : Infinity
+        await this.wait(Math.min(nextResync - now, nextCa - now, flushIn, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
         if (signal.aborted) break
       }
       if (this.dirty) await clock.sleep(this.opts.debounceMs, signal) // gather the rest of the burst
@@ -391,6 +578,8 @@ export class SyncLoop {
       full = false
       failures = r.result === 'failed' ? failures + 1 : 0
     }
+    // What runs and what a later reload would load stay one.
+    await this.flushFiles()
     await Promise.all(running)
   }
 
@@ -399,4 +588,9 @@ export class SyncLoop {
     if (failures > 0) return backoffDelay(failures, 200, 10_000, this.io.clock.random)
     return Math.max(10, this.lastReload + this.opts.minReloadIntervalMs - this.io.clock.now())
   }
+}
+
+/** The Service ("namespace/name") an EndpointSlice belongs to (its kubernetes.io/service-name label). */
+function serviceOfSlice(slice: EndpointSlice): string {
+  return `${slice.metadata.namespace}/${slice.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`
 }

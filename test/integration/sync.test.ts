@@ -170,6 +170,10 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     const m = await metrics()
     assert.equal(m.get('vipctl_sync_reloads_total') ?? 0, reloads0)
     assert.ok((m.get('vipctl_sync_runtime_updates_total') ?? 0) > 0)
+    // Endpoint-only changes patch the last model (no build, no render); converged() above compared the files
+    // written after them with a fresh render.
+    assert.ok((m.get('vipctl_sync_endpoint_patches_total') ?? 0) >= 3, `endpoint patches: ${m.get('vipctl_sync_endpoint_patches_total')}\n${logs.split('\n').slice(-10).join('\n')}`)
+    assert.match(logs, /"endpointOnly":true/)
     await setReady('web-1', true)
     await pod('web-2', IP(2))
     await converged()

@@ -10,7 +10,7 @@
  */
 import {createTwoFilesPatch} from 'diff'
 import type {FileSpec} from '../../core/files.js'
-import {INDEX_FILE, type HaproxyConfig} from '../../targets/haproxy/generate.js'
+import {INDEX_FILE, type DesiredServer, type HaproxyConfig} from '../../targets/haproxy/generate.js'
 import {readShape, shapeOf, type ConfigShape, type ShapeSection} from '../../targets/haproxy/read.js'
 import {command, type ServerState} from '../../core/haproxy-runtime.js'
 import {appendAll} from '../../core/arrays.js'
@@ -109,8 +109,19 @@ export function planHaproxy(current: FileSpec[], config: Pick<HaproxyConfig, 'se
   if (missing.length > 0) reasons.push(`the running config lacks ${missing.length} server slot(s), e.g. ${missing[0]!.backend}/${missing[0]!.server}`)
   if (reasons.length > 0) return {kind: 'reload', reasons, files, servers: []}
 
+  const servers = serverChanges(desiredServers, live)
+  const kind = servers.length > 0 || files.length > 0 ? 'runtime' : 'none'
+  return {kind, reasons: kind === 'runtime' ? ['only server addresses or states differ'] : [], files, servers}
+}
+
+/**
+ * The runtime commands that bring server slots from what runs (`live`, by "backend/server") to what is desired;
+ * slots that already match give none. Every desired slot must be in `live` (a missing one is a reload). Used by
+ * the plan and by sync's endpoint-only patch.
+ */
+export function serverChanges(desired: DesiredServer[], live: Map<string, ServerState>): ServerChange[] {
   const servers: ServerChange[] = []
-  for (const d of desiredServers) {
+  for (const d of desired) {
     const s = live.get(`${d.backend}/${d.server}`)!
     const from = {address: s.address, port: s.port, enabled: s.enabled}
     const to = {address: d.address, port: d.port, enabled: d.enabled}
@@ -128,8 +139,7 @@ export function planHaproxy(current: FileSpec[], config: Pick<HaproxyConfig, 'se
     } else if (!moved && from.enabled) commands.push(command('set', 'server', target, 'state', 'maint'))
     servers.push({backend: d.backend, server: d.server, from, to, commands})
   }
-  const kind = servers.length > 0 || files.length > 0 ? 'runtime' : 'none'
-  return {kind, reasons: kind === 'runtime' ? ['only server addresses or states differ'] : [], files, servers}
+  return servers
 }
 
 function patch(name: string, a: string, b: string): string {

@@ -904,12 +904,19 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     const servers = {list: [{name: slotName(0), address: host, port, disabled: false}], options: ['resolvers', RESOLVERS, 'init-addr', 'none', 'resolve-prefer', 'ipv4', ...tls, ...check], resolved: true}
     return {kind: 'backend', name, lines, servers, comment: `${pool.namespace}/${pool.service}:${pool.port} (ExternalName ${host})`, meta}
   }
-  const list: Server[] = serverSlots(pool, name, opts).map((s) =>
+  return {kind: 'backend', name, lines, servers: {list: serverList(pool, name, opts), options: check, resolved: false}, comment: `${pool.namespace}/${pool.service}:${pool.port}`, meta}
+}
+
+/**
+ * A backend's server lines: its pool's members on slots (serverSlots), the empty ones spare and disabled. The one
+ * mapping from members to servers: the full render and sync's endpoint-only patch (src/sync/incremental.ts) use it.
+ */
+export function serverList(pool: Pool, backend: string, opts: Pick<HaproxyOptions, 'slots' | 'spareSlots' | 'slotCounts'>): Server[] {
+  return serverSlots(pool, backend, opts).map((s) =>
     s.member
       ? {name: s.name, address: s.member.address, port: s.member.port, disabled: !s.member.ready, ...(s.member.weight !== undefined ? {weight: s.member.weight} : {}), ...(s.member.pod ? {pod: s.member.pod} : {}), ...(s.member.node ? {node: s.member.node} : {})}
       : {name: s.name, ...SPARE, disabled: true},
   )
-  return {kind: 'backend', name, lines, servers: {list, options: check, resolved: false}, comment: `${pool.namespace}/${pool.service}:${pool.port}`, meta}
 }
 
 /** At most this many server slots are made for Pods a workload asks for but the input does not hold. */
