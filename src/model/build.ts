@@ -135,11 +135,15 @@ class Builder implements GatewayHost {
   /** namespace/service -> its EndpointSlices; namespace -> Pods; namespace/name -> Secret: no scans per pool. */
   private readonly slicesByService = new Map<string, EndpointSlice[]>()
   private readonly podsByNamespace = new Map<string, Pod[]>()
+  /** namespace -> its workloads, in snapshot order (workloadsFor reads only a Service's own namespace). */
+  private readonly workloadsByNamespace = new Map<string | undefined, Snapshot['workloads']>()
   private readonly secretsByKey: Map<string, Snapshot['secrets'][number]>
   /** kind/namespace/name -> place in the one claim order (oldest first), for route keys claimed in any order. */
   private readonly claimRank = new Map<string, number>()
   /** frontend key -> host|path|pathType -> route, for duplicate detection in O(1). */
   private readonly routeIndex = new Map<Frontend, Map<string, Route>>()
+  /** Each VIP's owners as a set, for the duplicate check (Vip.owners is sorted when the model is returned). */
+  private readonly vipOwners = new Map<Vip, Set<string>>()
   private readonly pool?: Cidr
 
   constructor(
@@ -158,6 +162,11 @@ class Builder implements GatewayHost {
       const list = this.podsByNamespace.get(pod.metadata.namespace ?? 'default') ?? []
       list.push(pod)
       this.podsByNamespace.set(pod.metadata.namespace ?? 'default', list)
+    }
+    for (const w of snap.workloads) {
+      const list = this.workloadsByNamespace.get(w.metadata.namespace)
+      if (list) list.push(w)
+      else this.workloadsByNamespace.set(w.metadata.namespace, [w])
     }
     if (opts.vipPool) this.pool = parseCidr(opts.vipPool)
   }
@@ -212,6 +221,7 @@ class Builder implements GatewayHost {
     // Only pools something routes to.
     const used = new Set<string>()
     for (const f of frontends) for (const p of frontendPools(f)) used.add(p)
+    for (const v of this.vips.values()) v.owners.sort()
     return {
       vips: sortByAddress([...this.vips.values()], (v) => v.address),
       frontends,
@@ -376,10 +386,18 @@ class Builder implements GatewayHost {
       this.diag('VIP2003', owner, field, `VIP ${address} is a link-local address (169.254.0.0/16, where cloud metadata services answer); the object is not served`)
       return false
     }
-    const v = this.vips.get(address) ?? {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
-    if (!v.owners.includes(owner)) v.owners.push(owner)
-    v.owners.sort()
-    this.vips.set(address, v)
+    let v = this.vips.get(address)
+    if (!v) {
+      v = {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
+      this.vips.set(address, v)
+      this.vipOwners.set(v, new Set())
+    }
+    // Owners are sorted once, in build(): a VIP shared by thousands of objects is not re-sorted per object.
+    const owners = this.vipOwners.get(v)!
+    if (!owners.has(owner)) {
+      owners.add(owner)
+      v.owners.push(owner)
+    }
     return true
   }
 
@@ -834,6 +852,30 @@ class Builder implements GatewayHost {
   }
 
   private readonly citrixLb = new Map<string, LbMethod>()
+  /** namespace -> "key\u0000value" -> the namespace's Pods with that label, in snapshot order; made on first use. */
+  private readonly podsByLabel = new Map<string, Map<string, Pod[]>>()
+
+  /**
+   * The Pods of a namespace a selector matches, in snapshot order: those with one of its labels, then checked with
+   * selectorMatches (the same Pods as filtering the whole namespace, without reading it once per Service).
+   */
+  private podsSelected(ns: string, selector: Record<string, string> | undefined): Pod[] {
+    const first = selector ? Object.entries(selector)[0] : undefined
+    if (!first) return []
+    let index = this.podsByLabel.get(ns)
+    if (!index) {
+      index = new Map()
+      for (const p of this.podsByNamespace.get(ns) ?? [])
+        for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+          const key = `${k}\u0000${v}`
+          const list = index.get(key)
+          if (list) list.push(p)
+          else index.set(key, [p])
+        }
+      this.podsByLabel.set(ns, index)
+    }
+    return (index.get(`${first[0]}\u0000${first[1]}`) ?? []).filter((p) => selectorMatches(selector, p.metadata.labels))
+  }
   private readonly annotationsChecked = new Set<Service>()
 
   private pool_(svc: Service, sp: ServicePort, prov: Provenance): Pool {
@@ -844,8 +886,8 @@ class Builder implements GatewayHost {
       if (!existing.provenance.some((p) => p.object === prov.object && p.field === prov.field)) existing.provenance.push(prov)
       return existing
     }
-    const pods = (this.podsByNamespace.get(ns) ?? []).filter((p) => selectorMatches(svc.spec.selector, p.metadata.labels))
-    const workloads = workloadsFor(svc, this.snap.workloads)
+    const pods = this.podsSelected(ns, svc.spec.selector)
+    const workloads = workloadsFor(svc, this.workloadsByNamespace.get(svc.metadata.namespace) ?? [])
     // Health checks come from the Pods when the input has them, else from the templates that will make them.
     const sources = pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
     // A backend Service's own vipctl.io/* keys are checked once (LoadBalancer Services of ours already were).
@@ -1120,7 +1162,7 @@ function coveredBy(host: string, tlsHosts: Set<string>): boolean {
 }
 
 export function fmtAddr(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+  return address.includes(':') && isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
 }
 
 /** True when the pool was allocated from --vip-pool and the address is inside it (used by check). */

@@ -228,20 +228,63 @@ export function hasConditions(d: Pick<Decision, 'conditions'>): boolean {
  * text for a total order.
  */
 export function compareDecisions(a: Ordered, b: Ordered): number {
+  return compareOrderKeys(orderKey(a), orderKey(b))
+}
+
+/** What compareDecisions compares, computed once per decision (a table of many routes is sorted with these). */
+interface OrderKey {
+  tier: number
+  depth: number
+  host: string
+  path: string
+  pathType: 'Exact' | 'Prefix'
+  method: number
+  headers: number
+  query: number
+  order: number
+  conditions: RouteConditions | undefined
+  /** conditionsKey(conditions), when a comparison got that far. */
+  text?: string
+}
+
+function orderKey(a: Ordered): OrderKey {
+  return {
+    tier: TIER_RANK[tierOf(a.host)],
+    depth: wildcardDepth(a.host),
+    host: a.host,
+    path: a.match.path,
+    pathType: a.match.pathType,
+    method: a.conditions?.method ? 1 : 0,
+    headers: a.conditions?.headers.length ?? 0,
+    query: a.conditions?.query.length ?? 0,
+    order: a.order ?? 0,
+    conditions: a.conditions,
+  }
+}
+
+function compareOrderKeys(a: OrderKey, b: OrderKey): number {
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
   return (
-    TIER_RANK[tierOf(a.host)] - TIER_RANK[tierOf(b.host)] ||
-    wildcardDepth(b.host) - wildcardDepth(a.host) ||
-    b.match.path.length - a.match.path.length ||
-    (a.match.pathType === b.match.pathType ? 0 : a.match.pathType === 'Exact' ? -1 : 1) ||
-    (b.conditions?.method ? 1 : 0) - (a.conditions?.method ? 1 : 0) ||
-    (b.conditions?.headers.length ?? 0) - (a.conditions?.headers.length ?? 0) ||
-    (b.conditions?.query.length ?? 0) - (a.conditions?.query.length ?? 0) ||
+    a.tier - b.tier ||
+    b.depth - a.depth ||
+    b.path.length - a.path.length ||
+    (a.pathType === b.pathType ? 0 : a.pathType === 'Exact' ? -1 : 1) ||
+    b.method - a.method ||
+    b.headers - a.headers ||
+    b.query - a.query ||
     cmp(a.host, b.host) ||
-    cmp(a.match.path, b.match.path) ||
-    (a.order ?? 0) - (b.order ?? 0) ||
-    cmp(conditionsKey(a.conditions), conditionsKey(b.conditions))
+    cmp(a.path, b.path) ||
+    a.order - b.order ||
+    cmp((a.text ??= conditionsKey(a.conditions)), (b.text ??= conditionsKey(b.conditions)))
   )
+}
+
+/** Sorts decisions in compareDecisions' order (stable), each decision's key computed once. */
+export function sortDecisions<T extends Ordered>(decisions: T[]): T[] {
+  return decisions
+    .map((d) => ({d, k: orderKey(d)}))
+    .sort((x, y) => compareOrderKeys(x.k, y.k))
+    .map((x) => x.d)
 }
 
 /**
@@ -343,25 +386,42 @@ export function httpsPortFor(f: Frontend, model: Pick<LbModel, 'frontends'>): nu
 }
 
 function decisionOf(r: Route, f: Frontend, httpsPort: number): Decision {
-  const conditions = conditionsKey(r.conditions) !== '' ? {conditions: r.conditions!} : {}
-  const base = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}, ...conditions, ...(r.wildcard === 'suffix' && r.host.startsWith('*.') ? {wildcard: 'suffix' as const} : {}), ...(r.order !== undefined ? {order: r.order} : {})}
-  if (r.policy?.fail) return {...base, action: {kind: 'status', code: r.policy.fail.code ?? 500, reason: r.policy.fail.reason}, provenance: r.policy.fail.provenance}
-  // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
-  if (r.redirectHttps) return {...base, action: {kind: 'redirect', scheme: 'https', ...(httpsPort !== 443 ? {port: httpsPort} : {}), code: 308, https: true}, pool: r.pool, provenance: r.provenance}
-  const p = r.policy
-  const access = p?.access ? {access: {allow: p.access.allow, deny: p.access.deny}} : {}
-  if (p?.redirect) return {...base, action: redirectAction(p.redirect, f), ...access, pool: r.pool, provenance: p.redirect.provenance}
-  const split = p?.split?.backends.filter((b) => b.weight > 0)
-  const filters = filtersOf(p)
-  return {
-    ...base,
-    ...access,
-    // One backend with weight left (the others at 0) takes everything, whichever the rule names.
-    // A backend with its own header modifiers stays a split (of one) so that they go with it.
-    action: {kind: 'pool', pool: split?.length === 1 ? split[0]!.pool : r.pool, ...(split && (split.length > 1 || split[0]?.requestHeaders) ? {split} : {})},
-    ...(filters ? {filters} : {}),
-    provenance: r.provenance,
+  // Built field by field in the order the fields are listed (JSON of a decision keeps it), without spreads: one
+  // decision per route of every frontend.
+  const d = {tier: tierOf(r.host), host: r.host, match: {path: r.path, pathType: r.pathType}} as Decision
+  if (r.conditions !== undefined && conditionsKey(r.conditions) !== '') d.conditions = r.conditions
+  if (r.wildcard === 'suffix' && r.host.startsWith('*.')) d.wildcard = 'suffix'
+  if (r.order !== undefined) d.order = r.order
+  if (r.policy?.fail) {
+    d.action = {kind: 'status', code: r.policy.fail.code ?? 500, reason: r.policy.fail.reason}
+    d.provenance = r.policy.fail.provenance
+    return d
   }
+  // The Ingress TLS redirect comes first: it keeps host and path and goes to the VIP's HTTPS port.
+  if (r.redirectHttps) {
+    d.action = httpsPort !== 443 ? {kind: 'redirect', scheme: 'https', port: httpsPort, code: 308, https: true} : {kind: 'redirect', scheme: 'https', code: 308, https: true}
+    d.pool = r.pool
+    d.provenance = r.provenance
+    return d
+  }
+  const p = r.policy
+  if (p?.redirect) {
+    d.action = redirectAction(p.redirect, f)
+    if (p.access) d.access = {allow: p.access.allow, deny: p.access.deny}
+    d.pool = r.pool
+    d.provenance = p.redirect.provenance
+    return d
+  }
+  if (p?.access) d.access = {allow: p.access.allow, deny: p.access.deny}
+  const split = p?.split?.backends.filter((b) => b.weight > 0)
+  // One backend with weight left (the others at 0) takes everything, whichever the rule names.
+  // A backend with its own header modifiers stays a split (of one) so that they go with it.
+  const pool = split?.length === 1 ? split[0]!.pool : r.pool
+  d.action = split && (split.length > 1 || split[0]?.requestHeaders) ? {kind: 'pool', pool, split} : {kind: 'pool', pool}
+  const filters = filtersOf(p)
+  if (filters) d.filters = filters
+  d.provenance = r.provenance
+  return d
 }
 
 function filtersOf(p: RoutePolicy | undefined): Filters | undefined {
@@ -410,7 +470,7 @@ export function routingTable(f: Frontend, model: Pick<LbModel, 'frontends'>): Ro
   const port = httpsPortFor(f, model)
   return {
     frontend: f.id,
-    decisions: f.routes.map((r) => decisionOf(r, f, port)).sort(compareDecisions),
+    decisions: sortDecisions(f.routes.map((r) => decisionOf(r, f, port))),
     fallback: f.defaultPool ? {kind: 'pool', pool: f.defaultPool} : {kind: 'status', code: 404},
   }
 }

@@ -64,7 +64,17 @@ export interface RouteConditions {
 
 /** Every pool a frontend sends to: its routes', its default and the default's split. */
 export function frontendPools(f: Frontend): string[] {
-  return [...new Set([...f.routes.flatMap(routePools), ...(f.defaultPool ? [f.defaultPool] : []), ...(f.defaultSplit?.backends.map((b) => b.pool) ?? [])])]
+  // Loops, not flatMap: this runs over every route of every frontend, several times a render.
+  const out = new Set<string>()
+  for (const r of f.routes) {
+    if (r.policy?.fail) continue
+    out.add(r.pool)
+    const split = r.policy?.split?.backends
+    if (split) for (const b of split) if (b.pool !== r.pool) out.add(b.pool)
+  }
+  if (f.defaultPool) out.add(f.defaultPool)
+  if (f.defaultSplit) for (const b of f.defaultSplit.backends) out.add(b.pool)
+  return [...out]
 }
 
 /** Every pool a route may send a request to: its own and its split's. */

@@ -140,8 +140,14 @@ const SPARE = {address: '0.0.0.0', port: 0}
 export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: HaproxyOptions): HaproxyConfig {
   const diagnostics: Diagnostic[] = []
   // A pool is an HTTP backend when routes use it, a TCP one when an L4 frontend does; both when both.
-  const tcpPools = new Set(model.frontends.filter((f) => f.protocol === 'tcp' || f.protocol === 'tls').flatMap(frontendPools))
-  const httpPools = new Set(model.frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https').flatMap(frontendPools))
+  // Each frontend's pools, once (every route of every frontend is read for them).
+  const poolsOf = new Map(model.frontends.map((f) => [f, frontendPools(f)]))
+  const tcpPools = new Set<string>()
+  const httpPools = new Set<string>()
+  for (const f of model.frontends) {
+    if (f.protocol === 'tcp' || f.protocol === 'tls') for (const p of poolsOf.get(f)!) tcpPools.add(p)
+    if (f.protocol === 'http' || f.protocol === 'https') for (const p of poolsOf.get(f)!) httpPools.add(p)
+  }
   const backends = new Map(model.pools.map((p) => [p.id, backendName(p)]))
   const tcpBackend = (id: string) => (httpPools.has(id) ? `${backends.get(id)!}_tcp` : backends.get(id)!)
   const files: HaproxyFile[] = []
@@ -188,7 +194,7 @@ export function generateHaproxy(model: LbModel, secrets: SecretLookup, opts: Hap
       lines.push(line('mode', 'http'), line('option', 'idle-close-on-response'))
       appendAll(lines, httpRouting(f, backends, opts, files, model, diagnostics))
     }
-    const pools = frontendPools(f)
+    const pools = poolsOf.get(f)!
     const meta: FrontendMeta = {
       vip: f.address,
       port: f.port,
@@ -246,7 +252,11 @@ export function indexOf(sections: Section[]): HaproxyIndex {
     const servers: HaproxyIndex['backends'][string]['servers'] = {}
     for (const v of s.servers?.list ?? []) {
       if (v.address === SPARE.address && v.port === SPARE.port) continue
-      servers[v.name] = {address: v.address, port: v.port, ...(v.pod ? {pod: v.pod} : {}), ...(v.node ? {node: v.node} : {})}
+      // Field by field, in this order (the index file's JSON keeps it): one entry per server.
+      const entry: HaproxyIndex['backends'][string]['servers'][string] = {address: v.address, port: v.port}
+      if (v.pod) entry.pod = v.pod
+      if (v.node) entry.node = v.node
+      servers[v.name] = entry
     }
     index.backends[s.name!] = {namespace: bm.namespace, service: bm.service, port: bm.port, servers}
   }
@@ -412,7 +422,11 @@ function httpRouting(f: Frontend, backends: Map<string, string>, opts: HaproxyOp
   const representative = (hostKey: string): string => (hostKey === '' ? '' : hostKey.startsWith('**.') ? `\u0001.\u0001.${hostKey.slice(3)}` : hostKey.startsWith('*.') ? `\u0001.${hostKey.slice(2)}` : hostKey)
   // Each host's decisions in table order, once (a lookup per key would be quadratic in the routes of a frontend).
   const byHost = new Map<string, Decision[]>()
-  for (const d of table.decisions) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d])
+  for (const d of table.decisions) {
+    const list = byHost.get(d.host)
+    if (list) list.push(d)
+    else byHost.set(d.host, [d])
+  }
   const conditional = table.decisions.some(hasConditions)
   /** The decisions a key's lookup stands for: those of its own host ('**.x': the suffix wildcards *.x) that may match. */
   const chainAt = (hostKey: string, path: string, d: Decision): Decision[] => {

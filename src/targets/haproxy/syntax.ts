@@ -7,6 +7,7 @@
 
 import {isIPv6} from 'node:net'
 import {FIELD_CHARS, TEXT_FIELD_CHARS} from '../../model/grammar.js'
+import {dottedIpv4} from '../../model/ip.js'
 
 /**
  * The characters of HAProxy's own syntax we write (fetches, converters,
@@ -158,26 +159,57 @@ export function renderLine(l: Line): string {
 
 /** "a.b.c.d:port", "[v6]:port" or "name:port". */
 export function hostPort(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+  // Every IPv6 address holds a ':' (most addresses here are IPv4: no regular expression for them).
+  return address.includes(':') && isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
 }
 
 export function renderSections(sections: Section[]): string {
+  // Each section is joined on its own (its pieces die young), then the sections: the same text as one join of all lines.
   const out: string[] = []
+  // Tokens already checked in this render (slot names, keywords repeat on every backend); never kept across renders.
+  const checked = new Set<string>()
+  const keywords = new Set<string>()
+  const bare = (a: string): string => {
+    if (checked.has(a)) return a
+    const t = token(a)
+    checked.add(a)
+    return t
+  }
   for (const s of sections) {
+    const part: string[] = []
     if (s.comment) {
       if (!QUOTED.test(s.comment)) throw new Error(`internal: unsafe comment ${JSON.stringify(s.comment)}`)
-      out.push(`# ${s.comment}`)
+      part.push(`# ${s.comment}`)
     }
-    out.push(s.name ? `${s.kind} ${token(s.name)}` : s.kind)
-    for (const l of s.lines) out.push(`    ${renderLine(l)}`)
+    part.push(s.name ? `${s.kind} ${token(s.name)}` : s.kind)
+    for (const l of s.lines) {
+      if (!keywords.has(l.keyword)) {
+        renderLine({keyword: l.keyword, args: []})
+        keywords.add(l.keyword)
+      }
+      let text = l.keyword
+      for (const a of l.args) text += ` ${typeof a === 'string' ? bare(a) : token(a)}`
+      part.push(`    ${text}`)
+    }
     if (s.servers) {
       // Many servers share one checked suffix; the per-server tokens (slot name, address) are checked each time.
-      const suffix = s.servers.options.map((o) => token(o)).join(' ')
-      for (const v of s.servers.list) out.push(`    server ${token(v.name)} ${token(hostPort(v.address, v.port))}${suffix ? ` ${suffix}` : ''}${v.weight !== undefined && v.weight !== 1 ? ` weight ${token(String(v.weight))}` : ''}${v.disabled ? ' disabled' : ''}`)
+      const suffix = s.servers.options.map((o) => bare(o)).join(' ')
+      const tail = suffix ? ` ${suffix}` : ''
+      for (const v of s.servers.list) part.push(`    server ${bare(v.name)} ${serverAddress(v)}${tail}${v.weight !== undefined && v.weight !== 1 ? ` weight ${token(String(v.weight))}` : ''}${v.disabled ? ' disabled' : ''}`)
     }
-    out.push('')
+    part.push('')
+    out.push(part.join('\n'))
   }
   return out.join('\n')
+}
+
+/**
+ * A server's address:port as a checked token. A dotted IPv4 address with a numeric port is always one (digits,
+ * dots, a colon, and the characters a number prints as): the regular expression is kept for everything else.
+ */
+function serverAddress(v: Server): string {
+  if (typeof v.port === 'number' && dottedIpv4(v.address) >= 0) return `${v.address}:${v.port}`
+  return token(hostPort(v.address, v.port))
 }
 
 /** Map files: one "key value" per line; keys and values are bare tokens. */
