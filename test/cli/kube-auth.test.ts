@@ -28,7 +28,7 @@ before(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', KEY, '-out', CERT, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
   server = https.createServer({key: readFileSync(KEY), cert: readFileSync(CERT)}, (req, res) => {
     seen.push(String(req.headers.authorization ?? '(none)'))
-    const resource = (req.url ?? '').split('?')[0].split('/').at(-1) ?? ''
+    const resource = (req.url ?? '').split('?')[0]?.split('/').at(-1) ?? ''
     if (/^\/api\/v1\/namespaces\/[^/?]+$/.test(req.url ?? '')) return res.writeHead(200, {'Content-Type': 'application/json'}).end('{"kind":"Namespace","metadata":{"name":"shop"}}')
     res.writeHead(200, {'Content-Type': 'application/json'}).end(JSON.stringify({kind: `${LIST_KINDS[resource] ?? 'Unknown'}List`, metadata: {resourceVersion: '1'}, items: []}))
   })
