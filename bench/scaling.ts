@@ -547,7 +547,7 @@ async function main(): Promise<void> {
 try {
   await main()
 } catch (error) {
-  console.error(`bench/scaling: ${(error as Error).message}`)
+  if (!cleaning) console.error(`bench/scaling: ${(error as Error).message}`) // else: interrupted, said so already
   process.exitCode = 1
 } finally {
   await cleanup()
