@@ -175,7 +175,7 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
   try {
     await kc.applyToHTTPSOptions(opts)
   } catch (error) {
-    throw new DataError(`${origin}: cannot set up credentials for user "${printableShort(user)}": ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
+    throw new DataError(`${origin}: cannot set up credentials for user "${printableShort(user)}": ${credentialError(error)}`, {cause: error})
   }
   credentialHeaders(opts, `${origin}: user "${printableShort(user)}"`)
   const mod = base.protocol === 'http:' ? http : https
@@ -281,11 +281,19 @@ export function credentialHeaders(opts: https.RequestOptions, who: string): void
   const headers = (opts.headers ?? {}) as Record<string, unknown>
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string') continue
-    const trimmed = value.trim()
-    const token = /^Bearer\s+([^]*)$/i.exec(trimmed)?.[1]
-    const cleaned = token === undefined ? trimmed : `Bearer ${token}`
-    const problem = token === '' ? 'an empty token' : /^[\t\x20-\x7e\x80-\xff]*$/.test(cleaned) ? undefined : 'a control character'
+    // Only the whole value is trimmed (a token's own inner spaces go as they are, as with kubectl).
+    const cleaned = value.trim()
+    const problem = /^Bearer$/i.test(cleaned) ? 'an empty token' : /^[\t\x20-\x7e]*$/.test(cleaned) ? undefined : 'a control or non-ASCII character'
     if (problem) throw new DataError(`${who}: the credentials give ${name} a value HTTP cannot send (${problem}; the value is not shown)`)
     headers[name] = cleaned
   }
+}
+
+/**
+ * Why credentials could not be set up, without what a credential plugin printed: Node's JSON errors quote the
+ * input (a plugin that prints its raw token would have it in the message), so quoted text is never repeated.
+ */
+export function credentialError(error: unknown): string {
+  if (error instanceof SyntaxError) return 'the credential plugin\'s output is not JSON (an ExecCredential); its output is not shown'
+  return oneLine(String((error as Error)?.message ?? error)).replace(/"[^"]*"|'[^']*'/g, '"…"').slice(0, 200)
 }

@@ -154,12 +154,13 @@ export function podChangesKeepModel(last: LastReconcile, changes: PodChange[], p
 
 /** Backend sections per pool (a pool may have an HTTP and a TCP backend). */
 function backendsOf(sections: Section[], pools: Pool[]): Map<Pool, Section[]> {
-  const byKey = new Map(pools.map((p) => [`${p.namespace}/${p.service}/${p.port}`, p]))
+  // HAProxy serves TCP pools only; a UDP pool on the same port number (DNS: 53/TCP and 53/UDP) is another pool.
+  const byKey = new Map(pools.filter((p) => p.protocol === 'TCP').map((p) => [`${p.namespace}/${p.service}/${p.port}`, p]))
   const out = new Map<Pool, Section[]>()
   for (const s of sections) {
     if (s.kind !== 'backend' || !s.meta || !('service' in s.meta)) continue
     const pool = byKey.get(`${s.meta.namespace}/${s.meta.service}/${s.meta.port}`)
-    if (!pool || pool.protocol !== 'TCP') continue
+    if (!pool) continue
     out.set(pool, [...(out.get(pool) ?? []), s])
   }
   return out

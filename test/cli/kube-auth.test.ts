@@ -86,6 +86,23 @@ describe('kubeconfig credentials in the shipped bundle', () => {
     assert.doesNotMatch(r.stderr, /SECRET|PART/)
   })
 
+  it('a whitespace-only tokenFile is exit 65 (an empty token), as kubectl refuses it', async () => {
+    const file = path.join(TMP, 'blank-token-file')
+    writeFileSync(file, '  \n')
+    const r = await vipctl(['inspect', 'services', '--kubeconfig', kubeconfig('blank-token', `{tokenFile: ${file}}`)], {env: {HOME: TMP}})
+    assert.equal(r.code, 65, r.stderr)
+    assert.match(r.stderr, /an empty token/)
+  })
+
+  it('an exec plugin that prints its raw token instead of an ExecCredential: exit 65, the output not shown', async () => {
+    const plugin = script('raw-plugin', 'echo "sha256~RawSecretToken123"')
+    const r = await vipctl(['inspect', 'services', '--kubeconfig', kubeconfig('raw-exec', `{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}}`)], {env: {HOME: TMP}})
+    assert.equal(r.code, 65, r.stderr)
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, /cannot set up credentials for user "u": the credential plugin's output is not JSON/)
+    assert.doesNotMatch(r.stderr, /sha256|RawSecret/)
+  })
+
   it('an exec credential plugin (client.authentication.k8s.io/v1)', async () => {
     const plugin = script('exec-plugin', `echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token"}}'`)
     const user = `{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}}`

@@ -182,3 +182,31 @@ describe('sync: Pod changes are endpoint-only while no health check changes', ()
     assert.match(why ?? '', /another health check/)
   })
 })
+
+describe('sync: endpoint-only patch of a Service with TCP and UDP on one port number', () => {
+  const dns = (endpoints: string) => `apiVersion: v1
+kind: Service
+metadata: {name: dns, namespace: t, annotations: {vipctl.io/vip: 192.0.2.53}}
+spec: {type: LoadBalancer, ports: [{name: dns-tcp, port: 53, protocol: TCP}, {name: dns-udp, port: 53, protocol: UDP}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: dns-1, namespace: t, labels: {kubernetes.io/service-name: dns}}
+addressType: IPv4
+ports: [{name: dns-tcp, port: 5353, protocol: TCP}, {name: dns-udp, port: 5353, protocol: UDP}]
+endpoints: ${endpoints}
+`
+  it('the TCP backend is patched (the UDP pool of the same port number does not hide it)', async () => {
+    const first = full(snapshotOf(dns('[{addresses: [10.3.0.1]}]')), undefined)
+    let state = running(first.desired)
+    const {last} = full(snapshotOf(dns('[{addresses: [10.3.0.1]}]')), state)
+    const next = snapshotOf(dns('[{addresses: [10.3.0.1], conditions: {ready: false}}, {addresses: [10.3.0.2]}]'))
+    const p = await planEndpointPatch(last, new Set(['t/dns']), new Set(['EndpointSlice/t/dns-1']), () => next.endpointSlices, async (b) => state.filter((s) => s.backend === b))
+    assert.ok(!('structural' in p))
+    assert.ok(p.servers.length > 0, 'the TCP backend gets commands')
+    state = apply(state, p)
+    p.commit()
+    const fresh = full(next, state).desired
+    assert.deepEqual(renderPatchedFiles(last.desired).map((f) => [f.path, f.content]), fresh.files.map((f) => [f.path, f.content]))
+  })
+})
