@@ -152,6 +152,29 @@ export function podChangesKeepModel(last: LastReconcile, changes: PodChange[], p
   return undefined
 }
 
+/** Resources whose status the model never reads (it reads only VIPs from Service, Ingress and Gateway status). */
+const STATUS_UNREAD = new Set(['httproutes', 'grpcroutes', 'tcproutes', 'tlsroutes', 'udproutes', 'gatewayclasses', 'listenersets', 'backendtlspolicies', 'referencegrants', 'namespaces', 'nodes', 'ingressclasses'])
+
+/**
+ * Whether an object's change can matter to the model: anything but its status does; its status only where the
+ * model reads a VIP from it and nothing before it decides the VIP (vipctl.io/vip; a Gateway's spec.addresses).
+ * `before` and `after` are the intake's objects (checked, in the model's shapes). Most status changes are the
+ * ones sync's own status writer makes (conditions, attached routes, load-balancer addresses): they come back as
+ * watch events and never need a full reconcile.
+ */
+export function changeMatters(resource: string, before: object, after: object): boolean {
+  const {status: s0, ...rest0} = before as {status?: unknown}
+  const {status: s1, ...rest1} = after as {status?: unknown}
+  if (JSON.stringify(rest0) !== JSON.stringify(rest1)) return true
+  if (JSON.stringify(s0) === JSON.stringify(s1) || STATUS_UNREAD.has(resource)) return false
+  const o = after as {metadata?: {annotations?: Record<string, string>}; spec?: {addresses?: unknown[]}}
+  const raw = o.metadata?.annotations?.[ANNOTATIONS.vip.key]
+  const annotated = raw !== undefined && ANNOTATIONS.vip.parse(raw) !== undefined
+  if (resource === 'services' || resource === 'ingresses') return !annotated
+  if (resource === 'gateways') return !annotated && !(o.spec?.addresses?.length)
+  return true
+}
+
 /** Backend sections per pool (a pool may have an HTTP and a TCP backend). */
 function backendsOf(sections: Section[], pools: Pool[]): Map<Pool, Section[]> {
   // HAProxy serves TCP pools only; a UDP pool on the same port number (DNS: 53/TCP and 53/UDP) is another pool.

@@ -26,7 +26,7 @@ import type {Logger, SyncMetrics} from './runtime.js'
 import type {Clock} from '../core/clock.js'
 import {LeaderElector, type LeaseOptions} from './lease.js'
 import {StatusWriter} from './status.js'
-import {planEndpointPatch, podChangesKeepModel, renderPatchedFiles, sliceObjectKey, type LastReconcile, type PodChange} from './incremental.js'
+import {changeMatters, planEndpointPatch, podChangesKeepModel, renderPatchedFiles, sliceObjectKey, type LastReconcile, type PodChange} from './incremental.js'
 import {SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import {command, parseServersState} from '../core/haproxy-runtime.js'
 import {writeTree} from '../core/files.js'
@@ -107,6 +107,8 @@ export class SyncLoop {
   private endpointKeys = new Set<string>()
   /** Pods (store keys) changed since the last reconcile: endpoint-only too while no pool's health check changes. */
   private podKeys = new Set<string>()
+  /** Other objects modified since the last reconcile ("resource/key"): nothing to do while only their status changed. */
+  private modifiedKeys = new Set<string>()
   /** Some other change (or a list, a failure, a deferred reload) is pending: the next reconcile is a full one. */
   private needFull = true
   /** What the last full reconcile built, patched by endpoint-only changes since. */
@@ -163,6 +165,7 @@ export class SyncLoop {
   private changed(resource: string, kind: string, key?: string): void {
     if (resource === 'endpointslices' && kind !== 'list' && key !== undefined) this.endpointKeys.add(key)
     else if (resource === 'pods' && kind !== 'list' && key !== undefined) this.podKeys.add(key)
+    else if (kind === 'MODIFIED' && key !== undefined) this.modifiedKeys.add(`${resource}/${key}`)
     else this.needFull = true
     this.pendingSince ??= this.io.clock.now()
     this.dirty = true
@@ -277,12 +280,14 @@ export class SyncLoop {
     if (stale) return this.failed('list', new UnavailableError(stale.error!), since)
     const endpointKeys = this.endpointKeys
     const podKeys = this.podKeys
+    const modifiedKeys = this.modifiedKeys
     this.endpointKeys = new Set()
     this.podKeys = new Set()
-    const needFull = full || this.needFull || !this.last
+    this.modifiedKeys = new Set()
+    const needFull = full || this.needFull || !this.last || this.modelChanged(modifiedKeys)
     this.needFull = false
-    if (!needFull && endpointKeys.size + podKeys.size > 0) {
-      const patched = await this.patchEndpoints(endpointKeys, podKeys, since)
+    if (!needFull && endpointKeys.size + podKeys.size + modifiedKeys.size > 0) {
+      const patched = await this.patchEndpoints(endpointKeys, podKeys, since, modifiedKeys.size > 0)
       if (patched) return patched
     }
     let snap: Snapshot
@@ -357,12 +362,13 @@ export class SyncLoop {
   }
 
   /**
-   * An endpoint-only change (src/sync/incremental.ts): the changed slices' Services get new members in the last
+   * An endpoint-only change (src/sync/incremental.ts), possibly with objects whose status alone changed
+   * (`statusChanged`: the status writer runs): the changed slices' Services get new members in the last
    * model, their backends' slots go through the runtime API; nothing is rebuilt or rendered. Undefined when the
    * change needs a full reconcile (structural, a finding, HAProxy not answering or refusing): the caller goes on
    * with one, which reads HAProxy's state afresh.
    */
-  private async patchEndpoints(keys: Set<string>, podKeys: Set<string>, since: number | undefined): Promise<ReconcileSummary | undefined> {
+  private async patchEndpoints(keys: Set<string>, podKeys: Set<string>, since: number | undefined, statusChanged: boolean): Promise<ReconcileSummary | undefined> {
     const {clock, log, metrics} = this.io
     const last = this.last!
     const storeOf = (resource: string) => this.reflectors.find((r) => r.resource.resource === resource)!.store
@@ -458,12 +464,39 @@ export class SyncLoop {
       log.info('updated HAProxy at runtime', {servers: plan.servers.length, commands: sent, endpointOnly: true})
       if (since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
     }
+    // Status the leader owes may have changed (an object's status written by someone else): the writer compares
+    // and writes only what differs.
+    if (statusChanged) await this.writeStatus(last.compiled)
     const result: ReconcileResult = sent > 0 ? 'runtime' : 'none'
     metrics.reconciles.inc({result})
     this.reconciles++
     this.ready = true
     this.lastError = undefined
     return {result, commands: sent, vipChanged: false, quarantined: [...this.quarantined].sort(), diagnostics: []}
+  }
+
+  /**
+   * Whether modified objects (other than EndpointSlices and Pods) change what the model reads: anything but their
+   * status, or a status the model reads a VIP from (changeMatters). The memo takes the new intake either way.
+   */
+  private modelChanged(keys: Set<string>): boolean {
+    const origin = {source: 'api' as const, server: this.io.client.server}
+    let changed = false
+    for (const mk of keys) {
+      const resource = mk.slice(0, mk.indexOf('/'))
+      const key = mk.slice(mk.indexOf('/') + 1)
+      const old = this.memo.get(mk)
+      const raw = this.reflectors.find((r) => r.resource.resource === resource)?.store.get(key)
+      if (!old || !raw) {
+        changed = true
+        continue
+      }
+      const rv = raw.metadata?.resourceVersion ?? ''
+      const now = old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, resource), origin)
+      this.memo.set(mk, {rv, res: now})
+      if (old.res.diagnostic || now.diagnostic || !old.res.object || !now.object || changeMatters(resource, old.res.object, now.object)) changed = true
+    }
+    return changed
   }
 
   /** Writes haproxy.cfg and the index as patched (see FILES_FLUSH_MS); a failure makes the next reconcile a full one. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import {compile} from '../../src/model/compile.js'
 import {slotsFrom, slotCountsFrom} from '../../src/apply/haproxy/apply.js'
 import {DEFAULT_HAPROXY_OPTIONS, generateHaproxy, type HaproxyConfig, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
-import {planEndpointPatch, podChangesKeepModel, renderPatchedFiles, type LastReconcile} from '../../src/sync/incremental.js'
+import {changeMatters, planEndpointPatch, podChangesKeepModel, renderPatchedFiles, type LastReconcile} from '../../src/sync/incremental.js'
 import type {ServerState} from '../../src/core/haproxy-runtime.js'
 import type {EndpointSlice, Snapshot} from '../../src/cluster/types.js'
 import {snapshotOf} from '../helpers/manifests.js'
@@ -208,5 +208,31 @@ endpoints: ${endpoints}
     p.commit()
     const fresh = full(next, state).desired
     assert.deepEqual(renderPatchedFiles(last.desired).map((f) => [f.path, f.content]), fresh.files.map((f) => [f.path, f.content]))
+  })
+})
+
+describe('sync: a status-only change needs no full reconcile unless the model reads a VIP from it', () => {
+  const ing = (annotations: Record<string, string>, status?: object) => ({kind: 'Ingress', metadata: {name: 'a', namespace: 't', annotations}, spec: {rules: []}, ...(status ? {status} : {})})
+  const lb = {loadBalancer: {ingress: [{ip: '192.0.2.9'}]}}
+  it('an Ingress with vipctl.io/vip: the status sync itself wrote changes nothing', () => {
+    assert.equal(changeMatters('ingresses', ing({'vipctl.io/vip': '192.0.2.9'}), ing({'vipctl.io/vip': '192.0.2.9'}, lb)), false)
+  })
+  it('an Ingress whose VIP comes from its status (no valid annotation): the status matters', () => {
+    assert.equal(changeMatters('ingresses', ing({}), ing({}, lb)), true)
+    assert.equal(changeMatters('ingresses', ing({'vipctl.io/vip': 'not-an-ip'}), ing({'vipctl.io/vip': 'not-an-ip'}, lb)), true)
+  })
+  it('a spec or annotation change always matters', () => {
+    assert.equal(changeMatters('ingresses', ing({'vipctl.io/vip': '192.0.2.9'}), ing({'vipctl.io/vip': '192.0.2.10'})), true)
+    assert.equal(changeMatters('httproutes', {kind: 'HTTPRoute', metadata: {name: 'r'}, spec: {hostnames: ['a']}}, {kind: 'HTTPRoute', metadata: {name: 'r'}, spec: {hostnames: ['b']}}), true)
+  })
+  it('route and class status (conditions, parents) is never read', () => {
+    assert.equal(changeMatters('httproutes', {kind: 'HTTPRoute', metadata: {name: 'r'}, spec: {}}, {kind: 'HTTPRoute', metadata: {name: 'r'}, spec: {}, status: {parents: [{}]}}), false)
+    assert.equal(changeMatters('gatewayclasses', {kind: 'GatewayClass', metadata: {name: 'c'}, spec: {}}, {kind: 'GatewayClass', metadata: {name: 'c'}, spec: {}, status: {x: 1}}), false)
+  })
+  it('a Gateway: its status.addresses matter only without spec.addresses and vipctl.io/vip', () => {
+    const gw = (spec: object, status?: object) => ({kind: 'Gateway', metadata: {name: 'g', namespace: 't'}, spec, ...(status ? {status} : {})})
+    const st = {addresses: [{type: 'IPAddress', value: '192.0.2.7'}]}
+    assert.equal(changeMatters('gateways', gw({addresses: [{value: '192.0.2.7'}]}), gw({addresses: [{value: '192.0.2.7'}]}, st)), false)
+    assert.equal(changeMatters('gateways', gw({}), gw({}, st)), true)
   })
 })
