@@ -126,7 +126,7 @@ async function runSize(c: Cluster, n: number): Promise<void> {
     sync.stderr!.on('data', (d) => (slog = (slog + d).slice(-4000)))
     const whyFull: string[] = []
     sync.stderr!.on('data', (d) => {
-      for (const l of String(d).split('\n')) if (l.includes('needs a full reconcile') || l.includes('reloaded') || l.includes('caches synced')) whyFull.push(l.slice(0, 300))
+      for (const l of String(d).split('\n')) if (l.includes('full reconcile') || l.includes('reloaded') || l.includes('caches synced') || l.includes('"level":"error"') || l.includes('"level":"warn"')) whyFull.push(l.slice(0, 300))
     })
     let up = false
     for (let i = 0; i < 3000 && !up; i++) {

@@ -111,6 +111,8 @@ export class SyncLoop {
   private modifiedKeys = new Set<string>()
   /** Some other change (or a list, a failure, a deferred reload) is pending: the next reconcile is a full one. */
   private needFull = true
+  /** What made the pending reconcile a full one (for the log): the first such change since the last reconcile. */
+  private fullTrigger?: string
   /** What the last full reconcile built, patched by endpoint-only changes since. */
   private last?: LastReconcile
   /** EndpointSlice store keys per Service ("namespace/name"), as of the memo. */
@@ -166,7 +168,10 @@ export class SyncLoop {
     if (resource === 'endpointslices' && kind !== 'list' && key !== undefined) this.endpointKeys.add(key)
     else if (resource === 'pods' && kind !== 'list' && key !== undefined) this.podKeys.add(key)
     else if (kind === 'MODIFIED' && key !== undefined) this.modifiedKeys.add(`${resource}/${key}`)
-    else this.needFull = true
+    else {
+      this.needFull = true
+      this.fullTrigger ??= `${resource} ${kind}${key === undefined ? '' : ` ${key}`}`
+    }
     this.pendingSince ??= this.io.clock.now()
     this.dirty = true
     this.wakeUp?.()
@@ -284,8 +289,11 @@ export class SyncLoop {
     this.endpointKeys = new Set()
     this.podKeys = new Set()
     this.modifiedKeys = new Set()
-    const needFull = full || this.needFull || !this.last || this.modelChanged(modifiedKeys)
+    const changedObject = !full && !this.needFull && this.last ? this.modelChanged(modifiedKeys) : undefined
+    const needFull = full || this.needFull || !this.last || changedObject !== undefined
+    const trigger = full ? 'resync' : !this.last ? 'start' : (this.fullTrigger ?? (changedObject ? `${changedObject} MODIFIED` : 'retry'))
     this.needFull = false
+    this.fullTrigger = undefined
     if (!needFull && endpointKeys.size + podKeys.size + modifiedKeys.size > 0) {
       const patched = await this.patchEndpoints(endpointKeys, podKeys, since, modifiedKeys.size > 0)
       if (patched) return patched
@@ -299,6 +307,7 @@ export class SyncLoop {
     // The model is built once per reconcile: the HAProxy plan and the VIP rules derive from it.
     let compiled: Compiled
     metrics.builds.inc()
+    if (trigger !== 'start' && trigger !== 'resync') log.info('full reconcile', {trigger})
     try {
       compiled = compile(snap, this.opts.model)
     } catch (error) {
@@ -477,24 +486,25 @@ export class SyncLoop {
 
   /**
    * Whether modified objects (other than EndpointSlices and Pods) change what the model reads: anything but their
-   * status, or a status the model reads a VIP from (changeMatters). The memo takes the new intake either way.
+   * status, or a status the model reads a VIP from (changeMatters): the first such "resource/key", else undefined.
+   * The memo takes the new intake either way.
    */
-  private modelChanged(keys: Set<string>): boolean {
+  private modelChanged(keys: Set<string>): string | undefined {
     const origin = {source: 'api' as const, server: this.io.client.server}
-    let changed = false
+    let changed: string | undefined
     for (const mk of keys) {
       const resource = mk.slice(0, mk.indexOf('/'))
       const key = mk.slice(mk.indexOf('/') + 1)
       const old = this.memo.get(mk)
       const raw = this.reflectors.find((r) => r.resource.resource === resource)?.store.get(key)
       if (!old || !raw) {
-        changed = true
+        changed ??= mk
         continue
       }
       const rv = raw.metadata?.resourceVersion ?? ''
       const now = old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, resource), origin)
       this.memo.set(mk, {rv, res: now})
-      if (old.res.diagnostic || now.diagnostic || !old.res.object || !now.object || changeMatters(resource, old.res.object, now.object)) changed = true
+      if (old.res.diagnostic || now.diagnostic || !old.res.object || !now.object || changeMatters(resource, old.res.object, now.object)) changed ??= mk
     }
     return changed
   }
@@ -600,6 +610,9 @@ export class SyncLoop {
         const flushIn = this.filesDirtyAt !== undefined ? this.filesDirtyAt + FILES_FLUSH_MS - now : Infinity
         await this.wait(Math.min(nextResync - now, nextCa - now, flushIn, this.pendingSince !== undefined ? this.retryIn(failures) : Infinity), signal)
         if (signal.aborted) break
+        // Woken for a CA refresh or a files flush, with nothing changed or pending: no reconcile (a full one every
+        // --ca-refresh-period was a whole rebuild of the model every 10 s).
+        if (!this.dirty && this.pendingSince === undefined && clock.now() < nextResync) continue
       }
       if (this.dirty) await clock.sleep(this.opts.debounceMs, signal) // gather the rest of the burst
       if (signal.aborted) break

@@ -461,7 +461,7 @@ describe('sync never programs a state built from a failed or partial list', func
     return {state, handler, expireWatches}
   }
 
-  async function setup(handler: Handler) {
+  async function setup(handler: Handler, caRefreshMs?: number) {
     const api = await fakeApi(handler)
     const dir = tmpDir('sync')
     const configDir = path.join(dir, 'etc')
@@ -479,6 +479,7 @@ describe('sync never programs a state built from a failed or partial list', func
         debounceMs: 10,
         minReloadIntervalMs: 0,
         resyncMs: 3_600_000,
+        ...(caRefreshMs !== undefined ? {caRefreshMs} : {}),
         reflector: {watchdogMs: 60_000, backoffInitialMs: 20, backoffMaxMs: 150, watchTimeoutSec: 300, pageSize: 500},
       },
       {client: await clientFor(api.url), haproxy: proxy.io, vip: {exec: async () => ({code: 0, stdout: '', stderr: ''})}, clock: systemClock, log: makeLogger((l) => logs.push(l), 'json'), metrics},
@@ -528,6 +529,26 @@ describe('sync never programs a state built from a failed or partial list', func
       } finally {
         await s.api.close()
       }
+    }
+  })
+
+  it('running, nothing changing: no reconcile after the first, however often the CA refresh wakes the loop', async () => {
+    const w = world()
+    const s = await setup(w.handler, 100)
+    const ctrl = new AbortController()
+    const running = s.loop.run(ctrl.signal)
+    try {
+      await until('the first reconcile', () => s.loop.reconciles >= 1)
+      await sleep(300)
+      const builds = s.metrics.builds.get({})
+      const reconciles = s.loop.reconciles
+      await sleep(1200) // 12 CA refresh periods
+      assert.equal(s.metrics.builds.get({}), builds, 'no model build without a change')
+      assert.equal(s.loop.reconciles, reconciles, 'no reconcile without a change')
+    } finally {
+      ctrl.abort()
+      await running
+      await s.api.close()
     }
   })
 
