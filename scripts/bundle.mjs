@@ -15,6 +15,7 @@
 //   two names config.js takes from gen/ (for makeApiClient) are replaced by
 //   ones that throw if ever called.
 // - typescript, which oclif requires only for development (ts-node paths).
+// - node-fetch, which client-node's config.js imports for Headers only: Node's own stands in.
 import {build} from 'esbuild'
 import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -52,10 +53,26 @@ const noGeneratedClient = {
   },
 }
 
+/**
+ * client-node's config.js imports node-fetch for one name, Headers (applyToFetchOptions, which vipctl never
+ * calls); node-fetch brings whatwg-url and tr46 (0.3 MB parsed at every live command's start). Node's own
+ * Headers stands in.
+ */
+const nodeFetchShim = {
+  name: 'node-fetch-shim',
+  setup(b) {
+    b.onResolve({filter: /^node-fetch$/}, (args) =>
+      args.importer.includes(`${path.sep}@kubernetes${path.sep}client-node${path.sep}`) ? {path: 'node-fetch', namespace: 'vipctl-shim'} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'vipctl-shim'}, () => ({loader: 'js', contents: 'export const Headers = globalThis.Headers\nexport default globalThis.fetch\n'}))
+  },
+}
+
 rmSync(out, {recursive: true, force: true})
 const entryPoints = [
   ...jsFiles(path.join(dist, 'commands')),
   path.join(dist, 'src', 'cli', 'main.js'),
+  path.join(dist, 'src', 'cli', 'fast.js'),
   path.join(dist, 'src', 'cli', 'help.js'),
   ...jsFiles(path.join(dist, 'src', 'cli', 'hooks')),
 ]
@@ -70,7 +87,7 @@ const result = await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   external: ['typescript', 'ts-node'],
-  plugins: [noGeneratedClient],
+  plugins: [noGeneratedClient, nodeFetchShim],
   // CommonJS modules inside an ES module bundle still call require and read __dirname.
   banner: {
     js: [

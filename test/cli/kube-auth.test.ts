@@ -82,7 +82,7 @@ describe('kubeconfig credentials in the shipped bundle', () => {
     const r = await vipctl(['inspect', 'services', '--kubeconfig', kubeconfig('bad-token', `{tokenFile: ${file}}`)], {env: {HOME: TMP}})
     assert.equal(r.code, 65, r.stderr)
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
-    assert.match(r.stderr, /user "u": the credentials give Authorization a value HTTP cannot send \(a control character/)
+    assert.match(r.stderr, /user "u": the credentials give Authorization a value HTTP cannot send \(a control or non-ASCII character/)
     assert.doesNotMatch(r.stderr, /SECRET|PART/)
   })
 

@@ -42,7 +42,7 @@ const HEAVY = [/@kubernetes\/client-node/, /node_modules\/yaml\//, /node_modules
 
 describe('start-up: what the shipped CLI loads', () => {
   for (const args of [['--help'], ['inspect', '--help'], ['version']]) {
-    it(`vipctl ${args.join(' ')}: the bundle only, oclif and a few of our modules`, () => {
+    it(`vipctl ${args.join(' ')}: only the bundle, and no heavy module`, () => {
       const {files, modules} = loaded(args)
       assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
       assert.ok(files.length <= 12, `${files.length} files: ${files.join(' ')}`)
@@ -59,5 +59,38 @@ describe('start-up: what the shipped CLI loads', () => {
     const meta = readFileSync(path.join(ROOT, '.bundle-meta.json'), 'utf8')
     assert.ok(meta.includes('node_modules/@kubernetes/client-node/dist/config.js'), 'the KubeConfig is in the bundle')
     assert.ok(!meta.includes('node_modules/@kubernetes/client-node/dist/gen/models/'), 'the generated models are not')
+  })
+})
+
+describe('start-up: vipctl version answers before oclif loads, byte for byte as oclif would', () => {
+  const oclifPath = (args: string[]) => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+    delete env.NODE_OPTIONS
+    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(path.join(ROOT, 'bin', 'run.js'))}, args: ${JSON.stringify(args)}}))`
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
+  }
+  for (const args of [['version'], ['version', '-o', 'json'], ['version', '--output', 'yaml'], ['version', '-o=table'], ['version', '--json']]) {
+    it(`vipctl ${args.join(' ')}`, () => {
+      const {files, modules} = loaded(args)
+      assert.deepEqual(modules.filter((m) => m.includes('@oclif/core')).slice(0, 1), [], 'oclif is not loaded')
+      assert.ok(!files.includes('dist/bundle/src/cli/main.js'))
+      const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+      delete env.NODE_OPTIONS
+      const fast = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env, encoding: 'utf8'})
+      const slow = oclifPath(args)
+      assert.equal(fast.status, 0, fast.stderr)
+      assert.deepEqual([fast.status, fast.stdout, fast.stderr], [slow.status, slow.stdout, slow.stderr])
+    })
+  }
+
+  it('anything else about version (a bad value, --help, another flag) is oclif\'s, with oclif\'s output and exit code', () => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+    delete env.NODE_OPTIONS
+    for (const args of [['version', '-o', 'wide'], ['version', '--help'], ['version', '--debug'], ['version', 'extra']]) {
+      const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env, encoding: 'utf8'})
+      const slow = oclifPath(args)
+      assert.deepEqual([run.status, run.stdout, run.stderr], [slow.status, slow.stdout, slow.stderr], args.join(' '))
+    }
+    assert.ok(loaded(['version', '--help']).modules.some((m) => m.includes('@oclif/core')))
   })
 })
