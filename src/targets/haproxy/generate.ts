@@ -332,6 +332,9 @@ function defaultsSection(): Section {
     lines: [
       line('mode', 'http'),
       line('option', 'dontlognull'),
+      // A member that refuses the connection (a Pod gone before its endpoint is) is left for another one on the
+      // retry, not tried three times over: HAProxy retries connection failures only, before anything was sent.
+      line('option', 'redispatch', '1'),
       line('timeout', 'connect', '5s'),
       line('timeout', 'client', '60s'),
       line('timeout', 'server', '60s'),
