@@ -382,7 +382,6 @@ export class SyncLoop {
     const last = this.last!
     const storeOf = (resource: string) => this.reflectors.find((r) => r.resource.resource === resource)!.store
     const store = storeOf('endpointslices')
-    const origin = {source: 'api' as const, server: this.io.client.server}
     const services = new Set<string>()
     const changed = new Set<string>()
     let finding = false
@@ -390,17 +389,9 @@ export class SyncLoop {
     const podChanges: PodChange[] = []
     const pods = storeOf('pods')
     for (const key of podKeys) {
-      const mk = `pods/${key}`
-      const old = this.memo.get(mk)
-      const raw = pods.get(key)
-      let now: IntakeResult | undefined
-      if (raw) {
-        const rv = raw.metadata?.resourceVersion ?? ''
-        now = old && old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, 'pods'), origin)
-        this.memo.set(mk, {rv, res: now})
-      } else this.memo.delete(mk)
-      finding ||= old?.res.diagnostic !== undefined || now?.diagnostic !== undefined
-      const before = old?.res.object as Pod | undefined
+      const {old, now} = this.reintake('pods', key, pods.get(key))
+      finding ||= old?.diagnostic !== undefined || now?.diagnostic !== undefined
+      const before = old?.object as Pod | undefined
       const after = now?.object as Pod | undefined
       for (const p of [before, after]) if (p) this.podsByNs.get(p.metadata.namespace ?? 'default')?.delete(key)
       if (after) this.podsByNs.set(after.metadata.namespace ?? 'default', (this.podsByNs.get(after.metadata.namespace ?? 'default') ?? new Set()).add(key))
@@ -418,17 +409,9 @@ export class SyncLoop {
       return undefined
     }
     for (const key of keys) {
-      const mk = `endpointslices/${key}`
-      const old = this.memo.get(mk)
-      const raw = store.get(key)
-      let now: IntakeResult | undefined
-      if (raw) {
-        const rv = raw.metadata?.resourceVersion ?? ''
-        now = old && old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, 'endpointslices'), origin)
-        this.memo.set(mk, {rv, res: now})
-      } else this.memo.delete(mk)
-      finding ||= old?.res.diagnostic !== undefined || now?.diagnostic !== undefined
-      const before = old?.res.object ? serviceOfSlice(old.res.object as EndpointSlice) : undefined
+      const {old, now} = this.reintake('endpointslices', key, store.get(key))
+      finding ||= old?.diagnostic !== undefined || now?.diagnostic !== undefined
+      const before = old?.object ? serviceOfSlice(old.object as EndpointSlice) : undefined
       const after = now?.object ? serviceOfSlice(now.object as EndpointSlice) : undefined
       if (before !== undefined) {
         services.add(before)
@@ -485,26 +468,33 @@ export class SyncLoop {
   }
 
   /**
+   * The memo's intake of resource/key before, and the intake of the store's object now (memoised by
+   * resourceVersion, as snapshot() does); the memo takes the new one. `now` undefined: the object is gone.
+   */
+  private reintake(resource: string, key: string, raw: RawObject | undefined): {old?: IntakeResult; now?: IntakeResult} {
+    const mk = `${resource}/${key}`
+    const old = this.memo.get(mk)
+    if (!raw) {
+      this.memo.delete(mk)
+      return {old: old?.res}
+    }
+    const rv = raw.metadata?.resourceVersion ?? ''
+    const now = old && old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, resource), {source: 'api', server: this.io.client.server})
+    this.memo.set(mk, {rv, res: now})
+    return {old: old?.res, now}
+  }
+
+  /**
    * Whether modified objects (other than EndpointSlices and Pods) change what the model reads: anything but their
    * status, or a status the model reads a VIP from (changeMatters): the first such "resource/key", else undefined.
    * The memo takes the new intake either way.
    */
   private modelChanged(keys: Set<string>): string | undefined {
-    const origin = {source: 'api' as const, server: this.io.client.server}
     let changed: string | undefined
     for (const mk of keys) {
       const resource = mk.slice(0, mk.indexOf('/'))
-      const key = mk.slice(mk.indexOf('/') + 1)
-      const old = this.memo.get(mk)
-      const raw = this.reflectors.find((r) => r.resource.resource === resource)?.store.get(key)
-      if (!old || !raw) {
-        changed ??= mk
-        continue
-      }
-      const rv = raw.metadata?.resourceVersion ?? ''
-      const now = old.rv === rv && rv !== '' ? old.res : intakeObject(withKind(raw, resource), origin)
-      this.memo.set(mk, {rv, res: now})
-      if (old.res.diagnostic || now.diagnostic || !old.res.object || !now.object || changeMatters(resource, old.res.object, now.object)) changed ??= mk
+      const {old, now} = this.reintake(resource, mk.slice(mk.indexOf('/') + 1), this.reflectors.find((r) => r.resource.resource === resource)?.store.get(mk.slice(mk.indexOf('/') + 1)))
+      if (!old || !now || old.diagnostic || now.diagnostic || !old.object || !now.object || changeMatters(resource, old.object, now.object)) changed ??= mk
     }
     return changed
   }
