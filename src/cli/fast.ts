@@ -6,8 +6,9 @@
  */
 
 /** The output format when argv is a plain `version` (-o/--output table|json|yaml, or --json); else undefined. */
-export function plainVersion(argv: string[]): 'table' | 'json' | 'yaml' | '--json' | undefined {
-  if (argv[0] !== 'version') return undefined
+export function plainVersion(argv: string[], env: NodeJS.ProcessEnv = process.env): 'table' | 'json' | 'yaml' | '--json' | undefined {
+  // oclif's own environment (VIPCTL_CONTENT_TYPE=json, DEBUG traces) changes what it prints: oclif answers then.
+  if (argv[0] !== 'version' || env.VIPCTL_CONTENT_TYPE !== undefined || env.DEBUG !== undefined) return undefined
   const rest = argv.slice(1)
   if (rest.length === 0) return 'table'
   if (rest.length === 1 && rest[0] === '--json') return '--json'

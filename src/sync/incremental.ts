@@ -163,15 +163,22 @@ const STATUS_UNREAD = new Set(['httproutes', 'grpcroutes', 'tcproutes', 'tlsrout
  * watch events and never need a full reconcile.
  */
 export function changeMatters(resource: string, before: object, after: object): boolean {
-  const {status: s0, ...rest0} = before as {status?: unknown}
-  const {status: s1, ...rest1} = after as {status?: unknown}
-  if (JSON.stringify(rest0) !== JSON.stringify(rest1)) return true
+  // Every write moves metadata.resourceVersion: it is the event, not a change of what the model reads.
+  const withoutVersion = (o: object) => {
+    const {status, metadata, ...rest} = o as {status?: unknown; metadata?: {resourceVersion?: string}}
+    const {resourceVersion: _rv, ...meta} = metadata ?? {}
+    return {status, rest: JSON.stringify({...rest, metadata: meta})}
+  }
+  const {status: s0, rest: rest0} = withoutVersion(before)
+  const {status: s1, rest: rest1} = withoutVersion(after)
+  if (rest0 !== rest1) return true
   if (JSON.stringify(s0) === JSON.stringify(s1) || STATUS_UNREAD.has(resource)) return false
-  const o = after as {metadata?: {annotations?: Record<string, string>}; spec?: {addresses?: unknown[]}}
+  const o = after as {metadata?: {annotations?: Record<string, string>}; spec?: {addresses?: Array<{value?: string}>}}
   const raw = o.metadata?.annotations?.[ANNOTATIONS.vip.key]
   const annotated = raw !== undefined && ANNOTATIONS.vip.parse(raw) !== undefined
   if (resource === 'services' || resource === 'ingresses') return !annotated
-  if (resource === 'gateways') return !annotated && !(o.spec?.addresses?.length)
+  // A Gateway's spec.addresses decide its VIP only with a value (value-less entries ask for one: status is read).
+  if (resource === 'gateways') return !annotated && !(o.spec?.addresses ?? []).some((a) => a.value !== undefined && a.value !== '')
   return true
 }
 

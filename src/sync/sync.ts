@@ -594,7 +594,7 @@ export class SyncLoop {
       if (!this.dirty && now < nextResync) {
         if (now >= nextCa) {
           nextCa = now + caEvery
-          if (await this.caBundlesChanged()) this.dirty = true
+          if (await this.caBundlesChanged()) this.changed('configmaps', 'refreshed')
           continue
         }
         const flushIn = this.filesDirtyAt !== undefined ? this.filesDirtyAt + FILES_FLUSH_MS - now : Infinity

@@ -63,8 +63,8 @@ describe('start-up: what the shipped CLI loads', () => {
 })
 
 describe('start-up: vipctl version answers before oclif loads, byte for byte as oclif would', () => {
-  const oclifPath = (args: string[]) => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+  const oclifPath = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
     delete env.NODE_OPTIONS
     const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(path.join(ROOT, 'bin', 'run.js'))}, args: ${JSON.stringify(args)}}))`
     return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
@@ -92,5 +92,13 @@ describe('start-up: vipctl version answers before oclif loads, byte for byte as 
       assert.deepEqual([run.status, run.stdout, run.stderr], [slow.status, slow.stdout, slow.stderr], args.join(' '))
     }
     assert.ok(loaded(['version', '--help']).modules.some((m) => m.includes('@oclif/core')))
+    // oclif's environment: VIPCTL_CONTENT_TYPE=json makes it print JSON whatever -o says.
+    const extra = {VIPCTL_CONTENT_TYPE: 'json'}
+    for (const args of [['version'], ['version', '-o', 'yaml']]) {
+      const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env: {...env, ...extra}, encoding: 'utf8'})
+      const slow = oclifPath(args, extra)
+      assert.deepEqual([run.status, run.stdout, run.stderr], [slow.status, slow.stdout, slow.stderr], `VIPCTL_CONTENT_TYPE=json ${args.join(' ')}`)
+      assert.match(run.stdout, /^\{/)
+    }
   })
 })

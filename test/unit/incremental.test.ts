@@ -13,6 +13,7 @@ import {changeMatters, planEndpointPatch, podChangesKeepModel, renderPatchedFile
 import type {ServerState} from '../../src/core/haproxy-runtime.js'
 import type {EndpointSlice, Snapshot} from '../../src/cluster/types.js'
 import {snapshotOf} from '../helpers/manifests.js'
+import {intakeObject} from '../../src/cluster/intake.js'
 
 const OPTS: HaproxyOptions = {...DEFAULT_HAPROXY_OPTIONS, configDir: '/etc/haproxy/vipctl', runDir: '/run/vipctl'}
 
@@ -234,5 +235,23 @@ describe('sync: a status-only change needs no full reconcile unless the model re
     const st = {addresses: [{type: 'IPAddress', value: '192.0.2.7'}]}
     assert.equal(changeMatters('gateways', gw({addresses: [{value: '192.0.2.7'}]}), gw({addresses: [{value: '192.0.2.7'}]}, st)), false)
     assert.equal(changeMatters('gateways', gw({}), gw({}, st)), true)
+  })
+})
+
+describe('sync: status-only changes as the API server sends them (through the intake, resourceVersion moving)', () => {
+  const origin = {source: 'api' as const, server: 'https://x'}
+  const take = (o: object) => intakeObject(o as never, origin).object!
+  it('an annotated Service whose load-balancer status sync wrote (resourceVersion 1 -> 2) needs no rebuild', () => {
+    const svc = (rv: string, status?: object) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: 's', namespace: 't', resourceVersion: rv, annotations: {'vipctl.io/vip': '192.0.2.9'}}, spec: {type: 'LoadBalancer', ports: [{port: 80}]}, ...(status ? {status} : {})})
+    assert.equal(changeMatters('services', take(svc('1')), take(svc('2', {loadBalancer: {ingress: [{ip: '192.0.2.9'}]}}))), false)
+  })
+  it('a Node whose status alone moved (a heartbeat) needs no rebuild; a label change does', () => {
+    const node = (rv: string, labels: Record<string, string> = {}) => ({apiVersion: 'v1', kind: 'Node', metadata: {name: 'n1', resourceVersion: rv, labels}, status: {conditions: [{type: 'Ready', status: 'True', lastHeartbeatTime: `2026-11-30T00:00:0${rv}Z`}]}})
+    assert.equal(changeMatters('nodes', take(node('5')), take(node('6'))), false)
+    assert.equal(changeMatters('nodes', take(node('5')), take(node('6', {zone: 'b'}))), true)
+  })
+  it('a Gateway whose spec.addresses ask for an address without a value reads its VIP from status: that matters', () => {
+    const gw = (rv: string, ip: string) => ({apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: {name: 'g', namespace: 't', resourceVersion: rv}, spec: {gatewayClassName: 'vipctl', addresses: [{type: 'IPAddress'}], listeners: [{name: 'http', port: 80, protocol: 'HTTP'}]}, status: {addresses: [{type: 'IPAddress', value: ip}]}})
+    assert.equal(changeMatters('gateways', take(gw('1', '192.0.2.7')), take(gw('2', '192.0.2.8'))), true)
   })
 })

@@ -880,7 +880,7 @@ function backendSection(pool: Pool, name: string, mode: 'http' | 'tcp', opts: Ha
     diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.cookie.provenance.object, field: pool.cookie.provenance.field, message: `cookie persistence needs HTTP: the TCP traffic of ${name} is balanced per connection${pool.persistence ? ' (or by source address)' : ''}`})
   }
   if (pool.retries && mode === 'http') {
-    // A retry goes to another member when there is one (redispatch on the last retry).
+    // A retry goes to another member when there is one (redispatch on every retry, as the defaults say too).
     const on = pool.retries.on.map((c) => (c === 'connect-failure' ? 'conn-failure' : String(c)))
     lines.push(line('retries', String(pool.retries.count)), line('retry-on', ...on), line('option', 'redispatch', '1'))
   } else if (pool.retries) {
