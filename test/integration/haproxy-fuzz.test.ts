@@ -106,7 +106,7 @@ const CFG_LINES = [
   '', 'global', 'defaults', `frontend ${NAME}`, `backend ${NAME}`, `# [A-Za-z0-9/:, ._-]+`,
   '    master-worker', '    nbthread \\d+', `    stats socket ${PATHS} mode 600 level admin expose-fd listeners`, '    stats timeout 30s',
   '    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets', '    tune.ssl.default-dh-param 2048',
-  '    mode (http|tcp)', '    option (dontlognull|idle-close-on-response|httpchk)', '    timeout [a-z-]+ \\d+(s|h|ms)',
+  '    mode (http|tcp)', '    option (dontlognull|idle-close-on-response|httpchk)', '    option redispatch 1', '    timeout [a-z-]+ \\d+(s|h|ms)',
   `    bind ${IP}:\\d+`, `    bind ${IP}:\\d+ ssl crt-list ${PATHS} alpn h2,http/1.1`,
   `    http-request set-var\\(txn.host\\) req.hdr\\(host\\),lower,regsub\\(':\\[0-9\\]\\+\\$',\\),regsub\\('\\[\\.\\]\\$',\\)`,
   `    http-request return status 400 content-type text/plain string "invalid Host header" if !\\{ var\\(txn.host\\) -m len 0 \\} !\\{ var\\(txn.host\\) -m reg '\\^\\(\\[a-z0-9_-\\]\\+\\[\\.\\]\\)\\*\\[a-z0-9_-\\]\\+\\$' \\} !\\{ var\\(txn.host\\) -m reg '\\^\\[\\[\\]\\[0-9a-f:\\.\\]\\+\\[\\]\\]\\$' \\} \\{ var\\(txn.host\\) -m found \\}`,
