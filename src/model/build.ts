@@ -5,7 +5,7 @@
 import {createHash} from 'node:crypto'
 import {isIPv6} from 'node:net'
 import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, type ContainerSource} from '../cluster/derive.js'
-import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, ListenerSet, Pod, Service, ServicePort, Snapshot} from '../cluster/types.js'
+import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, ListenerSet, Pod, Service, ServicePort, Snapshot, Workload} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
@@ -888,8 +888,7 @@ class Builder implements GatewayHost {
     }
     const pods = this.podsSelected(ns, svc.spec.selector)
     const workloads = workloadsFor(svc, this.workloadsByNamespace.get(svc.metadata.namespace) ?? [])
-    // Health checks come from the Pods when the input has them, else from the templates that will make them.
-    const sources = pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
+    const sources = healthSources(pods, workloads)
     // A backend Service's own vipctl.io/* keys are checked once (LoadBalancer Services of ours already were).
     if (!serviceIsOurs(svc) && !this.annotationsChecked.has(svc)) {
       this.annotationsChecked.add(svc)
@@ -1095,6 +1094,14 @@ function exactPathKept(p: RoutePolicy, pathType: 'Exact' | 'Prefix', path: strin
 }
 
 /** A member's weight from vipctl.io/member-weights: by address, else by Pod name; none when neither is listed. */
+/**
+ * Where a Service's health check comes from: its Pods when the input has them, else the templates of the
+ * workloads that will make them. The model build and sync's Pod-change rule (src/sync/incremental.ts) use it.
+ */
+export function healthSources(pods: Pod[], workloads: Workload[]): ContainerSource[] {
+  return pods.length > 0 ? pods.map(podSource) : workloads.map(templateSource)
+}
+
 /**
  * A Service port's members from its EndpointSlices (in snapshot order; a later slice's endpoint wins for one
  * address and port), sorted by address: the one reading of EndpointSlices, for the model build and for sync's

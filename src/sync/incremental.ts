@@ -17,8 +17,8 @@
  */
 import type {EndpointSlice, Pod, Service} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
-import {podSource, selectorMatches, templateSource, workloadsFor} from '../cluster/derive.js'
-import {endpointMembers, monitorFor} from '../model/build.js'
+import {selectorMatches, workloadsFor} from '../cluster/derive.js'
+import {endpointMembers, healthSources, monitorFor} from '../model/build.js'
 import {ANNOTATIONS} from '../model/annotations.js'
 import type {Compiled} from '../model/compile.js'
 import type {Member, Pool} from '../model/types.js'
@@ -140,7 +140,7 @@ export function podChangesKeepModel(last: LastReconcile, changes: PodChange[], p
         if (!sp) return `Service ${ns}/${svc.metadata.name} has no port ${pool.port} any more`
         const check = (pods: Pod[]) => {
           const matching = pods.filter((p) => selectorMatches(svc.spec.selector, p.metadata.labels))
-          const sources = matching.length > 0 ? matching.map(podSource) : workloadsFor(svc, snapshot.workloads).map(templateSource)
+          const sources = healthSources(matching, workloadsFor(svc, snapshot.workloads))
           const found: string[] = []
           const monitor = monitorFor(svc, sp, sources, (...finding) => found.push(finding.join(' ')))
           return JSON.stringify([monitor, found])

@@ -30,7 +30,7 @@ import {changeMatters, planEndpointPatch, podChangesKeepModel, renderPatchedFile
 import {SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import {command, parseServersState} from '../core/haproxy-runtime.js'
 import {writeTree} from '../core/files.js'
-import {OWNED_DIRS} from '../apply/haproxy/apply.js'
+import {OWNED_DIRS, sendServerCommands} from '../apply/haproxy/apply.js'
 import type {EndpointSlice, Pod} from '../cluster/types.js'
 
 /**
@@ -398,11 +398,7 @@ export class SyncLoop {
       if (before || after) podChanges.push({before, after})
     }
     if (finding) return undefined
-    const podsNow = (ns: string) =>
-      [...(this.podsByNs.get(ns) ?? [])]
-        .map((k) => this.memo.get(`pods/${k}`)?.res.object as Pod | undefined)
-        .filter((o): o is Pod => o !== undefined)
-        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    const podsNow = (ns: string) => this.memoObjects<Pod>('pods', this.podsByNs.get(ns))
     const podWhy = podChangesKeepModel(last, podChanges, podsNow)
     if (podWhy) {
       log.info('endpoint change needs a full reconcile', {why: podWhy})
@@ -424,28 +420,17 @@ export class SyncLoop {
       changed.add(sliceObjectKey(key))
     }
     if (finding) return undefined
-    const slicesOf = (svc: string) =>
-      [...(this.slicesBySvc.get(svc) ?? [])]
-        .map((k) => this.memo.get(`endpointslices/${k}`)?.res.object as EndpointSlice | undefined)
-        .filter((o): o is EndpointSlice => o !== undefined)
-        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    const slicesOf = (svc: string) => this.memoObjects<EndpointSlice>('endpointslices', this.slicesBySvc.get(svc))
     const stats = this.opts.target.statsSocket
     const plan = await planEndpointPatch(last, services, changed, slicesOf, async (backend) => parseServersState(await this.io.haproxy.send(stats, command('show', 'servers', 'state', backend)))).catch((e: unknown) => e as Error)
     if (plan instanceof Error || 'structural' in plan) {
       log.info('endpoint change needs a full reconcile', {why: plan instanceof Error ? oneLine(plan.message) : plan.structural})
       return undefined
     }
-    let sent = 0
-    try {
-      for (const s of plan.servers)
-        for (const cmd of s.commands) {
-          const answer = (await this.io.haproxy.send(stats, cmd)).trim()
-          sent++
-          if (answer !== '' && !/^IP changed from|^no need to change|^port changed/.test(answer)) throw new UnavailableError(`HAProxy refused "${cmd}": ${oneLine(answer)}`)
-        }
-    } catch (error) {
+    const {sent, error} = await sendServerCommands(plan.servers, stats, this.io.haproxy)
+    if (error) {
       // Partly applied: the full reconcile that follows plans from HAProxy's state as it is now.
-      log.warn('endpoint update through the runtime API failed: reconciling in full', {error: oneLine((error as Error).message), sent})
+      log.warn('endpoint update through the runtime API failed: reconciling in full', {error: oneLine(error.message), sent})
       return undefined
     }
     plan.commit()
@@ -465,6 +450,16 @@ export class SyncLoop {
     this.ready = true
     this.lastError = undefined
     return {result, commands: sent, vipChanged: false, quarantined: [...this.quarantined].sort(), diagnostics: []}
+  }
+
+  /** The memo's objects of these store keys (one namespace), in snapshot order (by name). */
+  private memoObjects<T extends {metadata: {name: string}}>(resource: string, keys: Set<string> | undefined): T[] {
+    const out: T[] = []
+    for (const k of keys ?? []) {
+      const o = this.memo.get(`${resource}/${k}`)?.res.object
+      if (o) out.push(o as unknown as T)
+    }
+    return out.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
   }
 
   /**

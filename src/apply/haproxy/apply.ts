@@ -17,7 +17,7 @@ import {checkListeners} from '../../targets/haproxy/options.js'
 import {listenPortsFrom} from '../../targets/haproxy/read.js'
 import {INDEX_FILE, generateHaproxy, hostPort, type HaproxyConfig, type HaproxyOptions, type SecretLookup} from '../../targets/haproxy/generate.js'
 import type {LbModel} from '../../model/types.js'
-import {planHaproxy, type HaproxyPlan} from './plan.js'
+import {planHaproxy, type HaproxyPlan, type ServerChange} from './plan.js'
 import {parseServersState, parseShowProc, parseShowStat, type ProcInfo, type RuntimeSend, type ServerState} from '../../core/haproxy-runtime.js'
 
 
@@ -105,17 +105,10 @@ export async function execute(planned: Planned, model: LbModel, secrets: SecretL
   const {plan: p, desired} = planned
   if (p.kind === 'none') return {applied: 'none', commands: 0}
   if (p.kind === 'runtime') {
-    let sent = 0
-    try {
-      for (const s of p.servers)
-        for (const cmd of s.commands) {
-          const answer = (await io.send(target.statsSocket, cmd)).trim()
-          sent++
-          if (answer !== '' && !/^IP changed from|^no need to change|^port changed/.test(answer)) throw new UnavailableError(`HAProxy refused "${cmd}": ${oneLine(answer)}`)
-        }
-    } catch (error) {
+    const {sent, error} = await sendServerCommands(p.servers, target.statsSocket, io)
+    if (error) {
       // The running state is now partly changed: the full config is the truth, so reload it.
-      return {...(await reload(desired, model, secrets, opts, planned.options, target, io, `runtime update failed (${oneLine((error as Error).message)})`)), commands: sent}
+      return {...(await reload(desired, model, secrets, opts, planned.options, target, io, `runtime update failed (${oneLine(error.message)})`)), commands: sent}
     }
     try {
       await writeTree(opts.configDir, desired.files, OWNED_DIRS, {flag: '--config-dir', fs: io.fs})
@@ -133,6 +126,26 @@ export async function execute(planned: Planned, model: LbModel, secrets: SecretL
     return {applied: 'runtime', commands: sent}
   }
   return reload(desired, model, secrets, opts, planned.options, target, io)
+}
+
+/**
+ * Sends the runtime commands of server changes in order, each answer checked; stops at the first error (the
+ * transport's, or HAProxy refusing a command). `sent`: the commands HAProxy answered. Used by apply and by
+ * sync's endpoint-only patch.
+ */
+export async function sendServerCommands(servers: ServerChange[], socket: string, io: Pick<HaproxyIO, 'send'>): Promise<{sent: number; error?: Error}> {
+  let sent = 0
+  try {
+    for (const s of servers)
+      for (const cmd of s.commands) {
+        const answer = (await io.send(socket, cmd)).trim()
+        sent++
+        if (answer !== '' && !/^IP changed from|^no need to change|^port changed/.test(answer)) throw new UnavailableError(`HAProxy refused "${cmd}": ${oneLine(answer)}`)
+      }
+  } catch (error) {
+    return {sent, error: error as Error}
+  }
+  return {sent}
 }
 
 /** A writeTree error without its "nothing was changed" tail, for callers that changed something else. */
