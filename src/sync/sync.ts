@@ -435,8 +435,9 @@ export class SyncLoop {
     }
     plan.commit()
     metrics.patches.inc()
+    // The index names each slot's Pod and Node: it may change with no command sent (the flush writes only what differs).
+    if (plan.pools.length > 0) this.filesDirtyAt = clock.now()
     if (sent > 0) {
-      this.filesDirtyAt = clock.now()
       metrics.runtimeUpdates.inc({}, sent)
       log.info('updated HAProxy at runtime', {servers: plan.servers.length, commands: sent, endpointOnly: true})
       if (since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
