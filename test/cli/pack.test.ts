@@ -59,7 +59,7 @@ describe('npm pack', function () {
     const pkgDir = path.join(dir, 'package')
     // The dependencies as npm would install them; the package's own files are what is under test.
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkgDir, 'node_modules'))
-    const env = {...process.env, NO_COLOR: '1'}
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
     delete env.NODE_OPTIONS
     const bin = path.join(pkgDir, 'bin', 'run.js')
     const version = await run(process.execPath, [bin, 'version', '-o', 'json'], {env, cwd: dir})
