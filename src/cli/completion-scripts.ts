@@ -40,9 +40,14 @@ function bash(name: string, fn: string): string {
 ${fn}() {
     local line="\${COMP_LINE:0:COMP_POINT}" cur out directive=0 prog c prefix="" wb=""
     local -a words lines
-    # The words up to the cursor, split on blanks only (bash's own COMP_WORDS also splits on = and :).
-    read -r -a words <<< "$line"
-    if [[ \${#words[@]} -eq 0 || "$line" =~ [[:space:]]$ ]]; then words+=(""); fi
+    # The words up to the cursor, split on blanks only (bash's own COMP_WORDS also splits on = and :);
+    # COMP_WORDS when there is no COMP_LINE (a caller that sets only COMP_WORDS and COMP_CWORD).
+    if [[ -z "\${COMP_LINE-}" ]]; then
+        words=("\${COMP_WORDS[@]:0:COMP_CWORD+1}")
+    else
+        read -r -a words <<< "$line"
+        if [[ \${#words[@]} -eq 0 || "$line" =~ [[:space:]]$ ]]; then words+=(""); fi
+    fi
     cur="\${words[\${#words[@]}-1]}"
     prog="\${words[0]}"
     [[ "$prog" == "~/"* ]] && prog="$HOME/\${prog:2}"
