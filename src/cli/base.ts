@@ -7,11 +7,11 @@ import {Command, Errors, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import type {Diagnostic} from '../cluster/types.js'
 import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
+import {parseErrorHint} from './suggest.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
 import {API_VERSION, render, toDocument, type Format, type Result} from '../output/render.js'
-import {parseErrorHint} from './suggest.js'
 
 export interface ClassifiedError {
   exit: ExitCodeValue
