@@ -31,6 +31,8 @@ export interface FlagSpec {
   char?: string
   type: 'boolean' | 'option'
   options?: readonly string[]
+  /** What help shows for the value; `table|wide|jsonpath=TEMPLATE` lists the values of a flag that parses its own. */
+  helpValue?: string | readonly string[]
   description?: string
   summary?: string
   hidden?: boolean
@@ -242,11 +244,23 @@ export const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 /** kubeconfig context names: any printable ASCII without spaces (ARNs, `user@cluster`). */
 export const CONTEXT_NAME = /^[\x21-\x7e]{1,253}$/
 
+/**
+ * The values a flag's help lists when the flag parses its value itself (no `options`): `table|wide|json` gives
+ * those words, `jsonpath=TEMPLATE` gives `jsonpath=` (the rest is the user's). undefined unless it is such a list.
+ */
+export function valuesFromHelp(helpValue: string | readonly string[] | undefined): string[] | undefined {
+  if (typeof helpValue !== 'string' || !helpValue.includes('|')) return undefined
+  const parts = helpValue.split('|').map((p) => p.replace(/=.*$/, '='))
+  return parts.every((p) => /^[a-z][a-z0-9-]*=?$/.test(p)) ? parts : undefined
+}
+
 /** Candidates for the value of flag `f`, the value typed so far being `typed`; `prefix` is put before each. */
 async function flagValues(f: FlagSpec, typed: string, prefix: string, st: LineState, lookups: CompletionLookups): Promise<CompletionResult> {
   const choice: KubeChoice = {kubeconfig: st.values.get('kubeconfig'), context: st.values.get('context')}
   let values: Candidate[]
+  const listed = valuesFromHelp(f.helpValue)
   if (f.options?.length) values = plain(f.options)
+  else if (listed) values = plain(listed)
   else if (f.name === 'context') values = plain(cleanNames(await lookups.contexts(choice), CONTEXT_NAME))
   else if (f.name === 'namespace' || f.name.endsWith('-namespace'))
     values = st.values.has('filename') ? [] : plain(cleanNames(await lookups.namespaces(choice), OBJECT_NAME))
@@ -328,7 +342,8 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
   // A positional word: a subcommand (a command that is also a topic, such as check), then the arguments.
   const candidates: Candidate[] = st.positionals === 0 && rest.length === 0 ? childrenOf(spec, cmd.id).filter(startsWith(typed)) : []
   const args = Object.values(cmd.args ?? {})
-  const arg = args[st.positionals]
+  // Without strict parsing the last argument takes any number of words (inspect services NAME...).
+  const arg = args[st.positionals] ?? (cmd.strict === false ? args[args.length - 1] : undefined)
   if (!arg) return {candidates, directive: cmd.strict === false && candidates.length === 0 ? Directive.Default : Directive.NoFileComp}
   if (arg.options?.length) return {candidates: [...candidates, ...plain(arg.options).filter(startsWith(typed))], directive: Directive.NoFileComp}
   const named = NAMED_RESOURCES[cmd.id]
@@ -339,7 +354,10 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
       namespace: allNamespaces ? undefined : st.values.get('namespace'),
       allNamespaces,
     })
-    return {candidates: [...candidates, ...plain(cleanNames(names, OBJECT_NAME)).filter(startsWith(typed))], directive: Directive.NoFileComp}
+    // A name already on the line is not offered again.
+    const given = new Set(rest.filter((w) => !w.startsWith('-')))
+    const fresh = cleanNames(names, OBJECT_NAME).filter((n) => !given.has(n))
+    return {candidates: [...candidates, ...plain(fresh).filter(startsWith(typed))], directive: Directive.NoFileComp}
   }
   if (FILE_ARGS.has(arg.name) && candidates.length === 0) return {candidates, directive: Directive.Default}
   return {candidates, directive: Directive.NoFileComp}

@@ -86,6 +86,23 @@ export function commandHint(u: UnknownCommand): string {
   return u.suggestions.length ? `did you mean ${alternatives(u.suggestions, (w) => `"${w}"`)}?` : ''
 }
 
+/**
+ * `did you mean --namespace?` for an unknown flag as typed (`--namspace`, `--namspace=x`), given the command's
+ * flags (a command's static flags, or oclif's parse input); undefined when none is near or it is not a long flag.
+ * Commands that parse without strict (and so report unknown flags themselves) use it for their hint too.
+ */
+export function unknownFlagHint(typed: string, flags: Readonly<Record<string, {name?: string; hidden?: boolean; allowNo?: boolean}>>): string | undefined {
+  if (!typed.startsWith('--')) return undefined
+  const name = typed.slice(2).split('=')[0]!
+  const defs = Object.entries(flags).filter(([, f]) => !f.hidden)
+  const names = defs.flatMap(([key, f]) => {
+    const n = f.name ?? key
+    return [n, ...(f.allowNo ? [`no-${n}`] : [])]
+  })
+  const near = closest(name, names)
+  return near.length ? `did you mean ${alternatives(near, (w) => `--${w}`)}?` : undefined
+}
+
 interface ParseErrorShape {
   flags?: unknown
   message?: unknown
@@ -100,15 +117,7 @@ interface ParseErrorShape {
 export function parseErrorHint(err: unknown): string | undefined {
   if (err === null || typeof err !== 'object') return undefined
   const e = err as ParseErrorShape
-  if (Array.isArray(e.flags) && e.flags.length > 0 && e.parse?.input?.flags) {
-    const first = String(e.flags[0])
-    if (!first.startsWith('--')) return undefined
-    const name = first.slice(2).split('=')[0]!
-    const defs = Object.values(e.parse.input.flags).filter((f) => !f.hidden && typeof f.name === 'string')
-    const names = defs.flatMap((f) => [f.name!, ...(f.allowNo ? [`no-${f.name}`] : [])])
-    const near = closest(name, names)
-    return near.length ? `did you mean ${alternatives(near, (w) => `--${w}`)}?` : undefined
-  }
+  if (Array.isArray(e.flags) && e.flags.length > 0 && e.parse?.input?.flags) return unknownFlagHint(String(e.flags[0]), e.parse.input.flags)
   const m = typeof e.message === 'string' ? /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(e.message) : null
   if (m) {
     const near = closest(m[2]!, m[3]!.split(',').map((s) => s.trim()))

@@ -17,6 +17,7 @@ import {
   kubeLookups,
   scriptName,
   specFromConfig,
+  valuesFromHelp,
   type CliSpec,
   type CompletionLookups,
   type FlagSpec,
@@ -40,6 +41,12 @@ const SPEC: CliSpec = {
   commands: [
     {id: 'inspect:services', aliases: ['inspect:svc'], summary: 'Services', flags: source, args: {name: {name: 'name'}}},
     {id: 'inspect:vips', description: 'VIPs\nmore', flags: source},
+    {
+      id: 'inspect:ingresses',
+      strict: false,
+      flags: {...source, output: {name: 'output', char: 'o', type: 'option', helpValue: 'table|json|jsonl|jsonpath=TEMPLATE|jsonpath-file=FILE'}},
+      args: {name: {name: 'name'}},
+    },
     {id: 'check', description: 'Check', flags: {'fail-on': {name: 'fail-on', type: 'option', options: ['error', 'warning']}}},
     {id: 'check:trace', flags: {}, args: {target: {name: 'target'}}},
     {id: 'generate:haproxy', flags: {'config-dir': {name: 'config-dir', type: 'option'}, out: {name: 'out', type: 'option'}, vip: {name: 'vip', type: 'option'}}},
@@ -71,7 +78,7 @@ describe('completion: candidates', () => {
     assert.deepEqual(await values(['']), {values: ['check', 'completion', 'generate', 'inspect', 'migrate'], directive: Directive.NoFileComp})
     assert.deepEqual(await values([]), await values(['']))
     assert.deepEqual((await values(['in'])).values, ['inspect'])
-    assert.deepEqual((await values(['inspect', ''])).values, ['services', 'vips'])
+    assert.deepEqual((await values(['inspect', ''])).values, ['ingresses', 'services', 'vips'])
     assert.deepEqual((await values(['inspect', 'v'])).values, ['vips'])
     assert.deepEqual((await values(['__'])).values, [])
     // An unknown word stops completion (nothing after it can be known).
@@ -82,7 +89,7 @@ describe('completion: candidates', () => {
     const r = await complete(SPEC, [''], fakes().lookups)
     assert.deepEqual(r.candidates.find((c) => c.value === 'inspect'), {value: 'inspect', description: 'Show things'})
     const sub = await complete(SPEC, ['inspect', ''], fakes().lookups)
-    assert.deepEqual(sub.candidates, [{value: 'services', description: 'Services'}, {value: 'vips', description: 'VIPs'}])
+    assert.deepEqual(sub.candidates, [{value: 'ingresses'}, {value: 'services', description: 'Services'}, {value: 'vips', description: 'VIPs'}])
   })
 
   it('a command that is also a topic offers its subcommands, then its flags', async () => {
@@ -115,6 +122,24 @@ describe('completion: candidates', () => {
     assert.deepEqual((await values(['inspect', 'services', '-ns'])).values, ['-nshop'])
     // Contexts that are not one printable word are dropped (a space would split the candidate).
     assert.deepEqual((await values(['inspect', 'vips', '--context', ''])).values, ['kind-a', 'kind-b'])
+  })
+
+  it('values a flag that parses its own lists in its help value (table|json|jsonpath=TEMPLATE)', async () => {
+    assert.deepEqual(valuesFromHelp('table|wide|name|json|yaml|jsonl|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC'), [
+      'table', 'wide', 'name', 'json', 'yaml', 'jsonl', 'jsonpath=', 'jsonpath-file=', 'custom-columns=',
+    ])
+    assert.equal(valuesFromHelp('NAME'), undefined)
+    assert.equal(valuesFromHelp('<value>|x'), undefined)
+    assert.equal(valuesFromHelp(['a', 'b']), undefined)
+    assert.deepEqual(await values(['inspect', 'ingresses', '-o', 'j']), {values: ['json', 'jsonl', 'jsonpath=', 'jsonpath-file='], directive: Directive.NoFileComp})
+    assert.deepEqual(await values(['inspect', 'ingresses', '--output=jsonp']), {values: ['--output=jsonpath=', '--output=jsonpath-file='], directive: Directive.NoFileComp | Directive.NoSpace})
+  })
+
+  it('a command taking any number of names (not strict): names again, those already given left out', async () => {
+    const f = fakes()
+    assert.deepEqual((await values(['inspect', 'ingresses', 'cart', ''], f.lookups)).values, ['checkout', 'web'])
+    assert.deepEqual((await values(['inspect', 'ingresses', 'cart', '-n', 'shop', 'web', ''], f.lookups)).values, ['checkout'])
+    assert.equal(f.calls.length, 2)
   })
 
   it('a value still to be continued (jsonpath=) takes no space after it', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {Args, Flags, Parser} from '@oclif/core'
 import {classifyError} from '../../src/cli/base.js'
-import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand} from '../../src/cli/suggest.js'
+import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand, unknownFlagHint} from '../../src/cli/suggest.js'
 
 const COMMANDS = [
   {id: 'inspect:services', aliases: ['inspect:svc']},
@@ -83,6 +83,15 @@ describe('did you mean', () => {
     assert.equal(parseErrorHint(await parseError(['--zzzzzz'])), undefined)
     assert.equal(parseErrorHint(new Error('anything')), undefined)
     assert.equal(parseErrorHint(null), undefined)
+  })
+
+  it('unknown flag reported by a command itself (parsing without strict): from its static flags', () => {
+    const flags = {namespace: Flags.string({char: 'n'}), color: Flags.boolean({allowNo: true}), secret: Flags.string({hidden: true})}
+    assert.equal(unknownFlagHint('--namspace', flags), 'did you mean --namespace?')
+    assert.equal(unknownFlagHint('--namspace=shop', flags), 'did you mean --namespace?')
+    assert.equal(unknownFlagHint('--nocolor', flags), 'did you mean --no-color?')
+    assert.equal(unknownFlagHint('--secet', flags), undefined)
+    assert.equal(unknownFlagHint('-x', flags), undefined)
   })
 
   it('a value not among a flag\'s options: the nearest option', async () => {
