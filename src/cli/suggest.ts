@@ -119,9 +119,14 @@ export function parseErrorHint(err: unknown): string | undefined {
   const e = err as ParseErrorShape
   if (Array.isArray(e.flags) && e.flags.length > 0 && e.parse?.input?.flags) return unknownFlagHint(String(e.flags[0]), e.parse.input.flags)
   const m = typeof e.message === 'string' ? /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(e.message) : null
-  if (m) {
-    const near = closest(m[2]!, m[3]!.split(',').map((s) => s.trim()))
-    return near.length ? `did you mean ${alternatives(near, (w) => w)}?` : undefined
-  }
-  return undefined
+  return m ? valueHint(m[2]!, m[3]!.split(',').map((s) => s.trim())) : undefined
+}
+
+/**
+ * `did you mean json?` for a value that is not one of `allowed` (a flag's formats, a shell), or undefined when none
+ * is near. For commands that check a value themselves.
+ */
+export function valueHint(typed: string, allowed: readonly string[]): string | undefined {
+  const near = closest(typed, allowed)
+  return near.length ? `did you mean ${alternatives(near, (w) => w)}?` : undefined
 }

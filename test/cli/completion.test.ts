@@ -72,7 +72,9 @@ describe('completion (built CLI)', function () {
     assert.ok(['endpoints', 'ingresses', 'services', 'vips'].every((v) => sub.values.includes(v)), sub.values.join(' '))
     assert.ok(!(await completeWords([''])).values.includes('__complete'), 'the hidden command is not offered')
     assert.deepEqual(await completeWords(['inspect', 'services', '--names']), {values: ['--namespace'], directive: 4})
-    assert.deepEqual(await completeWords(['inspect', 'services', '-o', 'js']), {values: ['json', 'jsonl'], directive: 4})
+    const js = await completeWords(['inspect', 'services', '-o', 'js'])
+    assert.ok(js.values.includes('json') && js.values.includes('jsonl') && js.values.every((v) => v.startsWith('js')), js.values.join(' '))
+    assert.equal(js.directive, 4)
     assert.deepEqual(await completeWords(['inspect', 'services', '--output=y']), {values: ['--output=yaml'], directive: 4})
     assert.deepEqual(await completeWords(['completion', '']), {values: ['bash', 'zsh', 'fish'], directive: 4})
     assert.deepEqual(await completeWords(['check', 't']), {values: ['trace'], directive: 4})
@@ -142,8 +144,10 @@ describe('completion (built CLI)', function () {
       }
       assert.deepEqual(await complete('vipctl insp'), ['inspect'])
       assert.deepEqual(await complete('vipctl inspect serv'), ['services'])
-      assert.deepEqual(await complete('vipctl inspect services --output=js'), ['json', 'jsonl'], 'bash replaces only what follows =')
-      assert.deepEqual(await complete('vipctl inspect services -o '), ['table', 'wide', 'name', 'json', 'yaml', 'jsonl'])
+      const eq = await complete('vipctl inspect services --output=js')
+      assert.ok(eq.includes('json') && eq.includes('jsonl') && eq.every((v) => v.startsWith('js')), `bash replaces only what follows =: ${eq.join(' ')}`)
+      const formats = await complete('vipctl inspect services -o ')
+      assert.ok(['table', 'wide', 'name', 'json', 'yaml', 'jsonl'].every((f) => formats.includes(f)), formats.join(' '))
       assert.deepEqual(await complete('vipctl sync --context arn:aws:eks:eu'), ['eu-west-1:1:cluster/prod'], 'bash replaces only what follows the last :')
       assert.deepEqual(await complete('vipctl sync --context c'), ['ctx'])
       assert.deepEqual(await complete('vipctl completion '), ['bash', 'zsh', 'fish'])
@@ -192,7 +196,8 @@ describe('completion (built CLI)', function () {
       return r.stdout.split('\n').filter(Boolean)
     }
     assert.deepEqual(await fish('vipctl insp'), ['inspect\tShow Services, Ingresses, EndpointSlices and VIPs as the proxy will see them'])
-    assert.deepEqual(await fish('vipctl inspect services -o js'), ['json', 'jsonl'])
+    const js = await fish('vipctl inspect services -o js')
+    assert.ok(js.includes('json') && js.includes('jsonl') && js.every((v) => v.startsWith('js')), js.join(' '))
     assert.deepEqual(await fish('vipctl completion z'), ['zsh'])
     const files = await fish('vipctl migrate haproxy packa')
     assert.ok(files.some((f) => f.startsWith('package.json')), `fish offers file names for FILE: ${files.join(' ')}`)
@@ -247,7 +252,7 @@ describe('did you mean (built CLI)', function () {
 
   it('a mistyped flag or flag value', async () => {
     oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '--namspace', 'shop']), /^error: .*--namspace.* \(did you mean --namespace\?\)$/)
-    oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '-o', 'jsn']), /\(did you mean json\?\)$/)
+    oneLine(await vipctl(['version', '-o', 'jsn']), /\(did you mean json\?\)$/)
     oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '--zzzzzz']), /\(see --help\)$/)
     const j = await vipctl(['inspect', 'services', '-f', 'examples/shop', '--namspace', 'shop', '--json'])
     assert.equal(j.code, 64)

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {Args, Flags, Parser} from '@oclif/core'
 import {classifyError} from '../../src/cli/base.js'
-import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand, unknownFlagHint} from '../../src/cli/suggest.js'
+import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand, unknownFlagHint, valueHint} from '../../src/cli/suggest.js'
 
 const COMMANDS = [
   {id: 'inspect:services', aliases: ['inspect:svc']},
@@ -98,6 +98,8 @@ describe('did you mean', () => {
     assert.equal(parseErrorHint(await parseError(['-o', 'jsn'])), 'did you mean json?')
     assert.equal(parseErrorHint(await parseError(['--output=yml'])), 'did you mean yaml?')
     assert.equal(parseErrorHint(await parseError(['-o', 'xml'])), undefined)
+    assert.equal(valueHint('jsonpth=', ['json', 'jsonpath=', 'yaml']), 'did you mean jsonpath=?')
+    assert.equal(valueHint('zzz', ['json']), undefined)
   })
 
   it('classifyError: usage exit 64 and the suggestion as the hint; "see --help" when there is none', async () => {
