@@ -78,7 +78,11 @@ export function unknownCommand(id: string, commands: ReadonlyArray<{id: string; 
   const next = new Set<string>()
   for (const x of ids) if (x.startsWith(head) && x.length > head.length) next.add(x.slice(head.length).split(':')[0]!)
   const near = closest(parts[k] ?? '', [...next].sort())
-  return {typed: parts.slice(0, k + 1).join(' '), suggestions: near.map((w) => [...prefix, w].join(' '))}
+  // An alias stands for its command: suggest the command's own name, once (servics: services, not also service).
+  const canonical = new Map<string, string>()
+  for (const c of visible) if (!c.aliases?.includes(c.id)) for (const a of c.aliases ?? []) canonical.set(a, c.id)
+  const suggestions = near.map((w) => (canonical.get(head + w) ?? head + w).split(':').join(' '))
+  return {typed: parts.slice(0, k + 1).join(' '), suggestions: [...new Set(suggestions)]}
 }
 
 /** ` (did you mean "inspect"?)` for an unknown command, or '' when nothing is near. */

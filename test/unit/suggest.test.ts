@@ -66,7 +66,11 @@ describe('did you mean', () => {
     assert.deepEqual(root, {typed: 'inspct', suggestions: ['inspect']})
     assert.equal(commandHint(root), 'did you mean "inspect"?')
     assert.deepEqual(unknownCommand('inspect:servics', COMMANDS), {typed: 'inspect servics', suggestions: ['inspect services']})
-    assert.deepEqual(unknownCommand('inspect:svcs', COMMANDS), {typed: 'inspect svcs', suggestions: ['inspect svc']})
+    // An alias near the typed word stands for its command, named once.
+    assert.deepEqual(unknownCommand('inspect:svcs', COMMANDS), {typed: 'inspect svcs', suggestions: ['inspect services']})
+    const withSingular = [...COMMANDS, {id: 'inspect:service', aliases: ['inspect:svc', 'inspect:service'], hidden: false}]
+    withSingular[0] = {id: 'inspect:services', aliases: ['inspect:svc', 'inspect:service']}
+    assert.deepEqual(unknownCommand('inspect:servics', withSingular).suggestions, ['inspect services'])
     assert.deepEqual(unknownCommand('check:trcae', COMMANDS), {typed: 'check trcae', suggestions: ['check trace']})
     assert.deepEqual(unknownCommand('check:foo', COMMANDS), {typed: 'check foo', suggestions: []})
     assert.equal(commandHint(unknownCommand('check:foo', COMMANDS)), '')
