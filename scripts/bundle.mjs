@@ -74,6 +74,8 @@ const entryPoints = [
   path.join(dist, 'src', 'cli', 'main.js'),
   path.join(dist, 'src', 'cli', 'fast.js'),
   path.join(dist, 'src', 'cli', 'help.js'),
+  // bin/complete.js (kubectl_complete-vip) answers completion without oclif.
+  path.join(dist, 'src', 'cli', 'completion.js'),
   ...jsFiles(path.join(dist, 'src', 'cli', 'hooks')),
 ]
 const result = await build({

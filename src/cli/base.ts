@@ -7,6 +7,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import type {Diagnostic} from '../cluster/types.js'
 import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
+import {parseErrorHint} from './suggest.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
@@ -25,7 +26,7 @@ export function classifyError(err: unknown): ClassifiedError {
   const e = err as {oclif?: {exit?: number}; message?: string; name?: string}
   // oclif's parser errors (unknown flag, bad option value, missing argument) carry exit 2.
   if (e && typeof e === 'object' && e.oclif?.exit === 2)
-    return {exit: ExitCode.Usage, reason: 'Usage', message: oneLine(stripOclifPrefix(e.message ?? 'invalid usage')), hint: 'see --help'}
+    return {exit: ExitCode.Usage, reason: 'Usage', message: oneLine(stripOclifPrefix(e.message ?? 'invalid usage')), hint: parseErrorHint(err) ?? 'see --help'}
   return {exit: ExitCode.Internal, reason: 'Internal', message: `internal error: ${oneLine(String(e?.message ?? err))}`, hint: 'run again with --debug and report it'}
 }
 

@@ -1,10 +1,13 @@
-/** An unknown command is a usage error like any other: one line, exit 64. */
+/** An unknown command is a usage error like any other: one line, exit 64, with the nearest command when one is near. */
 import {Errors, type Hook} from '@oclif/core'
 import {ExitCode} from '../../errors.js'
+import {commandHint, unknownCommand} from '../suggest.js'
 
 const hook: Hook.CommandNotFound = async function (opts) {
-  const id = opts.id.replaceAll(':', ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 80)
-  process.stderr.write(`error: unknown command "${id}" (see ${opts.config.bin} --help)\n`)
+  const u = unknownCommand(opts.id, opts.config.commands)
+  const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)
+  const hint = commandHint(u)
+  process.stderr.write(`error: unknown command "${printable(u.typed)}" (${hint ? printable(hint) : `see ${opts.config.bin} --help`})\n`)
   process.exitCode = ExitCode.Usage
   throw new Errors.ExitError(ExitCode.Usage)
 }
