@@ -222,17 +222,19 @@ export class LiveView {
       body.push({text: c.dim(fit(totalRows === 0 ? 'The proxy reports no frontends, backends or servers.' : `No row matches "${printable(state.filter)}" (Esc clears the filter).`, W).trimEnd()), section: 'FRONTEND', kind: 'note'})
 
     const page = Math.max(1, R - HEAD_LINES)
-    // A window starting inside a section shows that section's header first (its columns stay named).
-    const sticky = (at: number) => body[at]?.kind === 'row'
-    const fits = (at: number) => at + (sticky(at) ? page - 1 : page) >= body.length
+    // A window never starts on the blank line between sections; one starting inside a section shows that section's header first (its columns stay named).
+    const startAt = (at: number) => (body[at]?.kind === 'blank' ? at + 1 : at)
+    const sticky = (at: number) => body[startAt(at)]?.kind === 'row'
+    const span = (at: number) => (sticky(at) ? page - 1 : page)
+    const fits = (at: number) => startAt(at) + span(at) >= body.length
     let maxScroll = 0
     while (maxScroll < body.length - 1 && !fits(maxScroll)) maxScroll++
     const scroll = Math.max(0, Math.min(maxScroll, state.scroll))
-    const window = sticky(scroll)
-      ? [header(body[scroll]!.section, body[scroll]!.section !== 'SERVER'), ...body.slice(scroll, scroll + page - 1).map((l) => l.text)]
-      : body.slice(scroll, scroll + page).map((l) => l.text)
-    const rowsBefore = body.slice(0, scroll).filter((l) => l.kind === 'row').length
-    const rowsOn = body.slice(scroll, scroll + (sticky(scroll) ? page - 1 : page)).filter((l) => l.kind === 'row').length
+    const from = startAt(scroll)
+    const onScreen = body.slice(from, from + span(scroll))
+    const window = sticky(scroll) ? [header(body[from]!.section, body[from]!.section !== 'SERVER'), ...onScreen.map((l) => l.text)] : onScreen.map((l) => l.text)
+    const rowsBefore = body.slice(0, from).filter((l) => l.kind === 'row').length
+    const rowsOn = onScreen.filter((l) => l.kind === 'row').length
 
     // 4: the view's state: sort, filter, which rows are on screen.
     const filterText = state.editing ? `filter /${printable(state.filter)}_ (Enter keeps, Esc clears)` : state.filter ? `filter "${printable(state.filter)}"` : 'filter none'

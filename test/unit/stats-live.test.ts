@@ -290,7 +290,7 @@ describe('stats live view: screens', () => {
       const lines = linesOf(sc.text)
       assert.ok(lines.length <= 12)
       const body = lines.slice(5)
-      assert.ok(body[0] === '' || /^(FRONTEND|BACKEND|SERVER) +KUBERNETES/.test(body[0]!), `line 6 is a header or blank at scroll ${sc.scroll}:\n${sc.text}`)
+      assert.match(body[0]!, /^(FRONTEND|BACKEND|SERVER) +KUBERNETES/, `line 6 is a section header at scroll ${sc.scroll}:\n${sc.text}`)
       for (const s of f.samples) if (body.some((l) => l.startsWith(`${s.name} `))) seen.add(s.name)
       st = applyKey({...st, scroll: sc.scroll}, 'down', sc) as ViewState
     }
