@@ -61,7 +61,7 @@ export interface Screen {
 }
 
 /** The keys, as the second header line shows them. */
-export const KEYS_HELP = 'q quit  ↑↓/jk PgUp/PgDn Home/End scroll  s sort  r reverse  / filter  Esc clear'
+export const KEYS_HELP = 'q quit  ↑↓/jk PgUp/PgDn Home/End scroll  s sort  r reverse  / filter  ? help'
 const HEAD_LINES = 5
 /** TREND at most, and at least (less room: left out). */
 const TREND_MAX = HISTORY
@@ -71,6 +71,23 @@ const NAME_MIN = 16
 /** KUBERNETES keeps at least this much beside whole names. */
 const KUBE_MIN = 10
 const STATUS_MAX = 24
+
+/** What `?` shows: the keys, and what every column and total counts. */
+export const LEGEND = [
+  'Keys',
+  '  ↑↓ j k  a line    PgUp PgDn b space  a page    Home End g G  top, bottom',
+  '  s S  sort by the next, previous column    r  reverse the order',
+  '  /  filter on a part of NAME, KUBERNETES or STATUS (Enter keeps, Esc clears)',
+  '  ?  this help (? or Esc closes)    q Ctrl-C  quit',
+  'Columns: counters since the proxy process started, rates over the last read',
+  '  REQ/S  HTTP requests per second (sessions in TCP mode)    SESS  sessions now',
+  '  3XX 4XX 5XX  HTTP responses by class (HAProxy hrsp_3xx, hrsp_4xx, hrsp_5xx)',
+  '  ERR  request + connect + response errors (HAProxy ereq + econ + eresp):',
+  '       failures without an HTTP status (bad requests, refused/reset connections)',
+  '  RTIME  mean response time, last 1024 requests    TREND  REQ/S, last 20 reads',
+  'TOTAL  req/s, sess, 3xx, 4xx, 5xx: over the frontends (what clients got)',
+  '       err: frontends\' ereq + backends\' econ + eresp    servers: up/not MAINT',
+]
 
 type SectionTitle = 'FRONTEND' | 'BACKEND' | 'SERVER'
 interface BodyLine {
@@ -212,7 +229,8 @@ export class LiveView {
 
     // The body: every section's header and rows; the screen shows a window of it.
     const body: BodyLine[] = []
-    for (const sec of sections) {
+    if (state.help) for (const text of LEGEND) body.push({text: fit(text, W).trimEnd(), section: 'FRONTEND', kind: 'note'})
+    else for (const sec of sections) {
       if (sec.rows.length === 0) continue
       if (body.length > 0) body.push({text: '', section: sec.title, kind: 'blank'})
       body.push({text: header(sec.title, sec.spark), section: sec.title, kind: 'header'})
@@ -237,8 +255,8 @@ export class LiveView {
     const rowsOn = onScreen.filter((l) => l.kind === 'row').length
 
     // 4: the view's state: sort, filter, which rows are on screen.
-    const filterText = state.editing ? `filter /${printable(state.filter)}_ (Enter keeps, Esc clears)` : state.filter ? `filter "${printable(state.filter)}"` : 'filter none'
-    const where = shownRows.length === 0 ? 'no rows' : `rows ${rowsBefore + 1}-${rowsBefore + rowsOn} of ${shownRows.length}${shownRows.length < totalRows ? ` (${totalRows - shownRows.length} filtered out)` : ''}${rowsBefore + rowsOn < shownRows.length ? ' ↓' : ''}${rowsBefore > 0 ? ' ↑' : ''}`
+    const filterText = state.editing ? `filter /${printable(state.filter)}_ (Enter keeps, Esc clears)` : state.filter ? `filter "${printable(state.filter)}" (Esc clears)` : 'filter none'
+    const where = state.help ? 'help (? or Esc closes)' : shownRows.length === 0 ? 'no rows' : `rows ${rowsBefore + 1}-${rowsBefore + rowsOn} of ${shownRows.length}${shownRows.length < totalRows ? ` (${totalRows - shownRows.length} filtered out)` : ''}${rowsBefore + rowsOn < shownRows.length ? ' ↓' : ''}${rowsBefore > 0 ? ' ↑' : ''}`
     lines.push(clip(`sort ${c.bold(sortLabel(state))}  ${state.editing || state.filter ? c.bold(filterText) : filterText}  ${where}`, W))
     // 5: the latest notice, or a blank line before the body.
     lines.push(meta.notice ? c.yellow(fit(printable(meta.notice), W).trimEnd()) : '')

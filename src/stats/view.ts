@@ -28,12 +28,14 @@ export interface ViewState {
   editing: boolean
   /** First body line shown (clamped by the renderer to what the frame has). */
   scroll: number
+  /** `?`: the body shows what each column and total counts instead of the rows. */
+  help: boolean
 }
 
 /** --sort's keys as the view's first column: errors (5xx + ERR) starts on 5XX, latency on RTIME. */
 export function initialState(sort: SortKey | string): ViewState {
   const col: SortColumn = sort === 'name' ? 'name' : sort === 'errors' ? '5xx' : sort === 'latency' ? 'rtime' : (SORT_COLUMNS as readonly string[]).includes(sort) ? (sort as SortColumn) : 'rate'
-  return {sort: col, reverse: false, filter: '', editing: false, scroll: 0}
+  return {sort: col, reverse: false, filter: '', editing: false, scroll: 0, help: false}
 }
 
 /** ERR: HAProxy's request, connect and response errors (ereq + econ + eresp), failures that are not an HTTP status. */
@@ -136,7 +138,8 @@ const clampScroll = (n: number, room: ScrollRoom) => Math.max(0, Math.min(room.m
  * The next state after a key, or 'quit'. While a filter is typed, printable
  * keys go into it (q too); Enter keeps it, Esc clears it. Otherwise:
  * ↑/k ↓/j line, PgUp/PgDn (b/space) page, Home/g End/G, s/S next/previous
- * sort column, r reverse, / filter, Esc clear filter, q or Ctrl-C quit.
+ * sort column, r reverse, / filter, Esc close help or clear filter, ? help,
+ * q or Ctrl-C quit.
  */
 export function applyKey(state: ViewState, key: Key, room: ScrollRoom): ViewState | 'quit' {
   if (key === 'interrupt') return 'quit'
@@ -156,6 +159,8 @@ export function applyKey(state: ViewState, key: Key, room: ScrollRoom): ViewStat
     case 'end':
       return scrollTo(room.maxScroll)
     case 'esc':
+      // Esc closes the help first; then it clears the filter.
+      if (state.help && !state.editing) return {...state, help: false, scroll: 0}
       return {...state, filter: '', editing: false, scroll: state.filter === '' ? state.scroll : 0}
     case 'enter':
       return {...state, editing: false}
@@ -191,7 +196,9 @@ export function applyKey(state: ViewState, key: Key, room: ScrollRoom): ViewStat
     case 'r':
       return {...state, reverse: !state.reverse, scroll: 0}
     case '/':
-      return {...state, editing: true, filter: '', scroll: 0}
+      return {...state, editing: true, filter: '', scroll: 0, help: false}
+    case '?':
+      return {...state, help: !state.help, scroll: 0}
     default:
       return state
   }

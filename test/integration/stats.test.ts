@@ -287,7 +287,7 @@ describe('vipctl stats against a real HAProxy', function () {
       const [head, keyLine] = lines()
       // The clock is whole at 100 columns, beside the title; the keys are the second line.
       assert.match(head!, /^vipctl stats {2}\d\d:\d\d:\d\dZ {2}every 0\.3s {2}/, screen)
-      assert.equal(keyLine!.trimEnd(), 'q quit  ↑↓/jk PgUp/PgDn Home/End scroll  s sort  r reverse  / filter  Esc clear')
+      assert.equal(keyLine!.trimEnd(), 'q quit  ↑↓/jk PgUp/PgDn Home/End scroll  s sort  r reverse  / filter  ? help')
       assert.ok(lines().every((l) => l.length <= 100))
       assert.ok(lines().length <= 12)
 
@@ -320,13 +320,20 @@ describe('vipctl stats against a real HAProxy', function () {
       keys('-l', 'web-2')
       screen = await waitFor(/filter \/web-2_ .*rows 1-1 of 1 \(\d+ filtered out\)/, 'typing')
       keys('Enter')
-      screen = await waitFor(/filter "web-2" {2}rows 1-1 of 1/, 'Enter')
+      screen = await waitFor(/filter "web-2" \(Esc clears\) {2}rows 1-1 of 1/, 'Enter')
       assert.match(screen, /^p_web_80\/SRV_\d+\s+p\/web-2\s+UP/m, screen)
       assert.doesNotMatch(screen, /p\/web-1/, screen)
       assert.doesNotMatch(screen, /^FRONTEND/m, 'sections without a match are left out')
       keys('Escape')
       screen = await waitFor(/filter none {2}rows 1-\d+ of \d+/, 'Esc')
       assert.match(screen, /^FRONTEND/m, screen)
+
+      // ? shows what the columns count; Esc closes it.
+      keys('?')
+      screen = await waitFor(/help \(\? or Esc closes\)/, '?')
+      assert.match(screen, /^Keys$/m, screen)
+      keys('Escape')
+      await waitFor(/filter none {2}rows 1-/, 'Esc closes the help')
 
       keys('q')
       screen = await waitFor(/EXIT=\d+/, 'quit')
@@ -336,4 +343,39 @@ describe('vipctl stats against a real HAProxy', function () {
       spawnSync('tmux', ['kill-session', '-t', session])
     }
   })
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to the live view restores the terminal: main screen, cooked mode, echo (tmux)`, async () => {
+      const session = `vipctl-stats-${signal}-${process.pid}`
+      const tmux = (...a: string[]) => execFileSync('tmux', a, {encoding: 'utf8'})
+      const cmd = `${process.execPath} ${path.join(ROOT, 'bin/run.js')} stats --follow --interval 300ms ${flags.join(' ')}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo; sleep 60`
+      tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', '-e', 'TERM=xterm-256color', cmd)
+      const pane = () => tmux('capture-pane', '-p', '-t', session)
+      try {
+        let screen = ''
+        for (let i = 0; i < 40 && !/^sort /m.test(screen); i++) {
+          await sleep(150)
+          screen = pane()
+        }
+        assert.match(screen, /^sort REQ\/S/m, screen)
+        // The pane's shell runs vipctl as its child: signal that process only.
+        const shell = tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim()
+        const child = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], {encoding: 'utf8'}).trim().split('\n')[0]!.trim()
+        assert.match(child, /^\d+$/)
+        process.kill(Number(child), signal)
+        for (let i = 0; i < 40 && !/EXIT=/.test(screen); i++) {
+          await sleep(150)
+          screen = pane()
+        }
+        assert.match(screen, /EXIT=0/, screen)
+        for (let i = 0; i < 20 && !/icanon/.test(screen); i++) {
+          await sleep(100)
+          screen = pane()
+        }
+        assert.match(screen, /^icanon echo\s*$/m, `raw mode is off again:\n${screen}`)
+        assert.doesNotMatch(screen, /KUBERNETES/, 'the alternate screen is gone')
+      } finally {
+        spawnSync('tmux', ['kill-session', '-t', session])
+      }
+    })
+  }
 })

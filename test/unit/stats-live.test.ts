@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {PassThrough} from 'node:stream'
 import {Chalk} from 'chalk'
-import {KEYS_HELP, LiveView, runLive, type ViewMeta} from '../../src/stats/live.js'
+import {KEYS_HELP, LEGEND, LiveView, runLive, type ViewMeta} from '../../src/stats/live.js'
 import {totals} from '../../src/stats/kube.js'
 import {applyKey, FILTER_MAX, filterRows, initialState, parseKeys, SORT_COLUMNS, sortRows, type Key, type ViewState} from '../../src/stats/view.js'
 import {emptySample, type StatSample, type StatsFrame} from '../../src/stats/types.js'
@@ -185,6 +185,18 @@ describe('stats live view: state transitions', () => {
     assert.equal((press(state({scroll: 4}), ['esc']) as ViewState).scroll, 4)
   })
 
+  it('? opens and closes the help; Esc closes it before it clears a filter; while typing ? is a letter', () => {
+    const open = press(state({scroll: 3, filter: 'web'}), [{char: '?'}]) as ViewState
+    assert.deepEqual([open.help, open.scroll, open.filter], [true, 0, 'web'])
+    assert.equal((press(open, [{char: '?'}]) as ViewState).help, false)
+    const esc = press(open, ['esc']) as ViewState
+    assert.deepEqual([esc.help, esc.filter], [false, 'web'])
+    assert.equal((press(esc, ['esc']) as ViewState).filter, '')
+    const typing = press(state(), [{char: '/'}, {char: '?'}]) as ViewState
+    assert.deepEqual([typing.filter, typing.help], ['?', false])
+    assert.equal((press(open, [{char: '/'}]) as ViewState).help, false, 'typing a filter closes the help')
+  })
+
   it('q and Ctrl-C quit; unknown letters change nothing', () => {
     assert.equal(press(state(), [{char: 'q'}]), 'quit')
     assert.equal(press(state(), [{char: 'Q'}]), 'quit')
@@ -309,6 +321,19 @@ describe('stats live view: screens', () => {
     assert.match(servers[13]!, /\/SRV_1 /)
   })
 
+  it('the help says what every column and total counts, whole at 80 columns, and scrolls like the rows', () => {
+    const v = view()
+    const sc = v.screen(opsFrame(), {columns: 80, rows: 40}, meta, state({help: true}))
+    const lines = linesOf(sc.text)
+    assert.match(lines[3]!, /help \(\? or Esc closes\)$/)
+    assert.deepEqual(lines.slice(5), LEGEND)
+    for (const l of lines) assert.ok(l.length <= 80, l)
+    assert.match(sc.text, /ERR {2}request \+ connect \+ response errors \(HAProxy ereq \+ econ \+ eresp\)/)
+    assert.match(sc.text, /3XX 4XX 5XX {2}HTTP responses by class/)
+    const small = v.screen(opsFrame(), {columns: 80, rows: 10}, meta, state({help: true, scroll: 100}))
+    assert.equal(linesOf(small.text).at(-1), LEGEND.at(-1))
+  })
+
   it('a filter keeps the matching rows, says how many it hides; typing shows a cursor; nothing matching says so', () => {
     const v = view()
     const f = opsFrame()
@@ -356,7 +381,7 @@ describe('stats live view: runLive on a terminal', () => {
     assert.match(last(), /sort SESS ↓/)
     t.input.write('/ledger\r')
     await tick()
-    assert.match(last(), /filter "ledger" {2}rows 1-1 of 1 \(17 filtered out\)/)
+    assert.match(last(), /filter "ledger" \(Esc clears\) {2}rows 1-1 of 1 \(17 filtered out\)/)
     t.input.write('\x1b')
     await tick()
     assert.match(last(), /filter none/)
