@@ -5,6 +5,7 @@
  */
 import {errorCount, kubeText, type SortKey} from './kube.js'
 import type {StatSample} from './types.js'
+import {UNPRINTABLE} from '../core/printable.js'
 
 /** The columns the live view sorts by, in the order `s` cycles through them. */
 export const SORT_COLUMNS = ['name', 'kube', 'status', 'rate', 'sessions', '3xx', '4xx', '5xx', 'err', 'rtime'] as const
@@ -91,7 +92,7 @@ const SEQUENCES: Record<string, Key> = {
 /**
  * What one read of a raw-mode terminal holds, as keys. An escape sequence we
  * do not use (F-keys, mouse) is skipped whole; a lone ESC is the Esc key;
- * other control characters are dropped. Bounded by the input's length.
+ * other control, format (bidi overrides) and separator characters are dropped. Bounded by the input's length.
  */
 export function parseKeys(data: string): Key[] {
   const keys: Key[] = []
@@ -120,7 +121,7 @@ export function parseKeys(data: string): Key[] {
     else if (ch === '\r' || ch === '\n') keys.push('enter')
     else if (ch === '\x7f' || ch === '\b') keys.push('backspace')
     else if (ch === '\x15') keys.push('clear-line')
-    else if (code >= 0x20 && !(code >= 0x7f && code < 0xa0)) keys.push({char: data.slice(i, i + width)})
+    else if (!UNPRINTABLE.test(data.slice(i, i + width))) keys.push({char: data.slice(i, i + width)})
     i += width
   }
   return keys

@@ -105,6 +105,7 @@ describe('stats live view: keys', () => {
     assert.deepEqual(parseKeys('\x04'), ['interrupt'])
     assert.deepEqual(parseKeys('\r\n\x7f\b\x15'), ['enter', 'enter', 'backspace', 'backspace', 'clear-line'])
     assert.deepEqual(parseKeys('a\u0085b\u00e9😀'), [{char: 'a'}, {char: 'b'}, {char: 'é'}, {char: '😀'}])
+    assert.deepEqual(parseKeys('x\u202ey\u200b\u2028z\ud800'), [{char: 'x'}, {char: 'y'}, {char: 'z'}], 'bidi overrides, zero-width, separators, lone surrogates never reach the filter')
   })
 
   it('a paste of many keys decodes in one bounded pass', () => {
