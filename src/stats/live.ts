@@ -1,8 +1,10 @@
 /**
  * The live stats view on a terminal: redrawn in place on the alternate screen,
  * coloured by health, a sparkline of request rate per frontend and backend,
- * totals; q or Ctrl-C quits and the terminal is restored whatever happens.
- * Frames are pure strings (frameText) so they are tested without a terminal.
+ * totals labelled by what they count; keys scroll, sort and filter in place
+ * (view.ts), ? explains the columns; q or Ctrl-C quits and the terminal is
+ * restored whatever happens. Screens are pure (frame + state -> text), so
+ * they are tested without a terminal.
  */
 import type {ChalkInstance} from 'chalk'
 import {kubeText, totals} from './kube.js'
