@@ -49,6 +49,7 @@ export function applyFilter(samples: StatSample[], f: Filter | undefined, index:
 export type SortKey = 'rate' | 'errors' | 'latency' | 'name'
 const TYPE_ORDER = {frontend: 0, backend: 1, server: 2}
 
+/** 5xx responses plus HAProxy's request, connect and response errors (ereq, econ, eresp): what --sort errors orders by. */
 export const errorCount = (s: StatSample): number => s.errors.request + s.errors.connect + s.errors.response + s.responses['5xx']
 
 /** Frontends, then backends, then servers; within each by the key (descending for numbers), then by name. */
@@ -70,22 +71,33 @@ export function kubeText(s: StatSample): string {
 }
 
 export interface Totals {
+  /** Requests per second into the frontends (null until a second read). */
   rate: number | null
+  /** Current sessions on the frontends. */
   sessions: number
+  /** HTTP responses the frontends sent, by class (3xx, 4xx, 5xx; HAProxy's hrsp_*). */
+  responses: {'3xx': number; '4xx': number; '5xx': number}
+  /** ERR: request errors on the frontends (ereq) plus connect and response errors on the backends (econ, eresp); not HTTP statuses. */
   errors: number
   serversUp: number
   servers: number
 }
 
-/** Totals over frontends (what enters the proxy) and servers (how many serve). */
+/**
+ * Totals over frontends (what enters the proxy) and servers (how many serve).
+ * ERR adds the backends' econ and eresp (a frontend has none; a backend's include its servers').
+ */
 export function totals(samples: StatSample[]): Totals {
   const fe = samples.filter((s) => s.type === 'frontend')
+  const be = samples.filter((s) => s.type === 'backend')
   const sv = samples.filter((s) => s.type === 'server' && !/MAINT/.test(s.status))
   const rates = fe.map((s) => s.requests.rate)
+  const sum = (rows: StatSample[], f: (s: StatSample) => number) => rows.reduce((a, s) => a + f(s), 0)
   return {
     rate: rates.some((r) => r === null) ? null : Math.round(rates.reduce<number>((a, b) => a + (b ?? 0), 0) * 100) / 100,
-    sessions: fe.reduce((a, s) => a + s.sessions.current, 0),
-    errors: fe.reduce((a, s) => a + errorCount(s), 0),
+    sessions: sum(fe, (s) => s.sessions.current),
+    responses: {'3xx': sum(fe, (s) => s.responses['3xx']), '4xx': sum(fe, (s) => s.responses['4xx']), '5xx': sum(fe, (s) => s.responses['5xx'])},
+    errors: sum(fe, (s) => s.errors.request) + sum(be, (s) => s.errors.connect + s.errors.response),
     serversUp: sv.filter((s) => health(s) === 'up').length,
     servers: sv.length,
   }

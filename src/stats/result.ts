@@ -1,10 +1,11 @@
 /** Stats rows as a result for the one renderer: kubectl-like table, JSON (lines), Prometheus text. */
 import type {ChalkInstance} from 'chalk'
 import type {ListResult} from '../output/render.js'
-import {errorCount, kubeText} from './kube.js'
+import {kubeText} from './kube.js'
 import {renderPrometheus} from './prometheus.js'
 import type {StatRow} from './tail.js'
 import {health, type StatSample} from './types.js'
+import {proxyErrors} from './view.js'
 
 export function fmtRate(r: number | null): string {
   if (r === null) return '-'
@@ -43,9 +44,11 @@ export function statsResult(rows: StatRow[]): ListResult<StatRow> {
       {header: 'SESS', get: (r) => String(r.sessions.current)},
       {header: 'TOTAL', get: (r) => String(r.requests.total), wide: true},
       {header: '2XX', get: (r) => String(r.responses['2xx']), wide: true},
+      {header: '3XX', get: (r) => String(r.responses['3xx']), wide: true},
       {header: '4XX', get: (r) => String(r.responses['4xx']), wide: true},
       {header: '5XX', get: (r) => String(r.responses['5xx'])},
-      {header: 'ERRORS', get: (r) => String(errorCount(r) - r.responses['5xx']), style: (r, t, c) => (t !== '0' ? c.red(t) : t)},
+      // ERR: HAProxy's request, connect and response errors (ereq + econ + eresp), the failures that are not an HTTP status; the live view's ERR too.
+      {header: 'ERR', get: (r) => String(proxyErrors(r)), style: (r, t, c) => (t !== '0' ? c.red(t) : t)},
       {header: 'QUEUE', get: (r) => String(r.queue.current), wide: true},
       {header: 'RTIME', get: (r) => `${r.timesMs.response}ms`},
       {header: 'TTIME', get: (r) => `${r.timesMs.total}ms`, wide: true},

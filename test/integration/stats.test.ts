@@ -242,8 +242,9 @@ describe('vipctl stats against a real HAProxy', function () {
         clearInterval(load)
       }
       assert.match(screen, /^vipctl stats/m, screen)
-      assert.match(screen, /TOTAL\s+req\/s [\d.]+\s+sessions \d+\s+errors \d+\s+servers up 2\/2/, screen)
-      assert.match(screen, /^FRONTEND\s+KUBERNETES\s+STATUS\s+REQ\/S/m, screen)
+      assert.match(screen, /TOTAL\s+req\/s [\d.]+\s+sess \d+\s+3xx \d+\s+4xx \d+\s+5xx \d+\s+err \d+\s+servers up 2\/2/, screen)
+      assert.doesNotMatch(screen, /errors/, 'every count is named by what it counts')
+      assert.match(screen, /^FRONTEND\s+KUBERNETES\s+STATUS\s+REQ\/S\s+SESS\s+3XX\s+4XX\s+5XX\s+ERR\s+RTIME/m, screen)
       assert.match(screen, /192\.0\.2\.1:80 web\.test\s+OPEN/, screen)
       assert.match(screen, /^p_web_80\s+p\/web:80\s+UP/m, screen)
       assert.match(screen, /p\/web-1\s+UP/, screen)
@@ -260,4 +261,121 @@ describe('vipctl stats against a real HAProxy', function () {
       spawnSync('tmux', ['kill-session', '-t', session])
     }
   })
+  it('scrolls, sorts and filters in place at 100 columns, keys shown in the header (tmux send-keys)', async () => {
+    const session = `vipctl-stats-keys-${process.pid}`
+    const tmux = (...a: string[]) => execFileSync('tmux', a, {encoding: 'utf8'})
+    const cmd = `${process.execPath} ${path.join(ROOT, 'bin/run.js')} stats --follow --interval 300ms ${flags.join(' ')}; echo EXIT=$?; sleep 60`
+    // 12 rows: 5 header lines and 7 body lines, fewer than the view has, so it must scroll.
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '12', '-e', 'TERM=xterm-256color', cmd)
+    const pane = () => tmux('capture-pane', '-p', '-t', session)
+    const lines = () => pane().replace(/\n$/, '').split('\n')
+    /** Polls the pane (bounded: 40 x 150 ms) until it matches. */
+    const waitFor = async (re: RegExp, what: string): Promise<string> => {
+      let screen = ''
+      for (let i = 0; i < 40; i++) {
+        screen = pane()
+        if (re.test(screen)) return screen
+        await sleep(150)
+      }
+      assert.fail(`${what}: ${re} not on the screen:\n${screen}`)
+    }
+    const keys = (...k: string[]) => tmux('send-keys', '-t', session, ...k)
+    try {
+      let screen = await waitFor(/p\/web-2\s+UP|servers up 2\/2/, 'first frame')
+      screen = await waitFor(/^sort REQ\/S ↓ {2}filter none {2}rows 1-\d+ of \d+ ↓$/m, 'state line with more rows below')
+      const total = Number(/rows 1-\d+ of (\d+)/.exec(screen)![1])
+      const [head, keyLine] = lines()
+      // The clock is whole at 100 columns, beside the title; the keys are the second line.
+      assert.match(head!, /^vipctl stats {2}\d\d:\d\d:\d\dZ {2}every 0\.3s {2}/, screen)
+      assert.equal(keyLine!.trimEnd(), 'q quit  ↑↓/jk PgUp/PgDn Home/End scroll  s sort  r reverse  / filter  ? help')
+      assert.ok(lines().every((l) => l.length <= 100))
+      assert.ok(lines().length <= 12)
+
+      // Scroll: End shows the last server under a SERVER header; Home goes back; j moves a line.
+      keys('End')
+      screen = await waitFor(new RegExp(`rows \\d+-${total} of ${total} ↑$`, 'm'), 'End')
+      assert.match(lines()[5]!, /^(BACKEND|SERVER)\s+KUBERNETES\s+STATUS/, screen)
+      assert.match(lines().filter((l) => l.trim() !== '').at(-1)!, /^p_web_80\/SRV_\d+ /, screen)
+      // Names and Pods whole at 100 columns.
+      assert.match(screen, /^p_web_80\/SRV_\d+\s+p\/web-[12]\s+UP/m, screen)
+      keys('Home')
+      screen = await waitFor(/rows 1-\d+ of \d+ ↓$/m, 'Home')
+      assert.match(lines()[5]!, /^FRONTEND\s+KUBERNETES/, screen)
+      keys('NPage')
+      screen = await waitFor(/^sort .* rows ([2-9]|\d\d+)-\d+ of \d+( ↓)? ↑$/m, 'PgDn')
+      keys('g')
+      await waitFor(/rows 1-\d+ of \d+ ↓$/m, 'g')
+
+      // Sort: s moves to the next column, r reverses it.
+      keys('s')
+      await waitFor(/^sort SESS ↓ /m, 's')
+      keys('r')
+      await waitFor(/^sort SESS ↑ /m, 'r')
+      keys('S', 'S')
+      await waitFor(/^sort STATUS ↑ /m, 'S twice')
+
+      // Filter: / then a substring; the view narrows as it is typed; Enter keeps it; Esc clears it.
+      keys('/')
+      await waitFor(/filter \/_ \(Enter keeps, Esc clears\)/, '/')
+      keys('-l', 'web-2')
+      screen = await waitFor(/filter \/web-2_ .*rows 1-1 of 1 \(\d+ filtered out\)/, 'typing')
+      keys('Enter')
+      screen = await waitFor(/filter "web-2" \(Esc clears\) {2}rows 1-1 of 1/, 'Enter')
+      assert.match(screen, /^p_web_80\/SRV_\d+\s+p\/web-2\s+UP/m, screen)
+      assert.doesNotMatch(screen, /p\/web-1/, screen)
+      assert.doesNotMatch(screen, /^FRONTEND/m, 'sections without a match are left out')
+      keys('Escape')
+      screen = await waitFor(/filter none {2}rows 1-\d+ of \d+/, 'Esc')
+      assert.match(screen, /^FRONTEND/m, screen)
+
+      // ? shows what the columns count; Esc closes it.
+      keys('?')
+      screen = await waitFor(/help \(\? or Esc closes\)/, '?')
+      assert.match(screen, /^Keys$/m, screen)
+      keys('Escape')
+      await waitFor(/filter none {2}rows 1-/, 'Esc closes the help')
+
+      keys('q')
+      screen = await waitFor(/EXIT=\d+/, 'quit')
+      assert.match(screen, /EXIT=0/, screen)
+      assert.doesNotMatch(screen, /KUBERNETES/, 'the alternate screen is gone: the terminal is restored')
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session])
+    }
+  })
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to the live view restores the terminal: main screen, cooked mode, echo (tmux)`, async () => {
+      const session = `vipctl-stats-${signal}-${process.pid}`
+      const tmux = (...a: string[]) => execFileSync('tmux', a, {encoding: 'utf8'})
+      const cmd = `${process.execPath} ${path.join(ROOT, 'bin/run.js')} stats --follow --interval 300ms ${flags.join(' ')}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo; sleep 60`
+      tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', '-e', 'TERM=xterm-256color', cmd)
+      const pane = () => tmux('capture-pane', '-p', '-t', session)
+      try {
+        let screen = ''
+        for (let i = 0; i < 40 && !/^sort /m.test(screen); i++) {
+          await sleep(150)
+          screen = pane()
+        }
+        assert.match(screen, /^sort REQ\/S/m, screen)
+        // The pane's shell runs vipctl as its child: signal that process only.
+        const shell = tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim()
+        const child = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], {encoding: 'utf8'}).trim().split('\n')[0]!.trim()
+        assert.match(child, /^\d+$/)
+        process.kill(Number(child), signal)
+        for (let i = 0; i < 40 && !/EXIT=/.test(screen); i++) {
+          await sleep(150)
+          screen = pane()
+        }
+        assert.match(screen, /EXIT=0/, screen)
+        for (let i = 0; i < 20 && !/icanon/.test(screen); i++) {
+          await sleep(100)
+          screen = pane()
+        }
+        assert.match(screen, /^icanon echo\s*$/m, `raw mode is off again:\n${screen}`)
+        assert.doesNotMatch(screen, /KUBERNETES/, 'the alternate screen is gone')
+      } finally {
+        spawnSync('tmux', ['kill-session', '-t', session])
+      }
+    })
+  }
 })

@@ -189,8 +189,15 @@ describe('stats: Kubernetes mapping, filter, sort', () => {
     assert.deepEqual(sortSamples(f.samples, 'rate').map((s) => s.type), ['frontend', 'frontend', 'backend', 'backend', 'backend', 'server', 'server', 'server', 'server'])
   })
 
-  it('totals: rate over frontends, servers up', () => {
-    assert.deepEqual(totals(shopFrame(() => 2.5).samples), {rate: 5, sessions: 15, errors: 0, serversUp: 3, servers: 4})
+  it('totals: rate, sessions and responses over frontends, ERR over frontends and backends, servers up', () => {
+    assert.deepEqual(totals(shopFrame(() => 2.5).samples), {rate: 5, sessions: 15, responses: {'3xx': 0, '4xx': 0, '5xx': 0}, errors: 0, serversUp: 3, servers: 4})
+    // ERR: the frontends' ereq and the backends' econ + eresp; a server's are already in its backend's, 5xx are not errors here.
+    const f = shopFrame(() => 1).samples.map((s) =>
+      s.type === 'frontend' ? {...s, errors: {request: 2, connect: 0, response: 0}, responses: {...s.responses, '3xx': 7, '4xx': 5, '5xx': 3}} : s.type === 'backend' ? {...s, errors: {request: 0, connect: 4, response: 1}} : {...s, errors: {request: 0, connect: 4, response: 1}},
+    )
+    const t = totals(f)
+    assert.deepEqual(t.responses, {'3xx': 14, '4xx': 10, '5xx': 6})
+    assert.equal(t.errors, 2 * 2 + 3 * (4 + 1))
     assert.equal(totals(shopFrame(() => null).samples).rate, null)
   })
 })
