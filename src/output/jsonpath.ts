@@ -135,6 +135,14 @@ export function relaxedPath(expr: string, what: string): string {
   return checkPath(p, what)
 }
 
+/**
+ * kubectl's escaped dots (`.labels.kubernetes\.io/hostname`) as the bracket form
+ * jsonpath-plus reads (`.labels['kubernetes.io/hostname']`).
+ */
+function escapedDots(path: string): string {
+  return path.replace(/\.((?:[\w/-]|\\\.)*\\\.(?:[\w/-]|\\\.)*)/g, (_m, name: string) => `['${name.replace(/\\\./g, '.')}']`)
+}
+
 /** The results of a path on the current object (`$...` on the document). */
 export function evaluate(path: string, current: unknown, root: unknown): unknown[] {
   const onRoot = path.startsWith('$')
@@ -143,7 +151,7 @@ export function evaluate(path: string, current: unknown, root: unknown): unknown
   if (rest === '' || rest === '.') return [json]
   if (json === null || typeof json !== 'object') return []
   try {
-    const out = jsonPath()({path: `$${rest}`, json: json as object, wrap: true, eval: 'safe'}) as unknown[] | undefined
+    const out = jsonPath()({path: `$${escapedDots(rest)}`, json: json as object, wrap: true, eval: 'safe'}) as unknown[] | undefined
     return out ?? []
   } catch (e) {
     throw new UsageError(`jsonpath ${printableShort(path, 60)}: ${printableShort(String((e as Error).message ?? e).replace(/^jsonPath:\s*/, ''), 120)}`)

@@ -9,7 +9,7 @@ import {createRequire} from 'node:module'
 import {UsageError} from '../errors.js'
 import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalText} from '../core/printable.js'
 import {columnText, execTemplate, type CustomColumn, type TemplateNode} from './jsonpath.js'
-import {DEFAULT_WIDTH, displayWidth, truncate} from './width.js'
+import {displayWidth, truncate} from './width.js'
 
 // yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
 const load = createRequire(import.meta.url)
@@ -69,8 +69,9 @@ export interface Column<T> {
   wide?: boolean
   /**
    * Fitting a default table to the terminal cuts the widest column first, down
-   * to this many columns (default: its header's width); identity columns
-   * (NAMESPACE, NAME) set a larger one so a cut row stays recognizable.
+   * to this many columns (default: its header's width). Identity columns
+   * (NAMESPACE, NAME) set one: they are cut only after every other column, and
+   * no shorter, so a cut row stays recognizable.
    */
   min?: number
   /** Never cut (short fixed values: states, counts, addresses). */
@@ -116,7 +117,7 @@ export type Result = ListResult<any> | DocResult<any>
 
 export interface RenderContext {
   chalk: ChalkInstance
-  /** The width -o table fits (see outputWidth); default 80. -o wide and custom-columns are never cut. */
+  /** The width -o table fits (the commands pass outputWidth: $COLUMNS, the terminal, else 80); none: cells are not cut. -o wide and custom-columns are never cut. */
   width?: number
   /** Tables without their header line (--no-headers). */
   noHeaders?: boolean
@@ -179,24 +180,27 @@ const clip = (s: string): string => (s.length > MAX_CELL_LINE ? `${s.slice(0, MA
  */
 export function table<T>(r: ListResult<T>, wide: boolean, ctx: RenderContext): string {
   const cols = r.columns.filter((col) => wide || !col.wide)
-  return layout(r.items, cols, {chalk: ctx.chalk, noHeaders: ctx.noHeaders, ...(wide ? {} : {width: ctx.width ?? DEFAULT_WIDTH})})
+  return layout(r.items, cols, {chalk: ctx.chalk, noHeaders: ctx.noHeaders, ...(wide ? {} : {width: ctx.width})})
 }
 
 /**
  * Cuts columns until the table fits `width`: one character at a time from the
  * widest column that is above its minimum (the rightmost of equals), so the
- * result depends only on the cells. Stops when every column is at its minimum.
+ * result depends only on the cells. Columns marked `last` (identity: NAMESPACE,
+ * NAME) are cut only once no other column can be. Stops when every column is
+ * at its minimum.
  */
-export function fitWidths(natural: readonly number[], mins: readonly number[], width: number): number[] {
+export function fitWidths(natural: readonly number[], mins: readonly number[], width: number, last: readonly boolean[] = []): number[] {
   const w = [...natural]
   let over = w.reduce((a, b) => a + b, 0) + 2 * Math.max(w.length - 1, 0) - width
-  while (over > 0) {
-    let best = -1
-    for (let i = 0; i < w.length; i++) if (w[i]! > mins[i]! && (best < 0 || w[i]! >= w[best]!)) best = i
-    if (best < 0) break
-    w[best]!--
-    over--
-  }
+  for (const pass of [false, true])
+    while (over > 0) {
+      let best = -1
+      for (let i = 0; i < w.length; i++) if ((pass || !last[i]) && w[i]! > mins[i]! && (best < 0 || w[i]! >= w[best]!)) best = i
+      if (best < 0) break
+      w[best]!--
+      over--
+    }
   return w
 }
 
@@ -212,7 +216,7 @@ function layout<T>(items: readonly T[], cols: ReadonlyArray<Column<T>>, opts: {c
   )
   const natural = cols.map((_col, i) => Math.max(opts.noHeaders ? 0 : displayWidth(headers[i]!), ...cells.map((row) => Math.max(...row[i]!.map(displayWidth)))))
   const mins = cols.map((col, i) => (col.fixed ? natural[i]! : Math.min(natural[i]!, Math.max(col.min ?? 0, displayWidth(headers[i]!)))))
-  const widths = opts.width === undefined ? natural : fitWidths(natural, mins, opts.width)
+  const widths = opts.width === undefined ? natural : fitWidths(natural, mins, opts.width, cols.map((col) => col.min !== undefined))
   const line = (texts: string[]) => texts.join('  ').trimEnd()
   const out: string[] = []
   if (!opts.noHeaders) out.push(line(headers.map((h, i) => pad(truncate(h, widths[i]!), widths[i]!))))
