@@ -22,7 +22,7 @@ export interface ClassifiedError {
 
 /** Maps anything thrown to an exit code and one line. Exported for tests. */
 export function classifyError(err: unknown): ClassifiedError {
-  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(stripOclifPrefix(err.message)), hint: err.hint === undefined ? undefined : oneLine(err.hint)}
+  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(unwrapFlagError(err.message)), hint: err.hint === undefined ? undefined : oneLine(err.hint)}
   const e = err as {oclif?: {exit?: number}; message?: string; name?: string}
   // oclif's parser errors (unknown flag, bad option value, missing argument) carry exit 2.
   if (e && typeof e === 'object' && e.oclif?.exit === 2)
@@ -30,9 +30,13 @@ export function classifyError(err: unknown): ClassifiedError {
   return {exit: ExitCode.Internal, reason: 'Internal', message: `internal error: ${oneLine(String(e?.message ?? err))}`, hint: 'run again with --debug and report it'}
 }
 
+/** Our error thrown by a flag's parse (-o, --sort-by) comes back wrapped by oclif: "Parsing --output \n\t<message>\nSee more help with --help". It names its flag itself. */
+function unwrapFlagError(m: string): string {
+  return m.replace(/^Parsing --[\w-]+ \n\t/, '').replace(/\nSee more help with --help$/, '')
+}
+
 function stripOclifPrefix(m: string): string {
-  // A flag's own parse error comes back wrapped: "Parsing --output \n\t<message>\nSee more help with --help".
-  return m.replace(/\n\s*See more help with --help\s*$/, '').replace(/^Error:\s*/, '').replace(/^Parsing --[\w-]+ \n\t/, '')
+  return m.replace(/\n\s*See more help with --help\s*$/, '').replace(/^Error:\s*/, '')
 }
 
 export abstract class VipCommand extends Command {

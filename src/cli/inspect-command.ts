@@ -12,7 +12,8 @@ import {sortItems} from '../output/sort.js'
 
 export abstract class InspectCommand extends VipCommand {
   static override flags = {...sourceFlags, ...modelFlags, ...selectorFlag, ...outputFlag(), ...listFlags}
-  static override args = {name: Args.string({description: 'names to show, one or more (default: all)'})}
+  // ignoreStdin: without it oclif reads piped stdin as a name when none is given (and -f - finds it empty).
+  static override args = {name: Args.string({description: 'names to show, one or more (default: all)', ignoreStdin: true})}
   // Several names, like kubectl get: the extra ones arrive in argv.
   static override strict = false
 

@@ -493,7 +493,7 @@ export function inspectEndpoints(snap: Snapshot, opts: InspectOptions): InspectO
       columns: [
         {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
         {header: 'NAME', min: 20, get: (r) => r.name},
-        {header: 'SERVICE', get: (r) => r.service || '<none>'},
+        {header: 'SERVICE', min: 20, get: (r) => r.service || '<none>'},
         {header: 'ADDRESSTYPE', wide: true, get: (r) => r.addressType},
         {header: 'PORTS', get: (r) => list(r.ports.map((p) => String(p.port ?? '*')))},
         {header: 'ENDPOINTS', get: (r) => list(r.endpoints.map((e) => e.address))},
