@@ -11,7 +11,7 @@ import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalTex
 import {columnText, execTemplate, type CustomColumn, type TemplateNode} from './jsonpath.js'
 import {displayWidth, truncate} from './width.js'
 
-// yaml and cli-table3 load on first use: commands that print neither (version, -o json) skip their cost.
+// yaml loads on first use: commands that print no YAML (version, -o json) skip its cost.
 const load = createRequire(import.meta.url)
 /** What YAML must not carry raw (\n and \t it writes as block scalars and plain text). */
 const YAML_UNSAFE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
@@ -130,7 +130,7 @@ export function toDocument(r: Result): Record<string, unknown> {
   return {apiVersion: API_VERSION, kind: r.kind, ...r.data}
 }
 
-/** Renders a result as text; always ends with a newline unless empty. */
+/** Renders a result as text; always ends with a newline unless empty (but -o jsonpath, which prints what its template says, as kubectl). */
 export function render(r: Result, format: OutputFormat, ctx: RenderContext): string {
   if (typeof format === 'object') {
     // kubectl applies both to the document -o json prints; custom-columns to each item of a list.
@@ -214,14 +214,25 @@ function layout<T>(items: readonly T[], cols: ReadonlyArray<Column<T>>, opts: {c
       return (typeof v === 'string' ? [v] : v.length ? v : ['']).map((x) => clip(printable(x)))
     }),
   )
-  const natural = cols.map((_col, i) => Math.max(opts.noHeaders ? 0 : displayWidth(headers[i]!), ...cells.map((row) => Math.max(...row[i]!.map(displayWidth)))))
+  // Loops, not Math.max(...): a list of 200,000 rows would overflow the call stack.
+  const natural = cols.map((_col, i) => {
+    let w = opts.noHeaders ? 0 : displayWidth(headers[i]!)
+    for (const row of cells) for (const l of row[i]!) w = Math.max(w, displayWidth(l))
+    return w
+  })
   const mins = cols.map((col, i) => (col.fixed ? natural[i]! : Math.min(natural[i]!, Math.max(col.min ?? 0, displayWidth(headers[i]!)))))
   const widths = opts.width === undefined ? natural : fitWidths(natural, mins, opts.width, cols.map((col) => col.min !== undefined))
-  const line = (texts: string[]) => texts.join('  ').trimEnd()
+  // The last guard, line by line: a line without control characters passes at once (the whole text, with its
+  // line breaks, would be walked character by character).
+  const colour = opts.chalk.level > 0
+  const line = (texts: string[]) => {
+    const l = texts.join('  ').trimEnd()
+    return UNPRINTABLE.test(colour ? l.replace(SGR_G, '') : l) ? terminalText(l, {colour}) : l
+  }
   const out: string[] = []
   if (!opts.noHeaders) out.push(line(headers.map((h, i) => pad(truncate(h, widths[i]!), widths[i]!))))
   items.forEach((item, r) => {
-    const height = Math.max(...cells[r]!.map((c) => c.length))
+    const height = cells[r]!.reduce((h, c) => Math.max(h, c.length), 1)
     for (let k = 0; k < height; k++)
       out.push(
         line(
@@ -233,7 +244,9 @@ function layout<T>(items: readonly T[], cols: ReadonlyArray<Column<T>>, opts: {c
         ),
       )
   })
-  return terminalText(`${out.join('\n')}\n`, {colour: opts.chalk.level > 0})
+  return `${out.join('\n')}\n`
 }
 
+/** Colour sequences (chalk's SGR): what a styled line may hold besides printable text. */
+const SGR_G = /\x1b\[[0-9;]*m/g
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(w - displayWidth(s), 0))

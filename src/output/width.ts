@@ -20,6 +20,7 @@ export function outputWidth(env: NodeJS.ProcessEnv, out: {isTTY?: boolean; colum
 
 // East Asian Wide and Fullwidth blocks (and emoji) take two columns on a terminal.
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u
+const ASCII = /^[\x20-\x7e]*$/
 // Combining marks take none (they sit on the character before).
 const ZERO = /[\p{Mn}\p{Me}]/u
 
@@ -31,6 +32,7 @@ function charWidth(ch: string): number {
 
 /** Columns a line of printable text takes on a terminal. */
 export function displayWidth(s: string): number {
+  if (ASCII.test(s)) return s.length
   let w = 0
   for (const ch of s) w += charWidth(ch)
   return w
@@ -40,6 +42,7 @@ export function displayWidth(s: string): number {
 export function truncate(s: string, width: number): string {
   if (displayWidth(s) <= width) return s
   if (width <= 0) return ''
+  if (ASCII.test(s)) return `${s.slice(0, width - 1)}…`
   let out = ''
   let w = 0
   for (const ch of s) {

@@ -106,6 +106,15 @@ describe('tables fit the width', () => {
     assert.ok(maxLine(out) <= 30, out)
   })
 
+  it('a table of 200,000 rows lays out (no call-stack overflow: the old table library could not)', function () {
+    this.timeout(60_000)
+    const big: ListResult<{n: number}> = {type: 'list', kind: 'T', items: Array.from({length: 200_000}, (_x, n) => ({n})), name: (r) => String(r.n), columns: [{header: 'N', get: (r) => String(r.n)}, {header: 'NAME', get: (r) => `svc-${r.n}`}]}
+    const out = render(big, 'table', {...plain, width: 80})
+    const lines = out.trimEnd().split('\n')
+    assert.equal(lines.length, 200_001)
+    assert.equal(lines.at(-1), '199999  svc-199999')
+  })
+
   it('outputWidth: $COLUMNS, else the terminal, else 80; nonsense is ignored, tiny is raised to 20', () => {
     assert.equal(outputWidth({}, {isTTY: false}), 80)
     assert.equal(outputWidth({}, {isTTY: true, columns: 132}), 132)
