@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../src/model/compile.js'
 import {VipCommand} from '../src/cli/base.js'
-import {modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
+import {listFlags, modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
+import {sortItems} from '../src/output/sort.js'
+import type {ListResult} from '../src/output/render.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
 import {loadSnapshot} from '../src/cluster/source.js'
 import {catalogResult, checkResult, checkSummary, runChecks} from '../src/check/check.js'
@@ -28,11 +30,14 @@ export default class Check extends VipCommand {
     ...vipFlags,
     'vip-rules': Flags.boolean({description: 'check the VIP rules and addresses on this node (implied by --netns)'}),
     ...outputFlag('table', ['junit', 'sarif']),
+    ...listFlags,
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Check)
-    if (flags['list-checks']) return this.present(catalogResult(), flags.output)
+    const list = {noHeaders: flags['no-headers']}
+    const sorted = <T>(r: ListResult<T>) => (flags['sort-by'] === undefined ? r : sortItems(r, flags['sort-by']))
+    if (flags['list-checks']) return this.present(sorted(catalogResult()), flags.output, [], list)
     const model = modelOptions(flags)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     // With --stats-socket, the running HAProxy is checked too (frontends, backends, servers DOWN, stale config).
@@ -45,6 +50,6 @@ export default class Check extends VipCommand {
     const vip = flags.netns || flags['vip-rules'] ? vipFindings(rulesFor(compiled, hopts, flags.mode).rules, flags.mode, await readVipState(vipTarget, processVipIO()), flags.netns ? `netns ${flags.netns}` : 'this node') : []
     const checkOpts = {model, certWarnDays: flags['cert-warn-days'], now: new Date()}
     const findings = runChecks(compiled, checkOpts, (flags.disable ?? '').split(',').map((s) => s.trim()).filter(Boolean), proxy, vip)
-    return this.present(checkResult(findings, flags['fail-on'], this.config.version, checkSummary(compiled, checkOpts)), flags.output)
+    return this.present(sorted(checkResult(findings, flags['fail-on'], this.config.version, checkSummary(compiled, checkOpts))), flags.output, [], list)
   }
 }

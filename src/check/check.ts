@@ -181,9 +181,10 @@ export function checkResult(findings: Diagnostic[], failOn: FailOn, version = '0
     ...(failing.length > 0 ? {exit: 1} : {}),
     formats: {junit: (xs) => junit(xs, failOn), sarif: (xs) => sarif(xs, version)},
     columns: [
-      {header: 'SEVERITY', get: (f) => f.severity, style: (f, t, c) => (f.severity === 'error' ? c.red(t) : f.severity === 'warning' ? c.yellow(t) : c.cyan(t))},
-      {header: 'CODE', get: (f) => f.code},
-      {header: 'OBJECT', get: (f) => f.object},
+      {header: 'SEVERITY', fixed: true, get: (f) => f.severity, style: (f, t, c) => (f.severity === 'error' ? c.red(t) : f.severity === 'warning' ? c.yellow(t) : c.cyan(t))},
+      {header: 'CODE', fixed: true, get: (f) => f.code},
+      // The object is what identifies a finding: cut last (the message first; whole in -o wide and -o json).
+      {header: 'OBJECT', min: 30, get: (f) => f.object},
       {header: 'FIELD', wide: true, get: (f) => f.field ?? ''},
       {header: 'MESSAGE', get: (f) => f.message},
       {header: 'WHERE', wide: true, get: (f) => (f.file ? `${f.file}:${f.line}` : '')},
@@ -205,8 +206,8 @@ export function catalogResult(): ListResult<CatalogEntry & {analyzer: string}> {
     items,
     name: (e) => e.code,
     columns: [
-      {header: 'CODE', get: (e) => e.code},
-      {header: 'SEVERITY', get: (e) => e.severity},
+      {header: 'CODE', fixed: true, get: (e) => e.code},
+      {header: 'SEVERITY', fixed: true, get: (e) => e.severity},
       {header: 'ANALYZER', get: (e) => e.analyzer},
       {header: 'TITLE', get: (e) => e.title},
       {header: 'FIX', wide: true, get: (e) => e.hint},

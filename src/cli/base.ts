@@ -11,7 +11,8 @@ import {parseErrorHint} from './suggest.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
-import {API_VERSION, render, toDocument, type Format, type Result} from '../output/render.js'
+import {API_VERSION, render, toDocument, type OutputFormat, type Result} from '../output/render.js'
+import {outputWidth} from '../output/width.js'
 
 export interface ClassifiedError {
   exit: ExitCodeValue
@@ -22,12 +23,17 @@ export interface ClassifiedError {
 
 /** Maps anything thrown to an exit code and one line. Exported for tests. */
 export function classifyError(err: unknown): ClassifiedError {
-  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(err.message), hint: err.hint === undefined ? undefined : oneLine(err.hint)}
+  if (err instanceof VipError) return {exit: err.exit, reason: err.reason, message: oneLine(unwrapFlagError(err.message)), hint: err.hint === undefined ? undefined : oneLine(err.hint)}
   const e = err as {oclif?: {exit?: number}; message?: string; name?: string}
   // oclif's parser errors (unknown flag, bad option value, missing argument) carry exit 2.
   if (e && typeof e === 'object' && e.oclif?.exit === 2)
     return {exit: ExitCode.Usage, reason: 'Usage', message: oneLine(stripOclifPrefix(e.message ?? 'invalid usage')), hint: parseErrorHint(err) ?? 'see --help'}
   return {exit: ExitCode.Internal, reason: 'Internal', message: `internal error: ${oneLine(String(e?.message ?? err))}`, hint: 'run again with --debug and report it'}
+}
+
+/** Our error thrown by a flag's parse (-o, --sort-by) comes back wrapped by oclif: "Parsing --output \n\t<message>\nSee more help with --help". It names its flag itself. */
+function unwrapFlagError(m: string): string {
+  return m.replace(/^Parsing --[\w-]+ \n\t/, '').replace(/\nSee more help with --help$/, '')
 }
 
 function stripOclifPrefix(m: string): string {
@@ -58,13 +64,13 @@ export abstract class VipCommand extends Command {
    * Writes warnings to stderr (at most maxDiagnostics, default 50, and a count), then the result to stdout in the
    * chosen format; returns the document for --json.
    */
-  protected present(result: Result, format: Format, diagnostics: Diagnostic[] = [], opts: {maxDiagnostics?: number; stderrNote?: string} = {}): Record<string, unknown> {
+  protected present(result: Result, format: OutputFormat, diagnostics: Diagnostic[] = [], opts: {maxDiagnostics?: number; stderrNote?: string; noHeaders?: boolean} = {}): Record<string, unknown> {
     for (const line of diagnosticLines(diagnostics, makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)}), {max: opts.maxDiagnostics}))
       process.stderr.write(`${line}\n`)
     if (opts.stderrNote) process.stderr.write(`${printable(opts.stderrNote)}\n`)
     if (!this.jsonEnabled()) {
-      process.stdout.write(render(result, format, {chalk: this.chalk}))
-      if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide'))
+      process.stdout.write(render(result, format, {chalk: this.chalk, width: outputWidth(process.env, process.stdout), noHeaders: opts.noHeaders}))
+      if (result.type === 'list' && result.items.length === 0 && result.empty && (format === 'table' || format === 'wide' || (typeof format === 'object' && format.type === 'custom-columns')))
         process.stderr.write(`${printable(result.empty)}\n`)
       if (result.type === 'list' && result.summary && (format === 'table' || format === 'wide')) process.stderr.write(`${printable(result.summary.text)}\n`)
     }

@@ -3,7 +3,9 @@
  * (kubectl's names and short forms where kubectl has them).
  */
 import {Flags} from '@oclif/core'
-import {EXTRA_FORMATS, FORMATS} from '../output/render.js'
+import {EXTRA_FORMATS, FORMATS, type OutputFormat} from '../output/render.js'
+import {TEMPLATE_FORMATS, parseOutput} from '../output/format.js'
+import {parseSortBy} from '../output/sort.js'
 
 /** Where objects come from: manifests (-f) or a cluster (kubeconfig). */
 export const sourceFlags = {
@@ -32,13 +34,30 @@ export const selectorFlag = {
   selector: Flags.string({char: 'l', description: 'label selector (k=v, k!=v, k, !k; comma-separated)'}),
 }
 
+/**
+ * -o: a named format, or kubectl's jsonpath=TEMPLATE, jsonpath-file=FILE and
+ * custom-columns=SPEC. Not an oclif option flag (its fixed list cannot take a
+ * template): parseOutput checks the value and lists the valid ones.
+ */
 export function outputFlag(defaultFormat: (typeof FORMATS)[number] = 'table', extra: ReadonlyArray<(typeof EXTRA_FORMATS)[number]> = []) {
+  const names = [...FORMATS, ...extra]
   return {
-    output: Flags.option({
+    output: Flags.custom<OutputFormat>({
       char: 'o',
-      options: [...FORMATS, ...extra] as Array<(typeof FORMATS)[number] | (typeof EXTRA_FORMATS)[number]>,
+      parse: async (input) => parseOutput(input, names),
       default: defaultFormat,
-      description: 'output format',
+      helpValue: [...names, ...TEMPLATE_FORMATS].join('|'),
+      description: 'output format; table fits the terminal ($COLUMNS, else 80 off a terminal), wide shows every column whole',
     })(),
   }
+}
+
+/** kubectl's list flags: --no-headers and --sort-by, for commands that print lists. */
+export const listFlags = {
+  'no-headers': Flags.boolean({description: 'tables (table, wide, custom-columns) without their header line'}),
+  'sort-by': Flags.custom<string>({
+    helpValue: 'PATH',
+    parse: async (input) => parseSortBy(input),
+    description: 'sort list items by the value at this JSONPath in each item of -o json (e.g. .name, {.ports[0].port})',
+  })(),
 }

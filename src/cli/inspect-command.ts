@@ -1,24 +1,45 @@
 /** The shared shape of `vipctl inspect <what>`: one flag set, one pipeline, one renderer. */
+import {Args} from '@oclif/core'
 import {VipCommand} from './base.js'
-import {modelFlags, outputFlag, selectorFlag, sourceFlags} from './flags.js'
+import {listFlags, modelFlags, outputFlag, selectorFlag, sourceFlags} from './flags.js'
 import {ioFromProcess, modelOptions, selectorOption, sourceOptions} from './options.js'
 import {loadSnapshot} from '../cluster/source.js'
 import type {Snapshot} from '../cluster/types.js'
-import type {InspectOptions, InspectOutput} from '../inspect/inspect.js'
+import {UsageError} from '../errors.js'
+import {printableShort} from '../core/printable.js'
+import {pickNames, type InspectOptions, type InspectOutput} from '../inspect/inspect.js'
+import {sortItems} from '../output/sort.js'
 
 export abstract class InspectCommand extends VipCommand {
-  static override flags = {...sourceFlags, ...modelFlags, ...selectorFlag, ...outputFlag()}
+  static override flags = {...sourceFlags, ...modelFlags, ...selectorFlag, ...outputFlag(), ...listFlags}
+  // ignoreStdin: without it oclif reads piped stdin as a name when none is given (and -f - finds it empty).
+  static override args = {name: Args.string({description: 'names to show, one or more (default: all)', ignoreStdin: true})}
+  // Several names, like kubectl get: the extra ones arrive in argv.
+  static override strict = false
 
   /** The view this command shows. */
   protected abstract view: (snap: Snapshot, opts: InspectOptions) => InspectOutput<any>
 
   async run(): Promise<Record<string, unknown>> {
-    const {flags} = await this.parse(this.constructor as typeof InspectCommand)
+    const ctor = this.constructor as typeof InspectCommand
+    // Statics are passed by name: oclif copies only a class's own ones, and these are inherited.
+    const {flags, argv} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, enableJsonFlag: ctor.enableJsonFlag, args: ctor.args, strict: false})
+    const names = argv as string[]
+    // Without strict parsing oclif hands unknown flags over as names: refuse them as it would.
+    const flag = names.find((n) => n.startsWith('-'))
+    if (flag !== undefined) throw new UsageError(`unknown flag ${printableShort(flag, 40)}`, 'see --help')
+    if (names.length && flags.selector !== undefined) throw new UsageError('names cannot be given with a selector (-l)', 'give either names or -l')
     const source = sourceOptions(flags)
     const model = modelOptions(flags)
     const selector = selectorOption(flags.selector)
     const {snapshot, namespace} = await loadSnapshot(source, ioFromProcess())
-    const {result, diagnostics} = this.view(snapshot, {namespace, selector, model})
-    return this.present(result, flags.output, diagnostics)
+    const out = this.view(snapshot, {namespace, selector, model})
+    const {result, missing} = pickNames(out, names)
+    if (missing && result.items.length === 0) throw missing
+    const sorted = flags['sort-by'] === undefined ? result : sortItems(result, flags['sort-by'])
+    const doc = this.present(sorted, flags.output, out.diagnostics, {noHeaders: flags['no-headers']})
+    // kubectl's way: the objects found are printed, then the names not found fail the command.
+    if (missing) throw missing
+    return doc
   }
 }

@@ -12,6 +12,8 @@ import {describeConditions} from '../model/routing.js'
 import type {ListenerState} from '../model/gateway.js'
 import {sortByAddress} from '../model/ip.js'
 import type {ListResult} from '../output/render.js'
+import {DataError} from '../errors.js'
+import {printableShort} from '../core/printable.js'
 
 export interface InspectOptions {
   /** Namespace to show; undefined = all. */
@@ -23,6 +25,30 @@ export interface InspectOptions {
 export interface InspectOutput<T> {
   result: ListResult<T>
   diagnostics: Diagnostic[]
+  /** kubectl's plural for the rows, in "not found" errors (services, ingresses...). */
+  resource: string
+  /** Whether a name argument names the row; default: the part of result.name after its first "/". */
+  matches?: (row: T, name: string) => boolean
+}
+
+/**
+ * The rows the name arguments name (all of them without names), and the error
+ * for names that name none: `services "x" not found` (DataError, exit 65, like
+ * an unknown namespace). With several namespaces a name picks every namespace's.
+ */
+export function pickNames<T>(out: InspectOutput<T>, names: readonly string[]): {result: ListResult<T>; missing?: DataError} {
+  if (names.length === 0) return {result: out.result}
+  const r = out.result
+  const matches = out.matches ?? ((row: T, n: string) => {
+    const id = r.name(row)
+    return id.slice(id.indexOf('/') + 1) === n
+  })
+  const wanted = [...new Set(names)]
+  const missing = wanted.filter((n) => !r.items.some((row) => matches(row, n)))
+  return {
+    result: {...r, items: r.items.filter((row) => wanted.some((n) => matches(row, n)))},
+    ...(missing.length ? {missing: new DataError(missing.map((n) => `${out.resource} "${printableShort(n, 80)}" not found`).join('; '))} : {}),
+  }
 }
 
 function visible(o: {metadata: {namespace?: string; labels?: Record<string, string>}}, opts: InspectOptions): boolean {
@@ -128,6 +154,7 @@ export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOu
   const model = buildModel(snap, opts.model)
   const items = serviceRows(snap, model, opts)
   return {
+    resource: 'services',
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
@@ -136,15 +163,16 @@ export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOu
       name: (r) => `service/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
-        {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => r.name},
-        {header: 'TYPE', get: (r) => r.type},
-        {header: 'CLUSTER-IP', get: (r) => r.clusterIP || '<none>'},
+        {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
+        {header: 'NAME', min: 20, get: (r) => r.name},
+        {header: 'TYPE', wide: true, get: (r) => r.type},
+        {header: 'CLUSTER-IP', wide: true, get: (r) => r.clusterIP || '<none>'},
         {header: 'VIP', get: (r) => list(r.vips)},
         {header: 'PORTS', get: (r) => list(r.ports.map((p) => `${p.port}/${p.protocol}`))},
         {header: 'TARGET-PORTS', wide: true, get: (r) => list(r.ports.map((p) => `${p.port}->${p.targetPort}`))},
         {
           header: 'ENDPOINTS',
+          fixed: true,
           // Endpoints still to come are shown as such ("0/0, expect 3"), never as a plain 0/0.
           get: (r) => `${r.endpoints.ready}/${r.endpoints.total}${r.endpoints.total === 0 && r.expected.length > 0 ? `, expect ${r.expected.some((e) => e.replicas === undefined) && snap.nodes.length === 0 ? 'one per Node' : r.expected.reduce((n, e) => n + (e.replicas ?? snap.nodes.length), 0)}` : ''}`,
           style: (r, t, c) => (r.endpoints.total === 0 && r.expected.some((e) => e.replicas !== 0) ? c.yellow(t) : r.endpoints.total === 0 || r.endpoints.ready === 0 ? c.red(t) : r.endpoints.ready < r.endpoints.total ? c.yellow(t) : c.green(t)),
@@ -202,6 +230,7 @@ export function inspectIngresses(snap: Snapshot, opts: InspectOptions): InspectO
       }
     })
   return {
+    resource: 'ingresses',
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
@@ -210,12 +239,13 @@ export function inspectIngresses(snap: Snapshot, opts: InspectOptions): InspectO
       name: (r) => `ingress.networking.k8s.io/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
-        {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => r.name},
+        {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
+        {header: 'NAME', min: 20, get: (r) => r.name},
         {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
         {header: 'HOSTS', get: (r) => lines(r.hosts)},
         {
           header: 'PATHS',
+          wide: true,
           // One path per line: an Ingress with many rules stays readable.
           get: (r) =>
             lines([
@@ -296,6 +326,7 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
       }
     })
   return {
+    resource: 'gateways',
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
@@ -304,12 +335,12 @@ export function inspectGateways(snap: Snapshot, opts: InspectOptions): InspectOu
       name: (r) => `gateway.gateway.networking.k8s.io/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
-        {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => r.name},
+        {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
+        {header: 'NAME', min: 20, get: (r) => r.name},
         {header: 'CLASS', get: (r) => r.class, style: (r, t, c) => (r.served ? t : c.dim(t))},
         {header: 'ADDRESS', get: (r) => list(r.addresses)},
-        {header: 'ACCEPTED', get: (r) => r.accepted || '<not ours>'},
-        {header: 'PROGRAMMED', get: (r) => r.programmed || '<not ours>'},
+        {header: 'ACCEPTED', wide: true, get: (r) => r.accepted || '<not ours>'},
+        {header: 'PROGRAMMED', fixed: true, get: (r) => r.programmed || '<not ours>'},
         {header: 'LISTENERS', get: (r) => lines(r.listeners.map((l) => `${l.listenerSet ? `${l.listenerSet}:` : ''}${l.name} ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''} routes=${l.attachedRoutes}${l.status && l.status !== 'Programmed' ? ` (${l.status})` : ''}`))},
         // One line per listener, beside its LISTENERS line ("-": not served).
         {header: 'FRONTENDS', wide: true, get: (r) => lines(r.listeners.map((l) => l.frontends.join(',') || '-'))},
@@ -394,6 +425,9 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
       }
     })
   return {
+    resource: 'routes',
+    // A route by name, or kind/name (httproute/web) when kinds share a name.
+    matches: (r, n) => r.name === n || `${r.kind.toLowerCase()}/${r.name}` === n,
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
@@ -402,11 +436,13 @@ export function inspectRoutes(snap: Snapshot, opts: InspectOptions): InspectOutp
       name: (r) => `${r.kind.toLowerCase()}.gateway.networking.k8s.io/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
-        {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => (r.kind === 'HTTPRoute' ? r.name : `${r.kind.toLowerCase()}/${r.name}`)},
+        {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
+        {header: 'NAME', min: 20, get: (r) => (r.kind === 'HTTPRoute' ? r.name : `${r.kind.toLowerCase()}/${r.name}`)},
         {header: 'HOSTNAMES', get: (r) => (r.kind === 'TCPRoute' || r.kind === 'UDPRoute' ? '-' : list(r.hostnames, '*'))},
         {header: 'PARENTS', get: (r) => lines(r.parents.map((p) => `${p.gateway}: ${p.accepted === 'True' ? 'Accepted' : p.accepted}${p.resolvedRefs && p.resolvedRefs !== 'True' ? `, ${p.resolvedRefs}` : ''}`), '<none of ours>')},
-        {header: 'PROGRAMMED', get: (r) => lines(r.rules)},
+        // How many rule matches vipctl programs (one per match and frontend); what they are in -o wide.
+        {header: 'RULES', fixed: true, get: (r) => String(r.rules.length)},
+        {header: 'PROGRAMMED', wide: true, get: (r) => lines(r.rules)},
       ],
     },
   }
@@ -446,6 +482,7 @@ export function inspectEndpoints(snap: Snapshot, opts: InspectOptions): InspectO
       derived: s.metadata.labels?.[MANAGED_BY_LABEL] === DERIVED_MANAGER,
     }))
   return {
+    resource: 'endpointslices',
     diagnostics: snap.diagnostics,
     result: {
       type: 'list',
@@ -454,14 +491,15 @@ export function inspectEndpoints(snap: Snapshot, opts: InspectOptions): InspectO
       name: (r) => `endpointslice.discovery.k8s.io/${r.name}`,
       empty: emptyMessage(opts),
       columns: [
-        {header: 'NAMESPACE', get: (r) => r.namespace},
-        {header: 'NAME', get: (r) => r.name},
-        {header: 'SERVICE', get: (r) => r.service || '<none>'},
-        {header: 'ADDRESSTYPE', get: (r) => r.addressType},
+        {header: 'NAMESPACE', min: 12, get: (r) => r.namespace},
+        {header: 'NAME', min: 20, get: (r) => r.name},
+        {header: 'SERVICE', min: 20, get: (r) => r.service || '<none>'},
+        {header: 'ADDRESSTYPE', wide: true, get: (r) => r.addressType},
         {header: 'PORTS', get: (r) => list(r.ports.map((p) => String(p.port ?? '*')))},
         {header: 'ENDPOINTS', get: (r) => list(r.endpoints.map((e) => e.address))},
         {
           header: 'READY',
+          fixed: true,
           get: (r) => `${r.endpoints.filter((e) => e.ready).length}/${r.endpoints.length}`,
           style: (r, t, c) => (r.endpoints.every((e) => e.ready) && r.endpoints.length ? c.green(t) : c.yellow(t)),
         },
@@ -488,8 +526,13 @@ export interface VipRow {
 export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput<VipRow> {
   const model = buildModel(snap, opts.model)
   const pools = new Map(model.pools.map((p) => [p.id, p]))
+  // -l keeps a VIP:port when an object behind it has matching labels: one that defines it (OWNERS: an Ingress,
+  // LoadBalancer Service, Gateway, ListenerSet or route) or a Service it sends traffic to.
+  const labels = opts.selector ? objectLabels(snap) : undefined
+  const behind = (f: LbModel['frontends'][number]) => [...f.provenance.map((p) => p.object), ...frontendPools(f).map((id) => `Service/${id.split('/').slice(0, 2).join('/')}`)]
   const items: VipRow[] = model.frontends
     .filter((f) => opts.namespace === undefined || f.provenance.some((p) => p.object.split('/')[1] === opts.namespace))
+    .filter((f) => !opts.selector || behind(f).some((key) => labels!.has(key) && matchesSelector(opts.selector!, labels!.get(key))))
     .map((f) => {
       const vip = model.vips.find((v) => v.address === f.address)!
       const poolIds = frontendPools(f)
@@ -515,28 +558,38 @@ export function inspectVips(snap: Snapshot, opts: InspectOptions): InspectOutput
       }
     })
   return {
+    resource: 'vips',
+    // A VIP names every port of its address: 192.0.2.10 or 192.0.2.10:80 ([2001:db8::1]:80 for IPv6).
+    matches: (r, n) => r.vip === n || fmtAddr(r.vip, r.port) === n,
     diagnostics: model.diagnostics,
     result: {
       type: 'list',
       kind: 'Vip',
       items,
       name: (r) => `vip/${fmtAddr(r.vip, r.port)}`,
-      empty: 'No VIPs: no Ingress or LoadBalancer Service served by vipctl has a VIP (see vipctl inspect ingresses)',
+      empty: opts.selector ? emptyMessage(opts) : 'No VIPs: no Ingress or LoadBalancer Service served by vipctl has a VIP (see vipctl inspect ingresses)',
       columns: [
-        {header: 'VIP', get: (r) => fmtAddr(r.vip, r.port)},
-        {header: 'PROTOCOL', get: (r) => r.protocol.toUpperCase()},
+        {header: 'VIP', fixed: true, get: (r) => fmtAddr(r.vip, r.port)},
+        {header: 'PROTOCOL', fixed: true, get: (r) => r.protocol.toUpperCase()},
         {header: 'SOURCE', get: (r) => r.source},
-        {header: 'ROUTES', get: (r) => String(r.serves.length)},
+        {header: 'ROUTES', fixed: true, get: (r) => String(r.serves.length)},
         {header: 'SERVES', wide: true, get: (r) => lines(r.serves)},
         {header: 'OWNERS', get: (r) => list(r.owners.map((o) => o.split('/').slice(1).join('/')))},
         {
           header: 'MEMBERS',
+          fixed: true,
           get: (r) => `${r.members.ready}/${r.members.total}`,
           style: (r, t, c) => (r.members.ready === 0 ? c.red(t) : r.members.ready < r.members.total ? c.yellow(t) : c.green(t)),
         },
       ],
     },
   }
+}
+
+/** The labels of the objects that can be behind a VIP:port, by objectKey (the keys of frontend provenance). */
+function objectLabels(snap: Snapshot): Map<string, Record<string, string> | undefined> {
+  const all = [...snap.services, ...snap.ingresses, ...snap.gateways, ...snap.listenerSets, ...snap.httpRoutes, ...snap.grpcRoutes, ...snap.tcpRoutes, ...snap.tlsRoutes, ...snap.udpRoutes]
+  return new Map(all.map((o) => [objectKey(o), o.metadata.labels]))
 }
 
 function emptyMessage(opts: InspectOptions): string {

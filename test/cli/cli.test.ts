@@ -16,7 +16,7 @@ describe('vipctl CLI (built)', function () {
     assert.match(r.stdout, /version/)
     const sub = await vipctl(['inspect', 'services', '--help'])
     assert.equal(sub.code, 0)
-    assert.match(sub.stdout, /-o, --output=<option>/)
+    assert.match(sub.stdout, /-o, --output=table\|wide\|name\|json\|yaml\|jsonl\|jsonpath=TEMPLATE/)
     assert.match(sub.stdout, /-f, --filename=<value>/)
   })
 

@@ -14,6 +14,8 @@ interface ManifestFlag {
   char?: string
   type: 'boolean' | 'option'
   options?: string[]
+  /** What a flag without fixed options takes (-o: its formats and templates). */
+  helpValue?: string
   default?: unknown
   required?: boolean
   multiple?: boolean
@@ -23,6 +25,7 @@ interface ManifestCommand {
   flags: Record<string, ManifestFlag>
   args: Record<string, {name: string; required?: boolean}>
   examples?: string[]
+  aliases?: string[]
 }
 
 const manifest = JSON.parse(readFileSync('oclif.manifest.json', 'utf8')) as {commands: Record<string, ManifestCommand>}
@@ -35,10 +38,11 @@ describe('CLI surface', () => {
         const c = manifest.commands[id]!
         const flags = Object.values(c.flags)
           .sort((a, b) => a.name.localeCompare(b.name))
-          .map((f) => `  --${f.name}${f.char ? ` -${f.char}` : ''} ${f.type}${f.options ? ` [${f.options.join('|')}]` : ''}${f.default !== undefined ? ` =${JSON.stringify(f.default)}` : ''}${f.required ? ' required' : ''}${f.multiple ? ' multiple' : ''}${f.allowNo ? ' allow-no' : ''}`)
+          .map((f) => `  --${f.name}${f.char ? ` -${f.char}` : ''} ${f.type}${f.options ? ` [${f.options.join('|')}]` : f.type === 'option' && f.helpValue ? ` <${f.helpValue}>` : ''}${f.default !== undefined ? ` =${JSON.stringify(f.default)}` : ''}${f.required ? ' required' : ''}${f.multiple ? ' multiple' : ''}${f.allowNo ? ' allow-no' : ''}`)
         const args = Object.values(c.args).map((a) => `  <${a.name}>${a.required ? ' required' : ''}`)
         const examples = (c.examples ?? []).map((e) => `  $ ${e}`)
-        return [id.replace(/:/g, ' '), ...args, ...flags, ...examples].join('\n')
+        const aliases = c.aliases?.length ? [`  aliases: ${c.aliases.map((a) => a.replace(/:/g, ' ')).join(', ')}`] : []
+        return [id.replace(/:/g, ' '), ...aliases, ...args, ...flags, ...examples].join('\n')
       })
       .join('\n\n')
     assertGolden('cli/surface.txt', `${surface}\n`)

@@ -156,7 +156,8 @@ describe('vipctl CLI: terminal safety (built)', function () {
 
     for (const fmt of ['table', 'wide']) {
       it(`stats -o ${fmt}: the Pod name, statuses and names from the socket are escaped`, async () => {
-        const r = await vipctl(['stats', '--stats-socket', sock, '--config-dir', cfg, '-o', fmt])
+        // Wide enough that no cell is cut: the test reads the escapes whole.
+        const r = await vipctl(['stats', '--stats-socket', sock, '--config-dir', cfg, '-o', fmt], {env: {COLUMNS: '400'}})
         assert.equal(r.code, 0, r.stderr)
         assertClean(r.stdout, `stats -o ${fmt}`)
         assertClean(r.stderr, `stats -o ${fmt} stderr`)

@@ -13,7 +13,7 @@ export interface CliResult {
 
 export function vipctl(args: string[], opts: {input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...opts.env}
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', COLUMNS: '80', ...opts.env}
     delete env.NODE_OPTIONS // never inherit mocha's tsx loader: test the built binary
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: opts.cwd ?? ROOT, env})
     let stdout = ''
