@@ -41,7 +41,7 @@ const MAX_REQUEST_TIMEOUT_MS = 24 * 3_600_000
  */
 export function requestTimeoutOption(value: string | number | undefined): number {
   if (value === undefined) return 30_000
-  const text = String(value).trim()
+  const text = String(value)
   let ms: number
   if (/^\d{1,9}$/.test(text)) ms = Number(text) * 1000
   else {

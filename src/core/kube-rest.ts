@@ -10,7 +10,7 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {PermissionError, UnavailableError, DataError, oneLine} from '../errors.js'
-import {printableShort} from './printable.js'
+import {printable, printableShort} from './printable.js'
 
 export interface RestResponse {
   status: number
@@ -180,13 +180,13 @@ export function requestLog(
   e: {method: string; url: string; status?: number; ms: number; requestHeaders: Record<string, unknown>; requestBody?: Buffer; responseBody?: Buffer; error?: string},
 ): string[] {
   if (verbosity < 6) return []
-  const url = printableShort(e.url)
+  const url = printable(e.url)
   const lines = [`${e.method} ${url} ${e.error ? `failed (${printableShort(e.error)})` : `${e.status ?? 0} ${http.STATUS_CODES[e.status ?? 0] ?? ''}`.trimEnd()} in ${Math.round(e.ms)} milliseconds`]
   if (verbosity >= 7) {
     lines.push('Request Headers:')
     for (const [k, v] of Object.entries(e.requestHeaders)) {
       for (const one of Array.isArray(v) ? v : [v]) {
-        const shown = MASKED_HEADERS.has(k.toLowerCase()) ? `${String(one).split(' ')[0]} <masked>` : printableShort(String(one))
+        const shown = MASKED_HEADERS.has(k.toLowerCase()) ? `${printableShort(String(one).split(' ')[0]!, 20)} <masked>` : printable(String(one))
         lines.push(`    ${k}: ${shown}`)
       }
     }
@@ -198,7 +198,7 @@ export function requestLog(
       if (!b || b.length === 0) return
       const text = b.toString('utf8')
       if (secretPath || /"kind"\s*:\s*"Secret(List)?"/.test(text)) return lines.push(`${label}: (${b.length} bytes of a Secret, not shown)`)
-      lines.push(`${label}: ${printableShort(text.length > max ? `${text.slice(0, max)} [truncated ${text.length - max} chars]` : text)}`)
+      lines.push(`${label}: ${printable(text.length > max ? text.slice(0, max) : text)}${text.length > max ? ` [truncated ${text.length - max} chars]` : ''}`)
     }
     body('Request Body', e.requestBody)
     body('Response Body', e.responseBody)
