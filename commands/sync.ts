@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
-import {modelFlags, outputFlag} from '../src/cli/flags.js'
+import {modelFlags, documentOutputFlag} from '../src/cli/flags.js'
 import {modelOptions} from '../src/cli/options.js'
 import {processHaproxyIO} from '../src/apply/haproxy/service.js'
 import {vipFlags} from '../src/apply/vip/flags.js'
@@ -21,7 +21,7 @@ export default class Sync extends VipCommand {
     ...haproxyFlags,
     ...haproxyTargetFlags,
     ...vipFlags,
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown> | void> {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {dryRunFlag, modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {dryRunFlag, modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
@@ -24,7 +24,7 @@ export default class ApplyHaproxy extends VipCommand {
     ...haproxyTargetFlags,
     ...dryRunFlag('also have haproxy -c check the new configuration (in a staging directory under --config-dir), without writing or reloading anything'),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

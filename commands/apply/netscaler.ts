@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {dryRunFlag, modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {dryRunFlag, modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
@@ -22,7 +22,7 @@ export default class ApplyNetscaler extends VipCommand {
     ...netscalerFlags,
     ...dryRunFlag('not supported (NITRO has no check-only mode for these changes): a usage error'),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {dryRunFlag, modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {dryRunFlag, modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {vipFlags} from '../../src/apply/vip/flags.js'
@@ -14,7 +14,7 @@ import {UsageError} from '../../src/errors.js'
 export default class ApplyVip extends VipCommand {
   static override description = 'Put the VIP rules (and, in bind mode, the VIP addresses) in place atomically; rolls back on failure; needs CAP_NET_ADMIN'
   static override examples = ['<%= config.bin %> apply vip -f examples/shop --mode bind --netns node']
-  static override flags = {...sourceFlags, ...modelFlags, ...listenFlags, ...ignoredHaproxyFlags, ...vipFlags, ...dryRunFlag('not supported (the rules are checked only as they are applied): a usage error'), yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}), ...outputFlag()}
+  static override flags = {...sourceFlags, ...modelFlags, ...listenFlags, ...ignoredHaproxyFlags, ...vipFlags, ...dryRunFlag('not supported (the rules are checked only as they are applied): a usage error'), yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}), ...documentOutputFlag()}
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(ApplyVip)

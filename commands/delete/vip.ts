@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../../src/cli/base.js'
-import {dryRunFlag, outputFlag} from '../../src/cli/flags.js'
+import {dryRunFlag, documentOutputFlag} from '../../src/cli/flags.js'
 import {confirmChange, interactive, processPromptIO} from '../../src/cli/prompt.js'
 import {terminalText} from '../../src/core/printable.js'
 import {UsageError} from '../../src/errors.js'
@@ -14,7 +14,7 @@ export default class DeleteVip extends VipCommand {
     netns: vipFlags.netns,
     ...dryRunFlag('not supported (nft has no check for a delete): a usage error'),
     yes: Flags.boolean({char: 'y', description: 'remove without asking (required without a terminal)'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

@@ -1,6 +1,6 @@
 import {VipCommand} from '../../src/cli/base.js'
 import {compile} from '../../src/model/compile.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {vipFlags} from '../../src/apply/vip/flags.js'
@@ -10,7 +10,7 @@ import {ignoredFlagWarnings, ignoredHaproxyFlags, listenFlags, listenOptions} fr
 export default class DiffVip extends VipCommand {
   static override description = 'Compare the VIP rules and addresses on the node with the desired ones (exit 2 on differences)'
   static override examples = ['<%= config.bin %> diff vip -f examples/shop --mode bind --netns node']
-  static override flags = {...sourceFlags, ...modelFlags, ...listenFlags, ...ignoredHaproxyFlags, ...vipFlags, ...outputFlag()}
+  static override flags = {...sourceFlags, ...modelFlags, ...listenFlags, ...ignoredHaproxyFlags, ...vipFlags, ...documentOutputFlag()}
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DiffVip)

@@ -70,3 +70,14 @@ export function outputFlag(defaultFormat: (typeof FORMATS)[number] = 'table', ex
     })(),
   }
 }
+
+/**
+ * -o for commands whose result is one document (a config, a plan, an outcome, a trace): table (the human form),
+ * json or yaml. The row formats (wide, name, jsonl) would print nothing of their own for one document, so they
+ * are usage errors here, as for `version`.
+ */
+export function documentOutputFlag(description = 'output format: table (for people), json or yaml (the whole document)') {
+  return {
+    output: Flags.option({char: 'o', options: ['table', 'json', 'yaml'] as const, default: 'table' as const, description})(),
+  }
+}

@@ -187,6 +187,20 @@ describe('flag vocabulary (built CLI)', function () {
       assert.match(w.stdout, new RegExp(`^wrote ${out}/migrated\\.yaml \\(\\d+ objects\\)`))
     })
 
+    it('commands whose result is one document take table, json and yaml only: -o name/wide/jsonl are exit 64, not a kind name', async () => {
+      for (const cmd of [['generate', 'haproxy'], ['generate', 'nftables'], ['diff', 'vip'], ['check', 'trace', 'shop.example.com/']]) {
+        for (const fmt of ['name', 'wide', 'jsonl']) {
+          const r = await run([...cmd, ...SHOP, '-o', fmt])
+          assert.equal(r.code, 64, `${cmd.join(' ')} -o ${fmt}: ${r.stderr}`)
+          assert.equal(r.stdout, '')
+          assert.match(r.stderr, new RegExp(`^error: Expected --output=${fmt} to be one of: table, json, yaml`))
+        }
+      }
+      const m = manifest().commands as unknown as Record<string, {flags: Record<string, {options?: string[]}>}>
+      for (const id of ['generate:haproxy', 'generate:netscaler', 'generate:nftables', 'generate:iptables', 'diff:haproxy', 'diff:netscaler', 'diff:vip', 'apply:haproxy', 'apply:netscaler', 'apply:vip', 'delete:vip', 'sync', 'check:trace', 'version'])
+        assert.deepEqual(m[id]!.flags.output?.options, ['table', 'json', 'yaml'], id)
+    })
+
     it('version takes table, json and yaml only (kubectl version has no -o name)', async () => {
       const r = await run(['version', '-o', 'name'])
       assert.equal(r.code, 64)
