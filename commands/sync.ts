@@ -13,7 +13,7 @@ export default class Sync extends VipCommand {
   static override examples = [
     '<%= config.bin %> sync --config-dir /etc/haproxy/vipctl --run-dir /run/vipctl',
     '<%= config.bin %> sync --once -o json             # one reconcile, then exit',
-    '<%= config.bin %> sync --vip-rules --mode bind --metrics-addr 127.0.0.1:9842',
+    '<%= config.bin %> sync --vip-rules --mode bind --sync-metrics-address 127.0.0.1:9842',
   ]
   static override flags = {
     ...syncFlags,
