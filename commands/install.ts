@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
+import {clientFlags, dryRunFlag} from '../src/cli/flags.js'
 import {installFlags, installTalksToCluster, runInstall} from '../src/install/command.js'
 
 export default class Install extends VipCommand {
@@ -11,6 +12,8 @@ export default class Install extends VipCommand {
   ]
   static override flags = {
     ...installFlags,
+    ...dryRunFlag('server-side apply with dryRun=All, shown as the difference against the cluster (exit 2 when something would change); implies --apply'),
+    ...clientFlags,
     output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default without --apply): Kubernetes documents kubectl applies; json: a v1 List; table: one row per object (default with --apply: what changed)'})(),
   }
 

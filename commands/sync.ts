@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
-import {modelFlags, documentOutputFlag} from '../src/cli/flags.js'
+import {clientFlags, documentOutputFlag, modelFlags} from '../src/cli/flags.js'
 import {modelOptions} from '../src/cli/options.js'
 import {processHaproxyIO} from '../src/apply/haproxy/service.js'
 import {vipFlags} from '../src/apply/vip/flags.js'
@@ -17,6 +17,7 @@ export default class Sync extends VipCommand {
   ]
   static override flags = {
     ...syncFlags,
+    ...clientFlags,
     ...modelFlags,
     ...haproxyFlags,
     ...haproxyTargetFlags,

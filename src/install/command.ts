@@ -1,8 +1,7 @@
 /** Flags of `vipctl install` and the service behind them. */
 import {Flags} from '@oclif/core'
 import {connect} from '../cluster/live.js'
-import {clientFlags, dryRunFlag} from '../cli/flags.js'
-import {clientOptions, type ClientFlagValues} from '../cli/options.js'
+import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {hostPortOption} from '../core/address.js'
 import {UsageError} from '../errors.js'
 import type {Result} from '../output/render.js'
@@ -23,8 +22,7 @@ export const installFlags = {
     deprecateAliases: true,
   }),
   apply: Flags.boolean({description: 'apply to the cluster with server-side apply (field manager vipctl)'}),
-  ...dryRunFlag('server-side apply with dryRun=All, shown as the difference against the cluster (exit 2 when something would change); implies --apply'),
-  ...clientFlags,
+  // --dry-run and kubectl's client flags are added by the command (cli/ is the edge).
 }
 
 export interface InstallFlagValues extends ClientFlagValues {

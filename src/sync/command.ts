@@ -5,8 +5,7 @@ import {Flags} from '@oclif/core'
 import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
 import type {VipIO} from '../apply/vip/apply.js'
 import {connect} from '../cluster/live.js'
-import {clientFlags} from '../cli/flags.js'
-import {clientOptions, type ClientFlagValues} from '../cli/options.js'
+import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {UsageError} from '../errors.js'
 import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
@@ -18,7 +17,7 @@ import {SyncLoop, type ReconcileSummary} from './sync.js'
 import type {LeaseOptions} from './lease.js'
 
 export const syncFlags = {
-  ...clientFlags,
+  // kubectl's client flags (clientFlags) are added by the command (cli/ is the edge).
   // sync serves the whole cluster unless told otherwise: its context's namespace is the agent's own (vipctl-system).
   namespace: Flags.string({char: 'n', description: 'watch one namespace (default: all namespaces, unlike other commands: a node serves every tenant)', helpGroup: 'SOURCE'}),
   'all-namespaces': Flags.boolean({char: 'A', description: 'all namespaces (the default)', helpGroup: 'SOURCE', exclusive: ['namespace']}),
