@@ -1,22 +1,25 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
-import {runInstall, installFlags} from '../src/install/command.js'
+import {clientFlags, dryRunFlag} from '../src/cli/flags.js'
+import {installFlags, installTalksToCluster, runInstall} from '../src/install/command.js'
 
 export default class Install extends VipCommand {
   static override description = 'The per-node deployment: DaemonSet (HAProxy + vipctl sync), ServiceAccount, least-privilege RBAC, IngressClass; print it, apply it (server-side apply) or diff it'
   static override examples = [
     '<%= config.bin %> install -o yaml > vipctl.yaml',
-    '<%= config.bin %> install --apply --dry-run          # what would change in the cluster (exit 2 if anything)',
+    '<%= config.bin %> install --dry-run=server           # what would change in the cluster (exit 2 if anything)',
     '<%= config.bin %> install --apply --image registry.example/vipctl:0.1.0 --secret-namespaces shop,web',
   ]
   static override flags = {
     ...installFlags,
-    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default without --apply): Kubernetes documents kubectl applies; json: a v1 List'})(),
+    ...dryRunFlag('server-side apply with dryRun=All, shown as the difference against the cluster (exit 2 when something would change); implies --apply'),
+    ...clientFlags,
+    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default without --apply): Kubernetes documents kubectl applies; json: a v1 List; table: one row per object (default with --apply: what changed)'})(),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Install)
-    const r = await runInstall(flags, this.config.version)
-    return this.present(r, flags.output ?? (flags.apply ? 'table' : 'yaml'))
+    const r = await runInstall(flags, this.config.version, process.env, (l) => void process.stderr.write(`${l}\n`))
+    return this.present(r, flags.output ?? (installTalksToCluster(flags) ? 'table' : 'yaml'))
   }
 }

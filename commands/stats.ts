@@ -22,7 +22,7 @@ export default class Stats extends VipCommand {
     'nitro-url': Flags.string({description: 'read a NetScaler through NITRO instead (credentials: $NITRO_USER, $NITRO_PASSWORD or --nitro-password-file)', exclusive: ['url'], helpGroup: 'NETSCALER'}),
     'nitro-user': Flags.string({description: 'NITRO user (default: $NITRO_USER)', helpGroup: 'NETSCALER'}),
     'nitro-password-file': Flags.string({description: 'file holding the NITRO password', helpGroup: 'NETSCALER'}),
-    'insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the NetScaler\'s TLS certificate', helpGroup: 'NETSCALER'}),
+    'nitro-insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the NetScaler\'s TLS certificate', aliases: ['insecure-skip-tls-verify'], deprecateAliases: true, helpGroup: 'NETSCALER'}),
     url: Flags.string({description: "HAProxy's Prometheus exporter instead of the socket, e.g. http://127.0.0.1:8405/metrics", helpGroup: 'HAPROXY'}),
     'run-dir': Flags.string({description: 'directory of the admin socket', default: '/run/vipctl', helpGroup: 'HAPROXY'}),
     'config-dir': Flags.string({description: 'where haproxy.cfg and vipctl-index.json are (maps rows to Kubernetes)', default: '/etc/haproxy/vipctl', helpGroup: 'HAPROXY'}),

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {VipCommand} from '../src/cli/base.js'
-import {modelFlags, outputFlag} from '../src/cli/flags.js'
+import {clientFlags, documentOutputFlag, modelFlags} from '../src/cli/flags.js'
 import {modelOptions} from '../src/cli/options.js'
 import {processHaproxyIO} from '../src/apply/haproxy/service.js'
 import {vipFlags} from '../src/apply/vip/flags.js'
@@ -13,15 +13,16 @@ export default class Sync extends VipCommand {
   static override examples = [
     '<%= config.bin %> sync --config-dir /etc/haproxy/vipctl --run-dir /run/vipctl',
     '<%= config.bin %> sync --once -o json             # one reconcile, then exit',
-    '<%= config.bin %> sync --vip-rules --mode bind --metrics-addr 127.0.0.1:9842',
+    '<%= config.bin %> sync --vip-rules --mode bind --sync-metrics-address 127.0.0.1:9842',
   ]
   static override flags = {
     ...syncFlags,
+    ...clientFlags,
     ...modelFlags,
     ...haproxyFlags,
     ...haproxyTargetFlags,
     ...vipFlags,
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown> | void> {

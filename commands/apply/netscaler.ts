@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {dryRunFlag, modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
@@ -10,6 +10,7 @@ import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
 import {applyNetscaler, netscalerPlanResult, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
 import {nitroClient} from '../../src/core/nitro.js'
 import {terminalText} from '../../src/core/printable.js'
+import {UsageError} from '../../src/errors.js'
 
 export default class ApplyNetscaler extends VipCommand {
   static override description = 'Bring a NetScaler in line through NITRO: add and update in dependency order, undo this run on failure, then remove what is no longer wanted'
@@ -19,20 +20,21 @@ export default class ApplyNetscaler extends VipCommand {
     ...modelFlags,
     ...nitroFlags,
     ...netscalerFlags,
-    'dry-run': Flags.boolean({description: 'show the plan and change nothing'}),
+    ...dryRunFlag('not supported (NITRO has no check-only mode for these changes): a usage error'),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required without a terminal)'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(ApplyNetscaler)
+    if (flags['dry-run'] === 'server') throw new UsageError('--dry-run=server: apply netscaler cannot check changes on the appliance without making them (NITRO has no check-only mode); use --dry-run=client (the plan, read through NITRO) or diff netscaler')
     const opts = netscalerOptions(flags)
     const client = nitroClient(flags, process.env)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
     await client.login()
     try {
       const {plan, desired, diagnostics} = await planAgainstAppliance(compile(snapshot, modelOptions(flags)), opts, client)
-      if (flags['dry-run']) return this.present(netscalerPlanResult(plan, {applied: 'dry-run'}), flags.output, diagnostics)
+      if (flags['dry-run'] === 'client') return this.present(netscalerPlanResult(plan, {applied: 'dry-run'}), flags.output, diagnostics)
       if (plan.changes.length > 0 && !flags.yes) {
         process.stderr.write(terminalText(describeNetscalerPlan(plan), {colour: false}))
         if (!(await confirmChange('Apply this plan?', false, processPromptIO()))) return this.present(netscalerPlanResult(plan, {applied: 'declined'}), flags.output, diagnostics)

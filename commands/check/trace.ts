@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {modelFlags, sourceFlags} from '../../src/cli/flags.js'
+import {documentOutputFlag, modelFlags, sourceFlags} from '../../src/cli/flags.js'
 import {addressOption, ioFromProcess, modelOptions, requestOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
-import {FORMATS, type Format} from '../../src/output/render.js'
 import {readProxyState} from '../../src/check/proxy.js'
 import {processHaproxyIO} from '../../src/apply/haproxy/service.js'
 import {vipFlags} from '../../src/apply/vip/flags.js'
@@ -33,7 +32,7 @@ export default class CheckTrace extends VipCommand {
     method: Flags.string({description: 'the request method, for routes that match on it (default GET)'}),
     header: Flags.string({char: 'H', multiple: true, description: 'a request header "Name: value", for routes that match on headers; repeatable'}),
     sni: Flags.string({description: 'the TLS server name the client sent (HTTPS; default: the host), for Gateway listeners that answer 421 to a Host of another listener'}),
-    output: Flags.option({char: 'o', options: FORMATS, description: 'output format (default: a tree on a terminal, json otherwise)'})(),
+    ...documentOutputFlag('output format: table (the hop-by-hop tree, on a terminal or not, as every other command), json or yaml'),
   }
 
   async run(): Promise<Record<string, unknown>> {
@@ -55,7 +54,6 @@ export default class CheckTrace extends VipCommand {
     const source = addressOption(flags.source, '--source')
     const request = requestOptions(flags.method, flags.header)
     const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request, ...(flags.sni ? {sni: flags.sni} : {})})]
-    const format: Format = flags.output ?? (process.stdout.isTTY ? 'table' : 'json')
-    return this.present(traceResult(traces), format)
+    return this.present(traceResult(traces), flags.output)
   }
 }

@@ -1,6 +1,6 @@
 import {VipCommand} from '../../src/cli/base.js'
 import {compile} from '../../src/model/compile.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {planResult, prepareHaproxy, processHaproxyIO} from '../../src/apply/haproxy/service.js'
@@ -9,7 +9,7 @@ import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '.
 export default class DiffHaproxy extends VipCommand {
   static override description = 'Show what apply haproxy would change: files, and runtime server changes or a reload (exit 2 when there are changes)'
   static override examples = ['<%= config.bin %> diff haproxy -f examples/shop --config-dir /etc/haproxy/vipctl']
-  static override flags = {...sourceFlags, ...modelFlags, ...haproxyFlags, ...haproxyTargetFlags, ...outputFlag()}
+  static override flags = {...sourceFlags, ...modelFlags, ...haproxyFlags, ...haproxyTargetFlags, ...documentOutputFlag()}
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DiffHaproxy)

@@ -1,6 +1,6 @@
 import {VipCommand} from '../../src/cli/base.js'
 import {compile} from '../../src/model/compile.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
@@ -15,7 +15,7 @@ export default class DiffNetscaler extends VipCommand {
     ...modelFlags,
     ...nitroFlags,
     ...netscalerFlags,
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {configDirFor, generateHaproxyFiles} from '../../src/generate/haproxy.js'
@@ -19,7 +19,7 @@ export default class GenerateHaproxy extends VipCommand {
     ...modelFlags,
     ...haproxyFlags,
     out: Flags.string({description: 'write the files to this directory (default: print them; key material is never printed); --config-dir defaults to it'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

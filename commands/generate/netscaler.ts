@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
-import {modelFlags, outputFlag, sourceFlags} from '../../src/cli/flags.js'
+import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {generateNetscalerFiles, netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
@@ -14,7 +14,7 @@ export default class GenerateNetscaler extends VipCommand {
     ...modelFlags,
     ...netscalerFlags,
     out: Flags.string({description: 'write ns.conf, nitro.json and ssl/ here (default: print them; key material is never printed)'}),
-    ...outputFlag(),
+    ...documentOutputFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {

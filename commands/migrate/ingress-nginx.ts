@@ -18,7 +18,7 @@ export default class MigrateIngressNginx extends VipCommand {
     out: Flags.string({description: 'write migrated.yaml, report.txt and report.json here instead of printing'}),
     'no-prompt': Flags.boolean({description: 'never ask (this migrator asks nothing; accepted like the other migrators)'}),
     report: Flags.string({description: 'write the whole report (every finding, then the counts) to FILE; stderr then shows one summary line'}),
-    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a MigrateResult (items, report, ledger, differences)'})(),
+    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a MigrateResult (items, report, ledger, differences); table: one row per object (with --out, the default: what was written)'})(),
   }
 
   async run(): Promise<Record<string, unknown>> {

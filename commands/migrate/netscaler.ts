@@ -7,23 +7,24 @@ export default class MigrateNetscaler extends VipCommand {
   static override description = 'Turn an on-prem ns.conf into Kubernetes objects (Services, EndpointSlices, Ingresses, TLS Secrets); every line not carried over is reported with its line number'
   static override examples = [
     '<%= config.bin %> migrate netscaler ns.conf -n shop > shop.yaml',
-    '<%= config.bin %> migrate netscaler ns.conf --selector web_lbv=app=web --cert-dir ./ssl --out ./migrated',
+    '<%= config.bin %> migrate netscaler ns.conf --backend-selector web_lbv=app=web --cert-dir ./ssl --out ./migrated',
   ]
   static override args = {file: Args.string({required: true, description: 'ns.conf (or a batch file of ns.conf commands)'})}
   static override flags = {
-    namespace: Flags.string({char: 'n', description: 'namespace of every object (default: from -comment provenance, else "default")'}),
-    selector: Flags.string({multiple: true, description: 'NAME=k=v[,k=v]: Pod selector for an lb vserver, serviceGroup or Service (instead of its members as endpoints)'}),
+    namespace: Flags.string({char: 'n', description: 'namespace of every object made (default: from -comment provenance, else "default"; the file names no cluster context)'}),
+    // --selector is a label selector elsewhere (inspect -l): a backend's Pod selector has a name of its own.
+    'backend-selector': Flags.string({multiple: true, aliases: ['selector'], deprecateAliases: true, description: 'NAME=k=v[,k=v]: Pod selector for an lb vserver, serviceGroup or Service (instead of its members as endpoints)'}),
     'cert-dir': Flags.string({description: 'directory with the certificate and key files certKeys name: TLS Secrets are built from them (written with --out only)'}),
     out: Flags.string({description: 'write migrated.yaml, report.txt, report.json and secrets/ (0600) here instead of printing'}),
     report: Flags.string({description: 'write the whole report (every finding, then the counts) to FILE; stderr then shows one summary line'}),
     'no-prompt': Flags.boolean({description: 'never ask, even on a terminal'}),
-    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a MigrateResult (items, report, ledger)'})(),
+    output: Flags.option({char: 'o', options: ['yaml', 'json', 'table'] as const, description: 'yaml (default): Kubernetes documents kubectl applies; json: a MigrateResult (items, report, ledger); table: one row per object (with --out, the default: what was written)'})(),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(MigrateNetscaler)
     const base = processPromptIO()
-    const {result, stderr} = await migrateNetscalerFile(args.file, flags, {
+    const {result, stderr} = await migrateNetscalerFile(args.file, {...flags, selector: flags['backend-selector']}, {
       prompt: {...base, input: async (message) => (await import('@inquirer/prompts')).input({message})},
     })
     return this.present(result, flags.output ?? (flags.out ? 'table' : 'yaml'), stderr.diagnostics, stderr.options)

@@ -40,12 +40,54 @@ function stripOclifPrefix(m: string): string {
   return m.replace(/\n\s*See more help with --help\s*$/, '').replace(/^Error:\s*/, '')
 }
 
+/** Values --dry-run takes; a bare --dry-run is client. */
+const DRY_RUN_VALUES = new Set(['none', 'client', 'server'])
+
+/**
+ * argv with a bare `--dry-run` as `--dry-run=client` (kubectl's old boolean spelling, and ours), unless the next
+ * word is a --dry-run value. Only before `--`. Exported for tests.
+ */
+export function normalizeDryRun(argv: string[]): string[] {
+  const end = argv.indexOf('--')
+  return argv.map((a, i) => (a === '--dry-run' && (end < 0 || i < end) && !DRY_RUN_VALUES.has(argv[i + 1] ?? '') ? '--dry-run=client' : a))
+}
+
+/** One `warning:` line per deprecated alias used in argv (`--old` or `--old=value`), naming the flag to use instead. */
+export function deprecatedAliasWarnings(flags: Record<string, {name?: string; aliases?: string[]; deprecateAliases?: boolean; char?: string}>, argv: string[]): string[] {
+  const end = argv.indexOf('--')
+  const words = end < 0 ? argv : argv.slice(0, end)
+  const out: string[] = []
+  for (const [name, def] of Object.entries(flags)) {
+    if (!def?.deprecateAliases) continue
+    for (const alias of def.aliases ?? []) {
+      if (words.some((w) => w === `--${alias}` || w.startsWith(`--${alias}=`))) out.push(`--${alias} is deprecated: use --${name}`)
+    }
+  }
+  return out
+}
+
 export abstract class VipCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
     debug: Flags.boolean({description: 'print stack traces and debug details on error', helpGroup: 'GLOBAL'}),
     color: Flags.boolean({description: 'colour output (default: only on a terminal; NO_COLOR and FORCE_COLOR are honoured)', allowNo: true, helpGroup: 'GLOBAL'}),
+  }
+
+  /** Before oclif parses: a bare --dry-run becomes client, and each deprecated flag spelling used is one `warning:` line. */
+  override async init(): Promise<void> {
+    const flags = (this.ctor.flags ?? {}) as Record<string, {type?: string; name?: string; aliases?: string[]; deprecateAliases?: boolean}>
+    if (flags['dry-run']?.type === 'option') this.argv = normalizeDryRun(this.argv)
+    for (const w of deprecatedAliasWarnings(flags, this.argv)) this.warn(w)
+    await super.init()
+  }
+
+  /** oclif's own warnings are not printed (deprecations are ours, above); ours are one `warning:` line on stderr. */
+  protected override warnIfFlagDeprecated(): void {}
+
+  override warn(input: string | Error): string | Error {
+    process.stderr.write(`warning: ${printable(oneLine(typeof input === 'string' ? input : input.message))}\n`)
+    return input
   }
 
   /** Colour for this invocation; decided once from flags, env and the terminal. */

@@ -7,6 +7,22 @@ import {EXTRA_FORMATS, FORMATS, type OutputFormat} from '../output/render.js'
 import {TEMPLATE_FORMATS, parseOutput} from '../output/format.js'
 import {parseSortBy} from '../output/sort.js'
 
+/**
+ * How to reach the API server: kubectl's client flags, with kubectl's meanings, on every command that talks to a
+ * cluster (clientOptions turns them into ClientOptions).
+ */
+export const clientFlags = {
+  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)', helpGroup: 'CLUSTER'}),
+  context: Flags.string({description: 'kubeconfig context to use', helpGroup: 'CLUSTER'}),
+  server: Flags.string({description: 'API server URL, instead of the context\'s cluster\'s (https://HOST[:PORT])', helpGroup: 'CLUSTER'}),
+  token: Flags.string({description: 'bearer token for the API server, instead of the context\'s user\'s credentials', helpGroup: 'CLUSTER'}),
+  as: Flags.string({description: 'user to impersonate (sent as Impersonate-User)', helpGroup: 'CLUSTER'}),
+  'as-group': Flags.string({multiple: true, description: 'group to impersonate, repeatable (sent as Impersonate-Group; needs --as)', helpGroup: 'CLUSTER'}),
+  'insecure-skip-tls-verify': Flags.boolean({description: 'do not check the API server\'s certificate (insecure: a warning is printed)', helpGroup: 'CLUSTER'}),
+  'request-timeout': Flags.string({description: 'how long to wait for each API request: 500ms, 5s, 1m, 1m30s; a bare number is seconds; 0 waits forever', default: '30s', helpGroup: 'CLUSTER'}),
+  v: Flags.integer({char: 'v', description: 'log level (kubectl\'s): 6 logs each API request (method, URL, status, time), 7 its headers, 8 bodies up to 1 KiB, 9 whole bodies; credentials and Secrets are never shown', min: 0, max: 10, helpGroup: 'CLUSTER'}),
+}
+
 /** Where objects come from: manifests (-f) or a cluster (kubeconfig). */
 export const sourceFlags = {
   filename: Flags.string({
@@ -16,11 +32,23 @@ export const sourceFlags = {
     helpGroup: 'SOURCE',
   }),
   strict: Flags.boolean({description: 'with -f: any invalid object is fatal (exit 65) instead of reported and skipped', helpGroup: 'SOURCE'}),
-  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)', helpGroup: 'SOURCE'}),
-  context: Flags.string({description: 'kubeconfig context to use', helpGroup: 'SOURCE'}),
-  namespace: Flags.string({char: 'n', description: 'namespace (default: the context namespace live, all namespaces with -f)', helpGroup: 'SOURCE'}),
+  namespace: Flags.string({char: 'n', description: 'namespace to read (default: the context\'s namespace; with -f: every namespace in the files)', helpGroup: 'SOURCE'}),
   'all-namespaces': Flags.boolean({char: 'A', description: 'all namespaces', helpGroup: 'SOURCE', exclusive: ['namespace']}),
-  'request-timeout': Flags.integer({description: 'seconds to wait for each API request (1-86400)', default: 30, min: 1, max: 86_400, helpGroup: 'SOURCE'}),
+  ...clientFlags,
+}
+
+/**
+ * kubectl's --dry-run: none (change things), client (plan only, nothing sent), server (`serverMeans`: what the
+ * command can check without committing). A bare --dry-run is client (VipCommand's parse rewrites it).
+ */
+export function dryRunFlag(serverMeans: string) {
+  return {
+    'dry-run': Flags.option({
+      options: ['none', 'client', 'server'] as const,
+      default: 'none' as const,
+      description: `none: make the change; client (also a bare --dry-run): show the plan and send nothing; server: ${serverMeans}`,
+    })(),
+  }
 }
 
 /** How objects become a load-balancer model. */
@@ -60,4 +88,15 @@ export const listFlags = {
     parse: async (input) => parseSortBy(input),
     description: 'sort list items by the value at this JSONPath in each item of -o json (e.g. .name, {.ports[0].port})',
   })(),
+}
+
+/**
+ * -o for commands whose result is one document (a config, a plan, an outcome, a trace): table (the human form),
+ * json or yaml. The row formats (wide, name, jsonl) would print nothing of their own for one document, so they
+ * are usage errors here, as for `version`.
+ */
+export function documentOutputFlag(description = 'output format: table (for people), json or yaml (the whole document)') {
+  return {
+    output: Flags.option({char: 'o', options: ['table', 'json', 'yaml'] as const, default: 'table' as const, description})(),
+  }
 }

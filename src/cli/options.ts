@@ -7,29 +7,42 @@ import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
 import type {ModelOptions} from '../model/types.js'
 import {canonicalIp, isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
 import {UsageError} from '../errors.js'
+import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
+import {terminalText} from '../core/printable.js'
+export {clientOptions, requestTimeoutOption, type ClientFlagValues} from '../cluster/client-options.js'
 export {hostPortOption, isLoopback} from '../core/address.js'
 import {BlockList, isIP} from 'node:net'
 
-export interface SourceFlagValues {
+export interface SourceFlagValues extends ClientFlagValues {
   filename?: string[]
   strict?: boolean
-  kubeconfig?: string
-  context?: string
   namespace?: string
   'all-namespaces'?: boolean
-  'request-timeout'?: number
 }
+
+/** Client flags that only mean something when a cluster is read (--request-timeout and -v are harmless with -f). */
+const CLUSTER_ONLY = ['server', 'token', 'as', 'as-group', 'insecure-skip-tls-verify', 'kubeconfig', 'context'] as const
 
 export function sourceOptions(f: SourceFlagValues): SourceOptions {
   if (f.strict && !f.filename?.length) throw new UsageError('--strict applies to -f input only')
+  const client = clientOptions(f)
+  if (f.filename?.length) {
+    // A cluster flag with -f is a mistake worth saying: nothing would use it (and --insecure-skip-tls-verify was
+    // the NetScaler's before it was the API server's).
+    const stray = CLUSTER_ONLY.find((k) => f[k] !== undefined && f[k] !== false && !(Array.isArray(f[k]) && f[k].length === 0))
+    if (stray)
+      throw new UsageError(`--${stray} is for reading a cluster, and -f reads manifests${stray === 'insecure-skip-tls-verify' ? ' (the NetScaler\'s is --nitro-insecure-skip-tls-verify)' : ''}`)
+  }
+  const {kubeconfig, context, requestTimeoutMs, ...overrides} = client
   return {
     filenames: f.filename,
     strict: Boolean(f.strict),
-    kubeconfig: f.kubeconfig,
-    context: f.context,
+    kubeconfig,
+    context,
     namespace: f.namespace,
     allNamespaces: Boolean(f['all-namespaces']),
-    requestTimeoutMs: (f['request-timeout'] ?? 30) * 1000,
+    requestTimeoutMs,
+    ...(Object.keys(overrides).length ? {client: overrides} : {}),
   }
 }
 
@@ -81,6 +94,6 @@ export function selectorOption(s: string | undefined) {
 
 /** The process's real streams and environment, as the ports services take. */
 export function ioFromProcess(): SourceIO {
-  return {readStdin: () => readAll(process.stdin), env: process.env}
+  return {readStdin: () => readAll(process.stdin), env: process.env, stderr: (line) => void process.stderr.write(`${terminalText(line)}\n`)}
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path'
 // config.js on its own: the package index also loads the generated API client, which vipctl does not use.
 import {KubeConfig} from '@kubernetes/client-node/dist/config.js'
 import {parseDocument} from 'yaml'
-import {DataError, PermissionError, UsageError, oneLine} from '../errors.js'
+import {DataError, PermissionError, UnavailableError, UsageError, oneLine} from '../errors.js'
 import {safe} from './intake.js'
 
 /** A kubeconfig, a CA bundle or a client certificate is never this large. */
@@ -28,6 +28,12 @@ export class SourcedKubeConfig extends KubeConfig {
 export interface KubeConfigChoice {
   kubeconfig?: string
   context?: string
+  /** kubectl's --server: the API server URL, instead of the current context's cluster's. */
+  server?: string
+  /** kubectl's --token: a bearer token, instead of the current context's user's credentials. */
+  token?: string
+  /** kubectl's --insecure-skip-tls-verify: the server certificate is not checked (and the cluster's CA is dropped, as kubectl does). */
+  insecureSkipTlsVerify?: boolean
 }
 
 type Entry = Record<string, unknown>
@@ -42,26 +48,41 @@ interface Origins {
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`)
 const q = (s: string) => JSON.stringify(safe(s))
 
-/** Loads and checks the kubeconfig as kubectl would: --kubeconfig, $KUBECONFIG (merged), ~/.kube/config, in-cluster. */
+/**
+ * Loads and checks the kubeconfig as kubectl would: --kubeconfig, $KUBECONFIG (merged; files that do not exist are
+ * skipped, as kubectl skips them), ~/.kube/config, in-cluster; then --server, --token and --insecure-skip-tls-verify
+ * over the current context. With none of them but --server, the flags alone make the config (as kubectl allows).
+ * Errors: UnavailableError (69) `no kubeconfig found (looked in ...)` when there is none anywhere; DataError (65)
+ * for a file that is not a usable kubeconfig; UsageError (64) for an unknown --context.
+ */
 export function loadKubeConfig(opts: KubeConfigChoice, env: NodeJS.ProcessEnv): SourcedKubeConfig {
   const kc = new SourcedKubeConfig()
   let origins: Origins
   if (opts.kubeconfig) {
     origins = loadFiles(kc, [opts.kubeconfig])
   } else {
-    const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
-    if (files.length === 0) {
-      const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined
-      if (home && exists(home)) files.push(home)
-    }
-    if (files.length === 0) {
-      if (!env.KUBERNETES_SERVICE_HOST) throw new UsageError('no kubeconfig found ($KUBECONFIG, ~/.kube/config, in-cluster)', 'pass --kubeconfig, or -f to read manifests')
+    const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
+    const files = listed.filter(exists)
+    const home = env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined
+    if (listed.length === 0 && home && exists(home)) files.push(home)
+    if (files.length === 0 && !env.KUBERNETES_SERVICE_HOST && opts.server) {
+      origins = fromFlags(kc, opts.server)
+    } else if (files.length === 0) {
+      if (!env.KUBERNETES_SERVICE_HOST) {
+        const looked = [
+          listed.length ? `$KUBECONFIG (${listed.map(safe).join(path.delimiter)}: no such file)` : '$KUBECONFIG (not set)',
+          ...(listed.length ? [] : [home ? `${safe(home)} (no such file)` : '~/.kube/config ($HOME not set)']),
+          'in-cluster ($KUBERNETES_SERVICE_HOST not set)',
+        ]
+        throw new UnavailableError(`no kubeconfig found (looked in ${looked.join(', ')})`, {hint: 'pass --kubeconfig or --server, or -f to read manifests'})
+      }
       kc.loadFromCluster()
       const label = 'in-cluster config'
       kc.origin = label
       origins = {clusters: new Map(kc.clusters.map((c) => [c.name, label])), users: new Map(kc.users.map((u) => [u.name, label])), contexts: new Map(kc.contexts.map((c) => [c.name, label])), currentContext: label}
     } else origins = loadFiles(kc, files)
   }
+  origins = overrideCurrent(kc, origins, opts)
   if (opts.context) {
     const names = kc.getContexts().map((c) => c.name)
     if (!names.includes(opts.context))
@@ -71,6 +92,44 @@ export function loadKubeConfig(opts: KubeConfigChoice, env: NodeJS.ProcessEnv): 
   if (!kc.getCurrentContext()) throw new UsageError('no current context in kubeconfig', 'pass --context, set current-context, or use -f to read manifests')
   checkCurrent(kc, origins, opts.context !== undefined)
   return kc
+}
+
+/** Where the flags' values are said to come from in messages. */
+const FLAGS_ORIGIN = 'command-line flags'
+
+/** A config from --server (and --token) alone: one cluster, one user, one context. */
+function fromFlags(kc: SourcedKubeConfig, server: string): Origins {
+  kc.loadFromOptions({clusters: [{name: 'flags', server, skipTLSVerify: false}], users: [{name: 'flags'}], contexts: [{name: 'flags', cluster: 'flags', user: 'flags'}], currentContext: 'flags'})
+  kc.origin = FLAGS_ORIGIN
+  const m = new Map([['flags', FLAGS_ORIGIN]])
+  return {clusters: m, users: m, contexts: m, currentContext: FLAGS_ORIGIN}
+}
+
+/**
+ * --server, --token and --insecure-skip-tls-verify over the current context's cluster and user (only those: other
+ * contexts are left as they are). The overridden entries are named after the flags in later messages. The
+ * context is chosen first (--context), so this runs after the --context check, from loadKubeConfig's end.
+ */
+function overrideCurrent(kc: SourcedKubeConfig, origins: Origins, opts: KubeConfigChoice): Origins {
+  if (opts.server === undefined && opts.token === undefined && !opts.insecureSkipTlsVerify) return origins
+  const ctx = opts.context ? kc.getContextObject(opts.context) : kc.getContextObject(kc.getCurrentContext())
+  if (!ctx) return origins
+  const clusters = kc.clusters.map((c) => {
+    if (c.name !== ctx.cluster) return c
+    const next = {...c}
+    if (opts.server !== undefined) next.server = opts.server
+    // kubectl drops the CA when told not to verify: a CA with the flag is "not allowed" in client-go.
+    if (opts.insecureSkipTlsVerify) Object.assign(next, {skipTLSVerify: true, caData: undefined, caFile: undefined})
+    return next
+  })
+  const userName = ctx.user || 'flags'
+  const users = opts.token === undefined ? kc.users : [...kc.users.filter((u) => u.name !== userName), {name: userName, token: opts.token}]
+  const contexts = kc.contexts.map((c) => (c.name === ctx.name ? {...c, user: userName} : c))
+  kc.loadFromOptions({clusters, users, contexts, currentContext: kc.getCurrentContext()})
+  const next = {...origins, clusters: new Map(origins.clusters), users: new Map(origins.users)}
+  if (opts.server !== undefined) next.clusters.set(ctx.cluster, `--server (over ${origins.clusters.get(ctx.cluster) ?? kc.origin})`)
+  if (opts.token !== undefined) next.users.set(userName, '--token')
+  return next
 }
 
 function exists(file: string): boolean {

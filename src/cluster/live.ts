@@ -5,9 +5,9 @@
  */
 import {PermissionError} from '../errors.js'
 import {addToSnapshot, intakeObject, safe, sortSnapshot} from './intake.js'
-import {loadKubeConfig} from './kubeconfig.js'
+import {loadKubeConfig, type KubeConfigChoice, type SourcedKubeConfig} from './kubeconfig.js'
 import {BadReplyError, NotFoundError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
-import type {Loaded, SourceIO, SourceOptions} from './source.js'
+import type {ClientOverrides, Loaded, SourceIO, SourceOptions} from './source.js'
 import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
 import {selectorMatches} from './derive.js'
@@ -103,9 +103,24 @@ const KIND_OF: Record<string, [string, string]> = {
 
 export {loadKubeConfig} from './kubeconfig.js'
 
-export async function loadLive(opts: SourceOptions, io: SourceIO): Promise<Loaded> {
+/** Everything kubectl's client flags say about reaching the API server. */
+export interface ClientOptions extends KubeConfigChoice, ClientOverrides {
+  requestTimeoutMs: number
+}
+
+/**
+ * The kubeconfig (with --server, --token, --insecure-skip-tls-verify over it) and a client that sends --as and
+ * --as-group and logs at -v. --insecure-skip-tls-verify is said on stderr, once, as a warning line.
+ */
+export async function connect(opts: ClientOptions, io: Pick<SourceIO, 'env' | 'stderr'>): Promise<{kc: SourcedKubeConfig; client: RestClient}> {
   const kc = loadKubeConfig(opts, io.env)
-  const client = await restClient(kc, opts.requestTimeoutMs)
+  if (opts.insecureSkipTlsVerify) io.stderr?.('warning: --insecure-skip-tls-verify: the API server\'s certificate is not checked; this connection could be intercepted')
+  const client = await restClient(kc, {timeoutMs: opts.requestTimeoutMs, verbosity: opts.verbosity, impersonate: opts.impersonate, log: io.stderr})
+  return {kc, client}
+}
+
+export async function loadLive(opts: SourceOptions, io: SourceIO): Promise<Loaded> {
+  const {kc, client} = await connect({...opts, ...opts.client}, io)
   const ctxNs = kc.getContextObject(kc.getCurrentContext())?.namespace
   const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? ctxNs ?? 'default')
   const snapshot = await readCluster(client, namespace, kc.getCurrentContext())

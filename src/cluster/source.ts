@@ -14,11 +14,26 @@ export interface SourceOptions {
   namespace?: string
   allNamespaces: boolean
   requestTimeoutMs: number
+  /** kubectl's client flags (see ClientOptions in cluster/live.ts). */
+  client?: ClientOverrides
+}
+
+/** kubectl's client flags beyond the kubeconfig choice and the timeout. */
+export interface ClientOverrides {
+  server?: string
+  token?: string
+  insecureSkipTlsVerify?: boolean
+  /** -v */
+  verbosity?: number
+  /** --as, --as-group */
+  impersonate?: {user: string; groups: string[]}
 }
 
 export interface SourceIO {
   readStdin(): Promise<string>
   env: NodeJS.ProcessEnv
+  /** One line to stderr (client warnings and -v request logs); nothing is written without it. */
+  stderr?: (line: string) => void
 }
 
 export interface Loaded {

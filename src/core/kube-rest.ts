@@ -10,7 +10,7 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {PermissionError, UnavailableError, DataError, oneLine} from '../errors.js'
-import {printableShort} from './printable.js'
+import {printable, printableShort} from './printable.js'
 
 export interface RestResponse {
   status: number
@@ -156,8 +156,64 @@ function readBody(req: http.ClientRequest, res: http.IncomingMessage, max: numbe
   })
 }
 
-/** A client for the KubeConfig's current context. */
-export async function restClient(kc: KubeConfig, timeoutMs: number, limits: typeof REPLY_LIMITS = REPLY_LIMITS): Promise<RestClient> {
+/** How requests are made, beyond what the kubeconfig says (kubectl's client flags). */
+export interface RestOptions {
+  /** Idle timeout of one request (--request-timeout); 0: none, as kubectl's "0". */
+  timeoutMs: number
+  /** kubectl's -v: 6 logs each request (method, URL, status, latency), 7 adds request headers, 8 response bodies (1 KiB), 9 whole bodies. */
+  verbosity?: number
+  /** --as and --as-group: sent as Impersonate-User and Impersonate-Group. */
+  impersonate?: {user: string; groups: string[]}
+  /** Where -v lines go (stderr); nothing is logged without it. */
+  log?: (line: string) => void
+}
+
+/** Headers whose values are credentials: shown as <masked> at -v 7 and above, as kubectl does. */
+const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+
+/**
+ * The -v lines for one exchange: never a credential (Authorization is masked) and never a Secret's body (a request
+ * for a Secret, or a body whose kind is Secret, shows only its size).
+ */
+export function requestLog(
+  verbosity: number,
+  e: {method: string; url: string; status?: number; ms: number; requestHeaders: Record<string, unknown>; requestBody?: Buffer; responseBody?: Buffer; error?: string},
+): string[] {
+  if (verbosity < 6) return []
+  const url = printable(e.url)
+  const lines = [`${e.method} ${url} ${e.error ? `failed (${printableShort(e.error)})` : `${e.status ?? 0} ${http.STATUS_CODES[e.status ?? 0] ?? ''}`.trimEnd()} in ${Math.round(e.ms)} milliseconds`]
+  if (verbosity >= 7) {
+    lines.push('Request Headers:')
+    for (const [k, v] of Object.entries(e.requestHeaders)) {
+      for (const one of Array.isArray(v) ? v : [v]) {
+        const shown = MASKED_HEADERS.has(k.toLowerCase()) ? `${printableShort(String(one).split(' ')[0]!, 20)} <masked>` : printable(String(one))
+        lines.push(`    ${k}: ${shown}`)
+      }
+    }
+  }
+  if (verbosity >= 8) {
+    const max = verbosity >= 9 ? 256 * 1024 : 1024
+    const secretPath = /\/secrets(\/|\?|$)/.test(new URL(e.url).pathname + '?')
+    const body = (label: string, b: Buffer | undefined) => {
+      if (!b || b.length === 0) return
+      const text = b.toString('utf8')
+      if (secretPath || /"kind"\s*:\s*"Secret(List)?"/.test(text)) return lines.push(`${label}: (${b.length} bytes of a Secret, not shown)`)
+      lines.push(`${label}: ${printable(text.length > max ? text.slice(0, max) : text)}${text.length > max ? ` [truncated ${text.length - max} chars]` : ''}`)
+    }
+    body('Request Body', e.requestBody)
+    body('Response Body', e.responseBody)
+  }
+  return lines
+}
+
+/** A client for the KubeConfig's current context. `options` may be the timeout in milliseconds alone. */
+export async function restClient(kc: KubeConfig, options: number | RestOptions, limits: typeof REPLY_LIMITS = REPLY_LIMITS): Promise<RestClient> {
+  const ro: RestOptions = typeof options === 'number' ? {timeoutMs: options} : options
+  const timeoutMs = ro.timeoutMs
+  const verbosity = ro.log ? (ro.verbosity ?? 0) : 0
+  const log = (lines: string[]) => {
+    for (const l of lines) ro.log?.(l)
+  }
   const origin = (kc as {origin?: string}).origin ?? 'kubeconfig'
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new DataError(`${origin}: the current context names no cluster`)
@@ -185,7 +241,8 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v))
     return u
   }
-  const headers = (extra: Record<string, string>) => ({...(opts.headers as Record<string, string>), 'User-Agent': 'vipctl', ...extra})
+  const impersonation: Record<string, string | string[]> = ro.impersonate ? {'Impersonate-User': ro.impersonate.user, ...(ro.impersonate.groups.length ? {'Impersonate-Group': ro.impersonate.groups} : {})} : {}
+  const headers = (extra: Record<string, string>) => ({...(opts.headers as Record<string, string>), 'User-Agent': 'vipctl', ...impersonation, ...extra}) as Record<string, string>
   /** Where a request went, for messages: the server and path, without the query (continue tokens are long and opaque). */
   const where = (method: string, path: string) => `${method} ${server}${path}`
 
@@ -194,18 +251,29 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
       const h = payload
         ? headers({Accept: 'application/json', 'Content-Type': payload.contentType, 'Content-Length': String(payload.body.length)})
         : headers({Accept: 'application/json'})
-      const req = mod.request(url(path, query), {...opts, method, headers: h}, (res) => {
+      const u = url(path, query)
+      const started = performance.now()
+      const req = mod.request(u, {...opts, method, headers: h}, (res) => {
         readBody(req, res, limits.bodyBytes, () => where(method, path)).then(
-          (buf) => resolve({status: res.statusCode ?? 0, headers: res.headers, ...parseBody(buf)}),
+          (buf) => {
+            if (verbosity) log(requestLog(verbosity, {method, url: u.href, status: res.statusCode, ms: performance.now() - started, requestHeaders: h, requestBody: payload?.body, responseBody: buf}))
+            resolve({status: res.statusCode ?? 0, headers: res.headers, ...parseBody(buf)})
+          },
           reject,
         )
       })
       // Idle timeout, plus a bound on the whole exchange: a server that drips a byte now and then is cut too.
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
-      const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})), timeoutMs * limits.wholeReplyTimeouts)
-      deadline.unref()
-      req.on('close', () => clearTimeout(deadline))
-      req.on('error', (e) => reject(transportError(e as NodeJS.ErrnoException, server)))
+      // --request-timeout 0 is kubectl's "no timeout": neither bound is set.
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})))
+        const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), {code: 'VIPCTL_TIMEOUT'})), timeoutMs * limits.wholeReplyTimeouts)
+        deadline.unref()
+        req.on('close', () => clearTimeout(deadline))
+      }
+      req.on('error', (e) => {
+        if (verbosity) log(requestLog(verbosity, {method, url: u.href, ms: performance.now() - started, requestHeaders: h, error: (e as NodeJS.ErrnoException).code ?? e.message}))
+        reject(transportError(e as NodeJS.ErrnoException, server))
+      })
       req.end(payload?.body)
     })
 
@@ -216,7 +284,12 @@ export async function restClient(kc: KubeConfig, timeoutMs: number, limits: type
     stream: (path, query, onLine, signal) =>
       new Promise<RestResponse>((resolve, reject) => {
         if (signal.aborted) return reject(Object.assign(new Error('aborted'), {code: 'ABORT_ERR'}))
-        const req = mod.request(url(path, query), {...opts, method: 'GET', headers: headers({Accept: 'application/json'}), signal}, (res) => {
+        const u = url(path, query)
+        const h = headers({Accept: 'application/json'})
+        const started = performance.now()
+        const req = mod.request(u, {...opts, method: 'GET', headers: h, signal}, (res) => {
+          // A watch is logged when its reply starts (its events are not: they are objects, Secrets among them at worst).
+          if (verbosity) log(requestLog(Math.min(verbosity, 7), {method: 'GET', url: u.href, status: res.statusCode, ms: performance.now() - started, requestHeaders: h}))
           if (res.statusCode !== 200) {
             readBody(req, res, limits.lineBytes, () => where('GET', path)).then((buf) => resolve({status: res.statusCode ?? 0, headers: res.headers, ...parseBody(buf)}), reject)
             return

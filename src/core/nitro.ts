@@ -153,7 +153,7 @@ export interface NitroFlagValues {
   'nitro-url': string
   'nitro-user'?: string
   'nitro-password-file'?: string
-  'insecure-skip-tls-verify': boolean
+  'nitro-insecure-skip-tls-verify': boolean
 }
 
 /** A session with the appliance. Errors: UsageError (exit 64) for a missing user or password, an unreadable password file, or a bad URL. */
@@ -175,7 +175,7 @@ export function nitroClient(f: NitroFlagValues, env: NodeJS.ProcessEnv, transpor
   } catch {
     throw new UsageError(`--nitro-url ${JSON.stringify(f['nitro-url'])}: not a URL`)
   }
-  return new NitroClient(url.origin, {username, password}, transport ?? httpTransport(f['insecure-skip-tls-verify']))
+  return new NitroClient(url.origin, {username, password}, transport ?? httpTransport(f['nitro-insecure-skip-tls-verify']))
 }
 
 /** A small file (a regular file, a pipe or /dev/stdin) read whole, at most `max` bytes: an endless one is refused ("larger than N KiB"). */

@@ -11,13 +11,15 @@ import type {GenerateView} from './haproxy.js'
 /** Flags of the NetScaler target, shared by generate, diff and apply. */
 export const netscalerFlags = {
   prefix: Flags.string({description: 'entity name prefix, separating clusters that share one ADC', default: 'k8s', helpGroup: 'NETSCALER'}),
-  'cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', helpGroup: 'NETSCALER'}),
+  // --cert-dir is migrate's local directory: the appliance's path has a name of its own (the old spelling warns).
+  'appliance-cert-dir': Flags.string({description: 'where certificate files are on the appliance', default: '/nsconfig/ssl', aliases: ['cert-dir'], deprecateAliases: true, helpGroup: 'NETSCALER'}),
 }
 
-export function netscalerOptions(f: {prefix: string; 'cert-dir': string}): NetscalerOptions {
+export function netscalerOptions(f: {prefix: string; 'appliance-cert-dir': string}): NetscalerOptions {
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(f.prefix)) throw new UsageError(`--prefix ${JSON.stringify(f.prefix)}: 1-16 lower-case letters, digits and "-" (NetScaler entity names start with it)`)
-  if (!/^\/[A-Za-z0-9_.\/-]*$/.test(f['cert-dir'])) throw new UsageError(`--cert-dir ${JSON.stringify(f['cert-dir'])}: an absolute path of letters, digits, "_", ".", "-" and "/"`)
-  return {prefix: f.prefix, certDir: f['cert-dir'].replace(/\/+$/, '') || '/'}
+  const dir = f['appliance-cert-dir']
+  if (!/^\/[A-Za-z0-9_.\/-]*$/.test(dir)) throw new UsageError(`--appliance-cert-dir ${JSON.stringify(dir)}: an absolute path of letters, digits, "_", ".", "-" and "/"`)
+  return {prefix: f.prefix, certDir: dir.replace(/\/+$/, '') || '/'}
 }
 
 export async function generateNetscalerFiles(c: Compiled, opts: NetscalerOptions, outDir: string | undefined): Promise<{result: DocResult<Omit<GenerateView, 'target'> & {target: 'netscaler'}>; diagnostics: Diagnostic[]}> {

@@ -1,4 +1,5 @@
 /** Server-side apply of the install objects (field manager vipctl), or a server-side dry run diffed against the cluster. */
+import {objectTable} from '../output/object-table.js'
 import {createTwoFilesPatch} from 'diff'
 import {stringify} from 'yaml'
 import {statusError, type RestClient} from '../core/kube-rest.js'
@@ -73,7 +74,8 @@ export function manifestsResult(objects: K8sObject[]): DocResult<{items: K8sObje
     type: 'doc',
     kind: 'List',
     data: {items: objects},
-    text: yaml,
+    // -o table: the objects, one per row (-o yaml prints them as documents).
+    text: (d) => objectTable(d.items),
     // Plain Kubernetes documents, so that `vipctl install -o yaml | kubectl apply -f -` works.
     own: {yaml},
     document: (d) => ({apiVersion: 'v1', kind: 'List', items: d.items}),

@@ -1,7 +1,8 @@
 /** Flags of `vipctl install` and the service behind them. */
 import {Flags} from '@oclif/core'
-import {loadKubeConfig} from '../cluster/live.js'
-import {restClient} from '../core/kube-rest.js'
+import {connect} from '../cluster/live.js'
+import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
+import {hostPortOption} from '../core/address.js'
 import {UsageError} from '../errors.js'
 import type {Result} from '../output/render.js'
 import {applyInstall, installResult, manifestsResult} from './apply.js'
@@ -14,30 +15,29 @@ export const installFlags = {
   'secret-namespaces': Flags.string({description: 'comma-separated namespaces whose TLS Secrets sync may read (get by name only); default: every namespace, get only'}),
   'vip-rules': Flags.boolean({description: 'sync also keeps the VIP rules (adds NET_ADMIN to the sync container only)'}),
   mode: Flags.option({options: ['bind', 'dnat'] as const, default: 'bind', description: 'VIP mode with --vip-rules'})(),
-  'metrics-port': Flags.integer({description: 'loopback port of sync\'s /healthz, /readyz, /metrics', default: 9842, min: 1, max: 65535}),
+  'sync-metrics-address': Flags.string({
+    description: 'where sync serves /healthz, /readyz and /metrics (the probes\' target): a loopback HOST:PORT, or a PORT on 127.0.0.1',
+    default: '127.0.0.1:9842',
+    aliases: ['metrics-port'],
+    deprecateAliases: true,
+  }),
   apply: Flags.boolean({description: 'apply to the cluster with server-side apply (field manager vipctl)'}),
-  'dry-run': Flags.boolean({description: 'with --apply: a server-side dry run, showing the difference against the cluster', dependsOn: ['apply']}),
-  kubeconfig: Flags.string({description: 'kubeconfig file', helpGroup: 'SOURCE'}),
-  context: Flags.string({description: 'kubeconfig context', helpGroup: 'SOURCE'}),
-  'request-timeout': Flags.integer({description: 'seconds to wait for each API request', default: 30, min: 1, helpGroup: 'SOURCE'}),
+  // --dry-run and kubectl's client flags are added by the command (cli/ is the edge).
 }
 
-export interface InstallFlagValues {
+export interface InstallFlagValues extends ClientFlagValues {
   namespace: string
   image?: string
   'haproxy-image': string
   'secret-namespaces'?: string
   'vip-rules': boolean
   mode: 'bind' | 'dnat'
-  'metrics-port': number
+  'sync-metrics-address': string
   apply: boolean
-  'dry-run': boolean
-  kubeconfig?: string
-  context?: string
-  'request-timeout': number
+  'dry-run': 'none' | 'client' | 'server'
 }
 
-export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv = process.env): Promise<Result> {
+export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv = process.env, stderr?: (line: string) => void): Promise<Result> {
   const secretNamespaces = (f['secret-namespaces'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   if (f['secret-namespaces'] !== undefined && secretNamespaces.length === 0) throw new UsageError('--secret-namespaces: give at least one namespace')
   const objects = installObjects({
@@ -47,10 +47,24 @@ export async function runInstall(f: InstallFlagValues, version: string, env: Nod
     secretNamespaces,
     vipRules: f['vip-rules'],
     vipMode: f.mode,
-    metricsPort: f['metrics-port'],
+    syncMetrics: syncMetricsOption(f['sync-metrics-address']),
     version,
   })
-  if (!f.apply) return manifestsResult(objects)
-  const client = await restClient(loadKubeConfig({kubeconfig: f.kubeconfig, context: f.context}, env), f['request-timeout'] * 1000)
-  return installResult(await applyInstall(objects, client, f['dry-run']), f['dry-run'])
+  const dryRun = f['dry-run']
+  if (dryRun === 'client' || (!f.apply && dryRun !== 'server')) return manifestsResult(objects)
+  const {client} = await connect(clientOptions(f), {env, stderr})
+  return installResult(await applyInstall(objects, client, dryRun === 'server'), dryRun === 'server')
+}
+
+/** Whether install talks to the cluster (and so which -o is the default): --apply or --dry-run=server, not --dry-run=client. */
+export function installTalksToCluster(f: Pick<InstallFlagValues, 'apply' | 'dry-run'>): boolean {
+  return f['dry-run'] === 'server' || (f.apply && f['dry-run'] !== 'client')
+}
+
+/**
+ * --sync-metrics-address: a loopback HOST:PORT, or a bare PORT (the old --metrics-port) on 127.0.0.1. Loopback
+ * because the probes and sync share the node's network. Errors: UsageError naming the flag.
+ */
+export function syncMetricsOption(text: string): {host: string; port: number} {
+  return hostPortOption('--sync-metrics-address', /^\d+$/.test(text) ? `127.0.0.1:${text}` : text, {loopback: true, example: '127.0.0.1:9842'})
 }

@@ -18,7 +18,8 @@ export interface InstallOptions {
   secretNamespaces: string[]
   vipRules: boolean
   vipMode: 'bind' | 'dnat'
-  metricsPort: number
+  /** Where sync serves /healthz, /readyz and /metrics (--sync-metrics-address). */
+  syncMetrics: {host: string; port: number}
   version: string
 }
 
@@ -126,7 +127,7 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
             {
               name: 'sync',
               image: o.image,
-              args: ['sync', ...dirs, '--metrics-addr', `127.0.0.1:${o.metricsPort}`, '--log-format', 'json', '-A', '--lease-name', LEASE_NAME, ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
+              args: ['sync', ...dirs, '--sync-metrics-address', `${o.syncMetrics.host.includes(':') ? `[${o.syncMetrics.host}]` : o.syncMetrics.host}:${o.syncMetrics.port}`, '--log-format', 'json', '-A', '--lease-name', LEASE_NAME, ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
               // The status Lease lives in the Pod's namespace; the node name starts this node's identity in it.
               env: [
                 {name: 'POD_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},
@@ -134,8 +135,8 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
               ],
               volumeMounts: mounts,
               securityContext: o.vipRules ? {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}} : dropAll,
-              readinessProbe: {httpGet: {host: '127.0.0.1', path: '/readyz', port: o.metricsPort}, periodSeconds: 5},
-              livenessProbe: {httpGet: {host: '127.0.0.1', path: '/healthz', port: o.metricsPort}, periodSeconds: 10, failureThreshold: 6},
+              readinessProbe: {httpGet: {host: o.syncMetrics.host, path: '/readyz', port: o.syncMetrics.port}, periodSeconds: 5},
+              livenessProbe: {httpGet: {host: o.syncMetrics.host, path: '/healthz', port: o.syncMetrics.port}, periodSeconds: 10, failureThreshold: 6},
               resources: {requests: {cpu: '50m', memory: '96Mi'}},
             },
           ],

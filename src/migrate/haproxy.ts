@@ -509,7 +509,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
     }
     objects.push(svc)
     if (!selector) {
-      if (members.length === 0) L.manual(be.line, obj, `no servers: give Service ${namespace}/${name} a selector (--selector ${beName}=app=NAME)`)
+      if (members.length === 0) L.manual(be.line, obj, `no servers: give Service ${namespace}/${name} a selector (--backend-selector ${beName}=app=NAME)`)
       for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }
     const out = {name, port, svc, serverMs: timeouts.get('server')?.ms, tunnel: timeouts.has('tunnel')}

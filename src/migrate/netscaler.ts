@@ -605,7 +605,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     }
     objects.push(svc)
     if (!selector) {
-      if (members.length === 0) say('VIP5003', v.line, `lb vserver ${v.name}`, `no members: give Service ${namespace}/${name} a selector (--selector ${v.name}=app=NAME) or endpoints`)
+      if (members.length === 0) say('VIP5003', v.line, `lb vserver ${v.name}`, `no members: give Service ${namespace}/${name} a selector (--backend-selector ${v.name}=app=NAME) or endpoints`)
       if (targetPorts.length > 1) say('VIP5002', v.line, `lb vserver ${v.name}`, `members listen on several ports (${targetPorts.join(', ')}): one EndpointSlice per port`)
       for (const o of endpointSlices(name, namespace, members)) objects.push(o)
     }

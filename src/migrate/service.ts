@@ -1,4 +1,5 @@
 /** `vipctl migrate netscaler`: read ns.conf, ask (on a terminal) or take (flags) what cannot be inferred, convert, print or write. */
+import {objectTable} from '../output/object-table.js'
 import {createHash} from 'node:crypto'
 import {closeSync, constants, fstatSync, openSync, readFileSync} from 'node:fs'
 import {stat, writeFile} from 'node:fs/promises'
@@ -49,13 +50,13 @@ export function parseLabels(text: string, flag: string): Record<string, string> 
   return out
 }
 
-/** --selector NAME=k=v[,k=v] (NAME: an lb vserver, serviceGroup or the Service name). */
+/** --backend-selector NAME=k=v[,k=v] (NAME: an lb vserver, serviceGroup or the Service name). */
 export function parseSelectors(list: string[] = []): Map<string, Record<string, string>> {
   const m = new Map<string, Record<string, string>>()
   for (const s of list) {
     const i = s.indexOf('=')
-    if (i <= 0) throw new UsageError(`--selector ${JSON.stringify(s)}: expected NAME=k=v[,k=v], e.g. web_lbv=app=web`)
-    m.set(s.slice(0, i), parseLabels(s.slice(i + 1), '--selector'))
+    if (i <= 0) throw new UsageError(`--backend-selector ${JSON.stringify(s)}: expected NAME=k=v[,k=v], e.g. web_lbv=app=web`)
+    m.set(s.slice(0, i), parseLabels(s.slice(i + 1), '--backend-selector'))
   }
   return m
 }
@@ -180,7 +181,8 @@ async function finish(r: MigrateResult, f: MigrateFlags, file: string, ledger: L
       type: 'doc',
       kind: 'MigrateResult',
       data,
-      text: (d) => (f.out ? `wrote ${f.out}/migrated.yaml (${d.items.length} objects)${d.secrets.length ? ` and ${d.secrets.length} Secret(s) under ${f.out}/secrets (mode 0600)` : ''}\n` : yaml),
+      // -o table: with --out, what was written; without, the objects (-o yaml prints them as documents).
+      text: (d) => (f.out ? `wrote ${f.out}/migrated.yaml (${d.items.length} objects)${d.secrets.length ? ` and ${d.secrets.length} Secret(s) under ${f.out}/secrets (mode 0600)` : ''}\n` : objectTable(d.items)),
       own: {yaml: () => yaml},
       // The whole truth in one document: the objects (as a v1 List's items), every finding and every line's account.
       document: (d) => ({apiVersion: 'vipctl.io/v1alpha1', kind: 'MigrateResult', items: d.items, secrets: d.secrets, counts: d.counts, report: d.report, ledger: d.ledger}),

@@ -27,7 +27,7 @@ export interface StatsFlagValues {
   'nitro-url'?: string
   'nitro-user'?: string
   'nitro-password-file'?: string
-  'insecure-skip-tls-verify'?: boolean
+  'nitro-insecure-skip-tls-verify'?: boolean
 }
 
 /** "2s", "500ms", "1m", "1.5s" -> milliseconds (100 ms .. 1 h). */
@@ -45,7 +45,7 @@ export function statsOptions(f: StatsFlagValues): StatsOptions {
 
 export function statsReader(f: StatsFlagValues, now: () => Date = () => new Date(), env: NodeJS.ProcessEnv = process.env): StatsReader {
   if (f['nitro-url'] !== undefined) {
-    const client = nitroClient({'nitro-url': f['nitro-url'], 'nitro-user': f['nitro-user'], 'nitro-password-file': f['nitro-password-file'], 'insecure-skip-tls-verify': Boolean(f['insecure-skip-tls-verify'])}, env)
+    const client = nitroClient({'nitro-url': f['nitro-url'], 'nitro-user': f['nitro-user'], 'nitro-password-file': f['nitro-password-file'], 'nitro-insecure-skip-tls-verify': Boolean(f['nitro-insecure-skip-tls-verify'])}, env)
     return new NitroStatsReader(client, undefined, now)
   }
   if (f.url !== undefined) {

@@ -4,8 +4,8 @@ import os from 'node:os'
 import {Flags} from '@oclif/core'
 import type {HaproxyIO, HaproxyTarget} from '../apply/haproxy/apply.js'
 import type {VipIO} from '../apply/vip/apply.js'
-import {loadKubeConfig} from '../cluster/live.js'
-import {restClient} from '../core/kube-rest.js'
+import {connect} from '../cluster/live.js'
+import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {UsageError} from '../errors.js'
 import type {ModelOptions} from '../model/types.js'
 import type {DocResult} from '../output/render.js'
@@ -17,17 +17,23 @@ import {SyncLoop, type ReconcileSummary} from './sync.js'
 import type {LeaseOptions} from './lease.js'
 
 export const syncFlags = {
-  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)', helpGroup: 'SOURCE'}),
-  context: Flags.string({description: 'kubeconfig context to use', helpGroup: 'SOURCE'}),
-  namespace: Flags.string({char: 'n', description: 'watch one namespace (default: all namespaces)', helpGroup: 'SOURCE'}),
-  'request-timeout': Flags.integer({description: 'seconds to wait for each API request', default: 30, min: 1, helpGroup: 'SOURCE'}),
+  // kubectl's client flags (clientFlags) are added by the command (cli/ is the edge).
+  // sync serves the whole cluster unless told otherwise: its context's namespace is the agent's own (vipctl-system).
+  namespace: Flags.string({char: 'n', description: 'watch one namespace (default: all namespaces, unlike other commands: a node serves every tenant)', helpGroup: 'SOURCE'}),
+  'all-namespaces': Flags.boolean({char: 'A', description: 'all namespaces (the default)', helpGroup: 'SOURCE', exclusive: ['namespace']}),
   once: Flags.boolean({description: 'one reconcile from a fresh list, then exit'}),
   debounce: Flags.string({description: 'gather a burst of changes this long before reconciling', default: '50ms', helpGroup: 'SYNC'}),
   'min-reload-interval': Flags.string({description: 'at most one HAProxy reload per this interval (runtime updates are not limited)', default: '5s', helpGroup: 'SYNC'}),
   'resync-period': Flags.string({description: 'full reconcile this often: re-reads TLS Secrets and repairs drift in HAProxy and the VIP rules', default: '5m', helpGroup: 'SYNC'}),
   'ca-refresh-period': Flags.string({description: 'how often the ConfigMaps BackendTLSPolicies name as CA bundles are re-read by name (the agent may only get them, never watch): a changed bundle is applied within this period; at least 1s, at most 100 bundles a pass ("0s": only at --resync-period)', default: '10s', helpGroup: 'SYNC'}),
   'watch-timeout': Flags.string({description: 'cut and resume a watch that sent nothing (not even a bookmark) for this long', default: '90s', helpGroup: 'SYNC'}),
-  'metrics-addr': Flags.string({description: 'serve /healthz, /readyz and /metrics here ("" to disable)', default: '127.0.0.1:9842', helpGroup: 'SYNC'}),
+  'sync-metrics-address': Flags.string({
+    description: 'where vipctl sync serves its own /healthz, /readyz and /metrics: HOST:PORT ("" to disable; --metrics-address is HAProxy\'s exporter)',
+    default: '127.0.0.1:9842',
+    aliases: ['metrics-addr'],
+    deprecateAliases: true,
+    helpGroup: 'SYNC',
+  }),
   'log-format': Flags.option({options: ['auto', 'json', 'text'] as const, default: 'auto', description: 'logs on stderr: JSON lines, or text on a terminal (auto)', helpGroup: 'SYNC'})(),
   'vip-rules': Flags.boolean({description: 'also keep the VIP rules (--mode, --netns) in step', helpGroup: 'VIP'}),
   'write-status': Flags.boolean({description: 'write the status vipctl owes (Gateway API; Ingress and LoadBalancer Service load-balancer status) while this node holds the status Lease', default: true, allowNo: true, helpGroup: 'STATUS'}),
@@ -37,18 +43,16 @@ export const syncFlags = {
   'lease-duration': Flags.string({description: 'how long a holder\'s Lease stands without renewal', default: '15s', helpGroup: 'STATUS'}),
 }
 
-export interface SyncFlagValues {
-  kubeconfig?: string
-  context?: string
+export interface SyncFlagValues extends ClientFlagValues {
   namespace?: string
-  'request-timeout': number
+  'all-namespaces'?: boolean
   once: boolean
   debounce: string
   'min-reload-interval': string
   'resync-period': string
   'ca-refresh-period'?: string
   'watch-timeout': string
-  'metrics-addr': string
+  'sync-metrics-address': string
   'log-format': 'auto' | 'json' | 'text'
   'vip-rules': boolean
   'write-status'?: boolean
@@ -108,11 +112,10 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
     caRefreshMs: ((ms) => (ms === 0 ? 0 : duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s', 1000)))(duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s')),
     watchdogMs: duration('watch-timeout', f['watch-timeout'], 100),
   }
-  const metricsAddr = f['metrics-addr'] === '' ? undefined : parseListenAddress('--metrics-addr', f['metrics-addr'])
+  const metricsAddr = f['sync-metrics-address'] === '' ? undefined : parseListenAddress('--sync-metrics-address', f['sync-metrics-address'])
   const env = pio.env ?? process.env
-  const kc = loadKubeConfig({kubeconfig: f.kubeconfig, context: f.context}, env)
-  const client = await restClient(kc, f['request-timeout'] * 1000)
   const write = pio.write ?? ((l: string) => void process.stderr.write(l))
+  const {kc, client} = await connect(clientOptions(f), {env, stderr: (l) => write(`${l}\n`)})
   const log = makeLogger(write, f['log-format'] === 'auto' ? ((pio.isTTY ?? process.stderr.isTTY) ? 'text' : 'json') : f['log-format'])
   const metrics = makeMetrics()
   const loop = new SyncLoop(
@@ -121,7 +124,7 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
       context: kc.getCurrentContext(),
       model,
       // sync's own listener is never a frontend: a tenant VIP on that address and port is left out (VIP2007).
-      haproxy: metricsAddr ? {...hopts, reserved: [...(hopts.reserved ?? []), {address: metricsAddr.host, port: metricsAddr.port, what: 'vipctl sync\'s --metrics-addr'}]} : hopts,
+      haproxy: metricsAddr ? {...hopts, reserved: [...(hopts.reserved ?? []), {address: metricsAddr.host, port: metricsAddr.port, what: 'vipctl sync\'s --sync-metrics-address'}]} : hopts,
       target,
       debounceMs: opts.debounceMs,
       minReloadIntervalMs: opts.minReloadIntervalMs,

@@ -31,7 +31,7 @@ export async function serveMetrics(addr: {host: string; port: number}, health: (
     } else res.writeHead(404).end()
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new UnavailableError(`--metrics-addr ${addr.host}:${addr.port}: ${e.code === 'EADDRINUSE' ? 'address in use' : e.code}`)))
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new UnavailableError(`--sync-metrics-address ${addr.host}:${addr.port}: ${e.code === 'EADDRINUSE' ? 'address in use' : e.code}`)))
     server.listen(addr.port, addr.host, resolve)
   })
   const port = (server.address() as {port: number}).port

@@ -92,7 +92,9 @@ describe('vipctl CLI (built)', function () {
     const r = await vipctl(['inspect', 'services', '-f', '-', '-o', 'name'], {input})
     assert.equal(r.code, 0)
     assert.equal(r.stdout, 'service/ok\n')
-    assert.match(r.stderr, /^error: <stdin>:6: Service\/default\/Bad metadata\.name: must be a DNS-1035 label .*\[VIP1001\]$/m)
+    // The command succeeds (exit 0): the skipped object is a warning line, never "error:".
+    assert.match(r.stderr, /^warning: <stdin>:6: Service\/default\/Bad metadata\.name: must be a DNS-1035 label .*\[VIP1001\]$/m)
+    assert.doesNotMatch(r.stderr, /^error:/m)
     const strict = await vipctl(['inspect', 'services', '-f', '-', '--strict'], {input})
     assert.equal(strict.code, 65)
   })
@@ -149,14 +151,18 @@ describe('vipctl CLI (built)', function () {
     assert.ok(noPool.items.some((f: any) => f.code === 'VIP2005' && f.object === 'Ingress/broken/novip'))
   })
 
-  it('check trace: JSON without a terminal, a tree with -o table, exit 1 when a hop fails', async () => {
-    const ok = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP])
+  it('check trace: a tree on a terminal or not (as every other command), JSON with -o json or --json, exit 1 when a hop fails', async () => {
+    const ok = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP, '-o', 'json'])
     assert.equal(ok.code, 0, ok.stderr)
     const doc = JSON.parse(ok.stdout)
     assert.equal(doc.kind, 'Trace')
     assert.equal(doc.traces[0].ok, true)
-    const tree = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP, '-o', 'table'])
-    assert.match(tree.stdout, /^api\.shop\.example\.com\/v1\/search {2}reachable\n├─ ✓ ingress class/)
+    assert.equal(JSON.parse((await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP, '--json'])).stdout).kind, 'Trace')
+    // Piped (no terminal) and without -o: the tree, not JSON.
+    for (const extra of [[], ['-o', 'table']]) {
+      const tree = await vipctl(['check', 'trace', 'api.shop.example.com/v1/search', ...SHOP, ...extra])
+      assert.match(tree.stdout, /^api\.shop\.example\.com\/v1\/search {2}reachable\n├─ ✓ ingress class/)
+    }
     const bad = await vipctl(['check', 'trace', 'ingress/storefront', '-f', 'examples/broken'])
     assert.equal(bad.code, 1)
     assert.equal((await vipctl(['check', 'trace', 'bad host!', ...SHOP])).code, 64)

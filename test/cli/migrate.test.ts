@@ -61,7 +61,7 @@ describe('vipctl migrate and generate netscaler (CLI)', function () {
     const missing = await vipctl(['migrate', 'netscaler', 'nope.conf'])
     assert.equal(missing.code, 65)
     assert.match(missing.stderr, /^error: nope\.conf: no such file$/m)
-    const sel = await vipctl(['migrate', 'haproxy', 'test/fixtures/migrate/onprem-haproxy.cfg', '--selector', 'be_web=not a label'])
+    const sel = await vipctl(['migrate', 'haproxy', 'test/fixtures/migrate/onprem-haproxy.cfg', '--backend-selector', 'be_web=not a label'])
     assert.equal(sel.code, 64)
     const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipctl-mig-')), 'ns.conf')
     writeFileSync(f, 'add server a 10.0.0.1\nadd cs policy p -rule "unterminated\n')

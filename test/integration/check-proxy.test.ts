@@ -73,7 +73,7 @@ describe('check against the running HAProxy (--stats-socket)', function () {
   })
 
   it('check trace follows the request into the running proxy: frontend up, one server DOWN (L4CON)', async () => {
-    const r = await vipctl(['check', 'trace', 'web.test/', '-f', m, ...flags, '--stats-socket', proxy.admin])
+    const r = await vipctl(['check', 'trace', 'web.test/', '-f', m, ...flags, '--stats-socket', proxy.admin, '-o', 'json'])
     assert.equal(r.code, 0, r.stderr)
     const hops = JSON.parse(r.stdout).traces[0].hops
     assert.equal(hops.find((h: any) => h.hop === 'proxy frontend').status, 'ok')

@@ -94,7 +94,7 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     assert.equal((await vipctl(['diff', 'vip', ...dnat, '--mode', 'dnat', '--netns', lab.node])).code, 0)
     const rulesOk = JSON.parse((await vipctl(['check', ...dnat, '--mode', 'dnat', '--netns', lab.node, '-o', 'json', '--fail-on', 'never'])).stdout)
     assert.deepEqual(rulesOk.items.filter((f: any) => f.code.startsWith('VIP406')), [])
-    const trace = JSON.parse((await vipctl(['check', 'trace', 'shop.example.com/', ...dnat, '--mode', 'dnat', '--netns', lab.node, '--stats-socket', path.join(dir, 'run', 'admin.sock')])).stdout).traces[0]
+    const trace = JSON.parse((await vipctl(['check', 'trace', 'shop.example.com/', ...dnat, '--mode', 'dnat', '--netns', lab.node, '--stats-socket', path.join(dir, 'run', 'admin.sock'), '-o', 'json'])).stdout).traces[0]
     assert.equal(trace.ok, true, JSON.stringify(trace.hops))
     assert.deepEqual(trace.hops.filter((h: any) => ['netfilter', 'proxy frontend', 'servers'].includes(h.hop)).map((h: any) => `${h.hop}:${h.status}`), [
       'netfilter:ok', 'netfilter:ok', 'proxy frontend:ok', 'proxy frontend:ok', 'servers:ok',
@@ -118,7 +118,7 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
   })
 
   it('delete vip removes only our table, and the VIPs stop answering', async () => {
-    const r = await vipctl(['delete', 'vip', '--netns', lab.node])
+    const r = await vipctl(['delete', 'vip', '--netns', lab.node, '--yes'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(lab.exec(lab.node, ['nft', 'list', 'tables']).trim(), '')
     assert.equal(request('admin.shop.example.com', 'http', '/').status, 0)
@@ -141,7 +141,7 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     assert.equal(JSON.parse(h.stdout).outcome.applied, 'reload')
     await new Promise((r) => setTimeout(r, 500))
     assertRoutes()
-    const del = await vipctl(['delete', 'vip', '--netns', lab.node, '-o', 'json'])
+    const del = await vipctl(['delete', 'vip', '--netns', lab.node, '--yes', '-o', 'json'])
     assert.deepEqual(JSON.parse(del.stdout).addresses, ['192.0.2.10', '192.0.2.11', '192.0.2.20'])
     assert.doesNotMatch(lab.exec(lab.node, ['ip', '-br', 'addr', 'show', 'dev', 'lo']), /192\.0\.2\./)
     assert.equal(request('admin.shop.example.com', 'http', '/').status, 0)

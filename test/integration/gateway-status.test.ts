@@ -62,7 +62,7 @@ describe('status and leader election (real API server, two sync processes)', fun
     const proxy = await startHaproxy(dirs)
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
     delete env.NODE_OPTIONS
-    const sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(c.server, c.token), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '500ms', '--metrics-addr', '', '--log-format', 'json', '--lease-namespace', ns, '--identity', id, '--lease-duration', `${LEASE_SECONDS}s`, '--ca-refresh-period', '1s'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(c.server, c.token), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '500ms', '--sync-metrics-address', '', '--log-format', 'json', '--lease-namespace', ns, '--identity', id, '--lease-duration', `${LEASE_SECONDS}s`, '--ca-refresh-period', '1s'], {env, stdio: ['ignore', 'pipe', 'pipe']})
     const node: Node = {id, proxy, sync, logs: ''}
     sync.stdout!.on('data', (d) => (node.logs += d))
     sync.stderr!.on('data', (d) => (node.logs += d))

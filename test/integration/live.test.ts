@@ -118,7 +118,7 @@ describe('live source (real API server)', function () {
       const f = JSON.parse(r.stdout).items.find((x: any) => x.code === 'VIP4010')
       assert.equal(f.object, `Service/${ns}/orphan`)
       assert.equal(f.file, undefined) // live objects have no file
-      const trace = JSON.parse((await vipctl(['check', 'trace', 'orphan.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig])).stdout)
+      const trace = JSON.parse((await vipctl(['check', 'trace', 'orphan.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig, '-o', 'json'])).stdout)
       assert.equal(trace.traces[0].ok, false)
     })
 
@@ -145,7 +145,7 @@ describe('live source (real API server)', function () {
       assert.deepEqual(items.filter((f) => f.code === 'VIP4015').map((f) => [f.object, f.field]), [[`Deployment/${ns}/scaled`, 'spec.replicas']])
       // The named targetPort resolves in the template: no VIP4013.
       assert.ok(!items.some((f) => f.code === 'VIP4013'))
-      const trace = JSON.parse((await vipctl(['check', 'trace', 'stuck.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig])).stdout)
+      const trace = JSON.parse((await vipctl(['check', 'trace', 'stuck.example.com/', '-n', ns, '--kubeconfig', c.kubeconfig, '-o', 'json'])).stdout)
       assert.match(trace.traces[0].hops.find((h: {hop: string}) => h.hop === 'pods').detail, new RegExp(`Deployment/${ns}/stuck`))
     })
 

@@ -117,7 +117,7 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     metricsUrl = `http://127.0.0.1:${mport}`
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
     delete env.NODE_OPTIONS
-    sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(relay.url, c.token, true), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '1s', '--watch-timeout', '2s', '--resync-period', '4s', '--metrics-addr', `127.0.0.1:${mport}`, '--log-format', 'json'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    sync = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), 'sync', '--kubeconfig', kubeconfig(relay.url, c.token, true), '-n', ns, ...flags, '--debounce', '20ms', '--min-reload-interval', '1s', '--watch-timeout', '2s', '--resync-period', '4s', '--sync-metrics-address', `127.0.0.1:${mport}`, '--log-format', 'json'], {env, stdio: ['ignore', 'pipe', 'pipe']})
     sync.stdout!.on('data', (d) => (logs += d))
     sync.stderr!.on('data', (d) => (logs += d))
     for (let i = 0; i < 100; i++) {

@@ -81,9 +81,9 @@ describe('NetScaler target', () => {
     for (const l of lines) assert.match(l, / -comment "(ing:[a-z0-9-]+,ingport:\d+,ns:[a-z0-9-]+,svc:[a-z0-9-]+,svcport:\d+|lbsvc:[a-z0-9-]+,svcport:\d+,ns:[a-z0-9-]+)"$/)
   })
 
-  it('--prefix and --cert-dir are checked', () => {
-    assert.throws(() => netscalerOptions({prefix: 'K8S prod', 'cert-dir': '/nsconfig/ssl'}), /--prefix/)
-    assert.throws(() => netscalerOptions({prefix: 'k8s', 'cert-dir': 'relative"; rm'}), /--cert-dir/)
-    assert.deepEqual(netscalerOptions({prefix: 'prod-1', 'cert-dir': '/nsconfig/ssl/'}), {prefix: 'prod-1', certDir: '/nsconfig/ssl'})
+  it('--prefix and --appliance-cert-dir are checked', () => {
+    assert.throws(() => netscalerOptions({prefix: 'K8S prod', 'appliance-cert-dir': '/nsconfig/ssl'}), /--prefix/)
+    assert.throws(() => netscalerOptions({prefix: 'k8s', 'appliance-cert-dir': 'relative"; rm'}), /--appliance-cert-dir/)
+    assert.deepEqual(netscalerOptions({prefix: 'prod-1', 'appliance-cert-dir': '/nsconfig/ssl/'}), {prefix: 'prod-1', certDir: '/nsconfig/ssl'})
   })
 })

@@ -10,7 +10,7 @@ import {serverSlots} from '../../src/targets/haproxy/generate.js'
 import type {Member, Pool} from '../../src/model/types.js'
 import {assertGolden} from '../helpers/golden.js'
 
-const base = {namespace: 'vipctl-system', image: 'vipctl:0.1.0', haproxyImage: 'haproxy:2.6', secretNamespaces: [], vipRules: false, vipMode: 'bind' as const, metricsPort: 9842, version: '0.1.0'}
+const base = {namespace: 'vipctl-system', image: 'vipctl:0.1.0', haproxyImage: 'haproxy:2.6', secretNamespaces: [], vipRules: false, vipMode: 'bind' as const, syncMetrics: {host: '127.0.0.1', port: 9842}, version: '0.1.0'}
 
 describe('sync: backoff and Retry-After', () => {
   it('backs off exponentially with jitter, capped', () => {

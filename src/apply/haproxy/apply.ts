@@ -211,7 +211,7 @@ async function reload(
  * Renders the same config (the options the plan used: slots, listen ports) into a staging directory, with
  * paths of its own, and asks HAProxy to check it: what is checked is what will be written, bar the directory.
  */
-async function validate(model: LbModel, secrets: SecretLookup, rendered: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
+export async function validate(model: LbModel, secrets: SecretLookup, rendered: HaproxyOptions, target: HaproxyTarget, io: HaproxyIO): Promise<void> {
   const stage = path.join(rendered.configDir, STAGING)
   await removeOwnedDir(rendered.configDir, STAGING, {fs: io.fs})
   const staged = generateHaproxy(model, secrets, {...rendered, configDir: stage})

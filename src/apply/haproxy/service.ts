@@ -5,7 +5,7 @@ import type {Diagnostic} from '../../cluster/types.js'
 import type {Compiled} from '../../model/compile.js'
 import type {DocResult} from '../../output/render.js'
 import type {HaproxyOptions} from '../../targets/haproxy/generate.js'
-import {execute, plan, readCurrent, type ApplyOutcome, type HaproxyIO, type HaproxyTarget, type Planned} from './apply.js'
+import {execute, plan, readCurrent, validate, type ApplyOutcome, type HaproxyIO, type HaproxyTarget, type Planned} from './apply.js'
 import {describePlan, type HaproxyPlan} from './plan.js'
 import {sendRuntime} from '../../core/haproxy-runtime.js'
 import {severityOf} from '../../core/catalog.js'
@@ -22,6 +22,8 @@ export interface Prepared {
   planned: Planned
   diagnostics: Diagnostic[]
   run: () => Promise<ApplyOutcome>
+  /** --dry-run=server: the new config checked by `haproxy -c` (in a staging directory), nothing written or reloaded. */
+  validate: () => Promise<void>
 }
 
 /** Loads what runs, renders what is desired and plans; `run` carries the plan out. */
@@ -38,7 +40,7 @@ export async function prepareHaproxy(
   const diagnostics = [...model.diagnostics, ...planned.desired.diagnostics]
   if (!current.runtime && !needRuntime)
     diagnostics.push({severity: severityOf('VIP3002'), code: 'VIP3002', object: target.statsSocket, message: 'HAProxy is not reachable: compared with the files only'})
-  return {planned, diagnostics, run: () => execute(planned, model, secrets, opts, target, io)}
+  return {planned, diagnostics, run: () => execute(planned, model, secrets, opts, target, io), validate: () => (planned.plan.kind === 'none' ? Promise.resolve() : validate(model, secrets, planned.options, target, io))}
 }
 
 export interface PlanView {

@@ -11,7 +11,8 @@ export const nitroFlags = {
   'nitro-url': Flags.string({description: 'NetScaler management address, e.g. https://10.0.0.5', required: true, helpGroup: 'NITRO'}),
   'nitro-user': Flags.string({description: 'NITRO user (default: $NITRO_USER)', helpGroup: 'NITRO'}),
   'nitro-password-file': Flags.string({description: 'file holding the NITRO password (default: $NITRO_PASSWORD); never a flag value', helpGroup: 'NITRO'}),
-  'insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the appliance\'s TLS certificate (verified by default)', helpGroup: 'NITRO'}),
+  // --insecure-skip-tls-verify is kubectl's, about the API server: the appliance's has a name of its own.
+  'nitro-insecure-skip-tls-verify': Flags.boolean({description: 'do not verify the appliance\'s TLS certificate (verified by default)', helpGroup: 'NITRO'}),
 }
 
 export async function planAgainstAppliance(c: Compiled, opts: NetscalerOptions, client: NitroClient) {

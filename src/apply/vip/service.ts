@@ -72,6 +72,22 @@ export async function applyVipResult(rules: VipRule[], t: VipTarget, io: VipIO, 
   return {type: 'doc', kind: 'VipApply', data: {plan, applied: !dryRun && plan.changes}, text: (d) => `${describeVipPlan(d.plan)}${dryRun ? 'dry run: nothing was changed.\n' : ''}`}
 }
 
+/**
+ * What delete vip would remove (our tables, and the VIP addresses they list that are on the node): read, nothing
+ * changed. `applied` false: for --dry-run, a declined prompt, or nothing to remove.
+ */
+export async function deleteVipPreview(t: VipTarget, io: VipIO, why: 'dry-run' | 'declined' | 'nothing'): Promise<DocResult<{tables: number; addresses: string[]; applied: false}>> {
+  const current = await readVipState(t, io)
+  const data = {tables: current.families.length, addresses: current.vips.filter((v) => current.local.includes(v)), applied: false as const}
+  const tail = why === 'dry-run' ? 'dry run: nothing was changed.' : why === 'declined' ? 'not removed.' : ''
+  return {
+    type: 'doc',
+    kind: 'VipDelete',
+    data,
+    text: (d) => (d.tables === 0 && d.addresses.length === 0 ? 'nothing to remove: no vipctl table.\n' : `would remove ${d.tables} vipctl table(s)${d.addresses.length ? ` and address(es) ${d.addresses.join(', ')}` : ''}.\n${tail ? `${tail}\n` : ''}`),
+  }
+}
+
 export async function deleteVipResult(t: VipTarget, io: VipIO): Promise<DocResult<{tables: number; addresses: string[]}>> {
   const r = await deleteVip(t, io)
   return {type: 'doc', kind: 'VipDelete', data: r, text: (d) => `removed ${d.tables} vipctl table(s)${d.addresses.length ? ` and address(es) ${d.addresses.join(', ')}` : ''}.\n`}

@@ -16,6 +16,40 @@ export const haproxyFlags = {
   'listen-base-port': Flags.integer({description: 'first port with --listen-address: each VIP:port keeps its port (read from the index in --config-dir); new ones take the lowest free port from here', default: 20080, min: 1, max: 65535, helpGroup: 'HAPROXY'}),
 }
 
+/**
+ * The HAProxy flags the VIP rules depend on, and only those (VIP commands take no others): where HAProxy listens
+ * in dnat mode (--listen-address, --listen-base-port), the port index it keeps in --config-dir, and the metrics
+ * port that is never handed to a frontend.
+ */
+export const listenFlags = {
+  'config-dir': haproxyFlags['config-dir'],
+  'metrics-address': haproxyFlags['metrics-address'],
+  'listen-address': haproxyFlags['listen-address'],
+  'listen-base-port': haproxyFlags['listen-base-port'],
+}
+
+/**
+ * HAProxy flags VIP commands once took but never used: hidden, accepted so that scripts keep working, and each
+ * one given is a warning (ignoredFlagWarnings).
+ */
+export const ignoredHaproxyFlags = {
+  'run-dir': Flags.string({hidden: true, description: 'ignored (HAProxy\'s admin socket directory; the VIP rules do not depend on it)'}),
+  nbthread: Flags.integer({hidden: true, description: 'ignored (HAProxy worker threads)'}),
+  'spare-slots': Flags.integer({hidden: true, description: 'ignored (HAProxy server slots)'}),
+}
+
+/** One warning per ignoredHaproxyFlags flag that was given. */
+export function ignoredFlagWarnings(f: Partial<Record<keyof typeof ignoredHaproxyFlags, unknown>>, command: string): string[] {
+  return Object.keys(ignoredHaproxyFlags)
+    .filter((k) => f[k as keyof typeof ignoredHaproxyFlags] !== undefined)
+    .map((k) => `--${k} is an HAProxy flag that ${command} does not use: ignored (it will be removed)`)
+}
+
+/** listenFlags -> HaproxyOptions, the flags VIP commands do not take at their defaults. */
+export function listenOptions(f: Pick<HaproxyFlagValues, 'config-dir' | 'metrics-address' | 'listen-address' | 'listen-base-port'>): HaproxyOptions {
+  return haproxyOptions({...f, 'run-dir': '/run/vipctl', nbthread: DEFAULT_HAPROXY_OPTIONS.nbthread, 'spare-slots': DEFAULT_HAPROXY_OPTIONS.spareSlots})
+}
+
 /** Where the running HAProxy is: used by diff and apply. */
 export const haproxyTargetFlags = {
   'master-socket': Flags.string({description: 'HAProxy master socket (haproxy -W -S PATH); default <run-dir>/master.sock', helpGroup: 'HAPROXY'}),
