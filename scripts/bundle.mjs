@@ -17,7 +17,7 @@
 // - typescript, which oclif requires only for development (ts-node paths).
 // - node-fetch, which client-node's config.js imports for Headers only: Node's own stands in.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -68,6 +68,42 @@ const nodeFetchShim = {
   },
 }
 
+/**
+ * The start-up help (src/cli/help-fast.ts) runs oclif's Help class without the rest of oclif. Help's module
+ * imports four things that pull in much more and that help never needs for a manifest's commands: the help
+ * class loader (ts-path, module-loader: only loadHelpClass uses them), ux's spinners and prompts (help only
+ * writes lines: ux.stdout/stderr), and the error printer (help only throws "Command x not found", which
+ * VipHelp answers). Stand-ins for exactly those, in the help-fast build only.
+ */
+const helpOnly = {
+  name: 'help-only',
+  setup(b) {
+    const sep = '[\\\\/]'
+    const stub = new RegExp(`@oclif${sep}core${sep}lib${sep}(config${sep}ts-path|module-loader|ux${sep}index|errors${sep}error)\\.js$`)
+    b.onLoad({filter: stub}, (args) => {
+      const which = stub.exec(args.path)[1].replaceAll('\\', '/')
+      const none = "() => { throw new Error('not available in vipctl\\'s start-up help') }"
+      const contents = {
+        'config/ts-path': `exports.tsPath = ${none}`,
+        'module-loader': `exports.load = ${none}; exports.loadWithData = ${none}; exports.loadWithDataFromManifest = ${none}`,
+        'ux/index': "const w = require('./write'); exports.ux = {stdout: w.stdout, stderr: w.stderr}; exports.stdout = w.stdout; exports.stderr = w.stderr",
+        'errors/error': 'exports.error = (input) => { throw (typeof input === "string" ? new Error(input) : input) }',
+      }[which]
+      return {loader: 'js', contents, resolveDir: path.dirname(args.path)}
+    })
+  },
+}
+
+/** pjson.oclif.plugins' manifests (their help commands are listed in vipctl's help), for the start-up help. */
+function pluginManifests() {
+  const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  return (pjson.oclif.plugins ?? []).map((name) => {
+    const dir = path.join(root, 'node_modules', ...name.split('/'))
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'oclif.manifest.json'), 'utf8'))
+    return {name, version: manifest.version, manifest: {commands: manifest.commands}}
+  })
+}
+
 rmSync(out, {recursive: true, force: true})
 const entryPoints = [
   ...jsFiles(path.join(dist, 'commands')),
@@ -105,6 +141,36 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 })
+// The start-up help: one file, oclif's help code and nothing else of oclif (bin/run.js imports it first).
+const fast = await build({
+  entryPoints: [path.join(dist, 'src', 'cli', 'help-fast.js')],
+  outdir: out,
+  outbase: dist,
+  bundle: true,
+  splitting: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['typescript', 'ts-node'],
+  plugins: [helpOnly],
+  define: {__VIPCTL_PLUGIN_MANIFESTS__: JSON.stringify(pluginManifests())},
+  banner: {
+    js: [
+      "import {createRequire as __vipctlRequire} from 'node:module'",
+      "import {fileURLToPath as __vipctlPath} from 'node:url'",
+      "import {dirname as __vipctlDir} from 'node:path'",
+      'const require = __vipctlRequire(import.meta.url)',
+      'const __filename = __vipctlPath(import.meta.url)',
+      'const __dirname = __vipctlDir(__filename)',
+    ].join('; '),
+  },
+  minify: false,
+  keepNames: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+})
+for (const [file, o] of Object.entries(fast.metafile.outputs)) result.metafile.outputs[file] = o
 // Which source modules went into which output file: test/cli/startup.test.ts counts what --help loads from it.
 writeFileSync(path.join(root, '.bundle-meta.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
