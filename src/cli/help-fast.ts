@@ -103,7 +103,10 @@ export function standInConfig(pjson: Pjson, root: string, plugins: Array<{name: 
   for (const plugin of plugins) {
     const list = Object.entries(plugin.commands)
       .map(([id, c]) => ({...c, id: c.id ?? id, pluginAlias: plugin.name, pluginType: c.pluginType === 'jit' ? 'jit' : 'core'}) as unknown as Loadable)
-      .sort((a, b) => a.id.localeCompare(b.id))
+      // Plugin sorts with localeCompare, whose first call costs ~12 ms (the ICU collator); the order only decides
+      // which command names an implied topic, and code-unit order gives the same for vipctl's ids (the
+      // comparison test checks every topic list).
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     for (const command of list) {
       if (commands.has(command.id)) throw new Error(`stand-in config: command ${command.id} twice`)
       commands.set(command.id, command)
