@@ -5,13 +5,14 @@
 // (src/cli/help-fast.ts: oclif's help code over oclif.manifest.json); everything else is oclif's.
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
-import {plainVersion, printVersion} from '../dist/bundle/src/cli/fast.js'
+import {mayBeHelp, plainVersion, printVersion} from '../dist/bundle/src/cli/fast.js'
 
 const argv = process.argv.slice(2)
+const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const format = plainVersion(argv)
 if (format) {
-  await printVersion(format, JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version)
-} else if (!(await (await import('../dist/bundle/src/cli/help-fast.js')).fastHelp(argv, fileURLToPath(new URL('..', import.meta.url))))) {
+  await printVersion(format, pjson.version)
+} else if (!(mayBeHelp(argv, pjson.oclif) && (await (await import('../dist/bundle/src/cli/help-fast.js')).fastHelp(argv, fileURLToPath(new URL('..', import.meta.url)))))) {
   const {execute} = await import('../dist/bundle/src/cli/main.js')
   await execute({dir: import.meta.url})
 }
