@@ -104,29 +104,6 @@ function pluginManifests() {
   })
 }
 
-/**
- * src/output/render.ts loads yaml and cli-table3 on first use through createRequire (so that commands printing
- * neither skip them). Unbundled that reads them from node_modules; bundled it would load a second copy of yaml
- * beside the bundle's and cli-table3's files one by one. Here those calls become plain require() calls, which
- * esbuild bundles and still runs on first use (a CommonJS module's body runs when required).
- */
-const bundledRenderRequires = {
-  name: 'bundled-render-requires',
-  setup(b) {
-    const file = path.join(dist, 'src', 'output', 'render.js')
-    b.onLoad({filter: /[\\/]dist[\\/]src[\\/]output[\\/]render\.js$/}, (args) => {
-      if (path.resolve(args.path) !== file) return undefined
-      let contents = readFileSync(file, 'utf8')
-      for (const id of ['yaml', 'cli-table3']) {
-        const call = `load('${id}')`
-        if (!contents.includes(call)) throw new Error(`bundle: ${path.relative(root, file)} no longer calls ${call}: update bundledRenderRequires in scripts/bundle.mjs`)
-        contents = contents.replaceAll(call, `require('${id}')`)
-      }
-      return {loader: 'js', contents, resolveDir: path.dirname(file)}
-    })
-  },
-}
-
 rmSync(out, {recursive: true, force: true})
 const entryPoints = [
   ...jsFiles(path.join(dist, 'commands')),
@@ -146,7 +123,7 @@ const result = await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   external: ['typescript', 'ts-node'],
-  plugins: [noGeneratedClient, nodeFetchShim, bundledRenderRequires],
+  plugins: [noGeneratedClient, nodeFetchShim],
   // CommonJS modules inside an ES module bundle still call require and read __dirname.
   banner: {
     js: [

@@ -70,6 +70,12 @@ describe('start-up: what the shipped CLI loads', () => {
     })
   }
 
+  it('vipctl inspect services -f examples/shop: not the start-up help (loaded only when argv may ask for help)', () => {
+    const {files} = loaded(['inspect', 'services', '-f', 'examples/shop'])
+    assert.ok(files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
+    assert.ok(!files.includes('dist/bundle/src/cli/help-fast.js'), files.join(' '))
+  })
+
   it('a live command: KubeConfig without client-node\'s generated API client', () => {
     const {modules} = loaded(['inspect', 'services', '--help'])
     assert.deepEqual(modules.filter((m) => /client-node\/dist\/gen\//.test(m)), [])
