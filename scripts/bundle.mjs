@@ -94,6 +94,32 @@ const helpOnly = {
   },
 }
 
+/**
+ * Help renders every summary and description through ejs (for `<%= config.bin %>`), compiling each into a
+ * function; most hold no tag. In the start-up help, text without any ejs delimiter is returned as it is (what
+ * ejs returns for it) and ejs itself loads on the first text that has one.
+ */
+const lazyEjs = {
+  name: 'lazy-ejs',
+  setup(b) {
+    b.onResolve({filter: /^ejs$/}, async (args) => {
+      if (args.pluginData === 'real') return undefined
+      const real = await b.resolve('ejs', {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: 'ejs', namespace: 'vipctl-lazy-ejs', pluginData: real.path}
+    })
+    b.onLoad({filter: /.*/, namespace: 'vipctl-lazy-ejs'}, (args) => ({
+      loader: 'js',
+      resolveDir: root,
+      contents: [
+        'let real',
+        `const ejs = () => (real ??= require(${JSON.stringify(args.pluginData)}))`,
+        "exports.render = (text, ...rest) => (typeof text === 'string' && !text.includes('<%') && !text.includes('%>') ? text : ejs().render(text, ...rest))",
+      ].join('\n'),
+    }))
+  },
+}
+
 /** pjson.oclif.plugins' manifests (their help commands are listed in vipctl's help), for the start-up help. */
 function pluginManifests() {
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
@@ -152,7 +178,7 @@ const fast = await build({
   platform: 'node',
   target: 'node20',
   external: ['typescript', 'ts-node'],
-  plugins: [helpOnly],
+  plugins: [helpOnly, lazyEjs],
   define: {__VIPCTL_PLUGIN_MANIFESTS__: JSON.stringify(pluginManifests())},
   banner: {
     js: [
