@@ -95,9 +95,10 @@ const helpOnly = {
 }
 
 /**
- * Help renders every summary and description through ejs (for `<%= config.bin %>`), compiling each into a
- * function; most hold no tag. In the start-up help, text without any ejs delimiter is returned as it is (what
- * ejs returns for it) and ejs itself loads on the first text that has one.
+ * Help renders every summary, description and example through ejs, compiling each into a function, for the
+ * one tag vipctl's texts use: `<%= config.bin %>`. In the start-up help, text whose only tags are that one is
+ * rendered here as ejs renders it (the value, HTML-escaped as <%= escapes), text without tags is returned as
+ * it is, and ejs itself loads only for anything else.
  */
 const lazyEjs = {
   name: 'lazy-ejs',
@@ -114,7 +115,14 @@ const lazyEjs = {
       contents: [
         'let real',
         `const ejs = () => (real ??= require(${JSON.stringify(args.pluginData)}))`,
-        "exports.render = (text, ...rest) => (typeof text === 'string' && !text.includes('<%') && !text.includes('%>') ? text : ejs().render(text, ...rest))",
+        "const BIN = /<%= config\\.bin %>/g",
+        "const ESCAPE = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '\"': '&#34;', \"'\": '&#39;'}",
+        'exports.render = (text, data, ...rest) => {',
+        "  if (typeof text !== 'string') return ejs().render(text, data, ...rest)",
+        "  const rest_ = text.replace(BIN, '')",
+        "  if (rest_.includes('<%') || rest_.includes('%>') || rest.length > 0) return ejs().render(text, data, ...rest)",
+        "  return rest_.length === text.length ? text : text.replace(BIN, () => String(data.config.bin).replace(/[&<>'\"]/g, (c) => ESCAPE[c]))",
+        '}',
       ].join('\n'),
     }))
   },
