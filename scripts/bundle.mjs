@@ -17,7 +17,7 @@
 // - typescript, which oclif requires only for development (ts-node paths).
 // - node-fetch, which client-node's config.js imports for Headers only: Node's own stands in.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -68,11 +68,80 @@ const nodeFetchShim = {
   },
 }
 
+/**
+ * The start-up help (src/cli/help-fast.ts) runs oclif's Help class without the rest of oclif. Help's module
+ * imports four things that pull in much more and that help never needs for a manifest's commands: the help
+ * class loader (ts-path, module-loader: only loadHelpClass uses them), ux's spinners and prompts (help only
+ * writes lines: ux.stdout/stderr), and the error printer (help only throws "Command x not found", which
+ * VipHelp answers). Stand-ins for exactly those, in the help-fast build only.
+ */
+const helpOnly = {
+  name: 'help-only',
+  setup(b) {
+    const sep = '[\\\\/]'
+    const stub = new RegExp(`@oclif${sep}core${sep}lib${sep}(config${sep}ts-path|module-loader|ux${sep}index|errors${sep}error)\\.js$`)
+    b.onLoad({filter: stub}, (args) => {
+      const which = stub.exec(args.path)[1].replaceAll('\\', '/')
+      const none = "() => { throw new Error('not available in vipctl\\'s start-up help') }"
+      const contents = {
+        'config/ts-path': `exports.tsPath = ${none}`,
+        'module-loader': `exports.load = ${none}; exports.loadWithData = ${none}; exports.loadWithDataFromManifest = ${none}`,
+        'ux/index': "const w = require('./write'); exports.ux = {stdout: w.stdout, stderr: w.stderr}; exports.stdout = w.stdout; exports.stderr = w.stderr",
+        'errors/error': 'exports.error = (input) => { throw (typeof input === "string" ? new Error(input) : input) }',
+      }[which]
+      return {loader: 'js', contents, resolveDir: path.dirname(args.path)}
+    })
+  },
+}
+
+/**
+ * Help renders every summary, description and example through ejs, compiling each into a function, for the
+ * one tag vipctl's texts use: `<%= config.bin %>`. In the start-up help, text whose only tags are that one is
+ * rendered here as ejs renders it (the value, HTML-escaped as <%= escapes), text without tags is returned as
+ * it is, and ejs itself loads only for anything else.
+ */
+const lazyEjs = {
+  name: 'lazy-ejs',
+  setup(b) {
+    b.onResolve({filter: /^ejs$/}, async (args) => {
+      if (args.pluginData === 'real') return undefined
+      const real = await b.resolve('ejs', {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: 'ejs', namespace: 'vipctl-lazy-ejs', pluginData: real.path}
+    })
+    b.onLoad({filter: /.*/, namespace: 'vipctl-lazy-ejs'}, (args) => ({
+      loader: 'js',
+      resolveDir: root,
+      contents: [
+        'let real',
+        `const ejs = () => (real ??= require(${JSON.stringify(args.pluginData)}))`,
+        "const BIN = /<%= config\\.bin %>/g",
+        "const ESCAPE = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '\"': '&#34;', \"'\": '&#39;'}",
+        'exports.render = (text, data, ...rest) => {',
+        "  if (typeof text !== 'string') return ejs().render(text, data, ...rest)",
+        "  const rest_ = text.replace(BIN, '')",
+        "  if (rest_.includes('<%') || rest_.includes('%>') || rest.length > 0) return ejs().render(text, data, ...rest)",
+        "  return rest_.length === text.length ? text : text.replace(BIN, () => String(data.config.bin).replace(/[&<>'\"]/g, (c) => ESCAPE[c]))",
+        '}',
+      ].join('\n'),
+    }))
+  },
+}
+
+/** pjson.oclif.plugins' manifests (their help commands are listed in vipctl's help), for the start-up help. */
+function pluginManifests() {
+  const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  return (pjson.oclif.plugins ?? []).map((name) => {
+    const dir = path.join(root, 'node_modules', ...name.split('/'))
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'oclif.manifest.json'), 'utf8'))
+    return {name, version: manifest.version, manifest: {commands: manifest.commands}}
+  })
+}
+
 rmSync(out, {recursive: true, force: true})
 const entryPoints = [
   ...jsFiles(path.join(dist, 'commands')),
   path.join(dist, 'src', 'cli', 'main.js'),
-  path.join(dist, 'src', 'cli', 'fast.js'),
   path.join(dist, 'src', 'cli', 'help.js'),
   // bin/complete.js (kubectl_complete-vip) answers completion without oclif.
   path.join(dist, 'src', 'cli', 'completion.js'),
@@ -107,6 +176,63 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 })
+// The start-up help: one file, oclif's help code and nothing else of oclif (bin/run.js imports it first).
+const fast = await build({
+  entryPoints: [path.join(dist, 'src', 'cli', 'help-fast.js')],
+  outdir: out,
+  outbase: dist,
+  bundle: true,
+  splitting: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['typescript', 'ts-node'],
+  plugins: [helpOnly, lazyEjs],
+  define: {__VIPCTL_PLUGIN_MANIFESTS__: JSON.stringify(pluginManifests())},
+  banner: {
+    js: [
+      "import {createRequire as __vipctlRequire} from 'node:module'",
+      "import {fileURLToPath as __vipctlPath} from 'node:url'",
+      "import {dirname as __vipctlDir} from 'node:path'",
+      'const require = __vipctlRequire(import.meta.url)',
+      'const __filename = __vipctlPath(import.meta.url)',
+      'const __dirname = __vipctlDir(__filename)',
+    ].join('; '),
+  },
+  minify: false,
+  keepNames: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+})
+// `vipctl version` before oclif (src/cli/fast.ts): one file too, not the dozen chunks it shares with the commands.
+const version = await build({
+  entryPoints: [path.join(dist, 'src', 'cli', 'fast.js')],
+  outdir: out,
+  outbase: dist,
+  bundle: true,
+  splitting: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['typescript', 'ts-node'],
+  banner: {
+    js: [
+      "import {createRequire as __vipctlRequire} from 'node:module'",
+      "import {fileURLToPath as __vipctlPath} from 'node:url'",
+      "import {dirname as __vipctlDir} from 'node:path'",
+      'const require = __vipctlRequire(import.meta.url)',
+      'const __filename = __vipctlPath(import.meta.url)',
+      'const __dirname = __vipctlDir(__filename)',
+    ].join('; '),
+  },
+  minify: false,
+  keepNames: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+})
+for (const [file, o] of [...Object.entries(fast.metafile.outputs), ...Object.entries(version.metafile.outputs)]) result.metafile.outputs[file] = o
 // Which source modules went into which output file: test/cli/startup.test.ts counts what --help loads from it.
 writeFileSync(path.join(root, '.bundle-meta.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)

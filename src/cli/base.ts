@@ -13,6 +13,8 @@ import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
 import {API_VERSION, render, toDocument, type OutputFormat, type Result} from '../output/render.js'
 import {outputWidth} from '../output/width.js'
+import {asInvoked} from './invocation.js'
+import {usageLine} from './usage-line.js'
 
 export interface ClassifiedError {
   exit: ExitCodeValue
@@ -37,7 +39,7 @@ function unwrapFlagError(m: string): string {
 }
 
 function stripOclifPrefix(m: string): string {
-  return m.replace(/\n\s*See more help with --help\s*$/, '').replace(/^Error:\s*/, '')
+  return usageLine(m)
 }
 
 /** Values --dry-run takes; a bare --dry-run is client. */
@@ -127,6 +129,8 @@ export abstract class VipCommand extends Command {
   override async catch(err: Error & {exitCode?: number}): Promise<never> {
     if (err instanceof Errors.ExitError) throw err
     const c = classifyError(err)
+    c.message = asInvoked(c.message)
+    if (c.hint !== undefined) c.hint = asInvoked(c.hint)
     if (this.jsonEnabled()) {
       this.logJson({apiVersion: API_VERSION, kind: 'Status', status: 'Failure', reason: c.reason, message: c.message, hint: c.hint, code: c.exit})
     } else {

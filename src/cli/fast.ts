@@ -28,3 +28,18 @@ export async function printVersion(format: NonNullable<ReturnType<typeof plainVe
   if (format === '--json') process.stdout.write(`${jsonText(toDocument(result), 2)}\n`)
   else process.stdout.write(render(result, format, {chalk: makeChalk({env: process.env, isTTY: Boolean(process.stdout.isTTY)})}))
 }
+
+/**
+ * Whether argv may ask for help (bin/run.js then loads the start-up help, src/cli/help-fast.ts, which decides;
+ * anything else skips loading it): no arguments, a help flag (package.json's additionalHelpFlags and --help)
+ * before any `--`, `help ...`, or one word that is a topic of package.json.
+ */
+export function mayBeHelp(argv: string[], oclif: {additionalHelpFlags?: string[]; topics?: Record<string, unknown>}): boolean {
+  if (argv.length === 0 || argv[0] === 'help') return true
+  const flags = [...(oclif.additionalHelpFlags ?? []), '--help']
+  for (const arg of argv) {
+    if (flags.includes(arg)) return true
+    if (arg === '--') break
+  }
+  return argv.length === 1 && Object.hasOwn(oclif.topics ?? {}, argv[0]!)
+}

@@ -40,18 +40,42 @@ function loaded(args: string[]): Loaded {
 /** What no help or version may load (each was once on the path, or is large). */
 const HEAVY = [/@kubernetes\/client-node/, /node_modules\/yaml\//, /node_modules\/zod\//, /node_modules\/cli-table3\//, /^dist\/src\/(model|targets|cluster|check|sync|migrate|generate|apply)\//]
 
+/** oclif beyond its help formatter: Config.load, plugins, the flag parser, command running, error printing (ts-path and module-loader are in the start-up help as stand-ins only: scripts/bundle.mjs). */
+const OCLIF_BEYOND_HELP = /@oclif\/core\/lib\/(?:config\/(?!util\.js|ts-path\.js)|main\.js|execute\.js|parser\/|command\.js|errors\/handle\.js)/
+
 describe('start-up: what the shipped CLI loads', () => {
-  for (const args of [['--help'], ['inspect', '--help'], ['version']]) {
+  // Help is answered before oclif loads (src/cli/help-fast.ts): oclif's help formatter and nothing more of it.
+  for (const args of [['--help'], ['-h'], ['inspect', '--help'], ['inspect'], ['inspect', 'services', '-h'], ['check', 'trace', '--help'], ['help', 'inspect']]) {
+    it(`vipctl ${args.join(' ')}: the start-up help, without oclif's config, parser or command code`, () => {
+      const {files, modules} = loaded(args)
+      assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
+      assert.ok(files.includes('dist/bundle/src/cli/help-fast.js'), files.join(' '))
+      assert.ok(!files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
+      assert.ok(files.length <= 5, `${files.length} files: ${files.join(' ')}`)
+      assert.deepEqual(modules.filter((m) => HEAVY.some((h) => h.test(m)) || OCLIF_BEYOND_HELP.test(m)), [], 'modules help does not need')
+      // oclif's help formatter and its dependencies are ~50 modules; ours add a handful.
+      assert.ok(modules.length <= 70, `${modules.length} modules`)
+    })
+  }
+
+  for (const args of [['version']]) {
     it(`vipctl ${args.join(' ')}: only the bundle, and no heavy module`, () => {
       const {files, modules} = loaded(args)
       assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
-      assert.ok(files.length <= 12, `${files.length} files: ${files.join(' ')}`)
+      // bin/run.js and dist/bundle/src/cli/fast.js (one file: scripts/bundle.mjs builds it on its own).
+      assert.deepEqual(files, ['bin/run.js', 'dist/bundle/src/cli/fast.js'])
       const heavy = modules.filter((m) => HEAVY.some((h) => h.test(m)))
       assert.deepEqual(heavy, [], 'modules no help or version needs')
       // oclif and its dependencies are ~170 modules; ours add a handful.
       assert.ok(modules.length <= 200, `${modules.length} modules`)
     })
   }
+
+  it('vipctl inspect services -f examples/shop: not the start-up help (loaded only when argv may ask for help)', () => {
+    const {files} = loaded(['inspect', 'services', '-f', 'examples/shop'])
+    assert.ok(files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
+    assert.ok(!files.includes('dist/bundle/src/cli/help-fast.js'), files.join(' '))
+  })
 
   it('a live command: KubeConfig without client-node\'s generated API client', () => {
     const {modules} = loaded(['inspect', 'services', '--help'])
