@@ -38,7 +38,7 @@ function loaded(args: string[]): Loaded {
 }
 
 /** What no help or version may load (each was once on the path, or is large). */
-const HEAVY = [/@kubernetes\/client-node/, /node_modules\/yaml\//, /node_modules\/zod\//, /node_modules\/cli-table3\//, /^dist\/src\/(model|targets|cluster|check|sync|migrate|generate|apply)\//]
+const HEAVY = [/@kubernetes\/client-node/, /node_modules\/yaml\//, /node_modules\/zod\//, /^dist\/src\/(model|targets|cluster|check|sync|migrate|generate|apply)\//]
 
 /** oclif beyond its help formatter: Config.load, plugins, the flag parser, command running, error printing (ts-path and module-loader are in the start-up help as stand-ins only: scripts/bundle.mjs). */
 const OCLIF_BEYOND_HELP = /@oclif\/core\/lib\/(?:config\/(?!util\.js|ts-path\.js)|main\.js|execute\.js|parser\/|command\.js|errors\/handle\.js)/
