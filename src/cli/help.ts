@@ -8,6 +8,7 @@ import {Help} from '@oclif/core/help'
 import type {Command, Interfaces} from '@oclif/core'
 import {EXIT_CODE_TABLE, ExitCode} from '../errors.js'
 import {asInvoked, invokedAs, unknownCommandLine} from './invocation.js'
+import {commandHint, unknownCommand} from './suggest.js'
 
 export default class VipHelp extends Help {
   private readonly invokedName: string
@@ -43,7 +44,8 @@ export default class VipHelp extends Help {
     } catch (error) {
       const m = /^Command (.+) not found\.$/.exec((error as Error)?.message ?? '')
       if (!m) throw error
-      process.stderr.write(`${unknownCommandLine(m[1]!, this.invokedName)}\n`)
+      const u = unknownCommand(m[1]!, this.config.commands)
+      process.stderr.write(`${unknownCommandLine(u.typed, this.invokedName, commandHint(u))}\n`)
       process.exitCode = ExitCode.Usage
     }
   }

@@ -29,6 +29,7 @@ export function asInvoked(text: string, name: string = invokedAs()): string {
 export const TOP_LEVEL_WORDS: readonly string[] = COMMAND_WORDS
 
 /** The one line for a command that does not exist (the command_not_found hook, help for an unknown command). */
-export function unknownCommandLine(id: string, name: string = invokedAs()): string {
-  return `error: unknown command "${id.replaceAll(':', ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}" (see ${name} --help)`
+export function unknownCommandLine(id: string, name: string = invokedAs(), hint = ''): string {
+  const clean = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)
+  return `error: unknown command "${clean(id.replaceAll(':', ' '))}" (${hint ? clean(hint) : `see ${name} --help`})`
 }
