@@ -50,6 +50,8 @@ export interface ViewMeta {
   notice?: string
   /** --sort, the first column the view sorts by. */
   sort: string
+  /** The frames are already in --sort's order (they come from tailStats): the view need not sort them again for rate or name. */
+  presorted?: boolean
 }
 
 /** One screen and how far it can scroll (the key handler's bounds). */
@@ -174,9 +176,11 @@ export class LiveView {
     ))
 
     // The rows in the view's order and filter.
+    // Frames from the tail come sorted by --sort; REQ/S and NAME order the same way here, so while the view is still on that column the order is kept as it is.
+    const inOrder = meta.presorted === true && !state.reverse && ((meta.sort === 'rate' && state.sort === 'rate') || (meta.sort === 'name' && state.sort === 'name'))
     const sections = (['FRONTEND', 'BACKEND', 'SERVER'] as const).map((title) => {
       const all = frame.samples.filter((s) => s.type === title.toLowerCase())
-      return {title, rows: sortRows(filterRows(all, state.filter), state), total: all.length, spark: title !== 'SERVER'}
+      return {title, rows: inOrder ? filterRows(all, state.filter) : sortRows(filterRows(all, state.filter), state), total: all.length, spark: title !== 'SERVER'}
     })
     const shownRows = sections.flatMap((s) => s.rows)
     const totalRows = sections.reduce((a, s) => a + s.total, 0)
