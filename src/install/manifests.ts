@@ -26,6 +26,10 @@ export interface InstallOptions {
 export type K8sObject = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>}} & Record<string, unknown>
 
 const NAME = 'vipctl'
+/** Where the project publishes its image (Containerfile; `npm run image` builds the same image locally). */
+export const IMAGE_REPOSITORY = 'registry.vipctl.io/vipctl'
+/** The published image of a vipctl version: vipctl, Node.js and HAProxy in one image. */
+export const publishedImage = (version: string): string => `${IMAGE_REPOSITORY}:${version}`
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/
 

@@ -1,0 +1,64 @@
+/**
+ * install's images and container arguments: both containers default to the published image (one image,
+ * so HAProxy serves what vipctl checked with the same haproxy), --image moves both, --haproxy-image only
+ * HAProxy; and the arguments of every vipctl container parse with that command's own flags (an install
+ * whose sync rejects its arguments crash-loops on every node).
+ */
+import assert from 'node:assert/strict'
+import {Parser} from '@oclif/core'
+import GenerateHaproxy from '../../commands/generate/haproxy.js'
+import Sync from '../../commands/sync.js'
+import {runInstall, type InstallFlagValues} from '../../src/install/command.js'
+import {IMAGE_REPOSITORY, installObjects, publishedImage} from '../../src/install/manifests.js'
+
+const flags: InstallFlagValues = {namespace: 'vipctl-system', 'vip-rules': false, mode: 'bind', 'metrics-port': 9842, apply: false, 'dry-run': false, 'request-timeout': 30}
+const podSpec = async (f: Partial<InstallFlagValues>) => {
+  const r = (await runInstall({...flags, ...f}, '1.2.3')) as {data: {items: any[]}}
+  return r.data.items.find((o) => o.kind === 'DaemonSet').spec.template.spec
+}
+const images = (pod: any) => Object.fromEntries([...pod.initContainers, ...pod.containers].map((c: any) => [c.name, c.image]))
+
+describe('install: images', () => {
+  it('defaults every container to the published image of this version', async () => {
+    assert.equal(publishedImage('1.2.3'), `${IMAGE_REPOSITORY}:1.2.3`)
+    assert.equal(IMAGE_REPOSITORY, 'registry.vipctl.io/vipctl')
+    assert.deepEqual(images(await podSpec({})), {'first-config': 'registry.vipctl.io/vipctl:1.2.3', haproxy: 'registry.vipctl.io/vipctl:1.2.3', sync: 'registry.vipctl.io/vipctl:1.2.3'})
+  })
+
+  it('--image moves both containers; --haproxy-image only HAProxy', async () => {
+    const mine = 'registry.example.com:5000/platform/vipctl:1.2.3'
+    assert.deepEqual(images(await podSpec({image: mine})), {'first-config': mine, haproxy: mine, sync: mine})
+    assert.deepEqual(images(await podSpec({image: mine, 'haproxy-image': 'haproxy:3.0'})), {'first-config': mine, haproxy: 'haproxy:3.0', sync: mine})
+    const digest = `${IMAGE_REPOSITORY}@sha256:${'a'.repeat(64)}`
+    assert.equal(images(await podSpec({image: digest})).sync, digest)
+  })
+
+  it('refuses image references that are not ones, for either flag', async () => {
+    for (const bad of ['', 'x y', '-rf', 'img\nname', 'a'.repeat(300)]) {
+      await assert.rejects(podSpec({image: bad}), /--image .*not an image reference/)
+      await assert.rejects(podSpec({'haproxy-image': bad}), /--haproxy-image .*not an image reference/)
+    }
+  })
+})
+
+describe('install: container arguments', () => {
+  const parse = (cmd: {flags?: any; args?: any}, argv: string[]) => Parser.parse(argv, {flags: cmd.flags, args: cmd.args ?? {}, strict: true})
+  for (const vipRules of [false, true])
+    it(`the init and sync containers' arguments parse with generate haproxy's and sync's own flags${vipRules ? ' (--vip-rules)' : ''}`, async () => {
+      const ds = installObjects({namespace: 'vipctl-system', image: 'i', haproxyImage: 'i', secretNamespaces: [], vipRules, vipMode: 'dnat', metricsPort: 9842, version: '1.2.3'}).find((o) => o.kind === 'DaemonSet') as any
+      const pod = ds.spec.template.spec
+      const init = pod.initContainers.find((c: any) => c.name === 'first-config').args
+      assert.deepEqual(init.slice(0, 2), ['generate', 'haproxy'])
+      await parse(GenerateHaproxy, init.slice(2))
+      const sync = pod.containers.find((c: any) => c.name === 'sync')
+      assert.equal(sync.args[0], 'sync')
+      const parsed = await parse(Sync, sync.args.slice(1))
+      // The probes ask sync where its metrics listener is.
+      assert.equal((parsed.flags as any)['metrics-addr'] ?? (parsed.flags as any)['metrics-address'], `127.0.0.1:${sync.readinessProbe.httpGet.port}`)
+      assert.equal(Boolean((parsed.flags as any)['vip-rules']), vipRules)
+      // HAProxy's command: the config file the init container writes, the master socket sync talks to.
+      const hap = pod.containers.find((c: any) => c.name === 'haproxy').command
+      assert.equal(hap[hap.indexOf('-f') + 1], `${(parsed.flags as any)['config-dir']}/haproxy.cfg`)
+      assert.ok(hap[hap.indexOf('-S') + 1].startsWith(`${(parsed.flags as any)['run-dir']}/master.sock`))
+    })
+})
