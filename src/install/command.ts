@@ -15,6 +15,7 @@ export const installFlags = {
   'secret-namespaces': Flags.string({description: 'comma-separated namespaces whose TLS Secrets sync may read (get by name only); default: every namespace, get only'}),
   'vip-rules': Flags.boolean({description: 'sync also keeps the VIP rules (adds NET_ADMIN to the sync container only)'}),
   mode: Flags.option({options: ['bind', 'dnat'] as const, default: 'bind', description: 'VIP mode with --vip-rules'})(),
+  'listen-address': Flags.string({description: 'with --vip-rules --mode dnat: the node address HAProxy listens on (VIP:port is translated to its ports)'}),
   'sync-metrics-address': Flags.string({
     description: 'where sync serves /healthz, /readyz and /metrics (the probes\' target): a loopback HOST:PORT, or a PORT on 127.0.0.1',
     default: '127.0.0.1:9842',
@@ -32,6 +33,7 @@ export interface InstallFlagValues extends ClientFlagValues {
   'secret-namespaces'?: string
   'vip-rules': boolean
   mode: 'bind' | 'dnat'
+  'listen-address'?: string
   'sync-metrics-address': string
   apply: boolean
   'dry-run': 'none' | 'client' | 'server'
@@ -48,6 +50,7 @@ export async function runInstall(f: InstallFlagValues, version: string, env: Nod
     secretNamespaces,
     vipRules: f['vip-rules'],
     vipMode: f.mode,
+    ...(f['listen-address'] !== undefined ? {listenAddress: f['listen-address']} : {}),
     syncMetrics: syncMetricsOption(f['sync-metrics-address']),
     version,
   })

@@ -17,7 +17,7 @@ import path from 'node:path'
 import {api, collectionPath, create, createNode, labCluster, readyStatus, waitForEndpointSlices, type Cluster} from '../helpers/cluster.js'
 import {ROOT, vipctl} from '../helpers/cli.js'
 import {labUp, type Lab} from '../helpers/netlab.js'
-import {PodRunner, unpackImage, type OciImage, type Running} from '../helpers/pod-runner.js'
+import {PodRunner, unpackImage, type OciImage, type PodContext, type Running} from '../helpers/pod-runner.js'
 import {sendRuntime} from '../../src/core/haproxy-runtime.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -80,11 +80,14 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
   let lab: Lab | undefined
   let bridge: {close: () => void} | undefined
   let runner: PodRunner | undefined
+  const runners: PodRunner[] = []
+  let podContext: PodContext
   let image: OciImage
   let pod: any
   let work: string
   let haproxy: Running
   let sync: Running
+  const procStatus = (r: Running) => readFileSync(`/proc/${r.pid()}/status`, 'utf8')
   const runDir = () => runner!.volumePath('run')
   const configDir = () => runner!.volumePath('config')
 
@@ -135,12 +138,14 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     const caCrt = readFileSync(path.join(c.dir, 'certs', 'serving', 'apiserver.crt'), 'utf8')
     // The kubernetes Service's address (the first of --service-cluster-ip-range), in the API server's certificate.
     bridge = await apiBridge(lab, c.server, work, '10.0.0.1')
-    runner = new PodRunner(image, pod, {namespace: installNs, podName: `vipctl-${nodeName}`, nodeName, netns: `/var/run/netns/${lab.node}`, serviceHost: '10.0.0.1', servicePort: 443, token: tr.body.status.token, caCrt}, path.join(work, 'pod'))
+    podContext = {namespace: installNs, podName: `vipctl-${nodeName}`, nodeName, netns: `/var/run/netns/${lab.node}`, serviceHost: '10.0.0.1', servicePort: 443, token: tr.body.status.token, caCrt}
+    runner = new PodRunner(image, pod, podContext, path.join(work, 'pod'))
+    runners.push(runner)
   })
 
   after(async function () {
     this.timeout(120_000)
-    await runner?.close()
+    for (const r of runners) await r.close()
     bridge?.close()
     lab?.down()
     await stopCluster?.()
@@ -178,15 +183,15 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     haproxy = runner!.start('haproxy')
     const info = await until('HAProxy admin socket', 30_000, () => sendRuntime(path.join(runDir(), 'admin.sock'), 'show info').catch(() => undefined), () => haproxy.logs())
     assert.match(info, /^Version: 3\.0\./m)
-    const status = readFileSync(`/proc/${haproxy.pid()}/status`, 'utf8')
+    const status = procStatus(haproxy)
     assert.match(status, /^Uid:\s+65532\s+65532\s+65532\s+65532$/m)
     assert.match(status, /^CapEff:\s+0000000000000400$/m) // CAP_NET_BIND_SERVICE (bit 10), nothing else
     assert.match(status, /^NoNewPrivs:\s+1$/m)
   })
 
-  it('sync turns ready on /readyz (the readiness probe of the Pod spec)', async () => {
-    sync = runner!.start('sync')
-    const probe = pod.containers.find((x: any) => x.name === 'sync').readinessProbe.httpGet
+  /** Waits for the sync container's readiness probe (as the Pod spec states it) to answer 200. */
+  const syncReady = async (spec: any, sync: Running) => {
+    const probe = spec.containers.find((x: any) => x.name === 'sync').readinessProbe.httpGet
     const url = `http://${probe.host}:${probe.port}${probe.path}`
     await until(
       'sync ready',
@@ -201,6 +206,13 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
       },
       () => sync.logs(),
     )
+  }
+
+  it('sync turns ready on /readyz (the readiness probe of the Pod spec)', async () => {
+    sync = runner!.start('sync')
+    await syncReady(pod, sync)
+    assert.match(procStatus(sync), /^Uid:\s+65532\s+65532\s+65532\s+65532$/m)
+    assert.match(procStatus(sync), /^CapEff:\s+0000000000000000$/m)
     // JSON log lines, and no token or key material in them.
     const lines = sync.logs().trim().split('\n').filter(Boolean)
     assert.ok(lines.length > 0)
@@ -231,5 +243,35 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     )
     assert.deepEqual([...seen].sort(), ['web-2', 'web-3'])
     assert.equal(haproxy.exited(), false, haproxy.logs())
+  })
+
+  it('with --vip-rules: the vip-rules init container puts the VIP on the node before HAProxy starts, and sync keeps it (root, NET_ADMIN only)', async () => {
+    await runner!.close()
+    lab!.exec(lab!.node, ['ip', 'addr', 'del', `${vip}/32`, 'dev', 'lo'])
+    assert.equal(lab!.curl(`http://${vip}/`, 'web.test').status, 0)
+    const inst = await vipctl(['install', '--apply', '--vip-rules', '--kubeconfig', c.kubeconfig, '-n', installNs])
+    assert.equal(inst.code, 0, inst.stderr)
+    const spec = (await api(c, 'GET', `/apis/apps/v1/namespaces/${installNs}/daemonsets/vipctl`)).body.spec.template.spec
+    runner = new PodRunner(image, spec, podContext, path.join(work, 'pod-vip'))
+    runners.push(runner)
+    for (const name of ['first-config', 'vip-rules']) {
+      const init = runner.start(name)
+      assert.equal(await init.wait(60_000), 0, init.logs())
+    }
+    assert.match(lab!.exec(lab!.node, ['ip', '-o', 'addr', 'show', 'dev', 'lo']), new RegExp(`inet ${vip.replaceAll('.', '\\.')}/32`))
+    // Listed with the image's own nft: Debian 12's nft 1.0.6 on the host crashes reading a table nft 1.1 wrote.
+    assert.match(lab!.exec(lab!.node, ['chroot', image.rootfs, 'nft', 'list', 'table', 'ip', 'vipctl']), new RegExp(`elements = \\{ ${vip.replaceAll('.', '\\.')} \\}`))
+    haproxy = runner.start('haproxy')
+    await until('HAProxy admin socket', 30_000, () => sendRuntime(path.join(runner!.volumePath('run'), 'admin.sock'), 'show info').catch(() => undefined), () => haproxy.logs())
+    sync = runner.start('sync')
+    await syncReady(spec, sync)
+    assert.match(procStatus(haproxy), /^Uid:\s+0\s+0\s+0\s+0$/m)
+    assert.match(procStatus(haproxy), /^CapEff:\s+0000000000000400$/m) // NET_BIND_SERVICE only
+    assert.match(procStatus(sync), /^CapEff:\s+0000000000001000$/m) // NET_ADMIN only
+    const seen = await until('both Pods answering through the VIP', 30_000, () => {
+      const s = answers()
+      return s.has('web-2') && s.has('web-3') ? s : undefined
+    })
+    assert.deepEqual([...seen].sort(), ['web-2', 'web-3'])
   })
 })
