@@ -32,7 +32,11 @@ version=$(node -p 'require("./package.json").version')
 image="${VIPCTL_IMAGE:-registry.vipctl.io/vipctl:$version}"
 out="$root/build/vipctl-image.oci.tar"
 suite=trixie
+# Timestamps: the last commit for the image, the last change to this script for the Debian root
+# filesystem it defines (so a new commit elsewhere reuses the cached one).
 epoch=$(git -C "$root" log -1 --format=%ct 2>/dev/null || stat -c %Y package-lock.json)
+rootfs_epoch=$(git -C "$root" log -1 --format=%ct -- scripts/image.sh 2>/dev/null || true)
+rootfs_epoch=${rootfs_epoch:-$epoch}
 export SOURCE_DATE_EPOCH="$epoch"
 export CONTAINERS_CONF="$root/scripts/containers.conf"
 mkdir -p build
@@ -96,19 +100,21 @@ mmargs=(--quiet --variant=essential --include="$(IFS=,; echo "${packages[*]}")"
   --customize-hook='echo "vipctl:x:65532:65532:vipctl:/nonexistent:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "vipctl:x:65532:" >> "$1/etc/group"'
   --customize-hook='rm -rf "$1/var/cache/apt" "$1/var/lib/apt/lists" "$1/var/log"/*.log "$1/var/cache/ldconfig/aux-cache"')
 # Cached by what goes into it (the same sources, packages and timestamps give the same bytes).
-rkey=$(printf '%s\n' "$sources" "$epoch" "${mmargs[@]}" | sha256sum | cut -c1-16)
+rkey=$(printf '%s\n' "$sources" "$rootfs_epoch" "${mmargs[@]}" | sha256sum | cut -c1-16)
 if [ -f "$rootfs" ] && [ "$(cat "$rootfs.key" 2>/dev/null)" = "$rkey" ]; then
   log "Debian $suite root filesystem: cached ($rkey)"
 else
   log "Debian $suite root filesystem (mmdebstrap: ${packages[*]})"
   rm -f "$rootfs" "$rootfs.key"
-  printf '%s\n' "$sources" | mmdebstrap "${mmargs[@]}" "$suite" "$rootfs" - >&2
+  printf '%s\n' "$sources" | SOURCE_DATE_EPOCH="$rootfs_epoch" mmdebstrap "${mmargs[@]}" "$suite" "$rootfs" - >&2
   echo "$rkey" > "$rootfs.key"
 fi
 cp "$rootfs" "$ctx/debian-rootfs.tar"
 
 # ------------------------------------------------------------------- image
-store=(--root "$root/build/containers/storage" --runroot "$root/build/containers/run" --storage-driver vfs)
+# overlay, unless build/ is itself on overlayfs (inside a container), where only vfs works.
+driver=overlay; [ "$(stat -f -c %T build)" != overlayfs ] || driver=vfs
+store=(--root "$root/build/containers/storage" --runroot "$root/build/containers/run" --storage-driver "${VIPCTL_STORAGE_DRIVER:-$driver}")
 hard=$(ulimit -Hn)
 log "buildah build -> $image"
 buildah "${store[@]}" build --quiet --layers --pull=never --isolation chroot --ulimit "nofile=$hard:$hard" \
