@@ -12,7 +12,7 @@ import Sync from '../../commands/sync.js'
 import {runInstall, type InstallFlagValues} from '../../src/install/command.js'
 import {IMAGE_REPOSITORY, installObjects, publishedImage, type InstallOptions} from '../../src/install/manifests.js'
 
-const flags: InstallFlagValues = {namespace: 'vipctl-system', 'vip-rules': false, mode: 'bind', 'metrics-port': 9842, apply: false, 'dry-run': false, 'request-timeout': 30}
+const flags: InstallFlagValues = {namespace: 'vipctl-system', 'vip-rules': false, mode: 'bind', 'sync-metrics-address': '127.0.0.1:9842', apply: false, 'dry-run': 'none'}
 const podSpec = async (f: Partial<InstallFlagValues>) => {
   const r = (await runInstall({...flags, ...f}, '1.2.3')) as {data: {items: any[]}}
   return r.data.items.find((o) => o.kind === 'DaemonSet').spec.template.spec
@@ -44,7 +44,7 @@ describe('install: images', () => {
 
 describe('install: container arguments', () => {
   const parse = (cmd: {flags?: any; args?: any}, argv: string[]) => Parser.parse(argv, {flags: cmd.flags, args: cmd.args ?? {}, strict: true})
-  const base: InstallOptions = {namespace: 'vipctl-system', image: 'i', haproxyImage: 'i', secretNamespaces: [], vipRules: false, vipMode: 'bind', metricsPort: 9842, version: '1.2.3'}
+  const base: InstallOptions = {namespace: 'vipctl-system', image: 'i', haproxyImage: 'i', secretNamespaces: [], vipRules: false, vipMode: 'bind', syncMetrics: {host: '127.0.0.1', port: 9842}, version: '1.2.3'}
   const cases: Array<[string, Partial<InstallOptions>]> = [
     ['', {}],
     [' (--vip-rules)', {vipRules: true}],
@@ -71,7 +71,8 @@ describe('install: container arguments', () => {
       assert.equal(sync.args[0], 'sync')
       const parsed = await parse(Sync, sync.args.slice(1))
       // The probes ask sync where its metrics listener is.
-      assert.equal((parsed.flags as any)['metrics-addr'] ?? (parsed.flags as any)['metrics-address'], `127.0.0.1:${sync.readinessProbe.httpGet.port}`)
+      const probe = sync.readinessProbe.httpGet
+      assert.equal((parsed.flags as any)['sync-metrics-address'], `${probe.host}:${probe.port}`)
       assert.equal(Boolean((parsed.flags as any)['vip-rules']), Boolean(o.vipRules))
       assert.equal((parsed.flags as any)['listen-address'], o.listenAddress)
       // HAProxy's command: the config file the init container writes, the master socket sync talks to.
