@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {api, collectionPath, create, createNode, labCluster, readyStatus, waitForEndpointSlices, type Cluster} from '../helpers/cluster.js'
@@ -163,6 +163,31 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     const pkgs = readFileSync(path.join(image.rootfs, 'usr/share/vipctl/packages.txt'), 'utf8')
     assert.match(pkgs, /^nodejs 20\.(19|[2-9]\d)\./m)
     assert.match(pkgs, /^haproxy 3\.0\./m)
+  })
+
+  it('the configuration vipctl generates for every example passes the image\'s haproxy -c (HAProxy 3.0)', async () => {
+    const examples = readdirSync(path.join(ROOT, 'examples'), {withFileTypes: true}).filter((d) => d.isDirectory() && d.name !== 'broken').map((d) => d.name)
+    assert.ok(examples.length >= 2, examples.join())
+    // Inside the unpacked image (ours, thrown away after): paths in the config are the ones HAProxy reads.
+    const check = (cfg: string) => {
+      try {
+        return {code: 0, out: execFileSync('chroot', [image.rootfs, 'haproxy', '-c', '-f', cfg], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})}
+      } catch (error) {
+        const e = error as {status: number; stderr: string}
+        return {code: e.status, out: e.stderr}
+      }
+    }
+    for (const ex of examples) {
+      const inImage = `/tmp/vipctl-check-${ex}`
+      const g = await vipctl(['generate', 'haproxy', '-f', path.join(ROOT, 'examples', ex), '--config-dir', inImage, '--run-dir', '/run/vipctl', '--out', path.join(image.rootfs, inImage)])
+      assert.equal(g.code, 0, `${ex}: ${g.stderr}`)
+      const r = check(`${inImage}/haproxy.cfg`)
+      assert.equal(r.code, 0, `${ex}: ${r.out}`)
+    }
+    // The check is a real one: a line HAProxy does not know fails it.
+    const bad = '/tmp/vipctl-check-bad.cfg'
+    writeFileSync(path.join(image.rootfs, bad), 'global\n    no-such-keyword 1\n')
+    assert.notEqual(check(bad).code, 0)
   })
 
   it('the init container writes the first config from the cluster', async () => {
