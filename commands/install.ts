@@ -8,7 +8,8 @@ export default class Install extends VipCommand {
   static override examples = [
     '<%= config.bin %> install -o yaml > vipctl.yaml',
     '<%= config.bin %> install --dry-run=server           # what would change in the cluster (exit 2 if anything)',
-    '<%= config.bin %> install --apply --image registry.example/vipctl:0.1.0 --secret-namespaces shop,web',
+    '<%= config.bin %> install --apply                    # the published image, registry.vipctl.io/vipctl:<version>',
+    '<%= config.bin %> install --apply --image registry.example.com/platform/vipctl:0.1.0 --secret-namespaces shop,web',
   ]
   static override flags = {
     ...installFlags,
