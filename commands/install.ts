@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {UsageError} from '../src/errors.js'
 import {VipCommand} from '../src/cli/base.js'
 import {clientFlags, dryRunFlag} from '../src/cli/flags.js'
 import {installFlags, installTalksToCluster, runInstall} from '../src/install/command.js'
@@ -20,6 +21,10 @@ export default class Install extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Install)
+    // `install --apply --dry-run` was the server-side diff (exit 2 on drift); a bare --dry-run is client now. Refused
+    // with --apply, so a drift check in a pipeline fails loudly instead of passing without asking the cluster.
+    if (this.bareDryRun && flags.apply)
+      throw new UsageError('install --apply --dry-run: say --dry-run=server (the difference against the cluster, exit 2 when something would change) or --dry-run=client (the objects, nothing sent)')
     const r = await runInstall(flags, this.config.version, process.env, (l) => void process.stderr.write(`${l}\n`))
     return this.present(r, flags.output ?? (installTalksToCluster(flags) ? 'table' : 'yaml'))
   }

@@ -39,6 +39,6 @@ export function usageLine(message: string, argv: readonly string[] = process.arg
     .map((l) => l.trim())
     .filter(Boolean)
     .join(' ')
-    .replace(/^Nonexistent flags?: /, 'unknown flag: ')
+    .replace(/^Nonexistent flags?: (.*)$/, (_m, list: string) => `unknown flag: ${list.split(', ').map((f) => f.split('=')[0]).join(', ')}`)
     .replace(/^Unexpected arguments?: /, 'unexpected argument: ')
 }

@@ -32,8 +32,8 @@ export interface ClientOverrides {
 export interface SourceIO {
   readStdin(): Promise<string>
   env: NodeJS.ProcessEnv
-  /** One line to stderr (client warnings and -v request logs); nothing is written without it. */
-  stderr?: (line: string) => void
+  /** One line to stderr (client warnings and -v request logs): required, so an insecure connection is never silent. */
+  stderr: (line: string) => void
 }
 
 export interface Loaded {

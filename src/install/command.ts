@@ -39,7 +39,7 @@ export interface InstallFlagValues extends ClientFlagValues {
   'dry-run': 'none' | 'client' | 'server'
 }
 
-export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv = process.env, stderr?: (line: string) => void): Promise<Result> {
+export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv, stderr: (line: string) => void): Promise<Result> {
   const secretNamespaces = (f['secret-namespaces'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   if (f['secret-namespaces'] !== undefined && secretNamespaces.length === 0) throw new UsageError('--secret-namespaces: give at least one namespace')
   const image = f.image ?? publishedImage(version)

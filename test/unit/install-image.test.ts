@@ -14,7 +14,7 @@ import {IMAGE_REPOSITORY, installObjects, publishedImage, type InstallOptions} f
 
 const flags: InstallFlagValues = {namespace: 'vipctl-system', 'vip-rules': false, mode: 'bind', 'sync-metrics-address': '127.0.0.1:9842', apply: false, 'dry-run': 'none'}
 const podSpec = async (f: Partial<InstallFlagValues>) => {
-  const r = (await runInstall({...flags, ...f}, '1.2.3')) as {data: {items: any[]}}
+  const r = (await runInstall({...flags, ...f}, '1.2.3', {}, () => {})) as {data: {items: any[]}}
   return r.data.items.find((o) => o.kind === 'DaemonSet').spec.template.spec
 }
 const images = (pod: any) => Object.fromEntries([...pod.initContainers, ...pod.containers].map((c: any) => [c.name, c.image]))
