@@ -30,7 +30,7 @@ export default class CheckTrace extends VipCommand {
     address: Flags.string({description: 'trace the request on this VIP (default: the VIP whose rules match the host most specifically)'}),
     source: Flags.string({description: 'the client\'s address, for routes with source ranges (vipctl.io/allow-source-ranges, deny-source-ranges)'}),
     method: Flags.string({description: 'the request method, for routes that match on it (default GET)'}),
-    header: Flags.string({char: 'H', multiple: true, description: 'a request header "Name: value", for routes that match on headers; repeatable'}),
+    header: Flags.string({char: 'H', multiple: true, multipleNonGreedy: true, description: 'a request header "Name: value", for routes that match on headers; repeatable'}),
     sni: Flags.string({description: 'the TLS server name the client sent (HTTPS; default: the host), for Gateway listeners that answer 421 to a Host of another listener'}),
     ...documentOutputFlag('output format: table (the hop-by-hop tree, on a terminal or not, as every other command), json or yaml'),
   }

@@ -13,7 +13,7 @@ export default class MigrateNetscaler extends VipCommand {
   static override flags = {
     namespace: Flags.string({char: 'n', description: 'namespace of every object made (default: from -comment provenance, else "default"; the file names no cluster context)'}),
     // --selector is a label selector elsewhere (inspect -l): a backend's Pod selector has a name of its own.
-    'backend-selector': Flags.string({multiple: true, aliases: ['selector'], deprecateAliases: true, description: 'NAME=k=v[,k=v]: Pod selector for an lb vserver, serviceGroup or Service (instead of its members as endpoints)'}),
+    'backend-selector': Flags.string({multiple: true, multipleNonGreedy: true, aliases: ['selector'], deprecateAliases: true, description: 'NAME=k=v[,k=v]: Pod selector for an lb vserver, serviceGroup or Service (instead of its members as endpoints)'}),
     'cert-dir': Flags.string({description: 'directory with the certificate and key files certKeys name: TLS Secrets are built from them (written with --out only)'}),
     out: Flags.string({description: 'write migrated.yaml, report.txt, report.json and secrets/ (0600) here instead of printing'}),
     report: Flags.string({description: 'write the whole report (every finding, then the counts) to FILE; stderr then shows one summary line'}),

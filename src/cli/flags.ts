@@ -17,7 +17,7 @@ export const clientFlags = {
   server: Flags.string({description: 'API server URL, instead of the context\'s cluster\'s (https://HOST[:PORT])', helpGroup: 'CLUSTER'}),
   token: Flags.string({description: 'bearer token for the API server, instead of the context\'s user\'s credentials', helpGroup: 'CLUSTER'}),
   as: Flags.string({description: 'user to impersonate (sent as Impersonate-User)', helpGroup: 'CLUSTER'}),
-  'as-group': Flags.string({multiple: true, description: 'group to impersonate, repeatable (sent as Impersonate-Group; needs --as)', helpGroup: 'CLUSTER'}),
+  'as-group': Flags.string({multiple: true, multipleNonGreedy: true, description: 'group to impersonate, repeatable (sent as Impersonate-Group; needs --as)', helpGroup: 'CLUSTER'}),
   'insecure-skip-tls-verify': Flags.boolean({description: 'do not check the API server\'s certificate (insecure: a warning is printed)', helpGroup: 'CLUSTER'}),
   'request-timeout': Flags.string({description: 'how long to wait for each API request: 500ms, 5s, 1m, 1m30s; a bare number is seconds; 0 waits forever', default: '30s', helpGroup: 'CLUSTER'}),
   v: Flags.integer({char: 'v', description: 'log level (kubectl\'s): 6 logs each API request (method, URL, status, time), 7 its headers, 8 bodies up to 1 KiB, 9 whole bodies; credentials and Secrets are never shown', min: 0, max: 10, helpGroup: 'CLUSTER'}),
@@ -27,7 +27,7 @@ export const clientFlags = {
 export const sourceFlags = {
   filename: Flags.string({
     char: 'f',
-    multiple: true,
+    multiple: true, multipleNonGreedy: true,
     description: 'read manifests instead of a cluster: a file, a directory (recursive .yaml/.yml/.json) or - for stdin; repeatable',
     helpGroup: 'SOURCE',
   }),

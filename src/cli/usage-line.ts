@@ -2,12 +2,11 @@
  * oclif's flag and argument errors as one plain line, without its framework boilerplate: the trailing
  * "See more help with --help" (the caller's hint says it), "The following error(s) occurred:" before flag
  * relationship failures (exclusive, dependsOn, required flags), and the "Note: --x allows multiple values ..."
- * paragraph a missing argument gets whenever a command has a multiple-value flag, used or not.
+ * paragraph a missing argument gets whenever a command has a multiple-value flag (ours take one value per use).
  */
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 
-/** `argv`: the command line, to keep the multiple-value note (shortened) when one of those flags was given. */
-export function usageLine(message: string, argv: readonly string[] = process.argv.slice(2)): string {
+export function usageLine(message: string): string {
   const lines = message
     .replace(ANSI, '')
     .replace(/\n\s*See more help with --help\s*$/, '')
@@ -17,7 +16,7 @@ export function usageLine(message: string, argv: readonly string[] = process.arg
   // "The following error occurred:" / "The following errors occurred:" then one problem per line.
   if (/^The following errors? occurred:?$/.test(first)) {
     const problems = lines.slice(1).map((l) => l.trim()).filter(Boolean)
-    return [...new Set(problems)].join('; ') || 'invalid flags'
+    return [...new Set(problems.map(kubectlWords))].join('; ') || 'invalid flags'
   }
   // "Missing 2 required args:" then "name  description" lines, a blank line and the Note.
   const missing = /^Missing (\d+) required args?:?$/.exec(first)
@@ -29,16 +28,26 @@ export function usageLine(message: string, argv: readonly string[] = process.arg
       if (/^\S/.test(l)) names.push(l.split(/\s+/)[0]!)
     }
     const what = `missing ${names.length === 1 ? 'argument' : 'arguments'} ${names.map((n) => n.toUpperCase()).join(' ') || `(${missing[1]})`}`
-    // The note matters only when such a flag was given (it took the argument as its value).
-    const note = /Note: (.*?) allows? multiple values/.exec(lines.join(' '))
-    const given = (note?.[1] ?? '').split(', ').filter((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)))
-    return given.length ? `${what} (${given.join(', ')} ${given.length === 1 ? 'takes' : 'take'} several values: put arguments before ${given.length === 1 ? 'it' : 'them'}, or after --)` : what
+    // oclif's note about multiple-value flags is left out: they take one value per use (multipleNonGreedy), as kubectl's.
+    return what
   }
-  // kubectl's words for an unknown flag and a stray argument.
-  return lines
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join(' ')
+  return kubectlWords(
+    lines
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' '),
+  )
+}
+
+/** kubectl's words, not the framework's; a value typed after `=` in an unknown flag is left out (it may be a secret). */
+function kubectlWords(line: string): string {
+  return line
     .replace(/^Nonexistent flags?: (.*)$/, (_m, list: string) => `unknown flag: ${list.split(', ').map((f) => f.split('=')[0]).join(', ')}`)
     .replace(/^Unexpected arguments?: /, 'unexpected argument: ')
+    .replace(/^Missing required flag (\S+)$/, (_m, f: string) => `missing required flag --${f.replace(/^-+/, '')}`)
+    .replace(/^Expected (--[\w-]+)=(.*) to be one of: (.*)$/, '$1 $2: expected one of $3')
+    .replace(/^Expected (.*) to be one of: (.*)$/, '$1: expected one of $2')
+    .replace(/^Parsing (--[\w-]+) Expected an integer but received: (.*)$/, '$1 $2: expected an integer')
+    .replace(/^Flag (--[\w-]+) expects a value$/, '$1 expects a value')
+    .replace(/^Flag (--[\w-]+) can only be specified once$/, '$1 can only be given once')
 }

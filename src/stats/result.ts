@@ -39,7 +39,7 @@ export function statsResult(rows: StatRow[]): ListResult<StatRow> {
       {header: 'TYPE', fixed: true, get: (r) => r.type},
       {header: 'NAME', min: 20, get: (r) => r.name},
       {header: 'KUBERNETES', get: (r) => kubeText(r)},
-      {header: 'STATUS', min: 8, get: (r) => r.status + (r.checkStatus && health(r) !== 'up' ? ` (${r.checkStatus})` : ''), style: (r, t, c) => styleStatus(r, t, c)},
+      {header: 'STATUS', fixed: true, get: (r) => r.status + (r.checkStatus && health(r) !== 'up' ? ` (${r.checkStatus})` : ''), style: (r, t, c) => styleStatus(r, t, c)},
       {header: 'REQ/S', fixed: true, get: (r) => fmtRate(r.requests.rate)},
       {header: 'SESS', fixed: true, get: (r) => String(r.sessions.current)},
       {header: 'TOTAL', get: (r) => String(r.requests.total), wide: true},

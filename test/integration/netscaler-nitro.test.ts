@@ -154,7 +154,7 @@ describe('apply netscaler through NITRO (protocol double)', function () {
     assert.deepEqual(be.kube, {namespace: 'shop', service: 'frontend', port: 80})
     const servers = items.filter((x) => x.type === 'server').map((x) => `${x.address} ${x.status} ${x.kube.service}`)
     assert.deepEqual(servers.sort(), ['10.244.1.10:8080 UP frontend', '10.244.2.11:8080 DOWN frontend'])
-    const table = await vipctl(['stats', '--nitro-url', ns.url, '--config-dir', dir], {env})
+    const table = await vipctl(['stats', '--nitro-url', ns.url, '--config-dir', dir], {env: {...env, COLUMNS: '200'}})
     assert.match(table.stdout, /server\s+\S+\/10\.244\.2\.11:8080\s+shop\/frontend\s+DOWN/)
     assert.doesNotMatch(table.stdout + table.stderr + r.stdout, new RegExp(PASSWORD))
   })
@@ -195,7 +195,7 @@ describe('apply netscaler through NITRO (protocol double)', function () {
       const r = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', tls.url], {env})
       assert.equal(r.code, 69)
       assert.match(r.stderr, /NITRO https:\/\/127\.0\.0\.1:\d+: (DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/)
-      const ok = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', tls.url, '--insecure-skip-tls-verify'], {env})
+      const ok = await vipctl(['diff', 'netscaler', '-f', 'examples/shop', '--nitro-url', tls.url, '--nitro-insecure-skip-tls-verify'], {env})
       assert.equal(ok.code, 2, ok.stderr)
     } finally {
       await tls.close()

@@ -157,7 +157,7 @@ describe('vipctl stats against a real HAProxy', function () {
     }
     assert.match(row!.status, /^DOWN/)
     assert.equal(row!.checkStatus, 'L4CON')
-    const t = await vipctl(['stats', ...flags])
+    const t = await vipctl(['stats', ...flags], {env: {COLUMNS: '200'}})
     assert.equal(t.code, 0)
     assert.match(t.stdout, /p_web_80\/SRV_\d+\s+p\/web-2\s+DOWN \(L4CON\)/)
     assert.match(t.stdout, /^TYPE\s+NAME\s+KUBERNETES\s+STATUS\s+REQ\/S/)
