@@ -29,7 +29,7 @@ export default class Stats extends VipCommand {
     follow: Flags.boolean({char: 'w', description: 'keep reading every --interval: a live view on a terminal, JSON lines otherwise'}),
     interval: Flags.string({description: 'time between reads (100ms..1h)', default: '2s'}),
     count: Flags.integer({description: 'stop after N reads (with --follow)', min: 1}),
-    sort: Flags.option({options: ['rate', 'errors', 'latency', 'name'] as const, default: 'rate', description: 'order within frontends, backends and servers (errors: 5xx + ERR; latency: average total time); the live view sorts by any column with s and r'})(),
+    sort: Flags.option({options: ['rate', 'errors', 'latency', 'name'] as const, default: 'rate', description: 'order within frontends, backends and servers, the same in the table and the live view (errors: 5XX + ERR; latency: TTIME, the mean total time); the live view opens on it and sorts by any column with s and r'})(),
     filter: Flags.string({description: 'only this Service: NAMESPACE[/SERVICE], * allowed (its frontends, backend and servers)'}),
     'all-slots': Flags.boolean({description: 'also show unused (spare) server slots'}),
     output: Flags.option({char: 'o', options: [...FORMATS, 'prometheus'] as Array<Format>, description: 'output format (default: table; jsonl with --follow off a terminal)'})(),

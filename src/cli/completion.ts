@@ -455,7 +455,7 @@ export function kubeLookups(env: NodeJS.ProcessEnv, timeoutMs = 2000): Completio
 
 /** The context names in the kubeconfig files, without checking anything else in them (completion only). */
 async function contextNamesLax(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const [{readBounded, KUBECONFIG_MAX_BYTES}, {parse}, path] = await Promise.all([import('../cluster/kubeconfig.js'), import('yaml'), import('node:path')])
+  const [{readBounded}, {KUBECONFIG_MAX_BYTES}, {parse}, path] = await Promise.all([import('../core/read-bounded.js'), import('../cluster/kubeconfig.js'), import('yaml'), import('node:path')])
   const files = kubeconfig ? [kubeconfig] : (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
   if (files.length === 0 && env.HOME) files.push(path.join(env.HOME, '.kube', 'config'))
   const names: string[] = []

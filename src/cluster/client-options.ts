@@ -6,6 +6,7 @@
 import type {ClientOptions} from './live.js'
 import {UsageError} from '../errors.js'
 import {printableShort} from '../core/printable.js'
+import {parseDuration, type DurationRules} from '../core/duration.js'
 
 /** The values of clientFlags (kubectl's client flags). */
 export interface ClientFlagValues {
@@ -20,6 +21,9 @@ export interface ClientFlagValues {
   v?: number
 }
 
+/** Go's time.ParseDuration units and fractions, plus kubectl's bare whole number of seconds. */
+const GO_DURATION: DurationRules = {units: ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'], fractions: true, bare: 'whole-seconds'}
+
 /** The longest --request-timeout: Node's timers take at most 2^31-1 ms, and a whole reply may take 5 periods. */
 const MAX_REQUEST_TIMEOUT_MS = 24 * 3_600_000
 
@@ -30,13 +34,8 @@ const MAX_REQUEST_TIMEOUT_MS = 24 * 3_600_000
 export function requestTimeoutOption(value: string | number | undefined): number {
   if (value === undefined) return 30_000
   const text = String(value)
-  let ms: number
-  if (/^\d{1,9}$/.test(text)) ms = Number(text) * 1000
-  else {
-    const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(text) ? [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)] : []
-    if (parts.length === 0) throw new UsageError(`--request-timeout ${JSON.stringify(text.slice(0, 40))}: expected a duration such as 500ms, 5s, 1m or 1m30s, a number of seconds, or 0 for no timeout`)
-    ms = parts.reduce((sum, m) => sum + Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms'], 0)
-  }
+  const ms = parseDuration(text, GO_DURATION)
+  if (ms === undefined) throw new UsageError(`--request-timeout ${JSON.stringify(text.slice(0, 40))}: expected a duration such as 500ms, 5s, 1m or 1m30s, a number of seconds, or 0 for no timeout`)
   if (ms > MAX_REQUEST_TIMEOUT_MS) throw new UsageError(`--request-timeout ${text}: at most 24h (0 for no timeout)`)
   if (ms > 0 && ms < 1) throw new UsageError(`--request-timeout ${text}: at least 1ms (0 for no timeout)`)
   return Math.round(ms)

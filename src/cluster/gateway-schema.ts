@@ -10,6 +10,7 @@
  */
 import {isIP} from 'node:net'
 import {z} from 'zod'
+import {GATEWAY_DURATION, parseDuration} from '../core/duration.js'
 import type {BackendTLSPolicy, ConfigMapCa, Gateway, GatewayClass, GRPCRoute, HTTPRoute, HTTPRouteFilter, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute} from './types.js'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -279,7 +280,7 @@ export function gatewaySchemas(meta: (namespaced: boolean) => z.AnyZodObject): R
     })
     .superRefine((r, ctx) => {
       if (r.backendRefs.length > 0 && r.filters.some((f) => f.type === 'RequestRedirect')) ctx.addIssue({code: 'custom', path: ['filters'], message: 'RequestRedirect filter must not be used together with backendRefs'})
-      const ms = (d: string | undefined) => (d === undefined ? undefined : d.match(/[0-9]+(h|ms|m|s)/g)!.reduce((n, p) => n + Number(p.replace(/[a-z]+$/, '')) * ({h: 3_600_000, m: 60_000, s: 1000, ms: 1} as Record<string, number>)[p.replace(/^[0-9]+/, '')]!, 0))
+      const ms = (d: string | undefined) => (d === undefined ? undefined : parseDuration(d, GATEWAY_DURATION))
       const req = ms(r.timeouts?.request)
       const be = ms(r.timeouts?.backendRequest)
       if (req !== undefined && be !== undefined && req !== 0 && be > req) ctx.addIssue({code: 'custom', path: ['timeouts'], message: 'backendRequest timeout cannot be longer than request timeout'})

@@ -7,13 +7,14 @@
  * shape client-node expects, so none of its raw JavaScript errors can surface.
  */
 import {X509Certificate, createPrivateKey} from 'node:crypto'
-import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import path from 'node:path'
 // config.js on its own: the package index also loads the generated API client, which vipctl does not use.
 import {KubeConfig} from '@kubernetes/client-node/dist/config.js'
 import {parseDocument} from 'yaml'
 import {DataError, PermissionError, UnavailableError, UsageError, oneLine} from '../errors.js'
 import {safe} from './intake.js'
+import {readBounded} from '../core/read-bounded.js'
 
 /** A kubeconfig, a CA bundle or a client certificate is never this large. */
 export const KUBECONFIG_MAX_BYTES = 16 * 1024 * 1024
@@ -138,41 +139,6 @@ function exists(file: string): boolean {
     return true
   } catch {
     return false
-  }
-}
-
-/** Reads a small file whole, bounded (regular files by their size first; pipes such as <(...) by counting). */
-export function readBounded(file: string, max: number, label: string): Buffer {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EACCES' || code === 'EPERM') throw new PermissionError(`${label}: permission denied`, {cause: error})
-    throw new DataError(`${label}: ${code === 'ENOENT' ? 'no such file' : code === 'ENOTDIR' ? 'no such file (a parent is not a directory)' : `cannot open (${code ?? 'error'})`}`, {cause: error})
-  }
-  try {
-    const st = fstatSync(fd)
-    if (st.isDirectory()) throw new DataError(`${label}: is a directory`)
-    if (st.isFile() && st.size > max) throw new DataError(`${label}: larger than ${Math.round(max / 1024 / 1024)} MiB`)
-    const chunks: Buffer[] = []
-    let total = 0
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024)
-      let n: number
-      try {
-        n = readSync(fd, buf, 0, buf.length, null)
-      } catch (error) {
-        throw new DataError(`${label}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {cause: error})
-      }
-      if (n === 0) break
-      total += n
-      if (total > max) throw new DataError(`${label}: larger than ${Math.round(max / 1024 / 1024)} MiB`)
-      chunks.push(buf.subarray(0, n))
-    }
-    return Buffer.concat(chunks)
-  } finally {
-    closeSync(fd)
   }
 }
 

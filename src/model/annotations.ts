@@ -6,6 +6,7 @@
 import {canonicalIp, canonicalNetwork} from './ip.js'
 import {PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import type {HeaderRules, LbMethod, PathReplace, RetryCondition} from './types.js'
+import {parseDuration} from '../core/duration.js'
 
 export const PREFIX = 'vipctl.io/'
 
@@ -13,12 +14,10 @@ type Parser<T> = (raw: string) => T | undefined
 
 const port: Parser<number> = (s) => (/^[0-9]{1,5}$/.test(s) && +s >= 1 && +s <= 65535 ? +s : undefined)
 const bool: Parser<boolean> = (s) => (s === 'true' ? true : s === 'false' ? false : undefined)
-/** A duration: "500ms", "5s", "2m", "1h" -> milliseconds, 1 ms to 24 h (what both targets can write). */
+/** A duration: "500ms", "5s", "2m", "1h", "1m30s" (whole numbers) -> milliseconds, 1 ms to 24 h (what both targets can write). */
 const duration: Parser<number> = (s) => {
-  const m = /^([0-9]{1,8})(ms|s|m|h)$/.exec(s)
-  if (!m) return undefined
-  const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms' | 's' | 'm' | 'h']
-  return ms >= 1 && ms <= 86_400_000 ? ms : undefined
+  const ms = parseDuration(s, {units: ['ms', 's', 'm', 'h'], maxDigits: 8})
+  return ms !== undefined && ms >= 1 && ms <= 86_400_000 ? ms : undefined
 }
 
 const int = (lo: number, hi: number): Parser<number> => (s) => (/^[0-9]{1,7}$/.test(s) && +s >= lo && +s <= hi ? +s : undefined)

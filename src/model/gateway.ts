@@ -14,6 +14,7 @@ import {allow, PROTECTED_HEADERS} from './grammar.js'
 import {canonicalIp} from './ip.js'
 import {validateCa} from './tls.js'
 import type {Frontend, FrontendProtocol, HeaderRules, PathReplace, Pool, Provenance, Route, RouteConditions, RoutePolicy, VipSource} from './types.js'
+import {GATEWAY_DURATION, parseDuration} from '../core/duration.js'
 
 export const GATEWAY_CONTROLLER = 'vipctl.io/gateway-controller'
 /** The GatewayClass name that is ours when the input has no GatewayClass of our controller. */
@@ -147,15 +148,9 @@ const cond = (type: string, ok: boolean, reason: string, message: string, genera
   ...(generation !== undefined ? {observedGeneration: generation} : {}),
 })
 
-/** A Gateway API duration ("1h30m", "500ms") in ms; undefined when it is not one. */
+/** A Gateway API duration (GEP-2257: "1h30m", "500ms"; whole numbers, units h m s ms) in ms; undefined when it is not one. */
 export function durationMs(s: string): number | undefined {
-  const m = s.match(/[0-9]+(h|ms|m|s)/g)
-  if (!m || m.join('') !== s) return undefined
-  const unit: Record<string, number> = {h: 3_600_000, m: 60_000, s: 1000, ms: 1}
-  return m.reduce((n, part) => {
-    const u = /ms$/.test(part) ? 'ms' : part.slice(-1)
-    return n + Number(part.slice(0, part.length - u.length)) * unit[u]!
-  }, 0)
+  return parseDuration(s, GATEWAY_DURATION)
 }
 
 /**

@@ -13,6 +13,7 @@ import {parseFilter, type SortKey} from './kube.js'
 import {nitroClient} from '../core/nitro.js'
 import {NitroStatsReader} from './nitro.js'
 import {systemClock} from '../core/clock.js'
+import {parseDuration} from '../core/duration.js'
 
 export interface StatsFlagValues {
   'stats-socket'?: string
@@ -30,11 +31,11 @@ export interface StatsFlagValues {
   'nitro-insecure-skip-tls-verify'?: boolean
 }
 
-/** "2s", "500ms", "1m", "1.5s" -> milliseconds (100 ms .. 1 h). */
+/** "2s", "500ms", "1m", "1.5s", "1m30s", or a bare number of seconds ("2", "1.5") -> milliseconds (100 ms .. 1 h). */
 export function parseInterval(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text)
-  if (!m) throw new UsageError(`--interval ${JSON.stringify(text)}: expected a duration such as 1s, 500ms or 1m`)
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000)
+  const parsed = parseDuration(text, {units: ['ms', 's', 'm', 'h'], fractions: true, bare: 'seconds'})
+  if (parsed === undefined) throw new UsageError(`--interval ${JSON.stringify(text)}: expected a duration such as 1s, 500ms or 1m`)
+  const ms = Math.round(parsed)
   if (ms < 100 || ms > 3_600_000) throw new UsageError(`--interval ${text}: must be between 100ms and 1h`)
   return ms
 }

@@ -81,6 +81,7 @@ export const LEGEND = [
   'Keys',
   '  ↑↓ j k  a line    PgUp PgDn b space  a page    Home End g G  top, bottom',
   '  s S  sort by the next, previous column    r  reverse the order',
+  '       (and by 5XX+ERR, TTIME: the orders of --sort errors, --sort latency)',
   '  /  filter on a part of NAME, KUBERNETES or STATUS (Enter keeps, Esc clears)',
   '  ?  this help (? or Esc closes)    q Ctrl-C  quit',
   'Columns: counters since the proxy process started, rates over the last read',
@@ -89,6 +90,7 @@ export const LEGEND = [
   '  ERR  request + connect + response errors (HAProxy ereq + econ + eresp):',
   '       failures without an HTTP status (bad requests, refused/reset connections)',
   '  RTIME  mean response time, last 1024 requests    TREND  REQ/S, last 20 reads',
+  '  TTIME  mean total time (sort only; -o wide shows it)',
   'TOTAL  req/s, sess, 3xx, 4xx, 5xx: over the frontends (what clients got)',
   '       err: frontends\' ereq + backends\' econ + eresp    servers: up/not MAINT',
 ]

@@ -8,11 +8,16 @@ import type {StatSample} from './types.js'
 import {UNPRINTABLE} from '../core/printable.js'
 
 /** The columns the live view sorts by, in the order `s` cycles through them. */
-export const SORT_COLUMNS = ['name', 'kube', 'status', 'rate', 'sessions', '3xx', '4xx', '5xx', 'err', 'rtime'] as const
+/**
+ * What `s` cycles through: the columns, plus the two orders --sort names that are not a column of their own
+ * (errors: 5XX + ERR; latency: TTIME, the mean total time), so that --sort X orders the live view as it orders
+ * the table.
+ */
+export const SORT_COLUMNS = ['name', 'kube', 'status', 'rate', 'sessions', '3xx', '4xx', '5xx', 'err', 'errors', 'rtime', 'ttime'] as const
 export type SortColumn = (typeof SORT_COLUMNS)[number]
 
 /** Column headers as the view prints them. */
-export const COLUMN_LABEL: Record<SortColumn, string> = {name: 'NAME', kube: 'KUBERNETES', status: 'STATUS', rate: 'REQ/S', sessions: 'SESS', '3xx': '3XX', '4xx': '4XX', '5xx': '5XX', err: 'ERR', rtime: 'RTIME'}
+export const COLUMN_LABEL: Record<SortColumn, string> = {name: 'NAME', kube: 'KUBERNETES', status: 'STATUS', rate: 'REQ/S', sessions: 'SESS', '3xx': '3XX', '4xx': '4XX', '5xx': '5XX', err: 'ERR', errors: '5XX+ERR', rtime: 'RTIME', ttime: 'TTIME'}
 
 /** Text columns sort A to Z, counters largest first; `r` reverses either. */
 const TEXT_COLUMNS = new Set<SortColumn>(['name', 'kube', 'status'])
@@ -33,9 +38,11 @@ export interface ViewState {
   help: boolean
 }
 
-/** --sort's keys as the view's first column: errors (5xx + ERR) starts on 5XX, latency on RTIME. */
+/** --sort's keys as the view's first order, the same order as the table's: errors is 5XX + ERR, latency TTIME (mean total time). */
+export const SORT_KEY_COLUMN: Readonly<Record<SortKey, SortColumn>> = {rate: 'rate', errors: 'errors', latency: 'ttime', name: 'name'}
+
 export function initialState(sort: SortKey | string): ViewState {
-  const col: SortColumn = sort === 'name' ? 'name' : sort === 'errors' ? '5xx' : sort === 'latency' ? 'rtime' : (SORT_COLUMNS as readonly string[]).includes(sort) ? (sort as SortColumn) : 'rate'
+  const col: SortColumn = Object.hasOwn(SORT_KEY_COLUMN, sort) ? SORT_KEY_COLUMN[sort as SortKey] : (SORT_COLUMNS as readonly string[]).includes(sort) ? (sort as SortColumn) : 'rate'
   return {sort: col, reverse: false, filter: '', editing: false, scroll: 0, help: false}
 }
 
@@ -60,8 +67,12 @@ function sortValue(s: StatSample, c: SortColumn): number | string {
       return s.responses[c]
     case 'err':
       return proxyErrors(s)
+    case 'errors':
+      return errorCount(s)
     case 'rtime':
       return s.timesMs.response
+    case 'ttime':
+      return s.timesMs.total
   }
 }
 

@@ -15,6 +15,7 @@ import {systemClock} from '../core/clock.js'
 import {parseListenAddress, serveMetrics} from './server.js'
 import {SyncLoop, type ReconcileSummary} from './sync.js'
 import type {LeaseOptions} from './lease.js'
+import {parseDuration} from '../core/duration.js'
 
 export const syncFlags = {
   // kubectl's client flags (clientFlags) are added by the command (cli/ is the edge).
@@ -64,10 +65,11 @@ export interface SyncFlagValues extends ClientFlagValues {
   netns?: string
 }
 
-const duration = (flag: string, text: string, minMs = 0) => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text)
-  if (!m) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration such as 50ms, 5s, 5m`)
-  const ms = Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[m[2] as 'ms']
+/** sync's duration flags: Go's compound form (50ms, 5s, 5m, 1m30s, 1.5s), no bare numbers. */
+export const durationFlag = (flag: string, text: string, minMs = 0): number => {
+  const parsed = parseDuration(text, {units: ['ms', 's', 'm', 'h'], fractions: true})
+  if (parsed === undefined) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration such as 50ms, 5s, 5m or 1m30s`)
+  const ms = Math.round(parsed)
   if (ms < minMs) throw new UsageError(`--${flag} ${text}: at least ${minMs}ms`)
   // Node's timers take at most 2^31-1 ms; past that they fire at once (a resync loop).
   if (ms > 2_147_483_647) throw new UsageError(`--${flag} ${text}: at most 24d (596h)`)
@@ -81,7 +83,7 @@ const duration = (flag: string, text: string, minMs = 0) => {
  * a label-like name.
  */
 export function leaseOptions(f: Pick<SyncFlagValues, 'lease-namespace' | 'lease-name' | 'identity' | 'lease-duration'>, contextNamespace: string | undefined, env: NodeJS.ProcessEnv): LeaseOptions {
-  const durationMs = duration('lease-duration', f['lease-duration'] ?? '15s', 2000)
+  const durationMs = durationFlag('lease-duration', f['lease-duration'] ?? '15s', 2000)
   const namespace = f['lease-namespace'] ?? env.POD_NAMESPACE ?? contextNamespace ?? 'vipctl-system'
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new UsageError(`--lease-namespace ${JSON.stringify(namespace.slice(0, 70))}: not a namespace name`)
   const name = f['lease-name'] ?? 'vipctl-status'
@@ -105,12 +107,12 @@ export interface ProcessSyncIO {
 /** Runs the loop (until a signal) or, with --once, one reconcile whose summary is returned. */
 export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: HaproxyOptions, target: HaproxyTarget, pio: ProcessSyncIO): Promise<ReconcileSummary | undefined> {
   const opts = {
-    debounceMs: duration('debounce', f.debounce),
-    minReloadIntervalMs: duration('min-reload-interval', f['min-reload-interval']),
-    resyncMs: duration('resync-period', f['resync-period'], 1000),
+    debounceMs: durationFlag('debounce', f.debounce),
+    minReloadIntervalMs: durationFlag('min-reload-interval', f['min-reload-interval']),
+    resyncMs: durationFlag('resync-period', f['resync-period'], 1000),
     // 0 turns the refresh off; otherwise at least 1 s (each pass is a GET per CA ConfigMap, from every node).
-    caRefreshMs: ((ms) => (ms === 0 ? 0 : duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s', 1000)))(duration('ca-refresh-period', f['ca-refresh-period'] ?? '10s')),
-    watchdogMs: duration('watch-timeout', f['watch-timeout'], 100),
+    caRefreshMs: ((ms) => (ms === 0 ? 0 : durationFlag('ca-refresh-period', f['ca-refresh-period'] ?? '10s', 1000)))(durationFlag('ca-refresh-period', f['ca-refresh-period'] ?? '10s')),
+    watchdogMs: durationFlag('watch-timeout', f['watch-timeout'], 100),
   }
   const metricsAddr = f['sync-metrics-address'] === '' ? undefined : parseListenAddress('--sync-metrics-address', f['sync-metrics-address'])
   const env = pio.env ?? process.env

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import {PassThrough} from 'node:stream'
 import {Chalk} from 'chalk'
 import {KEYS_HELP, LEGEND, LiveView, runLive, type ViewMeta} from '../../src/stats/live.js'
-import {totals} from '../../src/stats/kube.js'
-import {applyKey, FILTER_MAX, filterRows, initialState, parseKeys, SORT_COLUMNS, sortRows, type Key, type ViewState} from '../../src/stats/view.js'
+import {sortSamples, totals} from '../../src/stats/kube.js'
+import {applyKey, FILTER_MAX, filterRows, initialState, parseKeys, SORT_COLUMNS, sortLabel, sortRows, type Key, type ViewState} from '../../src/stats/view.js'
 import {emptySample, type StatSample, type StatsFrame} from '../../src/stats/types.js'
 import {assertGolden} from '../helpers/golden.js'
 
@@ -143,18 +143,30 @@ describe('stats live view: state transitions', () => {
     assert.deepEqual(new Set(seen), new Set(SORT_COLUMNS))
     assert.equal(st.sort, 'rate', 'back where it started')
     assert.equal((press(state(), [{char: 'S'}]) as ViewState).sort, 'status')
-    assert.equal((press(state({sort: 'name'}), [{char: 'S'}]) as ViewState).sort, 'rtime')
+    assert.equal((press(state({sort: 'name'}), [{char: 'S'}]) as ViewState).sort, 'ttime')
     const rev = press(state({scroll: 4}), [{char: 'r'}]) as ViewState
     assert.deepEqual([rev.reverse, rev.scroll], [true, 0])
     assert.equal((press(state(), [{char: 'r'}, {char: 'r'}]) as ViewState).reverse, false)
     assert.equal((press(state({reverse: true}), [{char: 's'}]) as ViewState).reverse, false, 'a new column starts in its own direction')
   })
 
-  it('--sort picks the first column: errors on 5XX, latency on RTIME', () => {
+  it('--sort X opens the live view on the order --sort X gives the table: errors on 5XX+ERR, latency on TTIME', () => {
     assert.equal(initialState('rate').sort, 'rate')
     assert.equal(initialState('name').sort, 'name')
-    assert.equal(initialState('errors').sort, '5xx')
-    assert.equal(initialState('latency').sort, 'rtime')
+    assert.equal(initialState('errors').sort, 'errors')
+    assert.equal(initialState('latency').sort, 'ttime')
+    assert.equal(sortLabel(initialState('errors')), '5XX+ERR ↓')
+    assert.equal(sortLabel(initialState('latency')), 'TTIME ↓')
+    // The same rows in the same order as the one-shot table's sortSamples, for every --sort key; the samples are
+    // chosen so that 5XX alone, ERR alone and RTIME alone would each give a different order.
+    const mk = (name: string, r5: number, err: number, rtime: number, ttime: number, rate: number): StatSample =>
+      ({...emptySample('backend', name), responses: {'1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': r5, other: 0}, errors: {request: err, connect: 0, response: 0}, timesMs: {queue: 0, connect: 0, response: rtime, total: ttime}, requests: {total: 0, rate}})
+    const rows = [mk('a', 5, 0, 90, 10, 1), mk('b', 0, 4, 10, 300, 3), mk('c', 3, 3, 50, 200, 2), mk('d', 1, 1, 1, 1, 0)]
+    for (const key of ['rate', 'errors', 'latency', 'name'] as const) {
+      assert.deepEqual(sortRows(rows, initialState(key)).map((s) => s.name), sortSamples(rows, key).map((s) => s.name), key)
+    }
+    assert.deepEqual(sortRows(rows, initialState('errors')).map((s) => s.name), ['c', 'a', 'b', 'd'])
+    assert.deepEqual(sortRows(rows, initialState('latency')).map((s) => s.name), ['b', 'c', 'a', 'd'])
   })
 
   it('/ types a filter (q and j are letters there), Backspace and Ctrl-U edit it, Enter keeps it, Esc clears it', () => {

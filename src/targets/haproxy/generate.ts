@@ -21,7 +21,7 @@ import {canonicalIp} from '../../model/ip.js'
 import {hostPortOption} from '../../core/address.js'
 import {BACKSLASH_HEX_REGEX, DOT_SEGMENT_REGEX, HOST_HEADER_REGEXES, hostPort, isToken, line, renderMap, renderSections, type Arg, type BackendMeta, type FrontendMeta, type Line, type Section, type Server} from './syntax.js'
 import {severityOf} from '../../core/catalog.js'
-import {appendAll} from '../../core/arrays.js'
+import {appendAll, maxOf} from '../../core/arrays.js'
 
 export interface HaproxyOptions {
   /** Absolute directory the files will be read from by HAProxy (maps/, certs/). */
@@ -964,7 +964,7 @@ export function serverSlots(pool: Pool, backend: string, opts: Pick<HaproxyOptio
   // reload; bounded (EXPECTED_SLOTS_MAX), since replicas comes from the object.
   const expected = Math.min(EXPECTED_SLOTS_MAX, pool.expected.reduce((n, e) => n + (e.replicas ?? e.nodes ?? 0), 0))
   const wanted = Math.max(pool.members.length, expected)
-  const total = running > 0 && wanted <= running ? running : Math.max(wanted + opts.spareSlots, ...[...byName.keys()].map((n) => Number(n.slice(4))))
+  const total = running > 0 && wanted <= running ? running : maxOf([...byName.keys()].map((n) => Number(n.slice(4))), wanted + opts.spareSlots)
   const slots: Slot[] = []
   const rest = pool.members.filter((m) => !placed.has(m))
   for (let i = 0; i < total; i++) {

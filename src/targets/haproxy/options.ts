@@ -4,6 +4,7 @@ import path from 'node:path'
 import {isIP} from 'node:net'
 import {UsageError} from '../../errors.js'
 import {hostPortOption} from '../../core/address.js'
+import {maxOf} from '../../core/arrays.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyConfig, type HaproxyOptions} from './generate.js'
 
 export const haproxyFlags = {
@@ -130,7 +131,7 @@ export function checkListeners(config: Pick<HaproxyConfig, 'listeners'>, opts: H
   const ports = [...config.listeners.values()].map((l) => l.port)
   if (ports.length === 0) return
   const base = opts.listen.basePort
-  const last = Math.max(...ports)
+  const last = maxOf(ports)
   if (last > 65535)
     throw new UsageError(`--listen-base-port ${base}: the ${ports.length} frontends need ports ${base}-${last}, but the last port is 65535 (use --listen-base-port ${Math.max(1, 65535 - (last - base))} or lower)`)
 }

@@ -15,6 +15,7 @@
  * Policies get explicit priorities in that order. Same model, same bytes.
  */
 import {createHash} from 'node:crypto'
+import {maxOf} from '../../core/arrays.js'
 import type {Diagnostic} from '../../cluster/types.js'
 import {routePools, type Frontend, type LbModel, type Pool, type RouteConditions} from '../../model/types.js'
 import {conditionsKey, detectsMisdirected, hasConditions, hostsOverlap, pathsOverlap, routingTable, type Decision} from '../../model/routing.js'
@@ -342,7 +343,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       })
     } else {
       // Member weights: NetScaler takes 1-100; heavier pools are scaled down in proportion (VIP3004).
-      const maxW = Math.max(1, ...pool.members.map((m) => m.weight ?? 1))
+      const maxW = maxOf(pool.members.map((m) => m.weight ?? 1), 1)
       const scale = maxW > 100 ? 100 / maxW : 1
       if (scale < 1) diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: pool.provenance[0]!.object, field: 'metadata.annotations[vipctl.io/member-weights]', message: `NetScaler weights are 1-100: ${n.sgp}'s weights are scaled by ${Math.round(scale * 1000) / 1000}`})
       for (const m of pool.members) {
