@@ -89,20 +89,53 @@ export interface ServiceRow {
 }
 
 export function serviceRows(snap: Snapshot, model: LbModel, opts: InspectOptions): ServiceRow[] {
-  const classes = ingressClassesOf(snap, opts.model)
-  return snap.services.filter((s) => visible(s, opts)).map((svc) => serviceRow(svc, snap, model, classes))
+  const index = serviceIndex(snap, model, opts)
+  return snap.services.filter((s) => visible(s, opts)).map((svc) => serviceRow(svc, snap, model, index))
 }
 
-function serviceRow(svc: Service, snap: Snapshot, model: LbModel, classes: ReturnType<typeof ingressClassesOf>): ServiceRow {
+/**
+ * What each Service's row looks up, keyed once for the whole list ("namespace/name" of the Service; owner keys
+ * of the VIPs): a row costs what its own objects cost, not a scan of every VIP, Ingress and EndpointSlice.
+ */
+interface ServiceIndex {
+  classes: ReturnType<typeof ingressClassesOf>
+  ingressesByBackend: Map<string, Ingress[]>
+  /** VIP positions in model.vips by owner, so a row lists its VIPs in the model's order. */
+  vipsByOwner: Map<string, number[]>
+  slicesByService: Map<string, EndpointSlice[]>
+  pooled: Set<string>
+}
+
+function serviceIndex(snap: Snapshot, model: LbModel, opts: InspectOptions): ServiceIndex {
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k)
+    if (list) list.push(v)
+    else m.set(k, [v])
+  }
+  const ingressesByBackend = new Map<string, Ingress[]>()
+  for (const i of snap.ingresses) for (const name of new Set(backendsOf(i))) push(ingressesByBackend, `${i.metadata.namespace}/${name}`, i)
+  const vipsByOwner = new Map<string, number[]>()
+  model.vips.forEach((v, n) => {
+    for (const o of new Set(v.owners)) push(vipsByOwner, o, n)
+  })
+  const slicesByService = new Map<string, EndpointSlice[]>()
+  for (const sl of snap.endpointSlices) {
+    const svc = sl.metadata.labels?.[SERVICE_NAME_LABEL]
+    if (svc !== undefined) push(slicesByService, `${sl.metadata.namespace}/${svc}`, sl)
+  }
+  return {classes: ingressClassesOf(snap, opts.model), ingressesByBackend, vipsByOwner, slicesByService, pooled: new Set(model.pools.map((p) => `${p.namespace}/${p.service}`))}
+}
+
+function serviceRow(svc: Service, snap: Snapshot, model: LbModel, index: ServiceIndex): ServiceRow {
   const ns = svc.metadata.namespace ?? 'default'
   const key = objectKey(svc)
-  const ingresses = snap.ingresses
-    .filter((i) => i.metadata.namespace === ns && backendsOf(i).includes(svc.metadata.name))
-    .map((i) => `${ns}/${i.metadata.name}`)
-  const owners = new Set([key, ...ingresses.map((i) => `Ingress/${i}`)])
-  const vips = model.vips.filter((v) => v.owners.some((o) => owners.has(o))).map((v) => v.address)
+  const routing = (index.ingressesByBackend.get(`${ns}/${svc.metadata.name}`) ?? []).filter((i) => i.metadata.namespace === ns)
+  const ingresses = routing.map((i) => `${ns}/${i.metadata.name}`)
+  const positions = new Set<number>()
+  for (const o of [key, ...ingresses.map((i) => `Ingress/${i}`)]) for (const n of index.vipsByOwner.get(o) ?? []) positions.add(n)
+  const vips = [...positions].sort((a, b) => a - b).map((n) => model.vips[n]!.address)
   const byAddr = new Map<string, ServiceEndpoint>()
-  for (const s of slicesOf(svc, snap)) {
+  for (const s of index.slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []) {
     const ports = (s.ports ?? []).map((p) => p.port).filter((p): p is number => p !== undefined)
     for (const ep of s.endpoints ?? [])
       for (const address of ep.addresses) {
@@ -132,8 +165,8 @@ function serviceRow(svc: Service, snap: Snapshot, model: LbModel, classes: Retur
       targetPort: String(p.targetPort ?? p.port),
     })),
     endpoints: {ready: addresses.filter((a) => a.ready).length, total: addresses.length, addresses},
-    ingresses: ingresses.filter((i) => ingressIsOurs(snap.ingresses.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === i)!, classes)),
-    served: serviceIsOurs(svc) || model.pools.some((p) => p.namespace === ns && p.service === svc.metadata.name),
+    ingresses: routing.filter((i) => ingressIsOurs(i, index.classes)).map((i) => `${ns}/${i.metadata.name}`),
+    served: serviceIsOurs(svc) || index.pooled.has(`${ns}/${svc.metadata.name}`),
     expected: svc.spec.selector ? workloadsFor(svc, snap.workloads).map((w) => ({workload: objectKey(w), ...(w.replicas !== undefined ? {replicas: w.replicas} : {})})) : [],
   }
 }
@@ -144,11 +177,6 @@ function backendsOf(i: Ingress): string[] {
   return names.filter((n): n is string => n !== undefined)
 }
 
-function slicesOf(svc: Service, snap: Snapshot): EndpointSlice[] {
-  return snap.endpointSlices.filter(
-    (s) => s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
-  )
-}
 
 export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOutput<ServiceRow> {
   const model = buildModel(snap, opts.model)
