@@ -12,7 +12,7 @@ export function parseSortBy(expr: string): string {
 /**
  * Orders two sort keys: numbers numerically, strings by code point (the same
  * order everywhere, whatever the locale), numbers before strings before other
- * values (compared as JSON); items without a value last.
+ * scalars (booleans, null; compared as JSON); items without a value last.
  */
 function compareKeys(a: unknown, b: unknown): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1
@@ -33,5 +33,8 @@ export function sortItems<T>(r: ListResult<T>, path: string): ListResult<T> {
   const keyed = r.items.map((item) => ({item, key: evaluate(path, item, item)[0]}))
   if (keyed.length > 0 && keyed.every((k) => k.key === undefined))
     throw new UsageError(`--sort-by ${printableShort(path, 60)}: no item has this field`, `see -o json for the fields of ${r.kind} items`)
+  // kubectl sorts by scalars only: an object or a list has no order an operator could predict.
+  if (keyed.some((k) => k.key !== null && typeof k.key === 'object'))
+    throw new UsageError(`--sort-by ${printableShort(path, 60)}: not a scalar field (an object or a list); sort by one of its fields`, `e.g. ${printableShort(path, 40)}[0] or a field inside it`)
   return {...r, items: keyed.sort((a, b) => compareKeys(a.key, b.key)).map((k) => k.item)}
 }

@@ -162,4 +162,17 @@ describe('--sort-by', () => {
     assert.deepEqual(sortItems({...r, items: []}, parseSortBy('.nope')).items, [])
     usage(() => parseSortBy('{.a[}'), /unclosed/)
   })
+  it('an object or a list is no sort key (kubectl sorts by scalars only)', () => {
+    const nested: ListResult<{name: string; ports: number[]; endpoints: {ready: number}}> = {
+      type: 'list',
+      kind: 'Thing',
+      items: [{name: 'a', ports: [2], endpoints: {ready: 2}}, {name: 'b', ports: [1], endpoints: {ready: 1}}],
+      name: (x) => x.name,
+      columns: [],
+    }
+    usage(() => sortItems(nested, parseSortBy('.ports')), /--sort-by \.ports: not a scalar field/)
+    usage(() => sortItems(nested, parseSortBy('.endpoints')), /not a scalar field/)
+    assert.deepEqual(sortItems(nested, parseSortBy('.ports[0]')).items.map((x) => x.name), ['b', 'a'])
+    assert.deepEqual(sortItems(nested, parseSortBy('.endpoints.ready')).items.map((x) => x.name), ['b', 'a'])
+  })
 })
