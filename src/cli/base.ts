@@ -13,7 +13,7 @@ import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
 import {API_VERSION, render, toDocument, type OutputFormat, type Result} from '../output/render.js'
 import {outputWidth} from '../output/width.js'
-import {asInvoked} from './invocation.js'
+import {asInvoked, invokedAs} from './invocation.js'
 import {usageLine} from './usage-line.js'
 
 export interface ClassifiedError {
@@ -139,6 +139,8 @@ export abstract class VipCommand extends Command {
     if (err instanceof Errors.ExitError) throw err
     const c = classifyError(err)
     c.message = asInvoked(c.message)
+    // "see --help" names the help to see: the command as the user invoked it (vipctl inspect services, kubectl vip ...).
+    if (c.hint === 'see --help' && this.id) c.hint = `see ${invokedAs()} ${this.id.replaceAll(':', ' ')} --help`
     if (c.hint !== undefined) c.hint = asInvoked(c.hint)
     // A document already on stdout (inspect NAME...: the objects found, then the names not found) keeps stdout one
     // document with --json too: the failure is then the stderr line.

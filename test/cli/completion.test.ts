@@ -253,7 +253,7 @@ describe('did you mean (built CLI)', function () {
   it('a mistyped flag or flag value', async () => {
     oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '--namspace', 'shop']), /^error: .*--namspace.* \(did you mean --namespace\?\)$/)
     oneLine(await vipctl(['version', '-o', 'jsn']), /\(did you mean json\?\)$/)
-    oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '--zzzzzz']), /\(see --help\)$/)
+    oneLine(await vipctl(['inspect', 'services', '-f', 'examples/shop', '--zzzzzz']), /\(see vipctl inspect services --help\)$/)
     const j = await vipctl(['inspect', 'services', '-f', 'examples/shop', '--namspace', 'shop', '--json'])
     assert.equal(j.code, 64)
     assert.equal(JSON.parse(j.stdout).hint, 'did you mean --namespace?')

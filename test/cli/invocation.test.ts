@@ -70,7 +70,7 @@ describe('bad invocations: one line, exit 64, no framework boilerplate', functio
   it('a repeatable flag takes one value per use, as kubectl\'s: the word after its value is an argument, not a second value', () => {
     const r = run(path.join(ROOT, 'bin', 'run.js'), ['migrate', 'netscaler', '--backend-selector', 'app=x'])
     assert.equal(r.status, 64, r.stderr)
-    assert.equal(r.stderr, 'error: missing argument FILE (see --help)\n')
+    assert.equal(r.stderr, 'error: missing argument FILE (see vipctl migrate netscaler --help)\n')
     const names = run(path.join(ROOT, 'bin', 'run.js'), ['inspect', 'services', '-f', 'examples/shop', 'frontend', '-o', 'name'])
     assert.equal(names.status, 0, names.stderr)
     assert.equal(names.stdout, 'service/frontend\n')
