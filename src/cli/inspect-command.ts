@@ -15,6 +15,7 @@ import {UsageError} from '../errors.js'
 import {printableShort} from '../core/printable.js'
 import type {InspectOptions, InspectOutput} from '../inspect/inspect.js'
 import {sortItems} from '../output/sort.js'
+import {lazy} from './lazy.js'
 
 /** The views module (src/inspect/inspect.ts). */
 export type InspectViews = typeof import('../inspect/inspect.js')
@@ -41,14 +42,7 @@ export abstract class InspectCommand extends VipCommand {
     const source = sourceOptions(flags)
     const model = modelOptions(flags)
     const selector = selectorOption(flags.selector)
-    let views: Promise<InspectViews> | undefined
-    const loadViews = () => {
-      if (views) return views
-      views = import('../inspect/inspect.js')
-      // Awaited below; if the snapshot fails first, its error is the one reported.
-      views.catch(() => {})
-      return views
-    }
+    const loadViews = lazy(() => import('../inspect/inspect.js'))
     const {snapshot, namespace} = await loadSnapshot(source, {...ioFromProcess(), meanwhile: loadViews})
     const v = await loadViews()
     const out = this.view(v)(snapshot, {namespace, selector, model})
