@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {UsageError} from '../src/errors.js'
 import {VipCommand} from '../src/cli/base.js'
 import {clientFlags, dryRunFlag} from '../src/cli/flags.js'
 import {installFlags, installTalksToCluster, runInstall} from '../src/install/command.js'
@@ -8,7 +9,8 @@ export default class Install extends VipCommand {
   static override examples = [
     '<%= config.bin %> install -o yaml > vipctl.yaml',
     '<%= config.bin %> install --dry-run=server           # what would change in the cluster (exit 2 if anything)',
-    '<%= config.bin %> install --apply --image registry.example/vipctl:0.1.0 --secret-namespaces shop,web',
+    '<%= config.bin %> install --apply                    # the published image, registry.vipctl.io/vipctl:<version>',
+    '<%= config.bin %> install --apply --image registry.example.com/platform/vipctl:0.1.0 --secret-namespaces shop,web',
   ]
   static override flags = {
     ...installFlags,
@@ -19,6 +21,10 @@ export default class Install extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Install)
+    // `install --apply --dry-run` was the server-side diff (exit 2 on drift); a bare --dry-run is client now. Refused
+    // with --apply, so a drift check in a pipeline fails loudly instead of passing without asking the cluster.
+    if (this.bareDryRun && flags.apply)
+      throw new UsageError('install --apply --dry-run: say --dry-run=server (the difference against the cluster, exit 2 when something would change) or --dry-run=client (the objects, nothing sent)')
     const r = await runInstall(flags, this.config.version, process.env, (l) => void process.stderr.write(`${l}\n`))
     return this.present(r, flags.output ?? (installTalksToCluster(flags) ? 'table' : 'yaml'))
   }

@@ -44,7 +44,7 @@ export default class Stats extends VipCommand {
     if (flags.follow && this.jsonEnabled()) throw new UsageError('--json prints one document: use -o jsonl with --follow')
     if (flags.count !== undefined && !flags.follow) throw new UsageError('--count needs --follow')
     const reader = statsReader(flags)
-    const meta: ViewMeta = {intervalMs: opts.intervalMs, sort: opts.sort}
+    const meta: ViewMeta = {intervalMs: opts.intervalMs, sort: opts.sort, presorted: true}
     const io = processStatsIO(reader, flags['config-dir'], (l) => (live ? (meta.notice = l) : process.stderr.write(`warning: ${l}\n`)))
 
     if (!flags.follow) return this.present(statsResult(rowsOf(await statsOnce(io, opts))), format)

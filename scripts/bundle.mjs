@@ -158,27 +158,15 @@ function pluginManifests() {
   })
 }
 
-rmSync(out, {recursive: true, force: true})
-const entryPoints = [
-  ...jsFiles(path.join(dist, 'commands')),
-  path.join(dist, 'src', 'cli', 'main.js'),
-  path.join(dist, 'src', 'cli', 'help.js'),
-  // bin/complete.js (kubectl_complete-vip) answers completion without oclif.
-  path.join(dist, 'src', 'cli', 'completion.js'),
-  ...jsFiles(path.join(dist, 'src', 'cli', 'hooks')),
-]
-const result = await build({
-  entryPoints,
+/** What every build below shares: ES modules for Node 20 in dist/bundle, readable output, a metafile. */
+const shared = {
   outdir: out,
   outbase: dist,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
   external: ['typescript', 'ts-node'],
-  plugins: [noGeneratedClient, nodeFetchShim, lazySocks],
   // CommonJS modules inside an ES module bundle still call require and read __dirname.
   banner: {
     js: [
@@ -195,62 +183,37 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
+}
+
+rmSync(out, {recursive: true, force: true})
+const entryPoints = [
+  ...jsFiles(path.join(dist, 'commands')),
+  path.join(dist, 'src', 'cli', 'main.js'),
+  path.join(dist, 'src', 'cli', 'help.js'),
+  // bin/complete.js (kubectl_complete-vip) answers completion without oclif.
+  path.join(dist, 'src', 'cli', 'completion.js'),
+  ...jsFiles(path.join(dist, 'src', 'cli', 'hooks')),
+]
+const result = await build({
+  entryPoints,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  plugins: [noGeneratedClient, nodeFetchShim, lazySocks],
+  ...shared,
 })
 // The start-up help: one file, oclif's help code and nothing else of oclif (bin/run.js imports it first).
 const fast = await build({
   entryPoints: [path.join(dist, 'src', 'cli', 'help-fast.js')],
-  outdir: out,
-  outbase: dist,
-  bundle: true,
   splitting: false,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['typescript', 'ts-node'],
   plugins: [helpOnly, lazyEjs],
   define: {__VIPCTL_PLUGIN_MANIFESTS__: JSON.stringify(pluginManifests())},
-  banner: {
-    js: [
-      "import {createRequire as __vipctlRequire} from 'node:module'",
-      "import {fileURLToPath as __vipctlPath} from 'node:url'",
-      "import {dirname as __vipctlDir} from 'node:path'",
-      'const require = __vipctlRequire(import.meta.url)',
-      'const __filename = __vipctlPath(import.meta.url)',
-      'const __dirname = __vipctlDir(__filename)',
-    ].join('; '),
-  },
-  minify: false,
-  keepNames: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  metafile: true,
+  ...shared,
 })
 // `vipctl version` before oclif (src/cli/fast.ts): one file too, not the dozen chunks it shares with the commands.
 const version = await build({
   entryPoints: [path.join(dist, 'src', 'cli', 'fast.js')],
-  outdir: out,
-  outbase: dist,
-  bundle: true,
   splitting: false,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['typescript', 'ts-node'],
-  banner: {
-    js: [
-      "import {createRequire as __vipctlRequire} from 'node:module'",
-      "import {fileURLToPath as __vipctlPath} from 'node:url'",
-      "import {dirname as __vipctlDir} from 'node:path'",
-      'const require = __vipctlRequire(import.meta.url)',
-      'const __filename = __vipctlPath(import.meta.url)',
-      'const __dirname = __vipctlDir(__filename)',
-    ].join('; '),
-  },
-  minify: false,
-  keepNames: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  metafile: true,
+  ...shared,
 })
 for (const [file, o] of [...Object.entries(fast.metafile.outputs), ...Object.entries(version.metafile.outputs)]) result.metafile.outputs[file] = o
 // Which source modules went into which output file: test/cli/startup.test.ts counts what --help loads from it.

@@ -7,7 +7,7 @@ import {confirmChange, processPromptIO} from '../../src/cli/prompt.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
 import {describeNetscalerPlan} from '../../src/apply/netscaler/apply.js'
-import {applyNetscaler, netscalerPlanResult, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {applyNetscaler, netscalerPlanResult, nitroFlags, planAgainstAppliance, nitroTlsFlagWarning} from '../../src/apply/netscaler/service.js'
 import {nitroClient} from '../../src/core/nitro.js'
 import {terminalText} from '../../src/core/printable.js'
 import {UsageError} from '../../src/errors.js'
@@ -27,6 +27,8 @@ export default class ApplyNetscaler extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(ApplyNetscaler)
+    const tlsNote = nitroTlsFlagWarning(flags)
+    if (tlsNote) this.warn(tlsNote)
     if (flags['dry-run'] === 'server') throw new UsageError('--dry-run=server: apply netscaler cannot check changes on the appliance without making them (NITRO has no check-only mode); use --dry-run=client (the plan, read through NITRO) or diff netscaler')
     const opts = netscalerOptions(flags)
     const client = nitroClient(flags, process.env)

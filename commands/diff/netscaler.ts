@@ -4,7 +4,7 @@ import {modelFlags, documentOutputFlag, sourceFlags} from '../../src/cli/flags.j
 import {ioFromProcess, modelOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
 import {netscalerFlags, netscalerOptions} from '../../src/generate/netscaler.js'
-import {netscalerPlanResult, nitroFlags, planAgainstAppliance} from '../../src/apply/netscaler/service.js'
+import {netscalerPlanResult, nitroFlags, planAgainstAppliance, nitroTlsFlagWarning} from '../../src/apply/netscaler/service.js'
 import {nitroClient} from '../../src/core/nitro.js'
 
 export default class DiffNetscaler extends VipCommand {
@@ -20,6 +20,8 @@ export default class DiffNetscaler extends VipCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(DiffNetscaler)
+    const tlsNote = nitroTlsFlagWarning(flags)
+    if (tlsNote) this.warn(tlsNote)
     const opts = netscalerOptions(flags)
     const client = nitroClient(flags, process.env)
     const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())

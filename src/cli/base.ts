@@ -7,7 +7,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import type {Diagnostic} from '../cluster/types.js'
 import {ExitCode, VipError, oneLine, type ExitCodeValue} from '../errors.js'
-import {parseErrorHint} from './suggest.js'
+import {parseErrorHint} from '../core/suggest.js'
 import {makeChalk} from '../output/color.js'
 import {diagnosticLines} from '../output/diagnostics.js'
 import {jsonText, printable, terminalText} from '../core/printable.js'
@@ -79,7 +79,10 @@ export abstract class VipCommand extends Command {
   /** Before oclif parses: a bare --dry-run becomes client, and each deprecated flag spelling used is one `warning:` line. */
   override async init(): Promise<void> {
     const flags = (this.ctor.flags ?? {}) as Record<string, {type?: string; name?: string; aliases?: string[]; deprecateAliases?: boolean}>
-    if (flags['dry-run']?.type === 'option') this.argv = normalizeDryRun(this.argv)
+    if (flags['dry-run']?.type === 'option') {
+      this.bareDryRun = normalizeDryRun(this.argv).some((a, i) => a !== this.argv[i])
+      this.argv = normalizeDryRun(this.argv)
+    }
     for (const w of deprecatedAliasWarnings(flags, this.argv)) this.warn(w)
     await super.init()
   }
@@ -104,13 +107,19 @@ export abstract class VipCommand extends Command {
 
   private chalkInstance?: ChalkInstance
 
+  /** Whether the command line said a bare `--dry-run` (read as client). */
+  protected bareDryRun = false
+
+  /** Set by a command that printed its --json document before failing (catch then says the error on stderr). */
+  protected documentPrinted = false
+
   /**
    * Writes warnings to stderr (at most maxDiagnostics, default 50, and a count), then the result to stdout in the
    * chosen format; returns the document for --json.
    */
   protected present(result: Result, format: OutputFormat, diagnostics: Diagnostic[] = [], opts: {maxDiagnostics?: number; stderrNote?: string; noHeaders?: boolean} = {}): Record<string, unknown> {
     for (const line of diagnosticLines(diagnostics, makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)}), {max: opts.maxDiagnostics}))
-      process.stderr.write(`${line}\n`)
+      process.stderr.write(`${asInvoked(line)}\n`)
     if (opts.stderrNote) process.stderr.write(`${printable(opts.stderrNote)}\n`)
     if (!this.jsonEnabled()) {
       process.stdout.write(render(result, format, {chalk: this.chalk, width: outputWidth(process.env, process.stdout), noHeaders: opts.noHeaders}))
@@ -131,7 +140,9 @@ export abstract class VipCommand extends Command {
     const c = classifyError(err)
     c.message = asInvoked(c.message)
     if (c.hint !== undefined) c.hint = asInvoked(c.hint)
-    if (this.jsonEnabled()) {
+    // A document already on stdout (inspect NAME...: the objects found, then the names not found) keeps stdout one
+    // document with --json too: the failure is then the stderr line.
+    if (this.jsonEnabled() && !this.documentPrinted) {
       this.logJson({apiVersion: API_VERSION, kind: 'Status', status: 'Failure', reason: c.reason, message: c.message, hint: c.hint, code: c.exit})
     } else {
       const chalk = makeChalk({env: process.env, isTTY: Boolean(process.stderr.isTTY)})

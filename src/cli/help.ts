@@ -8,7 +8,7 @@ import {Help} from '@oclif/core/help'
 import type {Command, Interfaces} from '@oclif/core'
 import {EXIT_CODE_TABLE, ExitCode} from '../errors.js'
 import {asInvoked, invokedAs, unknownCommandLine} from './invocation.js'
-import {commandHint, unknownCommand} from './suggest.js'
+import {commandHint, unknownCommand} from '../core/suggest.js'
 
 export default class VipHelp extends Help {
   private readonly invokedName: string

@@ -7,6 +7,7 @@
  */
 import {Args} from '@oclif/core'
 import {VipCommand} from './base.js'
+import {unknownFlagHint} from '../core/suggest.js'
 import {listFlags, modelFlags, outputFlag, selectorFlag, sourceFlags} from './flags.js'
 import {ioFromProcess, modelOptions, selectorOption, sourceOptions} from './options.js'
 import {loadSnapshot} from '../cluster/source.js'
@@ -37,7 +38,8 @@ export abstract class InspectCommand extends VipCommand {
     const names = argv as string[]
     // Without strict parsing oclif hands unknown flags over as names: refuse them as it would.
     const flag = names.find((n) => n.startsWith('-'))
-    if (flag !== undefined) throw new UsageError(`unknown flag ${printableShort(flag, 40)}`, 'see --help')
+    // The name only: a value typed after `=` may be a secret (--tokne=...).
+    if (flag !== undefined) throw new UsageError(`unknown flag: ${printableShort(flag.split('=')[0]!, 40)}`, unknownFlagHint(flag, ctor.flags) ?? 'see --help')
     if (names.length && flags.selector !== undefined) throw new UsageError('names cannot be given with a selector (-l)', 'give either names or -l')
     const source = sourceOptions(flags)
     const model = modelOptions(flags)
@@ -50,8 +52,14 @@ export abstract class InspectCommand extends VipCommand {
     if (missing && result.items.length === 0) throw missing
     const sorted = flags['sort-by'] === undefined ? result : sortItems(result, flags['sort-by'])
     const doc = this.present(sorted, flags.output, out.diagnostics, {noHeaders: flags['no-headers']})
-    // kubectl's way: the objects found are printed, then the names not found fail the command.
-    if (missing) throw missing
+    // kubectl's way: the objects found are printed, then the names not found fail the command (with --json as with -o json).
+    if (missing) {
+      if (this.jsonEnabled()) {
+        this.logJson(doc)
+        this.documentPrinted = true
+      }
+      throw missing
+    }
     return doc
   }
 }

@@ -34,5 +34,11 @@ export function usageLine(message: string, argv: readonly string[] = process.arg
     const given = (note?.[1] ?? '').split(', ').filter((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)))
     return given.length ? `${what} (${given.join(', ')} ${given.length === 1 ? 'takes' : 'take'} several values: put arguments before ${given.length === 1 ? 'it' : 'them'}, or after --)` : what
   }
-  return lines.map((l) => l.trim()).filter(Boolean).join(' ')
+  // kubectl's words for an unknown flag and a stray argument.
+  return lines
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/^Nonexistent flags?: (.*)$/, (_m, list: string) => `unknown flag: ${list.split(', ').map((f) => f.split('=')[0]).join(', ')}`)
+    .replace(/^Unexpected arguments?: /, 'unexpected argument: ')
 }

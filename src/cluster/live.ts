@@ -121,9 +121,9 @@ export interface ClientOptions extends KubeConfigChoice, ClientOverrides {
  * The kubeconfig (with --server, --token, --insecure-skip-tls-verify over it) and a client that sends --as and
  * --as-group and logs at -v. --insecure-skip-tls-verify is said on stderr, once, as a warning line.
  */
-export async function connect(opts: ClientOptions, io: Pick<SourceIO, 'env' | 'stderr'>): Promise<{kc: SourcedKubeConfig; client: RestClient}> {
+export async function connect(opts: ClientOptions, io: Pick<SourceIO, 'env'> & Required<Pick<SourceIO, 'stderr'>>): Promise<{kc: SourcedKubeConfig; client: RestClient}> {
   const kc = loadKubeConfig(opts, io.env)
-  if (opts.insecureSkipTlsVerify) io.stderr?.('warning: --insecure-skip-tls-verify: the API server\'s certificate is not checked; this connection could be intercepted')
+  if (opts.insecureSkipTlsVerify) io.stderr('warning: --insecure-skip-tls-verify: the API server\'s certificate is not checked; this connection could be intercepted')
   const client = await restClient(kc, {timeoutMs: opts.requestTimeoutMs, verbosity: opts.verbosity, impersonate: opts.impersonate, log: io.stderr})
   return {kc, client}
 }

@@ -34,8 +34,8 @@ export interface ClientOverrides {
 export interface SourceIO {
   readStdin(): Promise<string>
   env: NodeJS.ProcessEnv
-  /** One line to stderr (client warnings and -v request logs); nothing is written without it. */
-  stderr?: (line: string) => void
+  /** One line to stderr (client warnings and -v request logs): required, so an insecure connection is never silent. */
+  stderr: (line: string) => void
   /**
    * Called once the live source's first requests are on their way (never for -f): a command starts loading here
    * what it needs only when the replies are in (its view, the model), so that loads while the server answers.

@@ -6,15 +6,16 @@ import {hostPortOption} from '../core/address.js'
 import {UsageError} from '../errors.js'
 import type {Result} from '../output/render.js'
 import {applyInstall, installResult, manifestsResult} from './apply.js'
-import {installObjects} from './manifests.js'
+import {IMAGE_REPOSITORY, installObjects, publishedImage} from './manifests.js'
 
 export const installFlags = {
   namespace: Flags.string({char: 'n', description: 'namespace of the DaemonSet and ServiceAccount', default: 'vipctl-system'}),
-  image: Flags.string({description: 'vipctl image (it must contain haproxy too, for config checks); default vipctl:<version>'}),
-  'haproxy-image': Flags.string({description: 'HAProxy image', default: 'haproxy:2.6'}),
+  image: Flags.string({description: `vipctl image, with the HAProxy sync checks configurations with (default ${IMAGE_REPOSITORY}:<version>, the published image; npm run image builds it)`}),
+  'haproxy-image': Flags.string({description: 'image of the HAProxy container (default: --image, so HAProxy serves what vipctl checked with the same haproxy)'}),
   'secret-namespaces': Flags.string({description: 'comma-separated namespaces whose TLS Secrets sync may read (get by name only); default: every namespace, get only'}),
   'vip-rules': Flags.boolean({description: 'sync also keeps the VIP rules (adds NET_ADMIN to the sync container only)'}),
   mode: Flags.option({options: ['bind', 'dnat'] as const, default: 'bind', description: 'VIP mode with --vip-rules'})(),
+  'listen-address': Flags.string({description: 'with --vip-rules --mode dnat: the node address HAProxy listens on (VIP:port is translated to its ports)'}),
   'sync-metrics-address': Flags.string({
     description: 'where sync serves /healthz, /readyz and /metrics (the probes\' target): a loopback HOST:PORT, or a PORT on 127.0.0.1',
     default: '127.0.0.1:9842',
@@ -28,25 +29,28 @@ export const installFlags = {
 export interface InstallFlagValues extends ClientFlagValues {
   namespace: string
   image?: string
-  'haproxy-image': string
+  'haproxy-image'?: string
   'secret-namespaces'?: string
   'vip-rules': boolean
   mode: 'bind' | 'dnat'
+  'listen-address'?: string
   'sync-metrics-address': string
   apply: boolean
   'dry-run': 'none' | 'client' | 'server'
 }
 
-export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv = process.env, stderr?: (line: string) => void): Promise<Result> {
+export async function runInstall(f: InstallFlagValues, version: string, env: NodeJS.ProcessEnv, stderr: (line: string) => void): Promise<Result> {
   const secretNamespaces = (f['secret-namespaces'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   if (f['secret-namespaces'] !== undefined && secretNamespaces.length === 0) throw new UsageError('--secret-namespaces: give at least one namespace')
+  const image = f.image ?? publishedImage(version)
   const objects = installObjects({
     namespace: f.namespace,
-    image: f.image ?? `vipctl:${version}`,
-    haproxyImage: f['haproxy-image'],
+    image,
+    haproxyImage: f['haproxy-image'] ?? image,
     secretNamespaces,
     vipRules: f['vip-rules'],
     vipMode: f.mode,
+    ...(f['listen-address'] !== undefined ? {listenAddress: f['listen-address']} : {}),
     syncMetrics: syncMetricsOption(f['sync-metrics-address']),
     version,
   })

@@ -7,6 +7,7 @@
  * in the namespaces given, `update` on the status subresources the leader writes,
  * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
  */
+import {isIP} from 'node:net'
 import {UsageError} from '../errors.js'
 import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
 
@@ -20,12 +21,18 @@ export interface InstallOptions {
   vipMode: 'bind' | 'dnat'
   /** Where sync serves /healthz, /readyz and /metrics (--sync-metrics-address). */
   syncMetrics: {host: string; port: number}
+  /** With --vip-rules --mode dnat: the node address HAProxy listens on (VIP:port is translated to its ports). */
+  listenAddress?: string
   version: string
 }
 
 export type K8sObject = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>}} & Record<string, unknown>
 
 const NAME = 'vipctl'
+/** Where the project publishes its image (Containerfile; `npm run image` builds the same image locally). */
+export const IMAGE_REPOSITORY = 'registry.vipctl.io/vipctl'
+/** The published image of a vipctl version: vipctl, Node.js and HAProxy in one image. */
+export const publishedImage = (version: string): string => `${IMAGE_REPOSITORY}:${version}`
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/
 
@@ -33,7 +40,14 @@ export function validateInstall(o: InstallOptions): void {
   if (!DNS1123.test(o.namespace) || o.namespace.length > 63) throw new UsageError(`--namespace ${JSON.stringify(o.namespace)}: not a valid namespace name`)
   for (const ns of o.secretNamespaces) if (!DNS1123.test(ns) || ns.length > 63) throw new UsageError(`--secret-namespaces: ${JSON.stringify(ns)} is not a valid namespace name`)
   for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
+  const dnat = o.vipRules && o.vipMode === 'dnat'
+  if (o.listenAddress !== undefined && (isIP(o.listenAddress) === 0 || o.listenAddress.includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: expected an IP address`)
+  if (dnat && o.listenAddress === undefined) throw new UsageError('--vip-rules --mode dnat needs --listen-address (the node address HAProxy listens on; VIP:port is translated to its ports)')
+  if (!dnat && o.listenAddress !== undefined) throw new UsageError('--listen-address is for --vip-rules --mode dnat only (in bind mode HAProxy listens on the VIPs)')
 }
+
+/** The user the Pod runs as: the image's non-root user, or root (holding one capability per container) for the VIP rules. */
+export const RUN_AS_USER = 65532
 
 /** The objects sync reads, and nothing more (reads only; Namespaces for their labels). */
 export const READ_RULES = [
@@ -93,7 +107,9 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
     {name: 'config', mountPath: '/etc/haproxy/vipctl'},
     {name: 'run', mountPath: '/run/vipctl'},
   ]
-  const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl']
+  const listen = o.listenAddress !== undefined ? ['--listen-address', o.listenAddress] : []
+  const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl', ...listen]
+  const vip = o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : []
   const dropAll = {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}}
   return {
     apiVersion: 'apps/v1',
@@ -110,10 +126,19 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
           dnsPolicy: 'ClusterFirstWithHostNet',
           priorityClassName: 'system-node-critical',
           tolerations: [{operator: 'Exists'}],
+          // Non-root (the image's user, named here so that any image runs so), sharing the sockets and files of the
+          // volumes. With --vip-rules, root: Kubernetes passes an added capability to a non-root process only through
+          // file capabilities, which neither node nor the nft it runs can hold; every container still keeps only its
+          // one capability (NET_ADMIN, NET_BIND_SERVICE) or none, and the files stay one user's.
+          securityContext: o.vipRules ? {runAsUser: 0, runAsGroup: 0} : {runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER},
           volumes,
-          // The first config comes from the cluster before HAProxy starts; sync keeps it current.
+          // The first config comes from the cluster before HAProxy starts; sync keeps it current. With --vip-rules, the
+          // VIP rules (and in bind mode the VIP addresses HAProxy binds) are in place before HAProxy starts, too.
           initContainers: [
             {name: 'first-config', image: o.image, args: ['generate', 'haproxy', ...dirs, '--out', '/etc/haproxy/vipctl', '-A'], volumeMounts: mounts, securityContext: dropAll},
+            ...(o.vipRules
+              ? [{name: 'vip-rules', image: o.image, args: ['apply', 'vip', ...dirs, '-A', '--mode', o.vipMode, '--yes'], volumeMounts: mounts, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}}}]
+              : []),
           ],
           containers: [
             {
@@ -127,7 +152,7 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
             {
               name: 'sync',
               image: o.image,
-              args: ['sync', ...dirs, '--sync-metrics-address', `${o.syncMetrics.host.includes(':') ? `[${o.syncMetrics.host}]` : o.syncMetrics.host}:${o.syncMetrics.port}`, '--log-format', 'json', '-A', '--lease-name', LEASE_NAME, ...(o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : [])],
+              args: ['sync', ...dirs, '--sync-metrics-address', `${o.syncMetrics.host.includes(':') ? `[${o.syncMetrics.host}]` : o.syncMetrics.host}:${o.syncMetrics.port}`, '--log-format', 'json', '-A', '--lease-name', LEASE_NAME, ...vip],
               // The status Lease lives in the Pod's namespace; the node name starts this node's identity in it.
               env: [
                 {name: 'POD_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},

@@ -2,6 +2,7 @@
 import {readFileSync} from 'node:fs'
 import {DataError, UsageError} from '../errors.js'
 import {printableShort} from '../core/printable.js'
+import {valueHint} from '../core/suggest.js'
 import {parseCustomColumns, parseTemplate} from './jsonpath.js'
 import type {OutputFormat} from './render.js'
 
@@ -30,5 +31,5 @@ export function parseOutput(input: string, names: readonly string[], readFile: (
     }
     return {type: 'jsonpath', template: parseTemplate(text)}
   }
-  throw new UsageError(`-o ${printableShort(input, 60)}: unknown output format; expected one of ${[...names, ...TEMPLATE_FORMATS].join(', ')}`)
+  throw new UsageError(`-o ${printableShort(input, 60)}: unknown output format; expected one of ${[...names, ...TEMPLATE_FORMATS].join(', ')}`, valueHint(kind, [...names, 'jsonpath', 'jsonpath-file', 'custom-columns']))
 }

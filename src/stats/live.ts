@@ -50,6 +50,8 @@ export interface ViewMeta {
   notice?: string
   /** --sort, the first column the view sorts by. */
   sort: string
+  /** The frames are already in --sort's order (they come from tailStats): the view need not sort them again for rate or name. */
+  presorted?: boolean
 }
 
 /** One screen and how far it can scroll (the key handler's bounds). */
@@ -93,7 +95,8 @@ export const LEGEND = [
 
 type SectionTitle = 'FRONTEND' | 'BACKEND' | 'SERVER'
 interface BodyLine {
-  text: string
+  /** Made only for the lines on screen (a proxy may have thousands of servers). */
+  text: () => string
   section: SectionTitle
   kind: 'header' | 'row' | 'blank' | 'note'
 }
@@ -173,9 +176,11 @@ export class LiveView {
     ))
 
     // The rows in the view's order and filter.
+    // Frames from the tail come sorted by --sort; REQ/S and NAME order the same way here, so while the view is still on that column the order is kept as it is.
+    const inOrder = meta.presorted === true && !state.reverse && ((meta.sort === 'rate' && state.sort === 'rate') || (meta.sort === 'name' && state.sort === 'name'))
     const sections = (['FRONTEND', 'BACKEND', 'SERVER'] as const).map((title) => {
       const all = frame.samples.filter((s) => s.type === title.toLowerCase())
-      return {title, rows: sortRows(filterRows(all, state.filter), state), total: all.length, spark: title !== 'SERVER'}
+      return {title, rows: inOrder ? filterRows(all, state.filter) : sortRows(filterRows(all, state.filter), state), total: all.length, spark: title !== 'SERVER'}
     })
     const shownRows = sections.flatMap((s) => s.rows)
     const totalRows = sections.reduce((a, s) => a + s.total, 0)
@@ -183,7 +188,16 @@ export class LiveView {
     // Column widths over every row of the frame (not only those on screen), so scrolling does not move columns.
     const all = frame.samples
     // STATUS: as long as the longest ("DOWN L4CON", "MAINT (via be/s1)"), at most STATUS_MAX (cut with a marker).
-    const statusW = Math.min(STATUS_MAX, Math.max(6, ...all.map((s) => statusText(s).length)))
+    // (Loops, not Math.max(...rows): a spread of tens of thousands of servers would overflow the stack.)
+    let statusLongest = 6
+    let nameFull = 8
+    let kubeFull = 10
+    for (const s of all) {
+      statusLongest = Math.max(statusLongest, statusText(s).length)
+      nameFull = Math.max(nameFull, nameText(s).length)
+      kubeFull = Math.max(kubeFull, kubeCell(s).length)
+    }
+    const statusW = Math.min(STATUS_MAX, statusLongest)
     const allNumCols: Array<{label: string; get: (s: StatSample) => string; colour?: (s: StatSample, v: string) => string}> = [
       {label: 'REQ/S', get: (s) => fmtRate(s.requests.rate)},
       {label: 'SESS', get: (s) => String(s.sessions.current)},
@@ -193,11 +207,31 @@ export class LiveView {
       {label: 'ERR', get: (s) => String(proxyErrors(s)), colour: (_s, v) => (v.trim() === '0' ? v : c.red(v))},
       {label: 'RTIME', get: (s) => `${s.timesMs.response}ms`},
     ]
-    const nameFull = Math.max(8, ...all.map((s) => nameText(s).length))
-    const kubeFull = Math.max(10, ...all.map((s) => kubeCell(s).length))
+    // Widths from the largest value of each count, in one pass (this runs every refresh over every server).
+    const max = {rate: 0, sess: 0, r3: 0, r4: 0, r5: 0, err: 0, rtime: 0}
+    for (const s of all) {
+      if ((s.requests.rate ?? 0) > max.rate) max.rate = s.requests.rate!
+      if (s.sessions.current > max.sess) max.sess = s.sessions.current
+      if (s.responses['3xx'] > max.r3) max.r3 = s.responses['3xx']
+      if (s.responses['4xx'] > max.r4) max.r4 = s.responses['4xx']
+      if (s.responses['5xx'] > max.r5) max.r5 = s.responses['5xx']
+      const e = proxyErrors(s)
+      if (e > max.err) max.err = e
+      if (s.timesMs.response > max.rtime) max.rtime = s.timesMs.response
+    }
+    // A rate under 100 prints as 99.9 (four characters); larger ones as whole numbers.
+    const colW = new Map<string, number>([
+      ['REQ/S', Math.max(5, fmtRate(max.rate).length)],
+      ['SESS', Math.max(4, String(max.sess).length)],
+      ['3XX', Math.max(3, String(max.r3).length)],
+      ['4XX', Math.max(3, String(max.r4).length)],
+      ['5XX', Math.max(3, String(max.r5).length)],
+      ['ERR', Math.max(3, String(max.err).length)],
+      ['RTIME', Math.max(5, `${max.rtime}ms`.length)],
+    ])
     const kubeMin = Math.min(kubeFull, KUBE_MIN)
     // Numbers are right-aligned: one space between them is enough; two around the text columns.
-    const widthOf = (cols: typeof allNumCols) => cols.map((col) => Math.max(col.label.length, ...all.map((s) => col.get(s).length)))
+    const widthOf = (cols: typeof allNumCols) => cols.map((col) => colW.get(col.label)!)
     const availFor = (cols: typeof allNumCols) => W - (statusW + widthOf(cols).reduce((a, b) => a + b, 0) + (cols.length - 1) + 2 * 3)
     // On a narrow terminal that would leave names shorter than NAME_MIN, the least telling counts go
     // (3XX, RTIME, 4XX, SESS: the TOTAL line keeps 3xx and 4xx); never REQ/S, 5XX or ERR.
@@ -231,15 +265,15 @@ export class LiveView {
 
     // The body: every section's header and rows; the screen shows a window of it.
     const body: BodyLine[] = []
-    if (state.help) for (const text of LEGEND) body.push({text: fit(text, W).trimEnd(), section: 'FRONTEND', kind: 'note'})
+    if (state.help) for (const text of LEGEND) body.push({text: () => fit(text, W).trimEnd(), section: 'FRONTEND', kind: 'note'})
     else for (const sec of sections) {
       if (sec.rows.length === 0) continue
-      if (body.length > 0) body.push({text: '', section: sec.title, kind: 'blank'})
-      body.push({text: header(sec.title, sec.spark), section: sec.title, kind: 'header'})
-      for (const s of sec.rows) body.push({text: rowText(s, sec.spark), section: sec.title, kind: 'row'})
+      if (body.length > 0) body.push({text: () => '', section: sec.title, kind: 'blank'})
+      body.push({text: () => header(sec.title, sec.spark), section: sec.title, kind: 'header'})
+      for (const s of sec.rows) body.push({text: () => rowText(s, sec.spark), section: sec.title, kind: 'row'})
     }
     if (body.length === 0)
-      body.push({text: c.dim(fit(totalRows === 0 ? 'The proxy reports no frontends, backends or servers.' : `No row matches "${printable(state.filter)}" (Esc clears the filter).`, W).trimEnd()), section: 'FRONTEND', kind: 'note'})
+      body.push({text: () => c.dim(fit(totalRows === 0 ? 'The proxy reports no frontends, backends or servers.' : `No row matches "${printable(state.filter)}" (Esc clears the filter).`, W).trimEnd()), section: 'FRONTEND', kind: 'note'})
 
     const page = Math.max(1, R - HEAD_LINES)
     // A window never starts on the blank line between sections; one starting inside a section shows that section's header first (its columns stay named).
@@ -247,13 +281,16 @@ export class LiveView {
     const sticky = (at: number) => body[startAt(at)]?.kind === 'row'
     const span = (at: number) => (sticky(at) ? page - 1 : page)
     const fits = (at: number) => startAt(at) + span(at) >= body.length
-    let maxScroll = 0
+    // The first position that shows the last line: never before body.length - page - 1.
+    let maxScroll = Math.max(0, body.length - page - 1)
     while (maxScroll < body.length - 1 && !fits(maxScroll)) maxScroll++
+    while (maxScroll > 0 && fits(maxScroll - 1)) maxScroll--
     const scroll = Math.max(0, Math.min(maxScroll, state.scroll))
     const from = startAt(scroll)
     const onScreen = body.slice(from, from + span(scroll))
-    const window = sticky(scroll) ? [header(body[from]!.section, body[from]!.section !== 'SERVER'), ...onScreen.map((l) => l.text)] : onScreen.map((l) => l.text)
-    const rowsBefore = body.slice(0, from).filter((l) => l.kind === 'row').length
+    const window = sticky(scroll) ? [header(body[from]!.section, body[from]!.section !== 'SERVER'), ...onScreen.map((l) => l.text())] : onScreen.map((l) => l.text())
+    let rowsBefore = 0
+    for (let i = 0; i < from; i++) if (body[i]!.kind === 'row') rowsBefore++
     const rowsOn = onScreen.filter((l) => l.kind === 'row').length
 
     // 4: the view's state: sort, filter, which rows are on screen.

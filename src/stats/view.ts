@@ -69,7 +69,11 @@ function sortValue(s: StatSample, c: SortColumn): number | string {
 export function sortRows(rows: StatSample[], state: Pick<ViewState, 'sort' | 'reverse'>): StatSample[] {
   const dir = (TEXT_COLUMNS.has(state.sort) ? 1 : -1) * (state.reverse ? -1 : 1)
   const cmp = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0)
-  return [...rows].sort((a, b) => dir * cmp(sortValue(a, state.sort), sortValue(b, state.sort)) || cmp(a.name, b.name))
+  // Each row's key once (this runs every refresh over every server).
+  return rows
+    .map((s) => ({s, k: sortValue(s, state.sort)}))
+    .sort((a, b) => dir * cmp(a.k, b.k) || cmp(a.s.name, b.s.name))
+    .map((x) => x.s)
 }
 
 /** Rows whose NAME, KUBERNETES or STATUS contains the filter (case-insensitive). */
@@ -135,6 +139,9 @@ export interface ScrollRoom {
 
 const clampScroll = (n: number, room: ScrollRoom) => Math.max(0, Math.min(room.maxScroll, n))
 
+/** k/j line, b/space page, g/G top and bottom: the same moves as the arrow and paging keys. */
+const LETTER_KEYS: Readonly<Record<string, Key>> = {k: 'up', j: 'down', b: 'pgup', ' ': 'pgdn', g: 'home', G: 'end'}
+
 /**
  * The next state after a key, or 'quit'. While a filter is typed, printable
  * keys go into it (q too); Enter keeps it, Esc clears it. Otherwise:
@@ -144,6 +151,8 @@ const clampScroll = (n: number, room: ScrollRoom) => Math.max(0, Math.min(room.m
  */
 export function applyKey(state: ViewState, key: Key, room: ScrollRoom): ViewState | 'quit' {
   if (key === 'interrupt') return 'quit'
+  // Outside the filter, the letter keys stand for the named ones (less's and vi's).
+  if (typeof key !== 'string' && !state.editing && key.char in LETTER_KEYS) key = LETTER_KEYS[key.char]!
   const page = Math.max(1, room.page - 1)
   const scrollTo = (n: number): ViewState => ({...state, scroll: clampScroll(n, room)})
   switch (key) {
@@ -170,24 +179,13 @@ export function applyKey(state: ViewState, key: Key, room: ScrollRoom): ViewStat
     case 'clear-line':
       return state.editing ? {...state, filter: '', scroll: 0} : state
   }
+  if (typeof key === 'string') return state
   const ch = key.char
   if (state.editing) return state.filter.length + ch.length > FILTER_MAX ? state : {...state, filter: state.filter + ch, scroll: 0}
   switch (ch) {
     case 'q':
     case 'Q':
       return 'quit'
-    case 'k':
-      return scrollTo(state.scroll - 1)
-    case 'j':
-      return scrollTo(state.scroll + 1)
-    case 'b':
-      return scrollTo(state.scroll - page)
-    case ' ':
-      return scrollTo(state.scroll + page)
-    case 'g':
-      return scrollTo(0)
-    case 'G':
-      return scrollTo(room.maxScroll)
     case 's':
     case 'S': {
       const i = SORT_COLUMNS.indexOf(state.sort)

@@ -115,8 +115,10 @@ export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: H
   const metricsAddr = f['sync-metrics-address'] === '' ? undefined : parseListenAddress('--sync-metrics-address', f['sync-metrics-address'])
   const env = pio.env ?? process.env
   const write = pio.write ?? ((l: string) => void process.stderr.write(l))
-  const {kc, client} = await connect(clientOptions(f), {env, stderr: (l) => write(`${l}\n`)})
   const log = makeLogger(write, f['log-format'] === 'auto' ? ((pio.isTTY ?? process.stderr.isTTY) ? 'text' : 'json') : f['log-format'])
+  // The client's lines (-v request logs, the insecure-TLS warning) go through the log, so --log-format json stays JSON lines.
+  const clientLine = (l: string) => (l.startsWith('warning: ') ? log.warn(l.slice('warning: '.length)) : log.info(l))
+  const {kc, client} = await connect(clientOptions(f), {env, stderr: clientLine})
   const metrics = makeMetrics()
   const loop = new SyncLoop(
     {

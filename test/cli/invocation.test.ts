@@ -68,9 +68,9 @@ describe('bad invocations: one line, exit 64, no framework boilerplate', functio
   }
 
   it('a missing argument after a multiple-value flag says to put arguments before it', () => {
-    const r = run(path.join(ROOT, 'bin', 'run.js'), ['migrate', 'netscaler', '--selector', 'app=x'])
+    const r = run(path.join(ROOT, 'bin', 'run.js'), ['migrate', 'netscaler', '--backend-selector', 'app=x'])
     assert.equal(r.status, 64, r.stderr)
-    assert.equal(r.stderr, 'error: missing argument FILE (--selector takes several values: put arguments before it, or after --) (see --help)\n')
+    assert.equal(r.stderr, 'error: missing argument FILE (--backend-selector takes several values: put arguments before it, or after --) (see --help)\n')
   })
 })
 

@@ -207,4 +207,43 @@ describe('flag vocabulary (built CLI)', function () {
       assert.match(r.stderr, /^error: Expected --output=name to be one of: table, json, yaml/)
     })
   })
+
+  describe('changes of meaning are never silent', () => {
+    it('install --apply with a bare --dry-run (once the server-side diff) is refused, naming both values', async () => {
+      const r = await run(['install', '--apply', '--dry-run'])
+      assert.equal(r.code, 64)
+      assert.match(r.stderr, /^error: install --apply --dry-run: say --dry-run=server .* or --dry-run=client/)
+      assert.equal(r.stdout, '')
+    })
+    it('apply/diff netscaler: --insecure-skip-tls-verify is the API server\'s, and says the appliance is still verified', async () => {
+      for (const cmd of ['apply', 'diff']) {
+        const r = await run([cmd, 'netscaler', '--insecure-skip-tls-verify', '--nitro-url', 'https://127.0.0.1:1', '--server', 'https://127.0.0.1:1', '--token', 't'])
+        assert.match(r.stderr, /^warning: --insecure-skip-tls-verify skips the API server's certificate check .* --nitro-insecure-skip-tls-verify\)\n/, `${cmd}: ${r.stderr}`)
+      }
+    })
+  })
+
+  describe('a mistyped flag never echoes its value (it may be a secret)', () => {
+    for (const args of [['inspect', 'services', ...SHOP], ['check', ...SHOP], ['generate', 'haproxy', ...SHOP]]) {
+      it(`${args[0]} ${args[1]}: --tokne=SECRET`, async () => {
+        for (const json of [false, true]) {
+          const r = await run([...args, '--tokne=s3cr3t-value', ...(json ? ['--json'] : [])])
+          assert.equal(r.code, 64)
+          assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t/)
+          assert.match(r.stdout + r.stderr, /unknown flag: --tokne/)
+        }
+      })
+    }
+  })
+
+  it('inspect NAME...: -o json and --json print the same document of the objects found, then the names not found fail', async () => {
+    const a = await run(['inspect', 'services', 'frontend', 'nosuch', ...SHOP, '-o', 'json'])
+    const b = await run(['inspect', 'services', 'frontend', 'nosuch', ...SHOP, '--json'])
+    for (const r of [a, b]) {
+      assert.equal(r.code, 65)
+      assert.equal(r.stderr, 'error: services "nosuch" not found\n')
+      assert.deepEqual((JSON.parse(r.stdout) as {items: Array<{name: string}>}).items.map((i) => i.name), ['frontend'])
+    }
+    assert.equal(a.stdout, b.stdout)
+  })
 })

@@ -40,6 +40,8 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
   let dir: string
   let live: string[]
   let haFlags: string[]
+  /** The flags VIP commands take: HAProxy's without --run-dir (which VIP commands warn about and ignore). */
+  let vipFlags: string[]
 
   before(async function () {
     this.timeout(300_000)
@@ -55,6 +57,7 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
     mkdirSync(path.join(dir, 'run'))
     live = ['--kubeconfig', c.kubeconfig, '-n', ns]
     haFlags = ['--config-dir', path.join(dir, 'etc'), '--run-dir', path.join(dir, 'run'), '--metrics-address', `127.0.0.1:${await freePort()}`]
+    vipFlags = haFlags.filter((f, i) => f !== '--run-dir' && haFlags[i - 1] !== '--run-dir')
   })
 
   after(() => {
@@ -133,7 +136,7 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
 
   it('bind mode: VIPs become local addresses HAProxy binds; the same routes work; delete takes them away', async () => {
     await waitForEndpointSlices(c, ns, 'frontend', (s) => s.flatMap((x: any) => x.endpoints ?? []).every((e: any) => e.conditions?.ready))
-    const a = await vipctl(['apply', 'vip', ...live, ...haFlags, '--mode', 'bind', '--netns', lab.node, '--yes'])
+    const a = await vipctl(['apply', 'vip', ...live, ...vipFlags, '--mode', 'bind', '--netns', lab.node, '--yes'])
     assert.equal(a.code, 0, a.stderr)
     assert.match(lab.exec(lab.node, ['ip', '-br', 'addr', 'show', 'dev', 'lo']), /192\.0\.2\.10\/32 192\.0\.2\.11\/32 192\.0\.2\.20\/32/)
     const h = await vipctl(['apply', 'haproxy', ...live, ...haFlags, '--yes', '-o', 'json'])
@@ -149,14 +152,14 @@ describe('data path: client -> VIP -> netfilter -> HAProxy -> pods (examples/sho
 
   it('without CAP_NET_ADMIN: exit 77, naming the capability, nothing changed', () => {
     // setpriv empties the capability bounding set, so the root process running vipctl has no capabilities.
-    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'apply', 'vip', ...live, ...haFlags, '--netns', lab.node, '--yes'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'apply', 'vip', ...live, ...vipFlags, '--netns', lab.node, '--yes'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
     assert.equal(r.status, 77, r.stderr)
     assert.equal(r.stderr.trim(), 'error: nft list: permission denied: needs CAP_NET_ADMIN (run as root or grant the capability)')
     assert.equal(lab.exec(lab.node, ['nft', 'list', 'tables']).trim(), '')
   })
 
   it('a namespace that does not exist is a one-line error (exit 65)', async () => {
-    const r = await vipctl(['apply', 'vip', ...live, ...haFlags, '--netns', `${lab.prefix}-nope`, '--yes'])
+    const r = await vipctl(['apply', 'vip', ...live, ...vipFlags, '--netns', `${lab.prefix}-nope`, '--yes'])
     assert.equal(r.code, 65)
     assert.equal(r.stderr.trim(), `error: network namespace "${lab.prefix}-nope" does not exist (see ip netns list)`)
   })

@@ -84,7 +84,7 @@ function kubeconfigFor(server: string, extra = ''): string {
 const clientFor = async (server: string, timeoutMs = 2000, limits = REPLY_LIMITS): Promise<RestClient> => restClient(loadKubeConfig({kubeconfig: kubeconfigFor(server)}, {}), timeoutMs, limits)
 const SERVICES: Resource = RESOURCES.find((r) => r.resource === 'services')!
 const liveOpts = (kubeconfig: string) => ({kubeconfig, strict: false, allNamespaces: false, namespace: 'shop', requestTimeoutMs: 2000})
-const liveIO = {env: {}, readStdin: async () => ''}
+const liveIO = {env: {}, readStdin: async () => '', stderr: () => {}}
 
 /** One line, a typed error with exit 69, naming the URL. */
 function assertBadReply(e: unknown, url: string, why: RegExp): true {

@@ -184,7 +184,7 @@ describe('-o table of objects; warning: and error: labels', () => {
     assert.equal(objectTable([{kind: 'Namespace', metadata: {name: 'vipctl-system'}}, {kind: 'ServiceAccount', metadata: {name: 'vipctl', namespace: 'vipctl-system'}}]), 'KIND             NAMESPACE       NAME\nNamespace                        vipctl-system\nServiceAccount   vipctl-system   vipctl\n')
     assert.ok(!/\u001b/.test(objectTable([{kind: 'X\u001b[2J', metadata: {name: 'n'}}])))
   })
-  it('object problems are warning: lines while the command succeeds, error: only when it fails', () => {
+  it('object problems are warning: lines whatever their severity (the command goes on); info only when verbose', () => {
     const plain = new Chalk({level: 0})
     const ds: Diagnostic[] = [
       {severity: 'error', code: 'VIP1001', object: 'Service/a/B', message: 'bad name'},
@@ -192,6 +192,6 @@ describe('-o table of objects; warning: and error: labels', () => {
       {severity: 'info', code: 'VIP3002', object: 'x', message: 'files only'},
     ]
     assert.deepEqual(diagnosticLines(ds, plain), ['warning: Service/a/B: bad name [VIP1001]', 'warning: Ingress/a/i: no VIP [VIP2005]'])
-    assert.deepEqual(diagnosticLines(ds, plain, {failed: true, verbose: true}), ['error: Service/a/B: bad name [VIP1001]', 'warning: Ingress/a/i: no VIP [VIP2005]', 'info: x: files only [VIP3002]'])
+    assert.deepEqual(diagnosticLines(ds, plain, {verbose: true}), ['warning: Service/a/B: bad name [VIP1001]', 'warning: Ingress/a/i: no VIP [VIP2005]', 'info: x: files only [VIP3002]'])
   })
 })

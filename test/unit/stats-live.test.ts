@@ -314,6 +314,19 @@ describe('stats live view: screens', () => {
     assert.match(linesOf(end.text)[5]!, /^SERVER +KUBERNETES/)
   })
 
+  it('frames the tail already sorted by --sort are kept in their order while the view sorts by that column; any other sort re-sorts', () => {
+    const f = opsFrame()
+    // Deliberately not in REQ/S order: presorted says the caller vouches for the order.
+    const kept = view().screen(f, {columns: 100, rows: 40}, {...meta, presorted: true}, state()).text
+    assert.match(linesOf(kept).filter((l) => l.startsWith(`${LONG_BACKEND}/`))[0]!, /\/SRV_1 /)
+    const resorted = view().screen(f, {columns: 100, rows: 40}, {...meta, presorted: true}, state({reverse: true})).text
+    assert.match(linesOf(resorted).filter((l) => l.startsWith(`${LONG_BACKEND}/`))[0]!, /\/SRV_1 /)
+    const bySessions = view().screen(f, {columns: 100, rows: 40}, {...meta, presorted: true}, state({sort: 'sessions'})).text
+    assert.match(linesOf(bySessions).filter((l) => l.startsWith(`${LONG_BACKEND}/`))[0]!, /\/SRV_14 /)
+    const unvouched = view().screen(f, {columns: 100, rows: 40}, meta, state()).text
+    assert.match(linesOf(unvouched).filter((l) => l.startsWith(`${LONG_BACKEND}/`))[0]!, /\/SRV_14 /)
+  })
+
   it('the sort shows in the state line and orders each section', () => {
     const text = view().screen(opsFrame(), {columns: 100, rows: 40}, meta, state({sort: '4xx', reverse: true})).text
     assert.match(linesOf(text)[3]!, /^sort 4XX ↑ /)

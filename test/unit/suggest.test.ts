@@ -1,8 +1,8 @@
-/** "Did you mean" (src/cli/suggest.ts): the distance, the cutoff, unknown commands and oclif's own parse errors. */
+/** "Did you mean" (src/core/suggest.ts): the distance, the cutoff, unknown commands and oclif's own parse errors. */
 import assert from 'node:assert/strict'
 import {Args, Flags, Parser} from '@oclif/core'
 import {classifyError} from '../../src/cli/base.js'
-import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand, unknownFlagHint, valueHint} from '../../src/cli/suggest.js'
+import {closest, commandHint, editDistance, maxEdits, parseErrorHint, unknownCommand, unknownFlagHint, valueHint} from '../../src/core/suggest.js'
 
 const COMMANDS = [
   {id: 'inspect:services', aliases: ['inspect:svc']},

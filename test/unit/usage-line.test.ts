@@ -64,10 +64,10 @@ describe('usageLine: oclif parse errors as one line', () => {
 
   it('unknown flags, bad values, unexpected arguments: oclif\'s first line only', async () => {
     for (const [argv, input, want] of [
-      [['--bogus'], {flags: FLAGS}, 'Nonexistent flag: --bogus'],
+      [['--bogus'], {flags: FLAGS}, 'unknown flag: --bogus'],
       [['-n'], {flags: FLAGS}, 'Flag --namespace expects a value'],
       [['-o', 'wide'], {flags: {output: Flags.string({char: 'o', options: ['table', 'json']})}}, 'Expected --output=wide to be one of: table, json'],
-      [['extra'], {flags: FLAGS}, 'Unexpected argument: extra'],
+      [['extra'], {flags: FLAGS}, 'unexpected argument: extra'],
     ] as const) {
       const m = await parseError([...argv], input as Parameters<typeof Parser.parse>[1])
       assert.equal(usageLine(m), want)

@@ -34,3 +34,12 @@ export function netscalerPlanResult(plan: NetscalerPlan, outcome?: NetscalerOutc
 }
 
 export {applyNetscaler}
+
+/**
+ * The warning for `--insecure-skip-tls-verify` on a NITRO command: it once meant the appliance's certificate and now
+ * means the API server's (kubectl's flag); said every time, so no script loses the appliance's check unnoticed.
+ */
+export function nitroTlsFlagWarning(flags: {'insecure-skip-tls-verify'?: boolean; 'nitro-insecure-skip-tls-verify'?: boolean}): string | undefined {
+  if (!flags['insecure-skip-tls-verify'] || flags['nitro-insecure-skip-tls-verify']) return undefined
+  return "--insecure-skip-tls-verify skips the API server's certificate check (kubectl's meaning); the NetScaler's certificate is still verified (its flag is --nitro-insecure-skip-tls-verify)"
+}

@@ -1,7 +1,7 @@
 /** An unknown command is a usage error like any other: one line, exit 64, with the nearest command when one is near. */
 import {Errors, type Hook} from '@oclif/core'
 import {ExitCode} from '../../errors.js'
-import {commandHint, unknownCommand} from '../suggest.js'
+import {commandHint, unknownCommand} from '../../core/suggest.js'
 import {unknownCommandLine} from '../invocation.js'
 
 const hook: Hook.CommandNotFound = async function (opts) {
