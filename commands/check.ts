@@ -1,19 +1,25 @@
 import {Flags} from '@oclif/core'
-import {compile} from '../src/model/compile.js'
 import {VipCommand} from '../src/cli/base.js'
 import {listFlags, modelFlags, outputFlag, sourceFlags} from '../src/cli/flags.js'
+import {lazy} from '../src/cli/lazy.js'
 import {sortItems} from '../src/output/sort.js'
 import type {ListResult} from '../src/output/render.js'
 import {ioFromProcess, modelOptions, sourceOptions} from '../src/cli/options.js'
 import {loadSnapshot} from '../src/cluster/source.js'
-import {catalogResult, checkResult, checkSummary, runChecks} from '../src/check/check.js'
-import {readProxyState} from '../src/check/proxy.js'
-import {vipFindings} from '../src/check/vip.js'
 import {vipFlags} from '../src/apply/vip/flags.js'
-import {processVipIO, rulesFor} from '../src/apply/vip/service.js'
-import {readVipState} from '../src/apply/vip/apply.js'
-import {processHaproxyIO} from '../src/apply/haproxy/service.js'
 import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../src/targets/haproxy/options.js'
+
+/** What check runs once the snapshot is in (the model, the analyzers, the proxy and VIP readers): imported when it runs (src/cli/lazy.ts). */
+const runtime = () =>
+  Promise.all([
+    import('../src/model/compile.js'),
+    import('../src/check/check.js'),
+    import('../src/check/proxy.js'),
+    import('../src/check/vip.js'),
+    import('../src/apply/vip/service.js'),
+    import('../src/apply/vip/apply.js'),
+    import('../src/apply/haproxy/service.js'),
+  ])
 
 export default class Check extends VipCommand {
   static override description = 'Check ingress wiring: classes, backends, endpoints, TLS and VIPs, with stable codes (exit 1 when a finding reaches --fail-on)'
@@ -37,9 +43,11 @@ export default class Check extends VipCommand {
     const {flags} = await this.parse(Check)
     const list = {noHeaders: flags['no-headers']}
     const sorted = <T>(r: ListResult<T>) => (flags['sort-by'] === undefined ? r : sortItems(r, flags['sort-by']))
-    if (flags['list-checks']) return this.present(sorted(catalogResult()), flags.output, [], list)
+    const load = lazy(runtime)
+    if (flags['list-checks']) return this.present(sorted((await load())[1].catalogResult()), flags.output, [], list)
     const model = modelOptions(flags)
-    const {snapshot} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    const {snapshot} = await loadSnapshot(sourceOptions(flags), {...ioFromProcess(), meanwhile: load})
+    const [{compile}, {checkResult, checkSummary, runChecks}, {readProxyState}, {vipFindings}, {processVipIO, rulesFor}, {readVipState}, {processHaproxyIO}] = await load()
     // With --stats-socket, the running HAProxy is checked too (frontends, backends, servers DOWN, stale config).
     const hopts = haproxyOptions(flags)
     // The model is built once; the proxy check, the VIP rules and the analyzers all read it.

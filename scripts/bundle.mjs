@@ -56,7 +56,8 @@ const noGeneratedClient = {
 /**
  * client-node's config.js imports node-fetch for one name, Headers (applyToFetchOptions, which vipctl never
  * calls); node-fetch brings whatwg-url and tr46 (0.3 MB parsed at every live command's start). Node's own
- * Headers stands in.
+ * Headers stands in, looked up when used: reading globalThis.Headers loads Node's fetch (undici, ~20 ms) at
+ * every live command's start.
  */
 const nodeFetchShim = {
   name: 'node-fetch-shim',
@@ -64,7 +65,26 @@ const nodeFetchShim = {
     b.onResolve({filter: /^node-fetch$/}, (args) =>
       args.importer.includes(`${path.sep}@kubernetes${path.sep}client-node${path.sep}`) ? {path: 'node-fetch', namespace: 'vipctl-shim'} : undefined,
     )
-    b.onLoad({filter: /.*/, namespace: 'vipctl-shim'}, () => ({loader: 'js', contents: 'export const Headers = globalThis.Headers\nexport default globalThis.fetch\n'}))
+    b.onLoad({filter: /.*/, namespace: 'vipctl-shim'}, () => ({loader: 'js', contents: 'export class Headers { constructor(init) { return new globalThis.Headers(init) } }\nexport default (...args) => globalThis.fetch(...args)\n'}))
+  },
+}
+
+/**
+ * client-node's config.js imports socks-proxy-agent (with socks, ip-address and smart-buffer: ~15 ms to set up at
+ * every live command's start) for kubeconfigs whose proxy-url is socks5://. It is set up when such a proxy is
+ * used: config.js gets a stand-in class whose constructor builds the real agent (still in the bundle).
+ */
+const lazySocks = {
+  name: 'lazy-socks',
+  setup(b) {
+    b.onResolve({filter: /^socks-proxy-agent$/}, (args) =>
+      args.importer.includes(`${path.sep}@kubernetes${path.sep}client-node${path.sep}`) ? {path: 'socks-proxy-agent', namespace: 'vipctl-lazy-socks', pluginData: args.resolveDir} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'vipctl-lazy-socks'}, (args) => ({
+      loader: 'js',
+      resolveDir: args.pluginData,
+      contents: "exports.SocksProxyAgent = class SocksProxyAgent { constructor(...args) { return new (require('socks-proxy-agent').SocksProxyAgent)(...args) } }\n",
+    }))
   },
 }
 
@@ -178,7 +198,7 @@ const result = await build({
   entryPoints,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [noGeneratedClient, nodeFetchShim],
+  plugins: [noGeneratedClient, nodeFetchShim, lazySocks],
   ...shared,
 })
 // The start-up help: one file, oclif's help code and nothing else of oclif (bin/run.js imports it first).

@@ -1,16 +1,22 @@
 import {Args, Flags} from '@oclif/core'
-import {compile} from '../../src/model/compile.js'
 import {VipCommand} from '../../src/cli/base.js'
 import {documentOutputFlag, modelFlags, sourceFlags} from '../../src/cli/flags.js'
+import {lazy} from '../../src/cli/lazy.js'
 import {addressOption, ioFromProcess, modelOptions, requestOptions, sourceOptions} from '../../src/cli/options.js'
 import {loadSnapshot} from '../../src/cluster/source.js'
-import {traceIngress, traceRequest, traceResult} from '../../src/check/trace.js'
-import {readProxyState} from '../../src/check/proxy.js'
-import {processHaproxyIO} from '../../src/apply/haproxy/service.js'
 import {vipFlags} from '../../src/apply/vip/flags.js'
-import {processVipIO, rulesFor} from '../../src/apply/vip/service.js'
-import {readVipState} from '../../src/apply/vip/apply.js'
 import {haproxyFlags, haproxyOptions, haproxyTarget, haproxyTargetFlags} from '../../src/targets/haproxy/options.js'
+
+/** What a trace runs once the snapshot is in (the model, the tracer, the proxy and VIP readers): imported when it runs (src/cli/lazy.ts). */
+const runtime = () =>
+  Promise.all([
+    import('../../src/model/compile.js'),
+    import('../../src/check/trace.js'),
+    import('../../src/check/proxy.js'),
+    import('../../src/apply/haproxy/service.js'),
+    import('../../src/apply/vip/service.js'),
+    import('../../src/apply/vip/apply.js'),
+  ])
 
 export default class CheckTrace extends VipCommand {
   static override description = 'Explain one request hop by hop: route, IngressClass, VIP, TLS, Service, Pods, endpoints (exit 1 when a hop fails)'
@@ -38,7 +44,9 @@ export default class CheckTrace extends VipCommand {
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(CheckTrace)
     const model = modelOptions(flags)
-    const {snapshot, namespace} = await loadSnapshot(sourceOptions(flags), ioFromProcess())
+    const load = lazy(runtime)
+    const {snapshot, namespace} = await loadSnapshot(sourceOptions(flags), {...ioFromProcess(), meanwhile: load})
+    const [{compile}, {traceIngress, traceRequest, traceResult}, {readProxyState}, {processHaproxyIO}, {processVipIO, rulesFor}, {readVipState}] = await load()
     const compiled = compile(snapshot, model)
     const lb = compiled.model
     const ing = /^ingress\/(.+)$/.exec(args.target)

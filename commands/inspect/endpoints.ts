@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectEndpoints} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectEndpoints extends InspectCommand {
   static override description = 'EndpointSlices (derived from Pods when reading manifests that have none)'
@@ -11,5 +10,5 @@ export default class InspectEndpoints extends InspectCommand {
     '<%= config.bin %> inspect ep -f examples/shop --no-headers',
   ]
 
-  protected view = inspectEndpoints
+  protected view = (views: InspectViews) => views.inspectEndpoints
 }

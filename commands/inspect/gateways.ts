@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectGateways} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectGateways extends InspectCommand {
   static override description = 'Gateways (Gateway API) with class, address, Programmed, and each listener with its attached routes and conditions'
@@ -10,5 +9,5 @@ export default class InspectGateways extends InspectCommand {
     '<%= config.bin %> inspect gtw edge -f examples/shop -f examples/gateway -o jsonpath={.items[0].addresses}',
   ]
 
-  protected view = inspectGateways
+  protected view = (views: InspectViews) => views.inspectGateways
 }

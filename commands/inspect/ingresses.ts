@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectIngresses} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectIngresses extends InspectCommand {
   static override description = 'Ingresses with class, hosts, TLS and VIP (paths -> Service:port with -o wide)'
@@ -11,5 +10,5 @@ export default class InspectIngresses extends InspectCommand {
     '<%= config.bin %> inspect ing storefront -f examples/shop -o wide',
   ]
 
-  protected view = inspectIngresses
+  protected view = (views: InspectViews) => views.inspectIngresses
 }

@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectRoutes} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectRoutes extends InspectCommand {
   static override description = 'HTTPRoutes (Gateway API) with their parents\' Accepted and ResolvedRefs, and what vipctl programs for each match (-o wide)'
@@ -10,5 +9,5 @@ export default class InspectRoutes extends InspectCommand {
     '<%= config.bin %> inspect routes storefront -f examples/shop -f examples/gateway -o wide',
   ]
 
-  protected view = inspectRoutes
+  protected view = (views: InspectViews) => views.inspectRoutes
 }

@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectServices} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectServices extends InspectCommand {
   static override description = 'Services with their VIPs, ports, ready endpoints and the Ingresses routing to them'
@@ -13,5 +12,5 @@ export default class InspectServices extends InspectCommand {
     '<%= config.bin %> inspect services -f examples/shop -o jsonpath=\'{range .items[*]}{.name}{"\\t"}{.vips}{"\\n"}{end}\'',
   ]
 
-  protected view = inspectServices
+  protected view = (views: InspectViews) => views.inspectServices
 }

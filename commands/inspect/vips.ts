@@ -1,5 +1,4 @@
-import {InspectCommand} from '../../src/cli/inspect-command.js'
-import {inspectVips} from '../../src/inspect/inspect.js'
+import {InspectCommand, type InspectViews} from '../../src/cli/inspect-command.js'
 
 export default class InspectVips extends InspectCommand {
   static override description = 'Each VIP:port with what it serves'
@@ -12,5 +11,5 @@ export default class InspectVips extends InspectCommand {
     '<%= config.bin %> inspect vips -f examples/shop -l tier=web',
   ]
 
-  protected view = inspectVips
+  protected view = (views: InspectViews) => views.inspectVips
 }

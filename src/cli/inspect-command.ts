@@ -1,4 +1,10 @@
-/** The shared shape of `vipctl inspect <what>`: one flag set, one pipeline, one renderer. */
+/**
+ * The shared shape of `vipctl inspect <what>`: one flag set, one pipeline, one renderer.
+ *
+ * A command's module holds its flags and names its view; the views (src/inspect/inspect.ts, and the model with
+ * them) are imported only when the command runs, while a live source's first requests are on their way (or
+ * after -f's files are read), so a live inspect sends its first request without loading them.
+ */
 import {Args} from '@oclif/core'
 import {VipCommand} from './base.js'
 import {unknownFlagHint} from '../core/suggest.js'
@@ -8,8 +14,12 @@ import {loadSnapshot} from '../cluster/source.js'
 import type {Snapshot} from '../cluster/types.js'
 import {UsageError} from '../errors.js'
 import {printableShort} from '../core/printable.js'
-import {pickNames, type InspectOptions, type InspectOutput} from '../inspect/inspect.js'
+import type {InspectOptions, InspectOutput} from '../inspect/inspect.js'
 import {sortItems} from '../output/sort.js'
+import {lazy} from './lazy.js'
+
+/** The views module (src/inspect/inspect.ts). */
+export type InspectViews = typeof import('../inspect/inspect.js')
 
 export abstract class InspectCommand extends VipCommand {
   static override flags = {...sourceFlags, ...modelFlags, ...selectorFlag, ...outputFlag(), ...listFlags}
@@ -18,8 +28,8 @@ export abstract class InspectCommand extends VipCommand {
   // Several names, like kubectl get: the extra ones arrive in argv.
   static override strict = false
 
-  /** The view this command shows. */
-  protected abstract view: (snap: Snapshot, opts: InspectOptions) => InspectOutput<any>
+  /** The view this command shows, picked from the views module (imported when the command runs). */
+  protected abstract view: (views: InspectViews) => (snap: Snapshot, opts: InspectOptions) => InspectOutput<any>
 
   async run(): Promise<Record<string, unknown>> {
     const ctor = this.constructor as typeof InspectCommand
@@ -34,9 +44,11 @@ export abstract class InspectCommand extends VipCommand {
     const source = sourceOptions(flags)
     const model = modelOptions(flags)
     const selector = selectorOption(flags.selector)
-    const {snapshot, namespace} = await loadSnapshot(source, ioFromProcess())
-    const out = this.view(snapshot, {namespace, selector, model})
-    const {result, missing} = pickNames(out, names)
+    const loadViews = lazy(() => import('../inspect/inspect.js'))
+    const {snapshot, namespace} = await loadSnapshot(source, {...ioFromProcess(), meanwhile: loadViews})
+    const v = await loadViews()
+    const out = this.view(v)(snapshot, {namespace, selector, model})
+    const {result, missing} = v.pickNames(out, names)
     if (missing && result.items.length === 0) throw missing
     const sorted = flags['sort-by'] === undefined ? result : sortItems(result, flags['sort-by'])
     const doc = this.present(sorted, flags.output, out.diagnostics, {noHeaders: flags['no-headers']})

@@ -11,10 +11,14 @@ import {statSync} from 'node:fs'
 import path from 'node:path'
 // config.js on its own: the package index also loads the generated API client, which vipctl does not use.
 import {KubeConfig} from '@kubernetes/client-node/dist/config.js'
+import {newClusters, newContexts, newUsers} from '@kubernetes/client-node/dist/config_types.js'
 import {parseDocument} from 'yaml'
 import {DataError, PermissionError, UnavailableError, UsageError, oneLine} from '../errors.js'
-import {safe} from './intake.js'
 import {readBounded} from '../core/read-bounded.js'
+import {printableShort} from '../core/printable.js'
+
+/** As intake's safe(), without loading intake (its schemas) before a live command's first request. */
+const safe = (s: string) => printableShort(s, 80)
 
 /** A kubeconfig, a CA bundle or a client certificate is never this large. */
 export const KUBECONFIG_MAX_BYTES = 16 * 1024 * 1024
@@ -168,7 +172,10 @@ function loadFiles(kc: SourcedKubeConfig, files: string[]): Origins {
   }
   const text = JSON.stringify({apiVersion: 'v1', kind: 'Config', clusters: merged.clusters, users: merged.users, contexts: merged.contexts, 'current-context': merged.current ?? ''})
   try {
-    kc.loadFromString(text)
+    // What kc.loadFromString(text) does, without its YAML parser (js-yaml's first run costs ~5 ms before a live
+    // command's first request): the text is JSON, which JSON.parse reads as js-yaml does.
+    const doc = JSON.parse(text) as Entry
+    kc.loadFromOptions({clusters: newClusters(doc.clusters), contexts: newContexts(doc.contexts), users: newUsers(doc.users), currentContext: doc['current-context']})
   } catch (error) {
     // Not expected after the checks above; still one line naming the file.
     throw new DataError(`kubeconfig ${files.join(path.delimiter)}: malformed: ${oneLine((error as Error).message).slice(0, 200)}`, {cause: error})
@@ -184,27 +191,73 @@ function loadFiles(kc: SourcedKubeConfig, files: string[]): Origins {
   return origins
 }
 
+/**
+ * A kubeconfig written as JSON (`kubectl config view -o json`, or generated) is read by JSON.parse, not the YAML
+ * reader (whose first parse costs ~20 ms before a live command's first request), when YAML would read it exactly
+ * the same: a JSON object in printable ASCII without tabs (YAML refuses tab indentation), no key twice in one
+ * object (YAML refuses that: the YAML reader then names the line), each key on one line with its colon and shorter
+ * than YAML's bound on an implicit key (1024 characters). Anything else goes to the YAML reader. Undefined: not such
+ * a JSON object.
+ */
+export function jsonKubeconfig(text: string): Entry | undefined {
+  if (!/^[ \r\n]*\{[\x20-\x7e\r\n]*$/.test(text)) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  // JSON.parse succeeded, so strings, objects and arrays are well formed: a string followed by ':' in an object is a key.
+  const keys: Array<Set<string> | undefined> = []
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '{') keys.push(new Set())
+    else if (c === '[') keys.push(undefined)
+    else if (c === '}' || c === ']') keys.pop()
+    else if (c === '"') {
+      let end = i + 1
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+      let colon = end + 1
+      while (text[colon] === ' ' || text[colon] === '\r' || text[colon] === '\n') colon++
+      const inObject = keys.at(-1)
+      if (inObject && text[colon] === ':') {
+        if (colon - i > 1000 || /[\r\n]/.test(text.slice(end + 1, colon))) return undefined
+        const key = JSON.parse(text.slice(i, end + 1)) as string
+        if (inObject.has(key)) return undefined
+        inObject.add(key)
+      }
+      i = end
+    }
+  }
+  return value as Entry
+}
+
 /** The file as a YAML mapping, or an error naming what it is instead. */
 function parseFile(file: string, label: string): Entry {
   const text = readBounded(file, KUBECONFIG_MAX_BYTES, label).toString('utf8')
   if (text.includes('\0')) throw new DataError(`${label}: not a kubeconfig (binary data)`)
+  const value = jsonKubeconfig(text.replace(/^\uFEFF/, '')) ?? yamlValue(text, label)
+  if (value === null || value === undefined) throw new DataError(`${label}: empty file (no clusters, users or contexts)`)
+  if (typeof value !== 'object' || Array.isArray(value)) throw new DataError(`${label}: not a kubeconfig (the top level is ${kindOf(value)}, not a mapping)`)
+  const kind = (value as Entry).kind
+  if (kind !== undefined && kind !== 'Config') throw new DataError(`${label}: kind: expected "Config", found ${typeof kind === 'string' ? q(kind) : kindOf(kind)}`)
+  return value as Entry
+}
+
+/** The file's YAML value, or an error naming the line. */
+function yamlValue(text: string, label: string): unknown {
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), {uniqueKeys: true, schema: 'core', prettyErrors: false})
   const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED')
   if (problem) {
     const line = text.slice(0, problem.pos[0]).split('\n').length
     throw new DataError(`${label}: malformed YAML at line ${line}: ${problem.code === 'TAG_RESOLVE_FAILED' ? 'custom tags are not allowed' : oneLine(problem.message.split(/ at line|\n/)[0]!)}`)
   }
-  let value: unknown
   try {
-    value = doc.toJS({maxAliasCount: 100})
+    return doc.toJS({maxAliasCount: 100})
   } catch (error) {
     throw new DataError(`${label}: malformed YAML: ${oneLine((error as Error).message.split('\n')[0]!)}`)
   }
-  if (value === null || value === undefined) throw new DataError(`${label}: empty file (no clusters, users or contexts)`)
-  if (typeof value !== 'object' || Array.isArray(value)) throw new DataError(`${label}: not a kubeconfig (the top level is ${kindOf(value)}, not a mapping)`)
-  const kind = (value as Entry).kind
-  if (kind !== undefined && kind !== 'Config') throw new DataError(`${label}: kind: expected "Config", found ${typeof kind === 'string' ? q(kind) : kindOf(kind)}`)
-  return value as Entry
 }
 
 /** The entries of clusters, users or contexts, each a mapping with a name and the right shape. */

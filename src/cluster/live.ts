@@ -4,7 +4,7 @@
  * Ingresses reference are read, by name (least privilege).
  */
 import {PermissionError} from '../errors.js'
-import {addToSnapshot, intakeObject, safe, sortSnapshot} from './intake.js'
+import {printableShort} from '../core/printable.js'
 import {loadKubeConfig, type KubeConfigChoice, type SourcedKubeConfig} from './kubeconfig.js'
 import {BadReplyError, NotFoundError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
 import type {ClientOverrides, Loaded, SourceIO, SourceOptions} from './source.js'
@@ -12,6 +12,15 @@ import type {Snapshot} from './types.js'
 import {emptySnapshot} from './types.js'
 import {selectorMatches} from './derive.js'
 import {severityOf} from '../core/catalog.js'
+
+/**
+ * intake.js checks each object against its schema (zod): it is needed only once replies arrive, so it is imported
+ * while the first lists are on their way, not before the first request.
+ */
+type Intake = typeof import('./intake.js')
+
+/** As intake's safe(), without loading intake. */
+const safe = (s: string) => printableShort(s, 80)
 
 /** Items per page: big lists arrive in pieces, never as one giant response. */
 export const PAGE_SIZE = 500
@@ -123,34 +132,39 @@ export async function loadLive(opts: SourceOptions, io: SourceIO): Promise<Loade
   const {kc, client} = await connect({...opts, ...opts.client}, io)
   const ctxNs = kc.getContextObject(kc.getCurrentContext())?.namespace
   const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? ctxNs ?? 'default')
-  const snapshot = await readCluster(client, namespace, kc.getCurrentContext())
+  const snapshot = await readCluster(client, namespace, kc.getCurrentContext(), io.meanwhile)
   return {snapshot, namespace}
 }
 
-/** Reads everything vipctl needs from one namespace (or all when undefined). */
-export async function readCluster(client: RestClient, namespace: string | undefined, context: string): Promise<Snapshot> {
+/** Reads everything vipctl needs from one namespace (or all when undefined); `meanwhile` is called once the first requests are sent (see SourceIO). */
+export async function readCluster(client: RestClient, namespace: string | undefined, context: string, meanwhile?: () => void): Promise<Snapshot> {
   const snap = emptySnapshot({kind: 'live', context, server: client.server})
   const origin = {source: 'api' as const, server: client.server}
   // In parallel, but a failure is reported for the first resource in RESOURCES order, so the message is stable.
   // The lists share one page budget: a server that sends continue tokens forever costs LIST_LIMITS.pages requests, not six times that.
   const budget = pageBudget()
-  const lists = await listEach(client, RESOURCES, namespace, budget, snap)
+  // The requests are sent first; intake (the schemas) loads while they are on their way.
+  const listed = listEach(client, RESOURCES, namespace, budget, snap)
+  const loading = import('./intake.js')
+  meanwhile?.()
+  const [intake, lists] = await Promise.all([loading, listed])
+  const ingest = (raw: unknown, resource: string) => ingestInto(intake, snap, withKind(raw, resource), origin)
   let total = 0
   for (const {r, items} of lists) {
     total += items.length
-    for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+    for (const raw of items) ingest(raw, r.resource)
   }
   // Workloads only when a Service's selector matches no Pod: their templates say which Pods should be there.
   const podless = snap.services.some((s) => s.spec.type !== 'ExternalName' && s.spec.selector && Object.keys(s.spec.selector).length > 0 && !snap.pods.some((p) => p.metadata.namespace === s.metadata.namespace && selectorMatches(s.spec.selector, p.metadata.labels)))
-  if (podless) for (const {r, items} of await listEach(client, WORKLOAD_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
-  for (const {r, items} of await listEach(client, GATEWAY_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
+  if (podless) for (const {r, items} of await listEach(client, WORKLOAD_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(raw, r.resource)
+  for (const {r, items} of await listEach(client, GATEWAY_RESOURCES, namespace, budget, snap)) for (const raw of items) ingest(raw, r.resource)
   // Namespace labels, when a listener admits route namespaces, or a Gateway ListenerSet namespaces, by label.
   if (snap.gateways.some((g) => g.spec.allowedListeners?.namespaces.from === 'Selector' || g.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')) || snap.listenerSets.some((s) => s.spec.listeners.some((l) => l.allowedRoutes.namespaces.from === 'Selector')))
-    for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(snap, withKind(raw, r.resource), origin)
-  for (const raw of (await readByName(client, snap, 'Secret', wantedSecrets(snap))).values()) ingest(snap, withKind(raw, 'secrets'), origin)
-  for (const raw of (await readByName(client, snap, 'ConfigMap', wantedConfigMaps(snap))).values()) ingest(snap, withKind(raw, 'configmaps'), origin)
+    for (const {r, items} of await listEach(client, [NAMESPACES], undefined, budget, snap)) for (const raw of items) ingest(raw, r.resource)
+  for (const raw of (await readByName(client, snap, 'Secret', wantedSecrets(snap))).values()) ingest(raw, 'secrets')
+  for (const raw of (await readByName(client, snap, 'ConfigMap', wantedConfigMaps(snap))).values()) ingest(raw, 'configmaps')
   if (namespace !== undefined && total === snap.ingressClasses.length + snap.nodes.length) await assertNamespace(client, namespace)
-  return sortSnapshot(snap)
+  return intake.sortSnapshot(snap)
 }
 
 /**
@@ -179,11 +193,12 @@ async function listEach(client: RestClient, resources: Resource[], namespace: st
   return settled.map((x) => (x as PromiseFulfilledResult<{r: Resource; items: unknown[]}>).value)
 }
 
-export function ingest(snap: Snapshot, raw: unknown, origin: {source: 'api'; server: string}): void {
-  const res = intakeObject(raw, origin)
+/** One object from the API server into the snapshot, checked by intake (loaded by the caller: see Intake). */
+export function ingestInto(intake: Pick<Intake, 'intakeObject' | 'addToSnapshot'>, snap: Snapshot, raw: unknown, origin: {source: 'api'; server: string}): void {
+  const res = intake.intakeObject(raw, origin)
   if (res.diagnostic) snap.diagnostics.push(res.diagnostic)
   if (res.object) {
-    const dup = addToSnapshot(snap, res.object, origin)
+    const dup = intake.addToSnapshot(snap, res.object, origin)
     if (dup) snap.diagnostics.push(dup)
   }
 }

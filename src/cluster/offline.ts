@@ -16,14 +16,8 @@ import {emptySnapshot} from './types.js'
 import {formatDiagnostic} from '../core/diagnostic.js'
 import {severityOf} from '../core/catalog.js'
 
-/** Limits that keep a hostile manifest from exhausting memory or time. */
-export const LIMITS = {
-  fileBytes: 32 * 1024 * 1024,
-  totalBytes: 256 * 1024 * 1024,
-  documentsPerFile: 50_000,
-  aliasCount: 100,
-  files: 10_000,
-} as const
+import {LIMITS, readStreamBounded} from './bounded.js'
+export {LIMITS, readStreamBounded} from './bounded.js'
 
 /** The I/O the offline source needs; tests pass their own. */
 export interface OfflineIO {
@@ -131,23 +125,6 @@ async function readInput(file: string, budget: {total: number}): Promise<string>
 /** One file (a regular file, a pipe or a device), bounded as -f inputs are (32 MiB); one-line DataErrors naming it. */
 export function readFileBounded(file: string): Promise<string> {
   return readInput(file, {total: 0})
-}
-
-/**
- * Reads a stream whole, bounded: past `maxBytes` it stops reading (leaving the
- * loop destroys the stream, so an endless producer gets EPIPE) and throws
- * `<label>: larger than N MiB`; nothing more is buffered.
- */
-export async function readStreamBounded(stream: NodeJS.ReadableStream, maxBytes: number, name: string): Promise<string> {
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const c of stream) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer)
-    total += b.length
-    if (total > maxBytes) throw new DataError(`${name}: larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`)
-    chunks.push(b)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 export interface InputGroup {

@@ -1,9 +1,11 @@
 /**
  * One entry point for "give me a Snapshot": manifests when -f is given, the
- * cluster otherwise. The live source (and @kubernetes/client-node with it) is
- * imported only when a command really talks to a cluster.
+ * cluster otherwise. Each source is imported only when it is used: the live one
+ * (and @kubernetes/client-node with it) when a command really talks to a
+ * cluster, the offline one (and the YAML reader with it) for -f, so a live
+ * command starts its first request without loading what only -f needs.
  */
-import {LIMITS, loadOffline, readStreamBounded} from './offline.js'
+import {LIMITS, readStreamBounded} from './bounded.js'
 import type {Snapshot} from './types.js'
 
 export interface SourceOptions {
@@ -34,6 +36,11 @@ export interface SourceIO {
   env: NodeJS.ProcessEnv
   /** One line to stderr (client warnings and -v request logs): required, so an insecure connection is never silent. */
   stderr: (line: string) => void
+  /**
+   * Called once the live source's first requests are on their way (never for -f): a command starts loading here
+   * what it needs only when the replies are in (its view, the model), so that loads while the server answers.
+   */
+  meanwhile?: () => void
 }
 
 export interface Loaded {
@@ -44,6 +51,7 @@ export interface Loaded {
 
 export async function loadSnapshot(opts: SourceOptions, io: SourceIO): Promise<Loaded> {
   if (opts.filenames && opts.filenames.length > 0) {
+    const {loadOffline} = await import('./offline.js')
     const snapshot = await loadOffline({filenames: opts.filenames, strict: opts.strict}, io)
     return {snapshot, namespace: opts.allNamespaces ? undefined : opts.namespace}
   }

@@ -8,10 +8,13 @@
  * or target code, and nothing read from node_modules outside the bundle.
  */
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {LIST_KINDS} from '../helpers/api-kinds.js'
 import {ROOT} from '../helpers/cli.js'
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'vipctl-startup-'))
@@ -31,6 +34,7 @@ function loaded(args: string[]): Loaded {
   assert.equal(r.status, 0, r.stderr)
   const meta = JSON.parse(readFileSync(path.join(ROOT, '.bundle-meta.json'), 'utf8')) as {outputs: Record<string, {inputs: Record<string, unknown>}>}
   const files = [...new Set(readFileSync(record, 'utf8').trim().split('\n'))]
+    .filter((u) => u.startsWith('file:'))
     .map((u) => path.relative(ROOT, new URL(u).pathname))
     .filter((f) => !f.startsWith('test/fixtures/startup/'))
   const modules = files.flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}))
@@ -124,5 +128,111 @@ describe('start-up: vipctl version answers before oclif loads, byte for byte as 
       assert.deepEqual([run.status, run.stdout, run.stderr], [slow.status, slow.stdout, slow.stderr], `VIPCTL_CONTENT_TYPE=json ${args.join(' ')}`)
       assert.match(run.stdout, /^\{/)
     }
+  })
+})
+
+interface Meta {
+  outputs: Record<string, {inputs: Record<string, unknown>; imports: Array<{path: string; kind: string; external?: boolean}>}>
+}
+const bundleMeta = (): Meta => JSON.parse(readFileSync(path.join(ROOT, '.bundle-meta.json'), 'utf8')) as Meta
+
+/** The source modules a bundle file brings in by import statements (itself and what it imports, transitively): what loads with it, before any dynamic import. */
+function staticModules(meta: Meta, file: string): string[] {
+  const seen = new Set<string>()
+  const todo = [file]
+  for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+    if (seen.has(f)) continue
+    seen.add(f)
+    assert.ok(meta.outputs[f], `${f} is not in the bundle`)
+    for (const i of meta.outputs[f]!.imports) if (i.kind === 'import-statement' && !i.external) todo.push(i.path)
+  }
+  return [...seen].flatMap((f) => Object.keys(meta.outputs[f]!.inputs))
+}
+
+/**
+ * What a live command needs only once the API server's replies are in: zod and the schemas, the intake and the
+ * offline reader, the model and the views, the analyzers. (model/ip.js is the address parsing of the flags.)
+ */
+const REPLIES_ONLY = [/node_modules\/zod\//, /^dist\/src\/cluster\/(intake|schema|gateway-schema|offline)\.js$/, /^dist\/src\/model\/(?!ip\.js$)/, /^dist\/src\/inspect\//, /^dist\/src\/check\//]
+const YAML = /node_modules\/yaml\//
+
+describe('start-up: a live command sends its first request before loading what only the replies need', function () {
+  this.timeout(60_000)
+  const INSPECT = ['services', 'endpoints', 'ingresses', 'gateways', 'routes', 'vips']
+
+  for (const view of INSPECT) {
+    it(`inspect ${view}: its entry holds the flags, not zod, the YAML library, the model or the views`, () => {
+      const mods = staticModules(bundleMeta(), `dist/bundle/commands/inspect/${view}.js`)
+      assert.ok(mods.includes(`dist/commands/inspect/${view}.js`))
+      assert.deepEqual(mods.filter((m) => YAML.test(m) || REPLIES_ONLY.some((r) => r.test(m))), [])
+    })
+  }
+
+  for (const cmd of ['check', 'check/trace']) {
+    it(`${cmd.replace('/', ' ')}: its entry holds no zod, YAML library, model builder or analyzers`, () => {
+      // The HAProxy flags' defaults bring model/routing.js and model/types.js; the builder and the rest load when the command runs.
+      const heavy = [YAML, /node_modules\/zod\//, /^dist\/src\/model\/(build|gateway|annotations|tls|foreign|compile)\.js$/, /^dist\/src\/check\//, /^dist\/src\/cluster\/(intake|schema|offline)\.js$/]
+      assert.deepEqual(staticModules(bundleMeta(), `dist/bundle/commands/${cmd}.js`).filter((m) => heavy.some((r) => r.test(m))), [])
+    })
+  }
+
+  it('the live source (loaded for a request) holds neither: only the KubeConfig, the REST client and the kubeconfig\'s YAML reader', () => {
+    const meta = bundleMeta()
+    const live = Object.keys(meta.outputs).find((f) => 'dist/src/cluster/live.js' in meta.outputs[f]!.inputs)
+    assert.ok(live, 'live.js is in the bundle')
+    const mods = staticModules(meta, live)
+    assert.ok(mods.includes('node_modules/@kubernetes/client-node/dist/config.js') || mods.some((m) => m.endsWith('@kubernetes/client-node/dist/config.js')), 'the KubeConfig loads with it')
+    assert.deepEqual(mods.filter((m) => REPLIES_ONLY.some((r) => r.test(m))), [])
+  })
+
+  /** `vipctl inspect services` against a loopback API server (empty lists): the modules loaded before its first request and after it. */
+  async function liveRun(kubeconfig: (server: string) => string): Promise<{before: string[]; after: string[]; stdout: string}> {
+    const server = http.createServer((req, res) => {
+      const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/')
+      const kind = LIST_KINDS[parts.at(-1) ?? '']
+      res.setHeader('Content-Type', 'application/json')
+      // Empty lists, and the namespace they were read from (an empty namespace is checked to exist).
+      if (kind) res.end(JSON.stringify({kind: `${kind}List`, apiVersion: 'v1', metadata: {resourceVersion: '1'}, items: []}))
+      else if (parts.length === 5 && parts[3] === 'namespaces') res.end(JSON.stringify({kind: 'Namespace', apiVersion: 'v1', metadata: {name: parts[4]}}))
+      else {
+        res.statusCode = 404
+        res.end(JSON.stringify({kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound'}))
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const kc = path.join(TMP, `kubeconfig-${Math.random().toString(36).slice(2)}`)
+      writeFileSync(kc, kubeconfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+      const record = `${kc}.record`
+      const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', VIPCTL_RECORD_MODULES: record}
+      delete env.NODE_OPTIONS
+      const args = ['--import', path.join(ROOT, 'test', 'fixtures', 'startup', 'record.mjs'), path.join(ROOT, 'bin', 'run.js'), 'inspect', 'services', '--kubeconfig', kc, '-o', 'name']
+      const child = spawn(process.execPath, args, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c) => (stdout += c))
+      child.stderr.on('data', (c) => (stderr += c))
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      assert.equal(code, 0, stderr)
+      const lines = readFileSync(record, 'utf8').trim().split('\n')
+      const at = lines.indexOf('request')
+      assert.ok(at > 0, 'a request was sent')
+      const meta = bundleMeta()
+      const modules = (urls: string[]) => urls.filter((u) => u.startsWith('file:')).flatMap((u) => Object.keys(meta.outputs[path.relative(ROOT, new URL(u).pathname)]?.inputs ?? {}))
+      return {before: modules(lines.slice(0, at)), after: modules(lines.slice(at + 1)), stdout}
+    } finally {
+      server.close()
+    }
+  }
+
+  it('a YAML kubeconfig: zod, the model and the views load after the first request (the YAML reader before it, for the kubeconfig)', async () => {
+    const yaml = (server: string) =>
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: c\n  context: {cluster: c, user: u, namespace: default}\n`
+    const {before, after, stdout} = await liveRun(yaml)
+    assert.equal(stdout, '')
+    assert.deepEqual(before.filter((m) => REPLIES_ONLY.some((r) => r.test(m))), [], 'loaded before the first request')
+    assert.ok(before.some((m) => YAML.test(m)), 'the kubeconfig is read by the YAML reader')
+    // Not vacuous: they are loaded, after the request.
+    for (const r of [/node_modules\/zod\//, /^dist\/src\/model\/build\.js$/, /^dist\/src\/inspect\/inspect\.js$/, /^dist\/src\/cluster\/intake\.js$/]) assert.ok(after.some((m) => r.test(m)), `${r} loads after the first request`)
   })
 })
