@@ -273,7 +273,7 @@ export class SyncLoop {
     return this.readByName('ConfigMap', this.wantedConfigMaps, this.configMaps, true, scratch, keys).catch(() => false)
   }
 
-  /** One reconcile: cache -> model -> plan -> runtime update, reload (rate-limited) or nothing; then VIP rules. */
+  /** One reconcile: cache -> model -> plan -> VIP rules (bind mode) -> runtime update, reload (rate-limited) or nothing -> VIP rules (dnat mode). */
   async reconcile(full: boolean): Promise<ReconcileSummary> {
     const {clock, log, metrics} = this.io
     const since = this.pendingSince
@@ -328,6 +328,29 @@ export class SyncLoop {
     }
     let result: ReconcileResult
     let commands = 0
+    // The node's VIP rules, from the same model. In bind mode they come first: HAProxy binds the VIP addresses, so
+    // a new VIP must be on the node before the reload that binds it (else every reload fails and is rolled back).
+    // In dnat mode they come after: the rules send traffic to ports the new HAProxy listens on.
+    const vipFirst = this.opts.vip?.mode === 'bind'
+    const applyVipRules = async (): Promise<ReconcileSummary | undefined> => {
+      try {
+        const rules = rulesFor(compiled, this.opts.haproxy, this.opts.vip!.mode, prepared.planned.desired).rules
+        const vp = await applyVip(rules, this.opts.vip!, this.io.vip)
+        vipChanged ||= vp.changes
+        if (vp.changes) {
+          metrics.vipUpdates.inc()
+          log.info('updated VIP rules', {add: vp.add.length, remove: vp.remove.length})
+        }
+        return undefined
+      } catch (error) {
+        return this.failed('vip', error, since)
+      }
+    }
+    let vipChanged = false
+    if (this.opts.vip && vipFirst) {
+      const failed = await applyVipRules()
+      if (failed) return failed
+    }
     try {
       const outcome = await prepared.run()
       result = outcome.applied
@@ -344,19 +367,9 @@ export class SyncLoop {
     } catch (error) {
       return this.failed('apply', error, since)
     }
-    let vipChanged = false
-    if (this.opts.vip) {
-      try {
-        const rules = rulesFor(compiled, this.opts.haproxy, this.opts.vip.mode, prepared.planned.desired).rules
-        const vp = await applyVip(rules, this.opts.vip, this.io.vip)
-        vipChanged = vp.changes
-        if (vp.changes) {
-          metrics.vipUpdates.inc()
-          log.info('updated VIP rules', {add: vp.add.length, remove: vp.remove.length})
-        }
-      } catch (error) {
-        return this.failed('vip', error, since)
-      }
+    if (this.opts.vip && !vipFirst) {
+      const failed = await applyVipRules()
+      if (failed) return failed
     }
     if ((result !== 'none' || vipChanged) && since !== undefined) metrics.eventToProxy.observe((clock.now() - since) / 1000)
     // Files are in step again (the plan wrote them when they differed); endpoint changes patch this from now on.
