@@ -116,6 +116,7 @@ mmargs=(--quiet --variant=essential --include="$(IFS=,; echo "${packages[*]}")"
   --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/lintian/*'
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
   # HAProxy binds ports below 1024 as the non-root user: the capability the container grants (NET_BIND_SERVICE).
+  # Any container that runs haproxy (sync: haproxy -c) must keep it in its bounding set, or exec is EPERM.
   --customize-hook='setcap cap_net_bind_service=+ep "$1/usr/sbin/haproxy"'
   --customize-hook='mkdir -p "$1/usr/share/vipctl" && chroot "$1" dpkg-query -W -f "\${Package} \${Version} \${Architecture}\n" | LC_ALL=C sort > "$1/usr/share/vipctl/packages.txt"'
   --customize-hook='echo "vipctl:x:65532:65532:vipctl:/nonexistent:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "vipctl:x:65532:" >> "$1/etc/group"'
