@@ -1,16 +1,23 @@
 #!/usr/bin/env node
 // Keeps in DIR/node_modules (installed by `npm ci --omit=dev` from package-lock.json) only what
-// the bundled CLI loads at run time: the packages oclif resolves from node_modules by name
-// (the plugins package.json lists under oclif.plugins) and what they depend on, as the
-// lockfile resolves it. Everything else is inside dist/bundle already.
+// the bundled CLI loads at run time by name, and what those packages depend on, as the lockfile
+// resolves it: the plugins oclif loads (package.json oclif.plugins) and the modules vipctl loads
+// on first use (RUNTIME_MODULES, the one list, in src/core/runtime-modules.ts; imported here from
+// tsc's output, so run after `npm run build`). Everything else is inside dist/bundle already.
+// Each kept name is then resolved from DIR/dist/bundle, as the CLI will: a missing one fails here.
 //   node scripts/image-deps.mjs DIR
-import {readFileSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const dir = path.resolve(process.argv[2] ?? '.')
 const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
 const lock = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).packages
-const roots = pkg.oclif?.plugins ?? []
+const listModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'core', 'runtime-modules.js')
+if (!existsSync(listModule)) throw new Error(`${listModule}: missing (npm run build first)`)
+const {RUNTIME_MODULES} = await import(pathToFileURL(listModule).href)
+const roots = [...(pkg.oclif?.plugins ?? []), ...RUNTIME_MODULES]
 const keep = new Set()
 /** npm's resolution: the nearest node_modules/NAME from the requiring package upwards. */
 function resolve(from, name) {
@@ -65,4 +72,7 @@ function prune(rel) {
   }
 }
 prune('node_modules')
+// Resolved as the bundle resolves them (createRequire from a file in dist/bundle).
+const fromBundle = createRequire(path.join(dir, 'dist', 'bundle', 'index.js'))
+for (const name of roots) fromBundle.resolve(name)
 console.log(`runtime node_modules: kept ${keep.size} packages (${roots.join(', ')} and their dependencies), removed ${removed}`)

@@ -52,6 +52,31 @@ mirror="${VIPCTL_DEBIAN_MIRROR:-$(apt_uri '')}"
 security="${VIPCTL_DEBIAN_SECURITY:-$(apt_uri -security)}"
 [ -n "$mirror" ] || { echo "image: no Debian archive in this machine's apt sources; set VIPCTL_DEBIAN_MIRROR" >&2; exit 69; }
 packages=(nodejs haproxy ca-certificates nftables iproute2)
+sources="deb $mirror $suite main
+deb $mirror $suite-updates main"
+[ -z "$security" ] || sources="$sources
+deb $security $suite-security main"
+# The root filesystem (and so the archive) is cached by what goes into it: the sources, the packages
+# and hooks, the timestamps, and the state of the archive. mmdebstrap installs the versions of the
+# suites' current indexes, so the key holds the Date: line of each suite's InRelease (its first
+# 4 KiB, one small request per suite; the date changes with every archive update, security fixes
+# included): a new index means a new root filesystem. When the archive cannot be reached, that part
+# of the key is the current week (seconds since the epoch / 604800) instead: a cached root
+# filesystem is then reused for at most 7 days.
+release_dates() {
+  local uri suite head date
+  while read -r _ uri suite _; do
+    head=$(curl -fsS --max-time 10 -r 0-4095 "$uri/dists/$suite/InRelease" 2>/dev/null) || return 1
+    date=$(grep -m1 '^Date:' <<<"$head") || return 1
+    printf '%s %s\n' "$suite" "$date"
+  done <<<"$sources"
+}
+if dates=$(release_dates); then
+  archive_state="$dates"
+else
+  archive_state="unreachable; week $(( $(date +%s) / 604800 ))"
+  log "Debian archive unreachable: the cached root filesystem is kept for at most this week"
+fi
 
 # ------------------------------------------------------------------ vipctl
 if [ "${VIPCTL_IMAGE_NO_BUILD:-}" != 1 ]; then
@@ -62,7 +87,7 @@ fi
 [ -f dist/bundle/src/cli/main.js ] && [ -f oclif.manifest.json ] || { echo "image: no built CLI (npm run build)" >&2; exit 69; }
 
 # Inputs of the archive: when none changed since the last build, the archive stands.
-key=$( { printf '%s\n' "$image" "$suite" "$mirror" "$security" "${packages[*]}" "$epoch"
+key=$( { printf '%s\n' "$image" "$suite" "$mirror" "$security" "${packages[*]}" "$epoch" "$archive_state"
          cat Containerfile scripts/image.sh scripts/image-deps.mjs scripts/containers.conf package.json package-lock.json oclif.manifest.json bin/run.js
          find dist/bundle -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
 if [ "${VIPCTL_IMAGE_FORCE:-}" != 1 ] && [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
@@ -86,21 +111,18 @@ find "$ctx/vipctl" -exec touch -h -d "@$epoch" {} +
 
 # ------------------------------------------------------------ Debian rootfs
 rootfs="$root/build/debian-rootfs.tar"
-sources="deb $mirror $suite main
-deb $mirror $suite-updates main"
-[ -z "$security" ] || sources="$sources
-deb $security $suite-security main"
 mmargs=(--quiet --variant=essential --include="$(IFS=,; echo "${packages[*]}")"
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*'
   --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/lintian/*'
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
   # HAProxy binds ports below 1024 as the non-root user: the capability the container grants (NET_BIND_SERVICE).
+  # Any container that runs haproxy (sync: haproxy -c) must keep it in its bounding set, or exec is EPERM.
   --customize-hook='setcap cap_net_bind_service=+ep "$1/usr/sbin/haproxy"'
   --customize-hook='mkdir -p "$1/usr/share/vipctl" && chroot "$1" dpkg-query -W -f "\${Package} \${Version} \${Architecture}\n" | LC_ALL=C sort > "$1/usr/share/vipctl/packages.txt"'
   --customize-hook='echo "vipctl:x:65532:65532:vipctl:/nonexistent:/usr/sbin/nologin" >> "$1/etc/passwd"; echo "vipctl:x:65532:" >> "$1/etc/group"'
   --customize-hook='rm -rf "$1/var/cache/apt" "$1/var/lib/apt/lists" "$1/var/log"/*.log "$1/var/cache/ldconfig/aux-cache"')
-# Cached by what goes into it (the same sources, packages and timestamps give the same bytes).
-rkey=$(printf '%s\n' "$sources" "$rootfs_epoch" "${mmargs[@]}" | sha256sum | cut -c1-16)
+# Cached by what goes into it (archive_state: the suites' InRelease dates, above).
+rkey=$(printf '%s\n' "$sources" "$rootfs_epoch" "${mmargs[@]}" "$archive_state" | sha256sum | cut -c1-16)
 if [ -f "$rootfs" ] && [ "$(cat "$rootfs.key" 2>/dev/null)" = "$rkey" ]; then
   log "Debian $suite root filesystem: cached ($rkey)"
 else

@@ -2,7 +2,7 @@
  * `vipctl install`: the per-node deployment as typed objects. A DaemonSet runs
  * HAProxy and `vipctl sync` side by side (shared emptyDirs for the config and
  * the sockets, host networking; NET_ADMIN only on sync and only when it keeps
- * VIP rules), with a ServiceAccount and least-privilege RBAC: get/list/watch on
+ * VIP rules; NET_BIND_SERVICE in sync's bounding set for the `haproxy -c` it runs), with a ServiceAccount and least-privilege RBAC: get/list/watch on
  * what sync reads, Secrets by `get` only (never list or watch), cluster-wide or
  * in the namespaces given, `update` on the status subresources the leader writes,
  * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
@@ -109,8 +109,15 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
   ]
   const listen = o.listenAddress !== undefined ? ['--listen-address', o.listenAddress] : []
   const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl', ...listen]
+  // apply vip takes the config directory and the listen address only (it has no use for HAProxy's run directory).
+  const vipDirs = ['--config-dir', '/etc/haproxy/vipctl', ...listen]
   const vip = o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : []
   const dropAll = {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}}
+  // sync checks every configuration with `haproxy -c` before a reload, and the image's haproxy carries the file
+  // capability cap_net_bind_service=+ep: the kernel refuses (EPERM) to exec a file whose file capability is not in the
+  // caller's bounding set. So sync's bounding set keeps NET_BIND_SERVICE in every mode. As uid 65532 it stays without
+  // effective capabilities (only the haproxy it runs gets that one); the init containers never run haproxy.
+  const syncCaps = o.vipRules ? ['NET_ADMIN', 'NET_BIND_SERVICE'] : ['NET_BIND_SERVICE']
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -128,8 +135,8 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
           tolerations: [{operator: 'Exists'}],
           // Non-root (the image's user, named here so that any image runs so), sharing the sockets and files of the
           // volumes. With --vip-rules, root: Kubernetes passes an added capability to a non-root process only through
-          // file capabilities, which neither node nor the nft it runs can hold; every container still keeps only its
-          // one capability (NET_ADMIN, NET_BIND_SERVICE) or none, and the files stay one user's.
+          // file capabilities, which neither node nor the nft it runs can hold; every container still keeps only the
+          // capabilities it uses (NET_ADMIN, NET_BIND_SERVICE) or none, and the files stay one user's.
           securityContext: o.vipRules ? {runAsUser: 0, runAsGroup: 0} : {runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER},
           volumes,
           // The first config comes from the cluster before HAProxy starts; sync keeps it current. With --vip-rules, the
@@ -137,7 +144,7 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
           initContainers: [
             {name: 'first-config', image: o.image, args: ['generate', 'haproxy', ...dirs, '--out', '/etc/haproxy/vipctl', '-A'], volumeMounts: mounts, securityContext: dropAll},
             ...(o.vipRules
-              ? [{name: 'vip-rules', image: o.image, args: ['apply', 'vip', ...dirs, '-A', '--mode', o.vipMode, '--yes'], volumeMounts: mounts, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}}}]
+              ? [{name: 'vip-rules', image: o.image, args: ['apply', 'vip', ...vipDirs, '-A', '--mode', o.vipMode, '--yes'], volumeMounts: mounts, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}}}]
               : []),
           ],
           containers: [
@@ -159,7 +166,7 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
                 {name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}},
               ],
               volumeMounts: mounts,
-              securityContext: o.vipRules ? {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN']}} : dropAll,
+              securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: syncCaps}},
               readinessProbe: {httpGet: {host: o.syncMetrics.host, path: '/readyz', port: o.syncMetrics.port}, periodSeconds: 5},
               livenessProbe: {httpGet: {host: o.syncMetrics.host, path: '/healthz', port: o.syncMetrics.port}, periodSeconds: 10, failureThreshold: 6},
               resources: {requests: {cpu: '50m', memory: '96Mi'}},

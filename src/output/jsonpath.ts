@@ -15,13 +15,12 @@
  * cursor), other values as JSON. A missing path prints nothing, as in kubectl.
  */
 import type {JSONPath as JSONPathFn} from 'jsonpath-plus'
-import {createRequire} from 'node:module'
+import {loadRuntimeModule} from '../core/runtime-modules.js'
 import {UsageError} from '../errors.js'
 import {jsonText, printable, printableShort} from '../core/printable.js'
 
-// The library loads on first use: commands that print no template skip its cost (like yaml in render.ts).
-const load = createRequire(import.meta.url)
-const jsonPath = (): typeof JSONPathFn => (load('jsonpath-plus') as {JSONPath: typeof JSONPathFn}).JSONPath
+// The library loads on first use (src/core/runtime-modules.ts): commands that print no template skip its cost.
+const jsonPath = (): typeof JSONPathFn => loadRuntimeModule<{JSONPath: typeof JSONPathFn}>('jsonpath-plus').JSONPath
 
 /** A parsed template: text, paths and ranges. */
 export type TemplateNode = {t: 'text'; text: string} | {t: 'path'; path: string} | {t: 'range'; path: string; body: TemplateNode[]}

@@ -5,14 +5,13 @@
  * apiVersion vipctl.io/v1alpha1 and a kind, like Kubernetes lists.
  */
 import type {ChalkInstance} from 'chalk'
-import {createRequire} from 'node:module'
 import {UsageError} from '../errors.js'
+import {loadRuntimeModule} from '../core/runtime-modules.js'
 import {UNPRINTABLE, jsonText, mapStrings, printable, printableText, terminalText} from '../core/printable.js'
 import {columnText, execTemplate, type CustomColumn, type TemplateNode} from './jsonpath.js'
 import {displayWidth, truncate} from './width.js'
 
-// yaml loads on first use: commands that print no YAML (version, -o json) skip its cost.
-const load = createRequire(import.meta.url)
+// yaml loads on first use (src/core/runtime-modules.ts): commands that print no YAML (version, -o json) skip its cost.
 /** What YAML must not carry raw (\n and \t it writes as block scalars and plain text). */
 const YAML_UNSAFE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
 
@@ -24,7 +23,7 @@ const YAML_UNSAFE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
  * and those characters as \u escapes (valid only there, which is where they are).
  */
 export function yamlText(doc: unknown): string {
-  const Y = load('yaml') as typeof import('yaml')
+  const Y = loadRuntimeModule<typeof import('yaml')>('yaml')
   const d = new Y.Document(doc, {aliasDuplicateObjects: false})
   let forced = false
   Y.visit(d, {

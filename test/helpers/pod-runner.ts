@@ -58,6 +58,14 @@ export interface PodContext {
   caCrt: string
 }
 
+/** What a container runs instead of its spec's command and args, and host directories bound into it (read-only). */
+export interface RunOverride {
+  command?: string[]
+  args?: string[]
+  mounts?: Array<{host: string; path: string}>
+  capabilities?: string[]
+}
+
 export interface Running {
   name: string
   id: string
@@ -84,22 +92,28 @@ export class PodRunner {
     private readonly dir: string,
   ) {
     this.runcRoot = path.join(dir, 'runc')
-    mkdirSync(this.runcRoot, {recursive: true})
-    for (const v of pod.volumes ?? []) {
-      if (!v.emptyDir) throw new Error(`volume ${v.name}: only emptyDir is supported by this runner`)
-      const host = path.join(dir, 'volumes', v.name)
-      mkdirSync(host, {recursive: true})
-      if (v.emptyDir.medium === 'Memory') {
-        sh('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0777', 'tmpfs', host])
-        this.mounts.push(host)
+    // A failure half-way (an unsupported volume, a mount refused) leaves no tmpfs behind: close() is never called then.
+    try {
+      mkdirSync(this.runcRoot, {recursive: true})
+      for (const v of pod.volumes ?? []) {
+        if (!v.emptyDir) throw new Error(`volume ${v.name}: only emptyDir is supported by this runner`)
+        const host = path.join(dir, 'volumes', v.name)
+        mkdirSync(host, {recursive: true})
+        if (v.emptyDir.medium === 'Memory') {
+          sh('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0777', 'tmpfs', host])
+          this.mounts.push(host)
+        }
+        chmodSync(host, 0o777) // the kubelet makes emptyDirs world-writable
+        this.volumes.set(v.name, host)
       }
-      chmodSync(host, 0o777) // the kubelet makes emptyDirs world-writable
-      this.volumes.set(v.name, host)
+      this.saDir = path.join(dir, 'serviceaccount')
+      mkdirSync(this.saDir, {recursive: true})
+      for (const [f, text] of [['token', ctx.token], ['ca.crt', ctx.caCrt], ['namespace', ctx.namespace]] as const) writeFileSync(path.join(this.saDir, f), text, {mode: 0o644})
+      this.nofile = Number(sh('bash', ['-c', 'ulimit -Hn']).trim()) || 1024
+    } catch (error) {
+      this.unmountAll()
+      throw error
     }
-    this.saDir = path.join(dir, 'serviceaccount')
-    mkdirSync(this.saDir, {recursive: true})
-    for (const [f, text] of [['token', ctx.token], ['ca.crt', ctx.caCrt], ['namespace', ctx.namespace]] as const) writeFileSync(path.join(this.saDir, f), text, {mode: 0o644})
-    this.nofile = Number(sh('bash', ['-c', 'ulimit -Hn']).trim()) || 1024
   }
 
   volumePath(name: string): string {
@@ -108,10 +122,17 @@ export class PodRunner {
     return p
   }
 
-  /** Starts one container of the Pod spec (init or app) by name. */
-  start(name: string): Running {
-    const spec = [...(this.pod.initContainers ?? []), ...this.pod.containers].find((c: any) => c.name === name)
-    if (!spec) throw new Error(`no container ${name} in the Pod spec`)
+  /**
+   * Starts one container of the Pod spec (init or app) by name. `override` changes what it runs (command, args)
+   * and adds read-only bind mounts, keeping everything else of the spec: user, capabilities, env, volumes.
+   * `capabilities` replaces the container's `add` list (to show what a container without one would meet).
+   */
+  start(name: string, override: RunOverride = {}): Running {
+    const found = [...(this.pod.initContainers ?? []), ...this.pod.containers].find((c: any) => c.name === name)
+    if (!found) throw new Error(`no container ${name} in the Pod spec`)
+    const spec = {...found, ...(override.command ? {command: override.command, args: override.args ?? []} : {}), ...(override.args ? {args: override.args} : {})}
+    if (override.capabilities) spec.securityContext = {...spec.securityContext, capabilities: {...spec.securityContext?.capabilities, add: override.capabilities}}
+    if (override.mounts) spec.extraMounts = override.mounts
     if (spec.image !== this.image.ref) throw new Error(`container ${name}: image ${spec.image} is not the archive's ${this.image.ref}`)
     const id = `vipctl-${process.pid}-${++this.seq}-${name}`
     const base = path.join(this.dir, 'containers', id)
@@ -138,6 +159,13 @@ export class PodRunner {
         Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`container ${name} still running after ${timeoutMs} ms:\n${out}`)), timeoutMs).unref())]),
       logs: () => out,
     }
+  }
+
+  /** Runs a one-off container from the spec of `name` (see start) to its end: its exit code and output. */
+  async run(name: string, override: RunOverride, timeoutMs = 60_000): Promise<{code: number; out: string}> {
+    const r = this.start(name, override)
+    const code = await r.wait(timeoutMs)
+    return {code, out: r.logs()}
   }
 
   /** The OCI runtime spec for one container, from the Pod spec and the image config. */
@@ -175,6 +203,7 @@ export class PodRunner {
       {destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro']},
       {destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=65536k']},
     ]
+    for (const m of c.extraMounts ?? []) mounts.push({destination: m.path, type: 'bind', source: m.host, options: ['rbind', 'ro']})
     for (const m of c.volumeMounts ?? []) mounts.push({destination: m.mountPath, type: 'bind', source: this.volumePath(m.name), options: ['rbind', m.readOnly ? 'ro' : 'rw']})
     if (this.pod.automountServiceAccountToken !== false)
       mounts.push({destination: '/var/run/secrets/kubernetes.io/serviceaccount', type: 'bind', source: this.saDir, options: ['rbind', 'ro']})
@@ -229,13 +258,18 @@ export class PodRunner {
       }),
     )
     for (const {id} of this.containers) runc(['delete', '--force', id])
-    for (const m of [...this.mounts].reverse()) {
+    this.unmountAll()
+    if (existsSync(this.dir)) rmSync(this.dir, {recursive: true, force: true})
+  }
+
+  /** Unmounts what this runner mounted, last first. */
+  private unmountAll(): void {
+    for (const m of this.mounts.splice(0).reverse()) {
       try {
         sh('umount', ['-l', m])
       } catch {
         // not mounted
       }
     }
-    if (existsSync(this.dir)) rmSync(this.dir, {recursive: true, force: true})
   }
 }

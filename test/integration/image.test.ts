@@ -165,29 +165,59 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     assert.match(pkgs, /^haproxy 3\.0\./m)
   })
 
-  it('the configuration vipctl generates for every example passes the image\'s haproxy -c (HAProxy 3.0)', async () => {
+  it('the configuration vipctl generates for every example passes haproxy -c, run as sync runs it (its user and capabilities)', async () => {
     const examples = readdirSync(path.join(ROOT, 'examples'), {withFileTypes: true}).filter((d) => d.isDirectory() && d.name !== 'broken').map((d) => d.name)
     assert.ok(examples.length >= 2, examples.join())
-    // Inside the unpacked image (ours, thrown away after): paths in the config are the ones HAProxy reads.
-    const check = (cfg: string) => {
-      try {
-        return {code: 0, out: execFileSync('chroot', [image.rootfs, 'haproxy', '-c', '-f', cfg], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})}
-      } catch (error) {
-        const e = error as {status: number; stderr: string}
-        return {code: e.status, out: e.stderr}
-      }
-    }
+    // The files are bound into the container at /check: paths in the config are the ones HAProxy reads there.
+    const checkDir = path.join(work, 'check')
+    const check = (cfg: string, capabilities?: string[]) => runner!.run('sync', {command: ['haproxy', '-c', '-f', cfg], mounts: [{host: checkDir, path: '/check'}], capabilities})
     for (const ex of examples) {
-      const inImage = `/tmp/vipctl-check-${ex}`
-      const g = await vipctl(['generate', 'haproxy', '-f', path.join(ROOT, 'examples', ex), '--config-dir', inImage, '--run-dir', '/run/vipctl', '--out', path.join(image.rootfs, inImage)])
+      const g = await vipctl(['generate', 'haproxy', '-f', path.join(ROOT, 'examples', ex), '--config-dir', `/check/${ex}`, '--run-dir', '/run/vipctl', '--out', path.join(checkDir, ex)])
       assert.equal(g.code, 0, `${ex}: ${g.stderr}`)
-      const r = check(`${inImage}/haproxy.cfg`)
+    }
+    writeFileSync(path.join(checkDir, 'bad.cfg'), 'global\n    no-such-keyword 1\n')
+    // The files are the user's, as the init container writes them (vipctl on the host wrote them as root, keys 0600).
+    execFileSync('chown', ['-R', '65532:65532', checkDir])
+    for (const ex of examples) {
+      const r = await check(`/check/${ex}/haproxy.cfg`)
       assert.equal(r.code, 0, `${ex}: ${r.out}`)
     }
     // The check is a real one: a line HAProxy does not know fails it.
-    const bad = '/tmp/vipctl-check-bad.cfg'
-    writeFileSync(path.join(image.rootfs, bad), 'global\n    no-such-keyword 1\n')
-    assert.notEqual(check(bad).code, 0)
+    const bad = await check('/check/bad.cfg')
+    assert.notEqual(bad.code, 0)
+    assert.match(bad.out, /no-such-keyword/)
+    // And the container is what the kernel sees: without NET_BIND_SERVICE in the bounding set, the image's haproxy
+    // (file capability cap_net_bind_service=+ep) cannot be executed at all.
+    const denied = await check(`/check/${examples[0]}/haproxy.cfg`, [])
+    assert.notEqual(denied.code, 0)
+    assert.match(denied.out, /operation not permitted/i)
+  })
+
+  it('the modules vipctl loads by name are in the image: -o yaml, -o jsonpath, -o custom-columns, --sort-by (as uid 65532)', async () => {
+    const examples = path.join(ROOT, 'examples')
+    const run = (args: string[]) => runner!.run('sync', {args, mounts: [{host: examples, path: '/examples'}]})
+    const version = await run(['version', '-o', 'yaml'])
+    assert.equal(version.code, 0, version.out)
+    assert.match(version.out, /^kind: /m)
+    const f = ['-f', '/examples/shop']
+    const names = await run(['inspect', 'services', ...f, '-o', 'jsonpath={.items[*].name}'])
+    assert.equal(names.code, 0, names.out)
+    const local = await vipctl(['inspect', 'services', '-f', path.join(examples, 'shop'), '-o', 'jsonpath={.items[*].name}'])
+    assert.equal(local.code, 0, local.stderr)
+    assert.ok(local.stdout.trim().length > 0)
+    assert.equal(names.out.trim(), local.stdout.trim())
+    const cols = await run(['inspect', 'services', ...f, '-o', 'custom-columns=NAME:.name'])
+    assert.equal(cols.code, 0, cols.out)
+    assert.match(cols.out, /^NAME\n/)
+    const bySort = ['--sort-by', '.clusterIP', '-o', 'jsonpath={.items[*].name}']
+    const sorted = await run(['inspect', 'services', ...f, ...bySort])
+    assert.equal(sorted.code, 0, sorted.out)
+    const localSorted = await vipctl(['inspect', 'services', '-f', path.join(examples, 'shop'), ...bySort])
+    assert.notEqual(localSorted.stdout.trim(), local.stdout.trim()) // an order of its own
+    assert.equal(sorted.out.trim(), localSorted.stdout.trim())
+    // And the user it ran as is the image's.
+    const id = await runner!.run('sync', {command: ['id', '-u']})
+    assert.equal(id.out.trim(), '65532')
   })
 
   it('the init container writes the first config from the cluster', async () => {
@@ -237,7 +267,10 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     sync = runner!.start('sync')
     await syncReady(pod, sync)
     assert.match(procStatus(sync), /^Uid:\s+65532\s+65532\s+65532\s+65532$/m)
-    assert.match(procStatus(sync), /^CapEff:\s+0000000000000000$/m)
+    // NET_BIND_SERVICE and nothing else, bounded for the haproxy -c it runs (effective too as runc sets a
+    // non-root process's capabilities; runtimes that give a non-root process none leave CapEff empty).
+    assert.match(procStatus(sync), /^CapBnd:\s+0000000000000400$/m)
+    assert.match(procStatus(sync), /^CapEff:\s+0000000000000(000|400)$/m)
     // JSON log lines, and no token or key material in them.
     const lines = sync.logs().trim().split('\n').filter(Boolean)
     assert.ok(lines.length > 0)
@@ -270,6 +303,37 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     assert.equal(haproxy.exited(), false, haproxy.logs())
   })
 
+  /** A second Ingress on a VIP of its own: a new bind, so HAProxy must reload (after sync's `haproxy -c`). */
+  const vip2 = '192.0.2.51'
+  const addIngress2 = () =>
+    create(c, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {name: 'web2', namespace: ns, annotations: {'vipctl.io/vip': vip2}},
+      spec: {ingressClassName: 'vipctl', rules: [{host: 'web2.test', http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'web', port: {number: 80}}}}]}}]},
+    })
+  const servedOnVip2 = () => {
+    const r = lab!.curl(`http://${vip2}/`, 'web2.test')
+    return r.status === 200 ? r.body : undefined
+  }
+  const reloadTimes = () => sync.logs().split('\n').filter((l) => l.includes('reloaded HAProxy')).length
+
+  it('a change that needs a reload (a new Ingress on a new VIP) passes sync\'s haproxy -c and is served; its removal too', async () => {
+    lab!.exec(lab!.node, ['ip', 'addr', 'add', `${vip2}/32`, 'dev', 'lo'])
+    const before = reloadTimes()
+    await addIngress2()
+    const body = await until(`web2.test through ${vip2}`, 60_000, servedOnVip2, () => sync.logs().split('\n').slice(-20).join('\n'))
+    assert.match(body, /^web-[23]$/)
+    await until('sync logs the reload', 15_000, () => (reloadTimes() > before ? true : undefined), () => sync.logs())
+    assert.doesNotMatch(sync.logs(), /haproxy -c exited|permission denied/i)
+    // Removed again (another reload): the VIP stops answering, the first one keeps serving.
+    assert.equal((await api(c, 'DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web2`)).status, 200)
+    await until(`${vip2} no longer served`, 60_000, () => (servedOnVip2() === undefined ? true : undefined), () => sync.logs().split('\n').slice(-20).join('\n'))
+    assert.equal(lab!.curl(`http://${vip}/`, 'web.test').status, 200)
+    assert.equal(haproxy.exited(), false, haproxy.logs())
+    lab!.exec(lab!.node, ['ip', 'addr', 'del', `${vip2}/32`, 'dev', 'lo'])
+  })
+
   it('with --vip-rules: the vip-rules init container puts the VIP on the node before HAProxy starts, and sync keeps it (root, NET_ADMIN only)', async () => {
     await runner!.close()
     lab!.exec(lab!.node, ['ip', 'addr', 'del', `${vip}/32`, 'dev', 'lo'])
@@ -292,7 +356,7 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     await syncReady(spec, sync)
     assert.match(procStatus(haproxy), /^Uid:\s+0\s+0\s+0\s+0$/m)
     assert.match(procStatus(haproxy), /^CapEff:\s+0000000000000400$/m) // NET_BIND_SERVICE only
-    assert.match(procStatus(sync), /^CapEff:\s+0000000000001000$/m) // NET_ADMIN only
+    assert.match(procStatus(sync), /^CapEff:\s+0000000000001400$/m) // NET_ADMIN, and NET_BIND_SERVICE for the haproxy -c it runs
     const seen = await until('both Pods answering through the VIP', 30_000, () => {
       const s = answers()
       return s.has('web-2') && s.has('web-3') ? s : undefined

@@ -9,7 +9,9 @@ import {Parser} from '@oclif/core'
 import ApplyVip from '../../commands/apply/vip.js'
 import GenerateHaproxy from '../../commands/generate/haproxy.js'
 import Sync from '../../commands/sync.js'
+import {deprecatedAliasWarnings} from '../../src/cli/base.js'
 import {runInstall, type InstallFlagValues} from '../../src/install/command.js'
+import {ignoredFlagWarnings} from '../../src/targets/haproxy/options.js'
 import {IMAGE_REPOSITORY, installObjects, publishedImage, type InstallOptions} from '../../src/install/manifests.js'
 
 const flags: InstallFlagValues = {namespace: 'vipctl-system', 'vip-rules': false, mode: 'bind', 'sync-metrics-address': '127.0.0.1:9842', apply: false, 'dry-run': 'none'}
@@ -43,7 +45,19 @@ describe('install: images', () => {
 })
 
 describe('install: container arguments', () => {
-  const parse = (cmd: {flags?: any; args?: any}, argv: string[]) => Parser.parse(argv, {flags: cmd.flags, args: cmd.args ?? {}, strict: true})
+  /**
+   * Parses a container's arguments with the command's own flags, and fails on any warning the command would print
+   * for them: a deprecated alias, a hidden (ignored or deprecated) flag, apply vip's ignored HAProxy flags.
+   */
+  const parse = async (cmd: {flags?: any; args?: any}, argv: string[]) => {
+    const parsed = await Parser.parse(argv, {flags: cmd.flags, args: cmd.args ?? {}, strict: true})
+    const warnings = [...deprecatedAliasWarnings(cmd.flags, argv), ...(cmd === ApplyVip ? ignoredFlagWarnings(parsed.flags as any, 'apply vip') : [])]
+    for (const [name, def] of Object.entries(cmd.flags as Record<string, {hidden?: boolean; deprecated?: unknown; char?: string}>))
+      if ((def.hidden || def.deprecated) && argv.some((w) => w === `--${name}` || w.startsWith(`--${name}=`) || (def.char !== undefined && w === `-${def.char}`)))
+        warnings.push(`--${name} is hidden or deprecated`)
+    assert.deepEqual(warnings, [], argv.join(' '))
+    return parsed
+  }
   const base: InstallOptions = {namespace: 'vipctl-system', image: 'i', haproxyImage: 'i', secretNamespaces: [], vipRules: false, vipMode: 'bind', syncMetrics: {host: '127.0.0.1', port: 9842}, version: '1.2.3'}
   const cases: Array<[string, Partial<InstallOptions>]> = [
     ['', {}],
@@ -87,7 +101,18 @@ describe('install: container arguments', () => {
     const v = pod({vipRules: true})
     assert.deepEqual(v.securityContext, {runAsUser: 0, runAsGroup: 0})
     const caps = Object.fromEntries([...v.initContainers, ...v.containers].map((c: any) => [c.name, [c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities.drop, c.securityContext.capabilities.add ?? []]]))
-    assert.deepEqual(caps, {'first-config': [false, ['ALL'], []], 'vip-rules': [false, ['ALL'], ['NET_ADMIN']], haproxy: [false, ['ALL'], ['NET_BIND_SERVICE']], sync: [false, ['ALL'], ['NET_ADMIN']]})
+    assert.deepEqual(caps, {'first-config': [false, ['ALL'], []], 'vip-rules': [false, ['ALL'], ['NET_ADMIN']], haproxy: [false, ['ALL'], ['NET_BIND_SERVICE']], sync: [false, ['ALL'], ['NET_ADMIN', 'NET_BIND_SERVICE']]})
+  })
+
+  it('every container that runs haproxy keeps NET_BIND_SERVICE in its bounding set (the image\'s haproxy has it as a file capability), in every mode', () => {
+    // Which vipctl commands run `haproxy -c`: sync (before each reload) and apply haproxy; generate and apply vip never do.
+    const runsHaproxy = (c: any) => c.command?.[0] === 'haproxy' || ['sync', 'apply haproxy'].includes((c.args ?? []).slice(0, c.args?.[0] === 'apply' ? 2 : 1).join(' '))
+    for (const o of [{}, {vipRules: true}, {vipRules: true, vipMode: 'dnat' as const, listenAddress: '10.0.0.5'}]) {
+      const pod = (installObjects({...base, ...o}).find((x) => x.kind === 'DaemonSet') as any).spec.template.spec
+      const all = [...pod.initContainers, ...pod.containers]
+      assert.deepEqual(all.filter(runsHaproxy).map((c: any) => c.name), ['haproxy', 'sync'])
+      for (const c of all.filter(runsHaproxy)) assert.ok(c.securityContext.capabilities.add.includes('NET_BIND_SERVICE'), `${c.name} ${JSON.stringify(o)}`)
+    }
   })
 
   it('--mode dnat needs --listen-address, which is for dnat only and must be an IP address', () => {

@@ -112,13 +112,13 @@ describe('install', () => {
     assert.deepEqual(objs.filter((o) => o.metadata.name === 'vipctl-tls-secrets' && o.kind.endsWith('Binding')).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}`), ['RoleBinding/shop', 'RoleBinding/web'])
   })
 
-  it('NET_ADMIN only on the sync container, and only with --vip-rules', () => {
+  it('NET_ADMIN only on the sync container, and only with --vip-rules; NET_BIND_SERVICE on sync always (the haproxy -c it runs)', () => {
     const caps = (vipRules: boolean) => {
       const ds = installObjects({...base, vipRules}).find((o) => o.kind === 'DaemonSet') as any
       return Object.fromEntries(ds.spec.template.spec.containers.map((c: any) => [c.name, c.securityContext.capabilities.add ?? []]))
     }
-    assert.deepEqual(caps(false), {haproxy: ['NET_BIND_SERVICE'], sync: []})
-    assert.deepEqual(caps(true), {haproxy: ['NET_BIND_SERVICE'], sync: ['NET_ADMIN']})
+    assert.deepEqual(caps(false), {haproxy: ['NET_BIND_SERVICE'], sync: ['NET_BIND_SERVICE']})
+    assert.deepEqual(caps(true), {haproxy: ['NET_BIND_SERVICE'], sync: ['NET_ADMIN', 'NET_BIND_SERVICE']})
   })
 
   it('refuses names and images that are not valid', () => {
