@@ -249,7 +249,11 @@ describe('kubectl client flags (built CLI, HTTPS API doubles)', function () {
     assert.ok(patches.length > 5)
     for (const p of patches) assert.equal(new URL(p.url, urlA).searchParams.get('dryRun'), 'All', p.url)
     assert.equal(JSON.parse(server.stdout).dryRun, true)
-    for (const args of [['--apply', '--dry-run'], ['--apply', '--dry-run=client'], ['--dry-run', 'client']]) {
+    // A bare --dry-run with --apply (once the server-side diff) is refused, before any request.
+    const bare = await run(['install', '--apply', '--dry-run', '--kubeconfig', cfg])
+    assert.equal(bare.code, 64, bare.stderr)
+    assert.equal(seen.length, 0, '--apply --dry-run sent requests')
+    for (const args of [['--dry-run'], ['--apply', '--dry-run=client'], ['--dry-run', 'client']]) {
       const client = await run(['install', ...args, '--kubeconfig', cfg])
       assert.equal(client.code, 0, client.stderr)
       assert.equal(seen.length, 0, `${args.join(' ')} sent requests`)
