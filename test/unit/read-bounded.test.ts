@@ -17,12 +17,18 @@ import {FORMATS} from '../../src/output/render.js'
 const ROOT = process.cwd()
 
 /** Runs `code` (an ES module body) under tsx in a child, within `ms`; what it printed, or a failure when it hung. */
-function child(code: string, opts: {ms?: number; uid?: number} = {}): {stdout: string; stderr: string; status: number | null} {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+/**
+ * Runs `code` in a child Node. `noDac`: as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (setpriv empties
+ * them from the bounding set), so a mode 000 file is unreadable while the checkout, wherever it is, stays readable
+ * (a child as another user could not read a checkout in a 0700 temp directory, as CI's is).
+ */
+function child(code: string, opts: {ms?: number; noDac?: boolean} = {}): {stdout: string; stderr: string; status: number | null} {
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', code]
+  const [cmd, ...args] = opts.noDac ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node
+  const r = spawnSync(cmd!, args, {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: opts.ms ?? 15_000,
-    ...(opts.uid === undefined ? {} : {uid: opts.uid, gid: opts.uid}),
   })
   assert.ok(!r.error && r.signal === null, `the child did not finish in time (it blocked): ${r.error ?? r.signal} ${r.stderr}`)
   return {stdout: r.stdout, stderr: r.stderr, status: r.status}
@@ -80,10 +86,9 @@ try { readBounded(${JSON.stringify(fifo)}, 1024, 'lbl'); console.log('read') } c
     if (process.getuid?.() !== 0) {
       assert.throws(() => readBounded(f, 10, 'lbl'), (e: unknown) => e instanceof PermissionError && e.exit === 77 && e.message === 'lbl: permission denied')
     } else {
-      // root reads anything: ask as nobody.
-      chmodSync(dir, 0o755)
+      // root reads anything: ask as root without the capabilities that override file modes.
       const r = child(`import {readBounded} from './src/core/read-bounded.ts'
-try { readBounded(${JSON.stringify(f)}, 10, 'lbl'); console.log('read') } catch (e) { console.log(e.exit, e.message) }`, {uid: 65534})
+try { readBounded(${JSON.stringify(f)}, 10, 'lbl'); console.log('read') } catch (e) { console.log(e.exit, e.message) }`, {noDac: true})
       assert.equal(r.stdout.trim(), '77 lbl: permission denied', r.stderr)
     }
   })
@@ -121,9 +126,8 @@ try { parseOutput(${JSON.stringify(`jsonpath-file=${fifo}`)}, ['table']); consol
     const f = path.join(dir, 'secret')
     writeFileSync(f, '{.kind}')
     chmodSync(f, 0o000)
-    chmodSync(dir, 0o755)
     const r = child(`import {parseOutput} from './src/output/format.ts'
-try { parseOutput(${JSON.stringify(`jsonpath-file=${f}`)}, ['table']); console.log('read') } catch (e) { console.log(e.exit, e.message) }`, process.getuid?.() === 0 ? {uid: 65534} : {})
+try { parseOutput(${JSON.stringify(`jsonpath-file=${f}`)}, ['table']); console.log('read') } catch (e) { console.log(e.exit, e.message) }`, {noDac: process.getuid?.() === 0})
     assert.equal(r.stdout.trim(), `77 -o jsonpath-file ${f}: permission denied`, r.stderr)
   })
 })
