@@ -370,7 +370,7 @@ describe('the image and the DaemonSet install writes, run from it (runc, lab net
     await addIngress2()
     const body = await until(`web2.test through ${vip2}`, 60_000, servedOnVip2, () => sync.logs().split('\n').slice(-20).join('\n'))
     assert.match(body, /^web-[23]$/)
-    assert.ok(reloadTimes() > before, 'served after a reload')
+    await until('sync logs the reload', 15_000, () => (reloadTimes() > before ? true : undefined), () => sync.logs())
     assert.doesNotMatch(sync.logs(), /reload failed/)
     assert.match(lab!.exec(lab!.node, ['ip', '-o', 'addr', 'show', 'dev', 'lo']), new RegExp(`inet ${vip2.replaceAll('.', '\\.')}/32`))
     assert.equal((await api(c, 'DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web2`)).status, 200)

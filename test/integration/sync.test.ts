@@ -305,7 +305,7 @@ describe('vipctl sync (real API server through a fault relay, real HAProxy)', fu
     assert.equal((await api(c, 'GET', `/api/v1/namespaces/${ns}/secrets?watch=1`, undefined, token)).status, 403)
     assert.equal((await api(c, 'DELETE', `${collectionPath('Pod', ns)}/web-1`, undefined, token)).status, 403)
     // A second apply changes nothing; the dry run says so with exit 0.
-    const again = await vipctl(['install', '--apply', '--dry-run', '--kubeconfig', c.kubeconfig, '-n', installNs])
+    const again = await vipctl(['install', '--dry-run=server', '--kubeconfig', c.kubeconfig, '-n', installNs])
     assert.equal(again.code, 0, again.stdout + again.stderr)
     assert.doesNotMatch(again.stdout, /created|configured/)
   })
