@@ -4,6 +4,7 @@
  * take it; anything else (another flag, a bad value, --help) goes to oclif, which gives the same output and
  * errors as ever. test/cli/startup.test.ts compares both paths byte for byte.
  */
+import {helpFlagGiven} from './help-flags.js'
 
 /** The output format when argv is a plain `version` (-o/--output table|json|yaml, or --json); else undefined. */
 export function plainVersion(argv: string[], env: NodeJS.ProcessEnv = process.env): 'table' | 'json' | 'yaml' | '--json' | undefined {
@@ -35,11 +36,6 @@ export async function printVersion(format: NonNullable<ReturnType<typeof plainVe
  * before any `--`, `help ...`, or one word that is a topic of package.json.
  */
 export function mayBeHelp(argv: string[], oclif: {additionalHelpFlags?: string[]; topics?: Record<string, unknown>}): boolean {
-  if (argv.length === 0 || argv[0] === 'help') return true
-  const flags = [...(oclif.additionalHelpFlags ?? []), '--help']
-  for (const arg of argv) {
-    if (flags.includes(arg)) return true
-    if (arg === '--') break
-  }
+  if (argv[0] === 'help' || helpFlagGiven(argv, oclif.additionalHelpFlags)) return true
   return argv.length === 1 && Object.hasOwn(oclif.topics ?? {}, argv[0]!)
 }

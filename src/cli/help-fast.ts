@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {Command, Interfaces} from '@oclif/core'
 import VipHelp from './help.js'
+import {helpFlagGiven} from './help-flags.js'
 
 /** The manifests of pjson.oclif.plugins, inlined by scripts/bundle.mjs (undefined when not bundled). */
 declare const __VIPCTL_PLUGIN_MANIFESTS__: Array<{name: string; version: string; manifest: {commands: Record<string, Command.Cached>}}> | undefined
@@ -34,21 +35,6 @@ interface Pjson {
     [k: string]: unknown
   }
   helpOptions?: Partial<Interfaces.HelpOptions>
-}
-
-/** oclif's help flags (main.ts getHelpFlagAdditions): pjson's additionalHelpFlags and --help. */
-function helpFlags(pjson: Pjson): string[] {
-  return [...new Set([...(pjson.oclif.additionalHelpFlags ?? []), '--help'])]
-}
-
-/** oclif main.run's helpAddition: no arguments, or a help flag before any `--`. */
-function helpAddition(argv: string[], flags: string[]): boolean {
-  if (argv.length === 0) return true
-  for (const arg of argv) {
-    if (flags.includes(arg)) return true
-    if (arg === '--') return false
-  }
-  return false
 }
 
 /** oclif's Config.scopedEnvVarKeys for bin `vipctl`: VIPCTL_<K>. */
@@ -188,7 +174,7 @@ export async function fastHelp(argv: string[], root: string): Promise<boolean> {
   try {
     pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Pjson
     if (oclifOnly(pjson)) return false
-    if (!helpAddition(argv, helpFlags(pjson)) && argv.length !== 1 && argv[0] !== 'help') return false
+    if (!helpFlagGiven(argv, pjson.oclif.additionalHelpFlags) && argv.length !== 1 && argv[0] !== 'help') return false
     manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8'))
   } catch {
     return false
@@ -202,7 +188,7 @@ export async function fastHelp(argv: string[], root: string): Promise<boolean> {
     {name: pjson.name, topics: topicsToArray(pjson.oclif.topics), commands: manifest.commands},
     ...inlined.map((p) => ({name: p.name, topics: [], commands: p.manifest.commands})),
   ])
-  if (!helpAddition(argv, helpFlags(pjson))) {
+  if (!helpFlagGiven(argv, pjson.oclif.additionalHelpFlags)) {
     const id = argv[0]!
     if (id === 'help' && config.findCommand(id)?.pluginName === '@oclif/plugin-help' && argv.every((a) => !a.startsWith('-'))) {
       // `vipctl help [SUBJECT...]`: the help plugin's command shows the help for its arguments.

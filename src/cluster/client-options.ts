@@ -5,7 +5,7 @@
  */
 import type {ClientOptions} from './live.js'
 import {UsageError} from '../errors.js'
-import {printableShort} from '../core/printable.js'
+import {maskUrlUserinfo, printableShort} from '../core/printable.js'
 import {parseDuration, type DurationRules} from '../core/duration.js'
 
 /** The values of clientFlags (kubectl's client flags). */
@@ -54,7 +54,7 @@ export function clientOptions(f: ClientFlagValues): ClientOptions {
     } catch {
       /* below */
     }
-    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname) throw new UsageError(`--server ${JSON.stringify(safeFlagText(f.server.replace(/\/\/[^/@]*@/, '//***@')))}: expected an API server URL, https://HOST[:PORT]`)
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname) throw new UsageError(`--server ${JSON.stringify(safeFlagText(maskUrlUserinfo(f.server)))}: expected an API server URL, https://HOST[:PORT]`)
     if (u.username || u.password) throw new UsageError('--server: the URL carries credentials (user:password@); use --token or the kubeconfig user instead')
   }
   if (f.token !== undefined && (f.token.trim() === '' || !/^[\x21-\x7e]+$/.test(f.token.trim()))) throw new UsageError(`--token: ${f.token.trim() === '' ? 'empty' : 'a character HTTP cannot send (the value is not shown)'}`)

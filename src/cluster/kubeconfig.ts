@@ -15,7 +15,7 @@ import {newClusters, newContexts, newUsers} from '@kubernetes/client-node/dist/c
 import {parseDocument} from 'yaml'
 import {DataError, PermissionError, UnavailableError, UsageError, oneLine} from '../errors.js'
 import {readBounded} from '../core/read-bounded.js'
-import {printableShort} from '../core/printable.js'
+import {maskUrlUserinfo, printableShort} from '../core/printable.js'
 
 /** As intake's safe(), without loading intake (its schemas) before a live command's first request. */
 const safe = (s: string) => printableShort(s, 80)
@@ -336,7 +336,7 @@ function checkCurrent(kc: SourcedKubeConfig, origins: Origins, fromFlag: boolean
   try {
     url = new URL(cluster.server)
   } catch {
-    throw new DataError(`${cAt}.server ${q(cluster.server.replace(/\/\/[^/@]*@/, '//***@'))}: not a URL`)
+    throw new DataError(`${cAt}.server ${q(maskUrlUserinfo(cluster.server))}: not a URL`)
   }
   // Credentials in the URL would be printed in every error that names the server: refused, and never echoed.
   if (url.username || url.password) throw new DataError(`${cAt}.server: the URL carries credentials (user:password@); put them in the user entry instead`)

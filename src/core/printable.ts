@@ -122,3 +122,8 @@ export function jsonText(value: unknown, indent?: number): string {
     return out
   })
 }
+
+/** A URL's `user:password@` (in any scheme, anywhere in the text) shown as `***@`: for messages that quote a URL. */
+export function maskUrlUserinfo(s: string): string {
+  return s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s"]*@/gi, '$1***@')
+}

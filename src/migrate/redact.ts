@@ -1,4 +1,5 @@
 import {DataError} from '../errors.js'
+import {maskUrlUserinfo} from '../core/printable.js'
 
 /**
  * What migrate may show of its input (findings, the ledger, --report, -o json): the words, with credentials replaced
@@ -10,8 +11,7 @@ export const SENSITIVE_HEADER = /auth|token|secret|passw|key|session|cookie|cred
 
 /** A word with embedded credentials masked: URL user:password@, secret query parameters, "Header: value" of sensitive headers. */
 export function redactText(w: string): string {
-  return w
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s"]*@/gi, '$1***@')
+  return maskUrlUserinfo(w)
     .replace(/((?:^|[?&;])(?:[a-z0-9_-]*(?:token|key|secret|passw(?:or)?d|pwd|sig|signature|auth|session|credential)[a-z0-9_-]*)=)[^&\s"#]*/gi, '$1***')
     .replace(/((?:proxy-)?authorization|cookie|x-api-key|api-key|x-auth-token|x-auth-key|x-access-token)(\s*:\s*)[^\r\n"]*/gi, '$1$2***')
 }
