@@ -9,9 +9,10 @@ import {canonicalIp, isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {terminalText} from '../core/printable.js'
+import {ipFamily} from '../core/address.js'
 export {clientOptions, requestTimeoutOption, type ClientFlagValues} from '../cluster/client-options.js'
 export {hostPortOption, isLoopback} from '../core/address.js'
-import {BlockList, isIP} from 'node:net'
+import {BlockList} from 'node:net'
 
 export interface SourceFlagValues extends ClientFlagValues {
   filename?: string[]
@@ -47,7 +48,7 @@ export function sourceOptions(f: SourceFlagValues): SourceOptions {
 }
 
 export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string}): ModelOptions {
-  if (f.vip !== undefined && (isIP(f.vip) === 0 || f.vip.includes('%'))) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
+  if (f.vip !== undefined && (ipFamily(f.vip) === 0 || f.vip.includes('%'))) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
   if (f.vip !== undefined && (!isUnicast(f.vip) || isLinkLocal4(f.vip))) throw new UsageError(`--vip ${f.vip}: not a unicast address a VIP can be (link-local, multicast and unspecified addresses cannot)`)
   if (f['vip-pool'] !== undefined) {
     const pool = parseCidr(f['vip-pool'])

@@ -3,7 +3,7 @@
  * endpoints from the Pods its selector matches, as the EndpointSlice controller
  * would, and mark the result as derived.
  */
-import {isIPv6} from 'node:net'
+import {ipFamily} from '../core/address.js'
 import type {Container, EndpointSlice, Pod, Service, Snapshot, Workload} from './types.js'
 import {objectKey} from './types.js'
 
@@ -86,7 +86,7 @@ function deriveForService(svc: Service, pods: Pod[]): EndpointSlice[] {
       port: resolveTargetPort(pod, sp.targetPort, sp.port),
       protocol: sp.protocol ?? 'TCP',
     }))
-    const key = JSON.stringify(ports) + (isIPv6(pod.status!.podIP!) ? '6' : '4')
+    const key = JSON.stringify(ports) + (ipFamily(pod.status!.podIP!) === 6 ? '6' : '4')
     const g = groups.get(key) ?? {ports: ports.filter((p) => p.port !== undefined), pods: [] as Pod[]}
     g.pods.push(pod)
     groups.set(key, g)

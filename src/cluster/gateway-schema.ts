@@ -8,7 +8,7 @@
  * v1 and v1beta1 (one schema: the fields vipctl reads are the same); GRPCRoute, TCPRoute, TLSRoute, UDPRoute,
  * ListenerSet and BackendTLSPolicy v1 (the only version each CRD serves). ConfigMaps: their ca.crt only.
  */
-import {isIP} from 'node:net'
+import {ipFamily} from '../core/address.js'
 import {z} from 'zod'
 import {GATEWAY_DURATION, parseDuration} from '../core/duration.js'
 import type {BackendTLSPolicy, ConfigMapCa, Gateway, GatewayClass, GRPCRoute, HTTPRoute, HTTPRouteFilter, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute} from './types.js'
@@ -38,7 +38,7 @@ export const gatewayHostname = z
   .min(1)
   .max(253)
   .regex(HOSTNAME, 'must be a DNS name, optionally starting with "*." (not an IP address)')
-  .refine((h) => isIP(h) === 0, 'must be a DNS name, not an IP address (the spec does not allow IP addresses as hostnames)')
+  .refine((h) => ipFamily(h) === 0, 'must be a DNS name, not an IP address (the spec does not allow IP addresses as hostnames)')
 const port = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
 const headerName = z.string().min(1).max(256).regex(HEADER_NAME, 'must be an HTTP header name (an RFC 7230 token)')
 

@@ -4,7 +4,7 @@
  * are checked here; live objects pass the same schemas (cheap, and it keeps the
  * model's input one type). Unknown fields are dropped: we keep only what we use.
  */
-import {isIP} from 'node:net'
+import {ipFamily} from '../core/address.js'
 import {z} from 'zod'
 import {printable, printableShort} from '../core/printable.js'
 import type {Workload} from './types.js'
@@ -35,12 +35,12 @@ export const portName = z
   .refine((s) => /[a-z]/.test(s) && !s.includes('--'), 'must contain a letter and no "--"')
 export const portNumber = z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535')
 /** A plain IP address; IPv6 zone ids ("%eth0") are refused: node's isIP accepts any text after "%". */
-export const ipAddress = z.string().refine((s) => isIP(s) !== 0 && !s.includes('%'), 'must be an IPv4 or IPv6 address (no zone id)')
+export const ipAddress = z.string().refine((s) => ipFamily(s) !== 0 && !s.includes('%'), 'must be an IPv4 or IPv6 address (no zone id)')
 export const ingressHost = z
   .string()
   .max(253)
   .regex(INGRESS_HOST, 'must be a DNS name, optionally starting with "*."')
-  .refine((h) => isIP(h) === 0, 'must be a DNS name, not an IP address')
+  .refine((h) => ipFamily(h) === 0, 'must be a DNS name, not an IP address')
 
 /** RFC 3339 as the API server writes it (UTC "Z" or an offset), and a real date: claims are decided by it. */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/

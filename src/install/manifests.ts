@@ -7,7 +7,7 @@
  * in the namespaces given, `update` on the status subresources the leader writes,
  * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
  */
-import {isIP} from 'node:net'
+import {ipFamily} from '../core/address.js'
 import {UsageError} from '../errors.js'
 import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
 
@@ -41,7 +41,7 @@ export function validateInstall(o: InstallOptions): void {
   for (const ns of o.secretNamespaces) if (!DNS1123.test(ns) || ns.length > 63) throw new UsageError(`--secret-namespaces: ${JSON.stringify(ns)} is not a valid namespace name`)
   for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
   const dnat = o.vipRules && o.vipMode === 'dnat'
-  if (o.listenAddress !== undefined && (isIP(o.listenAddress) === 0 || o.listenAddress.includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: expected an IP address`)
+  if (o.listenAddress !== undefined && (ipFamily(o.listenAddress) === 0 || o.listenAddress.includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: expected an IP address`)
   if (dnat && o.listenAddress === undefined) throw new UsageError('--vip-rules --mode dnat needs --listen-address (the node address HAProxy listens on; VIP:port is translated to its ports)')
   if (!dnat && o.listenAddress !== undefined) throw new UsageError('--listen-address is for --vip-rules --mode dnat only (in bind mode HAProxy listens on the VIPs)')
 }

@@ -7,8 +7,8 @@
  *   TCP frontends and listen sections -> Services of type LoadBalancer.
  * Everything else is reported with its line, as for ns.conf.
  */
+import {ipFamily} from '../core/address.js'
 import {X509Certificate} from 'node:crypto'
-import {isIP} from 'node:net'
 import path from 'node:path'
 import type {Diagnostic} from '../cluster/types.js'
 import {DataError} from '../errors.js'
@@ -312,7 +312,7 @@ export function migrateHaproxy(sections: CfgSection[], opts: HaproxyMigrateOptio
         const ip = raw !== undefined ? memberAddress(raw) : undefined
         const port = Number(m?.[2])
         if (!m || !ip || port < 1 || port > 65535) {
-          if (raw && isIP(raw) && !ip && !(raw === '0.0.0.0' && port === 0)) {
+          if (raw && ipFamily(raw) && !ip && !(raw === '0.0.0.0' && port === 0)) {
             L.lost(l.line, obj, `server ${a[0]} ${a[1]}: ${raw} is not an address an endpoint can have (unicast)`)
             continue
           }

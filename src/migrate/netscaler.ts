@@ -9,8 +9,8 @@
  * Everything it cannot carry over, or carries over approximately, is reported
  * with its ns.conf line; nothing is dropped silently.
  */
+import {ipFamily} from '../core/address.js'
 import {X509Certificate} from 'node:crypto'
-import {isIP} from 'node:net'
 import {canonicalIp, ipv4ToInt} from '../model/ip.js'
 import type {Diagnostic} from '../cluster/types.js'
 import type {NsCommand} from './nsconf.js'
@@ -271,8 +271,8 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
   /** Rewrite actions and policies that put the client's address in a forwarding header (vipctl always does). */
   const fwdActions = new Map<string, number>()
   const fwdRewrites = new Map<string, [number, number]>()
-  const ipOf = (s: string) => (isIP(s) ? s : servers.get(s)?.ip)
-  const serverLine = (s: string) => (isIP(s) ? [] : servers.has(s) ? [servers.get(s)!.line] : [])
+  const ipOf = (s: string) => (ipFamily(s) ? s : servers.get(s)?.ip)
+  const serverLine = (s: string) => (ipFamily(s) ? [] : servers.has(s) ? [servers.get(s)!.line] : [])
   const handledLines = new Set<number>()
   /** Disabled: vservers (`lb:NAME`, `cs:NAME`, from -state DISABLED or `disable ...`), serviceGroups, members (`sg ip port`), servers. */
   const disabled = new Map<string, number>()
@@ -297,13 +297,13 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
       switch (key) {
         case 'add server':
           // -state DISABLED: every member on this server is out of service (a not-ready endpoint).
-          if (c.args[1] && isIP(c.args[1])) return servers.set(name, {ip: c.args[1], line: c.line, disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED'}), true
+          if (c.args[1] && ipFamily(c.args[1])) return servers.set(name, {ip: c.args[1], line: c.line, disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED'}), true
           return false
         case 'add service': {
           const ip = ipOf(c.args[1] ?? '')
           const port = Number(c.args[3])
           if (!ip || !memberAddress(ip) || !/^[0-9]{1,5}$/.test(c.args[3] ?? '') || port < 1 || port > 65535) return false
-          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, opts: c.opts, ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
+          services.set(name, {ip, port, type: (c.args[2] ?? '').toUpperCase(), line: c.line, opts: c.opts, ...(ipFamily(c.args[1]!) ? {} : {server: c.args[1]!}), ...(serverLine(c.args[1]!).length ? {serverLine: serverLine(c.args[1]!)[0]} : {}), disabled: (c.opts.state ?? 'ENABLED').toUpperCase() === 'DISABLED' || Boolean(servers.get(c.args[1]!)?.disabled), monitors: []})
           return true
         }
         case 'add servicegroup':
@@ -340,7 +340,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
           const weight = /^[0-9]{1,3}$/.test(c.opts.weight ?? '') && Number(c.opts.weight) >= 1 ? Number(c.opts.weight) : undefined
           if (c.opts.weight !== undefined && weight === undefined) say('VIP5001', c.line, `serviceGroup ${name}`, `member ${c.args[1]} ${c.args[2]}: -weight ${c.opts.weight} is not a weight 1-100: not carried over`, optTokens(c, 'weight'))
           // -state DISABLED: a member taken out of service: carried over as a not-ready endpoint.
-          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ...(isIP(c.args[1]!) ? {} : {server: c.args[1]!}), ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED' && !servers.get(c.args[1]!)?.disabled, ...(weight !== undefined ? {weight} : {})})
+          g.members.push({ip, port, line: c.line, lines: [c.line, ...serverLine(c.args[1]!)], ...(ipFamily(c.args[1]!) ? {} : {server: c.args[1]!}), ready: (c.opts.state ?? 'ENABLED').toUpperCase() !== 'DISABLED' && !servers.get(c.args[1]!)?.disabled, ...(weight !== undefined ? {weight} : {})})
           return true
         }
         case 'bind service': {
@@ -681,7 +681,7 @@ export function migrateNetscaler(input: NsCommand[], opts: MigrateOptions): Migr
     if (a.dest === undefined || a.dest.startsWith('!')) return true
     const [lo, hi] = a.dest.split('-')
     if (hi === undefined) return canonicalIp(lo!) === canonicalIp(ip)
-    const n = (x: string) => (isIP(x) === 4 ? ipv4ToInt(x) : NaN)
+    const n = (x: string) => (ipFamily(x) === 4 ? ipv4ToInt(x) : NaN)
     return n(ip) >= n(lo!) && n(ip) <= n(hi)
   }
   const listenPolicy = (v: {name: string; line: number; opts: Record<string, string>; ip?: string; port?: number}, kind: 'cs' | 'lb') => {
@@ -1044,7 +1044,7 @@ export function endpointSlices(service: string, namespace: string, members: Arra
   const out: K8s[] = []
   for (const p of [...new Set(members.map((m) => m.port))])
     for (const fam of [4, 6] as const) {
-      const ms = members.filter((m) => m.port === p && isIP(m.ip) === fam)
+      const ms = members.filter((m) => m.port === p && ipFamily(m.ip) === fam)
       if (ms.length)
         out.push({
           apiVersion: 'discovery.k8s.io/v1',

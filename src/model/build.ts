@@ -2,8 +2,8 @@
  * Snapshot -> LbModel. Pure and deterministic: the same snapshot and options
  * give the same model, element for element, in the same order.
  */
+import {ipFamily} from '../core/address.js'
 import {createHash} from 'node:crypto'
-import {isIPv6} from 'node:net'
 import {MANAGED_BY_LABEL, DERIVED_MANAGER, SERVICE_NAME_LABEL, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, type ContainerSource} from '../cluster/derive.js'
 import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, ListenerSet, Pod, Service, ServicePort, Snapshot, Workload} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
@@ -14,7 +14,6 @@ import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} f
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
-import {isIP} from 'node:net'
 import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
 import {frontendPools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
 
@@ -388,7 +387,7 @@ class Builder implements GatewayHost {
     }
     let v = this.vips.get(address)
     if (!v) {
-      v = {address, family: isIPv6(address) ? 6 : 4, source, owners: []}
+      v = {address, family: ipFamily(address) === 6 ? 6 : 4, source, owners: []}
       this.vips.set(address, v)
       this.vipOwners.set(v, new Set())
     }
@@ -776,7 +775,7 @@ class Builder implements GatewayHost {
     }
     // The proxy would connect to itself or to an address no Service vouches for (169.254.169.254 is a cloud's metadata service).
     // Numeric forms (127.1, 2130706433, 0x7f000001) are addresses to some resolvers: a name's last label is never numeric.
-    if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost') || /(^|\.)(0x[0-9a-f]+|[0-9]+)$/.test(name)) {
+    if (ipFamily(name) !== 0 || name === 'localhost' || name.endsWith('.localhost') || /(^|\.)(0x[0-9a-f]+|[0-9]+)$/.test(name)) {
       this.diag('VIP2003', key, 'spec.externalName', `${name} is an IP address or localhost, not a DNS name: the proxy would connect to whatever that is from the node; the routes to it are left out (for an IP, use a Service without selector and an EndpointSlice)`)
       return undefined
     }
@@ -1169,7 +1168,7 @@ function coveredBy(host: string, tlsHosts: Set<string>): boolean {
 }
 
 export function fmtAddr(address: string, port: number): string {
-  return address.includes(':') && isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
 }
 
 /** True when the pool was allocated from --vip-pool and the address is inside it (used by check). */

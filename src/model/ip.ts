@@ -1,5 +1,6 @@
 /** Small IPv4 helpers for VIP pools (IPv6 VIPs are supported, IPv6 pools are not yet). */
-import {isIP, isIPv4} from 'node:net'
+import {ipFamily} from '../core/address.js'
+import {isIPv4} from 'node:net'
 import {UsageError} from '../errors.js'
 
 export function ipv4ToInt(ip: string): number {
@@ -82,7 +83,7 @@ export function isUnicast(ip: string): boolean {
   if (DOTTED.test(ip)) return false
   // node's isIP accepts IPv6 zone ids with any text after "%": never let one through.
   if (ip.includes('%')) return false
-  const v = isIP(ip)
+  const v = ipFamily(ip)
   if (v === 4) {
     const first = Number(ip.split('.')[0])
     return first !== 0 && ip !== '255.255.255.255' && !(first >= 224 && first <= 239)
@@ -109,7 +110,7 @@ export function isLinkLocal4(ip: string): boolean {
 export function ipSortKey(ip: string): string {
   const n = dottedIpv4(ip)
   if (n >= 0) return `4${n.toString(16).padStart(8, '0')}`
-  if (isIP(ip) !== 6) return `9${ip}`
+  if (ipFamily(ip) !== 6) return `9${ip}`
   const [head = '', tail = ''] = ip.toLowerCase().split('::')
   const h = head ? head.split(':') : []
   const t = tail ? tail.split(':') : []
@@ -138,7 +139,7 @@ export function sortByAddress<T>(items: T[], address: (t: T) => string, tie: (a:
 export function canonicalIp(text: string): string | undefined {
   if (dottedIpv4(text) >= 0) return text
   if (text.includes('%')) return undefined
-  const v = isIP(text)
+  const v = ipFamily(text)
   if (v === 4) return text
   if (v !== 6) return undefined
   const groups = ipv6Groups(text)

@@ -6,7 +6,7 @@
  * updated gets its previous values back. Removals of entities we no longer want
  * run last, after everything new is in place.
  */
-import {isIP} from 'node:net'
+import {ipFamily} from '../../core/address.js'
 import {oneLine} from '../../errors.js'
 import {toNitro, type NetscalerConfig, type NsEntity} from '../../targets/netscaler/generate.js'
 import {NITRO, NitroError, type NitroClient} from '../../core/nitro.js'
@@ -57,7 +57,7 @@ const REMOVE_ORDER = [...Object.keys(BINDINGS), 'cspolicy', 'responderpolicy', '
  * domain-based server, the server's name (NITRO reports an IP member's servername as the IP itself).
  */
 function bindingArgs(type: string, f: Record<string, unknown>): string[] {
-  if (type === 'servicegroup_servicegroupmember_binding' && typeof f.servername === 'string' && isIP(f.servername) === 0) return ['servername', 'port']
+  if (type === 'servicegroup_servicegroupmember_binding' && typeof f.servername === 'string' && ipFamily(f.servername) === 0) return ['servername', 'port']
   return BINDINGS[type]!.args
 }
 

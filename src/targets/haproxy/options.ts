@@ -1,9 +1,8 @@
 /** Flags of the HAProxy target, and flags -> HaproxyOptions. */
 import {Flags} from '@oclif/core'
 import path from 'node:path'
-import {isIP} from 'node:net'
 import {UsageError} from '../../errors.js'
-import {hostPortOption} from '../../core/address.js'
+import {hostPortOption, ipFamily} from '../../core/address.js'
 import {maxOf} from '../../core/arrays.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyConfig, type HaproxyOptions} from './generate.js'
 
@@ -105,7 +104,7 @@ function dirOption(flag: string, dir: string): string {
 
 export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
   hostPortOption('--metrics-address', f['metrics-address'], {loopback: true})
-  if (f['listen-address'] !== undefined && (isIP(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
+  if (f['listen-address'] !== undefined && (ipFamily(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
   const configDir = dirOption('--config-dir', f['config-dir'])
   const runDir = dirOption('--run-dir', f['run-dir'])
   const admin = path.join(runDir, 'admin.sock')

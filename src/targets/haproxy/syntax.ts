@@ -5,7 +5,7 @@
  * is the second lock. A token that fails is a bug (it throws), never output.
  */
 
-import {isIPv6} from 'node:net'
+import {ipFamily} from '../../core/address.js'
 import {FIELD_CHARS, TEXT_FIELD_CHARS} from '../../model/grammar.js'
 import {dottedIpv4} from '../../model/ip.js'
 
@@ -160,7 +160,7 @@ export function renderLine(l: Line): string {
 /** "a.b.c.d:port", "[v6]:port" or "name:port". */
 export function hostPort(address: string, port: number): string {
   // Every IPv6 address holds a ':' (most addresses here are IPv4: no regular expression for them).
-  return address.includes(':') && isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`
+  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
 }
 
 export function renderSections(sections: Section[]): string {

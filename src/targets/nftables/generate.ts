@@ -8,7 +8,7 @@
  * iptables: our own VIPCTL-* chains in the nat table, for hosts without nft.
  * Same model, same bytes.
  */
-import {isIPv6} from 'node:net'
+import {ipFamily} from '../../core/address.js'
 import type {Diagnostic} from '../../cluster/types.js'
 import type {Frontend, LbModel} from '../../model/types.js'
 import {sortByAddress} from '../../model/ip.js'
@@ -45,22 +45,22 @@ export function vipRules(model: LbModel, mode: VipMode, listeners: Map<string, {
     const to = listeners.get(f.id)
     if (mode === 'dnat' && !to) {
       // No listener for it (UDP: HAProxy serves none; or the HTTPS frontend was left out): said, never dropped silently.
-      const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
+      const vip = ipFamily(f.address) === 6 ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
       diagnostics?.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]?.object ?? f.id, field: f.provenance[0]?.field, message: `${protocol.toUpperCase()} ${vip} has no proxy listener to translate to; its VIP rule is left out`})
       continue
     }
-    if (to && isIPv6(to.address) !== isIPv6(f.address)) {
-      const vip = isIPv6(f.address) ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
+    if (to && ipFamily(to.address) !== ipFamily(f.address)) {
+      const vip = ipFamily(f.address) === 6 ? `[${f.address}]:${f.port}` : `${f.address}:${f.port}`
       diagnostics?.push({
         severity: severityOf('VIP3001'),
         code: 'VIP3001',
         object: f.provenance[0]?.object ?? f.id,
         field: f.provenance[0]?.field,
-        message: `${protocol.toUpperCase()} ${vip} cannot be translated to --listen-address ${to.address} (IPv${isIPv6(f.address) ? 6 : 4} VIP, IPv${isIPv6(to.address) ? 6 : 4} listen address); its VIP rule is left out`,
+        message: `${protocol.toUpperCase()} ${vip} cannot be translated to --listen-address ${to.address} (IPv${ipFamily(f.address) === 6 ? 6 : 4} VIP, IPv${ipFamily(to.address) === 6 ? 6 : 4} listen address); its VIP rule is left out`,
       })
       continue
     }
-    rules.push({family: isIPv6(f.address) ? 6 : 4, vip: f.address, port: f.port, protocol, ...(mode === 'dnat' ? {to} : {}), owners: owners(f)})
+    rules.push({family: ipFamily(f.address) === 6 ? 6 : 4, vip: f.address, port: f.port, protocol, ...(mode === 'dnat' ? {to} : {}), owners: owners(f)})
   }
   for (const r of rules) if (!IP.test(r.vip) || (r.to && !IP.test(r.to.address))) throw new Error(`internal: unsafe address in VIP rule ${r.vip}`)
   return sortByAddress(rules, (r) => r.vip, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
