@@ -88,7 +88,7 @@ fi
 
 # Inputs of the archive: when none changed since the last build, the archive stands.
 key=$( { printf '%s\n' "$image" "$suite" "$mirror" "$security" "${packages[*]}" "$epoch" "$archive_state"
-         cat Containerfile scripts/image.sh scripts/image-deps.mjs scripts/containers.conf package.json package-lock.json oclif.manifest.json bin/run.js
+         cat Containerfile scripts/image.sh scripts/image-deps.mjs scripts/containers.conf package.json package-lock.json oclif.manifest.json bin/*
          find dist/bundle -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
 if [ "${VIPCTL_IMAGE_FORCE:-}" != 1 ] && [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
   log "cached ($key): $image, $(du -m "$out" | cut -f1) MB"

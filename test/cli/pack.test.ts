@@ -1,6 +1,6 @@
 /**
  * What `npm pack` ships: the runtime entry points, the bundle, the manifest, the schemas, LICENSE and README, and
- * nothing that exists only for development (bin/dev.js runs the TypeScript sources; dist/src and dist/commands are
+ * nothing that exists only for development (bin/dev.mjs runs the TypeScript sources; dist/src and dist/commands are
  * tsc's output, which the bundle already holds). The packed tree is then unpacked and run, so a file the bundle
  * still needs from outside it cannot be left out unnoticed.
  */
@@ -37,7 +37,7 @@ describe('npm pack', function () {
 
   it('ships LICENSE, README, package.json, the manifest, the bundle and every bin entry, executable', () => {
     const names = new Set(files.map((f) => f.path))
-    for (const must of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js']) assert.ok(names.has(must), `${must} is not in the package`)
+    for (const must of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js', 'bin/package.json']) assert.ok(names.has(must), `${must} is not in the package`)
     assert.ok([...names].some((n) => n.startsWith('dist/bundle/commands/')), 'no bundled commands in the package')
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {bin: Record<string, string>; license: string}
     for (const [bin, file] of Object.entries(pkg.bin)) {
@@ -49,7 +49,7 @@ describe('npm pack', function () {
   })
 
   it('ships nothing that exists only for development', () => {
-    const devOnly = [/^bin\/dev\.js$/, /^dist\/(src|commands)\//, /^(src|commands|test|bench|scripts|examples|\.ci)\//, /\.ts$/, /\.bundle-meta\.json$/, /^tsconfig/, /\.mocharc/]
+    const devOnly = [/^bin\/dev\.mjs$/, /^dist\/(src|commands)\//, /^(src|commands|test|bench|scripts|examples|\.ci)\//, /\.ts$/, /\.bundle-meta\.json$/, /^tsconfig/, /\.mocharc/]
     const bad = files.map((f) => f.path).filter((p) => devOnly.some((re) => re.test(p)))
     assert.deepEqual(bad, [], `development files in the package: ${bad.slice(0, 10).join(', ')}`)
   })

@@ -53,9 +53,11 @@ describe('start-up: what the shipped CLI loads', () => {
     it(`vipctl ${args.join(' ')}: the start-up help, without oclif's config, parser or command code`, () => {
       const {files, modules} = loaded(args)
       assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
-      assert.ok(files.includes('dist/bundle/src/cli/help-fast.js'), files.join(' '))
+      assert.ok(files.includes('dist/bundle/src/cli/help-fast.cjs'), files.join(' '))
       assert.ok(!files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
       assert.ok(files.length <= 5, `${files.length} files: ${files.join(' ')}`)
+      // CommonJS only (bin/package.json; .cjs): an ES module would set up Node's ES module loader (~3-5 ms).
+      assert.deepEqual(files.filter((f) => f !== 'bin/run.js' && !f.endsWith('.cjs')), [], 'ES modules on the help path')
       assert.deepEqual(modules.filter((m) => HEAVY.some((h) => h.test(m)) || OCLIF_BEYOND_HELP.test(m)), [], 'modules help does not need')
       // oclif's help formatter and its dependencies are ~50 modules; ours add a handful.
       assert.ok(modules.length <= 70, `${modules.length} modules`)
@@ -66,8 +68,8 @@ describe('start-up: what the shipped CLI loads', () => {
     it(`vipctl ${args.join(' ')}: only the bundle, and no heavy module`, () => {
       const {files, modules} = loaded(args)
       assert.deepEqual(files.filter((f) => !f.startsWith('bin/') && !f.startsWith('dist/bundle/')), [], 'files loaded from outside the bundle')
-      // bin/run.js and dist/bundle/src/cli/fast.js (one file: scripts/bundle.mjs builds it on its own).
-      assert.deepEqual(files, ['bin/run.js', 'dist/bundle/src/cli/fast.js'])
+      // bin/run.js and dist/bundle/src/cli/fast.cjs (one file: scripts/bundle.mjs builds it on its own).
+      assert.deepEqual(files, ['bin/run.js', 'dist/bundle/src/cli/fast.cjs'])
       const heavy = modules.filter((m) => HEAVY.some((h) => h.test(m)))
       assert.deepEqual(heavy, [], 'modules no help or version needs')
       // oclif and its dependencies are ~170 modules; ours add a handful.
@@ -78,7 +80,7 @@ describe('start-up: what the shipped CLI loads', () => {
   it('vipctl inspect services -f examples/shop: not the start-up help (loaded only when argv may ask for help)', () => {
     const {files} = loaded(['inspect', 'services', '-f', 'examples/shop'])
     assert.ok(files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
-    assert.ok(!files.includes('dist/bundle/src/cli/help-fast.js'), files.join(' '))
+    assert.ok(!files.includes('dist/bundle/src/cli/help-fast.cjs'), files.join(' '))
   })
 
   it('a live command: KubeConfig without client-node\'s generated API client', () => {
@@ -94,7 +96,7 @@ describe('start-up: vipctl version answers before oclif loads, byte for byte as 
   const oclifPath = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
     delete env.NODE_OPTIONS
-    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(path.join(ROOT, 'bin', 'run.js'))}, args: ${JSON.stringify(args)}}))`
+    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(args)}}))`
     return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
   }
   for (const args of [['version'], ['version', '-o', 'json'], ['version', '--output', 'yaml'], ['version', '-o=table'], ['version', '--json']]) {
