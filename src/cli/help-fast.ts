@@ -190,8 +190,8 @@ export async function fastHelp(argv: string[], root: string): Promise<boolean> {
   ])
   if (!helpFlagGiven(argv, pjson.oclif.additionalHelpFlags)) {
     const id = argv[0]!
-    if (id === 'help' && config.findCommand(id)?.pluginName === '@oclif/plugin-help' && argv.every((a) => !a.startsWith('-'))) {
-      // `vipctl help [SUBJECT...]`: the help plugin's command shows the help for its arguments.
+    if (id === 'help' && config.findCommand(id)?.pluginName === pjson.name && argv.every((a) => !a.startsWith('-'))) {
+      // `vipctl help [SUBJECT...]`: our help command (commands/help.ts) shows the help for its arguments.
       argv = argv.slice(1)
     } else {
       // `vipctl <topic>` alone: oclif shows the topic's help (main.run), unless it is also a command.
