@@ -64,11 +64,21 @@ function stats(samples) {
   return {median: q(0.5), p90: q(0.9)}
 }
 
-function measure(label, cmd, argv) {
-  for (let i = 0; i < 3; i++) time(cmd, argv)
-  const samples = Array.from({length: runs}, () => time(cmd, argv))
-  const cpus = Array.from({length: runs}, () => cpu(cmd, argv)).filter((c) => c !== undefined)
-  return {label, ...stats(samples), cpu: cpus.length ? stats(cpus).median : undefined}
+/**
+ * Each spec ({label, cmd, argv}) 3 times to warm up, then `runs` rounds of one run each, in turn: a change of load
+ * during the run (this VM's neighbours) weighs on every command alike, not on whichever ran then. Then CPU times,
+ * in turn too.
+ */
+function measureAll(specs) {
+  for (const {cmd, argv} of specs) for (let i = 0; i < 3; i++) time(cmd, argv)
+  const samples = specs.map(() => [])
+  const cpus = specs.map(() => [])
+  for (let i = 0; i < runs; i++) specs.forEach(({cmd, argv}, j) => samples[j].push(time(cmd, argv)))
+  for (let i = 0; i < runs; i++) specs.forEach(({cmd, argv}, j) => cpus[j].push(cpu(cmd, argv)))
+  return specs.map(({label}, j) => {
+    const c = cpus[j].filter((x) => x !== undefined)
+    return {label, ...stats(samples[j]), cpu: c.length ? stats(c).median : undefined}
+  })
 }
 
 /** Time from spawn to the first request at a loopback "API server" (answers an empty list). */
@@ -104,20 +114,20 @@ async function measureLive() {
   return {label: 'vipctl inspect services (live, to first API request)', ...stats(samples)}
 }
 
-const rows = []
-const base = measure('node -e 0', process.execPath, ['-e', '0'])
-rows.push(base)
+const specs = [{label: 'node -e 0', cmd: process.execPath, argv: ['-e', '0']}]
 const kubectl = findKubectl()
-if (kubectl) rows.push(measure('kubectl version --client', kubectl, ['version', '--client']))
+if (kubectl) specs.push({label: 'kubectl version --client', cmd: kubectl, argv: ['version', '--client']})
 const goals = new Map()
 for (const [label, argv, goal] of [
   ['vipctl --help', ['--help'], 1.5],
   ['vipctl version', ['version'], 1.5],
   ['vipctl inspect services -f examples/shop', ['inspect', 'services', '-f', 'examples/shop'], 2],
 ]) {
-  rows.push(measure(label, process.execPath, [run, ...argv]))
+  specs.push({label, cmd: process.execPath, argv: [run, ...argv]})
   goals.set(label, goal)
 }
+const rows = measureAll(specs)
+const base = rows[0]
 rows.push(await measureLive())
 goals.set(rows.at(-1).label, 3)
 

@@ -8,14 +8,14 @@
 const {readFileSync} = require('node:fs')
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
-const {mayBeHelp, plainVersion, printVersion} = require('../dist/bundle/src/cli/fast.cjs')
+const {mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
 
 async function main() {
   const argv = process.argv.slice(2)
   const root = path.join(__dirname, '..')
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   const format = plainVersion(argv)
-  if (format) return printVersion(format, pjson.version)
+  if (format) return require('../dist/bundle/src/cli/version-print.cjs').printVersion(format, pjson.version)
   if (mayBeHelp(argv, pjson.oclif) && (await require('../dist/bundle/src/cli/help-fast.cjs').fastHelp(argv, root))) return
   const {execute} = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'main.js')).href)
   // oclif finds the package from here (package.json, oclif.manifest.json); not from bin/, whose package.json only

@@ -17,6 +17,7 @@
 // - typescript, which oclif requires only for development (ts-node paths).
 // - node-fetch, which client-node's config.js imports for Headers only: Node's own stands in.
 import {build} from 'esbuild'
+import {createRequire} from 'node:module'
 import {readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -158,6 +159,60 @@ function pluginManifests() {
   })
 }
 
+/**
+ * oclif requires at load time packages that a vipctl command does not use on its way to run (measured: ~12 ms of
+ * a 107 ms `vipctl completion bash`, for evaluating them):
+ * - semver: oclif's index checks the Node version against oclif's own engines (>=18) at every start; vipctl's
+ *   engines (>=20.19) are stricter and npm checks them at install: the check answers "satisfied" here.
+ * - wsl-utils: Config.load asks it whether this is WSL (an ES module chunk and /proc reads at every start), for
+ *   config.platform ('wsl' instead of 'linux', shown in the user agent): answered by the test the start-up help
+ *   makes (src/cli/help-fast.ts: WSL_DISTRO_NAME, or "microsoft" in the kernel release).
+ * - ejs, cli-spinners, minimatch, tinyglobby, lilconfig: help and update templates, spinners, plugin patterns,
+ *   command discovery without a manifest, rc files for a package.json without an oclif section; none of them on
+ *   a command's path: they load on first use (the module is still in the bundle, only not run at start).
+ */
+const LAZY_FOR_OCLIF = ['ejs', 'cli-spinners', 'minimatch', 'tinyglobby', 'lilconfig']
+const leanOclif = {
+  name: 'lean-oclif',
+  setup(b) {
+    const fromOclif = (args) => args.importer.includes(`${path.sep}@oclif${path.sep}core${path.sep}`) && args.pluginData !== 'real'
+    b.onResolve({filter: /^(semver|wsl-utils)$/}, (args) => (fromOclif(args) ? {path: args.path, namespace: 'vipctl-lean-oclif'} : undefined))
+    b.onLoad({filter: /^semver$/, namespace: 'vipctl-lean-oclif'}, () => ({loader: 'js', contents: 'exports.satisfies = () => true\n'}))
+    b.onLoad({filter: /^wsl-utils$/, namespace: 'vipctl-lean-oclif'}, () => ({
+      loader: 'js',
+      contents: [
+        "import os from 'node:os'",
+        "export const isWsl = process.platform === 'linux' && (process.env.WSL_DISTRO_NAME !== undefined || os.release().toLowerCase().includes('microsoft'))",
+        "export const powerShellPath = async () => (await import('wsl-utils')).powerShellPath()",
+      ].join('\n'),
+      resolveDir: root,
+      pluginData: 'real',
+    }))
+    b.onResolve({filter: new RegExp(`^(${LAZY_FOR_OCLIF.join('|')})$`)}, async (args) => {
+      if (!fromOclif(args)) return undefined
+      const real = await b.resolve(args.path, {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: args.path, namespace: 'vipctl-lazy', pluginData: real.path}
+    })
+    b.onLoad({filter: /.*/, namespace: 'vipctl-lazy'}, (args) => ({
+      loader: 'js',
+      resolveDir: root,
+      // A stand-in whose properties are the real module's, loaded on first read. __esModule (which TypeScript's
+      // __importDefault and __importStar read at once) is answered as the real module answers it, found here.
+      contents: [
+        'let real',
+        `const load = () => (real ??= require(${JSON.stringify(args.pluginData)}))`,
+        'module.exports = new Proxy({}, {',
+        `  get: (_, key) => (key === '__esModule' ? ${JSON.stringify(createRequire(import.meta.url)(args.pluginData).__esModule)} : load()[key]),`,
+        '  has: (_, key) => key in load(),',
+        '  ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_, key) => { const d = Object.getOwnPropertyDescriptor(load(), key); return d && {...d, configurable: true} },',
+        '})',
+      ].join('\n'),
+    }))
+  },
+}
+
 /** What every build below shares: ES modules for Node 20 in dist/bundle, readable output, a metafile. */
 const shared = {
   outdir: out,
@@ -211,7 +266,7 @@ const result = await build({
   entryPoints,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [noGeneratedClient, nodeFetchShim, lazySocks],
+  plugins: [noGeneratedClient, nodeFetchShim, lazySocks, leanOclif],
   ...shared,
 })
 // The start-up help: one file, oclif's help code and nothing else of oclif (bin/run.js imports it first).
@@ -223,9 +278,10 @@ const fast = await build({
   ...commonJs,
   define: {...commonJs.define, __VIPCTL_PLUGIN_MANIFESTS__: JSON.stringify(pluginManifests())},
 })
-// `vipctl version` before oclif (src/cli/fast.ts): one file too, not the dozen chunks it shares with the commands.
+// What bin/run.js requires before oclif (src/cli/fast.ts, and src/cli/version-print.ts for `vipctl version`): a file
+// each, not the dozen chunks they share with the commands.
 const version = await build({
-  entryPoints: [path.join(dist, 'src', 'cli', 'fast.js')],
+  entryPoints: [path.join(dist, 'src', 'cli', 'fast.js'), path.join(dist, 'src', 'cli', 'version-print.js')],
   splitting: false,
   ...shared,
   ...commonJs,

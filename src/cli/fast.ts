@@ -2,7 +2,8 @@
  * The start-up fast path (bin/run.js): `vipctl version`, the one command that needs nothing of oclif (no
  * config, no plugins, no flag parser beyond -o), is answered before oclif loads. Only the exact spellings below
  * take it; anything else (another flag, a bad value, --help) goes to oclif, which gives the same output and
- * errors as ever. test/cli/startup.test.ts compares both paths byte for byte.
+ * errors as ever. test/cli/startup.test.ts compares both paths byte for byte. What prints the version is in
+ * src/cli/version-print.ts, loaded only for it: this file is loaded by every command.
  */
 import {helpFlagGiven} from './help-flags.js'
 
@@ -15,19 +16,6 @@ export function plainVersion(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (rest.length === 1 && rest[0] === '--json') return '--json'
   const value = rest.length === 2 && (rest[0] === '-o' || rest[0] === '--output') ? rest[1] : rest.length === 1 ? /^(?:-o|--output)=(.*)$/.exec(rest[0]!)?.[1] : undefined
   return value === 'table' || value === 'json' || value === 'yaml' ? value : undefined
-}
-
-/** Prints what `vipctl version` prints for `format`; `version` is the package's. */
-export async function printVersion(format: NonNullable<ReturnType<typeof plainVersion>>, version: string): Promise<void> {
-  const [{versionResult}, {render, toDocument}, {makeChalk}, {jsonText}] = await Promise.all([
-    import('../version/version.js'),
-    import('../output/render.js'),
-    import('../output/color.js'),
-    import('../core/printable.js'),
-  ])
-  const result = versionResult(version, process.versions.node, `${process.platform}/${process.arch}`)
-  if (format === '--json') process.stdout.write(`${jsonText(toDocument(result), 2)}\n`)
-  else process.stdout.write(render(result, format, {chalk: makeChalk({env: process.env, isTTY: Boolean(process.stdout.isTTY)})}))
 }
 
 /**
