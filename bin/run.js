@@ -8,9 +8,9 @@
 const {readFileSync} = require('node:fs')
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
-const {mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
 
 async function main() {
+  const {mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
   const argv = process.argv.slice(2)
   const root = path.join(__dirname, '..')
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
@@ -24,8 +24,11 @@ async function main() {
 }
 
 main().catch((error) => {
-  // What an uncaught error at the top of an ES module entry did: its stack on stderr, exit 1 (oclif's execute
-  // handles every command's errors itself; this is for a missing or broken build).
-  process.exitCode = 1
-  console.error(error)
+  // oclif's execute handles every command's errors itself: what reaches here is a missing or broken build (a
+  // checkout not built, a package missing files). One line and exit 70 (internal), the stack with --debug.
+  const missing = (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND') && /dist[\\/]bundle/.test(String(error.message))
+  const what = missing ? `this vipctl is not built or is missing files (${String(error.message).split('\n')[0]})` : `internal error: ${String(error?.message ?? error).split('\n')[0]}`
+  process.stderr.write(`error: ${what} (${missing ? 'run npm run build in a checkout, or reinstall' : 'run again with --debug and report it'})\n`)
+  if (process.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${error?.stack ?? error}\n`)
+  process.exitCode = 70
 })

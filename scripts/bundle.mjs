@@ -241,9 +241,9 @@ const shared = {
 }
 
 /**
- * The two start-up files bin/run.js requires (fast.cjs: version and the help check; help-fast.cjs: help) are
- * CommonJS, as bin/run.js is: a process that never loads an ES module skips setting up Node's ES module loader
- * (~3-5 ms of a 50 ms `node -e 0`). Commands still load the ES module bundle (main.js) as before.
+ * The start-up files bin/run.js requires (fast.cjs: the version and help checks; version-print.cjs; help-fast.cjs:
+ * help) are CommonJS, as bin/run.js is: a process that never loads an ES module skips setting up Node's ES module
+ * loader (~3-5 ms of a 50 ms `node -e 0`). Commands still load the ES module bundle (main.js) as before.
  */
 const commonJs = {
   format: 'cjs',

@@ -4,7 +4,8 @@
  * without it (semver's Node check, wsl-utils' WSL test). These runs take the paths that do use them: a package
  * without its manifest (oclif finds the commands by globbing: tinyglobby), help rendered by oclif rather than the
  * start-up help (templates: ejs). (lilconfig's rc-file search is for a package.json without an oclif section,
- * which vipctl's never is; minimatch is for plugin patterns, and vipctl names no plugins.)
+ * which vipctl's never is; minimatch is for plugin patterns, and vipctl names no plugins.) And a package whose
+ * bundle is missing (bin/run.js): one line, exit 70.
  */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
@@ -19,7 +20,7 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [path.join(dir, 'bin', 'run.js'), ...args], {cwd: ROOT, env: e, encoding: 'utf8'})
 }
 
-describe('lean oclif: the stand-ins load the real modules when a path needs them', () => {
+describe('the shipped package: lean oclif\'s stand-ins load the real modules when a path needs them; a missing bundle is one line', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vipctl-lean-'))
   const pkg = path.join(tmp, 'package')
   before(() => {
@@ -34,6 +35,20 @@ describe('lean oclif: the stand-ins load the real modules when a path needs them
     assert.equal(got.status, 0, got.stderr)
     assert.equal(got.stdout, run(ROOT, args).stdout)
     assert.match(got.stdout, /^NAMESPACE\s+NAME\s+VIP/)
+  })
+
+  it('a package whose bundle is missing: one line naming the missing file, exit 70, the stack only with --debug', () => {
+    const broken = path.join(tmp, 'broken')
+    for (const f of ['bin', 'package.json']) cpSync(path.join(ROOT, f), path.join(broken, f), {recursive: true})
+    for (const args of [['version'], ['--help'], ['inspect', 'services', '-f', 'examples/shop']]) {
+      const got = run(broken, args)
+      assert.equal(got.status, 70, `${args.join(' ')}: ${got.stderr}`)
+      assert.equal(got.stdout, '')
+      assert.match(got.stderr, /^error: this vipctl is not built or is missing files \(Cannot find module '[^']*dist\/bundle\/src\/cli\/fast\.cjs'\) \(run npm run build in a checkout, or reinstall\)\n$/)
+    }
+    const debug = run(broken, ['version', '--debug'])
+    assert.equal(debug.status, 70)
+    assert.match(debug.stderr, /\n\s+at /, 'the stack with --debug')
   })
 
   it("help rendered by oclif (templates through ejs) says what the start-up help says", () => {
