@@ -164,9 +164,7 @@ function pluginManifests() {
  * a 107 ms `vipctl completion bash`, for evaluating them):
  * - semver: oclif's index checks the Node version against oclif's own engines (>=18) at every start; vipctl's
  *   engines (>=20.19) are stricter and npm checks them at install: the check answers "satisfied" here.
- * - wsl-utils: Config.load asks it whether this is WSL (an ES module chunk and /proc reads at every start), for
- *   config.platform ('wsl' instead of 'linux', shown in the user agent): answered by the test the start-up help
- *   makes (src/cli/help-fast.ts: WSL_DISTRO_NAME, or "microsoft" in the kernel release).
+ *   (oclif's WSL test, wsl-utils, stays as it is: a stand-in would have to repeat its /proc and container checks.)
  * - ejs, cli-spinners, minimatch, tinyglobby, lilconfig: help and update templates, spinners, plugin patterns,
  *   command discovery without a manifest, rc files for a package.json without an oclif section; none of them on
  *   a command's path: they load on first use (the module is still in the bundle, only not run at start).
@@ -176,18 +174,8 @@ const leanOclif = {
   name: 'lean-oclif',
   setup(b) {
     const fromOclif = (args) => args.importer.includes(`${path.sep}@oclif${path.sep}core${path.sep}`) && args.pluginData !== 'real'
-    b.onResolve({filter: /^(semver|wsl-utils)$/}, (args) => (fromOclif(args) ? {path: args.path, namespace: 'vipctl-lean-oclif'} : undefined))
+    b.onResolve({filter: /^semver$/}, (args) => (fromOclif(args) ? {path: args.path, namespace: 'vipctl-lean-oclif'} : undefined))
     b.onLoad({filter: /^semver$/, namespace: 'vipctl-lean-oclif'}, () => ({loader: 'js', contents: 'exports.satisfies = () => true\n'}))
-    b.onLoad({filter: /^wsl-utils$/, namespace: 'vipctl-lean-oclif'}, () => ({
-      loader: 'js',
-      contents: [
-        "import os from 'node:os'",
-        "export const isWsl = process.platform === 'linux' && (process.env.WSL_DISTRO_NAME !== undefined || os.release().toLowerCase().includes('microsoft'))",
-        "export const powerShellPath = async () => (await import('wsl-utils')).powerShellPath()",
-      ].join('\n'),
-      resolveDir: root,
-      pluginData: 'real',
-    }))
     b.onResolve({filter: new RegExp(`^(${LAZY_FOR_OCLIF.join('|')})$`)}, async (args) => {
       if (!fromOclif(args)) return undefined
       const real = await b.resolve(args.path, {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})

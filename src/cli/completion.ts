@@ -369,21 +369,31 @@ export function formatCompletion(result: CompletionResult, opts: {descriptions?:
   return `${[...lines, `:${result.directive}`].join('\n')}\n`
 }
 
+/**
+ * Commands with oclif's one template in their texts (`<%= config.bin %>`, as in "Display help for
+ * <%= config.bin %>.") rendered with `bin`, as help renders it: the manifest keeps the texts unrendered.
+ */
+function withBin<T extends CommandSpec>(commands: readonly T[], bin: string): T[] {
+  const render = (text: string | undefined) => text?.replaceAll('<%= config.bin %>', bin)
+  return commands.map((c) => (c.summary?.includes('<%') || c.description?.includes('<%') ? {...c, summary: render(c.summary), description: render(c.description)} : c))
+}
+
 /** The CLI's description from oclif.manifest.json and package.json (what the build ships next to bin/). */
 export function specFromFiles(root: URL): CliSpec {
   const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8')) as {commands?: Record<string, CommandSpec>}
-  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {oclif?: {topics?: Record<string, {description?: string}>}}
-  return {commands: Object.values(manifest.commands ?? {}), topics: pjson.oclif?.topics ?? {}}
+  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {name?: string; oclif?: {bin?: string; topics?: Record<string, {description?: string}>}}
+  return {commands: withBin(Object.values(manifest.commands ?? {}), pjson.oclif?.bin ?? pjson.name ?? 'vipctl'), topics: pjson.oclif?.topics ?? {}}
 }
 
 /** Loaded commands (oclif's Config.commands) with the aliases oclif adds as commands of their own left out. */
 export function specFromConfig(config: {
   name: string
+  bin?: string
   commands: ReadonlyArray<CommandSpec & {pluginName?: string; hiddenAliases?: readonly string[]}>
   pjson: {oclif?: {topics?: Record<string, {description?: string}>}}
 }): CliSpec {
   const own = config.commands.filter((c) => (c.pluginName === undefined || c.pluginName === config.name) && !c.aliases?.includes(c.id) && !c.hiddenAliases?.includes(c.id))
-  return {commands: own, topics: config.pjson.oclif?.topics ?? {}}
+  return {commands: withBin(own, config.bin ?? config.name), topics: config.pjson.oclif?.topics ?? {}}
 }
 
 /**

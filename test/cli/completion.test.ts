@@ -4,7 +4,7 @@
  * against a local API server double, and one-line errors with a suggestion for mistyped commands and flags.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -85,6 +85,12 @@ describe('completion (built CLI)', function () {
     // Descriptions ride along after a tab.
     const raw = await vipctl(['__complete', 'inspect', 'serv'])
     assert.equal(raw.stdout, 'services\tServices with their VIPs, ports, ready endpoints and the Ingresses routing to them\n:4\n')
+    // A text with oclif's template is rendered as help renders it (the manifest keeps it unrendered), through
+    // __complete and through kubectl_complete-vip alike.
+    const help = await vipctl(['__complete', 'hel'])
+    assert.equal(help.stdout, 'help\tDisplay help for vipctl.\n:4\n')
+    const plugin = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'complete.js'), 'hel'], {encoding: 'utf8'})
+    assert.equal(plugin.stdout, 'help\tDisplay help for vipctl.\n:4\n')
   })
 
   it('namespaces and contexts from a cluster (an API double) and the kubeconfig; nothing, quickly, when it never answers', async () => {

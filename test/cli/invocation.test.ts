@@ -44,6 +44,8 @@ const BAD: string[][] = [
   ['version', '-o', 'wide'],
   ['version', 'extra'],
   ['diff', 'vip', '-f'],
+  ['help', '-x'],
+  ['help', 'inspect', 'vips', '--nope'],
 ]
 
 describe('bad invocations: one line, exit 64, no framework boilerplate', function () {

@@ -1,7 +1,7 @@
 /**
  * The bundle's lean oclif (scripts/bundle.mjs, leanOclif): packages oclif requires at load time are stand-ins
  * that load the real module on first use (ejs, cli-spinners, minimatch, tinyglobby, lilconfig), or answer
- * without it (semver's Node check, wsl-utils' WSL test). These runs take the paths that do use them: a package
+ * without it (semver's Node check). These runs take the paths that do use them: a package
  * without its manifest (oclif finds the commands by globbing: tinyglobby), help rendered by oclif rather than the
  * start-up help (templates: ejs). (lilconfig's rc-file search is for a package.json without an oclif section,
  * which vipctl's never is; minimatch is for plugin patterns, and vipctl names no plugins.) And a package whose
