@@ -89,6 +89,12 @@ const lazySocks = {
   },
 }
 
+/** Where a module name resolves for `args`' importer without our stand-ins (pluginData 'real' tells them to step aside). */
+async function resolveReal(b, args) {
+  const real = await b.resolve(args.path, {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
+  return real.errors.length > 0 ? {errors: real.errors} : {path: real.path}
+}
+
 /**
  * The start-up help (src/cli/help-fast.ts) runs oclif's Help class without the rest of oclif. Help's module
  * imports four things that pull in much more and that help never needs for a manifest's commands: the help
@@ -126,9 +132,8 @@ const lazyEjs = {
   setup(b) {
     b.onResolve({filter: /^ejs$/}, async (args) => {
       if (args.pluginData === 'real') return undefined
-      const real = await b.resolve('ejs', {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
-      if (real.errors.length > 0) return {errors: real.errors}
-      return {path: 'ejs', namespace: 'vipctl-lazy-ejs', pluginData: real.path}
+      const real = await resolveReal(b, args)
+      return real.errors ? real : {path: 'ejs', namespace: 'vipctl-lazy-ejs', pluginData: real.path}
     })
     b.onLoad({filter: /.*/, namespace: 'vipctl-lazy-ejs'}, (args) => ({
       loader: 'js',
@@ -178,9 +183,8 @@ const leanOclif = {
     b.onLoad({filter: /^semver$/, namespace: 'vipctl-lean-oclif'}, () => ({loader: 'js', contents: 'exports.satisfies = () => true\n'}))
     b.onResolve({filter: new RegExp(`^(${LAZY_FOR_OCLIF.join('|')})$`)}, async (args) => {
       if (!fromOclif(args)) return undefined
-      const real = await b.resolve(args.path, {resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real'})
-      if (real.errors.length > 0) return {errors: real.errors}
-      return {path: args.path, namespace: 'vipctl-lazy', pluginData: real.path}
+      const real = await resolveReal(b, args)
+      return real.errors ? real : {path: args.path, namespace: 'vipctl-lazy', pluginData: real.path}
     })
     b.onLoad({filter: /.*/, namespace: 'vipctl-lazy'}, (args) => ({
       loader: 'js',
