@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Startup benchmark: medians of vipctl commands against `node -e 0` (and
 // `kubectl version --client` when a kubectl is found) in the same run; prints
-// ratios. Not a test: goals are read by people, not asserted.
+// ratios. The commands run in turn, round by round, so a change of load during the run weighs on all
+// alike. Not a test: goals are read by people, not asserted.
 //
 //   node bench/startup.mjs [--runs 30] [--kubectl PATH]
 //
