@@ -12,7 +12,8 @@ async function main() {
   let spec
   try {
     completion = await import(pathToFileURL(path.join(__dirname, '..', 'dist', 'bundle', 'src', 'cli', 'completion.js')).href)
-    spec = completion.specFromFiles(pathToFileURL(path.join(__dirname, '..') + path.sep))
+    // kubectl runs this: texts name the program as help does under kubectl (kubectl vip).
+    spec = completion.specFromFiles(pathToFileURL(path.join(__dirname, '..') + path.sep), completion.KUBECTL_PLUGIN_NAME)
   } catch {
     // An unbuilt checkout (no bundle or no manifest): nothing to offer, and no file names either.
     process.stdout.write(':4\n')

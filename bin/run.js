@@ -23,12 +23,17 @@ async function main() {
   await execute({dir: root})
 }
 
+/** Control characters (a path may hold any) as \xNN escapes, so nothing reaches the terminal raw; lines kept in a stack. */
+function visible(text, lines = false) {
+  return text.replace(lines ? /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g : /[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 main().catch((error) => {
   // oclif's execute handles every command's errors itself: what reaches here is a missing or broken build (a
   // checkout not built, a package missing files). One line and exit 70 (internal), the stack with --debug.
   const missing = (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND') && /dist[\\/]bundle/.test(String(error.message))
   const what = missing ? `this vipctl is not built or is missing files (${String(error.message).split('\n')[0]})` : `internal error: ${String(error?.message ?? error).split('\n')[0]}`
-  process.stderr.write(`error: ${what} (${missing ? 'run npm run build in a checkout, or reinstall' : 'run again with --debug and report it'})\n`)
-  if (process.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${error?.stack ?? error}\n`)
+  process.stderr.write(`error: ${visible(what)} (${missing ? 'run npm run build in a checkout, or reinstall' : 'run again with --debug and report it'})\n`)
+  if (process.argv.includes('--debug') || process.env.VIPCTL_DEBUG === '1') process.stderr.write(`${visible(String(error?.stack ?? error), true)}\n`)
   process.exitCode = 70
 })

@@ -8,6 +8,8 @@
  * arguments) and, for a few values, from the kubeconfig and the cluster (namespaces, contexts, object names):
  * those lookups go through ports (CompletionLookups) so the computation itself is pure and testable.
  */
+import {invokedAs} from './invocation.js'
+export {KUBECTL_PLUGIN_NAME} from './invocation.js'
 import {readFileSync} from 'node:fs'
 
 /** cobra's ShellCompDirective bits, as kubectl and the scripts read them. */
@@ -378,22 +380,24 @@ function withBin<T extends CommandSpec>(commands: readonly T[], bin: string): T[
   return commands.map((c) => (c.summary?.includes('<%') || c.description?.includes('<%') ? {...c, summary: render(c.summary), description: render(c.description)} : c))
 }
 
-/** The CLI's description from oclif.manifest.json and package.json (what the build ships next to bin/). */
-export function specFromFiles(root: URL): CliSpec {
+/**
+ * The CLI's description from oclif.manifest.json and package.json (what the build ships next to bin/); texts name
+ * the program as `bin` (help's words: `kubectl vip` when kubectl runs it, vipctl otherwise).
+ */
+export function specFromFiles(root: URL, bin: string = invokedAs()): CliSpec {
   const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8')) as {commands?: Record<string, CommandSpec>}
-  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {name?: string; oclif?: {bin?: string; topics?: Record<string, {description?: string}>}}
-  return {commands: withBin(Object.values(manifest.commands ?? {}), pjson.oclif?.bin ?? pjson.name ?? 'vipctl'), topics: pjson.oclif?.topics ?? {}}
+  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {oclif?: {topics?: Record<string, {description?: string}>}}
+  return {commands: withBin(Object.values(manifest.commands ?? {}), bin), topics: pjson.oclif?.topics ?? {}}
 }
 
 /** Loaded commands (oclif's Config.commands) with the aliases oclif adds as commands of their own left out. */
 export function specFromConfig(config: {
   name: string
-  bin?: string
   commands: ReadonlyArray<CommandSpec & {pluginName?: string; hiddenAliases?: readonly string[]}>
   pjson: {oclif?: {topics?: Record<string, {description?: string}>}}
 }): CliSpec {
   const own = config.commands.filter((c) => (c.pluginName === undefined || c.pluginName === config.name) && !c.aliases?.includes(c.id) && !c.hiddenAliases?.includes(c.id))
-  return {commands: withBin(own, config.bin ?? config.name), topics: config.pjson.oclif?.topics ?? {}}
+  return {commands: withBin(own, invokedAs()), topics: config.pjson.oclif?.topics ?? {}}
 }
 
 /**

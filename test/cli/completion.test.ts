@@ -85,12 +85,12 @@ describe('completion (built CLI)', function () {
     // Descriptions ride along after a tab.
     const raw = await vipctl(['__complete', 'inspect', 'serv'])
     assert.equal(raw.stdout, 'services\tServices with their VIPs, ports, ready endpoints and the Ingresses routing to them\n:4\n')
-    // A text with oclif's template is rendered as help renders it (the manifest keeps it unrendered), through
-    // __complete and through kubectl_complete-vip alike.
+    // A text with oclif's template is rendered as help renders it (the manifest keeps it unrendered), naming the
+    // program as help does: vipctl, or kubectl vip through kubectl_complete-vip (kubectl's completion).
     const help = await vipctl(['__complete', 'hel'])
     assert.equal(help.stdout, 'help\tDisplay help for vipctl.\n:4\n')
     const plugin = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'complete.js'), 'hel'], {encoding: 'utf8'})
-    assert.equal(plugin.stdout, 'help\tDisplay help for vipctl.\n:4\n')
+    assert.equal(plugin.stdout, 'help\tDisplay help for kubectl vip.\n:4\n')
   })
 
   it('namespaces and contexts from a cluster (an API double) and the kubeconfig; nothing, quickly, when it never answers', async () => {
@@ -209,12 +209,12 @@ describe('completion (built CLI)', function () {
     assert.ok(files.some((f) => f.startsWith('package.json')), `fish offers file names for FILE: ${files.join(' ')}`)
   })
 
-  it('kubectl_complete-vip answers as `vipctl __complete` does, for the words kubectl passes', async () => {
+  it('kubectl_complete-vip answers as `kubectl vip __complete` does, for the words kubectl passes', async () => {
     // kubectl 1.26+ runs kubectl_complete-vip with the words after `vip`, the last one being completed.
     const lines = [[''], ['insp'], ['inspect', ''], ['inspect', 'services', '--na'], ['inspect', 'services', '-o', ''], ['check', 'trace', '--'], ['migrate', 'haproxy', ''], ['nosuch', '']]
     for (const words of lines) {
       const direct = await run(path.join(BIN, 'kubectl_complete-vip'), words)
-      const via = await vipctl(['__complete', '--', ...words])
+      const via = await run(path.join(BIN, 'kubectl-vip'), ['__complete', '--', ...words])
       assert.equal(direct.code, 0, direct.stderr)
       assert.equal(direct.stderr, '', 'kubectl shows the plugin\'s stderr on the terminal: nothing may go there')
       assert.equal(direct.stdout, via.stdout, words.join(' '))

@@ -51,6 +51,26 @@ describe('the shipped package: lean oclif\'s stand-ins load the real modules whe
     assert.match(debug.stderr, /\n\s+at /, 'the stack with --debug')
   })
 
+  it("a package missing one command's file: that command is one line naming the file, exit 70 (not oclif's exit 1, 'findings'); the others run", () => {
+    const partial = path.join(tmp, 'partial')
+    for (const f of ['bin', 'package.json', 'oclif.manifest.json', 'dist/bundle']) cpSync(path.join(ROOT, f), path.join(partial, f), {recursive: true})
+    rmSync(path.join(partial, 'dist', 'bundle', 'commands', 'inspect', 'services.js'))
+    const got = run(partial, ['inspect', 'services', '-f', 'examples/shop'])
+    assert.equal(got.status, 70, got.stderr)
+    assert.equal(got.stdout, '')
+    assert.match(got.stderr, /^error: this vipctl is missing files: [^\n]*inspect\/services\.js[^\n]*\(reinstall it, or run npm run build in a checkout\)\n$/)
+    assert.equal(run(partial, ['inspect', 'vips', '-f', 'examples/shop', '-o', 'name']).status, 0)
+  })
+
+  it('control characters in the path of a broken package are escaped, never written raw', () => {
+    const odd = path.join(tmp, 'odd\x1b[31mname')
+    for (const f of ['bin', 'package.json']) cpSync(path.join(ROOT, f), path.join(odd, f), {recursive: true})
+    const got = run(odd, ['inspect', 'services', '--debug'])
+    assert.equal(got.status, 70)
+    assert.doesNotMatch(got.stderr, /\x1b/)
+    assert.match(got.stderr, /\\x1b\[31m/)
+  })
+
   it("help rendered by oclif (templates through ejs) says what the start-up help says", () => {
     // DEBUG makes the start-up help step aside (src/cli/help-fast.ts): oclif's own help answers.
     const byOclif = run(ROOT, ['inspect', 'services', '--help'], {DEBUG: 'vipctl-test-none'})
