@@ -129,7 +129,8 @@ function serviceIndex(snap: Snapshot, model: LbModel, opts: InspectOptions): Ser
 function serviceRow(svc: Service, snap: Snapshot, model: LbModel, index: ServiceIndex): ServiceRow {
   const ns = svc.metadata.namespace ?? 'default'
   const key = objectKey(svc)
-  const routing = (index.ingressesByBackend.get(`${ns}/${svc.metadata.name}`) ?? []).filter((i) => i.metadata.namespace === ns)
+  // Keyed by the Ingress's own namespace: only Ingresses of the Service's namespace route to it.
+  const routing = index.ingressesByBackend.get(`${ns}/${svc.metadata.name}`) ?? []
   const ingresses = routing.map((i) => `${ns}/${i.metadata.name}`)
   const positions = new Set<number>()
   for (const o of [key, ...ingresses.map((i) => `Ingress/${i}`)]) for (const n of index.vipsByOwner.get(o) ?? []) positions.add(n)
@@ -176,7 +177,6 @@ function backendsOf(i: Ingress): string[] {
   if (i.spec.defaultBackend?.service) names.push(i.spec.defaultBackend.service.name)
   return names.filter((n): n is string => n !== undefined)
 }
-
 
 export function inspectServices(snap: Snapshot, opts: InspectOptions): InspectOutput<ServiceRow> {
   const model = buildModel(snap, opts.model)

@@ -106,12 +106,13 @@ export interface ProcessSyncIO {
 
 /** Runs the loop (until a signal) or, with --once, one reconcile whose summary is returned. */
 export async function startSync(f: SyncFlagValues, model: ModelOptions, hopts: HaproxyOptions, target: HaproxyTarget, pio: ProcessSyncIO): Promise<ReconcileSummary | undefined> {
+  const caRefresh = f['ca-refresh-period'] ?? '10s'
   const opts = {
     debounceMs: durationFlag('debounce', f.debounce),
     minReloadIntervalMs: durationFlag('min-reload-interval', f['min-reload-interval']),
     resyncMs: durationFlag('resync-period', f['resync-period'], 1000),
     // 0 turns the refresh off; otherwise at least 1 s (each pass is a GET per CA ConfigMap, from every node).
-    caRefreshMs: ((ms) => (ms === 0 ? 0 : durationFlag('ca-refresh-period', f['ca-refresh-period'] ?? '10s', 1000)))(durationFlag('ca-refresh-period', f['ca-refresh-period'] ?? '10s')),
+    caRefreshMs: durationFlag('ca-refresh-period', caRefresh) === 0 ? 0 : durationFlag('ca-refresh-period', caRefresh, 1000),
     watchdogMs: durationFlag('watch-timeout', f['watch-timeout'], 100),
   }
   const metricsAddr = f['sync-metrics-address'] === '' ? undefined : parseListenAddress('--sync-metrics-address', f['sync-metrics-address'])

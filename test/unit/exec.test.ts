@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {processExec, spawnPermissionError} from '../../src/core/exec.js'
 import {PermissionError, UnavailableError} from '../../src/errors.js'
+import {oneLineError} from '../helpers/errors.js'
 
 describe('processExec: programs that cannot be started', () => {
   let dir: string
@@ -20,20 +21,11 @@ describe('processExec: programs that cannot be started', () => {
     const f = path.join(dir, 'haproxy')
     writeFileSync(f, '#!/bin/sh\nexit 0\n')
     chmodSync(f, 0o644)
-    await assert.rejects(exec(f, ['-c']), (e: unknown) => {
-      assert.ok(e instanceof PermissionError, String(e))
-      assert.equal(e.exit, 77)
-      assert.match(e.message, /^cannot run .*haproxy: permission denied \(EACCES\)/)
-      assert.doesNotMatch(e.message, /\n/)
-      return true
-    })
+    await assert.rejects(exec(f, ['-c']), oneLineError(PermissionError, 77, /^cannot run .*haproxy: permission denied \(EACCES\)/))
   })
 
   it('EPERM names the file capability and the bounding set', () => {
-    const e = spawnPermissionError('haproxy', 'EPERM')
-    assert.equal(e.exit, 77)
-    assert.match(e.message, /^cannot run haproxy: permission denied \(EPERM\): a file capability .*bounding set/)
-    assert.doesNotMatch(e.message, /\n/)
+    assert.ok(oneLineError(PermissionError, 77, /^cannot run haproxy: permission denied \(EPERM\): a file capability .*bounding set/)(spawnPermissionError('haproxy', 'EPERM')))
   })
 
   it('still: a missing program is UnavailableError (69); a program that runs and fails is a result', async () => {

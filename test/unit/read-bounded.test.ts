@@ -13,6 +13,7 @@ import {DataError, PermissionError} from '../../src/errors.js'
 import {readBounded} from '../../src/core/read-bounded.js'
 import {parseOutput, TEMPLATE_MAX_BYTES} from '../../src/output/format.js'
 import {FORMATS} from '../../src/output/render.js'
+import {oneLineError} from '../helpers/errors.js'
 
 const ROOT = process.cwd()
 
@@ -39,13 +40,7 @@ function mkfifo(p: string): void {
   assert.equal(r.status, 0, String(r.stderr))
 }
 
-const isData = (re: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof DataError, String(e))
-  assert.equal(e.exit, 65)
-  assert.doesNotMatch(e.message, /\n/)
-  assert.match(e.message, re)
-  return true
-}
+const isData = (re: RegExp) => oneLineError(DataError, 65, re)
 
 describe('readBounded (core)', () => {
   let dir: string

@@ -6,6 +6,7 @@ import {columnText, execTemplate, parseCustomColumns, parseTemplate, relaxedPath
 import {parseOutput} from '../../src/output/format.js'
 import {FORMATS, render, type ListResult} from '../../src/output/render.js'
 import {parseSortBy, sortItems} from '../../src/output/sort.js'
+import {oneLineError} from '../helpers/errors.js'
 
 // The document of kubectl's JSONPath reference page (kubectl.docs: reference/kubectl/jsonpath).
 const DOC = {
@@ -20,14 +21,7 @@ const DOC = {
   ],
 }
 const run = (t: string, doc: unknown = DOC) => execTemplate(parseTemplate(t), doc)
-const usage = (f: () => unknown, re: RegExp) =>
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof UsageError, String(e))
-    assert.equal(e.exit, 64)
-    assert.doesNotMatch(e.message, /\n/)
-    assert.match(e.message, re)
-    return true
-  })
+const usage = (f: () => unknown, re: RegExp) => assert.throws(f, oneLineError(UsageError, 64, re))
 
 describe('-o jsonpath', () => {
   it("kubectl's documented examples", () => {
