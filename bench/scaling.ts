@@ -8,7 +8,8 @@
  * HAProxy answering with the Pod's name) in a namespace of its own under the Pod's IP, vipctl's HAProxy in the
  * `node` namespace with the VIP bound there (vipctl apply vip --mode bind), and the open-loop constant-rate client
  * (bench/rate-client.ts) in the `client` namespace. We play the ReplicaSet and the kubelet:
- *   scale up    create the Pod (Running, not Ready), start its origin, wait until it answers, write Ready=True;
+ *   scale up    create the Pod (Running, not Ready), start its origin, wait until it answers (bench/prober.mjs,
+ *               one process in the node namespace probing as a kubelet does), write Ready=True;
  *   scale down  graceful, as Kubernetes does it: DELETE with a grace period (the Pod is Terminating: its endpoint
  *               turns ready=false, terminating=true and the proxy drains it), the origin keeps serving for --drain
  *               seconds (a preStop sleep), then stops (soft stop: in-flight requests finish), and the Pod is removed
@@ -16,10 +17,13 @@
  *               --abrupt adds a phase where the origin is stopped (SIGTERM, hard) at the same moment the Pod is
  *               deleted, with no drain: what an application without a preStop delay gets; and the same again with
  *               the Service annotated vipctl.io/retries: 2, vipctl.io/retry-on: connect-failure,empty-response.
+ * The control plane runs at nice 10 (--control-plane-nice; it is on other machines in a cluster, here on the same two
+ * cores). Each phase's details split the tail after a step into before HAProxy's change (the API writes and the
+ * Pods starting) and after it (what vipctl did); --dump FILE writes every request's due time and latency.
  * Phases: warm-up (discarded), steady --low Pods and steady --pods Pods (no scaling; together they are the
  * reference p99), scaling (--low <-> --pods every --step s, rotating which Pods stay so every server slot changes),
  * [abrupt]. Prints one table. Asserts nothing.
- *   node --import tsx bench/scaling.ts [--rate 200] [--duration 60] [--step 10] [--pods 6] [--low 2] [--drain 3] [--abrupt]
+ *   node --import tsx bench/scaling.ts [--rate 200] [--duration 60] [--step 10] [--pods 6] [--low 2] [--drain 3] [--abrupt] [--control-plane-nice 10] [--dump FILE]
  * Needs root (network namespaces). Cleans up on exit and on SIGINT/SIGTERM.
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
@@ -50,10 +54,17 @@ const DRAIN = num('--drain', 3, 0, 30)
 const CONNECTIONS = num('--connections', 64, 1, 1024)
 const TIMEOUT = num('--timeout', 5000, 100, 30_000)
 const ABRUPT = args.includes('--abrupt')
+/** The control plane's nice value (0: as started). */
+const CP_NICE = num('--control-plane-nice', 10, 0, 19)
+/** --dump FILE: every phase's steps, transitions and samples as JSON, for a closer look at the tail. */
+const DUMP = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : undefined
 const VIP = '192.0.2.60'
 const HOST = 'web.test'
 const PORT = 8080
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+// Our kubelet's API connections stay open between steps, as a kubelet's do (Node's default agent closes a
+// connection idle for 5 s, so every step paid new TLS handshakes on the cores being measured).
+https.globalAgent = new https.Agent({keepAlive: true, timeout: 120_000})
 const ip = (i: number) => `10.244.91.${i + 1}`
 const podName = (i: number) => `web-${i}`
 
@@ -70,6 +81,7 @@ let cleaning: Promise<void> | undefined
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     client?.kill('SIGKILL')
+    prober?.kill('SIGKILL')
     watch?.destroy()
     if (sync && sync.exitCode === null && sync.signalCode === null) {
       const s = sync
@@ -108,17 +120,39 @@ function startOrigin(i: number): ChildProcess {
   return child
 }
 
-/** The readiness probe: the origin answers, asked from the node namespace (bounded). */
-function answers(i: number): boolean {
-  for (let n = 0; n < 40; n++) {
-    try {
-      execFileSync('ip', ['netns', 'exec', lab!.node, 'curl', '-sf', '--max-time', '0.5', '-o', '/dev/null', `http://${ip(i)}:${PORT}/`], {stdio: 'ignore'})
-      return true
-    } catch {
-      execFileSync('sleep', ['0.05'])
+/**
+ * The readiness probe: the origin answers, asked from the node namespace by bench/prober.mjs (one process
+ * started once, probing the way a kubelet's httpGet probe does; bounded at 40 tries, 50 ms apart).
+ */
+let prober: ChildProcess | undefined
+const probes = new Map<string, Array<(ok: boolean) => void>>()
+function startProber(): void {
+  const child = spawn('ip', ['netns', 'exec', lab!.node, process.execPath, path.join(root, 'bench', 'prober.mjs')], {stdio: ['pipe', 'pipe', 'inherit']})
+  prober = child
+  let buf = ''
+  child.stdout!.on('data', (d) => {
+    buf += d
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const [host, port, verdict] = buf.slice(0, i).split(' ')
+      buf = buf.slice(i + 1)
+      const key = `${host}:${port}`
+      probes.get(key)?.shift()?.(verdict === 'ok')
+      if (probes.get(key)?.length === 0) probes.delete(key)
     }
-  }
-  return false
+  })
+  child.once('exit', () => {
+    prober = undefined
+    for (const waiting of probes.values()) for (const w of waiting) w(false)
+    probes.clear()
+  })
+}
+function answers(i: number): Promise<boolean> {
+  if (!prober) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const key = `${ip(i)}:${PORT}`
+    probes.set(key, [...(probes.get(key) ?? []), resolve])
+    prober!.stdin!.write(`${ip(i)} ${PORT}\n`)
+  })
 }
 
 async function stopOrigin(i: number, signal: NodeJS.Signals): Promise<void> {
@@ -136,7 +170,7 @@ const podPath = (i: number) => `${collectionPath('Pod', ns)}/${podName(i)}`
 async function podUp(i: number): Promise<void> {
   const pod = await create(c, {apiVersion: 'v1', kind: 'Pod', metadata: {name: podName(i), namespace: ns, labels: {app: 'web'}}, spec: {nodeName: 'bench-node', terminationGracePeriodSeconds: 30, containers: [{name: 'web', image: 'web', ports: [{containerPort: PORT}]}]}, status: readyStatus(ip(i), false)})
   startOrigin(i)
-  if (!answers(i)) throw new Error(`origin ${podName(i)} (${ip(i)}) does not answer`)
+  if (!(await answers(i))) throw new Error(`origin ${podName(i)} (${ip(i)}) does not answer`)
   await writePodStatus(c, pod, readyStatus(ip(i), true))
 }
 
@@ -241,6 +275,17 @@ function testclusterPid(): number | undefined {
     }
   }
   return undefined
+}
+/**
+ * In a cluster the control plane runs on other machines; here it shares the two cores with the proxy, the client
+ * and sync, and its bursts at each step (the Pod writes, the EndpointSlice controller) land on the traffic being
+ * measured. So it runs at --control-plane-nice (every thread; Go's later threads inherit it). Our kubelet's work
+ * (starting the Pods' processes, probing them) stays at normal priority, as it would on a node.
+ */
+function niceControlPlane(): void {
+  const pid = testclusterPid()
+  if (!pid) throw new Error('bench/scaling: the control plane process was not found')
+  for (const tid of readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), CP_NICE)
 }
 async function cpuNow(): Promise<Record<string, number>> {
   const workers = parseShowProc(await sendRuntime(masterSock, 'show proc')).workers
@@ -416,9 +461,11 @@ async function scaleTo(pods: number[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/scaling needs root (network namespaces)')
   c = await cluster()
+  if (CP_NICE) niceControlPlane()
   ns = await createNamespace(c, 'scaling')
   await createNode(c, 'bench-node')
   lab = labUp(Array.from({length: PODS}, (_, i) => ({name: podName(i), ip: ip(i), ports: [PORT]})), {prefix: `vsc${process.pid % 10000}`, serve: false})
+  startProber()
   await create(c, {apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: {name: 'vipctl'}, spec: {controller: 'vipctl.io/ingress-controller'}})
   await create(c, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'web', namespace: ns}, spec: {selector: {app: 'web'}, ports: [{name: 'http', port: 80, targetPort: PORT}]}})
   for (let i = 0; i < LOW; i++) await podUp(i)
@@ -468,7 +515,7 @@ async function main(): Promise<void> {
   const slots = parseServersState(await sendRuntime(adminSock, 'show servers state')).filter((s) => s.backend.includes('web')).length
 
   console.log(`bench/scaling: ${RATE} req/s open-loop for ${DURATION} s a phase through VIP ${VIP} (bind mode, HAProxy in a netns), keep-alive pool of ${CONNECTIONS}, timeout ${TIMEOUT} ms from the due time`)
-  console.log(`  ${PODS} Pods max, ${LOW} min, a step every ${STEP} s; graceful scale-down drains ${DRAIN} s; vipctl sync defaults (--debounce 50ms, --min-reload-interval 5s); ${slots} server slots at start`)
+  console.log(`  ${PODS} Pods max, ${LOW} min, a step every ${STEP} s; graceful scale-down drains ${DRAIN} s; vipctl sync defaults (--debounce 50ms, --min-reload-interval 5s); ${slots} server slots at start; control plane at nice ${CP_NICE} (--control-plane-nice)`)
   await runClient(Math.min(5, DURATION)).done // warm-up, discarded
   // No scaling at either end of the range: the scaling phase spends about half its time at each.
   const phases: Phase[] = [await phase(`steady ${LOW}`, false)]
@@ -529,6 +576,15 @@ async function main(): Promise<void> {
       const lat = (f: (t: number) => boolean) => p.res.samples.filter(([t]) => f(t)).map(([, l]) => l)
       const [up, down, rest] = [lat((t) => near(t, 'up')), lat((t) => near(t, 'down')), lat((t) => !near(t))]
       console.log(`      p99 in the 2 s after each step: up ${ms(p99of(up))} ms (n=${up.length}), down ${ms(p99of(down))} ms (n=${down.length}); elsewhere ${ms(p99of(rest))} ms (n=${rest.length})`)
+      // Finer: by time since the step began (what runs then: the kubelet's work, the API, sync, HAProxy's change).
+      const since = (kind: string, a: number, b: number) => lat((t) => p.steps.some((s) => s.kind === kind && t >= s.at + a && t < s.at + b))
+      const windows: Array<[number, number]> = [[0, 250], [250, 500], [500, 1000], [1000, 2000]]
+      for (const kind of ['up', 'down'])
+        console.log(`      p99 after ${kind} steps by time since the step: ${windows.map(([a, b]) => { const x = since(kind, a, b); return `${a / 1000}-${b / 1000} s ${ms(p99of(x))} ms (n=${x.length})` }).join(', ')}`)
+      // Before HAProxy changes (the API writes, the Pods' processes starting: nothing of vipctl's yet) and after.
+      const before = lat((t) => p.steps.some((s) => s.proxyMs >= 0 && t >= s.at && t < s.at + s.proxyMs))
+      const after = lat((t) => p.steps.some((s) => s.proxyMs >= 0 && t >= s.at + s.proxyMs && t < s.at + s.proxyMs + 1000))
+      console.log(`      p99 from each step to HAProxy's change (the API writes and the Pods starting; vipctl has changed nothing yet) ${ms(p99of(before))} ms (n=${before.length}); in the 1 s after HAProxy's change ${ms(p99of(after))} ms (n=${after.length})`)
     }
     console.log(`      CPU s used in the phase: ${Object.entries(p.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`)
     console.log(`      HAProxy backend counters: ${Object.entries(p.haproxy).map(([k, v]) => `${k} ${v}`).join(', ')}${p.haproxyReloads ? ' (since the last reload)' : ''}`)
@@ -541,6 +597,7 @@ async function main(): Promise<void> {
     }
     for (const [t, kind, detail] of p.res.firstErrors.slice(0, 10)) console.log(`      error at t=${(t / 1000).toFixed(2)}s ${kind}: ${detail}`)
   }
+  if (DUMP) writeFileSync(DUMP, JSON.stringify(phases.map((p) => ({name: p.name, steps: p.steps, transitions: p.transitions, samples: p.res.samples}))))
   console.log(`  (p99 from each request's due time; errors by kind: refused/reset/timeout = connection level at the client, 5xx = HAProxy's answer)`)
 }
 
