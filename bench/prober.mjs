@@ -1,6 +1,7 @@
 /**
  * The scaling bench's readiness prober: one long-lived process in the node's network namespace that answers
- * "does this origin answer HTTP yet?" for the bench's kubelet, as a kubelet's httpGet readiness probe does.
+ * "does this origin answer HTTP yet?" for the bench's kubelet: an httpGet readiness probe (any 2xx or 3xx answer
+ * passes, as for a kubelet), tried every 50 ms where a kubelet waits periodSeconds (1 s at least).
  * It replaces a `curl` started through `ip netns exec` for every try (a process start with its TLS libraries each
  * time, on the same two cores as the proxy being measured).
  *   stdin:  one probe a line, "<ip> <port>"
@@ -14,12 +15,12 @@ import {createInterface} from 'node:readline'
 const TRIES = 40
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** One GET; true on any 2xx answer. */
+/** One GET; true on a 2xx or 3xx answer. */
 function once(host, port) {
   return new Promise((resolve) => {
     const req = http.get({host, port, path: '/', agent: false, timeout: 500}, (res) => {
       res.resume()
-      res.once('end', () => resolve(res.statusCode >= 200 && res.statusCode < 300))
+      res.once('end', () => resolve(res.statusCode >= 200 && res.statusCode < 400))
       res.once('error', () => resolve(false))
     })
     req.once('timeout', () => req.destroy(new Error('timeout')))
@@ -37,6 +38,14 @@ async function probe(host, port) {
 
 for await (const line of createInterface({input: process.stdin})) {
   const [host, port] = line.trim().split(' ')
-  if (!host || !/^\d+$/.test(port ?? '')) continue
-  void probe(host, Number(port)).then((ok) => process.stdout.write(`${host} ${port} ${ok ? 'ok' : 'fail'}\n`))
+  const n = Number(port)
+  // Every line is answered, a malformed one with "fail" (the bench matches answers to questions by ip and port).
+  if (!host || !/^\d+$/.test(port ?? '') || n < 1 || n > 65535) {
+    process.stdout.write(`${host ?? ''} ${port ?? ''} fail\n`)
+    continue
+  }
+  void probe(host, n).then(
+    (ok) => process.stdout.write(`${host} ${port} ${ok ? 'ok' : 'fail'}\n`),
+    () => process.stdout.write(`${host} ${port} fail\n`),
+  )
 }

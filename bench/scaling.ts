@@ -9,7 +9,7 @@
  * `node` namespace with the VIP bound there (vipctl apply vip --mode bind), and the open-loop constant-rate client
  * (bench/rate-client.ts) in the `client` namespace. We play the ReplicaSet and the kubelet:
  *   scale up    create the Pod (Running, not Ready), start its origin, wait until it answers (bench/prober.mjs,
- *               one process in the node namespace probing as a kubelet does), write Ready=True;
+ *               one process in the node namespace: an httpGet readiness probe), write Ready=True;
  *   scale down  graceful, as Kubernetes does it: DELETE with a grace period (the Pod is Terminating: its endpoint
  *               turns ready=false, terminating=true and the proxy drains it), the origin keeps serving for --drain
  *               seconds (a preStop sleep), then stops (soft stop: in-flight requests finish), and the Pod is removed
@@ -18,8 +18,9 @@
  *               deleted, with no drain: what an application without a preStop delay gets; and the same again with
  *               the Service annotated vipctl.io/retries: 2, vipctl.io/retry-on: connect-failure,empty-response.
  * The control plane runs at nice 10 (--control-plane-nice; it is on other machines in a cluster, here on the same two
- * cores). Each phase's details split the tail after a step into before HAProxy's change (the API writes and the
- * Pods starting) and after it (what vipctl did); --dump FILE writes every request's due time and latency.
+ * cores). Each phase's details split the tail after a step, by kind of step, into until HAProxy serves the new set
+ * (the API writes, the Pods starting, sync's first runtime commands) and the second after; --dump FILE writes every
+ * request's due time and latency.
  * Phases: warm-up (discarded), steady --low Pods and steady --pods Pods (no scaling; together they are the
  * reference p99), scaling (--low <-> --pods every --step s, rotating which Pods stay so every server slot changes),
  * [abrupt]. Prints one table. Asserts nothing.
@@ -58,6 +59,7 @@ const ABRUPT = args.includes('--abrupt')
 const CP_NICE = num('--control-plane-nice', 10, 0, 19)
 /** --dump FILE: every phase's steps, transitions and samples as JSON, for a closer look at the tail. */
 const DUMP = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : undefined
+if (args.includes('--dump') && (!DUMP || DUMP.startsWith('--'))) throw new Error('bench/scaling: --dump needs a file name')
 const VIP = '192.0.2.60'
 const HOST = 'web.test'
 const PORT = 8080
@@ -122,13 +124,17 @@ function startOrigin(i: number): ChildProcess {
 
 /**
  * The readiness probe: the origin answers, asked from the node namespace by bench/prober.mjs (one process
- * started once, probing the way a kubelet's httpGet probe does; bounded at 40 tries, 50 ms apart).
+ * started once; an httpGet probe, any 2xx or 3xx, tried every 50 ms, at most 40 times: a kubelet tries every
+ * periodSeconds, 1 s at least, so ours only finds the origin ready sooner).
  */
 let prober: ChildProcess | undefined
 const probes = new Map<string, Array<(ok: boolean) => void>>()
 function startProber(): void {
-  const child = spawn('ip', ['netns', 'exec', lab!.node, process.execPath, path.join(root, 'bench', 'prober.mjs')], {stdio: ['pipe', 'pipe', 'inherit']})
+  const env: NodeJS.ProcessEnv = {...process.env}
+  delete env.NODE_OPTIONS
+  const child = spawn('ip', ['netns', 'exec', lab!.node, process.execPath, path.join(root, 'bench', 'prober.mjs')], {env, stdio: ['pipe', 'pipe', 'inherit']})
   prober = child
+  child.stdin!.on('error', () => undefined) // a write after it died: its waiters are answered on 'close'
   let buf = ''
   child.stdout!.on('data', (d) => {
     buf += d
@@ -140,17 +146,26 @@ function startProber(): void {
       if (probes.get(key)?.length === 0) probes.delete(key)
     }
   })
-  child.once('exit', () => {
+  child.once('close', () => {
     prober = undefined
     for (const waiting of probes.values()) for (const w of waiting) w(false)
     probes.clear()
   })
 }
+/** Whether origin i answers; false when the prober says so, has gone, or has not answered within 30 s. */
 function answers(i: number): Promise<boolean> {
   if (!prober) return Promise.resolve(false)
   return new Promise((resolve) => {
     const key = `${ip(i)}:${PORT}`
-    probes.set(key, [...(probes.get(key) ?? []), resolve])
+    let settled = false
+    const once = (ok: boolean) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(ok)
+    }
+    const timer = setTimeout(() => once(false), 30_000)
+    probes.set(key, [...(probes.get(key) ?? []), once])
     prober!.stdin!.write(`${ip(i)} ${PORT}\n`)
   })
 }
@@ -170,7 +185,7 @@ const podPath = (i: number) => `${collectionPath('Pod', ns)}/${podName(i)}`
 async function podUp(i: number): Promise<void> {
   const pod = await create(c, {apiVersion: 'v1', kind: 'Pod', metadata: {name: podName(i), namespace: ns, labels: {app: 'web'}}, spec: {nodeName: 'bench-node', terminationGracePeriodSeconds: 30, containers: [{name: 'web', image: 'web', ports: [{containerPort: PORT}]}]}, status: readyStatus(ip(i), false)})
   startOrigin(i)
-  if (!(await answers(i))) throw new Error(`origin ${podName(i)} (${ip(i)}) does not answer`)
+  if (!(await answers(i))) throw new Error(`origin ${podName(i)} (${ip(i)}) does not answer${prober ? '' : ' (the prober has exited)'}`)
   await writePodStatus(c, pod, readyStatus(ip(i), true))
 }
 
@@ -282,10 +297,24 @@ function testclusterPid(): number | undefined {
  * measured. So it runs at --control-plane-nice (every thread; Go's later threads inherit it). Our kubelet's work
  * (starting the Pods' processes, probing them) stays at normal priority, as it would on a node.
  */
-function niceControlPlane(): void {
+function niceControlPlane(): number {
   const pid = testclusterPid()
   if (!pid) throw new Error('bench/scaling: the control plane process was not found')
-  for (const tid of readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), CP_NICE)
+  const done = new Set<number>()
+  // Until a pass finds no thread left at its old priority (a thread started during a pass by one not yet reniced).
+  for (let pass = 0; pass < 10; pass++) {
+    const todo = readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => !done.has(t))
+    if (!todo.length) break
+    for (const tid of todo) {
+      try {
+        os.setPriority(tid, CP_NICE)
+        done.add(tid)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error // else: the thread has ended
+      }
+    }
+  }
+  return done.size
 }
 async function cpuNow(): Promise<Record<string, number>> {
   const workers = parseShowProc(await sendRuntime(masterSock, 'show proc')).workers
@@ -399,6 +428,7 @@ async function phase(name: string, scaling: false | 'graceful' | 'abrupt'): Prom
       }
       const want = [...target].sort((a, b) => a - b).join(',')
       const work = Promise.all(changed.map((i) => (up ? podUp(i) : podDown(i, scaling === 'abrupt'))))
+      work.catch(() => undefined) // awaited below; until then a failure must not end the process without cleanup
       // When HAProxy sends to exactly the target set (a drained Pod is out as soon as it is not ready).
       let proxyMs = -1
       for (let n = 0; n < 400 && performance.now() - began < STEP * 1000 - 200; n++) {
@@ -461,7 +491,7 @@ async function scaleTo(pods: number[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/scaling needs root (network namespaces)')
   c = await cluster()
-  if (CP_NICE) niceControlPlane()
+  const reniced = CP_NICE ? niceControlPlane() : 0
   ns = await createNamespace(c, 'scaling')
   await createNode(c, 'bench-node')
   lab = labUp(Array.from({length: PODS}, (_, i) => ({name: podName(i), ip: ip(i), ports: [PORT]})), {prefix: `vsc${process.pid % 10000}`, serve: false})
@@ -515,7 +545,7 @@ async function main(): Promise<void> {
   const slots = parseServersState(await sendRuntime(adminSock, 'show servers state')).filter((s) => s.backend.includes('web')).length
 
   console.log(`bench/scaling: ${RATE} req/s open-loop for ${DURATION} s a phase through VIP ${VIP} (bind mode, HAProxy in a netns), keep-alive pool of ${CONNECTIONS}, timeout ${TIMEOUT} ms from the due time`)
-  console.log(`  ${PODS} Pods max, ${LOW} min, a step every ${STEP} s; graceful scale-down drains ${DRAIN} s; vipctl sync defaults (--debounce 50ms, --min-reload-interval 5s); ${slots} server slots at start; control plane at nice ${CP_NICE} (--control-plane-nice)`)
+  console.log(`  ${PODS} Pods max, ${LOW} min, a step every ${STEP} s; graceful scale-down drains ${DRAIN} s; vipctl sync defaults (--debounce 50ms, --min-reload-interval 5s); ${slots} server slots at start; control plane at nice ${CP_NICE} (--control-plane-nice${CP_NICE ? `: ${reniced} threads` : ''})`)
   await runClient(Math.min(5, DURATION)).done // warm-up, discarded
   // No scaling at either end of the range: the scaling phase spends about half its time at each.
   const phases: Phase[] = [await phase(`steady ${LOW}`, false)]
@@ -564,7 +594,7 @@ async function main(): Promise<void> {
   console.log(`  ref = p99 of both steady phases' requests together: ${ms(base)} ms`)
   for (const p of phases.slice(2)) {
     const e = errs(p.res)
-    console.log(`  ${p.name}: errors ${e} [goal 0] ${e === 0 ? 'MET' : 'NOT MET'}; p99 ${(p.res.p99 / base).toFixed(2)}x ref [goal <= 1.2x] ${p.res.p99 / base <= 1.2 ? 'MET' : 'NOT MET'}; runtime commands ${p.runtimeCmds}; sync's watch event -> proxy changed: ${p.eventToProxy.n} changes, mean ${p.eventToProxy.n ? ((p.eventToProxy.sumS / p.eventToProxy.n) * 1000).toFixed(0) : '-'} ms`)
+    console.log(`  ${p.name}: errors ${e} [goal 0] ${e === 0 ? 'MET' : 'NOT MET'}; p99 ${(p.res.p99 / base).toFixed(2)}x ref [goal <= 1.2x] ${p.res.p99 / base <= 1.2 ? 'MET' : 'NOT MET'}${CP_NICE ? ` (control plane at nice ${CP_NICE})` : ''}; runtime commands ${p.runtimeCmds}; sync's watch event -> proxy changed: ${p.eventToProxy.n} changes, mean ${p.eventToProxy.n ? ((p.eventToProxy.sumS / p.eventToProxy.n) * 1000).toFixed(0) : '-'} ms`)
   }
   console.log('  details')
   for (const p of phases) {
@@ -581,10 +611,16 @@ async function main(): Promise<void> {
       const windows: Array<[number, number]> = [[0, 250], [250, 500], [500, 1000], [1000, 2000]]
       for (const kind of ['up', 'down'])
         console.log(`      p99 after ${kind} steps by time since the step: ${windows.map(([a, b]) => { const x = since(kind, a, b); return `${a / 1000}-${b / 1000} s ${ms(p99of(x))} ms (n=${x.length})` }).join(', ')}`)
-      // Before HAProxy changes (the API writes, the Pods' processes starting: nothing of vipctl's yet) and after.
-      const before = lat((t) => p.steps.some((s) => s.proxyMs >= 0 && t >= s.at && t < s.at + s.proxyMs))
-      const after = lat((t) => p.steps.some((s) => s.proxyMs >= 0 && t >= s.at + s.proxyMs && t < s.at + s.proxyMs + 1000))
-      console.log(`      p99 from each step to HAProxy's change (the API writes and the Pods starting; vipctl has changed nothing yet) ${ms(p99of(before))} ms (n=${before.length}); in the 1 s after HAProxy's change ${ms(p99of(after))} ms (n=${after.length})`)
+      // Before HAProxy serves the new set (the API writes, the Pods starting, sync's first runtime commands for
+      // the new endpoints while not ready) and after it, by kind of step; steps where it never did are counted apart.
+      for (const kind of ['up', 'down']) {
+        const ks = p.steps.filter((s) => s.kind === kind)
+        const seen = ks.filter((s) => s.proxyMs >= 0)
+        const before = lat((t) => seen.some((s) => t >= s.at && t < s.at + s.proxyMs))
+        const after = lat((t) => seen.some((s) => t >= s.at + s.proxyMs && t < s.at + s.proxyMs + 1000))
+        const range = seen.length ? `${Math.min(...seen.map((s) => s.proxyMs))}-${Math.max(...seen.map((s) => s.proxyMs))} ms` : '-'
+        console.log(`      ${kind} steps: HAProxy serving the new set after ${range}${ks.length > seen.length ? ` (${ks.length - seen.length} steps: not within the step)` : ''}; p99 until then ${ms(p99of(before))} ms (n=${before.length}), in the 1 s after ${ms(p99of(after))} ms (n=${after.length})`)
+      }
     }
     console.log(`      CPU s used in the phase: ${Object.entries(p.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`)
     console.log(`      HAProxy backend counters: ${Object.entries(p.haproxy).map(([k, v]) => `${k} ${v}`).join(', ')}${p.haproxyReloads ? ' (since the last reload)' : ''}`)
