@@ -394,6 +394,7 @@ async function phase(name: string, scaling: false | 'graceful' | 'abrupt'): Prom
   const steps: StepLog[] = []
   const transitions: Array<[number, string]> = []
   const running = runClient(DURATION)
+  running.done.catch(() => undefined) // awaited below; if a step fails first, cleanup's kill of the client rejects it
   const t0 = await running.started // steps and transitions on the client's clock
   const cpu0 = await cpuNow()
   let stop = false
@@ -407,42 +408,47 @@ async function phase(name: string, scaling: false | 'graceful' | 'abrupt'): Prom
       await sleep(50)
     }
   })()
-  if (scaling) {
-    // The client needs a moment to start (tsx); the steps are timed from the phase start.
-    let ready = new Set(Array.from({length: PODS}, (_, i) => i).filter((i) => origins.has(i)))
-    let keep = 0
-    for (let k = 0; k * STEP + STEP / 2 < DURATION; k++) {
-      const at = (k * STEP + STEP / 2) * 1000
-      await sleep(Math.max(0, t0 + at - performance.now()))
-      const began = performance.now()
-      const up = ready.size < PODS
-      let target: Set<number>
-      let changed: number[]
-      if (up) {
-        changed = Array.from({length: PODS}, (_, i) => i).filter((i) => !ready.has(i))
-        target = new Set(Array.from({length: PODS}, (_, i) => i))
-      } else {
-        keep = (keep + LOW) % PODS
-        target = new Set(Array.from({length: LOW}, (_, j) => (keep + j) % PODS))
-        changed = [...ready].filter((i) => !target.has(i))
-      }
-      const want = [...target].sort((a, b) => a - b).join(',')
-      const work = Promise.all(changed.map((i) => (up ? podUp(i) : podDown(i, scaling === 'abrupt'))))
-      work.catch(() => undefined) // awaited below; until then a failure must not end the process without cleanup
-      // When HAProxy sends to exactly the target set (a drained Pod is out as soon as it is not ready).
-      let proxyMs = -1
-      for (let n = 0; n < 400 && performance.now() - began < STEP * 1000 - 200; n++) {
-        if ((await enabledSet().catch(() => '')) === want) {
-          proxyMs = Math.round(performance.now() - began)
-          break
+  try {
+    if (scaling) {
+      // The client needs a moment to start (tsx); the steps are timed from the phase start.
+      let ready = new Set(Array.from({length: PODS}, (_, i) => i).filter((i) => origins.has(i)))
+      let keep = 0
+      for (let k = 0; k * STEP + STEP / 2 < DURATION; k++) {
+        const at = (k * STEP + STEP / 2) * 1000
+        await sleep(Math.max(0, t0 + at - performance.now()))
+        const began = performance.now()
+        const up = ready.size < PODS
+        let target: Set<number>
+        let changed: number[]
+        if (up) {
+          changed = Array.from({length: PODS}, (_, i) => i).filter((i) => !ready.has(i))
+          target = new Set(Array.from({length: PODS}, (_, i) => i))
+        } else {
+          keep = (keep + LOW) % PODS
+          target = new Set(Array.from({length: LOW}, (_, j) => (keep + j) % PODS))
+          changed = [...ready].filter((i) => !target.has(i))
         }
-        await sleep(25)
+        const want = [...target].sort((a, b) => a - b).join(',')
+        const work = Promise.all(changed.map((i) => (up ? podUp(i) : podDown(i, scaling === 'abrupt'))))
+        work.catch(() => undefined) // awaited below; until then a failure must not end the process without cleanup
+        // When HAProxy sends to exactly the target set (a drained Pod is out as soon as it is not ready).
+        let proxyMs = -1
+        for (let n = 0; n < 400 && performance.now() - began < STEP * 1000 - 200; n++) {
+          if ((await enabledSet().catch(() => '')) === want) {
+            proxyMs = Math.round(performance.now() - began)
+            break
+          }
+          await sleep(25)
+        }
+        await work
+        const slice = sliceLog.find(([t, set]) => t >= began && set === want)
+        steps.push({at: Math.round(began - t0), kind: up ? 'up' : 'down', pods: changed, proxyMs, sliceMs: slice ? Math.round(slice[0] - began) : -1, doneMs: Math.round(performance.now() - began)})
+        ready = target
       }
-      await work
-      const slice = sliceLog.find(([t, set]) => t >= began && set === want)
-      steps.push({at: Math.round(began - t0), kind: up ? 'up' : 'down', pods: changed, proxyMs, sliceMs: slice ? Math.round(slice[0] - began) : -1, doneMs: Math.round(performance.now() - began)})
-      ready = target
     }
+  } catch (error) {
+    stop = true // the poll ends too; the run's cleanup follows
+    throw error
   }
   let cpu1 = await cpuNow()
   const clientCpu = setInterval(() => void cpuNow().then((x) => (cpu1 = x), () => undefined), 500)
@@ -594,7 +600,7 @@ async function main(): Promise<void> {
   console.log(`  ref = p99 of both steady phases' requests together: ${ms(base)} ms`)
   for (const p of phases.slice(2)) {
     const e = errs(p.res)
-    console.log(`  ${p.name}: errors ${e} [goal 0] ${e === 0 ? 'MET' : 'NOT MET'}; p99 ${(p.res.p99 / base).toFixed(2)}x ref [goal <= 1.2x] ${p.res.p99 / base <= 1.2 ? 'MET' : 'NOT MET'}${CP_NICE ? ` (control plane at nice ${CP_NICE})` : ''}; runtime commands ${p.runtimeCmds}; sync's watch event -> proxy changed: ${p.eventToProxy.n} changes, mean ${p.eventToProxy.n ? ((p.eventToProxy.sumS / p.eventToProxy.n) * 1000).toFixed(0) : '-'} ms`)
+    console.log(`  ${p.name}: errors ${e} [goal 0] ${e === 0 ? 'MET' : 'NOT MET'}; p99 ${(p.res.p99 / base).toFixed(2)}x ref [goal <= 1.2x] ${p.res.p99 / base <= 1.2 ? 'MET' : 'NOT MET'} (control plane at nice ${CP_NICE}); runtime commands ${p.runtimeCmds}; sync's watch event -> proxy changed: ${p.eventToProxy.n} changes, mean ${p.eventToProxy.n ? ((p.eventToProxy.sumS / p.eventToProxy.n) * 1000).toFixed(0) : '-'} ms`)
   }
   console.log('  details')
   for (const p of phases) {
