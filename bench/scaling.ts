@@ -64,6 +64,12 @@ const VIP = '192.0.2.60'
 const HOST = 'web.test'
 const PORT = 8080
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** The environment of the node processes we start (the prober, the client, vipctl): ours without NODE_OPTIONS. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, ...extra}
+  delete env.NODE_OPTIONS
+  return env
+}
 // Our kubelet's API connections stay open between steps, as a kubelet's do (Node's default agent closes a
 // connection idle for 5 s, so every step paid new TLS handshakes on the cores being measured).
 https.globalAgent = new https.Agent({keepAlive: true, timeout: 120_000})
@@ -130,9 +136,7 @@ function startOrigin(i: number): ChildProcess {
 let prober: ChildProcess | undefined
 const probes = new Map<string, Array<(ok: boolean) => void>>()
 function startProber(): void {
-  const env: NodeJS.ProcessEnv = {...process.env}
-  delete env.NODE_OPTIONS
-  const child = spawn('ip', ['netns', 'exec', lab!.node, process.execPath, path.join(root, 'bench', 'prober.mjs')], {env, stdio: ['pipe', 'pipe', 'inherit']})
+  const child = spawn('ip', ['netns', 'exec', lab!.node, process.execPath, path.join(root, 'bench', 'prober.mjs')], {env: childEnv(), stdio: ['pipe', 'pipe', 'inherit']})
   prober = child
   child.stdin!.on('error', () => undefined) // a write after it died: its waiters are answered on 'close'
   let buf = ''
@@ -334,9 +338,7 @@ function runClient(seconds: number): {started: Promise<number>; done: Promise<Ra
   let started!: (t: number) => void
   const startedP = new Promise<number>((r) => (started = r))
   const done = new Promise<RateResult>((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {...process.env}
-    delete env.NODE_OPTIONS
-    const child = spawn('ip', ['netns', 'exec', lab!.client, process.execPath, '--import', 'tsx', path.join(root, 'bench', 'rate-client.ts'), '--url', `http://${VIP}/`, '--host', HOST, '--rate', String(RATE), '--duration', String(seconds), '--connections', String(CONNECTIONS), '--timeout', String(TIMEOUT)], {cwd: root, env, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn('ip', ['netns', 'exec', lab!.client, process.execPath, '--import', 'tsx', path.join(root, 'bench', 'rate-client.ts'), '--url', `http://${VIP}/`, '--host', HOST, '--rate', String(RATE), '--duration', String(seconds), '--connections', String(CONNECTIONS), '--timeout', String(TIMEOUT)], {cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe']})
     client = child
     let out = ''
     let err = ''
@@ -519,8 +521,7 @@ async function main(): Promise<void> {
   adminSock = path.join(runDir, 'admin.sock')
   masterSock = path.join(runDir, 'master.sock')
   const flags = ['--kubeconfig', c.kubeconfig, '-n', ns, '--config-dir', configDir, '--run-dir', runDir, '--metrics-address', '127.0.0.1:8405']
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
-  delete env.NODE_OPTIONS
+  const env = childEnv({NO_COLOR: '1'})
   const vipctl = (a: string[]) => execFileSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...a], {encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe']})
   vipctl(['apply', 'vip', ...flags, '--mode', 'bind', '--netns', lab.node, '--yes'])
   vipctl(['generate', 'haproxy', ...flags, '--out', configDir])

@@ -23,7 +23,10 @@ async function main() {
   await execute({dir: root})
 }
 
-/** Control characters (a path may hold any) as \xNN escapes, so nothing reaches the terminal raw; lines kept in a stack. */
+/**
+ * Control characters (a path may hold any) as \xNN escapes, so nothing reaches the terminal raw; lines kept in a
+ * stack. src/core/printable.ts does this for everything else; this runs when the bundle holding it is missing.
+ */
 function visible(text, lines = false) {
   return text.replace(lines ? /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g : /[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
