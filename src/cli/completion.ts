@@ -341,6 +341,15 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
   }
   if (!st.afterDashDash && typed.startsWith('-')) return flagNames(cmd, typed, st)
 
+  // `help [COMMAND...]`: its words name a command as the command line does (help inspect services), so they
+  // complete as commands and topics do at the root, not as files.
+  if (cmd.id === 'help' && !st.afterDashDash) {
+    const subject = rest.filter((w) => !w.startsWith('-'))
+    const id = subject.join(':')
+    const candidates = subject.length === 0 || isTopic(spec, id) ? childrenOf(spec, id).filter(startsWith(typed)) : []
+    return {candidates, directive: Directive.NoFileComp}
+  }
+
   // A positional word: a subcommand (a command that is also a topic, such as check), then the arguments.
   const candidates: Candidate[] = st.positionals === 0 && rest.length === 0 ? childrenOf(spec, cmd.id).filter(startsWith(typed)) : []
   const args = Object.values(cmd.args ?? {})

@@ -85,6 +85,24 @@ describe('completion: candidates', () => {
     assert.deepEqual(await values(['inspct', '']), {values: [], directive: Directive.NoFileComp})
   })
 
+  it('help [COMMAND...]: its words complete as commands and topics, never as files', async () => {
+    const help = {id: 'help', strict: false, flags: {'nested-commands': {name: 'nested-commands', char: 'n', type: 'boolean' as const}}, args: {command: {name: 'command'}}}
+    const spec: CliSpec = {...SPEC, commands: [...SPEC.commands, help]}
+    const words = async (w: string[]) => {
+      const r = await complete(spec, w, fakes().lookups)
+      return {values: r.candidates.map((c) => c.value), directive: r.directive}
+    }
+    assert.deepEqual(await words(['help', '']), {values: ['check', 'completion', 'generate', 'help', 'inspect', 'migrate'], directive: Directive.NoFileComp})
+    assert.deepEqual((await words(['help', 'in'])).values, ['inspect'])
+    assert.deepEqual(await words(['help', 'inspect', '']), {values: ['ingresses', 'services', 'vips'], directive: Directive.NoFileComp})
+    assert.deepEqual((await words(['help', '-n', 'inspect', 's'])).values, ['services'])
+    assert.deepEqual((await words(['help', 'check', ''])).values, ['trace'])
+    // A command with nothing under it, or an unknown word: nothing more, and no file names.
+    assert.deepEqual(await words(['help', 'inspect', 'vips', '']), {values: [], directive: Directive.NoFileComp})
+    assert.deepEqual(await words(['help', 'nosuch', '']), {values: [], directive: Directive.NoFileComp})
+    assert.deepEqual((await words(['help', '--'])).values, ['--nested-commands'])
+  })
+
   it('descriptions: a command\'s summary or first line, a topic\'s from package.json', async () => {
     const r = await complete(SPEC, [''], fakes().lookups)
     assert.deepEqual(r.candidates.find((c) => c.value === 'inspect'), {value: 'inspect', description: 'Show things'})
