@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Production entry point (also installed as kubectl-vip): the bundled build (npm run build; scripts/bundle.mjs), so
-// a command loads a few files, not hundreds. Two answers come before oclif loads: `vipctl version`
-// (src/cli/fast.ts) and help (src/cli/help-fast.ts: oclif's help code over oclif.manifest.json); everything else
-// is oclif's. This file and those two are CommonJS (bin/package.json): version and help never set up Node's ES
-// module loader; a command loads the ES module bundle (dist/bundle/src/cli/main.js).
+// a command loads a few files, not hundreds. Three answers come before oclif loads: `vipctl version`
+// (src/cli/fast.ts), help (src/cli/help-fast.ts: oclif's help code over oclif.manifest.json) and the completion
+// scripts' `__complete` (src/cli/completion.ts); everything else is oclif's. This file and the version and help
+// files are CommonJS (bin/package.json): version and help never set up Node's ES module loader; a command loads
+// the ES module bundle (dist/bundle/src/cli/main.js).
 'use strict'
-const {readFileSync} = require('node:fs')
+const {existsSync, readFileSync} = require('node:fs')
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
@@ -17,6 +18,18 @@ async function main() {
   const format = plainVersion(argv)
   if (format) return require('../dist/bundle/src/cli/version-print.cjs').printVersion(format, pjson.version)
   if (mayBeHelp(argv, pjson.oclif) && (await require('../dist/bundle/src/cli/help-fast.cjs').fastHelp(argv, root))) return
+  // The completion scripts' callback (every TAB): what commands/__complete.ts does (the manifest's commands, cobra's
+  // protocol), without loading oclif; oclif answers it when there is no manifest (a checkout in development).
+  if (argv[0] === '__complete' && existsSync(path.join(root, 'oclif.manifest.json'))) {
+    const completion = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'completion.js')).href)
+    let spec
+    try {
+      spec = completion.specFromFiles(pathToFileURL(root + path.sep))
+    } catch {
+      // An unreadable manifest: oclif's command falls back to its loaded commands.
+    }
+    if (spec) return completion.runCompletion(argv[1] === '--' ? argv.slice(2) : argv.slice(1), spec)
+  }
   const {execute} = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'main.js')).href)
   // oclif finds the package from here (package.json, oclif.manifest.json); not from bin/, whose package.json only
   // says CommonJS.

@@ -343,8 +343,10 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
 
   // `help [COMMAND...]`: its words name a command as the command line does (help inspect services), so they
   // complete as commands and topics do at the root, not as files.
-  if (cmd.id === 'help' && !st.afterDashDash) {
-    const subject = rest.filter((w) => !w.startsWith('-'))
+  // Words after `--` are the subject's too (the command reads them so); empty words name nothing.
+  if (cmd.id === 'help') {
+    const dashDash = rest.indexOf('--')
+    const subject = rest.filter((w, j) => w !== '' && ((dashDash >= 0 && j > dashDash) || !w.startsWith('-')))
     const id = subject.join(':')
     const candidates = subject.length === 0 || isTopic(spec, id) ? childrenOf(spec, id).filter(startsWith(typed)) : []
     return {candidates, directive: Directive.NoFileComp}

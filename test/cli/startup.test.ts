@@ -133,6 +133,33 @@ describe('start-up: vipctl version answers before oclif loads, byte for byte as 
   })
 })
 
+describe('start-up: the completion callback (__complete) answers before oclif loads, as oclif\'s command does', () => {
+  const oclifPath = (args: string[]) => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', KUBECONFIG: path.join(TMP, 'none')}
+    delete env.NODE_OPTIONS
+    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(args)}}))`
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
+  }
+  it('every kind of word list: the same reply and exit code, without oclif', () => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', KUBECONFIG: path.join(TMP, 'none')}
+    delete env.NODE_OPTIONS
+    const lists = [[''], ['insp'], ['inspect', ''], ['inspect', 'services', '--na'], ['inspect', 'services', '-o', ''], ['help', 'inspect', ''], ['check', 'trace', '--'], ['migrate', 'haproxy', ''], ['generate', 'haproxy', '--config-dir', ''], ['inspect', 'services', '-h'], ['nosuch', ''], ['inspect', 'services', '-n', '']]
+    for (const words of lists) {
+      for (const args of [['__complete', '--', ...words], ['__complete', ...words.filter((w) => !w.startsWith('-'))]]) {
+        const fast = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env, encoding: 'utf8'})
+        const slow = oclifPath(args)
+        assert.equal(fast.status, 0, fast.stderr)
+        assert.deepEqual([fast.status, fast.stdout, fast.stderr], [slow.status, slow.stdout, slow.stderr], args.join(' '))
+      }
+    }
+    const {files, modules} = loaded(['__complete', '--', 'inspect', ''])
+    assert.ok(!files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
+    assert.deepEqual(modules.filter((m) => m.includes('@oclif/core')).slice(0, 1), [], 'oclif is not loaded')
+    // A help flag before -- is a request for help, as before.
+    assert.match(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), '__complete', '--help'], {cwd: ROOT, env, encoding: 'utf8'}).stdout, /USAGE/)
+  })
+})
+
 interface Meta {
   outputs: Record<string, {inputs: Record<string, unknown>; imports: Array<{path: string; kind: string; external?: boolean}>}>
 }

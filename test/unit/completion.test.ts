@@ -101,6 +101,10 @@ describe('completion: candidates', () => {
     assert.deepEqual(await words(['help', 'inspect', 'vips', '']), {values: [], directive: Directive.NoFileComp})
     assert.deepEqual(await words(['help', 'nosuch', '']), {values: [], directive: Directive.NoFileComp})
     assert.deepEqual((await words(['help', '--'])).values, ['--nested-commands'])
+    // After --, words are the subject's; empty words are skipped, as the help command skips them.
+    assert.deepEqual((await words(['help', '--', 'in'])).values, ['inspect'])
+    assert.deepEqual((await words(['help', '--', 'inspect', ''])).values, ['ingresses', 'services', 'vips'])
+    assert.deepEqual((await words(['help', '', 'in'])).values, ['inspect'])
   })
 
   it('descriptions: a command\'s summary or first line, a topic\'s from package.json', async () => {
