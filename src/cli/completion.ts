@@ -283,7 +283,7 @@ function flagNames(cmd: CommandSpec, typed: string, st: LineState): CompletionRe
     const description = oneLineDescription(f.summary ?? f.description)
     const d = description ? {description} : {}
     out.push({value: `--${f.name}`, ...d})
-    if (f.type === 'boolean' && f.allowNo) out.push({value: `--no-${f.name}`, ...d})
+    if (f.type === 'boolean' && f.allowNo) out.push({value: `--no-${f.name}`, description: `the opposite of --${f.name}`})
     if (f.char && !typed.startsWith('--')) out.push({value: `-${f.char}`, ...d})
   }
   return {candidates: out.filter(startsWith(typed)), directive: Directive.NoFileComp}

@@ -108,6 +108,9 @@ describe('completion: candidates', () => {
   })
 
   it('descriptions: a command\'s summary or first line, a topic\'s from package.json', async () => {
+    // A negated flag does not borrow its flag's description, which says what the flag turns on.
+    const neg = await complete(SPEC, ['inspect', 'vips', '--no-c'], fakes().lookups)
+    assert.deepEqual(neg.candidates, [{value: '--no-color', description: 'the opposite of --color'}])
     const r = await complete(SPEC, [''], fakes().lookups)
     assert.deepEqual(r.candidates.find((c) => c.value === 'inspect'), {value: 'inspect', description: 'Show things'})
     const sub = await complete(SPEC, ['inspect', ''], fakes().lookups)
