@@ -7,6 +7,9 @@
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
+// Standard output that fails (a full disk, a reader gone): nothing to say, and never on stderr.
+process.stdout.on('error', () => undefined)
+
 async function main() {
   let completion
   let spec

@@ -10,9 +10,44 @@ const {existsSync, readFileSync} = require('node:fs')
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
+/**
+ * Standard output that cannot be written. A reader that went away (EPIPE: `vipctl ... | head`) is not an error: the
+ * rest of the output is dropped and the command ends as it would. Any other failure (ENOSPC on a full disk, EIO) is
+ * one line on stderr, once (none for the completion callback, whose stderr kubectl shows), and exit code 74 when
+ * the process ends; the command runs to its end meanwhile (an apply is not cut short by its report). oclif's own
+ * listener, which rethrows such errors (a stack trace and exit 1, read as "findings"), is removed once oclif has
+ * loaded (dropOtherOutputListeners). Failures of stderr itself are ignored: nothing is left to say them on.
+ */
+function guardOutput(quiet) {
+  let failed = false
+  const onStdout = (error) => {
+    if (error?.code === 'EPIPE' || failed) return
+    failed = true
+    if (!quiet) {
+      const reason = /^[A-Z0-9_]+: ([^,\n]+)/.exec(String(error?.message))?.[1] ?? 'write failed'
+      try {
+        require('node:fs').writeSync(2, `error: cannot write the output: ${visible(reason)}${error?.code ? ` (${visible(String(error.code))})` : ''}\n`)
+      } catch {
+        // stderr fails too: the exit code says it
+      }
+    }
+    process.exitCode = 74
+  }
+  process.stdout.on('error', onStdout)
+  process.stderr.on('error', () => undefined)
+  // A command's own exit code (process.exit(n) included) gives way to 74: what it printed was not all written.
+  process.on('exit', () => {
+    if (failed) process.exitCode = 74
+  })
+  return () => {
+    for (const listener of process.stdout.listeners('error')) if (listener !== onStdout) process.stdout.removeListener('error', listener)
+  }
+}
+
 async function main() {
   const {mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
   const argv = process.argv.slice(2)
+  const dropOtherOutputListeners = guardOutput(argv[0] === '__complete')
   const root = path.join(__dirname, '..')
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   const format = plainVersion(argv)
@@ -31,6 +66,7 @@ async function main() {
     if (spec) return completion.runCompletion(argv[1] === '--' ? argv.slice(2) : argv.slice(1), spec)
   }
   const {execute} = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'main.js')).href)
+  dropOtherOutputListeners()
   // oclif finds the package from here (package.json, oclif.manifest.json); not from bin/, whose package.json only
   // says CommonJS.
   await execute({dir: root})

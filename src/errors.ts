@@ -20,6 +20,8 @@ export const ExitCode = {
   Unavailable: 69,
   /** A bug in vipctl. */
   Internal: 70,
+  /** The output could not be written (standard output on a full disk, a file or terminal that fails): bin/run.js. */
+  IoErr: 74,
   /** Permission denied: 401/403 from the API server, missing capability, EACCES. */
   NoPerm: 77,
 } as const
@@ -35,6 +37,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string, string]> =
   [65, 'data', 'bad input data: malformed YAML/JSON, invalid object, malformed kubeconfig, unknown namespace'],
   [69, 'unavailable', 'API server or proxy unreachable or failing'],
   [70, 'internal', 'internal error (a bug: please report it with --debug output)'],
+  [74, 'output', 'the output could not be written (a full disk, a failing file or terminal)'],
   [77, 'permission', 'permission denied (401/403, missing capability, file access)'],
 ]
 
