@@ -54,16 +54,19 @@ async function main() {
   if (format) return require('../dist/bundle/src/cli/version-print.cjs').printVersion(format, pjson.version)
   if (mayBeHelp(argv, pjson.oclif) && (await require('../dist/bundle/src/cli/help-fast.cjs').fastHelp(argv, root))) return
   // The completion scripts' callback (every TAB): what commands/__complete.ts does (the manifest's commands, cobra's
-  // protocol), without loading oclif; oclif answers it when there is no manifest (a checkout in development).
+  // protocol), without loading oclif; oclif answers it when there is no manifest (a checkout in development). A
+  // manifest that cannot be read (not a regular file, too large, not a manifest) offers nothing, as
+  // kubectl_complete-vip does (bin/complete.js).
   if (argv[0] === '__complete' && existsSync(path.join(root, 'oclif.manifest.json'))) {
     const completion = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'completion.js')).href)
     let spec
     try {
       spec = completion.specFromFiles(pathToFileURL(root + path.sep))
     } catch {
-      // An unreadable manifest: oclif's command falls back to its loaded commands.
+      process.stdout.write(':4\n')
+      return
     }
-    if (spec) return completion.runCompletion(argv[1] === '--' ? argv.slice(2) : argv.slice(1), spec)
+    return completion.runCompletion(argv[1] === '--' ? argv.slice(2) : argv.slice(1), spec)
   }
   const {execute} = await import(pathToFileURL(path.join(root, 'dist', 'bundle', 'src', 'cli', 'main.js')).href)
   dropOtherOutputListeners()

@@ -10,7 +10,9 @@
  */
 import {invokedAs} from './invocation.js'
 export {KUBECTL_PLUGIN_NAME} from './invocation.js'
-import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {readBounded} from '../core/read-bounded.js'
+import {DataError} from '../errors.js'
 
 /** cobra's ShellCompDirective bits, as kubectl and the scripts read them. */
 export const Directive = {
@@ -378,7 +380,14 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
 
 /** The protocol's text: one candidate a line (`value<TAB>description` when descriptions are wanted), then `:<directive>`. */
 export function formatCompletion(result: CompletionResult, opts: {descriptions?: boolean} = {}): string {
-  const lines = result.candidates.map((c) => (opts.descriptions !== false && c.description ? `${c.value}\t${c.description}` : c.value))
+  // A candidate is one word the shell inserts: one with a blank or a control character (C0, DEL, C1) is left out,
+  // so no value can forge a line of the protocol or reach the terminal; descriptions are one printable line.
+  const lines = result.candidates
+    .filter((c) => c.value !== '' && !/[\x00-\x20\x7f-\x9f]/.test(c.value))
+    .map((c) => {
+      const description = c.description?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')
+      return opts.descriptions !== false && description ? `${c.value}\t${description}` : c.value
+    })
   return `${[...lines, `:${result.directive}`].join('\n')}\n`
 }
 
@@ -396,10 +405,19 @@ function withBin<T extends CommandSpec>(commands: readonly T[], bin: string): T[
  * the program as `bin` (help's words: `kubectl vip` when kubectl runs it, vipctl otherwise).
  */
 export function specFromFiles(root: URL, bin: string = invokedAs()): CliSpec {
-  const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8')) as {commands?: Record<string, CommandSpec>}
-  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {oclif?: {topics?: Record<string, {description?: string}>}}
-  return {commands: withBin(Object.values(manifest.commands ?? {}), bin), topics: pjson.oclif?.topics ?? {}}
+  // Read as any file is: regular files only (a named pipe would never end), bounded (a device never ends either).
+  const read = (name: string) => JSON.parse(readBounded(fileURLToPath(new URL(name, root)), PACKAGE_FILE_MAX_BYTES, name).toString('utf8')) as unknown
+  const manifest = read('oclif.manifest.json') as {commands?: unknown}
+  const pjson = read('package.json') as {oclif?: {topics?: unknown}} | null
+  const commands = manifest?.commands
+  if (typeof commands !== 'object' || commands === null || Array.isArray(commands)) throw new DataError('oclif.manifest.json: no commands object')
+  const list = Object.values(commands as Record<string, unknown>).filter((c): c is CommandSpec => typeof (c as CommandSpec)?.id === 'string')
+  const topics = pjson?.oclif?.topics
+  return {commands: withBin(list, bin), topics: typeof topics === 'object' && topics !== null ? (topics as CliSpec['topics']) : {}}
 }
+
+/** The most oclif.manifest.json or package.json may hold for completion to read it (vipctl's manifest: ~0.2 MB). */
+export const PACKAGE_FILE_MAX_BYTES = 16 * 1024 * 1024
 
 /** Loaded commands (oclif's Config.commands) with the aliases oclif adds as commands of their own left out. */
 export function specFromConfig(config: {
@@ -480,7 +498,7 @@ export function kubeLookups(env: NodeJS.ProcessEnv, timeoutMs = 2000): Completio
 
 /** The context names in the kubeconfig files, without checking anything else in them (completion only). */
 async function contextNamesLax(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const [{readBounded}, {KUBECONFIG_MAX_BYTES}, {parse}, path] = await Promise.all([import('../core/read-bounded.js'), import('../cluster/kubeconfig.js'), import('yaml'), import('node:path')])
+  const [{KUBECONFIG_MAX_BYTES}, {parse}, path] = await Promise.all([import('../cluster/kubeconfig.js'), import('yaml'), import('node:path')])
   const files = kubeconfig ? [kubeconfig] : (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
   if (files.length === 0 && env.HOME) files.push(path.join(env.HOME, '.kube', 'config'))
   const names: string[] = []

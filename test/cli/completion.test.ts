@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {ROOT, vipctl, type CliResult} from '../helpers/cli.js'
@@ -233,6 +233,44 @@ describe('completion (built CLI)', function () {
       const real = await run('kubectl', ['__complete', 'vip', 'insp'], {KUBECONFIG: '/dev/null'})
       assert.equal(real.code, 0, real.stderr)
       assert.match(real.stdout, /^inspect\t.*\n:4\n$/)
+    }
+  })
+})
+
+describe('completion with a damaged package (built CLI)', function () {
+  this.timeout(60_000)
+
+  it('a manifest that is a named pipe, a device, too short or not a manifest: nothing offered at once, nothing on stderr, both entries alike', async () => {
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'vipctl-complete-pkg-'))
+    try {
+      for (const f of ['bin', 'package.json', 'dist/bundle']) cpSync(path.join(ROOT, f), path.join(pkg, f), {recursive: true})
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'))
+      const manifest = path.join(pkg, 'oclif.manifest.json')
+      const damage: Array<[string, () => void]> = [
+        ['a named pipe', () => assert.equal(spawnSync('mkfifo', [manifest]).status, 0)],
+        ['/dev/zero', () => symlinkSync('/dev/zero', manifest)],
+        ['[]', () => writeFileSync(manifest, '[]')],
+        ['{"commands":null}', () => writeFileSync(manifest, '{"commands":null}')],
+        ['cut short', () => writeFileSync(manifest, readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8').slice(0, 1000))],
+      ]
+      for (const [what, make] of damage) {
+        rmSync(manifest, {force: true})
+        make()
+        for (const [entry, args] of [['run.js', ['__complete', '--', 'inspect', '']], ['complete.js', ['inspect', '']]] as const) {
+          const r = await run(path.join(pkg, 'bin', entry), [...args], {}, 10_000)
+          assert.deepEqual([r.code, r.stdout, r.stderr], [0, ':4\n', ''], `${what}, ${entry}`)
+          assert.ok(r.ms < 5000, `${what}, ${entry}: ${r.ms} ms`)
+        }
+      }
+      // A value that could forge a line of the protocol is not offered.
+      rmSync(manifest, {force: true})
+      const real = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {args?: Record<string, {options?: string[]}>}>}
+      real.commands['completion']!.args!['shell']!.options = ['bash', 'v\nfake\t:0', 'x\u001b]0;t\u0007']
+      writeFileSync(manifest, JSON.stringify(real))
+      const forged = await run(path.join(pkg, 'bin', 'run.js'), ['__complete', '--', 'completion', ''])
+      assert.equal(forged.stdout, 'bash\n:4\n')
+    } finally {
+      rmSync(pkg, {recursive: true, force: true})
     }
   })
 })

@@ -48,6 +48,11 @@ describe('CLI surface', () => {
     assertGolden('cli/surface.txt', `${surface}\n`)
   })
 
+  it('the manifest lists its commands in id order (the build sorts them: the same source gives the same bytes)', () => {
+    const ids = Object.keys(manifest.commands)
+    assert.deepEqual(ids, [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+  })
+
   it('every example names only flags its command has', () => {
     const bad: string[] = []
     for (const [id, c] of Object.entries(manifest.commands)) {

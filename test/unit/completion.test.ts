@@ -4,7 +4,8 @@
  * local API server double (answers, hostile names, no server, a server that never answers).
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
@@ -17,6 +18,7 @@ import {
   kubeLookups,
   scriptName,
   specFromConfig,
+  specFromFiles,
   valuesFromHelp,
   type CliSpec,
   type CompletionLookups,
@@ -224,6 +226,38 @@ describe('completion: candidates', () => {
     assert.equal(text, 'inspect\tShow things\njson\n:4\n')
     assert.equal(formatCompletion({candidates: [{value: 'a', description: 'd'}], directive: 0}, {descriptions: false}), 'a\n:0\n')
     assert.equal(formatCompletion({candidates: [], directive: Directive.Error}), ':1\n')
+  })
+
+  it('a candidate with a blank or a control character is left out; descriptions are one printable line', () => {
+    // A value from a tampered manifest could forge a protocol line (v, then "fake<TAB>:0") or reach the terminal.
+    const text = formatCompletion({
+      candidates: [{value: 'v\nfake\t:0'}, {value: 'x\u001b]0;pwned\u0007'}, {value: 'a b'}, {value: 'csi\u009b2J'}, {value: ''}, {value: 'ok', description: 'one\ntwo\u009b2J\u001b[31m'}],
+      directive: 4,
+    })
+    assert.equal(text, 'ok\tone two 2J [31m\n:4\n')
+  })
+
+  it('the manifest and package.json: regular files, bounded, of the right shape, or an error (the caller offers nothing)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-spec-'))
+    const root = new URL(`file://${dir}/`)
+    const pjson = JSON.stringify({oclif: {topics: {inspect: {description: 'Show things'}}}})
+    writeFileSync(path.join(dir, 'package.json'), pjson)
+    const manifest = (text: string) => writeFileSync(path.join(dir, 'oclif.manifest.json'), text)
+    manifest(JSON.stringify({version: '1', commands: {'inspect:vips': {id: 'inspect:vips', flags: {}}, bad: {noId: true}}}))
+    assert.deepEqual(specFromFiles(root, 'vipctl'), {commands: [{id: 'inspect:vips', flags: {}}], topics: {inspect: {description: 'Show things'}}})
+    for (const text of ['[]', '"x"', 'null', '{"commands":null}', '{"commands":[]}', '{"commands":', '']) {
+      manifest(text)
+      assert.throws(() => specFromFiles(root, 'vipctl'), Error, text)
+    }
+    rmSync(path.join(dir, 'oclif.manifest.json'))
+    symlinkSync('/dev/zero', path.join(dir, 'oclif.manifest.json'))
+    assert.throws(() => specFromFiles(root, 'vipctl'), /oclif\.manifest\.json: not a regular file/)
+    rmSync(path.join(dir, 'oclif.manifest.json'))
+    assert.equal(spawnSync('mkfifo', [path.join(dir, 'oclif.manifest.json')]).status, 0)
+    const t0 = Date.now()
+    assert.throws(() => specFromFiles(root, 'vipctl'), /oclif\.manifest\.json: not a regular file/)
+    assert.ok(Date.now() - t0 < 2000, 'a named pipe is refused at once')
+    rmSync(dir, {recursive: true, force: true})
   })
 
   it('oclif\'s loaded commands: its own, without the alias copies oclif adds', () => {
