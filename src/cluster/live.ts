@@ -4,7 +4,7 @@
  * Ingresses reference are read, by name (least privilege).
  */
 import {PermissionError} from '../errors.js'
-import {printableShort} from '../core/printable.js'
+import {printable, printableShort} from '../core/printable.js'
 import {loadKubeConfig, type KubeConfigChoice, type SourcedKubeConfig} from './kubeconfig.js'
 import {BadReplyError, NotFoundError, restClient, statusError, type RestClient, type RestResponse, type RequestIntent} from '../core/kube-rest.js'
 import type {ClientOverrides, Loaded, SourceIO, SourceOptions} from './source.js'
@@ -247,7 +247,7 @@ const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an a
  */
 export function parseListPage(res: RestResponse, what: string, kind?: string): {items: Record<string, unknown>[]; continue?: string; resourceVersion?: string} {
   const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`, {hint: 'is the kubeconfig server the API server itself, not a proxy or a login page?'})
-  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${JSON.stringify(res.notJson.slice(0, 40))})` : 'the reply is empty')
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts "${printable(res.notJson.slice(0, 40))}")` : 'the reply is empty')
   const body = res.body
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(`the reply is ${describe(body)}, not a list object`)
   const b = body as {kind?: unknown; items?: unknown; metadata?: unknown}
@@ -338,7 +338,7 @@ export async function listAll(client: RestClient, r: Resource, namespace: string
 /** A single object read by GET: a JSON object of the kind asked for, or a BadReplyError naming the URL. */
 export function parseObject(res: RestResponse, kind: string, what: string): Record<string, unknown> {
   const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`)
-  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${JSON.stringify(res.notJson.slice(0, 40))})` : 'the reply is empty')
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts "${printable(res.notJson.slice(0, 40))}")` : 'the reply is empty')
   const b = res.body
   if (b === null || typeof b !== 'object' || Array.isArray(b)) throw bad(`the reply is ${describe(b)}, not an object`)
   const k = (b as {kind?: unknown}).kind

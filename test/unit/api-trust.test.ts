@@ -111,7 +111,8 @@ describe('API replies that are not the list asked for are errors naming the URL'
   after(() => api.close())
 
   const cases: Array<[string, string | Buffer, RegExp]> = [
-    ['binary garbage', Buffer.from('\x00\xffnot json{{{', 'latin1'), /the reply is not JSON \(it starts "/],
+    // Escaped once (printable: \x00), not again by JSON quoting (\\x00).
+    ['binary garbage', Buffer.from('\x00\xffnot json{{{', 'latin1'), /the reply is not JSON \(it starts "\\x00/],
     ['an HTML login page', '<html><body><form>Sign in</form></body></html>', /the reply is not JSON \(it starts "<html>/],
     ['an empty 200 body', '', /the reply is empty/],
     ['a JSON array', '[]', /the reply is an array, not a list object/],
