@@ -53,6 +53,9 @@ export default class Stats extends VipCommand {
     const stop = () => abort.abort()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    // Nobody left to read (the log shipper behind a pipe died: EPIPE) or nowhere to write (a full disk): a
+    // follower stops at once rather than read the proxy forever (bin/run.js reports a failure other than EPIPE).
+    process.stdout.once('error', stop)
     try {
       const frames = tailStats(io, opts, abort.signal)
       if (live) {
@@ -67,6 +70,7 @@ export default class Stats extends VipCommand {
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.stdout.off('error', stop)
     }
   }
 }

@@ -279,6 +279,10 @@ const version = await build({
   ...commonJs,
 })
 for (const [file, o] of [...Object.entries(fast.metafile.outputs), ...Object.entries(version.metafile.outputs)]) result.metafile.outputs[file] = o
+// The bundle says its own module type: Node looks for the nearest package.json to learn whether a .js file is an
+// ES module, and stops here instead of reading the package's (which a damaged install could make a named pipe,
+// on which the completion callback would hang: test/cli/completion.test.ts).
+writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({type: 'module'})}\n`)
 // Which source modules went into which output file: test/cli/startup.test.ts counts what --help loads from it.
 writeFileSync(path.join(root, '.bundle-meta.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)

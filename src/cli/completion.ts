@@ -11,6 +11,7 @@
 import {invokedAs} from './invocation.js'
 export {KUBECTL_PLUGIN_NAME} from './invocation.js'
 import {fileURLToPath} from 'node:url'
+import {UNPRINTABLE} from '../core/printable.js'
 import {readBounded} from '../core/read-bounded.js'
 import {DataError} from '../errors.js'
 
@@ -380,12 +381,13 @@ export async function complete(spec: CliSpec, words: readonly string[], lookups:
 
 /** The protocol's text: one candidate a line (`value<TAB>description` when descriptions are wanted), then `:<directive>`. */
 export function formatCompletion(result: CompletionResult, opts: {descriptions?: boolean} = {}): string {
-  // A candidate is one word the shell inserts: one with a blank or a control character (C0, DEL, C1) is left out,
-  // so no value can forge a line of the protocol or reach the terminal; descriptions are one printable line.
+  // A candidate is one word the shell inserts: one with a space of any kind or a character printable() escapes
+  // (controls, format characters such as bidi overrides, line and paragraph separators) is left out, so no value
+  // can forge a line of the protocol or reach the terminal; descriptions are one printable line.
   const lines = result.candidates
-    .filter((c) => c.value !== '' && !/[\x00-\x20\x7f-\x9f]/.test(c.value))
+    .filter((c) => c.value !== '' && !/\p{Zs}/u.test(c.value) && !UNPRINTABLE.test(c.value))
     .map((c) => {
-      const description = c.description?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')
+      const description = c.description?.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, ' ')
       return opts.descriptions !== false && description ? `${c.value}\t${description}` : c.value
     })
   return `${[...lines, `:${result.directive}`].join('\n')}\n`

@@ -247,7 +247,7 @@ const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an a
  */
 export function parseListPage(res: RestResponse, what: string, kind?: string): {items: Record<string, unknown>[]; continue?: string; resourceVersion?: string} {
   const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`, {hint: 'is the kubeconfig server the API server itself, not a proxy or a login page?'})
-  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts "${printable(res.notJson.slice(0, 40))}")` : 'the reply is empty')
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${replyStart(res.notJson)})` : 'the reply is empty')
   const body = res.body
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(`the reply is ${describe(body)}, not a list object`)
   const b = body as {kind?: unknown; items?: unknown; metadata?: unknown}
@@ -338,7 +338,7 @@ export async function listAll(client: RestClient, r: Resource, namespace: string
 /** A single object read by GET: a JSON object of the kind asked for, or a BadReplyError naming the URL. */
 export function parseObject(res: RestResponse, kind: string, what: string): Record<string, unknown> {
   const bad = (why: string) => new BadReplyError(`${what} failed: ${why}`)
-  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts "${printable(res.notJson.slice(0, 40))}")` : 'the reply is empty')
+  if (res.body === undefined) throw bad(res.notJson !== undefined ? `the reply is not JSON (it starts ${replyStart(res.notJson)})` : 'the reply is empty')
   const b = res.body
   if (b === null || typeof b !== 'object' || Array.isArray(b)) throw bad(`the reply is ${describe(b)}, not an object`)
   const k = (b as {kind?: unknown}).kind
@@ -394,4 +394,15 @@ export async function readByName(client: RestClient, snap: Snapshot, kind: 'Secr
 async function assertNamespace(client: RestClient, namespace: string): Promise<void> {
   const res = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`)
   if (res.status === 404) throw statusError(res, {verb: 'get', resource: 'namespaces', name: namespace}, client.server, client.user)
+}
+
+/**
+ * The start of a reply that is not JSON, for a message: at most 40 characters of its printable form (kube-rest's
+ * notJson is printable already; printable() again changes nothing then), cut before an escape such as \x1b
+ * rather than through it, in double quotes (quotes inside escaped).
+ */
+export function replyStart(notJson: string): string {
+  let text = printable(notJson)
+  if (text.length > 40) text = `${text.slice(0, 40).replace(/\\(?:x[0-9a-f]?|u(?:\{[0-9a-f]*|[0-9a-f]{0,3})?)?$/, '')}...`
+  return `"${text.replaceAll('"', '\\"')}"`
 }

@@ -262,6 +262,29 @@ describe('completion with a damaged package (built CLI)', function () {
           assert.ok(r.ms < 5000, `${what}, ${entry}: ${r.ms} ms`)
         }
       }
+      // package.json damaged the same ways (the manifest whole): answered at once, nothing on stderr.
+      rmSync(manifest, {force: true})
+      cpSync(path.join(ROOT, 'oclif.manifest.json'), manifest)
+      const pjson = path.join(pkg, 'package.json')
+      const pjsonDamage: Array<[string, () => void]> = [
+        ['a named pipe', () => assert.equal(spawnSync('mkfifo', [pjson]).status, 0)],
+        ['/dev/zero', () => symlinkSync('/dev/zero', pjson)],
+        ['null', () => writeFileSync(pjson, 'null')],
+        ['not JSON', () => writeFileSync(pjson, 'not json')],
+      ]
+      for (const [what, make] of pjsonDamage) {
+        rmSync(pjson, {force: true})
+        make()
+        for (const [entry, args] of [['run.js', ['__complete', '--', 'inspect', '']], ['complete.js', ['inspect', '']]] as const) {
+          const r = await run(path.join(pkg, 'bin', entry), [...args], {}, 10_000)
+          // Nothing, or the commands without their topics' descriptions (package.json only adds those).
+          assert.deepEqual([r.code, r.stderr], [0, ''], `package.json ${what}, ${entry}`)
+          assert.match(r.stdout, /(^|\n):4\n$/, `package.json ${what}, ${entry}`)
+          assert.ok(r.ms < 5000, `package.json ${what}, ${entry}: ${r.ms} ms`)
+        }
+      }
+      rmSync(pjson, {force: true})
+      cpSync(path.join(ROOT, 'package.json'), pjson)
       // A value that could forge a line of the protocol is not offered.
       rmSync(manifest, {force: true})
       const real = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {args?: Record<string, {options?: string[]}>}>}

@@ -14,7 +14,7 @@ import type {AddressInfo, Socket} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
-import {listAll, listPages, loadLive, parseListPage, RESOURCES, type Resource} from '../../src/cluster/live.js'
+import {listAll, listPages, loadLive, parseListPage, replyStart, RESOURCES, type Resource} from '../../src/cluster/live.js'
 import {loadKubeConfig} from '../../src/cluster/kubeconfig.js'
 import {loadOffline} from '../../src/cluster/offline.js'
 import {BadReplyError, restClient, REPLY_LIMITS, type RestClient} from '../../src/core/kube-rest.js'
@@ -137,6 +137,15 @@ describe('API replies that are not the list asked for are errors naming the URL'
       body = reply
       await assert.rejects(loadLive(liveOpts(kubeconfigFor(api.url)), liveIO), (e) => assertBadReply(e, `${api.url}${servicesPath}`, why))
     })
+
+  it('the start of a non-JSON reply: 40 printable characters, never cut through an escape, in quotes', () => {
+    assert.equal(replyStart('<html>'), '"<html>"')
+    assert.equal(replyStart('<a href="x">'), '"<a href=\\"x\\">"')
+    // 38 characters, then an escape that would be cut: left out whole.
+    assert.equal(replyStart(`${'A'.repeat(38)}\x1b[2J`), `"${'A'.repeat(38)}..."`)
+    assert.equal(replyStart(`${'A'.repeat(37)}\u2028 and more`), `"${'A'.repeat(37)}..."`)
+    assert.equal(replyStart(`${'A'.repeat(36)}\x1bmore`), `"${'A'.repeat(36)}\\x1b..."`)
+  })
 
   it('a control character in the reply is escaped in the message', () => {
     try {

@@ -231,10 +231,13 @@ describe('completion: candidates', () => {
   it('a candidate with a blank or a control character is left out; descriptions are one printable line', () => {
     // A value from a tampered manifest could forge a protocol line (v, then "fake<TAB>:0") or reach the terminal.
     const text = formatCompletion({
-      candidates: [{value: 'v\nfake\t:0'}, {value: 'x\u001b]0;pwned\u0007'}, {value: 'a b'}, {value: 'csi\u009b2J'}, {value: ''}, {value: 'ok', description: 'one\ntwo\u009b2J\u001b[31m'}],
+      candidates: [
+        ...['v\nfake\t:0', 'x\u001b]0;pwned\u0007', 'a b', 'csi\u009b2J', '', 'nb\u00a0sp', 'ls\u2028ep', 'zw\u200bsp', 'rl\u202eo'].map((value) => ({value})),
+        {value: 'ok', description: 'one\ntwo\u009b2J\u001b[31m\u2028\u202e'},
+      ],
       directive: 4,
     })
-    assert.equal(text, 'ok\tone two 2J [31m\n:4\n')
+    assert.equal(text, 'ok\tone two 2J [31m  \n:4\n')
   })
 
   it('the manifest and package.json: regular files, bounded, of the right shape, or an error (the caller offers nothing)', () => {
