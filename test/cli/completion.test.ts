@@ -253,36 +253,35 @@ describe('completion with a damaged package (built CLI)', function () {
         ['{"commands":null}', () => writeFileSync(manifest, '{"commands":null}')],
         ['cut short', () => writeFileSync(manifest, readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8').slice(0, 1000))],
       ]
-      for (const [what, make] of damage) {
-        rmSync(manifest, {force: true})
-        make()
-        for (const [entry, args] of [['run.js', ['__complete', '--', 'inspect', '']], ['complete.js', ['inspect', '']]] as const) {
-          const r = await run(path.join(pkg, 'bin', entry), [...args], {}, 10_000)
-          assert.deepEqual([r.code, r.stdout, r.stderr], [0, ':4\n', ''], `${what}, ${entry}`)
-          assert.ok(r.ms < 5000, `${what}, ${entry}: ${r.ms} ms`)
+      /** Each damage in turn to `file`, then both entries asked: exit 0, nothing on stderr, at once; `stdout` as given. */
+      const each = async (file: string, list: Array<[string, () => void]>, stdout: RegExp) => {
+        for (const [what, make] of list) {
+          rmSync(file, {force: true})
+          make()
+          for (const [entry, args] of [['run.js', ['__complete', '--', 'inspect', '']], ['complete.js', ['inspect', '']]] as const) {
+            const r = await run(path.join(pkg, 'bin', entry), [...args], {}, 10_000)
+            assert.deepEqual([r.code, r.stderr], [0, ''], `${path.basename(file)} ${what}, ${entry}`)
+            assert.match(r.stdout, stdout, `${path.basename(file)} ${what}, ${entry}`)
+            assert.ok(r.ms < 5000, `${path.basename(file)} ${what}, ${entry}: ${r.ms} ms`)
+          }
         }
       }
-      // package.json damaged the same ways (the manifest whole): answered at once, nothing on stderr.
+      await each(manifest, damage, /^:4\n$/)
+      // package.json damaged the same ways (the manifest whole): nothing, or the commands without their topics'
+      // descriptions (package.json only adds those).
       rmSync(manifest, {force: true})
       cpSync(path.join(ROOT, 'oclif.manifest.json'), manifest)
       const pjson = path.join(pkg, 'package.json')
-      const pjsonDamage: Array<[string, () => void]> = [
-        ['a named pipe', () => assert.equal(spawnSync('mkfifo', [pjson]).status, 0)],
-        ['/dev/zero', () => symlinkSync('/dev/zero', pjson)],
-        ['null', () => writeFileSync(pjson, 'null')],
-        ['not JSON', () => writeFileSync(pjson, 'not json')],
-      ]
-      for (const [what, make] of pjsonDamage) {
-        rmSync(pjson, {force: true})
-        make()
-        for (const [entry, args] of [['run.js', ['__complete', '--', 'inspect', '']], ['complete.js', ['inspect', '']]] as const) {
-          const r = await run(path.join(pkg, 'bin', entry), [...args], {}, 10_000)
-          // Nothing, or the commands without their topics' descriptions (package.json only adds those).
-          assert.deepEqual([r.code, r.stderr], [0, ''], `package.json ${what}, ${entry}`)
-          assert.match(r.stdout, /(^|\n):4\n$/, `package.json ${what}, ${entry}`)
-          assert.ok(r.ms < 5000, `package.json ${what}, ${entry}: ${r.ms} ms`)
-        }
-      }
+      await each(
+        pjson,
+        [
+          ['a named pipe', () => assert.equal(spawnSync('mkfifo', [pjson]).status, 0)],
+          ['/dev/zero', () => symlinkSync('/dev/zero', pjson)],
+          ['null', () => writeFileSync(pjson, 'null')],
+          ['not JSON', () => writeFileSync(pjson, 'not json')],
+        ],
+        /(^|\n):4\n$/,
+      )
       rmSync(pjson, {force: true})
       cpSync(path.join(ROOT, 'package.json'), pjson)
       // A value that could forge a line of the protocol is not offered.

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
+import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
+import type net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {ROOT} from '../helpers/cli.js'
+import {serveStats, writeOneBackendIndex} from '../helpers/stats-socket.js'
 
 const env = (): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
@@ -90,26 +91,10 @@ describe('standard output that cannot be written', function () {
     const sock = path.join(dir, 'stats.sock')
     let server: net.Server
     before(async () => {
-      writeFileSync(
-        path.join(dir, 'vipctl-index.json'),
-        JSON.stringify({
-          apiVersion: 'vipctl.io/v1alpha1',
-          kind: 'HaproxyIndex',
-          frontends: {tcp_16379: {vip: '::1', port: 16379, protocol: 'tcp', listen: '[::1]:16379', hosts: [], objects: ['Service/t1/tcp'], backends: ['t1_tcp_16379']}},
-          backends: {t1_tcp_16379: {namespace: 't1', service: 'tcp', port: 16379, servers: {SRV_1: {address: '127.0.0.1', port: 18001, pod: 'web-0'}}}},
-        }),
-      )
+      writeOneBackendIndex(dir, 'web-0')
       const info = readFileSync(path.join(ROOT, 'test', 'fixtures', 'stats', 'show-info.txt'), 'utf8')
       const stat = ['# pxname,svname,qcur,scur,stot,status,addr,check_status,mode', 'tcp_16379,FRONTEND,,0,3,OPEN,,,tcp', 't1_tcp_16379,BACKEND,0,0,3,UP,,,tcp', 't1_tcp_16379,SRV_1,0,0,3,UP,127.0.0.1:18001,L4OK,tcp', ''].join('\n')
-      server = net.createServer((c) => {
-        let cmd = ''
-        c.on('data', (d) => {
-          cmd += d
-          if (cmd.includes('\n')) c.end(cmd.startsWith('show info') ? info : cmd.startsWith('show stat') ? stat : 'Unknown command\n')
-        })
-        c.on('error', () => c.destroy())
-      })
-      await new Promise<void>((resolve) => server.listen(sock, resolve))
+      server = await serveStats(sock, info, stat)
     })
     after(async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))

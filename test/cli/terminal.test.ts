@@ -8,10 +8,11 @@
  */
 import assert from 'node:assert/strict'
 import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
+import type net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {vipctl, type CliResult} from '../helpers/cli.js'
+import {serveStats, writeOneBackendIndex} from '../helpers/stats-socket.js'
 
 const FX = 'test/fixtures/cases/terminal-escapes'
 const CASE = `${FX}/manifest.json`
@@ -122,15 +123,7 @@ describe('vipctl CLI: terminal safety (built)', function () {
     before(async () => {
       mkdirSync(run, {recursive: true})
       mkdirSync(cfg, {recursive: true})
-      writeFileSync(
-        path.join(cfg, 'vipctl-index.json'),
-        JSON.stringify({
-          apiVersion: 'vipctl.io/v1alpha1',
-          kind: 'HaproxyIndex',
-          frontends: {tcp_16379: {vip: '::1', port: 16379, protocol: 'tcp', listen: '[::1]:16379', hosts: [], objects: ['Service/t1/tcp'], backends: ['t1_tcp_16379']}},
-          backends: {t1_tcp_16379: {namespace: 't1', service: 'tcp', port: 16379, servers: {SRV_1: {address: '127.0.0.1', port: 18001, pod: HOSTILE_POD}}}},
-        }),
-      )
+      writeOneBackendIndex(cfg, HOSTILE_POD)
       const info = readFileSync('test/fixtures/stats/show-info.txt', 'utf8').replace(/^Version: .*$/m, 'Version: 2.6.12\u001b]8;;http://evil/\u0007')
       const stat = [
         '# pxname,svname,qcur,scur,stot,status,addr,check_status,mode',
@@ -140,15 +133,7 @@ describe('vipctl CLI: terminal safety (built)', function () {
         `x\u001b[2Jbackend,SRV\u2028_2,0,0,0,${HOSTILE_STATUS},127.0.0.1:18002,L4CON\u001b[5m,tcp`,
         '',
       ].join('\n')
-      server = net.createServer((c) => {
-        let cmd = ''
-        c.on('data', (d) => {
-          cmd += d
-          if (cmd.includes('\n')) c.end(cmd.startsWith('show info') ? info : cmd.startsWith('show stat') ? stat : 'Unknown command\n')
-        })
-        c.on('error', () => c.destroy())
-      })
-      await new Promise<void>((resolve) => server.listen(sock, resolve))
+      server = await serveStats(sock, info, stat)
     })
     after(async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
