@@ -397,12 +397,14 @@ async function assertNamespace(client: RestClient, namespace: string): Promise<v
 }
 
 /**
- * The start of a reply that is not JSON, for a message: at most 40 characters of its printable form (kube-rest's
- * notJson is printable already; printable() again changes nothing then), cut before an escape such as \x1b
- * rather than through it, in double quotes (quotes inside escaped).
+ * The start of a reply that is not JSON, for a message: at most 40 characters (code points) of its printable
+ * form (kube-rest's notJson is printable already; printable() again changes nothing then), cut before an escape
+ * such as \x1b rather than through it, in double quotes (quotes inside escaped).
  */
 export function replyStart(notJson: string): string {
   let text = printable(notJson)
-  if (text.length > 40) text = `${text.slice(0, 40).replace(/\\(?:x[0-9a-f]?|u(?:\{[0-9a-f]*|[0-9a-f]{0,3})?)?$/, '')}...`
+  // By code points: a character outside the BMP (an emoji) is never halved.
+  const chars = Array.from(text)
+  if (chars.length > 40) text = `${chars.slice(0, 40).join('').replace(/\\(?:x[0-9a-f]?|u(?:\{[0-9a-f]*|[0-9a-f]{0,3})?)?$/, '')}...`
   return `"${text.replaceAll('"', '\\"')}"`
 }

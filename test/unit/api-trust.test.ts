@@ -145,6 +145,8 @@ describe('API replies that are not the list asked for are errors naming the URL'
     assert.equal(replyStart(`${'A'.repeat(38)}\x1b[2J`), `"${'A'.repeat(38)}..."`)
     assert.equal(replyStart(`${'A'.repeat(37)}\u2028 and more`), `"${'A'.repeat(37)}..."`)
     assert.equal(replyStart(`${'A'.repeat(36)}\x1bmore`), `"${'A'.repeat(36)}\\x1b..."`)
+    // An emoji across the cut is kept whole (it is printable), never halved into a lone surrogate.
+    assert.equal(replyStart(`${'A'.repeat(39)}\u{1F600}${'B'.repeat(5)}`), `"${'A'.repeat(39)}\u{1F600}..."`)
   })
 
   it('a control character in the reply is escaped in the message', () => {
