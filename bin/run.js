@@ -11,42 +11,6 @@ const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
 /**
- * Standard output that cannot be written. A reader that went away (EPIPE: `vipctl ... | head`) is not an error: the
- * rest of the output is dropped and the command ends as it would (a follower, `stats --follow`, stops). Any other
- * failure (ENOSPC on a full disk, EIO, EBADF) is one line on stderr, once, and exit code 74 if the command would
- * otherwise have ended with 0 (a failure's or a verdict's own code stays: it says more); the command runs to its
- * end meanwhile, so an apply is not cut short by its report. A failure whose 'error' event has not fired yet when
- * the process exits (a command that wrote, then threw) is found on the stream at exit. oclif's own listener,
- * which rethrows such errors (a stack trace and exit 1, read as "findings"), is removed once oclif has loaded
- * (the function returned). For the completion callback (quiet) nothing is said and the exit code is left alone:
- * kubectl shows a plugin's stderr, and shells read only the candidates. Failures of stderr itself are ignored:
- * nothing is left to say them on.
- */
-function guardOutput(quiet) {
-  let failure
-  const report = (error) => {
-    if (failure || !error || error.code === 'EPIPE') return
-    failure = error
-    if (quiet) return
-    const reason = /^[A-Z0-9_]+: ([^,\n]+)/.exec(String(error.message))?.[1] ?? 'write failed'
-    try {
-      require('node:fs').writeSync(2, `error: cannot write the output: ${visible(reason)}${error.code ? ` (${visible(String(error.code))})` : ''}\n`)
-    } catch {
-      // stderr fails too: the exit code says it
-    }
-  }
-  process.stdout.on('error', report)
-  process.stderr.on('error', () => undefined)
-  process.on('exit', () => {
-    report(process.stdout.errored)
-    if (failure && !quiet && !process.exitCode) process.exitCode = 74
-  })
-  return () => {
-    for (const listener of process.stdout.listeners('error')) if (listener !== report) process.stdout.removeListener('error', listener)
-  }
-}
-
-/**
  * The completion scripts' callback (every TAB): what commands/__complete.ts does (the manifest's commands, cobra's
  * protocol), without loading oclif or reading anything else. Whatever cannot be read (the manifest or package.json
  * not a regular file, too large, not what it should be; a bundle missing files) offers nothing, as
@@ -69,12 +33,13 @@ async function main() {
   const argv = process.argv.slice(2)
   const root = path.join(__dirname, '..')
   const completing = argv[0] === '__complete'
+  const {guardOutput, mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
+  // Standard output that fails: one line and exit 74, EPIPE quiet (src/cli/output-guard.ts).
   const dropOtherOutputListeners = guardOutput(completing)
   const manifest = existsSync(path.join(root, 'oclif.manifest.json'))
   // As the scripts call it (`__complete -- WORDS`): before package.json is read. Without the manifest (a checkout
   // in development) oclif answers, from the commands it finds.
   if (completing && argv[1] === '--' && manifest) return fastComplete(root, argv.slice(2))
-  const {mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   const format = plainVersion(argv)
   if (format) return require('../dist/bundle/src/cli/version-print.cjs').printVersion(format, pjson.version)

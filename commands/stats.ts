@@ -54,7 +54,7 @@ export default class Stats extends VipCommand {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     // Nobody left to read (the log shipper behind a pipe died: EPIPE) or nowhere to write (a full disk): a
-    // follower stops at once rather than read the proxy forever (bin/run.js reports a failure other than EPIPE).
+    // follower stops at once rather than read the proxy forever (src/cli/output-guard.ts says why, but for EPIPE).
     process.stdout.once('error', stop)
     try {
       const frames = tailStats(io, opts, abort.signal)

@@ -20,7 +20,7 @@ export const ExitCode = {
   Unavailable: 69,
   /** A bug in vipctl. */
   Internal: 70,
-  /** The output could not be written (standard output on a full disk, a file or terminal that fails): bin/run.js. */
+  /** The output could not be written (stdout on a full disk, a file or terminal that fails): src/cli/output-guard.ts. */
   IoErr: 74,
   /** Permission denied: 401/403 from the API server, missing capability, EACCES. */
   NoPerm: 77,

@@ -3,9 +3,12 @@
  * config, no plugins, no flag parser beyond -o), is answered before oclif loads. Only the exact spellings below
  * take it; anything else (another flag, a bad value, --help) goes to oclif, which gives the same output and
  * errors as ever. test/cli/startup.test.ts compares both paths byte for byte. What prints the version is in
- * src/cli/version-print.ts, loaded only for it: this file is loaded by every command.
+ * src/cli/version-print.ts, loaded only for it: this file is loaded by every command, and carries the guard on
+ * standard output every command runs under (src/cli/output-guard.ts).
  */
 import {helpFlagGiven} from './help-flags.js'
+
+export {guardOutput} from './output-guard.js'
 
 /** The output format when argv is a plain `version` (-o/--output table|json|yaml, or --json); else undefined. */
 export function plainVersion(argv: string[], env: NodeJS.ProcessEnv = process.env): 'table' | 'json' | 'yaml' | '--json' | undefined {

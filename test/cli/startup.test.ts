@@ -92,13 +92,15 @@ describe('start-up: what the shipped CLI loads', () => {
   })
 })
 
+/** `args` run through oclif (the bundle's execute), not bin/run.js: what a fast path must answer exactly as. */
+function oclifPath(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  delete env.NODE_OPTIONS
+  const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(args)}}))`
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
+}
+
 describe('start-up: vipctl version answers before oclif loads, byte for byte as oclif would', () => {
-  const oclifPath = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
-    delete env.NODE_OPTIONS
-    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(args)}}))`
-    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
-  }
   for (const args of [['version'], ['version', '-o', 'json'], ['version', '--output', 'yaml'], ['version', '-o=table'], ['version', '--json']]) {
     it(`vipctl ${args.join(' ')}`, () => {
       const {files, modules} = loaded(args)
@@ -134,20 +136,15 @@ describe('start-up: vipctl version answers before oclif loads, byte for byte as 
 })
 
 describe('start-up: the completion callback (__complete) answers before oclif loads, as oclif\'s command does', () => {
-  const oclifPath = (args: string[]) => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', KUBECONFIG: path.join(TMP, 'none')}
-    delete env.NODE_OPTIONS
-    const script = `import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'src', 'cli', 'main.js'))}).then((m) => m.execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(args)}}))`
-    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, env, encoding: 'utf8'})
-  }
   it('every kind of word list: the same reply and exit code, without oclif', () => {
-    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', KUBECONFIG: path.join(TMP, 'none')}
+    const noCluster = {KUBECONFIG: path.join(TMP, 'none')}
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...noCluster}
     delete env.NODE_OPTIONS
     const lists = [[''], ['insp'], ['inspect', ''], ['inspect', 'services', '--na'], ['inspect', 'services', '-o', ''], ['help', 'inspect', ''], ['check', 'trace', '--'], ['migrate', 'haproxy', ''], ['generate', 'haproxy', '--config-dir', ''], ['inspect', 'services', '-h'], ['nosuch', ''], ['inspect', 'services', '-n', '']]
     for (const words of lists) {
       for (const args of [['__complete', '--', ...words], ['__complete', ...words.filter((w) => !w.startsWith('-'))]]) {
         const fast = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env, encoding: 'utf8'})
-        const slow = oclifPath(args)
+        const slow = oclifPath(args, noCluster)
         assert.equal(fast.status, 0, fast.stderr)
         assert.deepEqual([fast.status, fast.stdout, fast.stderr], [slow.status, slow.stdout, slow.stderr], args.join(' '))
       }
