@@ -33,7 +33,9 @@ async function main() {
   const argv = process.argv.slice(2)
   const root = path.join(__dirname, '..')
   const completing = argv[0] === '__complete'
-  const {guardOutput, mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
+  const {enableCodeCache, guardOutput, mayBeHelp, plainVersion} = require('../dist/bundle/src/cli/fast.cjs')
+  // V8's code cache for what loads from here on, where Node has one for ES modules (22.1+; src/cli/compile-cache.ts).
+  enableCodeCache(require('node:module').enableCompileCache, process.env)
   // Standard output that fails: one line and exit 74, EPIPE quiet (src/cli/output-guard.ts).
   const dropOtherOutputListeners = guardOutput(completing)
   const manifest = existsSync(path.join(root, 'oclif.manifest.json'))

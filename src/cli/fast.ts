@@ -9,6 +9,7 @@
 import {helpFlagGiven} from './help-flags.js'
 
 export {guardOutput} from './output-guard.js'
+export {enableCodeCache} from './compile-cache.js'
 
 /** The output format when argv is a plain `version` (-o/--output table|json|yaml, or --json); else undefined. */
 export function plainVersion(argv: string[], env: NodeJS.ProcessEnv = process.env): 'table' | 'json' | 'yaml' | '--json' | undefined {

@@ -9,7 +9,8 @@
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import nodeModule from 'node:module'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import os from 'node:os'
@@ -81,6 +82,23 @@ describe('start-up: what the shipped CLI loads', () => {
     const {files} = loaded(['inspect', 'services', '-f', 'examples/shop'])
     assert.ok(files.includes('dist/bundle/src/cli/main.js'), files.join(' '))
     assert.ok(!files.includes('dist/bundle/src/cli/help-fast.cjs'), files.join(' '))
+  })
+
+  it('V8\'s code cache: in a private directory where Node has one for ES modules (22.1+), nothing where it has not', () => {
+    const home = mkdtempSync(path.join(TMP, 'home-'))
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', HOME: home}
+    delete env.NODE_OPTIONS
+    delete env.XDG_CACHE_HOME
+    delete env.NODE_COMPILE_CACHE
+    delete env.NODE_DISABLE_COMPILE_CACHE
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'inspect', 'services', '-f', 'examples/shop'], {cwd: ROOT, env, encoding: 'utf8'})
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stderr, '')
+    const dir = path.join(home, '.cache', 'vipctl', 'compile-cache')
+    if (typeof (nodeModule as {enableCompileCache?: unknown}).enableCompileCache === 'function') {
+      assert.equal(statSync(dir).mode & 0o777, 0o700)
+      assert.ok(readdirSync(dir).length > 0, 'entries written')
+    } else assert.ok(!existsSync(path.join(home, '.cache')), `Node ${process.version} has no ES module code cache: nothing created`)
   })
 
   it('a live command: KubeConfig without client-node\'s generated API client', () => {

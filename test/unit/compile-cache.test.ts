@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {compileCacheDir, enableCodeCache, type CompileCacheDeps} from '../../src/cli/compile-cache.js'
+
+describe('compile cache: a private directory for V8\'s code cache (src/cli/compile-cache.ts)', () => {
+  let home: string
+  beforeEach(() => (home = mkdtempSync(path.join(os.tmpdir(), 'vipctl-cc-'))))
+  afterEach(() => rmSync(home, {recursive: true, force: true}))
+  const realDeps = (uid: number | undefined = process.getuid?.()): CompileCacheDeps => ({mkdirSync, lstatSync, uid})
+
+  it('$HOME/.cache/vipctl/compile-cache, created 0700', () => {
+    const dir = compileCacheDir({HOME: home})
+    assert.equal(dir, path.join(home, '.cache', 'vipctl', 'compile-cache'))
+    assert.equal(statSync(dir!).mode & 0o777, 0o700)
+  })
+
+  it('an absolute XDG_CACHE_HOME wins; a relative one is ignored (XDG) for HOME\'s', () => {
+    assert.equal(compileCacheDir({HOME: home, XDG_CACHE_HOME: path.join(home, 'xdg')}), path.join(home, 'xdg', 'vipctl', 'compile-cache'))
+    assert.equal(compileCacheDir({HOME: home, XDG_CACHE_HOME: 'rel'}), path.join(home, '.cache', 'vipctl', 'compile-cache'))
+    assert.ok(!existsSync(path.join(process.cwd(), 'rel')))
+  })
+
+  it('no absolute place (HOME unset or relative): none', () => {
+    assert.equal(compileCacheDir({}), undefined)
+    assert.equal(compileCacheDir({HOME: 'relative/home'}), undefined)
+  })
+
+  it('Node\'s own switches stand: NODE_COMPILE_CACHE (already on) and NODE_DISABLE_COMPILE_CACHE; nothing is created', () => {
+    assert.equal(compileCacheDir({HOME: home, NODE_COMPILE_CACHE: path.join(home, 'n')}), undefined)
+    assert.equal(compileCacheDir({HOME: home, NODE_DISABLE_COMPILE_CACHE: '1'}), undefined)
+    assert.ok(!existsSync(path.join(home, '.cache')))
+  })
+
+  it('not used when reachable by group or others, a symbolic link, not a directory, or another user\'s', () => {
+    const dir = path.join(home, '.cache', 'vipctl', 'compile-cache')
+    mkdirSync(dir, {recursive: true})
+    chmodSync(dir, 0o755)
+    assert.equal(compileCacheDir({HOME: home}), undefined, 'group/other may read')
+    chmodSync(dir, 0o700)
+    assert.equal(compileCacheDir({HOME: home}), dir)
+    assert.equal(compileCacheDir({HOME: home}, realDeps((process.getuid?.() ?? 0) + 1)), undefined, 'another owner')
+    rmSync(dir, {recursive: true})
+    const elsewhere = path.join(home, 'elsewhere')
+    mkdirSync(elsewhere, {mode: 0o700})
+    symlinkSync(elsewhere, dir)
+    assert.equal(compileCacheDir({HOME: home}), undefined, 'a symbolic link')
+  })
+
+  it('a file where a directory should be, or an unwritable place: none, and nothing thrown', () => {
+    mkdirSync(path.join(home, '.cache'))
+    writeFileSync(path.join(home, '.cache', 'vipctl'), 'a file')
+    assert.equal(compileCacheDir({HOME: home}), undefined)
+    // Root may write anywhere: an unwritable place is a path under a file.
+    assert.equal(compileCacheDir({HOME: home, XDG_CACHE_HOME: path.join(home, '.cache', 'vipctl', 'under-a-file')}), undefined)
+  })
+
+  it('enableCodeCache: calls Node\'s enableCompileCache with the directory; where Node has none (Node 20), creates nothing', () => {
+    const calls: string[] = []
+    assert.equal(enableCodeCache((d) => calls.push(d), {HOME: home}), path.join(home, '.cache', 'vipctl', 'compile-cache'))
+    assert.deepEqual(calls, [path.join(home, '.cache', 'vipctl', 'compile-cache')])
+    rmSync(path.join(home, '.cache'), {recursive: true})
+    assert.equal(enableCodeCache(undefined, {HOME: home}), undefined)
+    assert.ok(!existsSync(path.join(home, '.cache')), 'nothing created without the function')
+    assert.equal(
+      enableCodeCache(() => {
+        throw new Error('refused')
+      }, {HOME: home}),
+      undefined,
+    )
+  })
+})
