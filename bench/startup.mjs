@@ -83,8 +83,11 @@ function measureAll(specs) {
   })
 }
 
-/** Time from spawn to the first request at a loopback "API server" (answers an empty list). */
-async function measureLive() {
+/**
+ * Time from spawn to the first request at a loopback "API server" (answers an empty list), with the kubeconfig
+ * written as JSON (read by JSON.parse) or as YAML, as `kubectl config` writes it (read by the YAML library).
+ */
+async function measureLive(format) {
   const hits = []
   const server = http.createServer((req, res) => {
     hits.push(process.hrtime.bigint())
@@ -95,12 +98,15 @@ async function measureLive() {
   const {port} = server.address()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-bench-'))
   const kc = path.join(dir, 'config')
-  writeFileSync(kc, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'b',
-    clusters: [{name: 'b', cluster: {server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true}}],
-    users: [{name: 'b', user: {token: 'bench'}}],
-    contexts: [{name: 'b', context: {cluster: 'b', user: 'b', namespace: 'default'}}],
-  }))
+  const server_ = `http://127.0.0.1:${port}`
+  writeFileSync(kc, format === 'yaml'
+    ? `apiVersion: v1\nkind: Config\ncurrent-context: b\nclusters:\n- name: b\n  cluster:\n    server: ${server_}\n    insecure-skip-tls-verify: true\nusers:\n- name: b\n  user:\n    token: bench\ncontexts:\n- name: b\n  context:\n    cluster: b\n    user: b\n    namespace: default\n`
+    : JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'b',
+      clusters: [{name: 'b', cluster: {server: server_, 'insecure-skip-tls-verify': true}}],
+      users: [{name: 'b', user: {token: 'bench'}}],
+      contexts: [{name: 'b', context: {cluster: 'b', user: 'b', namespace: 'default'}}],
+    }))
   const once = () =>
     new Promise((resolve, reject) => {
       const before = hits.length
@@ -113,7 +119,7 @@ async function measureLive() {
   const samples = []
   for (let i = 0; i < runs; i++) samples.push(await once())
   server.close()
-  return {label: 'vipctl inspect services (live, to first API request)', ...stats(samples)}
+  return {label: `vipctl inspect services live, 1st request (${format === 'yaml' ? 'YAML' : 'JSON'} config)`, ...stats(samples)}
 }
 
 const specs = [{label: 'node -e 0', cmd: process.execPath, argv: ['-e', '0']}]
@@ -134,8 +140,10 @@ for (const [label, argv, goal] of [
 specs.push({label: "oclif's floor: vipctl version --bogus (a flag error)", cmd: process.execPath, argv: [run, 'version', '--bogus'], status: 64})
 const rows = measureAll(specs)
 const base = rows[0]
-rows.push(await measureLive())
-goals.set(rows.at(-1).label, 3)
+for (const format of ['json', 'yaml']) {
+  rows.push(await measureLive(format))
+  goals.set(rows.at(-1).label, 3)
+}
 
 console.log(`startup, ${runs} runs each after 3 warm-ups (${os.cpus().length} cores, node ${process.version})`)
 console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (wall times grow with it; CPU times much less)`)
