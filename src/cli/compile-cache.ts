@@ -8,7 +8,8 @@
  * directory only its user can reach: `$XDG_CACHE_HOME/vipctl/compile-cache` (an absolute XDG_CACHE_HOME only, as
  * the XDG spec says), else `$HOME/.cache/vipctl/compile-cache`. It is created 0700; one that is a symbolic link,
  * not a directory, another user's, or reachable by group or others is not used (a code cache is code: whoever
- * can write it runs code as the user). Node's own switches stand: NODE_COMPILE_CACHE (Node has enabled it already,
+ * can write it runs code as the user). Nothing is created under a directory of another user's (root run by sudo
+ * with the user's HOME kept). Node's own switches stand: NODE_COMPILE_CACHE (Node has enabled it already,
  * in that directory) and NODE_DISABLE_COMPILE_CACHE=1 (off). Nothing here ever fails a command.
  */
 import {lstatSync, mkdirSync} from 'node:fs'
@@ -35,6 +36,9 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, deps: CompileCacheDeps =
   if (!base) return undefined
   const dir = path.join(base, 'vipctl', 'compile-cache')
   try {
+    // Only under a place of the user's own: root run with another user's HOME (sudo keeping HOME) would leave
+    // directories that user cannot use or remove.
+    if (deps.uid !== undefined && nearestExisting(dir, deps)?.uid !== deps.uid) return undefined
     deps.mkdirSync(dir, {recursive: true, mode: 0o700})
     const st = deps.lstatSync(dir)
     if (!st.isDirectory() || st.isSymbolicLink()) return undefined
@@ -43,6 +47,17 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, deps: CompileCacheDeps =
     return dir
   } catch {
     return undefined
+  }
+}
+
+/** The lstat of `dir` or of its nearest ancestor that exists; undefined when none can be read. */
+function nearestExisting(dir: string, deps: CompileCacheDeps): {uid: number} | undefined {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      return deps.lstatSync(p)
+    } catch {
+      if (path.dirname(p) === p) return undefined
+    }
   }
 }
 

@@ -48,6 +48,15 @@ describe('compile cache: a private directory for V8\'s code cache (src/cli/compi
     assert.equal(compileCacheDir({HOME: home}), undefined, 'a symbolic link')
   })
 
+  it('nothing created under another user\'s directory (root with a user\'s HOME, as sudo may keep it)', () => {
+    const other = (process.getuid?.() ?? 0) + 1
+    const deps: CompileCacheDeps = {mkdirSync, uid: process.getuid?.(), lstatSync: (p) => (p === home ? {...lstatSync(p), isDirectory: () => true, isSymbolicLink: () => false, uid: other, mode: 0o40755} : lstatSync(p))}
+    assert.equal(compileCacheDir({HOME: home}, deps), undefined)
+    assert.ok(!existsSync(path.join(home, '.cache')), 'nothing created')
+    // The user's own: created.
+    assert.ok(compileCacheDir({HOME: home}))
+  })
+
   it('a file where a directory should be, or an unwritable place: none, and nothing thrown', () => {
     mkdirSync(path.join(home, '.cache'))
     writeFileSync(path.join(home, '.cache', 'vipctl'), 'a file')
