@@ -6,59 +6,86 @@
  *
  * The cache holds V8's compiled code of vipctl's own files (no input, no output, nothing of a cluster), in a
  * directory only its user can reach: `$XDG_CACHE_HOME/vipctl/compile-cache` (an absolute XDG_CACHE_HOME only, as
- * the XDG spec says), else `$HOME/.cache/vipctl/compile-cache`. It is created 0700; one that is a symbolic link,
- * not a directory, another user's, or reachable by group or others is not used (a code cache is code: whoever
- * can write it runs code as the user). Nothing is created under a directory of another user's (root run by sudo
- * with the user's HOME kept). Node's own switches stand: NODE_COMPILE_CACHE (Node has enabled it already,
+ * the XDG spec says), else `$HOME/.cache/vipctl/compile-cache`. It is created 0700. A code cache is code (whoever
+ * can write it runs code as the user), so it is not used when anyone else could change it or what its path leads
+ * to (compileCacheDir). Node's own switches stand: NODE_COMPILE_CACHE (Node has enabled it already,
  * in that directory) and NODE_DISABLE_COMPILE_CACHE=1 (off). Nothing here ever fails a command.
  */
-import {lstatSync, mkdirSync} from 'node:fs'
+import {lstatSync, mkdirSync, realpathSync} from 'node:fs'
 import path from 'node:path'
 
 /** The parts of node:fs and process this needs; tests pass their own. */
 export interface CompileCacheDeps {
   mkdirSync(dir: string, opts: {recursive: true; mode: number}): unknown
   lstatSync(p: string): {isDirectory(): boolean; isSymbolicLink(): boolean; uid: number; mode: number}
-  /** undefined where there is no uid (Windows): the owner is not checked there. */
+  realpathSync(p: string): string
+  /** undefined where there is no uid (Windows): owners and modes are not checked there. */
   uid: number | undefined
 }
 
-const realDeps = (): CompileCacheDeps => ({mkdirSync, lstatSync, uid: process.getuid?.()})
+const realDeps = (): CompileCacheDeps => ({mkdirSync, lstatSync, realpathSync, uid: process.getuid?.()})
 
 /**
  * The private cache directory for `env`, created when missing; undefined when Node's own variables decide, when
- * neither XDG_CACHE_HOME nor HOME gives an absolute place, or when the directory cannot be made or is not private.
+ * neither XDG_CACHE_HOME nor HOME gives an absolute place, when the directory cannot be made, or when anyone but
+ * the user (and root) could change what it holds: every directory on its path, as given and as resolved, must be
+ * the user's or root's and not writable by group or others (unless sticky, as /tmp is), every symbolic link on it
+ * the user's or root's, and the directory itself the user's, 0700. Nothing is created unless the nearest
+ * directory that exists is the user's own (root run by sudo with a user's HOME would leave directories that user
+ * cannot use or remove).
  */
 export function compileCacheDir(env: NodeJS.ProcessEnv, deps: CompileCacheDeps = realDeps()): string | undefined {
   if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return undefined
   const xdg = env.XDG_CACHE_HOME
   const base = xdg && path.isAbsolute(xdg) ? xdg : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : undefined
   if (!base) return undefined
-  const dir = path.join(base, 'vipctl', 'compile-cache')
+  const dir = path.join(path.resolve(base), 'vipctl', 'compile-cache')
   try {
-    // Only under a place of the user's own: root run with another user's HOME (sudo keeping HOME) would leave
-    // directories that user cannot use or remove.
-    if (deps.uid !== undefined && nearestExisting(dir, deps)?.uid !== deps.uid) return undefined
+    const existing = nearestExisting(dir, deps)
+    if (!existing) return undefined
+    if (deps.uid !== undefined && (deps.lstatSync(existing).uid !== deps.uid || !safePath(existing, deps))) return undefined
     deps.mkdirSync(dir, {recursive: true, mode: 0o700})
     const st = deps.lstatSync(dir)
     if (!st.isDirectory() || st.isSymbolicLink()) return undefined
-    if (deps.uid !== undefined && st.uid !== deps.uid) return undefined
-    if ((st.mode & 0o077) !== 0) return undefined
-    return dir
+    if (deps.uid === undefined) return dir
+    if (st.uid !== deps.uid || (st.mode & 0o077) !== 0) return undefined
+    return safePath(dir, deps) && safePath(deps.realpathSync(dir), deps) ? dir : undefined
   } catch {
     return undefined
   }
 }
 
-/** The lstat of `dir` or of its nearest ancestor that exists; undefined when none can be read. */
-function nearestExisting(dir: string, deps: CompileCacheDeps): {uid: number} | undefined {
+/** `dir` or its nearest ancestor that exists (not following a last symbolic link); undefined when none can be read. */
+function nearestExisting(dir: string, deps: CompileCacheDeps): string | undefined {
   for (let p = dir; ; p = path.dirname(p)) {
     try {
-      return deps.lstatSync(p)
+      deps.lstatSync(p)
+      return p
     } catch {
       if (path.dirname(p) === p) return undefined
     }
   }
+}
+
+/**
+ * Whether only the user and root can change what `p` (absolute) names: each of its components, from the root
+ * down, is owned by one of them; a directory is not writable by group or others unless it is sticky (then others
+ * may add names but not replace the user's); a symbolic link's target is checked by the caller (realpath).
+ */
+function safePath(p: string, deps: CompileCacheDeps): boolean {
+  const parts = p.split(path.sep).filter(Boolean)
+  for (let i = 0; i <= parts.length; i++) {
+    const st = deps.lstatSync(path.sep + parts.slice(0, i).join(path.sep))
+    if (st.uid !== deps.uid && st.uid !== 0) return false
+    if (st.isSymbolicLink()) {
+      // Below a symbolic link the path continues at its target: checked as a whole by the caller, resolved.
+      if (!safePath(deps.realpathSync(path.sep + parts.slice(0, i).join(path.sep)), deps)) return false
+      continue
+    }
+    if (!st.isDirectory()) return false
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return false
+  }
+  return true
 }
 
 /** What bin/run.js calls first: turns the cache on where Node has one (`enable` is module.enableCompileCache). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {compileCacheDir, enableCodeCache, type CompileCacheDeps} from '../../src/cli/compile-cache.js'
@@ -8,7 +8,16 @@ describe('compile cache: a private directory for V8\'s code cache (src/cli/compi
   let home: string
   beforeEach(() => (home = mkdtempSync(path.join(os.tmpdir(), 'vipctl-cc-'))))
   afterEach(() => rmSync(home, {recursive: true, force: true}))
-  const realDeps = (uid: number | undefined = process.getuid?.()): CompileCacheDeps => ({mkdirSync, lstatSync, uid})
+  const realDeps = (uid: number | undefined = process.getuid?.()): CompileCacheDeps => ({mkdirSync, lstatSync, realpathSync, uid})
+  /** The real file system, with the owners of some paths as another user's (so that no test needs root). */
+  const OTHER = (process.getuid?.() ?? 0) + 1000
+  const ownedByOther = (...paths: string[]): CompileCacheDeps => ({
+    ...realDeps(),
+    lstatSync: (p) => {
+      const st = lstatSync(p)
+      return paths.includes(p) ? {isDirectory: () => st.isDirectory(), isSymbolicLink: () => st.isSymbolicLink(), mode: st.mode, uid: OTHER} : st
+    },
+  })
 
   it('$HOME/.cache/vipctl/compile-cache, created 0700', () => {
     const dir = compileCacheDir({HOME: home})
@@ -49,12 +58,37 @@ describe('compile cache: a private directory for V8\'s code cache (src/cli/compi
   })
 
   it('nothing created under another user\'s directory (root with a user\'s HOME, as sudo may keep it)', () => {
-    const other = (process.getuid?.() ?? 0) + 1
-    const deps: CompileCacheDeps = {mkdirSync, uid: process.getuid?.(), lstatSync: (p) => (p === home ? {...lstatSync(p), isDirectory: () => true, isSymbolicLink: () => false, uid: other, mode: 0o40755} : lstatSync(p))}
-    assert.equal(compileCacheDir({HOME: home}, deps), undefined)
+    assert.equal(compileCacheDir({HOME: home}, ownedByOther(home)), undefined)
     assert.ok(!existsSync(path.join(home, '.cache')), 'nothing created')
     // The user's own: created.
     assert.ok(compileCacheDir({HOME: home}))
+  })
+
+  it('not used when anyone else could change its path: a directory above writable by others, a link or a directory of another user\'s', () => {
+    const shared = path.join(home, 'shared')
+    mkdirSync(shared)
+    chmodSync(shared, 0o777)
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}), undefined, 'under a directory anyone may change')
+    assert.ok(!existsSync(path.join(shared, 'c')), 'nothing created there')
+    // Sticky, as /tmp: others may add names but not replace ours.
+    chmodSync(shared, 0o1777)
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}), path.join(shared, 'c', 'vipctl', 'compile-cache'))
+    // ... but a name someone else made there first is theirs.
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}, ownedByOther(path.join(shared, 'c', 'vipctl'))), undefined)
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}, ownedByOther(path.join(shared, 'c'))), undefined)
+    // ~/.cache/vipctl a link to a directory others may write: refused, and nothing written through it.
+    const theirs = path.join(home, 'theirs')
+    mkdirSync(theirs)
+    chmodSync(theirs, 0o777)
+    mkdirSync(path.join(home, '.cache'))
+    symlinkSync(theirs, path.join(home, '.cache', 'vipctl'))
+    assert.equal(compileCacheDir({HOME: home}), undefined, 'a link to a directory others may write')
+    assert.deepEqual(readdirSync(theirs), [])
+    // The same link to a private directory of the user's: used; but a link someone else owns is not.
+    chmodSync(theirs, 0o700)
+    assert.equal(compileCacheDir({HOME: home}), path.join(home, '.cache', 'vipctl', 'compile-cache'))
+    assert.equal(compileCacheDir({HOME: home}, ownedByOther(path.join(home, '.cache', 'vipctl'))), undefined, 'a link of another user\'s')
+    assert.equal(compileCacheDir({HOME: home}, ownedByOther(theirs)), undefined, 'a link to a directory of another user\'s')
   })
 
   it('a file where a directory should be, or an unwritable place: none, and nothing thrown', () => {
