@@ -44,3 +44,43 @@ describe('apply vip rolls back tables and addresses when a later step fails', fu
     assert.doesNotMatch(lo, /192\.0\.2\.6/)
   })
 })
+
+describe('apply vip and delete vip remove only the addresses vipctl added to lo', function () {
+  this.timeout(30_000)
+  const ns = `vown${process.pid % 100000}`
+  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
+  before(() => {
+    sh('ip', 'netns', 'add', ns)
+    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
+  })
+  after(() => sh('ip', 'netns', 'del', ns))
+
+  it('a tenant VIP on ::1 or on an address the operator put on lo: both stay when the tenant goes, and after delete vip', async () => {
+    sh('ip', '-n', ns, 'addr', 'add', '192.0.2.7/32', 'dev', 'lo')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-own-'))
+    const tenants = path.join(dir, 'tenants.yaml')
+    const other = path.join(dir, 'other.yaml')
+    writeFileSync(tenants, `${service}---\n${ingress('loop', '::1')}---\n${ingress('op', '192.0.2.7')}---\n${ingress('mine', '192.0.2.8')}`)
+    writeFileSync(other, `${service}---\n${ingress('else', '192.0.2.9')}`)
+    const lo = () => sh('ip', '-n', ns, '-br', 'addr', 'show', 'dev', 'lo')
+    const first = await vipctl(['apply', 'vip', '-f', tenants, '--mode', 'bind', '--netns', ns, '--yes'])
+    assert.equal(first.code, 0, first.stderr)
+    assert.match(first.stdout, /\+ address 192\.0\.2\.8 on lo/)
+    assert.doesNotMatch(first.stdout, /address (::1|192\.0\.2\.7) on lo/)
+    // The tenants go; another VIP comes: only 192.0.2.8 (vipctl's) is removed.
+    const second = await vipctl(['apply', 'vip', '-f', other, '--mode', 'bind', '--netns', ns, '--yes'])
+    assert.equal(second.code, 0, second.stderr)
+    assert.match(second.stdout, /- address 192\.0\.2\.8 on lo/)
+    assert.doesNotMatch(second.stdout, /- address (::1|192\.0\.2\.7) on lo/)
+    assert.match(lo(), /192\.0\.2\.7\/32/)
+    assert.match(lo(), /::1\/128/)
+    assert.doesNotMatch(lo(), /192\.0\.2\.8/)
+    // The operator's address is a VIP again, then delete vip: it stays; vipctl's 192.0.2.9 goes.
+    assert.equal((await vipctl(['apply', 'vip', '-f', tenants, '--mode', 'bind', '--netns', ns, '--yes'])).code, 0)
+    const del = await vipctl(['delete', 'vip', '--netns', ns, '--yes'])
+    assert.equal(del.code, 0, del.stderr)
+    assert.match(lo(), /192\.0\.2\.7\/32/)
+    assert.match(lo(), /::1\/128/)
+    assert.doesNotMatch(lo(), /192\.0\.2\.[89]/)
+  })
+})

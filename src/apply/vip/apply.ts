@@ -5,7 +5,8 @@
  */
 import type {Exec, ExecResult} from '../../core/exec.js'
 import {DataError, PermissionError, UnavailableError, oneLine} from '../../errors.js'
-import {TABLE, renderNft, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
+import {canonicalIp, isUnicast} from '../../model/ip.js'
+import {OWNED_SET, TABLE, renderNft, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
 
 export interface VipIO {
   exec: Exec
@@ -19,8 +20,18 @@ export interface VipTarget {
 export interface VipState {
   /** "vip:port/proto -> addr:port" in dnat mode. */
   rules: string[]
-  /** Addresses in our `vips` set (ours to add to and remove from lo in bind mode). */
+  /** Addresses in our `vips` set: the VIPs the rules were last made for. */
   vips: string[]
+  /**
+   * Addresses vipctl itself added to lo (our table's added_addresses set): the only ones it removes. An address
+   * that was on lo before (::1, 127.0.0.1, one an operator put there) is a VIP's without being ours.
+   */
+  owned: string[]
+  /**
+   * False for a table without the added_addresses set (made by an earlier vipctl, or loaded by hand from
+   * `generate nftables`): its `vips` that are neither loopback nor otherwise special count as owned.
+   */
+  tracked: boolean
   /** Addresses on lo (bind mode). */
   local: string[]
   families: Array<4 | 6>
@@ -32,6 +43,8 @@ export interface VipPlan {
   remove: string[]
   addAddresses: string[]
   removeAddresses: string[]
+  /** The addresses on lo that are vipctl's once the plan is applied (written to our table). */
+  owned: string[]
 }
 
 const NETNS = /^[A-Za-z0-9_.-]{1,64}$/
@@ -55,7 +68,7 @@ export function ruleKey(r: VipRule): string {
 
 /** Reads our tables (missing = empty) and, for bind mode, the addresses on lo. */
 export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
-  const state: VipState = {rules: [], vips: [], local: [], families: []}
+  const state: VipState = {rules: [], vips: [], owned: [], tracked: false, local: [], families: []}
   for (const family of [4, 6] as const) {
     const r = await run(t, io, 'nft', ['-j', 'list', 'table', family === 4 ? 'ip' : 'ip6', TABLE])
     if (r.code !== 0) {
@@ -66,6 +79,10 @@ export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
     const items = (JSON.parse(r.stdout) as {nftables?: Array<Record<string, any>>}).nftables ?? []
     for (const it of items) {
       if (it.set?.name === 'vips') for (const e of it.set.elem ?? []) if (typeof e === 'string') state.vips.push(e)
+      if (it.set?.name === OWNED_SET) {
+        state.tracked = true
+        for (const e of it.set.elem ?? []) if (typeof e === 'string') state.owned.push(e)
+      }
       if (it.map && /^(tcp|udp)_vips$/.test(it.map.name)) {
         const proto = it.map.name.slice(0, 3)
         for (const [k, v] of it.map.elem ?? []) {
@@ -82,7 +99,15 @@ export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
     for (const i of l.addr_info ?? []) if (i.prefixlen === 32 || i.prefixlen === 128) state.local.push(i.local)
   state.rules.sort()
   state.vips.sort()
+  if (!state.tracked) state.owned = state.vips.filter((v) => !isLoopbackOrSpecial(v))
+  state.owned.sort()
   return state
+}
+
+/** Loopback (127.0.0.0/8, ::1) and addresses no VIP may have: never added to lo or removed from it by vipctl. */
+function isLoopbackOrSpecial(address: string): boolean {
+  const c = canonicalIp(address)
+  return c === undefined || c === '::1' || c.startsWith('127.') || !isUnicast(c)
 }
 
 export function planVip(rules: VipRule[], mode: VipMode, current: VipState): VipPlan {
@@ -90,11 +115,14 @@ export function planVip(rules: VipRule[], mode: VipMode, current: VipState): Vip
   const wantVips = [...new Set(rules.map((r) => r.vip))].sort()
   const add = want.filter((w) => !current.rules.includes(w))
   const remove = current.rules.filter((c) => !want.includes(c))
-  const addAddresses = mode === 'bind' ? wantVips.filter((v) => !current.local.includes(v)) : []
-  // Only addresses our table lists are ours to remove.
-  const removeAddresses = current.vips.filter((v) => current.local.includes(v) && !(mode === 'bind' && wantVips.includes(v)))
-  const setChanged = wantVips.join() !== current.vips.join()
-  return {changes: add.length + remove.length + addAddresses.length + removeAddresses.length > 0 || setChanged, add, remove, addAddresses, removeAddresses}
+  // Bind mode puts a VIP on lo when it is not there yet; loopback is the node's own (127.0.0.0/8 is all local).
+  const wantOnLo = mode === 'bind' ? wantVips.filter((v) => !isLoopbackOrSpecial(v)) : []
+  const addAddresses = wantOnLo.filter((v) => !current.local.includes(v))
+  // Only what vipctl added is removed: never an address that was on lo before it (::1, an operator's).
+  const removeAddresses = current.owned.filter((v) => current.local.includes(v) && !wantOnLo.includes(v))
+  const owned = [...new Set([...current.owned.filter((v) => wantOnLo.includes(v) && current.local.includes(v)), ...addAddresses])].sort()
+  const setChanged = wantVips.join() !== current.vips.join() || owned.join() !== current.owned.join() || (!current.tracked && current.families.length > 0)
+  return {changes: add.length + remove.length + addAddresses.length + removeAddresses.length > 0 || setChanged, add, remove, addAddresses, removeAddresses, owned}
 }
 
 /** Replaces our tables in one transaction each, then the addresses; rolls both back on failure. */
@@ -108,7 +136,7 @@ export async function applyVip(rules: VipRule[], t: VipTarget, io: VipIO): Promi
     if (r.code === 0) previous[family] = r.stdout
   }
   const families = [...new Set<4 | 6>([4, ...rules.map((r) => r.family), ...current.families])]
-  const scripts = families.map((f) => renderNft(rules, t.mode, f))
+  const scripts = families.map((f) => renderNft(rules, t.mode, f, plan.owned))
   for (const s of scripts) {
     const check = await run(t, io, 'nft', ['-c', '-f', '-'], s)
     if (check.code !== 0) throw failure('nft rejected the rules (nothing changed)', check)
@@ -137,14 +165,14 @@ export async function applyVip(rules: VipRule[], t: VipTarget, io: VipIO): Promi
   return plan
 }
 
-/** Removes our tables and the addresses they list; nothing else. */
+/** Removes our tables and the addresses vipctl added to lo (VipState.owned); nothing else. */
 export async function deleteVip(t: VipTarget, io: VipIO): Promise<{tables: number; addresses: string[]}> {
   const current = await readVipState(t, io)
   for (const f of current.families) {
     const r = await run(t, io, 'nft', ['delete', 'table', f === 4 ? 'ip' : 'ip6', TABLE])
     if (r.code !== 0) throw failure('nft delete table', r)
   }
-  const addresses = current.vips.filter((v) => current.local.includes(v))
+  const addresses = current.owned.filter((v) => current.local.includes(v))
   for (const a of addresses) await run(t, io, 'ip', ['addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
   return {tables: current.families.length, addresses}
 }

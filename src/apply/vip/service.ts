@@ -78,7 +78,7 @@ export async function applyVipResult(rules: VipRule[], t: VipTarget, io: VipIO, 
  */
 export async function deleteVipPreview(t: VipTarget, io: VipIO, why: 'dry-run' | 'declined' | 'nothing'): Promise<DocResult<{tables: number; addresses: string[]; applied: false}>> {
   const current = await readVipState(t, io)
-  const data = {tables: current.families.length, addresses: current.vips.filter((v) => current.local.includes(v)), applied: false as const}
+  const data = {tables: current.families.length, addresses: current.owned.filter((v) => current.local.includes(v)), applied: false as const}
   const tail = why === 'dry-run' ? 'dry run: nothing was changed.' : why === 'declined' ? 'not removed.' : ''
   return {
     type: 'doc',

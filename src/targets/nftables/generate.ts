@@ -71,13 +71,21 @@ function owners(f: Frontend): string[] {
 }
 
 /** The nft script for one family: create-if-missing, delete, recreate: idempotent and atomic. */
-export function renderNft(rules: VipRule[], mode: VipMode, family: 4 | 6): string {
+/** The set in our table that lists the addresses vipctl added to lo (bind mode); see renderNft. */
+export const OWNED_SET = 'added_addresses'
+
+export function renderNft(rules: VipRule[], mode: VipMode, family: 4 | 6, owned?: string[]): string {
   const fam = family === 4 ? 'ip' : 'ip6'
   const type = family === 4 ? 'ipv4_addr' : 'ipv6_addr'
   const mine = rules.filter((r) => r.family === family)
   const out = [`table ${fam} ${TABLE}`, `delete table ${fam} ${TABLE}`, `table ${fam} ${TABLE} {`]
   const vips = [...new Set(mine.map((r) => r.vip))]
   out.push(`\tset vips {`, `\t\ttype ${type}`, ...(vips.length ? [`\t\telements = { ${vips.join(', ')} }`] : []), `\t}`)
+  // apply vip only (src/apply/vip/apply.ts): the addresses vipctl itself put on lo, the only ones it may remove.
+  if (owned) {
+    const els = owned.filter((a) => a.includes(':') === (family === 6))
+    out.push(`\tset ${OWNED_SET} {`, `\t\ttype ${type}`, ...(els.length ? [`\t\telements = { ${els.join(', ')} }`] : []), `\t}`)
+  }
   if (mode === 'dnat') {
     for (const proto of ['tcp', 'udp'] as const) {
       const els = mine.filter((r) => r.protocol === proto).map((r) => `${r.vip} . ${r.port} : ${r.to!.address} . ${r.to!.port}`)
