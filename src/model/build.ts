@@ -9,7 +9,7 @@ import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, Listen
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {compareDecisions, conditionsKey, describeConditions, pathMatches} from './routing.js'
+import {compareDecisions, conditionsKey, describeConditions, hostSelects, pathMatches} from './routing.js'
 import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} from './gateway.js'
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
@@ -211,6 +211,7 @@ class Builder implements GatewayHost {
       else if (o.kind === 'ListenerSet') gatewayApiBuilder.serveSet(o)
       else gatewayApiBuilder.serve(o, gatewayVips.get(objectKey(o)) ?? [])
     const gatewayApi = gatewayApiBuilder.finish()
+    for (const f of this.frontends.values()) this.fenceForeignCatchAlls(f)
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
@@ -583,6 +584,33 @@ class Builder implements GatewayHost {
   private rankOf(r: Route): number {
     const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
     return Math.max(rank(r.provenance.object), r.through !== undefined ? rank(r.through) : -1)
+  }
+
+  /**
+   * Isolation between namespaces: a request for a host that Ingress rules name, whose path matches none of them,
+   * is answered 404 instead of going to a catch-all of another namespace (a wildcard host that covers it, a rule
+   * without a host, the VIP's default backend), which would otherwise serve paths of a host it does not own. A
+   * fence route (the host, Prefix /, 404) does it; within one namespace catch-alls take such requests as before.
+   * Gateway API routes keep their own semantics (a Gateway's owner decides which routes attach to a listener).
+   */
+  private fenceForeignCatchAlls(f: Frontend): void {
+    if (f.protocol !== 'http' && f.protocol !== 'https') return
+    const namespaceOf = (object: string) => object.split('/')[1] ?? ''
+    const byHost = new Map<string, Route[]>()
+    for (const r of f.routes) if (r.policy?.fail?.code !== 404) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r])
+    const defaultNamespace = f.defaultPool !== undefined ? this.pools.get(f.defaultPool)?.namespace : undefined
+    for (const [host, routes] of byHost) {
+      if (host === '' || !routes.every((r) => r.provenance.object.startsWith('Ingress/'))) continue
+      if (routes.some((r) => r.path === '/' && r.pathType === 'Prefix' && r.conditions === undefined)) continue
+      const own = new Set(routes.map((r) => namespaceOf(r.provenance.object)))
+      const catchers = [...byHost].filter(([h]) => h !== host && (h === '' || (!host.startsWith('*.') && h.startsWith('*.') && hostSelects({host: h, ...(byHost.get(h)![0]!.wildcard === 'suffix' ? {wildcard: 'suffix' as const} : {})}, host))))
+      const foreign = [...new Set(catchers.flatMap(([, rs]) => rs.map((r) => r.provenance.object)).filter((o) => !own.has(namespaceOf(o))))].sort()
+      if (defaultNamespace !== undefined && !own.has(defaultNamespace)) foreign.push(`the default backend ${f.defaultPool}`)
+      if (foreign.length === 0) continue
+      const provenance = routes[0]!.provenance
+      const reason = `no rule of ${host} matches: its requests never go to another namespace's catch-all (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? `, ${foreign.length - 3} more` : ''})`
+      this.addFence(f, {host, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason, provenance, foreign: true}}, provenance})
+    }
   }
 
   addFence(f: Frontend, r: Route): void {

@@ -1,0 +1,85 @@
+/**
+ * Isolation between namespaces on a shared VIP (an outside review found the hole): a request for a host that
+ * Ingresses of one namespace name, whose path matches none of their rules, never goes to another namespace's
+ * catch-all (a rule without a host, a wildcard host covering it, a default backend): it is answered 404. Within
+ * one namespace catch-alls take such requests as before. Checked through the routing module (what every target
+ * and trace derive from), the HAProxy and NetScaler renders, trace and check.
+ */
+import assert from 'node:assert/strict'
+import {parseInto} from '../../src/cluster/offline.js'
+import {sortSnapshot} from '../../src/cluster/intake.js'
+import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
+import {traceRequest} from '../../src/check/trace.js'
+import {runChecks} from '../../src/check/check.js'
+import {compile} from '../../src/model/compile.js'
+import {decide, routingTable} from '../../src/model/routing.js'
+import {renderAll} from '../helpers/targets.js'
+
+function snap(text: string): Snapshot {
+  const s = emptySnapshot({kind: 'offline', files: ['m.yaml']})
+  parseInto(s, text, 'm.yaml')
+  return sortSnapshot(s)
+}
+const svc = (name: string, ns: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {ports: [{port: 80}]}\n---\n`
+const ing = (ns: string, name: string, created: string, spec: string) =>
+  `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${created}", annotations: {vipctl.io/vip: 192.0.2.9}}\nspec:\n  ingressClassName: vipctl\n${spec}---\n`
+const rule = (host: string, p: string, backend: string) => `  rules: [{${host ? `host: "${host}", ` : ''}http: {paths: [{path: ${p}, pathType: Prefix, backend: {service: {name: ${backend}, port: {number: 80}}}}]}}]\n`
+const CHECK_OPTS = {model: {}, certWarnDays: 21, now: new Date('2026-12-01T00:00:00Z')}
+const shop = `${svc('api', 'shop')}${ing('shop', 'api', '2025-01-01T00:00:00Z', rule('api.shop.test', '/v1', 'api'))}`
+
+/** Where a request goes, as the routing module decides it on the VIP's HTTP frontend: a pool, or a status. */
+function goes(s: Snapshot, host: string, path: string): string {
+  const {model} = compile(s, {})
+  const f = model.frontends.find((x) => x.protocol === 'http')!
+  const v = decide(routingTable(f, model), {host, path})
+  return v.outcome.kind === 'pool' ? v.outcome.pool : `${v.outcome.kind} ${'code' in v.outcome ? v.outcome.code : ''}`
+}
+
+describe('isolation between namespaces: a host\'s unmatched paths never reach another namespace\'s catch-all', () => {
+  const cases: Array<[string, string]> = [
+    ['a rule without a host', `${svc('grab', 'evil')}${ing('evil', 'all', '2026-01-01T00:00:00Z', rule('', '/', 'grab'))}`],
+    ['a wildcard host covering it', `${svc('grab', 'evil')}${ing('evil', 'wild', '2026-01-01T00:00:00Z', rule('*.shop.test', '/', 'grab'))}`],
+    ['a default backend', `${svc('grab', 'evil')}${ing('evil', 'def', '2026-01-01T00:00:00Z', '  defaultBackend: {service: {name: grab, port: {number: 80}}}\n')}`],
+    ['an older catch-all', `${svc('grab', 'evil')}${ing('evil', 'all', '2024-01-01T00:00:00Z', rule('', '/', 'grab'))}`],
+  ]
+  for (const [what, evil] of cases) {
+    it(`${what} of another namespace: 404 for the host's other paths; its own paths and other hosts as before`, () => {
+      const s = snap(`${shop}${evil}`)
+      assert.match(goes(s, 'api.shop.test', '/v1/x'), /^shop\/api\/80/)
+      assert.equal(goes(s, 'api.shop.test', '/other'), 'status 404')
+      assert.equal(goes(s, 'API.Shop.Test.:80', '/other'), 'status 404', 'the host in any spelling')
+      if (what !== 'a wildcard host covering it') assert.match(goes(s, 'unknown.test', '/x'), /^evil\/grab\/80/, 'a host nobody names still reaches the catch-all')
+      else assert.match(goes(s, 'www.shop.test', '/x'), /^evil\/grab\/80/, 'other hosts under the wildcard still reach it')
+      const {model} = compile(s, {})
+      const t = traceRequest(s, model, 'api.shop.test/other')
+      assert.equal(t.ok, false)
+      const route = t.hops.find((h) => h.hop === 'route')!
+      assert.match(route.detail, /another namespace's catch-all/)
+      assert.match(route.fix ?? '', /an Ingress of namespace shop/)
+      const vip4014 = runChecks(compile(s, {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4014')
+      assert.ok(vip4014.some((d) => d.object === 'Ingress/shop/api' && /never go to another namespace's catch-all \((Ingress\/evil|the default backend)/.test(d.message)), JSON.stringify(vip4014))
+    })
+  }
+
+  it('the same catch-alls in the host\'s own namespace take its other paths, as before', () => {
+    for (const own of [ing('shop', 'all', '2026-01-01T00:00:00Z', rule('', '/', 'api')), ing('shop', 'wild', '2026-01-01T00:00:00Z', rule('*.shop.test', '/', 'api')), ing('shop', 'def', '2026-01-01T00:00:00Z', '  defaultBackend: {service: {name: api, port: {number: 80}}}\n')]) {
+      assert.match(goes(snap(`${shop}${own}`), 'api.shop.test', '/other'), /^shop\/api\/80/, own)
+    }
+  })
+
+  it('a host with its own catch-all (Prefix /) needs no fence', () => {
+    const s = snap(`${svc('api', 'shop')}${ing('shop', 'api', '2025-01-01T00:00:00Z', rule('api.shop.test', '/', 'api'))}${svc('grab', 'evil')}${ing('evil', 'all', '2026-01-01T00:00:00Z', rule('', '/', 'grab'))}`)
+    const {model} = compile(s, {})
+    assert.ok(!model.frontends.some((f) => f.routes.some((r) => r.policy?.fail?.foreign)))
+  })
+
+  it('the HAProxy and NetScaler renders answer 404 for the fenced host', () => {
+    const r = renderAll(snap(`${shop}${cases[0]![1]}`), ['haproxy', 'netscaler'])
+    const f = r.model.frontends.find((x) => x.protocol === 'http')!
+    const fence = f.routes.find((x) => x.policy?.fail?.foreign)
+    assert.deepEqual([fence?.host, fence?.path, fence?.pathType, fence?.policy?.fail?.code], ['api.shop.test', '/', 'Prefix', 404])
+    const maps = JSON.stringify(r.haproxy)
+    assert.match(maps, /api\.shop\.test\/ _route_[0-9a-f]+/, 'a map entry for the host\'s /')
+    assert.match(r.netscaler!.batch, /rsp404_\w+ "HTTP\.REQ\.HOSTNAME\.SERVER\.SET_TEXT_MODE\(IGNORECASE\)\.EQ\(\\"api\.shop\.test\\"\)[^\n]*" k8s-no_route_404/)
+  })
+})
