@@ -120,8 +120,9 @@ function keyStrength(k: KeyObject): string | undefined {
   const d = k.asymmetricKeyDetails
   if (k.asymmetricKeyType === 'rsa' || k.asymmetricKeyType === 'rsa-pss') return (d?.modulusLength ?? 0) < 2048 ? `an RSA key of ${d?.modulusLength} bits (at least 2,048 are needed)` : undefined
   if (k.asymmetricKeyType === 'ec') return ['prime256v1', 'secp384r1', 'secp521r1'].includes(d?.namedCurve ?? '') ? undefined : `an EC key on curve ${d?.namedCurve ?? 'unknown'} (P-256, P-384 or P-521 are supported)`
-  if (k.asymmetricKeyType === 'ed25519' || k.asymmetricKeyType === 'ed448') return undefined
-  return `a ${k.asymmetricKeyType ?? 'unknown'} key`
+  // Ed25519/Ed448 certificates: web clients and NetScaler do not take them (the README's rule: RSA or EC only).
+  const what = k.asymmetricKeyType === 'ed25519' ? 'an Ed25519' : k.asymmetricKeyType === 'ed448' ? 'an Ed448' : `a ${k.asymmetricKeyType ?? 'unknown'}`
+  return `${what} key (RSA of at least 2,048 bits, or EC on P-256, P-384 or P-521, are supported)`
 }
 
 /**

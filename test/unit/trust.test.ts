@@ -118,6 +118,10 @@ describe('trust: TLS Secrets as the proxy loads them', () => {
     ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'int.crt', '-CAkey', 'int.key', '-CAcreateserial', '-out', 'sha1leaf.crt', '-days', '30', '-sha1')
     ssl('ecparam', '-name', 'prime256v1', '-genkey', '-out', 'ec.key')
     ssl('req', '-x509', '-key', 'ec.key', '-out', 'ec.crt', '-subj', '/CN=ec', '-days', '30')
+    ssl('genpkey', '-algorithm', 'ed25519', '-out', 'ed.key')
+    ssl('req', '-x509', '-key', 'ed.key', '-out', 'ed.crt', '-subj', '/CN=ed', '-days', '30')
+    ssl('ecparam', '-name', 'secp256k1', '-genkey', '-out', 'k1.key')
+    ssl('req', '-x509', '-key', 'k1.key', '-out', 'k1.crt', '-subj', '/CN=k1', '-days', '30')
   })
   after(() => rmSync(dir, {recursive: true, force: true}))
 
@@ -140,6 +144,12 @@ describe('trust: TLS Secrets as the proxy loads them', () => {
     assert.match(m.key.reveal().toString(), /^-----BEGIN PRIVATE KEY-----\n/)
     assert.equal(JSON.stringify({k: m.key}), '{"k":"<redacted>"}')
     ok(cat('ec.crt'), pem('ec.key')) // EC PARAMETERS + EC PRIVATE KEY, as openssl ecparam writes it
+  })
+
+  it('only the key types the README lists: Ed25519 and EC off P-256/384/521 are refused, saying which are supported', () => {
+    bad(pem('ed.crt'), pem('ed.key'), /an Ed25519 key \(RSA of at least 2,048 bits, or EC on P-256, P-384 or P-521, are supported\)/)
+    bad(pem('k1.crt'), pem('k1.key'), /an EC key on curve secp256k1/)
+    bad(pem('weak.crt'), pem('weak.key'), /an RSA key of 1024 bits/)
   })
 
   it('case private-key-in-tls-crt: the same key inside tls.crt is dropped with a note, never written as a certificate', async () => {
