@@ -49,6 +49,15 @@ describe('flag edges (built CLI)', function () {
         refused(await vipctl([...cmd, '-f', M, ...listen, '--listen-base-port', '65534', '--config-dir', d, ...runDir]), 64, /^error: --listen-base-port 65534: the 3 frontends need ports 65534-65536/)
       })
     }
+    it('--listen-address that is no destination (unspecified, multicast, broadcast, link-local): exit 64 naming the flag; IPv4-mapped is the IPv4 address', async () => {
+      for (const a of ['0.0.0.0', '::', '224.0.0.1', '255.255.255.255', '169.254.10.1', 'fe80::1'])
+        for (const cmd of [['generate', 'nftables', '--mode', 'dnat'], ['generate', 'iptables', '--mode', 'dnat'], ['generate', 'haproxy']])
+          refused(await vipctl([...cmd, '-f', M, '--listen-address', a]), 64, new RegExp(`^error: --listen-address "${a.replace(/\./g, '\\.')}": not a unicast address`))
+      const mapped = await vipctl(['generate', 'nftables', '--mode', 'dnat', '-f', M, '--listen-address', '::ffff:10.0.0.5'])
+      assert.equal(mapped.code, 0, mapped.stderr)
+      assert.match(mapped.stdout, /: 10\.0\.0\.5 \. 2008\d/)
+      assert.doesNotMatch(mapped.stdout + mapped.stderr, /ffff/)
+    })
     it('dnat rules without --listen-address would point the VIPs at themselves: exit 64', async () => {
       refused(await vipctl(['generate', 'nftables', '--mode', 'dnat', '-f', M]), 64, /^error: --mode dnat needs --listen-address/)
     })

@@ -1,4 +1,5 @@
 /** Flags of the HAProxy target, and flags -> HaproxyOptions. */
+import {canonicalIp, isLinkLocal4, isUnicast} from '../../model/ip.js'
 import {Flags} from '@oclif/core'
 import path from 'node:path'
 import {UsageError} from '../../errors.js'
@@ -105,6 +106,9 @@ function dirOption(flag: string, dir: string): string {
 export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
   hostPortOption('--metrics-address', f['metrics-address'], {loopback: true})
   if (f['listen-address'] !== undefined && (ipFamily(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
+  // The DNAT rules' destination as well as HAProxy's bind: one unicast address (0.0.0.0 or :: is no destination).
+  if (f['listen-address'] !== undefined && (!isUnicast(f['listen-address']) || isLinkLocal4(f['listen-address'])))
+    throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: not a unicast address of this node (unspecified, multicast, broadcast and link-local addresses cannot be where the VIP rules send traffic)`)
   const configDir = dirOption('--config-dir', f['config-dir'])
   const runDir = dirOption('--run-dir', f['run-dir'])
   const admin = path.join(runDir, 'admin.sock')
@@ -116,7 +120,8 @@ export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
     nbthread: f.nbthread,
     spareSlots: f['spare-slots'],
     metricsAddress: f['metrics-address'],
-    listen: f['listen-address'] ? {mode: 'address', address: f['listen-address'], basePort: f['listen-base-port']} : {mode: 'vip'},
+    // Canonical, as every address vipctl compares (IPv4-mapped IPv6 is the IPv4 address; IPv6 as RFC 5952).
+    listen: f['listen-address'] ? {mode: 'address', address: canonicalIp(f['listen-address']) ?? f['listen-address'], basePort: f['listen-base-port']} : {mode: 'vip'},
   }
 }
 
