@@ -354,7 +354,8 @@ export function traceIngress(snap: Snapshot, model: LbModel, ns: string | undefi
     // Read but refused (a bad field, a removed apiVersion): say why, with the finding, not "not found".
     const bad = snap.diagnostics.find((d) => d.object.startsWith('Ingress/') && d.object.split('/')[2] === name && (ns === undefined || d.object.split('/')[1] === ns))
     if (bad) throw new DataError(`Ingress ${bad.object.slice('Ingress/'.length)} was not read: ${bad.code} ${bad.field ?? ''} ${bad.message}`.replace(/ +/g, ' '), {hint: 'see vipctl check'})
-    throw new UsageError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`)
+    // As a name given to inspect that does not exist: bad input (65), not a bad flag.
+    throw new DataError(`Ingress ${ns ? `${ns}/` : ''}${name} not found`, {hint: `vipctl inspect ingresses${ns ? ` -n ${ns}` : ' -A'} lists them`})
   }
   const key = objectKey(ing)
   const request = `ingress/${ing.metadata.namespace}/${ing.metadata.name}`

@@ -130,6 +130,8 @@ export function relaxedPath(expr: string, what: string): string {
   let p = expr.trim()
   if (p.startsWith('{') && p.endsWith('}')) p = p.slice(1, -1).trim()
   if (p === '') throw bad(what, expr, 'empty path')
+  // One path, braced whole or not at all: "{.name" or ".a}{.b" is a typo, never a field named so.
+  if (/[{}]/.test(p)) throw bad(what, expr, 'unbalanced or extra braces (one path: {.a.b} or .a.b)')
   if (!/^(\.|\[|\$|@)/.test(p)) p = `.${p}`
   return checkPath(p, what)
 }

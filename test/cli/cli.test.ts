@@ -166,6 +166,10 @@ describe('vipctl CLI (built)', function () {
     const bad = await vipctl(['check', 'trace', 'ingress/storefront', '-f', 'examples/broken'])
     assert.equal(bad.code, 1)
     assert.equal((await vipctl(['check', 'trace', 'bad host!', ...SHOP])).code, 64)
+    // An Ingress that is not there is bad input (65), as a name given to inspect that does not exist.
+    const missing = await vipctl(['check', 'trace', 'ingress/nosuch', ...SHOP])
+    assert.deepEqual([missing.code, missing.stderr], [65, 'error: Ingress nosuch not found (vipctl inspect ingresses -A lists them)\n'])
+    assert.equal((await vipctl(['inspect', 'services', 'nosuch', ...SHOP])).code, 65)
   })
 
   it('never prints Secret data', async () => {

@@ -153,6 +153,9 @@ describe('--sort-by', () => {
   })
   it('a path no item has is a usage error; an empty list is fine', () => {
     usage(() => sortItems(r, parseSortBy('.nope')), /--sort-by \.nope: no item has this field/)
+    // A brace left open or an extra one is a typo, said as typed (not ".{.name").
+    for (const typo of ['{.name', '.name}', '{.a}{.b}']) usage(() => parseSortBy(typo), new RegExp(`--sort-by ${typo.replace(/[{}.]/g, '\\$&')}: unbalanced or extra braces`))
+    usage(() => parseCustomColumns('NAME:{.name'), /unbalanced or extra braces/)
     assert.deepEqual(sortItems({...r, items: []}, parseSortBy('.nope')).items, [])
     usage(() => parseSortBy('{.a[}'), /unclosed/)
   })
