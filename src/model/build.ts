@@ -535,16 +535,13 @@ class Builder implements GatewayHost {
     if (https) {
       // A TLS host belongs to the oldest object that claims it on this frontend: a newer object's Secret is never
       // served for it (a proxy picks the first certificate listed for a name).
-      const owners = this.tlsHostOwners.get(https) ?? new Map<string, string>()
-      this.tlsHostOwners.set(https, owners)
       for (const c of certs) {
         const mine = c.hosts.filter((h) => {
-          const owner = owners.get(h)
-          if (owner && owner !== key) {
+          const owner = this.claimTlsHost(https, h, key)
+          if (owner) {
             this.diag('VIP2017', key, c.provenance.field, `TLS host ${h} on ${fmtAddr(https.address, https.port)} is already served with the Secret of ${owner}, which keeps it (the oldest claim wins, then namespace/name order)`)
             return false
           }
-          owners.set(h, key)
           return true
         })
         if (c.hosts.length > 0 && mine.length === 0) continue
@@ -611,6 +608,15 @@ class Builder implements GatewayHost {
       const reason = `no rule of ${host} matches: its requests never go to another namespace's catch-all (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? `, ${foreign.length - 3} more` : ''})`
       this.addFence(f, {host, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason, provenance, foreign: true}}, provenance})
     }
+  }
+
+  claimTlsHost(f: Frontend, host: string, owner: string): string | undefined {
+    const owners = this.tlsHostOwners.get(f) ?? new Map<string, string>()
+    this.tlsHostOwners.set(f, owners)
+    const held = owners.get(host)
+    if (held !== undefined && held !== owner) return held
+    owners.set(host, owner)
+    return undefined
   }
 
   addFence(f: Frontend, r: Route): void {

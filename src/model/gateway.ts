@@ -110,6 +110,11 @@ export interface GatewayHost {
   addRoute(f: Frontend, r: Route): void
   /** Adds a route only when its key is free, silently (a listener's fence: its own routes come first). */
   addFence(f: Frontend, r: Route): void
+  /**
+   * Claims TLS host `host` on HTTPS frontend `f` for `owner` (claims are made oldest first): undefined when it is
+   * owner's now, else the object that keeps it (an older Ingress or Gateway with its own Secret for that name).
+   */
+  claimTlsHost(f: Frontend, host: string, owner: string): string | undefined
   poolFor(ns: string, b: IngressBackend, owner: string, field: string, protocol?: 'TCP' | 'UDP'): Pool | undefined
   /** Why a TLS Secret cannot be served (undefined: it can); findings on its content are reported to `owner`. */
   tlsProblem(ns: string, name: string, owner: string, field: string): string | undefined
@@ -608,11 +613,16 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
   for (const a of addresses) {
     const f = host.frontend(a.address, l.port, protocol, {object: key, field}, l.protocol === 'TLS' && terminates)
     if (!f) continue
-    for (const c of certs) {
-      // A listener without a hostname serves its certificate as the default; with one, for that name.
-      const hosts = l.hostname ? [l.hostname] : []
-      if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
-    }
+    // A TLS host belongs to the oldest object serving it on this VIP:port (an Ingress's spec.tls or a listener's
+    // hostname): a newer Gateway's certificate is never served for another's name (a proxy picks the first listed).
+    const keeper = protocol === 'https' && l.hostname ? host.claimTlsHost(f, l.hostname.toLowerCase(), key) : undefined
+    if (keeper) host.diag('VIP2017', key, `${field}.hostname`, `listener ${l.name}: TLS host ${l.hostname} on ${a.address.includes(':') ? `[${a.address}]` : a.address}:${l.port} is already served with the Secret of ${keeper}, which keeps it (the oldest claim wins, then namespace/name order)`)
+    else
+      for (const c of certs) {
+        // A listener without a hostname serves its certificate as the default; with one, for that name.
+        const hosts = l.hostname ? [l.hostname] : []
+        if (!f.certificates.some((x) => x.secret === c.secret && x.hosts.join() === hosts.join())) f.certificates.push({secret: c.secret, hosts, provenance: {object: key, field: c.field}})
+      }
     // The Gateway's own listeners only: a ListenerSet never changes which listener a host belongs to for requests
     // of the Gateway's (as for listener isolation).
     if (protocol === 'https' && (owner as unknown) === gw) {

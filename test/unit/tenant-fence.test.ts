@@ -6,6 +6,7 @@
  * and trace derive from), the HAProxy and NetScaler renders, trace and check.
  */
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {parseInto} from '../../src/cluster/offline.js'
 import {sortSnapshot} from '../../src/cluster/intake.js'
 import {emptySnapshot, type Snapshot} from '../../src/cluster/types.js'
@@ -81,5 +82,30 @@ describe('isolation between namespaces: a host\'s unmatched paths never reach an
     const maps = JSON.stringify(r.haproxy)
     assert.match(maps, /api\.shop\.test\/ _route_[0-9a-f]+/, 'a map entry for the host\'s /')
     assert.match(r.netscaler!.batch, /rsp404_\w+ "HTTP\.REQ\.HOSTNAME\.SERVER\.SET_TEXT_MODE\(IGNORECASE\)\.EQ\(\\"api\.shop\.test\\"\)[^\n]*" k8s-no_route_404/)
+  })
+})
+
+describe('isolation between namespaces: a TLS host keeps the certificate of its oldest claimant, Ingress or Gateway', () => {
+  const secretOf = (ns: string, name: string) => readFileSync('examples/shop/50-secret-tls.yaml', 'utf8').replace('namespace: shop', `namespace: ${ns}`).replace('name: shop-tls', `name: ${name}`)
+  const tlsIngress = (created: string) =>
+    `${svc('web', 'shop')}${secretOf('shop', 'shop-tls')}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: store, namespace: shop, creationTimestamp: "${created}", annotations: {vipctl.io/vip: 192.0.2.9}}\nspec:\n  ingressClassName: vipctl\n  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n${rule('shop.example.com', '/', 'web')}---\n`
+  const gateway = (created: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: evil, creationTimestamp: "${created}"}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.9}]\n  listeners:\n  - {name: https, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {mode: Terminate, certificateRefs: [{name: evil-tls}]}}\n---\n${secretOf('evil', 'evil-tls')}`
+
+  it('a newer Gateway listener naming an Ingress\'s TLS host: VIP2017 on the Gateway, only the Ingress\'s certificate is served (HAProxy, NetScaler)', () => {
+    const r = renderAll(snap(`${tlsIngress('2025-01-01T00:00:00Z')}---\n${gateway('2026-01-01T00:00:00Z')}`), ['haproxy', 'netscaler'])
+    const d = r.model.diagnostics.filter((x) => x.code === 'VIP2017')
+    assert.deepEqual(d.map((x) => `${x.object} ${x.field}`), ['Gateway/evil/gw spec.listeners[0].hostname'], JSON.stringify(d))
+    assert.match(d[0]!.message, /TLS host shop\.example\.com on 192\.0\.2\.9:443 is already served with the Secret of Ingress\/shop\/store/)
+    const https = r.model.frontends.find((f) => f.protocol === 'https')!
+    assert.deepEqual(https.certificates.map((c) => c.secret), ['shop/shop-tls'])
+    assert.doesNotMatch(r.netscaler!.batch, /evil-tls/)
+    assert.doesNotMatch(JSON.stringify(r.haproxy), /evil_evil-tls|evil-tls/)
+  })
+
+  it('the other way round (the Gateway older): the Ingress\'s Secret is the one left out', () => {
+    const r = renderAll(snap(`${tlsIngress('2026-01-01T00:00:00Z')}---\n${gateway('2025-01-01T00:00:00Z')}`), ['haproxy'])
+    assert.deepEqual(r.model.diagnostics.filter((x) => x.code === 'VIP2017').map((x) => x.object), ['Ingress/shop/store'])
+    assert.deepEqual(r.model.frontends.find((f) => f.protocol === 'https')!.certificates.map((c) => c.secret), ['evil/evil-tls'])
   })
 })
