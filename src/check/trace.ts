@@ -176,7 +176,14 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (others.length > 0)
     hops.push({hop: 'vip', status: 'warn', detail: `${host} is also served on ${others.join(', ')}; this trace follows ${best.f.address}, where its rules match most specifically`, fix: 'pass --address to trace the request on another VIP'})
   const plain = onVip.find((x) => x.f.protocol === 'http' && x.v.outcome.kind !== 'status')
-  const tls = onVip.find((x) => x.f.protocol === 'https' && x.v.outcome.kind !== 'status')
+  // A request on a named HTTP port that redirects to HTTPS: the HTTPS frontend is the redirect's port on the same
+  // VIP, whatever port the request named (vipctl.io/http-port and https-port need not be 80 and 443).
+  const redirectedTo = plain?.v.outcome.kind === 'redirect' && plain.v.outcome.scheme === 'https' && plain.v.outcome.host === undefined ? (plain.v.outcome.port ?? 443) : undefined
+  const redirectTarget =
+    port !== undefined && redirectedTo !== undefined && !onVip.some((x) => x.f.protocol === 'https')
+      ? model.frontends.filter((f) => f.protocol === 'https' && f.address === best.f.address && f.port === redirectedTo).map((f) => ({f, v: matchRoute(f, model, host, path, opts.source, parts)}))[0]
+      : undefined
+  const tls = onVip.find((x) => x.f.protocol === 'https' && x.v.outcome.kind !== 'status') ?? (redirectTarget && redirectTarget.v.outcome.kind !== 'status' ? redirectTarget : undefined)
   const main = tls ?? plain ?? best
   const poolId = main.v.outcome.kind === 'pool' ? main.v.outcome.pool : undefined
   const defaultOwner = main.v.decision ? undefined : model.pools.find((p) => p.id === poolId)?.provenance.find((p) => p.field === 'spec.defaultBackend')?.object

@@ -180,3 +180,20 @@ describe('second review', () => {
     for (const k of ['alb.ingress.kubernetes.io/scheme', 'nginx.org/limit-req-rate', 'appprotect.f5.com/app-protect-enable']) assert.equal(foreignVerdict(k, 'x')?.kind, 'access', k)
   })
 })
+
+describe('trace on a named HTTP port that redirects to HTTPS', () => {
+  it('follows the redirect to the HTTPS port of the same VIP (vipctl.io/http-port 8080, https-port 8443), not a false TLS failure', () => {
+    const manifests = readFileSync('test/fixtures/cases/http-host-with-port/redirect/manifests.yaml', 'utf8').replace('    vipctl.io/vip: 192.0.2.30', '    vipctl.io/vip: 192.0.2.30\n    vipctl.io/http-port: "8080"\n    vipctl.io/https-port: "8443"')
+    const s = snap(manifests)
+    const m = compile(s, {}).model
+    for (const r of ['app.example.test:8080/x', 'app.example.test:8443/x', 'app.example.test/x']) {
+      const t = traceRequest(s, m, r, new Date('2026-12-01T00:00:00Z'))
+      // (No EndpointSlices are derived here: the endpoints hop fails; every hop before it must not.)
+      const before = t.hops.slice(0, t.hops.findIndex((h) => h.hop === 'endpoints'))
+      assert.deepEqual(before.filter((h) => h.status === 'fail'), [], r)
+      assert.equal(t.hops.find((h) => h.hop === 'tls')?.status, 'ok', r)
+    }
+    const onHttp = traceRequest(s, m, 'app.example.test:8080/x', new Date('2026-12-01T00:00:00Z'))
+    assert.deepEqual(onHttp.hops.filter((h) => h.hop === 'vip').map((h) => h.detail.replace(/ \(source.*?\)/, '')), ['HTTP on 192.0.2.30:8080, redirects to HTTPS (308, port 8443)', 'HTTPS on 192.0.2.30:8443'])
+  })
+})
