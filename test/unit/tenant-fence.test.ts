@@ -109,3 +109,29 @@ describe('isolation between namespaces: a TLS host keeps the certificate of its 
     assert.deepEqual(r.model.frontends.find((f) => f.protocol === 'https')!.certificates.map((c) => c.secret), ['evil/evil-tls'])
   })
 })
+
+describe('isolation between namespaces on NetScaler: a host with many paths keeps its fence', () => {
+  it('the 404 answer whose rule would pass 1,499 characters runs after content switching, before the other namespace\'s catch-all', () => {
+    const paths = Array.from({length: 40}, (_, i) => `/a-fairly-long-path-segment-number-${i}`)
+    const many = `${svc('api', 'shop')}${ing('shop', 'api', '2025-01-01T00:00:00Z', `  rules: [{host: "api.shop.test", http: {paths: [${paths.map((p) => `{path: ${p}, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}`).join(', ')}]}}]\n`)}`
+    const r = renderAll(snap(`${many}${svc('grab', 'evil')}${ing('evil', 'all', '2026-01-01T00:00:00Z', rule('', '/', 'grab'))}`), ['netscaler'])
+    const e = r.netscaler!.config.entities
+    const csBindings = e.filter((x) => x.type === 'csvserver_cspolicy_binding').sort((a, b) => (a as {priority: number}).priority - (b as {priority: number}).priority) as Array<{policyname: string; priority: number}>
+    const policy = (n: string) => e.find((x) => x.type === 'cspolicy' && x.policyname === n) as {rule: string; action: string}
+    const action = (n: string) => e.find((x) => x.type === 'csaction' && x.name === n) as {targetlbvserver: string}
+    const rules = csBindings.map((b) => policy(b.policyname).rule)
+    // The fence: the host alone, after its 40 paths, before the catch-all of namespace evil ("true").
+    const fenceAt = rules.findIndex((x) => x === 'HTTP.REQ.HOSTNAME.SERVER.SET_TEXT_MODE(IGNORECASE).EQ("api.shop.test")')
+    const catchAllAt = rules.indexOf('true')
+    assert.ok(fenceAt > 0 && catchAllAt > fenceAt, rules.join('\n'))
+    assert.equal(rules.slice(0, fenceAt).filter((x) => x.includes('api.shop.test')).length, 40)
+    // Its lb vserver answers 404 (a responder bound to it), on a pool of the host's own (shop/api), never evil's.
+    const lbv = action(policy(csBindings[fenceAt]!.policyname).action).targetlbvserver
+    const responder = e.find((x) => x.type === 'lbvserver_responderpolicy_binding' && x.name === lbv) as {policyname: string}
+    const answer = e.find((x) => x.type === 'responderpolicy' && x.name === responder.policyname) as {action: string}
+    assert.match(JSON.stringify(e.find((x) => x.type === 'responderaction' && x.name === answer.action)), /404 Not Found/)
+    assert.match(String((e.find((x) => x.type === 'lbvserver_servicegroup_binding' && x.name === lbv) as {servicegroupname: string}).servicegroupname), /^k8s-api_80_sgp/)
+    assert.ok(r.diagnostics.some((d) => d.code === 'VIP3004' && /the 404 answer for api\.shop\.test\/ runs after content switching/.test(d.message)))
+    assert.ok(!r.diagnostics.some((d) => d.code === 'VIP3003'), 'nothing left out')
+  })
+})

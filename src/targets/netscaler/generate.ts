@@ -579,12 +579,35 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       if (a.kind === 'status') {
         // A rule that cannot be served as written answers 500 itself (responder policies run before content switching).
         const rule = exclusive(d, i)
-        if (rule.length > 1499) return tooLong(d, `the ${a.code} answer`)
         const act = name(a.code === 404 ? `${P}-no_route_404` : `${P}-unservable_500`)
-        if (!made.has(`responderaction/${act}`)) {
+        const ensureAct = () => {
+          if (made.has(`responderaction/${act}`)) return
           made.add(`responderaction/${act}`)
           entities.push({type: 'responderaction', name: act, responderType: 'respondwith', target: a.code === 404 ? '"HTTP/1.1 404 Not Found\\r\\nContent-Length: 9\\r\\nConnection: close\\r\\n\\r\\nno route\\n"' : '"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 23\\r\\nConnection: close\\r\\n\\r\\nroute cannot be served\\n"'})
         }
+        if (rule.length > 1499) {
+          // As a long redirect (below): after content switching, a cs policy selects an lb vserver of a pool the
+          // same host routes to, where a responder answers. So a host with many paths keeps its fence (a request
+          // for it never falls to a less specific rule); the price: answered while a member of that pool is up.
+          const anchor = ordered.find((x) => x.host === d.host && x.action.kind === 'pool' && switched.has(x))
+          const pool = anchor?.action.kind === 'pool' ? poolsById.get(anchor.action.pool) : undefined
+          const main = pool ? lbvByName.get(poolNames(pool, P).lbv) : undefined
+          if (!pool || !main || routeRule(matchOf(d)).length > 1499) return tooLong(d, `the ${a.code} answer`)
+          ensureAct()
+          const lbv = name(`${P}-${pool.service}_${pool.port}_slb_${nsHash(...idOf(d))}`)
+          entities.push(routeLbv(main, lbv, d))
+          entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
+          const spol = name(`${P}-st_${nsHash(act)}`)
+          if (!made.has(`responderpolicy/${spol}`)) {
+            made.add(`responderpolicy/${spol}`)
+            entities.push({type: 'responderpolicy', name: spol, rule: 'true', action: act, match: {host: '', path: '', pathType: 'Exact'}})
+          }
+          entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: spol, priority: 100})
+          redirectLbv.set(d, lbv)
+          diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `the ${a.code} answer for ${d.host || '*'}${d.match.path.slice(0, 60)} runs after content switching on NetScaler (its rule before it would exceed 1,499 characters): it is answered while a member of Service ${pool.namespace}/${pool.service} is up`})
+          return
+        }
+        ensureAct()
         const pol = name(`${P}-${f.address}_${f.port}_rsp${a.code}_${nsHash(...idOf(d))}`)
         entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
         entities.push({type: 'csvserver_responderpolicy_binding', name: csv, policyname: pol, priority: (priority += 10)})
