@@ -56,6 +56,7 @@ export const modelFlags = {
   'ingress-class': Flags.string({description: 'serve Ingresses of this class (default: IngressClasses whose controller is vipctl.io/ingress-controller)', helpGroup: 'MODEL'}),
   vip: Flags.string({description: 'VIP for objects that name none (annotation vipctl.io/vip, load-balancer status)', helpGroup: 'MODEL'}),
   'vip-pool': Flags.string({description: 'IPv4 CIDR to allocate VIPs from, deterministically, for objects that name none', helpGroup: 'MODEL'}),
+  'vip-allow': Flags.string({description: 'CIDRs (comma-separated) the VIPs objects name must lie in (annotation, spec, status, Gateway addresses); others are VIP2003, not served. --vip and --vip-pool are always allowed. Default: any', helpGroup: 'MODEL'}),
 }
 
 export const selectorFlag = {

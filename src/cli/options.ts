@@ -5,7 +5,7 @@
 import {parseSelector} from '../cluster/selector.js'
 import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
 import type {ModelOptions} from '../model/types.js'
-import {canonicalIp, isLinkLocal4, isUnicast, parseCidr} from '../model/ip.js'
+import {canonicalIp, isLinkLocal4, isUnicast, parseCidr, canonicalNetwork} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {terminalText} from '../core/printable.js'
@@ -47,7 +47,7 @@ export function sourceOptions(f: SourceFlagValues): SourceOptions {
   }
 }
 
-export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string}): ModelOptions {
+export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-pool'?: string; 'vip-allow'?: string}): ModelOptions {
   if (f.vip !== undefined && (ipFamily(f.vip) === 0 || f.vip.includes('%'))) throw new UsageError(`--vip ${JSON.stringify(f.vip)}: expected an IPv4 or IPv6 address`)
   if (f.vip !== undefined && (!isUnicast(f.vip) || isLinkLocal4(f.vip))) throw new UsageError(`--vip ${f.vip}: not a unicast address a VIP can be (link-local, multicast and unspecified addresses cannot)`)
   if (f['vip-pool'] !== undefined) {
@@ -56,7 +56,13 @@ export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-po
   }
   if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
     throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)
-  return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool']}
+  let vipAllow: string[] | undefined
+  if (f['vip-allow'] !== undefined) {
+    vipAllow = f['vip-allow'].split(',').map((x) => x.trim())
+    for (const c of vipAllow) if (canonicalNetwork(c) === undefined) throw new UsageError(`--vip-allow ${JSON.stringify(c.slice(0, 60))}: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)`)
+    if (vipAllow.length === 0 || vipAllow.includes('')) throw new UsageError('--vip-allow: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)')
+  }
+  return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool'], ...(vipAllow ? {vipAllow} : {})}
 }
 
 /** --address of check trace: a VIP in canonical form. Errors: UsageError (exit 64) for anything else. */

@@ -14,7 +14,7 @@ import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} f
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
-import {isLinkLocal4, canonicalIp, cidrContains, intToIpv4, isUnicast, parseCidr, sortByAddress, usableRange, type Cidr} from './ip.js'
+import {isLinkLocal4, canonicalIp, canonicalNetwork, cidrContains, intToIpv4, isUnicast, networkContains, parseCidr, sortByAddress, usableRange, type Cidr, type Network} from './ip.js'
 import {frontendPools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
@@ -144,6 +144,8 @@ class Builder implements GatewayHost {
   /** Each VIP's owners as a set, for the duplicate check (Vip.owners is sorted when the model is returned). */
   private readonly vipOwners = new Map<Vip, Set<string>>()
   private readonly pool?: Cidr
+  /** --vip-allow, parsed (modelOptions validated it); undefined: any address. */
+  private readonly vipAllow?: Network[]
 
   constructor(
     readonly snap: Snapshot,
@@ -168,6 +170,7 @@ class Builder implements GatewayHost {
       else this.workloadsByNamespace.set(w.metadata.namespace, [w])
     }
     if (opts.vipPool) this.pool = parseCidr(opts.vipPool)
+    if (opts.vipAllow) this.vipAllow = opts.vipAllow.map((c) => canonicalNetwork(c)).filter((n): n is Network => n !== undefined)
   }
 
   build(): LbModel {
@@ -374,6 +377,12 @@ class Builder implements GatewayHost {
     }
   }
 
+  /** An address the operator gave: --vip, or one of --vip-pool (what sync writes back to status). */
+  private operatorVip(address: string): boolean {
+    if (this.opts.vip !== undefined && canonicalIp(this.opts.vip) === address) return true
+    return this.pool !== undefined && cidrContains(this.pool, address)
+  }
+
   useVip(address: string, source: VipSource, owner: string): boolean {
     // The field the VIP came from, for the finding's FIELD column.
     const gateway = owner.startsWith('Gateway/')
@@ -384,6 +393,11 @@ class Builder implements GatewayHost {
     }
     if (isLinkLocal4(address)) {
       this.diag('VIP2003', owner, field, `VIP ${address} is a link-local address (169.254.0.0/16, where cloud metadata services answer); the object is not served`)
+      return false
+    }
+    // The operator's --vip-allow: what an object may name as its VIP. The operator's own --vip and pool always are.
+    if (this.vipAllow && (source === 'annotation' || source === 'spec' || source === 'status') && !this.operatorVip(address) && !this.vipAllow.some((n) => networkContains(n, address))) {
+      this.diag('VIP2003', owner, field, `VIP ${address} is outside --vip-allow (${this.vipAllow.map((n) => n.text).join(', ')}): the object is not served`)
       return false
     }
     let v = this.vips.get(address)

@@ -277,4 +277,9 @@ export interface ModelOptions {
   vip?: string
   /** CIDR to allocate VIPs from, deterministically. */
   vipPool?: string
+  /**
+   * CIDRs the VIPs objects name themselves must lie in (annotation, spec, status, Gateway addresses); undefined: any.
+   * `vip` and addresses of `vipPool` are the operator's and always allowed.
+   */
+  vipAllow?: string[]
 }

@@ -58,6 +58,13 @@ describe('flag edges (built CLI)', function () {
       assert.match(mapped.stdout, /: 10\.0\.0\.5 \. 2008\d/)
       assert.doesNotMatch(mapped.stdout + mapped.stderr, /ffff/)
     })
+    it('--vip-allow: CIDRs, else exit 64 naming the flag; objects outside are VIP2003 (check exits 1)', async () => {
+      for (const bad of ['bad', '192.0.2.0/24,', '192.0.2.0/33', '10.0.0.1/8/8']) refused(await vipctl(['check', '-f', M, '--vip-allow', bad]), 64, /^error: --vip-allow "[^"]*": expected CIDRs/)
+      const outside = await vipctl(['check', '-f', M, '--vip-allow', '10.0.0.0/8', '-o', 'json'])
+      assert.equal(outside.code, 1)
+      assert.ok((JSON.parse(outside.stdout) as {items: Array<{code: string; message: string}>}).items.some((f) => f.code === 'VIP2003' && /is outside --vip-allow \(10\.0\.0\.0\/8\)/.test(f.message)))
+      assert.equal((await vipctl(['check', '-f', M, '--vip-allow', '192.0.2.0/24, 2001:db8::/32'])).code, 0)
+    })
     it('dnat rules without --listen-address would point the VIPs at themselves: exit 64', async () => {
       refused(await vipctl(['generate', 'nftables', '--mode', 'dnat', '-f', M]), 64, /^error: --mode dnat needs --listen-address/)
     })

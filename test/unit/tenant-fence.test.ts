@@ -135,3 +135,31 @@ describe('isolation between namespaces on NetScaler: a host with many paths keep
     assert.ok(!r.diagnostics.some((d) => d.code === 'VIP3003'), 'nothing left out')
   })
 })
+
+describe('--vip-allow: the addresses objects may name as their VIP', () => {
+  const lb = (name: string, vip: string, status = '') =>
+    `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: t, annotations: {${vip ? `vipctl.io/vip: "${vip}"` : ''}}}\nspec: {type: LoadBalancer, loadBalancerClass: vipctl.io/lb, ports: [{port: 53}]}\n${status ? `status: {loadBalancer: {ingress: [{ip: ${status}}]}}\n` : ''}---\n`
+  const served = (text: string, opts: {vipAllow?: string[]; vip?: string; vipPool?: string}) => {
+    const {model} = compile(snap(text), opts)
+    return {vips: model.vips.map((v) => v.address).sort(), refused: model.diagnostics.filter((d) => d.code === 'VIP2003').map((d) => `${d.object} ${d.message}`)}
+  }
+
+  it('a tenant VIP outside the ranges (loopback, the node\'s network) is VIP2003 and not served; inside, served', () => {
+    const r = served(`${lb('dns', '127.0.0.53')}${lb('etcd', '::1')}${lb('ok', '192.0.2.7')}${lb('ok6', '2001:DB8::7')}`, {vipAllow: ['192.0.2.0/24', '2001:db8::/64']})
+    assert.deepEqual(r.vips, ['192.0.2.7', '2001:db8::7'])
+    assert.deepEqual(r.refused, [
+      'Service/t/dns VIP 127.0.0.53 is outside --vip-allow (192.0.2.0/24, 2001:db8::/64): the object is not served',
+      'Service/t/etcd VIP ::1 is outside --vip-allow (192.0.2.0/24, 2001:db8::/64): the object is not served',
+    ])
+  })
+
+  it('the operator\'s own --vip and --vip-pool addresses are always allowed (status written from the pool included)', () => {
+    const r = served(`${lb('flag', '')}${lb('pooled', '', '10.96.0.9')}`, {vipAllow: ['192.0.2.0/24'], vip: '198.51.100.1', vipPool: '10.96.0.0/24'})
+    assert.deepEqual(r.refused, [])
+    assert.ok(r.vips.includes('10.96.0.9'), r.vips.join())
+  })
+
+  it('without --vip-allow any unicast address is taken, loopback included (vipctl tried on one machine)', () => {
+    assert.deepEqual(served(`${lb('dns', '127.0.0.53')}`, {}).vips, ['127.0.0.53'])
+  })
+})
