@@ -5,7 +5,7 @@
 import {parseSelector} from '../cluster/selector.js'
 import {readAll, type SourceIO, type SourceOptions} from '../cluster/source.js'
 import type {ModelOptions} from '../model/types.js'
-import {canonicalIp, isLinkLocal4, isUnicast, parseCidr, canonicalNetwork} from '../model/ip.js'
+import {canonicalIp, isLinkLocal4, isUnicast, parseCidr, parseVipAllow} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 import {clientOptions, type ClientFlagValues} from '../cluster/client-options.js'
 import {terminalText} from '../core/printable.js'
@@ -56,12 +56,7 @@ export function modelOptions(f: {'ingress-class'?: string; vip?: string; 'vip-po
   }
   if (f['ingress-class'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(f['ingress-class']))
     throw new UsageError(`--ingress-class ${JSON.stringify(f['ingress-class'])}: expected an IngressClass name`)
-  let vipAllow: string[] | undefined
-  if (f['vip-allow'] !== undefined) {
-    vipAllow = f['vip-allow'].split(',').map((x) => x.trim())
-    for (const c of vipAllow) if (canonicalNetwork(c) === undefined) throw new UsageError(`--vip-allow ${JSON.stringify(c.slice(0, 60))}: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)`)
-    if (vipAllow.length === 0 || vipAllow.includes('')) throw new UsageError('--vip-allow: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)')
-  }
+  const vipAllow = f['vip-allow'] !== undefined ? parseVipAllow(f['vip-allow']) : undefined
   return {ingressClass: f['ingress-class'], vip: f.vip, vipPool: f['vip-pool'], ...(vipAllow ? {vipAllow} : {})}
 }
 

@@ -16,6 +16,7 @@ export const installFlags = {
   'vip-rules': Flags.boolean({description: 'sync also keeps the VIP rules (adds NET_ADMIN to the sync container only)'}),
   mode: Flags.option({options: ['bind', 'dnat'] as const, default: 'bind', description: 'VIP mode with --vip-rules'})(),
   'listen-address': Flags.string({description: 'with --vip-rules --mode dnat: the node address HAProxy listens on (VIP:port is translated to its ports)'}),
+  'vip-allow': Flags.string({description: 'CIDRs (comma-separated) the VIPs objects name must lie in, for sync and the init containers (see vipctl sync --help); default: any'}),
   'sync-metrics-address': Flags.string({
     description: 'where sync serves /healthz, /readyz and /metrics (the probes\' target): a loopback HOST:PORT, or a PORT on 127.0.0.1',
     default: '127.0.0.1:9842',
@@ -34,6 +35,7 @@ export interface InstallFlagValues extends ClientFlagValues {
   'vip-rules': boolean
   mode: 'bind' | 'dnat'
   'listen-address'?: string
+  'vip-allow'?: string
   'sync-metrics-address': string
   apply: boolean
   'dry-run': 'none' | 'client' | 'server'
@@ -51,6 +53,7 @@ export async function runInstall(f: InstallFlagValues, version: string, env: Nod
     vipRules: f['vip-rules'],
     vipMode: f.mode,
     ...(f['listen-address'] !== undefined ? {listenAddress: f['listen-address']} : {}),
+    ...(f['vip-allow'] !== undefined ? {vipAllow: f['vip-allow']} : {}),
     syncMetrics: syncMetricsOption(f['sync-metrics-address']),
     version,
   })

@@ -7,6 +7,7 @@
  * in the namespaces given, `update` on the status subresources the leader writes,
  * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
  */
+import {isLinkLocal4, isUnicast, parseVipAllow} from '../model/ip.js'
 import {ipFamily} from '../core/address.js'
 import {UsageError} from '../errors.js'
 import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
@@ -23,6 +24,8 @@ export interface InstallOptions {
   syncMetrics: {host: string; port: number}
   /** With --vip-rules --mode dnat: the node address HAProxy listens on (VIP:port is translated to its ports). */
   listenAddress?: string
+  /** --vip-allow for every vipctl in the Pod (the ranges objects' own VIPs must lie in); undefined: any. */
+  vipAllow?: string
   version: string
 }
 
@@ -42,6 +45,10 @@ export function validateInstall(o: InstallOptions): void {
   for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
   const dnat = o.vipRules && o.vipMode === 'dnat'
   if (o.listenAddress !== undefined && (ipFamily(o.listenAddress) === 0 || o.listenAddress.includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: expected an IP address`)
+  // As sync will check them (src/targets/haproxy/options.ts, src/cli/options.ts): refused here, not in a crash-looping Pod.
+  if (o.listenAddress !== undefined && (!isUnicast(o.listenAddress) || isLinkLocal4(o.listenAddress)))
+    throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: not a unicast address of this node (unspecified, multicast, broadcast and link-local addresses cannot be where the VIP rules send traffic)`)
+  if (o.vipAllow !== undefined) parseVipAllow(o.vipAllow)
   if (dnat && o.listenAddress === undefined) throw new UsageError('--vip-rules --mode dnat needs --listen-address (the node address HAProxy listens on; VIP:port is translated to its ports)')
   if (!dnat && o.listenAddress !== undefined) throw new UsageError('--listen-address is for --vip-rules --mode dnat only (in bind mode HAProxy listens on the VIPs)')
 }
@@ -108,9 +115,10 @@ function daemonSet(o: InstallOptions, labels: Record<string, string>): K8sObject
     {name: 'run', mountPath: '/run/vipctl'},
   ]
   const listen = o.listenAddress !== undefined ? ['--listen-address', o.listenAddress] : []
-  const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl', ...listen]
+  const allow = o.vipAllow !== undefined ? ['--vip-allow', o.vipAllow] : []
+  const dirs = ['--config-dir', '/etc/haproxy/vipctl', '--run-dir', '/run/vipctl', ...listen, ...allow]
   // apply vip takes the config directory and the listen address only (it has no use for HAProxy's run directory).
-  const vipDirs = ['--config-dir', '/etc/haproxy/vipctl', ...listen]
+  const vipDirs = ['--config-dir', '/etc/haproxy/vipctl', ...listen, ...allow]
   const vip = o.vipRules ? ['--vip-rules', '--mode', o.vipMode] : []
   const dropAll = {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}}
   // sync checks every configuration with `haproxy -c` before a reload, and the image's haproxy carries the file

@@ -227,3 +227,13 @@ export function networkContains(n: Network, ip: string): boolean {
   const mask = n.bits === 0 ? 0n : ((1n << BigInt(n.bits)) - 1n) << BigInt(width - n.bits)
   return (v.base & mask) === n.base
 }
+
+/**
+ * --vip-allow's value: comma-separated CIDRs (IPv4 or IPv6, any spelling), returned as given, trimmed.
+ * Errors: UsageError (exit 64) naming the flag and the first entry that is not a CIDR.
+ */
+export function parseVipAllow(text: string): string[] {
+  const out = text.split(',').map((x) => x.trim())
+  for (const c of out) if (c === '' || canonicalNetwork(c) === undefined) throw new UsageError(`--vip-allow ${JSON.stringify(c.slice(0, 60))}: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)`)
+  return out
+}

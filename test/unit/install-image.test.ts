@@ -63,6 +63,7 @@ describe('install: container arguments', () => {
     ['', {}],
     [' (--vip-rules)', {vipRules: true}],
     [' (--vip-rules --mode dnat --listen-address 10.0.0.5)', {vipRules: true, vipMode: 'dnat', listenAddress: '10.0.0.5'}],
+    [' (--vip-rules --vip-allow 192.0.2.0/24,2001:db8::/64)', {vipRules: true, vipAllow: '192.0.2.0/24,2001:db8::/64'}],
   ]
   for (const [label, o] of cases)
     it(`every vipctl container's arguments parse with that command's own flags${label}`, async () => {
@@ -72,6 +73,7 @@ describe('install: container arguments', () => {
       assert.deepEqual(init.slice(0, 2), ['generate', 'haproxy'])
       const gen = await parse(GenerateHaproxy, init.slice(2))
       assert.equal((gen.flags as any)['listen-address'], o.listenAddress)
+      assert.equal((gen.flags as any)['vip-allow'], o.vipAllow)
       const vip = pod.initContainers.find((c: any) => c.name === 'vip-rules')
       assert.equal(Boolean(vip), Boolean(o.vipRules))
       if (vip) {
@@ -80,6 +82,7 @@ describe('install: container arguments', () => {
         assert.equal((a.flags as any).mode, o.vipMode ?? 'bind')
         assert.equal((a.flags as any).yes, true) // no terminal in a Pod
         assert.equal((a.flags as any)['listen-address'], o.listenAddress)
+        assert.equal((a.flags as any)['vip-allow'], o.vipAllow)
       }
       const sync = pod.containers.find((c: any) => c.name === 'sync')
       assert.equal(sync.args[0], 'sync')
@@ -89,6 +92,7 @@ describe('install: container arguments', () => {
       assert.equal((parsed.flags as any)['sync-metrics-address'], `${probe.host}:${probe.port}`)
       assert.equal(Boolean((parsed.flags as any)['vip-rules']), Boolean(o.vipRules))
       assert.equal((parsed.flags as any)['listen-address'], o.listenAddress)
+      assert.equal((parsed.flags as any)['vip-allow'], o.vipAllow)
       // HAProxy's command: the config file the init container writes, the master socket sync talks to.
       const hap = pod.containers.find((c: any) => c.name === 'haproxy').command
       assert.equal(hap[hap.indexOf('-f') + 1], `${(parsed.flags as any)['config-dir']}/haproxy.cfg`)
@@ -121,5 +125,9 @@ describe('install: container arguments', () => {
     assert.throws(() => installObjects({...base, listenAddress: '10.0.0.5'}), /--listen-address is for --vip-rules --mode dnat only/)
     for (const bad of ['node-1', '10.0.0.500', 'fe80::1%eth0', ''])
       assert.throws(() => installObjects({...base, vipRules: true, vipMode: 'dnat', listenAddress: bad}), /--listen-address .*expected an IP address/)
+    // What sync would refuse at run time is refused here, not in a crash-looping Pod.
+    for (const bad of ['0.0.0.0', '::', '224.0.0.1', '169.254.0.5'])
+      assert.throws(() => installObjects({...base, vipRules: true, vipMode: 'dnat', listenAddress: bad}), /--listen-address .*not a unicast address/)
+    assert.throws(() => installObjects({...base, vipAllow: '192.0.2.0/24,nope'}), /--vip-allow "nope": expected CIDRs/)
   })
 })
