@@ -574,6 +574,25 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
     // after content switching instead: a cs policy selects the route's own lb vserver, where a responder answers.
     // So no other object's routes can push it out (the price: NetScaler answers it while a member of its pool is up).
     const redirectLbv = new Map<Decision, string>()
+    /**
+     * A responder answer (`act`) whose rule would exceed 1,499 characters, made after content switching: lb vserver
+     * `lbv` (a copy of the pool's `main`, bound to its service group) answers every request with it (source ranges
+     * first, as 403), and a cs policy with the decision's own match selects it (below, in decision order).
+     */
+    const answerAfterSwitching = (d: Decision, pool: Pool, main: Extract<NsEntity, {type: 'lbvserver'}>, lbv: string, act: string, tag: string, what: string, deny?: string) => {
+      entities.push(routeLbv(main, lbv, d))
+      entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
+      if (deny !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: accessPolicy(deny), priority: 90})
+      const pol = name(`${P}-${tag}_${nsHash(act)}`)
+      if (!made.has(`responderpolicy/${pol}`)) {
+        made.add(`responderpolicy/${pol}`)
+        entities.push({type: 'responderpolicy', name: pol, rule: 'true', action: act, match: {host: '', path: '', pathType: 'Exact'}})
+      }
+      entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: pol, priority: 100})
+      redirectLbv.set(d, lbv)
+      switched.add(d)
+      diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `${what} for ${d.host || '*'}${d.match.path.slice(0, 60)} runs after content switching on NetScaler (its rule before it would exceed 1,499 characters): it is answered while a member of Service ${pool.namespace}/${pool.service} is up`})
+    }
     ordered.forEach((d, i) => {
       const a = d.action
       if (a.kind === 'status') {
@@ -594,18 +613,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
           const main = pool ? lbvByName.get(poolNames(pool, P).lbv) : undefined
           if (!pool || !main || routeRule(matchOf(d)).length > 1499) return tooLong(d, `the ${a.code} answer`)
           ensureAct()
-          const lbv = name(`${P}-${pool.service}_${pool.port}_slb_${nsHash(...idOf(d))}`)
-          entities.push(routeLbv(main, lbv, d))
-          entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
-          const spol = name(`${P}-st_${nsHash(act)}`)
-          if (!made.has(`responderpolicy/${spol}`)) {
-            made.add(`responderpolicy/${spol}`)
-            entities.push({type: 'responderpolicy', name: spol, rule: 'true', action: act, match: {host: '', path: '', pathType: 'Exact'}})
-          }
-          entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: spol, priority: 100})
-          redirectLbv.set(d, lbv)
-          diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `the ${a.code} answer for ${d.host || '*'}${d.match.path.slice(0, 60)} runs after content switching on NetScaler (its rule before it would exceed 1,499 characters): it is answered while a member of Service ${pool.namespace}/${pool.service} is up`})
-          return
+          return answerAfterSwitching(d, pool, main, name(`${P}-${pool.service}_${pool.port}_slb_${nsHash(...idOf(d))}`), act, 'st', `the ${a.code} answer`)
         }
         ensureAct()
         const pol = name(`${P}-${f.address}_${f.port}_rsp${a.code}_${nsHash(...idOf(d))}`)
@@ -638,20 +646,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
         const pool = d.pool ? poolsById.get(d.pool) : undefined
         const main = pool ? lbvByName.get(poolNames(pool, P).lbv) : undefined
         if (!pool || !main || routeRule(matchOf(d)).length > 1499) return tooLong(d, 'the redirect')
-        const lbv = name(`${P}-${pool.service}_${pool.port}_rlb_${h}`)
-        entities.push(routeLbv(main, lbv, d))
-        entities.push({type: 'lbvserver_servicegroup_binding', name: lbv, servicegroupname: poolNames(pool, P).sgp})
-        if (deny !== undefined) entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: accessPolicy(deny), priority: 90})
-        const rpol = name(`${P}-rd_${nsHash(act)}`)
-        if (!made.has(`responderpolicy/${rpol}`)) {
-          made.add(`responderpolicy/${rpol}`)
-          entities.push({type: 'responderpolicy', name: rpol, rule: 'true', action: act, match: {host: '', path: '', pathType: 'Exact'}})
-        }
-        entities.push({type: 'lbvserver_responderpolicy_binding', name: lbv, policyname: rpol, priority: 100})
-        redirectLbv.set(d, lbv)
-        switched.add(d)
-        diagnostics.push({severity: severityOf('VIP3004'), code: 'VIP3004', object: d.provenance.object, field: d.provenance.field, message: `the redirect for ${d.host}${d.match.path.slice(0, 60)} runs after content switching on NetScaler (its rule before it would exceed 1,499 characters): it is answered while a member of Service ${pool.namespace}/${pool.service} is up`})
-        return
+        return answerAfterSwitching(d, pool, main, name(`${P}-${pool.service}_${pool.port}_rlb_${h}`), act, 'rd', 'the redirect', deny)
       }
       const pol = name(`${P}-${f.address}_${f.port}_rsp_${h}`)
       entities.push({type: 'responderpolicy', name: pol, rule, action: act, match: matchOf(d)})
