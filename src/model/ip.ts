@@ -91,6 +91,8 @@ export function isUnicast(ip: string): boolean {
   if (v === 6) {
     // Link-local (fe80::/10) needs a zone to be bound or reached: never a VIP or a member.
     const l = canonicalIp(ip) ?? ''
+    // IPv4-mapped (::ffff:0.0.0.0) is the IPv4 address it maps, judged as such.
+    if (dottedIpv4(l) >= 0) return isUnicast(l)
     return l !== '' && l !== '::' && !l.startsWith('ff') && !/^fe[89ab][0-9a-f]:/.test(l)
   }
   return false
@@ -103,7 +105,8 @@ export function isUnicast(ip: string): boolean {
  */
 export function isLinkLocal4(ip: string): boolean {
   if (isIPv4(ip)) return ip.startsWith('169.254.')
-  return (canonicalIp(ip) ?? '').startsWith('::ffff:169.254.')
+  // canonicalIp writes IPv4-mapped IPv6 as the IPv4 address.
+  return (canonicalIp(ip) ?? '').startsWith('169.254.')
 }
 
 /** A string that sorts like the address: IPv4 (numerically) before IPv6 (by expanded value). */

@@ -50,7 +50,7 @@ describe('flag edges (built CLI)', function () {
       })
     }
     it('--listen-address that is no destination (unspecified, multicast, broadcast, link-local): exit 64 naming the flag; IPv4-mapped is the IPv4 address', async () => {
-      for (const a of ['0.0.0.0', '::', '224.0.0.1', '255.255.255.255', '169.254.10.1', 'fe80::1'])
+      for (const a of ['0.0.0.0', '::', '224.0.0.1', '255.255.255.255', '169.254.10.1', 'fe80::1', '::ffff:0.0.0.0', '::ffff:224.0.0.1', '::FFFF:169.254.1.1'])
         for (const cmd of [['generate', 'nftables', '--mode', 'dnat'], ['generate', 'iptables', '--mode', 'dnat'], ['generate', 'haproxy']])
           refused(await vipctl([...cmd, '-f', M, '--listen-address', a]), 64, new RegExp(`^error: --listen-address "${a.replace(/\./g, '\\.')}": not a unicast address`))
       const mapped = await vipctl(['generate', 'nftables', '--mode', 'dnat', '-f', M, '--listen-address', '::ffff:10.0.0.5'])

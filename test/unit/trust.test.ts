@@ -14,7 +14,7 @@ import {loadOffline} from '../../src/cluster/offline.js'
 import {renderHaproxy} from '../../src/generate/haproxy.js'
 import {buildModel} from '../../src/model/build.js'
 import {FIELD_CHARS, allow, canonicalHost} from '../../src/model/grammar.js'
-import {canonicalIp, isUnicast} from '../../src/model/ip.js'
+import {canonicalIp, isLinkLocal4, isUnicast} from '../../src/model/ip.js'
 import {parsePem, validateTls} from '../../src/model/tls.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyOptions} from '../../src/targets/haproxy/generate.js'
 import {isToken} from '../../src/targets/haproxy/syntax.js'
@@ -277,7 +277,9 @@ spec: {ingressClassName: vipctl, rules: [{host: a.example.test, http: {paths: [{
   })
 
   it('link-local and "this network" addresses are never VIPs or members', () => {
-    for (const a of ['fe80::1', 'FEBF::1', '0.1.2.3', '0.0.0.0', '::', 'ff02::1', '224.0.0.1']) assert.equal(isUnicast(a), false, a)
+    for (const a of ['fe80::1', 'FEBF::1', '0.1.2.3', '0.0.0.0', '::', 'ff02::1', '224.0.0.1', '::ffff:0.0.0.0', '::FFFF:224.0.0.1', '::ffff:255.255.255.255', '0:0:0:0:0:ffff:0.1.2.3']) assert.equal(isUnicast(a), false, a)
+    // IPv4-mapped link-local is the IPv4 link-local address (refused as a VIP by isLinkLocal4).
+    for (const a of ['169.254.1.1', '::ffff:169.254.1.1', '::FFFF:A9FE:0101']) assert.equal(isLinkLocal4(a), true, a)
     for (const a of ['fe8::1', 'fec0::1', '::1', '10.0.0.1', '::ffff:10.0.0.1']) assert.equal(isUnicast(a), true, a)
   })
 })
