@@ -16,7 +16,7 @@ import path from 'node:path'
 
 /** The parts of node:fs and process this needs; tests pass their own. */
 export interface CompileCacheDeps {
-  mkdirSync(dir: string, opts: {recursive: true; mode: number}): unknown
+  mkdirSync(dir: string, opts: {mode: number}): unknown
   lstatSync(p: string): {isDirectory(): boolean; isSymbolicLink(): boolean; uid: number; mode: number}
   realpathSync(p: string): string
   /** undefined where there is no uid (Windows): owners and modes are not checked there. */
@@ -44,7 +44,17 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, deps: CompileCacheDeps =
     const existing = nearestExisting(dir, deps)
     if (!existing) return undefined
     if (deps.uid !== undefined && (deps.lstatSync(existing).uid !== deps.uid || !safePath(existing, deps))) return undefined
-    deps.mkdirSync(dir, {recursive: true, mode: 0o700})
+    // One component at a time, each checked as made: in a sticky directory someone else may create the next name
+    // (a link, a directory of theirs) between the check above and this; mkdir never follows a link it meets.
+    for (const p of componentsBelow(existing, dir)) {
+      try {
+        deps.mkdirSync(p, {mode: 0o700})
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined
+      }
+      const c = deps.lstatSync(p)
+      if (!c.isDirectory() || c.isSymbolicLink() || (deps.uid !== undefined && c.uid !== deps.uid)) return undefined
+    }
     const st = deps.lstatSync(dir)
     if (!st.isDirectory() || st.isSymbolicLink()) return undefined
     if (deps.uid === undefined) return dir
@@ -53,6 +63,13 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, deps: CompileCacheDeps =
   } catch {
     return undefined
   }
+}
+
+/** The paths from just below `existing` down to `dir` (its descendant), in the order they are made. */
+function componentsBelow(existing: string, dir: string): string[] {
+  const out: string[] = []
+  for (let p = dir; p !== existing && p !== path.dirname(p); p = path.dirname(p)) out.unshift(p)
+  return out
 }
 
 /** `dir` or its nearest ancestor that exists (not following a last symbolic link); undefined when none can be read. */

@@ -91,6 +91,29 @@ describe('compile cache: a private directory for V8\'s code cache (src/cli/compi
     assert.equal(compileCacheDir({HOME: home}, ownedByOther(theirs)), undefined, 'a link to a directory of another user\'s')
   })
 
+  it('a name someone else makes between the check and mkdir (a link, a directory of theirs) is refused; nothing is made through it', () => {
+    const shared = path.join(home, 'shared')
+    mkdirSync(shared, {mode: 0o1777})
+    chmodSync(shared, 0o1777)
+    const theirs = path.join(home, 'theirs')
+    mkdirSync(theirs)
+    chmodSync(theirs, 0o777)
+    const racing = (make: (p: string) => void): CompileCacheDeps => ({
+      ...realDeps(),
+      mkdirSync: (p, o) => {
+        // The other user wins the race for the first name below the sticky directory.
+        if (path.dirname(p) === shared && !existsSync(p)) make(p)
+        return mkdirSync(p, o)
+      },
+    })
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}, racing((p) => symlinkSync(theirs, p))), undefined, 'a link')
+    assert.deepEqual(readdirSync(theirs), [], 'nothing made through the link')
+    rmSync(path.join(shared, 'c'))
+    const otherOwned = {...racing((p) => mkdirSync(p)), lstatSync: (p: string) => (p === path.join(shared, 'c') ? {...lstatSync(p), isDirectory: () => true, isSymbolicLink: () => false, uid: OTHER, mode: 0o40777} : lstatSync(p))}
+    assert.equal(compileCacheDir({XDG_CACHE_HOME: path.join(shared, 'c')}, otherOwned), undefined, 'a directory of theirs')
+    assert.ok(!existsSync(path.join(shared, 'c', 'vipctl')), 'nothing made inside it')
+  })
+
   it('a file where a directory should be, or an unwritable place: none, and nothing thrown', () => {
     mkdirSync(path.join(home, '.cache'))
     writeFileSync(path.join(home, '.cache', 'vipctl'), 'a file')
