@@ -428,11 +428,13 @@ function serveGateway(host: GatewayHost, gw: Gateway, vips: Array<{address: stri
 
   // The Gateway's own listeners: those on one port must agree on the transport kind (HTTP and HTTPS cannot share
   // one, nor TLS passed through and TLS terminated: mixed modes on a port are not supported).
-  const byPort = new Map<number, Set<string>>()
-  for (const l of gw.spec.listeners) byPort.set(l.port, new Set([...(byPort.get(l.port) ?? []), transportOf(l)]))
+  // UDP and the TCP-based protocols are separate port spaces: a UDP and a TCP listener on one port are distinct (the
+  // spec's "a mixture of TCP and UDP Protocol Listeners").
+  const byPort = new Map<string, Set<string>>()
+  for (const l of gw.spec.listeners) byPort.set(portKey(l), new Set([...(byPort.get(portKey(l)) ?? []), transportOf(l)]))
   const served: GatewayListener[] = []
   gw.spec.listeners.forEach((l, i) => {
-    const protocols = byPort.get(l.port)!
+    const protocols = byPort.get(portKey(l))!
     const conflict = protocols.size > 1 ? {reason: 'ProtocolConflict', message: `port ${l.port} has listeners of protocols ${[...protocols].sort().join(' and ')}; none of them is served`} : undefined
     const rt = serveListener(host, gw, gw, l, i, addresses, conflict)
     state.listeners.push(rt.state)
@@ -480,7 +482,7 @@ function serveListenerSet(host: GatewayHost, ctx: GatewayContext, set: ListenerS
   const rts: ListenerRuntime[] = []
   set.spec.listeners.forEach((l, i) => {
     // The spec's merge: a listener conflicts with one of higher precedence on its port (another protocol, or the same hostname).
-    const before = ctx.served.find((o) => o.port === l.port && transportOf(o) !== transportOf(l))
+    const before = ctx.served.find((o) => portKey(o) === portKey(l) && transportOf(o) !== transportOf(l))
     const same = ctx.served.find((o) => o.port === l.port && o.protocol === l.protocol && (o.hostname ?? '') === (l.hostname ?? ''))
     const conflict = before
       ? {reason: 'ProtocolConflict', message: `port ${l.port} is already served with protocol ${transportOf(before)} by listener ${before.name}`}
@@ -506,6 +508,11 @@ function serveListenerSet(host: GatewayHost, ctx: GatewayContext, set: ListenerS
 }
 
 /** What a listener's port carries: its protocol, and for TLS the mode ("TLS Passthrough" and "TLS Terminate" cannot share a port). */
+/** A listener's port space: its port and layer-4 protocol (UDP, or TCP for every other protocol). */
+function portKey(l: GatewayListener): string {
+  return `${l.port}/${l.protocol === 'UDP' ? 'UDP' : 'TCP'}`
+}
+
 function transportOf(l: GatewayListener): string {
   return l.protocol === 'TLS' ? `TLS ${l.tls?.mode ?? 'Terminate'}` : l.protocol
 }

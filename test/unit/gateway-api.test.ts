@@ -853,6 +853,26 @@ spec: {parentRefs: [{name: gw, sectionName: dns}], rules: [{backendRefs: ${backe
     const tcpOnly = build(`${gateway(`[{name: dns, port: 53, protocol: UDP}]`)}${udp('c', '[{name: web, port: 80}]', '2026-01-01T00:00:00Z')}`).model
     assert.equal(tcpOnly.gatewayApi!.routes[0]!.parents[0]!.conditions.find((c) => c.type === 'ResolvedRefs')!.reason, 'BackendNotFound')
   })
+
+  it('a TCP and a UDP listener on one port are distinct (the spec\'s mixture of TCP and UDP), not a ProtocolConflict: both served, NetScaler renders both', () => {
+    const tcp = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: t53, namespace: t}
+spec: {parentRefs: [{name: gw, sectionName: dns-tcp}], rules: [{backendRefs: [{name: dns, port: 53}]}]}
+`
+    const text = `${gateway(`[{name: dns, port: 53, protocol: UDP}, {name: dns-tcp, port: 53, protocol: TCP}]`)}${dns}${udp('a', '[{name: dns, port: 53}]', '2026-01-01T00:00:00Z')}${tcp}`
+    const compiled = build(text)
+    const {model} = compiled
+    assert.deepEqual(model.diagnostics.filter((d) => d.code === 'VIP6004' || d.code === 'VIP6001').map((d) => d.message), [])
+    assert.deepEqual(model.gatewayApi!.gateways[0]!.listeners.map((l) => [l.name, l.conditions.find((c) => c.type === 'Conflicted')?.status, l.attachedRoutes]), [['dns', 'False', 1], ['dns-tcp', 'False', 1]])
+    assert.deepEqual(model.frontends.filter((f) => f.port === 53).map((f) => `${f.protocol} ${f.defaultPool}`).sort(), ['tcp t/dns/53', 'udp t/dns/53/UDP'])
+    const ns = generateNetscaler(model, compiled.secrets, {prefix: 'k8s', certDir: '/nsconfig/ssl'})
+    assert.deepEqual(ns.entities.filter((e) => e.type === 'csvserver').map((e) => (e as {serviceType: string}).serviceType).sort(), ['TCP', 'UDP'])
+    // Two TCP-based protocols on one port still conflict.
+    const both = build(`${gateway(`[{name: a, port: 53, protocol: TCP}, {name: b, port: 53, protocol: HTTP}]`)}`).model
+    assert.equal(both.gatewayApi!.gateways[0]!.listeners.filter((l) => l.conditions.some((c) => c.reason === 'ProtocolConflict')).length, 2)
+  })
 })
 
 describe('Gateway API: TLS listeners that terminate', () => {
