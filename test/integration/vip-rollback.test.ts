@@ -84,3 +84,30 @@ describe('apply vip and delete vip remove only the addresses vipctl added to lo'
     assert.doesNotMatch(lo(), /192\.0\.2\.[89]/)
   })
 })
+
+describe('apply vip: an address already on lo with another prefix length is on the node', function () {
+  this.timeout(30_000)
+  const ns = `vpfx${process.pid % 100000}`
+  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
+  before(() => {
+    sh('ip', 'netns', 'add', ns)
+    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
+  })
+  after(() => sh('ip', 'netns', 'del', ns))
+
+  it('the operator\'s 2001:db8::5/64 and 10.98.0.5/24 as tenant VIPs: not added again (no "address already assigned"), never removed', async () => {
+    sh('ip', '-n', ns, 'addr', 'add', '2001:db8::5/64', 'dev', 'lo', 'nodad')
+    sh('ip', '-n', ns, 'addr', 'add', '10.98.0.5/24', 'dev', 'lo')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-pfx-'))
+    const f = path.join(dir, 'm.yaml')
+    writeFileSync(f, `${service}---\n${ingress('six', '2001:DB8::5')}---\n${ingress('four', '10.98.0.5')}`)
+    const r = await vipctl(['apply', 'vip', '-f', f, '--mode', 'bind', '--netns', ns, '--yes'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.doesNotMatch(r.stdout, /\+ address/)
+    const del = await vipctl(['delete', 'vip', '--netns', ns, '--yes'])
+    assert.equal(del.code, 0, del.stderr)
+    const lo = sh('ip', '-n', ns, '-br', 'addr', 'show', 'dev', 'lo')
+    assert.match(lo, /2001:db8::5\/64/)
+    assert.match(lo, /10\.98\.0\.5\/24/)
+  })
+})

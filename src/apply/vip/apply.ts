@@ -95,8 +95,11 @@ export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
   }
   const a = await run(t, io, 'ip', ['-j', 'addr', 'show', 'dev', 'lo'])
   if (a.code !== 0) throw failure('ip addr show', a)
+  // Every address on lo, whatever its prefix length: one an operator put there as 2001:db8::5/64 is on the node as
+  // much as a /128 is (adding it again would fail with "address already assigned"). Only vipctl's own (VipState.owned,
+  // added as /32 or /128) are ever removed.
   for (const l of JSON.parse(a.stdout || '[]') as Array<{addr_info?: Array<{local: string; prefixlen: number}>}>)
-    for (const i of l.addr_info ?? []) if (i.prefixlen === 32 || i.prefixlen === 128) state.local.push(i.local)
+    for (const i of l.addr_info ?? []) if (typeof i.local === 'string') state.local.push(canonicalIp(i.local) ?? i.local)
   state.rules.sort()
   state.vips.sort()
   if (!state.tracked) state.owned = state.vips.filter((v) => !isLoopbackOrSpecial(v))
