@@ -163,3 +163,30 @@ describe('--vip-allow: the addresses objects may name as their VIP', () => {
     assert.deepEqual(served(`${lb('dns', '127.0.0.53')}`, {}).vips, ['127.0.0.53'])
   })
 })
+
+describe('isolation between namespaces across the ports of a VIP, and between Ingresses and Gateway API routes', () => {
+  const withPorts = (ns: string, name: string, created: string, ann: string, spec: string) =>
+    `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${created}", annotations: {vipctl.io/vip: 192.0.2.9, ${ann}}}\nspec:\n  ingressClassName: vipctl\n${spec}---\n`
+  const goesOn = (s: Snapshot, port: number, host: string, path: string) => {
+    const {model} = compile(s, {})
+    const f = model.frontends.find((x) => x.port === port && (x.protocol === 'http' || x.protocol === 'https'))!
+    const v = decide(routingTable(f, model), {host, path})
+    return v.outcome.kind === 'pool' ? v.outcome.pool : `${v.outcome.kind} ${'code' in v.outcome ? v.outcome.code : ''}`
+  }
+
+  it('another namespace\'s catch-all on another port of the same VIP does not take the host there either', () => {
+    const s = snap(`${shop}${svc('grab', 'evil')}${withPorts('evil', 'alt', '2026-01-01T00:00:00Z', 'vipctl.io/http-port: "8080"', rule('', '/', 'grab'))}`)
+    assert.equal(goesOn(s, 8080, 'api.shop.test', '/other'), 'status 404')
+    assert.equal(goesOn(s, 8080, 'api.shop.test', '/v1/x'), 'status 404', 'the host is not served on 8080 at all')
+    assert.match(goesOn(s, 8080, 'unknown.test', '/x'), /^evil\/grab\/80/)
+  })
+
+  const gatewayHost = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: vipctl}\nspec: {controllerName: vipctl.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: vgw, namespace: victim, creationTimestamp: "2024-01-01T00:00:00Z"}\nspec:\n  gatewayClassName: vipctl\n  addresses: [{type: IPAddress, value: 192.0.2.9}]\n  listeners: [{name: web, port: 80, protocol: HTTP, hostname: app.example.test, allowedRoutes: {namespaces: {from: Same}}}]\n---\n${svc('vsvc', 'victim')}apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: vr, namespace: victim}\nspec: {parentRefs: [{name: vgw}], rules: [{matches: [{path: {type: PathPrefix, value: /app}}], backendRefs: [{name: vsvc, port: 80}]}]}\n---\n`
+
+  it('an Ingress catch-all of another namespace on a Gateway\'s VIP:port does not take the hosts its routes name', () => {
+    const s = snap(`${gatewayHost}${svc('grab', 'evil')}${ing('evil', 'e', '2025-01-01T00:00:00Z', rule('', '/', 'grab'))}`)
+    assert.match(goesOn(s, 80, 'app.example.test', '/app/x'), /^victim\/vsvc\/80/)
+    assert.equal(goesOn(s, 80, 'app.example.test', '/other'), 'status 404')
+    assert.match(goesOn(s, 80, 'other.test', '/x'), /^evil\/grab\/80/)
+  })
+})
