@@ -49,7 +49,8 @@ export default class CheckTrace extends VipCommand {
     const [{compile}, {traceIngress, traceRequest, traceResult}, {readProxyState}, {processHaproxyIO}, {processVipIO, rulesFor}, {readVipState}] = await load()
     const compiled = compile(snapshot, model)
     const lb = compiled.model
-    const ing = /^ingress\/(.+)$/.exec(args.target)
+    // kubectl's spellings of the kind, in any case (ingress/, ing/, ingresses/, Ingress/): a host never has a "/" before its path.
+    const ing = /^(?:ingress|ingresses|ing)(?:\.networking\.k8s\.io)?\/(.+)$/i.exec(args.target)
     // Live hops: the node's VIP rules (--netns, --vip-rules) and the running HAProxy (--stats-socket).
     const hopts = haproxyOptions(flags)
     const live = {

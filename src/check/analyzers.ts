@@ -129,6 +129,19 @@ const tls: Analyzer = {
         if (days < 0) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expired on ${expires.toISOString().slice(0, 10)}`))
         else if (days < ctx.opts.certWarnDays) out.push(finding(ctx, 'VIP4021', obj, `spec.tls[${i}].secretName`, `Secret ${t.secretName}'s certificate expires in ${days} day(s)`))
       })
+    // A Gateway listener's certificate for its hostname, as an Ingress's for its spec.tls hosts (the first
+    // certificateRef is the one served; unusable or unresolved ones are the model's VIP2004/VIP6004).
+    for (const gw of ctx.snap.gateways)
+      gw.spec.listeners.forEach((l, i) => {
+        const ref = l.tls?.certificateRefs?.[0]
+        if (!l.hostname || !ref || (ref.kind ?? 'Secret') !== 'Secret' || (ref.group ?? '') !== '') return
+        const s = secrets.get(`${ref.namespace ?? gw.metadata.namespace}/${ref.name}`)
+        if (!s?.tls) return
+        const v = validateTls(s.tls.cert.reveal(), s.tls.key.reveal())
+        if (!v.ok) return
+        const names = (v.material.leaf.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+        if (!certCovers(names, l.hostname.toLowerCase())) out.push(finding(ctx, 'VIP4020', objectKey(gw), `spec.listeners[${i}].tls.certificateRefs[0]`, `listener ${l.name}: Secret ${ref.name}'s certificate does not cover ${l.hostname} (it covers ${names.join(', ') || 'no DNS names'})`))
+      })
     return out
   },
 }

@@ -170,6 +170,9 @@ describe('vipctl CLI (built)', function () {
     const missing = await vipctl(['check', 'trace', 'ingress/nosuch', ...SHOP])
     assert.deepEqual([missing.code, missing.stderr], [65, 'error: Ingress nosuch not found (vipctl inspect ingresses -A lists them)\n'])
     assert.equal((await vipctl(['inspect', 'services', 'nosuch', ...SHOP])).code, 65)
+    // kubectl's spellings of the kind, in any case, name the Ingress (never a host).
+    for (const t of ['Ingress/nosuch', 'ing/nosuch', 'ingresses/nosuch']) assert.equal((await vipctl(['check', 'trace', t, ...SHOP])).code, 65, t)
+    assert.match((await vipctl(['check', 'trace', 'ING/storefront', ...SHOP, '-n', 'shop', '-o', 'json'])).stdout, /"routedBy": "Ingress\/shop\/storefront"/)
   })
 
   it('never prints Secret data', async () => {

@@ -103,6 +103,15 @@ describe('isolation between namespaces: a TLS host keeps the certificate of its 
     assert.doesNotMatch(JSON.stringify(r.haproxy), /evil_evil-tls|evil-tls/)
   })
 
+  it('a Gateway listener whose certificate does not cover its hostname: VIP4020 on the Gateway, as for an Ingress', () => {
+    // The example's certificate covers shop.example.com and *.shop.example.com, not app.example.test.
+    const text = gateway('2026-01-01T00:00:00Z').replace('hostname: shop.example.com', 'hostname: app.example.test')
+    const found = runChecks(compile(snap(text), {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4020')
+    assert.deepEqual(found.map((d) => `${d.object} ${d.field} ${d.severity}`), ['Gateway/evil/gw spec.listeners[0].tls.certificateRefs[0] error'])
+    assert.match(found[0]!.message, /listener https: Secret evil-tls's certificate does not cover app\.example\.test \(it covers /)
+    assert.deepEqual(runChecks(compile(snap(gateway('2026-01-01T00:00:00Z')), {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4020'), [], 'a covering one: none')
+  })
+
   it('the other way round (the Gateway older): the Ingress\'s Secret is the one left out', () => {
     const r = renderAll(snap(`${tlsIngress('2026-01-01T00:00:00Z')}---\n${gateway('2025-01-01T00:00:00Z')}`), ['haproxy'])
     assert.deepEqual(r.model.diagnostics.filter((x) => x.code === 'VIP2017').map((x) => x.object), ['Ingress/shop/store'])
