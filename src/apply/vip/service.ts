@@ -53,7 +53,9 @@ function readIndex(configDir: string): string | undefined {
 
 export function rulesText(rules: VipRule[], mode: VipMode, format: 'nftables' | 'iptables'): DocResult<{format: string; mode: VipMode; rules: string[]; text: string}> {
   const families = [...new Set<4 | 6>([4, ...rules.map((r) => r.family)])]
-  const text = format === 'nftables' ? families.map((f) => renderNft(rules, mode, f)).join('\n') : families.map((f) => `# ${f === 4 ? 'iptables' : 'ip6tables'}-restore --noflush\n${renderIptables(rules, f)}`).join('\n')
+  // In bind mode with the set of addresses vipctl added, empty: a table loaded by hand from this names none of the
+  // addresses on lo as vipctl's, so apply vip and delete vip never remove one (they were put there by hand).
+  const text = format === 'nftables' ? families.map((f) => renderNft(rules, mode, f, mode === 'bind' ? [] : undefined)).join('\n') : families.map((f) => `# ${f === 4 ? 'iptables' : 'ip6tables'}-restore --noflush\n${renderIptables(rules, f)}`).join('\n')
   return {type: 'doc', kind: 'VipRules', data: {format, mode, rules: rules.map(ruleKey), text}, text: (d) => d.text}
 }
 
