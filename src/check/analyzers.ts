@@ -9,7 +9,7 @@ import {describeSplit, hasConditions, routingTable, tierOf, uncoveredPathsGo, ty
 import {DERIVED_MANAGER, MANAGED_BY_LABEL, podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
 import {objectKey} from '../cluster/types.js'
-import {ingressClassesOf, ingressIsOurs, inPool, whyNotOurs} from '../model/build.js'
+import {claimOrder, ingressClassesOf, ingressIsOurs, inPool, whyNotOurs} from '../model/build.js'
 import type {LbModel, ModelOptions} from '../model/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {certCovers} from '../model/grammar.js'
@@ -160,7 +160,7 @@ const vips: Analyzer = {
 
 const paths: Analyzer = {
   name: 'paths',
-  codes: ['VIP4014', 'VIP4041', 'VIP4042'],
+  codes: ['VIP4014', 'VIP4041', 'VIP4042', 'VIP4043'],
   // Every message says what the proxy does: each is read from the routing module's decision table.
   run(ctx) {
     const out: Diagnostic[] = []
@@ -178,6 +178,18 @@ const paths: Analyzer = {
         const fence = rest.decision?.action.kind === 'status' && rest.decision.action.code === 404 ? rest.decision.action.reason : undefined
         if (rest.outcome.kind === 'status' && !decisions.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/'))
           out.push(finding(ctx, 'VIP4014', decisions[0]!.provenance.object, 'spec.rules', `${host}: requests outside ${decisions.map((d) => `${d.match.pathType} ${d.match.path}`).join(', ')} get 404${fence ? `: ${fence.replace(/^no rule of \S+ matches: its requests/, 'they')}` : ' (no catch-all rule for the host, its wildcard or any host, and no default backend)'}`))
+      }
+      // Hosts shared by Ingresses of several namespaces (merged, as ingress-nginx did): a catch-all (Prefix /) of a
+      // newer namespace takes every path the host's older namespace does not route. Said on the newcomer.
+      for (const [host, decisions] of byHost) {
+        if (host === '' || host.startsWith('*.')) continue
+        const ingressNs = (d: Decision) => (d.provenance.object.startsWith('Ingress/') ? d.provenance.object.split('/')[1] : undefined)
+        const first = ctx.snap.ingresses.filter((i) => decisions.some((d) => d.provenance.object === objectKey(i)))
+        const oldest = claimOrder(first)[0]
+        if (!oldest) continue
+        for (const d of decisions)
+          if (d.match.pathType === 'Prefix' && d.match.path === '/' && !hasConditions(d) && ingressNs(d) !== undefined && ingressNs(d) !== oldest.metadata.namespace)
+            out.push(finding(ctx, 'VIP4043', d.provenance.object, d.provenance.field, `${host}/ (Prefix) of namespace ${ingressNs(d)} takes every path of ${host} that ${objectKey(oldest)} (namespace ${oldest.metadata.namespace}, older) does not route`))
       }
       for (const [host, decisions] of byHost) {
         for (const e of decisions.filter((d) => d.match.pathType === 'Exact')) {

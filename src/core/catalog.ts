@@ -49,6 +49,7 @@ const entries: CatalogEntry[] = [
   {code: 'VIP4016', severity: 'info', title: 'Endpoints expected from a workload', hint: 'The input holds the workload, not its Pods: vipctl checks the pod template (ports, readiness probe) and the servers come when the Pods run.'},
   {code: 'VIP4041', severity: 'warning', title: 'Exact and Prefix on one path go to different backends', hint: 'Exact wins for the path itself, Prefix for everything below it; make sure that is intended.'},
   {code: 'VIP4042', severity: 'info', title: 'Wildcard host shadowed', hint: 'A rule for the exact host takes its requests; the wildcard rule never sees them.'},
+  {code: 'VIP4043', severity: 'info', title: 'Catch-all under another namespace\'s host', hint: 'A newer namespace\'s Prefix / rule for a host an older namespace serves takes every path of that host its owner does not route; make sure both teams agree, or give the newcomer its own host.'},
   {code: 'VIP4020', severity: 'error', title: 'Certificate does not cover the host', hint: 'Add the host (or a matching *. wildcard) to the certificate\'s subjectAltName.'},
   {code: 'VIP4021', severity: 'warning', title: 'Certificate expired or expiring', hint: 'Renew the certificate; see --cert-warn-days.'},
   {code: 'VIP4022', severity: 'error', title: 'Key does not match certificate (retired)', hint: 'Retired: the model now checks every TLS Secret as the proxy loads it and reports an unusable one, key mismatch included, as VIP2004.'},

@@ -199,3 +199,16 @@ describe('isolation between namespaces across the ports of a VIP, and between In
     assert.match(goesOn(s, 80, 'other.test', '/x'), /^evil\/grab\/80/)
   })
 })
+
+describe('a host shared by namespaces: a newer namespace\'s catch-all under it is said (VIP4043)', () => {
+  it('on the newcomer, naming the older owner; not for the older one\'s own catch-all, nor within one namespace', () => {
+    const newer = snap(`${shop}${svc('grab', 'evil')}${ing('evil', 'all', '2026-01-01T00:00:00Z', rule('api.shop.test', '/', 'grab'))}`)
+    const found = runChecks(compile(newer, {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4043')
+    assert.deepEqual(found.map((d) => `${d.object} ${d.severity}`), ['Ingress/evil/all info'])
+    assert.match(found[0]!.message, /api\.shop\.test\/ \(Prefix\) of namespace evil takes every path of api\.shop\.test that Ingress\/shop\/api \(namespace shop, older\) does not route/)
+    const own = snap(`${shop}${ing('shop', 'all', '2026-01-01T00:00:00Z', rule('api.shop.test', '/', 'api'))}`)
+    assert.deepEqual(runChecks(compile(own, {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4043'), [])
+    const older = snap(`${shop.replace('2025-01-01', '2027-01-01')}${svc('grab', 'evil')}${ing('evil', 'all', '2026-01-01T00:00:00Z', rule('api.shop.test', '/', 'grab'))}`)
+    assert.deepEqual(runChecks(compile(older, {}), CHECK_OPTS, []).filter((d) => d.code === 'VIP4043'), [], 'the catch-all is the older namespace\'s')
+  })
+})
