@@ -627,10 +627,14 @@ class Builder implements GatewayHost {
       const byHost = new Map<string, Route[]>()
       for (const r of routes) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r])
       const defaultOwner = f.defaultPool !== undefined ? `ns:${this.pools.get(f.defaultPool)?.namespace ?? ''}` : undefined
+      // The catch-alls of this port, once: rules without a host and wildcard hosts (few, beside thousands of hosts).
+      const anyHost = byHost.get('')
+      const wildcards = [...byHost].filter(([h]) => h.startsWith('*.'))
+      if (!anyHost && wildcards.length === 0 && defaultOwner === undefined) continue
       for (const [host, named] of hostsOf.get(f.address) ?? []) {
         const own = byHost.get(host) ?? []
         if (own.some((r) => r.path === '/' && r.pathType === 'Prefix' && r.conditions === undefined)) continue
-        const catchers = [...byHost].filter(([h]) => h !== host && (h === '' || (!host.startsWith('*.') && h.startsWith('*.') && hostSelects({host: h, ...(byHost.get(h)![0]!.wildcard === 'suffix' ? {wildcard: 'suffix' as const} : {})}, host))))
+        const catchers: Array<[string, Route[]]> = [...(anyHost ? [['', anyHost] as [string, Route[]]] : []), ...(host.startsWith('*.') ? [] : wildcards.filter(([h, rs]) => hostSelects({host: h, ...(rs[0]!.wildcard === 'suffix' ? {wildcard: 'suffix' as const} : {})}, host)))]
         const foreign = [...new Set(catchers.flatMap(([, rs]) => rs.map((r) => r.provenance.object)).filter((o) => !named.owners.has(ownerOf(o))))].sort()
         if (defaultOwner !== undefined && !named.owners.has(defaultOwner)) foreign.push(`the default backend ${f.defaultPool}`)
         if (foreign.length === 0) continue
