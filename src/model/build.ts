@@ -625,7 +625,11 @@ class Builder implements GatewayHost {
     for (const f of http) {
       const routes = live(f)
       const byHost = new Map<string, Route[]>()
-      for (const r of routes) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r])
+      for (const r of routes) {
+        const list = byHost.get(r.host)
+        if (list) list.push(r)
+        else byHost.set(r.host, [r])
+      }
       const defaultOwner = f.defaultPool !== undefined ? `ns:${this.pools.get(f.defaultPool)?.namespace ?? ''}` : undefined
       // The catch-alls of this port, once: rules without a host and wildcard hosts (few, beside thousands of hosts).
       const anyHost = byHost.get('')
