@@ -174,10 +174,8 @@ const paths: Analyzer = {
         if (host === '' || host.startsWith('*.')) continue
         // Where a request for this host goes when its path matches none of the host's own rules.
         const rest = uncoveredPathsGo(table, host)
-        // A fence between namespaces (src/model/build.ts fenceForeignCatchAlls) says whose catch-all does not take them.
-        const fence = rest.decision?.action.kind === 'status' && rest.decision.action.code === 404 ? rest.decision.action.reason : undefined
         if (rest.outcome.kind === 'status' && !decisions.some((d) => d.match.pathType === 'Prefix' && d.match.path === '/'))
-          out.push(finding(ctx, 'VIP4014', decisions[0]!.provenance.object, 'spec.rules', `${host}: requests outside ${decisions.map((d) => `${d.match.pathType} ${d.match.path}`).join(', ')} get 404${fence ? `: ${fence.replace(/^no rule of \S+ matches: its requests/, 'they')}` : ' (no catch-all rule for the host, its wildcard or any host, and no default backend)'}`))
+          out.push(finding(ctx, 'VIP4014', decisions[0]!.provenance.object, 'spec.rules', `${host}: requests outside ${decisions.map((d) => `${d.match.pathType} ${d.match.path}`).join(', ')} get 404 (no catch-all rule for the host, its wildcard or any host, and no default backend)`))
       }
       // Hosts shared by Ingresses of several namespaces (merged, as ingress-nginx did): a catch-all (Prefix /) of a
       // newer namespace takes every path the host's older namespace does not route. Said on the newcomer.

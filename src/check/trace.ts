@@ -131,15 +131,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
   if (unservable && (!best || strength(unservable.v) <= strength(best.v))) {
     const d = unservable.v.decision!
     const fence = unservable.v.outcome.kind === 'status' && unservable.v.outcome.code === 404
-    // An Ingress host's fence between namespaces (src/model/build.ts fenceForeignCatchAlls), or a Gateway listener's.
-    const ingressFence = fence && d.provenance.object.startsWith('Ingress/')
-    const namespace = d.provenance.object.split('/')[1]
-    const fix = ingressFence
-      ? `add a rule for this path to an Ingress of namespace ${namespace} for this host (the catch-all rules of other namespaces never take requests for a host that Ingresses of ${namespace} name)`
-      : fence
-        ? `attach an HTTPRoute for this host and path to that listener of ${d.provenance.object} (routes of less specific listeners never serve its hosts)`
-        : `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`
-    hops.push({hop: 'route', status: 'fail', detail: ingressFence ? `${d.provenance.object}: ${unservable.v.why}` : `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix})
+    hops.push({hop: 'route', status: 'fail', detail: `${d.provenance.object} ${d.provenance.field}: ${unservable.v.why}`, fix: fence ? `attach an HTTPRoute for this host and path to that listener of ${d.provenance.object} (routes of less specific listeners never serve its hosts)` : `vipctl check lists why ${d.provenance.object} cannot be served as written (VIP6002, VIP6005, VIP2003)`})
     return {request: shown, hops, ok: false, routedBy: d.provenance.object}
   }
   // A CORS preflight the proxy answers itself (200 with the headers, 204 without for an origin not allowed).

@@ -9,7 +9,7 @@ import type {Diagnostic, EndpointSlice, Gateway, Ingress, IngressBackend, Listen
 import {objectKey} from '../cluster/types.js'
 import {catalogEntry} from '../core/catalog.js'
 import {ANNOTATIONS, CITRIX, CITRIX_KEYS, CITRIX_LB_METHODS, KNOWN_KEYS, PREFIX, parseIp, parsePort, type AnnotationName} from './annotations.js'
-import {compareDecisions, conditionsKey, describeConditions, hostSelects, pathMatches} from './routing.js'
+import {compareDecisions, conditionsKey, describeConditions, pathMatches} from './routing.js'
 import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} from './gateway.js'
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
@@ -214,7 +214,6 @@ class Builder implements GatewayHost {
       else if (o.kind === 'ListenerSet') gatewayApiBuilder.serveSet(o)
       else gatewayApiBuilder.serve(o, gatewayVips.get(objectKey(o)) ?? [])
     const gatewayApi = gatewayApiBuilder.finish()
-    this.fenceForeignCatchAlls([...this.frontends.values()])
 
     const frontends = sortByAddress([...this.frontends.values()], (f) => f.address, (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     for (const f of frontends) {
@@ -595,58 +594,6 @@ class Builder implements GatewayHost {
   private rankOf(r: Route): number {
     const rank = (o: string) => this.claimRank.get(o) ?? Number.MAX_SAFE_INTEGER
     return Math.max(rank(r.provenance.object), r.through !== undefined ? rank(r.through) : -1)
-  }
-
-  /**
-   * Isolation between namespaces: a request for a host that an Ingress of one namespace names on a VIP (on any of
-   * its ports), whose path matches none of the host's rules, is answered 404 instead of going to a catch-all of
-   * another namespace (a wildcard host that covers it, a rule without a host, the port's default backend), which
-   * would otherwise serve paths of a host it does not own; on a port where the host has no rule at all too. A fence
-   * route (the host, Prefix /, 404) does it; within one namespace catch-alls take such requests as before. Gateway
-   * API routes are one owner among themselves (the Gateway's owner decides which attach, through allowedRoutes): a
-   * host they name is fenced from Ingress catch-alls, their catch-alls from hosts Ingresses name.
-   */
-  private fenceForeignCatchAlls(frontends: Frontend[]): void {
-    const http = frontends.filter((f) => f.protocol === 'http' || f.protocol === 'https')
-    const ownerOf = (object: string) => (object.startsWith('Ingress/') ? `ns:${object.split('/')[1] ?? ''}` : object.startsWith('HTTPRoute/') || object.startsWith('GRPCRoute/') ? 'gateway' : `other:${object}`)
-    const live = (f: Frontend) => f.routes.filter((r) => r.policy?.fail?.code !== 404)
-    // Each named host of a VIP (any port), its owners and a provenance for its fence.
-    const hostsOf = new Map<string, Map<string, {owners: Set<string>; provenance: Provenance}>>()
-    for (const f of http) {
-      const hosts = hostsOf.get(f.address) ?? new Map<string, {owners: Set<string>; provenance: Provenance}>()
-      hostsOf.set(f.address, hosts)
-      for (const r of live(f)) {
-        if (r.host === '') continue
-        const h = hosts.get(r.host) ?? {owners: new Set<string>(), provenance: r.provenance}
-        h.owners.add(ownerOf(r.provenance.object))
-        hosts.set(r.host, h)
-      }
-    }
-    for (const f of http) {
-      const routes = live(f)
-      const byHost = new Map<string, Route[]>()
-      for (const r of routes) {
-        const list = byHost.get(r.host)
-        if (list) list.push(r)
-        else byHost.set(r.host, [r])
-      }
-      const defaultOwner = f.defaultPool !== undefined ? `ns:${this.pools.get(f.defaultPool)?.namespace ?? ''}` : undefined
-      // The catch-alls of this port, once: rules without a host and wildcard hosts (few, beside thousands of hosts).
-      const anyHost = byHost.get('')
-      const wildcards = [...byHost].filter(([h]) => h.startsWith('*.'))
-      if (!anyHost && wildcards.length === 0 && defaultOwner === undefined) continue
-      for (const [host, named] of hostsOf.get(f.address) ?? []) {
-        const own = byHost.get(host) ?? []
-        if (own.some((r) => r.path === '/' && r.pathType === 'Prefix' && r.conditions === undefined)) continue
-        const catchers: Array<[string, Route[]]> = [...(anyHost ? [['', anyHost] as [string, Route[]]] : []), ...(host.startsWith('*.') ? [] : wildcards.filter(([h, rs]) => hostSelects({host: h, ...(rs[0]!.wildcard === 'suffix' ? {wildcard: 'suffix' as const} : {})}, host)))]
-        const foreign = [...new Set(catchers.flatMap(([, rs]) => rs.map((r) => r.provenance.object)).filter((o) => !named.owners.has(ownerOf(o))))].sort()
-        if (defaultOwner !== undefined && !named.owners.has(defaultOwner)) foreign.push(`the default backend ${f.defaultPool}`)
-        if (foreign.length === 0) continue
-        const provenance = own[0]?.provenance ?? named.provenance
-        const reason = `no rule of ${host} matches: its requests never go to another namespace's catch-all (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? `, ${foreign.length - 3} more` : ''})`
-        this.addFence(f, {host, path: '/', pathType: 'Prefix', pool: '', redirectHttps: false, ...(own[0]?.wildcard === 'suffix' ? {wildcard: 'suffix' as const} : {}), order: Number.MAX_SAFE_INTEGER, policy: {fail: {code: 404, reason, provenance, foreign: true}}, provenance})
-      }
-    }
   }
 
   claimTlsHost(f: Frontend, host: string, owner: string): string | undefined {

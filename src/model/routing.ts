@@ -16,10 +16,7 @@
  *    otherwise serve a path that another rule (an authenticating one) owns.
  *  - Host tiers, tried in order: the exact host, then the one-label wildcard
  *    "*.parent" of the host, then rules without a host. A tier with no
- *    matching path falls through to the next, except from a host that
- *    Ingresses of one namespace name to another namespace's catch-all: the
- *    model gives such a host a 404 route for Prefix / (src/model/build.ts
- *    fenceForeignCatchAlls), so its other paths are answered 404.
+ *    matching path falls through to the next.
  *  - Within a tier: the longest matching path wins; at equal length Exact
  *    before Prefix. Prefix /p matches /p and /p/..., never /px.
  *  - A decision either proxies to a pool or redirects to HTTPS (308, the

@@ -122,8 +122,7 @@ export interface RoutePolicy {
    * answers 500 and does nothing else, rather than fall through to another rule. Its Route.pool is ''. Code 404: a
    * Gateway listener's fence (its hosts are never answered by a less specific listener's routes).
    */
-  /** foreign: a fence between namespaces (the host's unmatched paths never reach another namespace's catch-all). */
-  fail?: {reason: string; provenance: Provenance; code?: 404 | 500; foreign?: true}
+  fail?: {reason: string; provenance: Provenance; code?: 404 | 500}
 }
 
 /** CORS as the routing module applies it: the Gateway API filter's fields (origins lower-cased). */

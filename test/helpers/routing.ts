@@ -20,12 +20,6 @@ export function haproxyRoute(files: Map<string, string>, backendToService: Map<s
   const wp = `*.${h.split('.').slice(1).join('.')}${path}`
   const be = mapStr(hp) ?? mapBeg(hp) ?? mapStr(wp) ?? mapBeg(wp) ?? mapStr(path) ?? mapBeg(path)
   if (be === '_redirect_https') return 'redirect'
-  // A route with rules of its own (here: a fence answering a status) is named by a _route_ value in the maps.
-  if (be?.startsWith('_route_')) {
-    const cfg = files.get('haproxy.cfg') ?? ''
-    const status = new RegExp(`http-request return status (\\d+) [^\\n]* if \\{ var\\(txn\\.rt\\) -m str ${be} \\}`).exec(cfg)
-    if (status) return status[1]!
-  }
   if (be) return backendToService.get(be)!
   return defaultBackend ? backendToService.get(defaultBackend)! : '404'
 }

@@ -364,7 +364,7 @@ export function nftGrammar(text: string, mode: 'bind' | 'dnat'): string[] {
     const t = family === 4 ? 'ipv4_addr' : 'ipv6_addr'
     const fam = family === 4 ? 'ip' : 'ip6'
     const fixed = [
-      '\tset vips {', `\t\ttype ${t}`, '\t}', '}',
+      '\tset vips {', '\tset added_addresses {', `\t\ttype ${t}`, '\t}', '}',
       `\tmap tcp_vips {`, `\tmap udp_vips {`, `\t\ttype ${t} . inet_service : ${t} . inet_service`,
       '\tchain prerouting {', '\t\ttype nat hook prerouting priority dstnat; policy accept;',
       '\tchain output {', '\t\ttype nat hook output priority -100; policy accept;',

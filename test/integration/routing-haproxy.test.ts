@@ -10,14 +10,13 @@ import {decide, routingTable} from '../../src/model/routing.js'
 import {serveInNetns, type Netns} from '../helpers/privatens.js'
 import {MANIFESTS, TABLE, parseManifests} from '../helpers/semantics.js'
 
-const SERVICES = ['a', 'b', 'c', 'd', 'e', 'f', 'w', 'dflt', 'any', 'r', 'tenant']
+const SERVICES = ['a', 'b', 'c', 'd', 'e', 'f', 'w', 'dflt', 'any', 'r']
 const addressOf = (svc: string) => `10.77.0.${SERVICES.indexOf(svc) + 1}`
-// tenant is namespace u's (another tenant on the VIP); the rest namespace t's.
 const SLICES = SERVICES.map(
   (s) => `---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: {name: ${s}-1, namespace: ${s === 'tenant' ? 'u' : 't'}, labels: {kubernetes.io/service-name: ${s}}}
+metadata: {name: ${s}-1, namespace: t, labels: {kubernetes.io/service-name: ${s}}}
 addressType: IPv4
 ports: [{port: 80}]
 endpoints: [{addresses: [${addressOf(s)}], conditions: {ready: true}}]`,
