@@ -46,11 +46,10 @@ export default class CheckTrace extends VipCommand {
     const model = modelOptions(flags)
     const load = lazy(runtime)
     const {snapshot, namespace} = await loadSnapshot(sourceOptions(flags), {...ioFromProcess(), meanwhile: load})
-    const [{compile}, {traceIngress, traceRequest, traceResult}, {readProxyState}, {processHaproxyIO}, {processVipIO, rulesFor}, {readVipState}] = await load()
+    const [{compile}, {ingressTarget, traceIngress, traceRequest, traceResult}, {readProxyState}, {processHaproxyIO}, {processVipIO, rulesFor}, {readVipState}] = await load()
     const compiled = compile(snapshot, model)
     const lb = compiled.model
-    // kubectl's spellings of the kind, in any case (ingress/, ing/, ingresses/, Ingress/): a host never has a "/" before its path.
-    const ing = /^(?:ingress|ingresses|ing)(?:\.networking\.k8s\.io)?\/(.+)$/i.exec(args.target)
+    const ingress = ingressTarget(args.target)
     // Live hops: the node's VIP rules (--netns, --vip-rules) and the running HAProxy (--stats-socket).
     const hopts = haproxyOptions(flags)
     const live = {
@@ -62,7 +61,7 @@ export default class CheckTrace extends VipCommand {
     const address = addressOption(flags.address)
     const source = addressOption(flags.source, '--source')
     const request = requestOptions(flags.method, flags.header)
-    const traces = ing ? traceIngress(snapshot, lb, namespace, ing[1]!, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request, ...(flags.sni ? {sni: flags.sni} : {})})]
+    const traces = ingress !== undefined ? traceIngress(snapshot, lb, namespace, ingress, live, model) : [traceRequest(snapshot, lb, args.target, new Date(), live, {address, ...(source ? {source} : {}), ...request, ...(flags.sni ? {sni: flags.sni} : {})})]
     return this.present(traceResult(traces), flags.output)
   }
 }

@@ -4,7 +4,7 @@
  * (VIP1xxx/VIP2xxx) are findings too; analyzers add what needs more context.
  */
 import {canonicalHost} from '../model/grammar.js'
-import {validateTls} from '../model/tls.js'
+import {dnsNames, validateTls} from '../model/tls.js'
 import {describeSplit, hasConditions, routingTable, tierOf, uncoveredPathsGo, type Decision} from '../model/routing.js'
 import {DERIVED_MANAGER, MANAGED_BY_LABEL, podReady, podSource, resolveIn, selectorMatches, templateSource, workloadsFor, SERVICE_NAME_LABEL} from '../cluster/derive.js'
 import type {Diagnostic, Snapshot} from '../cluster/types.js'
@@ -121,7 +121,7 @@ const tls: Analyzer = {
         const v = validateTls(s.tls.cert.reveal(), s.tls.key.reveal())
         if (!v.ok) return
         const cert = v.material.leaf
-        const names = (cert.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+        const names = dnsNames(cert)
         for (const host of (t.hosts ?? []).map(canonicalHost))
           if (!certCovers(names, host)) out.push(finding(ctx, 'VIP4020', obj, `spec.tls[${i}].hosts`, `Secret ${t.secretName}'s certificate does not cover ${host} (it covers ${names.join(', ') || 'no DNS names'})`))
         const expires = new Date(cert.validTo)
@@ -139,7 +139,7 @@ const tls: Analyzer = {
         if (!s?.tls) return
         const v = validateTls(s.tls.cert.reveal(), s.tls.key.reveal())
         if (!v.ok) return
-        const names = (v.material.leaf.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+        const names = dnsNames(v.material.leaf)
         if (!certCovers(names, l.hostname.toLowerCase())) out.push(finding(ctx, 'VIP4020', objectKey(gw), `spec.listeners[${i}].tls.certificateRefs[0]`, `listener ${l.name}: Secret ${ref.name}'s certificate does not cover ${l.hostname} (it covers ${names.join(', ') || 'no DNS names'})`))
       })
     return out
@@ -164,6 +164,7 @@ const paths: Analyzer = {
   // Every message says what the proxy does: each is read from the routing module's decision table.
   run(ctx) {
     const out: Diagnostic[] = []
+    const ingressByKey = new Map(ctx.snap.ingresses.map((i) => [objectKey(i), i]))
     for (const f of ctx.model.frontends) {
       if (f.protocol !== 'http') continue
       const table = routingTable(f, ctx.model)
@@ -179,11 +180,12 @@ const paths: Analyzer = {
       }
       // Hosts shared by Ingresses of several namespaces (merged, as ingress-nginx did): a catch-all (Prefix /) of a
       // newer namespace takes every path the host's older namespace does not route. Said on the newcomer.
+      const ingressNs = (d: Decision) => (d.provenance.object.startsWith('Ingress/') ? d.provenance.object.split('/')[1] : undefined)
       for (const [host, decisions] of byHost) {
         if (host === '' || host.startsWith('*.')) continue
-        const ingressNs = (d: Decision) => (d.provenance.object.startsWith('Ingress/') ? d.provenance.object.split('/')[1] : undefined)
-        const first = ctx.snap.ingresses.filter((i) => decisions.some((d) => d.provenance.object === objectKey(i)))
-        const oldest = claimOrder(first)[0]
+        const named = new Set(decisions.map((d) => d.provenance.object))
+        if (![...named].some((o) => o.startsWith('Ingress/'))) continue
+        const oldest = claimOrder([...named].flatMap((o) => ingressByKey.get(o) ?? []))[0]
         if (!oldest) continue
         for (const d of decisions)
           if (d.match.pathType === 'Prefix' && d.match.path === '/' && !hasConditions(d) && ingressNs(d) !== undefined && ingressNs(d) !== oldest.metadata.namespace)

@@ -11,7 +11,7 @@ import {fmtAddr, ingressClassesOf, ingressIsOurs, whyNotOurs} from '../model/bui
 import type {Frontend, HeaderRules, LbModel, ModelOptions} from '../model/types.js'
 import {objectKey} from '../cluster/types.js'
 import {decide, describeSplit, listenerOf, misdirected, routingTable, type Filters, type Verdict} from '../model/routing.js'
-import {validateTls} from '../model/tls.js'
+import {dnsNames, validateTls} from '../model/tls.js'
 import type {DocResult} from '../output/render.js'
 import {printable} from '../core/printable.js'
 import {DataError, UsageError} from '../errors.js'
@@ -89,6 +89,14 @@ export function describeFilters(f: Filters, v: Verdict): string {
   if (f.responseHeaders) parts.push(`response headers: ${rules(f.responseHeaders)}`)
   if (f.cors) parts.push(v.cors ? `CORS: ${v.cors.map(([n, x]) => `${n}: ${x}`).join('; ')}` : `CORS for origins ${f.cors.allowOrigins.join(', ')} (send -H 'Origin: ...' to see the headers)`)
   return parts.join(' | ')
+}
+
+/**
+ * The Ingress name when `target` names one (kubectl's spellings of the kind, in any case: ingress/NAME, ing/NAME,
+ * ingresses/NAME, ingresses.networking.k8s.io/NAME); undefined for a request (a host never has "/" before its path).
+ */
+export function ingressTarget(target: string): string | undefined {
+  return /^(?:ingress|ingresses|ing)(?:\.networking\.k8s\.io)?\/(.+)$/i.exec(target)?.[1]
 }
 
 export function traceRequest(snap: Snapshot, model: LbModel, request: string, now = new Date(), live: TraceLive = {}, opts: TraceOptions = {}): Trace {
@@ -249,7 +257,7 @@ export function traceRequest(snap: Snapshot, model: LbModel, request: string, no
     const secret = certs[0] ? snap.secrets.find((s) => `${s.metadata.namespace}/${s.metadata.name}` === certs[0]!.secret) : undefined
     const checked = secret?.tls ? validateTls(secret.tls.cert.reveal(), secret.tls.key.reveal()) : undefined
     const leaf = checked?.ok ? checked.material.leaf : undefined
-    const names = (leaf?.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase())
+    const names = dnsNames(leaf)
     const expires = leaf ? new Date(leaf.validTo) : undefined
     if (!secret) hops.push({hop: 'tls', status: 'fail', detail: `no certificate for ${host} on ${fmtAddr(tls.f.address, tls.f.port)}`, fix: 'add the host to spec.tls[].hosts with a kubernetes.io/tls Secret'})
     else if (checked && !checked.ok) hops.push({hop: 'tls', status: 'fail', detail: `Secret ${certs[0]!.secret} is unusable: ${checked.problem}`, fix: 'fix the Secret (see vipctl check, VIP2004)'})

@@ -7,8 +7,7 @@
  * in the namespaces given, `update` on the status subresources the leader writes,
  * and the one status Lease in the install namespace; and the IngressClass `vipctl`.
  */
-import {isLinkLocal4, isUnicast, parseVipAllow} from '../model/ip.js'
-import {ipFamily} from '../core/address.js'
+import {parseListenAddress, parseVipAllow} from '../model/ip.js'
 import {UsageError} from '../errors.js'
 import {CONTROLLER_NAME, DEFAULT_CLASS} from '../model/build.js'
 
@@ -44,10 +43,8 @@ export function validateInstall(o: InstallOptions): void {
   for (const ns of o.secretNamespaces) if (!DNS1123.test(ns) || ns.length > 63) throw new UsageError(`--secret-namespaces: ${JSON.stringify(ns)} is not a valid namespace name`)
   for (const [flag, v] of [['--image', o.image], ['--haproxy-image', o.haproxyImage]] as const) if (!IMAGE.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: not an image reference`)
   const dnat = o.vipRules && o.vipMode === 'dnat'
-  if (o.listenAddress !== undefined && (ipFamily(o.listenAddress) === 0 || o.listenAddress.includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: expected an IP address`)
-  // As sync will check them (src/targets/haproxy/options.ts, src/cli/options.ts): refused here, not in a crash-looping Pod.
-  if (o.listenAddress !== undefined && (!isUnicast(o.listenAddress) || isLinkLocal4(o.listenAddress)))
-    throw new UsageError(`--listen-address ${JSON.stringify(o.listenAddress)}: not a unicast address of this node (unspecified, multicast, broadcast and link-local addresses cannot be where the VIP rules send traffic)`)
+  // As the Pod's vipctl will check them: refused here, not in a crash-looping Pod.
+  if (o.listenAddress !== undefined) parseListenAddress(o.listenAddress)
   if (o.vipAllow !== undefined) parseVipAllow(o.vipAllow)
   if (dnat && o.listenAddress === undefined) throw new UsageError('--vip-rules --mode dnat needs --listen-address (the node address HAProxy listens on; VIP:port is translated to its ports)')
   if (!dnat && o.listenAddress !== undefined) throw new UsageError('--listen-address is for --vip-rules --mode dnat only (in bind mode HAProxy listens on the VIPs)')

@@ -14,7 +14,7 @@ import {GatewayApiBuilder, explicitGatewayVips, ourGateways, type GatewayHost} f
 import {MONITOR_LIMITS, PROTECTED_HEADERS, allow, canonicalHost} from './grammar.js'
 import {foreignController, foreignSslRedirect, foreignVerdict} from './foreign.js'
 import {validateCa, validateTls, type TlsResult} from './tls.js'
-import {isLinkLocal4, canonicalIp, canonicalNetwork, cidrContains, intToIpv4, isUnicast, networkContains, parseCidr, sortByAddress, usableRange, type Cidr, type Network} from './ip.js'
+import {isLinkLocal4, canonicalIp, canonicalNetwork, cidrContains, fmtAddr, intToIpv4, isUnicast, networkContains, parseCidr, sortByAddress, usableRange, type Cidr, type Network} from './ip.js'
 import {frontendPools, type Frontend, type FrontendProtocol, type LbMethod, type LbModel, type Member, type ModelOptions, type Monitor, type Pool, type Provenance, type Route, type RoutePolicy, type Vip, type VipSource} from './types.js'
 
 /** vipctl.io/* keys that apply to Services (their pools) only: on an Ingress they do nothing, and check says so. */
@@ -1187,9 +1187,7 @@ function coveredBy(host: string, tlsHosts: Set<string>): boolean {
   return dot > 0 && tlsHosts.has(`*${host.slice(dot)}`)
 }
 
-export function fmtAddr(address: string, port: number): string {
-  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
-}
+export {fmtAddr} from './ip.js'
 
 /** True when the pool was allocated from --vip-pool and the address is inside it (used by check). */
 export function inPool(cidr: string, ip: string): boolean {

@@ -11,7 +11,7 @@ import type {BackendTLSPolicy, Gateway, GatewayListener, GRPCRoute, GRPCRouteMat
 import {objectKey} from '../cluster/types.js'
 import {selectorMatches} from '../cluster/derive.js'
 import {allow, PROTECTED_HEADERS} from './grammar.js'
-import {canonicalIp} from './ip.js'
+import {canonicalIp, fmtAddr} from './ip.js'
 import {validateCa} from './tls.js'
 import type {Frontend, FrontendProtocol, HeaderRules, PathReplace, Pool, Provenance, Route, RouteConditions, RoutePolicy, VipSource} from './types.js'
 import {GATEWAY_DURATION, parseDuration} from '../core/duration.js'
@@ -623,7 +623,7 @@ function serveListener(host: GatewayHost, owner: ListenerOwner, gw: Gateway, l: 
     // A TLS host belongs to the oldest object serving it on this VIP:port (an Ingress's spec.tls or a listener's
     // hostname): a newer Gateway's certificate is never served for another's name (a proxy picks the first listed).
     const keeper = protocol === 'https' && l.hostname ? host.claimTlsHost(f, l.hostname.toLowerCase(), key) : undefined
-    if (keeper) host.diag('VIP2017', key, `${field}.hostname`, `listener ${l.name}: TLS host ${l.hostname} on ${a.address.includes(':') ? `[${a.address}]` : a.address}:${l.port} is already served with the Secret of ${keeper}, which keeps it (the oldest claim wins, then namespace/name order)`)
+    if (keeper) host.diag('VIP2017', key, `${field}.hostname`, `listener ${l.name}: TLS host ${l.hostname} on ${fmtAddr(a.address, l.port)} is already served with the Secret of ${keeper}, which keeps it (the oldest claim wins, then namespace/name order)`)
     else
       for (const c of certs) {
         // A listener without a hostname serves its certificate as the default; with one, for that name.

@@ -240,3 +240,21 @@ export function parseVipAllow(text: string): string[] {
   for (const c of out) if (c === '' || canonicalNetwork(c) === undefined) throw new UsageError(`--vip-allow ${JSON.stringify(c.slice(0, 60))}: expected CIDRs such as 192.0.2.0/24,2001:db8::/64 (comma-separated)`)
   return out
 }
+
+/**
+ * --listen-address's value: the one unicast address of the node HAProxy listens on in dnat mode (also the VIP
+ * rules' destination), in canonical form (IPv4-mapped IPv6 as the IPv4 address, IPv6 as RFC 5952).
+ * Errors: UsageError (exit 64) for anything else: not an IP address (a zone id included), or an unspecified,
+ * multicast, broadcast or link-local one.
+ */
+export function parseListenAddress(text: string): string {
+  if (ipFamily(text) === 0 || text.includes('%')) throw new UsageError(`--listen-address ${JSON.stringify(text)}: expected an IP address`)
+  if (!isUnicast(text) || isLinkLocal4(text))
+    throw new UsageError(`--listen-address ${JSON.stringify(text)}: not a unicast address of this node (unspecified, multicast, broadcast and link-local addresses cannot be where the VIP rules send traffic)`)
+  return canonicalIp(text) ?? text
+}
+
+/** ADDRESS:PORT as messages write it, an IPv6 address in brackets. */
+export function fmtAddr(address: string, port: number): string {
+  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
+}

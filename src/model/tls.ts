@@ -238,3 +238,8 @@ export function validateCa(bytes: Buffer): {ok: true; pem: string; count: number
   }
   return {ok: true, pem: out.join(''), count: out.length}
 }
+
+/** The DNS names of a certificate's subjectAltName, lower case ([] without any, or without a certificate). */
+export function dnsNames(cert: X509Certificate | undefined): string[] {
+  return (cert?.subjectAltName ?? '').split(', ').filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4).toLowerCase())
+}

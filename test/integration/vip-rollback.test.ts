@@ -14,17 +14,23 @@ const ingress = (name: string, vip: string) =>
   `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: t, annotations: {vipctl.io/vip: "${vip}"}}\nspec:\n  ingressClassName: vipctl\n  rules: [{host: ${name}.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`
 const service = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: t}\nspec: {ports: [{port: 80}]}\n'
 
-describe('apply vip rolls back tables and addresses when a later step fails', function () {
-  this.timeout(30_000)
-  const ns = `vrb${process.pid % 100000}`
-  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
+const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
 
+/** A network namespace of this suite's own (lo up, then `setup`), made before the describe's tests and removed after. */
+function withNetns(prefix: string, setup: (ns: string) => void = () => undefined): string {
+  const ns = `${prefix}${process.pid % 100000}`
   before(() => {
     sh('ip', 'netns', 'add', ns)
     sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-    sh('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.lo.disable_ipv6=1')
+    setup(ns)
   })
   after(() => sh('ip', 'netns', 'del', ns))
+  return ns
+}
+
+describe('apply vip rolls back tables and addresses when a later step fails', function () {
+  this.timeout(30_000)
+  const ns = withNetns('vrb', (n) => sh('ip', 'netns', 'exec', n, 'sysctl', '-qw', 'net.ipv6.conf.lo.disable_ipv6=1'))
 
   it('restores the previous table and removes the addresses this run added', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipctl-rb-'))
@@ -47,13 +53,7 @@ describe('apply vip rolls back tables and addresses when a later step fails', fu
 
 describe('apply vip and delete vip remove only the addresses vipctl added to lo', function () {
   this.timeout(30_000)
-  const ns = `vown${process.pid % 100000}`
-  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
-  before(() => {
-    sh('ip', 'netns', 'add', ns)
-    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-  })
-  after(() => sh('ip', 'netns', 'del', ns))
+  const ns = withNetns('vown')
 
   it('a tenant VIP on ::1 or on an address the operator put on lo: both stay when the tenant goes, and after delete vip', async () => {
     sh('ip', '-n', ns, 'addr', 'add', '192.0.2.7/32', 'dev', 'lo')
@@ -87,13 +87,7 @@ describe('apply vip and delete vip remove only the addresses vipctl added to lo'
 
 describe('apply vip: an address already on lo with another prefix length is on the node', function () {
   this.timeout(30_000)
-  const ns = `vpfx${process.pid % 100000}`
-  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), {encoding: 'utf8'})
-  before(() => {
-    sh('ip', 'netns', 'add', ns)
-    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-  })
-  after(() => sh('ip', 'netns', 'del', ns))
+  const ns = withNetns('vpfx')
 
   it('the operator\'s 2001:db8::5/64 and 10.98.0.5/24 as tenant VIPs: not added again (no "address already assigned"), never removed', async () => {
     sh('ip', '-n', ns, 'addr', 'add', '2001:db8::5/64', 'dev', 'lo', 'nodad')

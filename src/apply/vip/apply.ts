@@ -28,8 +28,8 @@ export interface VipState {
    */
   owned: string[]
   /**
-   * False for a table without the added_addresses set (made by an earlier vipctl, or loaded by hand from
-   * `generate nftables`): its `vips` that are neither loopback nor otherwise special count as owned.
+   * False for a table without the added_addresses set (made by an earlier vipctl): its `vips` that are neither
+   * loopback nor otherwise special count as owned. (`generate nftables --mode bind` writes the set, empty.)
    */
   tracked: boolean
   /** Addresses on lo (bind mode). */
@@ -107,6 +107,11 @@ export async function readVipState(t: VipTarget, io: VipIO): Promise<VipState> {
   return state
 }
 
+/** What delete vip removes: the addresses vipctl added that are on lo now. */
+export function ownedOnLo(state: VipState): string[] {
+  return state.owned.filter((v) => state.local.includes(v))
+}
+
 /** Loopback (127.0.0.0/8, ::1) and addresses no VIP may have: never added to lo or removed from it by vipctl. */
 function isLoopbackOrSpecial(address: string): boolean {
   const c = canonicalIp(address)
@@ -175,7 +180,7 @@ export async function deleteVip(t: VipTarget, io: VipIO): Promise<{tables: numbe
     const r = await run(t, io, 'nft', ['delete', 'table', f === 4 ? 'ip' : 'ip6', TABLE])
     if (r.code !== 0) throw failure('nft delete table', r)
   }
-  const addresses = current.owned.filter((v) => current.local.includes(v))
+  const addresses = ownedOnLo(current)
   for (const a of addresses) await run(t, io, 'ip', ['addr', 'del', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo'])
   return {tables: current.families.length, addresses}
 }

@@ -10,7 +10,7 @@ import {INDEX_FILE, generateHaproxy, type HaproxyConfig, type HaproxyOptions} fr
 import {listenPortsFrom} from '../../targets/haproxy/read.js'
 import {checkListeners} from '../../targets/haproxy/options.js'
 import {renderIptables, renderNft, vipRules, type VipMode, type VipRule} from '../../targets/nftables/generate.js'
-import {applyVip, deleteVip, planVip, readVipState, ruleKey, type VipIO, type VipPlan, type VipTarget} from './apply.js'
+import {applyVip, deleteVip, ownedOnLo, planVip, readVipState, ruleKey, type VipIO, type VipPlan, type VipTarget} from './apply.js'
 
 export function processVipIO(): VipIO {
   return {exec: processExec({timeoutMs: 30_000, hint: 'install nftables and iproute2'})}
@@ -80,7 +80,7 @@ export async function applyVipResult(rules: VipRule[], t: VipTarget, io: VipIO, 
  */
 export async function deleteVipPreview(t: VipTarget, io: VipIO, why: 'dry-run' | 'declined' | 'nothing'): Promise<DocResult<{tables: number; addresses: string[]; applied: false}>> {
   const current = await readVipState(t, io)
-  const data = {tables: current.families.length, addresses: current.owned.filter((v) => current.local.includes(v)), applied: false as const}
+  const data = {tables: current.families.length, addresses: ownedOnLo(current), applied: false as const}
   const tail = why === 'dry-run' ? 'dry run: nothing was changed.' : why === 'declined' ? 'not removed.' : ''
   return {
     type: 'doc',

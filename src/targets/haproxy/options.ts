@@ -1,9 +1,9 @@
 /** Flags of the HAProxy target, and flags -> HaproxyOptions. */
-import {canonicalIp, isLinkLocal4, isUnicast} from '../../model/ip.js'
+import {parseListenAddress} from '../../model/ip.js'
 import {Flags} from '@oclif/core'
 import path from 'node:path'
 import {UsageError} from '../../errors.js'
-import {hostPortOption, ipFamily} from '../../core/address.js'
+import {hostPortOption} from '../../core/address.js'
 import {maxOf} from '../../core/arrays.js'
 import {DEFAULT_HAPROXY_OPTIONS, type HaproxyConfig, type HaproxyOptions} from './generate.js'
 
@@ -105,10 +105,7 @@ function dirOption(flag: string, dir: string): string {
 
 export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
   hostPortOption('--metrics-address', f['metrics-address'], {loopback: true})
-  if (f['listen-address'] !== undefined && (ipFamily(f['listen-address']) === 0 || f['listen-address'].includes('%'))) throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: expected an IP address`)
-  // The DNAT rules' destination as well as HAProxy's bind: one unicast address (0.0.0.0 or :: is no destination).
-  if (f['listen-address'] !== undefined && (!isUnicast(f['listen-address']) || isLinkLocal4(f['listen-address'])))
-    throw new UsageError(`--listen-address ${JSON.stringify(f['listen-address'])}: not a unicast address of this node (unspecified, multicast, broadcast and link-local addresses cannot be where the VIP rules send traffic)`)
+  const listenAddress = f['listen-address'] !== undefined ? parseListenAddress(f['listen-address']) : undefined
   const configDir = dirOption('--config-dir', f['config-dir'])
   const runDir = dirOption('--run-dir', f['run-dir'])
   const admin = path.join(runDir, 'admin.sock')
@@ -120,8 +117,7 @@ export function haproxyOptions(f: HaproxyFlagValues): HaproxyOptions {
     nbthread: f.nbthread,
     spareSlots: f['spare-slots'],
     metricsAddress: f['metrics-address'],
-    // Canonical, as every address vipctl compares (IPv4-mapped IPv6 is the IPv4 address; IPv6 as RFC 5952).
-    listen: f['listen-address'] ? {mode: 'address', address: canonicalIp(f['listen-address']) ?? f['listen-address'], basePort: f['listen-base-port']} : {mode: 'vip'},
+    listen: listenAddress !== undefined ? {mode: 'address', address: listenAddress, basePort: f['listen-base-port']} : {mode: 'vip'},
   }
 }
 

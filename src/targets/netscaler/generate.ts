@@ -358,8 +358,7 @@ export function generateNetscaler(model: LbModel, secrets: SecretLookup, opts: N
       // No UDP health check vipctl could write that means what Kubernetes readiness means: only ready members are
       // bound (above), and the appliance checks them with its default monitor (ping-default).
       diagnostics.push({severity: severityOf('VIP3005'), code: 'VIP3005', object: mon.provenance?.object ?? pool.provenance[0]!.object, field: mon.provenance?.field ?? pool.provenance[0]!.field, message: `UDP service group ${n.sgp}: vipctl binds only the members Kubernetes reports ready and binds no monitor; the appliance checks them with its default monitor (ping-default)`})
-    }
-    if (st !== 'UDP') {
+    } else {
       // NetScaler refuses a response timeout that is not below the interval (Kubernetes allows timeoutSeconds >= periodSeconds).
       const resptimeout = Math.max(1, Math.round(mon.timeoutMs / 1000))
       let interval = Math.max(1, Math.round(mon.intervalMs / 1000))

@@ -81,7 +81,7 @@ export function renderNft(rules: VipRule[], mode: VipMode, family: 4 | 6, owned?
   const out = [`table ${fam} ${TABLE}`, `delete table ${fam} ${TABLE}`, `table ${fam} ${TABLE} {`]
   const vips = [...new Set(mine.map((r) => r.vip))]
   out.push(`\tset vips {`, `\t\ttype ${type}`, ...(vips.length ? [`\t\telements = { ${vips.join(', ')} }`] : []), `\t}`)
-  // apply vip only (src/apply/vip/apply.ts): the addresses vipctl itself put on lo, the only ones it may remove.
+  // The addresses vipctl itself put on lo, the only ones it may remove (src/apply/vip/apply.ts; generate writes it empty).
   if (owned) {
     const els = owned.filter((a) => a.includes(':') === (family === 6))
     out.push(`\tset ${OWNED_SET} {`, `\t\ttype ${type}`, ...(els.length ? [`\t\telements = { ${els.join(', ')} }`] : []), `\t}`)
